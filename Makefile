@@ -1,0 +1,149 @@
+# gridcase - one non-recursive GNU Makefile.
+#
+#   make            build ./gridcase (build/)
+#   make test       install missing packages, build with ASan+UBSan
+#                   (build-san/), run every test; last line "N passed, N failed"
+#   make demo       install missing packages, build, run the demonstration
+#   make bench      build optimised, run the benchmarks
+#   make fuzz       run the libFuzzer targets for a bounded time (clang)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   V=1             show full commands
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(PREFIX)/bin
+DATADIR = $(PREFIX)/share/gridcase
+MANDIR = $(PREFIX)/share/man
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+       -Wmissing-prototypes -Wold-style-definition -Wvla -Wwrite-strings \
+       -Wformat=2 -Wpointer-arith -Werror
+SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
+      -fno-omit-frame-pointer -O1 -g
+
+# Debian's libnng-dev ships no pkg-config file, so nng is linked by hand.
+# These are recursively expanded on purpose: `make test` installs the
+# packages first, and only then are the pkg-config calls evaluated.
+PKGS = lmdb libsodium libuv msgpack
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnng -lpthread -lm
+ALL_CPPFLAGS = -I. -D_GNU_SOURCE -DGRIDCASE_DATADIR='"$(DATADIR)"' \
+	       $(PKG_CFLAGS) $(CPPFLAGS)
+
+DEB_PKGS = build-essential pkg-config liblmdb-dev libsodium-dev libnng-dev \
+	   libuv1-dev libmsgpack-dev
+SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+LIB_SRC = $(wildcard common/*.c crypto/*.c store/*.c node/*.c replication/*.c)
+CLI_SRC = $(wildcard cli/*.c)
+UNIT_SRC = $(wildcard tests/unit/*_test.c)
+BENCH_SRC = $(wildcard bench/*_bench.c)
+TOOL_SRC = $(wildcard tests/tools/*.c)
+
+LIB_OBJ = $(LIB_SRC:%.c=build/%.o)
+CLI_OBJ = $(CLI_SRC:%.c=build/%.o)
+SAN_LIB_OBJ = $(LIB_SRC:%.c=build-san/%.o)
+SAN_CLI_OBJ = $(CLI_SRC:%.c=build-san/%.o)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build-san/tests/%)
+TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=build-san/tools/%)
+BENCH_BIN = $(BENCH_SRC:bench/%.c=build/bench/%)
+
+ifeq ($(V),1)
+Q =
+say =
+else
+Q = @
+say = @printf '  %-6s %s\n' $(1) $(2);
+endif
+
+.PHONY: all test check demo bench fuzz install clean deps format format-check lint
+.DEFAULT_GOAL := all
+
+all: gridcase
+
+gridcase: $(CLI_OBJ) build/libgridcase.a
+	$(call say,LINK,$@)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+
+build/libgridcase.a: $(LIB_OBJ)
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
+
+build/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
+
+build-san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC-SAN,$<)$(CC) $(ALL_CPPFLAGS) $(SAN) $(WARN) -MMD -MP -c -o $@ $<
+
+build-san/libgridcase.a: $(SAN_LIB_OBJ)
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
+
+build-san/gridcase: $(SAN_CLI_OBJ) build-san/libgridcase.a
+	$(call say,LINK,$@)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+build-san/tests/%: build-san/tests/unit/%.o build-san/tests/harness.o build-san/libgridcase.a
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+build-san/tools/%: build-san/tests/tools/%.o build-san/libgridcase.a
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+build/bench/%: build/bench/%.o build/libgridcase.a
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Installs the Debian packages that are missing, and says which; silent
+# when everything is there.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing missing packages:$$missing"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi
+
+test:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory check
+
+check: build-san/gridcase $(UNIT_BIN) $(TOOL_BIN)
+	@tests/run.sh
+
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory gridcase
+	@tests/demo.sh
+
+bench:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory gridcase $(BENCH_BIN)
+	@bench/run.sh
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@$(MAKE) --no-print-directory deps
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+install: gridcase
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -m 755 gridcase $(DESTDIR)$(BINDIR)/gridcase
+	install -m 644 data/* $(DESTDIR)$(DATADIR)/
+
+format:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(wildcard */*.h tests/*/*.c tests/*.c tests/*.h)
+
+format-check:
+	clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC)
+
+lint:
+	cppcheck --quiet --enable=warning,performance,portability -I. $(LIB_SRC) $(CLI_SRC)
+
+clean:
+	rm -rf build build-san gridcase
+
+-include $(shell find build build-san -name '*.d' 2>/dev/null)

@@ -1,0 +1,71 @@
+/*
+ * cli.h - what the command files of cli/ share.
+ *
+ * Each command is `int cmd_<name>(struct cli *, int argc, char **argv)` in
+ * cli/cmd_<name>.c, listed in the sorted table of cli/main.c.  argv[0] is
+ * the command's name; options follow, parsed with getopt_long.  A command
+ * returns the process exit status: 0 ok, 1 failure, 2 usage.  Results go
+ * to stdout, diagnostics to stderr ("error: ...", lowercase, subject
+ * quoted, git style).
+ */
+#ifndef GRIDCASE_CLI_H
+#define GRIDCASE_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+
+struct node;
+
+enum cli_exit { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* Preconditions the dispatcher satisfies before calling a command. */
+enum cmd_flags {
+	NEEDS_NODE = 1, /* cli->node is open (store only) */
+	NEEDS_KEY = 2,  /* ... and holds the node's secret key */
+};
+
+struct cli {
+	const char *dir;   /* --dir, $GRIDCASE_DIR or ./gridcase-data */
+	struct node *node; /* set for NEEDS_NODE commands */
+	const char *usage; /* the running command's usage text */
+};
+
+/* Prints "error: <fmt>" to stderr; returns EXIT_FAIL. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "error: <fmt>" and the command's usage; returns EXIT_USAGE. */
+int cli_usage(struct cli *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Writes b to stdout (with a final newline if it lacks one). */
+void cli_print(const struct buf *b);
+
+/* "1a2b3c4d5e6f7a8b": the first 8 bytes of an id or key in hex. */
+const char *cli_short(const uint8_t *p, char out[17]);
+
+/*
+ * Parses an author key given as 64 hex digits.  On error prints why and
+ * returns EXIT_USAGE.
+ */
+int cli_parse_key(struct cli *c, const char *s, uint8_t key[32]);
+
+/* Reads a whole file ("-" is stdin) into out. */
+MUST_CHECK int cli_read_file(const char *path, struct buf *out,
+			     struct diag *d);
+
+/* The commands. */
+int cmd_case_list(struct cli *c, int argc, char **argv);
+int cmd_case_report(struct cli *c, int argc, char **argv);
+int cmd_case_show(struct cli *c, int argc, char **argv);
+int cmd_event_add(struct cli *c, int argc, char **argv);
+int cmd_event_export(struct cli *c, int argc, char **argv);
+int cmd_event_import(struct cli *c, int argc, char **argv);
+int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_log(struct cli *c, int argc, char **argv);
+int cmd_status(struct cli *c, int argc, char **argv);
+int cmd_verify(struct cli *c, int argc, char **argv);
+
+#endif

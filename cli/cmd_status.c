@@ -1,0 +1,176 @@
+/*
+ * cmd_status.c - gridcase status: the node, its counts, the summary,
+ * waiting events, forks and the digest of the log.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/hex.h"
+#include "common/json.h"
+#include "common/xalloc.h"
+#include "crypto/key.h"
+#include "node/node.h"
+#include "store/store.h"
+#include "common/banned.h"
+
+struct status_out {
+	struct buf out;
+	struct json_writer w;
+	int json;
+};
+
+static int
+summary_row(const struct summary_entry *e, void *ctx)
+{
+	struct status_out *o = ctx;
+	char a[65], id[65];
+	hex_encode(e->author, 32, a);
+	hex_encode(e->id, 32, id);
+	if (o->json) {
+		json_obj_begin(&o->w);
+		json_key(&o->w, "author");
+		json_str(&o->w, a);
+		json_key(&o->w, "seq");
+		json_uint(&o->w, e->seq);
+		json_key(&o->w, "head");
+		json_str(&o->w, id);
+		json_obj_end(&o->w);
+	} else {
+		buf_printf(&o->out, "  %.16s  seq %-8llu  head %.16s\n", a,
+			   (unsigned long long)e->seq, id);
+	}
+	return 0;
+}
+
+static int
+fork_row(const struct fork_entry *e, void *ctx)
+{
+	struct status_out *o = ctx;
+	char a[65], id[65];
+	hex_encode(e->author, 32, a);
+	if (o->json) {
+		json_obj_begin(&o->w);
+		json_key(&o->w, "author");
+		json_str(&o->w, a);
+		json_key(&o->w, "seq");
+		json_uint(&o->w, e->seq);
+		json_key(&o->w, "ids");
+		json_arr_begin(&o->w);
+		for (size_t i = 0; i < e->nids; i++)
+			json_hex(&o->w, e->ids[i], 32);
+		json_arr_end(&o->w);
+		json_obj_end(&o->w);
+	} else {
+		buf_printf(&o->out, "  author %.16s forked at seq %llu:", a,
+			   (unsigned long long)e->seq);
+		for (size_t i = 0; i < e->nids; i++) {
+			hex_encode(e->ids[i], 32, id);
+			buf_printf(&o->out, " %.16s", id);
+		}
+		buf_add_str(&o->out, "\n");
+	}
+	return 0;
+}
+
+int
+cmd_status(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct status_out o = { BUF_INIT, { 0 }, 0 };
+	struct store *s = node_store(c->node);
+	struct store_stats st;
+	struct buf name = BUF_INIT, county = BUF_INIT;
+	struct key *k = NULL;
+	uint8_t digest[32];
+	char dig[65], key_hex[65] = "";
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j': o.json = 1; break;
+		default: return cli_usage(c, "unknown option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	if ((rc = store_stats(s, &st)) || (rc = store_digest(s, digest)))
+		return cli_fail("cannot read the store: %s", err_str(rc));
+	hex_encode(digest, 32, dig);
+	if (((rc = store_meta_get(s, "node", &name)) && rc != ERR_NOTFOUND) ||
+	    ((rc = store_meta_get(s, "county", &county)) && rc != ERR_NOTFOUND))
+		return cli_fail("cannot read the store: %s", err_str(rc));
+	/* The public key is read from the key file; a node whose key file
+	 * is unreadable still reports its status (without a key). */
+	char *path = xasprintf("%s/%s", c->dir, NODE_KEY_FILE);
+	if (key_load(path, &k, NULL) == 0)
+		hex_encode(key_public(k), 32, key_hex);
+	key_free(k);
+	free(path);
+
+	json_writer_init(&o.w, &o.out, 0);
+	if (o.json) {
+		json_obj_begin(&o.w);
+		json_key(&o.w, "network");
+		json_str(&o.w, store_network(s));
+		json_key(&o.w, "node");
+		json_str(&o.w, buf_cstr(&name));
+		json_key(&o.w, "county");
+		json_str(&o.w, buf_cstr(&county));
+		json_key(&o.w, "key");
+		json_str(&o.w, key_hex);
+		const char *names[] = { "events", "authors", "cases",
+					"pending", "forks" };
+		uint64_t vals[] = { st.events, st.authors, st.cases,
+				    st.pending, st.forks };
+		for (size_t i = 0; i < 5; i++) {
+			json_key(&o.w, names[i]);
+			json_uint(&o.w, vals[i]);
+		}
+		json_key(&o.w, "digest");
+		json_str(&o.w, dig);
+		json_key(&o.w, "summary");
+		json_arr_begin(&o.w);
+	} else {
+		buf_printf(&o.out,
+			   "network  %s\nnode     %s\nkey      %s\n"
+			   "events   %llu (%llu authors, %llu cases)\n"
+			   "waiting  %llu events wait for a predecessor\n"
+			   "forks    %llu\ndigest   %s\nsummary  (author, "
+			   "highest contiguous seq, its id)\n",
+			   store_network(s), buf_cstr(&name),
+			   *key_hex ? key_hex : "(no readable key)",
+			   (unsigned long long)st.events,
+			   (unsigned long long)st.authors,
+			   (unsigned long long)st.cases,
+			   (unsigned long long)st.pending,
+			   (unsigned long long)st.forks, dig);
+	}
+	rc = store_walk_summary(s, summary_row, &o);
+	if (o.json) {
+		json_arr_end(&o.w);
+		json_key(&o.w, "fork_proofs");
+		json_arr_begin(&o.w);
+	} else if (st.forks) {
+		buf_add_str(&o.out, "fork proofs\n");
+	}
+	if (rc == 0)
+		rc = store_walk_forks(s, fork_row, &o);
+	if (o.json) {
+		json_arr_end(&o.w);
+		json_obj_end(&o.w);
+	}
+	buf_release(&name);
+	buf_release(&county);
+	if (rc) {
+		buf_release(&o.out);
+		return cli_fail("cannot read the store: %s", err_str(rc));
+	}
+	cli_print(&o.out);
+	buf_release(&o.out);
+	return EXIT_OK;
+}

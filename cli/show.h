@@ -1,0 +1,24 @@
+/* show.h - printing events for log, case show and import reports. */
+#ifndef GRIDCASE_CLI_SHOW_H
+#define GRIDCASE_CLI_SHOW_H
+
+#include "common/buf.h"
+#include "common/event.h"
+#include "common/json.h"
+
+/* The column titles of show_event_line(). */
+void show_event_header(struct buf *out);
+
+/* One line: short id, short author, seq, time, type, case. */
+void show_event_line(struct buf *out, const struct envelope *env,
+		     const struct event *ev);
+
+/* One JSON object; with_body adds prev, deps, body, blobs, signature. */
+void show_event_json(struct json_writer *w, const struct envelope *env,
+		     const struct event *ev, int with_body);
+
+/* Decodes a stored envelope (already verified when it was stored). */
+MUST_CHECK int show_decode(const uint8_t *p, size_t n, struct envelope *env,
+			   struct event *ev);
+
+#endif

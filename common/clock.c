@@ -1,0 +1,102 @@
+/* clock.c - time in ms, formatted and parsed as ISO 8601 UTC. */
+#include "common/clock.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/banned.h"
+
+/* Howard Hinnant's civil-date algorithms: exact, no tables, no libc. */
+int64_t
+clock_days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+void
+clock_civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+uint64_t
+clock_now_ms(void)
+{
+	const char *fake = getenv("GRIDCASE_NOW");
+	uint64_t ms;
+	if (fake && *fake) {
+		if (clock_parse(fake, &ms) == 0)
+			return ms;
+		log_warn("clock", "ignoring GRIDCASE_NOW '%s': not a time",
+			 fake);
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void
+clock_format(uint64_t ms, char out[CLOCK_ISO_BYTES])
+{
+	int64_t secs = (int64_t)(ms / 1000);
+	int64_t days = secs / 86400;
+	int64_t rem = secs % 86400;
+	int y, m, d;
+	clock_civil_from_days(days, &y, &m, &d);
+	snprintf(out, CLOCK_ISO_BYTES, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m,
+		 d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+}
+
+int
+clock_parse(const char *s, uint64_t *ms)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+	size_t len = strlen(s);
+
+	if (len > 0 && strspn(s, "0123456789") == len && len <= 15) {
+		*ms = strtoull(s, NULL, 10);
+		return 0;
+	}
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+		return ERR_INVAL;
+	if (s[10] != '\0') {
+		int k = 0;
+		if (sscanf(s + 10, "T%2d:%2d%n", &h, &mi, &k) != 2)
+			return ERR_INVAL;
+		const char *rest = s + 10 + k;
+		if (*rest == ':') {
+			int k2 = 0;
+			if (sscanf(rest, ":%2d%n", &sec, &k2) != 1)
+				return ERR_INVAL;
+			rest += k2;
+		}
+		if (strcmp(rest, "Z") != 0)
+			return ERR_INVAL;
+	}
+	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
+	    h > 23 || mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0)
+		return ERR_INVAL;
+	int64_t days = clock_days_from_civil(y, mo, d);
+	int cy, cm, cd;
+	clock_civil_from_days(days, &cy, &cm, &cd);
+	if (cy != y || cm != mo || cd != d)
+		return ERR_INVAL; /* 2026-02-30 */
+	*ms = (uint64_t)((days * 86400 + h * 3600 + mi * 60 + sec) * 1000);
+	return 0;
+}

@@ -1,0 +1,66 @@
+/*
+ * json.h - JSON in and out, for the CLI and configuration files.
+ *
+ * Input: json_to_mp() turns JSON text into canonical msgpack (see mp.h):
+ * object keys sorted, duplicates refused, integers only (a number with a
+ * fraction or exponent is refused: events carry no floats).
+ *
+ * Output: a small streaming writer that tracks commas, plus
+ * json_put_mp() which renders a canonical msgpack value (bin as a hex
+ * string, since JSON has no bytes).
+ */
+#ifndef GRIDCASE_JSON_H
+#define GRIDCASE_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+
+/*
+ * Parses the NUL-terminated JSON text and appends its canonical msgpack
+ * encoding to out.  On error returns ERR_INVAL with the line, column and
+ * reason in d, and out is left as it was.
+ */
+MUST_CHECK int json_to_mp(const char *text, struct buf *out, struct diag *d);
+
+#define JSON_MAX_DEPTH 16
+
+struct json_writer {
+	struct buf *out;
+	int depth;
+	/* Bit i is set when level i already holds a value (comma needed). */
+	uint32_t has_items;
+	int after_key;
+	int pretty;
+};
+
+/* Writes into out (borrowed for the writer's life). */
+void json_writer_init(struct json_writer *w, struct buf *out, int pretty);
+void json_obj_begin(struct json_writer *w);
+void json_obj_end(struct json_writer *w);
+void json_arr_begin(struct json_writer *w);
+void json_arr_end(struct json_writer *w);
+void json_key(struct json_writer *w, const char *key);
+void json_str(struct json_writer *w, const char *s);
+void json_strn(struct json_writer *w, const char *s, size_t n);
+void json_hex(struct json_writer *w, const uint8_t *p, size_t n);
+void json_uint(struct json_writer *w, uint64_t v);
+void json_int(struct json_writer *w, int64_t v);
+void json_bool(struct json_writer *w, int v);
+void json_null(struct json_writer *w);
+/* A number with a fixed number of decimals, e.g. rates: 0.875. */
+void json_fixed(struct json_writer *w, int64_t scaled, int decimals);
+
+/*
+ * Renders one canonical msgpack value as JSON.  Returns the reader's
+ * error if the bytes are not canonical msgpack.
+ */
+MUST_CHECK int json_put_mp(struct json_writer *w, const uint8_t *p,
+			   size_t n);
+
+/* Appends s as a quoted, escaped JSON string. */
+void json_quote(struct buf *out, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * key.h - a node's Ed25519 identity.
+ *
+ * The secret key lives in sodium_malloc() memory (guarded pages, locked
+ * against swapping) and is wiped when freed; it never leaves crypto/.
+ * On disk it is a 0600 file holding the 32-byte seed in hex on one line;
+ * a key file that group or others may read is refused.
+ */
+#ifndef GRIDCASE_KEY_H
+#define GRIDCASE_KEY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+#define KEY_PUBLIC_BYTES 32
+#define KEY_SIG_BYTES 64
+#define KEY_SEED_BYTES 32
+
+struct key;
+
+/* A new random key; free with key_free(). */
+struct key *key_generate(void);
+
+/* The key derived from a 32-byte seed (for test vectors and tests). */
+struct key *key_from_seed(const uint8_t seed[KEY_SEED_BYTES]);
+
+/*
+ * Writes the key to path, created with mode 0600; fails with ERR_EXISTS if
+ * the file exists, ERR_IO otherwise (detail in d).
+ */
+MUST_CHECK int key_save(const struct key *k, const char *path,
+			struct diag *d);
+
+/*
+ * Reads a key file.  ERR_NOTFOUND if it is missing, ERR_PERM if its mode
+ * lets group or others read or write it, ERR_CORRUPT if it is not a key.
+ * On success *out is a new key (free with key_free()).
+ */
+MUST_CHECK int key_load(const char *path, struct key **out, struct diag *d);
+
+/* Wipes and frees; NULL is allowed. */
+void key_free(struct key *k);
+
+/* The public key (32 bytes, borrowed for the key's life). */
+const uint8_t *key_public(const struct key *k);
+
+/* Ed25519-signs msg into sig. */
+void key_sign(const struct key *k, const void *msg, size_t n,
+	      uint8_t sig[KEY_SIG_BYTES]);
+
+/* 1 if sig is a valid Ed25519 signature of msg by pub, else 0. */
+int key_verify(const uint8_t pub[KEY_PUBLIC_BYTES], const void *msg,
+	       size_t n, const uint8_t sig[KEY_SIG_BYTES]);
+
+#endif

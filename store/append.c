@@ -1,0 +1,154 @@
+/* append.c - building, signing and admitting a node's own events. */
+#include "store/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/key.h"
+#include "crypto/seal.h"
+#include "common/banned.h"
+
+/*
+ * Reads the case's heads (at most EVENT_MAX_DEPS, in id order) into ev's
+ * deps and raises *lamport and *time_ms to cover them.
+ */
+static int
+take_heads(struct store_batch *b, struct event *ev, uint64_t *lamport,
+	   uint64_t *time_ms, struct diag *d)
+{
+	uint8_t kb[HEADS_KEY_MAX];
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	memcpy(kb, ev->case_id, ev->case_len);
+	kb[ev->case_len] = 0;
+	k.mv_size = ev->case_len + 1;
+	k.mv_data = kb;
+	ev->ndeps = 0;
+	if ((rc = mdb_cursor_open(b->txn, b->s->heads, &c)))
+		return batch_lmdb_err(b, rc, "cannot open cursor", d);
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && ev->ndeps < EVENT_MAX_DEPS &&
+	       k.mv_size == ev->case_len + 1 + EVENT_ID_BYTES &&
+	       memcmp(k.mv_data, kb, ev->case_len + 1) == 0) {
+		memcpy(ev->deps[ev->ndeps++],
+		       (const uint8_t *)k.mv_data + ev->case_len + 1,
+		       EVENT_ID_BYTES);
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		return batch_lmdb_err(b, rc, "cannot read heads", d);
+	for (size_t i = 0; i < ev->ndeps; i++) {
+		struct envelope denv;
+		struct event dep;
+		if ((rc = stored_event(b->s, b->txn, ev->deps[i], &denv, &dep)))
+			return diag_set(d, ERR_CORRUPT,
+					"a head of case '%.*s' is missing from events",
+					(int)ev->case_len, ev->case_id);
+		if (dep.lamport > *lamport)
+			*lamport = dep.lamport;
+		if (dep.time_ms > *time_ms)
+			*time_ms = dep.time_ms;
+	}
+	return 0;
+}
+
+int
+store_batch_append(struct store_batch *b, const struct key *k,
+		   const struct append_req *req, uint8_t id[EVENT_ID_BYTES],
+		   struct diag *d)
+{
+	struct store *s = b->s;
+	struct summary_entry last;
+	struct event ev;
+	struct buf env_bytes = BUF_INIT;
+	struct envelope env;
+	struct event check;
+	uint64_t lamport = 0, time_ms = 0;
+	size_t used;
+	int rc;
+
+	if (b->failed)
+		return diag_set(d, ERR_IO, "the batch has already failed");
+	memset(&ev, 0, sizeof(ev));
+	ev.version = EVENT_VERSION;
+	ev.network = s->network;
+	ev.network_len = strlen(s->network);
+	memcpy(ev.author, key_public(k), EVENT_KEY_BYTES);
+	ev.case_id = req->case_id;
+	ev.case_len = strlen(req->case_id);
+	ev.type = req->type;
+	ev.type_len = strlen(req->type);
+	ev.body = req->body;
+	ev.body_len = req->body_len;
+	if (req->nblobs > EVENT_MAX_BLOBS)
+		return diag_set(d, ERR_FORMAT, "more than %d blobs",
+				EVENT_MAX_BLOBS);
+	ev.nblobs = req->nblobs;
+	for (size_t i = 0; i < req->nblobs; i++)
+		memcpy(ev.blobs[i], req->blobs[i], EVENT_ID_BYTES);
+	if (!event_case_is_valid(ev.case_id, ev.case_len))
+		return diag_set(d, ERR_FORMAT,
+				"invalid case id '%s': use 1-%d characters of A-Z a-z 0-9 . _ -",
+				req->case_id, EVENT_CASE_MAX);
+
+	uint64_t forked_at;
+	if ((rc = fork_seq(s, b->txn, ev.author, &forked_at)))
+		return rc;
+	if (forked_at)
+		return diag_set(d, ERR_FORKED,
+				"this node's key forked at seq %llu; give the node a new key",
+				(unsigned long long)forked_at);
+
+	if ((rc = batch_summary_get(b, ev.author, &last, d)))
+		return rc;
+	ev.seq = last.seq + 1;
+	if (last.seq) {
+		struct envelope penv;
+		struct event prev;
+		ev.has_prev = 1;
+		memcpy(ev.prev, last.id, EVENT_ID_BYTES);
+		if ((rc = stored_event(s, b->txn, last.id, &penv, &prev)))
+			return diag_set(d, ERR_CORRUPT,
+					"this node's last event is missing");
+		lamport = prev.lamport;
+		time_ms = prev.time_ms;
+	}
+	if ((rc = take_heads(b, &ev, &lamport, &time_ms, d)))
+		return rc;
+	ev.lamport = lamport + 1;
+	ev.time_ms = req->now_ms > time_ms ? req->now_ms : time_ms;
+
+	if ((rc = seal_event(k, &ev, &env_bytes, NULL, d)))
+		goto out;
+	/* Admission reads the envelope back exactly as a peer would. */
+	if ((rc = envelope_read(env_bytes.data, env_bytes.len, &env, &used, d)) ||
+	    (rc = event_decode(env.event, env.event_len, &check, d)))
+		goto out;
+	if ((rc = batch_admit_local(b, env_bytes.data, env_bytes.len,
+					  &env, &check, d)))
+		goto out;
+	if (id)
+		memcpy(id, env.id, EVENT_ID_BYTES);
+out:
+	buf_release(&env_bytes);
+	return rc;
+}
+
+int
+store_append(struct store *s, const struct key *k,
+	     const struct append_req *req, uint8_t id[EVENT_ID_BYTES],
+	     struct diag *d)
+{
+	struct store_batch *b;
+	int rc = store_batch_begin(s, &b);
+	if (rc)
+		return diag_set(d, rc, "cannot begin a write: %s", err_str(rc));
+	if ((rc = store_batch_append(b, k, req, id, d))) {
+		store_batch_abort(b);
+		return rc;
+	}
+	return store_batch_commit(b, d);
+}

@@ -1,0 +1,89 @@
+/*
+ * internal.h - what the files of store/ share: the handle, the batch, the
+ * database handles and the key encodings.  See store.c for the layout.
+ */
+#ifndef GRIDCASE_STORE_INTERNAL_H
+#define GRIDCASE_STORE_INTERNAL_H
+
+#include <lmdb.h>
+
+#include "store/store.h"
+
+struct store {
+	MDB_env *env;
+	MDB_dbi meta, events, feed, bycase, heads, cited, summary, pending,
+		forks;
+	char *network;
+	size_t pending_max;
+	int flags;
+	int batch_open;
+};
+
+struct store_batch {
+	struct store *s;
+	MDB_txn *txn;
+	/* Set when LMDB failed inside the transaction: only abort is left. */
+	int failed;
+};
+
+/* Big-endian u64, so that LMDB's bytewise key order is numeric order. */
+void put_be64(uint8_t *p, uint64_t v);
+uint64_t get_be64(const uint8_t *p);
+
+/* Translates an LMDB return code (never 0) into ours, with detail. */
+int store_lmdb_err(int rc, const char *what, struct diag *d);
+
+/* Translates and, for failures other than not-found, marks b failed. */
+int batch_lmdb_err(struct store_batch *b, int rc, const char *what,
+		   struct diag *d);
+
+/* A read transaction; ERR_IO with detail on failure. */
+int store_read_begin(struct store *s, MDB_txn **txn);
+
+/* Key of `feed` and `summary` rows: author || seq (BE). */
+#define FEED_KEY_BYTES (EVENT_KEY_BYTES + 8)
+void feed_key(uint8_t *k, const uint8_t *author, uint64_t seq);
+
+/* Key of `bycase` rows: case || 0 || lamport (BE) || id. */
+size_t bycase_key(uint8_t *k, const char *case_id, size_t case_len,
+		  uint64_t lamport, const uint8_t *id);
+#define BYCASE_KEY_MAX (EVENT_CASE_MAX + 1 + 8 + EVENT_ID_BYTES)
+
+/* Key of `heads` rows: case || 0 || id. */
+size_t heads_key(uint8_t *k, const char *case_id, size_t case_len,
+		 const uint8_t *id);
+#define HEADS_KEY_MAX (EVENT_CASE_MAX + 1 + EVENT_ID_BYTES)
+
+/* Key of `pending` and `forks` rows: author || seq (BE) || id. */
+#define VERSION_KEY_BYTES (EVENT_KEY_BYTES + 8 + EVENT_ID_BYTES)
+void version_key(uint8_t *k, const uint8_t *author, uint64_t seq,
+		 const uint8_t *id);
+
+/*
+ * The lowest seq at which author is forked, or 0 if it is not, as seen
+ * by txn.
+ */
+int fork_seq(struct store *s, MDB_txn *txn, const uint8_t *author,
+	     uint64_t *seq);
+
+/*
+ * Decodes the stored envelope of id (no signature check: what is stored
+ * was checked on the way in) into *env and *ev, which borrow from the map
+ * for the life of txn.
+ */
+int stored_event(struct store *s, MDB_txn *txn, const uint8_t *id,
+		 struct envelope *env, struct event *ev);
+
+/* The author's summary as the batch sees it; seq 0 if it has none. */
+int batch_summary_get(struct store_batch *b, const uint8_t *author,
+		      struct summary_entry *e, struct diag *d);
+
+/*
+ * Admits a just-signed local event through the same checks as a foreign
+ * one; anything but a new feed entry is an error (ERR_CORRUPT).
+ */
+int batch_admit_local(struct store_batch *b, const uint8_t *p, size_t n,
+		      const struct envelope *env, const struct event *ev,
+		      struct diag *d);
+
+#endif

@@ -1,0 +1,408 @@
+/*
+ * store.c - opening, creating and closing the store; metadata.
+ *
+ * The LMDB layout.  All integers are big-endian so that LMDB's bytewise
+ * key order is numeric order.  "id" is an event id (32 bytes), "author"
+ * an Ed25519 public key (32 bytes), "case" the case id string.
+ *
+ *   meta      name (str)                  -> value (str)
+ *             "schema" = "1", "network", "node", "county", ...
+ *   events    id                          -> envelope bytes, verbatim
+ *             every stored event: each feed's and every fork proof's
+ *   feed      author || seq               -> id
+ *             each author's chain, contiguous from seq 1
+ *   summary   author                      -> seq || id
+ *             the highest contiguous seq of the author and its id: the
+ *             resume point of replication, committed with the events
+ *   bycase    case || 0x00 || lamport || id -> (empty)
+ *             every stored event of a case, in replay order
+ *   heads     case || 0x00 || id          -> (empty)
+ *             the case's events that no stored event lists in its deps
+ *   cited     id                          -> (empty)
+ *             ids that some stored event lists in its deps
+ *   pending   author || seq || id         -> envelope bytes
+ *             verified events waiting for their predecessor
+ *   forks     author || seq || id         -> (empty)
+ *             every version stored of a forked (author, seq); the
+ *             envelopes are in `events`, so each pair is a proof
+ *
+ * Invariants (store_verify() checks them): every feed id is in events
+ * with that author and seq; feed seqs run 1..summary.seq without gaps and
+ * each event's prev is the id at seq-1; every event in events has one
+ * bycase row; a forks row exists for an (author, seq) exactly when events
+ * holds two or more versions of it.
+ */
+#include "store/internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/xalloc.h"
+#include "common/banned.h"
+
+#define MAX_DBS 16
+
+void
+put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+uint64_t
+get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+void
+feed_key(uint8_t *k, const uint8_t *author, uint64_t seq)
+{
+	memcpy(k, author, EVENT_KEY_BYTES);
+	put_be64(k + EVENT_KEY_BYTES, seq);
+}
+
+void
+version_key(uint8_t *k, const uint8_t *author, uint64_t seq,
+	    const uint8_t *id)
+{
+	feed_key(k, author, seq);
+	memcpy(k + FEED_KEY_BYTES, id, EVENT_ID_BYTES);
+}
+
+size_t
+bycase_key(uint8_t *k, const char *case_id, size_t case_len,
+	   uint64_t lamport, const uint8_t *id)
+{
+	memcpy(k, case_id, case_len);
+	k[case_len] = 0;
+	put_be64(k + case_len + 1, lamport);
+	memcpy(k + case_len + 9, id, EVENT_ID_BYTES);
+	return case_len + 9 + EVENT_ID_BYTES;
+}
+
+size_t
+heads_key(uint8_t *k, const char *case_id, size_t case_len, const uint8_t *id)
+{
+	memcpy(k, case_id, case_len);
+	k[case_len] = 0;
+	memcpy(k + case_len + 1, id, EVENT_ID_BYTES);
+	return case_len + 1 + EVENT_ID_BYTES;
+}
+
+int
+store_lmdb_err(int rc, const char *what, struct diag *d)
+{
+	if (rc == MDB_NOTFOUND)
+		return ERR_NOTFOUND;
+	if (rc == MDB_MAP_FULL)
+		return diag_set(d, ERR_FULL,
+				"%s: the store's map is full (%s)", what,
+				mdb_strerror(rc));
+	if (rc == MDB_VERSION_MISMATCH || rc == MDB_INVALID)
+		return diag_set(d, ERR_VERSION, "%s: %s", what,
+				mdb_strerror(rc));
+	if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND)
+		return diag_set(d, ERR_CORRUPT, "%s: %s", what,
+				mdb_strerror(rc));
+	if (rc == EACCES)
+		return diag_set(d, ERR_PERM, "%s: %s", what, mdb_strerror(rc));
+	return diag_set(d, ERR_IO, "%s: %s", what, mdb_strerror(rc));
+}
+
+int
+batch_lmdb_err(struct store_batch *b, int rc, const char *what,
+	       struct diag *d)
+{
+	if (rc != MDB_NOTFOUND)
+		b->failed = 1;
+	return store_lmdb_err(rc, what, d);
+}
+
+int
+store_read_begin(struct store *s, MDB_txn **txn)
+{
+	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+	return rc ? store_lmdb_err(rc, "cannot begin read", NULL) : 0;
+}
+
+static int
+env_open(const char *dir, const struct store_options *opt, MDB_env **out,
+	 struct diag *d)
+{
+	MDB_env *env;
+	size_t map = opt && opt->map_bytes ? opt->map_bytes
+					   : STORE_DEFAULT_MAP_BYTES;
+	unsigned flags = MDB_NOTLS;
+	int rc;
+
+	if (opt && (opt->flags & STORE_NOSYNC))
+		flags |= MDB_NOSYNC;
+	if (opt && (opt->flags & STORE_RDONLY))
+		flags |= MDB_RDONLY;
+	if ((rc = mdb_env_create(&env)))
+		return store_lmdb_err(rc, "cannot create LMDB environment", d);
+	if ((rc = mdb_env_set_maxdbs(env, MAX_DBS)) ||
+	    (rc = mdb_env_set_mapsize(env, map)) ||
+	    (rc = mdb_env_set_maxreaders(env, 256)) ||
+	    (rc = mdb_env_open(env, dir, flags, 0600))) {
+		mdb_env_close(env);
+		char what[300];
+		snprintf(what, sizeof(what), "cannot open store '%s'", dir);
+		return store_lmdb_err(rc, what, d);
+	}
+	/* Clear reader slots left by processes that died (kill -9). */
+	int dead;
+	(void)mdb_reader_check(env, &dead);
+	*out = env;
+	return 0;
+}
+
+static int
+open_dbs(struct store *s, MDB_txn *txn, unsigned flags, struct diag *d)
+{
+	struct {
+		const char *name;
+		MDB_dbi *dbi;
+	} dbs[] = {
+		{ "meta", &s->meta },       { "events", &s->events },
+		{ "feed", &s->feed },       { "bycase", &s->bycase },
+		{ "heads", &s->heads },     { "cited", &s->cited },
+		{ "summary", &s->summary }, { "pending", &s->pending },
+		{ "forks", &s->forks },
+	};
+	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
+		int rc = mdb_dbi_open(txn, dbs[i].name, flags, dbs[i].dbi);
+		if (rc == MDB_NOTFOUND)
+			return diag_set(d, ERR_NOTFOUND,
+					"no gridcase store here (database '%s' is missing)",
+					dbs[i].name);
+		if (rc)
+			return store_lmdb_err(rc, "cannot open database", d);
+	}
+	return 0;
+}
+
+static int
+meta_get_txn(struct store *s, MDB_txn *txn, const char *name, struct buf *out)
+{
+	MDB_val k = { strlen(name), (void *)name }, v;
+	int rc = mdb_get(txn, s->meta, &k, &v);
+	if (rc)
+		return store_lmdb_err(rc, "cannot read metadata", NULL);
+	buf_add(out, v.mv_data, v.mv_size);
+	return 0;
+}
+
+static int
+meta_put_txn(struct store *s, MDB_txn *txn, const char *name,
+	     const char *value, struct diag *d)
+{
+	MDB_val k = { strlen(name), (void *)name };
+	MDB_val v = { strlen(value), (void *)value };
+	int rc = mdb_put(txn, s->meta, &k, &v, 0);
+	return rc ? store_lmdb_err(rc, "cannot write metadata", d) : 0;
+}
+
+int
+store_create(const char *dir, const char *network,
+	     const struct store_options *opt, struct diag *d)
+{
+	struct store s;
+	MDB_txn *txn = NULL;
+	char schema[16];
+	int rc;
+
+	if (!event_network_is_valid(network, strlen(network)))
+		return diag_set(d, ERR_INVAL,
+				"invalid network name '%s': use 1-%d characters of A-Z a-z 0-9 . _ -",
+				network, EVENT_NETWORK_MAX);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return diag_set(d, ERR_IO, "cannot create directory '%s': %s",
+				dir, strerror(errno));
+	char *path = xasprintf("%s/data.mdb", dir);
+	int exists = access(path, F_OK) == 0;
+	free(path);
+	if (exists)
+		return diag_set(d, ERR_EXISTS,
+				"'%s' already holds a gridcase store", dir);
+
+	memset(&s, 0, sizeof(s));
+	if ((rc = env_open(dir, opt, &s.env, d)))
+		return rc;
+	if ((rc = mdb_txn_begin(s.env, NULL, 0, &txn))) {
+		rc = store_lmdb_err(rc, "cannot begin", d);
+		goto out;
+	}
+	snprintf(schema, sizeof(schema), "%d", STORE_SCHEMA_VERSION);
+	if ((rc = open_dbs(&s, txn, MDB_CREATE, d)) ||
+	    (rc = meta_put_txn(&s, txn, "schema", schema, d)) ||
+	    (rc = meta_put_txn(&s, txn, "network", network, d)))
+		goto out;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc)
+		rc = store_lmdb_err(rc, "cannot commit", d);
+out:
+	if (txn)
+		mdb_txn_abort(txn);
+	mdb_env_close(s.env);
+	return rc;
+}
+
+int
+store_open(const char *dir, const struct store_options *opt,
+	   struct store **out, struct diag *d)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	struct buf val = BUF_INIT;
+	MDB_txn *txn = NULL;
+	struct stat st;
+	int rc;
+
+	char *path = xasprintf("%s/data.mdb", dir);
+	int missing = stat(path, &st) != 0;
+	free(path);
+	if (missing) {
+		free(s);
+		return diag_set(d, ERR_NOTFOUND,
+				"no gridcase store in '%s' (run 'gridcase init')",
+				dir);
+	}
+	s->flags = opt ? opt->flags : 0;
+	s->pending_max = opt && opt->pending_max ? opt->pending_max
+						 : STORE_DEFAULT_PENDING_MAX;
+	if ((rc = env_open(dir, opt, &s->env, d))) {
+		free(s);
+		return rc;
+	}
+	if ((rc = store_read_begin(s, &txn)))
+		goto out;
+	if ((rc = open_dbs(s, txn, 0, d)))
+		goto out;
+	if (meta_get_txn(s, txn, "schema", &val) ||
+	    atoi(buf_cstr(&val)) != STORE_SCHEMA_VERSION) {
+		rc = diag_set(d, ERR_VERSION,
+			      "store '%s' has schema '%s'; this gridcase reads schema %d",
+			      dir, buf_cstr(&val), STORE_SCHEMA_VERSION);
+		goto out;
+	}
+	buf_reset(&val);
+	if (meta_get_txn(s, txn, "network", &val)) {
+		rc = diag_set(d, ERR_CORRUPT, "store '%s' has no network name",
+			      dir);
+		goto out;
+	}
+	s->network = xstrdup(buf_cstr(&val));
+	/* Committing a read transaction keeps the database handles open
+	 * for the whole environment. */
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc)
+		rc = store_lmdb_err(rc, "cannot open databases", d);
+out:
+	if (txn)
+		mdb_txn_abort(txn);
+	buf_release(&val);
+	if (rc) {
+		mdb_env_close(s->env);
+		free(s->network);
+		free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void
+store_close(struct store *s)
+{
+	if (!s)
+		return;
+	BUG_ON(s->batch_open);
+	mdb_env_close(s->env);
+	free(s->network);
+	free(s);
+}
+
+const char *
+store_network(const struct store *s)
+{
+	return s->network;
+}
+
+int
+store_meta_set(struct store *s, const char *name, const char *value,
+	       struct diag *d)
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc)
+		return store_lmdb_err(rc, "cannot begin", d);
+	if ((rc = meta_put_txn(s, txn, name, value, d))) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	rc = mdb_txn_commit(txn);
+	return rc ? store_lmdb_err(rc, "cannot commit", d) : 0;
+}
+
+int
+store_meta_get(struct store *s, const char *name, struct buf *out)
+{
+	MDB_txn *txn;
+	int rc = store_read_begin(s, &txn);
+	if (rc)
+		return rc;
+	rc = meta_get_txn(s, txn, name, out);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+stored_event(struct store *s, MDB_txn *txn, const uint8_t *id,
+	     struct envelope *env, struct event *ev)
+{
+	MDB_val k = { EVENT_ID_BYTES, (void *)id }, v;
+	size_t used;
+	int rc = mdb_get(txn, s->events, &k, &v);
+	if (rc)
+		return store_lmdb_err(rc, "cannot read event", NULL);
+	if (envelope_read(v.mv_data, v.mv_size, env, &used, NULL) ||
+	    used != v.mv_size ||
+	    event_decode(env->event, env->event_len, ev, NULL))
+		return ERR_CORRUPT;
+	return 0;
+}
+
+int
+fork_seq(struct store *s, MDB_txn *txn, const uint8_t *author, uint64_t *seq)
+{
+	uint8_t kb[VERSION_KEY_BYTES];
+	MDB_cursor *c;
+	MDB_val k = { sizeof(kb), kb }, v;
+	int rc;
+
+	memset(kb, 0, sizeof(kb));
+	memcpy(kb, author, EVENT_KEY_BYTES);
+	if ((rc = mdb_cursor_open(txn, s->forks, &c)))
+		return store_lmdb_err(rc, "cannot open cursor", NULL);
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (rc == 0 && memcmp(k.mv_data, author, EVENT_KEY_BYTES) == 0)
+		*seq = get_be64((const uint8_t *)k.mv_data + EVENT_KEY_BYTES);
+	else if (rc == 0 || rc == MDB_NOTFOUND)
+		*seq = 0;
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		return store_lmdb_err(rc, "cannot read forks", NULL);
+	return 0;
+}

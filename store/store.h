@@ -1,0 +1,260 @@
+/*
+ * store.h - the case log: signed events in LMDB.
+ *
+ * store/ is the only module that touches LMDB.  The layout (named
+ * databases and their keys) is documented once, in store/store.c and in
+ * docs/store.md.
+ *
+ * Every write happens in a batch, one LMDB write transaction: an event,
+ * its indexes and the author's summary commit together or not at all, and
+ * the commit is durable (fsync) unless the store was opened with
+ * STORE_NOSYNC.  Several processes may open one store at once (LMDB is
+ * multi-process safe), so the CLI works with or without a daemon; only one
+ * batch is open at a time across all of them (LMDB's writer lock).
+ *
+ * Reads each run in their own read transaction and copy what they return:
+ * no pointer into LMDB's map leaves this module.
+ */
+#ifndef GRIDCASE_STORE_H
+#define GRIDCASE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/event.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_DEFAULT_MAP_BYTES ((size_t)16 << 30)
+/* Events waiting for a missing predecessor, across all authors. */
+#define STORE_DEFAULT_PENDING_MAX 200000
+
+struct store;
+struct store_batch;
+struct key;
+
+enum store_flags {
+	STORE_CREATE = 1,  /* create the directory's store (store_create) */
+	STORE_NOSYNC = 2,  /* no fsync per commit: tests and benches only */
+	STORE_RDONLY = 4,
+};
+
+struct store_options {
+	size_t map_bytes;     /* 0: STORE_DEFAULT_MAP_BYTES */
+	size_t pending_max;   /* 0: STORE_DEFAULT_PENDING_MAX */
+	int flags;            /* enum store_flags */
+};
+
+/*
+ * Creates a new store in dir (made if missing) for the given network.
+ * ERR_EXISTS if dir already holds a store.  Does not keep it open.
+ */
+MUST_CHECK int store_create(const char *dir, const char *network,
+			    const struct store_options *opt, struct diag *d);
+
+/*
+ * Opens the store in dir.  ERR_NOTFOUND if there is none, ERR_VERSION if
+ * its schema is not STORE_SCHEMA_VERSION, ERR_IO otherwise.  opt may be
+ * NULL.  Free with store_close().
+ */
+MUST_CHECK int store_open(const char *dir, const struct store_options *opt,
+			  struct store **out, struct diag *d);
+
+/* Closes the store; NULL is allowed.  No batch may be open. */
+void store_close(struct store *s);
+
+/* The network name (borrowed for the store's life). */
+const char *store_network(const struct store *s);
+
+/* ---- metadata: small named values (node name, county code, ...) ---- */
+
+/* Sets a metadata value in its own durable transaction. */
+MUST_CHECK int store_meta_set(struct store *s, const char *name,
+			      const char *value, struct diag *d);
+/* Appends the value to out; ERR_NOTFOUND if unset. */
+MUST_CHECK int store_meta_get(struct store *s, const char *name,
+			      struct buf *out);
+
+/* ---- writing ---- */
+
+/* What happened to one envelope handed to store_batch_admit(). */
+enum admit_status {
+	ADMIT_NEW,       /* appended to its author's feed */
+	ADMIT_DUPLICATE, /* already stored (or already waiting): no-op */
+	ADMIT_PENDING,   /* stored aside until its predecessor arrives */
+	ADMIT_FORK,      /* a second event at a stored (author, seq): kept as proof */
+};
+
+struct admit_result {
+	enum admit_status status;
+	/* Waiting events that this one let in (chains closing a gap). */
+	uint32_t promoted;
+	/* Waiting events found to be forks while promoting. */
+	uint32_t forks;
+};
+
+/* Starts a write transaction.  ERR_BUSY if this handle has one open. */
+MUST_CHECK int store_batch_begin(struct store *s, struct store_batch **out);
+
+/*
+ * Admits one envelope written elsewhere.  The caller must have opened it
+ * with seal_open() (network, id and signature checked): env and ev are
+ * that call's results for [p, p+n).  The store checks the rest: the
+ * author's chain (prev, lamport and time never going back), gaps (the
+ * event waits), duplicates (no-op), forks (both events kept, recorded).
+ * Errors: ERR_NETWORK, ERR_CHAIN, ERR_FORKED (the author forked earlier;
+ * later events are refused), ERR_FULL (map or pending limit) - after any
+ * of these the batch holds nothing of this envelope.  ERR_IO aborts the
+ * batch (only store_batch_abort() is allowed then).
+ */
+MUST_CHECK int store_batch_admit(struct store_batch *b, const uint8_t *p,
+				 size_t n, const struct envelope *env,
+				 const struct event *ev,
+				 struct admit_result *res, struct diag *d);
+
+/* What a local event says; the store fills in the chain and clocks. */
+struct append_req {
+	const char *case_id;
+	const char *type;
+	const uint8_t *body; /* canonical msgpack map */
+	size_t body_len;
+	size_t nblobs;
+	const uint8_t (*blobs)[EVENT_ID_BYTES]; /* ascending */
+	uint64_t now_ms; /* the author's clock */
+};
+
+/*
+ * Appends a new event by k: seq and prev follow k's feed, deps are the
+ * case's current heads, lamport is one above everything it depends on,
+ * and time is now_ms or, if the clock went back, the latest time it
+ * depends on.  Writes the id to id (may be NULL).  ERR_FORMAT for a bad
+ * case, type or body; ERR_FORKED if k's own feed is forked.
+ */
+MUST_CHECK int store_batch_append(struct store_batch *b, const struct key *k,
+				  const struct append_req *req,
+				  uint8_t id[EVENT_ID_BYTES], struct diag *d);
+
+/*
+ * 1 once LMDB has failed inside the batch (ERR_IO, or ERR_FULL because the
+ * map is full): nothing more can be written and commit will fail.
+ */
+int store_batch_is_failed(const struct store_batch *b);
+
+/* Commits (durably unless STORE_NOSYNC) and frees the batch. */
+MUST_CHECK int store_batch_commit(struct store_batch *b, struct diag *d);
+
+/* Discards the batch; NULL is allowed. */
+void store_batch_abort(struct store_batch *b);
+
+/* One append in its own durable transaction. */
+MUST_CHECK int store_append(struct store *s, const struct key *k,
+			    const struct append_req *req,
+			    uint8_t id[EVENT_ID_BYTES], struct diag *d);
+
+/* ---- reading ---- */
+
+struct store_stats {
+	uint64_t events;   /* stored events: feeds plus fork proofs */
+	uint64_t authors;
+	uint64_t pending;
+	uint64_t forks;    /* forked (author, seq) pairs */
+	uint64_t cases;
+};
+
+MUST_CHECK int store_stats(struct store *s, struct store_stats *st);
+
+/*
+ * Appends the envelope of event id to out.  ERR_NOTFOUND if absent.
+ * Waiting (pending) events are not found here.
+ */
+MUST_CHECK int store_event_get(struct store *s,
+			       const uint8_t id[EVENT_ID_BYTES],
+			       struct buf *out);
+
+/*
+ * Resolves a hex prefix (at least 4 digits) of an event id.  ERR_NOTFOUND
+ * if none matches, ERR_EXISTS if several do.
+ */
+MUST_CHECK int store_event_find(struct store *s, const char *hex_prefix,
+				uint8_t id[EVENT_ID_BYTES]);
+
+/*
+ * Called once per event with its envelope bytes (valid during the call
+ * only).  Returning non-zero stops the walk; that value is returned.
+ */
+typedef int (*store_event_fn)(const uint8_t *env, size_t n, void *ctx);
+
+/* Events of one author in seq order, from seq `from` (feed only). */
+MUST_CHECK int store_walk_author(struct store *s,
+				 const uint8_t author[EVENT_KEY_BYTES],
+				 uint64_t from, store_event_fn fn, void *ctx);
+
+/* Events of one case in (lamport, id) order, fork proofs included. */
+MUST_CHECK int store_walk_case(struct store *s, const char *case_id,
+			       store_event_fn fn, void *ctx);
+
+/*
+ * Every stored event: each author's feed in seq order (authors in key
+ * order), then the extra events kept as fork proofs.  This order lets a
+ * fresh store import the stream without anything waiting.
+ */
+MUST_CHECK int store_walk_all(struct store *s, store_event_fn fn, void *ctx);
+
+/* Events waiting for a predecessor, in (author, seq) order. */
+MUST_CHECK int store_walk_pending(struct store *s, store_event_fn fn,
+				  void *ctx);
+
+/* One author's summary entry: highest contiguous seq and its id. */
+struct summary_entry {
+	uint8_t author[EVENT_KEY_BYTES];
+	uint64_t seq;
+	uint8_t id[EVENT_ID_BYTES];
+};
+
+typedef int (*store_summary_fn)(const struct summary_entry *e, void *ctx);
+
+/* The summary, in author key order. */
+MUST_CHECK int store_walk_summary(struct store *s, store_summary_fn fn,
+				  void *ctx);
+
+/* ERR_NOTFOUND if the author has no events here. */
+MUST_CHECK int store_summary_get(struct store *s,
+				 const uint8_t author[EVENT_KEY_BYTES],
+				 struct summary_entry *e);
+
+/* A forked (author, seq) and the ids of every version stored. */
+struct fork_entry {
+	uint8_t author[EVENT_KEY_BYTES];
+	uint64_t seq;
+	size_t nids;
+	uint8_t ids[8][EVENT_ID_BYTES];
+};
+
+typedef int (*store_fork_fn)(const struct fork_entry *e, void *ctx);
+
+MUST_CHECK int store_walk_forks(struct store *s, store_fork_fn fn, void *ctx);
+
+/* Case ids in ascending order, each once. */
+typedef int (*store_case_fn)(const char *case_id, void *ctx);
+MUST_CHECK int store_walk_cases(struct store *s, store_case_fn fn, void *ctx);
+
+/*
+ * The digest of the log: BLAKE2b-256 over the sorted (author, seq, id) of
+ * every event that counts (docs/store.md: a forked author's events after
+ * the fork do not).  Equal event sets give equal digests on any node.
+ */
+MUST_CHECK int store_digest(struct store *s, uint8_t out[32]);
+
+/*
+ * Re-checks every record: envelope bytes, ids, signatures, network, every
+ * feed's chain and clocks, the summary, the case index, forks and pending
+ * events.  Calls fn once per problem with a line naming the record and
+ * what is wrong; *problems receives the count.  Returns 0 when the walk
+ * completed (whatever it found).
+ */
+typedef void (*store_problem_fn)(const char *line, void *ctx);
+MUST_CHECK int store_verify(struct store *s, store_problem_fn fn, void *ctx,
+			    uint64_t *problems);
+
+#endif

@@ -1,0 +1,316 @@
+/*
+ * verify.c - re-checking every record of the store (gridcase verify).
+ *
+ * Nothing here trusts what admission checked before: bytes on disk can be
+ * damaged after the fact, and LMDB keeps no checksums of its own.  Each
+ * problem is reported with the record it concerns.
+ */
+#include "store/internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/hex.h"
+#include "crypto/seal.h"
+#include "common/banned.h"
+
+struct verifier {
+	struct store *s;
+	MDB_txn *txn;
+	store_problem_fn fn;
+	void *ctx;
+	uint64_t problems;
+};
+
+static void
+problem(struct verifier *vf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+problem(struct verifier *vf, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	vf->problems++;
+	if (vf->fn)
+		vf->fn(line, vf->ctx);
+}
+
+static const char *
+hexid(const uint8_t *id, char out[2 * EVENT_ID_BYTES + 1])
+{
+	hex_encode(id, EVENT_ID_BYTES, out);
+	return out;
+}
+
+/* Every stored event: bytes, id, signature, network, and its indexes. */
+static int
+check_events(struct verifier *vf)
+{
+	struct store *s = vf->s;
+	MDB_cursor *c;
+	MDB_val k, v;
+	char h[2 * EVENT_ID_BYTES + 1];
+	int rc;
+
+	if ((rc = mdb_cursor_open(vf->txn, s->events, &c)))
+		return store_lmdb_err(rc, "cannot open cursor", NULL);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct envelope env;
+		struct event ev;
+		struct diag why;
+		size_t used;
+		if (k.mv_size != EVENT_ID_BYTES) {
+			problem(vf, "events: a key of %zu bytes (ids are %d)",
+				k.mv_size, EVENT_ID_BYTES);
+			continue;
+		}
+		hexid(k.mv_data, h);
+		int orc = seal_open(v.mv_data, v.mv_size, s->network, &env,
+				    &ev, &used, &why);
+		if (orc) {
+			problem(vf, "event %s: %s: %s", h, err_str(orc),
+				why.text);
+			continue;
+		}
+		if (used != v.mv_size) {
+			problem(vf, "event %s: %zu bytes after the envelope", h,
+				v.mv_size - used);
+			continue;
+		}
+		if (memcmp(env.id, k.mv_data, EVENT_ID_BYTES) != 0) {
+			problem(vf, "event %s: stored under another event's id", h);
+			continue;
+		}
+		/* Its indexes: the feed or the fork records, and bycase. */
+		uint8_t fk[FEED_KEY_BYTES], vk[VERSION_KEY_BYTES];
+		uint8_t ck[BYCASE_KEY_MAX];
+		MDB_val key, val;
+		feed_key(fk, ev.author, ev.seq);
+		version_key(vk, ev.author, ev.seq, env.id);
+		key.mv_size = sizeof(fk);
+		key.mv_data = fk;
+		int in_feed = mdb_get(vf->txn, s->feed, &key, &val) == 0 &&
+			      val.mv_size == EVENT_ID_BYTES &&
+			      memcmp(val.mv_data, env.id, EVENT_ID_BYTES) == 0;
+		key.mv_size = sizeof(vk);
+		key.mv_data = vk;
+		int in_forks = mdb_get(vf->txn, s->forks, &key, &val) == 0;
+		if (!in_feed && !in_forks)
+			problem(vf, "event %s: not in its author's feed at seq %llu nor in the fork records",
+				h, (unsigned long long)ev.seq);
+		key.mv_size = bycase_key(ck, ev.case_id, ev.case_len,
+					 ev.lamport, env.id);
+		key.mv_data = ck;
+		if (mdb_get(vf->txn, s->bycase, &key, &val) != 0)
+			problem(vf, "event %s: missing from the case index of '%.*s'",
+				h, (int)ev.case_len, ev.case_id);
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc, "cannot walk events", NULL);
+}
+
+/* Each feed: contiguous from 1, chained by prev, clocks never going back,
+ * ending where the summary says. */
+static void
+check_feed_end(struct verifier *vf, const uint8_t *author, uint64_t seq,
+	       const uint8_t *id)
+{
+	char h[2 * EVENT_ID_BYTES + 1];
+	MDB_val k = { EVENT_KEY_BYTES, (void *)author }, v;
+	hexid(author, h);
+	if (mdb_get(vf->txn, vf->s->summary, &k, &v) != 0 ||
+	    v.mv_size != 8 + EVENT_ID_BYTES) {
+		problem(vf, "summary of author %s: missing", h);
+		return;
+	}
+	if (get_be64(v.mv_data) != seq ||
+	    memcmp((const uint8_t *)v.mv_data + 8, id, EVENT_ID_BYTES) != 0)
+		problem(vf, "summary of author %s: says seq %llu but the feed ends at seq %llu",
+			h, (unsigned long long)get_be64(v.mv_data),
+			(unsigned long long)seq);
+}
+
+static int
+check_feeds(struct verifier *vf)
+{
+	struct store *s = vf->s;
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint8_t author[EVENT_KEY_BYTES], last_id[EVENT_ID_BYTES];
+	uint64_t last_seq = 0, last_lamport = 0, last_time = 0;
+	char h[2 * EVENT_ID_BYTES + 1], a[2 * EVENT_ID_BYTES + 1];
+	int rc, have = 0;
+
+	if ((rc = mdb_cursor_open(vf->txn, s->feed, &c)))
+		return store_lmdb_err(rc, "cannot open cursor", NULL);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t *kp = k.mv_data;
+		if (k.mv_size != FEED_KEY_BYTES || v.mv_size != EVENT_ID_BYTES) {
+			problem(vf, "feed: a row of the wrong size");
+			continue;
+		}
+		uint64_t seq = get_be64(kp + EVENT_KEY_BYTES);
+		if (!have || memcmp(author, kp, EVENT_KEY_BYTES) != 0) {
+			if (have)
+				check_feed_end(vf, author, last_seq, last_id);
+			memcpy(author, kp, EVENT_KEY_BYTES);
+			have = 1;
+			last_seq = 0;
+			last_lamport = 0;
+			last_time = 0;
+		}
+		hexid(author, a);
+		hexid(v.mv_data, h);
+		if (seq != last_seq + 1)
+			problem(vf, "feed of author %s: seq %llu follows seq %llu",
+				a, (unsigned long long)seq,
+				(unsigned long long)last_seq);
+		struct envelope env;
+		struct event ev;
+		if (stored_event(s, vf->txn, v.mv_data, &env, &ev) != 0) {
+			problem(vf, "feed of author %s: seq %llu names event %s, which is missing or unreadable",
+				a, (unsigned long long)seq, h);
+		} else {
+			if (memcmp(ev.author, author, EVENT_KEY_BYTES) != 0 ||
+			    ev.seq != seq)
+				problem(vf, "feed of author %s: seq %llu names event %s of another author or seq",
+					a, (unsigned long long)seq, h);
+			if (seq > 1 && seq == last_seq + 1 &&
+			    (!ev.has_prev ||
+			     memcmp(ev.prev, last_id, EVENT_ID_BYTES) != 0))
+				problem(vf, "event %s: prev does not name seq %llu of its author",
+					h, (unsigned long long)last_seq);
+			if (seq > 1 && (ev.lamport <= last_lamport ||
+					ev.time_ms < last_time))
+				problem(vf, "event %s: lamport or time goes back from seq %llu",
+					h, (unsigned long long)last_seq);
+			last_lamport = ev.lamport;
+			last_time = ev.time_ms;
+		}
+		last_seq = seq;
+		memcpy(last_id, v.mv_data, EVENT_ID_BYTES);
+	}
+	if (have)
+		check_feed_end(vf, author, last_seq, last_id);
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return store_lmdb_err(rc, "cannot walk feed", NULL);
+
+	/* Summary rows whose author has no feed. */
+	if ((rc = mdb_cursor_open(vf->txn, s->summary, &c)))
+		return store_lmdb_err(rc, "cannot open cursor", NULL);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		uint8_t fk[FEED_KEY_BYTES];
+		MDB_val key = { sizeof(fk), fk }, val;
+		if (k.mv_size != EVENT_KEY_BYTES) {
+			problem(vf, "summary: a key of the wrong size");
+			continue;
+		}
+		feed_key(fk, k.mv_data, 1);
+		if (mdb_get(vf->txn, s->feed, &key, &val) != 0)
+			problem(vf, "summary of author %s: the author has no feed",
+				hexid(k.mv_data, a));
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc, "cannot walk summary", NULL);
+}
+
+/* Index rows that point at nothing. */
+static int
+check_rows(struct verifier *vf)
+{
+	struct store *s = vf->s;
+	MDB_cursor *c;
+	MDB_val k, v;
+	char h[2 * EVENT_ID_BYTES + 1];
+	int rc;
+
+	if ((rc = mdb_cursor_open(vf->txn, s->bycase, &c)))
+		return store_lmdb_err(rc, "cannot open cursor", NULL);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < 1 + 8 + EVENT_ID_BYTES) {
+			problem(vf, "case index: a row too short to name an event");
+			continue;
+		}
+		MDB_val idk = { EVENT_ID_BYTES,
+				(uint8_t *)k.mv_data + k.mv_size - EVENT_ID_BYTES },
+			val;
+		if (mdb_get(vf->txn, s->events, &idk, &val) != 0)
+			problem(vf, "case index: names event %s, which is missing",
+				hexid(idk.mv_data, h));
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return store_lmdb_err(rc, "cannot walk case index", NULL);
+
+	if ((rc = mdb_cursor_open(vf->txn, s->forks, &c)))
+		return store_lmdb_err(rc, "cannot open cursor", NULL);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct envelope env;
+		struct event ev;
+		const uint8_t *kp = k.mv_data;
+		if (k.mv_size != VERSION_KEY_BYTES) {
+			problem(vf, "forks: a row of the wrong size");
+			continue;
+		}
+		hexid(kp + FEED_KEY_BYTES, h);
+		if (stored_event(s, vf->txn, kp + FEED_KEY_BYTES, &env, &ev) != 0)
+			problem(vf, "fork record: names event %s, which is missing", h);
+		else if (memcmp(ev.author, kp, EVENT_KEY_BYTES) != 0 ||
+			 ev.seq != get_be64(kp + EVENT_KEY_BYTES))
+			problem(vf, "fork record: event %s has another author or seq", h);
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return store_lmdb_err(rc, "cannot walk forks", NULL);
+
+	if ((rc = mdb_cursor_open(vf->txn, s->pending, &c)))
+		return store_lmdb_err(rc, "cannot open cursor", NULL);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct envelope env;
+		struct event ev;
+		struct diag why;
+		size_t used;
+		if (k.mv_size != VERSION_KEY_BYTES) {
+			problem(vf, "pending: a row of the wrong size");
+			continue;
+		}
+		hexid((const uint8_t *)k.mv_data + FEED_KEY_BYTES, h);
+		int orc = seal_open(v.mv_data, v.mv_size, s->network, &env,
+				    &ev, &used, &why);
+		if (orc)
+			problem(vf, "waiting event %s: %s: %s", h, err_str(orc),
+				why.text);
+		else if (memcmp(env.id, (const uint8_t *)k.mv_data + FEED_KEY_BYTES,
+				EVENT_ID_BYTES) != 0)
+			problem(vf, "waiting event %s: stored under another id", h);
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc, "cannot walk pending", NULL);
+}
+
+int
+store_verify(struct store *s, store_problem_fn fn, void *ctx,
+	     uint64_t *problems)
+{
+	struct verifier vf = { s, NULL, fn, ctx, 0 };
+	int rc = store_read_begin(s, &vf.txn);
+	if (rc)
+		return rc;
+	if ((rc = check_events(&vf)) == 0 && (rc = check_feeds(&vf)) == 0)
+		rc = check_rows(&vf);
+	mdb_txn_abort(vf.txn);
+	*problems = vf.problems;
+	return rc;
+}
