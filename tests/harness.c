@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/xalloc.h"
 #include "common/banned.h"
 
@@ -128,6 +129,9 @@ harness_main(int argc, char **argv, const struct test *tests, size_t n)
 	const char *filter = argc > 1 ? argv[1] : NULL;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Refusals the tests provoke on purpose are logged as warnings;
+	 * keep them out of the output unless asked. */
+	log_threshold = harness_verbose() ? LOG_DEBUG : LOG_ERR;
 	for (size_t i = 0; i < n; i++) {
 		if (filter && !strstr(tests[i].name, filter))
 			continue;

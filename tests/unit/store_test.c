@@ -1,0 +1,887 @@
+/*
+ * store_test.c - the case log in LMDB, through store/store.h, on real
+ * LMDB files in temporary directories.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/hex.h"
+#include "common/mp.h"
+#include "common/xalloc.h"
+#include "crypto/key.h"
+#include "crypto/seal.h"
+#include "store/store.h"
+#include "tests/harness.h"
+#include "common/banned.h"
+
+#define NET "testnet"
+
+/* ---- helpers ---- */
+
+static struct store *
+fresh_store(const char *dir, size_t map_bytes, size_t pending_max, int flags)
+{
+	struct store_options opt = { map_bytes, pending_max, flags };
+	struct store *s = NULL;
+	struct diag d;
+	if (store_create(dir, NET, &opt, &d) || store_open(dir, &opt, &s, &d)) {
+		printf("cannot make a store in %s: %s\n", dir, d.text);
+		return NULL;
+	}
+	return s;
+}
+
+static struct key *
+seeded_key(uint8_t n)
+{
+	uint8_t seed[KEY_SEED_BYTES];
+	memset(seed, n, sizeof(seed));
+	return key_from_seed(seed);
+}
+
+/* A body {"n": i}. */
+static void
+small_body(struct buf *b, uint64_t i)
+{
+	buf_reset(b);
+	mp_put_map(b, 1);
+	mp_put_cstr(b, "n");
+	mp_put_uint(b, i);
+}
+
+static int
+append_note(struct store *s, const struct key *k, const char *case_id,
+	    uint64_t i, uint64_t now, uint8_t id[EVENT_ID_BYTES])
+{
+	struct buf body = BUF_INIT;
+	struct diag d;
+	small_body(&body, i);
+	struct append_req req = { case_id, "note", body.data, body.len, 0,
+				  NULL, now };
+	int rc = store_append(s, k, &req, id, &d);
+	if (rc)
+		harness_log("append: %s\n", d.text);
+	buf_release(&body);
+	return rc;
+}
+
+/* A list of envelopes copied out of a store. */
+struct envs {
+	struct buf *items;
+	size_t n;
+};
+
+static int
+collect(const uint8_t *p, size_t n, void *ctx)
+{
+	struct envs *e = ctx;
+	e->items = realloc(e->items, (e->n + 1) * sizeof(*e->items));
+	buf_init(&e->items[e->n]);
+	buf_add(&e->items[e->n], p, n);
+	e->n++;
+	return 0;
+}
+
+static void
+envs_release(struct envs *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		buf_release(&e->items[i]);
+	free(e->items);
+	e->items = NULL;
+	e->n = 0;
+}
+
+/* Opens and admits one envelope in its own batch. */
+static int
+admit_one(struct store *s, const struct buf *env_bytes,
+	  struct admit_result *res, struct diag *d)
+{
+	struct envelope env;
+	struct event ev;
+	struct store_batch *b;
+	size_t used;
+	int rc = seal_open(env_bytes->data, env_bytes->len, NULL, &env, &ev,
+			   &used, d);
+	if (rc)
+		return rc;
+	if ((rc = store_batch_begin(s, &b)))
+		return rc;
+	if ((rc = store_batch_admit(b, env_bytes->data, env_bytes->len, &env,
+				    &ev, res, d))) {
+		store_batch_abort(b);
+		return rc;
+	}
+	return store_batch_commit(b, d);
+}
+
+static uint64_t
+verify_problems(struct store *s)
+{
+	uint64_t problems = 99;
+	if (store_verify(s, NULL, NULL, &problems))
+		return 98;
+	return problems;
+}
+
+/* Builds, signs and returns an envelope with any field values at all. */
+static void
+forge(const struct key *k, uint64_t seq, const uint8_t *prev,
+      uint64_t lamport, uint64_t time_ms, const char *case_id, uint64_t n,
+      const char *network, struct buf *out)
+{
+	struct event ev;
+	struct buf body = BUF_INIT;
+	memset(&ev, 0, sizeof(ev));
+	small_body(&body, n);
+	ev.version = EVENT_VERSION;
+	ev.network = network;
+	ev.network_len = strlen(network);
+	memcpy(ev.author, key_public(k), EVENT_KEY_BYTES);
+	ev.seq = seq;
+	if (prev) {
+		ev.has_prev = 1;
+		memcpy(ev.prev, prev, EVENT_ID_BYTES);
+	}
+	ev.lamport = lamport;
+	ev.time_ms = time_ms;
+	ev.case_id = case_id;
+	ev.case_len = strlen(case_id);
+	ev.type = "note";
+	ev.type_len = 4;
+	ev.body = body.data;
+	ev.body_len = body.len;
+	buf_reset(out);
+	BUG_ON(seal_event(k, &ev, out, NULL, NULL) != 0);
+	buf_release(&body);
+}
+
+static void
+id_of(const struct buf *env_bytes, uint8_t id[EVENT_ID_BYTES])
+{
+	struct envelope env;
+	size_t used;
+	BUG_ON(envelope_read(env_bytes->data, env_bytes->len, &env, &used, NULL));
+	memcpy(id, env.id, EVENT_ID_BYTES);
+}
+
+/* ---- tests ---- */
+
+static void
+test_create_open(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = NULL;
+	struct diag d;
+	CHECK_ERR(store_open(dir, NULL, &s, &d), ERR_NOTFOUND);
+	CHECK_ERR(store_create(dir, "bad network!", NULL, &d), ERR_INVAL);
+	CHECK_OK(store_create(dir, NET, NULL, &d));
+	CHECK_ERR(store_create(dir, NET, NULL, &d), ERR_EXISTS);
+	CHECK_OK(store_open(dir, NULL, &s, &d));
+	CHECK_EQ_STR(store_network(s), NET);
+	struct buf v = BUF_INIT;
+	CHECK_ERR(store_meta_get(s, "node", &v), ERR_NOTFOUND);
+	CHECK_OK(store_meta_set(s, "node", "office-7", &d));
+	CHECK_OK(store_meta_get(s, "node", &v));
+	CHECK_EQ_STR(buf_cstr(&v), "office-7");
+	buf_release(&v);
+	store_close(s);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+struct chain_check {
+	uint64_t next_seq;
+	uint8_t prev[EVENT_ID_BYTES];
+	uint64_t lamport;
+	int bad;
+};
+
+static int
+check_chain_fn(const uint8_t *p, size_t n, void *ctx)
+{
+	struct chain_check *c = ctx;
+	struct envelope env;
+	struct event ev;
+	size_t used;
+	if (seal_open(p, n, NET, &env, &ev, &used, NULL) || ev.seq != c->next_seq ||
+	    (ev.seq > 1 && memcmp(ev.prev, c->prev, EVENT_ID_BYTES) != 0) ||
+	    ev.lamport <= c->lamport)
+		c->bad = 1;
+	c->next_seq++;
+	c->lamport = ev.lamport;
+	memcpy(c->prev, env.id, EVENT_ID_BYTES);
+	return 0;
+}
+
+static void
+test_append_chains(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, STORE_NOSYNC);
+	struct key *k = seeded_key(1);
+	uint8_t ids[5][EVENT_ID_BYTES];
+	CHECK(s);
+	for (int i = 0; i < 5; i++)
+		CHECK_OK(append_note(s, k, i < 3 ? "case-a" : "case-b", i,
+				     1000 + i, ids[i]));
+	struct summary_entry e;
+	CHECK_OK(store_summary_get(s, key_public(k), &e));
+	CHECK_EQ_INT(e.seq, 5);
+	CHECK_EQ_MEM(e.id, ids[4], EVENT_ID_BYTES);
+	struct chain_check c = { 1, { 0 }, 0, 0 };
+	CHECK_OK(store_walk_author(s, key_public(k), 1, check_chain_fn, &c));
+	CHECK_EQ_INT(c.next_seq, 6);
+	CHECK(!c.bad);
+
+	/* The third event of case-a depends on the second (its only head). */
+	struct buf env_bytes = BUF_INIT;
+	struct envelope env;
+	struct event ev;
+	size_t used;
+	CHECK_OK(store_event_get(s, ids[2], &env_bytes));
+	CHECK_OK(seal_open(env_bytes.data, env_bytes.len, NET, &env, &ev, &used, NULL));
+	CHECK_EQ_INT(ev.ndeps, 1);
+	CHECK_EQ_MEM(ev.deps[0], ids[1], EVENT_ID_BYTES);
+	buf_release(&env_bytes);
+
+	struct store_stats st;
+	CHECK_OK(store_stats(s, &st));
+	CHECK_EQ_INT(st.events, 5);
+	CHECK_EQ_INT(st.cases, 2);
+	CHECK_EQ_INT(st.authors, 1);
+	CHECK_EQ_INT(verify_problems(s), 0);
+	key_free(k);
+	store_close(s);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+static void
+test_clock_going_back(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, STORE_NOSYNC);
+	struct key *k = seeded_key(2);
+	uint8_t a[EVENT_ID_BYTES], b[EVENT_ID_BYTES];
+	struct buf env_bytes = BUF_INIT;
+	struct envelope env;
+	struct event ev;
+	size_t used;
+	CHECK(s);
+	CHECK_OK(append_note(s, k, "c", 1, 5000, a));
+	/* The author's clock jumps back: the event keeps time moving. */
+	CHECK_OK(append_note(s, k, "c", 2, 1000, b));
+	CHECK_OK(store_event_get(s, b, &env_bytes));
+	CHECK_OK(seal_open(env_bytes.data, env_bytes.len, NET, &env, &ev, &used, NULL));
+	CHECK_EQ_INT(ev.time_ms, 5000);
+	buf_release(&env_bytes);
+	key_free(k);
+	store_close(s);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+/* Makes n events by 3 authors over 4 cases in a source store. */
+static int
+make_history(const char *dir, int n, struct envs *out)
+{
+	struct store *s = fresh_store(dir, 0, 0, STORE_NOSYNC);
+	struct key *k[3] = { seeded_key(10), seeded_key(11), seeded_key(12) };
+	char case_id[16];
+	int rc = 0;
+	if (!s)
+		return ERR_IO;
+	for (int i = 0; i < n && rc == 0; i++) {
+		snprintf(case_id, sizeof(case_id), "case-%d", i % 4);
+		rc = append_note(s, k[i % 3], case_id, (uint64_t)i,
+				 1000 + (uint64_t)i, NULL);
+	}
+	if (rc == 0)
+		rc = store_walk_all(s, collect, out);
+	for (int i = 0; i < 3; i++)
+		key_free(k[i]);
+	store_close(s);
+	return rc;
+}
+
+static void
+test_foreign_in_order(void)
+{
+	char *src = test_tmpdir(), *dst = test_tmpdir();
+	struct envs e = { 0 };
+	struct admit_result res;
+	struct diag d;
+	uint8_t d1[32], d2[32];
+	CHECK_OK(make_history(src, 30, &e));
+	struct store *s = fresh_store(dst, 0, 0, STORE_NOSYNC);
+	CHECK(s);
+	for (size_t i = 0; i < e.n; i++) {
+		CHECK_OK(admit_one(s, &e.items[i], &res, &d));
+		CHECK_EQ_INT(res.status, ADMIT_NEW);
+	}
+	CHECK_OK(store_digest(s, d1));
+	/* Every one again: duplicates change nothing. */
+	for (size_t i = 0; i < e.n; i++) {
+		CHECK_OK(admit_one(s, &e.items[i], &res, &d));
+		CHECK_EQ_INT(res.status, ADMIT_DUPLICATE);
+	}
+	CHECK_OK(store_digest(s, d2));
+	CHECK_EQ_MEM(d1, d2, 32);
+	CHECK_EQ_INT(verify_problems(s), 0);
+	store_close(s);
+	envs_release(&e);
+	test_tmpdir_remove(src);
+	test_tmpdir_remove(dst);
+	free(src);
+	free(dst);
+}
+
+static void
+test_gap_waits_then_closes(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, STORE_NOSYNC);
+	struct key *k = seeded_key(3);
+	struct buf e1 = BUF_INIT, e2 = BUF_INIT, e3 = BUF_INIT;
+	uint8_t i1[32], i2[32];
+	struct admit_result res;
+	struct store_stats st;
+	struct diag d;
+	CHECK(s);
+	forge(k, 1, NULL, 1, 100, "c", 1, NET, &e1);
+	id_of(&e1, i1);
+	forge(k, 2, i1, 2, 200, "c", 2, NET, &e2);
+	id_of(&e2, i2);
+	forge(k, 3, i2, 3, 300, "c", 3, NET, &e3);
+
+	CHECK_OK(admit_one(s, &e3, &res, &d));
+	CHECK_EQ_INT(res.status, ADMIT_PENDING);
+	CHECK_OK(admit_one(s, &e3, &res, &d));
+	CHECK_EQ_INT(res.status, ADMIT_DUPLICATE);
+	CHECK_OK(admit_one(s, &e2, &res, &d));
+	CHECK_EQ_INT(res.status, ADMIT_PENDING);
+	CHECK_OK(store_stats(s, &st));
+	CHECK_EQ_INT(st.pending, 2);
+	CHECK_EQ_INT(st.events, 0);
+
+	CHECK_OK(admit_one(s, &e1, &res, &d));
+	CHECK_EQ_INT(res.status, ADMIT_NEW);
+	CHECK_EQ_INT(res.promoted, 2);
+	CHECK_OK(store_stats(s, &st));
+	CHECK_EQ_INT(st.pending, 0);
+	CHECK_EQ_INT(st.events, 3);
+	struct summary_entry se;
+	CHECK_OK(store_summary_get(s, key_public(k), &se));
+	CHECK_EQ_INT(se.seq, 3);
+	CHECK_EQ_INT(verify_problems(s), 0);
+	buf_release(&e1);
+	buf_release(&e2);
+	buf_release(&e3);
+	key_free(k);
+	store_close(s);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+/* Refused input leaves the store exactly as it was. */
+static void
+test_refusals_change_nothing(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, STORE_NOSYNC);
+	struct key *k = seeded_key(4);
+	struct buf e1 = BUF_INIT, bad = BUF_INIT;
+	uint8_t i1[32], other[32], before[32], after[32];
+	struct admit_result res;
+	struct diag d;
+	CHECK(s);
+	forge(k, 1, NULL, 5, 1000, "c", 1, NET, &e1);
+	id_of(&e1, i1);
+	CHECK_OK(admit_one(s, &e1, &res, &d));
+	CHECK_OK(store_digest(s, before));
+	memset(other, 0xab, sizeof(other));
+
+	forge(k, 2, other, 6, 2000, "c", 2, NET, &bad);
+	CHECK_ERR(admit_one(s, &bad, &res, &d), ERR_CHAIN);
+	CHECK(strstr(d.text, "prev") != NULL);
+	forge(k, 2, i1, 5, 2000, "c", 2, NET, &bad);
+	CHECK_ERR(admit_one(s, &bad, &res, &d), ERR_CHAIN);
+	CHECK(strstr(d.text, "lamport") != NULL);
+	forge(k, 2, i1, 6, 999, "c", 2, NET, &bad);
+	CHECK_ERR(admit_one(s, &bad, &res, &d), ERR_CHAIN);
+	CHECK(strstr(d.text, "time") != NULL);
+	forge(k, 2, i1, 6, 2000, "c", 2, "othernet", &bad);
+	CHECK_ERR(admit_one(s, &bad, &res, &d), ERR_NETWORK);
+
+	/* A bad signature never reaches the store. */
+	forge(k, 2, i1, 6, 2000, "c", 2, NET, &bad);
+	bad.data[bad.len - 1] ^= 1;
+	CHECK_ERR(admit_one(s, &bad, &res, &d), ERR_BADSIG);
+
+	struct store_stats st;
+	CHECK_OK(store_digest(s, after));
+	CHECK_EQ_MEM(before, after, 32);
+	CHECK_OK(store_stats(s, &st));
+	CHECK_EQ_INT(st.events, 1);
+	CHECK_EQ_INT(st.pending, 0);
+	CHECK_EQ_INT(verify_problems(s), 0);
+	buf_release(&e1);
+	buf_release(&bad);
+	key_free(k);
+	store_close(s);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+struct fork_seen {
+	int count;
+	uint64_t seq;
+	size_t nids;
+};
+
+static int
+fork_fn(const struct fork_entry *e, void *ctx)
+{
+	struct fork_seen *f = ctx;
+	f->count++;
+	f->seq = e->seq;
+	f->nids = e->nids;
+	return 0;
+}
+
+static void
+test_fork_is_recorded(void)
+{
+	char *d1 = test_tmpdir(), *d2 = test_tmpdir();
+	struct store *a = fresh_store(d1, 0, 0, STORE_NOSYNC);
+	struct store *b = fresh_store(d2, 0, 0, STORE_NOSYNC);
+	struct key *k = seeded_key(5);
+	struct buf e1 = BUF_INIT, x2 = BUF_INIT, y2 = BUF_INIT, x3 = BUF_INIT;
+	uint8_t i1[32], ix2[32], da[32], db[32];
+	struct admit_result res;
+	struct diag d;
+	CHECK(a && b);
+	forge(k, 1, NULL, 1, 100, "c", 1, NET, &e1);
+	id_of(&e1, i1);
+	/* Two different events at seq 2: a restored backup, say. */
+	forge(k, 2, i1, 2, 200, "c", 2, NET, &x2);
+	forge(k, 2, i1, 2, 200, "c", 99, NET, &y2);
+	id_of(&x2, ix2);
+	forge(k, 3, ix2, 3, 300, "c", 3, NET, &x3);
+
+	CHECK_OK(admit_one(a, &e1, &res, &d));
+	CHECK_OK(admit_one(a, &x2, &res, &d));
+	CHECK_OK(admit_one(a, &y2, &res, &d));
+	CHECK_EQ_INT(res.status, ADMIT_FORK);
+	CHECK_ERR(admit_one(a, &x3, &res, &d), ERR_FORKED);
+	struct fork_seen f = { 0, 0, 0 };
+	CHECK_OK(store_walk_forks(a, fork_fn, &f));
+	CHECK_EQ_INT(f.count, 1);
+	CHECK_EQ_INT(f.seq, 2);
+	CHECK_EQ_INT(f.nids, 2);
+	CHECK_EQ_INT(verify_problems(a), 0);
+
+	/* The other half of the network saw the versions the other way
+	 * round, and the later event while not yet knowing of the fork. */
+	CHECK_OK(admit_one(b, &e1, &res, &d));
+	CHECK_OK(admit_one(b, &y2, &res, &d));
+	CHECK_ERR(admit_one(b, &x3, &res, &d), ERR_CHAIN); /* prev mismatch */
+	CHECK_OK(admit_one(b, &x2, &res, &d));
+	CHECK_EQ_INT(res.status, ADMIT_FORK);
+	CHECK_OK(store_digest(a, da));
+	CHECK_OK(store_digest(b, db));
+	CHECK_EQ_MEM(da, db, 32);
+	CHECK_EQ_INT(verify_problems(b), 0);
+
+	buf_release(&e1);
+	buf_release(&x2);
+	buf_release(&y2);
+	buf_release(&x3);
+	key_free(k);
+	store_close(a);
+	store_close(b);
+	test_tmpdir_remove(d1);
+	test_tmpdir_remove(d2);
+	free(d1);
+	free(d2);
+}
+
+static void
+test_pending_limit(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 2, STORE_NOSYNC);
+	struct key *k = seeded_key(6);
+	struct buf e = BUF_INIT;
+	uint8_t fake[32];
+	struct admit_result res;
+	struct diag d;
+	CHECK(s);
+	memset(fake, 7, sizeof(fake));
+	for (uint64_t seq = 5; seq < 7; seq++) {
+		forge(k, seq, fake, seq, seq, "c", seq, NET, &e);
+		CHECK_OK(admit_one(s, &e, &res, &d));
+		CHECK_EQ_INT(res.status, ADMIT_PENDING);
+	}
+	forge(k, 9, fake, 9, 9, "c", 9, NET, &e);
+	CHECK_ERR(admit_one(s, &e, &res, &d), ERR_FULL);
+	struct store_stats st;
+	CHECK_OK(store_stats(s, &st));
+	CHECK_EQ_INT(st.pending, 2);
+	buf_release(&e);
+	key_free(k);
+	store_close(s);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+static void
+test_map_full(void)
+{
+	char *dir = test_tmpdir();
+	/* A map of 256 KiB fills after a few hundred events. */
+	struct store *s = fresh_store(dir, 256 * 1024, 0, STORE_NOSYNC);
+	struct key *k = seeded_key(7);
+	uint8_t before[32], after[32];
+	struct diag d;
+	int rc = 0, i;
+	CHECK(s);
+	for (i = 0; i < 100000 && rc == 0; i++)
+		rc = append_note(s, k, "c", (uint64_t)i, (uint64_t)i, NULL);
+	CHECK_ERR(rc, ERR_FULL);
+	CHECK(i > 10);
+	CHECK_OK(store_digest(s, before));
+	/* In one batch, the map fills inside the transaction. */
+	struct store_batch *b;
+	struct buf body = BUF_INIT;
+	small_body(&body, 1);
+	struct append_req req = { "c", "note", body.data, body.len, 0, NULL, 1 };
+	CHECK_OK(store_batch_begin(s, &b));
+	for (i = 0; i < 100000; i++)
+		if ((rc = store_batch_append(b, k, &req, NULL, &d)))
+			break;
+	CHECK_ERR(rc, ERR_FULL);
+	CHECK(store_batch_is_failed(b));
+	CHECK(store_batch_commit(b, &d) != 0);
+	CHECK_OK(store_digest(s, after));
+	CHECK_EQ_MEM(before, after, 32);
+	CHECK_EQ_INT(verify_problems(s), 0);
+	buf_release(&body);
+	key_free(k);
+	store_close(s);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+static void
+test_find_by_prefix(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, STORE_NOSYNC);
+	struct key *k = seeded_key(8);
+	uint8_t id[32], found[32];
+	char hex[65];
+	CHECK(s);
+	CHECK_OK(append_note(s, k, "c", 1, 1, id));
+	hex_encode(id, 32, hex);
+	hex[12] = '\0';
+	CHECK_OK(store_event_find(s, hex, found));
+	CHECK_EQ_MEM(found, id, 32);
+	CHECK_ERR(store_event_find(s, "zz", found), ERR_INVAL);
+	hex[0] = hex[0] == 'f' ? '0' : 'f';
+	CHECK_ERR(store_event_find(s, hex, found), ERR_NOTFOUND);
+	key_free(k);
+	store_close(s);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+/*
+ * Another process writes while this one has the store open: LMDB is
+ * multi-process safe, which is what lets the CLI work beside a daemon.
+ */
+static void
+test_two_processes(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, 0);
+	struct key *k = seeded_key(9);
+	CHECK(s);
+	CHECK_OK(append_note(s, k, "c", 1, 1, NULL));
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct store *t;
+		struct key *k2 = seeded_key(19);
+		int rc = store_open(dir, NULL, &t, NULL);
+		if (rc == 0)
+			rc = append_note(t, k2, "c", 2, 2, NULL);
+		store_close(t);
+		key_free(k2);
+		_exit(rc ? 1 : 0);
+	}
+	int status;
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	struct store_stats st;
+	CHECK_OK(store_stats(s, &st));
+	CHECK_EQ_INT(st.events, 2);
+	CHECK_EQ_INT(st.authors, 2);
+	CHECK_EQ_INT(verify_problems(s), 0);
+	key_free(k);
+	store_close(s);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+/*
+ * Crash safety: a child appends with durable commits and prints each id
+ * once store_append has returned; it is killed with SIGKILL at a random
+ * moment.  Every id it acknowledged must be there afterwards.
+ */
+static void
+test_kill9_loses_nothing_acknowledged(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, 0);
+	uint64_t rng = test_seed();
+	struct buf acked = BUF_INIT;
+	CHECK(s);
+	store_close(s);
+	for (int round = 0; round < 20; round++) {
+		int fds[2];
+		CHECK(pipe(fds) == 0);
+		pid_t pid = fork();
+		if (pid == 0) {
+			close(fds[0]);
+			struct store *t;
+			struct key *k = seeded_key((uint8_t)(40 + round));
+			if (store_open(dir, NULL, &t, NULL))
+				_exit(2);
+			for (uint64_t i = 0;; i++) {
+				uint8_t id[32];
+				char line[66];
+				if (append_note(t, k, "crash", i, i, id))
+					_exit(3);
+				hex_encode(id, 32, line);
+				line[64] = '\n';
+				if (write(fds[1], line, 65) != 65)
+					_exit(4);
+			}
+		}
+		close(fds[1]);
+		/* Read a random number of acknowledgements, then kill at a
+		 * random point of the next append. */
+		int want = 1 + (int)(test_rand(&rng) % 40);
+		char line[65];
+		int got = 0;
+		while (got < want) {
+			ssize_t n = read(fds[0], line, 65);
+			if (n != 65)
+				break;
+			buf_add(&acked, line, 64);
+			got++;
+		}
+		volatile uint64_t spin = test_rand(&rng) % 200000;
+		while (spin)
+			spin--;
+		kill(pid, SIGKILL);
+		/* Acknowledgements already in the pipe count too. */
+		for (;;) {
+			ssize_t n = read(fds[0], line, 65);
+			if (n != 65)
+				break;
+			buf_add(&acked, line, 64);
+		}
+		close(fds[0]);
+		int status;
+		waitpid(pid, &status, 0);
+		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	}
+	CHECK_OK(store_open(dir, NULL, &s, NULL));
+	size_t n = acked.len / 64;
+	CHECK(n >= 20);
+	for (size_t i = 0; i < n; i++) {
+		char hex[65];
+		uint8_t id[32];
+		struct buf e = BUF_INIT;
+		memcpy(hex, acked.data + 64 * i, 64);
+		hex[64] = '\0';
+		CHECK_OK(hex_decode(hex, id, 32));
+		int rc = store_event_get(s, id, &e);
+		buf_release(&e);
+		if (rc)
+			printf("acknowledged event %s is missing\n", hex);
+		CHECK_OK(rc);
+	}
+	harness_log("%zu acknowledged events survived 20 kills\n", n);
+	CHECK_EQ_INT(verify_problems(s), 0);
+	store_close(s);
+	buf_release(&acked);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+struct problem_lines {
+	struct buf text;
+};
+
+static void
+problem_fn(const char *line, void *ctx)
+{
+	struct problem_lines *p = ctx;
+	buf_add_str(&p->text, line);
+	buf_add_str(&p->text, "\n");
+}
+
+/* Flips a byte in every copy of needle found in the file. */
+static int
+flip_in_file(const char *path, const uint8_t *needle, size_t n, size_t at)
+{
+	struct buf file = BUF_INIT;
+	FILE *f = fopen(path, "r+b");
+	int flipped = 0;
+	if (!f)
+		return 0;
+	uint8_t chunk[65536];
+	size_t r;
+	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&file, chunk, r);
+	for (size_t i = 0; i + n <= file.len; i++) {
+		if (memcmp(file.data + i, needle, n) == 0) {
+			file.data[i + at] ^= 0x20;
+			flipped++;
+		}
+	}
+	rewind(f);
+	fwrite(file.data, 1, file.len, f);
+	fclose(f);
+	buf_release(&file);
+	return flipped;
+}
+
+static void
+test_corruption_is_named(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, 0);
+	struct key *k = seeded_key(20);
+	uint8_t ids[10][32];
+	char hex[65];
+	CHECK(s);
+	for (int i = 0; i < 10; i++)
+		CHECK_OK(append_note(s, k, "c", (uint64_t)(1000 + i), 1, ids[i]));
+	struct buf victim = BUF_INIT;
+	CHECK_OK(store_event_get(s, ids[6], &victim));
+	store_close(s);
+
+	/* Flip a bit inside the event's body (near the end of its bytes). */
+	char *path = malloc(strlen(dir) + 16);
+	snprintf(path, strlen(dir) + 16, "%s/data.mdb", dir);
+	int flipped = flip_in_file(path, victim.data, victim.len,
+				   victim.len - EVENT_SIG_BYTES - 2 - EVENT_ID_BYTES - 5);
+	free(path);
+	CHECK(flipped > 0);
+
+	struct problem_lines p = { BUF_INIT };
+	uint64_t problems = 0;
+	CHECK_OK(store_open(dir, NULL, &s, NULL));
+	CHECK_OK(store_verify(s, problem_fn, &p, &problems));
+	CHECK(problems >= 1);
+	hex_encode(ids[6], 32, hex);
+	harness_log("%s", buf_cstr(&p.text));
+	CHECK(strstr(buf_cstr(&p.text), hex) != NULL);
+	for (int i = 0; i < 10; i++) {
+		if (i == 6)
+			continue;
+		hex_encode(ids[i], 32, hex);
+		CHECK(strstr(buf_cstr(&p.text), hex) == NULL);
+	}
+	buf_release(&p.text);
+	buf_release(&victim);
+	key_free(k);
+	store_close(s);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+/*
+ * The same events delivered to fresh stores in different orders, with
+ * duplicates and with gaps that close later, give the same digest.
+ */
+static void
+test_any_order_same_digest(void)
+{
+	char *src = test_tmpdir();
+	struct envs e = { 0 };
+	uint64_t rng = test_seed();
+	uint8_t want[32];
+	int have_want = 0;
+	CHECK_OK(make_history(src, 60, &e));
+	for (int trial = 0; trial < 8; trial++) {
+		char *dir = test_tmpdir();
+		struct store *s = fresh_store(dir, 0, 0, STORE_NOSYNC);
+		size_t *order = malloc(2 * e.n * sizeof(*order));
+		size_t n = 0;
+		struct admit_result res;
+		struct diag d;
+		CHECK(s);
+		/* Every event once, some twice, shuffled (trial 0: as is). */
+		for (size_t i = 0; i < e.n; i++) {
+			order[n++] = i;
+			if (trial && test_rand(&rng) % 4 == 0)
+				order[n++] = i;
+		}
+		for (size_t i = n - 1; trial && i > 0; i--) {
+			size_t j = test_rand(&rng) % (i + 1);
+			size_t t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+		for (size_t i = 0; i < n; i++)
+			CHECK_OK(admit_one(s, &e.items[order[i]], &res, &d));
+		free(order);
+		struct store_stats st;
+		CHECK_OK(store_stats(s, &st));
+		CHECK_EQ_INT(st.pending, 0);
+		CHECK_EQ_INT(st.events, e.n);
+		uint8_t got[32];
+		CHECK_OK(store_digest(s, got));
+		if (!have_want) {
+			memcpy(want, got, 32);
+			have_want = 1;
+		}
+		CHECK_EQ_MEM(got, want, 32);
+		CHECK_EQ_INT(verify_problems(s), 0);
+		store_close(s);
+		test_tmpdir_remove(dir);
+		free(dir);
+	}
+	envs_release(&e);
+	test_tmpdir_remove(src);
+	free(src);
+}
+
+static const struct test tests[] = {
+	{ "create, open and metadata", test_create_open },
+	{ "local appends chain seq, prev, deps and lamport", test_append_chains },
+	{ "a clock going back does not move event time back", test_clock_going_back },
+	{ "foreign events in order are admitted, again are duplicates", test_foreign_in_order },
+	{ "an event with a gap waits and is admitted when the gap closes", test_gap_waits_then_closes },
+	{ "refused events change nothing and say why", test_refusals_change_nothing },
+	{ "a fork is kept as proof and stops the author everywhere alike", test_fork_is_recorded },
+	{ "the waiting room has a limit", test_pending_limit },
+	{ "a full map is ERR_FULL and the batch rolls back", test_map_full },
+	{ "an event is found by a prefix of its id", test_find_by_prefix },
+	{ "another process writes while the store is open", test_two_processes },
+	{ "kill -9 never loses an acknowledged event", test_kill9_loses_nothing_acknowledged },
+	{ "a flipped byte in data.mdb is named by verify", test_corruption_is_named },
+	{ "any delivery order gives the same digest", test_any_order_same_digest },
+};
+
+TEST_MAIN(tests)
