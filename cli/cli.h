@@ -29,6 +29,7 @@ enum cmd_flags {
 
 struct cli {
 	const char *dir;   /* --dir, $GRIDCASE_DIR or ./gridcase-data */
+	const char *key_path; /* --key: act with another member's key */
 	struct node *node; /* set for NEEDS_NODE commands */
 	const char *usage; /* the running command's usage text */
 };
@@ -57,14 +58,27 @@ MUST_CHECK int cli_read_file(const char *path, struct buf *out,
 			     struct diag *d);
 
 /* The commands. */
+int cmd_blob_add(struct cli *c, int argc, char **argv);
+int cmd_blob_erase(struct cli *c, int argc, char **argv);
+int cmd_blob_get(struct cli *c, int argc, char **argv);
+int cmd_case_act(struct cli *c, int argc, char **argv);
 int cmd_case_list(struct cli *c, int argc, char **argv);
 int cmd_case_report(struct cli *c, int argc, char **argv);
 int cmd_case_show(struct cli *c, int argc, char **argv);
 int cmd_event_add(struct cli *c, int argc, char **argv);
 int cmd_event_export(struct cli *c, int argc, char **argv);
 int cmd_event_import(struct cli *c, int argc, char **argv);
+int cmd_conflicts(struct cli *c, int argc, char **argv);
+int cmd_eval(struct cli *c, int argc, char **argv);
+int cmd_grid_import(struct cli *c, int argc, char **argv);
+int cmd_grid_list(struct cli *c, int argc, char **argv);
+int cmd_grid_locate(struct cli *c, int argc, char **argv);
 int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_keygen(struct cli *c, int argc, char **argv);
 int cmd_log(struct cli *c, int argc, char **argv);
+int cmd_reindex(struct cli *c, int argc, char **argv);
+int cmd_roles_add(struct cli *c, int argc, char **argv);
+int cmd_roles_list(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 

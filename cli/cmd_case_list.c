@@ -1,80 +1,189 @@
-/* cmd_case_list.c - gridcase case list: the cases in the log. */
+/*
+ * cmd_case_list.c - gridcase case list: cases by state, unit, grid,
+ * office, source, class, colour, overdue or due soon.
+ *
+ * One filter picks the index walked (node/fold.c writes the keys); the
+ * others are applied to each case's state.  Colours and "overdue" are
+ * judged at now (GRIDCASE_NOW or the clock).
+ */
 #include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/show.h"
 #include "common/clock.h"
-#include "common/mp.h"
+#include "common/json.h"
+#include "node/config.h"
+#include "node/deadline.h"
+#include "node/fold.h"
+#include "node/grid.h"
 #include "node/node.h"
+#include "node/state.h"
 #include "store/store.h"
 #include "common/banned.h"
 
-struct case_row {
-	struct store *s;
+struct filter {
+	const char *state, *unit, *grid, *office, *source, *cls;
+	enum colour colour;
+	int overdue, conflicts;
+	uint64_t due_before; /* 0: no due-within filter */
+};
+
+struct listing {
+	struct node *node;
+	struct filter f;
+	uint64_t now;
 	struct buf out;
 	struct json_writer w;
 	int json;
-	/* Filled by first_event() for the case being listed. */
-	char reported[CLOCK_ISO_BYTES];
-	char cls[16], grid[32];
-	int events;
+	uint64_t count;
+	char last_case[80]; /* a case listed under several keys, once */
 };
 
-static void
-body_str(const struct event *ev, const char *key, char *out, size_t n)
+static int
+matches(const struct listing *l, const struct case_state *st,
+	const struct deadline *dl, int has_dl)
 {
-	struct mp_reader r, v;
-	const char *s;
-	size_t len;
-	out[0] = '\0';
-	mp_reader_init(&r, ev->body, ev->body_len, NULL);
-	if (mp_map_find(&r, key, &v) == 0 && mp_get_str(&v, &s, &len) == 0)
-		snprintf(out, n, "%.*s", (int)len, s);
+	const struct filter *f = &l->f;
+	char cls[40];
+	snprintf(cls, sizeof(cls), "%s:%s", st->kind, st->code);
+	if (f->state && strcmp(f->state, case_status_name(st->status)) != 0)
+		return 0;
+	if (f->unit && strcmp(f->unit, st->unit) != 0)
+		return 0;
+	if (f->grid && strcmp(f->grid, st->grid) != 0)
+		return 0;
+	if (f->office && strncmp(f->office, st->grid, 9) != 0)
+		return 0;
+	if (f->source && strcmp(f->source, st->source) != 0)
+		return 0;
+	if (f->cls && strcmp(f->cls, cls) != 0)
+		return 0;
+	if (f->conflicts && !state_open_conflicts(st))
+		return 0;
+	int running = has_dl && !dl->done && st->status == CS_DISPATCHED;
+	if (f->colour && (!running || dl->colour != f->colour))
+		return 0;
+	if (f->overdue && (!running || dl->colour != COLOUR_RED))
+		return 0;
+	if (f->due_before && (!running || !dl->has_due || dl->due_ms < l->now ||
+			      dl->due_ms >= f->due_before))
+		return 0;
+	return 1;
 }
 
 static int
-first_event(const uint8_t *p, size_t n, void *ctx)
+list_one(const char *case_id, const uint8_t *p, size_t n, void *ctx)
 {
-	struct case_row *row = ctx;
-	struct envelope env;
-	struct event ev;
-	if (show_decode(p, n, &env, &ev))
+	struct listing *l = ctx;
+	struct case_state st;
+	struct deadline dl;
+	char due[CLOCK_ISO_BYTES] = "";
+
+	if (strcmp(case_id, l->last_case) == 0)
+		return 0;
+	snprintf(l->last_case, sizeof(l->last_case), "%s", case_id);
+	if (state_decode(p, n, &st))
 		return ERR_CORRUPT;
-	if (row->events++ == 0 && ev.type_len == 6 &&
-	    memcmp(ev.type, "report", 6) == 0) {
-		clock_format(ev.time_ms, row->reported);
-		body_str(&ev, "class", row->cls, sizeof(row->cls));
-		body_str(&ev, "grid", row->grid, sizeof(row->grid));
+	int has_dl = deadline_of(&st, &node_config(l->node)->cal, l->now, &dl) == 0;
+	if (!matches(l, &st, &dl, has_dl)) {
+		state_release(&st);
+		return 0;
 	}
+	l->count++;
+	const char *colour = !has_dl ? "" : dl.done ? (dl.on_time ? "done" : "late")
+						   : colour_name(dl.colour);
+	if (has_dl && dl.has_due)
+		clock_format(dl.due_ms, due);
+	if (l->json) {
+		json_obj_begin(&l->w);
+		json_key(&l->w, "case");
+		json_str(&l->w, case_id);
+		json_key(&l->w, "status");
+		json_str(&l->w, case_status_name(st.status));
+		json_key(&l->w, "class");
+		json_str(&l->w, st.kind);
+		json_key(&l->w, "code");
+		json_str(&l->w, st.code);
+		json_key(&l->w, "grid");
+		json_str(&l->w, st.grid);
+		json_key(&l->w, "source");
+		json_str(&l->w, st.source);
+		json_key(&l->w, "unit");
+		json_str(&l->w, st.unit);
+		json_key(&l->w, "due");
+		if (due[0])
+			json_str(&l->w, due);
+		else
+			json_null(&l->w);
+		json_key(&l->w, "colour");
+		json_str(&l->w, colour);
+		json_key(&l->w, "conflicts");
+		json_uint(&l->w, state_open_conflicts(&st));
+		json_obj_end(&l->w);
+	} else {
+		buf_printf(&l->out, "%-18s  %-10s  %-15s  %-15s  %-12s  %-20s  %s\n",
+			   case_id, case_status_name(st.status),
+			   st.kind[0] ? st.code : "", st.grid, st.unit, due,
+			   colour);
+	}
+	state_release(&st);
 	return 0;
 }
 
-static int
-list_case(const char *case_id, void *ctx)
+/* The key K and the smallest key of the same length after all K... rows. */
+static void
+exact_range(char prefix, const char *value, uint8_t *from, size_t *n,
+	    uint8_t *to)
 {
-	struct case_row *row = ctx;
-	row->events = 0;
-	row->reported[0] = row->cls[0] = row->grid[0] = '\0';
-	int rc = store_walk_case(row->s, case_id, first_event, row);
-	if (rc)
-		return rc;
-	if (row->json) {
-		json_obj_begin(&row->w);
-		json_key(&row->w, "case");
-		json_str(&row->w, case_id);
-		json_key(&row->w, "events");
-		json_uint(&row->w, (uint64_t)row->events);
-		json_key(&row->w, "reported");
-		json_str(&row->w, row->reported);
-		json_key(&row->w, "class");
-		json_str(&row->w, row->cls);
-		json_key(&row->w, "grid");
-		json_str(&row->w, row->grid);
-		json_obj_end(&row->w);
-	} else {
-		buf_printf(&row->out, "%-20s  %6d  %-20s  %-6s  %s\n", case_id,
-			   row->events, row->reported, row->cls, row->grid);
+	size_t len = strlen(value);
+	if (len > 190)
+		len = 190;
+	from[0] = (uint8_t)prefix;
+	memcpy(from + 1, value, len);
+	*n = len + 1;
+	memcpy(to, from, *n);
+	/* Increment as a big number: the next key of this length. */
+	for (size_t i = *n; i-- > 0;) {
+		if (to[i] != 0xff) {
+			to[i]++;
+			break;
+		}
+		to[i] = 0;
+	}
+}
+
+static uint64_t
+parse_duration(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (end == s || v == 0)
+		return 0;
+	if (strcmp(end, "m") == 0)
+		return v * 60000;
+	if (strcmp(end, "h") == 0)
+		return v * 3600000;
+	if (strcmp(end, "d") == 0)
+		return v * 86400000;
+	return 0;
+}
+
+/* An office name (from the grid) to its 9-digit grid prefix. */
+struct office_find {
+	const char *name;
+	char prefix[10];
+};
+
+static int
+find_office(const struct grid_cell *cell, void *ctx)
+{
+	struct office_find *o = ctx;
+	if (strcmp(cell->office, o->name) == 0 && strlen(cell->grid) >= 9) {
+		memcpy(o->prefix, cell->grid, 9);
+		o->prefix[9] = '\0';
+		return 1;
 	}
 	return 0;
 }
@@ -83,36 +192,119 @@ int
 cmd_case_list(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "unit", required_argument, NULL, 'u' },
+		{ "grid", required_argument, NULL, 'g' },
+		{ "office", required_argument, NULL, 'o' },
+		{ "source", required_argument, NULL, 'r' },
+		{ "class", required_argument, NULL, 'c' },
+		{ "colour", required_argument, NULL, 'C' },
+		{ "color", required_argument, NULL, 'C' },
+		{ "overdue", no_argument, NULL, 'O' },
+		{ "due-within", required_argument, NULL, 'D' },
+		{ "conflicts", no_argument, NULL, 'x' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct case_row row = { 0 };
+	struct listing l;
+	struct office_find of;
+	uint64_t within = 0;
 	int opt, rc;
 
+	memset(&l, 0, sizeof(l));
+	l.node = c->node;
+	l.now = clock_now_ms();
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'j': row.json = 1; break;
+		case 's':
+			if (case_status_parse(optarg) == CS_COUNT)
+				return cli_usage(c, "'%s' is not a state (reported, checked, accepted, refused, registered, dispatched, returned, suspended, fed_back, verified, closed, cancelled, merged)",
+						 optarg);
+			l.f.state = optarg;
+			break;
+		case 'u': l.f.unit = optarg; break;
+		case 'g': l.f.grid = optarg; break;
+		case 'o': l.f.office = optarg; break;
+		case 'r': l.f.source = optarg; break;
+		case 'c': l.f.cls = optarg; break;
+		case 'C':
+			if ((l.f.colour = colour_parse(optarg)) == COLOUR_NONE ||
+			    l.f.colour == COLOUR_STOPPED)
+				return cli_usage(c, "colour '%s' must be green, yellow or red",
+						 optarg);
+			break;
+		case 'O': l.f.overdue = 1; break;
+		case 'D':
+			if (!(within = parse_duration(optarg)))
+				return cli_usage(c, "--due-within '%s' must be like 30m, 4h or 2d",
+						 optarg);
+			l.f.due_before = l.now + within;
+			break;
+		case 'x': l.f.conflicts = 1; break;
+		case 'j': l.json = 1; break;
 		default: return cli_usage(c, "unknown option");
 		}
 	}
 	if (optind < argc)
 		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
-	row.s = node_store(c->node);
-	buf_init(&row.out);
-	json_writer_init(&row.w, &row.out, 0);
-	if (row.json)
-		json_arr_begin(&row.w);
+	if (l.f.office && (strlen(l.f.office) != 9 ||
+			   strspn(l.f.office, "0123456789") != 9)) {
+		of.name = l.f.office;
+		of.prefix[0] = '\0';
+		if (grid_walk(c->node, find_office, &of) < 0 || !of.prefix[0])
+			return cli_fail("no office '%s' in the imported grid (give its 9-digit code)",
+					l.f.office);
+		l.f.office = of.prefix;
+	}
+
+	buf_init(&l.out);
+	json_writer_init(&l.w, &l.out, 0);
+	if (l.json)
+		json_arr_begin(&l.w);
 	else
-		buf_printf(&row.out, "%-20s  %6s  %-20s  %-6s  %s\n", "CASE",
-			   "EVENTS", "REPORTED", "CLASS", "GRID");
-	rc = store_walk_cases(row.s, list_case, &row);
+		buf_printf(&l.out, "%-18s  %-10s  %-15s  %-15s  %-12s  %-20s  %s\n",
+			   "CASE", "STATUS", "CLASS", "GRID", "UNIT", "DUE",
+			   "COLOUR");
+
+	/* Walk the narrowest index the filters allow. */
+	struct store *s = node_store(c->node);
+	uint8_t from[200], to[200];
+	size_t n;
+	if (l.f.due_before || l.f.overdue) {
+		uint64_t lo = l.f.overdue ? 0 : l.now;
+		uint64_t hi = l.f.overdue ? l.now : l.f.due_before;
+		from[0] = to[0] = IDX_DUE;
+		for (int i = 0; i < 8; i++) {
+			from[1 + i] = (uint8_t)(lo >> (56 - 8 * i));
+			to[1 + i] = (uint8_t)(hi >> (56 - 8 * i));
+		}
+		rc = store_index_walk(s, from, 9, to, 9, list_one, &l);
+	} else if (l.f.conflicts) {
+		from[0] = IDX_CONFLICT;
+		to[0] = IDX_CONFLICT + 1;
+		rc = store_index_walk(s, from, 1, to, 1, list_one, &l);
+	} else if (l.f.state || l.f.unit || l.f.grid || l.f.office ||
+		   l.f.source || l.f.cls) {
+		char prefix = l.f.state ? IDX_STATUS : l.f.unit ? IDX_UNIT
+			    : l.f.grid ? IDX_GRID : l.f.office ? IDX_OFFICE
+			    : l.f.source ? IDX_SOURCE : IDX_CLASS;
+		const char *value = l.f.state ? l.f.state : l.f.unit ? l.f.unit
+				  : l.f.grid ? l.f.grid : l.f.office ? l.f.office
+				  : l.f.source ? l.f.source : l.f.cls;
+		exact_range(prefix, value, from, &n, to);
+		rc = store_index_walk(s, from, n, to, n, list_one, &l);
+	} else {
+		rc = store_view_walk(s, list_one, &l);
+	}
 	if (rc) {
-		buf_release(&row.out);
+		buf_release(&l.out);
 		return cli_fail("cannot list cases: %s", err_str(rc));
 	}
-	if (row.json)
-		json_arr_end(&row.w);
-	cli_print(&row.out);
-	buf_release(&row.out);
+	if (l.json)
+		json_arr_end(&l.w);
+	else
+		buf_printf(&l.out, "%llu cases\n", (unsigned long long)l.count);
+	cli_print(&l.out);
+	buf_release(&l.out);
 	return EXIT_OK;
 }

@@ -4,8 +4,27 @@
 
 #include "cli/cli.h"
 #include "common/clock.h"
+#include "common/hex.h"
+#include "node/node.h"
 #include "node/report.h"
+#include "store/store.h"
 #include "common/banned.h"
+
+/* Stores a file as a blob and writes its hash. */
+static int
+add_photo(struct cli *c, const char *path, uint8_t hash[32])
+{
+	struct buf data = BUF_INIT;
+	struct diag d;
+	int rc = cli_read_file(path, &data, &d);
+	if (rc == 0)
+		rc = store_blob_put(node_store(c->node), data.data, data.len,
+				    hash, &d);
+	buf_release(&data);
+	if (rc)
+		return cli_fail("cannot attach '%s': %s", path, d.text);
+	return 0;
+}
 
 int
 cmd_case_report(struct cli *c, int argc, char **argv)
@@ -18,15 +37,21 @@ cmd_case_report(struct cli *c, int argc, char **argv)
 		{ "lat", required_argument, NULL, 'a' },
 		{ "lon", required_argument, NULL, 'o' },
 		{ "source", required_argument, NULL, 's' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "component", required_argument, NULL, 'C' },
+		{ "photo", required_argument, NULL, 'p' },
+		{ "caller", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct report_req r = { 0 };
-	char kind[16], case_id[REPORT_CASE_ID_BYTES];
-	const char *cls = NULL, *lat = NULL, *lon = NULL;
+	struct report_req r;
+	char kind[16], case_id[REPORT_CASE_ID_BYTES], office[65];
+	const char *cls = NULL, *lat = NULL, *lon = NULL, *caller = NULL;
+	const char *photos[REPORT_MAX_PHOTOS];
 	struct diag d;
 	int opt, json = 0;
 
+	memset(&r, 0, sizeof(r));
 	r.source = "supervisor";
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
@@ -37,14 +62,23 @@ cmd_case_report(struct cli *c, int argc, char **argv)
 		case 'a': lat = optarg; break;
 		case 'o': lon = optarg; break;
 		case 's': r.source = optarg; break;
+		case 'b': r.by = optarg; break;
+		case 'C': r.component = optarg; break;
+		case 'p':
+			if (r.nphotos == REPORT_MAX_PHOTOS)
+				return cli_usage(c, "at most %d --photo",
+						 REPORT_MAX_PHOTOS);
+			photos[r.nphotos++] = optarg;
+			break;
+		case 'P': caller = optarg; break;
 		case 'j': json = 1; break;
 		default: return cli_usage(c, "unknown option");
 		}
 	}
 	if (optind < argc)
 		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
-	if (!cls || !r.grid || !r.where || !r.desc)
-		return cli_usage(c, "--class, --grid, --where and --desc are required");
+	if (!cls || !r.where || !r.desc)
+		return cli_usage(c, "--class, --where and --desc are required");
 	const char *colon = strchr(cls, ':');
 	if (!colon || (size_t)(colon - cls) >= sizeof(kind))
 		return cli_usage(c, "--class '%s' must be KIND:CODE, e.g. event:06001",
@@ -64,12 +98,27 @@ cmd_case_report(struct cli *c, int argc, char **argv)
 					 lon);
 		r.has_position = 1;
 	}
+	for (size_t i = 0; i < r.nphotos; i++)
+		if (add_photo(c, photos[i], r.photos[i]))
+			return EXIT_FAIL;
+	if (caller) {
+		/* The caller's contact is personal data: a blob of its own,
+		 * erasable without touching the signed history. */
+		if (store_blob_put(node_store(c->node), caller, strlen(caller),
+				   r.caller, &d))
+			return cli_fail("cannot store the caller's data: %s",
+					d.text);
+		r.has_caller = 1;
+	}
 	r.now_ms = clock_now_ms();
-	if (report_case(c->node, &r, case_id, &d))
+	if (report_case(c->node, &r, case_id, office, &d))
 		return cli_fail("cannot report the case: %s", d.text);
-	if (json)
-		printf("{\"case\":\"%s\"}\n", case_id);
-	else
+	if (json) {
+		printf("{\"case\":\"%s\",\"office\":\"%s\"}\n", case_id, office);
+	} else {
 		printf("%s\n", case_id);
+		if (office[0])
+			fprintf(stderr, "responsible office: %s\n", office);
+	}
 	return EXIT_OK;
 }

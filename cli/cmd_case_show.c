@@ -1,4 +1,7 @@
-/* cmd_case_show.c - gridcase case show: a case's signed history. */
+/*
+ * cmd_case_show.c - gridcase case show: a case's state (with its due time
+ * and colour), its conflicts, and its signed history.
+ */
 #include <getopt.h>
 #include <string.h>
 
@@ -6,7 +9,12 @@
 #include "cli/show.h"
 #include "common/clock.h"
 #include "common/hex.h"
+#include "crypto/hash.h"
+#include "node/actions.h"
+#include "node/config.h"
+#include "node/deadline.h"
 #include "node/node.h"
+#include "node/state.h"
 #include "store/store.h"
 #include "common/banned.h"
 
@@ -40,14 +48,95 @@ show_one(const uint8_t *p, size_t n, void *ctx)
 	if (json_put_mp(&bw, ev.body, ev.body_len))
 		buf_add_str(&body, "(unreadable body)");
 	buf_printf(&h->out,
-		   "event %s\n  type     %.*s\n  author   %s  seq %llu\n"
-		   "  time     %s  lamport %llu\n  deps     %zu\n  body     %s\n"
-		   "  signed   yes (verified when stored; 'gridcase verify' re-checks)\n",
-		   id, (int)ev.type_len, ev.type, author,
-		   (unsigned long long)ev.seq, when,
-		   (unsigned long long)ev.lamport, ev.ndeps, buf_cstr(&body));
+		   "  event %.16s  %-16.*s %s  seq %llu  lamport %llu  author %.16s\n"
+		   "        %s\n",
+		   id, (int)ev.type_len, ev.type, when,
+		   (unsigned long long)ev.seq, (unsigned long long)ev.lamport,
+		   author, buf_cstr(&body));
 	buf_release(&body);
 	return 0;
+}
+
+static void
+put_time(struct buf *out, const char *label, uint64_t ms)
+{
+	char iso[CLOCK_ISO_BYTES];
+	if (!ms)
+		return;
+	clock_format(ms, iso);
+	buf_printf(out, "  %-14s %s\n", label, iso);
+}
+
+static void
+text_state(struct buf *out, const struct case_state *st,
+	   const struct deadline *dl, int has_dl, const uint8_t digest[32])
+{
+	char hex[65], due[CLOCK_ISO_BYTES];
+	hex_encode(digest, 32, hex);
+	buf_printf(out, "case %s: %s\n", st->case_id, case_status_name(st->status));
+	buf_printf(out, "  %-14s %s:%s (%s)\n", "class", st->kind, st->code,
+		   st->standard);
+	buf_printf(out, "  %-14s %s\n  %-14s %s\n  %-14s %s\n", "grid", st->grid,
+		   "where", st->where ? st->where : "", "desc",
+		   st->desc ? st->desc : "");
+	buf_printf(out, "  %-14s %s (by %s)\n", "source", st->source,
+		   st->reporter);
+	put_time(out, "reported", st->reported_at);
+	put_time(out, "registered", st->registered_at);
+	if (st->urgency[0])
+		buf_printf(out, "  %-14s %s, limit %s\n", "urgency", st->urgency,
+			   st->limit);
+	if (st->unit[0])
+		buf_printf(out, "  %-14s %s%s%s\n", "unit", st->unit,
+			   st->team[0] ? " / " : "", st->team);
+	put_time(out, "dispatched", st->dispatched_at);
+	if (has_dl) {
+		if (dl->has_due) {
+			clock_format(dl->due_ms, due);
+			buf_printf(out, "  %-14s %s", "due", due);
+		} else {
+			buf_printf(out, "  %-14s (clock stopped: suspended)", "due");
+		}
+		if (dl->done)
+			buf_printf(out, "  done %s\n", dl->on_time ? "on time" : "late");
+		else
+			buf_printf(out, "  %s, %llu of %llu working minutes used\n",
+				   colour_name(dl->colour),
+				   (unsigned long long)(dl->used_work_ms / 60000),
+				   (unsigned long long)(dl->limit_work_ms / 60000));
+	}
+	put_time(out, "fed back", st->fed_back_at);
+	put_time(out, "verified", st->verified_at);
+	put_time(out, "closed", st->closed_at);
+	if (st->merged_into[0])
+		buf_printf(out, "  %-14s %s\n", "merged into", st->merged_into);
+	buf_printf(out, "  %-14s dispatches %u, returns %u, postponements %u, suspensions %u, reworks %u, reopens %u\n",
+		   "counts", st->dispatches, st->returns, st->postponements,
+		   st->suspensions, st->reworks, st->reopens);
+	for (size_t i = 0; i < st->ndisposals; i++) {
+		const struct disposal *x = &st->disposals[i];
+		char at[CLOCK_ISO_BYTES], ev[65];
+		clock_format(x->at, at);
+		hex_encode(x->event, 32, ev);
+		buf_printf(out, "  %-14s %s by %s (%s) at %s, event %.16s%s\n",
+			   i ? "" : "disposal work", x->feedback ? "feedback" : "disposal",
+			   x->by, x->unit, at, ev,
+			   x->current ? "" : " [made concurrently with a reassignment]");
+	}
+	for (size_t i = 0; i < st->nconflicts; i++) {
+		const struct conflict *cf = &st->conflicts[i];
+		buf_printf(out, "  %-14s %s %s %s:", i ? "" : "conflicts", cf->id,
+			   cf->kind, cf->resolved ? "resolved" : "OPEN");
+		for (size_t j = 0; j < cf->nevents; j++) {
+			hex_encode(cf->events[j], 32, hex);
+			buf_printf(out, " %.16s", hex);
+		}
+		buf_add_str(out, "\n");
+	}
+	buf_printf(out, "  %-14s %u (%u not applied)\n", "events", st->events,
+		   st->unapplied);
+	hex_encode(digest, 32, hex);
+	buf_printf(out, "  %-14s %s\nhistory (replay order)\n", "state digest", hex);
 }
 
 int
@@ -58,6 +147,10 @@ cmd_case_show(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct history h = { BUF_INIT, { 0 }, 0, 0 };
+	struct case_state st;
+	struct buf view = BUF_INIT;
+	struct deadline dl;
+	uint8_t digest[32];
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -69,25 +162,64 @@ cmd_case_show(struct cli *c, int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage(c, "give one CASE id");
 	const char *case_id = argv[optind];
+	rc = store_view_get(node_store(c->node), case_id, &view);
+	if (rc == 0)
+		rc = state_decode(view.data, view.len, &st);
+	if (rc) {
+		buf_release(&view);
+		if (rc == ERR_NOTFOUND)
+			return cli_fail("no case '%s' in this log", case_id);
+		return cli_fail("cannot read case '%s': %s", case_id, err_str(rc));
+	}
+	hash_bytes(view.data, view.len, digest);
+	int has_dl = deadline_of(&st, &node_config(c->node)->cal,
+				 clock_now_ms(), &dl) == 0;
 	json_writer_init(&h.w, &h.out, 0);
 	if (h.json) {
 		json_obj_begin(&h.w);
 		json_key(&h.w, "case");
 		json_str(&h.w, case_id);
+		json_key(&h.w, "state");
+		if (json_put_mp(&h.w, view.data, view.len))
+			json_null(&h.w);
+		json_key(&h.w, "state_digest");
+		json_hex(&h.w, digest, 32);
+		json_key(&h.w, "deadline");
+		if (has_dl) {
+			char iso[CLOCK_ISO_BYTES];
+			json_obj_begin(&h.w);
+			json_key(&h.w, "due");
+			if (dl.has_due) {
+				clock_format(dl.due_ms, iso);
+				json_str(&h.w, iso);
+			} else {
+				json_null(&h.w);
+			}
+			json_key(&h.w, "colour");
+			json_str(&h.w, dl.done ? "done" : colour_name(dl.colour));
+			json_key(&h.w, "done");
+			json_bool(&h.w, dl.done);
+			json_key(&h.w, "on_time");
+			json_bool(&h.w, dl.on_time);
+			json_key(&h.w, "limit_minutes");
+			json_uint(&h.w, dl.limit_work_ms / 60000);
+			json_key(&h.w, "used_minutes");
+			json_uint(&h.w, dl.used_work_ms / 60000);
+			json_obj_end(&h.w);
+		} else {
+			json_null(&h.w);
+		}
 		json_key(&h.w, "events");
 		json_arr_begin(&h.w);
 	} else {
-		buf_printf(&h.out, "case %s\n", case_id);
+		text_state(&h.out, &st, &dl, has_dl, digest);
 	}
 	rc = store_walk_case(node_store(c->node), case_id, show_one, &h);
-	if (rc == 0 && h.count == 0)
-		rc = ERR_NOTFOUND;
+	state_release(&st);
+	buf_release(&view);
 	if (rc) {
 		buf_release(&h.out);
-		if (rc == ERR_NOTFOUND)
-			return cli_fail("no case '%s' in this log", case_id);
-		return cli_fail("cannot read case '%s': %s", case_id,
-				err_str(rc));
+		return cli_fail("cannot read case '%s': %s", case_id, err_str(rc));
 	}
 	if (h.json) {
 		json_arr_end(&h.w);

@@ -6,6 +6,7 @@
 #include "common/hex.h"
 #include "common/json.h"
 #include "node/node.h"
+#include "node/roles.h"
 #include "common/banned.h"
 
 int
@@ -15,6 +16,8 @@ cmd_init(struct cli *c, int argc, char **argv)
 		{ "network", required_argument, NULL, 'n' },
 		{ "name", required_argument, NULL, 'N' },
 		{ "county", required_argument, NULL, 'c' },
+		{ "unit", required_argument, NULL, 'u' },
+		{ "roles", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -29,6 +32,11 @@ cmd_init(struct cli *c, int argc, char **argv)
 		case 'n': o.network = optarg; break;
 		case 'N': o.name = optarg; break;
 		case 'c': o.county = optarg; break;
+		case 'u': o.unit = optarg; break;
+		case 'r':
+			if (roles_parse(optarg, &o.roles, &d))
+				return cli_usage(c, "%s", d.text);
+			break;
 		case 'j': json = 1; break;
 		default: return cli_usage(c, "unknown option");
 		}

@@ -1,7 +1,7 @@
 /*
  * main.c - the gridcase command: global options and the command table.
  *
- *   gridcase [--dir DIR] [-v] <command> [<subcommand>] [options]
+ *   gridcase [--dir DIR] [--key FILE] [-v] <command> [<subcommand>] [options]
  *
  * The table is sorted by name; two-word names ("case report") are
  * subcommands of a group.  Flags are preconditions the dispatcher meets
@@ -29,16 +29,98 @@ struct cmd {
 static int cmd_help(struct cli *c, int argc, char **argv);
 
 static const struct cmd commands[] = {
+	{ "blob add", cmd_blob_add, NEEDS_NODE, "gridcase blob add FILE|-",
+	  "store a photo or personal data; prints its hash" },
+	{ "blob erase", cmd_blob_erase, NEEDS_NODE, "gridcase blob erase HASH",
+	  "erase a personal-data blob for good (events still verify)" },
+	{ "blob get", cmd_blob_get, NEEDS_NODE, "gridcase blob get HASH [-o FILE]",
+	  "write a blob's bytes" },
+	{ "case accept", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case accept CASE [--note TEXT] [--by PERSON] [--json]",
+	  "accept a report as a valid case (受理)" },
+	{ "case assign", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case assign CASE --team TEAM [--by PERSON] [--json]",
+	  "hand the case to a team of the unit (二级派遣)" },
+	{ "case cancel", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case cancel CASE --reason TEXT [--by PERSON] [--json]",
+	  "cancel the case (作废)" },
+	{ "case check", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case check CASE --found yes|no [--note TEXT] [--by PERSON] [--json]",
+	  "check a public report on site (核实)" },
+	{ "case close", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case close CASE [--note TEXT] [--by PERSON] [--json]",
+	  "close the case (结案)" },
+	{ "case dispatch", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case dispatch CASE --unit UNIT [--note TEXT] [--by PERSON] [--json]",
+	  "dispatch to a disposal unit (派遣)" },
+	{ "case dispose", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case dispose CASE --notes TEXT [--photo FILE]... [--by PERSON] [--json]",
+	  "record disposal work (处置)" },
+	{ "case feedback", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case feedback CASE --notes TEXT [--photo FILE]... [--by PERSON] [--json]",
+	  "report the disposal done (处理反馈)" },
 	{ "case list", cmd_case_list, NEEDS_NODE,
-	  "gridcase case list [--json]",
-	  "list the cases in the log" },
+	  "gridcase case list [--state S] [--unit U] [--grid G] [--office O] "
+	  "[--source S] [--class KIND:CODE] [--colour green|yellow|red] "
+	  "[--overdue] [--due-within 4h] [--conflicts] [--json]",
+	  "list cases with their due times and colours" },
+	{ "case merge", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case merge CASE --into CASE [--by PERSON] [--json]",
+	  "merge a duplicate into the case it repeats (并案)" },
+	{ "case postpone-approve", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case postpone-approve CASE [--extend 1d] [--by PERSON] [--json]",
+	  "approve the postponement (延期)" },
+	{ "case postpone-deny", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case postpone-deny CASE --reason TEXT [--by PERSON] [--json]",
+	  "deny the postponement" },
+	{ "case postpone-request", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case postpone-request CASE --extend 1d --reason TEXT [--by PERSON] [--json]",
+	  "ask for more time" },
+	{ "case refuse", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case refuse CASE --reason TEXT [--by PERSON] [--json]",
+	  "refuse to register (不予立案)" },
+	{ "case register", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case register CASE --urgency normal|urgent [--limit 4h|15d] [--by PERSON] [--json]",
+	  "register the case (立案)" },
+	{ "case reopen", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case reopen CASE --reason TEXT [--by PERSON] [--json]",
+	  "reopen on a new complaint" },
 	{ "case report", cmd_case_report, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case report --class KIND:CODE --grid GRID --where TEXT "
-	  "--desc TEXT [--lat DEG --lon DEG] [--source SRC] [--json]",
+	  "gridcase case report --class KIND:CODE (--grid GRID | --lat DEG --lon DEG) "
+	  "--where TEXT --desc TEXT [--source SRC] [--by PERSON] [--component ID] "
+	  "[--photo FILE]... [--caller TEXT] [--json]",
 	  "report a new case and print its id" },
+	{ "case resolve", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case resolve CASE --conflict ID [--unit UNIT] [--outcome closed] [--by PERSON] [--json]",
+	  "resolve a conflict, naming all its events" },
+	{ "case resume", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case resume CASE [--note TEXT] [--by PERSON] [--json]",
+	  "resume a suspended case" },
+	{ "case return", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case return CASE --reason TEXT [--by PERSON] [--json]",
+	  "return a wrong dispatch to the centre (回退)" },
 	{ "case show", cmd_case_show, NEEDS_NODE,
 	  "gridcase case show CASE [--json]",
-	  "show a case's signed history" },
+	  "show a case's state, due time, conflicts and signed history" },
+	{ "case suspend-approve", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case suspend-approve CASE [--note TEXT] [--by PERSON] [--json]",
+	  "approve the suspension (挂账)" },
+	{ "case suspend-request", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case suspend-request CASE --reason TEXT [--by PERSON] [--json]",
+	  "ask to suspend the case" },
+	{ "case verify-fail", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case verify-fail CASE --reason TEXT [--photo FILE]... [--by PERSON] [--json]",
+	  "verification failed: rework (返工)" },
+	{ "case verify-pass", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case verify-pass CASE [--note TEXT] [--photo FILE]... [--by PERSON] [--json]",
+	  "verification passed (核查)" },
+	{ "conflicts", cmd_conflicts, NEEDS_NODE,
+	  "gridcase conflicts [--case CASE] [--all] [--json]",
+	  "list conflict records (open ones, or all)" },
+	{ "eval", cmd_eval, NEEDS_NODE,
+	  "gridcase eval --from DATE --to DATE [--by office|unit|grid|person] "
+	  "[--json|--csv] [--explain FIGURE]",
+	  "the evaluation: counts, rates, score and grade per group" },
 	{ "event add", cmd_event_add, NEEDS_NODE | NEEDS_KEY,
 	  "gridcase event add --case CASE --type TYPE --body JSON "
 	  "[--blob HASH]... [--json]",
@@ -49,14 +131,31 @@ static const struct cmd commands[] = {
 	{ "event import", cmd_event_import, NEEDS_NODE,
 	  "gridcase event import FILE|- [--json]",
 	  "check and ingest exported events" },
+	{ "grid import", cmd_grid_import, NEEDS_NODE, "gridcase grid import FILE.geojson",
+	  "load the district's grid cells (polygons with grid, community, office)" },
+	{ "grid list", cmd_grid_list, NEEDS_NODE, "gridcase grid list [--json]",
+	  "list the imported grid cells" },
+	{ "grid locate", cmd_grid_locate, NEEDS_NODE,
+	  "gridcase grid locate --lat DEG --lon DEG [--json]",
+	  "the grid cell (and office) of a position" },
 	{ "help", cmd_help, 0, "gridcase help [COMMAND]",
 	  "list the commands or show one's usage" },
 	{ "init", cmd_init, 0,
-	  "gridcase init --network NAME --name NODE [--county CODE] [--json]",
-	  "create a node: its store and its key" },
+	  "gridcase init --network NAME --name NODE [--county CODE] [--unit UNIT] "
+	  "[--roles LIST] [--json]",
+	  "create a node: its store, key and configuration" },
+	{ "keygen", cmd_keygen, 0, "gridcase keygen FILE",
+	  "make another member key (use it with --key FILE)" },
 	{ "log", cmd_log, NEEDS_NODE,
 	  "gridcase log [--author KEY] [--case CASE] [--json]",
 	  "list events: id, author, seq, type, time" },
+	{ "reindex", cmd_reindex, NEEDS_NODE, "gridcase reindex",
+	  "fold every case again (after the configuration changed)" },
+	{ "roles add", cmd_roles_add, NEEDS_NODE,
+	  "gridcase roles add KEY --name NAME [--unit UNIT] --roles LIST",
+	  "make a key a member: supervisor,operator,shift_lead,dispatcher,disposal" },
+	{ "roles list", cmd_roles_list, NEEDS_NODE, "gridcase roles list [--json]",
+	  "list the members and their roles" },
 	{ "status", cmd_status, NEEDS_NODE, "gridcase status [--json]",
 	  "show the node, counts, summary, forks and the log digest" },
 	{ "verify", cmd_verify, NEEDS_NODE, "gridcase verify [--json]",
@@ -68,7 +167,7 @@ static const struct cmd commands[] = {
 static void
 print_commands(FILE *f)
 {
-	fprintf(f, "usage: gridcase [--dir DIR] [-v] <command> [options]\n\n"
+	fprintf(f, "usage: gridcase [--dir DIR] [--key FILE] [-v] <command> [options]\n\n"
 		   "commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-14s %s\n", commands[i].name,
@@ -153,6 +252,7 @@ main(int argc, char **argv)
 {
 	static const struct option global[] = {
 		{ "dir", required_argument, NULL, 'd' },
+		{ "key", required_argument, NULL, 'k' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -171,6 +271,9 @@ main(int argc, char **argv)
 		switch (opt) {
 		case 'd':
 			c.dir = optarg;
+			break;
+		case 'k':
+			c.key_path = optarg;
 			break;
 		case 'v':
 			log_threshold = log_threshold == LOG_WARN ? LOG_INFO
@@ -219,7 +322,7 @@ main(int argc, char **argv)
 	}
 	if (cmd->flags & NEEDS_NODE) {
 		int flags = (cmd->flags & NEEDS_KEY) ? NODE_WITH_KEY : 0;
-		if ((rc = node_open(c.dir, flags, &c.node, &d)))
+		if ((rc = node_open(c.dir, flags, c.key_path, &c.node, &d)))
 			return cli_fail("%s", d.text);
 	}
 	optind = 0; /* GNU getopt: re-initialise for the command */

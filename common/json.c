@@ -16,6 +16,7 @@ struct parser {
 	const char *start;
 	const char *p;
 	struct diag *diag;
+	int e6; /* numbers are decimals, stored in millionths */
 };
 
 static int
@@ -261,6 +262,39 @@ out:
 	return rc;
 }
 
+/* [s, q) holds the sign and whole digits; a fraction may follow at q. */
+static int
+parse_decimal_e6(struct parser *ps, struct buf *out, const char *s,
+		 const char *q)
+{
+	int neg = *s == '-';
+	int64_t whole = 0, frac = 0;
+	int fdigits = 0;
+	for (const char *p = s + neg; p < q; p++) {
+		if (whole > (INT64_MAX / 1000000 - 9) / 10)
+			return fail(ps, "number out of range");
+		whole = whole * 10 + (*p - '0');
+	}
+	if (*q == '.') {
+		q++;
+		if (*q < '0' || *q > '9')
+			return fail(ps, "digits must follow '.'");
+		for (; *q >= '0' && *q <= '9'; q++)
+			if (fdigits < 6) {
+				frac = frac * 10 + (*q - '0');
+				fdigits++;
+			}
+	}
+	if (*q == 'e' || *q == 'E')
+		return fail(ps, "exponents are not allowed");
+	while (fdigits++ < 6)
+		frac *= 10;
+	int64_t v = whole * 1000000 + frac;
+	mp_put_int(out, neg ? -v : v);
+	ps->p = q;
+	return 0;
+}
+
 static int
 parse_number(struct parser *ps, struct buf *out)
 {
@@ -274,6 +308,8 @@ parse_number(struct parser *ps, struct buf *out)
 		return fail(ps, "leading zero in number");
 	while (*q >= '0' && *q <= '9')
 		q++;
+	if (ps->e6)
+		return parse_decimal_e6(ps, out, s, q);
 	if (*q == '.' || *q == 'e' || *q == 'E')
 		return fail(ps, "only integers are allowed (no fractions or exponents)");
 	errno = 0;
@@ -337,10 +373,10 @@ parse_value(struct parser *ps, struct buf *out, int depth)
 	}
 }
 
-int
-json_to_mp(const char *text, struct buf *out, struct diag *d)
+static int
+parse_text(const char *text, int e6, struct buf *out, struct diag *d)
 {
-	struct parser ps = { text, text, d };
+	struct parser ps = { text, text, d, e6 };
 	struct buf tmp = BUF_INIT;
 	int rc = parse_value(&ps, &tmp, 0);
 	if (rc == 0) {
@@ -357,6 +393,18 @@ json_to_mp(const char *text, struct buf *out, struct diag *d)
 		buf_add(out, tmp.data, tmp.len);
 	buf_release(&tmp);
 	return rc;
+}
+
+int
+json_to_mp(const char *text, struct buf *out, struct diag *d)
+{
+	return parse_text(text, 0, out, d);
+}
+
+int
+json_to_mp_e6(const char *text, struct buf *out, struct diag *d)
+{
+	return parse_text(text, 1, out, d);
 }
 
 /* ---- writing ---- */

@@ -25,6 +25,14 @@
  */
 MUST_CHECK int json_to_mp(const char *text, struct buf *out, struct diag *d);
 
+/*
+ * Like json_to_mp(), but every number is read as a decimal and stored as
+ * an integer of millionths (121.4402 -> 121440200; digits past the sixth
+ * decimal are dropped).  For GeoJSON coordinates: events carry no floats.
+ */
+MUST_CHECK int json_to_mp_e6(const char *text, struct buf *out,
+			     struct diag *d);
+
 #define JSON_MAX_DEPTH 16
 
 struct json_writer {

@@ -2,6 +2,7 @@
 #include "common/mp.h"
 
 #include <msgpack.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/xalloc.h"
@@ -93,6 +94,67 @@ mp_put_map(struct buf *b, uint32_t n)
 	msgpack_packer pk;
 	packer_init(&pk, b);
 	(void)msgpack_pack_map(&pk, n);
+}
+
+/* ---- maps in any order ---- */
+
+void
+mp_map_init(struct mp_map *m)
+{
+	m->e = NULL;
+	m->n = m->cap = 0;
+}
+
+struct buf *
+mp_map_add(struct mp_map *m, const char *key)
+{
+	BUG_ON(mp_map_has(m, key));
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 16;
+		m->e = xrealloc(m->e, m->cap * sizeof(*m->e));
+	}
+	m->e[m->n].key = xstrdup(key);
+	buf_init(&m->e[m->n].val);
+	return &m->e[m->n++].val;
+}
+
+int
+mp_map_has(const struct mp_map *m, const char *key)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->e[i].key, key) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const struct mp_map_entry *x = a, *y = b;
+	return mp_key_cmp(x->key, strlen(x->key), y->key, strlen(y->key));
+}
+
+void
+mp_map_finish(struct mp_map *m, struct buf *out)
+{
+	qsort(m->e, m->n, sizeof(*m->e), entry_cmp);
+	mp_put_map(out, (uint32_t)m->n);
+	for (size_t i = 0; i < m->n; i++) {
+		mp_put_cstr(out, m->e[i].key);
+		buf_add(out, m->e[i].val.data, m->e[i].val.len);
+	}
+	mp_map_release(m);
+}
+
+void
+mp_map_release(struct mp_map *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->e[i].key);
+		buf_release(&m->e[i].val);
+	}
+	free(m->e);
+	mp_map_init(m);
 }
 
 /* ---- reading ---- */

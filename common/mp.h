@@ -47,6 +47,35 @@ void mp_put_bin(struct buf *b, const void *p, size_t n);
 void mp_put_array(struct buf *b, uint32_t n);
 void mp_put_map(struct buf *b, uint32_t n);
 
+/*
+ * A map under construction whose keys may be added in any order:
+ * mp_map_finish() sorts them into canonical order.  Each key is added at
+ * most once (BUG_ON otherwise).
+ *
+ *     struct mp_map m;
+ *     mp_map_init(&m);
+ *     mp_put_cstr(mp_map_add(&m, "where"), "Caoxi Road");
+ *     mp_put_uint(mp_map_add(&m, "at"), 12);
+ *     mp_map_finish(&m, out);   (appends the map; m is released)
+ */
+struct mp_map_entry {
+	char *key;
+	struct buf val;
+};
+
+struct mp_map {
+	struct mp_map_entry *e;
+	size_t n, cap;
+};
+
+void mp_map_init(struct mp_map *m);
+/* The buffer to write key's value into (borrowed until finish/release). */
+struct buf *mp_map_add(struct mp_map *m, const char *key);
+/* 1 if key was added. */
+int mp_map_has(const struct mp_map *m, const char *key);
+void mp_map_finish(struct mp_map *m, struct buf *out);
+void mp_map_release(struct mp_map *m);
+
 /* ---- reading ---- */
 
 enum mp_type {

@@ -9,9 +9,11 @@
 #include "common/clock.h"
 #include "common/mp.h"
 #include "crypto/rand.h"
+#include "node/actions.h"
 #include "node/classes.h"
+#include "node/config.h"
+#include "node/grid.h"
 #include "node/node.h"
-#include "store/store.h"
 #include "common/banned.h"
 
 static const char *const sources[] = { "hotline", "media", "referral",
@@ -80,83 +82,140 @@ all_digits(const char *s, size_t n)
 	return strlen(s) == n && strspn(s, "0123456789") == n;
 }
 
-int
-report_case(struct node *n, const struct report_req *r,
-	    char case_id[REPORT_CASE_ID_BYTES], struct diag *d)
+static int
+hash_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 32);
+}
+
+/* The class's standard, or an error naming why the code is refused. */
+static int
+check_class(struct node *n, const struct report_req *r, const char **standard,
+	    struct diag *d)
 {
 	struct classes *cls = NULL;
 	enum class_kind kind;
-	struct buf body = BUF_INIT, county = BUF_INIT;
 	int rc;
 
 	if (class_kind_parse(r->kind, &kind))
 		return diag_set(d, ERR_INVAL,
 				"class kind '%s' must be 'component' or 'event'",
 				r->kind);
+	if (all_digits(r->code, 4)) {
+		if (!node_config(n)->legacy_codes)
+			return diag_set(d, ERR_INVAL,
+					"class code '%s' has a 2-digit minor (%s); this node takes legacy codes only with \"legacy_codes\": true in config.json",
+					r->code, LEGACY_STANDARD);
+		*standard = LEGACY_STANDARD;
+		return 0;
+	}
 	if (!all_digits(r->code, 5))
 		return diag_set(d, ERR_INVAL,
 				"class code '%s' must be 5 digits (2-digit major, 3-digit minor)",
 				r->code);
-	if (!all_digits(r->grid, 15))
-		return diag_set(d, ERR_INVAL,
-				"grid id '%s' must be 15 digits (county 6, street 3, community 3, cell 3)",
-				r->grid);
-	if (store_meta_get(node_store(n), "county", &county) == 0 &&
-	    strncmp(r->grid, buf_cstr(&county), 6) != 0) {
-		rc = diag_set(d, ERR_INVAL,
-			      "grid id '%s' is not in county %s (its first 6 digits)",
-			      r->grid, buf_cstr(&county));
-		goto out;
-	}
-	if (!*r->where || !*r->desc) {
-		rc = diag_set(d, ERR_INVAL, "--where and --desc must not be empty");
-		goto out;
-	}
-	if (!report_source_is_valid(r->source)) {
-		rc = diag_set(d, ERR_INVAL,
-			      "source '%s' must be one of hotline, media, referral, supervisor, video",
-			      r->source);
-		goto out;
-	}
 	if ((rc = classes_load(&cls, d)))
-		goto out;
-	if (!classes_name(cls, kind, r->code)) {
+		return rc;
+	if (!classes_name(cls, kind, r->code))
 		rc = diag_set(d, ERR_INVAL,
 			      "%s:%s is not a class of %s (see data/%s)",
 			      r->kind, r->code, CLASSES_STANDARD, CLASSES_FILE);
-		goto out;
-	}
-
-	/* Keys in ascending byte order: the body is canonical msgpack. */
-	mp_put_map(&body, r->has_position ? 9 : 7);
-	mp_put_cstr(&body, "class");
-	mp_put_cstr(&body, r->code);
-	mp_put_cstr(&body, "desc");
-	mp_put_cstr(&body, r->desc);
-	mp_put_cstr(&body, "grid");
-	mp_put_cstr(&body, r->grid);
-	mp_put_cstr(&body, "kind");
-	mp_put_cstr(&body, r->kind);
-	if (r->has_position) {
-		mp_put_cstr(&body, "lat_e6");
-		mp_put_int(&body, r->lat_e6);
-		mp_put_cstr(&body, "lon_e6");
-		mp_put_int(&body, r->lon_e6);
-	}
-	mp_put_cstr(&body, "source");
-	mp_put_cstr(&body, r->source);
-	mp_put_cstr(&body, "standard");
-	mp_put_cstr(&body, CLASSES_STANDARD);
-	mp_put_cstr(&body, "where");
-	mp_put_cstr(&body, r->where);
-
-	new_case_id(r->now_ms, case_id);
-	struct append_req req = { case_id, "report", body.data, body.len,
-				  0, NULL, r->now_ms };
-	rc = store_append(node_store(n), node_key(n), &req, NULL, d);
-out:
 	classes_free(cls);
-	buf_release(&body);
-	buf_release(&county);
+	*standard = CLASSES_STANDARD;
 	return rc;
+}
+
+int
+report_case(struct node *n, const struct report_req *r,
+	    char case_id[REPORT_CASE_ID_BYTES], char office[65],
+	    struct diag *d)
+{
+	struct grid_cell cell;
+	const char *standard;
+	const char *grid = r->grid;
+	uint8_t blobs[REPORT_MAX_PHOTOS + 1][32];
+	size_t nblobs = 0;
+	int rc;
+
+	if (office)
+		office[0] = '\0';
+	if ((rc = check_class(n, r, &standard, d)))
+		return rc;
+	if (!grid) {
+		if (!r->has_position)
+			return diag_set(d, ERR_INVAL,
+					"give --grid, or --lat and --lon inside an imported grid cell");
+		if (grid_locate(n, r->lat_e6, r->lon_e6, &cell))
+			return diag_set(d, ERR_INVAL,
+					"the position %.6f, %.6f is in no imported grid cell (see 'gridcase grid import')",
+					(double)r->lat_e6 / 1e6,
+					(double)r->lon_e6 / 1e6);
+		grid = cell.grid;
+		if (office)
+			snprintf(office, 65, "%s", cell.office);
+	} else if (office && grid_get(n, grid, &cell) == 0) {
+		snprintf(office, 65, "%s", cell.office);
+	}
+	if ((rc = grid_id_check(n, grid, d)))
+		return rc;
+	if (!*r->where || !*r->desc)
+		return diag_set(d, ERR_INVAL, "--where and --desc must not be empty");
+	if (!report_source_is_valid(r->source))
+		return diag_set(d, ERR_INVAL,
+				"source '%s' must be one of hotline, media, referral, supervisor, video",
+				r->source);
+	if (r->component) {
+		size_t want = strcmp(standard, LEGACY_STANDARD) == 0 ? 16 : 17;
+		if (!all_digits(r->component, want))
+			return diag_set(d, ERR_INVAL,
+					"component id '%s' must be %zu digits (admin 6, class, serial 6)",
+					r->component, want);
+	}
+
+	struct action_req req;
+	memset(&req, 0, sizeof(req));
+	req.a = workflow_action_at(ACT_REPORT);
+	mp_map_init(&req.body);
+	mp_put_cstr(mp_map_add(&req.body, "class"), r->code);
+	mp_put_cstr(mp_map_add(&req.body, "kind"), r->kind);
+	mp_put_cstr(mp_map_add(&req.body, "standard"), standard);
+	mp_put_cstr(mp_map_add(&req.body, "grid"), grid);
+	mp_put_cstr(mp_map_add(&req.body, "where"), r->where);
+	mp_put_cstr(mp_map_add(&req.body, "desc"), r->desc);
+	mp_put_cstr(mp_map_add(&req.body, "source"), r->source);
+	if (r->by)
+		mp_put_cstr(mp_map_add(&req.body, "by"), r->by);
+	if (r->component)
+		mp_put_cstr(mp_map_add(&req.body, "component"), r->component);
+	if (r->has_position) {
+		struct buf *b = mp_map_add(&req.body, "position");
+		mp_put_array(b, 2);
+		mp_put_int(b, r->lat_e6);
+		mp_put_int(b, r->lon_e6);
+	}
+	/* Photos and the caller's data are named in the body by role and
+	 * in the event's blob list, which is what replication follows. */
+	if (r->nphotos) {
+		struct buf *b = mp_map_add(&req.body, "photos");
+		mp_put_array(b, (uint32_t)r->nphotos);
+		for (size_t i = 0; i < r->nphotos; i++) {
+			mp_put_bin(b, r->photos[i], 32);
+			memcpy(blobs[nblobs++], r->photos[i], 32);
+		}
+	}
+	if (r->has_caller) {
+		mp_put_bin(mp_map_add(&req.body, "caller"), r->caller, 32);
+		memcpy(blobs[nblobs++], r->caller, 32);
+	}
+	qsort(blobs, nblobs, 32, hash_cmp);
+	for (size_t i = 1; i < nblobs; i++)
+		if (memcmp(blobs[i - 1], blobs[i], 32) == 0) {
+			mp_map_release(&req.body);
+			return diag_set(d, ERR_INVAL, "the same blob is attached twice");
+		}
+	new_case_id(r->now_ms, case_id);
+	req.case_id = case_id;
+	req.blobs = blobs;
+	req.nblobs = nblobs;
+	req.now_ms = r->now_ms;
+	return case_act(n, &req, NULL, d);
 }

@@ -46,11 +46,19 @@ store_batch_commit(struct store_batch *b, struct diag *d)
 	int rc;
 	b->s->batch_open = 0;
 	if (b->failed) {
+		batch_touched_release(b);
 		mdb_txn_abort(b->txn);
 		free(b);
 		return diag_set(d, ERR_IO,
 				"the batch failed earlier and was rolled back");
 	}
+	if ((rc = batch_fold_touched(b, d))) {
+		batch_touched_release(b);
+		mdb_txn_abort(b->txn);
+		free(b);
+		return rc;
+	}
+	batch_touched_release(b);
 	rc = mdb_txn_commit(b->txn);
 	free(b);
 	return rc ? store_lmdb_err(rc, "cannot commit", d) : 0;
@@ -62,6 +70,7 @@ store_batch_abort(struct store_batch *b)
 	if (!b)
 		return;
 	b->s->batch_open = 0;
+	batch_touched_release(b);
 	mdb_txn_abort(b->txn);
 	free(b);
 }
@@ -106,14 +115,41 @@ short_hex(const uint8_t *p, char out[17])
 	return out;
 }
 
-/* Records id as one stored version of a forked (author, seq). */
+/*
+ * Records id as one stored version of a forked (author, seq).  The views
+ * of every case the author touched from that seq on are folded again: a
+ * fork changes which of the author's events count.
+ */
 static int
 record_fork(struct store_batch *b, const uint8_t *author, uint64_t seq,
 	    const uint8_t *id, struct diag *d)
 {
-	uint8_t k[VERSION_KEY_BYTES];
+	uint8_t k[VERSION_KEY_BYTES], fk[FEED_KEY_BYTES];
+	MDB_cursor *c;
+	MDB_val key, val;
+	int rc;
+
 	version_key(k, author, seq, id);
-	return put(b, b->s->forks, k, sizeof(k), "", 0, d);
+	if ((rc = put(b, b->s->forks, k, sizeof(k), "", 0, d)))
+		return rc;
+	feed_key(fk, author, seq);
+	key.mv_size = sizeof(fk);
+	key.mv_data = fk;
+	if ((rc = mdb_cursor_open(b->txn, b->s->feed, &c)))
+		return batch_lmdb_err(b, rc, "cannot open cursor", d);
+	for (rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+		struct envelope env;
+		struct event ev;
+		if (memcmp(key.mv_data, author, EVENT_KEY_BYTES) != 0)
+			break;
+		if (stored_event(b->s, b->txn, val.mv_data, &env, &ev) == 0)
+			batch_touch_case(b, ev.case_id, ev.case_len);
+	}
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		return batch_lmdb_err(b, rc, "cannot walk feed", d);
+	return 0;
 }
 
 /* Writes a new event and its case rows (not the feed: callers do). */
@@ -128,6 +164,7 @@ put_event(struct store_batch *b, const uint8_t *p, size_t n,
 
 	if ((rc = put(b, b->s->events, env->id, EVENT_ID_BYTES, p, n, d)))
 		return rc;
+	batch_touch_case(b, ev->case_id, ev->case_len);
 	kn = bycase_key(k, ev->case_id, ev->case_len, ev->lamport, env->id);
 	return put(b, b->s->bycase, k, kn, "", 0, d);
 }

@@ -12,8 +12,11 @@
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, events, feed, bycase, heads, cited, summary, pending,
-		forks;
+		forks, views, vindex, vkeys, local;
+	char *dir;
 	char *network;
+	store_fold_fn fold;
+	void *fold_ctx;
 	size_t pending_max;
 	int flags;
 	int batch_open;
@@ -24,7 +27,21 @@ struct store_batch {
 	MDB_txn *txn;
 	/* Set when LMDB failed inside the transaction: only abort is left. */
 	int failed;
+	/* Cases whose events changed in this batch: their views are folded
+	 * again before the commit (view.c). */
+	char **touched;
+	size_t ntouched, touched_cap;
 };
+
+/* Notes that a case's view must be folded again before commit. */
+void batch_touch_case(struct store_batch *b, const char *case_id,
+		      size_t case_len);
+
+/* Folds every touched case and writes views and index rows (view.c). */
+int batch_fold_touched(struct store_batch *b, struct diag *d);
+
+/* Frees the touched list. */
+void batch_touched_release(struct store_batch *b);
 
 /* Big-endian u64, so that LMDB's bytewise key order is numeric order. */
 void put_be64(uint8_t *p, uint64_t v);

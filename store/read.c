@@ -488,6 +488,24 @@ store_digest(struct store *s, uint8_t out[32])
 		rc = 0;
 	else if (rc)
 		rc = store_lmdb_err(rc, "cannot walk feed", NULL);
+	if (rc)
+		goto out;
+	/* Then every case view: case || 0x00 || BLAKE2b-256(state). */
+	mdb_cursor_close(c);
+	c = NULL;
+	if ((rc = mdb_cursor_open(txn, s->views, &c))) {
+		rc = store_lmdb_err(rc, "cannot open cursor", NULL);
+		goto out;
+	}
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		uint8_t sh[32];
+		hash_bytes(v.mv_data, v.mv_size, sh);
+		hash_update(&h, k.mv_data, k.mv_size);
+		hash_update(&h, "", 1);
+		hash_update(&h, sh, sizeof(sh));
+	}
+	rc = rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc, "cannot walk views", NULL);
 out:
 	if (fc)
 		mdb_cursor_close(fc);

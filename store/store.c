@@ -25,6 +25,15 @@
  *   forks     author || seq || id         -> (empty)
  *             every version stored of a forked (author, seq); the
  *             envelopes are in `events`, so each pair is a proof
+ *   views     case                        -> state bytes
+ *             the node's fold of the case's events (store_set_fold)
+ *   vindex    len(key) (1) || key || case -> (empty)
+ *             secondary indexes over views: each view names its keys
+ *             (state, unit, grid, due time ...), opaque to the store
+ *   vkeys     case                        -> the keys of its vindex rows
+ *   local     table || 0x00 || key        -> value
+ *             node-local tables that are not events and do not
+ *             replicate (grid cells, erased blobs, ...)
  *
  * Invariants (store_verify() checks them): every feed id is in events
  * with that author and seq; feed seqs run 1..summary.seq without gaps and
@@ -178,7 +187,9 @@ open_dbs(struct store *s, MDB_txn *txn, unsigned flags, struct diag *d)
 		{ "feed", &s->feed },       { "bycase", &s->bycase },
 		{ "heads", &s->heads },     { "cited", &s->cited },
 		{ "summary", &s->summary }, { "pending", &s->pending },
-		{ "forks", &s->forks },
+		{ "forks", &s->forks },     { "views", &s->views },
+		{ "vindex", &s->vindex },   { "vkeys", &s->vkeys },
+		{ "local", &s->local },
 	};
 	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
 		int rc = mdb_dbi_open(txn, dbs[i].name, flags, dbs[i].dbi);
@@ -303,6 +314,7 @@ store_open(const char *dir, const struct store_options *opt,
 		goto out;
 	}
 	s->network = xstrdup(buf_cstr(&val));
+	s->dir = xstrdup(dir);
 	/* Committing a read transaction keeps the database handles open
 	 * for the whole environment. */
 	rc = mdb_txn_commit(txn);
@@ -316,6 +328,7 @@ out:
 	if (rc) {
 		mdb_env_close(s->env);
 		free(s->network);
+		free(s->dir);
 		free(s);
 		return rc;
 	}
@@ -331,7 +344,14 @@ store_close(struct store *s)
 	BUG_ON(s->batch_open);
 	mdb_env_close(s->env);
 	free(s->network);
+	free(s->dir);
 	free(s);
+}
+
+const char *
+store_dir(const struct store *s)
+{
+	return s->dir;
 }
 
 const char *

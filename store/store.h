@@ -64,8 +64,9 @@ MUST_CHECK int store_open(const char *dir, const struct store_options *opt,
 /* Closes the store; NULL is allowed.  No batch may be open. */
 void store_close(struct store *s);
 
-/* The network name (borrowed for the store's life). */
+/* The network name and the directory (borrowed for the store's life). */
 const char *store_network(const struct store *s);
+const char *store_dir(const struct store *s);
 
 /* ---- metadata: small named values (node name, county code, ...) ---- */
 
@@ -256,5 +257,106 @@ MUST_CHECK int store_digest(struct store *s, uint8_t out[32]);
 typedef void (*store_problem_fn)(const char *line, void *ctx);
 MUST_CHECK int store_verify(struct store *s, store_problem_fn fn, void *ctx,
 			    uint64_t *problems);
+
+/* ---- case views: what the node derives from each case's events ---- */
+
+/*
+ * The fold turns a case's events into its view: a state (opaque bytes to
+ * the store; hashed into the log digest) and index keys, a sequence of
+ * (1 byte length, key bytes) entries of at most 200 bytes each, under which
+ * the case can be found with store_index_walk().  It reads the case's
+ * events with store_batch_walk_case() and must depend on nothing but them
+ * (and fixed configuration), so that equal event sets give equal views.
+ * It runs inside the batch, before the commit, for every case whose events
+ * changed.  An error aborts the commit.
+ */
+typedef int (*store_fold_fn)(void *ctx, struct store_batch *b,
+			     const char *case_id, struct buf *state,
+			     struct buf *keys, struct diag *d);
+
+/* Installs the fold (ctx is borrowed); NULL keeps no views. */
+void store_set_fold(struct store *s, store_fold_fn fn, void *ctx);
+
+/*
+ * Events of one case in (lamport, id) order, seen by the batch, fork
+ * proofs included.  Envelopes are valid during the call only.
+ */
+MUST_CHECK int store_batch_walk_case(struct store_batch *b,
+				     const char *case_id, store_event_fn fn,
+				     void *ctx);
+
+/* The lowest seq at which author forked (0: never), seen by the batch. */
+MUST_CHECK int store_batch_fork_seq(struct store_batch *b,
+				    const uint8_t author[EVENT_KEY_BYTES],
+				    uint64_t *seq);
+
+/* Appends the view's state of case_id to out; ERR_NOTFOUND if none. */
+MUST_CHECK int store_view_get(struct store *s, const char *case_id,
+			      struct buf *out);
+
+/* Called with a case id and its state (valid during the call). */
+typedef int (*store_view_fn)(const char *case_id, const uint8_t *state,
+			     size_t n, void *ctx);
+
+/* Every view, in case id order. */
+MUST_CHECK int store_view_walk(struct store *s, store_view_fn fn, void *ctx);
+
+/*
+ * The views whose index keys k satisfy from <= k < to (keys compared as
+ * length, then bytes), in key order.  A case appears once per key.
+ */
+MUST_CHECK int store_index_walk(struct store *s, const uint8_t *from,
+				size_t from_n, const uint8_t *to, size_t to_n,
+				store_view_fn fn, void *ctx);
+
+/* Folds every case again (after the fold's configuration changed). */
+MUST_CHECK int store_refold_all(struct store *s, uint64_t *cases,
+				struct diag *d);
+
+/* ---- local tables: node-local data that does not replicate ---- */
+
+MUST_CHECK int store_local_put(struct store *s, const char *table,
+			       const void *key, size_t kn, const void *val,
+			       size_t vn, struct diag *d);
+/* Appends the value to out; ERR_NOTFOUND if absent. */
+MUST_CHECK int store_local_get(struct store *s, const char *table,
+			       const void *key, size_t kn, struct buf *out);
+/* Deletes every row of a table. */
+MUST_CHECK int store_local_clear(struct store *s, const char *table,
+				 struct diag *d);
+typedef int (*store_local_fn)(const uint8_t *key, size_t kn,
+			      const uint8_t *val, size_t vn, void *ctx);
+MUST_CHECK int store_local_walk(struct store *s, const char *table,
+				store_local_fn fn, void *ctx);
+
+/* ---- blobs: photos and personal data, addressed by BLAKE2b-256 ---- */
+
+#define STORE_BLOB_MAX_BYTES ((size_t)32 << 20)
+
+/*
+ * Stores the bytes durably (DIR/blobs/xx/<hash>) and writes their hash.
+ * Storing a blob that exists is a no-op.  ERR_TOOBIG over
+ * STORE_BLOB_MAX_BYTES; ERR_PERM if the hash was erased (personal data
+ * erased once stays erased).
+ */
+MUST_CHECK int store_blob_put(struct store *s, const void *p, size_t n,
+			      uint8_t hash[32], struct diag *d);
+
+/*
+ * Appends the blob to out, checking its hash (ERR_CORRUPT if the file no
+ * longer matches).  ERR_NOTFOUND if absent; ERR_PERM (detail: when) if it
+ * was erased.
+ */
+MUST_CHECK int store_blob_get(struct store *s, const uint8_t hash[32],
+			      struct buf *out, struct diag *d);
+
+/*
+ * Erases a blob for good: its file is overwritten with zeros, synced and
+ * removed, and the hash is remembered as erased so that it is never
+ * fetched again.  Events that reference it keep verifying: they hold
+ * only the hash.  ERR_NOTFOUND if it was never here.
+ */
+MUST_CHECK int store_blob_erase(struct store *s, const uint8_t hash[32],
+				uint64_t now_ms, struct diag *d);
 
 #endif

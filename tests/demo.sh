@@ -14,6 +14,11 @@ step "1. Create two nodes of the district network 'xuhui': the centre and street
 echo "   Each gets an LMDB store and an Ed25519 key; init prints the public key."
 run --dir "$W/centre" init --network xuhui --name centre --county 310104
 run --dir "$W/office7" init --network xuhui --name office-7 --county 310104
+echo "   Each node knows the other's key as a member of the district (who may do what)."
+KC=$("$G" --dir "$W/centre" status --json | sed -n 's/.*"key":"\([0-9a-f]*\)".*/\1/p')
+KO=$("$G" --dir "$W/office7" status --json | sed -n 's/.*"key":"\([0-9a-f]*\)".*/\1/p')
+run --dir "$W/office7" roles add "$KC" --name centre --roles supervisor,operator,shift_lead,dispatcher
+run --dir "$W/centre" roles add "$KO" --name office-7 --roles disposal
 
 step "2. Supervisors report three cases to the centre (class = kind:5-digit code, GB/T 47678.5-2026)."
 C1=$(run --dir "$W/centre" case report --class event:01001 --grid 310104007001002 \

@@ -1,0 +1,76 @@
+/* cmd_blob.c - gridcase blob add|get|erase: photos and personal data. */
+#include <getopt.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/clock.h"
+#include "common/hex.h"
+#include "node/node.h"
+#include "store/store.h"
+#include "common/banned.h"
+
+int
+cmd_blob_add(struct cli *c, int argc, char **argv)
+{
+	struct buf data = BUF_INIT;
+	uint8_t hash[32];
+	char hex[65];
+	struct diag d;
+	if (argc != 2)
+		return cli_usage(c, "give one FILE (- for stdin)");
+	int rc = cli_read_file(argv[1], &data, &d);
+	if (rc == 0)
+		rc = store_blob_put(node_store(c->node), data.data, data.len,
+				    hash, &d);
+	buf_release(&data);
+	if (rc)
+		return cli_fail("cannot add '%s': %s", argv[1], d.text);
+	hex_encode(hash, 32, hex);
+	printf("%s\n", hex);
+	return EXIT_OK;
+}
+
+int
+cmd_blob_get(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	struct buf data = BUF_INIT;
+	uint8_t hash[32];
+	struct diag d;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		if (opt != 'o')
+			return cli_usage(c, "unknown option");
+		path = optarg;
+	}
+	if (optind + 1 != argc || hex_decode(argv[optind], hash, 32))
+		return cli_usage(c, "give one blob HASH (64 hex digits)");
+	if (store_blob_get(node_store(c->node), hash, &data, &d))
+		return cli_fail("cannot get blob %s: %s", argv[optind], d.text);
+	FILE *f = path ? fopen(path, "wb") : stdout;
+	int ok = f && fwrite(data.data, 1, data.len, f) == data.len;
+	if (path && f && fclose(f) != 0)
+		ok = 0;
+	buf_release(&data);
+	if (!ok)
+		return cli_fail("cannot write the blob to '%s'", path ? path : "stdout");
+	return EXIT_OK;
+}
+
+int
+cmd_blob_erase(struct cli *c, int argc, char **argv)
+{
+	uint8_t hash[32];
+	struct diag d;
+	if (argc != 2 || hex_decode(argv[1], hash, 32))
+		return cli_usage(c, "give one blob HASH (64 hex digits)");
+	if (store_blob_erase(node_store(c->node), hash, clock_now_ms(), &d))
+		return cli_fail("cannot erase blob %s: %s", argv[1], d.text);
+	printf("erased %s: the events that name it still verify\n", argv[1]);
+	return EXIT_OK;
+}

@@ -1,0 +1,68 @@
+/*
+ * config.h - a node's configuration: the work calendar, time limits per
+ * class and urgency, code rules, and evaluation weights.
+ *
+ * It is JSON, DIR/config.json, made from data/config.json by `gridcase
+ * init`; a node without one uses data/config.json.  docs/workflow.md
+ * describes every key.  Time limits are written into the register event
+ * when a case is registered, so that the deadline of a case follows from
+ * its events and the calendar alone.
+ */
+#ifndef GRIDCASE_CONFIG_H
+#define GRIDCASE_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "node/calendar.h"
+
+#define CONFIG_FILE "config.json"
+#define CONFIG_MAX_WEIGHTS 8
+
+struct limit_rule {
+	char cls[24];    /* "event:06010", "event:06*", "event:*", "*" */
+	char urgency[12]; /* "normal", "urgent", "*" */
+	char limit[12];   /* "4h", "15d" */
+};
+
+struct weight {
+	char metric[24];
+	uint32_t weight;
+};
+
+struct config {
+	struct calendar cal;
+	int grid_length;
+	int legacy_codes;
+	struct limit_rule *limits;
+	size_t nlimits;
+	struct weight weights[CONFIG_MAX_WEIGHTS];
+	size_t nweights;
+};
+
+/*
+ * Loads dir/config.json, or data/config.json if dir has none.  ERR_CONFIG
+ * names the file, the key and what is wrong.  Free with config_free().
+ */
+MUST_CHECK int config_load(const char *dir, struct config **out,
+			   struct diag *d);
+MUST_CHECK int config_load_file(const char *path, struct config **out,
+				struct diag *d);
+void config_free(struct config *c);
+
+/*
+ * The time limit for a class ("event:06010") and urgency: the first
+ * matching rule.  ERR_NOTFOUND if none matches.
+ */
+MUST_CHECK int config_limit(const struct config *c, const char *cls,
+			    const char *urgency, const char **limit);
+
+/*
+ * A limit "4h" / "15d" as working minutes under calendar c.  ERR_INVAL if
+ * malformed (a number from 1 to 9999, then h or d).
+ */
+MUST_CHECK int limit_minutes(const struct calendar *c, const char *limit,
+			     uint64_t *minutes);
+
+#endif

@@ -1,0 +1,297 @@
+/* eval.c - the evaluation figures over the case states. */
+#include "node/eval.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+#include "node/config.h"
+#include "node/deadline.h"
+#include "node/grid.h"
+#include "node/node.h"
+#include "node/state.h"
+#include "store/store.h"
+#include "common/banned.h"
+
+static const char *const figure_names[FIG_COUNT] = {
+	"reported", "valid", "registered", "dispatched", "due", "on_time",
+	"overdue", "closed", "reworked", "returns", "postponements",
+	"suspensions",
+};
+
+const char *
+figure_name(enum figure f)
+{
+	return figure_names[f];
+}
+
+enum figure
+figure_parse(const char *name)
+{
+	for (int i = 0; i < FIG_COUNT; i++)
+		if (strcmp(figure_names[i], name) == 0)
+			return (enum figure)i;
+	return FIG_COUNT;
+}
+
+int
+eval_by_parse(const char *s, enum eval_by *by)
+{
+	if (strcmp(s, "office") == 0)
+		*by = EVAL_OFFICE;
+	else if (strcmp(s, "unit") == 0)
+		*by = EVAL_UNIT;
+	else if (strcmp(s, "grid") == 0)
+		*by = EVAL_GRID;
+	else if (strcmp(s, "person") == 0)
+		*by = EVAL_PERSON;
+	else
+		return ERR_INVAL;
+	return 0;
+}
+
+struct office_name {
+	char prefix[10];
+	char name[GRID_NAME_MAX + 1];
+};
+
+struct run {
+	struct node *node;
+	uint64_t from, to;
+	enum eval_by by;
+	struct eval_result *r;
+	struct office_name *offices;
+	size_t noffices;
+};
+
+static int
+learn_office(const struct grid_cell *c, void *ctx)
+{
+	struct run *run = ctx;
+	if (strlen(c->grid) < 9)
+		return 0;
+	for (size_t i = 0; i < run->noffices; i++)
+		if (strncmp(run->offices[i].prefix, c->grid, 9) == 0)
+			return 0;
+	run->offices = xrealloc(run->offices,
+				(run->noffices + 1) * sizeof(*run->offices));
+	struct office_name *o = &run->offices[run->noffices++];
+	memcpy(o->prefix, c->grid, 9);
+	o->prefix[9] = '\0';
+	snprintf(o->name, sizeof(o->name), "%s", c->office);
+	return 0;
+}
+
+static struct eval_group *
+group(struct run *run, const char *key)
+{
+	struct eval_result *r = run->r;
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->g[i].key, key) == 0)
+			return &r->g[i];
+	r->g = xrealloc(r->g, (r->n + 1) * sizeof(*r->g));
+	struct eval_group *g = &r->g[r->n++];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->key, sizeof(g->key), "%s", key[0] ? key : "(none)");
+	return g;
+}
+
+/* The group a case counts in; report-side figures use the reporter when
+ * grouping by person, the others the person who fed back. */
+static void
+group_key(struct run *run, const struct case_state *st, int report_side,
+	  char *out, size_t cap)
+{
+	switch (run->by) {
+	case EVAL_GRID:
+		snprintf(out, cap, "%s", st->grid);
+		return;
+	case EVAL_UNIT:
+		snprintf(out, cap, "%s", st->unit[0] ? st->unit : "");
+		return;
+	case EVAL_PERSON:
+		snprintf(out, cap, "%s", report_side ? st->reporter : st->fed_back_by);
+		return;
+	case EVAL_OFFICE:
+		for (size_t i = 0; i < run->noffices; i++)
+			if (strncmp(run->offices[i].prefix, st->grid, 9) == 0) {
+				snprintf(out, cap, "%s", run->offices[i].name);
+				return;
+			}
+		snprintf(out, cap, "%.9s", st->grid);
+		return;
+	}
+}
+
+static void
+count(struct run *run, const struct case_state *st, int report_side,
+      enum figure f, uint64_t amount)
+{
+	char key[80];
+	if (!amount)
+		return;
+	group_key(run, st, report_side, key, sizeof(key));
+	struct eval_group *g = group(run, key);
+	g->n[f] += amount;
+	g->cases[f] = xrealloc(g->cases[f], (g->ncases[f] + 1) * sizeof(char *));
+	g->cases[f][g->ncases[f]++] = xstrdup(st->case_id);
+}
+
+static int
+in(const struct run *run, uint64_t t)
+{
+	return t && t >= run->from && t < run->to;
+}
+
+static int
+eval_case(const char *case_id, const uint8_t *p, size_t n, void *ctx)
+{
+	struct run *run = ctx;
+	struct case_state st;
+	struct deadline dl;
+	(void)case_id;
+	if (state_decode(p, n, &st))
+		return ERR_CORRUPT;
+	if (in(run, st.reported_at)) {
+		count(run, &st, 1, FIG_REPORTED, 1);
+		if (st.accepted_at && st.accepted_at < run->to)
+			count(run, &st, 1, FIG_VALID, 1);
+	}
+	if (in(run, st.registered_at))
+		count(run, &st, 0, FIG_REGISTERED, 1);
+	if (in(run, st.dispatched_at))
+		count(run, &st, 0, FIG_DISPATCHED, 1);
+	if (deadline_of(&st, &node_config(run->node)->cal, run->to, &dl) == 0 &&
+	    dl.has_due) {
+		int done = dl.done && st.fed_back_at < run->to;
+		uint64_t falls_due = done && st.fed_back_at < dl.due_ms
+					     ? st.fed_back_at : dl.due_ms;
+		if (in(run, falls_due)) {
+			int on_time = done && st.fed_back_at <= dl.due_ms;
+			count(run, &st, 0, FIG_DUE, 1);
+			count(run, &st, 0, on_time ? FIG_ON_TIME : FIG_OVERDUE, 1);
+			if (st.closed_at && st.closed_at < run->to)
+				count(run, &st, 0, FIG_CLOSED, 1);
+			if (st.reworks)
+				count(run, &st, 0, FIG_REWORKED, 1);
+			count(run, &st, 0, FIG_RETURNS, st.returns);
+			count(run, &st, 0, FIG_POSTPONEMENTS, st.postponements);
+			count(run, &st, 0, FIG_SUSPENSIONS, st.suspensions);
+			if (done) {
+				char key[80];
+				group_key(run, &st, 0, key, sizeof(key));
+				struct eval_group *g = group(run, key);
+				g->minutes = xrealloc(g->minutes, (g->nminutes + 1) *
+								      sizeof(uint64_t));
+				g->minutes[g->nminutes++] =
+					(st.fed_back_at - st.dispatched_at) / 60000;
+			}
+		}
+	}
+	state_release(&st);
+	return 0;
+}
+
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int
+group_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct eval_group *)a)->key,
+		      ((const struct eval_group *)b)->key);
+}
+
+static int64_t
+rate_e4(uint64_t num, uint64_t den)
+{
+	return den ? (int64_t)((num * 10000 + den / 2) / den) : -1;
+}
+
+/* The composite: weighted mean of the rates that are defined. */
+static void
+derive(const struct config *cfg, struct eval_group *g)
+{
+	uint64_t *n = g->n;
+	g->closure_rate_e4 = rate_e4(n[FIG_CLOSED], n[FIG_DUE]);
+	g->on_time_rate_e4 = rate_e4(n[FIG_ON_TIME], n[FIG_DUE]);
+	g->rework_rate_e4 = rate_e4(n[FIG_REWORKED], n[FIG_DUE]);
+	g->valid_rate_e4 = rate_e4(n[FIG_VALID], n[FIG_REPORTED]);
+	if (g->nminutes) {
+		uint64_t sum = 0;
+		qsort(g->minutes, g->nminutes, sizeof(uint64_t), u64_cmp);
+		for (size_t i = 0; i < g->nminutes; i++)
+			sum += g->minutes[i];
+		g->avg_minutes = (sum + g->nminutes / 2) / g->nminutes;
+		g->median_minutes = g->nminutes % 2
+			? g->minutes[g->nminutes / 2]
+			: (g->minutes[g->nminutes / 2 - 1] +
+			   g->minutes[g->nminutes / 2]) / 2;
+	}
+	int64_t sum = 0, weights = 0;
+	for (size_t i = 0; i < cfg->nweights; i++) {
+		const char *m = cfg->weights[i].metric;
+		int64_t v = -1;
+		if (strcmp(m, "on_time_rate") == 0)
+			v = g->on_time_rate_e4;
+		else if (strcmp(m, "closure_rate") == 0)
+			v = g->closure_rate_e4;
+		else if (strcmp(m, "valid_rate") == 0)
+			v = g->valid_rate_e4;
+		else if (strcmp(m, "rework_rate") == 0 && g->rework_rate_e4 >= 0)
+			v = 10000 - g->rework_rate_e4; /* less rework scores more */
+		if (v < 0)
+			continue;
+		sum += v * cfg->weights[i].weight;
+		weights += cfg->weights[i].weight;
+	}
+	/* Rates are in 1/10000; the score is in tenths of a point of 100. */
+	g->score_e1 = weights ? (sum / weights + 5) / 10 : -1;
+	g->grade = g->score_e1 < 0 ? '-' : g->score_e1 >= 900 ? 'A'
+		 : g->score_e1 >= 750 ? 'B' : g->score_e1 >= 600 ? 'C'
+		 : g->score_e1 >= 400 ? 'D' : 'E';
+}
+
+int
+eval_run(struct node *n, uint64_t from_ms, uint64_t to_ms, enum eval_by by,
+	 struct eval_result *out, struct diag *d)
+{
+	struct run run = { n, from_ms, to_ms, by, out, NULL, 0 };
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if (to_ms <= from_ms)
+		return diag_set(d, ERR_INVAL, "the period ends before it starts");
+	if (by == EVAL_OFFICE && (rc = grid_walk(n, learn_office, &run)) < 0)
+		return diag_set(d, rc, "cannot read the grid");
+	rc = store_view_walk(node_store(n), eval_case, &run);
+	free(run.offices);
+	if (rc) {
+		eval_release(out);
+		return diag_set(d, rc, "cannot read the cases: %s", err_str(rc));
+	}
+	qsort(out->g, out->n, sizeof(*out->g), group_cmp);
+	for (size_t i = 0; i < out->n; i++)
+		derive(node_config(n), &out->g[i]);
+	return 0;
+}
+
+void
+eval_release(struct eval_result *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct eval_group *g = &r->g[i];
+		for (int f = 0; f < FIG_COUNT; f++) {
+			for (size_t k = 0; k < g->ncases[f]; k++)
+				free(g->cases[f][k]);
+			free(g->cases[f]);
+		}
+		free(g->minutes);
+	}
+	free(r->g);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,71 @@
+/*
+ * eval.h - the evaluation (综合评价): counts and rates per group over a
+ * period, computed from the case states alone, each figure traceable to
+ * the cases behind it.  docs/evaluation.md defines every figure.
+ */
+#ifndef GRIDCASE_EVAL_H
+#define GRIDCASE_EVAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+struct node;
+
+enum eval_by { EVAL_OFFICE, EVAL_UNIT, EVAL_GRID, EVAL_PERSON };
+
+enum figure {
+	FIG_REPORTED,
+	FIG_VALID,
+	FIG_REGISTERED,
+	FIG_DISPATCHED,
+	FIG_DUE,
+	FIG_ON_TIME,
+	FIG_OVERDUE,
+	FIG_CLOSED,
+	FIG_REWORKED,
+	FIG_RETURNS,
+	FIG_POSTPONEMENTS,
+	FIG_SUSPENSIONS,
+	FIG_COUNT
+};
+
+struct eval_group {
+	char key[80];
+	uint64_t n[FIG_COUNT];
+	/* Disposal times (dispatch to feedback, minutes) of on-time and
+	 * late cases that were done. */
+	uint64_t *minutes;
+	size_t nminutes;
+	/* The cases behind each figure, for --explain. */
+	char **cases[FIG_COUNT];
+	size_t ncases[FIG_COUNT];
+	/* Derived. */
+	int64_t closure_rate_e4, on_time_rate_e4, rework_rate_e4,
+		valid_rate_e4; /* ten-thousandths; -1 if undefined */
+	uint64_t avg_minutes, median_minutes;
+	int64_t score_e1; /* tenths of a point, 0..1000; -1 if undefined */
+	char grade;
+};
+
+struct eval_result {
+	struct eval_group *g;
+	size_t n;
+};
+
+/*
+ * Evaluates [from_ms, to_ms) grouped by `by`.  Groups come sorted by key.
+ * Free with eval_release().
+ */
+MUST_CHECK int eval_run(struct node *n, uint64_t from_ms, uint64_t to_ms,
+			enum eval_by by, struct eval_result *out,
+			struct diag *d);
+void eval_release(struct eval_result *r);
+
+const char *figure_name(enum figure f);
+/* FIG_COUNT if name is not a figure. */
+enum figure figure_parse(const char *name);
+MUST_CHECK int eval_by_parse(const char *s, enum eval_by *by);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * fold.h - replaying a case's events into its state: the CRDT merge.
+ *
+ * A case's state is a pure function of its set of events (and the member
+ * table): the events are replayed in (lamport, id) order, which respects
+ * causality because every event's lamport is above its deps'.  Each event
+ * is judged with workflow_check() against the state so far.  An event that
+ * does not fit and did not see some earlier event (they are concurrent)
+ * is handled by the concurrency rules of docs/workflow.md, and what cannot
+ * be reconciled becomes a visible conflict record.  Nothing reads the
+ * local clock, so equal event sets give byte-equal states everywhere.
+ */
+#ifndef GRIDCASE_FOLD_H
+#define GRIDCASE_FOLD_H
+
+#include "common/buf.h"
+#include "common/err.h"
+
+struct case_state;
+struct config;
+struct roles;
+struct store_batch;
+
+struct fold_ctx {
+	const struct roles *roles;
+	const struct config *cfg; /* for the due-time index only */
+};
+
+/* Folds the case's events as the batch sees them into st (initialised
+ * by the call; release it with state_release()). */
+MUST_CHECK int fold_case(const struct fold_ctx *fc, struct store_batch *b,
+			 const char *case_id, struct case_state *st,
+			 struct diag *d);
+
+/* The store's fold (store_fold_fn): state bytes and index keys. */
+int fold_view(void *ctx, struct store_batch *b, const char *case_id,
+	      struct buf *state, struct buf *keys, struct diag *d);
+
+/* Index key prefixes of fold_view (see docs/workflow.md). */
+#define IDX_STATUS 's'
+#define IDX_UNIT 'u'
+#define IDX_GRID 'g'
+#define IDX_OFFICE 'o'
+#define IDX_SOURCE 'r'
+#define IDX_CLASS 'c'
+#define IDX_DUE 'd'
+#define IDX_CONFLICT 'x'
+
+#endif

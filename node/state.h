@@ -1,0 +1,113 @@
+/*
+ * state.h - the state of a case: what its events add up to.
+ *
+ * A case state is derived, never edited: fold.c replays the case's events
+ * and fills this struct; state_encode() writes it as a canonical msgpack
+ * map (keys sorted), which is what the store keeps as the case's view and
+ * hashes into the log digest.  Equal event sets give byte-equal states.
+ *
+ * What the state holds is the facts of the case (times, unit, counts,
+ * disposal records, conflicts), not judgements that depend on the local
+ * calendar or clock: due times and colours are computed from these facts
+ * by deadline.c when they are shown.
+ */
+#ifndef GRIDCASE_STATE_H
+#define GRIDCASE_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+#include "node/workflow.h"
+
+#define STATE_NAME_MAX 64
+
+/* Disposal work recorded on the case; work is never lost. */
+struct disposal {
+	uint8_t event[32];
+	char unit[STATE_NAME_MAX + 1];
+	char by[STATE_NAME_MAX + 1];
+	uint64_t at;
+	int feedback; /* 1: 处理反馈, the unit reported the work done */
+	int current;  /* 0: made by a unit the case had moved away from */
+};
+
+/* A visible record of events that contradict each other. */
+struct conflict {
+	char id[17]; /* 16 hex digits, from the kind and the events */
+	char kind[24];
+	size_t nevents;
+	uint8_t (*events)[32]; /* ascending */
+	int resolved;
+	uint8_t resolved_by[32];
+};
+
+struct interval {
+	uint64_t start, end; /* end 0: still going */
+};
+
+struct case_state {
+	char case_id[STATE_NAME_MAX + 1];
+	enum case_status status;
+
+	/* The report. */
+	char kind[12], code[8], standard[24], grid[40], source[12];
+	char component[24];
+	char *where, *desc;
+	int has_pos;
+	int64_t lat_e6, lon_e6;
+	char reporter[STATE_NAME_MAX + 1];
+	uint64_t reported_at;
+
+	/* Intake. */
+	int checked, check_found;
+	uint64_t checked_at, accepted_at, refused_at, registered_at;
+	char urgency[8], limit[12];
+
+	/* Dispatch and disposal. */
+	char unit[STATE_NAME_MAX + 1], team[STATE_NAME_MAX + 1];
+	uint64_t dispatched_at; /* the clock's start for the current unit */
+	uint32_t dispatches, returns, reworks, reopens, postponements,
+		suspensions, amendments;
+	uint32_t ext_hours, ext_days; /* approved postponements, summed */
+	char pending_extend[12];      /* asked for, not decided */
+	int suspend_pending;
+	struct interval *suspended;
+	size_t nsuspended;
+	struct disposal *disposals;
+	size_t ndisposals;
+	uint64_t first_fed_back_at, fed_back_at;
+	char fed_back_by[STATE_NAME_MAX + 1];
+	uint64_t verified_at, closed_at, cancelled_at;
+	char merged_into[STATE_NAME_MAX + 1];
+
+	struct conflict *conflicts;
+	size_t nconflicts;
+	uint32_t events;    /* events of the case that count */
+	uint32_t unapplied; /* of which not applied (see conflicts) */
+	uint64_t last_at;   /* time of the latest applied event */
+};
+
+void state_init(struct case_state *s, const char *case_id);
+void state_release(struct case_state *s);
+
+/* Appends the canonical encoding. */
+void state_encode(const struct case_state *s, struct buf *out);
+
+/*
+ * Decodes what state_encode() wrote.  ERR_CORRUPT if it is not a state.
+ * On error s is released and empty.
+ */
+MUST_CHECK int state_decode(const uint8_t *p, size_t n, struct case_state *s);
+
+/* Copies up to STATE_NAME_MAX bytes of s (length n) into out. */
+void state_copy_name(char *out, size_t cap, const char *s, size_t n);
+
+/* 1 if the case is still being worked on. */
+int state_is_open(const struct case_state *s);
+
+/* The number of unresolved conflicts. */
+size_t state_open_conflicts(const struct case_state *s);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * workflow.h - the case workflow as a table: states, actions (one event
+ * type each), who may act, in which states, and the state that follows.
+ *
+ * The seven stages of national practice (collection, registration,
+ * dispatch, disposal, feedback, verification and closure, evaluation) and
+ * their exceptions (return, postponement, suspension, refusal,
+ * cancellation, rework, reopening, merging duplicates) are the rows of
+ * workflow.c's table; docs/workflow.md prints the same table for people.
+ * Creation (actions.c) and replay (fold.c) both judge an event with
+ * workflow_check(), so what the CLI refuses and what a replica ignores
+ * are the same thing.
+ */
+#ifndef GRIDCASE_WORKFLOW_H
+#define GRIDCASE_WORKFLOW_H
+
+#include <stddef.h>
+
+#include "common/err.h"
+
+struct case_state;
+struct member;
+struct mp_reader;
+
+enum case_status {
+	CS_NONE,       /* no report yet */
+	CS_REPORTED,   /* 上报: waiting to be accepted */
+	CS_CHECKED,    /* 核实: a public report checked on site */
+	CS_ACCEPTED,   /* 受理 */
+	CS_REFUSED,    /* 不予立案 (final) */
+	CS_REGISTERED, /* 立案: waiting for dispatch */
+	CS_DISPATCHED, /* 派遣: with a disposal unit, the clock running */
+	CS_RETURNED,   /* 回退: back at the centre for a new dispatch */
+	CS_SUSPENDED,  /* 挂账: the clock stopped */
+	CS_FED_BACK,   /* 处理反馈: disposal reported done */
+	CS_VERIFIED,   /* 核查通过 */
+	CS_CLOSED,     /* 结案 (reopenable) */
+	CS_CANCELLED,  /* 作废 (final) */
+	CS_MERGED,     /* 并案: a duplicate of another case (final) */
+	CS_COUNT
+};
+
+#define CS_BIT(s) (1u << (s))
+/* States in which the case is still being worked on. */
+#define CS_OPEN                                                            \
+	(CS_BIT(CS_REPORTED) | CS_BIT(CS_CHECKED) | CS_BIT(CS_ACCEPTED) |  \
+	 CS_BIT(CS_REGISTERED) | CS_BIT(CS_DISPATCHED) |                   \
+	 CS_BIT(CS_RETURNED) | CS_BIT(CS_SUSPENDED) | CS_BIT(CS_FED_BACK) | \
+	 CS_BIT(CS_VERIFIED))
+
+enum action {
+	ACT_REPORT,
+	ACT_CHECK,
+	ACT_ACCEPT,
+	ACT_REFUSE,
+	ACT_REGISTER,
+	ACT_DISPATCH,
+	ACT_ASSIGN,
+	ACT_RETURN,
+	ACT_DISPOSE,
+	ACT_FEEDBACK,
+	ACT_POSTPONE_REQUEST,
+	ACT_POSTPONE_APPROVE,
+	ACT_POSTPONE_DENY,
+	ACT_SUSPEND_REQUEST,
+	ACT_SUSPEND_APPROVE,
+	ACT_RESUME,
+	ACT_VERIFY_PASS,
+	ACT_VERIFY_FAIL,
+	ACT_CLOSE,
+	ACT_CANCEL,
+	ACT_REOPEN,
+	ACT_MERGE,
+	ACT_AMEND,
+	ACT_RESOLVE,
+	ACT_COUNT
+};
+
+#define ACTION_MAX_FIELDS 6
+
+struct action_def {
+	enum action act;
+	const char *type;    /* the event type, also the CLI subcommand */
+	const char *zh;      /* the term of national practice */
+	unsigned roles;      /* enum role bits allowed to act */
+	unsigned from;       /* CS_BIT()s in which the action is valid */
+	int to;              /* the state after, or -1: unchanged */
+	const char *required[ACTION_MAX_FIELDS]; /* body keys */
+	const char *optional[ACTION_MAX_FIELDS];
+	const char *summary;
+};
+
+/* The action whose event type is type (length n), or NULL. */
+const struct action_def *workflow_action(const char *type, size_t n);
+const struct action_def *workflow_action_at(enum action a);
+
+const char *case_status_name(enum case_status s);
+/* CS_COUNT if name is not a state. */
+enum case_status case_status_parse(const char *name);
+
+/*
+ * Judges action a, by member m (NULL: not a member), with the given body,
+ * in state st.  Returns 0 if it is valid; ERR_DENIED if m may not make it;
+ * ERR_STATE if it is not valid in the state (the detail names the state
+ * and the actions that are); ERR_INVAL if the body lacks a required field
+ * or a field is wrong.
+ */
+MUST_CHECK int workflow_check(const struct case_state *st,
+			      const struct action_def *a,
+			      const struct member *m,
+			      const struct mp_reader *body, struct diag *d);
+
+/* Writes "check, accept, refuse" - the actions valid in st - into out. */
+void workflow_allowed(const struct case_state *st, char *out, size_t n);
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * blob.c - photos and personal data, as files addressed by their hash.
+ *
+ * Blobs live outside LMDB, in DIR/blobs/<2 hex>/<64 hex>: photos are large,
+ * and an erased blob must really be gone, which a file can promise (it is
+ * overwritten, synced and unlinked) and a B-tree's free pages cannot.
+ * Events reference blobs by hash only, so erasing one breaks no id,
+ * signature or chain.  Erased hashes are remembered in the local table
+ * "erased" so that the blob is never stored or fetched again.
+ */
+#include "store/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/hex.h"
+#include "common/xalloc.h"
+#include "crypto/hash.h"
+#include "common/banned.h"
+
+static char *
+blob_path(struct store *s, const uint8_t hash[32], int dir_only)
+{
+	char hex[65];
+	hex_encode(hash, 32, hex);
+	if (dir_only)
+		return xasprintf("%s/blobs/%.2s", s->dir, hex);
+	return xasprintf("%s/blobs/%.2s/%s", s->dir, hex, hex);
+}
+
+static int
+fsync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+static int
+erased_when(struct store *s, const uint8_t hash[32], struct diag *d)
+{
+	struct buf when = BUF_INIT;
+	int rc = store_local_get(s, "erased", hash, 32, &when);
+	if (rc == 0) {
+		char iso[CLOCK_ISO_BYTES];
+		uint64_t ms = when.len == 8 ? get_be64(when.data) : 0;
+		clock_format(ms, iso);
+		rc = diag_set(d, ERR_PERM, "blob was erased on %s", iso);
+	} else if (rc == ERR_NOTFOUND) {
+		rc = 0;
+	}
+	buf_release(&when);
+	return rc;
+}
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *q = p;
+	while (n) {
+		ssize_t w = write(fd, q, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		q += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+store_blob_put(struct store *s, const void *p, size_t n, uint8_t hash[32],
+	       struct diag *d)
+{
+	uint8_t h[32];
+	int rc;
+
+	if (n > STORE_BLOB_MAX_BYTES)
+		return diag_set(d, ERR_TOOBIG, "blob is %zu bytes (the limit is %zu)",
+				n, STORE_BLOB_MAX_BYTES);
+	hash_bytes(p, n, h);
+	if ((rc = erased_when(s, h, d)))
+		return rc;
+	char *top = xasprintf("%s/blobs", s->dir);
+	char *dir = blob_path(s, h, 1);
+	char *path = blob_path(s, h, 0);
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	if (access(path, F_OK) == 0)
+		goto done;
+	if ((mkdir(top, 0700) && errno != EEXIST) ||
+	    (mkdir(dir, 0700) && errno != EEXIST)) {
+		rc = diag_set(d, ERR_IO, "cannot create '%s': %s", dir,
+			      strerror(errno));
+		goto done;
+	}
+	/* Write aside, sync, then rename: a blob file is whole or absent. */
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write_all(fd, p, n) || fsync(fd)) {
+		rc = diag_set(d, ERR_IO, "cannot write '%s': %s", tmp,
+			      strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		goto done;
+	}
+	close(fd);
+	if (rename(tmp, path) || fsync_dir(dir)) {
+		rc = diag_set(d, ERR_IO, "cannot store '%s': %s", path,
+			      strerror(errno));
+		unlink(tmp);
+	}
+done:
+	if (rc == 0)
+		memcpy(hash, h, 32);
+	free(top);
+	free(dir);
+	free(path);
+	free(tmp);
+	return rc;
+}
+
+int
+store_blob_get(struct store *s, const uint8_t hash[32], struct buf *out,
+	       struct diag *d)
+{
+	uint8_t h[32];
+	struct buf data = BUF_INIT;
+	int rc;
+	if ((rc = erased_when(s, hash, d)))
+		return rc;
+	char *path = blob_path(s, hash, 0);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = diag_set(d, errno == ENOENT ? ERR_NOTFOUND : ERR_IO,
+			      "cannot open blob '%s': %s", path, strerror(errno));
+		free(path);
+		return rc;
+	}
+	for (;;) {
+		buf_grow(&data, 65536);
+		ssize_t n = read(fd, data.data + data.len, 65536);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = diag_set(d, ERR_IO, "cannot read blob '%s': %s",
+				      path, strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		data.len += (size_t)n;
+	}
+	close(fd);
+	if (rc == 0) {
+		hash_bytes(data.data, data.len, h);
+		if (memcmp(h, hash, 32) != 0)
+			rc = diag_set(d, ERR_CORRUPT,
+				      "blob file '%s' no longer matches its hash",
+				      path);
+		else
+			buf_add(out, data.data, data.len);
+	}
+	buf_release(&data);
+	free(path);
+	return rc;
+}
+
+int
+store_blob_erase(struct store *s, const uint8_t hash[32], uint64_t now_ms,
+		 struct diag *d)
+{
+	uint8_t when[8];
+	struct stat st;
+	int rc;
+	if ((rc = erased_when(s, hash, d)))
+		return rc;
+	char *path = blob_path(s, hash, 0);
+	char *dir = blob_path(s, hash, 1);
+	if (stat(path, &st) != 0) {
+		rc = diag_set(d, ERR_NOTFOUND, "no blob '%s' here", path);
+		goto out;
+	}
+	/* Remember the erasure first: if we crash below, the hash is
+	 * already refused and the next erase finishes the file. */
+	put_be64(when, now_ms);
+	if ((rc = store_local_put(s, "erased", hash, 32, when, 8, d)))
+		goto out;
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		uint8_t zeros[4096] = { 0 };
+		off_t left = st.st_size;
+		while (left > 0) {
+			size_t n = left > (off_t)sizeof(zeros) ? sizeof(zeros)
+							       : (size_t)left;
+			if (write_all(fd, zeros, n))
+				break;
+			left -= (off_t)n;
+		}
+		(void)fsync(fd);
+		close(fd);
+	}
+	if (unlink(path) != 0 || fsync_dir(dir) != 0)
+		rc = diag_set(d, ERR_IO, "cannot remove '%s': %s", path,
+			      strerror(errno));
+out:
+	free(path);
+	free(dir);
+	return rc;
+}

@@ -1,0 +1,329 @@
+/*
+ * view.c - case views: the node's fold of each case, kept beside the log.
+ *
+ * The store knows nothing of what a view means.  The node installs a fold
+ * (store_set_fold); every batch that changes a case's events folds the
+ * case again before it commits, so views are never stale on disk and a
+ * crash can never leave a view behind its events.
+ */
+#include "store/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+#include "common/banned.h"
+
+#define VIEW_KEY_MAX 200
+
+void
+store_set_fold(struct store *s, store_fold_fn fn, void *ctx)
+{
+	s->fold = fn;
+	s->fold_ctx = ctx;
+}
+
+void
+batch_touch_case(struct store_batch *b, const char *case_id, size_t case_len)
+{
+	for (size_t i = 0; i < b->ntouched; i++)
+		if (strlen(b->touched[i]) == case_len &&
+		    memcmp(b->touched[i], case_id, case_len) == 0)
+			return;
+	if (b->ntouched == b->touched_cap) {
+		b->touched_cap = b->touched_cap ? 2 * b->touched_cap : 16;
+		b->touched = xrealloc(b->touched,
+				      b->touched_cap * sizeof(*b->touched));
+	}
+	b->touched[b->ntouched++] = xstrndup(case_id, case_len);
+}
+
+void
+batch_touched_release(struct store_batch *b)
+{
+	for (size_t i = 0; i < b->ntouched; i++)
+		free(b->touched[i]);
+	free(b->touched);
+	b->touched = NULL;
+	b->ntouched = b->touched_cap = 0;
+}
+
+static int
+bput(struct store_batch *b, MDB_dbi dbi, const void *k, size_t kn,
+     const void *v, size_t vn, struct diag *d)
+{
+	MDB_val key = { kn, (void *)k }, val = { vn, (void *)v };
+	int rc = mdb_put(b->txn, dbi, &key, &val, 0);
+	return rc ? batch_lmdb_err(b, rc, "cannot write a view", d) : 0;
+}
+
+/* Builds the vindex key: len(key) || key || case. */
+static size_t
+vindex_key(uint8_t *out, const uint8_t *key, size_t kn, const char *case_id)
+{
+	size_t cn = strlen(case_id);
+	out[0] = (uint8_t)kn;
+	memcpy(out + 1, key, kn);
+	memcpy(out + 1 + kn, case_id, cn);
+	return 1 + kn + cn;
+}
+
+/* Deletes the index rows the case's previous view named. */
+static int
+drop_index_rows(struct store_batch *b, const char *case_id, struct diag *d)
+{
+	MDB_val k = { strlen(case_id), (void *)case_id }, v;
+	uint8_t row[1 + VIEW_KEY_MAX + EVENT_CASE_MAX];
+	struct buf old = BUF_INIT;
+	int rc = mdb_get(b->txn, b->s->vkeys, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return batch_lmdb_err(b, rc, "cannot read view keys", d);
+	buf_add(&old, v.mv_data, v.mv_size); /* the map changes below */
+	for (size_t at = 0; at < old.len;) {
+		size_t kn = old.data[at];
+		if (at + 1 + kn > old.len || kn > VIEW_KEY_MAX)
+			break;
+		MDB_val rk = { vindex_key(row, old.data + at + 1, kn, case_id),
+			       row };
+		rc = mdb_del(b->txn, b->s->vindex, &rk, NULL);
+		if (rc && rc != MDB_NOTFOUND) {
+			buf_release(&old);
+			return batch_lmdb_err(b, rc, "cannot delete an index row", d);
+		}
+		at += 1 + kn;
+	}
+	buf_release(&old);
+	return 0;
+}
+
+static int
+fold_case(struct store_batch *b, const char *case_id, struct diag *d)
+{
+	struct buf state = BUF_INIT, keys = BUF_INIT;
+	uint8_t row[1 + VIEW_KEY_MAX + EVENT_CASE_MAX];
+	int rc;
+
+	if ((rc = b->s->fold(b->s->fold_ctx, b, case_id, &state, &keys, d)))
+		goto out;
+	if ((rc = drop_index_rows(b, case_id, d)))
+		goto out;
+	if ((rc = bput(b, b->s->views, case_id, strlen(case_id), state.data,
+		       state.len, d)) ||
+	    (rc = bput(b, b->s->vkeys, case_id, strlen(case_id), keys.data,
+		       keys.len, d)))
+		goto out;
+	for (size_t at = 0; at < keys.len;) {
+		size_t kn = keys.data[at];
+		BUG_ON(kn > VIEW_KEY_MAX || at + 1 + kn > keys.len);
+		size_t rn = vindex_key(row, keys.data + at + 1, kn, case_id);
+		if ((rc = bput(b, b->s->vindex, row, rn, "", 0, d)))
+			goto out;
+		at += 1 + kn;
+	}
+out:
+	buf_release(&state);
+	buf_release(&keys);
+	return rc;
+}
+
+int
+batch_fold_touched(struct store_batch *b, struct diag *d)
+{
+	if (!b->s->fold)
+		return 0;
+	for (size_t i = 0; i < b->ntouched; i++) {
+		int rc = fold_case(b, b->touched[i], d);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int
+store_batch_walk_case(struct store_batch *b, const char *case_id,
+		      store_event_fn fn, void *ctx)
+{
+	uint8_t kb[EVENT_CASE_MAX + 1];
+	size_t n = strlen(case_id);
+	struct buf scratch = BUF_INIT;
+	MDB_cursor *c;
+	MDB_val k, v, ev;
+	int rc, stop = 0;
+
+	if (n == 0 || n > EVENT_CASE_MAX)
+		return ERR_NOTFOUND;
+	memcpy(kb, case_id, n);
+	kb[n] = 0;
+	if ((rc = mdb_cursor_open(b->txn, b->s->bycase, &c)))
+		return batch_lmdb_err(b, rc, "cannot open cursor", NULL);
+	k.mv_size = n + 1;
+	k.mv_data = kb;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != n + 9 + EVENT_ID_BYTES ||
+		    memcmp(k.mv_data, kb, n + 1) != 0)
+			break;
+		MDB_val idk = { EVENT_ID_BYTES, (uint8_t *)k.mv_data + n + 9 };
+		if ((rc = mdb_get(b->txn, b->s->events, &idk, &ev)))
+			break;
+		/* A copy: the fold may not keep pointers into the map. */
+		buf_reset(&scratch);
+		buf_add(&scratch, ev.mv_data, ev.mv_size);
+		if ((stop = fn(scratch.data, scratch.len, ctx)))
+			break;
+	}
+	mdb_cursor_close(c);
+	buf_release(&scratch);
+	if (stop)
+		return stop;
+	return rc && rc != MDB_NOTFOUND ? batch_lmdb_err(b, rc, "cannot walk case", NULL) : 0;
+}
+
+int
+store_batch_fork_seq(struct store_batch *b,
+		     const uint8_t author[EVENT_KEY_BYTES], uint64_t *seq)
+{
+	return fork_seq(b->s, b->txn, author, seq);
+}
+
+int
+store_view_get(struct store *s, const char *case_id, struct buf *out)
+{
+	MDB_txn *txn;
+	MDB_val k = { strlen(case_id), (void *)case_id }, v;
+	int rc = store_read_begin(s, &txn);
+	if (rc)
+		return rc;
+	rc = mdb_get(txn, s->views, &k, &v);
+	if (rc == 0)
+		buf_add(out, v.mv_data, v.mv_size);
+	mdb_txn_abort(txn);
+	return rc ? store_lmdb_err(rc, "cannot read view", NULL) : 0;
+}
+
+/* Calls fn with a copy of the view (the callback may open transactions). */
+static int
+emit_view(MDB_val *case_key, MDB_val *state, struct buf *scratch,
+	  store_view_fn fn, void *ctx)
+{
+	char id[EVENT_CASE_MAX + 1];
+	if (case_key->mv_size == 0 || case_key->mv_size > EVENT_CASE_MAX)
+		return ERR_CORRUPT;
+	memcpy(id, case_key->mv_data, case_key->mv_size);
+	id[case_key->mv_size] = '\0';
+	buf_reset(scratch);
+	buf_add(scratch, state->mv_data, state->mv_size);
+	return fn(id, scratch->data, scratch->len, ctx);
+}
+
+int
+store_view_walk(struct store *s, store_view_fn fn, void *ctx)
+{
+	struct buf scratch = BUF_INIT;
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc, stop = 0;
+
+	if ((rc = store_read_begin(s, &txn)))
+		return rc;
+	if ((rc = mdb_cursor_open(txn, s->views, &c))) {
+		mdb_txn_abort(txn);
+		return store_lmdb_err(rc, "cannot open cursor", NULL);
+	}
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+		if ((stop = emit_view(&k, &v, &scratch, fn, ctx)))
+			break;
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	buf_release(&scratch);
+	if (stop)
+		return stop;
+	return rc && rc != MDB_NOTFOUND ? store_lmdb_err(rc, "cannot walk views", NULL) : 0;
+}
+
+int
+store_index_walk(struct store *s, const uint8_t *from, size_t from_n,
+		 const uint8_t *to, size_t to_n, store_view_fn fn, void *ctx)
+{
+	uint8_t lo[1 + VIEW_KEY_MAX], hi[1 + VIEW_KEY_MAX];
+	struct buf scratch = BUF_INIT;
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v, state;
+	int rc, stop = 0;
+
+	if (from_n > VIEW_KEY_MAX || to_n > VIEW_KEY_MAX)
+		return ERR_INVAL;
+	lo[0] = (uint8_t)from_n;
+	memcpy(lo + 1, from, from_n);
+	hi[0] = (uint8_t)to_n;
+	memcpy(hi + 1, to, to_n);
+	if ((rc = store_read_begin(s, &txn)))
+		return rc;
+	if ((rc = mdb_cursor_open(txn, s->vindex, &c))) {
+		mdb_txn_abort(txn);
+		return store_lmdb_err(rc, "cannot open cursor", NULL);
+	}
+	k.mv_size = 1 + from_n;
+	k.mv_data = lo;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t *kp = k.mv_data;
+		size_t kn = kp[0];
+		if (1 + kn > k.mv_size) {
+			rc = ERR_CORRUPT;
+			break;
+		}
+		/* Stop at the first row whose key is >= to. */
+		size_t cmp_n = 1 + (kn < to_n ? kn : to_n);
+		int c2 = memcmp(kp, hi, cmp_n);
+		if (c2 > 0 || (c2 == 0 && kn >= to_n))
+			break;
+		MDB_val ck = { k.mv_size - 1 - kn, (uint8_t *)kp + 1 + kn };
+		if ((rc = mdb_get(txn, s->views, &ck, &state)))
+			break;
+		if ((stop = emit_view(&ck, &state, &scratch, fn, ctx)))
+			break;
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	buf_release(&scratch);
+	if (stop)
+		return stop;
+	if (rc == ERR_CORRUPT)
+		return rc;
+	return rc && rc != MDB_NOTFOUND ? store_lmdb_err(rc, "cannot walk index", NULL) : 0;
+}
+
+struct refold {
+	struct store_batch *b;
+	uint64_t n;
+};
+
+static int
+touch_one(const char *case_id, void *ctx)
+{
+	struct refold *r = ctx;
+	batch_touch_case(r->b, case_id, strlen(case_id));
+	r->n++;
+	return 0;
+}
+
+int
+store_refold_all(struct store *s, uint64_t *cases, struct diag *d)
+{
+	struct refold r = { NULL, 0 };
+	int rc = store_batch_begin(s, &r.b);
+	if (rc)
+		return diag_set(d, rc, "cannot begin a write: %s", err_str(rc));
+	if ((rc = store_walk_cases(s, touch_one, &r))) {
+		store_batch_abort(r.b);
+		return diag_set(d, rc, "cannot list cases: %s", err_str(rc));
+	}
+	*cases = r.n;
+	return store_batch_commit(r.b, d);
+}
