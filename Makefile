@@ -83,7 +83,9 @@ build-san/libgridcase.a: $(SAN_LIB_OBJ)
 build-san/gridcase: $(SAN_CLI_OBJ) build-san/libgridcase.a
 	$(call say,LINK,$@)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
-build-san/tests/%: build-san/tests/unit/%.o build-san/tests/harness.o build-san/libgridcase.a
+TEST_SUPPORT = build-san/tests/harness.o build-san/tests/testnode.o
+
+build-san/tests/%: build-san/tests/unit/%.o $(TEST_SUPPORT) build-san/libgridcase.a
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 

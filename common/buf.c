@@ -87,6 +87,15 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+buf_truncate(struct buf *b, size_t len)
+{
+	BUG_ON(len > b->len);
+	b->len = len;
+	if (b->cap)
+		b->data[len] = '\0';
+}
+
 uint8_t *
 buf_detach(struct buf *b, size_t *len)
 {

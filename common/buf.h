@@ -34,6 +34,8 @@ void buf_add_str(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* Shortens the contents to len (<= b->len) bytes. */
+void buf_truncate(struct buf *b, size_t len);
 /* Takes the bytes out: the caller owns the result (free()); b is empty. */
 uint8_t *buf_detach(struct buf *b, size_t *len);
 /* A C string view of the contents (never NULL). */

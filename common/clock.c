@@ -63,34 +63,50 @@ clock_format(uint64_t ms, char out[CLOCK_ISO_BYTES])
 		 d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
 }
 
+/* Exactly n digits at s, as a number; -1 if they are not all digits. */
+static int
+digits(const char *s, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
 int
 clock_parse(const char *s, uint64_t *ms)
 {
-	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+	int y, mo, d, h = 0, mi = 0, sec = 0;
 	size_t len = strlen(s);
 
-	if (len > 0 && strspn(s, "0123456789") == len && len <= 15) {
+	/* Milliseconds: at least 10 digits, so that a date typed without
+	 * dashes (20261126) is refused rather than read as 1970. */
+	if (len >= 10 && len <= 15 && strspn(s, "0123456789") == len) {
 		*ms = strtoull(s, NULL, 10);
 		return 0;
 	}
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+	if (len < 10 || s[4] != '-' || s[7] != '-')
 		return ERR_INVAL;
-	if (s[10] != '\0') {
-		int k = 0;
-		if (sscanf(s + 10, "T%2d:%2d%n", &h, &mi, &k) != 2)
+	y = digits(s, 4);
+	mo = digits(s + 5, 2);
+	d = digits(s + 8, 2);
+	if (len == 17 || len == 20) {
+		/* YYYY-MM-DDTHH:MMZ or YYYY-MM-DDTHH:MM:SSZ */
+		if (s[10] != 'T' || s[13] != ':' || s[len - 1] != 'Z')
 			return ERR_INVAL;
-		const char *rest = s + 10 + k;
-		if (*rest == ':') {
-			int k2 = 0;
-			if (sscanf(rest, ":%2d%n", &sec, &k2) != 1)
-				return ERR_INVAL;
-			rest += k2;
-		}
-		if (strcmp(rest, "Z") != 0)
+		h = digits(s + 11, 2);
+		mi = digits(s + 14, 2);
+		if (len == 20 && s[16] != ':')
 			return ERR_INVAL;
+		sec = len == 20 ? digits(s + 17, 2) : 0;
+	} else if (len != 10) {
+		return ERR_INVAL;
 	}
-	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
-	    h > 23 || mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0)
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 ||
+	    h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
 		return ERR_INVAL;
 	int64_t days = clock_days_from_civil(y, mo, d);
 	int cy, cm, cd;

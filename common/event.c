@@ -49,52 +49,91 @@ ids_ascending(const uint8_t (*ids)[EVENT_ID_BYTES], size_t n)
 	return 1;
 }
 
-/* The field rules shared by encoding and decoding. */
+/*
+ * The rule of one field, shared by encoding and decoding; the decoder
+ * applies each right after reading the field, so that the first field
+ * in order that breaks a rule is the one named.
+ */
+static int
+check_field(const struct event *ev, int field, struct diag *d)
+{
+	switch (field) {
+	case 0:
+		if (ev->version != EVENT_VERSION)
+			return diag_set(d, ERR_VERSION,
+					"version %llu (expected %d)",
+					(unsigned long long)ev->version,
+					EVENT_VERSION);
+		return 0;
+	case 1:
+		if (!event_network_is_valid(ev->network, ev->network_len))
+			return diag_set(d, ERR_FORMAT,
+					"field 1 (network) must be 1-%d characters of A-Z a-z 0-9 . _ -",
+					EVENT_NETWORK_MAX);
+		return 0;
+	case 3:
+		if (ev->seq == 0 || ev->seq > INT64_MAX)
+			return diag_set(d, ERR_FORMAT,
+					"field 3 (seq) must be from 1 to 2^63-1");
+		return 0;
+	case 4:
+		if ((ev->seq == 1) == (ev->has_prev != 0))
+			return diag_set(d, ERR_FORMAT,
+					"field 4 (prev) must be nil exactly when seq is 1");
+		return 0;
+	case 5:
+		if (ev->ndeps > EVENT_MAX_DEPS)
+			return diag_set(d, ERR_FORMAT,
+					"field 5 (deps) has more than %d ids",
+					EVENT_MAX_DEPS);
+		if (!ids_ascending(ev->deps, ev->ndeps))
+			return diag_set(d, ERR_FORMAT,
+					"field 5 (deps) must be strictly ascending");
+		return 0;
+	case 6:
+		if (ev->lamport == 0 || ev->lamport > INT64_MAX)
+			return diag_set(d, ERR_FORMAT,
+					"field 6 (lamport) must be from 1 to 2^63-1");
+		return 0;
+	case 7:
+		if (ev->time_ms > INT64_MAX)
+			return diag_set(d, ERR_FORMAT,
+					"field 7 (time) must be below 2^63");
+		return 0;
+	case 8:
+		if (!event_case_is_valid(ev->case_id, ev->case_len))
+			return diag_set(d, ERR_FORMAT,
+					"field 8 (case) must be 1-%d characters of A-Z a-z 0-9 . _ -",
+					EVENT_CASE_MAX);
+		return 0;
+	case 9:
+		if (!event_type_is_valid(ev->type, ev->type_len))
+			return diag_set(d, ERR_FORMAT,
+					"field 9 (type) must be 1-%d characters of a-z 0-9 . _ -",
+					EVENT_TYPE_MAX);
+		return 0;
+	case 11:
+		if (ev->nblobs > EVENT_MAX_BLOBS)
+			return diag_set(d, ERR_FORMAT,
+					"field 11 (blobs) has more than %d hashes",
+					EVENT_MAX_BLOBS);
+		if (!ids_ascending(ev->blobs, ev->nblobs))
+			return diag_set(d, ERR_FORMAT,
+					"field 11 (blobs) must be strictly ascending");
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 static int
 check_fields(const struct event *ev, struct diag *d)
 {
-	if (ev->version != EVENT_VERSION)
-		return diag_set(d, ERR_VERSION, "version %llu (expected %d)",
-				(unsigned long long)ev->version,
-				EVENT_VERSION);
-	if (!event_network_is_valid(ev->network, ev->network_len))
-		return diag_set(d, ERR_FORMAT,
-				"field 1 (network) must be 1-%d characters of A-Z a-z 0-9 . _ -",
-				EVENT_NETWORK_MAX);
-	if (ev->seq == 0 || ev->seq > INT64_MAX)
-		return diag_set(d, ERR_FORMAT,
-				"field 3 (seq) must be from 1 to 2^63-1");
-	if ((ev->seq == 1) == (ev->has_prev != 0))
-		return diag_set(d, ERR_FORMAT,
-				"field 4 (prev) must be nil exactly when seq is 1");
-	if (ev->ndeps > EVENT_MAX_DEPS)
-		return diag_set(d, ERR_FORMAT,
-				"field 5 (deps) has more than %d ids",
-				EVENT_MAX_DEPS);
-	if (!ids_ascending(ev->deps, ev->ndeps))
-		return diag_set(d, ERR_FORMAT,
-				"field 5 (deps) must be strictly ascending");
-	if (ev->lamport == 0 || ev->lamport > INT64_MAX)
-		return diag_set(d, ERR_FORMAT,
-				"field 6 (lamport) must be from 1 to 2^63-1");
-	if (ev->time_ms > INT64_MAX)
-		return diag_set(d, ERR_FORMAT,
-				"field 7 (time) must be below 2^63");
-	if (!event_case_is_valid(ev->case_id, ev->case_len))
-		return diag_set(d, ERR_FORMAT,
-				"field 8 (case) must be 1-%d characters of A-Z a-z 0-9 . _ -",
-				EVENT_CASE_MAX);
-	if (!event_type_is_valid(ev->type, ev->type_len))
-		return diag_set(d, ERR_FORMAT,
-				"field 9 (type) must be 1-%d characters of a-z 0-9 . _ -",
-				EVENT_TYPE_MAX);
-	if (ev->nblobs > EVENT_MAX_BLOBS)
-		return diag_set(d, ERR_FORMAT,
-				"field 11 (blobs) has more than %d hashes",
-				EVENT_MAX_BLOBS);
-	if (!ids_ascending(ev->blobs, ev->nblobs))
-		return diag_set(d, ERR_FORMAT,
-				"field 11 (blobs) must be strictly ascending");
+	for (int f = 0; f < EVENT_FIELDS; f++) {
+		int rc = check_field(ev, f, d);
+		if (rc)
+			return rc;
+	}
 	return 0;
 }
 
@@ -137,7 +176,7 @@ event_encode(const struct event *ev, struct buf *out, struct diag *d)
 	mp_put_nil(out);
 	if (out->len - start > EVENT_MAX_BYTES) {
 		size_t n = out->len - start;
-		out->len = start;
+		buf_truncate(out, start);
 		return diag_set(d, ERR_TOOBIG,
 				"event is %zu bytes (the limit is %d)", n,
 				EVENT_MAX_BYTES);
@@ -236,17 +275,20 @@ event_decode(const uint8_t *p, size_t n, struct event *ev, struct diag *d)
 	at = mp_offset(&r);
 	if ((rc = mp_get_uint(&r, &e.version)))
 		return field_err(&r, rc, 0, "version", "an unsigned integer", at);
-	if (e.version != EVENT_VERSION)
-		return diag_set(d, ERR_VERSION, "version %llu (expected %d)",
-				(unsigned long long)e.version, EVENT_VERSION);
+	if ((rc = check_field(&e, 0, d)))
+		return rc;
 	at = mp_offset(&r);
 	if ((rc = mp_get_str(&r, &e.network, &e.network_len)))
 		return field_err(&r, rc, 1, "network", "a str", at);
+	if ((rc = check_field(&e, 1, d)))
+		return rc;
 	if ((rc = get_fixed_bin(&r, e.author, EVENT_KEY_BYTES, 2, "author")))
 		return rc;
 	at = mp_offset(&r);
 	if ((rc = mp_get_uint(&r, &e.seq)))
 		return field_err(&r, rc, 3, "seq", "an unsigned integer", at);
+	if ((rc = check_field(&e, 3, d)))
+		return rc;
 	if ((rc = mp_peek(&r, &t)))
 		return rc;
 	if (t == MP_NIL) {
@@ -257,20 +299,31 @@ event_decode(const uint8_t *p, size_t n, struct event *ev, struct diag *d)
 			return rc;
 		e.has_prev = 1;
 	}
-	if ((rc = get_id_list(&r, e.deps, EVENT_MAX_DEPS, &e.ndeps, 5, "deps")))
+	if ((rc = check_field(&e, 4, d)))
+		return rc;
+	if ((rc = get_id_list(&r, e.deps, EVENT_MAX_DEPS, &e.ndeps, 5, "deps")) ||
+	    (rc = check_field(&e, 5, d)))
 		return rc;
 	at = mp_offset(&r);
 	if ((rc = mp_get_uint(&r, &e.lamport)))
 		return field_err(&r, rc, 6, "lamport", "an unsigned integer", at);
+	if ((rc = check_field(&e, 6, d)))
+		return rc;
 	at = mp_offset(&r);
 	if ((rc = mp_get_uint(&r, &e.time_ms)))
 		return field_err(&r, rc, 7, "time", "an unsigned integer", at);
+	if ((rc = check_field(&e, 7, d)))
+		return rc;
 	at = mp_offset(&r);
 	if ((rc = mp_get_str(&r, &e.case_id, &e.case_len)))
 		return field_err(&r, rc, 8, "case", "a str", at);
+	if ((rc = check_field(&e, 8, d)))
+		return rc;
 	at = mp_offset(&r);
 	if ((rc = mp_get_str(&r, &e.type, &e.type_len)))
 		return field_err(&r, rc, 9, "type", "a str", at);
+	if ((rc = check_field(&e, 9, d)))
+		return rc;
 	at = mp_offset(&r);
 	if ((rc = mp_peek(&r, &t)))
 		return rc;
@@ -280,13 +333,12 @@ event_decode(const uint8_t *p, size_t n, struct event *ev, struct diag *d)
 	if ((rc = mp_get_value(&r, &e.body, &e.body_len)))
 		return rc;
 	if ((rc = get_id_list(&r, e.blobs, EVENT_MAX_BLOBS, &e.nblobs, 11,
-			      "blobs")))
+			      "blobs")) ||
+	    (rc = check_field(&e, 11, d)))
 		return rc;
 	at = mp_offset(&r);
 	if ((rc = mp_get_nil(&r)))
 		return field_err(&r, rc, 12, "reserved", "nil", at);
-	if ((rc = check_fields(&e, d)))
-		return rc;
 	*ev = e;
 	return 0;
 }

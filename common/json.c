@@ -68,9 +68,11 @@ hex4(struct parser *ps, uint32_t *v)
 {
 	uint8_t two[2];
 	char tmp[5];
-	memcpy(tmp, ps->p, 4);
-	tmp[4] = '\0';
-	if (strlen(tmp) != 4 || hex_decode(tmp, two, 2))
+	/* Copy up to the end of the text only: it may end inside \u. */
+	size_t n = strnlen(ps->p, 4);
+	memcpy(tmp, ps->p, n);
+	tmp[n] = '\0';
+	if (n != 4 || hex_decode(tmp, two, 2))
 		return fail(ps, "bad \\u escape");
 	*v = (uint32_t)two[0] << 8 | two[1];
 	ps->p += 4;
@@ -503,8 +505,14 @@ json_quote(struct buf *out, const char *s, size_t n)
 void
 json_key(struct json_writer *w, const char *key)
 {
+	json_keyn(w, key, strlen(key));
+}
+
+void
+json_keyn(struct json_writer *w, const char *key, size_t n)
+{
 	before_item(w);
-	json_quote(w->out, key, strlen(key));
+	json_quote(w->out, key, n);
 	buf_add_str(w->out, w->pretty ? ": " : ":");
 	w->after_key = 1;
 }
@@ -647,9 +655,7 @@ put_mp_value(struct json_writer *w, struct mp_reader *r)
 			size_t kn;
 			if ((rc = mp_get_str(r, &k, &kn)))
 				return rc;
-			char *key = xstrndup(k, kn);
-			json_key(w, key);
-			free(key);
+			json_keyn(w, k, kn);
 			if ((rc = put_mp_value(w, r)))
 				return rc;
 		}

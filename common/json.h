@@ -51,6 +51,8 @@ void json_obj_end(struct json_writer *w);
 void json_arr_begin(struct json_writer *w);
 void json_arr_end(struct json_writer *w);
 void json_key(struct json_writer *w, const char *key);
+/* A key that may hold any bytes, NUL included. */
+void json_keyn(struct json_writer *w, const char *key, size_t n);
 void json_str(struct json_writer *w, const char *s);
 void json_strn(struct json_writer *w, const char *s, size_t n);
 void json_hex(struct json_writer *w, const uint8_t *p, size_t n);

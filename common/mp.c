@@ -137,7 +137,8 @@ entry_cmp(const void *a, const void *b)
 void
 mp_map_finish(struct mp_map *m, struct buf *out)
 {
-	qsort(m->e, m->n, sizeof(*m->e), entry_cmp);
+	if (m->n > 1)
+		qsort(m->e, m->n, sizeof(*m->e), entry_cmp);
 	mp_put_map(out, (uint32_t)m->n);
 	for (size_t i = 0; i < m->n; i++) {
 		mp_put_cstr(out, m->e[i].key);

@@ -38,7 +38,7 @@ struct replay {
 	size_t n, cap;
 	size_t words; /* uint64_t words per ancestor bitset */
 	/* Which event last did what, for the concurrency rules (-1: none). */
-	long status_ev, assign_ev, reopen_ev, close_ev, merge_ev;
+	long status_ev, assign_ev, reopen_ev, close_ev, merge_ev, approve_ev;
 	long amend_ev[5];
 };
 
@@ -117,11 +117,16 @@ concurrent(const struct replay *r, long j, size_t i)
 	return j >= 0 && (size_t)j != i && !is_ancestor(r, j, i);
 }
 
+/*
+ * The event's author had seen everything replayed before it.  Events not
+ * applied count too: some still leave a mark (a disposal record, an
+ * extension, a conflict record).
+ */
 static int
-sees_all_applied(const struct replay *r, size_t i)
+sees_all_before(const struct replay *r, size_t i)
 {
 	for (size_t j = 0; j < i; j++)
-		if (r->e[j].counts && r->e[j].applied && !is_ancestor(r, (long)j, i))
+		if (r->e[j].counts && !is_ancestor(r, (long)j, i))
 			return 0;
 	return 1;
 }
@@ -399,6 +404,7 @@ apply(struct case_state *st, struct replay *r, size_t i,
 		add_extension(st, ext[0] ? ext : st->pending_extend);
 		st->postponements++;
 		st->pending_extend[0] = '\0';
+		r->approve_ev = (long)i;
 		break;
 	case ACT_POSTPONE_DENY: st->pending_extend[0] = '\0'; break;
 	case ACT_SUSPEND_REQUEST: st->suspend_pending = 1; break;
@@ -504,6 +510,17 @@ reconcile(struct case_state *st, struct replay *r, size_t i,
 			return;
 		}
 		break;
+	case ACT_RESOLVE: {
+		/* Two resolutions of one conflict at once: the first stands,
+		 * the second contradicts nothing. */
+		char cid[24];
+		body_copy(&f->ev, "conflict", cid, sizeof(cid));
+		for (size_t k = 0; k < st->nconflicts; k++)
+			if (strcmp(st->conflicts[k].id, cid) == 0 &&
+			    st->conflicts[k].resolved)
+				return;
+		break;
+	}
 	case ACT_POSTPONE_APPROVE: {
 		/* (f) Approved while the case was closing: the approval
 		 * still moves the deadline, the closure stands. */
@@ -513,6 +530,7 @@ reconcile(struct case_state *st, struct replay *r, size_t i,
 		if (ext[0] || st->pending_extend[0])
 			st->postponements++;
 		st->pending_extend[0] = '\0';
+		other = concurrent(r, r->close_ev, i) ? r->close_ev : r->status_ev;
 		add_conflict(st, "postpone-close",
 			     other >= 0 ? r->e[other].env.id : id, id);
 		return;
@@ -553,6 +571,11 @@ replay(struct case_state *st, struct replay *r, const struct roles *roles)
 			    concurrent(r, r->close_ev, i))
 				add_conflict(st, "close-reopen", r->e[r->close_ev].env.id,
 					     f->env.id);
+			/* (f) from the other side: the close did not see an
+			 * approval that came first in replay order. */
+			if (f->a->act == ACT_CLOSE && concurrent(r, r->approve_ev, i))
+				add_conflict(st, "postpone-close",
+					     r->e[r->approve_ev].env.id, f->env.id);
 			if (f->a->act == ACT_AMEND) {
 				int slot = amend_slot(&f->ev);
 				if (slot >= 0 && concurrent(r, r->amend_ev[slot], i))
@@ -570,7 +593,7 @@ replay(struct case_state *st, struct replay *r, const struct roles *roles)
 			continue;
 		}
 		if (rc == ERR_INVAL || f->a->act == ACT_REPORT ||
-		    f->a->act == ACT_RESOLVE || sees_all_applied(r, i)) {
+		    sees_all_before(r, i)) {
 			/* It saw everything and is still wrong: not a race
 			 * but a bad event (a careful node never signs one). */
 			add_conflict(st, "invalid", f->env.id, NULL);
@@ -588,7 +611,8 @@ fold_case(const struct fold_ctx *fc, struct store_batch *b,
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	r.status_ev = r.assign_ev = r.reopen_ev = r.close_ev = r.merge_ev = -1;
+	r.status_ev = r.assign_ev = r.reopen_ev = r.close_ev = r.merge_ev =
+		r.approve_ev = -1;
 	for (int i = 0; i < 5; i++)
 		r.amend_ev[i] = -1;
 	state_init(st, case_id);

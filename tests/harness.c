@@ -129,6 +129,9 @@ harness_main(int argc, char **argv, const struct test *tests, size_t n)
 	const char *filter = argc > 1 ? argv[1] : NULL;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Run from the source tree, the data files are in data/. */
+	if (!getenv("GRIDCASE_DATA") && access("data/config.json", R_OK) == 0)
+		setenv("GRIDCASE_DATA", "data", 1);
 	/* Refusals the tests provoke on purpose are logged as warnings;
 	 * keep them out of the output unless asked. */
 	log_threshold = harness_verbose() ? LOG_DEBUG : LOG_ERR;

@@ -1,0 +1,139 @@
+#!/bin/sh
+# interop.sh - gridcase's events checked by an independent reader.
+#
+# tests/interop/verify.py re-implements docs/format.md in plain Python
+# (no gridcase code).  This script has it check the committed test
+# vectors and a stream exported by a real node, compares the ids it reads
+# with those `gridcase log --json` prints, and checks that it refuses the
+# stream once one signature byte is flipped.
+#
+# Run by tests/run.sh from the repository root with $GRIDCASE set to the
+# binary under test.  Ends with the line "N passed, N failed".
+
+GRIDCASE=${GRIDCASE:-build-san/gridcase}
+PYTHON=${PYTHON:-python3}
+VERIFY=tests/interop/verify.py
+VECTORS=docs/vectors/events.json
+
+if ! command -v "$PYTHON" >/dev/null 2>&1; then
+	echo "note: $PYTHON is not installed, so the interop checks are skipped"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+
+passed=0
+failed=0
+out=$(mktemp)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp" "$out"' EXIT
+
+ok() {
+	passed=$((passed + 1))
+	echo "ok: $1"
+}
+
+# Prints the failing step and the output it left in $out.
+not_ok() {
+	failed=$((failed + 1))
+	echo "FAILED: $1"
+	sed 's/^/    /' "$out" | tail -n 30
+}
+
+# step NAME COMMAND...: runs the command with its output in $out.
+step() {
+	name=$1
+	shift
+	if "$@" >"$out" 2>&1; then
+		ok "$name"
+	else
+		not_ok "$name"
+	fi
+}
+
+step "verify.py agrees with every test vector" \
+	"$PYTHON" "$VERIFY" vectors "$VECTORS"
+
+# make_vectors is deterministic, so the committed file must be exactly
+# what it writes; a difference means someone forgot to regenerate it.
+tool=${GRIDCASE_TOOLS:-build-san/tools}/make_vectors
+if [ -x "$tool" ]; then
+	if "$tool" >"$tmp/vectors.json" 2>"$out" &&
+		cmp "$tmp/vectors.json" "$VECTORS" >>"$out" 2>&1; then
+		ok "the committed vectors are what make_vectors writes"
+	else
+		not_ok "the committed vectors are what make_vectors writes"
+	fi
+fi
+
+node() {
+	"$GRIDCASE" --dir "$tmp/a" "$@"
+}
+
+if node init --network testnet --name a >"$out" 2>&1 &&
+	node event add --case c1 --type note --body '{"x":1}' >>"$out" 2>&1 &&
+	node case report --class event:01001 --grid 310104001002003 \
+		--where w --desc d >>"$out" 2>&1 &&
+	node event add --case c1 --type note \
+		--body '{"text":"Zo\u00eb \ud83d\ude92","n":-5,"list":[1,[2]]}' \
+		>>"$out" 2>&1 &&
+	node event export -o "$tmp/e.bin" >>"$out" 2>&1; then
+	ok "a node with three events exports them"
+else
+	not_ok "a node with three events exports them"
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
+
+step "verify.py accepts the export" \
+	"$PYTHON" "$VERIFY" export "$tmp/e.bin" testnet
+cp "$out" "$tmp/verified"
+
+# The ids verify.py computed, against the ids the node lists.
+grep -E '^[0-9a-f]{64} ' "$tmp/verified" | cut -d ' ' -f 1 | sort >"$tmp/ids.py"
+if node log --json >"$tmp/log.json" 2>"$out" &&
+	"$PYTHON" -c '
+import json, sys
+for e in json.load(open(sys.argv[1])):
+    print(e["id"])
+' "$tmp/log.json" | sort >"$tmp/ids.log" 2>>"$out" &&
+	[ "$(wc -l <"$tmp/ids.log")" -eq 3 ] &&
+	cmp "$tmp/ids.py" "$tmp/ids.log" >>"$out" 2>&1; then
+	ok "verify.py reads the same three ids as gridcase log --json"
+else
+	{
+		echo "verify.py:"
+		cat "$tmp/ids.py"
+		echo "gridcase log --json:"
+		cat "$tmp/ids.log"
+	} >>"$out"
+	not_ok "verify.py reads the same three ids as gridcase log --json"
+fi
+
+if grep -qx '3 events verified, 0 failed' "$tmp/verified"; then
+	ok "verify.py counts three events"
+else
+	cp "$tmp/verified" "$out"
+	not_ok "verify.py counts three events"
+fi
+
+# The stream ends with the last envelope's 64-byte signature; flip a bit
+# of its R half in a copy.
+cp "$tmp/e.bin" "$tmp/bad.bin"
+"$PYTHON" -c '
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[-40] ^= 0x01
+open(p, "wb").write(bytes(b))
+' "$tmp/bad.bin"
+if "$PYTHON" "$VERIFY" export "$tmp/bad.bin" testnet >"$out" 2>&1; then
+	not_ok "verify.py refuses a flipped signature bit"
+elif grep -q '^FAIL envelope 2 at byte [0-9]*: ERR_BADSIG' "$out" &&
+	grep -qx '2 events verified, 1 failed' "$out"; then
+	ok "verify.py refuses a flipped signature bit"
+else
+	not_ok "verify.py refuses a flipped signature bit"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

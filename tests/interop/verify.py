@@ -1,0 +1,552 @@
+#!/usr/bin/env python3
+"""verify.py - an independent reader of the gridcase event format.
+
+This re-implements docs/format.md from the document alone, in Python 3
+with the standard library only: no gridcase code, no msgpack package.  It
+exists to catch the places where the C code and the document disagree,
+so it follows the document's words; where they leave a choice open, the
+choice is marked "Reading:" in a comment.
+
+    verify.py vectors FILE          check docs/vectors/events.json
+    verify.py export FILE NETWORK   verify an export stream (§6)
+
+Exit status 0 when everything checks, 1 otherwise, 2 on usage errors.
+"""
+
+import hashlib
+import json
+import re
+import sys
+
+# ---- errors --------------------------------------------------------------
+
+
+class Refused(Exception):
+    """A refusal with the error name the document gives (ERR_...)."""
+
+    def __init__(self, name, detail):
+        super().__init__("%s: %s" % (name, detail))
+        self.name = name
+        self.detail = detail
+
+
+def refuse(name, detail):
+    raise Refused(name, detail)
+
+
+# ---- §1 canonical msgpack ------------------------------------------------
+
+MAX_DEPTH = 16
+
+
+class Reader:
+    """A strict reader of canonical msgpack over data[pos:].
+
+    Values come back as Python values: int, str, bytes, None, bool, list,
+    dict (keys in their encoded order).  Problems are reported in the
+    order the bytes are read ("from the first byte on").
+    """
+
+    def __init__(self, data, pos=0):
+        self.data = data
+        self.pos = pos
+
+    def take(self, n, start):
+        if len(self.data) - self.pos < n:
+            refuse("ERR_TRUNCATED",
+                   "input ends inside the value at byte %d" % start)
+        s = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return s
+
+    def be(self, n, start):
+        return int.from_bytes(self.take(n, start), "big")
+
+    def length(self, n, minimum, what, start):
+        """A length of n bytes that a narrower form could not hold."""
+        v = self.be(n, start)
+        if v < minimum:
+            refuse("ERR_NONCANON", "%s header at byte %d is not the "
+                   "shortest form" % (what, start))
+        return v
+
+    def value(self, depth=0):
+        start = self.pos
+        c = self.take(1, start)[0]
+        if c <= 0x7f:
+            return c
+        if c >= 0xe0:
+            return c - 0x100
+        if c <= 0x8f or c in (0xde, 0xdf):
+            return self.map(c, depth, start)
+        if c <= 0x9f or c in (0xdc, 0xdd):
+            return self.array(c, depth, start)
+        if c <= 0xbf or c in (0xd9, 0xda, 0xdb):
+            return self.string(c, start)
+        if c == 0xc0:
+            return None
+        if c == 0xc2:
+            return False
+        if c == 0xc3:
+            return True
+        if c in (0xc4, 0xc5, 0xc6):
+            n = self.length(1 << (c - 0xc4), (0, 256, 65536)[c - 0xc4],
+                            "bin", start)
+            return bytes(self.take(n, start))
+        if c in (0xcc, 0xcd, 0xce, 0xcf):
+            v = self.be(1 << (c - 0xcc), start)
+            if v < (0x80, 0x100, 0x10000, 1 << 32)[c - 0xcc]:
+                refuse("ERR_NONCANON",
+                       "integer at byte %d is not the shortest form" % start)
+            return v
+        if c in (0xd0, 0xd1, 0xd2, 0xd3):
+            n = 1 << (c - 0xd0)
+            v = int.from_bytes(self.take(n, start), "big", signed=True)
+            # Each signed form is canonical only below what the next
+            # narrower form holds; non-negative values are never signed.
+            if v >= (-32, -128, -32768, -(1 << 31))[c - 0xd0]:
+                refuse("ERR_NONCANON",
+                       "integer at byte %d is not the shortest form" % start)
+            return v
+        if c in (0xca, 0xcb):
+            refuse("ERR_MALFORMED", "float at byte %d" % start)
+        if c == 0xc1:
+            refuse("ERR_MALFORMED", "reserved byte 0xc1 at byte %d" % start)
+        refuse("ERR_MALFORMED", "ext at byte %d" % start)
+
+    def nested(self, depth, start):
+        # Reading: "at most 16 levels of arrays and maps" counts the
+        # outermost array or map as level 1, so a container whose depth
+        # (containers around it) is 16 is the 17th level.  The other
+        # reading (16 levels *below* the outermost one) is noted in the
+        # report: the "too-deep" vector decides between them.
+        if depth >= MAX_DEPTH:
+            refuse("ERR_MALFORMED",
+                   "more than %d levels of nesting at byte %d"
+                   % (MAX_DEPTH, start))
+
+    def array(self, c, depth, start):
+        self.nested(depth, start)
+        if c <= 0x9f:
+            n = c & 0x0f
+        else:
+            n = self.length(2 if c == 0xdc else 4,
+                            16 if c == 0xdc else 65536, "array", start)
+        return [self.value(depth + 1) for _ in range(n)]
+
+    def map(self, c, depth, start):
+        self.nested(depth, start)
+        if c <= 0x8f:
+            n = c & 0x0f
+        else:
+            n = self.length(2 if c == 0xde else 4,
+                            16 if c == 0xde else 65536, "map", start)
+        out = {}
+        prev = None
+        for _ in range(n):
+            at = self.pos
+            # Reading: a key must be a str; that is decided by the key's
+            # first byte, so a float or ext key is ERR_FORMAT ("not a
+            # str"), not ERR_MALFORMED.
+            k = self.take(1, at)[0]
+            if not (0xa0 <= k <= 0xbf or k in (0xd9, 0xda, 0xdb)):
+                refuse("ERR_FORMAT", "map key at byte %d is not a str" % at)
+            raw = self.string_bytes(k, at)
+            if prev is not None and not prev < raw:
+                refuse("ERR_NONCANON", "map key at byte %d is out of order "
+                       "or repeated" % at)
+            prev = raw
+            out[raw.decode("utf-8")] = self.value(depth + 1)
+        return out
+
+    def string_bytes(self, c, start):
+        if c <= 0xbf:
+            n = c & 0x1f
+        else:
+            i = c - 0xd9
+            n = self.length(1 << i, (32, 256, 65536)[i], "str", start)
+        s = bytes(self.take(n, start))
+        try:
+            # Python's codec is strict: no overlong forms, no surrogates,
+            # nothing above U+10FFFF.
+            s.decode("utf-8", "strict")
+        except UnicodeDecodeError:
+            refuse("ERR_MALFORMED", "str at byte %d is not UTF-8" % start)
+        return s
+
+    def string(self, c, start):
+        return self.string_bytes(c, start).decode("utf-8")
+
+
+def decode_whole(data):
+    """Exactly one canonical value with nothing after it."""
+    r = Reader(data)
+    v = r.value()
+    if r.pos != len(data):
+        refuse("ERR_TRAILING", "%d bytes after the value"
+               % (len(data) - r.pos))
+    return v
+
+
+# ---- §2 the event --------------------------------------------------------
+
+EVENT_MAX = 65536
+MAX63 = (1 << 63) - 1
+NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,64}", re.ASCII)
+TYPE_RE = re.compile(r"[a-z0-9._-]{1,32}", re.ASCII)
+FIELDS = ("version", "network", "author", "seq", "prev", "deps", "lamport",
+          "time", "case", "type", "body", "blobs", "reserved")
+
+
+def is_uint(v):
+    return type(v) is int and v >= 0
+
+
+def is_bin(v, n):
+    return type(v) is bytes and len(v) == n
+
+
+def field(i, why):
+    refuse("ERR_FORMAT", "field %d (%s) %s" % (i, FIELDS[i], why))
+
+
+def id_list(i, v, most):
+    if type(v) is not list:
+        field(i, "is not an array")
+    if len(v) > most:
+        field(i, "has more than %d entries" % most)
+    for x in v:
+        if not is_bin(x, 32):
+            field(i, "holds something other than a bin 32")
+    for a, b in zip(v, v[1:]):
+        if not a < b:
+            field(i, "is not strictly ascending")
+    return v
+
+
+def decode_event(data):
+    """The event's fields as a dict, or Refused."""
+    if len(data) > EVENT_MAX:
+        refuse("ERR_TOOBIG", "event is %d bytes" % len(data))
+    v = decode_whole(data)
+    if type(v) is not list:
+        refuse("ERR_FORMAT", "an event is an array")
+    if len(v) != 13:
+        refuse("ERR_FORMAT", "an event has 13 fields, not %d" % len(v))
+    ev = dict(zip(FIELDS, v))
+    if not is_uint(ev["version"]):
+        field(0, "is not a uint")
+    if ev["version"] != 1:
+        refuse("ERR_VERSION", "version %d" % ev["version"])
+    if type(ev["network"]) is not str or not NAME_RE.fullmatch(
+            ev["network"]):
+        field(1, "is not 1-64 characters of A-Z a-z 0-9 . _ -")
+    if not is_bin(ev["author"], 32):
+        field(2, "is not a bin 32")
+    if not is_uint(ev["seq"]) or not 1 <= ev["seq"] <= MAX63:
+        field(3, "is not from 1 to 2^63-1")
+    if ev["seq"] == 1:
+        if ev["prev"] is not None:
+            field(4, "is not nil at seq 1")
+    elif not is_bin(ev["prev"], 32):
+        field(4, "is not a bin 32 after seq 1")
+    id_list(5, ev["deps"], 32)
+    if not is_uint(ev["lamport"]) or not 1 <= ev["lamport"] <= MAX63:
+        field(6, "is not from 1 to 2^63-1")
+    if not is_uint(ev["time"]) or ev["time"] > MAX63:
+        field(7, "is not a uint below 2^63")
+    if type(ev["case"]) is not str or not NAME_RE.fullmatch(ev["case"]):
+        field(8, "is not 1-64 characters of A-Z a-z 0-9 . _ -")
+    if type(ev["type"]) is not str or not TYPE_RE.fullmatch(ev["type"]):
+        field(9, "is not 1-32 characters of a-z 0-9 . _ -")
+    if type(ev["body"]) is not dict:
+        field(10, "is not a map")
+    id_list(11, ev["blobs"], 16)
+    if ev["reserved"] is not None:
+        field(12, "is not nil")
+    return ev
+
+
+# ---- §3 the envelope -----------------------------------------------------
+
+
+# The bytes §1 refuses outright: 0xc1, ext and float.
+BANNED = {0xc1, 0xc7, 0xc8, 0xc9, 0xca, 0xcb, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8}
+
+
+def read_envelope(data, pos):
+    """(event bytes, id, signature, end) of the envelope at data[pos:]."""
+    r = Reader(data, pos)
+    start = pos
+    c = r.take(1, start)[0]
+    if not (0x90 <= c <= 0x9f or c in (0xdc, 0xdd)):
+        if c in BANNED:
+            refuse("ERR_MALFORMED", "float, ext or 0xc1 at byte %d" % start)
+        refuse("ERR_FORMAT", "an envelope is an array")
+    if c <= 0x9f:
+        n = c & 0x0f
+    else:
+        n = r.length(2 if c == 0xdc else 4, 16 if c == 0xdc else 65536,
+                     "array", start)
+    if n != 3:
+        refuse("ERR_FORMAT", "an envelope has 3 elements, not %d" % n)
+
+    # The event bin: its length is judged before its bytes are read, so
+    # that an oversized event is named as such even if cut short.
+    at = r.pos
+    if at >= len(data):
+        refuse("ERR_TRUNCATED", "envelope ends at byte %d" % at)
+    c = data[at]
+    if c not in (0xc4, 0xc5, 0xc6):
+        refuse("ERR_FORMAT", "envelope element 0 is not a bin")
+    r.pos += 1
+    n = r.length(1 << (c - 0xc4), (0, 256, 65536)[c - 0xc4], "bin", at)
+    if n > EVENT_MAX:
+        refuse("ERR_TOOBIG", "event is %d bytes" % n)
+    event = bytes(r.take(n, at))
+
+    out = [event]
+    for i, size in ((1, 32), (2, 64)):
+        at = r.pos
+        if at >= len(data):
+            refuse("ERR_TRUNCATED", "envelope ends at byte %d" % at)
+        if data[at] not in (0xc4, 0xc5, 0xc6):
+            refuse("ERR_FORMAT", "envelope element %d is not a bin" % i)
+        v = r.value()
+        if len(v) != size:
+            refuse("ERR_FORMAT",
+                   "envelope element %d is not a bin %d" % (i, size))
+        out.append(v)
+    return out[0], out[1], out[2], r.pos
+
+
+# ---- §4 id and signature: BLAKE2b and RFC 8032 Ed25519 -------------------
+
+ID_TAG = b"gridcase/event-id/v1"
+SIG_TAG = b"gridcase/event-sig/v1"
+
+
+def event_id(event):
+    return hashlib.blake2b(ID_TAG + event, digest_size=32).digest()
+
+
+# Ed25519 verification after RFC 8032 section 6 (its reference code),
+# cofactorless: [S]B = R + [k]A.
+P = 2 ** 255 - 19
+L = 2 ** 252 + 27742317777372353535851937790883648493
+D = -121665 * pow(121666, P - 2, P) % P
+SQRT_M1 = pow(2, (P - 1) // 4, P)
+
+
+def point_add(p, q):
+    a = (p[1] - p[0]) * (q[1] - q[0]) % P
+    b = (p[1] + p[0]) * (q[1] + q[0]) % P
+    c = 2 * p[3] * q[3] * D % P
+    d = 2 * p[2] * q[2] % P
+    e, f, g, h = b - a, d - c, d + c, b + a
+    return (e * f % P, g * h % P, f * g % P, e * h % P)
+
+
+def point_mul(s, p):
+    q = (0, 1, 1, 0)
+    while s > 0:
+        if s & 1:
+            q = point_add(q, p)
+        p = point_add(p, p)
+        s >>= 1
+    return q
+
+
+def point_equal(p, q):
+    return ((p[0] * q[2] - q[0] * p[2]) % P == 0 and
+            (p[1] * q[2] - q[1] * p[2]) % P == 0)
+
+
+def recover_x(y, sign):
+    if y >= P:
+        return None
+    x2 = (y * y - 1) * pow(D * y * y + 1, P - 2, P) % P
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (P + 3) // 8, P)
+    if (x * x - x2) % P != 0:
+        x = x * SQRT_M1 % P
+    if (x * x - x2) % P != 0:
+        return None
+    if (x & 1) != sign:
+        x = P - x
+    return x
+
+
+G_Y = 4 * pow(5, P - 2, P) % P
+G_X = recover_x(G_Y, 0)
+G = (G_X, G_Y, 1, G_X * G_Y % P)
+
+
+def point_decompress(s):
+    y = int.from_bytes(s, "little")
+    sign = y >> 255
+    y &= (1 << 255) - 1
+    x = recover_x(y, sign)
+    if x is None:
+        return None
+    return (x, y, 1, x * y % P)
+
+
+def ed25519_verify(public, msg, sig):
+    if len(public) != 32 or len(sig) != 64:
+        return False
+    a = point_decompress(public)
+    if a is None:
+        return False
+    r = point_decompress(sig[:32])
+    if r is None:
+        return False
+    s = int.from_bytes(sig[32:], "little")
+    if s >= L:
+        return False
+    k = int.from_bytes(hashlib.sha512(sig[:32] + public + msg).digest(),
+                       "little") % L
+    return point_equal(point_mul(s, G), point_add(r, point_mul(k, a)))
+
+
+# ---- §5 verifying an envelope --------------------------------------------
+
+
+def verify_envelope(data, pos, network):
+    """(event fields, id, signature, end) or Refused, in §5's order."""
+    event, eid, sig, end = read_envelope(data, pos)
+    ev = decode_event(event)
+    if network is not None and ev["network"] != network:
+        refuse("ERR_NETWORK", "event is for network %r" % ev["network"])
+    if event_id(event) != eid:
+        refuse("ERR_BADID", "id does not match the event bytes")
+    if not ed25519_verify(ev["author"], SIG_TAG + eid, sig):
+        refuse("ERR_BADSIG", "signature does not verify")
+    ev["_event"] = event
+    return ev, eid, sig, end
+
+
+# ---- verify.py vectors ---------------------------------------------------
+
+
+def same_json(a, b):
+    """Equality that tells true from 1 (Python's == does not)."""
+    if type(a) is not type(b):
+        return False
+    if type(a) is list:
+        return len(a) == len(b) and all(map(same_json, a, b))
+    if type(a) is dict:
+        return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
+    return a == b
+
+
+def check_valid(v):
+    """A list of problems with one valid vector (empty when it checks)."""
+    env = bytes.fromhex(v["envelope_hex"])
+    try:
+        ev, eid, sig, end = verify_envelope(env, 0, v["network"])
+    except Refused as e:
+        return ["refused: %s" % e]
+    bad = []
+    if end != len(env):
+        # Reading: a lone envelope is one msgpack value, and §1 says the
+        # input ends where the value ends.
+        bad.append("ERR_TRAILING: %d bytes after the envelope"
+                   % (len(env) - end))
+    hexes = {"id": eid, "signature": sig, "author": ev["author"],
+             "event_hex": ev["_event"]}
+    for k, b in hexes.items():
+        if v[k] != b.hex():
+            bad.append("%s differs" % k)
+    if v["prev"] != (None if ev["prev"] is None else ev["prev"].hex()):
+        bad.append("prev differs")
+    for k in ("deps", "blobs"):
+        if v[k] != [x.hex() for x in ev[k]]:
+            bad.append("%s differ" % k)
+    for k in ("version", "seq", "lamport", "time", "case", "type",
+              "network"):
+        if not same_json(v[k], ev[k]):
+            bad.append("%s differs" % k)
+    # The vectors' bodies hold no bin (JSON has no bytes), so the decoded
+    # body and the listed JSON are the same kinds of values.
+    if not same_json(v["body"], ev["body"]):
+        bad.append("body differs")
+    return bad
+
+
+def check_invalid(v):
+    env = bytes.fromhex(v["envelope_hex"])
+    try:
+        _, _, _, end = verify_envelope(env, 0, v["network"])
+        if end != len(env):
+            refuse("ERR_TRAILING", "bytes after the envelope")
+    except Refused as e:
+        if e.name == v["error"]:
+            return []
+        return ["refused with %s (%s), expected %s"
+                % (e.name, e.detail, v["error"])]
+    return ["verified, expected %s" % v["error"]]
+
+
+def cmd_vectors(path):
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    failed = passed = 0
+    for kind, check in (("valid", check_valid), ("invalid", check_invalid)):
+        for v in doc[kind]:
+            bad = check(v)
+            if bad:
+                failed += 1
+                for b in bad:
+                    print("FAIL %s %s: %s" % (kind, v["name"], b))
+            else:
+                passed += 1
+    print("vectors: %d valid, %d invalid; %d checked, %d failed"
+          % (len(doc["valid"]), len(doc["invalid"]), passed, failed))
+    return 1 if failed or not passed else 0
+
+
+# ---- verify.py export ----------------------------------------------------
+
+
+def cmd_export(path, network):
+    with open(path, "rb") as f:
+        data = f.read()
+    pos = index = ok = failed = 0
+    while pos < len(data):
+        try:
+            # §6: the length of a readable envelope is known even when
+            # its event is refused, so the walk goes on past it.
+            _, _, _, end = read_envelope(data, pos)
+        except Refused as e:
+            print("FAIL envelope %d at byte %d: %s (the rest of the "
+                  "stream cannot be read)" % (index, pos, e))
+            failed += 1
+            break
+        try:
+            ev, eid, _, _ = verify_envelope(data, pos, network)
+            print("%s %s %d %s %s" % (eid.hex(), ev["author"].hex(),
+                                      ev["seq"], ev["type"], ev["case"]))
+            ok += 1
+        except Refused as e:
+            print("FAIL envelope %d at byte %d: %s" % (index, pos, e))
+            failed += 1
+        pos = end
+        index += 1
+    print("%d events verified, %d failed" % (ok, failed))
+    return 1 if failed else 0
+
+
+def main(argv):
+    if len(argv) == 3 and argv[1] == "vectors":
+        return cmd_vectors(argv[2])
+    if len(argv) == 4 and argv[1] == "export":
+        return cmd_export(argv[2], argv[3])
+    sys.stderr.write("usage: verify.py vectors FILE\n"
+                     "       verify.py export FILE NETWORK\n")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
