@@ -38,6 +38,10 @@ static const struct cmd commands[] = {
 	{ "case accept", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
 	  "gridcase case accept CASE [--note TEXT] [--by PERSON] [--json]",
 	  "accept a report as a valid case (受理)" },
+	{ "case amend", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase case amend CASE --field where|desc|grid|class|urgency "
+	  "--value TEXT [--by PERSON] [--json]",
+	  "correct a field of the case (修改)" },
 	{ "case assign", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
 	  "gridcase case assign CASE --team TEAM [--by PERSON] [--json]",
 	  "hand the case to a team of the unit (二级派遣)" },

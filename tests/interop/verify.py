@@ -5,7 +5,9 @@ This re-implements docs/format.md from the document alone, in Python 3
 with the standard library only: no gridcase code, no msgpack package.  It
 exists to catch the places where the C code and the document disagree,
 so it follows the document's words; where they leave a choice open, the
-choice is marked "Reading:" in a comment.
+choice is marked "Reading:" in a comment.  Ed25519 is implemented from
+scratch (pure Python, after RFC 8032's reference code) with the stricter
+verification rule of §4.
 
     verify.py vectors FILE          check docs/vectors/events.json
     verify.py export FILE NETWORK   verify an export stream (§6)
@@ -70,6 +72,15 @@ class Reader:
                    "shortest form" % (what, start))
         return v
 
+    def fits(self, count, per_item, what, start):
+        """§1: an array or map header whose count the bytes left cannot
+        hold (an item takes at least 1 byte, a map entry at least 2) is
+        ERR_TRUNCATED at the header, before any item is read."""
+        if len(self.data) - self.pos < count * per_item:
+            refuse("ERR_TRUNCATED", "%s header at byte %d counts %d, more "
+                   "than the %d bytes left can hold"
+                   % (what, start, count, len(self.data) - self.pos))
+
     def value(self, depth=0):
         start = self.pos
         c = self.take(1, start)[0]
@@ -115,11 +126,9 @@ class Reader:
         refuse("ERR_MALFORMED", "ext at byte %d" % start)
 
     def nested(self, depth, start):
-        # Reading: "at most 16 levels of arrays and maps" counts the
-        # outermost array or map as level 1, so a container whose depth
-        # (containers around it) is 16 is the 17th level.  The other
-        # reading (16 levels *below* the outermost one) is noted in the
-        # report: the "too-deep" vector decides between them.
+        # §1: at most 16 arrays and maps nested, the outermost included,
+        # so a container with 16 containers around it is one too many.
+        # This is judged before the container's header is read.
         if depth >= MAX_DEPTH:
             refuse("ERR_MALFORMED",
                    "more than %d levels of nesting at byte %d"
@@ -132,6 +141,7 @@ class Reader:
         else:
             n = self.length(2 if c == 0xdc else 4,
                             16 if c == 0xdc else 65536, "array", start)
+        self.fits(n, 1, "array", start)
         return [self.value(depth + 1) for _ in range(n)]
 
     def map(self, c, depth, start):
@@ -141,13 +151,13 @@ class Reader:
         else:
             n = self.length(2 if c == 0xde else 4,
                             16 if c == 0xde else 65536, "map", start)
+        self.fits(n, 2, "map", start)
         out = {}
         prev = None
         for _ in range(n):
             at = self.pos
-            # Reading: a key must be a str; that is decided by the key's
-            # first byte, so a float or ext key is ERR_FORMAT ("not a
-            # str"), not ERR_MALFORMED.
+            # §1: a key that is not a str is ERR_FORMAT whatever it is,
+            # decided by its first byte: a float, ext or 0xc1 key too.
             k = self.take(1, at)[0]
             if not (0xa0 <= k <= 0xbf or k in (0xd9, 0xda, 0xdb)):
                 refuse("ERR_FORMAT", "map key at byte %d is not a str" % at)
@@ -288,6 +298,9 @@ def read_envelope(data, pos):
     else:
         n = r.length(2 if c == 0xdc else 4, 16 if c == 0xdc else 65536,
                      "array", start)
+    # The count is held against the rest of the input (for an import,
+    # the rest of the stream) before it is compared with 3.
+    r.fits(n, 1, "array", start)
     if n != 3:
         refuse("ERR_FORMAT", "an envelope has 3 elements, not %d" % n)
 
@@ -330,12 +343,14 @@ def event_id(event):
     return hashlib.blake2b(ID_TAG + event, digest_size=32).digest()
 
 
-# Ed25519 verification after RFC 8032 section 6 (its reference code),
-# cofactorless: [S]B = R + [k]A.
+# Ed25519 verification as §4 states it: libsodium 1.0.18's
+# crypto_sign_verify_detached, which is RFC 8032 plus three rules (R and A
+# not of small order, the cofactorless equation compared as encodings).
 P = 2 ** 255 - 19
 L = 2 ** 252 + 27742317777372353535851937790883648493
 D = -121665 * pow(121666, P - 2, P) % P
 SQRT_M1 = pow(2, (P - 1) // 4, P)
+IDENTITY = (0, 1, 1, 0)
 
 
 def point_add(p, q):
@@ -347,8 +362,12 @@ def point_add(p, q):
     return (e * f % P, g * h % P, f * g % P, e * h % P)
 
 
+def point_neg(p):
+    return (-p[0] % P, p[1], p[2], -p[3] % P)
+
+
 def point_mul(s, p):
-    q = (0, 1, 1, 0)
+    q = IDENTITY
     while s > 0:
         if s & 1:
             q = point_add(q, p)
@@ -384,6 +403,8 @@ G = (G_X, G_Y, 1, G_X * G_Y % P)
 
 
 def point_decompress(s):
+    """RFC 8032 5.1.3: None unless s is the canonical encoding of a
+    point (y < p, a square root exists, no "negative zero" x)."""
     y = int.from_bytes(s, "little")
     sign = y >> 255
     y &= (1 << 255) - 1
@@ -393,21 +414,41 @@ def point_decompress(s):
     return (x, y, 1, x * y % P)
 
 
+def point_compress(p):
+    zinv = pow(p[2], P - 2, P)
+    x, y = p[0] * zinv % P, p[1] * zinv % P
+    return (y | (x & 1) << 255).to_bytes(32, "little")
+
+
+def small_order(p):
+    """The point's order divides 8: [8]P is the identity."""
+    return point_equal(point_mul(8, p), IDENTITY)
+
+
 def ed25519_verify(public, msg, sig):
     if len(public) != 32 or len(sig) != 64:
         return False
-    a = point_decompress(public)
-    if a is None:
-        return False
-    r = point_decompress(sig[:32])
-    if r is None:
-        return False
+    r_bytes = sig[:32]
+    # S canonical: S < L.
     s = int.from_bytes(sig[32:], "little")
     if s >= L:
         return False
-    k = int.from_bytes(hashlib.sha512(sig[:32] + public + msg).digest(),
+    # R not of small order.  libsodium never decodes R: it refuses the
+    # encodings of the 8 small-order points, then compares R's bytes with
+    # a canonical encoding.  So an R that is not the canonical encoding of
+    # a point can never verify, and refusing it here is the same rule.
+    r = point_decompress(r_bytes)
+    if r is None or small_order(r):
+        return False
+    # A canonical (y < p), a point, and not of small order.
+    a = point_decompress(public)
+    if a is None or small_order(a):
+        return False
+    k = int.from_bytes(hashlib.sha512(r_bytes + public + msg).digest(),
                        "little") % L
-    return point_equal(point_mul(s, G), point_add(r, point_mul(k, a)))
+    # Cofactorless, compared as encodings: [S]B - [k]A must encode to R.
+    check = point_add(point_mul(s, G), point_neg(point_mul(k, a)))
+    return point_compress(check) == r_bytes
 
 
 # ---- §5 verifying an envelope --------------------------------------------
@@ -450,10 +491,9 @@ def check_valid(v):
         return ["refused: %s" % e]
     bad = []
     if end != len(env):
-        # Reading: a lone envelope is one msgpack value, and §1 says the
-        # input ends where the value ends.
-        bad.append("ERR_TRAILING: %d bytes after the envelope"
-                   % (len(env) - end))
+        # §8: envelope_hex is exactly one envelope.
+        bad.append("envelope_hex is not exactly one envelope: %d bytes "
+                   "after it" % (len(env) - end))
     hexes = {"id": eid, "signature": sig, "author": ev["author"],
              "event_hex": ev["_event"]}
     for k, b in hexes.items():
@@ -477,16 +517,24 @@ def check_valid(v):
 
 def check_invalid(v):
     env = bytes.fromhex(v["envelope_hex"])
+    bad = []
     try:
-        _, _, _, end = verify_envelope(env, 0, v["network"])
+        # §8: envelope_hex is exactly one envelope, so one that reads as
+        # an envelope ends where the bytes end.
+        _, _, _, end = read_envelope(env, 0)
         if end != len(env):
-            refuse("ERR_TRAILING", "bytes after the envelope")
+            bad.append("envelope_hex is not exactly one envelope: %d "
+                       "bytes after it" % (len(env) - end))
+    except Refused:
+        pass
+    try:
+        verify_envelope(env, 0, v["network"])
+        bad.append("verified, expected %s" % v["error"])
     except Refused as e:
-        if e.name == v["error"]:
-            return []
-        return ["refused with %s (%s), expected %s"
-                % (e.name, e.detail, v["error"])]
-    return ["verified, expected %s" % v["error"]]
+        if e.name != v["error"]:
+            bad.append("refused with %s (%s), expected %s"
+                       % (e.name, e.detail, v["error"]))
+    return bad
 
 
 def cmd_vectors(path):

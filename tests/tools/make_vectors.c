@@ -16,7 +16,13 @@
  * opened with seal_open before it is written, and the program fails if
  * the result is not the one the vector states, so the file never lists
  * an error the C decoder does not give.
+ *
+ * The hostile signature vectors (see "hostile signatures" below) call
+ * libsodium directly, which only crypto/ does elsewhere: they need a
+ * key's secret scalar, arithmetic mod L and points of small order, none
+ * of which crypto/ offers or should offer.
  */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,6 +307,15 @@ add_invalid(struct gen *g, const char *name, const char *desc,
 		fprintf(stderr,
 			"fatal: vector '%s' gives %s (%s), expected %s\n",
 			name, err_name(rc), d.text, err_name(want));
+		exit(1);
+	}
+	/* §8: a vector is exactly one envelope, so one that reads as an
+	 * envelope ends where the bytes end. */
+	if (envelope_read(env->data, env->len, &e, &used, NULL) == 0 &&
+	    used != env->len) {
+		fprintf(stderr, "fatal: vector '%s' has %zu bytes after its "
+				"envelope\n",
+			name, env->len - used);
 		exit(1);
 	}
 
@@ -611,6 +626,75 @@ add_group_order(uint8_t s[32])
 	BUG_ON(carry);
 }
 
+/* ---- hostile signatures ----
+ *
+ * Signatures that plain RFC 8032 verification (cofactorless, no
+ * small-order checks) accepts but the rule of docs/format.md §4, which is
+ * libsodium 1.0.18's crypto_sign_verify_detached, refuses.  Building them
+ * takes a key's secret scalar, scalar arithmetic mod L and points of
+ * small order.  The project rule is that only crypto/ calls libsodium;
+ * this tool breaks it on purpose, for these test vectors only, because
+ * crypto/ must not offer any of that.
+ */
+
+/* The encoding of the identity point (x, y) = (0, 1). */
+static const uint8_t ed_identity[32] = { 0x01 };
+
+/* The canonical encoding of a point of order 8 (sign bit clear). */
+static const uint8_t ed_order8[32] = {
+	0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4,
+	0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6,
+	0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05,
+};
+
+/* k = SHA-512(R || A || M) mod L, M = the signature tag || id (§4). */
+static void
+challenge(const uint8_t r[32], const uint8_t pub[32],
+	  const uint8_t id[EVENT_ID_BYTES], uint8_t k[32])
+{
+	crypto_hash_sha512_state st;
+	uint8_t h[crypto_hash_sha512_BYTES];
+	crypto_hash_sha512_init(&st);
+	crypto_hash_sha512_update(&st, r, 32);
+	crypto_hash_sha512_update(&st, pub, 32);
+	crypto_hash_sha512_update(&st, (const uint8_t *)SEAL_SIG_TAG,
+				  strlen(SEAL_SIG_TAG));
+	crypto_hash_sha512_update(&st, id, EVENT_ID_BYTES);
+	crypto_hash_sha512_final(&st, h);
+	crypto_core_ed25519_scalar_reduce(k, h);
+}
+
+/* The secret scalar of key i mod L: SHA-512(seed), first half, clamped
+ * (RFC 8032 §5.1.5); checked against the key's public key. */
+static void
+secret_scalar(const struct gen *g, int i, uint8_t s[32])
+{
+	uint8_t seed[KEY_SEED_BYTES], h[crypto_hash_sha512_BYTES];
+	uint8_t wide[crypto_core_ed25519_NONREDUCEDSCALARBYTES] = { 0 };
+	uint8_t pub[32];
+	seed_of(i, seed);
+	crypto_hash_sha512(h, seed, sizeof(seed));
+	h[0] &= 248;
+	h[31] &= 127;
+	h[31] |= 64;
+	memcpy(wide, h, 32);
+	crypto_core_ed25519_scalar_reduce(s, wide);
+	BUG_ON(crypto_scalarmult_ed25519_base_noclamp(pub, s) != 0 ||
+	       memcmp(pub, key_public(g->keys[i]), 32) != 0);
+}
+
+/* The event bytes of ev, written field by field, and their id. */
+static void
+raw_bytes_id(const struct event *ev, struct buf *out,
+	     uint8_t id[EVENT_ID_BYTES])
+{
+	struct raw r;
+	raw_from_event(&r, ev);
+	raw_join(&r, EVENT_FIELDS, out);
+	raw_release(&r);
+	seal_id(out->data, out->len, id);
+}
+
 static void
 invalid_envelopes(struct gen *g, const struct ids *ids)
 {
@@ -687,15 +771,134 @@ invalid_envelopes(struct gen *g, const struct ids *ids)
 	}
 
 	{
-		/* y = 2^255 - 20 is not reduced (y >= p), so the key does not
-		 * decode to a point. */
+		/* R = the identity, S = k * a mod L: then [S]B = [k]A, so
+		 * plain RFC 8032's [S]B = R + [k]A holds, checked here; only
+		 * the small order of R refuses it. */
+		uint8_t sa[32], k[32], sb[32], ka[32], hostile[EVENT_SIG_BYTES];
+		secret_scalar(g, 0, sa);
+		memcpy(hostile, ed_identity, 32);
+		challenge(hostile, key_public(a), id, k);
+		crypto_core_ed25519_scalar_mul(hostile + 32, k, sa);
+		BUG_ON(crypto_scalarmult_ed25519_base_noclamp(sb, hostile + 32) ||
+		       crypto_scalarmult_ed25519_noclamp(ka, k, key_public(a)) ||
+		       memcmp(sb, ka, 32) != 0);
+		buf_reset(&env);
+		envelope_encode(ev_bytes.data, ev_bytes.len, id, hostile,
+				&env);
+		add_invalid(g, "signature-r-small-order",
+			    "author A's key with R = the identity and "
+			    "S = k*a mod L (a its secret scalar): [S]B = R + "
+			    "[k]A holds, but R is of small order",
+			    NETWORK, &env, ERR_BADSIG);
+	}
+
+	{
+		/* R = [r]B + T with T of order 8, S = r + k*a mod L: then
+		 * [S]B - [k]A = [r]B, which differs from R by T.  Only the
+		 * cofactored equation [8][S]B = [8]R + [8][k]A holds. */
+		static const char label[] = "gridcase vectors: cofactored";
+		uint8_t sa[32], r[32], k[32], ka[32], rb[32];
+		uint8_t h[crypto_hash_sha512_BYTES], hostile[EVENT_SIG_BYTES];
+		secret_scalar(g, 0, sa);
+		crypto_hash_sha512(h, (const uint8_t *)label, strlen(label));
+		crypto_core_ed25519_scalar_reduce(r, h);
+		BUG_ON(crypto_scalarmult_ed25519_base_noclamp(rb, r) ||
+		       crypto_core_ed25519_add(hostile, rb, ed_order8));
+		challenge(hostile, key_public(a), id, k);
+		crypto_core_ed25519_scalar_mul(ka, k, sa);
+		crypto_core_ed25519_scalar_add(hostile + 32, r, ka);
+		buf_reset(&env);
+		envelope_encode(ev_bytes.data, ev_bytes.len, id, hostile,
+				&env);
+		add_invalid(g, "signature-cofactored-only",
+			    "author A's key with R = [r]B + T (T of order 8) "
+			    "and S = r + k*a mod L: only the cofactored "
+			    "equation [8][S]B = [8]R + [8][k]A holds",
+			    NETWORK, &env, ERR_BADSIG);
+	}
+
+	{
+		/* The identity as author, R = the identity, S = 0: [0]B =
+		 * R + [k]A for every message. */
+		struct event ev = base;
+		struct buf bytes = BUF_INIT;
+		uint8_t eid[EVENT_ID_BYTES], hostile[EVENT_SIG_BYTES] = { 0 };
+		memcpy(ev.author, ed_identity, EVENT_KEY_BYTES);
+		raw_bytes_id(&ev, &bytes, eid);
+		memcpy(hostile, ed_identity, 32);
+		buf_reset(&env);
+		envelope_encode(bytes.data, bytes.len, eid, hostile, &env);
+		add_invalid(g, "author-identity",
+			    "the author key is the identity point (01 00 .. "
+			    "00), R is the identity and S = 0: plain RFC 8032 "
+			    "accepts this for any message",
+			    NETWORK, &env, ERR_BADSIG);
+		buf_release(&bytes);
+	}
+
+	{
+		/* A point of order 8 as author.  R = [r]B and S = r, with r
+		 * drawn (deterministically) until 8 divides k, so that
+		 * [k]A is the identity and [S]B = R + [k]A holds; only the
+		 * small order of A refuses it. */
+		struct event ev = base;
+		struct buf bytes = BUF_INIT;
+		uint8_t eid[EVENT_ID_BYTES], hostile[EVENT_SIG_BYTES], k[32];
+		memcpy(ev.author, ed_order8, EVENT_KEY_BYTES);
+		raw_bytes_id(&ev, &bytes, eid);
+		for (uint32_t n = 0;; n++) {
+			static const char label[] =
+				"gridcase vectors: small-order author";
+			uint8_t h[crypto_hash_sha512_BYTES], r[32], ctr[4];
+			crypto_hash_sha512_state st;
+			BUG_ON(n == 1000);
+			ctr[0] = (uint8_t)(n >> 24);
+			ctr[1] = (uint8_t)(n >> 16);
+			ctr[2] = (uint8_t)(n >> 8);
+			ctr[3] = (uint8_t)n;
+			crypto_hash_sha512_init(&st);
+			crypto_hash_sha512_update(&st, (const uint8_t *)label,
+						  strlen(label));
+			crypto_hash_sha512_update(&st, ctr, sizeof(ctr));
+			crypto_hash_sha512_final(&st, h);
+			crypto_core_ed25519_scalar_reduce(r, h);
+			BUG_ON(crypto_scalarmult_ed25519_base_noclamp(hostile,
+								      r));
+			challenge(hostile, ed_order8, eid, k);
+			if ((k[0] & 7) == 0) {
+				memcpy(hostile + 32, r, 32);
+				break;
+			}
+		}
+		buf_reset(&env);
+		envelope_encode(bytes.data, bytes.len, eid, hostile, &env);
+		add_invalid(g, "author-small-order",
+			    "the author key is a point of order 8, with a "
+			    "signature for which [S]B = R + [k]A holds (8 "
+			    "divides k)",
+			    NETWORK, &env, ERR_BADSIG);
+		buf_release(&bytes);
+	}
+
+	{
+		/* y = p + 3: not reduced.  Taken mod p it would be the point
+		 * with y = 3 (on the curve, not of small order). */
 		struct event ev = base;
 		memset(ev.author, 0xff, EVENT_KEY_BYTES);
-		ev.author[0] = 0xec;
+		ev.author[0] = 0xf0;
 		ev.author[31] = 0x7f;
+		add_invalid_event(g, "author-noncanonical",
+				  "the author key encodes y = p + 3 (y >= p, "
+				  "a non-canonical encoding of the point with "
+				  "y = 3); signed by key a",
+				  a, &ev, ERR_BADSIG);
+
+		/* No x satisfies the curve equation for y = 2. */
+		memset(ev.author, 0, EVENT_KEY_BYTES);
+		ev.author[0] = 0x02;
 		add_invalid_event(g, "author-not-a-point",
-				  "the author key is not a valid curve point "
-				  "encoding (y >= p)",
+				  "the author key encodes y = 2, which is on "
+				  "no point of the curve; signed by key a",
 				  a, &ev, ERR_BADSIG);
 	}
 
@@ -739,6 +942,15 @@ invalid_envelopes(struct gen *g, const struct ids *ids)
 			    "a map {\"event\": bin} instead of the "
 			    "envelope array",
 			    NETWORK, &env, ERR_FORMAT);
+
+		static const uint8_t four[] = { 0x94, 0xc0, 0xc0 };
+		buf_reset(&env);
+		buf_add(&env, four, sizeof(four));
+		add_invalid(g, "envelope-count-past-end",
+			    "94 c0 c0: an array header of 4 items with 2 bytes "
+			    "left, truncated at the header before its count "
+			    "(not 3) is judged",
+			    NETWORK, &env, ERR_TRUNCATED);
 	}
 
 	/* -- size -- */
@@ -834,6 +1046,12 @@ invalid_envelopes(struct gen *g, const struct ids *ids)
 		add_invalid_body(g, "key-not-str",
 				 "body {1: 2}: a map key that is not a str",
 				 a, &base, intkey, sizeof(intkey), ERR_FORMAT);
+		static const uint8_t fltkey[] = { 0x81, 0xcb, 0x3f, 0xf0, 0,
+						  0, 0, 0, 0, 0, 0x02 };
+		add_invalid_body(g, "key-float",
+				 "body {1.0: 2}: a map key that is a float "
+				 "is a key that is not a str",
+				 a, &base, fltkey, sizeof(fltkey), ERR_FORMAT);
 		static const uint8_t flt[] = { 0x81, 0xa1, 'x', 0xcb, 0x3f,
 					       0xf0, 0, 0, 0, 0, 0, 0 };
 		add_invalid_body(g, "float-in-body",
@@ -895,6 +1113,23 @@ invalid_envelopes(struct gen *g, const struct ids *ids)
 				  "inside the author), sealed",
 				  a, ev_bytes.data, 20, ERR_TRUNCATED);
 		buf_release(&bytes);
+
+		/* A count that the bytes left cannot hold is refused at the
+		 * header, before any item is read (§1). */
+		static const uint8_t arr[] = { 0x9d, 0xcc, 0x01 };
+		add_invalid_bytes(g, "array-count-past-end",
+				  "event bytes 9d cc 01: an array header of 13 "
+				  "items with 2 bytes left, truncated at the "
+				  "header before the non-canonical cc 01 is "
+				  "read",
+				  a, arr, sizeof(arr), ERR_TRUNCATED);
+		static const uint8_t map[] = { 0x82, 0xcc, 0x01, 0x02 };
+		add_invalid_bytes(g, "map-count-past-end",
+				  "event bytes 82 cc 01 02: a map header of 2 "
+				  "entries with 3 bytes left (fewer than 2 per "
+				  "entry), truncated at the header before the "
+				  "key that is not a str is read",
+				  a, map, sizeof(map), ERR_TRUNCATED);
 	}
 
 	/* -- the event's shape and fields (§2) -- */

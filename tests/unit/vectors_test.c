@@ -452,6 +452,19 @@ check_invalid(struct vec *v)
 	return 0;
 }
 
+/* §8: envelope_hex is exactly one envelope, so an invalid vector that
+ * still reads as an envelope ends where its bytes end. */
+static int
+check_one_envelope(struct vec *v)
+{
+	struct envelope env;
+	size_t used;
+	if (envelope_read(v->env.data, v->env.len, &env, &used, NULL) == 0)
+		VCHECK(v, used == v->env.len,
+		       "%zu bytes after the envelope", v->env.len - used);
+	return 0;
+}
+
 /* ---- counting and naming ---- */
 
 /* The kinds of fault the vectors must cover, by name, with their error. */
@@ -473,6 +486,18 @@ static const struct {
 	{ "prev-with-seq-1", ERR_FORMAT },
 	{ "wrong-version", ERR_VERSION },
 	{ "invalid-utf8", ERR_MALFORMED },
+	/* §4: what libsodium refuses beyond plain RFC 8032. */
+	{ "signature-s-not-reduced", ERR_BADSIG },
+	{ "signature-r-small-order", ERR_BADSIG },
+	{ "signature-cofactored-only", ERR_BADSIG },
+	{ "author-identity", ERR_BADSIG },
+	{ "author-small-order", ERR_BADSIG },
+	{ "author-noncanonical", ERR_BADSIG },
+	/* §1: a count past the end is refused at the header. */
+	{ "array-count-past-end", ERR_TRUNCATED },
+	{ "map-count-past-end", ERR_TRUNCATED },
+	{ "envelope-count-past-end", ERR_TRUNCATED },
+	{ "key-float", ERR_FORMAT },
 };
 
 #define NREQUIRED (sizeof(required) / sizeof(required[0]))
@@ -608,6 +633,12 @@ test_invalid(void)
 	run_list("invalid", check_invalid);
 }
 
+static void
+test_invalid_one_envelope(void)
+{
+	run_list("invalid", check_one_envelope);
+}
+
 static const struct test tests[] = {
 	{ "there are at least 5 valid and 8 invalid vectors",
 	  test_enough_vectors },
@@ -627,6 +658,8 @@ static const struct test tests[] = {
 	  test_valid_reencode },
 	{ "every invalid vector fails with exactly the listed error",
 	  test_invalid },
+	{ "an invalid vector that reads as an envelope has nothing after it",
+	  test_invalid_one_envelope },
 };
 
 TEST_MAIN(tests)

@@ -1,0 +1,305 @@
+# month.sh - a realistic month through the CLI on one node.
+#
+# March 2026 in the synthetic district (data/district): 45 supervisors and
+# the hotline report about 500 cases over the 102 grid cells of 17 offices;
+# the centre registers and dispatches, the offices dispose, supervisors
+# verify, the centre closes.  Every action of the state table is taken,
+# every exception included.  The script writes down what it scripted (the
+# figures each case must add to its office) and checks `gridcase eval`
+# against that independent tally, figure by figure.
+. "$(dirname "$0")/lib.sh"
+
+D="$T/centre"
+PLAN="$T/plan"      # time|actor|command: the month, unsorted
+EXPECT="$T/expect"  # office figure: what each case adds
+: > "$PLAN"
+: > "$EXPECT"
+
+check "init the centre" "$G" --dir "$D" init --network xuhui --name centre \
+	--county 310104 --unit centre --roles operator,shift_lead,dispatcher
+"$G" --dir "$D" keygen "$T/sup.key" > "$T/sup.pub"
+check "the supervisors' key is a member" "$G" --dir "$D" roles add \
+	"$(cat "$T/sup.pub")" --name supervisors --unit supervision --roles supervisor
+for o in 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17; do
+	"$G" --dir "$D" keygen "$T/o$o.key" > "$T/o$o.pub"
+	"$G" --dir "$D" roles add "$(cat "$T/o$o.pub")" --name "office-$o" \
+		--unit "office-$o" --roles disposal > /dev/null || echo "roles add $o failed"
+done
+check_out "the district's grid imports" "imported 102 grid cells" \
+	"$G" --dir "$D" grid import data/district/grid.geojson
+
+# ---- the plan ----
+# Local time is UTC+8; all times below are local working hours on the
+# Monday-Thursday of March 2026, written as UTC for GRIDCASE_NOW.
+utc() { # day HH:MM (local) -> ISO UTC
+	_h=${2%:*}
+	_m=${2#*:}
+	printf '2026-03-%02dT%02d:%s:00Z' "$1" $((${_h#0} - 8)) "$_m"
+}
+# (sh has no local variables: the helpers use names of their own.)
+plan() { # day time actor command...
+	_when=$(utc "$1" "$2")
+	_actor=$3
+	shift 3
+	echo "$_when|$_actor|$*" >> "$PLAN"
+}
+expect() { # office figures...
+	_office=$1
+	shift
+	for _f in "$@"; do echo "office-$_office $_f" >> "$EXPECT"; done
+}
+
+DAYS="2 3 4 5 9 10 11 12 16 17 18 19 23 24 25 26"
+i=0
+for day in $DAYS; do
+	next=$((day + 1))
+	for slot in $(seq 0 30); do
+		o=$(printf '%02d' $((i % 17 + 1)))
+		w=$(printf '%02d' $(((i + 5) % 17 + 1)))  # a wrong office
+		grid="3101040${o}00$((i % 2 + 1))00$((i % 3 + 1))"
+		sup="S-$(printf '%02d' $((i % 45 + 1)))"
+		p=$((i % 15))
+		c="@$i"
+		# Intake: every third case comes from the hotline and is
+		# checked on site first; plan 8 is a call about nothing.
+		if [ $p -eq 8 ]; then
+			plan "$day" 08:35 centre case report --new "$i" --class event:06010 --grid "$grid" --where "hotline-$i" --desc "caller-$i" --source hotline --by OP-1
+			plan "$day" 08:45 sup case check "$c" --found no --by "$sup"
+			plan "$day" 08:50 centre case refuse "$c" --reason nothing-found
+			expect "$o" reported
+			i=$((i + 1))
+			continue
+		elif [ $((i % 3)) -eq 0 ]; then
+			plan "$day" 08:35 centre case report --new "$i" --class event:06010 --grid "$grid" --where "hotline-$i" --desc "caller-$i" --source hotline --by OP-1
+			plan "$day" 08:45 sup case check "$c" --found yes --by "$sup"
+		else
+			plan "$day" 08:35 sup case report --new "$i" --class event:06010 --grid "$grid" --where "patrol-$i" --desc "seen-$i" --by "$sup"
+		fi
+		expect "$o" reported
+		case $p in
+		7) # 不予立案
+			plan "$day" 08:50 centre case refuse "$c" --reason not-city-business
+			i=$((i + 1)); continue ;;
+		11) # a duplicate of the previous case
+			plan "$day" 08:50 centre case merge "$c" --into "@$((i - 1))"
+			i=$((i + 1)); continue ;;
+		esac
+		plan "$day" 08:50 centre case accept "$c"
+		plan "$day" 08:55 centre case register "$c" --urgency normal
+		expect "$o" valid registered
+		if [ $p -eq 9 ]; then # 作废 before dispatch
+			plan "$day" 09:30 centre case cancel "$c" --reason duplicate-effort
+			i=$((i + 1)); continue
+		fi
+		expect "$o" dispatched due
+		case $p in
+		0|12|13|14) # on time (12: amended, 13: a team, 14: a forged close)
+			plan "$day" 09:00 centre case dispatch "$c" --unit "office-$o"
+			[ $p -eq 12 ] && plan "$day" 09:10 centre case amend "$c" --field desc --value "amended-$i"
+			[ $p -eq 13 ] && plan "$day" 09:20 "o$o" case assign "$c" --team team-1
+			[ $p -eq 14 ] && plan "$day" 09:25 "o$o" event add --case "$c" --type close --body '{}'
+			[ $p -eq 14 ] && plan "$day" 09:35 centre case resolve "$c" --conflict @conflict
+			plan "$day" 10:00 "o$o" case dispose "$c" --notes working --by "W-$o"
+			plan "$day" 11:00 "o$o" case feedback "$c" --notes done --by "W-$o"
+			plan "$day" 11:30 sup case verify-pass "$c" --by "$sup"
+			plan "$day" 12:00 centre case close "$c"
+			expect "$o" on_time closed ;;
+		1) # late: fed back the next morning, due 14:30 today
+			plan "$day" 09:00 centre case dispatch "$c" --unit "office-$o"
+			plan "$next" 10:00 "o$o" case feedback "$c" --notes late --by "W-$o"
+			plan "$next" 10:30 sup case verify-pass "$c" --by "$sup"
+			plan "$next" 11:00 centre case close "$c"
+			expect "$o" overdue closed ;;
+		2) # 回退: the wrong office returns it
+			plan "$day" 09:00 centre case dispatch "$c" --unit "office-$w"
+			plan "$day" 09:30 "o$w" case return "$c" --reason not-our-street
+			plan "$day" 09:40 centre case dispatch "$c" --unit "office-$o"
+			plan "$day" 11:00 "o$o" case feedback "$c" --notes done --by "W-$o"
+			plan "$day" 11:30 sup case verify-pass "$c" --by "$sup"
+			plan "$day" 12:00 centre case close "$c"
+			expect "$o" on_time closed returns ;;
+		3) # 延期 approved: due moves to tomorrow 14:30
+			plan "$day" 09:00 centre case dispatch "$c" --unit "office-$o"
+			plan "$day" 10:00 "o$o" case postpone-request "$c" --extend 1d --reason waiting-for-parts
+			plan "$day" 10:30 centre case postpone-approve "$c"
+			plan "$next" 10:00 "o$o" case feedback "$c" --notes done --by "W-$o"
+			plan "$next" 10:30 sup case verify-pass "$c" --by "$sup"
+			plan "$next" 11:00 centre case close "$c"
+			expect "$o" on_time closed postponements ;;
+		4) # 延期 denied: late
+			plan "$day" 09:00 centre case dispatch "$c" --unit "office-$o"
+			plan "$day" 10:00 "o$o" case postpone-request "$c" --extend 1d --reason waiting-for-parts
+			plan "$day" 10:30 centre case postpone-deny "$c" --reason not-justified
+			plan "$next" 10:00 "o$o" case feedback "$c" --notes done --by "W-$o"
+			plan "$next" 10:30 sup case verify-pass "$c" --by "$sup"
+			plan "$next" 11:00 centre case close "$c"
+			expect "$o" overdue closed ;;
+		5) # 挂账: 7.5 working hours stopped, due tomorrow 14:30
+			plan "$day" 09:00 centre case dispatch "$c" --unit "office-$o"
+			plan "$day" 09:30 "o$o" case suspend-request "$c" --reason road-closed
+			plan "$day" 10:00 centre case suspend-approve "$c"
+			plan "$next" 10:00 centre case resume "$c"
+			plan "$next" 11:00 "o$o" case feedback "$c" --notes done --by "W-$o"
+			plan "$next" 11:30 sup case verify-pass "$c" --by "$sup"
+			plan "$next" 12:00 centre case close "$c"
+			expect "$o" on_time closed suspensions ;;
+		6) # 返工: verification fails once
+			plan "$day" 09:00 centre case dispatch "$c" --unit "office-$o"
+			plan "$day" 10:00 "o$o" case feedback "$c" --notes first-try --by "W-$o"
+			plan "$day" 10:30 sup case verify-fail "$c" --reason still-dirty --by "$sup"
+			plan "$day" 11:30 "o$o" case feedback "$c" --notes second-try --by "W-$o"
+			plan "$day" 12:00 sup case verify-pass "$c" --by "$sup"
+			plan "$day" 13:45 centre case close "$c"
+			expect "$o" on_time closed reworked ;;
+		10) # closed, reopened on a new complaint, dispatched again
+			plan "$day" 09:00 centre case dispatch "$c" --unit "office-$o"
+			plan "$day" 11:00 "o$o" case feedback "$c" --notes done --by "W-$o"
+			plan "$day" 11:30 sup case verify-pass "$c" --by "$sup"
+			plan "$day" 12:00 centre case close "$c"
+			plan "$day" 15:00 centre case reopen "$c" --reason citizen-called-again
+			plan "$day" 15:10 centre case dispatch "$c" --unit "office-$o"
+			plan "$day" 16:00 "o$o" case feedback "$c" --notes done-again --by "W-$o"
+			plan "$day" 16:30 sup case verify-pass "$c" --by "$sup"
+			plan "$day" 17:00 centre case close "$c"
+			expect "$o" on_time closed ;;
+		esac
+		i=$((i + 1))
+	done
+done
+# The last day of the month: dispatched and still open at the month's end.
+for k in 0 1 2 3 4; do
+	o=$(printf '%02d' $((k + 1)))
+	plan 31 08:35 sup case report --new "$i" --class event:06010 --grid "3101040${o}001001" --where "open-$i" --desc "open-$i" --by S-01
+	plan 31 08:50 centre case accept "@$i"
+	plan 31 08:55 centre case register "@$i" --urgency normal
+	plan 31 09:00 centre case dispatch "@$i" --unit "office-$o"
+	expect "$o" reported valid registered dispatched due overdue
+	i=$((i + 1))
+done
+NCASES=$i
+
+# ---- the month, in time order ----
+keyfile() {
+	case $1 in
+	centre) echo "$D/node.key" ;;
+	sup) echo "$T/sup.key" ;;
+	*) echo "$T/$1.key" ;;
+	esac
+}
+resolve_ref() { # @N -> the case id reported as N
+	case $1 in
+	@conflict) "$G" --dir "$D" conflicts --case "$cur" --json | json_field id ;;
+	@*) sed -n "s/^${1#@} //p" "$T/ids" ;;
+	*) echo "$1" ;;
+	esac
+}
+: > "$T/ids"
+failures=0
+sort -s -t'|' -k1,1 "$PLAN" > "$PLAN.sorted"
+while IFS='|' read -r when actor cmd; do
+	# shellcheck disable=SC2086
+	set -- $cmd
+	new=""
+	args=""
+	cur=""
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--new) new=$2; shift 2 ;;
+		--conflict) args="$args --conflict $(resolve_ref @conflict)"; shift 2 ;;
+		@*) cur=$(resolve_ref "$1"); args="$args $cur"; shift ;;
+		*) args="$args $1"; shift ;;
+		esac
+	done
+	# shellcheck disable=SC2086
+	out=$(GRIDCASE_NOW="$when" "$G" --dir "$D" --key "$(keyfile "$actor")" $args 2>"$T/err")
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		failures=$((failures + 1))
+		[ $failures -le 5 ] && echo "at $when $actor:$args -> $(cat "$T/err")"
+	fi
+	[ -n "$new" ] && echo "$new $out" >> "$T/ids"
+done < "$PLAN.sorted"
+check "every scripted action was accepted" test "$failures" -eq 0
+check "about 500 cases were reported" test "$(wc -l < "$T/ids")" -eq "$NCASES"
+
+# ---- every event type of the workflow was used ----
+"$G" --dir "$D" log --json | tr '{' '\n' | sed -n 's/.*"type":"\([^"]*\)".*/\1/p' | sort -u > "$T/types"
+for ty in report check accept refuse register dispatch assign return dispose \
+	feedback postpone-request postpone-approve postpone-deny suspend-request \
+	suspend-approve resume verify-pass verify-fail close cancel reopen merge \
+	amend resolve; do
+	check "the month used '$ty'" grep -qx -- "$ty" "$T/types"
+done
+
+# ---- deadlines fall in working hours ----
+# A case dispatched Monday 2 March 09:00 with a 4 h limit is due 14:30.
+first=$(sed -n 's/^1 //p' "$T/ids")
+check_out "a 4 h limit from 09:00 is due at 14:30 local" '"due":"2026-03-0[0-9]T06:30:00Z"' \
+	"$G" --dir "$D" case show "$first" --json
+susp=$(sed -n 's/^5 //p' "$T/ids")
+check_out "a suspension moves the due time to the next day's 14:30" '"due":"2026-03-03T06:30:00Z"' \
+	"$G" --dir "$D" case show "$susp" --json
+check_out "the postponed case is due a working day later" '"due":"2026-03-03T06:30:00Z"' \
+	"$G" --dir "$D" case show "$(sed -n 's/^3 //p' "$T/ids")" --json
+
+# ---- the evaluation against the scripted tally ----
+"$G" --dir "$D" eval --from 2026-03-01 --to 2026-04-01 --by office --csv > "$T/eval.csv"
+check "eval --csv runs" test -s "$T/eval.csv"
+awk -v expect="$EXPECT" '
+BEGIN {
+	while ((getline line < expect) > 0) {
+		split(line, f, " ")
+		want[f[1] "," f[2]]++
+	}
+	n = split("reported valid registered dispatched due on_time overdue closed reworked returns postponements suspensions", names, " ")
+}
+NR == 1 { next }
+{
+	split($0, v, ",")
+	office = v[1]
+	gsub(/"/, "", office)
+	seen[office] = 1
+	for (k = 1; k <= n; k++) {
+		w = want[office "," names[k]] + 0
+		if (v[k + 1] + 0 != w) {
+			printf "%s %s: eval says %s, the script did %d\n", office, names[k], v[k + 1], w
+			bad++
+		}
+	}
+}
+END {
+	for (key in want) {
+		split(key, kk, ",")
+		if (!(kk[1] in seen)) { printf "%s missing from eval\n", kk[1]; bad++ }
+	}
+	exit bad > 0
+}' "$T/eval.csv" > "$OUT" 2>&1
+if [ $? -eq 0 ]; then pass "eval matches the scripted month, office by office, figure by figure"; else fail "eval matches the scripted month"; fi
+
+# Rates follow from the counts: office-01's closure rate is closed/due.
+line=$(grep '^"office-01"' "$T/eval.csv")
+check "office-01: closure rate = closed / due" awk -F, -v l="$line" 'BEGIN {
+	split(l, v, ","); due = v[6]; closed = v[9]; rate = v[14]
+	exit !(due > 0 && sprintf("%.4f", closed / due) == rate) }'
+# --explain lists exactly the cases behind a figure.
+over=$("$G" --dir "$D" eval --from 2026-03-01 --to 2026-04-01 --by office --explain overdue |
+	awk -F'\t' '$1 == "office-02" { print $4 }')
+want=$(grep -c '^office-02 overdue$' "$EXPECT")
+check "--explain overdue names as many office-02 cases as it counts" test "$(echo "$over" | wc -w)" -eq "$want"
+check_out "eval by person counts the reporting supervisors" '^"S-01",' \
+	"$G" --dir "$D" eval --from 2026-03-01 --to 2026-04-01 --by person --csv
+check_out "eval as a table has grades" 'GRADE' \
+	"$G" --dir "$D" eval --from 2026-03-01 --to 2026-04-01 --by unit
+
+# ---- what is still open at the end of the month ----
+check_out "the five open cases are overdue on 1 April" '^5 cases$' \
+	env GRIDCASE_NOW=2026-04-01T01:00:00Z "$G" --dir "$D" case list --overdue
+check_out "they are dispatched, red" 'dispatched .* red' \
+	env GRIDCASE_NOW=2026-04-01T01:00:00Z "$G" --dir "$D" case list --state dispatched
+check_out "by office: office-03 has one open case" '^1 cases$' \
+	env GRIDCASE_NOW=2026-04-01T01:00:00Z "$G" --dir "$D" case list --office office-03 --state dispatched
+check_out "no conflict is left open" '^0 open' "$G" --dir "$D" conflicts
+check_out "the forged closes are on record" 'unauthorized +resolved' "$G" --dir "$D" conflicts --all
+check_out "verify passes over the month" 'verified .* ok' "$G" --dir "$D" verify
+
+finish
