@@ -475,12 +475,14 @@ reconcile(struct case_state *st, struct replay *r, size_t i,
 	case ACT_DISPOSE:
 	case ACT_FEEDBACK:
 		/* (a) Disposal work is never lost: the record is kept even
-		 * when the case moved to another unit meanwhile. */
+		 * when the case moved to another unit, or on, meanwhile. */
 		record_disposal(st, f, m, f->a->act == ACT_FEEDBACK, 0);
-		other = concurrent(r, r->assign_ev, i) ? r->assign_ev : r->status_ev;
-		add_conflict(st, "dispatch-disposal",
-			     other >= 0 ? r->e[other].env.id : id, id);
-		return;
+		if (concurrent(r, r->assign_ev, i)) {
+			add_conflict(st, "dispatch-disposal",
+				     r->e[r->assign_ev].env.id, id);
+			return;
+		}
+		break;
 	case ACT_DISPATCH:
 		/* (b) Two dispatches: the first in replay order stands
 		 * until a resolution names the unit. */
@@ -576,6 +578,13 @@ replay(struct case_state *st, struct replay *r, const struct roles *roles)
 			if (f->a->act == ACT_CLOSE && concurrent(r, r->approve_ev, i))
 				add_conflict(st, "postpone-close",
 					     r->e[r->approve_ev].env.id, f->env.id);
+			/* Two steps that each moved the case on without seeing
+			 * the other (a cancel while the office fed back): both
+			 * stand, and the pair is put on record. */
+			if (f->a->to >= 0 && f->a->act != ACT_REOPEN &&
+			    f->a->act != ACT_CLOSE && concurrent(r, r->status_ev, i))
+				add_conflict(st, "concurrent", r->e[r->status_ev].env.id,
+					     f->env.id);
 			if (f->a->act == ACT_AMEND) {
 				int slot = amend_slot(&f->ev);
 				if (slot >= 0 && concurrent(r, r->amend_ev[slot], i))
