@@ -134,7 +134,9 @@ fuzz:
 install: gridcase
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
 	install -m 755 gridcase $(DESTDIR)$(BINDIR)/gridcase
-	install -m 644 data/* $(DESTDIR)$(DATADIR)/
+	install -d $(DESTDIR)$(DATADIR)/district
+	install -m 644 data/*.csv data/*.json $(DESTDIR)$(DATADIR)/
+	install -m 644 data/district/* $(DESTDIR)$(DATADIR)/district/
 
 format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(wildcard */*.h tests/*/*.c tests/*.c tests/*.h)

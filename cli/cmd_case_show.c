@@ -121,7 +121,7 @@ text_state(struct buf *out, const struct case_state *st,
 		buf_printf(out, "  %-14s %s by %s (%s) at %s, event %.16s%s\n",
 			   i ? "" : "disposal work", x->feedback ? "feedback" : "disposal",
 			   x->by, x->unit, at, ev,
-			   x->current ? "" : " [made concurrently with a reassignment]");
+			   x->current ? "" : " [made while the case moved on without it]");
 	}
 	for (size_t i = 0; i < st->nconflicts; i++) {
 		const struct conflict *cf = &st->conflicts[i];

@@ -162,7 +162,9 @@ eval_case(const char *case_id, const uint8_t *p, size_t n, void *ctx)
 		count(run, &st, 0, FIG_REGISTERED, 1);
 	if (in(run, st.dispatched_at))
 		count(run, &st, 0, FIG_DISPATCHED, 1);
-	if (deadline_of(&st, &node_config(run->node)->cal, run->to, &dl) == 0 &&
+	/* A cancelled case was voided: it never falls due. */
+	if (st.status != CS_CANCELLED &&
+	    deadline_of(&st, &node_config(run->node)->cal, run->to, &dl) == 0 &&
 	    dl.has_due) {
 		int done = dl.done && st.fed_back_at < run->to;
 		uint64_t falls_due = done && st.fed_back_at < dl.due_ms
