@@ -77,8 +77,9 @@ int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_keygen(struct cli *c, int argc, char **argv);
 int cmd_log(struct cli *c, int argc, char **argv);
 int cmd_reindex(struct cli *c, int argc, char **argv);
-int cmd_roles_add(struct cli *c, int argc, char **argv);
-int cmd_roles_list(struct cli *c, int argc, char **argv);
+int cmd_roster_add(struct cli *c, int argc, char **argv);
+int cmd_roster_revoke(struct cli *c, int argc, char **argv);
+int cmd_roster_show(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 

@@ -7,18 +7,23 @@
  * trusted); an envelope that reads but fails a check is refused alone.
  */
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/show.h"
 #include "common/hex.h"
 #include "common/json.h"
+#include "common/xalloc.h"
 #include "crypto/seal.h"
 #include "node/node.h"
 #include "store/store.h"
 #include "common/banned.h"
 
 #define IMPORT_BATCH 1000
+/* Refusals by the roster check are tried again once the whole stream is
+ * in: the roster's own events may come later in the stream. */
+#define RETRY_MAX 100000
 
 struct tally {
 	uint64_t seen, added, duplicate, pending, forks, promoted, rejected;
@@ -55,6 +60,27 @@ refuse(struct json_writer *w, struct tally *t, uint64_t index, size_t at,
 	}
 }
 
+/* Admits one opened envelope; counts it.  Returns the store's code. */
+static int
+admit_counted(struct store_batch *b, const uint8_t *p, size_t n,
+	      const struct envelope *env, const struct event *ev,
+	      struct tally *t, struct diag *d)
+{
+	struct admit_result res;
+	int rc = store_batch_admit(b, p, n, env, ev, &res, d);
+	if (rc)
+		return rc;
+	switch (res.status) {
+	case ADMIT_NEW: t->added++; break;
+	case ADMIT_DUPLICATE: t->duplicate++; break;
+	case ADMIT_PENDING: t->pending++; break;
+	case ADMIT_FORK: t->forks++; break;
+	}
+	t->promoted += res.promoted;
+	t->forks += res.forks;
+	return 0;
+}
+
 int
 cmd_event_import(struct cli *c, int argc, char **argv)
 {
@@ -68,7 +94,9 @@ cmd_event_import(struct cli *c, int argc, char **argv)
 	struct json_writer w;
 	struct tally t = { 0 };
 	struct diag d;
-	size_t off = 0, in_batch = 0;
+	size_t off = 0, in_batch = 0, nretry = 0;
+	size_t *retry = NULL;
+	uint64_t *retry_index = NULL;
 	int opt, json = 0, rc = 0, stream_err = 0;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -91,7 +119,6 @@ cmd_event_import(struct cli *c, int argc, char **argv)
 	while (off < in.len) {
 		struct envelope env;
 		struct event ev;
-		struct admit_result res;
 		size_t used;
 		uint64_t index = t.seen++;
 
@@ -117,7 +144,7 @@ cmd_event_import(struct cli *c, int argc, char **argv)
 			cli_fail("cannot begin a write: %s", err_str(rc));
 			goto out;
 		}
-		rc = store_batch_admit(b, in.data + off, used, &env, &ev, &res, &d);
+		rc = admit_counted(b, in.data + off, used, &env, &ev, &t, &d);
 		if (rc && store_batch_is_failed(b)) {
 			cli_fail("import stopped at event #%llu: %s",
 				 (unsigned long long)index, d.text);
@@ -125,17 +152,14 @@ cmd_event_import(struct cli *c, int argc, char **argv)
 			b = NULL;
 			goto out;
 		}
-		if (rc) {
+		if (rc == ERR_DENIED && nretry < RETRY_MAX) {
+			retry = xrealloc(retry, (nretry + 1) * sizeof(*retry));
+			retry_index = xrealloc(retry_index,
+					       (nretry + 1) * sizeof(*retry_index));
+			retry[nretry] = off;
+			retry_index[nretry++] = index;
+		} else if (rc) {
 			refuse(json ? &w : NULL, &t, index, off, env.id, rc, d.text);
-		} else {
-			switch (res.status) {
-			case ADMIT_NEW: t.added++; break;
-			case ADMIT_DUPLICATE: t.duplicate++; break;
-			case ADMIT_PENDING: t.pending++; break;
-			case ADMIT_FORK: t.forks++; break;
-			}
-			t.promoted += res.promoted;
-			t.forks += res.forks;
 		}
 		off += used;
 		if (++in_batch == IMPORT_BATCH) {
@@ -147,6 +171,30 @@ cmd_event_import(struct cli *c, int argc, char **argv)
 				goto out;
 			}
 		}
+	}
+	/* Refused by the roster: once more, now that the stream is in. */
+	for (size_t i = 0; i < nretry; i++) {
+		struct envelope env;
+		struct event ev;
+		size_t used;
+		if (!b && (rc = store_batch_begin(s, &b))) {
+			cli_fail("cannot begin a write: %s", err_str(rc));
+			goto out;
+		}
+		off = retry[i];
+		if (seal_open(in.data + off, in.len - off, store_network(s), &env,
+			      &ev, &used, &d))
+			continue; /* opened once already: cannot happen */
+		rc = admit_counted(b, in.data + off, used, &env, &ev, &t, &d);
+		if (rc && store_batch_is_failed(b)) {
+			cli_fail("import stopped: %s", d.text);
+			store_batch_abort(b);
+			b = NULL;
+			goto out;
+		}
+		if (rc)
+			refuse(json ? &w : NULL, &t, retry_index[i], off, env.id,
+			       rc, d.text);
 	}
 	if (b) {
 		rc = store_batch_commit(b, &d);
@@ -184,6 +232,8 @@ cmd_event_import(struct cli *c, int argc, char **argv)
 		fprintf(stderr, "warning: %llu forks recorded: see 'gridcase status'\n",
 			(unsigned long long)t.forks);
 out:
+	free(retry);
+	free(retry_index);
 	buf_release(&in);
 	buf_release(&out);
 	if (rc)

@@ -6,7 +6,6 @@
 #include "common/hex.h"
 #include "common/json.h"
 #include "node/node.h"
-#include "node/roles.h"
 #include "common/banned.h"
 
 int
@@ -16,13 +15,12 @@ cmd_init(struct cli *c, int argc, char **argv)
 		{ "network", required_argument, NULL, 'n' },
 		{ "name", required_argument, NULL, 'N' },
 		{ "county", required_argument, NULL, 'c' },
-		{ "unit", required_argument, NULL, 'u' },
-		{ "roles", required_argument, NULL, 'r' },
+		{ "admin", required_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct node_init_opts o = { 0 };
-	uint8_t pub[32];
+	uint8_t pub[32], admin[32];
 	char hex[65];
 	struct diag d;
 	int opt, json = 0;
@@ -32,10 +30,10 @@ cmd_init(struct cli *c, int argc, char **argv)
 		case 'n': o.network = optarg; break;
 		case 'N': o.name = optarg; break;
 		case 'c': o.county = optarg; break;
-		case 'u': o.unit = optarg; break;
-		case 'r':
-			if (roles_parse(optarg, &o.roles, &d))
-				return cli_usage(c, "%s", d.text);
+		case 'a':
+			if (cli_parse_key(c, optarg, admin))
+				return EXIT_USAGE;
+			o.admin = admin;
 			break;
 		case 'j': json = 1; break;
 		default: return cli_usage(c, "unknown option");
@@ -43,8 +41,8 @@ cmd_init(struct cli *c, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
-	if (!o.network || !o.name)
-		return cli_usage(c, "--network and --name are required");
+	if (!o.network || !o.name || !o.admin)
+		return cli_usage(c, "--network, --name and --admin are required");
 	if (!*o.name || strlen(o.name) > 64)
 		return cli_usage(c, "node name '%s' must be 1-64 characters",
 				 o.name);

@@ -29,6 +29,8 @@ struct cmd {
 static int cmd_help(struct cli *c, int argc, char **argv);
 
 static const struct cmd commands[] = {
+	{ "admin keygen", cmd_keygen, 0, "gridcase admin keygen FILE",
+	  "make the district admin's key (keep it off the nodes); prints its public half" },
 	{ "blob add", cmd_blob_add, NEEDS_NODE, "gridcase blob add FILE|-",
 	  "store a photo or personal data; prints its hash" },
 	{ "blob erase", cmd_blob_erase, NEEDS_NODE, "gridcase blob erase HASH",
@@ -145,8 +147,7 @@ static const struct cmd commands[] = {
 	{ "help", cmd_help, 0, "gridcase help [COMMAND]",
 	  "list the commands or show one's usage" },
 	{ "init", cmd_init, 0,
-	  "gridcase init --network NAME --name NODE [--county CODE] [--unit UNIT] "
-	  "[--roles LIST] [--json]",
+	  "gridcase init --network NAME --name NODE --admin KEY [--county CODE] [--json]",
 	  "create a node: its store, key and configuration" },
 	{ "keygen", cmd_keygen, 0, "gridcase keygen FILE",
 	  "make another member key (use it with --key FILE)" },
@@ -155,11 +156,16 @@ static const struct cmd commands[] = {
 	  "list events: id, author, seq, type, time" },
 	{ "reindex", cmd_reindex, NEEDS_NODE, "gridcase reindex",
 	  "fold every case again (after the configuration changed)" },
-	{ "roles add", cmd_roles_add, NEEDS_NODE,
-	  "gridcase roles add KEY --name NAME [--unit UNIT] --roles LIST",
-	  "make a key a member: supervisor,operator,shift_lead,dispatcher,disposal" },
-	{ "roles list", cmd_roles_list, NEEDS_NODE, "gridcase roles list [--json]",
-	  "list the members and their roles" },
+	{ "roster add", cmd_roster_add, NEEDS_NODE,
+	  "gridcase roster add KEY --admin-key FILE --name NAME [--unit UNIT] "
+	  "--roles LIST [--addr ADDR]...",
+	  "make a key a member (signed by the admin): roles supervisor, "
+	  "operator, shift_lead, dispatcher, disposal" },
+	{ "roster revoke", cmd_roster_revoke, NEEDS_NODE,
+	  "gridcase roster revoke KEY --admin-key FILE --last-seq N [--reason TEXT]",
+	  "revoke a key: its events after seq N are invalid everywhere" },
+	{ "roster show", cmd_roster_show, NEEDS_NODE, "gridcase roster show [--json]",
+	  "the members, their units, roles and addresses" },
 	{ "status", cmd_status, NEEDS_NODE, "gridcase status [--json]",
 	  "show the node, counts, summary, forks and the log digest" },
 	{ "verify", cmd_verify, NEEDS_NODE, "gridcase verify [--json]",

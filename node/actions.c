@@ -8,7 +8,7 @@
 #include "node/config.h"
 #include "node/fold.h"
 #include "node/node.h"
-#include "node/roles.h"
+#include "node/roster.h"
 #include "node/state.h"
 #include "store/store.h"
 #include "common/banned.h"
@@ -106,7 +106,7 @@ int
 case_act(struct node *n, struct action_req *r, uint8_t id[32],
 	 struct diag *d)
 {
-	struct fold_ctx fc = { node_roles(n), node_config(n) };
+	const struct roster *roster;
 	struct store_batch *b = NULL;
 	struct case_state st;
 	struct buf body = BUF_INIT;
@@ -123,7 +123,7 @@ case_act(struct node *n, struct action_req *r, uint8_t id[32],
 		goto out;
 	}
 	state_release(&st);
-	if ((rc = fold_case(&fc, b, r->case_id, &st, d)))
+	if ((rc = node_fold_case(n, b, r->case_id, &st, d)))
 		goto out;
 	if (r->a->act != ACT_REPORT && st.status == CS_NONE) {
 		rc = diag_set(d, ERR_NOTFOUND, "no case '%s' in this log",
@@ -134,11 +134,15 @@ case_act(struct node *n, struct action_req *r, uint8_t id[32],
 		goto out;
 	mp_map_finish(&r->body, &body);
 	mp_reader_init(&br, body.data, body.len, NULL);
-	const struct member *m = roles_lookup(node_roles(n),
-					      key_public(node_key(n)));
+	/* The event will name the roster's head, so it is judged by the
+	 * latest roster this node holds. */
+	roster = node_batch_roster(n, b);
+	const struct member *m = roster ? roster_lookup(roster,
+			key_public(node_key(n)), roster_version(roster), 0) : NULL;
 	if ((rc = workflow_check(&st, r->a, m, &br, d)))
 		goto out;
-	struct append_req req = { r->case_id, r->a->type, body.data, body.len,
+	struct append_req req = { r->case_id, ROSTER_CASE, r->a->type,
+				  body.data, body.len,
 				  r->nblobs,
 				  (const uint8_t (*)[EVENT_ID_BYTES])r->blobs,
 				  r->now_ms };

@@ -276,7 +276,8 @@ eval_run(struct node *n, uint64_t from_ms, uint64_t to_ms, enum eval_by by,
 		eval_release(out);
 		return diag_set(d, rc, "cannot read the cases: %s", err_str(rc));
 	}
-	qsort(out->g, out->n, sizeof(*out->g), group_cmp);
+	if (out->n > 1)
+		qsort(out->g, out->n, sizeof(*out->g), group_cmp);
 	for (size_t i = 0; i < out->n; i++)
 		derive(node_config(n), &out->g[i]);
 	return 0;

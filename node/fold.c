@@ -14,7 +14,7 @@
 #include "crypto/hash.h"
 #include "node/config.h"
 #include "node/deadline.h"
-#include "node/roles.h"
+#include "node/roster.h"
 #include "node/state.h"
 #include "node/workflow.h"
 #include "store/store.h"
@@ -29,6 +29,7 @@ struct fev {
 	struct event ev;
 	const struct action_def *a;
 	uint64_t *anc; /* bit j: event j is in this event's causal past */
+	uint64_t rv;   /* the roster version in its causal past */
 	int counts;    /* 0: a forked author's event after its fork */
 	int applied;
 };
@@ -85,9 +86,13 @@ find_event(const struct replay *r, const uint8_t *id)
 	return -1;
 }
 
-/* Ancestor sets through deps; deps come earlier in replay order. */
+/*
+ * Ancestor sets through deps (deps come earlier in replay order), and the
+ * roster version each event saw: the newest roster event among its deps
+ * and its ancestors' (roster heads are deps of every workflow event).
+ */
 static void
-compute_ancestors(struct replay *r)
+compute_ancestors(struct replay *r, const struct roster *roster)
 {
 	r->words = (r->n + 63) / 64;
 	for (size_t i = 0; i < r->n; i++) {
@@ -95,8 +100,16 @@ compute_ancestors(struct replay *r)
 		f->anc = xcalloc(r->words ? r->words : 1, sizeof(uint64_t));
 		for (size_t k = 0; k < f->ev.ndeps; k++) {
 			long j = find_event(r, f->ev.deps[k]);
-			if (j < 0 || (size_t)j >= i)
+			if (j < 0) {
+				uint64_t v = roster_version_of(roster, f->ev.deps[k]);
+				if (v > f->rv)
+					f->rv = v;
 				continue;
+			}
+			if ((size_t)j >= i)
+				continue;
+			if (r->e[j].rv > f->rv)
+				f->rv = r->e[j].rv;
 			f->anc[j / 64] |= 1ull << (j % 64);
 			for (size_t w = 0; w < r->words; w++)
 				f->anc[w] |= r->e[j].anc[w];
@@ -549,7 +562,7 @@ reconcile(struct case_state *st, struct replay *r, size_t i,
 }
 
 static void
-replay(struct case_state *st, struct replay *r, const struct roles *roles)
+replay(struct case_state *st, struct replay *r, const struct roster *roster)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		struct fev *f = &r->e[i];
@@ -563,7 +576,8 @@ replay(struct case_state *st, struct replay *r, const struct roles *roles)
 			st->unapplied++;
 			continue;
 		}
-		const struct member *m = roles_lookup(roles, f->ev.author);
+		const struct member *m = roster_lookup(roster, f->ev.author,
+						       f->rv, f->ev.seq);
 		mp_reader_init(&body, f->ev.body, f->ev.body_len, NULL);
 		int rc = workflow_check(st, f->a, m, &body, &why);
 		int role_ok = m && (m->roles & f->a->roles);
@@ -625,6 +639,8 @@ fold_case(const struct fold_ctx *fc, struct store_batch *b,
 	for (int i = 0; i < 5; i++)
 		r.amend_ev[i] = -1;
 	state_init(st, case_id);
+	if ((rc = roster_refresh_batch(fc->roster, b)))
+		return diag_set(d, rc, "cannot read the roster");
 	if ((rc = store_batch_walk_case(b, case_id, collect, &r))) {
 		replay_release(&r);
 		return diag_set(d, rc, "cannot read case '%s'", case_id);
@@ -639,8 +655,8 @@ fold_case(const struct fold_ctx *fc, struct store_batch *b,
 		}
 		r.e[i].counts = !forked || r.e[i].ev.seq < forked;
 	}
-	compute_ancestors(&r);
-	replay(st, &r, fc->roles);
+	compute_ancestors(&r, fc->roster);
+	replay(st, &r, fc->roster);
 	replay_release(&r);
 	return 0;
 }
@@ -668,7 +684,16 @@ fold_view(void *ctx, struct store_batch *b, const char *case_id,
 {
 	const struct fold_ctx *fc = ctx;
 	struct case_state st;
-	int rc = fold_case(fc, b, case_id, &st, d);
+	int rc;
+	/* The roster's own view is the roster: the members at its latest
+	 * version, so that the digest covers who may act. */
+	if (strcmp(case_id, ROSTER_CASE) == 0) {
+		if ((rc = roster_refresh_batch(fc->roster, b)))
+			return diag_set(d, rc, "cannot read the roster");
+		roster_encode(fc->roster, state);
+		return 0;
+	}
+	rc = fold_case(fc, b, case_id, &st, d);
 	if (rc)
 		return rc;
 	state_encode(&st, state);

@@ -1,8 +1,8 @@
 /*
  * fold.h - replaying a case's events into its state: the CRDT merge.
  *
- * A case's state is a pure function of its set of events (and the member
- * table): the events are replayed in (lamport, id) order, which respects
+ * A case's state is a pure function of its set of events (and the roster's
+ * events, which are events too): the events are replayed in (lamport, id) order, which respects
  * causality because every event's lamport is above its deps'.  Each event
  * is judged with workflow_check() against the state so far.  An event that
  * does not fit and did not see some earlier event (they are concurrent)
@@ -18,11 +18,11 @@
 
 struct case_state;
 struct config;
-struct roles;
+struct roster;
 struct store_batch;
 
 struct fold_ctx {
-	const struct roles *roles;
+	struct roster *roster;    /* read again from the batch when it moved */
 	const struct config *cfg; /* for the due-time index only */
 };
 

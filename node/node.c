@@ -8,12 +8,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/xalloc.h"
 #include "crypto/key.h"
 #include "node/classes.h"
 #include "node/config.h"
+#include "common/hex.h"
+#include "crypto/seal.h"
 #include "node/fold.h"
-#include "node/roles.h"
+#include "node/roster.h"
 #include "store/store.h"
 #include "common/banned.h"
 
@@ -22,7 +25,7 @@ struct node {
 	struct store *store;
 	struct key *key;
 	struct config *cfg;
-	struct roles *roles;
+	struct roster roster;
 	struct fold_ctx fold;
 };
 
@@ -62,6 +65,15 @@ done:
 	return rc;
 }
 
+static int
+append_roster(struct store *s, const struct key *admin, const char *type,
+	      const struct buf *body, uint64_t now_ms, struct diag *d)
+{
+	struct append_req req = { ROSTER_CASE, NULL, type, body->data,
+				  body->len, 0, NULL, now_ms };
+	return store_append(s, admin, &req, NULL, d);
+}
+
 int
 node_init(const char *dir, const struct node_init_opts *o, uint8_t pub[32],
 	  struct diag *d)
@@ -69,7 +81,7 @@ node_init(const char *dir, const struct node_init_opts *o, uint8_t pub[32],
 	struct key *k = NULL;
 	struct store *s = NULL;
 	char *key_path = xasprintf("%s/%s", dir, NODE_KEY_FILE);
-	struct member m;
+	char admin_hex[65];
 	int rc;
 
 	if (access(key_path, F_OK) == 0) {
@@ -84,16 +96,11 @@ node_init(const char *dir, const struct node_init_opts *o, uint8_t pub[32],
 		goto out;
 	if ((rc = store_open(dir, NULL, &s, d)))
 		goto out;
-	if ((rc = store_meta_set(s, "node", o->name, d)))
+	hex_encode(o->admin, 32, admin_hex);
+	if ((rc = store_meta_set(s, "node", o->name, d)) ||
+	    (rc = store_meta_set(s, "admin", admin_hex, d)))
 		goto out;
 	if (o->county && (rc = store_meta_set(s, "county", o->county, d)))
-		goto out;
-	memset(&m, 0, sizeof(m));
-	memcpy(m.key, key_public(k), 32);
-	snprintf(m.name, sizeof(m.name), "%s", o->name);
-	snprintf(m.unit, sizeof(m.unit), "%s", o->unit ? o->unit : o->name);
-	m.roles = o->roles ? o->roles : ROLE_ALL;
-	if ((rc = roles_put(s, &m, d)))
 		goto out;
 	memcpy(pub, key_public(k), 32);
 out:
@@ -101,6 +108,34 @@ out:
 	key_free(k);
 	free(key_path);
 	return rc;
+}
+
+/*
+ * Peers may hand us only events by members of the roster (or the admin,
+ * who writes it), and nothing a revocation made invalid.
+ */
+static int
+admit_filter(void *ctx, struct store_batch *b, const struct event *ev,
+	     struct diag *d)
+{
+	struct node *n = ctx;
+	char hex[17];
+	int rc;
+	if (!n->roster.has_admin || memcmp(ev->author, n->roster.admin, 32) == 0)
+		return 0;
+	if ((rc = roster_refresh_batch(&n->roster, b)))
+		return diag_set(d, rc, "cannot read the roster");
+	hex_encode(ev->author, 8, hex);
+	if (!roster_knows(&n->roster, ev->author))
+		return diag_set(d, ERR_DENIED,
+				"author %s is not in the district's roster", hex);
+	uint64_t after = roster_revoked_after(&n->roster, ev->author);
+	if (after == UINT64_MAX || (after && ev->seq > after))
+		return diag_set(d, ERR_DENIED,
+				"author %s was revoked after seq %llu; its seq %llu is not valid",
+				hex, after == UINT64_MAX ? 0ull : (unsigned long long)after,
+				(unsigned long long)ev->seq);
+	return 0;
 }
 
 int
@@ -118,14 +153,23 @@ node_open(const char *dir, int flags, const char *key_path, struct node **out,
 		goto fail;
 	if ((rc = config_load(dir, &n->cfg, d)))
 		goto fail;
-	if ((rc = roles_load(n->store, &n->roles))) {
-		rc = diag_set(d, rc, "cannot read the member table: %s",
-			      err_str(rc));
+	roster_init(&n->roster);
+	{
+		struct buf admin = BUF_INIT;
+		if (store_meta_get(n->store, "admin", &admin) == 0 &&
+		    hex_decode(buf_cstr(&admin), n->roster.admin, 32) == 0)
+			n->roster.has_admin = 1;
+		buf_release(&admin);
+	}
+	if (!n->roster.has_admin) {
+		rc = diag_set(d, ERR_CORRUPT, "store '%s' names no admin key", dir);
 		goto fail;
 	}
-	n->fold.roles = n->roles;
+	n->fold.roster = &n->roster;
 	n->fold.cfg = n->cfg;
 	store_set_fold(n->store, fold_view, &n->fold);
+	store_set_admit_filter(n->store, admit_filter, n);
+	store_set_global_case(n->store, ROSTER_CASE);
 	if (flags & NODE_WITH_KEY) {
 		char *path = key_path ? xstrdup(key_path)
 				      : xasprintf("%s/%s", dir, NODE_KEY_FILE);
@@ -149,7 +193,7 @@ node_close(struct node *n)
 	store_close(n->store);
 	key_free(n->key);
 	config_free(n->cfg);
-	roles_free(n->roles);
+	roster_release(&n->roster);
 	free(n->dir);
 	free(n);
 }
@@ -178,21 +222,66 @@ node_config(const struct node *n)
 	return n->cfg;
 }
 
-const struct roles *
-node_roles(const struct node *n)
+const struct roster *
+node_roster(struct node *n)
 {
-	return n->roles;
+	return roster_refresh(&n->roster, n->store) ? NULL : &n->roster;
+}
+
+static int
+check_admin(struct node *n, const struct key *admin, struct diag *d)
+{
+	if (memcmp(key_public(admin), n->roster.admin, 32) != 0)
+		return diag_set(d, ERR_DENIED,
+				"that key is not the admin key of network '%s'",
+				store_network(n->store));
+	return 0;
+}
+
+int
+node_roster_add(struct node *n, const struct key *admin,
+		const struct member *m, uint64_t now_ms, struct diag *d)
+{
+	struct buf body = BUF_INIT;
+	int rc = check_admin(n, admin, d);
+	if (rc)
+		return rc;
+	roster_add_body(m, &body);
+	rc = append_roster(n->store, admin, ROSTER_ADD, &body, now_ms, d);
+	buf_release(&body);
+	return rc;
+}
+
+int
+node_roster_revoke(struct node *n, const struct key *admin,
+		   const uint8_t key[32], uint64_t last_seq, const char *reason,
+		   uint64_t now_ms, struct diag *d)
+{
+	struct buf body = BUF_INIT;
+	int rc = check_admin(n, admin, d);
+	if (rc)
+		return rc;
+	roster_revoke_body(key, last_seq, reason, &body);
+	rc = append_roster(n->store, admin, ROSTER_REVOKE, &body, now_ms, d);
+	buf_release(&body);
+	return rc;
+}
+
+int
+node_fold_case(struct node *n, struct store_batch *b, const char *case_id,
+	       struct case_state *st, struct diag *d)
+{
+	return fold_case(&n->fold, b, case_id, st, d);
+}
+
+const struct roster *
+node_batch_roster(struct node *n, struct store_batch *b)
+{
+	return roster_refresh_batch(&n->roster, b) ? NULL : &n->roster;
 }
 
 int
 node_refold(struct node *n, uint64_t *cases, struct diag *d)
 {
-	struct roles *fresh;
-	int rc = roles_load(n->store, &fresh);
-	if (rc)
-		return diag_set(d, rc, "cannot read the member table");
-	roles_free(n->roles);
-	n->roles = fresh;
-	n->fold.roles = fresh;
 	return store_refold_all(n->store, cases, d);
 }

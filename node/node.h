@@ -18,22 +18,25 @@ struct node;
 struct store;
 struct key;
 struct config;
-struct roles;
+struct case_state;
+struct store_batch;
+struct member;
+struct roster;
 
 #define NODE_KEY_FILE "node.key"
 
 struct node_init_opts {
-	const char *network; /* district network name */
-	const char *name;    /* this node's name, e.g. "office-07" */
-	const char *county;  /* 6-digit admin code, or NULL */
-	const char *unit;    /* the unit its key acts for (default: name) */
-	unsigned roles;      /* its roles (default: all) */
+	const char *network;   /* district network name */
+	const char *name;      /* this node's name, e.g. "office-07" */
+	const char *county;    /* 6-digit admin code, or NULL */
+	const uint8_t *admin;  /* the district admin's public key (32 bytes) */
 };
 
 /*
- * Creates the store, a new key and config.json in dir, makes the key a
- * member with the given unit and roles, and writes the public key to
- * pub.  ERR_EXISTS if dir already holds a node.
+ * Creates the store, a new key and config.json in dir, records the admin
+ * key and writes the node's public key to pub.  ERR_EXISTS if dir already
+ * holds a node.  The node can act once the admin has added its key to the
+ * roster and the roster has reached it (docs/protocol.md, "joining").
  */
 MUST_CHECK int node_init(const char *dir, const struct node_init_opts *o,
 			 uint8_t pub[32], struct diag *d);
@@ -58,12 +61,34 @@ struct store *node_store(struct node *n);
 const struct key *node_key(struct node *n);
 const char *node_dir(const struct node *n);
 const struct config *node_config(const struct node *n);
-const struct roles *node_roles(const struct node *n);
 
 /*
- * Reloads the member table and folds every case again (after `roles
- * add`); *cases receives the number of cases folded.
+ * The roster as the store holds it now (read again if it changed);
+ * borrowed until the next call.  NULL if it cannot be read.
  */
+const struct roster *node_roster(struct node *n);
+
+/*
+ * Appends a roster event signed by admin (which must be the network's
+ * admin key): member.add of m, or member.revoke of key after last_seq.
+ */
+MUST_CHECK int node_roster_add(struct node *n, const struct key *admin,
+			       const struct member *m, uint64_t now_ms,
+			       struct diag *d);
+MUST_CHECK int node_roster_revoke(struct node *n, const struct key *admin,
+				  const uint8_t key[32], uint64_t last_seq,
+				  const char *reason, uint64_t now_ms,
+				  struct diag *d);
+
+/* fold_case() with the node's roster and configuration. */
+MUST_CHECK int node_fold_case(struct node *n, struct store_batch *b,
+			      const char *case_id, struct case_state *st,
+			      struct diag *d);
+
+/* The roster as the batch sees it (NULL if unreadable); borrowed. */
+const struct roster *node_batch_roster(struct node *n, struct store_batch *b);
+
+/* Folds every case again (after the calendar changed). */
 MUST_CHECK int node_refold(struct node *n, uint64_t *cases, struct diag *d);
 
 #endif

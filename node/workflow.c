@@ -9,7 +9,7 @@
 
 #include "common/mp.h"
 #include "node/config.h"
-#include "node/roles.h"
+#include "node/roster.h"
 #include "node/state.h"
 #include "common/banned.h"
 

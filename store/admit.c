@@ -165,6 +165,9 @@ put_event(struct store_batch *b, const uint8_t *p, size_t n,
 	if ((rc = put(b, b->s->events, env->id, EVENT_ID_BYTES, p, n, d)))
 		return rc;
 	batch_touch_case(b, ev->case_id, ev->case_len);
+	if (b->s->global_case && strlen(b->s->global_case) == ev->case_len &&
+	    memcmp(b->s->global_case, ev->case_id, ev->case_len) == 0)
+		b->refold_all = 1;
 	kn = bycase_key(k, ev->case_id, ev->case_len, ev->lamport, env->id);
 	return put(b, b->s->bycase, k, kn, "", 0, d);
 }
@@ -419,7 +422,7 @@ count_rows(struct store_batch *b, MDB_dbi dbi, size_t *n, struct diag *d)
 /* The admission of one event whose signature is already checked. */
 static int
 admit(struct store_batch *b, const uint8_t *p, size_t n,
-      const struct envelope *env, const struct event *ev,
+      const struct envelope *env, const struct event *ev, int foreign,
       struct admit_result *res, struct diag *d)
 {
 	struct store *s = b->s;
@@ -448,6 +451,8 @@ admit(struct store_batch *b, const uint8_t *p, size_t n,
 		res->status = ADMIT_DUPLICATE;
 		return 0;
 	}
+	if (foreign && s->filter && (rc = s->filter(s->filter_ctx, b, ev, d)))
+		return rc;
 
 	/* Another version at a stored (author, seq): a fork, proven by the
 	 * two signed events, which are both kept. */
@@ -509,7 +514,28 @@ store_batch_admit(struct store_batch *b, const uint8_t *p, size_t n,
 {
 	if (b->failed)
 		return diag_set(d, ERR_IO, "the batch has already failed");
-	return admit(b, p, n, env, ev, res, d);
+	return admit(b, p, n, env, ev, 1, res, d);
+}
+
+void
+store_set_admit_filter(struct store *s, store_admit_filter_fn fn, void *ctx)
+{
+	s->filter = fn;
+	s->filter_ctx = ctx;
+}
+
+void
+store_set_global_case(struct store *s, const char *case_id)
+{
+	s->global_case = case_id;
+}
+
+int
+store_batch_summary_get(struct store_batch *b,
+			const uint8_t author[EVENT_KEY_BYTES],
+			struct summary_entry *e)
+{
+	return batch_summary_get(b, author, e, NULL);
 }
 
 int
@@ -518,7 +544,7 @@ batch_admit_local(struct store_batch *b, const uint8_t *p, size_t n,
 			struct diag *d)
 {
 	struct admit_result res;
-	int rc = admit(b, p, n, env, ev, &res, d);
+	int rc = admit(b, p, n, env, ev, 0, &res, d);
 	if (rc == 0 && res.status != ADMIT_NEW)
 		return diag_set(d, ERR_CORRUPT,
 				"a new local event was not admitted as new");

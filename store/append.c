@@ -8,38 +8,59 @@
 #include "crypto/seal.h"
 #include "common/banned.h"
 
-/*
- * Reads the case's heads (at most EVENT_MAX_DEPS, in id order) into ev's
- * deps and raises *lamport and *time_ms to cover them.
- */
+/* Appends the heads of one case to ev's deps (up to EVENT_MAX_DEPS). */
 static int
-take_heads(struct store_batch *b, struct event *ev, uint64_t *lamport,
-	   uint64_t *time_ms, struct diag *d)
+add_heads(struct store_batch *b, struct event *ev, const char *case_id,
+	  size_t case_len, struct diag *d)
 {
 	uint8_t kb[HEADS_KEY_MAX];
 	MDB_cursor *c;
 	MDB_val k, v;
 	int rc;
 
-	memcpy(kb, ev->case_id, ev->case_len);
-	kb[ev->case_len] = 0;
-	k.mv_size = ev->case_len + 1;
+	memcpy(kb, case_id, case_len);
+	kb[case_len] = 0;
+	k.mv_size = case_len + 1;
 	k.mv_data = kb;
-	ev->ndeps = 0;
 	if ((rc = mdb_cursor_open(b->txn, b->s->heads, &c)))
 		return batch_lmdb_err(b, rc, "cannot open cursor", d);
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	while (rc == 0 && ev->ndeps < EVENT_MAX_DEPS &&
-	       k.mv_size == ev->case_len + 1 + EVENT_ID_BYTES &&
-	       memcmp(k.mv_data, kb, ev->case_len + 1) == 0) {
+	       k.mv_size == case_len + 1 + EVENT_ID_BYTES &&
+	       memcmp(k.mv_data, kb, case_len + 1) == 0) {
 		memcpy(ev->deps[ev->ndeps++],
-		       (const uint8_t *)k.mv_data + ev->case_len + 1,
-		       EVENT_ID_BYTES);
+		       (const uint8_t *)k.mv_data + case_len + 1, EVENT_ID_BYTES);
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(c);
 	if (rc && rc != MDB_NOTFOUND)
 		return batch_lmdb_err(b, rc, "cannot read heads", d);
+	return 0;
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, EVENT_ID_BYTES);
+}
+
+/*
+ * Sets ev's deps to the heads of its case (and of also_heads_of), in id
+ * order, and raises *lamport and *time_ms to cover them.
+ */
+static int
+take_heads(struct store_batch *b, struct event *ev, const char *also,
+	   uint64_t *lamport, uint64_t *time_ms, struct diag *d)
+{
+	int rc;
+	ev->ndeps = 0;
+	if ((rc = add_heads(b, ev, ev->case_id, ev->case_len, d)))
+		return rc;
+	if (also && (strlen(also) != ev->case_len ||
+		     memcmp(also, ev->case_id, ev->case_len) != 0) &&
+	    (rc = add_heads(b, ev, also, strlen(also), d)))
+		return rc;
+	qsort(ev->deps, ev->ndeps, EVENT_ID_BYTES, id_cmp);
 	for (size_t i = 0; i < ev->ndeps; i++) {
 		struct envelope denv;
 		struct event dep;
@@ -116,7 +137,7 @@ store_batch_append(struct store_batch *b, const struct key *k,
 		lamport = prev.lamport;
 		time_ms = prev.time_ms;
 	}
-	if ((rc = take_heads(b, &ev, &lamport, &time_ms, d)))
+	if ((rc = take_heads(b, &ev, req->also_heads_of, &lamport, &time_ms, d)))
 		return rc;
 	ev.lamport = lamport + 1;
 	ev.time_ms = req->now_ms > time_ms ? req->now_ms : time_ms;

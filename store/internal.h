@@ -17,6 +17,9 @@ struct store {
 	char *network;
 	store_fold_fn fold;
 	void *fold_ctx;
+	store_admit_filter_fn filter;
+	void *filter_ctx;
+	const char *global_case;
 	size_t pending_max;
 	int flags;
 	int batch_open;
@@ -31,6 +34,8 @@ struct store_batch {
 	 * again before the commit (view.c). */
 	char **touched;
 	size_t ntouched, touched_cap;
+	/* An event of the global case was stored: fold every case. */
+	int refold_all;
 };
 
 /* Notes that a case's view must be folded again before commit. */

@@ -18,8 +18,8 @@ entries(MDB_txn *txn, MDB_dbi dbi)
 
 /* Calls fn for each distinct prefix before the 0x00 separator. */
 static int
-walk_case_prefixes(MDB_txn *txn, MDB_dbi dbi, store_case_fn fn, void *ctx,
-		   uint64_t *count)
+walk_case_prefixes(MDB_txn *txn, MDB_dbi dbi, const char *skip,
+		   store_case_fn fn, void *ctx, uint64_t *count)
 {
 	uint8_t next[EVENT_CASE_MAX + 2];
 	char name[EVENT_CASE_MAX + 1];
@@ -40,7 +40,8 @@ walk_case_prefixes(MDB_txn *txn, MDB_dbi dbi, store_case_fn fn, void *ctx,
 		size_t n = (size_t)(sep - kp);
 		memcpy(name, kp, n);
 		name[n] = '\0';
-		if (count)
+		int skipped = skip && strcmp(name, skip) == 0;
+		if (count && !skipped)
 			(*count)++;
 		if (fn && (stop = fn(name, ctx)) != 0)
 			break;
@@ -95,7 +96,8 @@ store_stats(struct store *s, struct store_stats *st)
 	st->authors = entries(txn, s->summary);
 	st->pending = entries(txn, s->pending);
 	if ((rc = count_forks(txn, s->forks, &st->forks)) == 0)
-		rc = walk_case_prefixes(txn, s->bycase, NULL, NULL, &st->cases);
+		rc = walk_case_prefixes(txn, s->bycase, s->global_case, NULL,
+					NULL, &st->cases);
 	mdb_txn_abort(txn);
 	return rc;
 }
@@ -430,7 +432,7 @@ store_walk_cases(struct store *s, store_case_fn fn, void *ctx)
 	int rc = store_read_begin(s, &txn);
 	if (rc)
 		return rc;
-	rc = walk_case_prefixes(txn, s->bycase, fn, ctx, NULL);
+	rc = walk_case_prefixes(txn, s->bycase, NULL, fn, ctx, NULL);
 	mdb_txn_abort(txn);
 	return rc;
 }

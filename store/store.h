@@ -117,6 +117,10 @@ MUST_CHECK int store_batch_admit(struct store_batch *b, const uint8_t *p,
 /* What a local event says; the store fills in the chain and clocks. */
 struct append_req {
 	const char *case_id;
+	/* A second case whose heads the event also depends on, or NULL:
+	 * workflow events name the roster's head this way, so that the
+	 * roster in force is part of their causal past. */
+	const char *also_heads_of;
 	const char *type;
 	const uint8_t *body; /* canonical msgpack map */
 	size_t body_len;
@@ -160,7 +164,7 @@ struct store_stats {
 	uint64_t authors;
 	uint64_t pending;
 	uint64_t forks;    /* forked (author, seq) pairs */
-	uint64_t cases;
+	uint64_t cases;    /* the global case (the roster) not counted */
 };
 
 MUST_CHECK int store_stats(struct store *s, struct store_stats *st);
@@ -298,7 +302,7 @@ MUST_CHECK int store_view_get(struct store *s, const char *case_id,
 typedef int (*store_view_fn)(const char *case_id, const uint8_t *state,
 			     size_t n, void *ctx);
 
-/* Every view, in case id order. */
+/* Every view but the global case's, in case id order. */
 MUST_CHECK int store_view_walk(struct store *s, store_view_fn fn, void *ctx);
 
 /*
@@ -312,6 +316,29 @@ MUST_CHECK int store_index_walk(struct store *s, const uint8_t *from,
 /* Folds every case again (after the fold's configuration changed). */
 MUST_CHECK int store_refold_all(struct store *s, uint64_t *cases,
 				struct diag *d);
+
+/*
+ * Admission filter: called for each foreign event (store_batch_admit)
+ * that is not a duplicate, before it is stored.  Returning an error
+ * (with detail in d) refuses the event and leaves the batch unchanged.
+ * The node uses it to refuse events by keys that are not in the roster.
+ */
+typedef int (*store_admit_filter_fn)(void *ctx, struct store_batch *b,
+				     const struct event *ev, struct diag *d);
+void store_set_admit_filter(struct store *s, store_admit_filter_fn fn,
+			    void *ctx);
+
+/*
+ * Names a case whose events every view depends on (the roster): when a
+ * batch stores an event of it, every case is folded again at commit.
+ * The string is borrowed for the store's life.
+ */
+void store_set_global_case(struct store *s, const char *case_id);
+
+/* The author's summary as the batch sees it; seq 0 if none. */
+MUST_CHECK int store_batch_summary_get(struct store_batch *b,
+				       const uint8_t author[EVENT_KEY_BYTES],
+				       struct summary_entry *e);
 
 /* ---- local tables: node-local data that does not replicate ---- */
 

@@ -128,13 +128,45 @@ out:
 	return rc;
 }
 
+/* Touches every case the batch sees (for a global-case change). */
+static int
+touch_all(struct store_batch *b, struct diag *d)
+{
+	uint8_t next[EVENT_CASE_MAX + 2];
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+	if ((rc = mdb_cursor_open(b->txn, b->s->bycase, &c)))
+		return batch_lmdb_err(b, rc, "cannot open cursor", d);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		const uint8_t *sep = memchr(k.mv_data, 0, k.mv_size);
+		size_t n = sep ? (size_t)(sep - (const uint8_t *)k.mv_data) : 0;
+		if (!sep || n > EVENT_CASE_MAX) {
+			mdb_cursor_close(c);
+			return diag_set(d, ERR_CORRUPT, "a case index row has no case");
+		}
+		memcpy(next, k.mv_data, n);
+		batch_touch_case(b, (const char *)next, n);
+		next[n] = 1; /* past every row of this case */
+		k.mv_size = n + 1;
+		k.mv_data = next;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : batch_lmdb_err(b, rc, "cannot walk cases", d);
+}
+
 int
 batch_fold_touched(struct store_batch *b, struct diag *d)
 {
+	int rc;
 	if (!b->s->fold)
 		return 0;
+	if (b->refold_all && (rc = touch_all(b, d)))
+		return rc;
 	for (size_t i = 0; i < b->ntouched; i++) {
-		int rc = fold_case(b, b->touched[i], d);
+		rc = fold_case(b, b->touched[i], d);
 		if (rc)
 			return rc;
 	}
@@ -234,9 +266,14 @@ store_view_walk(struct store *s, store_view_fn fn, void *ctx)
 		return store_lmdb_err(rc, "cannot open cursor", NULL);
 	}
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		/* The global case's view is not a case (the roster). */
+		if (s->global_case && k.mv_size == strlen(s->global_case) &&
+		    memcmp(k.mv_data, s->global_case, k.mv_size) == 0)
+			continue;
 		if ((stop = emit_view(&k, &v, &scratch, fn, ctx)))
 			break;
+	}
 	mdb_cursor_close(c);
 	mdb_txn_abort(txn);
 	buf_release(&scratch);

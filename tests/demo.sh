@@ -19,14 +19,16 @@ key_of() { "$G" --dir "$1" status --json | sed -n 's/.*"key":"\([0-9a-f]*\)".*/\
 
 step "1. A district centre and street office 7, each a node with its own LMDB store and Ed25519 key."
 at 08:00
-run --dir "$W/centre" init --network xuhui --name centre --county 310104 --unit centre \
-	--roles supervisor,operator,shift_lead,dispatcher
-run --dir "$W/office7" init --network xuhui --name office-07 --county 310104 --unit office-07 --roles disposal
-say "Both hold the same member table: who may do what (later, a signed roster)."
+say "The district admin's key signs the roster (who belongs, with which roles); it stays off the nodes."
+ADMIN=$(run admin keygen "$W/admin.key" | tail -n 1)
+run --dir "$W/centre" init --network xuhui --name centre --county 310104 --admin "$ADMIN"
+run --dir "$W/office7" init --network xuhui --name office-07 --county 310104 --admin "$ADMIN"
 KC=$(key_of "$W/centre")
 KO=$(key_of "$W/office7")
-run --dir "$W/centre" roles add "$KO" --name office-07 --unit office-07 --roles disposal
-run --dir "$W/office7" roles add "$KC" --name centre --unit centre --roles supervisor,operator,shift_lead,dispatcher
+run --dir "$W/centre" roster add "$KC" --admin-key "$W/admin.key" --name centre --unit centre \
+	--roles supervisor,operator,shift_lead,dispatcher
+run --dir "$W/centre" roster add "$KO" --admin-key "$W/admin.key" --name office-07 --unit office-07 --roles disposal
+run --dir "$W/centre" roster show
 say "The centre loads the district's 102 unit grid cells (17 offices)."
 run --dir "$W/centre" grid import "$top/data/district/grid.geojson"
 sync() { # from to: export the signed events of one node into the other
@@ -52,7 +54,7 @@ run --dir "$W/centre" case close "$C1" || true
 at 11:00
 run --dir "$W/centre" case list
 
-step "4. The office receives the dispatch (here by file; 'gridcase run' replicates over the network)."
+step "4. The office receives the roster and the dispatch (here by file; 'gridcase run' replicates over the network)."
 sync "$W/centre" "$W/office7"
 at 10:00
 runq --dir "$W/office7" case dispose "$C1" --notes "swept and bagged" --by Wang

@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/mp.h"
 #include "common/xalloc.h"
+#include "crypto/key.h"
 #include "crypto/seal.h"
 #include "node/actions.h"
 #include "node/node.h"
@@ -17,14 +18,29 @@
 #include "tests/harness.h"
 #include "common/banned.h"
 
+const struct key *
+tnode_admin_key(void)
+{
+	static struct key *admin;
+	if (!admin) {
+		uint8_t seed[32];
+		memset(seed, 0xad, sizeof(seed));
+		admin = key_from_seed(seed);
+	}
+	return admin;
+}
+
 struct tnode *
 tnode_new(const char *name, const char *unit, unsigned roles)
 {
 	struct tnode *t = xcalloc(1, sizeof(*t));
-	struct node_init_opts o = { "testnet", name, "310104", unit, roles };
+	struct node_init_opts o = { "testnet", name, "310104",
+				    key_public(tnode_admin_key()) };
 	struct diag d;
 	t->dir = test_tmpdir();
 	snprintf(t->name, sizeof(t->name), "%s", name);
+	snprintf(t->unit, sizeof(t->unit), "%s", unit);
+	t->roles = roles ? roles : ROLE_ALL;
 	if (node_init(t->dir, &o, t->pub, &d) ||
 	    node_open(t->dir, NODE_WITH_KEY | NODE_NOSYNC, NULL, &t->n, &d)) {
 		printf("cannot make node %s: %s\n", name, d.text);
@@ -47,21 +63,23 @@ tnode_free(struct tnode *t)
 int
 tnode_introduce(struct tnode **t, int n)
 {
+	struct tnode *ws = tnode_new("admin-workspace", "admin", ROLE_ALL);
 	struct diag d;
-	uint64_t cases;
-	for (int i = 0; i < n; i++) {
-		for (int j = 0; j < n; j++) {
-			const struct member *m;
-			if (i == j)
-				continue;
-			m = roles_lookup(node_roles(t[j]->n), t[j]->pub);
-			if (!m || roles_put(node_store(t[i]->n), m, &d))
-				return ERR_IO;
-		}
-		if (node_refold(t[i]->n, &cases, &d))
-			return ERR_IO;
+	int rc = 0;
+	for (int i = 0; i < n && rc == 0; i++) {
+		struct member m;
+		memset(&m, 0, sizeof(m));
+		memcpy(m.key, t[i]->pub, 32);
+		snprintf(m.name, sizeof(m.name), "%s", t[i]->name);
+		snprintf(m.unit, sizeof(m.unit), "%s", t[i]->unit);
+		m.roles = t[i]->roles;
+		rc = node_roster_add(ws->n, tnode_admin_key(), &m,
+				     tnode_ms("2026-01-01T00:00:00Z") + (uint64_t)i, &d);
 	}
-	return 0;
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = tnode_pull(t[i], ws);
+	tnode_free(ws);
+	return rc;
 }
 
 struct pull {

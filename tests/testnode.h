@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "node/roles.h"
+#include "node/roster.h"
 #include "node/state.h"
 
 struct node;
@@ -18,14 +18,27 @@ struct tnode {
 	struct node *n;
 	uint8_t pub[32];
 	char name[32];
+	char unit[32];
+	unsigned roles;
 };
 
-/* A new node (no fsync: tests) whose key holds `roles` for `unit`. */
+/*
+ * A new node (no fsync: tests) of network "testnet", whose key is to hold
+ * `roles` for `unit` once introduced.  All test nodes share one admin key
+ * (tnode_admin_key()).
+ */
 struct tnode *tnode_new(const char *name, const char *unit, unsigned roles);
 /* Closes the node and removes its directory. */
 void tnode_free(struct tnode *t);
 
-/* Makes every node know every other node's key (same member table). */
+/* The test district's admin key (borrowed, for the process's life). */
+const struct key *tnode_admin_key(void);
+
+/*
+ * The admin adds every node to a new roster (one chain, written in a
+ * workspace of its own) and every node receives it.  Call once per set of
+ * nodes that will talk to each other.
+ */
 int tnode_introduce(struct tnode **t, int n);
 
 /* Admits every event src holds (any order safe) into dst. */

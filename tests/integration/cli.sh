@@ -6,16 +6,25 @@ A="$T/a"
 B="$T/b"
 
 # ---- init and the key ----
+check "the district's admin key" admin_setup
 check_out "init prints the public key" '^[0-9a-f]{64}$' \
-	"$G" --dir "$A" init --network testnet --name centre --county 310104
+	"$G" --dir "$A" init --network testnet --name centre --county 310104 --admin "$ADMIN"
 check_out "the key file is mode 600" '^600$' stat -c %a "$A/node.key"
 check_err 1 "init twice is refused" "already holds" \
-	"$G" --dir "$A" init --network testnet --name centre
+	"$G" --dir "$A" init --network testnet --name centre --admin "$ADMIN"
 check_err 2 "init without --name is a usage error" "required" \
-	"$G" --dir "$T/x" init --network testnet
+	"$G" --dir "$T/x" init --network testnet --admin "$ADMIN"
+check_err 2 "init without the admin key is a usage error" "required" \
+	"$G" --dir "$T/x" init --network testnet --name x
 check_err 2 "a bad county code is a usage error" "6 digits" \
-	"$G" --dir "$T/x" init --network testnet --name x --county 31
-check "a second node" "$G" --dir "$B" init --network testnet --name office
+	"$G" --dir "$T/x" init --network testnet --name x --county 31 --admin "$ADMIN"
+check "a second node" "$G" --dir "$B" init --network testnet --name office --admin "$ADMIN"
+check "the admin enrols the centre (the roster is kept on A)" \
+	enrol "$A" "$A" centre centre supervisor,operator,shift_lead,dispatcher,disposal
+check "and the office" enrol "$A" "$B" office office-1 disposal
+check_err 1 "a key that is not the admin's cannot sign the roster" "not the admin key" \
+	"$G" --dir "$A" roster add "$(node_key "$B")" --admin-key "$A/node.key" --name x --roles disposal
+check_out "roster show lists the members" "office +office-1 +disposal" "$G" --dir "$A" roster show
 
 # ---- the command table ----
 for c in "case list" "case report" "case show" "event add" "event export" \
@@ -90,20 +99,17 @@ check_out "log --case filters" "^$(echo "$ID1" | cut -c1-16)" "$G" --dir "$A" lo
 check_err 2 "log --author with a bad key" "not a key" "$G" --dir "$A" log --author xyz
 
 # ---- export and import ----
-# Node B must know A's key as a member, or A's reports do not apply there
-# (and the two nodes' case states, so their digests, would differ).
-check "B knows A's key" "$G" --dir "$B" roles add "$KEY_A" --name centre --roles supervisor,operator,shift_lead,dispatcher,disposal
 check "export to a file" "$G" --dir "$A" event export -o "$T/a.bin"
-check_out "import into the other node" "3 added" "$G" --dir "$B" event import "$T/a.bin"
+check_out "import into the other node (roster included)" "5 added" "$G" --dir "$B" event import "$T/a.bin"
 check "both nodes have the same digest" test "$(digest "$A")" = "$(digest "$B")"
-check_out "importing again adds nothing" "3 duplicates" "$G" --dir "$B" event import "$T/a.bin"
-check_out "import reads stdin" "3 duplicates" sh -c "'$G' --dir '$B' event import - < '$T/a.bin'"
+check_out "importing again adds nothing" "5 duplicates" "$G" --dir "$B" event import "$T/a.bin"
+check_out "import reads stdin" "5 duplicates" sh -c "'$G' --dir '$B' event import - < '$T/a.bin'"
 check "export of one case" "$G" --dir "$A" event export --case "$CASE1" -o "$T/case.bin"
 check_out "the case export holds one event" "1 duplicates" "$G" --dir "$B" event import "$T/case.bin"
 
 DB=$(digest "$B")
 # A node of another district cannot take these events.
-check "a node of another network" "$G" --dir "$T/c" init --network othernet --name c
+check "a node of another network" "$G" --dir "$T/c" init --network othernet --name c --admin "$ADMIN"
 check_err 1 "events of another network are rejected" "wrong network" \
 	"$G" --dir "$T/c" event import "$T/a.bin"
 check_out "the other network's node is still empty" '"events":0' "$G" --dir "$T/c" status --json
@@ -111,10 +117,10 @@ check_out "the other network's node is still empty" '"events":0' "$G" --dir "$T/
 cp "$T/a.bin" "$T/bad.bin"
 size=$(stat -c %s "$T/bad.bin")
 printf '\001' | dd of="$T/bad.bin" bs=1 seek=$((size - 3)) conv=notrunc 2>/dev/null
-check "a fresh node for bad input" "$G" --dir "$T/d" init --network testnet --name d
-check_err 1 "a bad signature is rejected and named" "rejected event #2 .*bad signature" \
+check "a fresh node for bad input" "$G" --dir "$T/d" init --network testnet --name d --admin "$ADMIN"
+check_err 1 "a bad signature is rejected and named" "rejected event #4 .*bad signature" \
 	"$G" --dir "$T/d" event import "$T/bad.bin"
-check_out "the good events were still imported" '"events":2' "$G" --dir "$T/d" status --json
+check_out "the good events were still imported" '"events":4' "$G" --dir "$T/d" status --json
 head -c $((size - 10)) "$T/a.bin" > "$T/short.bin"
 check_err 1 "a truncated stream is named" "truncated|ends inside" \
 	"$G" --dir "$T/d" event import "$T/short.bin"
@@ -126,8 +132,8 @@ check_out "verify passes after bad input" "ok" "$G" --dir "$T/d" verify
 
 # ---- status and verify ----
 check_out "status shows the summary" "seq 3 " "$G" --dir "$A" status
-check_out "status --json counts" '"events":3,"authors":1,"cases":3' "$G" --dir "$A" status --json
-check_out "verify passes" "verified 3 events" "$G" --dir "$A" verify
+check_out "status --json counts (roster included)" '"events":5,"authors":2,"cases":3' "$G" --dir "$A" status --json
+check_out "verify passes" "verified 5 events" "$G" --dir "$A" verify
 check_out "verify --json" '"ok":true' "$G" --dir "$A" verify --json
 
 # ---- the key file must be private ----

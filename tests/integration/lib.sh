@@ -71,6 +71,29 @@ check_err() {
 	fi
 }
 
+# The district's admin key: $T/admin.key, public half in $ADMIN.
+admin_setup() {
+	ADMIN=$("$G" admin keygen "$T/admin.key") || return 1
+}
+
+# node_key DIR: the public key of the node in DIR.
+node_key() {
+	"$G" --dir "$1" status --json | json_field key
+}
+
+# enrol ROSTER_DIR DIR NAME UNIT ROLES: the admin adds the key of the node
+# in DIR to the roster kept in ROSTER_DIR.
+enrol() {
+	"$G" --dir "$1" roster add "$(node_key "$2")" --admin-key "$T/admin.key" \
+		--name "$3" --unit "$4" --roles "$5" > /dev/null
+}
+
+# share_roster FROM TO: the roster's events travel from one node to another.
+share_roster() {
+	"$G" --dir "$1" event export --case roster 2>/dev/null |
+		"$G" --dir "$2" event import - > /dev/null
+}
+
 # The value of a top-level string field in one-line JSON.
 json_field() {
 	sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"

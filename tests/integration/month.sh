@@ -15,15 +15,20 @@ EXPECT="$T/expect"  # office figure: what each case adds
 : > "$PLAN"
 : > "$EXPECT"
 
+export GRIDCASE_NOW=2026-02-01T00:00:00Z # the roster predates the month
+check "the district's admin key" admin_setup
 check "init the centre" "$G" --dir "$D" init --network xuhui --name centre \
-	--county 310104 --unit centre --roles operator,shift_lead,dispatcher
+	--county 310104 --admin "$ADMIN"
+check "the admin enrols the centre" enrol "$D" "$D" centre centre operator,shift_lead,dispatcher
 "$G" --dir "$D" keygen "$T/sup.key" > "$T/sup.pub"
-check "the supervisors' key is a member" "$G" --dir "$D" roles add \
-	"$(cat "$T/sup.pub")" --name supervisors --unit supervision --roles supervisor
+check "the supervisors' key is a member" "$G" --dir "$D" roster add \
+	"$(cat "$T/sup.pub")" --admin-key "$T/admin.key" --name supervisors \
+	--unit supervision --roles supervisor
 for o in 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17; do
 	"$G" --dir "$D" keygen "$T/o$o.key" > "$T/o$o.pub"
-	"$G" --dir "$D" roles add "$(cat "$T/o$o.pub")" --name "office-$o" \
-		--unit "office-$o" --roles disposal > /dev/null || echo "roles add $o failed"
+	"$G" --dir "$D" roster add "$(cat "$T/o$o.pub")" --admin-key "$T/admin.key" \
+		--name "office-$o" --unit "office-$o" --roles disposal > /dev/null ||
+		echo "roster add $o failed"
 done
 check_out "the district's grid imports" "imported 102 grid cells" \
 	"$G" --dir "$D" grid import data/district/grid.geojson

@@ -7,18 +7,17 @@
 C="$T/centre"
 O="$T/office"
 export GRIDCASE_NOW=2026-03-02T01:00:00Z
-check "init the centre" "$G" --dir "$C" init --network xuhui --name centre --county 310104 \
-	--unit centre --roles supervisor,operator,shift_lead,dispatcher
-check "init office 7" "$G" --dir "$O" init --network xuhui --name office-07 --county 310104 \
-	--unit office-07 --roles disposal
-KC=$("$G" --dir "$C" status --json | json_field key)
-KO=$("$G" --dir "$O" status --json | json_field key)
-check "the office knows the centre" "$G" --dir "$O" roles add "$KC" --name centre --unit centre \
-	--roles supervisor,operator,shift_lead,dispatcher
-check "the centre knows the office" "$G" --dir "$C" roles add "$KO" --name office-07 --unit office-07 --roles disposal
-check_out "roles list shows both members" "office-07 .*disposal" "$G" --dir "$C" roles list
+check "the district's admin key" admin_setup
+check "init the centre" "$G" --dir "$C" init --network xuhui --name centre --county 310104 --admin "$ADMIN"
+check "init office 7" "$G" --dir "$O" init --network xuhui --name office-07 --county 310104 --admin "$ADMIN"
+check "the admin enrols the centre" enrol "$C" "$C" centre centre supervisor,operator,shift_lead,dispatcher
+check "and office 7" enrol "$C" "$O" office-07 office-07 disposal
+check "the roster reaches the office" share_roster "$C" "$O"
+check_out "roster show on the office lists both members" "office-07 .*disposal" "$G" --dir "$O" roster show
 check_err 2 "an unknown role is refused" "unknown role 'mayor'" \
-	"$G" --dir "$C" roles add "$KO" --name x --roles mayor
+	"$G" --dir "$C" roster add "$(node_key "$O")" --admin-key "$T/admin.key" --name x --roles mayor
+check_err 1 "the roster needs the admin key" "admin-key" \
+	"$G" --dir "$C" roster add "$(node_key "$O")" --name x --roles disposal
 
 # ---- the grid ----
 check_out "grid import" "imported 102 grid cells" "$G" --dir "$C" grid import data/district/grid.geojson
@@ -126,6 +125,9 @@ check_err 1 "an unknown office is named" "no office 'office-99'" "$G" --dir "$C"
 check_out "case list --class" "$CASE" "$G" --dir "$C" case list --class event:06010
 check_out "case list --source" "^1 cases$" "$G" --dir "$C" case list --source hotline
 check_err 2 "a bad --due-within is a usage error" "like 30m" "$G" --dir "$C" case list --due-within soon
+check_out "eval over a period without cases is an empty table" "^GROUP" \
+	"$G" --dir "$C" eval --from 2020-01-01 --to 2020-02-01
+check_out "and an empty JSON array" '^\[\]$' "$G" --dir "$C" eval --from 2020-01-01 --to 2020-02-01 --json
 check_err 2 "eval needs its period" "required" "$G" --dir "$C" eval --by office
 check_err 2 "eval refuses an unknown grouping" "office, unit, grid or person" \
 	"$G" --dir "$C" eval --from 2026-03-01 --to 2026-04-01 --by planet

@@ -137,7 +137,9 @@ random_action(struct world *w, int k, const char *case_id)
 
 	if (tnode_state(t, case_id, &st))
 		return;
-	const struct member *m = roles_lookup(node_roles(t->n), t->pub);
+	const struct roster *roster = node_roster(t->n);
+	const struct member *m = roster_lookup(roster, t->pub,
+					       roster_version(roster), 0);
 	for (int a = 1; a < ACT_COUNT; a++) {
 		const struct action_def *def = workflow_action_at((enum action)a);
 		/* Steps that end a case are rarer than steps that move it

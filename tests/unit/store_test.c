@@ -61,7 +61,7 @@ append_note(struct store *s, const struct key *k, const char *case_id,
 	struct buf body = BUF_INIT;
 	struct diag d;
 	small_body(&body, i);
-	struct append_req req = { case_id, "note", body.data, body.len, 0,
+	struct append_req req = { case_id, NULL, "note", body.data, body.len, 0,
 				  NULL, now };
 	int rc = store_append(s, k, &req, id, &d);
 	if (rc)
@@ -561,7 +561,7 @@ test_map_full(void)
 	struct store_batch *b;
 	struct buf body = BUF_INIT;
 	small_body(&body, 1);
-	struct append_req req = { "c", "note", body.data, body.len, 0, NULL, 1 };
+	struct append_req req = { "c", NULL, "note", body.data, body.len, 0, NULL, 1 };
 	CHECK_OK(store_batch_begin(s, &b));
 	for (i = 0; i < 100000; i++)
 		if ((rc = store_batch_append(b, k, &req, NULL, &d)))

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "common/buf.h"
-#include "node/roles.h"
+#include "node/roster.h"
 #include "node/workflow.h"
 #include "tests/harness.h"
 #include "common/banned.h"

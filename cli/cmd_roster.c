@@ -1,0 +1,239 @@
+/*
+ * cmd_roster.c - the district's roster: gridcase roster add|revoke|show,
+ * admin keygen and keygen (member keys), reindex.
+ *
+ * roster add and revoke sign with the admin key, which lives off the
+ * nodes: the admin runs them on the node that holds the roster's chain
+ * (the centre, or the admin's own workspace) and the events replicate.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/clock.h"
+#include "common/hex.h"
+#include "common/json.h"
+#include "crypto/key.h"
+#include "node/node.h"
+#include "node/roster.h"
+#include "common/banned.h"
+
+static int
+load_admin(const char *path, struct key **k)
+{
+	struct diag d;
+	if (!path)
+		return cli_fail("give --admin-key FILE (the district admin's key)");
+	if (key_load(path, k, &d))
+		return cli_fail("%s", d.text);
+	return 0;
+}
+
+int
+cmd_roster_add(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "admin-key", required_argument, NULL, 'A' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "unit", required_argument, NULL, 'u' },
+		{ "roles", required_argument, NULL, 'r' },
+		{ "addr", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct member m;
+	struct key *admin = NULL;
+	const char *name = NULL, *unit = NULL, *roles = NULL, *admin_path = NULL;
+	struct diag d;
+	int opt, rc;
+
+	memset(&m, 0, sizeof(m));
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'A': admin_path = optarg; break;
+		case 'n': name = optarg; break;
+		case 'u': unit = optarg; break;
+		case 'r': roles = optarg; break;
+		case 'a':
+			if (m.naddrs == ROSTER_MAX_ADDRS)
+				return cli_usage(c, "at most %d --addr", ROSTER_MAX_ADDRS);
+			if (strlen(optarg) > ROSTER_ADDR_MAX)
+				return cli_usage(c, "--addr '%s' is too long", optarg);
+			snprintf(m.addrs[m.naddrs++], sizeof(m.addrs[0]), "%s", optarg);
+			break;
+		default: return cli_usage(c, "unknown option");
+		}
+	}
+	if (optind + 1 != argc || !name || !roles)
+		return cli_usage(c, "give KEY, --name and --roles");
+	if (cli_parse_key(c, argv[optind], m.key))
+		return EXIT_USAGE;
+	if (strlen(name) > ROSTER_NAME_MAX || (unit && strlen(unit) > ROSTER_NAME_MAX))
+		return cli_usage(c, "names are at most %d characters", ROSTER_NAME_MAX);
+	if (roles_parse(roles, &m.roles, &d))
+		return cli_usage(c, "%s", d.text);
+	snprintf(m.name, sizeof(m.name), "%s", name);
+	snprintf(m.unit, sizeof(m.unit), "%s", unit ? unit : name);
+	if ((rc = load_admin(admin_path, &admin)))
+		return rc;
+	rc = node_roster_add(c->node, admin, &m, clock_now_ms(), &d);
+	key_free(admin);
+	if (rc)
+		return cli_fail("cannot add the member: %s", d.text);
+	printf("member %s added (unit %s, roles %s)\n", m.name, m.unit, roles);
+	return EXIT_OK;
+}
+
+int
+cmd_roster_revoke(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "admin-key", required_argument, NULL, 'A' },
+		{ "last-seq", required_argument, NULL, 'l' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *admin_path = NULL, *reason = "", *last = NULL;
+	struct key *admin = NULL;
+	uint8_t key[32];
+	struct diag d;
+	char *end;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'A': admin_path = optarg; break;
+		case 'l': last = optarg; break;
+		case 'r': reason = optarg; break;
+		default: return cli_usage(c, "unknown option");
+		}
+	}
+	if (optind + 1 != argc || !last)
+		return cli_usage(c, "give KEY and --last-seq N (its last valid event)");
+	if (cli_parse_key(c, argv[optind], key))
+		return EXIT_USAGE;
+	unsigned long long seq = strtoull(last, &end, 10);
+	if (*end || end == last)
+		return cli_usage(c, "--last-seq '%s' is not a number", last);
+	if ((rc = load_admin(admin_path, &admin)))
+		return rc;
+	rc = node_roster_revoke(c->node, admin, key, seq, reason, clock_now_ms(), &d);
+	key_free(admin);
+	if (rc)
+		return cli_fail("cannot revoke the key: %s", d.text);
+	printf("key %.16s revoked: its events after seq %llu are invalid everywhere\n",
+	       argv[optind], seq);
+	return EXIT_OK;
+}
+
+struct show {
+	struct buf out;
+	struct json_writer w;
+	int json;
+};
+
+static int
+show_member(const struct member *m, int revoked, uint64_t last_seq, void *ctx)
+{
+	struct show *s = ctx;
+	char key[65], roles[80];
+	hex_encode(m->key, 32, key);
+	roles_format(m->roles, roles, sizeof(roles));
+	if (s->json) {
+		json_obj_begin(&s->w);
+		json_key(&s->w, "key");
+		json_str(&s->w, key);
+		json_key(&s->w, "name");
+		json_str(&s->w, m->name);
+		json_key(&s->w, "unit");
+		json_str(&s->w, m->unit);
+		json_key(&s->w, "roles");
+		json_str(&s->w, roles);
+		json_key(&s->w, "addrs");
+		json_arr_begin(&s->w);
+		for (size_t i = 0; i < m->naddrs; i++)
+			json_str(&s->w, m->addrs[i]);
+		json_arr_end(&s->w);
+		json_key(&s->w, "revoked_after");
+		if (revoked)
+			json_uint(&s->w, last_seq);
+		else
+			json_null(&s->w);
+		json_obj_end(&s->w);
+		return 0;
+	}
+	buf_printf(&s->out, "%s  %-12s %-12s %-40s %s", key, m->name, m->unit,
+		   roles, m->naddrs ? m->addrs[0] : "-");
+	if (revoked)
+		buf_printf(&s->out, "  REVOKED after seq %llu", (unsigned long long)last_seq);
+	buf_add_str(&s->out, "\n");
+	return 0;
+}
+
+int
+cmd_roster_show(struct cli *c, int argc, char **argv)
+{
+	struct show s = { BUF_INIT, { 0 }, 0 };
+	const struct roster *r = node_roster(c->node);
+	char admin[65];
+	if (argc == 2 && strcmp(argv[1], "--json") == 0)
+		s.json = 1;
+	else if (argc != 1)
+		return cli_usage(c, "unexpected argument '%s'", argv[1]);
+	if (!r)
+		return cli_fail("cannot read the roster");
+	hex_encode(r->admin, 32, admin);
+	json_writer_init(&s.w, &s.out, 0);
+	if (s.json) {
+		json_obj_begin(&s.w);
+		json_key(&s.w, "admin");
+		json_str(&s.w, admin);
+		json_key(&s.w, "version");
+		json_uint(&s.w, roster_version(r));
+		json_key(&s.w, "members");
+		json_arr_begin(&s.w);
+	} else {
+		buf_printf(&s.out, "roster version %llu, signed by admin %s\n",
+			   (unsigned long long)roster_version(r), admin);
+	}
+	(void)!roster_walk(r, show_member, &s);
+	if (s.json) {
+		json_arr_end(&s.w);
+		json_obj_end(&s.w);
+	}
+	cli_print(&s.out);
+	buf_release(&s.out);
+	return EXIT_OK;
+}
+
+int
+cmd_keygen(struct cli *c, int argc, char **argv)
+{
+	struct diag d;
+	char hex[65];
+	if (argc != 2 || argv[1][0] == '-')
+		return cli_usage(c, "give the new key FILE");
+	struct key *k = key_generate();
+	int rc = key_save(k, argv[1], &d);
+	if (rc == 0)
+		hex_encode(key_public(k), 32, hex);
+	key_free(k);
+	if (rc)
+		return cli_fail("%s", d.text);
+	printf("%s\n", hex);
+	return EXIT_OK;
+}
+
+int
+cmd_reindex(struct cli *c, int argc, char **argv)
+{
+	uint64_t cases;
+	struct diag d;
+	(void)argv;
+	if (argc != 1)
+		return cli_usage(c, "reindex takes no arguments");
+	if (node_refold(c->node, &cases, &d))
+		return cli_fail("cannot fold the cases again: %s", d.text);
+	printf("folded %llu cases again\n", (unsigned long long)cases);
+	return EXIT_OK;
+}
