@@ -69,7 +69,12 @@ node() {
 	"$GRIDCASE" --dir "$tmp/a" "$@"
 }
 
-if node init --network testnet --name a >"$out" 2>&1 &&
+# The node's key is made a member by the district admin (the roster is
+# the first event of the export).
+if admin=$("$GRIDCASE" admin keygen "$tmp/admin.key" 2>"$out") &&
+	node init --network testnet --name a --admin "$admin" >"$tmp/pub" 2>>"$out" &&
+	node roster add "$(cat "$tmp/pub")" --admin-key "$tmp/admin.key" \
+		--name a --roles supervisor >>"$out" 2>&1 &&
 	node event add --case c1 --type note --body '{"x":1}' >>"$out" 2>&1 &&
 	node case report --class event:01001 --grid 310104001002003 \
 		--where w --desc d >>"$out" 2>&1 &&
@@ -77,9 +82,9 @@ if node init --network testnet --name a >"$out" 2>&1 &&
 		--body '{"text":"Zo\u00eb \ud83d\ude92","n":-5,"list":[1,[2]]}' \
 		>>"$out" 2>&1 &&
 	node event export -o "$tmp/e.bin" >>"$out" 2>&1; then
-	ok "a node with three events exports them"
+	ok "a node with four events (one a roster event) exports them"
 else
-	not_ok "a node with three events exports them"
+	not_ok "a node with four events (one a roster event) exports them"
 	echo "$passed passed, $failed failed"
 	exit 1
 fi
@@ -96,9 +101,9 @@ import json, sys
 for e in json.load(open(sys.argv[1])):
     print(e["id"])
 ' "$tmp/log.json" | sort >"$tmp/ids.log" 2>>"$out" &&
-	[ "$(wc -l <"$tmp/ids.log")" -eq 3 ] &&
+	[ "$(wc -l <"$tmp/ids.log")" -eq 4 ] &&
 	cmp "$tmp/ids.py" "$tmp/ids.log" >>"$out" 2>&1; then
-	ok "verify.py reads the same three ids as gridcase log --json"
+	ok "verify.py reads the same four ids as gridcase log --json"
 else
 	{
 		echo "verify.py:"
@@ -106,14 +111,14 @@ else
 		echo "gridcase log --json:"
 		cat "$tmp/ids.log"
 	} >>"$out"
-	not_ok "verify.py reads the same three ids as gridcase log --json"
+	not_ok "verify.py reads the same four ids as gridcase log --json"
 fi
 
-if grep -qx '3 events verified, 0 failed' "$tmp/verified"; then
-	ok "verify.py counts three events"
+if grep -qx '4 events verified, 0 failed' "$tmp/verified"; then
+	ok "verify.py counts four events"
 else
 	cp "$tmp/verified" "$out"
-	not_ok "verify.py counts three events"
+	not_ok "verify.py counts four events"
 fi
 
 # The stream ends with the last envelope's 64-byte signature; flip a bit
@@ -128,8 +133,8 @@ open(p, "wb").write(bytes(b))
 ' "$tmp/bad.bin"
 if "$PYTHON" "$VERIFY" export "$tmp/bad.bin" testnet >"$out" 2>&1; then
 	not_ok "verify.py refuses a flipped signature bit"
-elif grep -q '^FAIL envelope 2 at byte [0-9]*: ERR_BADSIG' "$out" &&
-	grep -qx '2 events verified, 1 failed' "$out"; then
+elif grep -q '^FAIL envelope 3 at byte [0-9]*: ERR_BADSIG' "$out" &&
+	grep -qx '3 events verified, 1 failed' "$out"; then
 	ok "verify.py refuses a flipped signature bit"
 else
 	not_ok "verify.py refuses a flipped signature bit"
