@@ -76,10 +76,16 @@ int cmd_grid_locate(struct cli *c, int argc, char **argv);
 int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_keygen(struct cli *c, int argc, char **argv);
 int cmd_log(struct cli *c, int argc, char **argv);
+int cmd_peers(struct cli *c, int argc, char **argv);
+int cmd_peers_block(struct cli *c, int argc, char **argv);
+int cmd_peers_unblock(struct cli *c, int argc, char **argv);
 int cmd_reindex(struct cli *c, int argc, char **argv);
+int cmd_repl_status(struct cli *c, int argc, char **argv);
+int cmd_repl_sync(struct cli *c, int argc, char **argv);
 int cmd_roster_add(struct cli *c, int argc, char **argv);
 int cmd_roster_revoke(struct cli *c, int argc, char **argv);
 int cmd_roster_show(struct cli *c, int argc, char **argv);
+int cmd_run(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 

@@ -154,8 +154,19 @@ static const struct cmd commands[] = {
 	{ "log", cmd_log, NEEDS_NODE,
 	  "gridcase log [--author KEY] [--case CASE] [--json]",
 	  "list events: id, author, seq, type, time" },
+	{ "peers", cmd_peers, NEEDS_NODE, "gridcase peers [--json]",
+	  "each peer: address, connected, last contact, traffic, lag both ways, errors" },
+	{ "peers block", cmd_peers_block, NEEDS_NODE, "gridcase peers block NAME",
+	  "cut a peer off: nothing goes to or comes from it" },
+	{ "peers unblock", cmd_peers_unblock, NEEDS_NODE, "gridcase peers unblock NAME",
+	  "restore a blocked peer" },
 	{ "reindex", cmd_reindex, NEEDS_NODE, "gridcase reindex",
 	  "fold every case again (after the configuration changed)" },
+	{ "repl status", cmd_repl_status, NEEDS_NODE, "gridcase repl status [--json]",
+	  "our summary against each peer's last one, and the log digest" },
+	{ "repl sync", cmd_repl_sync, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase repl sync PEER [--addr URL]",
+	  "one sync round with a peer now (works without the daemon)" },
 	{ "roster add", cmd_roster_add, NEEDS_NODE,
 	  "gridcase roster add KEY --admin-key FILE --name NAME [--unit UNIT] "
 	  "--roles LIST [--addr ADDR]...",
@@ -166,6 +177,9 @@ static const struct cmd commands[] = {
 	  "revoke a key: its events after seq N are invalid everywhere" },
 	{ "roster show", cmd_roster_show, NEEDS_NODE, "gridcase roster show [--json]",
 	  "the members, their units, roles and addresses" },
+	{ "run", cmd_run, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase run [--listen URL] [--peer NAME]... [--interval MS]",
+	  "run the node daemon: serve peers and replicate (SIGTERM stops it)" },
 	{ "status", cmd_status, NEEDS_NODE, "gridcase status [--json]",
 	  "show the node, counts, summary, forks and the log digest" },
 	{ "verify", cmd_verify, NEEDS_NODE, "gridcase verify [--json]",
@@ -190,16 +204,12 @@ print_commands(FILE *f)
 static const struct cmd *
 find_command(int argc, char **argv, int *words)
 {
+	/* Two words first: "peers block" before "peers". */
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		const char *name = commands[i].name;
 		const char *space = strchr(name, ' ');
-		if (!space) {
-			if (strcmp(name, argv[0]) == 0) {
-				*words = 1;
-				return &commands[i];
-			}
+		if (!space)
 			continue;
-		}
 		size_t g = (size_t)(space - name);
 		if (strlen(argv[0]) == g && strncmp(name, argv[0], g) == 0 &&
 		    argc > 1 && strcmp(space + 1, argv[1]) == 0) {
@@ -207,6 +217,11 @@ find_command(int argc, char **argv, int *words)
 			return &commands[i];
 		}
 	}
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, argv[0]) == 0) {
+			*words = 1;
+			return &commands[i];
+		}
 	return NULL;
 }
 

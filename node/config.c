@@ -265,6 +265,58 @@ parse_weights(struct loader *l, const struct mp_reader *root,
 	return 0;
 }
 
+static int
+parse_replication(struct loader *l, const struct mp_reader *root,
+		  struct config *c)
+{
+	struct mp_reader rp, v;
+	int found, rc;
+	struct repl_config *rc_ = &c->repl;
+	rc_->interval_ms = 2000;
+	rc_->timeout_ms = 10000;
+	rc_->fetch_events = 500;
+	rc_->inflight = 4;
+	if (mp_map_find(root, "replication", &rp) == ERR_NOTFOUND)
+		return 0;
+	if (!mp_is_map(rp.p, mp_remaining(&rp)))
+		return bad(l, "replication", "must be an object");
+	if ((rc = get_str(l, &rp, "listen", rc_->listen, sizeof(rc_->listen), &found)))
+		return rc;
+	if (mp_map_find(&rp, "peers", &v) == 0) {
+		uint32_t n;
+		if (mp_get_array(&v, &n) || n > CONFIG_MAX_PEERS)
+			return bad(l, "replication.peers", "must list at most 64 member names");
+		for (uint32_t i = 0; i < n; i++) {
+			const char *s;
+			size_t len;
+			if (mp_get_str(&v, &s, &len) || len == 0 || len > 64)
+				return bad(l, "replication.peers", "must list member names");
+			memcpy(rc_->peers[i], s, len);
+			rc_->peers[i][len] = '\0';
+			rc_->npeers++;
+		}
+	}
+	struct {
+		const char *key;
+		uint32_t *out;
+		uint64_t min, max;
+	} nums[] = {
+		{ "interval_ms", &rc_->interval_ms, 10, 3600000 },
+		{ "timeout_ms", &rc_->timeout_ms, 100, 600000 },
+		{ "fetch_events", &rc_->fetch_events, 1, 1000 },
+		{ "inflight", &rc_->inflight, 1, 8 },
+	};
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		uint64_t x;
+		if (mp_map_find(&rp, nums[i].key, &v) == ERR_NOTFOUND)
+			continue;
+		if (mp_get_uint(&v, &x) || x < nums[i].min || x > nums[i].max)
+			return bad(l, nums[i].key, "is out of range");
+		*nums[i].out = (uint32_t)x;
+	}
+	return 0;
+}
+
 int
 config_load_file(const char *path, struct config **out, struct diag *d)
 {
@@ -277,6 +329,10 @@ config_load_file(const char *path, struct config **out, struct diag *d)
 
 	cal_init_default(&c->cal);
 	c->grid_length = 15;
+	c->repl.interval_ms = 2000;
+	c->repl.timeout_ms = 10000;
+	c->repl.fetch_events = 500;
+	c->repl.inflight = 4;
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		rc = diag_set(d, ERR_NOTFOUND, "cannot open '%s'", path);
@@ -298,7 +354,8 @@ config_load_file(const char *path, struct config **out, struct diag *d)
 	}
 	if ((rc = parse_calendar(&l, &root, &c->cal)) ||
 	    (rc = parse_limits(&l, &root, c)) ||
-	    (rc = parse_weights(&l, &root, c)))
+	    (rc = parse_weights(&l, &root, c)) ||
+	    (rc = parse_replication(&l, &root, c)))
 		goto out;
 	if (mp_map_find(&root, "grid_length", &v) == 0) {
 		uint64_t g;

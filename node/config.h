@@ -31,6 +31,16 @@ struct weight {
 	uint32_t weight;
 };
 
+#define CONFIG_MAX_PEERS 64
+
+/* The daemon's settings (config.json "replication"). */
+struct repl_config {
+	char listen[129];   /* "" : the node's address in the roster */
+	size_t npeers;      /* 0: every member with an address */
+	char peers[CONFIG_MAX_PEERS][65];
+	uint32_t interval_ms, timeout_ms, fetch_events, inflight;
+};
+
 struct config {
 	struct calendar cal;
 	int grid_length;
@@ -39,6 +49,7 @@ struct config {
 	size_t nlimits;
 	struct weight weights[CONFIG_MAX_WEIGHTS];
 	size_t nweights;
+	struct repl_config repl;
 };
 
 /*

@@ -21,9 +21,9 @@ local_key(uint8_t *out, const char *table, const void *key, size_t kn)
 	return tn + 1 + kn;
 }
 
-int
-store_local_put(struct store *s, const char *table, const void *key,
-		size_t kn, const void *val, size_t vn, struct diag *d)
+static int
+local_put(struct store *s, const char *table, const void *key, size_t kn,
+	  const void *val, size_t vn, unsigned flags, struct diag *d)
 {
 	uint8_t kb[LOCAL_KEY_MAX];
 	MDB_txn *txn;
@@ -31,12 +31,49 @@ store_local_put(struct store *s, const char *table, const void *key,
 		return diag_set(d, ERR_INVAL, "local key too long");
 	MDB_val k = { local_key(kb, table, key, kn), kb };
 	MDB_val v = { vn, (void *)val };
-	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	int rc = mdb_txn_begin(s->env, NULL, flags, &txn);
 	if (rc)
 		return store_lmdb_err(rc, "cannot begin", d);
 	if ((rc = mdb_put(txn, s->local, &k, &v, 0))) {
 		mdb_txn_abort(txn);
 		return store_lmdb_err(rc, "cannot write", d);
+	}
+	rc = mdb_txn_commit(txn);
+	return rc ? store_lmdb_err(rc, "cannot commit", d) : 0;
+}
+
+int
+store_local_put(struct store *s, const char *table, const void *key,
+		size_t kn, const void *val, size_t vn, struct diag *d)
+{
+	return local_put(s, table, key, kn, val, vn, 0, d);
+}
+
+int
+store_local_put_lazy(struct store *s, const char *table, const void *key,
+		     size_t kn, const void *val, size_t vn, struct diag *d)
+{
+	/* LMDB's per-transaction MDB_NOSYNC: the next durable commit
+	 * flushes this one too. */
+	return local_put(s, table, key, kn, val, vn, MDB_NOSYNC, d);
+}
+
+int
+store_local_del(struct store *s, const char *table, const void *key,
+		size_t kn, struct diag *d)
+{
+	uint8_t kb[LOCAL_KEY_MAX];
+	MDB_txn *txn;
+	if (strlen(table) + 1 + kn > sizeof(kb))
+		return diag_set(d, ERR_INVAL, "local key too long");
+	MDB_val k = { local_key(kb, table, key, kn), kb };
+	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc)
+		return store_lmdb_err(rc, "cannot begin", d);
+	rc = mdb_del(txn, s->local, &k, NULL);
+	if (rc && rc != MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		return store_lmdb_err(rc, "cannot delete", d);
 	}
 	rc = mdb_txn_commit(txn);
 	return rc ? store_lmdb_err(rc, "cannot commit", d) : 0;

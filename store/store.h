@@ -345,6 +345,17 @@ MUST_CHECK int store_batch_summary_get(struct store_batch *b,
 MUST_CHECK int store_local_put(struct store *s, const char *table,
 			       const void *key, size_t kn, const void *val,
 			       size_t vn, struct diag *d);
+/*
+ * Like store_local_put(), without waiting for the disk: for live state
+ * that is rewritten every second (a crash may lose the last writes).
+ */
+MUST_CHECK int store_local_put_lazy(struct store *s, const char *table,
+				    const void *key, size_t kn,
+				    const void *val, size_t vn,
+				    struct diag *d);
+/* Deletes a row; absent is fine. */
+MUST_CHECK int store_local_del(struct store *s, const char *table,
+			       const void *key, size_t kn, struct diag *d);
 /* Appends the value to out; ERR_NOTFOUND if absent. */
 MUST_CHECK int store_local_get(struct store *s, const char *table,
 			       const void *key, size_t kn, struct buf *out);

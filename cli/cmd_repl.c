@@ -1,0 +1,213 @@
+/*
+ * cmd_repl.c - gridcase repl status|sync: our summary against each peer's,
+ * and one sync round now.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/hex.h"
+#include "common/json.h"
+#include "common/mp.h"
+#include "common/xalloc.h"
+#include "node/daemon.h"
+#include "node/node.h"
+#include "store/store.h"
+#include "common/banned.h"
+
+struct head {
+	uint8_t author[32];
+	uint64_t seq;
+};
+
+struct peer_view {
+	char name[80];
+	struct head *h;
+	size_t n;
+};
+
+struct status {
+	struct peer_view *p;
+	size_t np;
+};
+
+static int
+load_peer(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
+	  void *ctx)
+{
+	struct status *s = ctx;
+	struct mp_reader m, v;
+	uint32_t n, two;
+	if (mp_check(val, vn, NULL))
+		return 0;
+	mp_reader_init(&m, val, vn, NULL);
+	s->p = xrealloc(s->p, (s->np + 1) * sizeof(*s->p));
+	struct peer_view *pv = &s->p[s->np++];
+	memset(pv, 0, sizeof(*pv));
+	snprintf(pv->name, sizeof(pv->name), "%.*s", (int)kn, (const char *)key);
+	if (mp_map_find(&m, "heads", &v) || mp_get_array(&v, &n))
+		return 0;
+	pv->h = xcalloc(n ? n : 1, sizeof(*pv->h));
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *a;
+		size_t an;
+		if (mp_get_array(&v, &two) || two != 2 || mp_get_bin(&v, &a, &an) ||
+		    an != 32 || mp_get_uint(&v, &pv->h[i].seq))
+			break;
+		memcpy(pv->h[i].author, a, 32);
+		pv->n++;
+	}
+	return 0;
+}
+
+struct row_ctx {
+	struct status *s;
+	struct buf *out;
+	struct json_writer *w;
+	int json;
+};
+
+static uint64_t
+peer_seq(const struct peer_view *pv, const uint8_t *author, int *known)
+{
+	for (size_t i = 0; i < pv->n; i++)
+		if (memcmp(pv->h[i].author, author, 32) == 0) {
+			*known = 1;
+			return pv->h[i].seq;
+		}
+	*known = pv->n > 0;
+	return 0;
+}
+
+static int
+row(const struct summary_entry *e, void *ctx)
+{
+	struct row_ctx *r = ctx;
+	char a[65];
+	hex_encode(e->author, 32, a);
+	if (r->json) {
+		json_obj_begin(r->w);
+		json_key(r->w, "author");
+		json_str(r->w, a);
+		json_key(r->w, "seq");
+		json_uint(r->w, e->seq);
+		json_key(r->w, "peers");
+		json_obj_begin(r->w);
+		for (size_t i = 0; i < r->s->np; i++) {
+			int known;
+			uint64_t seq = peer_seq(&r->s->p[i], e->author, &known);
+			json_key(r->w, r->s->p[i].name);
+			if (known)
+				json_uint(r->w, seq);
+			else
+				json_null(r->w);
+		}
+		json_obj_end(r->w);
+		json_obj_end(r->w);
+		return 0;
+	}
+	buf_printf(r->out, "%.16s %8llu", a, (unsigned long long)e->seq);
+	for (size_t i = 0; i < r->s->np; i++) {
+		int known;
+		uint64_t seq = peer_seq(&r->s->p[i], e->author, &known);
+		if (known)
+			buf_printf(r->out, " %10llu%s", (unsigned long long)seq,
+				   seq < e->seq ? "-" : seq > e->seq ? "+" : " ");
+		else
+			buf_printf(r->out, " %11s", "?");
+	}
+	buf_add_str(r->out, "\n");
+	return 0;
+}
+
+int
+cmd_repl_status(struct cli *c, int argc, char **argv)
+{
+	struct status s = { NULL, 0 };
+	struct buf out = BUF_INIT;
+	struct json_writer w;
+	uint8_t digest[32];
+	char dig[65];
+	int json = argc == 2 && strcmp(argv[1], "--json") == 0;
+	if (argc > 1 && !json)
+		return cli_usage(c, "unexpected argument '%s'", argv[1]);
+	struct store *st = node_store(c->node);
+	int rc = store_local_walk(st, "peer", load_peer, &s);
+	if (rc >= 0)
+		rc = store_digest(st, digest);
+	if (rc) {
+		for (size_t i = 0; i < s.np; i++)
+			free(s.p[i].h);
+		free(s.p);
+		return cli_fail("cannot read the store: %s", err_str(rc));
+	}
+	hex_encode(digest, 32, dig);
+	json_writer_init(&w, &out, 0);
+	struct row_ctx r = { &s, &out, &w, json };
+	if (json) {
+		json_obj_begin(&w);
+		json_key(&w, "digest");
+		json_str(&w, dig);
+		json_key(&w, "daemon_running");
+		json_bool(&w, daemon_is_running(node_dir(c->node)));
+		json_key(&w, "authors");
+		json_arr_begin(&w);
+	} else {
+		buf_printf(&out, "digest %s\n", dig);
+		buf_printf(&out, "%-16s %8s", "AUTHOR", "HERE");
+		for (size_t i = 0; i < s.np; i++)
+			buf_printf(&out, " %11.11s", s.p[i].name);
+		buf_add_str(&out, "\n");
+	}
+	rc = store_walk_summary(st, row, &r);
+	if (json) {
+		json_arr_end(&w);
+		json_obj_end(&w);
+	} else {
+		buf_add_str(&out, "(per peer: its last summary; - it lacks events we have, + it has events we lack, ? never heard)\n");
+	}
+	for (size_t i = 0; i < s.np; i++)
+		free(s.p[i].h);
+	free(s.p);
+	if (rc) {
+		buf_release(&out);
+		return cli_fail("cannot read the summary: %s", err_str(rc));
+	}
+	cli_print(&out);
+	buf_release(&out);
+	return EXIT_OK;
+}
+
+int
+cmd_repl_sync(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "addr", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct daemon_opts o;
+	struct diag d;
+	int opt;
+	memset(&o, 0, sizeof(o));
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt != 'a')
+			return cli_usage(c, "unknown option");
+		o.peer_addr = optarg;
+	}
+	if (optind + 1 != argc)
+		return cli_usage(c, "give one PEER (a member's name)");
+	const char *peer = argv[optind];
+	o.peers = &peer;
+	o.npeers = 1;
+	o.one_round = 1;
+	o.progress = isatty(2);
+	if (daemon_run(c->node, &o, &d))
+		return cli_fail("sync with %s failed: %s", peer, d.text);
+	struct store_stats st;
+	if (store_stats(node_store(c->node), &st) == 0)
+		printf("synced with %s: %llu events here\n", peer,
+		       (unsigned long long)st.events);
+	return EXIT_OK;
+}

@@ -1,0 +1,493 @@
+/* session.c - the handshake and sealed messages of docs/protocol.md. */
+#include "crypto/session.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/mp.h"
+#include "common/xalloc.h"
+#include "crypto/hash.h"
+#include "crypto/key.h"
+#include "common/banned.h"
+
+#define HELLO_TAG "gridcase/hello/v1"
+#define WELCOME_TAG "gridcase/welcome/v1"
+#define SESSION_TAG "gridcase/session/v1"
+
+struct handshake {
+	uint8_t eph_pk[crypto_kx_PUBLICKEYBYTES];
+	uint8_t eph_sk[crypto_kx_SECRETKEYBYTES];
+	uint8_t server[32];
+	uint8_t h_hash[32]; /* BLAKE2b of the HELLO without its signature */
+};
+
+struct session {
+	uint8_t id[SESSION_ID_BYTES];
+	uint8_t peer[32];
+	uint8_t tx[32], rx[32];
+	int is_server;
+	uint64_t next_counter;   /* client */
+	uint64_t highest;        /* server: replay window */
+	uint64_t window;
+};
+
+static void *
+secure_alloc(size_t n)
+{
+	hash_lib_init();
+	void *p = sodium_malloc(n);
+	if (!p) {
+		fprintf(stderr, "fatal: sodium_malloc failed\n");
+		abort();
+	}
+	memset(p, 0, n);
+	return p;
+}
+
+int
+session_msg_type(const uint8_t *p, size_t n)
+{
+	struct mp_reader r;
+	uint32_t count;
+	uint64_t version, type;
+	mp_reader_init(&r, p, n, NULL);
+	if (mp_get_array(&r, &count) || count < 2 ||
+	    mp_get_uint(&r, &version) || version != SESSION_VERSION ||
+	    mp_get_uint(&r, &type))
+		return ERR_PROTO;
+	return (int)type;
+}
+
+/* ---- HELLO ---- */
+
+static void
+hello_body(const char *network, const uint8_t *client, const uint8_t *eph,
+	   const uint8_t *nonce, const uint8_t *server, struct buf *out)
+{
+	mp_put_array(out, 7);
+	mp_put_uint(out, SESSION_VERSION);
+	mp_put_uint(out, MSG_HELLO);
+	mp_put_cstr(out, network);
+	mp_put_bin(out, client, 32);
+	mp_put_bin(out, eph, 32);
+	mp_put_bin(out, nonce, 32);
+	mp_put_bin(out, server, 32);
+}
+
+static void
+tagged_hash(const char *tag, const uint8_t *a, const uint8_t *b,
+	    uint8_t out[64], size_t *n)
+{
+	size_t t = strlen(tag);
+	memcpy(out, tag, t);
+	memcpy(out + t, a, 32);
+	*n = t + 32;
+	if (b) {
+		memcpy(out + t + 32, b, 32);
+		*n += 32;
+	}
+}
+
+void
+session_hello(const struct key *me, const char *network,
+	      const uint8_t server_key[32], struct handshake **out,
+	      struct buf *msg)
+{
+	struct handshake *hs = secure_alloc(sizeof(*hs));
+	struct buf body = BUF_INIT;
+	uint8_t nonce[32], sig[64], signed_msg[96];
+	size_t sn;
+
+	crypto_kx_keypair(hs->eph_pk, hs->eph_sk);
+	randombytes_buf(nonce, sizeof(nonce));
+	memcpy(hs->server, server_key, 32);
+	hello_body(network, key_public(me), hs->eph_pk, nonce, server_key, &body);
+	hash_bytes(body.data, body.len, hs->h_hash);
+	tagged_hash(HELLO_TAG, hs->h_hash, NULL, signed_msg, &sn);
+	key_sign(me, signed_msg, sn, sig);
+	/* The full HELLO: the same array with the signature as an 8th field. */
+	body.data[0] = 0x98; /* fixarray 8 */
+	mp_put_bin(&body, sig, sizeof(sig));
+	buf_add(msg, body.data, body.len);
+	buf_release(&body);
+	*out = hs;
+}
+
+void
+handshake_free(struct handshake *hs)
+{
+	if (hs)
+		sodium_free(hs);
+}
+
+/* Reads n fixed-size bins in a row. */
+static int
+get_bins(struct mp_reader *r, uint8_t *out[], const size_t *len, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const uint8_t *p;
+		size_t l;
+		if (mp_get_bin(r, &p, &l) || l != len[i])
+			return -1;
+		memcpy(out[i], p, l);
+	}
+	return 0;
+}
+
+/* The fields of a HELLO; *body_len is the length of its unsigned part. */
+static int
+parse_hello(const uint8_t *p, size_t n, struct hello *h, uint8_t eph[32],
+	    uint8_t nonce[32], uint8_t sig[64], struct diag *d)
+{
+	struct mp_reader r;
+	uint32_t count;
+	uint64_t v, type;
+	const char *net;
+	size_t nn;
+	if (mp_check(p, n, NULL))
+		return diag_set(d, ERR_PROTO, "HELLO is not canonical msgpack");
+	mp_reader_init(&r, p, n, NULL);
+	if (mp_get_array(&r, &count) || count != 8 || mp_get_uint(&r, &v) ||
+	    v != SESSION_VERSION || mp_get_uint(&r, &type) || type != MSG_HELLO ||
+	    mp_get_str(&r, &net, &nn) || nn == 0 || nn > 64)
+		return diag_set(d, ERR_PROTO, "not a HELLO of protocol version %d",
+				SESSION_VERSION);
+	memcpy(h->network, net, nn);
+	h->network[nn] = '\0';
+	uint8_t *outs[] = { h->client, eph, nonce, h->server, sig };
+	const size_t lens[] = { 32, 32, 32, 32, 64 };
+	if (get_bins(&r, outs, lens, 5))
+		return diag_set(d, ERR_PROTO, "HELLO has a field of the wrong size");
+	return 0;
+}
+
+int
+session_read_hello(const uint8_t *p, size_t n, struct hello *h,
+		   struct diag *d)
+{
+	uint8_t eph[32], nonce[32], sig[64], hh[32], signed_msg[96];
+	struct buf body = BUF_INIT;
+	size_t sn;
+	int rc = parse_hello(p, n, h, eph, nonce, sig, d);
+	if (rc)
+		return rc;
+	hello_body(h->network, h->client, eph, nonce, h->server, &body);
+	hash_bytes(body.data, body.len, hh);
+	buf_release(&body);
+	tagged_hash(HELLO_TAG, hh, NULL, signed_msg, &sn);
+	if (!key_verify(h->client, signed_msg, sn, sig))
+		return diag_set(d, ERR_BADSIG, "HELLO signature does not verify");
+	return 0;
+}
+
+/* ---- WELCOME ---- */
+
+static void
+welcome_body(const uint8_t *server, const uint8_t *eph, const uint8_t *nonce,
+	     const uint8_t *sid, struct buf *out)
+{
+	mp_put_array(out, 6);
+	mp_put_uint(out, SESSION_VERSION);
+	mp_put_uint(out, MSG_WELCOME);
+	mp_put_bin(out, server, 32);
+	mp_put_bin(out, eph, 32);
+	mp_put_bin(out, nonce, 32);
+	mp_put_bin(out, sid, SESSION_ID_BYTES);
+}
+
+/* One direction's key from a kx key and the transcript. */
+static void
+direction_key(const uint8_t kx[32], const uint8_t hh[32], const uint8_t wh[32],
+	      uint8_t out[32])
+{
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, kx, 32, 32);
+	crypto_generichash_update(&st, (const uint8_t *)SESSION_TAG,
+				  strlen(SESSION_TAG));
+	crypto_generichash_update(&st, hh, 32);
+	crypto_generichash_update(&st, wh, 32);
+	crypto_generichash_final(&st, out, 32);
+	sodium_memzero(&st, sizeof(st));
+}
+
+int
+session_welcome(const struct key *me, const uint8_t *hello, size_t n,
+		struct session **out, struct buf *welcome, struct diag *d)
+{
+	struct hello h;
+	uint8_t ceph[32], cnonce[32], csig[64];
+	uint8_t eph_pk[32], nonce[32], sig[64], hh[32], wh[32], msg[128];
+	uint8_t rx[32], tx[32];
+	struct buf body = BUF_INIT;
+	size_t sn;
+	int rc;
+
+	if ((rc = parse_hello(hello, n, &h, ceph, cnonce, csig, d)))
+		return rc;
+	struct session *s = secure_alloc(sizeof(*s));
+	uint8_t *eph_sk = secure_alloc(crypto_kx_SECRETKEYBYTES);
+	crypto_kx_keypair(eph_pk, eph_sk);
+	randombytes_buf(nonce, sizeof(nonce));
+	randombytes_buf(s->id, sizeof(s->id));
+	if (crypto_kx_server_session_keys(rx, tx, eph_pk, eph_sk, ceph) != 0) {
+		sodium_free(eph_sk);
+		session_free(s);
+		return diag_set(d, ERR_PROTO, "the client's ephemeral key is unusable");
+	}
+	sodium_free(eph_sk);
+	hello_body(h.network, h.client, ceph, cnonce, h.server, &body);
+	hash_bytes(body.data, body.len, hh);
+	buf_reset(&body);
+	welcome_body(key_public(me), eph_pk, nonce, s->id, &body);
+	hash_bytes(body.data, body.len, wh);
+	tagged_hash(WELCOME_TAG, hh, wh, msg, &sn);
+	key_sign(me, msg, sn, sig);
+	body.data[0] = 0x97; /* fixarray 7: with the signature */
+	mp_put_bin(&body, sig, sizeof(sig));
+	buf_add(welcome, body.data, body.len);
+	buf_release(&body);
+	direction_key(rx, hh, wh, s->rx);
+	direction_key(tx, hh, wh, s->tx);
+	sodium_memzero(rx, sizeof(rx));
+	sodium_memzero(tx, sizeof(tx));
+	memcpy(s->peer, h.client, 32);
+	s->is_server = 1;
+	*out = s;
+	return 0;
+}
+
+int
+session_client_finish(struct handshake *hs, const uint8_t *p, size_t n,
+		      struct session **out, struct diag *d)
+{
+	struct mp_reader r;
+	uint32_t count;
+	uint64_t v, type;
+	uint8_t server[32], eph[32], nonce[32], sid[SESSION_ID_BYTES], sig[64];
+	uint8_t wh[32], msg[128], rx[32], tx[32];
+	struct buf body = BUF_INIT;
+	size_t sn;
+
+	if (mp_check(p, n, NULL))
+		return diag_set(d, ERR_PROTO, "WELCOME is not canonical msgpack");
+	mp_reader_init(&r, p, n, NULL);
+	uint8_t *outs[] = { server, eph, nonce, sid, sig };
+	const size_t lens[] = { 32, 32, 32, SESSION_ID_BYTES, 64 };
+	if (mp_get_array(&r, &count) || count != 7 || mp_get_uint(&r, &v) ||
+	    v != SESSION_VERSION || mp_get_uint(&r, &type) ||
+	    type != MSG_WELCOME || get_bins(&r, outs, lens, 5))
+		return diag_set(d, ERR_PROTO, "not a WELCOME of protocol version %d",
+				SESSION_VERSION);
+	if (memcmp(server, hs->server, 32) != 0)
+		return diag_set(d, ERR_BADSIG,
+				"WELCOME comes from another key than the peer's");
+	welcome_body(server, eph, nonce, sid, &body);
+	hash_bytes(body.data, body.len, wh);
+	buf_release(&body);
+	tagged_hash(WELCOME_TAG, hs->h_hash, wh, msg, &sn);
+	if (!key_verify(server, msg, sn, sig))
+		return diag_set(d, ERR_BADSIG, "WELCOME signature does not verify");
+	if (crypto_kx_client_session_keys(rx, tx, hs->eph_pk, hs->eph_sk, eph) != 0)
+		return diag_set(d, ERR_PROTO, "the server's ephemeral key is unusable");
+	struct session *s = secure_alloc(sizeof(*s));
+	memcpy(s->id, sid, sizeof(sid));
+	memcpy(s->peer, server, 32);
+	direction_key(rx, hs->h_hash, wh, s->rx);
+	direction_key(tx, hs->h_hash, wh, s->tx);
+	sodium_memzero(rx, sizeof(rx));
+	sodium_memzero(tx, sizeof(tx));
+	s->next_counter = 1;
+	*out = s;
+	return 0;
+}
+
+/* ---- REFUSE ---- */
+
+void
+session_refuse(const char *reason, const char *text, struct buf *out)
+{
+	mp_put_array(out, 4);
+	mp_put_uint(out, SESSION_VERSION);
+	mp_put_uint(out, MSG_REFUSE);
+	mp_put_cstr(out, reason);
+	mp_put_cstr(out, text);
+}
+
+int
+session_read_refuse(const uint8_t *p, size_t n, char *reason, size_t rn,
+		    char *text, size_t tn)
+{
+	struct mp_reader r;
+	uint32_t count;
+	uint64_t v, type;
+	const char *a, *b;
+	size_t an, bn;
+	mp_reader_init(&r, p, n, NULL);
+	if (mp_check(p, n, NULL) || mp_get_array(&r, &count) || count != 4 ||
+	    mp_get_uint(&r, &v) || mp_get_uint(&r, &type) || type != MSG_REFUSE ||
+	    mp_get_str(&r, &a, &an) || mp_get_str(&r, &b, &bn))
+		return ERR_PROTO;
+	snprintf(reason, rn, "%.*s", (int)an, a);
+	snprintf(text, tn, "%.*s", (int)bn, b);
+	return 0;
+}
+
+/* ---- SEALED ---- */
+
+static void
+sealed_head(const uint8_t *sid, uint64_t counter, struct buf *out)
+{
+	mp_put_array(out, 5);
+	mp_put_uint(out, SESSION_VERSION);
+	mp_put_uint(out, MSG_SEALED);
+	mp_put_bin(out, sid, SESSION_ID_BYTES);
+	mp_put_uint(out, counter);
+}
+
+/* The additional data: the head as an array of 4. */
+static void
+sealed_ad(const uint8_t *sid, uint64_t counter, struct buf *out)
+{
+	sealed_head(sid, counter, out);
+	out->data[0] = 0x94;
+}
+
+static void
+sealed_nonce(int dir, uint64_t counter,
+	     uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES])
+{
+	memset(nonce, 0, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	nonce[0] = (uint8_t)dir;
+	for (int i = 0; i < 8; i++)
+		nonce[16 + i] = (uint8_t)(counter >> (56 - 8 * i));
+}
+
+int
+session_sealed_head(const uint8_t *p, size_t n, uint8_t sid[SESSION_ID_BYTES],
+		    uint64_t *counter)
+{
+	struct mp_reader r;
+	uint32_t count;
+	uint64_t v, type;
+	const uint8_t *s;
+	size_t sn;
+	mp_reader_init(&r, p, n, NULL);
+	if (mp_get_array(&r, &count) || count != 5 || mp_get_uint(&r, &v) ||
+	    v != SESSION_VERSION || mp_get_uint(&r, &type) || type != MSG_SEALED ||
+	    mp_get_bin(&r, &s, &sn) || sn != SESSION_ID_BYTES ||
+	    mp_get_uint(&r, counter) || *counter == 0)
+		return ERR_PROTO;
+	memcpy(sid, s, SESSION_ID_BYTES);
+	return 0;
+}
+
+uint64_t
+session_next_counter(struct session *s)
+{
+	return s->next_counter++;
+}
+
+void
+session_seal(struct session *s, uint64_t counter, const uint8_t *pt, size_t n,
+	     struct buf *out)
+{
+	uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+	struct buf ad = BUF_INIT;
+	unsigned long long clen;
+	uint8_t *ct = xmalloc(n + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+	sealed_ad(s->id, counter, &ad);
+	sealed_nonce(s->is_server, counter, nonce);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(ct, &clen, pt, n, ad.data,
+						   ad.len, NULL, nonce, s->tx);
+	sealed_head(s->id, counter, out);
+	mp_put_bin(out, ct, (size_t)clen);
+	free(ct);
+	buf_release(&ad);
+}
+
+/* The server's replay window: counters seen, highest first. */
+static int
+fresh_counter(struct session *s, uint64_t c)
+{
+	if (c > s->highest) {
+		uint64_t shift = c - s->highest;
+		s->window = shift >= 64 ? 0 : s->window << shift;
+		s->window |= 1;
+		s->highest = c;
+		return 1;
+	}
+	uint64_t age = s->highest - c;
+	if (age >= 64 || (s->window >> age & 1))
+		return 0;
+	s->window |= 1ull << age;
+	return 1;
+}
+
+int
+session_open(struct session *s, const uint8_t *p, size_t n, uint64_t *counter,
+	     struct buf *pt, struct diag *d)
+{
+	uint8_t sid[SESSION_ID_BYTES];
+	uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+	struct mp_reader r;
+	struct buf ad = BUF_INIT;
+	const uint8_t *ct;
+	size_t ctn;
+	uint64_t c;
+	uint32_t count;
+	uint64_t v, type;
+	const uint8_t *sp;
+	size_t spn;
+	unsigned long long mlen;
+
+	if (mp_check(p, n, NULL) || session_sealed_head(p, n, sid, &c))
+		return diag_set(d, ERR_PROTO, "not a SEALED message");
+	mp_reader_init(&r, p, n, NULL);
+	if (mp_get_array(&r, &count) || mp_get_uint(&r, &v) ||
+	    mp_get_uint(&r, &type) || mp_get_bin(&r, &sp, &spn) ||
+	    mp_get_uint(&r, &c) || mp_get_bin(&r, &ct, &ctn) ||
+	    ctn < crypto_aead_xchacha20poly1305_ietf_ABYTES)
+		return diag_set(d, ERR_PROTO, "SEALED message is malformed");
+	if (memcmp(sid, s->id, SESSION_ID_BYTES) != 0)
+		return diag_set(d, ERR_PROTO, "SEALED message of another session");
+	sealed_ad(s->id, c, &ad);
+	sealed_nonce(!s->is_server, c, nonce);
+	buf_grow(pt, ctn);
+	int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(
+		pt->data + pt->len, &mlen, NULL, ct, ctn, ad.data, ad.len, nonce,
+		s->rx);
+	buf_release(&ad);
+	if (rc != 0)
+		return diag_set(d, ERR_BADSIG,
+				"SEALED message fails its authentication tag (altered?)");
+	/* Only an authentic message moves the window: a forged counter
+	 * cannot lock the real ones out. */
+	if (s->is_server && !fresh_counter(s, c))
+		return diag_set(d, ERR_PROTO, "replayed message (counter %llu)",
+				(unsigned long long)c);
+	pt->len += (size_t)mlen;
+	pt->data[pt->len] = '\0';
+	*counter = c;
+	return 0;
+}
+
+const uint8_t *
+session_id(const struct session *s)
+{
+	return s->id;
+}
+
+const uint8_t *
+session_peer(const struct session *s)
+{
+	return s->peer;
+}
+
+void
+session_free(struct session *s)
+{
+	if (s)
+		sodium_free(s);
+}

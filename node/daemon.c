@@ -1,0 +1,503 @@
+/* daemon.c - the libuv loop of `gridcase run` (see daemon.h). */
+#include "node/daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/mp.h"
+#include "common/xalloc.h"
+#include "crypto/key.h"
+#include "node/config.h"
+#include "node/node.h"
+#include "node/roster.h"
+#include "replication/repl.h"
+#include "replication/wire.h"
+#include "store/store.h"
+#include "common/banned.h"
+
+#define TICK_MS 20
+
+struct daemon {
+	struct node *n;
+	const struct daemon_opts *o;
+	uv_loop_t loop;
+	uv_async_t wake;
+	uv_timer_t tick, second;
+	uv_fs_event_t watch;
+	uv_signal_t sigint, sigterm;
+	int watching;
+	struct repl *repl;
+	int stopping;
+	int lock_fd;
+	uint64_t last_progress;
+	uint64_t started_ms;
+};
+
+/* How long `repl sync` keeps trying before it gives up. */
+#define ONE_ROUND_DEADLINE_MS 60000
+
+/* ---- the hooks the engine calls ---- */
+
+static void
+hook_wake(void *ctx)
+{
+	struct daemon *dm = ctx;
+	uv_async_send(&dm->wake); /* thread-safe */
+}
+
+struct work {
+	uv_work_t req;
+	void (*work)(void *);
+	void (*done)(void *);
+	void *arg;
+};
+
+static void
+work_cb(uv_work_t *req)
+{
+	struct work *w = req->data;
+	w->work(w->arg);
+}
+
+static void
+after_work_cb(uv_work_t *req, int status)
+{
+	struct work *w = req->data;
+	(void)status; /* cancelled work still reports done: it frees itself */
+	w->done(w->arg);
+	free(w);
+}
+
+static void
+hook_submit(void *ctx, void (*work)(void *), void (*done)(void *), void *arg)
+{
+	struct daemon *dm = ctx;
+	struct work *w = xcalloc(1, sizeof(*w));
+	w->work = work;
+	w->done = done;
+	w->arg = arg;
+	w->req.data = w;
+	if (uv_queue_work(&dm->loop, &w->req, work_cb, after_work_cb) != 0) {
+		/* Cannot happen on a live loop; check in place rather than
+		 * lose the reply. */
+		work(arg);
+		done(arg);
+		free(w);
+	}
+}
+
+static int
+hook_authorize(void *ctx, const uint8_t key[32], char *name, size_t n)
+{
+	struct daemon *dm = ctx;
+	const struct roster *r = node_roster(dm->n);
+	if (!r)
+		return 0;
+	const struct member *m = roster_lookup(r, key, roster_version(r), 0);
+	uint64_t after = roster_revoked_after(r, key);
+	if (!m || after)
+		return 0; /* unknown, or revoked: a revoked key cannot connect */
+	snprintf(name, n, "%s", m->name);
+	return 1;
+}
+
+static void
+hook_progress(void *ctx, const char *peer, uint64_t events)
+{
+	struct daemon *dm = ctx;
+	if (!dm->o->progress)
+		return;
+	fprintf(stderr, "\r%s: %llu events received", peer,
+		(unsigned long long)events);
+	dm->last_progress = events;
+}
+
+/* ---- live state for `gridcase peers` ---- */
+
+static void
+write_live_state(struct daemon *dm)
+{
+	struct store *s = node_store(dm->n);
+	struct diag d;
+	for (size_t i = 0; i < repl_peer_count(dm->repl); i++) {
+		const struct repl_peer_stats *st = repl_peer_stats(dm->repl, i);
+		struct mp_map m;
+		struct buf v = BUF_INIT;
+		mp_map_init(&m);
+		mp_put_cstr(mp_map_add(&m, "addr"), st->addr);
+		mp_put_bool(mp_map_add(&m, "blocked"), st->blocked);
+		mp_put_uint(mp_map_add(&m, "bytes_in"), st->bytes_in);
+		mp_put_uint(mp_map_add(&m, "bytes_out"), st->bytes_out);
+		mp_put_bool(mp_map_add(&m, "connected"), st->connected);
+		mp_put_uint(mp_map_add(&m, "errors"), st->errors);
+		mp_put_uint(mp_map_add(&m, "events_in"), st->events_in);
+		mp_put_uint(mp_map_add(&m, "events_out"), st->events_out);
+		mp_put_bin(mp_map_add(&m, "key"), st->key, 32);
+		mp_put_uint(mp_map_add(&m, "last_contact"), st->last_contact_ms);
+		mp_put_cstr(mp_map_add(&m, "last_error"), st->last_error);
+		mp_put_uint(mp_map_add(&m, "rounds"), st->rounds);
+		mp_put_uint(mp_map_add(&m, "they_lack"), st->they_lack);
+		mp_put_uint(mp_map_add(&m, "updated"), clock_now_ms());
+		mp_put_uint(mp_map_add(&m, "we_lack"), st->we_lack);
+		size_t nh;
+		const struct wire_head *h = repl_peer_heads(dm->repl, i, &nh);
+		struct buf *hb = mp_map_add(&m, "heads");
+		mp_put_array(hb, (uint32_t)nh);
+		for (size_t k = 0; k < nh; k++) {
+			mp_put_array(hb, 2);
+			mp_put_bin(hb, h[k].author, 32);
+			mp_put_uint(hb, h[k].seq);
+		}
+		mp_map_finish(&m, &v);
+		if (store_local_put_lazy(s, "peer", st->name, strlen(st->name),
+					 v.data, v.len, &d))
+			log_warn("daemon", "cannot record peer state: %s", d.text);
+		buf_release(&v);
+	}
+}
+
+/* Peers blocked with `gridcase peers block NAME`. */
+struct blocked {
+	struct daemon *dm;
+	char names[64][65];
+	size_t n;
+};
+
+static int
+collect_block(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
+	      void *ctx)
+{
+	struct blocked *b = ctx;
+	(void)val;
+	(void)vn;
+	if (b->n < 64 && kn <= 64) {
+		memcpy(b->names[b->n], key, kn);
+		b->names[b->n++][kn] = '\0';
+	}
+	return 0;
+}
+
+static void
+apply_blocks(struct daemon *dm)
+{
+	struct blocked b;
+	b.dm = dm;
+	b.n = 0;
+	if (store_local_walk(node_store(dm->n), "block", collect_block, &b) < 0)
+		return;
+	for (size_t i = 0; i < repl_peer_count(dm->repl); i++) {
+		const struct repl_peer_stats *st = repl_peer_stats(dm->repl, i);
+		int want = 0;
+		for (size_t k = 0; k < b.n; k++)
+			if (strcmp(b.names[k], st->name) == 0)
+				want = 1;
+		if (want != st->blocked)
+			repl_block(dm->repl, st->name, want);
+	}
+}
+
+/* ---- peers from the roster ---- */
+
+static int
+wanted(const struct daemon *dm, const char *name)
+{
+	const struct config *cfg = node_config(dm->n);
+	if (dm->o->peers) {
+		for (size_t i = 0; i < dm->o->npeers; i++)
+			if (strcmp(dm->o->peers[i], name) == 0)
+				return 1;
+		return 0;
+	}
+	if (!cfg->repl.npeers)
+		return 1;
+	for (size_t i = 0; i < cfg->repl.npeers; i++)
+		if (strcmp(cfg->repl.peers[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+struct add_peers {
+	struct daemon *dm;
+	int rc;
+	struct diag *d;
+};
+
+static int
+add_member(const struct member *m, int revoked, uint64_t last, void *ctx)
+{
+	struct add_peers *a = ctx;
+	struct daemon *dm = a->dm;
+	(void)last;
+	if (revoked || !m->naddrs ||
+	    memcmp(m->key, key_public(node_key(dm->n)), 32) == 0 ||
+	    !wanted(dm, m->name))
+		return 0;
+	for (size_t i = 0; i < repl_peer_count(dm->repl); i++)
+		if (memcmp(repl_peer_stats(dm->repl, i)->key, m->key, 32) == 0)
+			return 0; /* already a peer */
+	const char *addr = dm->o->peer_addr ? dm->o->peer_addr : m->addrs[0];
+	log_info("daemon", "peer %s at %s", m->name, addr);
+	if ((a->rc = repl_add_peer(dm->repl, m->name, addr, m->key, a->d)))
+		return 1;
+	return 0;
+}
+
+static int
+refresh_peers(struct daemon *dm, struct diag *d)
+{
+	const struct roster *r = node_roster(dm->n);
+	struct add_peers a = { dm, 0, d };
+	if (!r)
+		return diag_set(d, ERR_IO, "cannot read the roster");
+	(void)!roster_walk(r, add_member, &a);
+	return a.rc;
+}
+
+/* The address to serve on: option, configuration, or the roster. */
+static int
+my_address(const struct member *m, int revoked, uint64_t last, void *ctx)
+{
+	char *out = ctx;
+	(void)revoked;
+	(void)last;
+	if (memcmp(m->key, out + 200, 32) == 0 && m->naddrs)
+		snprintf(out, 129, "%s", m->addrs[0]);
+	return 0;
+}
+
+static void
+find_listen(struct daemon *dm, char out[232])
+{
+	const struct config *cfg = node_config(dm->n);
+	const struct roster *r = node_roster(dm->n);
+	out[0] = '\0';
+	if (dm->o->listen) {
+		snprintf(out, 129, "%s", dm->o->listen);
+		return;
+	}
+	if (cfg->repl.listen[0]) {
+		snprintf(out, 129, "%s", cfg->repl.listen);
+		return;
+	}
+	if (r) {
+		memcpy(out + 200, key_public(node_key(dm->n)), 32);
+		(void)!roster_walk(r, my_address, out);
+	}
+}
+
+/* ---- the loop ---- */
+
+static void
+close_cb(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void
+begin_stop(struct daemon *dm)
+{
+	if (dm->stopping)
+		return;
+	dm->stopping = 1;
+	log_info("daemon", "stopping");
+	/* First nng: after this no callback can wake the loop. */
+	repl_stop(dm->repl);
+	uv_close((uv_handle_t *)&dm->wake, close_cb);
+	uv_close((uv_handle_t *)&dm->tick, close_cb);
+	uv_close((uv_handle_t *)&dm->second, close_cb);
+	uv_close((uv_handle_t *)&dm->sigint, close_cb);
+	uv_close((uv_handle_t *)&dm->sigterm, close_cb);
+	if (dm->watching)
+		uv_close((uv_handle_t *)&dm->watch, close_cb);
+}
+
+static void
+wake_cb(uv_async_t *h)
+{
+	struct daemon *dm = h->data;
+	if (!dm->stopping)
+		repl_process(dm->repl);
+}
+
+static void
+tick_cb(uv_timer_t *h)
+{
+	struct daemon *dm = h->data;
+	if (dm->stopping)
+		return;
+	repl_tick(dm->repl);
+	if (dm->o->one_round &&
+	    (repl_done(dm->repl) ||
+	     uv_now(&dm->loop) - dm->started_ms > ONE_ROUND_DEADLINE_MS))
+		begin_stop(dm);
+}
+
+static void
+second_cb(uv_timer_t *h)
+{
+	struct daemon *dm = h->data;
+	struct diag d;
+	if (dm->stopping)
+		return;
+	apply_blocks(dm);
+	if (!dm->o->one_round) {
+		if (refresh_peers(dm, &d))
+			log_warn("daemon", "%s", d.text);
+		write_live_state(dm);
+		/* A slow look too, in case a change event was missed. */
+		repl_changed(dm->repl);
+	}
+}
+
+static void
+watch_cb(uv_fs_event_t *h, const char *file, int events, int status)
+{
+	struct daemon *dm = h->data;
+	(void)file;
+	(void)events;
+	if (!dm->stopping && status == 0)
+		repl_changed(dm->repl);
+}
+
+static void
+signal_cb(uv_signal_t *h, int sig)
+{
+	struct daemon *dm = h->data;
+	log_info("daemon", "signal %d", sig);
+	begin_stop(dm);
+}
+
+static int
+take_lock(const char *dir, int *fd_out, struct diag *d)
+{
+	char *path = xasprintf("%s/%s", dir, DAEMON_LOCK_FILE);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(path);
+	if (fd < 0)
+		return diag_set(d, ERR_IO, "cannot open the lock file in '%s': %s",
+				dir, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		close(fd);
+		return diag_set(d, ERR_BUSY,
+				"another 'gridcase run' already serves '%s'", dir);
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+int
+daemon_is_running(const char *dir)
+{
+	char *path = xasprintf("%s/%s", dir, DAEMON_LOCK_FILE);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return 0;
+	int running = flock(fd, LOCK_SH | LOCK_NB) != 0;
+	close(fd);
+	return running;
+}
+
+int
+daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
+{
+	struct daemon dm;
+	const struct config *cfg = node_config(n);
+	const struct roster *roster = node_roster(n);
+	char listen[232];
+	int rc;
+
+	memset(&dm, 0, sizeof(dm));
+	dm.n = n;
+	dm.o = o;
+	dm.lock_fd = -1;
+	if (!node_key(n))
+		return diag_set(d, ERR_INVAL, "the daemon needs the node's key");
+	if (!o->one_round && (rc = take_lock(node_dir(n), &dm.lock_fd, d)))
+		return rc;
+	find_listen(&dm, listen);
+
+	struct repl_options ro;
+	memset(&ro, 0, sizeof(ro));
+	ro.listen = o->one_round || !listen[0] ? NULL : listen;
+	ro.interval_ms = o->interval_ms ? o->interval_ms : cfg->repl.interval_ms;
+	ro.timeout_ms = cfg->repl.timeout_ms;
+	ro.fetch_events = cfg->repl.fetch_events;
+	ro.inflight = cfg->repl.inflight;
+	ro.one_round = o->one_round;
+	ro.first_author = roster ? roster->admin : NULL;
+	struct repl_hooks hooks = { &dm, hook_wake, hook_submit, hook_authorize,
+				    hook_progress };
+
+	uv_loop_init(&dm.loop);
+	uv_async_init(&dm.loop, &dm.wake, wake_cb);
+	dm.wake.data = &dm;
+	dm.repl = repl_new(node_store(n), node_key(n), &ro, &hooks);
+	if ((rc = repl_start(dm.repl, d)) || (rc = refresh_peers(&dm, d)))
+		goto fail;
+	if (o->one_round && repl_peer_count(dm.repl) == 0) {
+		rc = diag_set(d, ERR_INVAL, "no such peer with an address in the roster");
+		goto fail;
+	}
+	uv_timer_init(&dm.loop, &dm.tick);
+	uv_timer_init(&dm.loop, &dm.second);
+	dm.tick.data = dm.second.data = &dm;
+	uv_timer_start(&dm.tick, tick_cb, 0, TICK_MS);
+	uv_timer_start(&dm.second, second_cb, 1000, 1000);
+	uv_signal_init(&dm.loop, &dm.sigint);
+	uv_signal_init(&dm.loop, &dm.sigterm);
+	dm.sigint.data = dm.sigterm.data = &dm;
+	uv_signal_start(&dm.sigint, signal_cb, SIGINT);
+	uv_signal_start(&dm.sigterm, signal_cb, SIGTERM);
+	/* Writes to the store by anyone (a CLI command, or us): hint. */
+	char *data = xasprintf("%s/data.mdb", node_dir(n));
+	uv_fs_event_init(&dm.loop, &dm.watch);
+	dm.watch.data = &dm;
+	dm.watching = uv_fs_event_start(&dm.watch, watch_cb, data, 0) == 0;
+	if (!dm.watching)
+		uv_close((uv_handle_t *)&dm.watch, close_cb);
+	free(data);
+	if (!o->one_round)
+		log_info("daemon", "%s serving %s on %s with %zu peers",
+			 store_network(node_store(n)), node_dir(n),
+			 ro.listen ? ro.listen : "(no address)",
+			 repl_peer_count(dm.repl));
+	dm.started_ms = uv_now(&dm.loop);
+	uv_run(&dm.loop, UV_RUN_DEFAULT);
+	if (o->progress && dm.last_progress)
+		fputc('\n', stderr);
+	if (!o->one_round)
+		write_live_state(&dm);
+	rc = 0;
+	if (o->one_round) {
+		for (size_t i = 0; i < repl_peer_count(dm.repl); i++) {
+			const struct repl_peer_stats *st = repl_peer_stats(dm.repl, i);
+			if (!st->rounds_ok && !st->blocked)
+				rc = diag_set(d, ERR_TIMEOUT, "no round with %s: %s",
+					      st->name, st->last_error);
+		}
+	}
+	repl_free(dm.repl);
+	uv_loop_close(&dm.loop);
+	if (dm.lock_fd >= 0)
+		close(dm.lock_fd);
+	return rc;
+fail:
+	repl_stop(dm.repl);
+	uv_close((uv_handle_t *)&dm.wake, close_cb);
+	uv_run(&dm.loop, UV_RUN_DEFAULT);
+	repl_free(dm.repl);
+	uv_loop_close(&dm.loop);
+	if (dm.lock_fd >= 0)
+		close(dm.lock_fd);
+	return rc;
+}

@@ -1,0 +1,221 @@
+/*
+ * net.c - nng's sockets and asynchronous operations.
+ *
+ * Callbacks here run on nng's threads: they copy the outcome into an item
+ * and queue it (inbox.c); nothing else is touched there.
+ */
+#include "replication/internal.h"
+
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "common/banned.h"
+
+uint64_t
+repl_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t
+repl_wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int
+nng_err(int rc, const char *what, const char *url, struct diag *d)
+{
+	return diag_set(d, rc == NNG_EADDRINVAL || rc == NNG_ENOTSUP ? ERR_INVAL
+								  : ERR_IO,
+			"%s '%s': %s", what, url, nng_strerror(rc));
+}
+
+/* ---- callbacks (nng's threads) ---- */
+
+static void
+srv_cb(void *arg)
+{
+	struct srv_slot *s = arg;
+	struct item *it = xcalloc(1, sizeof(*it));
+	it->result = nng_aio_result(s->aio);
+	it->slot = s->idx;
+	it->kind = s->sending ? IT_SRV_SENT : IT_SRV_RECV;
+	if (!s->sending && it->result == 0)
+		it->msg = nng_aio_get_msg(s->aio);
+	else if (s->sending && it->result != 0)
+		nng_msg_free(nng_aio_get_msg(s->aio)); /* still ours */
+	inbox_push(s->r, it);
+}
+
+static void
+cli_cb(void *arg)
+{
+	struct cli_slot *s = arg;
+	struct item *it = xcalloc(1, sizeof(*it));
+	it->result = nng_aio_result(s->aio);
+	it->peer = s->p->idx;
+	it->slot = s->idx;
+	it->kind = s->receiving ? IT_CLI_RECV : IT_CLI_SENT;
+	if (s->receiving && it->result == 0)
+		it->msg = nng_aio_get_msg(s->aio);
+	else if (!s->receiving && it->result != 0)
+		nng_msg_free(nng_aio_get_msg(s->aio));
+	inbox_push(s->p->r, it);
+}
+
+static void
+pipe_cb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
+{
+	struct peer *p = arg;
+	struct item *it = xcalloc(1, sizeof(*it));
+	(void)pipe;
+	it->kind = ev == NNG_PIPE_EV_ADD_POST ? IT_PIPE_UP : IT_PIPE_DOWN;
+	it->peer = p->idx;
+	inbox_push(p->r, it);
+}
+
+/* ---- opening ---- */
+
+int
+net_server_open(struct repl *r, struct diag *d)
+{
+	int rc;
+	if ((rc = nng_rep0_open(&r->srv)))
+		return nng_err(rc, "cannot open a socket for", r->o.listen, d);
+	r->srv_open = 1;
+	/* Messages above the limit are dropped by nng, unread. */
+	nng_socket_set_size(r->srv, NNG_OPT_RECVMAXSZ, WIRE_MAX_MESSAGE);
+	for (int i = 0; i < SRV_SLOTS; i++) {
+		struct srv_slot *s = &r->srv_slot[i];
+		s->r = r;
+		s->idx = i;
+		if ((rc = nng_aio_alloc(&s->aio, srv_cb, s)) ||
+		    (rc = nng_ctx_open(&s->ctx, r->srv)))
+			return nng_err(rc, "cannot set up", r->o.listen, d);
+	}
+	if ((rc = nng_listen(r->srv, r->o.listen, NULL, 0)))
+		return nng_err(rc, "cannot listen on", r->o.listen, d);
+	for (int i = 0; i < SRV_SLOTS; i++)
+		net_server_recv(&r->srv_slot[i]);
+	return 0;
+}
+
+int
+net_peer_open(struct peer *p, struct diag *d)
+{
+	struct repl *r = p->r;
+	int rc;
+	if ((rc = nng_req0_open(&p->sock)))
+		return nng_err(rc, "cannot open a socket for", p->st.addr, d);
+	p->open = 1;
+	nng_socket_set_size(p->sock, NNG_OPT_RECVMAXSZ, WIRE_MAX_MESSAGE);
+	nng_socket_set_ms(p->sock, NNG_OPT_RECONNMINT, (nng_duration)r->o.reconnect_min_ms);
+	nng_socket_set_ms(p->sock, NNG_OPT_RECONNMAXT, (nng_duration)r->o.reconnect_max_ms);
+	/* A resent request would reuse its counter and be refused as a
+	 * replay: no resends; a request that times out fails the round. */
+	nng_socket_set_ms(p->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	nng_pipe_notify(p->sock, NNG_PIPE_EV_ADD_POST, pipe_cb, p);
+	nng_pipe_notify(p->sock, NNG_PIPE_EV_REM_POST, pipe_cb, p);
+	for (uint32_t i = 0; i <= r->o.inflight; i++) {
+		struct cli_slot *s = &p->slot[i];
+		s->p = p;
+		s->idx = (int)i;
+		if ((rc = nng_aio_alloc(&s->aio, cli_cb, s)) ||
+		    (rc = nng_ctx_open(&s->ctx, p->sock)))
+			return nng_err(rc, "cannot set up", p->st.addr, d);
+		nng_ctx_set_ms(s->ctx, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	}
+	/* Non-blocking: the dialer keeps trying in the background. */
+	if ((rc = nng_dial(p->sock, p->st.addr, NULL, NNG_FLAG_NONBLOCK)))
+		return nng_err(rc, "cannot dial", p->st.addr, d);
+	return 0;
+}
+
+/* ---- sending and receiving ---- */
+
+static nng_msg *
+to_msg(const struct buf *b)
+{
+	nng_msg *m;
+	if (nng_msg_alloc(&m, 0) != 0 || nng_msg_append(m, b->data, b->len) != 0) {
+		fprintf(stderr, "fatal: out of memory for a message\n");
+		abort();
+	}
+	return m;
+}
+
+void
+net_server_recv(struct srv_slot *s)
+{
+	if (s->r->stopping)
+		return;
+	s->sending = 0;
+	nng_ctx_recv(s->ctx, s->aio);
+}
+
+void
+net_server_reply(struct srv_slot *s, const struct buf *msg)
+{
+	s->sending = 1;
+	nng_aio_set_msg(s->aio, to_msg(msg));
+	nng_aio_set_timeout(s->aio, (nng_duration)s->r->o.timeout_ms);
+	nng_ctx_send(s->ctx, s->aio);
+}
+
+void
+net_client_send(struct cli_slot *s, const struct buf *msg)
+{
+	s->receiving = 0;
+	nng_aio_set_msg(s->aio, to_msg(msg));
+	nng_aio_set_timeout(s->aio, (nng_duration)s->p->r->o.timeout_ms);
+	nng_ctx_send(s->ctx, s->aio);
+}
+
+void
+net_client_recv(struct cli_slot *s)
+{
+	s->receiving = 1;
+	nng_aio_set_timeout(s->aio, (nng_duration)s->p->r->o.timeout_ms);
+	nng_ctx_recv(s->ctx, s->aio);
+}
+
+void
+net_close_all(struct repl *r)
+{
+	/* Closing the sockets aborts every operation; stopping each aio
+	 * then waits until its callback has returned. */
+	if (r->srv_open)
+		nng_close(r->srv);
+	for (size_t i = 0; i < r->npeers; i++)
+		if (r->peers[i]->open)
+			nng_close(r->peers[i]->sock);
+	for (int i = 0; i < SRV_SLOTS; i++)
+		if (r->srv_slot[i].aio) {
+			nng_aio_stop(r->srv_slot[i].aio);
+			nng_aio_free(r->srv_slot[i].aio);
+			r->srv_slot[i].aio = NULL;
+		}
+	for (size_t i = 0; i < r->npeers; i++)
+		for (int k = 0; k <= MAX_INFLIGHT; k++) {
+			struct cli_slot *s = &r->peers[i]->slot[k];
+			if (s->aio) {
+				nng_aio_stop(s->aio);
+				nng_aio_free(s->aio);
+				s->aio = NULL;
+			}
+		}
+	r->srv_open = 0;
+	for (size_t i = 0; i < r->npeers; i++)
+		r->peers[i]->open = 0;
+}

@@ -1,0 +1,788 @@
+/*
+ * pull.c - the client's rounds with one peer (docs/protocol.md §4):
+ * handshake, summary, fetches pipelined over several contexts, checks on
+ * worker threads, admission in request order, then blobs.
+ *
+ * Every request carries the round's generation: when a round fails, its
+ * late replies and checks are recognised and dropped.
+ */
+#include "replication/internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hex.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "crypto/key.h"
+#include "crypto/seal.h"
+#include "store/store.h"
+#include "common/banned.h"
+
+struct peer *
+peer_by_key(struct repl *r, const uint8_t key[32])
+{
+	for (size_t i = 0; i < r->npeers; i++)
+		if (memcmp(r->peers[i]->st.key, key, 32) == 0)
+			return r->peers[i];
+	return NULL;
+}
+
+static struct cli_slot *
+free_slot(struct peer *p)
+{
+	for (uint32_t i = 0; i < p->r->o.inflight; i++)
+		if (p->slot[i].kind == RQ_NONE)
+			return &p->slot[i];
+	return NULL;
+}
+
+static int
+busy_slots(const struct peer *p)
+{
+	int n = 0;
+	for (uint32_t i = 0; i < p->r->o.inflight; i++)
+		n += p->slot[i].kind != RQ_NONE;
+	return n;
+}
+
+static struct cli_slot *
+hint_slot(struct peer *p)
+{
+	return &p->slot[p->r->o.inflight];
+}
+
+/* Seals (unless it is the HELLO) and sends a request on a slot. */
+static void
+send_request(struct peer *p, struct cli_slot *s, enum req_kind kind,
+	     const struct buf *plain)
+{
+	struct buf msg = BUF_INIT;
+	s->kind = kind;
+	s->gen = p->gen;
+	if (kind == RQ_HELLO) {
+		buf_add(&msg, plain->data, plain->len);
+	} else {
+		s->counter = session_next_counter(p->sess);
+		session_seal(p->sess, s->counter, plain->data, plain->len, &msg);
+	}
+	p->st.bytes_out += msg.len;
+	net_client_send(s, &msg);
+	buf_release(&msg);
+}
+
+static void
+free_jobs(struct peer *p)
+{
+	struct fetch_job *j = p->jobs;
+	while (j) {
+		struct fetch_job *next = j->next;
+		buf_release(&j->plain);
+		free(j->off);
+		free(j->len);
+		free(j->rc);
+		free(j);
+		j = next;
+	}
+	p->jobs = NULL;
+}
+
+static void
+clear_plan(struct peer *p)
+{
+	free(p->todo);
+	free(p->get);
+	free(p->blobs);
+	p->todo = NULL;
+	p->get = NULL;
+	p->blobs = NULL;
+	p->ntodo = p->nget = p->nblobs = 0;
+	buf_reset(&p->blob);
+	free_jobs(p);
+	p->next_order = p->admit_order = 0;
+}
+
+void
+peer_error(struct peer *p, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->st.last_error, sizeof(p->st.last_error), fmt, ap);
+	va_end(ap);
+	p->st.errors++;
+	log_info("repl", "peer %s: %s", p->st.name, p->st.last_error);
+}
+
+/* The round failed: drop it, back off, and try again later. */
+static void
+round_fail(struct peer *p, int drop_session)
+{
+	struct repl *r = p->r;
+	p->gen++; /* late replies and checks of this round are dropped */
+	for (uint32_t i = 0; i < r->o.inflight; i++)
+		if (p->slot[i].kind != RQ_NONE)
+			nng_aio_cancel(p->slot[i].aio);
+	clear_plan(p);
+	if (drop_session) {
+		session_free(p->sess);
+		p->sess = NULL;
+	}
+	handshake_free(p->hs);
+	p->hs = NULL;
+	p->state = P_IDLE;
+	p->next_round_ms = repl_now_ms() + p->backoff_ms;
+	p->backoff_ms = p->backoff_ms * 2 > r->o.reconnect_max_ms
+				? r->o.reconnect_max_ms
+				: p->backoff_ms * 2;
+}
+
+static void
+round_done(struct peer *p)
+{
+	struct repl *r = p->r;
+	p->state = P_IDLE;
+	p->st.rounds++;
+	p->st.rounds_ok = 1;
+	p->backoff_ms = r->o.reconnect_min_ms;
+	p->next_round_ms = p->again ? 0 : repl_now_ms() + r->o.interval_ms;
+	p->again = 0;
+	clear_plan(p);
+}
+
+static void
+start_round(struct peer *p)
+{
+	struct repl *r = p->r;
+	struct cli_slot *s = free_slot(p);
+	struct buf msg = BUF_INIT;
+	if (!s)
+		return; /* the last round's requests are still winding down */
+	p->gen++;
+	clear_plan(p);
+	if (!p->sess) {
+		handshake_free(p->hs);
+		session_hello(r->me, store_network(r->store), p->st.key, &p->hs, &msg);
+		p->state = P_HELLO;
+		send_request(p, s, RQ_HELLO, &msg);
+	} else {
+		wire_summary_req(&msg);
+		p->state = P_SUMMARY;
+		send_request(p, s, RQ_SUMMARY, &msg);
+	}
+	buf_release(&msg);
+}
+
+static void
+send_hint(struct peer *p)
+{
+	struct summary_entry me;
+	struct wire_head h;
+	struct buf msg = BUF_INIT;
+	struct cli_slot *s = hint_slot(p);
+	if (!p->sess || s->kind != RQ_NONE || !p->st.connected)
+		return;
+	memset(&h, 0, sizeof(h));
+	if (store_summary_get(p->r->store, key_public(p->r->me), &me) == 0) {
+		memcpy(h.author, me.author, 32);
+		h.seq = me.seq;
+		memcpy(h.id, me.id, 32);
+	} else {
+		memcpy(h.author, key_public(p->r->me), 32);
+	}
+	p->hint_waiting = 0;
+	wire_hint(&msg, &h);
+	send_request(p, s, RQ_HINT, &msg);
+	buf_release(&msg);
+}
+
+void
+pull_tick(struct peer *p)
+{
+	struct repl *r = p->r;
+	if (r->stopping || p->st.blocked)
+		return;
+	if (p->state == P_IDLE && repl_now_ms() >= p->next_round_ms &&
+	    !(r->o.one_round && p->st.rounds_ok))
+		start_round(p);
+	if (p->hint_waiting)
+		send_hint(p);
+}
+
+void
+pull_hint(struct peer *p)
+{
+	if (p->state == P_IDLE)
+		p->next_round_ms = 0;
+	else
+		p->again = 1;
+}
+
+void
+pull_changed(struct peer *p)
+{
+	p->hint_waiting = 1;
+	send_hint(p);
+}
+
+/* ---- planning a round from the peer's summary ---- */
+
+struct first_id {
+	uint8_t id[32];
+	int found;
+};
+
+static int
+take_first(const uint8_t *env, size_t n, void *ctx)
+{
+	struct first_id *f = ctx;
+	struct envelope e;
+	size_t used;
+	if (envelope_read(env, n, &e, &used, NULL) == 0) {
+		memcpy(f->id, e.id, 32);
+		f->found = 1;
+	}
+	return 1; /* one is enough */
+}
+
+static void
+want_get(struct peer *p, const uint8_t id[32])
+{
+	struct buf env = BUF_INIT;
+	int have = store_event_get(p->r->store, id, &env) == 0;
+	buf_release(&env);
+	if (have)
+		return;
+	for (size_t i = 0; i < p->nget; i++)
+		if (memcmp(p->get[i], id, 32) == 0)
+			return;
+	p->get = xrealloc(p->get, (p->nget + 1) * sizeof(*p->get));
+	memcpy(p->get[p->nget++], id, 32);
+}
+
+static int
+range_cmp_first(const struct peer *p, const struct wire_range *a)
+{
+	return p->r->has_first && memcmp(a->author, p->r->first_author, 32) == 0;
+}
+
+struct our_authors {
+	const struct wire_summary *theirs;
+	uint64_t they_lack;
+};
+
+static int
+count_missing_there(const struct summary_entry *e, void *ctx)
+{
+	struct our_authors *o = ctx;
+	for (size_t i = 0; i < o->theirs->nheads; i++)
+		if (memcmp(o->theirs->heads[i].author, e->author, 32) == 0) {
+			if (e->seq > o->theirs->heads[i].seq)
+				o->they_lack += e->seq - o->theirs->heads[i].seq;
+			return 0;
+		}
+	o->they_lack += e->seq;
+	return 0;
+}
+
+static void
+plan_round(struct peer *p, const struct wire_summary *ws)
+{
+	struct repl *r = p->r;
+	uint64_t we_lack = 0;
+
+	free(p->heads);
+	p->heads = xcalloc(ws->nheads ? ws->nheads : 1, sizeof(*p->heads));
+	memcpy(p->heads, ws->heads, ws->nheads * sizeof(*p->heads));
+	p->nheads = ws->nheads;
+	for (size_t i = 0; i < ws->nheads; i++) {
+		const struct wire_head *h = &ws->heads[i];
+		struct summary_entry ours;
+		if (store_summary_get(r->store, h->author, &ours) != 0)
+			ours.seq = 0;
+		if (h->seq > ours.seq) {
+			p->todo = xrealloc(p->todo, (p->ntodo + 1) * sizeof(*p->todo));
+			struct wire_range *w = &p->todo[p->ntodo++];
+			memcpy(w->author, h->author, 32);
+			w->from = ours.seq + 1;
+			w->to = h->seq;
+			we_lack += h->seq - ours.seq;
+		} else if (h->seq > 0) {
+			/* Their head is one of our seqs: the same event, or a
+			 * fork, which the other version proves. */
+			struct first_id f = { { 0 }, 0 };
+			(void)!store_walk_author(r->store, h->author, h->seq,
+						 take_first, &f);
+			if (f.found && memcmp(f.id, h->id, 32) != 0)
+				want_get(p, h->id);
+		}
+	}
+	for (size_t i = 0; i < ws->nforks; i++)
+		for (size_t k = 0; k < ws->forks[i].nids; k++)
+			want_get(p, ws->forks[i].ids[k]);
+	/* The roster's author first: the others' events are checked
+	 * against it. */
+	for (size_t i = 1; i < p->ntodo; i++)
+		if (range_cmp_first(p, &p->todo[i])) {
+			struct wire_range t = p->todo[0];
+			p->todo[0] = p->todo[i];
+			p->todo[i] = t;
+		}
+	struct our_authors oa = { ws, 0 };
+	(void)!store_walk_summary(r->store, count_missing_there, &oa);
+	p->st.we_lack = we_lack;
+	p->st.they_lack = oa.they_lack;
+}
+
+/* ---- fetching and checking ---- */
+
+static void
+verify_work(void *arg)
+{
+	/* A worker thread: touches nothing but the job. */
+	struct fetch_job *j = arg;
+	struct mp_reader r;
+	uint32_t count;
+	if (wire_events_open(j->plain.data, j->plain.len, &r, &count)) {
+		j->n = 0;
+		return;
+	}
+	j->off = xcalloc(count ? count : 1, sizeof(size_t));
+	j->len = xcalloc(count ? count : 1, sizeof(size_t));
+	j->rc = xcalloc(count ? count : 1, sizeof(int));
+	for (uint32_t i = 0; i < count; i++) {
+		const uint8_t *env;
+		size_t n, used;
+		struct envelope e;
+		struct event ev;
+		if (mp_get_bin(&r, &env, &n))
+			break;
+		j->off[i] = (size_t)(env - j->plain.data);
+		j->len[i] = n;
+		j->rc[i] = seal_open(env, n, j->network, &e, &ev, &used, NULL);
+		if (j->rc[i] == 0 && used != n)
+			j->rc[i] = ERR_TRAILING;
+		j->n = i + 1;
+	}
+}
+
+static void advance(struct peer *p);
+static void admit_ready(struct peer *p);
+
+static void
+verify_done(void *arg)
+{
+	struct fetch_job *j = arg;
+	struct peer *p = j->p;
+	p->verifying--;
+	if (j->gen != p->gen || p->r->stopping) {
+		buf_release(&j->plain);
+		free(j->off);
+		free(j->len);
+		free(j->rc);
+		free(j);
+		return;
+	}
+	j->done = 1;
+	j->next = p->jobs;
+	p->jobs = j;
+	admit_ready(p);
+	if (p->state == P_FETCH)
+		advance(p);
+}
+
+static void
+want_blob(struct peer *p, const uint8_t hash[32])
+{
+	struct buf data = BUF_INIT;
+	struct diag d;
+	int rc = store_blob_get(p->r->store, hash, &data, &d);
+	buf_release(&data);
+	if (rc != ERR_NOTFOUND)
+		return; /* here, erased, or unreadable: nothing to fetch */
+	for (size_t i = 0; i < p->nblobs; i++)
+		if (memcmp(p->blobs[i].hash, hash, 32) == 0)
+			return;
+	p->blobs = xrealloc(p->blobs, (p->nblobs + 1) * sizeof(*p->blobs));
+	memcpy(p->blobs[p->nblobs++].hash, hash, 32);
+}
+
+/* Admits one checked reply in one batch (one durable commit). */
+static void
+admit_job(struct peer *p, struct fetch_job *j)
+{
+	struct repl *r = p->r;
+	struct store_batch *b;
+	struct diag d;
+	uint64_t added = 0, last_seq = 0;
+	int rc, refused = 0;
+
+	if ((rc = store_batch_begin(r->store, &b))) {
+		peer_error(p, "cannot write: %s", err_str(rc));
+		return;
+	}
+	for (size_t i = 0; i < j->n; i++) {
+		const uint8_t *env = j->plain.data + j->off[i];
+		struct envelope e;
+		struct event ev;
+		struct admit_result res;
+		size_t used;
+		if (j->rc[i]) {
+			refused++;
+			continue;
+		}
+		/* Checked on the worker; decoding again is cheap. */
+		if (envelope_read(env, j->len[i], &e, &used, NULL) ||
+		    event_decode(e.event, e.event_len, &ev, NULL)) {
+			refused++;
+			continue;
+		}
+		if (memcmp(ev.author, j->range.author, 32) == 0 && ev.seq > last_seq)
+			last_seq = ev.seq;
+		rc = store_batch_admit(b, env, j->len[i], &e, &ev, &res, &d);
+		if (rc && store_batch_is_failed(b)) {
+			peer_error(p, "cannot store: %s", d.text);
+			store_batch_abort(b);
+			return;
+		}
+		if (rc) {
+			refused++;
+			log_info("repl", "peer %s: event refused: %s", p->st.name, d.text);
+			continue;
+		}
+		if (res.status == ADMIT_NEW)
+			added += 1 + res.promoted;
+		for (size_t k = 0; k < ev.nblobs && res.status != ADMIT_DUPLICATE; k++)
+			want_blob(p, ev.blobs[k]);
+	}
+	if ((rc = store_batch_commit(b, &d))) {
+		peer_error(p, "cannot commit: %s", d.text);
+		return;
+	}
+	if (refused)
+		peer_error(p, "%d events of a reply were refused (see the log)", refused);
+	p->st.events_in += added;
+	if (added && r->h.progress)
+		r->h.progress(r->h.ctx, p->st.name, p->st.events_in);
+	/* A reply cut short by its byte limit: ask for the rest. */
+	int is_fetch = j->range.from != 0;
+	if (is_fetch && j->n && last_seq && last_seq < j->range.to) {
+		p->todo = xrealloc(p->todo, (p->ntodo + 1) * sizeof(*p->todo));
+		memmove(p->todo + 1, p->todo, p->ntodo * sizeof(*p->todo));
+		p->todo[0] = j->range;
+		p->todo[0].from = last_seq + 1;
+		p->ntodo++;
+	}
+}
+
+/* Admits the checked replies that are next in request order. */
+static void
+admit_ready(struct peer *p)
+{
+	for (;;) {
+		struct fetch_job **jp = &p->jobs, *j = NULL;
+		while (*jp) {
+			if ((*jp)->order == p->admit_order && (*jp)->done) {
+				j = *jp;
+				*jp = j->next;
+				break;
+			}
+			jp = &(*jp)->next;
+		}
+		if (!j)
+			return;
+		admit_job(p, j);
+		p->admit_order++;
+		buf_release(&j->plain);
+		free(j->off);
+		free(j->len);
+		free(j->rc);
+		free(j);
+	}
+}
+
+static void
+on_events(struct peer *p, struct cli_slot *s, struct buf *plain)
+{
+	struct repl *r = p->r;
+	struct fetch_job *j = xcalloc(1, sizeof(*j));
+	j->p = p;
+	j->gen = p->gen;
+	j->order = s->order;
+	j->range = s->range;
+	j->plain = *plain; /* taken over */
+	buf_init(plain);
+	snprintf(j->network, sizeof(j->network), "%s", store_network(r->store));
+	p->verifying++;
+	r->h.submit(r->h.ctx, verify_work, verify_done, j);
+}
+
+static void
+send_fetch(struct peer *p, struct cli_slot *s)
+{
+	struct buf msg = BUF_INIT;
+	struct wire_range *t = &p->todo[0];
+	uint64_t to = t->from + p->r->o.fetch_events - 1;
+	if (to > t->to || to < t->from)
+		to = t->to;
+	s->range = *t;
+	s->range.to = to;
+	s->order = p->next_order++;
+	wire_fetch(&msg, &s->range, 1, p->r->o.fetch_events,
+		   (uint32_t)WIRE_MAX_BYTES);
+	send_request(p, s, RQ_FETCH, &msg);
+	buf_release(&msg);
+	t->from = to + 1;
+	if (t->from > t->to || t->from == 0) {
+		memmove(p->todo, p->todo + 1, (p->ntodo - 1) * sizeof(*p->todo));
+		p->ntodo--;
+	}
+}
+
+static void
+send_get(struct peer *p, struct cli_slot *s)
+{
+	struct buf msg = BUF_INIT;
+	size_t n = p->nget > WIRE_MAX_GET ? WIRE_MAX_GET : p->nget;
+	memset(&s->range, 0, sizeof(s->range));
+	s->order = p->next_order++;
+	wire_get(&msg, (const uint8_t (*)[32])p->get, n);
+	send_request(p, s, RQ_GET, &msg);
+	buf_release(&msg);
+	memmove(p->get, p->get + n, (p->nget - n) * sizeof(*p->get));
+	p->nget -= n;
+}
+
+static void
+send_blob_req(struct peer *p, struct cli_slot *s)
+{
+	struct buf msg = BUF_INIT;
+	wire_blob_req(&msg, p->blobs[0].hash, p->blob.len,
+		      (uint32_t)WIRE_BLOB_CHUNK);
+	send_request(p, s, RQ_BLOB, &msg);
+	buf_release(&msg);
+}
+
+static void
+drop_first_blob(struct peer *p)
+{
+	memmove(p->blobs, p->blobs + 1, (p->nblobs - 1) * sizeof(*p->blobs));
+	p->nblobs--;
+	buf_reset(&p->blob);
+}
+
+/* Keeps the round moving: more requests, or the next phase. */
+static void
+advance(struct peer *p)
+{
+	struct cli_slot *s;
+	if (p->state == P_FETCH) {
+		while ((p->ntodo || p->nget) && (s = free_slot(p))) {
+			if (p->nget)
+				send_get(p, s);
+			else
+				send_fetch(p, s);
+		}
+		if (!p->ntodo && !p->nget && !busy_slots(p) && !p->verifying &&
+		    !p->jobs)
+			p->state = P_BLOBS;
+	}
+	if (p->state == P_BLOBS) {
+		if (busy_slots(p))
+			return;
+		if (p->nblobs && (s = free_slot(p)))
+			send_blob_req(p, s);
+		else if (!p->nblobs)
+			round_done(p);
+	}
+}
+
+static void
+on_blob(struct peer *p, const struct buf *plain)
+{
+	uint64_t total, offset;
+	const uint8_t *bytes;
+	size_t len;
+	uint8_t hash[32];
+	struct diag d;
+	if (wire_blob_decode(plain->data, plain->len, &total, &offset, &bytes, &len) ||
+	    offset != p->blob.len || total > STORE_BLOB_MAX_BYTES ||
+	    (len == 0 && offset < total)) {
+		peer_error(p, "bad BLOB reply");
+		drop_first_blob(p);
+		return;
+	}
+	buf_add(&p->blob, bytes, len);
+	if (p->blob.len < total)
+		return; /* the next chunk */
+	/* Stored only if the bytes hash to what the events name. */
+	if (store_blob_put(p->r->store, p->blob.data, p->blob.len, hash, &d) != 0)
+		peer_error(p, "cannot store a blob: %s", d.text);
+	else if (memcmp(hash, p->blobs[0].hash, 32) != 0)
+		peer_error(p, "a blob's bytes do not match its hash");
+	drop_first_blob(p);
+}
+
+/* ---- replies ---- */
+
+void
+pull_on_sent(struct peer *p, struct cli_slot *s, int result)
+{
+	if (result != 0 || s->gen != p->gen || p->r->stopping) {
+		enum req_kind kind = s->kind;
+		s->kind = RQ_NONE;
+		if (result != 0 && s->gen == p->gen && kind != RQ_HINT) {
+			peer_error(p, "cannot send: %s", nng_strerror(result));
+			round_fail(p, 0);
+		}
+		return;
+	}
+	net_client_recv(s);
+}
+
+/* Handles a REFUSE: logs it and fails the round. */
+static void
+refused(struct peer *p, const uint8_t *m, size_t n)
+{
+	char reason[40], text[200];
+	if (session_read_refuse(m, n, reason, sizeof(reason), text, sizeof(text))) {
+		peer_error(p, "unreadable answer");
+		round_fail(p, 1);
+		return;
+	}
+	peer_error(p, "refused: %s (%s)", text, reason);
+	round_fail(p, 1);
+}
+
+void
+pull_on_reply(struct peer *p, struct cli_slot *s, int result, nng_msg *msg)
+{
+	enum req_kind kind = s->kind;
+	uint64_t gen = s->gen, counter = s->counter;
+	struct buf plain = BUF_INIT;
+	struct diag d;
+	s->kind = RQ_NONE;
+	s->receiving = 0;
+	if (kind == RQ_HINT) {
+		if (msg)
+			nng_msg_free(msg);
+		if (p->hint_waiting)
+			send_hint(p);
+		return;
+	}
+	if (gen != p->gen || p->r->stopping) {
+		if (msg)
+			nng_msg_free(msg);
+		return;
+	}
+	if (result != 0) {
+		peer_error(p, "no answer: %s", nng_strerror(result));
+		round_fail(p, 1);
+		return;
+	}
+	const uint8_t *m = nng_msg_body(msg);
+	size_t n = nng_msg_len(msg);
+	p->st.bytes_in += n;
+	p->st.last_contact_ms = repl_wall_ms();
+	int type = session_msg_type(m, n);
+
+	if (kind == RQ_HELLO) {
+		if (type == MSG_WELCOME &&
+		    session_client_finish(p->hs, m, n, &p->sess, &d) == 0) {
+			handshake_free(p->hs);
+			p->hs = NULL;
+			struct buf req = BUF_INIT;
+			wire_summary_req(&req);
+			p->state = P_SUMMARY;
+			send_request(p, s, RQ_SUMMARY, &req);
+			buf_release(&req);
+		} else if (type == MSG_REFUSE) {
+			refused(p, m, n);
+		} else {
+			peer_error(p, "bad WELCOME: %s", type == MSG_WELCOME ? d.text : "not a WELCOME");
+			round_fail(p, 1);
+		}
+		nng_msg_free(msg);
+		return;
+	}
+	if (type == MSG_REFUSE) {
+		refused(p, m, n);
+		nng_msg_free(msg);
+		return;
+	}
+	uint64_t got;
+	if (type != MSG_SEALED || session_open(p->sess, m, n, &got, &plain, &d) ||
+	    got != counter) {
+		peer_error(p, "bad answer: %s", type != MSG_SEALED ? "not sealed"
+					      : got != counter ? "answers another request" : d.text);
+		nng_msg_free(msg);
+		buf_release(&plain);
+		round_fail(p, 1);
+		return;
+	}
+	nng_msg_free(msg);
+	int inner = wire_type(plain.data, plain.len);
+	if (inner == W_ERROR) {
+		int code;
+		char text[200];
+		if (wire_error_decode(plain.data, plain.len, &code, text, sizeof(text)))
+			snprintf(text, sizeof(text), "unreadable error");
+		if (kind == RQ_BLOB) {
+			/* The peer cannot give this blob (erased there, say). */
+			peer_error(p, "blob not available: %s", text);
+			drop_first_blob(p);
+			advance(p);
+		} else {
+			peer_error(p, "peer says: %s", text);
+			round_fail(p, 0);
+		}
+		buf_release(&plain);
+		return;
+	}
+	switch (kind) {
+	case RQ_SUMMARY: {
+		struct wire_summary ws;
+		if (inner != W_SUMMARY || wire_summary_decode(plain.data, plain.len, &ws)) {
+			peer_error(p, "bad SUMMARY");
+			round_fail(p, 0);
+			break;
+		}
+		plan_round(p, &ws);
+		wire_summary_release(&ws);
+		p->state = P_FETCH;
+		advance(p);
+		break;
+	}
+	case RQ_FETCH:
+	case RQ_GET:
+		if (inner != W_EVENTS) {
+			peer_error(p, "bad EVENTS");
+			round_fail(p, 0);
+			break;
+		}
+		on_events(p, s, &plain);
+		advance(p);
+		break;
+	case RQ_BLOB:
+		if (inner == W_BLOB)
+			on_blob(p, &plain);
+		else
+			drop_first_blob(p);
+		advance(p);
+		break;
+	default:
+		break;
+	}
+	buf_release(&plain);
+}
+
+void
+peer_release(struct peer *p)
+{
+	clear_plan(p);
+	buf_release(&p->blob);
+	session_free(p->sess);
+	handshake_free(p->hs);
+	free(p->heads);
+}

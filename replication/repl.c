@@ -1,0 +1,223 @@
+/* repl.c - the engine's life: peers, the loop thread's dispatch, stop. */
+#include "replication/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "store/store.h"
+#include "common/banned.h"
+
+struct repl *
+repl_new(struct store *s, const struct key *me, const struct repl_options *o,
+	 const struct repl_hooks *h)
+{
+	struct repl *r = xcalloc(1, sizeof(*r));
+	r->store = s;
+	r->me = me;
+	r->o = *o;
+	if (!r->o.interval_ms)
+		r->o.interval_ms = 2000;
+	if (!r->o.timeout_ms)
+		r->o.timeout_ms = 10000;
+	if (!r->o.reconnect_min_ms)
+		r->o.reconnect_min_ms = 100;
+	if (!r->o.reconnect_max_ms)
+		r->o.reconnect_max_ms = 5000;
+	if (!r->o.fetch_events || r->o.fetch_events > WIRE_MAX_EVENTS)
+		r->o.fetch_events = 500;
+	if (!r->o.inflight || r->o.inflight > MAX_INFLIGHT)
+		r->o.inflight = 4;
+	if (o->first_author) {
+		memcpy(r->first_author, o->first_author, 32);
+		r->has_first = 1;
+	}
+	r->o.listen = o->listen ? xstrdup(o->listen) : NULL;
+	r->o.first_author = NULL;
+	r->h = *h;
+	inbox_init(&r->inbox);
+	return r;
+}
+
+int
+repl_start(struct repl *r, struct diag *d)
+{
+	if (!r->o.listen)
+		return 0;
+	return net_server_open(r, d);
+}
+
+int
+repl_add_peer(struct repl *r, const char *name, const char *addr,
+	      const uint8_t key[32], struct diag *d)
+{
+	struct peer *p = xcalloc(1, sizeof(*p));
+	p->r = r;
+	p->idx = (int)r->npeers;
+	snprintf(p->st.name, sizeof(p->st.name), "%s", name);
+	snprintf(p->st.addr, sizeof(p->st.addr), "%s", addr);
+	memcpy(p->st.key, key, 32);
+	p->backoff_ms = r->o.reconnect_min_ms;
+	buf_init(&p->blob);
+	r->peers = xrealloc(r->peers, (r->npeers + 1) * sizeof(*r->peers));
+	r->peers[r->npeers++] = p;
+	return net_peer_open(p, d);
+}
+
+void
+repl_block(struct repl *r, const char *name, int blocked)
+{
+	for (size_t i = 0; i < r->npeers; i++) {
+		struct peer *p = r->peers[i];
+		if (strcmp(p->st.name, name) != 0 || p->st.blocked == blocked)
+			continue;
+		p->st.blocked = blocked;
+		log_info("repl", "peer %s %s", name, blocked ? "blocked" : "unblocked");
+		if (blocked) {
+			snprintf(p->st.last_error, sizeof(p->st.last_error), "blocked here");
+			/* End the round and the session: nothing more goes
+			 * either way until unblocked. */
+			for (uint32_t k = 0; k <= r->o.inflight; k++)
+				if (p->slot[k].kind != RQ_NONE)
+					nng_aio_cancel(p->slot[k].aio);
+			p->gen++;
+			p->state = P_IDLE;
+			session_free(p->sess);
+			p->sess = NULL;
+		} else {
+			p->next_round_ms = 0;
+		}
+	}
+}
+
+static void
+server_item(struct repl *r, struct item *it)
+{
+	struct srv_slot *s = &r->srv_slot[it->slot];
+	if (r->stopping)
+		return;
+	if (it->kind == IT_SRV_SENT) {
+		net_server_recv(s);
+		return;
+	}
+	if (it->result != 0) {
+		/* A receive that failed (the socket closing, mostly). */
+		if (it->result != NNG_ECLOSED)
+			net_server_recv(s);
+		return;
+	}
+	struct buf reply = BUF_INIT;
+	serve_request(r, nng_msg_body(it->msg), nng_msg_len(it->msg), &reply);
+	net_server_reply(s, &reply);
+	buf_release(&reply);
+}
+
+void
+repl_process(struct repl *r)
+{
+	struct item *it = inbox_take(&r->inbox);
+	while (it) {
+		struct item *next = it->next;
+		struct peer *p = it->kind >= IT_CLI_SENT && (size_t)it->peer < r->npeers
+					 ? r->peers[it->peer] : NULL;
+		switch (it->kind) {
+		case IT_SRV_RECV:
+		case IT_SRV_SENT:
+			server_item(r, it);
+			break;
+		case IT_CLI_SENT:
+			pull_on_sent(p, &p->slot[it->slot], it->result);
+			break;
+		case IT_CLI_RECV:
+			pull_on_reply(p, &p->slot[it->slot], it->result, it->msg);
+			it->msg = NULL; /* pull_on_reply frees it */
+			break;
+		case IT_PIPE_UP:
+			p->st.connected = 1;
+			p->st.last_contact_ms = repl_wall_ms();
+			break;
+		case IT_PIPE_DOWN:
+			p->st.connected = 0;
+			break;
+		}
+		if (it->msg)
+			nng_msg_free(it->msg);
+		free(it);
+		it = next;
+	}
+}
+
+void
+repl_tick(struct repl *r)
+{
+	for (size_t i = 0; i < r->npeers; i++)
+		pull_tick(r->peers[i]);
+}
+
+void
+repl_changed(struct repl *r)
+{
+	struct store_stats st;
+	if (store_stats(r->store, &st) || st.events == r->changed_count)
+		return;
+	r->changed_count = st.events;
+	for (size_t i = 0; i < r->npeers; i++)
+		if (!r->peers[i]->st.blocked)
+			pull_changed(r->peers[i]);
+}
+
+int
+repl_done(const struct repl *r)
+{
+	for (size_t i = 0; i < r->npeers; i++)
+		if (!r->peers[i]->st.blocked && !r->peers[i]->st.rounds_ok)
+			return 0;
+	return 1;
+}
+
+size_t
+repl_peer_count(const struct repl *r)
+{
+	return r->npeers;
+}
+
+const struct repl_peer_stats *
+repl_peer_stats(const struct repl *r, size_t i)
+{
+	return &r->peers[i]->st;
+}
+
+const struct wire_head *
+repl_peer_heads(const struct repl *r, size_t i, size_t *n)
+{
+	*n = r->peers[i]->nheads;
+	return r->peers[i]->heads;
+}
+
+void
+repl_stop(struct repl *r)
+{
+	r->stopping = 1;
+	net_close_all(r);
+}
+
+void
+repl_free(struct repl *r)
+{
+	if (!r)
+		return;
+	if (!r->stopping)
+		repl_stop(r);
+	for (size_t i = 0; i < r->npeers; i++) {
+		peer_release(r->peers[i]);
+		free(r->peers[i]);
+	}
+	free(r->peers);
+	for (int i = 0; i < MAX_SESSIONS; i++)
+		session_free(r->sessions[i].s);
+	inbox_release(&r->inbox);
+	free((char *)r->o.listen);
+	free(r);
+}

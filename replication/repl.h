@@ -1,0 +1,116 @@
+/*
+ * repl.h - the replication engine: anti-entropy over nng
+ * (docs/protocol.md).
+ *
+ * Threading: nng runs its callbacks on its own threads.  They only queue
+ * what happened (an inbox under a mutex) and call hooks.wake, after which
+ * the owner's loop thread calls repl_process().  Everything else -
+ * sessions, peers, the store - belongs to that one thread.  Signature
+ * checks of fetched events run through hooks.submit on worker threads and
+ * come back to the loop thread to be admitted.
+ *
+ * replication/ is the only module (with the CLI's sync driver, through
+ * this header) that touches nng; it knows nothing of libuv: the owner
+ * (node/daemon.c) supplies the hooks.
+ */
+#ifndef GRIDCASE_REPL_H
+#define GRIDCASE_REPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+struct repl;
+struct store;
+struct key;
+
+struct repl_hooks {
+	void *ctx;
+	/* Any thread: ask the loop thread to call repl_process() soon. */
+	void (*wake)(void *ctx);
+	/* Loop thread: run work(arg) on a worker, then done(arg) on the loop. */
+	void (*submit)(void *ctx, void (*work)(void *arg),
+		       void (*done)(void *arg), void *arg);
+	/*
+	 * Loop thread: may this key talk to us (a member, not revoked)?
+	 * Writes the member's name.  1 yes, 0 no.
+	 */
+	int (*authorize)(void *ctx, const uint8_t key[32], char *name,
+			 size_t n);
+	/* Loop thread, optional: events admitted from a peer so far. */
+	void (*progress)(void *ctx, const char *peer, uint64_t events);
+};
+
+struct repl_options {
+	const char *listen;        /* nng URL to serve on; NULL: client only */
+	uint32_t interval_ms;      /* between rounds with a peer (2000) */
+	uint32_t timeout_ms;       /* per request (10000) */
+	uint32_t reconnect_min_ms; /* 100 */
+	uint32_t reconnect_max_ms; /* 5000 */
+	uint32_t fetch_events;     /* events asked per FETCH (500) */
+	uint32_t inflight;         /* requests in flight per peer (4) */
+	int one_round;             /* stop after one good round with each peer */
+	const uint8_t *first_author; /* fetched first (the roster's admin) */
+};
+
+#define REPL_NAME_MAX 64
+
+struct repl_peer_stats {
+	char name[REPL_NAME_MAX + 1];
+	char addr[129];
+	uint8_t key[32];
+	int connected;
+	int blocked;
+	uint64_t last_contact_ms; /* wall clock */
+	char last_error[200];
+	uint64_t events_in, events_out, bytes_in, bytes_out;
+	uint64_t rounds, errors;
+	uint64_t we_lack, they_lack; /* events, from the last summaries */
+	int rounds_ok;               /* one_round: a round completed */
+};
+
+/* A new engine on store s, acting as key me (both borrowed). */
+struct repl *repl_new(struct store *s, const struct key *me,
+		      const struct repl_options *o,
+		      const struct repl_hooks *h);
+
+/* Opens the server socket (if listening).  ERR_IO, ERR_INVAL (bad URL). */
+MUST_CHECK int repl_start(struct repl *r, struct diag *d);
+
+/* Adds a peer to pull from; its key must answer at addr. */
+MUST_CHECK int repl_add_peer(struct repl *r, const char *name,
+			     const char *addr, const uint8_t key[32],
+			     struct diag *d);
+
+/* Cuts (or restores) every exchange with a peer, both ways. */
+void repl_block(struct repl *r, const char *name, int blocked);
+
+/* Loop thread: handles everything queued since the last call. */
+void repl_process(struct repl *r);
+
+/* Loop thread: starts due rounds; call every few tens of ms. */
+void repl_tick(struct repl *r);
+
+/* Loop thread: the store changed here; tell connected peers. */
+void repl_changed(struct repl *r);
+
+/* 1 when, in one_round mode, every unblocked peer finished a round. */
+int repl_done(const struct repl *r);
+
+size_t repl_peer_count(const struct repl *r);
+const struct repl_peer_stats *repl_peer_stats(const struct repl *r, size_t i);
+
+/*
+ * The last summary a peer sent (its heads); NULL if none yet.  Borrowed
+ * until the next repl_process().
+ */
+struct wire_head;
+const struct wire_head *repl_peer_heads(const struct repl *r, size_t i,
+					size_t *n);
+
+/* Closes every socket and waits for nng's callbacks to finish. */
+void repl_stop(struct repl *r);
+void repl_free(struct repl *r);
+
+#endif
