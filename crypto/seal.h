@@ -50,4 +50,19 @@ MUST_CHECK int seal_open(const uint8_t *p, size_t n, const char *network,
 			 struct envelope *env, struct event *ev, size_t *used,
 			 struct diag *d);
 
+/* One envelope of a batch for seal_open_many(). */
+struct seal_item {
+	const uint8_t *p; /* the envelope (exactly its bytes) */
+	size_t n;
+	int rc;           /* out: seal_open()'s verdict (ERR_TRAILING if n is more) */
+};
+
+/*
+ * seal_open() on every item, spread over `threads` threads (0: as many
+ * as the machine has cores): signature checks are what bounds an import,
+ * and they are independent.
+ */
+void seal_open_many(struct seal_item *items, size_t n, const char *network,
+		    int threads);
+
 #endif

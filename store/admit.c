@@ -194,8 +194,11 @@ update_heads(struct store_batch *b, const struct envelope *env,
 		return rc;
 	if (rc == 1)
 		return 0; /* a stored event already depends on it */
+	uint8_t clocks[HEADS_VAL_BYTES];
+	put_be64(clocks, ev->lamport);
+	put_be64(clocks + 8, ev->time_ms);
 	kn = heads_key(k, ev->case_id, ev->case_len, env->id);
-	return put(b, b->s->heads, k, kn, "", 0, d);
+	return put(b, b->s->heads, k, kn, clocks, sizeof(clocks), d);
 }
 
 /*
@@ -207,10 +210,7 @@ check_chain(struct store_batch *b, const struct event *ev,
 	    const struct summary_entry *last, struct diag *d)
 {
 	char h1[17], h2[17];
-	struct envelope penv;
-	struct event prev;
-	int rc;
-
+	(void)b;
 	if (ev->seq == 1)
 		return 0;
 	if (memcmp(ev->prev, last->id, EVENT_ID_BYTES) != 0)
@@ -220,28 +220,24 @@ check_chain(struct store_batch *b, const struct event *ev,
 				short_hex(ev->prev, h1),
 				(unsigned long long)last->seq,
 				short_hex(last->id, h2));
-	if ((rc = stored_event(b->s, b->txn, last->id, &penv, &prev)))
-		return diag_set(d, rc == ERR_NOTFOUND ? ERR_CORRUPT : rc,
-				"the author's seq %llu is missing from events",
-				(unsigned long long)last->seq);
-	if (ev->lamport <= prev.lamport)
+	if (ev->lamport <= last->lamport)
 		return diag_set(d, ERR_CHAIN,
 				"seq %llu has lamport %llu, not above its predecessor's %llu",
 				(unsigned long long)ev->seq,
 				(unsigned long long)ev->lamport,
-				(unsigned long long)prev.lamport);
-	if (ev->time_ms < prev.time_ms)
+				(unsigned long long)last->lamport);
+	if (ev->time_ms < last->time_ms)
 		return diag_set(d, ERR_CHAIN,
 				"seq %llu has time %llu, before its predecessor's %llu",
 				(unsigned long long)ev->seq,
 				(unsigned long long)ev->time_ms,
-				(unsigned long long)prev.time_ms);
+				(unsigned long long)last->time_ms);
 	return 0;
 }
 
 int
 batch_summary_get(struct store_batch *b, const uint8_t *author,
-		struct summary_entry *e, struct diag *d)
+		  struct summary_entry *e, struct diag *d)
 {
 	MDB_val v;
 	int rc = exists(b, b->s->summary, author, EVENT_KEY_BYTES, &v, d);
@@ -249,15 +245,13 @@ batch_summary_get(struct store_batch *b, const uint8_t *author,
 	if (rc < 0)
 		return rc;
 	if (rc == 0) {
-		e->seq = 0;
+		e->seq = e->lamport = e->time_ms = 0;
 		memset(e->id, 0, EVENT_ID_BYTES);
 		return 0;
 	}
-	if (v.mv_size != 8 + EVENT_ID_BYTES)
+	if (summary_decode(v.mv_data, v.mv_size, e))
 		return diag_set(d, ERR_CORRUPT, "summary row has %zu bytes",
 				v.mv_size);
-	e->seq = get_be64(v.mv_data);
-	memcpy(e->id, (const uint8_t *)v.mv_data + 8, EVENT_ID_BYTES);
 	return 0;
 }
 
@@ -267,12 +261,16 @@ extend_feed(struct store_batch *b, const uint8_t *p, size_t n,
 	    const struct envelope *env, const struct event *ev,
 	    struct diag *d)
 {
-	uint8_t fk[FEED_KEY_BYTES], sv[8 + EVENT_ID_BYTES];
+	uint8_t fk[FEED_KEY_BYTES], sv[SUMMARY_VAL_BYTES];
+	struct summary_entry next;
 	int rc;
 
 	feed_key(fk, ev->author, ev->seq);
-	put_be64(sv, ev->seq);
-	memcpy(sv + 8, env->id, EVENT_ID_BYTES);
+	next.seq = ev->seq;
+	memcpy(next.id, env->id, EVENT_ID_BYTES);
+	next.lamport = ev->lamport;
+	next.time_ms = ev->time_ms;
+	summary_encode(&next, sv);
 	if ((rc = put_event(b, p, n, env, ev, d)) ||
 	    (rc = put(b, b->s->feed, fk, sizeof(fk), env->id, EVENT_ID_BYTES,
 		      d)) ||

@@ -8,10 +8,14 @@
 #include "crypto/seal.h"
 #include "common/banned.h"
 
-/* Appends the heads of one case to ev's deps (up to EVENT_MAX_DEPS). */
+/*
+ * Appends the heads of one case to ev's deps (up to EVENT_MAX_DEPS) and
+ * raises *lamport and *time_ms to the heads' clocks.
+ */
 static int
 add_heads(struct store_batch *b, struct event *ev, const char *case_id,
-	  size_t case_len, struct diag *d)
+	  size_t case_len, uint64_t *lamport, uint64_t *time_ms,
+	  struct diag *d)
 {
 	uint8_t kb[HEADS_KEY_MAX];
 	MDB_cursor *c;
@@ -28,6 +32,16 @@ add_heads(struct store_batch *b, struct event *ev, const char *case_id,
 	while (rc == 0 && ev->ndeps < EVENT_MAX_DEPS &&
 	       k.mv_size == case_len + 1 + EVENT_ID_BYTES &&
 	       memcmp(k.mv_data, kb, case_len + 1) == 0) {
+		if (v.mv_size != HEADS_VAL_BYTES) {
+			mdb_cursor_close(c);
+			return diag_set(d, ERR_CORRUPT, "a heads row of case '%.*s' is damaged",
+					(int)case_len, case_id);
+		}
+		uint64_t l = get_be64(v.mv_data), t = get_be64((const uint8_t *)v.mv_data + 8);
+		if (l > *lamport)
+			*lamport = l;
+		if (t > *time_ms)
+			*time_ms = t;
 		memcpy(ev->deps[ev->ndeps++],
 		       (const uint8_t *)k.mv_data + case_len + 1, EVENT_ID_BYTES);
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
@@ -54,25 +68,14 @@ take_heads(struct store_batch *b, struct event *ev, const char *also,
 {
 	int rc;
 	ev->ndeps = 0;
-	if ((rc = add_heads(b, ev, ev->case_id, ev->case_len, d)))
+	if ((rc = add_heads(b, ev, ev->case_id, ev->case_len, lamport, time_ms, d)))
 		return rc;
 	if (also && (strlen(also) != ev->case_len ||
 		     memcmp(also, ev->case_id, ev->case_len) != 0) &&
-	    (rc = add_heads(b, ev, also, strlen(also), d)))
+	    (rc = add_heads(b, ev, also, strlen(also), lamport, time_ms, d)))
 		return rc;
-	qsort(ev->deps, ev->ndeps, EVENT_ID_BYTES, id_cmp);
-	for (size_t i = 0; i < ev->ndeps; i++) {
-		struct envelope denv;
-		struct event dep;
-		if ((rc = stored_event(b->s, b->txn, ev->deps[i], &denv, &dep)))
-			return diag_set(d, ERR_CORRUPT,
-					"a head of case '%.*s' is missing from events",
-					(int)ev->case_len, ev->case_id);
-		if (dep.lamport > *lamport)
-			*lamport = dep.lamport;
-		if (dep.time_ms > *time_ms)
-			*time_ms = dep.time_ms;
-	}
+	if (ev->ndeps > 1)
+		qsort(ev->deps, ev->ndeps, EVENT_ID_BYTES, id_cmp);
 	return 0;
 }
 
@@ -127,15 +130,10 @@ store_batch_append(struct store_batch *b, const struct key *k,
 		return rc;
 	ev.seq = last.seq + 1;
 	if (last.seq) {
-		struct envelope penv;
-		struct event prev;
 		ev.has_prev = 1;
 		memcpy(ev.prev, last.id, EVENT_ID_BYTES);
-		if ((rc = stored_event(s, b->txn, last.id, &penv, &prev)))
-			return diag_set(d, ERR_CORRUPT,
-					"this node's last event is missing");
-		lamport = prev.lamport;
-		time_ms = prev.time_ms;
+		lamport = last.lamport;
+		time_ms = last.time_ms;
 	}
 	if ((rc = take_heads(b, &ev, req->also_heads_of, &lamport, &time_ms, d)))
 		return rc;

@@ -34,6 +34,10 @@ struct store_batch {
 	 * again before the commit (view.c). */
 	char **touched;
 	size_t ntouched, touched_cap;
+	/* Open-addressing index into touched (indices + 1; 0 empty), so
+	 * that touching stays constant time in large batches. */
+	size_t *touched_index;
+	size_t index_cap;
 	/* An event of the global case was stored: fold every case. */
 	int refold_all;
 };
@@ -61,6 +65,15 @@ int batch_lmdb_err(struct store_batch *b, int rc, const char *what,
 
 /* A read transaction; ERR_IO with detail on failure. */
 int store_read_begin(struct store *s, MDB_txn **txn);
+
+/* A `summary` value: seq || id || lamport || time (all BE). */
+#define SUMMARY_VAL_BYTES (8 + EVENT_ID_BYTES + 8 + 8)
+void summary_encode(const struct summary_entry *e, uint8_t *out);
+/* ERR_CORRUPT if v is not a summary value. */
+int summary_decode(const void *v, size_t n, struct summary_entry *e);
+
+/* A `heads` value: lamport || time (BE) of the head event. */
+#define HEADS_VAL_BYTES 16
 
 /* Key of `feed` and `summary` rows: author || seq (BE). */
 #define FEED_KEY_BYTES (EVENT_KEY_BYTES + 8)

@@ -339,13 +339,11 @@ store_walk_summary(struct store *s, store_summary_fn fn, void *ctx)
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != EVENT_KEY_BYTES ||
-		    v.mv_size != 8 + EVENT_ID_BYTES) {
+		    summary_decode(v.mv_data, v.mv_size, &e)) {
 			rc = ERR_CORRUPT;
 			break;
 		}
 		memcpy(e.author, k.mv_data, EVENT_KEY_BYTES);
-		e.seq = get_be64(v.mv_data);
-		memcpy(e.id, (const uint8_t *)v.mv_data + 8, EVENT_ID_BYTES);
 		if ((stop = fn(&e, ctx)))
 			break;
 	}
@@ -368,13 +366,10 @@ store_summary_get(struct store *s, const uint8_t author[EVENT_KEY_BYTES],
 	if (rc)
 		return rc;
 	rc = mdb_get(txn, s->summary, &k, &v);
-	if (rc == 0 && v.mv_size == 8 + EVENT_ID_BYTES) {
+	if (rc == 0 && summary_decode(v.mv_data, v.mv_size, e) == 0)
 		memcpy(e->author, author, EVENT_KEY_BYTES);
-		e->seq = get_be64(v.mv_data);
-		memcpy(e->id, (const uint8_t *)v.mv_data + 8, EVENT_ID_BYTES);
-	} else if (rc == 0) {
+	else if (rc == 0)
 		rc = ERR_CORRUPT;
-	}
 	mdb_txn_abort(txn);
 	if (rc == ERR_CORRUPT)
 		return rc;

@@ -11,13 +11,15 @@
  *             every stored event: each feed's and every fork proof's
  *   feed      author || seq               -> id
  *             each author's chain, contiguous from seq 1
- *   summary   author                      -> seq || id
- *             the highest contiguous seq of the author and its id: the
- *             resume point of replication, committed with the events
+ *   summary   author                      -> seq || id || lamport || time
+ *             the highest contiguous seq of the author, its id, and its
+ *             clocks (which the next event must pass): the resume point
+ *             of replication, committed with the events
  *   bycase    case || 0x00 || lamport || id -> (empty)
  *             every stored event of a case, in replay order
- *   heads     case || 0x00 || id          -> (empty)
- *             the case's events that no stored event lists in its deps
+ *   heads     case || 0x00 || id          -> lamport || time
+ *             the case's events that no stored event lists in its deps,
+ *             with the clocks a new event depending on them must pass
  *   cited     id                          -> (empty)
  *             ids that some stored event lists in its deps
  *   pending   author || seq || id         -> envelope bytes
@@ -78,6 +80,28 @@ feed_key(uint8_t *k, const uint8_t *author, uint64_t seq)
 {
 	memcpy(k, author, EVENT_KEY_BYTES);
 	put_be64(k + EVENT_KEY_BYTES, seq);
+}
+
+void
+summary_encode(const struct summary_entry *e, uint8_t *out)
+{
+	put_be64(out, e->seq);
+	memcpy(out + 8, e->id, EVENT_ID_BYTES);
+	put_be64(out + 8 + EVENT_ID_BYTES, e->lamport);
+	put_be64(out + 16 + EVENT_ID_BYTES, e->time_ms);
+}
+
+int
+summary_decode(const void *v, size_t n, struct summary_entry *e)
+{
+	const uint8_t *p = v;
+	if (n != SUMMARY_VAL_BYTES)
+		return ERR_CORRUPT;
+	e->seq = get_be64(p);
+	memcpy(e->id, p + 8, EVENT_ID_BYTES);
+	e->lamport = get_be64(p + 8 + EVENT_ID_BYTES);
+	e->time_ms = get_be64(p + 16 + EVENT_ID_BYTES);
+	return 0;
 }
 
 void

@@ -210,11 +210,15 @@ MUST_CHECK int store_walk_all(struct store *s, store_event_fn fn, void *ctx);
 MUST_CHECK int store_walk_pending(struct store *s, store_event_fn fn,
 				  void *ctx);
 
-/* One author's summary entry: highest contiguous seq and its id. */
+/*
+ * One author's summary entry: highest contiguous seq and its id (and that
+ * event's lamport and time, which the next event must exceed).
+ */
 struct summary_entry {
 	uint8_t author[EVENT_KEY_BYTES];
 	uint64_t seq;
 	uint8_t id[EVENT_ID_BYTES];
+	uint64_t lamport, time_ms;
 };
 
 typedef int (*store_summary_fn)(const struct summary_entry *e, void *ctx);
@@ -339,6 +343,31 @@ void store_set_global_case(struct store *s, const char *case_id);
 MUST_CHECK int store_batch_summary_get(struct store_batch *b,
 				       const uint8_t author[EVENT_KEY_BYTES],
 				       struct summary_entry *e);
+
+/* ---- importing a stream of envelopes ---- */
+
+struct import_tally {
+	uint64_t seen, added, duplicate, pending, forks, promoted, rejected;
+	int stream_error; /* an envelope could not be read: the rest was not */
+};
+
+/*
+ * Called for each refused envelope: its index in the stream, its byte
+ * offset, its id as claimed (NULL when unreadable), the code and why.
+ */
+typedef void (*store_reject_fn)(void *ctx, uint64_t index, size_t offset,
+				const uint8_t *id, int rc, const char *why);
+
+/*
+ * Ingests a stream of envelopes (docs/format.md §6): signatures checked on
+ * every core, then admitted in batches of `batch` (0: 10,000), one durable
+ * commit each.  Refusals are reported through reject and counted; the
+ * return is an error only when the store itself failed (what was
+ * committed before stays).
+ */
+MUST_CHECK int store_import(struct store *s, const uint8_t *p, size_t n,
+			    size_t batch, store_reject_fn reject, void *ctx,
+			    struct import_tally *t, struct diag *d);
 
 /* ---- local tables: node-local data that does not replicate ---- */
 

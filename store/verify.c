@@ -119,21 +119,21 @@ check_events(struct verifier *vf)
  * ending where the summary says. */
 static void
 check_feed_end(struct verifier *vf, const uint8_t *author, uint64_t seq,
-	       const uint8_t *id)
+	       const uint8_t *id, uint64_t lamport, uint64_t time_ms)
 {
 	char h[2 * EVENT_ID_BYTES + 1];
 	MDB_val k = { EVENT_KEY_BYTES, (void *)author }, v;
 	hexid(author, h);
+	struct summary_entry e;
 	if (mdb_get(vf->txn, vf->s->summary, &k, &v) != 0 ||
-	    v.mv_size != 8 + EVENT_ID_BYTES) {
-		problem(vf, "summary of author %s: missing", h);
+	    summary_decode(v.mv_data, v.mv_size, &e)) {
+		problem(vf, "summary of author %s: missing or damaged", h);
 		return;
 	}
-	if (get_be64(v.mv_data) != seq ||
-	    memcmp((const uint8_t *)v.mv_data + 8, id, EVENT_ID_BYTES) != 0)
-		problem(vf, "summary of author %s: says seq %llu but the feed ends at seq %llu",
-			h, (unsigned long long)get_be64(v.mv_data),
-			(unsigned long long)seq);
+	if (e.seq != seq || memcmp(e.id, id, EVENT_ID_BYTES) != 0 ||
+	    e.lamport != lamport || e.time_ms != time_ms)
+		problem(vf, "summary of author %s: says seq %llu but the feed ends at seq %llu (or its clocks differ)",
+			h, (unsigned long long)e.seq, (unsigned long long)seq);
 }
 
 static int
@@ -159,7 +159,8 @@ check_feeds(struct verifier *vf)
 		uint64_t seq = get_be64(kp + EVENT_KEY_BYTES);
 		if (!have || memcmp(author, kp, EVENT_KEY_BYTES) != 0) {
 			if (have)
-				check_feed_end(vf, author, last_seq, last_id);
+				check_feed_end(vf, author, last_seq, last_id,
+					       last_lamport, last_time);
 			memcpy(author, kp, EVENT_KEY_BYTES);
 			have = 1;
 			last_seq = 0;
@@ -198,7 +199,8 @@ check_feeds(struct verifier *vf)
 		memcpy(last_id, v.mv_data, EVENT_ID_BYTES);
 	}
 	if (have)
-		check_feed_end(vf, author, last_seq, last_id);
+		check_feed_end(vf, author, last_seq, last_id, last_lamport,
+			       last_time);
 	mdb_cursor_close(c);
 	if (rc != MDB_NOTFOUND)
 		return store_lmdb_err(rc, "cannot walk feed", NULL);

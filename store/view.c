@@ -23,19 +23,55 @@ store_set_fold(struct store *s, store_fold_fn fn, void *ctx)
 	s->fold_ctx = ctx;
 }
 
+static size_t
+case_hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
+	return (size_t)h;
+}
+
+static void
+index_insert(struct store_batch *b, size_t i)
+{
+	const char *s = b->touched[i];
+	size_t at = case_hash(s, strlen(s)) & (b->index_cap - 1);
+	while (b->touched_index[at])
+		at = (at + 1) & (b->index_cap - 1);
+	b->touched_index[at] = i + 1;
+}
+
 void
 batch_touch_case(struct store_batch *b, const char *case_id, size_t case_len)
 {
-	for (size_t i = 0; i < b->ntouched; i++)
-		if (strlen(b->touched[i]) == case_len &&
-		    memcmp(b->touched[i], case_id, case_len) == 0)
-			return;
+	/* Without a fold nothing is folded: nothing to remember. */
+	if (!b->s->fold)
+		return;
+	if (b->index_cap) {
+		size_t at = case_hash(case_id, case_len) & (b->index_cap - 1);
+		for (; b->touched_index[at]; at = (at + 1) & (b->index_cap - 1)) {
+			const char *t = b->touched[b->touched_index[at] - 1];
+			if (strlen(t) == case_len && memcmp(t, case_id, case_len) == 0)
+				return;
+		}
+	}
 	if (b->ntouched == b->touched_cap) {
 		b->touched_cap = b->touched_cap ? 2 * b->touched_cap : 16;
 		b->touched = xrealloc(b->touched,
 				      b->touched_cap * sizeof(*b->touched));
 	}
 	b->touched[b->ntouched++] = xstrndup(case_id, case_len);
+	/* Keep the index at most half full. */
+	if (2 * b->ntouched > b->index_cap) {
+		free(b->touched_index);
+		b->index_cap = b->index_cap ? 2 * b->index_cap : 64;
+		b->touched_index = xcalloc(b->index_cap, sizeof(size_t));
+		for (size_t i = 0; i < b->ntouched; i++)
+			index_insert(b, i);
+	} else {
+		index_insert(b, b->ntouched - 1);
+	}
 }
 
 void
@@ -44,8 +80,10 @@ batch_touched_release(struct store_batch *b)
 	for (size_t i = 0; i < b->ntouched; i++)
 		free(b->touched[i]);
 	free(b->touched);
+	free(b->touched_index);
 	b->touched = NULL;
-	b->ntouched = b->touched_cap = 0;
+	b->touched_index = NULL;
+	b->ntouched = b->touched_cap = b->index_cap = 0;
 }
 
 static int
