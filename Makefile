@@ -14,6 +14,7 @@ DESTDIR ?=
 BINDIR = $(PREFIX)/bin
 DATADIR = $(PREFIX)/share/gridcase
 MANDIR = $(PREFIX)/share/man
+UNITDIR = $(PREFIX)/lib/systemd/system
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -137,6 +138,10 @@ install: gridcase
 	install -d $(DESTDIR)$(DATADIR)/district
 	install -m 644 data/*.csv data/*.json $(DESTDIR)$(DATADIR)/
 	install -m 644 data/district/* $(DESTDIR)$(DATADIR)/district/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR)
+	install -m 644 docs/man/gridcase.1 $(DESTDIR)$(MANDIR)/man1/gridcase.1
+	sed 's|/usr/local/bin|$(BINDIR)|' docs/man/gridcase.service > $(DESTDIR)$(UNITDIR)/gridcase.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/gridcase.service
 
 format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(wildcard */*.h tests/*/*.c tests/*.c tests/*.h)

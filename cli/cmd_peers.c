@@ -97,8 +97,8 @@ one_peer(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
 		json_obj_end(&l->w);
 		return 0;
 	}
-	buf_printf(&l->out, "%-12s %-24s %-9s %-20s %8llu %8llu %10llu %10llu %7llu %9llu %6llu  %s\n",
-		   name, addr,
+	buf_printf(&l->out, "%-12s %-9s %-20s %7llu %7llu %9llu %9llu %7llu %9llu %6llu  %s  %s\n",
+		   name,
 		   get_b(&m, "blocked") ? "blocked" : get_b(&m, "connected") ? "yes" : "no",
 		   when, (unsigned long long)get_u(&m, "events_in"),
 		   (unsigned long long)get_u(&m, "events_out"),
@@ -106,7 +106,7 @@ one_peer(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
 		   (unsigned long long)get_u(&m, "bytes_out"),
 		   (unsigned long long)get_u(&m, "we_lack"),
 		   (unsigned long long)get_u(&m, "they_lack"),
-		   (unsigned long long)get_u(&m, "errors"), err);
+		   (unsigned long long)get_u(&m, "errors"), err[0] ? err : "-", addr);
 	return 0;
 }
 
@@ -129,10 +129,10 @@ cmd_peers(struct cli *c, int argc, char **argv)
 	} else {
 		if (!running)
 			buf_add_str(&l.out, "(no daemon runs on this node: the figures are the last it recorded)\n");
-		buf_printf(&l.out, "%-12s %-24s %-9s %-20s %8s %8s %10s %10s %7s %9s %6s  %s\n",
-			   "PEER", "ADDRESS", "CONNECTED", "LAST CONTACT", "EV IN",
-			   "EV OUT", "BYTES IN", "BYTES OUT", "WE LACK", "THEY LACK",
-			   "ERRORS", "LAST ERROR");
+		buf_printf(&l.out, "%-12s %-9s %-20s %7s %7s %9s %9s %7s %9s %6s  %s  %s\n",
+			   "PEER", "CONNECTED", "LAST CONTACT", "EV IN", "EV OUT",
+			   "BYTES IN", "BYTES OUT", "WE LACK", "THEY LACK", "ERRORS",
+			   "LAST ERROR", "ADDRESS");
 	}
 	int rc = store_local_walk(node_store(c->node), "peer", one_peer, &l);
 	if (rc < 0) {

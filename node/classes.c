@@ -69,6 +69,11 @@ data_path(const char *file)
 			if (file_exists(p))
 				return p;
 			free(p);
+			/* Installed: PREFIX/bin/gridcase beside PREFIX/share. */
+			p = xasprintf("%s/../share/gridcase/%s", exe, file);
+			if (file_exists(p))
+				return p;
+			free(p);
 		}
 	}
 	return xasprintf("%s/%s", GRIDCASE_DATADIR, file);

@@ -42,9 +42,10 @@ const char *class_kind_name(enum class_kind k);
 MUST_CHECK int class_kind_parse(const char *s, enum class_kind *k);
 
 /*
- * The directory of gridcase's data files: $GRIDCASE_DATA if set, else
- * data/ beside the running binary or one level up (a source tree), else
- * the installed GRIDCASE_DATADIR.  Returns new memory.
+ * The path of one of gridcase's data files: in $GRIDCASE_DATA if set, else
+ * in data/ beside the running binary or one level up (a source tree), else
+ * in share/gridcase/ beside the binary's bin/ (an installation), else in
+ * the GRIDCASE_DATADIR compiled in.  Returns new memory.
  */
 char *data_path(const char *file);
 

@@ -87,6 +87,7 @@ repl_block(struct repl *r, const char *name, int blocked)
 			session_free(p->sess);
 			p->sess = NULL;
 		} else {
+			p->st.last_error[0] = '\0';
 			p->next_round_ms = 0;
 		}
 	}
