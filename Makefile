@@ -94,7 +94,8 @@ build-san/tools/%: build-san/tests/tools/%.o build-san/libgridcase.a
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
-build/bench/%: build/bench/%.o build/libgridcase.a
+.SECONDARY: build/bench/lib.o build/bench/workload.o
+build/bench/%: build/bench/%.o build/bench/lib.o build/bench/workload.o build/libgridcase.a
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 

@@ -15,6 +15,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 dir=${GRIDCASE_BENCH_DIR:-$top/build/bench}
 mkdir -p "$dir" || exit 1
+export GRIDCASE_BENCH_DIR="$dir"
+export GRIDCASE_DATA="$top/data"
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 echo "gridcase benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -35,7 +37,7 @@ for src in bench/*_bench.c; do
 		continue
 	fi
 	start=$(date +%s)
-	"build/bench/$name" "$dir" || status=1
+	"build/bench/$name" || status=1
 	echo "($name took $(( $(date +%s) - start )) s)"
 done
 exit $status

@@ -32,6 +32,8 @@ struct daemon {
 	uv_loop_t loop;
 	uv_async_t wake;
 	uv_timer_t tick, second;
+	uv_timer_t settle;        /* re-looks after a change to the file */
+	uint64_t settle_until_ms;
 	uv_fs_event_t watch;
 	uv_signal_t sigint, sigterm;
 	int watching;
@@ -39,11 +41,18 @@ struct daemon {
 	int stopping;
 	int lock_fd;
 	uint64_t last_progress;
-	uint64_t started_ms;
+	uint64_t active_ms; /* when events last arrived (or the start) */
 };
 
-/* How long `repl sync` keeps trying before it gives up. */
-#define ONE_ROUND_DEADLINE_MS 60000
+/*
+ * How long `repl sync` waits without receiving an event before it gives
+ * up: a catch-up of millions of events may take minutes, a dead peer not.
+ */
+#define ONE_ROUND_IDLE_MS 60000
+
+/* After a change to data.mdb, look again every 4 ms for 200 ms. */
+#define SETTLE_STEP_MS 4
+#define SETTLE_MS 200
 
 /* ---- the hooks the engine calls ---- */
 
@@ -114,6 +123,7 @@ static void
 hook_progress(void *ctx, const char *peer, uint64_t events)
 {
 	struct daemon *dm = ctx;
+	dm->active_ms = uv_now(&dm->loop);
 	if (!dm->o->progress)
 		return;
 	fprintf(stderr, "\r%s: %llu events received", peer,
@@ -314,6 +324,7 @@ begin_stop(struct daemon *dm)
 	uv_close((uv_handle_t *)&dm->wake, close_cb);
 	uv_close((uv_handle_t *)&dm->tick, close_cb);
 	uv_close((uv_handle_t *)&dm->second, close_cb);
+	uv_close((uv_handle_t *)&dm->settle, close_cb);
 	uv_close((uv_handle_t *)&dm->sigint, close_cb);
 	uv_close((uv_handle_t *)&dm->sigterm, close_cb);
 	if (dm->watching)
@@ -337,7 +348,7 @@ tick_cb(uv_timer_t *h)
 	repl_tick(dm->repl);
 	if (dm->o->one_round &&
 	    (repl_done(dm->repl) ||
-	     uv_now(&dm->loop) - dm->started_ms > ONE_ROUND_DEADLINE_MS))
+	     uv_now(&dm->loop) - dm->active_ms > ONE_ROUND_IDLE_MS))
 		begin_stop(dm);
 }
 
@@ -359,13 +370,34 @@ second_cb(uv_timer_t *h)
 }
 
 static void
+settle_cb(uv_timer_t *h)
+{
+	struct daemon *dm = h->data;
+	if (dm->stopping)
+		return;
+	repl_changed(dm->repl);
+	if (uv_now(&dm->loop) >= dm->settle_until_ms)
+		uv_timer_stop(&dm->settle);
+}
+
+/*
+ * The file changed.  The change may be a commit's data pages, written
+ * before the meta page that makes them visible, and the meta page's write
+ * does not always raise an event of its own: so look now, then every few
+ * milliseconds for a while (a durable commit's flush takes that long).
+ */
+static void
 watch_cb(uv_fs_event_t *h, const char *file, int events, int status)
 {
 	struct daemon *dm = h->data;
 	(void)file;
 	(void)events;
-	if (!dm->stopping && status == 0)
-		repl_changed(dm->repl);
+	if (dm->stopping || status != 0)
+		return;
+	repl_changed(dm->repl);
+	dm->settle_until_ms = uv_now(&dm->loop) + SETTLE_MS;
+	if (!uv_is_active((uv_handle_t *)&dm->settle))
+		uv_timer_start(&dm->settle, settle_cb, SETTLE_STEP_MS, SETTLE_STEP_MS);
 }
 
 static void
@@ -450,7 +482,8 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 	}
 	uv_timer_init(&dm.loop, &dm.tick);
 	uv_timer_init(&dm.loop, &dm.second);
-	dm.tick.data = dm.second.data = &dm;
+	uv_timer_init(&dm.loop, &dm.settle);
+	dm.tick.data = dm.second.data = dm.settle.data = &dm;
 	uv_timer_start(&dm.tick, tick_cb, 0, TICK_MS);
 	uv_timer_start(&dm.second, second_cb, 1000, 1000);
 	uv_signal_init(&dm.loop, &dm.sigint);
@@ -471,7 +504,7 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 			 store_network(node_store(n)), node_dir(n),
 			 ro.listen ? ro.listen : "(no address)",
 			 repl_peer_count(dm.repl));
-	dm.started_ms = uv_now(&dm.loop);
+	dm.active_ms = uv_now(&dm.loop);
 	uv_run(&dm.loop, UV_RUN_DEFAULT);
 	if (o->progress && dm.last_progress)
 		fputc('\n', stderr);
@@ -483,7 +516,8 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 			const struct repl_peer_stats *st = repl_peer_stats(dm.repl, i);
 			if (!st->rounds_ok && !st->blocked)
 				rc = diag_set(d, ERR_TIMEOUT, "no round with %s: %s",
-					      st->name, st->last_error);
+					      st->name, st->last_error[0] ? st->last_error
+					      : "nothing received for 60 s");
 		}
 	}
 	repl_free(dm.repl);

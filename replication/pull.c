@@ -213,10 +213,12 @@ pull_tick(struct peer *p)
 void
 pull_hint(struct peer *p)
 {
-	if (p->state == P_IDLE)
+	if (p->state == P_IDLE) {
 		p->next_round_ms = 0;
-	else
+		pull_tick(p); /* now, not at the next tick */
+	} else {
 		p->again = 1;
+	}
 }
 
 void
