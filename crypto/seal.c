@@ -40,12 +40,12 @@ seal_sign(const struct key *k, const uint8_t id[EVENT_ID_BYTES],
 	key_sign(k, msg, sizeof(msg), sig);
 }
 
-int
-seal_event(const struct key *k, const struct event *ev, struct buf *out,
-	   uint8_t id[EVENT_ID_BYTES], struct diag *d)
+static int
+seal(const struct key *k, const struct event *ev, int sign, struct buf *out,
+     uint8_t id[EVENT_ID_BYTES], struct diag *d)
 {
 	struct buf bytes = BUF_INIT;
-	uint8_t my_id[EVENT_ID_BYTES], sig[EVENT_SIG_BYTES];
+	uint8_t my_id[EVENT_ID_BYTES], sig[EVENT_SIG_BYTES] = { 0 };
 	int rc;
 
 	if (memcmp(ev->author, key_public(k), EVENT_KEY_BYTES) != 0)
@@ -54,13 +54,28 @@ seal_event(const struct key *k, const struct event *ev, struct buf *out,
 	if ((rc = event_encode(ev, &bytes, d)))
 		goto out;
 	seal_id(bytes.data, bytes.len, my_id);
-	seal_sign(k, my_id, sig);
+	if (sign)
+		seal_sign(k, my_id, sig);
 	envelope_encode(bytes.data, bytes.len, my_id, sig, out);
 	if (id)
 		memcpy(id, my_id, EVENT_ID_BYTES);
 out:
 	buf_release(&bytes);
 	return rc;
+}
+
+int
+seal_event(const struct key *k, const struct event *ev, struct buf *out,
+	   uint8_t id[EVENT_ID_BYTES], struct diag *d)
+{
+	return seal(k, ev, 1, out, id, d);
+}
+
+int
+seal_event_unsigned(const struct key *k, const struct event *ev,
+		    struct buf *out, uint8_t id[EVENT_ID_BYTES], struct diag *d)
+{
+	return seal(k, ev, 0, out, id, d);
 }
 
 int

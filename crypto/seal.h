@@ -40,6 +40,14 @@ MUST_CHECK int seal_event(const struct key *k, const struct event *ev,
 			  struct diag *d);
 
 /*
+ * The same, with the signature left as zeros: the envelope ends with its
+ * EVENT_SIG_BYTES, for seal_sign() to fill in later (store/signer.h).
+ */
+MUST_CHECK int seal_event_unsigned(const struct key *k, const struct event *ev,
+				   struct buf *out, uint8_t id[EVENT_ID_BYTES],
+				   struct diag *d);
+
+/*
  * Opens one envelope: decodes the event strictly, checks the network
  * (skipped when network is NULL), recomputes the id and verifies the
  * signature, in that order.  Errors: those of envelope_read() and

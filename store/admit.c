@@ -13,6 +13,7 @@
 #include "common/hex.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "store/signer.h"
 #include "common/banned.h"
 
 int
@@ -40,27 +41,52 @@ store_batch_is_failed(const struct store_batch *b)
 	return b->failed;
 }
 
+struct signed_put {
+	struct store_batch *b;
+	struct diag *d;
+};
+
+/* Writes a signed envelope over its unsigned copy (signer.h). */
+static int
+put_signed(void *ctx, const uint8_t id[EVENT_ID_BYTES], const uint8_t *env,
+	   size_t n)
+{
+	struct signed_put *sp = ctx;
+	MDB_val k = { EVENT_ID_BYTES, (void *)id }, v = { n, (void *)env };
+	int rc = mdb_put(sp->b->txn, sp->b->s->events, &k, &v, 0);
+	return rc ? batch_lmdb_err(sp->b, rc, "cannot write a signed event", sp->d)
+		  : 0;
+}
+
+static void
+batch_free(struct store_batch *b)
+{
+	b->s->batch_open = 0;
+	signer_free(b->signer);
+	batch_touched_release(b);
+	free(b);
+}
+
 int
 store_batch_commit(struct store_batch *b, struct diag *d)
 {
 	int rc;
-	b->s->batch_open = 0;
 	if (b->failed) {
-		batch_touched_release(b);
 		mdb_txn_abort(b->txn);
-		free(b);
+		batch_free(b);
 		return diag_set(d, ERR_IO,
 				"the batch failed earlier and was rolled back");
 	}
-	if ((rc = batch_fold_touched(b, d))) {
-		batch_touched_release(b);
+	/* Every event signed before the views read them. */
+	struct signed_put sp = { b, d };
+	if ((b->signer && (rc = signer_each(b->signer, put_signed, &sp))) ||
+	    (rc = batch_fold_touched(b, d))) {
 		mdb_txn_abort(b->txn);
-		free(b);
+		batch_free(b);
 		return rc;
 	}
-	batch_touched_release(b);
 	rc = mdb_txn_commit(b->txn);
-	free(b);
+	batch_free(b);
 	return rc ? store_lmdb_err(rc, "cannot commit", d) : 0;
 }
 
@@ -69,10 +95,8 @@ store_batch_abort(struct store_batch *b)
 {
 	if (!b)
 		return;
-	b->s->batch_open = 0;
-	batch_touched_release(b);
 	mdb_txn_abort(b->txn);
-	free(b);
+	batch_free(b);
 }
 
 static int

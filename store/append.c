@@ -6,6 +6,7 @@
 
 #include "crypto/key.h"
 #include "crypto/seal.h"
+#include "store/signer.h"
 #include "common/banned.h"
 
 /*
@@ -140,7 +141,10 @@ store_batch_append(struct store_batch *b, const struct key *k,
 	ev.lamport = lamport + 1;
 	ev.time_ms = req->now_ms > time_ms ? req->now_ms : time_ms;
 
-	if ((rc = seal_event(k, &ev, &env_bytes, NULL, d)))
+	/* A large batch leaves its signatures to the signer (signer.h). */
+	int deferred = b->appended >= SIGN_INLINE;
+	if ((rc = deferred ? seal_event_unsigned(k, &ev, &env_bytes, NULL, d)
+			   : seal_event(k, &ev, &env_bytes, NULL, d)))
 		goto out;
 	/* Admission reads the envelope back exactly as a peer would. */
 	if ((rc = envelope_read(env_bytes.data, env_bytes.len, &env, &used, d)) ||
@@ -149,6 +153,12 @@ store_batch_append(struct store_batch *b, const struct key *k,
 	if ((rc = batch_admit_local(b, env_bytes.data, env_bytes.len,
 					  &env, &check, d)))
 		goto out;
+	if (deferred) {
+		if (!b->signer)
+			b->signer = signer_new();
+		signer_add(b->signer, k, env.id, env_bytes.data, env_bytes.len);
+	}
+	b->appended++;
 	if (id)
 		memcpy(id, env.id, EVENT_ID_BYTES);
 out:

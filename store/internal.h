@@ -40,7 +40,14 @@ struct store_batch {
 	size_t index_cap;
 	/* An event of the global case was stored: fold every case. */
 	int refold_all;
+	/* This batch's own events so far, and the signer that signs those
+	 * past the first SIGN_INLINE (NULL until then). */
+	size_t appended;
+	struct signer *signer;
 };
+
+/* Appends a batch signs itself before it hands signing to a thread. */
+#define SIGN_INLINE 64
 
 /* Notes that a case's view must be folded again before commit. */
 void batch_touch_case(struct store_batch *b, const char *case_id,

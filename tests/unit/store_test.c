@@ -867,6 +867,88 @@ test_any_order_same_digest(void)
 	free(src);
 }
 
+/* Checks every stored envelope as a peer would: id and signature. */
+static int
+open_each(const uint8_t *p, size_t n, void *ctx)
+{
+	struct envelope env;
+	struct event ev;
+	size_t used;
+	int *bad = ctx;
+	if (seal_open(p, n, NET, &env, &ev, &used, NULL) != 0)
+		(*bad)++;
+	return 0;
+}
+
+/*
+ * A large batch signs most of its events on a second thread (signer.h):
+ * what it stores must be exactly what signing inline would store, for
+ * two keys interleaved; an aborted large batch leaves nothing.
+ */
+static void
+test_large_batch_signatures(void)
+{
+	enum { N = 1500 };
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, STORE_NOSYNC);
+	struct key *k1 = seeded_key(7), *k2 = seeded_key(8);
+	struct store_batch *b;
+	struct buf body = BUF_INIT;
+	struct diag d;
+	static uint8_t ids[N][EVENT_ID_BYTES];
+	char case_id[32];
+	CHECK(s);
+
+	CHECK_OK(store_batch_begin(s, &b));
+	for (int i = 0; i < N; i++) {
+		small_body(&body, (uint64_t)i);
+		snprintf(case_id, sizeof(case_id), "case-%d", i % 37);
+		struct append_req req = { case_id, NULL, "note", body.data,
+					  body.len, 0, NULL, 5000 + (uint64_t)i };
+		CHECK_OK(store_batch_append(b, i % 3 ? k1 : k2, &req, ids[i], &d));
+	}
+	CHECK_OK(store_batch_commit(b, &d));
+
+	int bad = 0;
+	CHECK_OK(store_walk_all(s, open_each, &bad));
+	CHECK_EQ_INT(bad, 0);
+	CHECK_EQ_INT(verify_problems(s), 0);
+	/* The last event, signed on the thread, is the one its id names. */
+	struct buf env_bytes = BUF_INIT;
+	struct envelope env;
+	struct event ev;
+	size_t used;
+	CHECK_OK(store_event_get(s, ids[N - 1], &env_bytes));
+	CHECK_OK(seal_open(env_bytes.data, env_bytes.len, NET, &env, &ev, &used, NULL));
+	CHECK_EQ_MEM(env.id, ids[N - 1], EVENT_ID_BYTES);
+	CHECK_EQ_MEM(ev.author, key_public(k1), EVENT_KEY_BYTES);
+	buf_release(&env_bytes);
+
+	/* An aborted large batch: nothing of it stays. */
+	uint8_t before[32], after[32];
+	CHECK_OK(store_digest(s, before));
+	CHECK_OK(store_batch_begin(s, &b));
+	for (int i = 0; i < 300; i++) {
+		small_body(&body, (uint64_t)i);
+		struct append_req req = { "case-x", NULL, "note", body.data,
+					  body.len, 0, NULL, 90000 + (uint64_t)i };
+		CHECK_OK(store_batch_append(b, k1, &req, NULL, &d));
+	}
+	store_batch_abort(b);
+	CHECK_OK(store_digest(s, after));
+	CHECK_EQ_MEM(before, after, 32);
+	struct store_stats st;
+	CHECK_OK(store_stats(s, &st));
+	CHECK_EQ_INT(st.events, N);
+
+	buf_release(&body);
+	key_free(k1);
+	key_free(k2);
+	store_close(s);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
 static const struct test tests[] = {
 	{ "create, open and metadata", test_create_open },
 	{ "local appends chain seq, prev, deps and lamport", test_append_chains },
@@ -882,6 +964,7 @@ static const struct test tests[] = {
 	{ "kill -9 never loses an acknowledged event", test_kill9_loses_nothing_acknowledged },
 	{ "a flipped byte in data.mdb is named by verify", test_corruption_is_named },
 	{ "any delivery order gives the same digest", test_any_order_same_digest },
+	{ "a large batch's events are signed as if one by one, and an abort leaves none", test_large_batch_signatures },
 };
 
 TEST_MAIN(tests)
