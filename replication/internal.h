@@ -21,6 +21,8 @@
 #define MAX_INFLIGHT 8
 #define MAX_SESSIONS 1024
 #define SESSION_IDLE_MS (10 * 60 * 1000)
+/* Sessions one client key may hold; a new one replaces its oldest. */
+#define SESSIONS_PER_KEY 4
 
 /* What an nng callback reports. */
 enum item_kind {
@@ -64,6 +66,8 @@ struct srv_slot {
 struct srv_session {
 	struct session *s;
 	char name[REPL_NAME_MAX + 1];
+	uint8_t client[32];
+	uint8_t hello[32]; /* hash of the HELLO that opened it: replays */
 	uint64_t last_used_ms;
 };
 

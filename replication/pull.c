@@ -159,6 +159,13 @@ start_round(struct peer *p)
 	struct buf msg = BUF_INIT;
 	if (!s)
 		return; /* the last round's requests are still winding down */
+	/* The roster may have revoked the peer since it was added. */
+	char name[REPL_NAME_MAX + 1];
+	if (!r->h.authorize(r->h.ctx, p->st.key, name, sizeof(name))) {
+		peer_error(p, "not in the roster, or revoked: not pulling from it");
+		round_fail(p, 1);
+		return;
+	}
 	p->gen++;
 	clear_plan(p);
 	if (!p->sess) {
@@ -713,11 +720,12 @@ pull_on_reply(struct peer *p, struct cli_slot *s, int result, nng_msg *msg)
 		nng_msg_free(msg);
 		return;
 	}
-	uint64_t got;
-	if (type != MSG_SEALED || session_open(p->sess, m, n, &got, &plain, &d) ||
-	    got != counter) {
+	uint64_t got = 0;
+	int orc = type == MSG_SEALED ? session_open(p->sess, m, n, &got, &plain, &d)
+				     : ERR_PROTO;
+	if (orc || got != counter) {
 		peer_error(p, "bad answer: %s", type != MSG_SEALED ? "not sealed"
-					      : got != counter ? "answers another request" : d.text);
+					      : orc ? d.text : "answers another request");
 		nng_msg_free(msg);
 		buf_release(&plain);
 		round_fail(p, 1);

@@ -12,6 +12,7 @@
 #include "common/hex.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "crypto/hash.h"
 #include "crypto/key.h"
 #include "store/store.h"
 #include "common/banned.h"
@@ -28,26 +29,55 @@ find_session(struct repl *r, const uint8_t sid[SESSION_ID_BYTES])
 	return NULL;
 }
 
-/* A free place, dropping idle sessions, else the least recently used. */
+/*
+ * A place for a new session of client: dropping idle sessions; if client
+ * already holds SESSIONS_PER_KEY, its own least recently used one (so a
+ * client, or a replayer of its HELLOs, can only push out its own); else a
+ * free place, else the least recently used of all.
+ */
 static struct srv_session *
-new_session(struct repl *r)
+new_session(struct repl *r, const uint8_t client[32])
 {
 	uint64_t now = repl_now_ms();
-	struct srv_session *lru = &r->sessions[0];
+	struct srv_session *lru = NULL, *own_lru = NULL, *free_slot = NULL;
+	int own = 0;
 	for (int i = 0; i < MAX_SESSIONS; i++) {
 		struct srv_session *s = &r->sessions[i];
 		if (s->s && now - s->last_used_ms > SESSION_IDLE_MS) {
 			session_free(s->s);
 			s->s = NULL;
 		}
-		if (!s->s)
-			return s;
-		if (s->last_used_ms < lru->last_used_ms)
+		if (!s->s) {
+			if (!free_slot)
+				free_slot = s;
+			continue;
+		}
+		if (!lru || s->last_used_ms < lru->last_used_ms)
 			lru = s;
+		if (memcmp(s->client, client, 32) == 0) {
+			own++;
+			if (!own_lru || s->last_used_ms < own_lru->last_used_ms)
+				own_lru = s;
+		}
 	}
-	session_free(lru->s);
-	lru->s = NULL;
-	return lru;
+	struct srv_session *slot = own >= SESSIONS_PER_KEY ? own_lru
+				   : free_slot		   ? free_slot
+							   : lru;
+	if (slot->s) {
+		session_free(slot->s);
+		slot->s = NULL;
+	}
+	return slot;
+}
+
+/* 1 if a live session was opened by exactly this HELLO. */
+static int
+hello_replayed(struct repl *r, const uint8_t hash[32])
+{
+	for (int i = 0; i < MAX_SESSIONS; i++)
+		if (r->sessions[i].s && memcmp(r->sessions[i].hello, hash, 32) == 0)
+			return 1;
+	return 0;
 }
 
 static void
@@ -87,12 +117,25 @@ handshake(struct repl *r, const uint8_t *p, size_t n, struct buf *out)
 		refuse(name, ERR_DENIED, "this peer is blocked here", out);
 		return;
 	}
+	/*
+	 * A HELLO is answered with fresh keys, so a replayed one gains its
+	 * sender nothing; refusing it keeps replays from costing us a
+	 * signature and pushing out live sessions.
+	 */
+	uint8_t hello_hash[32];
+	hash_bytes(p, n, hello_hash);
+	if (hello_replayed(r, hello_hash)) {
+		refuse(name, ERR_PROTO, "a replayed HELLO", out);
+		return;
+	}
 	if (session_welcome(r->me, p, n, &s, out, &d)) {
 		refuse(name, ERR_PROTO, d.text, out);
 		return;
 	}
-	struct srv_session *slot = new_session(r);
+	struct srv_session *slot = new_session(r, h.client);
 	slot->s = s;
+	memcpy(slot->client, h.client, 32);
+	memcpy(slot->hello, hello_hash, 32);
 	slot->last_used_ms = repl_now_ms();
 	snprintf(slot->name, sizeof(slot->name), "%s", name);
 	log_info("repl", "session with %s", name);
@@ -340,6 +383,8 @@ serve_request(struct repl *r, const uint8_t *p, size_t n, struct buf *out)
 	if (session_sealed_head(p, n, sid, &counter) == 0)
 		ss = find_session(r, sid);
 	if (!ss) {
+		/* Also what a flipped session id looks like: say so. */
+		log_info("repl", "a request for no session here (expired, or altered): asked to shake hands again");
 		session_refuse("unknown-session", "no such session here: shake hands again", out);
 		return;
 	}

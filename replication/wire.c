@@ -192,7 +192,8 @@ int
 wire_events_open(const uint8_t *p, size_t n, struct mp_reader *r,
 		 uint32_t *count)
 {
-	if (open_msg(p, n, W_EVENTS, 2, r) || mp_get_array(r, count))
+	if (open_msg(p, n, W_EVENTS, 2, r) || mp_get_array(r, count) ||
+	    *count > WIRE_MAX_EVENTS)
 		return ERR_PROTO;
 	return 0;
 }
