@@ -26,6 +26,12 @@
 
 #define TICK_MS 20
 
+/* The peers blocked here (the local table "block"), re-read each second. */
+struct blocked {
+	char names[256][65];
+	size_t n;
+};
+
 struct daemon {
 	struct node *n;
 	const struct daemon_opts *o;
@@ -42,6 +48,7 @@ struct daemon {
 	int lock_fd;
 	uint64_t last_progress;
 	uint64_t active_ms; /* when events last arrived (or the start) */
+	struct blocked blocks;
 };
 
 /*
@@ -116,6 +123,10 @@ hook_authorize(void *ctx, const uint8_t key[32], char *name, size_t n)
 	if (!m || after)
 		return 0; /* unknown, or revoked: a revoked key cannot connect */
 	snprintf(name, n, "%s", m->name);
+	/* Blocked here, whether or not we pull from it. */
+	for (size_t i = 0; i < dm->blocks.n; i++)
+		if (strcmp(dm->blocks.names[i], m->name) == 0)
+			return -1;
 	return 1;
 }
 
@@ -176,11 +187,6 @@ write_live_state(struct daemon *dm)
 }
 
 /* Peers blocked with `gridcase peers block NAME`. */
-struct blocked {
-	struct daemon *dm;
-	char names[64][65];
-	size_t n;
-};
 
 static int
 collect_block(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
@@ -189,7 +195,7 @@ collect_block(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
 	struct blocked *b = ctx;
 	(void)val;
 	(void)vn;
-	if (b->n < 64 && kn <= 64) {
+	if (b->n < sizeof(b->names) / sizeof(b->names[0]) && kn <= 64) {
 		memcpy(b->names[b->n], key, kn);
 		b->names[b->n++][kn] = '\0';
 	}
@@ -199,16 +205,15 @@ collect_block(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
 static void
 apply_blocks(struct daemon *dm)
 {
-	struct blocked b;
-	b.dm = dm;
-	b.n = 0;
-	if (store_local_walk(node_store(dm->n), "block", collect_block, &b) < 0)
+	struct blocked *b = &dm->blocks;
+	b->n = 0;
+	if (store_local_walk(node_store(dm->n), "block", collect_block, b) < 0)
 		return;
 	for (size_t i = 0; i < repl_peer_count(dm->repl); i++) {
 		const struct repl_peer_stats *st = repl_peer_stats(dm->repl, i);
 		int want = 0;
-		for (size_t k = 0; k < b.n; k++)
-			if (strcmp(b.names[k], st->name) == 0)
+		for (size_t k = 0; k < b->n; k++)
+			if (strcmp(b->names[k], st->name) == 0)
 				want = 1;
 		if (want != st->blocked)
 			repl_block(dm->repl, st->name, want);

@@ -23,6 +23,8 @@
 #define SESSION_IDLE_MS (10 * 60 * 1000)
 /* Sessions one client key may hold; a new one replaces its oldest. */
 #define SESSIONS_PER_KEY 4
+/* Missing blobs asked of one peer in one round. */
+#define BLOBS_PER_ROUND 16
 
 /* What an nng callback reports. */
 enum item_kind {

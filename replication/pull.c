@@ -16,6 +16,7 @@
 #include "common/hex.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "crypto/hash.h"
 #include "crypto/key.h"
 #include "crypto/seal.h"
 #include "store/store.h"
@@ -161,8 +162,8 @@ start_round(struct peer *p)
 		return; /* the last round's requests are still winding down */
 	/* The roster may have revoked the peer since it was added. */
 	char name[REPL_NAME_MAX + 1];
-	if (!r->h.authorize(r->h.ctx, p->st.key, name, sizeof(name))) {
-		peer_error(p, "not in the roster, or revoked: not pulling from it");
+	if (r->h.authorize(r->h.ctx, p->st.key, name, sizeof(name)) <= 0) {
+		peer_error(p, "revoked, or blocked: not pulling from it");
 		round_fail(p, 1);
 		return;
 	}
@@ -401,20 +402,22 @@ verify_done(void *arg)
 		advance(p);
 }
 
+/*
+ * The blobs to ask this peer for this round: those the store still wants
+ * (named by stored events, not here, not erased), a few per round.
+ */
 static void
-want_blob(struct peer *p, const uint8_t hash[32])
+plan_blobs(struct peer *p)
 {
-	struct buf data = BUF_INIT;
-	struct diag d;
-	int rc = store_blob_get(p->r->store, hash, &data, &d);
-	buf_release(&data);
-	if (rc != ERR_NOTFOUND)
-		return; /* here, erased, or unreadable: nothing to fetch */
-	for (size_t i = 0; i < p->nblobs; i++)
-		if (memcmp(p->blobs[i].hash, hash, 32) == 0)
-			return;
-	p->blobs = xrealloc(p->blobs, (p->nblobs + 1) * sizeof(*p->blobs));
-	memcpy(p->blobs[p->nblobs++].hash, hash, 32);
+	uint8_t want[BLOBS_PER_ROUND][32];
+	size_t n = 0;
+	if (store_blob_wanted(p->r->store, want, BLOBS_PER_ROUND, &n) != 0)
+		return;
+	p->blobs = xrealloc(p->blobs, (n ? n : 1) * sizeof(*p->blobs));
+	for (size_t i = 0; i < n; i++)
+		memcpy(p->blobs[i].hash, want[i], 32);
+	p->nblobs = n;
+	buf_reset(&p->blob);
 }
 
 /* Admits one checked reply in one batch (one durable commit). */
@@ -425,6 +428,8 @@ admit_job(struct peer *p, struct fetch_job *j)
 	struct store_batch *b;
 	struct diag d;
 	uint64_t added = 0, last_seq = 0;
+	uint8_t (*fork_prevs)[32] = NULL;
+	size_t nfork_prevs = 0;
 	int rc, refused = 0;
 
 	if ((rc = store_batch_begin(r->store, &b))) {
@@ -453,6 +458,7 @@ admit_job(struct peer *p, struct fetch_job *j)
 		if (rc && store_batch_is_failed(b)) {
 			peer_error(p, "cannot store: %s", d.text);
 			store_batch_abort(b);
+			free(fork_prevs);
 			return;
 		}
 		if (rc) {
@@ -462,13 +468,25 @@ admit_job(struct peer *p, struct fetch_job *j)
 		}
 		if (res.status == ADMIT_NEW)
 			added += 1 + res.promoted;
-		for (size_t k = 0; k < ev.nblobs && res.status != ADMIT_DUPLICATE; k++)
-			want_blob(p, ev.blobs[k]);
+		/*
+		 * Another version of an event we hold: the fork may have
+		 * begun earlier, where we hold our version only, so ask for
+		 * this one's predecessor too (after the commit), and so on
+		 * down to an event both sides share.
+		 */
+		if (res.status == ADMIT_FORK && ev.has_prev) {
+			fork_prevs = xrealloc(fork_prevs, (nfork_prevs + 1) * sizeof(*fork_prevs));
+			memcpy(fork_prevs[nfork_prevs++], ev.prev, 32);
+		}
 	}
 	if ((rc = store_batch_commit(b, &d))) {
 		peer_error(p, "cannot commit: %s", d.text);
+		free(fork_prevs);
 		return;
 	}
+	for (size_t i = 0; i < nfork_prevs; i++)
+		want_get(p, fork_prevs[i]);
+	free(fork_prevs);
 	if (refused)
 		peer_error(p, "%d events of a reply were refused (see the log)", refused);
 	p->st.events_in += added;
@@ -594,8 +612,10 @@ advance(struct peer *p)
 				send_fetch(p, s);
 		}
 		if (!p->ntodo && !p->nget && !busy_slots(p) && !p->verifying &&
-		    !p->jobs)
+		    !p->jobs) {
 			p->state = P_BLOBS;
+			plan_blobs(p);
+		}
 	}
 	if (p->state == P_BLOBS) {
 		if (busy_slots(p))
@@ -626,10 +646,11 @@ on_blob(struct peer *p, const struct buf *plain)
 	if (p->blob.len < total)
 		return; /* the next chunk */
 	/* Stored only if the bytes hash to what the events name. */
-	if (store_blob_put(p->r->store, p->blob.data, p->blob.len, hash, &d) != 0)
-		peer_error(p, "cannot store a blob: %s", d.text);
-	else if (memcmp(hash, p->blobs[0].hash, 32) != 0)
+	hash_bytes(p->blob.data, p->blob.len, hash);
+	if (memcmp(hash, p->blobs[0].hash, 32) != 0)
 		peer_error(p, "a blob's bytes do not match its hash");
+	else if (store_blob_put(p->r->store, p->blob.data, p->blob.len, hash, &d) != 0)
+		peer_error(p, "cannot store a blob: %s", d.text);
 	drop_first_blob(p);
 }
 
@@ -739,8 +760,12 @@ pull_on_reply(struct peer *p, struct cli_slot *s, int result, nng_msg *msg)
 		if (wire_error_decode(plain.data, plain.len, &code, text, sizeof(text)))
 			snprintf(text, sizeof(text), "unreadable error");
 		if (kind == RQ_BLOB) {
-			/* The peer cannot give this blob (erased there, say). */
-			peer_error(p, "blob not available: %s", text);
+			/*
+			 * The peer does not have this blob (yet, or erased
+			 * there): another peer or a later round may.  Not an
+			 * error of the peer's.
+			 */
+			log_debug("repl", "peer %s: blob not available: %s", p->st.name, text);
 			drop_first_blob(p);
 			advance(p);
 		} else {

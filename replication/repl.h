@@ -33,8 +33,8 @@ struct repl_hooks {
 	void (*submit)(void *ctx, void (*work)(void *arg),
 		       void (*done)(void *arg), void *arg);
 	/*
-	 * Loop thread: may this key talk to us (a member, not revoked)?
-	 * Writes the member's name.  1 yes, 0 no.
+	 * Loop thread: may this key talk to us?  Writes the member's name.
+	 * 1 yes; 0 no: not a member, or revoked; -1 no: blocked here.
 	 */
 	int (*authorize)(void *ctx, const uint8_t key[32], char *name,
 			 size_t n);

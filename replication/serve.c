@@ -108,12 +108,13 @@ handshake(struct repl *r, const uint8_t *p, size_t n, struct buf *out)
 		refuse(who, ERR_DENIED, "the client expects another node's key", out);
 		return;
 	}
-	if (!r->h.authorize(r->h.ctx, h.client, name, sizeof(name))) {
+	int allowed = r->h.authorize(r->h.ctx, h.client, name, sizeof(name));
+	if (allowed == 0) {
 		refuse(who, ERR_DENIED, "the key is not in the roster, or is revoked", out);
 		return;
 	}
 	struct peer *p_ = peer_by_key(r, h.client);
-	if (p_ && p_->st.blocked) {
+	if (allowed < 0 || (p_ && p_->st.blocked)) {
 		refuse(name, ERR_DENIED, "this peer is blocked here", out);
 		return;
 	}
@@ -290,22 +291,17 @@ answer_blob(struct repl *r, const uint8_t *p, size_t n, struct buf *out,
 	    struct diag *d)
 {
 	uint8_t hash[32];
-	uint64_t offset;
+	uint64_t offset, total;
 	uint32_t max;
 	struct buf data = BUF_INIT;
 	int rc;
 	if (wire_blob_req_decode(p, n, hash, &offset, &max))
 		return diag_set(d, ERR_PROTO, "bad BLOB_REQ");
-	if ((rc = store_blob_get(r->store, hash, &data, d)))
-		return rc;
-	if (offset > data.len) {
-		buf_release(&data);
-		return diag_set(d, ERR_INVAL, "offset past the blob's end");
-	}
-	size_t len = data.len - offset < max ? data.len - offset : max;
-	wire_blob(out, data.len, offset, data.data + offset, len);
+	/* A chunk read from the file: never the whole blob per chunk. */
+	if ((rc = store_blob_read(r->store, hash, offset, max, &data, &total, d)) == 0)
+		wire_blob(out, total, offset, data.data, data.len);
 	buf_release(&data);
-	return 0;
+	return rc;
 }
 
 /* Answers one opened request into plain; returns the events sent. */
@@ -395,7 +391,7 @@ serve_request(struct repl *r, const uint8_t *p, size_t n, struct buf *out)
 	}
 	/* Revoked since the handshake, or blocked: the session ends here. */
 	struct peer *pe = peer_by_key(r, session_peer(ss->s));
-	if (!r->h.authorize(r->h.ctx, session_peer(ss->s), name, sizeof(name)) ||
+	if (r->h.authorize(r->h.ctx, session_peer(ss->s), name, sizeof(name)) <= 0 ||
 	    (pe && pe->st.blocked)) {
 		refuse(ss->name, ERR_DENIED, "the key is no longer allowed here", out);
 		session_free(ss->s);

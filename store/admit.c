@@ -188,6 +188,11 @@ put_event(struct store_batch *b, const uint8_t *p, size_t n,
 
 	if ((rc = put(b, b->s->events, env->id, EVENT_ID_BYTES, p, n, d)))
 		return rc;
+	/* The blobs it names that are not here: to fetch (store.h). */
+	for (size_t i = 0; i < ev->nblobs; i++)
+		if (!blob_is_here(b->s, ev->blobs[i]) &&
+		    (rc = batch_local_put(b, WANTED_TABLE, ev->blobs[i], 32, d)))
+			return rc;
 	batch_touch_case(b, ev->case_id, ev->case_len);
 	if (b->s->global_case && strlen(b->s->global_case) == ev->case_len &&
 	    memcmp(b->s->global_case, ev->case_id, ev->case_len) == 0)

@@ -34,6 +34,15 @@ blob_path(struct store *s, const uint8_t hash[32], int dir_only)
 	return xasprintf("%s/blobs/%.2s/%s", s->dir, hex, hex);
 }
 
+int
+blob_is_here(struct store *s, const uint8_t hash[32])
+{
+	char *path = blob_path(s, hash, 0);
+	int here = access(path, F_OK) == 0;
+	free(path);
+	return here;
+}
+
 static int
 fsync_dir(const char *path)
 {
@@ -120,8 +129,12 @@ store_blob_put(struct store *s, const void *p, size_t n, uint8_t hash[32],
 		unlink(tmp);
 	}
 done:
-	if (rc == 0)
+	if (rc == 0) {
 		memcpy(hash, h, 32);
+		/* No longer wanted; a row left by a crash here is dropped by
+		 * store_blob_wanted(). */
+		(void)!store_local_del(s, WANTED_TABLE, h, 32, NULL);
+	}
 	free(top);
 	free(dir);
 	free(path);
@@ -176,6 +189,48 @@ store_blob_get(struct store *s, const uint8_t hash[32], struct buf *out,
 }
 
 int
+store_blob_read(struct store *s, const uint8_t hash[32], uint64_t offset,
+		size_t max, struct buf *out, uint64_t *total, struct diag *d)
+{
+	struct stat st;
+	int rc;
+	if ((rc = erased_when(s, hash, d)))
+		return rc;
+	char *path = blob_path(s, hash, 0);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return diag_set(d, errno == ENOENT ? ERR_NOTFOUND : ERR_IO,
+				"no such blob here");
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return diag_set(d, ERR_IO, "cannot read the blob");
+	}
+	*total = (uint64_t)st.st_size;
+	if (offset > *total) {
+		close(fd);
+		return diag_set(d, ERR_INVAL, "offset past the blob's end");
+	}
+	size_t len = *total - offset < max ? (size_t)(*total - offset) : max;
+	buf_grow(out, len);
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = pread(fd, out->data + out->len + got, len - got,
+				  (off_t)(offset + got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return diag_set(d, ERR_IO, "cannot read the blob");
+		}
+		got += (size_t)n;
+	}
+	out->len += got;
+	close(fd);
+	return 0;
+}
+
+int
 store_blob_erase(struct store *s, const uint8_t hash[32], uint64_t now_ms,
 		 struct diag *d)
 {
@@ -212,8 +267,53 @@ store_blob_erase(struct store *s, const uint8_t hash[32], uint64_t now_ms,
 	if (unlink(path) != 0 || fsync_dir(dir) != 0)
 		rc = diag_set(d, ERR_IO, "cannot remove '%s': %s", path,
 			      strerror(errno));
+	(void)!store_local_del(s, WANTED_TABLE, hash, 32, NULL);
 out:
 	free(path);
 	free(dir);
+	return rc;
+}
+
+struct wanted_walk {
+	struct store *s;
+	uint8_t (*out)[32];
+	size_t max, n;
+	struct buf stale; /* hashes here or erased: rows to drop */
+};
+
+static int
+take_wanted(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
+	    void *ctx)
+{
+	struct wanted_walk *w = ctx;
+	struct buf when = BUF_INIT;
+	(void)val;
+	(void)vn;
+	if (kn != 32)
+		return 0;
+	int erased = store_local_get(w->s, "erased", key, 32, &when) == 0;
+	buf_release(&when);
+	if (erased || blob_is_here(w->s, key)) {
+		buf_add(&w->stale, key, 32);
+		return 0;
+	}
+	memcpy(w->out[w->n++], key, 32);
+	return w->n == w->max;
+}
+
+int
+store_blob_wanted(struct store *s, uint8_t (*out)[32], size_t max, size_t *n)
+{
+	struct wanted_walk w = { s, out, max, 0, BUF_INIT };
+	*n = 0;
+	if (max == 0)
+		return 0;
+	int rc = store_local_walk(s, WANTED_TABLE, take_wanted, &w);
+	if (rc > 0)
+		rc = 0; /* stopped by take_wanted: out is full */
+	for (size_t i = 0; i + 32 <= w.stale.len; i += 32)
+		(void)!store_local_del(s, WANTED_TABLE, w.stale.data + i, 32, NULL);
+	buf_release(&w.stale);
+	*n = w.n;
 	return rc;
 }

@@ -46,6 +46,16 @@ struct store_batch {
 	struct signer *signer;
 };
 
+/* A row (with an empty value) in a local table, inside the batch. */
+int batch_local_put(struct store_batch *b, const char *table, const void *key,
+		    size_t kn, struct diag *d);
+
+/* 1 if the blob's file is here. */
+int blob_is_here(struct store *s, const uint8_t hash[32]);
+
+/* The local table of blobs that stored events name and that are not here. */
+#define WANTED_TABLE "wanted"
+
 /* Appends a batch signs itself before it hands signing to a thread. */
 #define SIGN_INLINE 64
 

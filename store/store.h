@@ -25,7 +25,7 @@
 #include "common/err.h"
 #include "common/event.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_DEFAULT_MAP_BYTES ((size_t)16 << 30)
 /* Events waiting for a missing predecessor, across all authors. */
 #define STORE_DEFAULT_PENDING_MAX 200000
@@ -416,6 +416,26 @@ MUST_CHECK int store_blob_put(struct store *s, const void *p, size_t n,
  */
 MUST_CHECK int store_blob_get(struct store *s, const uint8_t hash[32],
 			      struct buf *out, struct diag *d);
+
+/*
+ * Appends at most max bytes of the blob from offset to out, and writes
+ * its whole size to *total, without checking its hash (whoever receives
+ * the bytes checks them): serving a large blob in chunks.  Errors as
+ * store_blob_get()'s, and ERR_INVAL for an offset past the end.
+ */
+MUST_CHECK int store_blob_read(struct store *s, const uint8_t hash[32],
+			       uint64_t offset, size_t max, struct buf *out,
+			       uint64_t *total, struct diag *d);
+
+/*
+ * Up to max hashes of blobs that stored events name and that are neither
+ * here nor erased: what replication should fetch.  The list is kept in
+ * the local table "wanted", written in the same transaction as the events
+ * that name the blobs, so that a crash or an unreachable peer never
+ * forgets one; a row is dropped when its blob is stored or erased.
+ */
+MUST_CHECK int store_blob_wanted(struct store *s, uint8_t (*out)[32],
+				 size_t max, size_t *n);
 
 /*
  * Erases a blob for good: its file is overwritten with zeros, synced and
