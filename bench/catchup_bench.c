@@ -33,13 +33,36 @@
 
 #define GOAL 0.7
 
+#define CURVE_POINTS 10
+
 struct run {
 	uint64_t events;
 	double secs;
 	uint64_t peak_kb;
 	uint64_t got;
 	int status;
+	/* The receiver's heap after each tenth of the events. */
+	uint64_t curve_kb[CURVE_POINTS];
 };
+
+struct watch {
+	struct node *dst;
+	struct run *run;
+	int next_point;
+};
+
+/* Once a second: how far the receiver is, and its heap then. */
+static void
+sample(void *ctx, uint64_t anon_kb)
+{
+	struct watch *w = ctx;
+	struct store_stats st;
+	if (store_stats(node_store(w->dst), &st))
+		return;
+	while (w->next_point < CURVE_POINTS &&
+	       st.events * CURVE_POINTS >= w->run->events * (uint64_t)(w->next_point + 1))
+		w->run->curve_kb[w->next_point++] = anon_kb;
+}
 
 /* One catch-up of n events: fill, serve, sync, measure. */
 static void
@@ -99,17 +122,18 @@ catch_up(uint64_t n, int port, struct run *out)
 	snprintf(log, sizeof(log), "%s/fresh.log", dir);
 	char *sync[] = { (char *)bench_gridcase(), (char *)"--dir", dst,
 			 (char *)"repl", (char *)"sync", (char *)"source", NULL };
-	double s0 = bench_now();
-	pid_t client = bench_spawn(sync, log);
-	out->status = bench_wait_peak(client, &out->peak_kb);
-	out->secs = bench_now() - s0;
-	bench_stop(server);
-	out->events = n;
-
 	struct node *check;
 	struct store_stats st;
 	if ((rc = node_open(dst, 0, NULL, &check, &d)))
 		bench_fail("reopen", rc, &d);
+	memset(out, 0, sizeof(*out));
+	out->events = n;
+	struct watch w = { check, out, 0 };
+	double s0 = bench_now();
+	pid_t client = bench_spawn(sync, log);
+	out->status = bench_wait_peak(client, &out->peak_kb, sample, &w);
+	out->secs = bench_now() - s0;
+	bench_stop(server);
 	if ((rc = store_stats(node_store(check), &st)))
 		bench_fail("stats", rc, NULL);
 	out->got = st.events;
@@ -158,6 +182,10 @@ main(void)
 		       (unsigned long long)small.events,
 		       (double)big.peak_kb / (double)(small.peak_kb ? small.peak_kb : 1),
 		       (double)big.events / (double)small.events);
+		printf("    heap of the receiver after each tenth of the events (MiB):");
+		for (int i = 0; i < CURVE_POINTS; i++)
+			printf(" %.0f", (double)big.curve_kb[i] / 1024);
+		printf("\n");
 	}
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -157,6 +158,8 @@ bench_spawn(char *const argv[], const char *log)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* However the benchmark ends, its daemons end with it. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		if (fd >= 0) {
 			dup2(fd, 1);
@@ -195,14 +198,20 @@ bench_anon_kb(pid_t pid)
 }
 
 int
-bench_wait_peak(pid_t pid, uint64_t *peak)
+bench_wait_peak(pid_t pid, uint64_t *peak, bench_sample_fn each_second,
+		void *ctx)
 {
 	int status = 0;
+	double next = bench_now() + 1;
 	*peak = 0;
 	for (;;) {
 		uint64_t kb = bench_anon_kb(pid);
 		if (kb > *peak)
 			*peak = kb;
+		if (each_second && bench_now() >= next) {
+			each_second(ctx, kb);
+			next += 1;
+		}
 		pid_t w = waitpid(pid, &status, WNOHANG);
 		if (w == pid || w < 0)
 			return status;

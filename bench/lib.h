@@ -56,13 +56,19 @@ double bench_sync_latency(const char *dir, int runs);
 /* Prints "ratio  r  goal ..." for figure / limit. */
 void bench_ratio(double figure, double limit, double goal);
 
-/* Starts argv (argv[0] a path) with stdout and stderr to log. */
+/* Starts argv (argv[0] a path) with stdout and stderr to log; it gets
+ * SIGTERM when this process ends, however it ends. */
 pid_t bench_spawn(char *const argv[], const char *log);
 /* SIGTERM, then waits; returns the exit status. */
 int bench_stop(pid_t pid);
-/* Waits for pid, sampling its anonymous memory (heap) every 10 ms;
- * writes the peak in KiB and returns the exit status. */
-int bench_wait_peak(pid_t pid, uint64_t *peak_anon_kb);
+/*
+ * Waits for pid, sampling its anonymous memory (heap) every 10 ms;
+ * writes the peak in KiB and returns the exit status.  each_second (may
+ * be NULL) gets the current sample once a second.
+ */
+typedef void (*bench_sample_fn)(void *ctx, uint64_t anon_kb);
+int bench_wait_peak(pid_t pid, uint64_t *peak_anon_kb,
+		    bench_sample_fn each_second, void *ctx);
 /* The anonymous resident memory of a process, in KiB (0 if gone). */
 uint64_t bench_anon_kb(pid_t pid);
 

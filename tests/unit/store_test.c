@@ -13,6 +13,7 @@
 #include "common/hex.h"
 #include "common/mp.h"
 #include "common/xalloc.h"
+#include "crypto/hash.h"
 #include "crypto/key.h"
 #include "crypto/seal.h"
 #include "store/store.h"
@@ -949,6 +950,71 @@ test_large_batch_signatures(void)
 	free(dir);
 }
 
+/*
+ * Blobs named by stored events and not here are wanted, from the same
+ * commit on; storing or erasing one drops it.  A ranged read returns
+ * exactly the bytes asked for.
+ */
+static void
+test_wanted_blobs(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, STORE_NOSYNC);
+	struct key *k = seeded_key(9);
+	struct buf body = BUF_INIT, part = BUF_INIT;
+	struct diag d;
+	uint8_t photo[3000], other[10], hp[32], ho[32], want[4][32];
+	size_t n = 99;
+	CHECK(s);
+	for (size_t i = 0; i < sizeof(photo); i++)
+		photo[i] = (uint8_t)(i * 7);
+	memset(other, 'x', sizeof(other));
+	hash_bytes(photo, sizeof(photo), hp);
+	hash_bytes(other, sizeof(other), ho);
+
+	/* An event naming both (as a peer's event would), neither here. */
+	uint8_t blobs[2][EVENT_ID_BYTES];
+	int hp_first = memcmp(hp, ho, 32) < 0;
+	memcpy(blobs[0], hp_first ? hp : ho, 32);
+	memcpy(blobs[1], hp_first ? ho : hp, 32);
+	small_body(&body, 1);
+	struct append_req req = { "case-p", NULL, "note", body.data, body.len,
+				  2, (const uint8_t(*)[EVENT_ID_BYTES])blobs, 1000 };
+	CHECK_OK(store_append(s, k, &req, NULL, &d));
+	CHECK_OK(store_blob_wanted(s, want, 4, &n));
+	CHECK_EQ_INT(n, 2);
+
+	/* Stored: no longer wanted; read back by ranges. */
+	uint8_t h[32];
+	CHECK_OK(store_blob_put(s, photo, sizeof(photo), h, &d));
+	CHECK_OK(store_blob_wanted(s, want, 4, &n));
+	CHECK_EQ_INT(n, 1);
+	CHECK_EQ_MEM(want[0], ho, 32);
+	uint64_t total = 0;
+	CHECK_OK(store_blob_read(s, hp, 1000, 1500, &part, &total, &d));
+	CHECK_EQ_INT(total, sizeof(photo));
+	CHECK_EQ_INT(part.len, 1500);
+	CHECK_EQ_MEM(part.data, photo + 1000, 1500);
+	buf_reset(&part);
+	CHECK_OK(store_blob_read(s, hp, 2900, 1500, &part, &total, &d));
+	CHECK_EQ_INT(part.len, 100);
+	CHECK_EQ_INT(store_blob_read(s, hp, 3001, 10, &part, &total, &d), ERR_INVAL);
+	CHECK_EQ_INT(store_blob_read(s, ho, 0, 10, &part, &total, &d), ERR_NOTFOUND);
+
+	/* Erased: dropped too, and never wanted again. */
+	CHECK_OK(store_blob_put(s, other, sizeof(other), h, &d));
+	CHECK_OK(store_blob_erase(s, ho, 2000, &d));
+	CHECK_OK(store_blob_wanted(s, want, 4, &n));
+	CHECK_EQ_INT(n, 0);
+
+	buf_release(&body);
+	buf_release(&part);
+	key_free(k);
+	store_close(s);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
 static const struct test tests[] = {
 	{ "create, open and metadata", test_create_open },
 	{ "local appends chain seq, prev, deps and lamport", test_append_chains },
@@ -965,6 +1031,7 @@ static const struct test tests[] = {
 	{ "a flipped byte in data.mdb is named by verify", test_corruption_is_named },
 	{ "any delivery order gives the same digest", test_any_order_same_digest },
 	{ "a large batch's events are signed as if one by one, and an abort leaves none", test_large_batch_signatures },
+	{ "blobs named by events and not here are wanted until stored or erased", test_wanted_blobs },
 };
 
 TEST_MAIN(tests)
