@@ -197,6 +197,19 @@ bench_anon_kb(pid_t pid)
 	return kb;
 }
 
+/* 1 once pid runs another program than this one. */
+static int
+has_execd(pid_t pid)
+{
+	char self[4096], other[4096], path[64];
+	ssize_t a = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	ssize_t b = readlink(path, other, sizeof(other) - 1);
+	if (a < 0 || b < 0)
+		return 0;
+	return a != b || memcmp(self, other, (size_t)a) != 0;
+}
+
 int
 bench_wait_peak(pid_t pid, uint64_t *peak, bench_sample_fn each_second,
 		void *ctx)
@@ -205,7 +218,8 @@ bench_wait_peak(pid_t pid, uint64_t *peak, bench_sample_fn each_second,
 	double next = bench_now() + 1;
 	*peak = 0;
 	for (;;) {
-		uint64_t kb = bench_anon_kb(pid);
+		/* Until the child has exec'd, its memory is a copy of ours. */
+		uint64_t kb = has_execd(pid) ? bench_anon_kb(pid) : 0;
 		if (kb > *peak)
 			*peak = kb;
 		if (each_second && bench_now() >= next) {

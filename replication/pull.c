@@ -605,7 +605,15 @@ advance(struct peer *p)
 {
 	struct cli_slot *s;
 	if (p->state == P_FETCH) {
-		while ((p->ntodo || p->nget) && (s = free_slot(p))) {
+		/*
+		 * At most twice `inflight` replies sent for and not yet
+		 * admitted: when checking is slower than the network the
+		 * replies wait here, and memory must not grow with the
+		 * catch-up.
+		 */
+		while ((p->ntodo || p->nget) &&
+		       p->next_order - p->admit_order < 2 * (uint64_t)p->r->o.inflight &&
+		       (s = free_slot(p))) {
 			if (p->nget)
 				send_get(p, s);
 			else
