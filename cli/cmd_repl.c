@@ -185,16 +185,21 @@ cmd_repl_sync(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "addr", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon_opts o;
+	struct store_stats before, after;
 	struct diag d;
-	int opt;
+	int opt, json = 0;
 	memset(&o, 0, sizeof(o));
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt != 'a')
+		if (opt == 'a')
+			o.peer_addr = optarg;
+		else if (opt == 'j')
+			json = 1;
+		else
 			return cli_usage(c, "unknown option");
-		o.peer_addr = optarg;
 	}
 	if (optind + 1 != argc)
 		return cli_usage(c, "give one PEER (a member's name)");
@@ -202,12 +207,34 @@ cmd_repl_sync(struct cli *c, int argc, char **argv)
 	o.peers = &peer;
 	o.npeers = 1;
 	o.one_round = 1;
-	o.progress = isatty(2);
+	o.progress = !json && isatty(2);
+	struct store *st = node_store(c->node);
+	if (store_stats(st, &before))
+		return cli_fail("cannot read the store");
 	if (daemon_run(c->node, &o, &d))
 		return cli_fail("sync with %s failed: %s", peer, d.text);
-	struct store_stats st;
-	if (store_stats(node_store(c->node), &st) == 0)
-		printf("synced with %s: %llu events here\n", peer,
-		       (unsigned long long)st.events);
+	if (store_stats(st, &after))
+		return cli_fail("cannot read the store");
+	uint64_t got = after.events - before.events;
+	if (json) {
+		struct buf out = BUF_INIT;
+		struct json_writer w;
+		json_writer_init(&w, &out, 0);
+		json_obj_begin(&w);
+		json_key(&w, "peer");
+		json_str(&w, peer);
+		json_key(&w, "received");
+		json_uint(&w, got);
+		json_key(&w, "events");
+		json_uint(&w, after.events);
+		json_obj_end(&w);
+		buf_add_str(&out, "\n");
+		cli_print(&out);
+		buf_release(&out);
+	} else {
+		printf("synced with %s: %llu events received, %llu events here\n",
+		       peer, (unsigned long long)got,
+		       (unsigned long long)after.events);
+	}
 	return EXIT_OK;
 }

@@ -165,7 +165,7 @@ static const struct cmd commands[] = {
 	{ "repl status", cmd_repl_status, NEEDS_NODE, "gridcase repl status [--json]",
 	  "our summary against each peer's last one, and the log digest" },
 	{ "repl sync", cmd_repl_sync, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase repl sync PEER [--addr URL]",
+	  "gridcase repl sync PEER [--addr URL] [--json]",
 	  "one sync round with a peer now (works without the daemon)" },
 	{ "roster add", cmd_roster_add, NEEDS_NODE,
 	  "gridcase roster add KEY --admin-key FILE --name NAME [--unit UNIT] "

@@ -14,6 +14,7 @@ export GRIDCASE_TOOLS="$top/build-san/tools"
 export GRIDCASE_DATA="$top/data"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$top/tests/lsan.supp:print_suppressions=0}"
 
 total_pass=0
 total_fail=0

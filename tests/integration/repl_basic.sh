@@ -143,6 +143,8 @@ check "d has the case" "$G" --dir "$T/d" case show "$CASE"
 check_err 1 "but not its photo" "no blob|not found|cannot open" "$G" --dir "$T/d" blob get "$PHOTO"
 check_out "d syncs with b" "synced with b" "$G" --dir "$T/d" repl sync b
 check "d now has the photo" blob_is d "$T/photo2.jpg"
+check_out "a second sync, as JSON, receives nothing new" '"peer":"b","received":0,"events":' \
+	"$G" --dir "$T/d" repl sync b --json
 
 check "d starts, pulling from a (which does not pull from d)" start_daemon d --peer a --interval 250
 check "d catches up with a" wait_until 10 same_digest a d
