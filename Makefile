@@ -94,7 +94,9 @@ build-san/tools/%: build-san/tests/tools/%.o build-san/libgridcase.a
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
-.SECONDARY: build/bench/lib.o build/bench/workload.o
+# Objects are kept (none is "intermediate"): make would otherwise delete
+# them after the tests and print that as the last line.
+.SECONDARY:
 build/bench/%: build/bench/%.o build/bench/lib.o build/bench/workload.o build/libgridcase.a
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
