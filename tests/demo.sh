@@ -88,52 +88,155 @@ until_ok 20 sh -c "'$G' --dir '$W/centre' peers --json | grep -c '\"connected\":
 	say "(not every office connected yet)"
 say "The centre sees its 17 peers connected."
 
-step "3. 08:30-09:00 a day starts: supervisors report 17 cases, one per office; the centre accepts, registers, dispatches."
-CASES=""
-for i in $(seq 1 17); do
+step "3. 08:30-09:20 a day starts: supervisors report 34 cases and the hotline takes 17 calls; the centre dispatches."
+say "Three cases per office: exposed garbage (4 h limit), a dirty road (2 h) and a hotline call (4 h),"
+say "which a supervisor checks on site first.  Office-15's caller was wrong: nothing found, refused."
+say "Office-03's call is about a street of office-04, but the dispatcher sends it to office-03."
+# The steps are taken hour by hour across the offices: each node's clock
+# only moves forward (an event is never older than its author's last).
+# case_of A|B|C I: office I's case of that kind.
+case_of() { eval "echo \${$1$2:-}"; }
+ALL=$(seq 1 17)
+at 08:30
+for i in $ALL; do
 	o=$(printf '%02d' "$i")
-	# The cell centre of each office's first grid cell (data/district).
-	col=$(( (i - 1) % 6 ))
-	row=$(( (i - 1) / 6 ))
-	lon="121.$(printf '%06d' $((400000 + col * 12000 + 3000)))"
-	lat="31.$(printf '%06d' $((140000 + row * 24000 + 4000)))"
-	at 08:30
-	c=$("$G" --dir "$W/centre" case report --class event:06010 --lat "$lat" --lon "$lon" \
+	# The centre of each office's first grid cell (data/district).
+	lon="121.$(printf '%06d' $((400000 + (i - 1) % 6 * 12000 + 3000)))"
+	lat="31.$(printf '%06d' $((140000 + (i - 1) / 6 * 24000 + 4000)))"
+	x=$("$G" --dir "$W/centre" case report --class event:06010 --lat "$lat" --lon "$lon" \
 		--where "office $o, first cell" --desc "exposed garbage" --by "S-$o" 2>/dev/null)
-	at 08:45
-	q --dir "$W/centre" case accept "$c"
-	q --dir "$W/centre" case register "$c" --urgency normal
-	at 09:00
-	q --dir "$W/centre" case dispatch "$c" --unit "office-$o"
-	CASES="$CASES $c"
+	eval "A$i=$x"
 done
-C7=$(echo $CASES | cut -d' ' -f7)
-say "17 cases dispatched; the grid placed each in its office's cell.  For office-07:"
+at 08:40
+for i in $ALL; do
+	o=$(printf '%02d' "$i")
+	x=$("$G" --dir "$W/centre" case report --class event:06012 --grid "3101040${o}001002" \
+		--where "office $o, main road" --desc "road not clean" --by "S-$o" 2>/dev/null)
+	eval "B$i=$x"
+done
+at 08:50
+for i in $ALL; do
+	o=$(printf '%02d' "$i")
+	grid="3101040${o}002001"
+	[ "$i" = 3 ] && grid=310104004002002
+	x=$("$G" --dir "$W/centre" case report --class event:06010 --grid "$grid" --source hotline \
+		--caller "139 2100 00$o" --where "Caoxi Road 88" --desc "bags of rubbish at a gate" \
+		--by H-1 2>/dev/null)
+	eval "C$i=$x"
+done
+at 08:55
+for i in $ALL; do
+	for x in $(case_of A "$i") $(case_of B "$i"); do
+		q --dir "$W/centre" case accept "$x"
+		q --dir "$W/centre" case register "$x" --urgency normal
+	done
+done
+at 09:00
+for i in $ALL; do
+	q --dir "$W/centre" case dispatch "$(case_of A "$i")" --unit "office-$(printf '%02d' "$i")"
+	q --dir "$W/centre" case dispatch "$(case_of B "$i")" --unit "office-$(printf '%02d' "$i")"
+done
+at 09:10
+for i in $ALL; do
+	x=$(case_of C "$i")
+	if [ "$i" = 15 ]; then
+		q --dir "$W/centre" case check "$x" --found no --by S-15
+		q --dir "$W/centre" case refuse "$x" --reason "nothing found on site"
+		C15=""
+	else
+		q --dir "$W/centre" case check "$x" --found yes --by "S-$(printf '%02d' "$i")"
+		q --dir "$W/centre" case accept "$x"
+		q --dir "$W/centre" case register "$x" --urgency normal
+	fi
+done
+at 09:20
+for i in $ALL; do
+	x=$(case_of C "$i")
+	[ -z "$x" ] || q --dir "$W/centre" case dispatch "$x" --unit "office-$(printf '%02d' "$i")"
+done
+say "50 cases dispatched; the grid placed the reports made by position in their cells.  For office-07:"
 run --dir "$W/centre" case list --unit office-07
 say "The dispatches replicate at once (a hint on each new event, then a pull):"
-until_ok 20 state_is "$W/office-07" "$C7" dispatched && say "office-07 has its case: dispatched."
+until_ok 20 state_is "$W/office-07" "$C7" dispatched && say "office-07 has its cases: dispatched."
 
-step "4. 10:00-11:00 the offices dispose and feed back, each on its own node; the centre verifies and closes."
-i=0
-for c in $CASES; do
-	i=$((i + 1))
+# wait_state NODE CASE STATE: polls until the node holds the case in that state.
+wait_state() { until_ok 30 state_is "$W/$1" "$2" "$3" || say "($1 has not seen $2 $3 yet)"; }
+# wait_step NODE CASE TYPE: polls until the node holds a step of that type.
+wait_step() {
+	until_ok 30 sh -c "'$G' --dir '$W/$1' case show '$2' | grep -q ' $3 '" ||
+		say "($1 has not seen the $3 of $2 yet)"
+}
+# dispose_feed OFFICE CASE HH:MM HH:MM WORKER
+dispose_feed() {
+	at "$3"
+	q --dir "$W/$1" case dispose "$2" --notes "done" --by "$5"
+	at "$4"
+	q --dir "$W/$1" case feedback "$2" --notes "area clean" --by "$5"
+}
+
+step "4. 09:40-12:00 the offices work their cases, each on its own node; the centre verifies and closes."
+say "Office-03 returns the call that is not its street; office-09 asks one more hour for its road;"
+say "office-13 asks to suspend its call (a contractor is needed); office-11 is slow with its road."
+for i in $ALL; do
 	o=office-$(printf '%02d' "$i")
-	until_ok 20 state_is "$W/$o" "$c" dispatched || say "($o has not received $c yet)"
-	at 10:00
-	q --dir "$W/$o" case dispose "$c" --notes "swept" --by "W-$i"
-	at 10:30
-	q --dir "$W/$o" case feedback "$c" --notes "area clean" --by "W-$i"
+	a=$(case_of A "$i") b=$(case_of B "$i") c=$(case_of C "$i")
+	for x in $a $b $c; do wait_state "$o" "$x" dispatched; done
+	case $i in
+	3) at 09:40; q --dir "$W/$o" case return "$c" --reason "Caoxi Road 88 is office-04's street" ;;
+	9) at 09:50; q --dir "$W/$o" case postpone-request "$b" --extend 1h --reason "needs the sweeper truck" ;;
+	13) at 09:50; q --dir "$W/$o" case suspend-request "$c" --reason "the gate needs a contractor" ;;
+	esac
+	dispose_feed "$o" "$a" 10:00 10:10 "W-$i"
+	[ "$i" = 9 ] || [ "$i" = 11 ] || dispose_feed "$o" "$b" 10:20 10:30 "W-$i"
+	[ -z "$c" ] || [ "$i" = 3 ] || [ "$i" = 13 ] || dispose_feed "$o" "$c" 10:40 10:50 "W-$i"
 done
-for c in $CASES; do
-	until_ok 20 state_is "$W/centre" "$c" fed_back || say "(the centre has not heard of $c yet)"
-	at 11:00
-	q --dir "$W/centre" case verify-pass "$c" --by S-00
-	at 11:10
-	q --dir "$W/centre" case close "$c"
+LATER=" $C3 $C13 $B9 $B11 "
+say "11:00 the centre answers: the postponement and the suspension approved, the call re-dispatched"
+say "to office-04; its supervisors verify each case fed back (office-05's garbage is still there: rework)."
+at 11:00
+wait_step centre "$B9" postpone-request
+q --dir "$W/centre" case postpone-approve "$B9"
+wait_step centre "$C13" suspend-request
+q --dir "$W/centre" case suspend-approve "$C13"
+wait_state centre "$C3" returned
+q --dir "$W/centre" case dispatch "$C3" --unit office-04
+at 11:10
+DONE=""
+for i in $ALL; do
+	for x in $(case_of A "$i") $(case_of B "$i") $(case_of C "$i"); do
+		case "$LATER" in *" $x "*) continue ;; esac
+		wait_state centre "$x" fed_back
+		if [ "$x" = "$A5" ]; then
+			q --dir "$W/centre" case verify-fail "$x" --reason "garbage still there" --by S-05
+		else
+			q --dir "$W/centre" case verify-pass "$x" --by "S-$(printf '%02d' "$i")"
+			DONE="$DONE $x"
+		fi
+	done
 done
+at 11:20
+for x in $DONE; do q --dir "$W/centre" case close "$x"; done
+say "11:30 office-04 disposes the re-dispatched call and office-05 does its rework; office-09 and"
+say "office-11 feed back their roads (office-09 within its extension, office-11 past its due time)."
+wait_state office-04 "$C3" dispatched
+dispose_feed office-04 "$C3" 11:30 11:40 W-4
+wait_state office-05 "$A5" dispatched
+dispose_feed office-05 "$A5" 11:30 11:40 W-5
+wait_step office-09 "$B9" postpone-approve
+dispose_feed office-09 "$B9" 11:30 11:40 W-9
+dispose_feed office-11 "$B11" 11:30 11:40 W-11
+at 11:50
+for x in $C3 $A5 $B9 $B11; do
+	wait_state centre "$x" fed_back
+	q --dir "$W/centre" case verify-pass "$x" --by S-00
+done
+at 11:55
+for x in $C3 $A5 $B9 $B11; do q --dir "$W/centre" case close "$x"; done
+say "By noon 48 cases are closed, one refused, one suspended:"
+run --dir "$W/centre" case list --state suspended
 say "One case's whole life, as office-07 holds it (signed by three keys):"
-until_ok 20 state_is "$W/office-07" "$C7" closed
-run --dir "$W/office-07" case show "$C7" | sed -n '1,2p;/^  due/p;/^  closed/p;/^history/,$p' | cut -c1-110
+wait_state office-07 "$A7" closed
+run --dir "$W/office-07" case show "$A7" | sed -n '1,2p;/^  due/p;/^  closed/p;/^history/,$p' | cut -c1-110
 
 step "5. 13:00 office-07 is cut off from the network (its links to the centre and both neighbours)."
 at 13:00
