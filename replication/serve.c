@@ -315,6 +315,10 @@ answer(struct repl *r, struct srv_session *ss, const uint8_t *p, size_t n,
 	int rc;
 	switch (wire_type(p, n)) {
 	case W_SUMMARY_REQ:
+		if ((rc = wire_summary_req_decode(p, n))) {
+			diag_set(&d, rc, "bad SUMMARY_REQ");
+			break;
+		}
 		rc = answer_summary(r, plain);
 		if (rc)
 			diag_set(&d, rc, "cannot read the summary");

@@ -55,6 +55,13 @@ wire_summary_req(struct buf *out)
 	mp_put_uint(out, W_SUMMARY_REQ);
 }
 
+int
+wire_summary_req_decode(const uint8_t *p, size_t n)
+{
+	struct mp_reader r;
+	return open_msg(p, n, W_SUMMARY_REQ, 1, &r);
+}
+
 void
 wire_summary_begin(struct buf *out, uint32_t nheads)
 {
@@ -249,6 +256,13 @@ wire_ack(struct buf *out)
 {
 	mp_put_array(out, 1);
 	mp_put_uint(out, W_ACK);
+}
+
+int
+wire_ack_decode(const uint8_t *p, size_t n)
+{
+	struct mp_reader r;
+	return open_msg(p, n, W_ACK, 1, &r);
 }
 
 void

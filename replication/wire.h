@@ -66,6 +66,7 @@ struct wire_summary {
 MUST_CHECK int wire_type(const uint8_t *p, size_t n);
 
 void wire_summary_req(struct buf *out);
+MUST_CHECK int wire_summary_req_decode(const uint8_t *p, size_t n);
 /* SUMMARY is built in parts: the heads, then the forks. */
 void wire_summary_begin(struct buf *out, uint32_t nheads);
 void wire_summary_head(struct buf *out, const struct wire_head *h);
@@ -97,6 +98,7 @@ void wire_hint(struct buf *out, const struct wire_head *h);
 MUST_CHECK int wire_hint_decode(const uint8_t *p, size_t n,
 				struct wire_head *h);
 void wire_ack(struct buf *out);
+MUST_CHECK int wire_ack_decode(const uint8_t *p, size_t n);
 
 void wire_blob_req(struct buf *out, const uint8_t hash[32], uint64_t offset,
 		   uint32_t max);
