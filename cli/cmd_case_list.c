@@ -123,9 +123,14 @@ list_one(const char *case_id, const uint8_t *p, size_t n, void *ctx)
 		json_uint(&l->w, state_open_conflicts(&st));
 		json_obj_end(&l->w);
 	} else {
+		char local[CLOCK_ISO_BYTES] = "";
+		if (has_dl && dl.has_due)
+			clock_format_local(dl.due_ms,
+					   node_config(l->node)->cal.utc_offset_min,
+					   local);
 		buf_printf(&l->out, "%-18s  %-10s  %-15s  %-15s  %-12s  %-20s  %s\n",
 			   case_id, case_status_name(st.status),
-			   st.kind[0] ? st.code : "", st.grid, st.unit, due,
+			   st.kind[0] ? st.code : "", st.grid, st.unit, local,
 			   colour);
 	}
 	state_release(&st);
@@ -261,10 +266,14 @@ cmd_case_list(struct cli *c, int argc, char **argv)
 	json_writer_init(&l.w, &l.out, 0);
 	if (l.json)
 		json_arr_begin(&l.w);
-	else
+	else {
+		char zone[CLOCK_ISO_BYTES], head[CLOCK_ISO_BYTES + 8];
+		clock_format_offset(node_config(c->node)->cal.utc_offset_min, zone);
+		snprintf(head, sizeof(head), "DUE (%s)", zone);
 		buf_printf(&l.out, "%-18s  %-10s  %-15s  %-15s  %-12s  %-20s  %s\n",
-			   "CASE", "STATUS", "CLASS", "GRID", "UNIT", "DUE",
+			   "CASE", "STATUS", "CLASS", "GRID", "UNIT", head,
 			   "COLOUR");
+	}
 
 	/* Walk the narrowest index the filters allow. */
 	struct store *s = node_store(c->node);
@@ -303,7 +312,8 @@ cmd_case_list(struct cli *c, int argc, char **argv)
 	if (l.json)
 		json_arr_end(&l.w);
 	else
-		buf_printf(&l.out, "%llu cases\n", (unsigned long long)l.count);
+		buf_printf(&l.out, "%llu case%s\n", (unsigned long long)l.count,
+			   l.count == 1 ? "" : "s");
 	cli_print(&l.out);
 	buf_release(&l.out);
 	return EXIT_OK;

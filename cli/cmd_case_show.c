@@ -23,6 +23,7 @@ struct history {
 	struct json_writer w;
 	int json;
 	int count;
+	int offset_min; /* the calendar's: text shows local times */
 };
 
 static int
@@ -43,7 +44,7 @@ show_one(const uint8_t *p, size_t n, void *ctx)
 	struct json_writer bw;
 	hex_encode(env.id, 32, id);
 	hex_encode(ev.author, 32, author);
-	clock_format(ev.time_ms, when);
+	clock_format_local(ev.time_ms, h->offset_min, when);
 	json_writer_init(&bw, &body, 0);
 	if (json_put_mp(&bw, ev.body, ev.body_len))
 		buf_add_str(&body, "(unreadable body)");
@@ -58,22 +59,25 @@ show_one(const uint8_t *p, size_t n, void *ctx)
 }
 
 static void
-put_time(struct buf *out, const char *label, uint64_t ms)
+put_time(struct buf *out, const char *label, uint64_t ms, int offset_min)
 {
 	char iso[CLOCK_ISO_BYTES];
 	if (!ms)
 		return;
-	clock_format(ms, iso);
+	clock_format_local(ms, offset_min, iso);
 	buf_printf(out, "  %-14s %s\n", label, iso);
 }
 
 static void
 text_state(struct buf *out, const struct case_state *st,
-	   const struct deadline *dl, int has_dl, const uint8_t digest[32])
+	   const struct deadline *dl, int has_dl, const uint8_t digest[32],
+	   int tz)
 {
-	char hex[65], due[CLOCK_ISO_BYTES];
+	char hex[65], due[CLOCK_ISO_BYTES], zone[CLOCK_ISO_BYTES];
 	hex_encode(digest, 32, hex);
-	buf_printf(out, "case %s: %s\n", st->case_id, case_status_name(st->status));
+	clock_format_offset(tz, zone);
+	buf_printf(out, "case %s: %s  (times are local, %s)\n", st->case_id,
+		   case_status_name(st->status), zone);
 	buf_printf(out, "  %-14s %s:%s (%s)\n", "class", st->kind, st->code,
 		   st->standard);
 	buf_printf(out, "  %-14s %s\n  %-14s %s\n  %-14s %s\n", "grid", st->grid,
@@ -81,18 +85,18 @@ text_state(struct buf *out, const struct case_state *st,
 		   st->desc ? st->desc : "");
 	buf_printf(out, "  %-14s %s (by %s)\n", "source", st->source,
 		   st->reporter);
-	put_time(out, "reported", st->reported_at);
-	put_time(out, "registered", st->registered_at);
+	put_time(out, "reported", st->reported_at, tz);
+	put_time(out, "registered", st->registered_at, tz);
 	if (st->urgency[0])
 		buf_printf(out, "  %-14s %s, limit %s\n", "urgency", st->urgency,
 			   st->limit);
 	if (st->unit[0])
 		buf_printf(out, "  %-14s %s%s%s\n", "unit", st->unit,
 			   st->team[0] ? " / " : "", st->team);
-	put_time(out, "dispatched", st->dispatched_at);
+	put_time(out, "dispatched", st->dispatched_at, tz);
 	if (has_dl) {
 		if (dl->has_due) {
-			clock_format(dl->due_ms, due);
+			clock_format_local(dl->due_ms, tz, due);
 			buf_printf(out, "  %-14s %s", "due", due);
 		} else {
 			buf_printf(out, "  %-14s (clock stopped: suspended)", "due");
@@ -105,9 +109,9 @@ text_state(struct buf *out, const struct case_state *st,
 				   (unsigned long long)(dl->used_work_ms / 60000),
 				   (unsigned long long)(dl->limit_work_ms / 60000));
 	}
-	put_time(out, "fed back", st->fed_back_at);
-	put_time(out, "verified", st->verified_at);
-	put_time(out, "closed", st->closed_at);
+	put_time(out, "fed back", st->fed_back_at, tz);
+	put_time(out, "verified", st->verified_at, tz);
+	put_time(out, "closed", st->closed_at, tz);
 	if (st->merged_into[0])
 		buf_printf(out, "  %-14s %s\n", "merged into", st->merged_into);
 	buf_printf(out, "  %-14s dispatches %u, returns %u, postponements %u, suspensions %u, reworks %u, reopens %u\n",
@@ -116,7 +120,7 @@ text_state(struct buf *out, const struct case_state *st,
 	for (size_t i = 0; i < st->ndisposals; i++) {
 		const struct disposal *x = &st->disposals[i];
 		char at[CLOCK_ISO_BYTES], ev[65];
-		clock_format(x->at, at);
+		clock_format_local(x->at, tz, at);
 		hex_encode(x->event, 32, ev);
 		buf_printf(out, "  %-14s %s by %s (%s) at %s, event %.16s%s\n",
 			   i ? "" : "disposal work", x->feedback ? "feedback" : "disposal",
@@ -146,7 +150,7 @@ cmd_case_show(struct cli *c, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct history h = { BUF_INIT, { 0 }, 0, 0 };
+	struct history h = { BUF_INIT, { 0 }, 0, 0, 0 };
 	struct case_state st;
 	struct buf view = BUF_INIT;
 	struct deadline dl;
@@ -174,6 +178,7 @@ cmd_case_show(struct cli *c, int argc, char **argv)
 	hash_bytes(view.data, view.len, digest);
 	int has_dl = deadline_of(&st, &node_config(c->node)->cal,
 				 clock_now_ms(), &dl) == 0;
+	h.offset_min = node_config(c->node)->cal.utc_offset_min;
 	json_writer_init(&h.w, &h.out, 0);
 	if (h.json) {
 		json_obj_begin(&h.w);
@@ -212,7 +217,7 @@ cmd_case_show(struct cli *c, int argc, char **argv)
 		json_key(&h.w, "events");
 		json_arr_begin(&h.w);
 	} else {
-		text_state(&h.out, &st, &dl, has_dl, digest);
+		text_state(&h.out, &st, &dl, has_dl, digest, h.offset_min);
 	}
 	rc = store_walk_case(node_store(c->node), case_id, show_one, &h);
 	state_release(&st);

@@ -63,6 +63,28 @@ clock_format(uint64_t ms, char out[CLOCK_ISO_BYTES])
 		 d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
 }
 
+void
+clock_format_local(uint64_t ms, int offset_min, char out[CLOCK_ISO_BYTES])
+{
+	int64_t secs = (int64_t)(ms / 1000) + (int64_t)offset_min * 60;
+	/* Floor division: an instant before the epoch (in local time) still
+	 * falls on the right day. */
+	int64_t days = secs / 86400 - (secs % 86400 < 0);
+	int64_t rem = secs - days * 86400;
+	int y, m, d;
+	clock_civil_from_days(days, &y, &m, &d);
+	snprintf(out, CLOCK_ISO_BYTES, "%04d-%02d-%02d %02d:%02d", y, m, d,
+		 (int)(rem / 3600), (int)(rem / 60 % 60));
+}
+
+void
+clock_format_offset(int offset_min, char out[CLOCK_ISO_BYTES])
+{
+	int a = offset_min < 0 ? -offset_min : offset_min;
+	snprintf(out, CLOCK_ISO_BYTES, "UTC%c%02d:%02d", offset_min < 0 ? '-' : '+',
+		 a / 60, a % 60);
+}
+
 /* Exactly n digits at s, as a number; -1 if they are not all digits. */
 static int
 digits(const char *s, int n)

@@ -1,9 +1,10 @@
 /*
  * clock.h - wall-clock time in milliseconds, and its ISO 8601 form.
  *
- * Event times are milliseconds since 1970-01-01 UTC.  Text is always UTC
- * ("2026-11-26T09:30:00Z"); local working hours are a matter for the
- * calendar of the deadline code, which is given its UTC offset.
+ * Event times are milliseconds since 1970-01-01 UTC.  Machine-readable
+ * text (JSON, export, logs) is UTC ("2026-11-26T09:30:00Z"); the case
+ * views people read show the district's local time, at the UTC offset of
+ * the node's calendar.
  */
 #ifndef GRIDCASE_CLOCK_H
 #define GRIDCASE_CLOCK_H
@@ -23,6 +24,11 @@ uint64_t clock_now_ms(void);
 
 /* "YYYY-MM-DDTHH:MM:SSZ" (seconds precision) into out. */
 void clock_format(uint64_t ms, char out[CLOCK_ISO_BYTES]);
+/* "YYYY-MM-DD HH:MM", local at offset_min minutes east of UTC, into out. */
+void clock_format_local(uint64_t ms, int offset_min,
+			char out[CLOCK_ISO_BYTES]);
+/* "UTC+08:00" for offset_min 480, into out. */
+void clock_format_offset(int offset_min, char out[CLOCK_ISO_BYTES]);
 
 /*
  * Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]Z" or a number of ms.

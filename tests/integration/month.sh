@@ -301,7 +301,7 @@ check_out "the five open cases are overdue on 1 April" '^5 cases$' \
 	env GRIDCASE_NOW=2026-04-01T01:00:00Z "$G" --dir "$D" case list --overdue
 check_out "they are dispatched, red" 'dispatched .* red' \
 	env GRIDCASE_NOW=2026-04-01T01:00:00Z "$G" --dir "$D" case list --state dispatched
-check_out "by office: office-03 has one open case" '^1 cases$' \
+check_out "by office: office-03 has one open case" '^1 case$' \
 	env GRIDCASE_NOW=2026-04-01T01:00:00Z "$G" --dir "$D" case list --office office-03 --state dispatched
 check_out "no conflict is left open" '^0 open' "$G" --dir "$D" conflicts
 check_out "the forged closes are on record" 'unauthorized +resolved' "$G" --dir "$D" conflicts --all

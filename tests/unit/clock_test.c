@@ -439,6 +439,48 @@ test_now_ignores_a_bad_or_empty_gridcase_now(void)
 	}
 }
 
+/* Local time: the day turns at local midnight, on either side of UTC. */
+static void
+test_local_format_shifts_by_the_offset(void)
+{
+	static const struct {
+		uint64_t ms;
+		int offset;
+		const char *local;
+	} cases[] = {
+		/* 2026-03-02T00:30:00Z: 08:30 in Shanghai, the day before in
+		 * New York, the same instant at UTC. */
+		{ 1772411400000ull, 480, "2026-03-02 08:30" },
+		{ 1772411400000ull, 0, "2026-03-02 00:30" },
+		{ 1772411400000ull, -300, "2026-03-01 19:30" },
+		/* 16:00Z is midnight of the next day at +08:00. */
+		{ 1772467200000ull, 480, "2026-03-03 00:00" },
+		{ 1772467199000ull, 480, "2026-03-02 23:59" },
+		/* Half-hour zones, and the end of a leap February. */
+		{ 1709226000000ull, 330, "2024-02-29 22:30" },
+		{ 1709244000000ull, 330, "2024-03-01 03:30" },
+		/* Before the epoch in local time. */
+		{ 0, -60, "1969-12-31 23:00" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[CLOCK_ISO_BYTES];
+		clock_format_local(cases[i].ms, cases[i].offset, out);
+		CHECK_EQ_STR(out, cases[i].local);
+	}
+}
+
+static void
+test_offsets_are_named_with_their_sign(void)
+{
+	char out[CLOCK_ISO_BYTES];
+	clock_format_offset(480, out);
+	CHECK_EQ_STR(out, "UTC+08:00");
+	clock_format_offset(0, out);
+	CHECK_EQ_STR(out, "UTC+00:00");
+	clock_format_offset(-570, out);
+	CHECK_EQ_STR(out, "UTC-09:30");
+}
+
 static const struct test tests[] = {
 	{ "days from civil for known dates", test_days_from_civil_known_dates },
 	{ "civil from days for known dates", test_civil_from_days_known_dates },
@@ -451,6 +493,10 @@ static const struct test tests[] = {
 	  test_parse_accepts_dates_times_and_ms },
 	{ "format then parse round trips", test_format_then_parse_round_trips },
 	{ "parse then format round trips", test_parse_then_format_round_trips },
+	{ "local format shifts by the offset",
+	  test_local_format_shifts_by_the_offset },
+	{ "offsets are named with their sign",
+	  test_offsets_are_named_with_their_sign },
 	{ "invalid dates are refused", test_invalid_dates_are_refused },
 	{ "bad suffixes and shapes are refused",
 	  test_bad_suffixes_and_shapes_are_refused },
