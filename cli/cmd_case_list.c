@@ -193,6 +193,78 @@ find_office(const struct grid_cell *cell, void *ctx)
 	return 0;
 }
 
+struct index_range {
+	uint8_t from[200], to[200];
+	size_t n;
+};
+
+/* The due-time index from lo up to hi (8-byte big-endian times). */
+static void
+due_range(uint64_t lo, uint64_t hi, struct index_range *r)
+{
+	r->from[0] = r->to[0] = IDX_DUE;
+	for (int i = 0; i < 8; i++) {
+		r->from[1 + i] = (uint8_t)(lo >> (56 - 8 * i));
+		r->to[1 + i] = (uint8_t)(hi >> (56 - 8 * i));
+	}
+	r->n = 9;
+}
+
+/*
+ * The index range, among those the filters allow, with the fewest rows:
+ * the other filters are checked on each case it yields.  Each range is
+ * counted only up to the smallest found so far, so the wide ones cost
+ * little.  1 when no filter has an index (every case is read).
+ */
+static int
+narrowest_index(struct store *s, const struct listing *l,
+		struct index_range *best)
+{
+	const struct filter *f = &l->f;
+	const struct {
+		char prefix;
+		const char *value;
+	} exact[] = {
+		{ IDX_GRID, f->grid }, { IDX_UNIT, f->unit },
+		{ IDX_OFFICE, f->office }, { IDX_STATUS, f->state },
+		{ IDX_CLASS, f->cls }, { IDX_SOURCE, f->source },
+	};
+	struct index_range cand[8];
+	size_t ncand = 0;
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (exact[i].value) {
+			exact_range(exact[i].prefix, exact[i].value,
+				    cand[ncand].from, &cand[ncand].n,
+				    cand[ncand].to);
+			ncand++;
+		}
+	/* Overdue and red cases are running ones due before now. */
+	if (f->overdue || f->colour == COLOUR_RED)
+		due_range(0, l->now, &cand[ncand++]);
+	else if (f->due_before)
+		due_range(l->now, f->due_before, &cand[ncand++]);
+	if (f->conflicts) {
+		cand[ncand].from[0] = IDX_CONFLICT;
+		cand[ncand].to[0] = IDX_CONFLICT + 1;
+		cand[ncand++].n = 1;
+	}
+	if (ncand == 0)
+		return 1;
+	uint64_t fewest = UINT64_MAX;
+	for (size_t i = 0; i < ncand; i++) {
+		uint64_t rows;
+		int rc = store_index_count(s, cand[i].from, cand[i].n, cand[i].to,
+					   cand[i].n, fewest, &rows);
+		if (rc)
+			return rc;
+		if (i == 0 || rows < fewest) {
+			fewest = rows;
+			*best = cand[i];
+		}
+	}
+	return 0;
+}
+
 int
 cmd_case_list(struct cli *c, int argc, char **argv)
 {
@@ -277,34 +349,12 @@ cmd_case_list(struct cli *c, int argc, char **argv)
 
 	/* Walk the narrowest index the filters allow. */
 	struct store *s = node_store(c->node);
-	uint8_t from[200], to[200];
-	size_t n;
-	if (l.f.due_before || l.f.overdue) {
-		uint64_t lo = l.f.overdue ? 0 : l.now;
-		uint64_t hi = l.f.overdue ? l.now : l.f.due_before;
-		from[0] = to[0] = IDX_DUE;
-		for (int i = 0; i < 8; i++) {
-			from[1 + i] = (uint8_t)(lo >> (56 - 8 * i));
-			to[1 + i] = (uint8_t)(hi >> (56 - 8 * i));
-		}
-		rc = store_index_walk(s, from, 9, to, 9, list_one, &l);
-	} else if (l.f.conflicts) {
-		from[0] = IDX_CONFLICT;
-		to[0] = IDX_CONFLICT + 1;
-		rc = store_index_walk(s, from, 1, to, 1, list_one, &l);
-	} else if (l.f.state || l.f.unit || l.f.grid || l.f.office ||
-		   l.f.source || l.f.cls) {
-		char prefix = l.f.state ? IDX_STATUS : l.f.unit ? IDX_UNIT
-			    : l.f.grid ? IDX_GRID : l.f.office ? IDX_OFFICE
-			    : l.f.source ? IDX_SOURCE : IDX_CLASS;
-		const char *value = l.f.state ? l.f.state : l.f.unit ? l.f.unit
-				  : l.f.grid ? l.f.grid : l.f.office ? l.f.office
-				  : l.f.source ? l.f.source : l.f.cls;
-		exact_range(prefix, value, from, &n, to);
-		rc = store_index_walk(s, from, n, to, n, list_one, &l);
-	} else {
+	struct index_range r;
+	rc = narrowest_index(s, &l, &r);
+	if (rc == 0)
+		rc = store_index_walk(s, r.from, r.n, r.to, r.n, list_one, &l);
+	else if (rc == 1)
 		rc = store_view_walk(s, list_one, &l);
-	}
 	if (rc) {
 		buf_release(&l.out);
 		return cli_fail("cannot list cases: %s", err_str(rc));

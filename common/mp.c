@@ -686,3 +686,55 @@ mp_map_find(const struct mp_reader *r, const char *key, struct mp_reader *val)
 	}
 	return ERR_NOTFOUND;
 }
+
+int
+mp_map_cursor_init(struct mp_map_cursor *c, const struct mp_reader *r)
+{
+	c->first = *r;
+	if (mp_get_map(&c->first, &c->count))
+		return ERR_FORMAT;
+	c->at = c->first;
+	c->left = c->count;
+	return 0;
+}
+
+int
+mp_map_cursor_find(struct mp_map_cursor *c, const char *key,
+		   struct mp_reader *val)
+{
+	size_t key_n = strlen(key);
+	for (;;) {
+		int from_first = c->left == c->count;
+		uint32_t skipped = 0;
+		while (c->left > 0) {
+			struct mp_reader here = c->at, v;
+			const char *k;
+			const uint8_t *s;
+			size_t kn, len;
+			if (mp_get_str(&c->at, &k, &kn))
+				return ERR_FORMAT;
+			int cmp = mp_key_cmp(k, kn, key, key_n);
+			if (cmp > 0) {
+				c->at = here; /* the next lookup starts here */
+				break;
+			}
+			v = c->at;
+			if (mp_get_value(&c->at, &s, &len))
+				return ERR_FORMAT;
+			c->left--;
+			if (cmp == 0) {
+				*val = v;
+				val->diag = c->first.diag;
+				return 0;
+			}
+			skipped++;
+		}
+		/* Keys are ascending: having passed smaller keys, or having
+		 * started at the first, the key is not there.  Otherwise it
+		 * may lie before where this search began. */
+		if (from_first || skipped > 0)
+			return ERR_NOTFOUND;
+		c->at = c->first;
+		c->left = c->count;
+	}
+}

@@ -154,6 +154,22 @@ MUST_CHECK int mp_check(const void *p, size_t n, struct diag *d);
 MUST_CHECK int mp_map_find(const struct mp_reader *r, const char *key,
 			   struct mp_reader *val);
 
+/*
+ * Many lookups in one canonical map: each continues from where the last
+ * one stopped, so keys asked for in ascending order cost one pass over the
+ * map in all (a decoder reading every field of a record); a key asked for
+ * out of order starts again from the map's first entry.
+ */
+struct mp_map_cursor {
+	struct mp_reader first, at; /* at: the next entry's key */
+	uint32_t count, left;
+};
+MUST_CHECK int mp_map_cursor_init(struct mp_map_cursor *c,
+				  const struct mp_reader *r);
+/* As mp_map_find(). */
+MUST_CHECK int mp_map_cursor_find(struct mp_map_cursor *c, const char *key,
+				  struct mp_reader *val);
+
 /* 1 if [p, p+n) starts with a map header. */
 int mp_is_map(const void *p, size_t n);
 

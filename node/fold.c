@@ -77,13 +77,26 @@ replay_release(struct replay *r)
 	free(r->e);
 }
 
-static long
-find_event(const struct replay *r, const uint8_t *id)
+/* An event's id and its place in replay order: the lookup table. */
+struct id_at {
+	const uint8_t *id;
+	size_t i;
+};
+
+static int
+id_at_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (memcmp(r->e[i].env.id, id, 32) == 0)
-			return (long)i;
-	return -1;
+	return memcmp(((const struct id_at *)a)->id, ((const struct id_at *)b)->id, 32);
+}
+
+/* The replay index of id, or -1: a binary search, so that a long case
+ * costs n log n here and not n^2. */
+static long
+find_event(const struct id_at *ids, size_t n, const uint8_t *id)
+{
+	struct id_at key = { id, 0 };
+	const struct id_at *hit = bsearch(&key, ids, n, sizeof(*ids), id_at_cmp);
+	return hit ? (long)hit->i : -1;
 }
 
 /*
@@ -94,12 +107,18 @@ find_event(const struct replay *r, const uint8_t *id)
 static void
 compute_ancestors(struct replay *r, const struct roster *roster)
 {
+	struct id_at *ids = xcalloc(r->n ? r->n : 1, sizeof(*ids));
+	for (size_t i = 0; i < r->n; i++) {
+		ids[i].id = r->e[i].env.id;
+		ids[i].i = i;
+	}
+	qsort(ids, r->n, sizeof(*ids), id_at_cmp);
 	r->words = (r->n + 63) / 64;
 	for (size_t i = 0; i < r->n; i++) {
 		struct fev *f = &r->e[i];
 		f->anc = xcalloc(r->words ? r->words : 1, sizeof(uint64_t));
 		for (size_t k = 0; k < f->ev.ndeps; k++) {
-			long j = find_event(r, f->ev.deps[k]);
+			long j = find_event(ids, r->n, f->ev.deps[k]);
 			if (j < 0) {
 				uint64_t v = roster_version_of(roster, f->ev.deps[k]);
 				if (v > f->rv)
@@ -115,6 +134,7 @@ compute_ancestors(struct replay *r, const struct roster *roster)
 				f->anc[w] |= r->e[j].anc[w];
 		}
 	}
+	free(ids);
 }
 
 static int

@@ -178,6 +178,7 @@ state_encode(const struct case_state *s, struct buf *out)
 
 struct dec {
 	struct mp_reader root;
+	struct mp_map_cursor cur; /* the fields are read in key order */
 	int bad;
 };
 
@@ -188,7 +189,7 @@ get_str(struct dec *d, const char *key, char *out, size_t cap)
 	const char *s;
 	size_t n;
 	out[0] = '\0';
-	if (mp_map_find(&d->root, key, &v) || mp_get_str(&v, &s, &n)) {
+	if (mp_map_cursor_find(&d->cur, key, &v) || mp_get_str(&v, &s, &n)) {
 		d->bad = 1;
 		return;
 	}
@@ -201,7 +202,7 @@ get_text(struct dec *d, const char *key)
 	struct mp_reader v;
 	const char *s;
 	size_t n;
-	if (mp_map_find(&d->root, key, &v) || mp_get_str(&v, &s, &n)) {
+	if (mp_map_cursor_find(&d->cur, key, &v) || mp_get_str(&v, &s, &n)) {
 		d->bad = 1;
 		return xstrdup("");
 	}
@@ -213,7 +214,7 @@ get_uint(struct dec *d, const char *key)
 {
 	struct mp_reader v;
 	uint64_t x = 0;
-	if (mp_map_find(&d->root, key, &v) || mp_get_uint(&v, &x))
+	if (mp_map_cursor_find(&d->cur, key, &v) || mp_get_uint(&v, &x))
 		d->bad = 1;
 	return x;
 }
@@ -265,7 +266,7 @@ get_conflicts(struct dec *d, struct case_state *s)
 {
 	struct mp_reader v;
 	uint32_t n, fields, ne;
-	if (mp_map_find(&d->root, "conflicts", &v) || mp_get_array(&v, &n)) {
+	if (mp_map_cursor_find(&d->cur, "conflicts", &v) || mp_get_array(&v, &n)) {
 		d->bad = 1;
 		return;
 	}
@@ -306,7 +307,7 @@ get_disposals(struct dec *d, struct case_state *s)
 {
 	struct mp_reader v;
 	uint32_t n, fields;
-	if (mp_map_find(&d->root, "disposals", &v) || mp_get_array(&v, &n)) {
+	if (mp_map_cursor_find(&d->cur, "disposals", &v) || mp_get_array(&v, &n)) {
 		d->bad = 1;
 		return;
 	}
@@ -339,6 +340,8 @@ state_decode(const uint8_t *p, size_t n, struct case_state *s)
 	if (mp_check(p, n, NULL) || !mp_is_map(p, n))
 		return ERR_CORRUPT;
 	mp_reader_init(&d.root, p, n, NULL);
+	if (mp_map_cursor_init(&d.cur, &d.root))
+		return ERR_CORRUPT;
 	d.bad = 0;
 	s->accepted_at = get_uint(&d, "accepted_at");
 	s->amendments = get_u32(&d, "amendments");
@@ -367,7 +370,7 @@ state_decode(const uint8_t *p, size_t n, struct case_state *s)
 	get_str(&d, "limit", s->limit, sizeof(s->limit));
 	get_str(&d, "merged_into", s->merged_into, sizeof(s->merged_into));
 	get_str(&d, "pending_extend", s->pending_extend, sizeof(s->pending_extend));
-	if (mp_map_find(&d.root, "position", &v) == 0 &&
+	if (mp_map_cursor_find(&d.cur, "position", &v) == 0 &&
 	    mp_get_array(&v, &count) == 0 && count == 2) {
 		s->has_pos = !mp_get_int(&v, &s->lat_e6) &&
 			     !mp_get_int(&v, &s->lon_e6);
@@ -387,7 +390,7 @@ state_decode(const uint8_t *p, size_t n, struct case_state *s)
 	if (s->status == CS_COUNT)
 		d.bad = 1;
 	s->suspend_pending = (int)get_uint(&d, "suspend_pending");
-	if (mp_map_find(&d.root, "suspended", &v) || mp_get_array(&v, &count)) {
+	if (mp_map_cursor_find(&d.cur, "suspended", &v) || mp_get_array(&v, &count)) {
 		d.bad = 1;
 	} else {
 		s->suspended = xcalloc(count ? count : 1, sizeof(*s->suspended));

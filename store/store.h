@@ -317,6 +317,15 @@ MUST_CHECK int store_index_walk(struct store *s, const uint8_t *from,
 				size_t from_n, const uint8_t *to, size_t to_n,
 				store_view_fn fn, void *ctx);
 
+/*
+ * How many index rows fall in the same range, counting no further than
+ * limit (so that the narrowest of several ranges is found without walking
+ * the wide ones to their end).
+ */
+MUST_CHECK int store_index_count(struct store *s, const uint8_t *from,
+				 size_t from_n, const uint8_t *to, size_t to_n,
+				 uint64_t limit, uint64_t *count);
+
 /* Folds every case again (after the fold's configuration changed). */
 MUST_CHECK int store_refold_all(struct store *s, uint64_t *cases,
 				struct diag *d);

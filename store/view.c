@@ -320,15 +320,19 @@ store_view_walk(struct store *s, store_view_fn fn, void *ctx)
 	return rc && rc != MDB_NOTFOUND ? store_lmdb_err(rc, "cannot walk views", NULL) : 0;
 }
 
-int
-store_index_walk(struct store *s, const uint8_t *from, size_t from_n,
-		 const uint8_t *to, size_t to_n, store_view_fn fn, void *ctx)
+/* Called for each index row in a range with its case's key; non-zero
+ * stops the walk and is returned. */
+typedef int (*index_row_fn)(MDB_txn *txn, MDB_val *case_key, void *ctx);
+
+/* The rows of the index whose keys k satisfy from <= k < to. */
+static int
+index_range(struct store *s, const uint8_t *from, size_t from_n,
+	    const uint8_t *to, size_t to_n, index_row_fn row, void *ctx)
 {
 	uint8_t lo[1 + VIEW_KEY_MAX], hi[1 + VIEW_KEY_MAX];
-	struct buf scratch = BUF_INIT;
 	MDB_txn *txn;
 	MDB_cursor *c;
-	MDB_val k, v, state;
+	MDB_val k, v;
 	int rc, stop = 0;
 
 	if (from_n > VIEW_KEY_MAX || to_n > VIEW_KEY_MAX)
@@ -359,19 +363,70 @@ store_index_walk(struct store *s, const uint8_t *from, size_t from_n,
 		if (c2 > 0 || (c2 == 0 && kn >= to_n))
 			break;
 		MDB_val ck = { k.mv_size - 1 - kn, (uint8_t *)kp + 1 + kn };
-		if ((rc = mdb_get(txn, s->views, &ck, &state)))
-			break;
-		if ((stop = emit_view(&ck, &state, &scratch, fn, ctx)))
+		if ((stop = row(txn, &ck, ctx)))
 			break;
 	}
 	mdb_cursor_close(c);
 	mdb_txn_abort(txn);
-	buf_release(&scratch);
 	if (stop)
 		return stop;
 	if (rc == ERR_CORRUPT)
 		return rc;
 	return rc && rc != MDB_NOTFOUND ? store_lmdb_err(rc, "cannot walk index", NULL) : 0;
+}
+
+struct index_emit {
+	struct store *s;
+	struct buf scratch;
+	store_view_fn fn;
+	void *ctx;
+};
+
+static int
+emit_row(MDB_txn *txn, MDB_val *case_key, void *ctx)
+{
+	struct index_emit *e = ctx;
+	MDB_val state;
+	int rc = mdb_get(txn, e->s->views, case_key, &state);
+	if (rc == MDB_NOTFOUND)
+		return ERR_CORRUPT; /* an index row of no case */
+	if (rc)
+		return store_lmdb_err(rc, "cannot read a case view", NULL);
+	return emit_view(case_key, &state, &e->scratch, e->fn, e->ctx);
+}
+
+int
+store_index_walk(struct store *s, const uint8_t *from, size_t from_n,
+		 const uint8_t *to, size_t to_n, store_view_fn fn, void *ctx)
+{
+	struct index_emit e = { s, BUF_INIT, fn, ctx };
+	int rc = index_range(s, from, from_n, to, to_n, emit_row, &e);
+	buf_release(&e.scratch);
+	return rc;
+}
+
+struct index_count {
+	uint64_t n, limit;
+};
+
+static int
+count_row(MDB_txn *txn, MDB_val *case_key, void *ctx)
+{
+	struct index_count *c = ctx;
+	(void)txn;
+	(void)case_key;
+	return ++c->n >= c->limit ? 1 : 0;
+}
+
+int
+store_index_count(struct store *s, const uint8_t *from, size_t from_n,
+		  const uint8_t *to, size_t to_n, uint64_t limit,
+		  uint64_t *count)
+{
+	struct index_count c = { 0, limit };
+	int rc = limit ? index_range(s, from, from_n, to, to_n, count_row, &c) : 1;
+	*count = c.n;
+	return rc == 1 ? 0 : rc;
 }
 
 struct refold {

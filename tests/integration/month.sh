@@ -303,6 +303,47 @@ check_out "they are dispatched, red" 'dispatched .* red' \
 	env GRIDCASE_NOW=2026-04-01T01:00:00Z "$G" --dir "$D" case list --state dispatched
 check_out "by office: office-03 has one open case" '^1 case$' \
 	env GRIDCASE_NOW=2026-04-01T01:00:00Z "$G" --dir "$D" case list --office office-03 --state dispatched
+# Filters together give exactly the cases each allows, whichever index the
+# list walks: compared with the whole list filtered here (the table's
+# columns are fixed-width: case, state, class, grid, unit, due, colour).
+cols='function f(a, b) { v = substr($0, a, b); gsub(/ +$/, "", v); return v }'
+list_ids() { "$G" --dir "$D" case list "$@" | awk 'NR > 1 && length($0) > 60 { print $1 }' | sort; }
+want_ids() { # STATE UNIT OFFICE COLOUR, - for any
+	awk -v s="$1" -v u="$2" -v o="$3" -v c="$4" "$cols"'
+		NR > 1 && length($0) > 60 && (s == "-" || f(21, 10) == s) &&
+		(u == "-" || f(67, 12) == u) && (o == "-" || f(50, 9) == o) &&
+		(c == "-" || f(103, 8) == c) { print $1 }' "$T/all.txt" | sort
+}
+export GRIDCASE_NOW=2026-04-01T03:00:00Z
+"$G" --dir "$D" case list > "$T/all.txt"
+: > "$OUT"
+combos=0
+for combo in "closed office-02 - -" "closed - 310104003 -" "dispatched office-05 - -" \
+	"refused - 310104001 -" "dispatched - 310104002 red" "- office-04 310104004 -" \
+	"merged - - -"; do
+	set -f
+	set -- $combo
+	set +f
+	args=""
+	[ "$1" = - ] || args="$args --state $1"
+	[ "$2" = - ] || args="$args --unit $2"
+	[ "$3" = - ] || args="$args --office $3"
+	[ "$4" = - ] || args="$args --colour $4"
+	# shellcheck disable=SC2086
+	got=$(list_ids $args)
+	want=$(want_ids "$1" "$2" "$3" "$4")
+	if [ -n "$want" ] && [ "$got" = "$want" ]; then
+		combos=$((combos + 1))
+	else
+		echo "case list$args: got [$got], want [$want]" >> "$OUT"
+	fi
+done
+unset GRIDCASE_NOW
+if [ "$combos" -eq 7 ]; then
+	pass "case list: seven filter combinations give what the whole list filtered gives"
+else
+	fail "case list: filter combinations"
+fi
 check_out "no conflict is left open" '^0 open' "$G" --dir "$D" conflicts
 check_out "the forged closes are on record" 'unauthorized +resolved' "$G" --dir "$D" conflicts --all
 check_out "verify passes over the month" 'verified .* ok' "$G" --dir "$D" verify

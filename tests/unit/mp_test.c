@@ -1389,7 +1389,65 @@ test_errors_without_diag_are_fine(void)
 	CHECK_ERR(check_exact("\x81\x01\x02", 3), ERR_FORMAT);
 }
 
+/*
+ * A cursor answers every lookup as mp_map_find() does, whatever the order
+ * of the lookups: random maps, and random sequences of keys present and
+ * absent (before the first, between two, after the last), in order, in
+ * reverse and shuffled.
+ */
+static void
+test_map_cursor_agrees_with_find(void)
+{
+	uint64_t seed = test_seed(), st = seed;
+	for (int trial = 0; trial < 300; trial++) {
+		struct mp_map m;
+		struct buf out = BUF_INIT;
+		char keys[24][8];
+		size_t nkeys = test_rand(&st) % 24;
+		mp_map_init(&m);
+		for (size_t i = 0; i < nkeys; i++) {
+			/* Even numbers only, so odd ones fall between keys. */
+			snprintf(keys[i], sizeof(keys[i]), "k%02u", (unsigned)(2 * i + 2));
+			mp_put_uint(mp_map_add(&m, keys[i]), i);
+		}
+		mp_map_finish(&m, &out);
+		struct mp_reader r;
+		struct mp_map_cursor c;
+		mp_reader_init(&r, out.data, out.len, NULL);
+		CHECK_OK(mp_map_cursor_init(&c, &r));
+		for (int q = 0; q < 60; q++) {
+			char key[8];
+			unsigned k = (unsigned)(test_rand(&st) % (2 * nkeys + 4));
+			if (trial % 3 == 1)
+				k = (unsigned)q % (2 * nkeys + 4); /* ascending */
+			else if (trial % 3 == 2)
+				k = (unsigned)(2 * nkeys + 3 - q % (2 * nkeys + 4)); /* descending */
+			snprintf(key, sizeof(key), "k%02u", k);
+			struct mp_reader a, b;
+			uint64_t va = 0, vb = 0;
+			int ra = mp_map_find(&r, key, &a);
+			int rb = mp_map_cursor_find(&c, key, &b);
+			if (ra == 0)
+				CHECK_OK(mp_get_uint(&a, &va));
+			if (rb == 0)
+				CHECK_OK(mp_get_uint(&b, &vb));
+			if (ra != rb || va != vb) {
+				harness_fail(__FILE__, __LINE__,
+					     "seed %llu, trial %d: '%s' find %s %llu, cursor %s %llu",
+					     (unsigned long long)seed, trial, key,
+					     err_name(ra), (unsigned long long)va,
+					     err_name(rb), (unsigned long long)vb);
+				buf_release(&out);
+				return;
+			}
+		}
+		buf_release(&out);
+	}
+}
+
 static const struct test tests[] = {
+	{ "a map cursor agrees with mp_map_find in any order",
+	  test_map_cursor_agrees_with_find },
 	{ "unsigned boundaries are written shortest and read back",
 	  test_uint_boundaries },
 	{ "unsigned boundaries read as int64 up to INT64_MAX",
