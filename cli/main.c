@@ -193,8 +193,12 @@ print_commands(FILE *f)
 {
 	fprintf(f, "usage: gridcase [--dir DIR] [--key FILE] [-v] <command> [options]\n\n"
 		   "commands:\n");
+	int width = 0;
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-14s %s\n", commands[i].name,
+		if ((int)strlen(commands[i].name) > width)
+			width = (int)strlen(commands[i].name);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-*s  %s\n", width, commands[i].name,
 			commands[i].summary);
 	fprintf(f, "\nEach command takes --help.  DIR defaults to "
 		   "$GRIDCASE_DIR, else ./gridcase-data.\n");
