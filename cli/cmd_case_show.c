@@ -24,6 +24,7 @@ struct history {
 	int json;
 	int count;
 	int offset_min; /* the calendar's: text shows local times */
+	const struct roster *roster; /* to name the authors */
 };
 
 static int
@@ -48,12 +49,14 @@ show_one(const uint8_t *p, size_t n, void *ctx)
 	json_writer_init(&bw, &body, 0);
 	if (json_put_mp(&bw, ev.body, ev.body_len))
 		buf_add_str(&body, "(unreadable body)");
+	char who[65];
+	show_who(h->roster, ev.author, who);
 	buf_printf(&h->out,
-		   "  event %.16s  %-16.*s %s  seq %llu  lamport %llu  author %.16s\n"
+		   "  event %.16s  %-16.*s %s  by %s (%.8s)  seq %llu  lamport %llu\n"
 		   "        %s\n",
-		   id, (int)ev.type_len, ev.type, when,
+		   id, (int)ev.type_len, ev.type, when, who, author,
 		   (unsigned long long)ev.seq, (unsigned long long)ev.lamport,
-		   author, buf_cstr(&body));
+		   buf_cstr(&body));
 	buf_release(&body);
 	return 0;
 }
@@ -150,7 +153,7 @@ cmd_case_show(struct cli *c, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct history h = { BUF_INIT, { 0 }, 0, 0, 0 };
+	struct history h = { BUF_INIT, { 0 }, 0, 0, 0, NULL };
 	struct case_state st;
 	struct buf view = BUF_INIT;
 	struct deadline dl;
@@ -179,6 +182,7 @@ cmd_case_show(struct cli *c, int argc, char **argv)
 	int has_dl = deadline_of(&st, &node_config(c->node)->cal,
 				 clock_now_ms(), &dl) == 0;
 	h.offset_min = node_config(c->node)->cal.utc_offset_min;
+	h.roster = node_roster(c->node);
 	json_writer_init(&h.w, &h.out, 0);
 	if (h.json) {
 		json_obj_begin(&h.w);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/show.h"
 #include "common/hex.h"
 #include "common/json.h"
 #include "common/mp.h"
@@ -67,6 +68,7 @@ struct row_ctx {
 	struct buf *out;
 	struct json_writer *w;
 	int json;
+	const struct roster *roster; /* to name the authors */
 };
 
 static uint64_t
@@ -108,7 +110,9 @@ row(const struct summary_entry *e, void *ctx)
 		json_obj_end(r->w);
 		return 0;
 	}
-	buf_printf(r->out, "%.16s %8llu", a, (unsigned long long)e->seq);
+	char who[65];
+	show_who(r->roster, e->author, who);
+	buf_printf(r->out, "%-16.16s %-16.16s %8llu", who, a, (unsigned long long)e->seq);
 	for (size_t i = 0; i < r->s->np; i++) {
 		int known;
 		uint64_t seq = peer_seq(&r->s->p[i], e->author, &known);
@@ -145,7 +149,7 @@ cmd_repl_status(struct cli *c, int argc, char **argv)
 	}
 	hex_encode(digest, 32, dig);
 	json_writer_init(&w, &out, 0);
-	struct row_ctx r = { &s, &out, &w, json };
+	struct row_ctx r = { &s, &out, &w, json, node_roster(c->node) };
 	if (json) {
 		json_obj_begin(&w);
 		json_key(&w, "digest");
@@ -156,7 +160,7 @@ cmd_repl_status(struct cli *c, int argc, char **argv)
 		json_arr_begin(&w);
 	} else {
 		buf_printf(&out, "digest %s\n", dig);
-		buf_printf(&out, "%-16s %8s", "AUTHOR", "HERE");
+		buf_printf(&out, "%-16s %-16s %8s", "AUTHOR", "KEY", "HERE");
 		for (size_t i = 0; i < s.np; i++)
 			buf_printf(&out, " %11.11s", s.p[i].name);
 		buf_add_str(&out, "\n");

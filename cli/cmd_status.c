@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/show.h"
 #include "common/hex.h"
 #include "common/json.h"
 #include "common/xalloc.h"
@@ -19,6 +20,7 @@ struct status_out {
 	struct buf out;
 	struct json_writer w;
 	int json;
+	const struct roster *roster; /* to name the authors */
 };
 
 static int
@@ -38,7 +40,9 @@ summary_row(const struct summary_entry *e, void *ctx)
 		json_str(&o->w, id);
 		json_obj_end(&o->w);
 	} else {
-		buf_printf(&o->out, "  %.16s  seq %-8llu  head %.16s\n", a,
+		char who[65];
+		show_who(o->roster, e->author, who);
+		buf_printf(&o->out, "  %-16s %.16s  seq %-8llu  head %.16s\n", who, a,
 			   (unsigned long long)e->seq, id);
 	}
 	return 0;
@@ -81,7 +85,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct status_out o = { BUF_INIT, { 0 }, 0 };
+	struct status_out o = { BUF_INIT, { 0 }, 0, NULL };
 	struct store *s = node_store(c->node);
 	struct store_stats st;
 	struct buf name = BUF_INIT, county = BUF_INIT;
@@ -138,18 +142,19 @@ cmd_status(struct cli *c, int argc, char **argv)
 	} else {
 		buf_printf(&o.out,
 			   "network  %s\nnode     %s\nkey      %s\n"
-			   "events   %llu (%llu authors, %llu cases)\n"
+			   "events   %llu (%llu authors, %llu case%s)\n"
 			   "waiting  %llu events wait for a predecessor\n"
-			   "forks    %llu\ndigest   %s\nsummary  (author, "
-			   "highest contiguous seq, its id)\n",
+			   "forks    %llu\ndigest   %s\nsummary  (author: name "
+			   "and key, highest contiguous seq, its id)\n",
 			   store_network(s), buf_cstr(&name),
 			   *key_hex ? key_hex : "(no readable key)",
 			   (unsigned long long)st.events,
 			   (unsigned long long)st.authors,
-			   (unsigned long long)st.cases,
+			   (unsigned long long)st.cases, st.cases == 1 ? "" : "s",
 			   (unsigned long long)st.pending,
 			   (unsigned long long)st.forks, dig);
 	}
+	o.roster = node_roster(c->node);
 	rc = store_walk_summary(s, summary_row, &o);
 	if (o.json) {
 		json_arr_end(&o.w);

@@ -1,10 +1,12 @@
 /* show.c - how the commands print an event, as text and as JSON. */
 #include "cli/show.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "common/clock.h"
 #include "common/hex.h"
+#include "node/roster.h"
 #include "common/banned.h"
 
 void
@@ -85,4 +87,17 @@ show_decode(const uint8_t *p, size_t n, struct envelope *env,
 	if (rc == 0)
 		rc = event_decode(env->event, env->event_len, ev, NULL);
 	return rc;
+}
+
+void
+show_who(const struct roster *r, const uint8_t key[32], char out[65])
+{
+	const struct member *m = r ? roster_lookup(r, key, roster_version(r), 0) : NULL;
+	if (m) {
+		snprintf(out, 65, "%s", m->name);
+	} else if (r && r->has_admin && memcmp(r->admin, key, 32) == 0) {
+		snprintf(out, 65, "admin");
+	} else {
+		hex_encode(key, 8, out);
+	}
 }

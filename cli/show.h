@@ -17,6 +17,15 @@ void show_event_line(struct buf *out, const struct envelope *env,
 void show_event_json(struct json_writer *w, const struct envelope *env,
 		     const struct event *ev, int with_body);
 
+struct roster;
+
+/*
+ * Who a key is, for people: its name in the roster ("admin" for the
+ * roster's own key), else the first 16 hex digits of the key.  r may be
+ * NULL.  out holds 65 bytes.
+ */
+void show_who(const struct roster *r, const uint8_t key[32], char out[65]);
+
 /* Decodes a stored envelope (already verified when it was stored). */
 MUST_CHECK int show_decode(const uint8_t *p, size_t n, struct envelope *env,
 			   struct event *ev);

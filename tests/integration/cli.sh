@@ -85,7 +85,7 @@ check "the report changed the digest" test "$(digest "$A")" != "$D1"
 check_out "case report takes a source" '^[0-9]{8}-' \
 	"$G" --dir "$A" case report --class component:01001 --grid 310104001002003 \
 	--where "Caoxi Road" --desc "cover rattles" --source hotline
-check_out "case show prints the state and the signed history" "report .* seq 2" "$G" --dir "$A" case show "$CASE1"
+check_out "case show prints the state and the signed history" "report .* by centre \([0-9a-f]{8}\)  seq 2 " "$G" --dir "$A" case show "$CASE1"
 check_out "case show --json carries the body" '"position":\[31190000,121430000\]' "$G" --dir "$A" case show "$CASE1" --json
 check_err 1 "case show of an unknown case fails" "no case" "$G" --dir "$A" case show nosuchcase
 check_out "case list shows the cases" "$CASE1 +reported +01001" "$G" --dir "$A" case list
@@ -132,6 +132,8 @@ check_out "verify passes after bad input" "ok" "$G" --dir "$T/d" verify
 
 # ---- status and verify ----
 check_out "status shows the summary" "seq 3 " "$G" --dir "$A" status
+check_out "status names the authors from the roster" "^  centre +[0-9a-f]{16}  seq 3 " "$G" --dir "$A" status
+check_out "status names the roster's author admin" "^  admin +[0-9a-f]{16}  seq 2 " "$G" --dir "$A" status
 check_out "status --json counts (roster included)" '"events":5,"authors":2,"cases":3' "$G" --dir "$A" status --json
 check_out "verify passes" "verified 5 events" "$G" --dir "$A" verify
 check_out "verify --json" '"ok":true' "$G" --dir "$A" verify --json

@@ -36,6 +36,7 @@ check "a counts 4 events in from b and 4 out to b" wait_until 5 in_out_counted a
 check "b counts 4 events in from a and 4 out to a" wait_until 5 in_out_counted b a 4
 check_out "the daemon says it is running" '"daemon_running":true' "$G" --dir "$T/a" peers --json
 check_out "repl status shows b's summary" "^digest [0-9a-f]{64}" "$G" --dir "$T/a" repl status
+check_out "repl status names each author and b's view of it" "^b +[0-9a-f]{16} +[0-9]+ +[0-9]+ " "$G" --dir "$T/a" repl status
 
 # ---- a new event reaches a connected peer quickly ----
 # The writer's daemon sees the commit and sends a HINT; the peer starts a
