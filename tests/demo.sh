@@ -234,7 +234,7 @@ at 11:55
 for x in $C3 $A5 $B9 $B11; do q --dir "$W/centre" case close "$x"; done
 say "By noon 48 cases are closed, one refused, one suspended:"
 run --dir "$W/centre" case list --state suspended
-say "One case's whole life, as office-07 holds it (signed by three keys):"
+say "One case's whole life, as office-07 holds it, signed by the centre's key and office-07's:"
 wait_state office-07 "$A7" closed
 run --dir "$W/office-07" case show "$A7" | sed -n '1,2p;/^  due/p;/^  closed/p;/^history/,$p' | cut -c1-110
 
