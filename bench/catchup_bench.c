@@ -184,7 +184,10 @@ main(void)
 		       (double)big.events / (double)small.events);
 		printf("    heap of the receiver after each tenth of the events (MiB):");
 		for (int i = 0; i < CURVE_POINTS; i++)
-			printf(" %.0f", (double)big.curve_kb[i] / 1024);
+			if (big.curve_kb[i])
+				printf(" %.0f", (double)big.curve_kb[i] / 1024);
+			else /* the sync ended before the next once-a-second sample */
+				printf(" -");
 		printf("\n");
 	}
 	return 0;
