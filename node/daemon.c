@@ -317,6 +317,27 @@ close_cb(uv_handle_t *h)
 	(void)h;
 }
 
+/*
+ * How long a stop may take.  Closing nng sockets has hung in some nng
+ * releases (nanomsg/nng#1813: an aio aborted while its task is being
+ * prepared); a daemon that never exits would hold the store's lock and
+ * leave its service stuck.  Ending the process then loses nothing: every
+ * acknowledged event is already committed, and a write transaction cut
+ * short is rolled back by LMDB.
+ */
+#define STOP_GRACE_S 10
+
+static void
+stop_overdue(int sig)
+{
+	static const char msg[] = "gridcase run: the stop took more than 10 s "
+				  "(nng did not close); exiting: every acknowledged "
+				  "event is committed\n";
+	(void)sig;
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(1);
+}
+
 static void
 begin_stop(struct daemon *dm)
 {
@@ -324,6 +345,8 @@ begin_stop(struct daemon *dm)
 		return;
 	dm->stopping = 1;
 	log_info("daemon", "stopping");
+	signal(SIGALRM, stop_overdue);
+	alarm(STOP_GRACE_S);
 	/* First nng: after this no callback can wake the loop. */
 	repl_stop(dm->repl);
 	uv_close((uv_handle_t *)&dm->wake, close_cb);
@@ -527,6 +550,7 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 	}
 	repl_free(dm.repl);
 	uv_loop_close(&dm.loop);
+	alarm(0); /* stopped in time */
 	if (dm.lock_fd >= 0)
 		close(dm.lock_fd);
 	return rc;
