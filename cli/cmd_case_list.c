@@ -212,9 +212,12 @@ due_range(uint64_t lo, uint64_t hi, struct index_range *r)
 
 /*
  * The index range, among those the filters allow, with the fewest rows:
- * the other filters are checked on each case it yields.  Each range is
- * counted only up to the smallest found so far, so the wide ones cost
- * little.  1 when no filter has an index (every case is read).
+ * the other filters are checked on each case it yields.  The ranges are
+ * counted side by side up to a cap that grows fourfold until one of them
+ * ends below it, so finding the narrowest costs a few times its own size
+ * per range, however wide the others are.  1 when no filter has an index
+ * (every case is read).  An empty value (cases with no unit, say) has no
+ * index rows: it is checked on each case instead.
  */
 static int
 narrowest_index(struct store *s, const struct listing *l,
@@ -232,7 +235,7 @@ narrowest_index(struct store *s, const struct listing *l,
 	struct index_range cand[8];
 	size_t ncand = 0;
 	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
-		if (exact[i].value) {
+		if (exact[i].value && exact[i].value[0]) {
 			exact_range(exact[i].prefix, exact[i].value,
 				    cand[ncand].from, &cand[ncand].n,
 				    cand[ncand].to);
@@ -250,19 +253,22 @@ narrowest_index(struct store *s, const struct listing *l,
 	}
 	if (ncand == 0)
 		return 1;
-	uint64_t fewest = UINT64_MAX;
-	for (size_t i = 0; i < ncand; i++) {
-		uint64_t rows;
-		int rc = store_index_count(s, cand[i].from, cand[i].n, cand[i].to,
-					   cand[i].n, fewest, &rows);
-		if (rc)
-			return rc;
-		if (i == 0 || rows < fewest) {
-			fewest = rows;
-			*best = cand[i];
+	for (uint64_t cap = 1024;; cap *= 4) {
+		uint64_t fewest = cap;
+		for (size_t i = 0; i < ncand; i++) {
+			uint64_t rows;
+			int rc = store_index_count(s, cand[i].from, cand[i].n,
+						   cand[i].to, cand[i].n, fewest, &rows);
+			if (rc)
+				return rc;
+			if (rows < fewest) {
+				fewest = rows;
+				*best = cand[i];
+			}
 		}
+		if (fewest < cap)
+			return 0;
 	}
-	return 0;
 }
 
 int

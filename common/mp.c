@@ -690,7 +690,9 @@ mp_map_find(const struct mp_reader *r, const char *key, struct mp_reader *val)
 int
 mp_map_cursor_init(struct mp_map_cursor *c, const struct mp_reader *r)
 {
+	c->diag = r->diag;
 	c->first = *r;
+	c->first.diag = NULL; /* a lookup that fails reports nothing */
 	if (mp_get_map(&c->first, &c->count))
 		return ERR_FORMAT;
 	c->at = c->first;
@@ -724,7 +726,7 @@ mp_map_cursor_find(struct mp_map_cursor *c, const char *key,
 			c->left--;
 			if (cmp == 0) {
 				*val = v;
-				val->diag = c->first.diag;
+				val->diag = c->diag;
 				return 0;
 			}
 			skipped++;

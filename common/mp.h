@@ -163,10 +163,14 @@ MUST_CHECK int mp_map_find(const struct mp_reader *r, const char *key,
 struct mp_map_cursor {
 	struct mp_reader first, at; /* at: the next entry's key */
 	uint32_t count, left;
+	struct diag *diag; /* the reader's, for the values found */
 };
 MUST_CHECK int mp_map_cursor_init(struct mp_map_cursor *c,
 				  const struct mp_reader *r);
-/* As mp_map_find(). */
+/*
+ * As mp_map_find(), except that the value found is stepped over, so a
+ * malformed one is ERR_FORMAT.  After ERR_FORMAT the cursor is spent.
+ */
 MUST_CHECK int mp_map_cursor_find(struct mp_map_cursor *c, const char *key,
 				  struct mp_reader *val);
 

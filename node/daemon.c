@@ -326,13 +326,15 @@ close_cb(uv_handle_t *h)
  * short is rolled back by LMDB.
  */
 #define STOP_GRACE_S 10
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 static void
 stop_overdue(int sig)
 {
-	static const char msg[] = "gridcase run: the stop took more than 10 s "
-				  "(nng did not close); exiting: every acknowledged "
-				  "event is committed\n";
+	static const char msg[] = "gridcase: stopping took more than "
+				  STR(STOP_GRACE_S) " s (nng did not close); "
+				  "exiting: every acknowledged event is committed\n";
 	(void)sig;
 	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
 	_exit(1);

@@ -90,6 +90,9 @@ check_out "case show --json carries the body" '"position":\[31190000,121430000\]
 check_err 1 "case show of an unknown case fails" "no case" "$G" --dir "$A" case show nosuchcase
 check_out "case list shows the cases" "$CASE1 +reported +01001" "$G" --dir "$A" case list
 check_out "case list --json" "\"case\":\"$CASE1\"" "$G" --dir "$A" case list --json
+check_out "an empty --unit with --state lists the cases with no unit" "$CASE1 +reported" \
+	"$G" --dir "$A" case list --state reported --unit ""
+check_out "an empty --unit alone lists them too" "$CASE1 +reported" "$G" --dir "$A" case list --unit ""
 
 # ---- log ----
 KEY_A=$("$G" --dir "$A" status --json | json_field key)
