@@ -36,6 +36,13 @@ MUST_CHECK int fold_case(const struct fold_ctx *fc, struct store_batch *b,
 int fold_view(void *ctx, struct store_batch *b, const char *case_id,
 	      struct buf *state, struct buf *keys, struct diag *d);
 
+/*
+ * The version of what fold_view writes (the state's encoding and the
+ * index keys).  Raise it when either changes: every node then folds its
+ * cases again when it is next opened.
+ */
+#define FOLD_VIEWS_VERSION 1
+
 /* Index key prefixes of fold_view (see docs/workflow.md). */
 #define IDX_STATUS 's'
 #define IDX_UNIT 'u'

@@ -14,6 +14,8 @@
 #include "node/classes.h"
 #include "node/config.h"
 #include "common/hex.h"
+#include "common/log.h"
+#include "crypto/hash.h"
 #include "crypto/seal.h"
 #include "node/fold.h"
 #include "node/roster.h"
@@ -138,6 +140,62 @@ admit_filter(void *ctx, struct store_batch *b, const struct event *ev,
 	return 0;
 }
 
+/*
+ * What the case views were made with: the fold's version and the
+ * calendar (the due-time index depends on it), as a hash in hex.
+ */
+static void
+views_fingerprint(const struct calendar *c, char hex[65])
+{
+	struct hasher h;
+	uint8_t sum[HASH_BYTES];
+	char text[64];
+	hash_init(&h);
+	snprintf(text, sizeof(text), "gridcase/views/%d/%d/%u/", FOLD_VIEWS_VERSION,
+		 c->utc_offset_min, c->weekend);
+	hash_update(&h, text, strlen(text));
+	for (int i = 0; i < c->nperiods; i++) {
+		snprintf(text, sizeof(text), "p%d-%d/", c->period_start[i], c->period_end[i]);
+		hash_update(&h, text, strlen(text));
+	}
+	for (size_t i = 0; i < c->nholidays; i++) {
+		snprintf(text, sizeof(text), "h%lld/", (long long)c->holidays[i]);
+		hash_update(&h, text, strlen(text));
+	}
+	for (size_t i = 0; i < c->nworkdays; i++) {
+		snprintf(text, sizeof(text), "w%lld/", (long long)c->workdays[i]);
+		hash_update(&h, text, strlen(text));
+	}
+	hash_final(&h, sum);
+	hex_encode(sum, 32, hex);
+}
+
+/*
+ * Folds every case again when the views were made by another fold or
+ * under another calendar (config.json edited), so that no list or index
+ * is stale; then records what they are made with now.
+ */
+static int
+refresh_views(struct node *n, struct diag *d)
+{
+	struct buf have = BUF_INIT;
+	char want[65];
+	uint64_t cases = 0;
+	int rc;
+	views_fingerprint(&n->cfg->cal, want);
+	rc = store_meta_get(n->store, "views", &have);
+	int same = rc == 0 && strcmp(buf_cstr(&have), want) == 0;
+	buf_release(&have);
+	if (same)
+		return 0;
+	if ((rc = store_refold_all(n->store, &cases, d)))
+		return rc;
+	if (cases)
+		log_warn("node", "the case views were made with another calendar or "
+			 "fold: %llu cases folded again", (unsigned long long)cases);
+	return store_meta_set(n->store, "views", want, d);
+}
+
 int
 node_open(const char *dir, int flags, const char *key_path, struct node **out,
 	  struct diag *d)
@@ -170,6 +228,8 @@ node_open(const char *dir, int flags, const char *key_path, struct node **out,
 	store_set_fold(n->store, fold_view, &n->fold);
 	store_set_admit_filter(n->store, admit_filter, n);
 	store_set_global_case(n->store, ROSTER_CASE);
+	if ((rc = refresh_views(n, d)))
+		goto fail;
 	if (flags & NODE_WITH_KEY) {
 		char *path = key_path ? xstrdup(key_path)
 				      : xasprintf("%s/%s", dir, NODE_KEY_FILE);

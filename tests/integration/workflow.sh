@@ -118,6 +118,27 @@ check "both nodes agree again" test "$(digest "$C")" = "$(digest "$O")"
 # ---- reindex and case list ----
 check_out "reindex folds every case again" "folded [0-9]+ cases again" "$G" --dir "$C" reindex
 check "the digest does not change" test "$(digest "$C")" = "$(digest "$O")"
+
+# ---- a calendar edit re-makes the due-time index by itself ----
+# 2 March made a holiday: a dispatch at 10:00 that day is due the next
+# day; the holiday taken back, it is due at 15:30 the same day, and
+# --due-within (which walks the due index) must find it there.
+sed 's/"2026-01-01", "2026-01-02"/"2026-01-01", "2026-01-02", "2026-03-02"/' "$C/config.json" > "$T/cfg" &&
+	cp "$T/cfg" "$C/config.json"
+check_out "a changed calendar makes the node fold its cases again" "folded again" "$G" --dir "$C" status
+check "and only once" sh -c "! '$G' --dir '$C' status 2>&1 | grep -q 'folded again'"
+DUE=$("$G" --dir "$C" case report --class event:06010 --grid 310104007001003 --where "Lane 9" \
+	--desc "garbage" 2>/dev/null)
+check "the case is accepted, registered and dispatched on the holiday" sh -c \
+	"'$G' --dir '$C' case accept '$DUE' && '$G' --dir '$C' case register '$DUE' --urgency normal &&
+	 '$G' --dir '$C' case dispatch '$DUE' --unit office-07"
+check_out "on a holiday the clock starts the next working day" '"due":"2026-03-03T06:00:00Z"' \
+	"$G" --dir "$C" case show "$DUE" --json
+sed 's/, "2026-03-02"\]/]/; s/"2026-01-02", "2026-03-02"/"2026-01-02"/' "$C/config.json" > "$T/cfg" &&
+	cp "$T/cfg" "$C/config.json"
+check_out "the holiday taken back, --due-within finds the case due the same day" "$DUE +dispatched" \
+	"$G" --dir "$C" case list --due-within 8h
+check_out "due at 15:30 local" '"due":"2026-03-02T07:30:00Z"' "$G" --dir "$C" case show "$DUE" --json
 check_out "case list --state" "$CASE +reported" "$G" --dir "$C" case list --state reported
 check_err 2 "a bad state is a usage error" "not a state" "$G" --dir "$C" case list --state nowhere
 check_out "case list --office by name" "^[1-9][0-9]* cases*$" "$G" --dir "$C" case list --office office-07
