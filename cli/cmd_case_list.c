@@ -232,7 +232,7 @@ narrowest_index(struct store *s, const struct listing *l,
 		{ IDX_OFFICE, f->office }, { IDX_STATUS, f->state },
 		{ IDX_CLASS, f->cls }, { IDX_SOURCE, f->source },
 	};
-	struct index_range cand[8];
+	struct index_range cand[10];
 	size_t ncand = 0;
 	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
 		if (exact[i].value && exact[i].value[0]) {
@@ -241,6 +241,14 @@ narrowest_index(struct store *s, const struct listing *l,
 				    cand[ncand].to);
 			ncand++;
 		}
+	char state_unit[96];
+	if (f->state && f->unit && f->unit[0] &&
+	    (size_t)snprintf(state_unit, sizeof(state_unit), "%s\x1f%s", f->state,
+			     f->unit) < sizeof(state_unit)) {
+		exact_range(IDX_STATE_UNIT, state_unit, cand[ncand].from,
+			    &cand[ncand].n, cand[ncand].to);
+		ncand++;
+	}
 	/* Overdue and red cases are running ones due before now. */
 	if (f->overdue || f->colour == COLOUR_RED)
 		due_range(0, l->now, &cand[ncand++]);

@@ -4,6 +4,7 @@
  */
 #include "node/fold.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -719,6 +720,13 @@ fold_view(void *ctx, struct store_batch *b, const char *case_id,
 	state_encode(&st, state);
 	add_str_key(keys, IDX_STATUS, case_status_name(st.status));
 	add_str_key(keys, IDX_UNIT, st.unit);
+	if (st.unit[0]) {
+		/* A state name has no 0x1f, so the first one ends it. */
+		char both[96];
+		snprintf(both, sizeof(both), "%s\x1f%s", case_status_name(st.status),
+			 st.unit);
+		add_str_key(keys, IDX_STATE_UNIT, both);
+	}
 	add_str_key(keys, IDX_GRID, st.grid);
 	add_str_key(keys, IDX_SOURCE, st.source);
 	if (strlen(st.grid) >= 9)
