@@ -210,73 +210,70 @@ due_range(uint64_t lo, uint64_t hi, struct index_range *r)
 	r->n = 9;
 }
 
+/* Adds the index range of one exact value (none for an empty one: no
+ * case has an index row for it, so it is checked on each case). */
+static void
+add_exact(struct index_range *cand, size_t *n, char prefix, const char *value)
+{
+	if (!value || !value[0])
+		return;
+	exact_range(prefix, value, cand[*n].from, &cand[*n].n, cand[*n].to);
+	(*n)++;
+}
+
 /*
  * The index range, among those the filters allow, with the fewest rows:
- * the other filters are checked on each case it yields.  The ranges are
- * counted side by side up to a cap that grows fourfold until one of them
- * ends below it, so finding the narrowest costs a few times its own size
- * per range, however wide the others are.  1 when no filter has an index
- * (every case is read).  An empty value (cases with no unit, say) has no
- * index rows: it is checked on each case instead.
+ * the other filters are checked on each case it yields.  The candidates
+ * are counted in the order they are usually narrow in (an office's cases
+ * in one state, a grid cell, ... every case in one state last), each only
+ * up to the fewest rows found so far, so a wide range costs little once a
+ * narrow one is known.  A single candidate is not counted.  1 when no
+ * filter has an index (every case is read).
  */
 static int
 narrowest_index(struct store *s, const struct listing *l,
 		struct index_range *best)
 {
 	const struct filter *f = &l->f;
-	const struct {
-		char prefix;
-		const char *value;
-	} exact[] = {
-		{ IDX_GRID, f->grid }, { IDX_UNIT, f->unit },
-		{ IDX_OFFICE, f->office }, { IDX_STATUS, f->state },
-		{ IDX_CLASS, f->cls }, { IDX_SOURCE, f->source },
-	};
 	struct index_range cand[10];
 	size_t ncand = 0;
-	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
-		if (exact[i].value && exact[i].value[0]) {
-			exact_range(exact[i].prefix, exact[i].value,
-				    cand[ncand].from, &cand[ncand].n,
-				    cand[ncand].to);
-			ncand++;
-		}
 	char state_unit[96];
-	if (f->state && f->unit && f->unit[0] &&
+	if (f->state && f->unit &&
 	    (size_t)snprintf(state_unit, sizeof(state_unit), "%s\x1f%s", f->state,
-			     f->unit) < sizeof(state_unit)) {
-		exact_range(IDX_STATE_UNIT, state_unit, cand[ncand].from,
-			    &cand[ncand].n, cand[ncand].to);
-		ncand++;
+			     f->unit) < sizeof(state_unit) && f->unit[0])
+		add_exact(cand, &ncand, IDX_STATE_UNIT, state_unit);
+	add_exact(cand, &ncand, IDX_GRID, f->grid);
+	if (f->conflicts) {
+		cand[ncand].from[0] = IDX_CONFLICT;
+		cand[ncand].to[0] = IDX_CONFLICT + 1;
+		cand[ncand++].n = 1;
 	}
 	/* Overdue and red cases are running ones due before now. */
 	if (f->overdue || f->colour == COLOUR_RED)
 		due_range(0, l->now, &cand[ncand++]);
 	else if (f->due_before)
 		due_range(l->now, f->due_before, &cand[ncand++]);
-	if (f->conflicts) {
-		cand[ncand].from[0] = IDX_CONFLICT;
-		cand[ncand].to[0] = IDX_CONFLICT + 1;
-		cand[ncand++].n = 1;
-	}
+	add_exact(cand, &ncand, IDX_UNIT, f->unit);
+	add_exact(cand, &ncand, IDX_OFFICE, f->office);
+	add_exact(cand, &ncand, IDX_CLASS, f->cls);
+	add_exact(cand, &ncand, IDX_SOURCE, f->source);
+	add_exact(cand, &ncand, IDX_STATUS, f->state);
 	if (ncand == 0)
 		return 1;
-	for (uint64_t cap = 1024;; cap *= 4) {
-		uint64_t fewest = cap;
-		for (size_t i = 0; i < ncand; i++) {
-			uint64_t rows;
-			int rc = store_index_count(s, cand[i].from, cand[i].n,
-						   cand[i].to, cand[i].n, fewest, &rows);
-			if (rc)
-				return rc;
-			if (rows < fewest) {
-				fewest = rows;
-				*best = cand[i];
-			}
+	*best = cand[0];
+	uint64_t fewest = UINT64_MAX;
+	for (size_t i = 0; ncand > 1 && i < ncand; i++) {
+		uint64_t rows;
+		int rc = store_index_count(s, cand[i].from, cand[i].n, cand[i].to,
+					   cand[i].n, fewest, &rows);
+		if (rc)
+			return rc;
+		if (rows < fewest) {
+			fewest = rows;
+			*best = cand[i];
 		}
-		if (fewest < cap)
-			return 0;
 	}
+	return 0;
 }
 
 int
