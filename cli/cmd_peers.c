@@ -83,6 +83,8 @@ one_peer(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
 		json_bool(&l->w, get_b(&m, "connected"));
 		json_key(&l->w, "blocked");
 		json_bool(&l->w, get_b(&m, "blocked"));
+		json_key(&l->w, "refused");
+		json_bool(&l->w, get_b(&m, "refused"));
 		json_key(&l->w, "last_contact");
 		if (last)
 			json_str(&l->w, when);
@@ -99,7 +101,8 @@ one_peer(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
 	}
 	buf_printf(&l->out, "%-12s %-9s %-20s %7llu %7llu %9llu %9llu %7llu %9llu %6llu  %s  %s\n",
 		   name,
-		   get_b(&m, "blocked") ? "blocked" : get_b(&m, "connected") ? "yes" : "no",
+		   get_b(&m, "blocked") ? "blocked" : !get_b(&m, "connected") ? "no"
+		   : get_b(&m, "refused") ? "refused" : "yes",
 		   when, (unsigned long long)get_u(&m, "events_in"),
 		   (unsigned long long)get_u(&m, "events_out"),
 		   (unsigned long long)get_u(&m, "bytes_in"),

@@ -165,6 +165,7 @@ write_live_state(struct daemon *dm)
 		mp_put_bin(mp_map_add(&m, "key"), st->key, 32);
 		mp_put_uint(mp_map_add(&m, "last_contact"), st->last_contact_ms);
 		mp_put_cstr(mp_map_add(&m, "last_error"), st->last_error);
+		mp_put_bool(mp_map_add(&m, "refused"), st->refused);
 		mp_put_uint(mp_map_add(&m, "rounds"), st->rounds);
 		mp_put_uint(mp_map_add(&m, "they_lack"), st->they_lack);
 		mp_put_uint(mp_map_add(&m, "updated"), clock_now_ms());

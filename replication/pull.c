@@ -146,6 +146,7 @@ round_done(struct peer *p)
 	p->state = P_IDLE;
 	p->st.rounds++;
 	p->st.rounds_ok = 1;
+	p->st.refused = 0;
 	p->backoff_ms = r->o.reconnect_min_ms;
 	p->next_round_ms = p->again ? 0 : repl_now_ms() + r->o.interval_ms;
 	p->again = 0;
@@ -690,6 +691,7 @@ refused(struct peer *p, const uint8_t *m, size_t n)
 		return;
 	}
 	peer_error(p, "refused: %s (%s)", text, reason);
+	p->st.refused = 1;
 	round_fail(p, 1);
 }
 

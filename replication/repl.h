@@ -62,6 +62,7 @@ struct repl_peer_stats {
 	uint8_t key[32];
 	int connected;
 	int blocked;
+	int refused; /* it refused our last round (it blocks us, or knows us not) */
 	uint64_t last_contact_ms; /* wall clock */
 	char last_error[200];
 	uint64_t events_in, events_out, bytes_in, bytes_out;

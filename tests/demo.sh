@@ -262,7 +262,7 @@ q --dir "$W/centre" case register "$c9" --urgency urgent
 run --dir "$W/centre" case dispatch "$c9" --unit office-07 >/dev/null
 sleep 2
 if state_is "$W/office-07" "$c9" dispatched; then say "(it arrived anyway?)"; else say "office-07 has not received it: it is cut off."; fi
-say "The centre's replication table shows the cut (office-07 refuses; the others are up to date):"
+say "The centre's replication table shows the cut (office-07 refuses it; the others are up to date):"
 run --dir "$W/centre" peers | sed -n '1,3p;/office-07/p;/office-08/p' | cut -c1-150
 
 step "6. 15:00 the cut heals."

@@ -153,6 +153,11 @@ check "d catches up with a" wait_until 10 same_digest a d
 check_out "a blocks b" "blocked" "$G" --dir "$T/a" peers block b
 check "a applies the block within a second or two" wait_until 3 blocked_here a b
 check "b's pulls from a are refused" wait_until 5 refused_by b a
+refused_shown() { # NAME PEER: NAME's peers table says PEER refuses it
+	peer_json "$1" "$2" | grep -q '"refused":true' &&
+		"$G" --dir "$T/$1" peers | grep -Eq "^$2 +refused "
+}
+check "b's peers table shows a as refusing (its pipe is up)" wait_until 5 refused_shown b a
 ID_A=$(note a case-a 20)
 ID_B=$(note b case-b 20)
 check "a's new event still reaches d" wait_until 5 has_event d "$ID_A"
@@ -160,6 +165,8 @@ check "but not b" lacks b "$ID_A"
 check "and b's new event does not reach a" lacks a "$ID_B"
 check_out "a unblocks b" "unblocked" "$G" --dir "$T/a" peers unblock b
 check "after the unblock a and b converge" wait_until 10 converged a b
+shown_up() { "$G" --dir "$T/$1" peers | grep -Eq "^$2 +yes "; }
+check "and b shows a connected again" wait_until 5 shown_up b a
 
 # A member that pulls from us without being one of our peers: blocking it
 # must cut it off too ("nothing goes to or comes from it").
