@@ -729,8 +729,13 @@ fold_view(void *ctx, struct store_batch *b, const char *case_id,
 	}
 	add_str_key(keys, IDX_GRID, st.grid);
 	add_str_key(keys, IDX_SOURCE, st.source);
-	if (strlen(st.grid) >= 9)
+	if (strlen(st.grid) >= 9) {
+		char both[40];
 		add_key(keys, IDX_OFFICE, st.grid, 9);
+		snprintf(both, sizeof(both), "%s\x1f%.9s", case_status_name(st.status),
+			 st.grid);
+		add_str_key(keys, IDX_STATE_OFFICE, both);
+	}
 	if (st.kind[0]) {
 		char cls[32];
 		size_t n = strlen(st.kind);

@@ -41,12 +41,13 @@ int fold_view(void *ctx, struct store_batch *b, const char *case_id,
  * index keys).  Raise it when either changes: every node then folds its
  * cases again when it is next opened.
  */
-#define FOLD_VIEWS_VERSION 2
+#define FOLD_VIEWS_VERSION 3
 
 /* Index key prefixes of fold_view (see docs/workflow.md). */
 #define IDX_STATUS 's'
 #define IDX_UNIT 'u'
 #define IDX_STATE_UNIT 'w' /* state, 0x1f, unit: an office's open work */
+#define IDX_STATE_OFFICE 'v' /* state, 0x1f, the grid's first 9 digits */
 #define IDX_GRID 'g'
 #define IDX_OFFICE 'o'
 #define IDX_SOURCE 'r'
