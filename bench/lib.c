@@ -242,13 +242,13 @@ bench_dir(const char *name)
 		mkdir("build/bench", 0755);
 		parent = "build/bench";
 	}
-	char *tmpl = xasprintf("%s/%s.XXXXXX", parent, name);
-	if (!mkdtemp(tmpl)) {
+	char *pattern = xasprintf("%s/%s.XXXXXX", parent, name);
+	if (!mkdtemp(pattern)) {
 		perror("mkdtemp");
 		exit(1);
 	}
-	char *abs = realpath(tmpl, NULL);
-	free(tmpl);
+	char *abs = realpath(pattern, NULL);
+	free(pattern);
 	return abs;
 }
 

@@ -237,16 +237,15 @@ narrowest_index(struct store *s, const struct listing *l,
 	const struct filter *f = &l->f;
 	struct index_range cand[12];
 	size_t ncand = 0;
-	char state_unit[96];
-	if (f->state && f->unit &&
-	    (size_t)snprintf(state_unit, sizeof(state_unit), "%s\x1f%s", f->state,
-			     f->unit) < sizeof(state_unit) && f->unit[0])
-		add_exact(cand, &ncand, IDX_STATE_UNIT, state_unit);
-	char state_office[96];
-	if (f->state && f->office &&
-	    (size_t)snprintf(state_office, sizeof(state_office), "%s\x1f%s", f->state,
-			     f->office) < sizeof(state_office) && f->office[0])
-		add_exact(cand, &ncand, IDX_STATE_OFFICE, state_office);
+	char pair[2][96];
+	if (f->state && f->unit && f->unit[0] &&
+	    fold_state_pair(pair[0], sizeof(pair[0]), f->state, f->unit,
+			    strlen(f->unit)) == 0)
+		add_exact(cand, &ncand, IDX_STATE_UNIT, pair[0]);
+	if (f->state && f->office && f->office[0] &&
+	    fold_state_pair(pair[1], sizeof(pair[1]), f->state, f->office,
+			    strlen(f->office)) == 0)
+		add_exact(cand, &ncand, IDX_STATE_OFFICE, pair[1]);
 	add_exact(cand, &ncand, IDX_GRID, f->grid);
 	if (f->conflicts) {
 		cand[ncand].from[0] = IDX_CONFLICT;

@@ -51,30 +51,39 @@ clock_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The civil date and time of day of secs since 1970 (floor division, so
+ * a time before the epoch still falls on the right day). */
+struct civil {
+	int y, m, d, hh, mm, ss;
+};
+
+static struct civil
+civil_of(int64_t secs)
+{
+	struct civil c;
+	int64_t days = secs / 86400 - (secs % 86400 < 0);
+	int64_t rem = secs - days * 86400;
+	clock_civil_from_days(days, &c.y, &c.m, &c.d);
+	c.hh = (int)(rem / 3600);
+	c.mm = (int)(rem / 60 % 60);
+	c.ss = (int)(rem % 60);
+	return c;
+}
+
 void
 clock_format(uint64_t ms, char out[CLOCK_ISO_BYTES])
 {
-	int64_t secs = (int64_t)(ms / 1000);
-	int64_t days = secs / 86400;
-	int64_t rem = secs % 86400;
-	int y, m, d;
-	clock_civil_from_days(days, &y, &m, &d);
-	snprintf(out, CLOCK_ISO_BYTES, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m,
-		 d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+	struct civil c = civil_of((int64_t)(ms / 1000));
+	snprintf(out, CLOCK_ISO_BYTES, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.y, c.m,
+		 c.d, c.hh, c.mm, c.ss);
 }
 
 void
 clock_format_local(uint64_t ms, int offset_min, char out[CLOCK_ISO_BYTES])
 {
-	int64_t secs = (int64_t)(ms / 1000) + (int64_t)offset_min * 60;
-	/* Floor division: an instant before the epoch (in local time) still
-	 * falls on the right day. */
-	int64_t days = secs / 86400 - (secs % 86400 < 0);
-	int64_t rem = secs - days * 86400;
-	int y, m, d;
-	clock_civil_from_days(days, &y, &m, &d);
-	snprintf(out, CLOCK_ISO_BYTES, "%04d-%02d-%02d %02d:%02d", y, m, d,
-		 (int)(rem / 3600), (int)(rem / 60 % 60));
+	struct civil c = civil_of((int64_t)(ms / 1000) + (int64_t)offset_min * 60);
+	snprintf(out, CLOCK_ISO_BYTES, "%04d-%02d-%02d %02d:%02d", c.y, c.m, c.d,
+		 c.hh, c.mm);
 }
 
 void

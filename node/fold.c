@@ -682,6 +682,14 @@ fold_case(const struct fold_ctx *fc, struct store_batch *b,
 	return 0;
 }
 
+int
+fold_state_pair(char *out, size_t n, const char *state, const char *value,
+		size_t value_len)
+{
+	int len = snprintf(out, n, "%s\x1f%.*s", state, (int)value_len, value);
+	return len >= 0 && (size_t)len < n ? 0 : -1;
+}
+
 static void
 add_key(struct buf *keys, char prefix, const void *p, size_t n)
 {
@@ -720,21 +728,18 @@ fold_view(void *ctx, struct store_batch *b, const char *case_id,
 	state_encode(&st, state);
 	add_str_key(keys, IDX_STATUS, case_status_name(st.status));
 	add_str_key(keys, IDX_UNIT, st.unit);
-	if (st.unit[0]) {
-		/* A state name has no 0x1f, so the first one ends it. */
-		char both[96];
-		snprintf(both, sizeof(both), "%s\x1f%s", case_status_name(st.status),
-			 st.unit);
-		add_str_key(keys, IDX_STATE_UNIT, both);
-	}
+	char pair[96];
+	if (st.unit[0] && fold_state_pair(pair, sizeof(pair),
+					  case_status_name(st.status), st.unit,
+					  strlen(st.unit)) == 0)
+		add_str_key(keys, IDX_STATE_UNIT, pair);
 	add_str_key(keys, IDX_GRID, st.grid);
 	add_str_key(keys, IDX_SOURCE, st.source);
 	if (strlen(st.grid) >= 9) {
-		char both[40];
 		add_key(keys, IDX_OFFICE, st.grid, 9);
-		snprintf(both, sizeof(both), "%s\x1f%.9s", case_status_name(st.status),
-			 st.grid);
-		add_str_key(keys, IDX_STATE_OFFICE, both);
+		if (fold_state_pair(pair, sizeof(pair), case_status_name(st.status),
+				    st.grid, 9) == 0)
+			add_str_key(keys, IDX_STATE_OFFICE, pair);
 	}
 	if (st.kind[0]) {
 		char cls[32];

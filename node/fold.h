@@ -43,6 +43,15 @@ int fold_view(void *ctx, struct store_batch *b, const char *case_id,
  */
 #define FOLD_VIEWS_VERSION 3
 
+/*
+ * The value of a joint index key (IDX_STATE_UNIT, IDX_STATE_OFFICE):
+ * the state's name, 0x1f, then the first value_len bytes of value.  A
+ * state name has no 0x1f, so the first one ends it.  0, or -1 if it does
+ * not fit in n bytes.
+ */
+int fold_state_pair(char *out, size_t n, const char *state, const char *value,
+		    size_t value_len);
+
 /* Index key prefixes of fold_view (see docs/workflow.md). */
 #define IDX_STATUS 's'
 #define IDX_UNIT 'u'

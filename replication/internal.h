@@ -127,8 +127,8 @@ struct peer {
 	int again; /* a hint came during a round: go again at once */
 	int hint_waiting;
 	/* The round's plan. */
-	struct wire_range *todo;
-	size_t ntodo;
+	struct wire_range *to_fetch;
+	size_t nto_fetch;
 	uint8_t (*get)[32];
 	size_t nget;
 	struct blob_want *blobs;

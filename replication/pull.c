@@ -93,13 +93,13 @@ free_jobs(struct peer *p)
 static void
 clear_plan(struct peer *p)
 {
-	free(p->todo);
+	free(p->to_fetch);
 	free(p->get);
 	free(p->blobs);
-	p->todo = NULL;
+	p->to_fetch = NULL;
 	p->get = NULL;
 	p->blobs = NULL;
-	p->ntodo = p->nget = p->nblobs = 0;
+	p->nto_fetch = p->nget = p->nblobs = 0;
 	buf_reset(&p->blob);
 	free_jobs(p);
 	p->next_order = p->admit_order = 0;
@@ -313,8 +313,8 @@ plan_round(struct peer *p, const struct wire_summary *ws)
 		if (store_summary_get(r->store, h->author, &ours) != 0)
 			ours.seq = 0;
 		if (h->seq > ours.seq) {
-			p->todo = xrealloc(p->todo, (p->ntodo + 1) * sizeof(*p->todo));
-			struct wire_range *w = &p->todo[p->ntodo++];
+			p->to_fetch = xrealloc(p->to_fetch, (p->nto_fetch + 1) * sizeof(*p->to_fetch));
+			struct wire_range *w = &p->to_fetch[p->nto_fetch++];
 			memcpy(w->author, h->author, 32);
 			w->from = ours.seq + 1;
 			w->to = h->seq;
@@ -334,11 +334,11 @@ plan_round(struct peer *p, const struct wire_summary *ws)
 			want_get(p, ws->forks[i].ids[k]);
 	/* The roster's author first: the others' events are checked
 	 * against it. */
-	for (size_t i = 1; i < p->ntodo; i++)
-		if (range_cmp_first(p, &p->todo[i])) {
-			struct wire_range t = p->todo[0];
-			p->todo[0] = p->todo[i];
-			p->todo[i] = t;
+	for (size_t i = 1; i < p->nto_fetch; i++)
+		if (range_cmp_first(p, &p->to_fetch[i])) {
+			struct wire_range t = p->to_fetch[0];
+			p->to_fetch[0] = p->to_fetch[i];
+			p->to_fetch[i] = t;
 		}
 	struct our_authors oa = { ws, 0 };
 	(void)!store_walk_summary(r->store, count_missing_there, &oa);
@@ -496,11 +496,11 @@ admit_job(struct peer *p, struct fetch_job *j)
 	/* A reply cut short by its byte limit: ask for the rest. */
 	int is_fetch = j->range.from != 0;
 	if (is_fetch && j->n && last_seq && last_seq < j->range.to) {
-		p->todo = xrealloc(p->todo, (p->ntodo + 1) * sizeof(*p->todo));
-		memmove(p->todo + 1, p->todo, p->ntodo * sizeof(*p->todo));
-		p->todo[0] = j->range;
-		p->todo[0].from = last_seq + 1;
-		p->ntodo++;
+		p->to_fetch = xrealloc(p->to_fetch, (p->nto_fetch + 1) * sizeof(*p->to_fetch));
+		memmove(p->to_fetch + 1, p->to_fetch, p->nto_fetch * sizeof(*p->to_fetch));
+		p->to_fetch[0] = j->range;
+		p->to_fetch[0].from = last_seq + 1;
+		p->nto_fetch++;
 	}
 }
 
@@ -550,7 +550,7 @@ static void
 send_fetch(struct peer *p, struct cli_slot *s)
 {
 	struct buf msg = BUF_INIT;
-	struct wire_range *t = &p->todo[0];
+	struct wire_range *t = &p->to_fetch[0];
 	uint64_t to = t->from + p->r->o.fetch_events - 1;
 	if (to > t->to || to < t->from)
 		to = t->to;
@@ -563,8 +563,8 @@ send_fetch(struct peer *p, struct cli_slot *s)
 	buf_release(&msg);
 	t->from = to + 1;
 	if (t->from > t->to || t->from == 0) {
-		memmove(p->todo, p->todo + 1, (p->ntodo - 1) * sizeof(*p->todo));
-		p->ntodo--;
+		memmove(p->to_fetch, p->to_fetch + 1, (p->nto_fetch - 1) * sizeof(*p->to_fetch));
+		p->nto_fetch--;
 	}
 }
 
@@ -612,7 +612,7 @@ advance(struct peer *p)
 		 * replies wait here, and memory must not grow with the
 		 * catch-up.
 		 */
-		while ((p->ntodo || p->nget) &&
+		while ((p->nto_fetch || p->nget) &&
 		       p->next_order - p->admit_order < 2 * (uint64_t)p->r->o.inflight &&
 		       (s = free_slot(p))) {
 			if (p->nget)
@@ -620,7 +620,7 @@ advance(struct peer *p)
 			else
 				send_fetch(p, s);
 		}
-		if (!p->ntodo && !p->nget && !busy_slots(p) && !p->verifying &&
+		if (!p->nto_fetch && !p->nget && !busy_slots(p) && !p->verifying &&
 		    !p->jobs) {
 			p->state = P_BLOBS;
 			plan_blobs(p);
