@@ -276,6 +276,7 @@ parse_replication(struct loader *l, const struct mp_reader *root,
 	rc_->timeout_ms = 10000;
 	rc_->fetch_events = 500;
 	rc_->inflight = 4;
+	rc_->max_clock_skew_ms = CONFIG_DEFAULT_SKEW_MS;
 	if (mp_map_find(root, "replication", &rp) == ERR_NOTFOUND)
 		return 0;
 	if (!mp_is_map(rp.p, mp_remaining(&rp)))
@@ -305,6 +306,7 @@ parse_replication(struct loader *l, const struct mp_reader *root,
 		{ "timeout_ms", &rc_->timeout_ms, 100, 600000 },
 		{ "fetch_events", &rc_->fetch_events, 1, 1000 },
 		{ "inflight", &rc_->inflight, 1, 8 },
+		{ "max_clock_skew_ms", &rc_->max_clock_skew_ms, 1000, 86400000 },
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		uint64_t x;
@@ -333,6 +335,7 @@ config_load_file(const char *path, struct config **out, struct diag *d)
 	c->repl.timeout_ms = 10000;
 	c->repl.fetch_events = 500;
 	c->repl.inflight = 4;
+	c->repl.max_clock_skew_ms = CONFIG_DEFAULT_SKEW_MS;
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		rc = diag_set(d, ERR_NOTFOUND, "cannot open '%s'", path);

@@ -39,7 +39,12 @@ struct repl_config {
 	size_t npeers;      /* 0: every member with an address */
 	char peers[CONFIG_MAX_PEERS][65];
 	uint32_t interval_ms, timeout_ms, fetch_events, inflight;
+	/* How far ahead of this node's clock an event's time may be; later
+	 * ones wait until the clock catches up. */
+	uint32_t max_clock_skew_ms;
 };
+
+#define CONFIG_DEFAULT_SKEW_MS (5 * 60 * 1000)
 
 struct config {
 	struct calendar cal;

@@ -39,6 +39,8 @@ count(struct import_tally *t, const struct admit_result *res)
 	case ADMIT_DUPLICATE: t->duplicate++; break;
 	case ADMIT_PENDING: t->pending++; break;
 	case ADMIT_FORK: t->forks++; break;
+	case ADMIT_EVIDENCE: t->evidence++; break;
+	case ADMIT_SURPLUS: t->surplus++; break;
 	}
 	t->promoted += res->promoted;
 	t->forks += res->forks;
