@@ -482,6 +482,17 @@ admit_job(struct peer *p, struct fetch_job *j)
 		if (rc) {
 			refused++;
 			log_info("repl", "peer %s: event refused: %s", p->st.name, d.text);
+			/*
+			 * Its prev is not our event at seq - 1: the author
+			 * signed two histories, forked lower down, where we
+			 * hold our version only.  Ask for its prev (after the
+			 * commit), and so on down to the seq where the two
+			 * versions meet: storing that one records the fork.
+			 */
+			if (rc == ERR_CHAIN && ev.has_prev) {
+				fork_prevs = xrealloc(fork_prevs, (nfork_prevs + 1) * sizeof(*fork_prevs));
+				memcpy(fork_prevs[nfork_prevs++], ev.prev, 32);
+			}
 			continue;
 		}
 		if (res.status == ADMIT_NEW)
@@ -490,16 +501,6 @@ admit_job(struct peer *p, struct fetch_job *j)
 			deps = xrealloc(deps, (ndeps + res.nmissing) * sizeof(*deps));
 			memcpy(deps + ndeps, res.missing, res.nmissing * sizeof(*deps));
 			ndeps += res.nmissing;
-		}
-		/*
-		 * Another version of an event we hold: the fork may have
-		 * begun earlier, where we hold our version only, so ask for
-		 * this one's predecessor too (after the commit), and so on
-		 * down to an event both sides share.
-		 */
-		if (res.status == ADMIT_FORK && ev.has_prev) {
-			fork_prevs = xrealloc(fork_prevs, (nfork_prevs + 1) * sizeof(*fork_prevs));
-			memcpy(fork_prevs[nfork_prevs++], ev.prev, 32);
 		}
 	}
 	if ((rc = store_batch_commit(b, &d))) {

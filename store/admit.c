@@ -552,19 +552,20 @@ find_missing(struct store_batch *b, const struct event *ev,
  * The clock rules, once prev and every dep are here: lamport exactly one
  * above the highest of theirs, time not before any of theirs.  So no
  * event can claim a counter that leaves no room after it, and time runs
- * forward along every causal path.
+ * forward along every causal path.  prev: the stored seq - 1 (NULL for
+ * seq 1).
  */
 static int
 check_clocks(struct store_batch *b, const struct event *ev,
-	     const struct summary_entry *last, struct diag *d)
+	     const struct summary_entry *prev, struct diag *d)
 {
 	uint64_t top = 0, floor = 0;
 	const uint8_t *floor_of = NULL;
 	char h1[17];
-	if (ev->seq > 1) {
-		top = last->lamport;
-		floor = last->time_ms;
-		floor_of = last->id;
+	if (prev) {
+		top = prev->lamport;
+		floor = prev->time_ms;
+		floor_of = prev->id;
 	}
 	for (size_t i = 0; i < ev->ndeps; i++) {
 		struct envelope denv;
@@ -596,18 +597,52 @@ check_clocks(struct store_batch *b, const struct event *ev,
 	return 0;
 }
 
-/* Checks that ev may follow the author's stored seq-1 event. */
+/*
+ * The author's stored event at seq - 1 (ev->seq > 1, and the feed
+ * reaches it): its id and clocks into *prev.  last is the summary, which
+ * holds them already when seq - 1 is the author's latest.
+ */
 static int
-check_prev(const struct event *ev, const struct summary_entry *last,
+feed_prev(struct store_batch *b, const struct event *ev,
+	  const struct summary_entry *last, struct summary_entry *prev,
+	  struct diag *d)
+{
+	uint8_t fk[FEED_KEY_BYTES];
+	struct envelope penv;
+	struct event pev;
+	MDB_val v;
+	int rc;
+	if (ev->seq - 1 == last->seq) {
+		*prev = *last;
+		return 0;
+	}
+	feed_key(fk, ev->author, ev->seq - 1);
+	rc = exists(b, b->s->feed, fk, sizeof(fk), &v, d);
+	if (rc < 0)
+		return rc;
+	if (rc == 0 || v.mv_size != EVENT_ID_BYTES)
+		return diag_set(d, ERR_CORRUPT, "a feed has a gap below its summary");
+	memcpy(prev->id, v.mv_data, EVENT_ID_BYTES);
+	prev->seq = ev->seq - 1;
+	if ((rc = stored_event(b->s, b->txn, prev->id, &penv, &pev)))
+		return diag_set(d, ERR_CORRUPT, "a feed event cannot be read");
+	prev->lamport = pev.lamport;
+	prev->time_ms = pev.time_ms;
+	return 0;
+}
+
+/* Checks that ev follows the author's stored seq-1 event. */
+static int
+check_prev(const struct event *ev, const struct summary_entry *prev,
 	   struct diag *d)
 {
 	char h1[17], h2[17];
-	if (ev->seq == 1 || memcmp(ev->prev, last->id, EVENT_ID_BYTES) == 0)
+	if (ev->seq == 1 || memcmp(ev->prev, prev->id, EVENT_ID_BYTES) == 0)
 		return 0;
 	return diag_set(d, ERR_CHAIN,
 			"seq %llu names prev %s but this store's seq %llu is %s",
 			(unsigned long long)ev->seq, short_hex(ev->prev, h1),
-			(unsigned long long)last->seq, short_hex(last->id, h2));
+			(unsigned long long)prev->seq, short_hex(prev->id, h2));
 }
 
 /* How many versions of (author, seq) the fork records hold. */
@@ -635,10 +670,12 @@ fork_versions(struct store_batch *b, const uint8_t *author, uint64_t seq,
 }
 
 /*
- * A version of (author, seq) other than the one in the feed.  Two signed
- * versions prove the fork; more are kept only when a waiting event
- * depends on one of them (so that an honest event that saw it is never
- * stuck), so any number of versions costs a bounded amount here.
+ * A version of (author, seq) other than the one in the feed, which passed
+ * every rule the feed's version did (so a fork is recorded whichever of
+ * the two came first).  Two signed versions prove the fork; more are
+ * kept only when a waiting event depends on one of them (so that an
+ * honest event that saw it is never stuck), so any number of versions
+ * costs a bounded amount here.
  */
 static int
 admit_fork_version(struct store_batch *b, const uint8_t *p, size_t n,
@@ -684,7 +721,7 @@ admit_one(struct store_batch *b, const uint8_t *p, size_t n,
 	  struct admit_result *res, struct diag *d)
 {
 	struct store *s = b->s;
-	struct summary_entry last;
+	struct summary_entry last, prev;
 	uint8_t fk[FEED_KEY_BYTES], vk[VERSION_KEY_BYTES];
 	uint8_t missing[EVENT_MAX_DEPS][EVENT_ID_BYTES];
 	size_t nmissing = 0;
@@ -718,18 +755,6 @@ admit_one(struct store_batch *b, const uint8_t *p, size_t n,
 	    (rc = s->filter(s->filter_ctx, b, ev, ADMIT_STAGE_ARRIVE, d)))
 		return rc;
 
-	/* Another version at a stored (author, seq): a fork, proven by the
-	 * two signed events. */
-	feed_key(fk, ev->author, ev->seq);
-	rc = exists(b, s->feed, fk, sizeof(fk), &v, d);
-	if (rc < 0)
-		return rc;
-	if (rc == 1) {
-		uint8_t other[EVENT_ID_BYTES];
-		memcpy(other, v.mv_data, EVENT_ID_BYTES);
-		return admit_fork_version(b, p, n, env, ev, other, res, d);
-	}
-
 	if ((rc = fork_seq(s, b->txn, ev->author, &forked_at)))
 		return rc;
 	if (forked_at && ev->seq > forked_at) {
@@ -755,9 +780,11 @@ admit_one(struct store_batch *b, const uint8_t *p, size_t n,
 	if (ev->seq > last.seq + 1)
 		return local ? diag_set(d, ERR_CORRUPT, "a local event skips a seq")
 			     : park(b, p, n, env, ev, WAIT_PREV, NULL, 0, res, d);
-	BUG_ON(ev->seq != last.seq + 1); /* seq <= last.seq is in feed */
-	if ((rc = check_prev(ev, &last, d)))
-		return rc;
+	if (ev->seq > 1) {
+		if ((rc = feed_prev(b, ev, &last, &prev, d)) ||
+		    (rc = check_prev(ev, &prev, d)))
+			return rc;
+	}
 	if ((rc = find_missing(b, ev, missing, &nmissing, d)))
 		return rc;
 	if (nmissing)
@@ -766,13 +793,25 @@ admit_one(struct store_batch *b, const uint8_t *p, size_t n,
 			     : park(b, p, n, env, ev, WAIT_DEPS,
 				    (const uint8_t (*)[EVENT_ID_BYTES])missing,
 				    nmissing, res, d);
-	if ((rc = check_clocks(b, ev, &last, d)))
+	if ((rc = check_clocks(b, ev, ev->seq > 1 ? &prev : NULL, d)))
 		return rc;
 	if (!local && ev->time_ms > clock_now_ms() + s->max_skew_ms)
 		return park(b, p, n, env, ev, WAIT_FUTURE, NULL, 0, res, d);
 	if (s->filter && (rc = s->filter(s->filter_ctx, b, ev,
 					 ADMIT_STAGE_FINAL, d)))
 		return rc;
+	/* The feed holds another version of this seq: a fork, proven by
+	 * the two signed events. */
+	if (ev->seq <= last.seq) {
+		feed_key(fk, ev->author, ev->seq);
+		rc = exists(b, s->feed, fk, sizeof(fk), &v, d);
+		if (rc <= 0)
+			return rc < 0 ? rc : diag_set(d, ERR_CORRUPT,
+						      "a feed has a gap below its summary");
+		uint8_t other[EVENT_ID_BYTES];
+		memcpy(other, v.mv_data, EVENT_ID_BYTES);
+		return admit_fork_version(b, p, n, env, ev, other, res, d);
+	}
 	if ((rc = extend_feed(b, p, n, env, ev, d)))
 		return rc;
 	res->status = ADMIT_NEW;

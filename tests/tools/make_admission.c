@@ -434,6 +434,34 @@ scenarios(struct json_writer *w)
 	write_scenario(w, s);
 	free(s);
 
+	s = scenario("invalid-version-is-no-fork", "a second version of seq 2 whose time is before prev's breaks the clock rule: refused, and no fork, whichever comes first");
+	make(s, "a1", 0, 1, NULL, "", 1, T0 + M, 1);
+	make(s, "a2", 0, 2, "a1", "", 2, T0 + 2 * M, 2);
+	make(s, "a2-bad", 0, 2, "a1", "", 2, T0, 3);
+	make(s, "b1", 1, 1, NULL, "", 1, T0 + M, 10);
+	make(s, "b2", 1, 2, "b1", "", 2, T0 + 2 * M, 11);
+	make(s, "b2-bad", 1, 2, "b1", "", 2, T0, 12);
+	step(s, "a1", "admitted", 0);
+	step(s, "a2", "admitted", 0);
+	step(s, "a2-bad", "ERR_CLOCK", 0);
+	step(s, "b1", "admitted", 0);
+	step(s, "b2-bad", "ERR_CLOCK", 0);
+	step(s, "b2", "admitted", 0);
+	write_scenario(w, s);
+	free(s);
+
+	s = scenario("fork-version-waits", "a second version of seq 2 that depends on an event not here waits for it, then proves the fork");
+	make(s, "a1", 0, 1, NULL, "", 1, T0, 1);
+	make(s, "a2", 0, 2, "a1", "", 2, T0 + M, 2);
+	make(s, "b1", 1, 1, NULL, "", 1, T0, 10);
+	make(s, "a2-other", 0, 2, "a1", "b1", 2, T0 + M, 3);
+	step(s, "a1", "admitted", 0);
+	step(s, "a2", "admitted", 0);
+	step(s, "a2-other", "waits-deps", 0);
+	step(s, "b1", "admitted", 0);
+	write_scenario(w, s);
+	free(s);
+
 	s = scenario("fork-many", "ten versions of seq 2: two make the proof, the rest are surplus");
 	make(s, "a1", 0, 1, NULL, "", 1, T0, 1);
 	for (int i = 0; i < 10; i++) {
