@@ -137,6 +137,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 		}
 		json_key(&o.w, "digest");
 		json_str(&o.w, dig);
+		cli_disk_status(c, &o.out, &o.w, 1);
 		json_key(&o.w, "summary");
 		json_arr_begin(&o.w);
 	} else {
@@ -144,8 +145,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 			   "network  %s\nnode     %s\nkey      %s\n"
 			   "events   %llu (%llu authors, %llu case%s)\n"
 			   "waiting  %llu events wait for a predecessor\n"
-			   "forks    %llu\ndigest   %s\nsummary  (author: name "
-			   "and key, highest contiguous seq, its id)\n",
+			   "forks    %llu\ndigest   %s\n",
 			   store_network(s), buf_cstr(&name),
 			   *key_hex ? key_hex : "(no readable key)",
 			   (unsigned long long)st.events,
@@ -153,6 +153,9 @@ cmd_status(struct cli *c, int argc, char **argv)
 			   (unsigned long long)st.cases, st.cases == 1 ? "" : "s",
 			   (unsigned long long)st.pending,
 			   (unsigned long long)st.forks, dig);
+		cli_disk_status(c, &o.out, &o.w, 0);
+		buf_add_str(&o.out, "summary  (author: name and key, highest "
+				    "contiguous seq, its id)\n");
 	}
 	o.roster = node_roster(c->node);
 	rc = store_walk_summary(s, summary_row, &o);

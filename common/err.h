@@ -41,7 +41,8 @@
 	X(ERR_PROTO, "protocol error")                                     \
 	X(ERR_TIMEOUT, "timed out")                                        \
 	X(ERR_CLOSED, "closed")                                            \
-	X(ERR_BUSY, "busy")
+	X(ERR_BUSY, "busy")                                                \
+	X(ERR_NOSPACE, "disk full")
 
 enum err {
 	ERR_OK = 0,

@@ -179,6 +179,7 @@ static int
 refresh_views(struct node *n, struct diag *d)
 {
 	struct buf have = BUF_INIT;
+	struct diag why;
 	char want[65];
 	uint64_t cases = 0;
 	int rc;
@@ -188,8 +189,15 @@ refresh_views(struct node *n, struct diag *d)
 	buf_release(&have);
 	if (same)
 		return 0;
-	if ((rc = store_refold_all(n->store, &cases, d)))
-		return rc;
+	if ((rc = store_refold_all(n->store, &cases, &why))) {
+		/* A damaged event or a full disk must not lock the admin
+		 * out of status, verify and export: keep the old views, say
+		 * so, try again next time. */
+		if (rc != ERR_BADID && rc != ERR_NOSPACE && rc != ERR_FULL)
+			return diag_set(d, rc, "%s", why.text);
+		log_err("node", "cannot fold the cases again: %s", why.text);
+		return 0;
+	}
 	if (cases)
 		log_warn("node", "the case views were made with another calendar or "
 			 "fold: %llu cases folded again", (unsigned long long)cases);

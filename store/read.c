@@ -16,8 +16,7 @@ entries(MDB_txn *txn, MDB_dbi dbi)
 	return mdb_stat(txn, dbi, &st) ? 0 : st.ms_entries;
 }
 
-/* Calls fn for each distinct prefix before the 0x00 separator. */
-static int
+int
 walk_case_prefixes(MDB_txn *txn, MDB_dbi dbi, const char *skip,
 		   store_case_fn fn, void *ctx, uint64_t *count)
 {
