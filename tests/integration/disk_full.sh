@@ -80,6 +80,8 @@ check "and why, in the daemon's words" wait_until 10 status_has_why
 check_out "status --json too" '"disk":\{"free":0,.*"full":true,"error":"[^"]*disk full' \
 	"$G" --dir "$T/b" status --json
 check_out "repl status says it too" "^disk +FULL: " "$G" --dir "$T/b" repl status
+check_err 1 "repl sync stops at the full disk, saying so" "no round with a: cannot store: .*disk full" \
+	"$G" --dir "$T/b" repl sync a
 check "nothing fetched meanwhile is parked in b's waiting room" test "$(field b pending)" -eq 0
 check "b stored none of the events it had no room for" test "$(field b events)" -eq "$EVENTS_B"
 
