@@ -104,8 +104,9 @@ store_batch_commit(struct store_batch *b, struct diag *d)
 		return rc;
 	}
 	rc = mdb_txn_commit(b->txn);
+	struct store *s = b->s;
 	batch_free(b);
-	return rc ? store_lmdb_err(rc, "cannot commit", d) : 0;
+	return rc ? store_err(s, rc, "cannot commit", d) : 0;
 }
 
 void

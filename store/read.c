@@ -18,7 +18,7 @@ entries(MDB_txn *txn, MDB_dbi dbi)
 }
 
 /* Calls fn for each distinct prefix before the 0x00 separator. */
-static int
+int
 walk_case_prefixes(MDB_txn *txn, MDB_dbi dbi, store_case_fn fn, void *ctx)
 {
 	uint8_t next[EVENT_CASE_MAX + 2];

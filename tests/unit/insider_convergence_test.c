@@ -240,33 +240,42 @@ sign_on(struct world *w, int i, int j, uint64_t now)
 }
 
 /*
- * Once: admin2 adds a member on node-1 while, cut off on node-0, the
- * genesis admin revokes admin2 after its seq 0: every change admin2
- * made becomes void, wherever it was made.
+ * Once: the genesis admin makes admin3 on node-1 and admin3 adds a
+ * member there, while, on node-0 (which has not heard of either), the
+ * genesis admin revokes admin3 after its seq 0: admin3's change becomes
+ * void, wherever it was made.
  */
 static void
-revoke_admin2_behind_its_back(struct world *w)
+revoke_admin3_behind_its_back(struct world *w)
 {
+	struct admin_key *admin3 = NULL;
 	struct member m;
 	struct diag d;
-	uint8_t a2[32];
-	if (!w->admin2_added)
-		admin_work(w, 1, w->now);
-	if (!w->admin2_added)
-		return;
-	/* node-1 hears of admin2 first (its key file carries no roster yet). */
-	for (int k = 0; k < NNODES; k++)
-		if (k != 1)
-			(void)!pull(w->t[1], w->t[k]);
+	uint8_t a3[32], pub[32];
+	set_clock(w->now);
+	char *path = new_key_file(w->admin2_dir, "admin3", a3);
+	BUG_ON(admin_key_load(path, &admin3, &d) != 0);
+	free(path);
 	memset(&m, 0, sizeof(m));
-	memcpy(m.key, w->t[0]->pub, 32); /* harmless: re-adds node-0 */
-	snprintf(m.name, sizeof(m.name), "%s", w->t[0]->name);
-	snprintf(m.unit, sizeof(m.unit), "%s", w->t[0]->unit);
-	m.roles = ROLE_ALL & ~ROLE_ADMIN;
-	w->refused += node_roster_add(w->t[1]->n, w->admin2, &m, w->now, &d) != 0;
-	memcpy(a2, key_public(admin_key_key(w->admin2)), 32);
-	w->refused += node_roster_revoke(w->t[0]->n, tnode_admin(), a2, 0,
-					 "behind its back", w->now, &d) != 0;
+	memcpy(m.key, a3, 32);
+	snprintf(m.name, sizeof(m.name), "admin3");
+	snprintf(m.unit, sizeof(m.unit), "centre");
+	m.roles = ROLE_ADMIN;
+	if (node_roster_add(w->t[1]->n, tnode_admin(), &m, w->now, &d))
+		harness_log("scripted: cannot make admin3: %s\n", d.text);
+	memset(&m, 0, sizeof(m));
+	path = new_key_file(w->admin2_dir, "m-admin3", pub);
+	free(path);
+	memcpy(m.key, pub, 32);
+	snprintf(m.name, sizeof(m.name), "by-admin3");
+	snprintf(m.unit, sizeof(m.unit), "office-1");
+	m.roles = ROLE_DISPOSAL;
+	if (node_roster_add(w->t[1]->n, admin3, &m, w->now, &d))
+		harness_log("scripted: admin3 cannot add: %s\n", d.text);
+	if (node_roster_revoke(w->t[0]->n, tnode_admin(), a3, 0,
+			       "behind its back", w->now, &d))
+		harness_log("scripted: cannot revoke admin3: %s\n", d.text);
+	admin_key_free(admin3);
 }
 
 static int
@@ -275,7 +284,7 @@ trial(struct world *w, uint64_t seed, int scripted)
 	w->rng = seed;
 	for (int s = 0; s < STEPS; s++) {
 		if (scripted && s == STEPS / 2)
-			revoke_admin2_behind_its_back(w);
+			revoke_admin3_behind_its_back(w);
 		int i = (int)pick(w, NNODES);
 		unsigned what = pick(w, 20);
 		/* Some events are made with a clock an hour ahead. */
