@@ -53,6 +53,17 @@ const char *cli_short(const uint8_t *p, char out[17]);
  */
 int cli_parse_key(struct cli *c, const char *s, uint8_t key[32]);
 
+struct json_writer;
+
+/*
+ * The room for the store (for status and repl status): free space on its
+ * file system, the size of data.mdb, and "disk full" when nothing is
+ * free or the running daemon says it cannot store what peers send (with
+ * its words).  JSON: a "disk" member of the open object.
+ */
+void cli_disk_status(struct cli *c, struct buf *out, struct json_writer *w,
+		     int json);
+
 /* Reads a whole file ("-" is stdin) into out. */
 MUST_CHECK int cli_read_file(const char *path, struct buf *out,
 			     struct diag *d);

@@ -156,10 +156,12 @@ cmd_repl_status(struct cli *c, int argc, char **argv)
 		json_str(&w, dig);
 		json_key(&w, "daemon_running");
 		json_bool(&w, daemon_is_running(node_dir(c->node)));
+		cli_disk_status(c, &out, &w, 1);
 		json_key(&w, "authors");
 		json_arr_begin(&w);
 	} else {
 		buf_printf(&out, "digest %s\n", dig);
+		cli_disk_status(c, &out, &w, 0);
 		buf_printf(&out, "%-16s %-16s %8s", "AUTHOR", "KEY", "HERE");
 		for (size_t i = 0; i < s.np; i++)
 			buf_printf(&out, " %11.11s", s.p[i].name);

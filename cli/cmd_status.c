@@ -112,6 +112,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 		}
 		json_key(&o.w, "digest");
 		json_str(&o.w, dig);
+		cli_disk_status(c, &o.out, &o.w, 1);
 	} else {
 		buf_printf(&o.out,
 			   "network  %s\nnode     %s\nkey      %s\n"
@@ -129,6 +130,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 			   "digest   %s\n",
 			   (unsigned long long)st.pending,
 			   (unsigned long long)st.forks, st.forks == 1 ? "" : "s", dig);
+		cli_disk_status(c, &o.out, &o.w, 0);
 	}
 	o.roster = node_roster(c->node);
 	if (o.json)

@@ -181,9 +181,9 @@ static const struct cmd commands[] = {
 	  "gridcase run [--listen URL] [--peer NAME]... [--interval MS]",
 	  "run the node daemon: serve peers and replicate (SIGTERM stops it)" },
 	{ "status", cmd_status, NEEDS_NODE, "gridcase status [--json]",
-	  "show the node, counts, summary, forks and the log digest" },
+	  "show the node, counts, disk space, summary, forks and the log digest" },
 	{ "verify", cmd_verify, NEEDS_NODE, "gridcase verify [--json]",
-	  "re-check every stored record and name what is wrong" },
+	  "re-check every stored record and case view and name what is wrong" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

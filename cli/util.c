@@ -8,6 +8,11 @@
 #include <unistd.h>
 
 #include "common/hex.h"
+#include "common/json.h"
+#include "common/units.h"
+#include "node/daemon.h"
+#include "node/node.h"
+#include "store/store.h"
 #include "common/banned.h"
 
 int
@@ -84,4 +89,45 @@ cli_read_file(const char *path, struct buf *out, struct diag *d)
 	if (fd)
 		close(fd);
 	return 0;
+}
+
+void
+cli_disk_status(struct cli *c, struct buf *out, struct json_writer *w,
+		int json)
+{
+	struct store *s = node_store(c->node);
+	struct store_space sp;
+	char why[DAEMON_STATE_BYTES + 1];
+	char fr[UNITS_BYTES_LEN], tot[UNITS_BYTES_LEN], file[UNITS_BYTES_LEN];
+	int measured = store_space(s, &sp) == 0;
+	int said = daemon_storage_error(node_dir(c->node), why, sizeof(why));
+	int full = said || (measured && sp.free_bytes == 0);
+	if (json) {
+		json_key(w, "disk");
+		json_obj_begin(w);
+		json_key(w, "free");
+		json_uint(w, sp.free_bytes);
+		json_key(w, "total");
+		json_uint(w, sp.total_bytes);
+		json_key(w, "store_bytes");
+		json_uint(w, sp.file_bytes);
+		json_key(w, "full");
+		json_bool(w, full);
+		json_key(w, "error");
+		json_str(w, why);
+		json_obj_end(w);
+	} else {
+		buf_printf(out, "disk     %s%s free of %s; data.mdb %s\n",
+			   full ? "FULL: " : "", units_bytes(sp.free_bytes, fr),
+			   units_bytes(sp.total_bytes, tot),
+			   units_bytes(sp.file_bytes, file));
+		if (said)
+			buf_printf(out, "         the daemon cannot store what peers "
+					"send: %s\n         it fetches it again by "
+					"itself once there is room\n",
+				   why);
+		else if (full)
+			buf_add_str(out, "         nothing more can be stored: free "
+					 "some space\n");
+	}
 }

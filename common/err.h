@@ -42,7 +42,8 @@
 	X(ERR_TIMEOUT, "timed out")                                        \
 	X(ERR_CLOSED, "closed")                                            \
 	X(ERR_BUSY, "busy")                                                \
-	X(ERR_CLOCK, "clock rule broken")
+	X(ERR_CLOCK, "clock rule broken")                                  \
+	X(ERR_NOSPACE, "disk full")
 
 enum err {
 	ERR_OK = 0,

@@ -49,6 +49,11 @@ struct daemon {
 	uint64_t last_progress;
 	uint64_t active_ms; /* when events last arrived (or the start) */
 	struct blocked blocks;
+	/* The storage state as recorded in the lock file (daemon.h), and
+	 * whether it is; the live state's writes failing (said once). */
+	char storage[320];
+	int storage_recorded;
+	int live_state_failing;
 };
 
 /*
@@ -179,11 +184,37 @@ write_live_state(struct daemon *dm)
 			mp_put_uint(hb, h[k].seq);
 		}
 		mp_map_finish(&m, &v);
-		if (store_local_put_lazy(s, "peer", st->name, strlen(st->name),
-					 v.data, v.len, &d))
-			log_warn("daemon", "cannot record peer state: %s", d.text);
+		int rc = store_local_put_lazy(s, "peer", st->name,
+					      strlen(st->name), v.data, v.len, &d);
 		buf_release(&v);
+		/* Every second: on a full disk, say it once. */
+		if (rc && !dm->live_state_failing)
+			log_warn("daemon", "cannot record peer state: %s", d.text);
+		dm->live_state_failing = rc != 0;
+		if (rc)
+			break;
 	}
+}
+
+/*
+ * Records why fetched events cannot be stored (or that they can) in the
+ * lock file's state bytes (daemon.h), when that changed; a write that
+ * fails is tried again at the next second.
+ */
+static void
+record_storage(struct daemon *dm)
+{
+	char state[DAEMON_STATE_BYTES];
+	const char *now = repl_storage_error(dm->repl);
+	if (dm->lock_fd < 0 ||
+	    (dm->storage_recorded && strcmp(now, dm->storage) == 0))
+		return;
+	memset(state, 0, sizeof(state));
+	snprintf(state, sizeof(state), "%s", now);
+	if (pwrite(dm->lock_fd, state, sizeof(state), 0) != (ssize_t)sizeof(state))
+		return;
+	snprintf(dm->storage, sizeof(dm->storage), "%s", now);
+	dm->storage_recorded = 1;
 }
 
 /* Peers blocked with `gridcase peers block NAME`. */
@@ -400,6 +431,7 @@ second_cb(uv_timer_t *h)
 	if (!dm->o->one_round) {
 		if (refresh_peers(dm, &d))
 			log_warn("daemon", "%s", d.text);
+		record_storage(dm);
 		write_live_state(dm);
 		/* A slow look too, in case a change event was missed. */
 		repl_changed(dm->repl);
@@ -459,6 +491,11 @@ take_lock(const char *dir, int *fd_out, struct diag *d)
 		return diag_set(d, ERR_BUSY,
 				"another 'gridcase run' already serves '%s'", dir);
 	}
+	/* The state bytes, written whole now (see daemon.h); a disk
+	 * already full leaves them short, and the state unrecorded. */
+	char zero[DAEMON_STATE_BYTES];
+	memset(zero, 0, sizeof(zero));
+	(void)!pwrite(fd, zero, sizeof(zero), 0);
 	*fd_out = fd;
 	return 0;
 }
@@ -474,6 +511,26 @@ daemon_is_running(const char *dir)
 	int running = flock(fd, LOCK_SH | LOCK_NB) != 0;
 	close(fd);
 	return running;
+}
+
+int
+daemon_storage_error(const char *dir, char *out, size_t n)
+{
+	char *path = xasprintf("%s/%s", dir, DAEMON_LOCK_FILE);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	out[0] = '\0';
+	if (fd < 0)
+		return 0;
+	/* Only a running daemon's word counts: a daemon killed on a full
+	 * disk left its last state behind. */
+	if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+		size_t want = n - 1 < DAEMON_STATE_BYTES ? n - 1 : DAEMON_STATE_BYTES;
+		ssize_t r = pread(fd, out, want, 0);
+		out[r > 0 ? (size_t)r : 0] = '\0';
+	}
+	close(fd);
+	return out[0] != '\0';
 }
 
 int

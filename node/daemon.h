@@ -21,6 +21,15 @@
 struct node;
 
 #define DAEMON_LOCK_FILE "run.lock"
+/*
+ * The lock file also holds, in its first DAEMON_STATE_BYTES, why the
+ * daemon cannot store what peers send (a full disk: the store's words),
+ * NUL-padded, or nothing when it can.  The daemon writes those bytes
+ * whole when it starts and rewrites them in place within a second of a
+ * change: rewriting needs no new block, so the state can be told when
+ * the disk is full and the store itself can take no write.
+ */
+#define DAEMON_STATE_BYTES 1024
 
 struct daemon_opts {
 	const char *listen;      /* overrides config and roster; NULL: those */
@@ -44,5 +53,12 @@ MUST_CHECK int daemon_run(struct node *n, const struct daemon_opts *o,
 
 /* 1 if a daemon holds the node's lock right now. */
 int daemon_is_running(const char *dir);
+
+/*
+ * Writes into out (n bytes, n > 0) why the node's running daemon cannot
+ * store what peers send, or "" when it can or no daemon runs.  Returns 1
+ * if there is such a reason.
+ */
+int daemon_storage_error(const char *dir, char *out, size_t n);
 
 #endif

@@ -201,6 +201,7 @@ static int
 refresh_views(struct node *n, struct diag *d)
 {
 	struct buf have = BUF_INIT;
+	struct diag why;
 	char want[65];
 	uint64_t cases = 0;
 	int rc;
@@ -210,8 +211,15 @@ refresh_views(struct node *n, struct diag *d)
 	buf_release(&have);
 	if (same)
 		return 0;
-	if ((rc = store_refold_all(n->store, &cases, d)))
-		return rc;
+	if ((rc = store_refold_all(n->store, &cases, &why))) {
+		/* A damaged event or a full disk must not lock the admin
+		 * out of status, verify and export: keep the old views, say
+		 * so, try again next time. */
+		if (rc != ERR_BADID && rc != ERR_NOSPACE && rc != ERR_FULL)
+			return diag_set(d, rc, "%s", why.text);
+		log_err("node", "cannot fold the cases again: %s", why.text);
+		return 0;
+	}
 	if (cases)
 		log_warn("node", "the case views were made with another calendar or "
 			 "fold: %llu cases folded again", (unsigned long long)cases);
@@ -382,6 +390,30 @@ stream_max_seq(const struct buf *stream, const uint8_t author[32])
 	return top;
 }
 
+struct why_waiting {
+	const uint8_t *author;
+	uint64_t seq;
+	unsigned why;
+};
+
+static int
+find_waiting(const uint8_t *env, size_t n, unsigned why, size_t nmissing,
+	     void *ctx)
+{
+	struct why_waiting *w = ctx;
+	struct envelope e;
+	struct event ev;
+	size_t used;
+	(void)nmissing;
+	if (envelope_read(env, n, &e, &used, NULL) == 0 &&
+	    event_decode(e.event, e.event_len, &ev, NULL) == 0 &&
+	    memcmp(ev.author, w->author, 32) == 0 && ev.seq == w->seq) {
+		w->why = why;
+		return 1;
+	}
+	return 0;
+}
+
 static void
 ignore_refusal(void *ctx, uint64_t index, size_t offset, const uint8_t *id,
 	       int rc, const char *why)
@@ -429,11 +461,17 @@ prepare_admin(struct node *n, struct admin_key *a, struct diag *d)
 	else if (rc)
 		return diag_set(d, rc, "cannot read the summary");
 	uint64_t carried_top = stream_max_seq(carried, key);
-	if (carried_top > last.seq)
+	if (carried_top > last.seq) {
+		struct why_waiting w = { key, last.seq + 1, 0 };
+		(void)!store_walk_waiting(n->store, find_waiting, &w);
 		return diag_set(d, ERR_CHAIN,
-				"this node cannot yet take the admin key's change %llu that its key file carries (it waits for events this node lacks): not signing, so that the key does not sign a second change %llu; sync this node first",
-				(unsigned long long)carried_top,
+				"this node cannot yet take the admin key's change %llu that its key file carries (%s): not signing, so that the key does not sign a second change %llu",
+				(unsigned long long)(last.seq + 1),
+				w.why & WAIT_FUTURE && !(w.why & (WAIT_PREV | WAIT_DEPS))
+					? "its time is ahead of this node's clock by more than the allowed skew: check this node's clock"
+					: "it depends on events this node lacks: sync this node first",
 				(unsigned long long)(last.seq + 1));
+	}
 	return 0;
 }
 

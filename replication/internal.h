@@ -159,6 +159,12 @@ struct repl {
 	struct peer **peers;
 	size_t npeers;
 	uint64_t changed_count; /* events in the store at the last hint */
+	/* The disk was full at the last commit (space.c). */
+	int nospace;
+	uint64_t nospace_free;     /* free bytes then */
+	uint64_t nospace_check_ms; /* the free space was last looked at */
+	uint64_t nospace_retry_ms; /* a round anyway from then */
+	char nospace_text[320];    /* the store's words */
 };
 
 uint64_t repl_now_ms(void);
@@ -177,6 +183,16 @@ void net_close_all(struct repl *r);
 /* serve.c: answers one request; always writes a reply into out. */
 void serve_request(struct repl *r, const uint8_t *p, size_t n,
 		   struct buf *out);
+
+/* space.c: the disk full under replication. */
+/* A commit found no room for what ("500 events") from peer: note it
+ * (and say it, once). */
+void space_full(struct repl *r, const char *peer, const char *what,
+		const char *detail);
+/* A commit succeeded. */
+void space_stored(struct repl *r);
+/* 1 while rounds should wait for room. */
+int space_wait(struct repl *r);
 
 /* pull.c */
 void pull_tick(struct peer *p);

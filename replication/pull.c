@@ -213,7 +213,7 @@ pull_tick(struct peer *p)
 	if (r->stopping || p->st.blocked)
 		return;
 	if (p->state == P_IDLE && repl_now_ms() >= p->next_round_ms &&
-	    !(r->o.one_round && p->st.rounds_ok))
+	    !(r->o.one_round && p->st.rounds_ok) && !space_wait(r))
 		start_round(p);
 	if (p->hint_waiting)
 		send_hint(p);
@@ -434,8 +434,31 @@ plan_blobs(struct peer *p)
 	buf_reset(&p->blob);
 }
 
-/* Admits one checked reply in one batch (one durable commit). */
+/*
+ * The store failed under a batch of n events: nothing of it is stored.
+ * The failure is ours, not the peer's (not counted as its error).
+ */
 static void
+store_failed(struct peer *p, int rc, size_t n, const char *detail)
+{
+	snprintf(p->st.last_error, sizeof(p->st.last_error), "cannot store: %s",
+		 detail);
+	char what[32];
+	snprintf(what, sizeof(what), "%zu events", n);
+	if (rc == ERR_NOSPACE)
+		space_full(p->r, p->st.name, what, detail);
+	else
+		log_err("repl", "peer %s: cannot store %s: %s", p->st.name, what,
+			detail);
+}
+
+/*
+ * Admits one checked reply in one batch (one durable commit).  Non-zero
+ * when the store failed: the caller ends the round, so that nothing
+ * after the lost batch is stored out of order; the next round asks again
+ * from the summary.
+ */
+static int
 admit_job(struct peer *p, struct fetch_job *j)
 {
 	struct repl *r = p->r;
@@ -450,8 +473,8 @@ admit_job(struct peer *p, struct fetch_job *j)
 	int rc, refused = 0;
 
 	if ((rc = store_batch_begin(r->store, &b))) {
-		peer_error(p, "cannot write: %s", err_str(rc));
-		return;
+		store_failed(p, rc, j->n, err_str(rc));
+		return rc;
 	}
 	for (size_t i = 0; i < j->n; i++) {
 		const uint8_t *env = j->plain.data + j->off[i];
@@ -473,11 +496,11 @@ admit_job(struct peer *p, struct fetch_job *j)
 			last_seq = ev.seq;
 		rc = store_batch_admit(b, env, j->len[i], &e, &ev, &res, &d);
 		if (rc && store_batch_is_failed(b)) {
-			peer_error(p, "cannot store: %s", d.text);
+			store_failed(p, rc, j->n, d.text);
 			store_batch_abort(b);
 			free(fork_prevs);
 			free(deps);
-			return;
+			return rc;
 		}
 		if (rc) {
 			refused++;
@@ -504,11 +527,12 @@ admit_job(struct peer *p, struct fetch_job *j)
 		}
 	}
 	if ((rc = store_batch_commit(b, &d))) {
-		peer_error(p, "cannot commit: %s", d.text);
+		store_failed(p, rc, j->n, d.text);
 		free(fork_prevs);
 		free(deps);
-		return;
+		return rc;
 	}
+	space_stored(r);
 	for (size_t i = 0; i < nfork_prevs; i++)
 		want_get(p, fork_prevs[i]);
 	free(fork_prevs);
@@ -531,6 +555,7 @@ admit_job(struct peer *p, struct fetch_job *j)
 		p->to_fetch[0].from = last_seq + 1;
 		p->nto_fetch++;
 	}
+	return 0;
 }
 
 /* Admits the checked replies that are next in request order. */
@@ -549,13 +574,17 @@ admit_ready(struct peer *p)
 		}
 		if (!j)
 			return;
-		admit_job(p, j);
+		int failed = admit_job(p, j);
 		p->admit_order++;
 		buf_release(&j->plain);
 		free(j->off);
 		free(j->len);
 		free(j->rc);
 		free(j);
+		if (failed) {
+			round_fail(p, 0);
+			return;
+		}
 	}
 }
 
@@ -673,6 +702,7 @@ on_blob(struct peer *p, const struct buf *plain)
 	size_t len;
 	uint8_t hash[32];
 	struct diag d;
+	int rc;
 	if (wire_blob_decode(plain->data, plain->len, &total, &offset, &bytes, &len) ||
 	    offset != p->blob.len || total > STORE_BLOB_MAX_BYTES ||
 	    (len == 0 && offset < total)) {
@@ -687,7 +717,10 @@ on_blob(struct peer *p, const struct buf *plain)
 	hash_bytes(p->blob.data, p->blob.len, hash);
 	if (memcmp(hash, p->blobs[0].hash, 32) != 0)
 		peer_error(p, "a blob's bytes do not match its hash");
-	else if (store_blob_put(p->r->store, p->blob.data, p->blob.len, hash, &d) != 0)
+	else if ((rc = store_blob_put(p->r->store, p->blob.data, p->blob.len,
+				      hash, &d)) == ERR_NOSPACE)
+		space_full(p->r, p->st.name, "a blob", d.text);
+	else if (rc)
 		peer_error(p, "cannot store a blob: %s", d.text);
 	drop_first_blob(p);
 }

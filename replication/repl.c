@@ -172,6 +172,8 @@ repl_changed(struct repl *r)
 int
 repl_done(const struct repl *r)
 {
+	if (r->nospace)
+		return 1;
 	for (size_t i = 0; i < r->npeers; i++)
 		if (!r->peers[i]->st.blocked && !r->peers[i]->st.rounds_ok)
 			return 0;

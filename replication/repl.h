@@ -96,8 +96,18 @@ void repl_tick(struct repl *r);
 /* Loop thread: the store changed here; tell connected peers. */
 void repl_changed(struct repl *r);
 
-/* 1 when, in one_round mode, every unblocked peer finished a round. */
+/*
+ * 1 when, in one_round mode, every unblocked peer finished a round, or
+ * the disk is full (nothing more can be stored).
+ */
 int repl_done(const struct repl *r);
+
+/*
+ * Why fetched events cannot be stored now: the store's words for a full
+ * disk (naming the file and the free space), or "" when they can.
+ * Borrowed until the next repl_process() or repl_tick().
+ */
+const char *repl_storage_error(const struct repl *r);
 
 size_t repl_peer_count(const struct repl *r);
 const struct repl_peer_stats *repl_peer_stats(const struct repl *r, size_t i);

@@ -20,6 +20,7 @@
 
 #include "common/clock.h"
 #include "common/hex.h"
+#include "common/units.h"
 #include "common/xalloc.h"
 #include "crypto/hash.h"
 #include "common/banned.h"
@@ -71,6 +72,24 @@ erased_when(struct store *s, const uint8_t hash[32], struct diag *d)
 	return rc;
 }
 
+/* errno after a failed file operation, as ours: a full disk is said so. */
+static int
+file_err(struct store *s, const char *what, const char *path, struct diag *d)
+{
+	int e = errno;
+	if (e == ENOSPC || e == EDQUOT) {
+		struct store_space sp;
+		char fr[UNITS_BYTES_LEN], tot[UNITS_BYTES_LEN];
+		(void)!store_space(s, &sp);
+		return diag_set(d, ERR_NOSPACE,
+				"%s '%s': disk full (%s free of %s on its file "
+				"system)",
+				what, path, units_bytes(sp.free_bytes, fr),
+				units_bytes(sp.total_bytes, tot));
+	}
+	return diag_set(d, ERR_IO, "%s '%s': %s", what, path, strerror(e));
+}
+
 static int
 write_all(int fd, const void *p, size_t n)
 {
@@ -108,15 +127,13 @@ store_blob_put(struct store *s, const void *p, size_t n, uint8_t hash[32],
 		goto done;
 	if ((mkdir(top, 0700) && errno != EEXIST) ||
 	    (mkdir(dir, 0700) && errno != EEXIST)) {
-		rc = diag_set(d, ERR_IO, "cannot create '%s': %s", dir,
-			      strerror(errno));
+		rc = file_err(s, "cannot create", dir, d);
 		goto done;
 	}
 	/* Write aside, sync, then rename: a blob file is whole or absent. */
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || write_all(fd, p, n) || fsync(fd)) {
-		rc = diag_set(d, ERR_IO, "cannot write '%s': %s", tmp,
-			      strerror(errno));
+		rc = file_err(s, "cannot write", tmp, d);
 		if (fd >= 0)
 			close(fd);
 		unlink(tmp);
@@ -124,8 +141,7 @@ store_blob_put(struct store *s, const void *p, size_t n, uint8_t hash[32],
 	}
 	close(fd);
 	if (rename(tmp, path) || fsync_dir(dir)) {
-		rc = diag_set(d, ERR_IO, "cannot store '%s': %s", path,
-			      strerror(errno));
+		rc = file_err(s, "cannot store", path, d);
 		unlink(tmp);
 	}
 done:

@@ -48,6 +48,13 @@ struct store_batch {
 	/* Waiting events (version keys) to examine again (admit.c). */
 	uint8_t (*requeue)[EVENT_KEY_BYTES + 8 + EVENT_ID_BYTES];
 	size_t nrequeue, requeue_cap;
+	/* Set: store_batch_walk_case() checks each event's id against its
+	 * bytes and stops with ERR_BADID at the first that does not match,
+	 * naming it in bad_id and bad_case (a refold and verify do this:
+	 * bytes on disk may have changed since they were admitted). */
+	int check_ids;
+	uint8_t bad_id[EVENT_ID_BYTES];
+	char bad_case[EVENT_CASE_MAX + 1];
 };
 
 /* A row (with an empty value) in a local table, inside the batch. */
@@ -73,12 +80,26 @@ int batch_fold_touched(struct store_batch *b, struct diag *d);
 /* Frees the touched list. */
 void batch_touched_release(struct store_batch *b);
 
+/*
+ * Calls fn with each distinct case id of a database keyed case || 0x00
+ * || ... (bycase, heads), in order.  A non-zero return of fn stops the
+ * walk and is returned.
+ */
+int walk_case_prefixes(MDB_txn *txn, MDB_dbi dbi, store_case_fn fn,
+		       void *ctx);
+
 /* Big-endian u64, so that LMDB's bytewise key order is numeric order. */
 void put_be64(uint8_t *p, uint64_t v);
 uint64_t get_be64(const uint8_t *p);
 
 /* Translates an LMDB return code (never 0) into ours, with detail. */
 int store_lmdb_err(int rc, const char *what, struct diag *d);
+
+/*
+ * Like store_lmdb_err(), and when the map or the disk is full says which,
+ * naming the store's file, the free space and (map) the map size.
+ */
+int store_err(struct store *s, int rc, const char *what, struct diag *d);
 
 /* Translates and, for failures other than not-found, marks b failed. */
 int batch_lmdb_err(struct store_batch *b, int rc, const char *what,

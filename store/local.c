@@ -36,10 +36,10 @@ local_put(struct store *s, const char *table, const void *key, size_t kn,
 		return store_lmdb_err(rc, "cannot begin", d);
 	if ((rc = mdb_put(txn, s->local, &k, &v, 0))) {
 		mdb_txn_abort(txn);
-		return store_lmdb_err(rc, "cannot write", d);
+		return store_err(s, rc, "cannot write", d);
 	}
 	rc = mdb_txn_commit(txn);
-	return rc ? store_lmdb_err(rc, "cannot commit", d) : 0;
+	return rc ? store_err(s, rc, "cannot commit", d) : 0;
 }
 
 int
@@ -85,10 +85,10 @@ store_local_del(struct store *s, const char *table, const void *key,
 	rc = mdb_del(txn, s->local, &k, NULL);
 	if (rc && rc != MDB_NOTFOUND) {
 		mdb_txn_abort(txn);
-		return store_lmdb_err(rc, "cannot delete", d);
+		return store_err(s, rc, "cannot delete", d);
 	}
 	rc = mdb_txn_commit(txn);
-	return rc ? store_lmdb_err(rc, "cannot commit", d) : 0;
+	return rc ? store_err(s, rc, "cannot commit", d) : 0;
 }
 
 int
@@ -180,5 +180,5 @@ store_local_clear(struct store *s, const char *table, struct diag *d)
 		return diag_set(d, rc, "cannot clear table '%s'", table);
 	}
 	rc = mdb_txn_commit(txn);
-	return rc ? store_lmdb_err(rc, "cannot commit", d) : 0;
+	return rc ? store_err(s, rc, "cannot commit", d) : 0;
 }

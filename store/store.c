@@ -52,17 +52,21 @@
  * with that author and seq; feed seqs run 1..summary.seq without gaps and
  * each event's prev is the id at seq-1; every event in events has one
  * bycase row; a forks row exists for an (author, seq) exactly when events
- * holds two or more versions of it.
+ * holds two or more versions of it; each case's views, vkeys and vindex
+ * rows are what a fresh fold of its events makes.
  */
 #include "store/internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "common/units.h"
 #include "common/xalloc.h"
 #include "common/banned.h"
 
@@ -152,6 +156,15 @@ store_lmdb_err(int rc, const char *what, struct diag *d)
 		return diag_set(d, ERR_FULL,
 				"%s: the store's map is full (%s)", what,
 				mdb_strerror(rc));
+	/* The file system, not LMDB's map: a write or fsync found no room. */
+	if (rc == ENOSPC || rc == EDQUOT)
+		return diag_set(d, ERR_NOSPACE, "%s: disk full (%s)", what,
+				mdb_strerror(rc));
+	if (rc == MDB_PANIC)
+		return diag_set(d, ERR_IO,
+				"%s: %s (an earlier write failed; the store "
+				"must be opened again: restart the daemon)",
+				what, mdb_strerror(rc));
 	if (rc == MDB_VERSION_MISMATCH || rc == MDB_INVALID)
 		return diag_set(d, ERR_VERSION, "%s: %s", what,
 				mdb_strerror(rc));
@@ -164,12 +177,67 @@ store_lmdb_err(int rc, const char *what, struct diag *d)
 }
 
 int
+store_space(struct store *s, struct store_space *sp)
+{
+	struct statvfs fs;
+	struct stat st;
+	char *path = xasprintf("%s/data.mdb", s->dir);
+	int rc = statvfs(s->dir, &fs);
+	memset(sp, 0, sizeof(*sp));
+	if (rc == 0) {
+		sp->free_bytes = (uint64_t)fs.f_bavail * fs.f_frsize;
+		sp->total_bytes = (uint64_t)fs.f_blocks * fs.f_frsize;
+	}
+	if (stat(path, &st) == 0)
+		sp->file_bytes = (uint64_t)st.st_size;
+	free(path);
+	MDB_envinfo info;
+	if (mdb_env_info(s->env, &info) == 0)
+		sp->map_bytes = info.me_mapsize;
+	return rc == 0 ? 0 : ERR_IO;
+}
+
+int
+store_err(struct store *s, int rc, const char *what, struct diag *d)
+{
+	struct store_space sp;
+	char fr[UNITS_BYTES_LEN], tot[UNITS_BYTES_LEN], map[UNITS_BYTES_LEN];
+	if (rc != MDB_MAP_FULL && rc != ENOSPC && rc != EDQUOT && rc != EIO)
+		return store_lmdb_err(rc, what, d);
+	int measured = store_space(s, &sp) == 0;
+	/*
+	 * LMDB reports a write cut short as EIO ("short write, filesystem
+	 * full?" in mdb.c): the disk filled up during the write.  An EIO
+	 * with room left on the disk is a real I/O error.
+	 */
+	if (rc == EIO) {
+		MDB_stat st;
+		uint64_t page = mdb_env_stat(s->env, &st) == 0 ? st.ms_psize : 4096;
+		if (!measured || sp.free_bytes >= 2 * page)
+			return store_lmdb_err(rc, what, d);
+	}
+	units_bytes(sp.free_bytes, fr);
+	units_bytes(sp.total_bytes, tot);
+	units_bytes(sp.map_bytes, map);
+	if (rc == MDB_MAP_FULL)
+		return diag_set(d, ERR_FULL,
+				"%s: the store's map is full: '%s/data.mdb' "
+				"reached the map size of %s it is opened with "
+				"(the disk is not full: %s free)",
+				what, s->dir, map, fr);
+	return diag_set(d, ERR_NOSPACE,
+			"%s: disk full: no room to write '%s/data.mdb' (%s "
+			"free of %s on its file system)",
+			what, s->dir, fr, tot);
+}
+
+int
 batch_lmdb_err(struct store_batch *b, int rc, const char *what,
 	       struct diag *d)
 {
 	if (rc != MDB_NOTFOUND)
 		b->failed = 1;
-	return store_lmdb_err(rc, what, d);
+	return store_err(b->s, rc, what, d);
 }
 
 int
@@ -177,6 +245,148 @@ store_read_begin(struct store *s, MDB_txn **txn)
 {
 	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
 	return rc ? store_lmdb_err(rc, "cannot begin read", NULL) : 0;
+}
+
+/*
+ * The head of data.mdb as LMDB 0.9 lays it out (mdb.c: MDB_page,
+ * MDB_meta, MDB_db), in the machine's byte order.  Pages 0 and 1 are the
+ * two meta pages; a commit writes the older one, so the one with the
+ * higher transaction id is the last commit.  W is the width of LMDB's
+ * pgno_t, txnid_t and size_t (all size_t).
+ *
+ *   page header   pgno (W), pad (2), flags (2), lower (2), upper (2)
+ *   MDB_meta      magic (4), version (4), address (W), mapsize (W),
+ *                 two MDB_db of pad (4), flags (2), depth (2), then
+ *                 five W-wide fields; the first MDB_db's pad is the page
+ *                 size; then last_pg (W), the last page in use, and
+ *                 txnid (W)
+ */
+#define LMDB_W sizeof(size_t)
+#define LMDB_PAGE_HDR (LMDB_W + 8)
+#define LMDB_PAGE_FLAGS (LMDB_W + 2)
+#define LMDB_P_META 0x08
+#define LMDB_MAGIC 0xBEEFC0DEu
+#define LMDB_DATA_VERSION 1u
+#define LMDB_DB_BYTES (8 + 5 * LMDB_W)
+#define LMDB_META_PSIZE (8 + 2 * LMDB_W)
+#define LMDB_META_LAST_PG (8 + 2 * LMDB_W + 2 * LMDB_DB_BYTES)
+#define LMDB_META_TXNID (LMDB_META_LAST_PG + LMDB_W)
+#define LMDB_META_BYTES (LMDB_META_TXNID + LMDB_W)
+
+struct lmdb_meta {
+	uint32_t psize;
+	uint64_t last_pg, txnid;
+};
+
+static uint64_t
+native_word(const uint8_t *p)
+{
+	size_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Reads the meta page at offset off; 1 if it is one, 0 if not, -1 if
+ * the file ends before it. */
+static int
+read_meta(int fd, off_t off, struct lmdb_meta *m, uint32_t *version)
+{
+	uint8_t pg[LMDB_PAGE_HDR + LMDB_META_BYTES];
+	uint16_t flags;
+	uint32_t magic, psize;
+	ssize_t r = pread(fd, pg, sizeof(pg), off);
+	if (r != (ssize_t)sizeof(pg))
+		return -1;
+	memcpy(&flags, pg + LMDB_PAGE_FLAGS, 2);
+	memcpy(&magic, pg + LMDB_PAGE_HDR, 4);
+	memcpy(version, pg + LMDB_PAGE_HDR + 4, 4);
+	memcpy(&psize, pg + LMDB_PAGE_HDR + LMDB_META_PSIZE, 4);
+	if (!(flags & LMDB_P_META) || magic != LMDB_MAGIC)
+		return 0;
+	m->psize = psize;
+	m->last_pg = native_word(pg + LMDB_PAGE_HDR + LMDB_META_LAST_PG);
+	m->txnid = native_word(pg + LMDB_PAGE_HDR + LMDB_META_TXNID);
+	return 1;
+}
+
+static int
+is_page_size(uint32_t n)
+{
+	return n >= 256 && n <= 65536 && (n & (n - 1)) == 0;
+}
+
+/*
+ * LMDB maps data.mdb whole and trusts its meta pages: when the file is
+ * shorter than the pages the last commit uses (a copy cut short, a
+ * restore that ran out of space), the first read of a missing page kills
+ * the process with SIGBUS, with no message.  So before LMDB sees the
+ * file, read the two meta pages ourselves and check the file's size
+ * against the newest.  The metas are read before the size: a writer in
+ * another process writes a commit's pages before its meta page, so the
+ * file is never seen shorter than a meta page we read.
+ */
+static int
+check_data_file_once(int fd, const char *path, struct diag *d)
+{
+	const char *todo = "restore the node directory from a backup, then "
+			   "run 'gridcase verify'";
+	struct lmdb_meta m[2];
+	uint32_t version[2] = { 0, 0 };
+	struct stat st;
+	int ok0 = read_meta(fd, 0, &m[0], &version[0]);
+	int ok1 = ok0 == 1 && is_page_size(m[0].psize)
+			  ? read_meta(fd, m[0].psize, &m[1], &version[1])
+			  : 0;
+	if (fstat(fd, &st) != 0)
+		return diag_set(d, ERR_IO, "cannot read '%s': %s", path,
+				strerror(errno));
+	if (ok0 < 0 || (ok0 == 1 && ok1 < 0))
+		return diag_set(d, ERR_CORRUPT,
+				"store file '%s' is truncated: %lld bytes, too "
+				"short for LMDB's two meta pages; %s",
+				path, (long long)st.st_size, todo);
+	if (ok0 == 0 || ok1 == 0 || !is_page_size(m[0].psize) ||
+	    m[1].psize != m[0].psize)
+		return diag_set(d, ERR_CORRUPT,
+				"store file '%s' is damaged: no valid LMDB meta "
+				"page at its start; %s",
+				path, todo);
+	if (version[0] != LMDB_DATA_VERSION || version[1] != LMDB_DATA_VERSION)
+		return diag_set(d, ERR_VERSION,
+				"store file '%s' is in LMDB data format %u; this "
+				"gridcase reads format %u",
+				path, version[0], LMDB_DATA_VERSION);
+	const struct lmdb_meta *last = m[1].txnid > m[0].txnid ? &m[1] : &m[0];
+	uint64_t need = (last->last_pg + 1) * (uint64_t)last->psize;
+	if (last->last_pg > (UINT64_MAX >> 17) || (uint64_t)st.st_size < need)
+		return diag_set(d, ERR_CORRUPT,
+				"store file '%s' is truncated: its last commit "
+				"(transaction %llu) uses %llu bytes (%llu pages "
+				"of %u), the file holds %lld; %s",
+				path, (unsigned long long)last->txnid,
+				(unsigned long long)need,
+				(unsigned long long)(last->last_pg + 1),
+				last->psize, (long long)st.st_size, todo);
+	return 0;
+}
+
+static int
+check_data_file(const char *dir, struct diag *d)
+{
+	char *path = xasprintf("%s/data.mdb", dir);
+	int rc = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* A file that cannot be opened: LMDB names what is wrong.  A meta
+	 * page read while another process rewrites it may be torn: a
+	 * verdict of damage is only given when a second look agrees. */
+	if (fd >= 0) {
+		rc = check_data_file_once(fd, path, d);
+		if (rc == ERR_CORRUPT)
+			rc = check_data_file_once(fd, path, d);
+		close(fd);
+	}
+	free(path);
+	return rc;
 }
 
 static int
@@ -258,7 +468,7 @@ meta_put_txn(struct store *s, MDB_txn *txn, const char *name,
 	MDB_val k = { strlen(name), (void *)name };
 	MDB_val v = { strlen(value), (void *)value };
 	int rc = mdb_put(txn, s->meta, &k, &v, 0);
-	return rc ? store_lmdb_err(rc, "cannot write metadata", d) : 0;
+	return rc ? store_err(s, rc, "cannot write metadata", d) : 0;
 }
 
 int
@@ -285,6 +495,7 @@ store_create(const char *dir, const char *network,
 				"'%s' already holds a gridcase store", dir);
 
 	memset(&s, 0, sizeof(s));
+	s.dir = (char *)dir; /* borrowed: for the messages of store_err() */
 	if ((rc = env_open(dir, opt, &s.env, d)))
 		return rc;
 	if ((rc = mdb_txn_begin(s.env, NULL, 0, &txn))) {
@@ -299,7 +510,7 @@ store_create(const char *dir, const char *network,
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
 	if (rc)
-		rc = store_lmdb_err(rc, "cannot commit", d);
+		rc = store_err(&s, rc, "cannot commit", d);
 out:
 	if (txn)
 		mdb_txn_abort(txn);
@@ -325,6 +536,10 @@ store_open(const char *dir, const struct store_options *opt,
 		return diag_set(d, ERR_NOTFOUND,
 				"no gridcase store in '%s' (run 'gridcase init')",
 				dir);
+	}
+	if ((rc = check_data_file(dir, d))) {
+		free(s);
+		return rc;
 	}
 	s->flags = opt ? opt->flags : 0;
 	s->pending_max = opt && opt->pending_max ? opt->pending_max
@@ -411,7 +626,7 @@ store_meta_set(struct store *s, const char *name, const char *value,
 		return rc;
 	}
 	rc = mdb_txn_commit(txn);
-	return rc ? store_lmdb_err(rc, "cannot commit", d) : 0;
+	return rc ? store_err(s, rc, "cannot commit", d) : 0;
 }
 
 int

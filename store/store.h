@@ -70,6 +70,21 @@ void store_close(struct store *s);
 const char *store_network(const struct store *s);
 const char *store_dir(const struct store *s);
 
+/* Room for the store: its file system's and its own. */
+struct store_space {
+	uint64_t free_bytes;  /* available to this user on the file system */
+	uint64_t total_bytes; /* the file system's size */
+	uint64_t file_bytes;  /* data.mdb */
+	uint64_t map_bytes;   /* the map size data.mdb may grow to */
+};
+
+/*
+ * Measures the room (statvfs on the store's directory).  ERR_IO if the
+ * file system cannot be asked; *sp is zeroed first and holds what could
+ * be measured.
+ */
+MUST_CHECK int store_space(struct store *s, struct store_space *sp);
+
 /* ---- metadata: small named values (node name, county code, ...) ---- */
 
 /* Sets a metadata value in its own durable transaction. */
@@ -130,8 +145,9 @@ MUST_CHECK int store_batch_begin(struct store *s, struct store_batch **out);
  * seq-1), ERR_CLOCK (lamport or time break the rules), ERR_FORKED (the
  * author forked earlier), ERR_DENIED (the admission filter), ERR_FULL
  * (map or waiting limit) - after any of these the batch holds nothing of
- * this envelope.  ERR_IO aborts the batch (only store_batch_abort() is
- * allowed then).
+ * this envelope.  ERR_IO and ERR_NOSPACE (the disk is full) fail the
+ * batch (store_batch_is_failed()): only store_batch_abort() is allowed
+ * then.
  */
 MUST_CHECK int store_batch_admit(struct store_batch *b, const uint8_t *p,
 				 size_t n, const struct envelope *env,
@@ -165,12 +181,20 @@ MUST_CHECK int store_batch_append(struct store_batch *b, const struct key *k,
 				  uint8_t id[EVENT_ID_BYTES], struct diag *d);
 
 /*
- * 1 once LMDB has failed inside the batch (ERR_IO, or ERR_FULL because the
- * map is full): nothing more can be written and commit will fail.
+ * 1 once LMDB has failed inside the batch (ERR_IO, ERR_FULL because the
+ * map is full, ERR_NOSPACE because the disk is): nothing more can be
+ * written and commit will fail.
  */
 int store_batch_is_failed(const struct store_batch *b);
 
-/* Commits (durably unless STORE_NOSYNC) and frees the batch. */
+/*
+ * Commits (durably unless STORE_NOSYNC) and frees the batch.  On failure
+ * nothing of the batch is stored.  ERR_NOSPACE: the file system had no
+ * room for the pages or the sync (the detail names the file and the free
+ * space); ERR_FULL: the map is full (the detail gives its size: the disk
+ * may have room); ERR_IO otherwise.  Every write of the store below fails
+ * the same way.
+ */
 MUST_CHECK int store_batch_commit(struct store_batch *b, struct diag *d);
 
 /* Discards the batch; NULL is allowed. */
@@ -188,7 +212,8 @@ struct store_stats {
 	uint64_t authors;
 	uint64_t pending;  /* waiting events */
 	uint64_t forks;    /* forked authors */
-	uint64_t cases;    /* the global case (the roster) not counted */
+	uint64_t cases;    /* case views, the global case's (the roster) not
+			    * counted */
 };
 
 MUST_CHECK int store_stats(struct store *s, struct store_stats *st);
@@ -304,9 +329,10 @@ MUST_CHECK int store_digest(struct store *s, uint8_t out[32]);
 /*
  * Re-checks every record: envelope bytes, ids, signatures, network, every
  * feed's chain and clocks, the summary, the case index, forks and pending
- * events.  Calls fn once per problem with a line naming the record and
- * what is wrong; *problems receives the count.  Returns 0 when the walk
- * completed (whatever it found).
+ * events, and, when a fold is installed, every case's view and index rows
+ * against a fresh fold of its events.  Calls fn once per problem with a
+ * line naming the record and what is wrong; *problems receives the count.
+ * Returns 0 when the walk completed (whatever it found).
  */
 typedef void (*store_problem_fn)(const char *line, void *ctx);
 MUST_CHECK int store_verify(struct store *s, store_problem_fn fn, void *ctx,
@@ -322,7 +348,9 @@ MUST_CHECK int store_verify(struct store *s, store_problem_fn fn, void *ctx,
  * events with store_batch_walk_case() and must depend on nothing but them
  * (and fixed configuration), so that equal event sets give equal views.
  * It runs inside the batch, before the commit, for every case whose events
- * changed.  An error aborts the commit.
+ * changed.  ERR_NOTFOUND means the case has no view (none of its events
+ * counts: only fork versions or evidence are here), and any view it had
+ * is dropped; another error aborts the commit.
  */
 typedef int (*store_fold_fn)(void *ctx, struct store_batch *b,
 			     const char *case_id, struct buf *state,
@@ -372,7 +400,13 @@ MUST_CHECK int store_index_count(struct store *s, const uint8_t *from,
 				 size_t from_n, const uint8_t *to, size_t to_n,
 				 uint64_t limit, uint64_t *count);
 
-/* Folds every case again (after the fold's configuration changed). */
+/*
+ * Folds every case again (after the fold's configuration changed), in one
+ * transaction.  Each event's id is checked against its bytes first: for
+ * an event whose bytes no longer hash to its id (damaged on disk) nothing
+ * is changed and the call fails with ERR_BADID, naming the event and its
+ * case in d.
+ */
 MUST_CHECK int store_refold_all(struct store *s, uint64_t *cases,
 				struct diag *d);
 

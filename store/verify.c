@@ -3,7 +3,8 @@
  *
  * Nothing here trusts what admission checked before: bytes on disk can be
  * damaged after the fact, and LMDB keeps no checksums of its own.  Each
- * problem is reported with the record it concerns.
+ * problem is reported with the record it concerns.  The case views are
+ * derived data: each is compared with a fresh fold of its events.
  */
 #include "store/internal.h"
 
@@ -334,6 +335,192 @@ check_rows(struct verifier *vf)
 	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc, "cannot walk pending", NULL);
 }
 
+/* ---- case views against a fresh fold ---- */
+
+struct view_check {
+	struct verifier *vf;
+	struct store_batch *b;
+	struct buf state, keys;
+};
+
+/* 1 if the row exists (an LMDB failure counts as absent: it is named). */
+static int
+has_row(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kn, MDB_val *v)
+{
+	MDB_val key = { kn, (void *)k }, val;
+	int rc = mdb_get(txn, dbi, &key, v ? v : &val);
+	return rc == 0;
+}
+
+static int
+same_bytes(const MDB_val *v, const struct buf *b)
+{
+	return v->mv_size == b->len &&
+	       (b->len == 0 || memcmp(v->mv_data, b->data, b->len) == 0);
+}
+
+static int
+check_case_view(const char *case_id, void *ctx)
+{
+	struct view_check *c = ctx;
+	struct verifier *vf = c->vf;
+	struct store *s = vf->s;
+	char h[2 * EVENT_ID_BYTES + 1];
+	uint8_t row[1 + 255 + EVENT_CASE_MAX];
+	struct diag why;
+	MDB_val v;
+	size_t cn = strlen(case_id);
+
+	buf_reset(&c->state);
+	buf_reset(&c->keys);
+	c->b->failed = 0;
+	int rc = s->fold(s->fold_ctx, c->b, case_id, &c->state, &c->keys, &why);
+	if (rc == ERR_BADID) {
+		problem(vf, "case '%s': event %s does not match its id, so its "
+			    "view cannot be checked",
+			case_id, hexid(c->b->bad_id, h));
+		return 0;
+	}
+	if (rc == ERR_NOTFOUND) {
+		/* No view is due (only fork versions or evidence). */
+		if (has_row(vf->txn, s->views, case_id, cn, &v))
+			problem(vf, "case '%s': has a view, but none of its events counts (run 'gridcase reindex')",
+				case_id);
+		return 0;
+	}
+	if (rc) {
+		problem(vf, "case '%s': its events cannot be folded: %s: %s",
+			case_id, err_str(rc), why.text);
+		return 0;
+	}
+	if (!has_row(vf->txn, s->views, case_id, cn, &v))
+		problem(vf, "case '%s': has events but no view (run 'gridcase reindex')",
+			case_id);
+	else if (!same_bytes(&v, &c->state))
+		problem(vf, "case '%s': its view differs from a fresh fold of its "
+			    "events (run 'gridcase reindex')",
+			case_id);
+	if (!has_row(vf->txn, s->vkeys, case_id, cn, &v) ||
+	    !same_bytes(&v, &c->keys))
+		problem(vf, "case '%s': its index keys differ from a fresh fold of "
+			    "its events (run 'gridcase reindex')",
+			case_id);
+	for (size_t at = 0; at < c->keys.len;) {
+		size_t kn = c->keys.data[at];
+		if (at + 1 + kn > c->keys.len)
+			break;
+		row[0] = (uint8_t)kn;
+		memcpy(row + 1, c->keys.data + at + 1, kn);
+		memcpy(row + 1 + kn, case_id, cn);
+		if (!has_row(vf->txn, s->vindex, row, 1 + kn + cn, NULL)) {
+			problem(vf, "case '%s': an index row of its view is missing "
+				    "(run 'gridcase reindex')",
+				case_id);
+			break;
+		}
+		at += 1 + kn;
+	}
+	return 0;
+}
+
+/* 1 if case (k) has a row in bycase. */
+static int
+case_has_events(struct verifier *vf, const MDB_val *k)
+{
+	uint8_t kb[EVENT_CASE_MAX + 1];
+	MDB_cursor *c;
+	MDB_val key = { k->mv_size + 1, kb }, val;
+	int found = 0;
+	if (k->mv_size == 0 || k->mv_size > EVENT_CASE_MAX)
+		return 0;
+	memcpy(kb, k->mv_data, k->mv_size);
+	kb[k->mv_size] = 0;
+	if (mdb_cursor_open(vf->txn, vf->s->bycase, &c) != 0)
+		return 0;
+	if (mdb_cursor_get(c, &key, &val, MDB_SET_RANGE) == 0)
+		found = key.mv_size > k->mv_size &&
+			memcmp(key.mv_data, kb, k->mv_size + 1) == 0;
+	mdb_cursor_close(c);
+	return found;
+}
+
+/* 1 if the vkeys row of the case names the key. */
+static int
+view_names_key(struct verifier *vf, const uint8_t *case_id, size_t cn,
+	       const uint8_t *key, size_t kn)
+{
+	MDB_val v;
+	if (!has_row(vf->txn, vf->s->vkeys, case_id, cn, &v))
+		return 0;
+	const uint8_t *p = v.mv_data;
+	for (size_t at = 0; at < v.mv_size;) {
+		size_t n = p[at];
+		if (at + 1 + n > v.mv_size)
+			return 0;
+		if (n == kn && memcmp(p + at + 1, key, kn) == 0)
+			return 1;
+		at += 1 + n;
+	}
+	return 0;
+}
+
+/*
+ * Every case's view, index keys and index rows equal what the fold makes
+ * of its events now (the fold reads the events through a batch on this
+ * read transaction, each checked against its id); no view or index row
+ * belongs to a case without events.
+ */
+static int
+check_views(struct verifier *vf)
+{
+	struct store *s = vf->s;
+	struct store_batch rb;
+	struct view_check c = { vf, &rb, BUF_INIT, BUF_INIT };
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	memset(&rb, 0, sizeof(rb));
+	rb.s = s;
+	rb.txn = vf->txn;
+	rb.check_ids = 1;
+	rc = walk_case_prefixes(vf->txn, s->bycase, check_case_view, &c);
+	buf_release(&c.state);
+	buf_release(&c.keys);
+	if (rc)
+		return rc;
+
+	if ((rc = mdb_cursor_open(vf->txn, s->views, &cur)))
+		return store_lmdb_err(rc, "cannot open cursor", NULL);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		if (!case_has_events(vf, &k))
+			problem(vf, "view of case '%.*s': the case has no events",
+				(int)k.mv_size, (const char *)k.mv_data);
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		return store_lmdb_err(rc, "cannot walk views", NULL);
+
+	if ((rc = mdb_cursor_open(vf->txn, s->vindex, &cur)))
+		return store_lmdb_err(rc, "cannot open cursor", NULL);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const uint8_t *kp = k.mv_data;
+		size_t kn = k.mv_size ? kp[0] : 0;
+		if (k.mv_size < 2 + kn) {
+			problem(vf, "case index: a row too short to name a case");
+			continue;
+		}
+		if (!view_names_key(vf, kp + 1 + kn, k.mv_size - 1 - kn, kp + 1, kn))
+			problem(vf, "case index: a row of case '%.*s' that its view "
+				    "does not name (run 'gridcase reindex')",
+				(int)(k.mv_size - 1 - kn),
+				(const char *)kp + 1 + kn);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc, "cannot walk the case index", NULL);
+}
+
 int
 store_verify(struct store *s, store_problem_fn fn, void *ctx,
 	     uint64_t *problems)
@@ -342,8 +529,9 @@ store_verify(struct store *s, store_problem_fn fn, void *ctx,
 	int rc = store_read_begin(s, &vf.txn);
 	if (rc)
 		return rc;
-	if ((rc = check_events(&vf)) == 0 && (rc = check_feeds(&vf)) == 0)
-		rc = check_rows(&vf);
+	if ((rc = check_events(&vf)) == 0 && (rc = check_feeds(&vf)) == 0 &&
+	    (rc = check_rows(&vf)) == 0 && s->fold)
+		rc = check_views(&vf);
 	mdb_txn_abort(vf.txn);
 	*problems = vf.problems;
 	return rc;

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "common/xalloc.h"
+#include "crypto/seal.h"
 #include "common/banned.h"
 
 #define VIEW_KEY_MAX 200
@@ -143,7 +145,20 @@ fold_case(struct store_batch *b, const char *case_id, struct diag *d)
 	uint8_t row[1 + VIEW_KEY_MAX + EVENT_CASE_MAX];
 	int rc;
 
-	if ((rc = b->s->fold(b->s->fold_ctx, b, case_id, &state, &keys, d)))
+	rc = b->s->fold(b->s->fold_ctx, b, case_id, &state, &keys, d);
+	if (rc == ERR_NOTFOUND) {
+		/* No view: drop what there was. */
+		MDB_val k = { strlen(case_id), (void *)case_id };
+		if ((rc = drop_index_rows(b, case_id, d)))
+			goto out;
+		rc = mdb_del(b->txn, b->s->views, &k, NULL);
+		if (rc == 0 || rc == MDB_NOTFOUND)
+			rc = mdb_del(b->txn, b->s->vkeys, &k, NULL);
+		rc = rc == 0 || rc == MDB_NOTFOUND ? 0
+			: batch_lmdb_err(b, rc, "cannot delete a view", d);
+		goto out;
+	}
+	if (rc)
 		goto out;
 	if ((rc = drop_index_rows(b, case_id, d)))
 		goto out;
@@ -211,6 +226,19 @@ batch_fold_touched(struct store_batch *b, struct diag *d)
 	return 0;
 }
 
+/* 1 if the envelope's event bytes hash to id. */
+static int
+id_matches(const uint8_t *id, const uint8_t *p, size_t n)
+{
+	struct envelope env;
+	uint8_t want[EVENT_ID_BYTES];
+	size_t used;
+	if (envelope_read(p, n, &env, &used, NULL) || used != n)
+		return 0;
+	seal_id(env.event, env.event_len, want);
+	return memcmp(want, id, EVENT_ID_BYTES) == 0;
+}
+
 int
 store_batch_walk_case(struct store_batch *b, const char *case_id,
 		      store_event_fn fn, void *ctx)
@@ -238,6 +266,12 @@ store_batch_walk_case(struct store_batch *b, const char *case_id,
 		MDB_val idk = { EVENT_ID_BYTES, (uint8_t *)k.mv_data + n + 9 };
 		if ((rc = mdb_get(b->txn, b->s->events, &idk, &ev)))
 			break;
+		if (b->check_ids && !id_matches(idk.mv_data, ev.mv_data, ev.mv_size)) {
+			memcpy(b->bad_id, idk.mv_data, EVENT_ID_BYTES);
+			memcpy(b->bad_case, case_id, n + 1);
+			stop = ERR_BADID;
+			break;
+		}
 		/* A copy: the fold may not keep pointers into the map. */
 		buf_reset(&scratch);
 		buf_add(&scratch, ev.mv_data, ev.mv_size);
@@ -450,10 +484,30 @@ store_refold_all(struct store *s, uint64_t *cases, struct diag *d)
 	int rc = store_batch_begin(s, &r.b);
 	if (rc)
 		return diag_set(d, rc, "cannot begin a write: %s", err_str(rc));
-	if ((rc = store_walk_cases(s, touch_one, &r))) {
+	if ((rc = walk_case_prefixes(r.b->txn, s->bycase, touch_one, &r))) {
 		store_batch_abort(r.b);
 		return diag_set(d, rc, "cannot list cases: %s", err_str(rc));
 	}
+	/*
+	 * Fold here, checking every event's id against its bytes: a view
+	 * must never be made from bytes that changed on disk after they
+	 * were admitted.  Then the commit has nothing left to fold.
+	 */
+	r.b->check_ids = 1;
+	if ((rc = batch_fold_touched(r.b, d))) {
+		if (rc == ERR_BADID) {
+			char h[2 * EVENT_ID_BYTES + 1];
+			hex_encode(r.b->bad_id, EVENT_ID_BYTES, h);
+			diag_set(d, rc,
+				 "event %s of case '%s' does not match its id: its "
+				 "bytes changed on disk; no view was changed (run "
+				 "'gridcase verify')",
+				 h, r.b->bad_case);
+		}
+		store_batch_abort(r.b);
+		return rc;
+	}
+	batch_touched_release(r.b);
 	*cases = r.n;
 	return store_batch_commit(r.b, d);
 }

@@ -6,7 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -276,7 +280,7 @@ test_append_chains(void)
 	struct store_stats st;
 	CHECK_OK(store_stats(s, &st));
 	CHECK_EQ_INT(st.events, 5);
-	CHECK_EQ_INT(st.cases, 2);
+	CHECK_EQ_INT(st.cases, 0); /* views: a store with no fold keeps none */
 	CHECK_EQ_INT(st.authors, 1);
 	CHECK_EQ_INT(verify_problems(s), 0);
 	key_free(k);
@@ -961,6 +965,11 @@ test_map_full(void)
 		if ((rc = store_batch_append(b, k, &req, NULL, &d)))
 			break;
 	CHECK_ERR(rc, ERR_FULL);
+	/* Said as the map, with its size, not as the disk. */
+	harness_log("%s\n", d.text);
+	CHECK(strstr(d.text, "the store's map is full") != NULL);
+	CHECK(strstr(d.text, "map size of 256.0 KiB") != NULL);
+	CHECK(strstr(d.text, "the disk is not full") != NULL);
 	CHECK(store_batch_is_failed(b));
 	CHECK(store_batch_commit(b, &d) != 0);
 	CHECK_OK(store_digest(s, after));
@@ -1133,9 +1142,10 @@ problem_fn(const char *line, void *ctx)
 	buf_add_str(&p->text, "\n");
 }
 
-/* Flips a byte in every copy of needle found in the file. */
+/* Flips a byte (XOR mask) in every copy of needle found in the file. */
 static int
-flip_in_file(const char *path, const uint8_t *needle, size_t n, size_t at)
+flip_in_file_mask(const char *path, const uint8_t *needle, size_t n,
+		  size_t at, uint8_t mask)
 {
 	struct buf file = BUF_INIT;
 	FILE *f = fopen(path, "r+b");
@@ -1148,7 +1158,7 @@ flip_in_file(const char *path, const uint8_t *needle, size_t n, size_t at)
 		buf_add(&file, chunk, r);
 	for (size_t i = 0; i + n <= file.len; i++) {
 		if (memcmp(file.data + i, needle, n) == 0) {
-			file.data[i + at] ^= 0x20;
+			file.data[i + at] ^= mask;
 			flipped++;
 		}
 	}
@@ -1157,6 +1167,12 @@ flip_in_file(const char *path, const uint8_t *needle, size_t n, size_t at)
 	fclose(f);
 	buf_release(&file);
 	return flipped;
+}
+
+static int
+flip_in_file(const char *path, const uint8_t *needle, size_t n, size_t at)
+{
+	return flip_in_file_mask(path, needle, n, at, 0x20);
 }
 
 static void
@@ -1408,6 +1424,332 @@ test_wanted_blobs(void)
 	free(dir);
 }
 
+
+/* Reads a whole file into out; 0 on success. */
+static int
+read_whole(const char *path, struct buf *out)
+{
+	uint8_t chunk[65536];
+	size_t r;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(out, chunk, r);
+	fclose(f);
+	return 0;
+}
+
+/* Writes the first n bytes of b as the whole file; 0 on success. */
+static int
+write_prefix(const char *path, const struct buf *b, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	int ok = fwrite(b->data, 1, n, f) == n;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/*
+ * LMDB maps data.mdb whole: a file shorter than its last commit's pages
+ * used to kill the process with SIGBUS at the first read.  The store
+ * reads the meta pages itself and refuses such a file, naming it.
+ */
+static void
+test_truncated_file_is_refused(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, STORE_NOSYNC);
+	struct key *k = seeded_key(30);
+	struct buf whole = BUF_INIT;
+	char path[4096];
+	struct diag d;
+	CHECK(s);
+	for (int i = 0; i < 200; i++)
+		CHECK_OK(append_note(s, k, "c", (uint64_t)i, (uint64_t)i, NULL));
+	store_close(s);
+	s = NULL;
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	CHECK_OK(read_whole(path, &whole));
+	long page = sysconf(_SC_PAGESIZE);
+	CHECK(whole.len > (size_t)(8 * page));
+	/* Cut among the data pages, a page short, one byte short, in the
+	 * first meta page, in the second, and to nothing (LMDB would make a
+	 * new store of an empty file). */
+	size_t cuts[] = { whole.len / 2, whole.len - (size_t)page,
+			  whole.len - 1, 100, (size_t)page + 100, 0 };
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		CHECK_OK(write_prefix(path, &whole, cuts[i]));
+		memset(&d, 0, sizeof(d));
+		CHECK_ERR(store_open(dir, NULL, &s, &d), ERR_CORRUPT);
+		harness_log("cut at %zu: %s\n", cuts[i], d.text);
+		CHECK(strstr(d.text, "truncated") != NULL);
+		CHECK(strstr(d.text, path) != NULL);
+		CHECK(strstr(d.text, "backup") != NULL);
+	}
+	/* The whole file again: it opens and verifies. */
+	CHECK_OK(write_prefix(path, &whole, whole.len));
+	CHECK_OK(store_open(dir, NULL, &s, &d));
+	CHECK_EQ_INT(verify_problems(s), 0);
+	store_close(s);
+
+	/* Not an LMDB file at all. */
+	for (size_t i = 0; i < whole.len; i++)
+		whole.data[i] = (uint8_t)(i * 7 + 1);
+	CHECK_OK(write_prefix(path, &whole, whole.len));
+	CHECK_ERR(store_open(dir, NULL, &s, &d), ERR_CORRUPT);
+	CHECK(strstr(d.text, "damaged") != NULL);
+	CHECK(strstr(d.text, path) != NULL);
+	buf_release(&whole);
+	key_free(k);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+
+/* A body {"pad": n bytes of 'x'}: an event that needs pages of its own. */
+static void
+big_body(struct buf *b, size_t n)
+{
+	char *pad = malloc(n + 1);
+	memset(pad, 'x', n);
+	pad[n] = '\0';
+	buf_reset(b);
+	mp_put_map(b, 1);
+	mp_put_cstr(b, "pad");
+	mp_put_cstr(b, pad);
+	free(pad);
+}
+
+/* Fills the file system that holds dir; 0 once a write found no room. */
+static int
+fill_disk(const char *dir)
+{
+	char path[4096];
+	static uint8_t chunk[65536];
+	snprintf(path, sizeof(path), "%s/filler", dir);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	setvbuf(f, NULL, _IONBF, 0);
+	while (fwrite(chunk, 1, sizeof(chunk), f) == sizeof(chunk))
+		;
+	fclose(f);
+	struct statvfs fs;
+	return statvfs(dir, &fs) == 0 && fs.f_bavail == 0 ? 0 : -1;
+}
+
+/* Prints why and returns 1: the child's way of failing a check. */
+#define CHILD_CHECK(cond)                                                  \
+	do {                                                               \
+		if (!(cond)) {                                             \
+			printf("%s:%d: CHECK(%s)\n", __FILE__, __LINE__, #cond); \
+			return 1;                                          \
+		}                                                          \
+	} while (0)
+
+/* The disk-full checks, on a 1 MiB tmpfs at dir; 0 if all hold. */
+static int
+disk_full_checks(const char *dir)
+{
+	struct store *s = fresh_store(dir, 0, 0, 0);
+	struct key *k = seeded_key(31);
+	struct buf body = BUF_INIT;
+	uint8_t before[32], after[32], h[32];
+	struct diag d;
+	char filler[4096];
+	CHILD_CHECK(s);
+	for (int i = 0; i < 5; i++)
+		CHILD_CHECK(append_note(s, k, "c", (uint64_t)i, (uint64_t)i, NULL) == 0);
+	CHILD_CHECK(store_digest(s, before) == 0);
+	CHILD_CHECK(fill_disk(dir) == 0);
+
+	/* One durable append: refused, with the file and the free space. */
+	big_body(&body, 50000);
+	struct append_req req = { "c", "note", body.data, body.len, 0, NULL, 9 };
+	int rc = store_append(s, k, &req, NULL, &d);
+	harness_log("%s\n", d.text);
+	CHILD_CHECK(rc == ERR_NOSPACE);
+	CHILD_CHECK(strstr(d.text, "disk full") != NULL);
+	CHILD_CHECK(strstr(d.text, dir) != NULL);
+	CHILD_CHECK(strstr(d.text, "0 B free of 1.0 MiB") != NULL);
+
+	/* A batch of many: it fails whole. */
+	struct store_batch *b;
+	CHILD_CHECK(store_batch_begin(s, &b) == 0);
+	for (int i = 0; i < 30 && rc != ERR_NOSPACE; i++)
+		rc = store_batch_append(b, k, &req, NULL, &d);
+	if (rc == 0)
+		rc = store_batch_commit(b, &d);
+	else
+		store_batch_abort(b);
+	CHILD_CHECK(rc == ERR_NOSPACE);
+
+	/* A blob: refused, no file left behind. */
+	CHILD_CHECK(store_blob_put(s, body.data, body.len, h, &d) == ERR_NOSPACE);
+	CHILD_CHECK(strstr(d.text, "disk full") != NULL);
+
+	/* Nothing changed, and all of it is sound. */
+	CHILD_CHECK(store_digest(s, after) == 0);
+	CHILD_CHECK(memcmp(before, after, 32) == 0);
+	CHILD_CHECK(verify_problems(s) == 0);
+
+	/* Room again: writes work. */
+	snprintf(filler, sizeof(filler), "%s/filler", dir);
+	CHILD_CHECK(unlink(filler) == 0);
+	CHILD_CHECK(store_append(s, k, &req, NULL, &d) == 0);
+	CHILD_CHECK(verify_problems(s) == 0);
+	buf_release(&body);
+	key_free(k);
+	store_close(s);
+	return 0;
+}
+
+/*
+ * A full file system is ERR_NOSPACE (not ERR_IO, not ERR_FULL), says so
+ * with the file and the free space, and changes nothing.  The store lives
+ * on a 1 MiB tmpfs, mounted in a child process's own mount namespace.
+ */
+static void
+test_disk_full(void)
+{
+	char *dir = test_tmpdir();
+	fflush(stdout);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNS) != 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		    mount("tmpfs", dir, "tmpfs", 0, "size=1m") != 0) {
+			printf("note: cannot mount a small file system (%s: needs "
+			       "root), so the disk-full checks are skipped\n",
+			       strerror(errno));
+			exit(77);
+		}
+		int rc = disk_full_checks(dir);
+		fflush(stdout);
+		exit(rc);
+	}
+	int status = 0;
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status));
+	CHECK(WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 77);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+/* A fold for the store alone: the state is the count of the case's
+ * events and their bytes' total length; one index key, "n". */
+struct count_fold {
+	uint64_t n, bytes;
+};
+
+static int
+count_event(const uint8_t *p, size_t n, void *ctx)
+{
+	struct count_fold *c = ctx;
+	(void)p;
+	c->n++;
+	c->bytes += n;
+	return 0;
+}
+
+static int
+count_view(void *ctx, struct store_batch *b, const char *case_id,
+	   struct buf *state, struct buf *keys, struct diag *d)
+{
+	struct count_fold c = { 0, 0 };
+	(void)ctx;
+	int rc = store_batch_walk_case(b, case_id, count_event, &c);
+	if (rc)
+		return diag_set(d, rc, "cannot read case '%s'", case_id);
+	mp_put_array(state, 2);
+	mp_put_uint(state, c.n);
+	mp_put_uint(state, c.bytes);
+	buf_add_byte(keys, 1);
+	buf_add_byte(keys, 'n');
+	return 0;
+}
+
+/*
+ * Bytes altered on disk: a view is named by verify (it differs from a
+ * fresh fold); an event whose bytes no longer hash to its id is named by
+ * verify and refused by store_refold_all() with ERR_BADID, changing no
+ * view.
+ */
+static void
+test_damage_in_views_and_events(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, STORE_NOSYNC);
+	struct key *k = seeded_key(32);
+	struct buf view = BUF_INIT, victim = BUF_INIT, again = BUF_INIT;
+	struct problem_lines p = { BUF_INIT };
+	uint8_t ids[3][32];
+	uint64_t problems = 0, cases = 0;
+	char path[4096], hex[65];
+	struct diag d;
+	CHECK(s);
+	store_set_fold(s, count_view, NULL);
+	for (int i = 0; i < 3; i++)
+		CHECK_OK(append_note(s, k, "victim", (uint64_t)(7000 + i), 1, ids[i]));
+	CHECK_OK(append_note(s, k, "other", 1, 1, NULL));
+	CHECK_OK(store_view_get(s, "victim", &view));
+	CHECK_OK(store_verify(s, problem_fn, &p, &problems));
+	CHECK_EQ_INT(problems, 0);
+	CHECK_OK(store_event_get(s, ids[1], &victim));
+	store_close(s);
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+
+	/* The view: [3, total] -> [3 ^ 0x01 = 2, total]. */
+	CHECK(view.len > 2 && view.data[1] == 3);
+	CHECK(flip_in_file_mask(path, view.data, view.len, 1, 0x01) > 0);
+	CHECK_OK(store_open(dir, NULL, &s, &d));
+	store_set_fold(s, count_view, NULL);
+	CHECK_OK(store_verify(s, problem_fn, &p, &problems));
+	harness_log("%s", buf_cstr(&p.text));
+	CHECK_EQ_INT(problems, 1);
+	CHECK(strstr(buf_cstr(&p.text), "case 'victim': its view differs from a fresh fold") != NULL);
+	CHECK_OK(store_refold_all(s, &cases, &d));
+	CHECK_EQ_INT(cases, 2);
+	CHECK_EQ_INT(verify_problems(s), 0);
+	store_close(s);
+
+	/* The event: a byte of its body (the note's number). */
+	CHECK(flip_in_file_mask(path, victim.data, victim.len,
+				victim.len - EVENT_SIG_BYTES - 2 - EVENT_ID_BYTES - 5,
+				0x20) > 0);
+	CHECK_OK(store_open(dir, NULL, &s, &d));
+	store_set_fold(s, count_view, NULL);
+	buf_reset(&view);
+	CHECK_OK(store_view_get(s, "victim", &view));
+	buf_reset(&p.text);
+	CHECK_OK(store_verify(s, problem_fn, &p, &problems));
+	harness_log("%s", buf_cstr(&p.text));
+	hex_encode(ids[1], 32, hex);
+	CHECK(strstr(buf_cstr(&p.text), "id does not match the event bytes") != NULL);
+	CHECK(strstr(buf_cstr(&p.text), hex) != NULL);
+	CHECK(strstr(buf_cstr(&p.text), "case 'victim': event ") != NULL);
+	memset(&d, 0, sizeof(d));
+	CHECK_ERR(store_refold_all(s, &cases, &d), ERR_BADID);
+	harness_log("%s\n", d.text);
+	CHECK(strstr(d.text, hex) != NULL);
+	CHECK(strstr(d.text, "'victim'") != NULL);
+	buf_reset(&again);
+	CHECK_OK(store_view_get(s, "victim", &again));
+	CHECK_EQ_INT(again.len, view.len);
+	CHECK_EQ_MEM(again.data, view.data, view.len);
+	buf_release(&view);
+	buf_release(&again);
+	buf_release(&victim);
+	buf_release(&p.text);
+	key_free(k);
+	store_close(s);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
 static const struct test tests[] = {
 	{ "create, open and metadata", test_create_open },
 	{ "local appends chain seq, prev, deps and lamport", test_append_chains },
@@ -1430,6 +1772,9 @@ static const struct test tests[] = {
 	{ "any delivery order gives the same digest", test_any_order_same_digest },
 	{ "a large batch's events are signed as if one by one, and an abort leaves none", test_large_batch_signatures },
 	{ "blobs named by events and not here are wanted until stored or erased", test_wanted_blobs },
+	{ "a truncated data.mdb is refused before it is mapped, naming the file", test_truncated_file_is_refused },
+	{ "a full disk is ERR_NOSPACE, names the file and the free space, and changes nothing", test_disk_full },
+	{ "a view or an event altered on disk is named by verify, and refold refuses the event", test_damage_in_views_and_events },
 };
 
 TEST_MAIN(tests)
