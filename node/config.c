@@ -318,10 +318,11 @@ parse_replication(struct loader *l, const struct mp_reader *root,
 }
 
 int
-config_load_file(const char *path, struct config **out, struct diag *d)
+config_parse(const char *text, const char *name, struct config **out,
+	     struct diag *d)
 {
-	struct loader l = { path, d };
-	struct buf text = BUF_INIT, mp = BUF_INIT;
+	struct loader l = { name, d };
+	struct buf mp = BUF_INIT;
 	struct config *c = xcalloc(1, sizeof(*c));
 	struct mp_reader root, v;
 	struct diag why;
@@ -333,23 +334,13 @@ config_load_file(const char *path, struct config **out, struct diag *d)
 	c->repl.timeout_ms = 10000;
 	c->repl.fetch_events = 500;
 	c->repl.inflight = 4;
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		rc = diag_set(d, ERR_NOTFOUND, "cannot open '%s'", path);
-		goto out;
-	}
-	char chunk[4096];
-	size_t r;
-	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&text, chunk, r);
-	fclose(f);
-	if (json_to_mp(buf_cstr(&text), &mp, &why)) {
-		rc = diag_set(d, ERR_CONFIG, "%s: %s", path, why.text);
+	if (json_to_mp(text, &mp, &why)) {
+		rc = diag_set(d, ERR_CONFIG, "%s: %s", name, why.text);
 		goto out;
 	}
 	mp_reader_init(&root, mp.data, mp.len, NULL);
 	if (!mp_is_map(mp.data, mp.len)) {
-		rc = diag_set(d, ERR_CONFIG, "%s: must be a JSON object", path);
+		rc = diag_set(d, ERR_CONFIG, "%s: must be a JSON object", name);
 		goto out;
 	}
 	if ((rc = parse_calendar(&l, &root, &c->cal)) ||
@@ -371,7 +362,6 @@ config_load_file(const char *path, struct config **out, struct diag *d)
 		goto out;
 	}
 out:
-	buf_release(&text);
 	buf_release(&mp);
 	if (rc) {
 		config_free(c);
@@ -379,6 +369,23 @@ out:
 	}
 	*out = c;
 	return 0;
+}
+
+int
+config_load_file(const char *path, struct config **out, struct diag *d)
+{
+	struct buf text = BUF_INIT;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return diag_set(d, ERR_NOTFOUND, "cannot open '%s'", path);
+	char chunk[4096];
+	size_t r;
+	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&text, chunk, r);
+	fclose(f);
+	int rc = config_parse(buf_cstr(&text), path, out, d);
+	buf_release(&text);
+	return rc;
 }
 
 int

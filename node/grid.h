@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "common/err.h"
 
 struct node;
@@ -44,6 +45,34 @@ MUST_CHECK int grid_id_check(struct node *n, const char *grid,
  */
 MUST_CHECK int grid_import(struct node *n, const char *path, size_t *count,
 			   struct diag *d);
+
+/* One cell read from GeoJSON, and its record as grid_import() stores it. */
+struct grid_parsed {
+	struct grid_cell cell;
+	struct buf rec;
+};
+
+/*
+ * Reads a GeoJSON FeatureCollection (NUL-terminated text; name is the
+ * file's name in messages) as grid_import() does, without storing it:
+ * each id must be grid_length digits starting with county (NULL or ""
+ * for any).  ERR_INVAL names the feature and the problem.  On success
+ * *cells is a new array of *count cells: free it with grid_parsed_free().
+ */
+MUST_CHECK int grid_parse(const char *text, const char *name,
+			  size_t grid_length, const char *county,
+			  struct grid_parsed **cells, size_t *count,
+			  struct diag *d);
+void grid_parsed_free(struct grid_parsed *cells, size_t count);
+
+/*
+ * Whether the stored record of a cell (as in struct grid_parsed) holds
+ * the point: 1 (and *out is the cell), 0, or ERR_CORRUPT if the record
+ * does not read.  What grid_locate() asks of each cell.
+ */
+MUST_CHECK int grid_record_contains(const uint8_t *rec, size_t n,
+				    int64_t lat_e6, int64_t lon_e6,
+				    struct grid_cell *out);
 
 /* The cell containing the point; ERR_NOTFOUND if none does. */
 MUST_CHECK int grid_locate(struct node *n, int64_t lat_e6, int64_t lon_e6,
