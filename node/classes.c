@@ -100,12 +100,13 @@ parse_row(struct classes *c, char *line, const char *name, int lineno,
 	while (nf < 6) {
 		field[nf++] = p;
 		char *comma = strchr(p, ',');
-		if (!comma)
+		if (!comma || nf == 6)
 			break;
 		*comma = '\0';
 		p = comma + 1;
 	}
-	if (nf != 6 || strlen(field[0]) != 5 ||
+	/* A comma in the name is a seventh field: refused, not dropped. */
+	if (nf != 6 || strchr(field[5], ',') || strlen(field[0]) != 5 ||
 	    strspn(field[0], "0123456789") != 5)
 		return diag_set(d, ERR_CORRUPT,
 				"%s:%d: expected code,kind,major_code,major_name,minor_code,name",

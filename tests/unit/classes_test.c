@@ -107,6 +107,25 @@ test_malformed_row_names_its_line(void)
 	CHECK_ERR(rc2, ERR_CORRUPT);
 }
 
+/* Found by the classes fuzz target: the text after a sixth comma was
+ * dropped, and the row taken with a shortened name. */
+static void
+test_seventh_field_is_refused(void)
+{
+	char *dir = test_tmpdir();
+	struct classes *c = NULL;
+	struct diag d;
+	int rc = load_text(dir,
+			   HEAD "06010,管理事项,06,市容环境,010,暴露垃圾,"
+				"08,街面秩序\n",
+			   &c, &d);
+	test_tmpdir_remove(dir);
+	free(dir);
+	classes_free(c);
+	CHECK_ERR(rc, ERR_CORRUPT);
+	CHECK(strstr(d.text, "classes.csv:2:") != NULL);
+}
+
 static void
 test_missing_table_is_notfound(void)
 {
@@ -124,6 +143,8 @@ static const struct test tests[] = {
 	  test_long_name_is_kept_whole },
 	{ "a malformed row is refused naming its line",
 	  test_malformed_row_names_its_line },
+	{ "a row with a seventh field is refused, not cut",
+	  test_seventh_field_is_refused },
 	{ "a missing table is not found", test_missing_table_is_notfound },
 };
 
