@@ -108,14 +108,8 @@ parse_calendar(struct loader *l, const struct mp_reader *root,
 		return bad(l, "calendar", "must be an object");
 	if ((rc = get_str(l, &cal, "utc_offset", off, sizeof(off), &found)))
 		return rc;
-	if (found) {
-		int h, m, k = 0;
-		if ((off[0] != '+' && off[0] != '-') ||
-		    sscanf(off + 1, "%2d:%2d%n", &h, &m, &k) != 2 || off[1 + k] ||
-		    h > 14 || m > 59)
-			return bad(l, "utc_offset", "must be like +08:00");
-		c->utc_offset_min = (off[0] == '-' ? -1 : 1) * (h * 60 + m);
-	}
+	if (found && cal_parse_offset(off, &c->utc_offset_min))
+		return bad(l, "utc_offset", "must be like +08:00");
 	if (mp_map_find(&cal, "work_hours", &v) == 0) {
 		if (mp_get_array(&v, &n) || n == 0 || n > CAL_MAX_PERIODS)
 			return bad(l, "work_hours", "must list 1 to 6 periods");
