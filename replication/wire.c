@@ -199,9 +199,19 @@ int
 wire_events_open(const uint8_t *p, size_t n, struct mp_reader *r,
 		 uint32_t *count)
 {
+	struct mp_reader each;
 	if (open_msg(p, n, W_EVENTS, 2, r) || mp_get_array(r, count) ||
 	    *count > WIRE_MAX_EVENTS)
 		return ERR_PROTO;
+	/* Every element an envelope's bin, or the message is refused
+	 * whole (the puller would otherwise stop at the first other). */
+	each = *r;
+	for (uint32_t i = 0; i < *count; i++) {
+		const uint8_t *env;
+		size_t len;
+		if (mp_get_bin(&each, &env, &len))
+			return ERR_PROTO;
+	}
 	return 0;
 }
 

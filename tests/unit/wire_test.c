@@ -842,6 +842,13 @@ test_events_count_must_match_its_envelopes(void)
 	wire_events_add(&b, (const uint8_t *)"a", 1);
 	wire_events_add(&b, (const uint8_t *)"b", 1);
 	CHECK_ERR(wire_events_open(b.data, b.len, &r, &count), ERR_PROTO);
+	/* Found by the wire fuzz target: an element that is no envelope's
+	 * bin was opened, and the puller stopped short at it. */
+	buf_reset(&b);
+	wire_events_begin(&b, 2);
+	wire_events_add(&b, (const uint8_t *)"a", 1);
+	mp_put_cstr(&b, "b");
+	CHECK_ERR(wire_events_open(b.data, b.len, &r, &count), ERR_PROTO);
 	buf_release(&b);
 }
 
