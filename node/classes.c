@@ -18,6 +18,7 @@ struct class_row {
 	enum class_kind kind;
 	char code[6];
 	char *name;
+	int lineno; /* in the table's text, for messages */
 };
 
 struct classes {
@@ -123,6 +124,7 @@ parse_row(struct classes *c, char *line, const char *name, int lineno,
 	c->rows[c->n].kind = kind;
 	memcpy(c->rows[c->n].code, field[0], 6);
 	c->rows[c->n].name = xstrdup(field[5]);
+	c->rows[c->n].lineno = lineno;
 	c->n++;
 	return 0;
 }
@@ -163,6 +165,20 @@ classes_parse(const char *text, size_t n, const char *name,
 	/* No rows, no array: qsort() and bsearch() must not see its NULL. */
 	if (c->n > 1)
 		qsort(c->rows, c->n, sizeof(*c->rows), row_cmp);
+	/* A class twice would be looked up as either row's name. */
+	for (size_t i = 1; i < c->n; i++) {
+		const struct class_row *a = &c->rows[i - 1], *b = &c->rows[i];
+		if (row_cmp(a, b) == 0) {
+			int first = a->lineno < b->lineno ? a->lineno : b->lineno;
+			int again = a->lineno < b->lineno ? b->lineno : a->lineno;
+			rc = diag_set(d, ERR_CORRUPT,
+				      "%s:%d: class %s:%s is already on line %d",
+				      name, again, class_kind_name(a->kind),
+				      a->code, first);
+			classes_free(c);
+			return rc;
+		}
+	}
 	*out = c;
 	return 0;
 }
@@ -209,7 +225,7 @@ classes_free(struct classes *c)
 const char *
 classes_name(const struct classes *c, enum class_kind kind, const char *code)
 {
-	struct class_row key = { kind, { 0 }, NULL };
+	struct class_row key = { kind, { 0 }, NULL, 0 };
 	if (strlen(code) != 5 || c->n == 0)
 		return NULL;
 	memcpy(key.code, code, 6);

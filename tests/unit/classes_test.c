@@ -126,6 +126,28 @@ test_seventh_field_is_refused(void)
 	CHECK(strstr(d.text, "classes.csv:2:") != NULL);
 }
 
+/* Found by the classes fuzz target: a class listed twice was kept
+ * twice, and a lookup gave either row's name. */
+static void
+test_class_listed_twice_is_refused(void)
+{
+	char *dir = test_tmpdir();
+	struct classes *c = NULL;
+	struct diag d;
+	int rc = load_text(dir,
+			   HEAD "06010,管理事项,06,市容环境,010,暴露垃圾\n"
+				"06010,管理部件,06,市容环境,010,垃圾箱\n"
+				"# the same event class again\n"
+				"06010,管理事项,06,市容环境,010,积存垃圾\n",
+			   &c, &d);
+	test_tmpdir_remove(dir);
+	free(dir);
+	classes_free(c);
+	CHECK_ERR(rc, ERR_CORRUPT);
+	CHECK(strstr(d.text, "classes.csv:5: class event:06010 is already "
+			     "on line 2") != NULL);
+}
+
 static void
 test_missing_table_is_notfound(void)
 {
@@ -145,6 +167,8 @@ static const struct test tests[] = {
 	  test_malformed_row_names_its_line },
 	{ "a row with a seventh field is refused, not cut",
 	  test_seventh_field_is_refused },
+	{ "a class listed twice is refused, naming both lines",
+	  test_class_listed_twice_is_refused },
 	{ "a missing table is not found", test_missing_table_is_notfound },
 };
 
