@@ -69,6 +69,14 @@ read_str(struct mp_reader *map, const char *key, char *out, size_t cap)
 	return 0;
 }
 
+/* A longitude and latitude in millionths of a degree (RFC 7946). */
+static int
+position_valid(int64_t lon, int64_t lat)
+{
+	return lon >= -GRID_LON_MAX && lon <= GRID_LON_MAX &&
+	       lat >= -GRID_LAT_MAX && lat <= GRID_LAT_MAX;
+}
+
 /* Reads the outer ring of a Polygon geometry. */
 static int
 read_ring(struct mp_reader *geometry, struct cell_rec *rec)
@@ -89,6 +97,8 @@ read_ring(struct mp_reader *geometry, struct cell_rec *rec)
 		if (mp_get_array(&v, &two) || two < 2 ||
 		    mp_get_int(&v, &rec->v[i][0]) ||
 		    mp_get_int(&v, &rec->v[i][1]))
+			return -1;
+		if (!position_valid(rec->v[i][0], rec->v[i][1]))
 			return -1;
 		for (uint32_t k = 2; k < two; k++) { /* altitude: ignored */
 			const uint8_t *p;
@@ -197,7 +207,7 @@ grid_parse(const char *text, const char *name, size_t grid_length,
 		if (mp_map_find(&feature, "geometry", &geom) ||
 		    read_ring(&geom, &recs[i])) {
 			rc = diag_set(d, ERR_INVAL,
-				      "%s: feature %u (grid %s) needs a Polygon of at least 4 positions",
+				      "%s: feature %u (grid %s) needs a Polygon of at least 4 positions, each a longitude (-180 to 180) and a latitude (-90 to 90)",
 				      name, i, recs[i].c.grid);
 			goto out;
 		}
@@ -268,10 +278,20 @@ out:
 	return rc;
 }
 
-/* Ray casting over the ring, in exact integer arithmetic. */
+/*
+ * Ray casting over the ring, in exact integer arithmetic.  Only for
+ * positions in range, where every difference and product below fits (a
+ * record imported before the range was checked may hold others: such a
+ * cell contains nothing).
+ */
 static int
 contains(const struct cell_rec *rec, int64_t x, int64_t y)
 {
+	if (!position_valid(x, y))
+		return 0;
+	for (size_t i = 0; i < rec->nv; i++)
+		if (!position_valid(rec->v[i][0], rec->v[i][1]))
+			return 0;
 	int inside = 0;
 	for (size_t i = 0, j = rec->nv - 1; i < rec->nv; j = i++) {
 		int64_t xi = rec->v[i][0], yi = rec->v[i][1];

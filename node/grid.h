@@ -22,6 +22,9 @@ struct node;
 
 #define GRID_NAME_MAX 64
 #define GRID_MAX_VERTICES 4096
+/* Positions are in millionths of a degree (json_to_mp_e6). */
+#define GRID_LON_MAX 180000000
+#define GRID_LAT_MAX 90000000
 
 struct grid_cell {
 	char grid[40];
@@ -56,7 +59,8 @@ struct grid_parsed {
  * Reads a GeoJSON FeatureCollection (NUL-terminated text; name is the
  * file's name in messages) as grid_import() does, without storing it:
  * each id must be grid_length digits starting with county (NULL or ""
- * for any).  ERR_INVAL names the feature and the problem.  On success
+ * for any), each position a longitude and latitude in degrees
+ * (RFC 7946; an altitude after them is ignored).  ERR_INVAL names the feature and the problem.  On success
  * *cells is a new array of *count cells: free it with grid_parsed_free().
  */
 MUST_CHECK int grid_parse(const char *text, const char *name,

@@ -8,8 +8,8 @@
  * by grid_record_contains() (what `grid locate` asks) about points on,
  * beside and far from its vertices.  Oracle: grid_parse() answers 0 or
  * ERR_INVAL; each cell it accepts has an id of the node's rules, names,
- * and a record that reads back; a point is in a cell (1, with that cell)
- * or not (0).  Seeds: cells of data/district/grid.geojson's shape, with
+ * positions on the globe, and a record that reads back; a point is in a
+ * cell (1, with that cell) or not (0).  Seeds: cells of data/district/grid.geojson's shape, with
  * altitudes, holes, and concave and degenerate rings.
  */
 #include <stdio.h>
@@ -79,6 +79,9 @@ check_cell(const struct grid_parsed *c)
 		if (mp_get_array(&ring, &two) || two != 2 ||
 		    mp_get_int(&ring, &lon) || mp_get_int(&ring, &lat))
 			return "a ring position that does not read";
+		if (lon < -GRID_LON_MAX || lon > GRID_LON_MAX ||
+		    lat < -GRID_LAT_MAX || lat > GRID_LAT_MAX)
+			return "a position off the globe (RFC 7946)";
 		why = ask(c, lat, lon);
 		if (!why && lat < INT64_MAX && lon < INT64_MAX)
 			why = ask(c, lat + 1, lon + 1);
