@@ -62,9 +62,11 @@ static randombytes_implementation fixed_impl = {
 void
 rand_make_deterministic(uint64_t seed)
 {
-	fixed_seed = seed;
-	fixed_calls = 0;
-	/* Before sodium_init() on the first call, as libsodium asks. */
+	/* Before sodium_init() on the first call, as libsodium asks; and
+	 * the sequence starts after sodium_init(), which draws bytes of its
+	 * own the first time only. */
 	(void)randombytes_set_implementation(&fixed_impl);
 	hash_lib_init();
+	fixed_seed = seed;
+	fixed_calls = 0;
 }
