@@ -5,7 +5,9 @@
 #                   (build-san/), run every test; last line "N passed, N failed"
 #   make demo       install missing packages, build, run the demonstration
 #   make bench      build optimised, run the benchmarks
-#   make fuzz       run the libFuzzer targets for a bounded time (clang)
+#   make fuzz       install clang, run each libFuzzer target for
+#                   FUZZ_SECONDS (default 60) (build-fuzz/)
+#   make fuzz-seeds rewrite the seeds in tests/fuzz/corpus/ from the encoders
 #   make install    PREFIX=/usr/local DESTDIR=
 #   V=1             show full commands
 
@@ -42,6 +44,8 @@ CLI_SRC = $(wildcard cli/*.c)
 UNIT_SRC = $(wildcard tests/unit/*_test.c)
 BENCH_SRC = $(wildcard bench/*_bench.c)
 TOOL_SRC = $(wildcard tests/tools/*.c)
+# Each tests/fuzz/<name>_fuzz.c is one fuzz target (tests/fuzz/fuzz.h).
+FUZZ_ALL = $(patsubst tests/fuzz/%_fuzz.c,%,$(wildcard tests/fuzz/*_fuzz.c))
 
 LIB_OBJ = $(LIB_SRC:%.c=build/%.o)
 CLI_OBJ = $(CLI_SRC:%.c=build/%.o)
@@ -49,6 +53,7 @@ SAN_LIB_OBJ = $(LIB_SRC:%.c=build-san/%.o)
 SAN_CLI_OBJ = $(CLI_SRC:%.c=build-san/%.o)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build-san/tests/%)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=build-san/tools/%)
+REPLAY_BIN = $(FUZZ_ALL:%=build-san/tests/fuzz_corpus_%)
 BENCH_BIN = $(BENCH_SRC:bench/%.c=build/bench/%)
 
 ifeq ($(V),1)
@@ -59,7 +64,7 @@ Q = @
 say = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
-.PHONY: all test check demo bench fuzz install clean deps format format-check lint
+.PHONY: all test check demo bench fuzz fuzz-seeds install clean deps format format-check lint
 .DEFAULT_GOAL := all
 
 all: gridcase
@@ -94,6 +99,32 @@ build-san/tools/%: build-san/tests/tools/%.o build-san/libgridcase.a
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
+# A fuzz target with the replay driver: the corpus as a suite of make test.
+build-san/tests/fuzz_corpus_%: build-san/tests/fuzz/%_fuzz.o build-san/tests/fuzz/replay.o $(TEST_SUPPORT) build-san/libgridcase.a
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+# The same targets with libFuzzer, built by clang: the library is
+# instrumented for coverage, the target's file links libFuzzer's main.
+FUZZ_CC = clang
+FUZZ_PKGS = clang libclang-rt-dev
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	   -fno-omit-frame-pointer -O1 -g
+# gcc 12 is the compiler whose warnings are errors; clang warns on its own.
+FUZZ_WARN = $(filter-out -Werror,$(WARN)) -Wno-format-nonliteral
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=build-fuzz/%.o)
+FUZZ_BIN = $(FUZZ_ALL:%=build-fuzz/%_fuzz)
+
+build-fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CLANG,$<)$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(FUZZ_WARN) -MMD -MP -c -o $@ $<
+
+build-fuzz/libgridcase.a: $(FUZZ_LIB_OBJ)
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
+
+build-fuzz/%_fuzz: build-fuzz/tests/fuzz/%_fuzz.o build-fuzz/tests/fuzz/fuzz_main.o build-fuzz/libgridcase.a
+	$(call say,LINK,$@)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
 # Objects are kept (none is "intermediate"): make would otherwise delete
 # them after the tests and print that as the last line.
 .SECONDARY:
@@ -102,9 +133,9 @@ build/bench/%: build/bench/%.o build/bench/lib.o build/bench/workload.o build/li
 	$(call say,LINK,$@)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Installs the Debian packages that are missing, and says which; silent
-# when everything is there.
+# when everything is there.  DEPS_EXTRA adds packages (make fuzz: clang).
 deps:
-	@missing=""; for p in $(DEB_PKGS); do \
+	@missing=""; for p in $(DEB_PKGS) $(DEPS_EXTRA); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -117,7 +148,7 @@ test:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory check
 
-check: build-san/gridcase $(UNIT_BIN) $(TOOL_BIN)
+check: build-san/gridcase $(UNIT_BIN) $(TOOL_BIN) $(REPLAY_BIN)
 	@tests/run.sh
 
 demo:
@@ -130,10 +161,20 @@ bench:
 	@$(MAKE) --no-print-directory gridcase $(BENCH_BIN)
 	@bench/run.sh
 
+# FUZZ_SECONDS per target; FUZZ_TARGETS="json wire" runs only those.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(FUZZ_ALL)
 fuzz:
-	@$(MAKE) --no-print-directory deps
-	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(FUZZ_PKGS)"
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=build-fuzz/%_fuzz)
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-seeds: $(REPLAY_BIN)
+	@for t in $(FUZZ_ALL); do \
+		mkdir -p tests/fuzz/corpus/$$t && \
+		GRIDCASE_FUZZ_SEEDS=tests/fuzz/corpus/$$t build-san/tests/fuzz_corpus_$$t || exit 1; \
+		echo "  SEEDS  tests/fuzz/corpus/$$t"; \
+	done
 
 install: gridcase
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
@@ -156,6 +197,6 @@ lint:
 	cppcheck --quiet --enable=warning,performance,portability -I. $(LIB_SRC) $(CLI_SRC)
 
 clean:
-	rm -rf build build-san gridcase
+	rm -rf build build-san build-fuzz gridcase
 
--include $(shell find build build-san -name '*.d' 2>/dev/null)
+-include $(shell find build build-san build-fuzz -name '*.d' 2>/dev/null)

@@ -53,9 +53,11 @@ session_msg_type(const uint8_t *p, size_t n)
 	uint32_t count;
 	uint64_t version, type;
 	mp_reader_init(&r, p, n, NULL);
+	/* Types are one byte: a wider one cast to int could pass for
+	 * another type, or for an error code. */
 	if (mp_get_array(&r, &count) || count < 2 ||
 	    mp_get_uint(&r, &version) || version != SESSION_VERSION ||
-	    mp_get_uint(&r, &type))
+	    mp_get_uint(&r, &type) || type > 0xff)
 		return ERR_PROTO;
 	return (int)type;
 }

@@ -138,17 +138,51 @@ cal_add_work(const struct calendar *c, uint64_t from, uint64_t work)
 	return CAL_NEVER;
 }
 
+/*
+ * "H:MM" or "HH:MM" at the start of s (digits only: sscanf's %d would
+ * also take signs and blanks, so "17:+0" was once 17:00), hours up to
+ * max_h: the minutes in *minutes, the characters read in *len.
+ */
+static int
+parse_clock(const char *s, int max_h, int *minutes, size_t *len)
+{
+	size_t i = 0;
+	int h = 0;
+	while (i < 2 && s[i] >= '0' && s[i] <= '9')
+		h = h * 10 + (s[i++] - '0');
+	if (i == 0 || s[i] != ':' || s[i + 1] < '0' || s[i + 1] > '9' ||
+	    s[i + 2] < '0' || s[i + 2] > '9')
+		return ERR_INVAL;
+	int m = (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
+	if (h > max_h || m > 59)
+		return ERR_INVAL;
+	*minutes = h * 60 + m;
+	*len = i + 3;
+	return 0;
+}
+
 int
 cal_parse_period(const char *s, int *start, int *end)
 {
-	int h1, m1, h2, m2, n = 0;
-	if (sscanf(s, "%2d:%2d-%2d:%2d%n", &h1, &m1, &h2, &m2, &n) != 4 ||
-	    s[n] != '\0' || h1 < 0 || h1 > 24 || h2 < 0 || h2 > 24 ||
-	    m1 < 0 || m1 > 59 || m2 < 0 || m2 > 59)
+	int st, en;
+	size_t a, b;
+	if (parse_clock(s, 24, &st, &a) || s[a] != '-' ||
+	    parse_clock(s + a + 1, 24, &en, &b) || s[a + 1 + b] != '\0' ||
+	    en <= st || en > 24 * 60)
 		return ERR_INVAL;
-	*start = h1 * 60 + m1;
-	*end = h2 * 60 + m2;
-	if (*end <= *start || *end > 24 * 60)
+	*start = st;
+	*end = en;
+	return 0;
+}
+
+int
+cal_parse_offset(const char *s, int *minutes)
+{
+	int m;
+	size_t n;
+	if ((s[0] != '+' && s[0] != '-') || parse_clock(s + 1, 14, &m, &n) ||
+	    n != 5 || s[1 + n] != '\0')
 		return ERR_INVAL;
+	*minutes = s[0] == '-' ? -m : m;
 	return 0;
 }

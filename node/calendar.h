@@ -56,8 +56,15 @@ uint64_t cal_work_ms(const struct calendar *c, uint64_t from, uint64_t to);
 uint64_t cal_add_work(const struct calendar *c, uint64_t from, uint64_t work);
 
 /*
- * Parses "HH:MM-HH:MM" into minutes; ERR_INVAL if malformed or empty.
+ * Parses "HH:MM-HH:MM" (or H:MM) into minutes; ERR_INVAL if malformed or
+ * empty.
  */
 MUST_CHECK int cal_parse_period(const char *s, int *start, int *end);
+
+/*
+ * Parses a UTC offset "+08:00" / "-03:30" (sign, two digits each, up to
+ * 14:59) into minutes east of UTC; ERR_INVAL if it is not one.
+ */
+MUST_CHECK int cal_parse_offset(const char *s, int *minutes);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/xalloc.h"
 #include "common/banned.h"
 
@@ -17,6 +18,7 @@ struct class_row {
 	enum class_kind kind;
 	char code[6];
 	char *name;
+	int lineno; /* in the table's text, for messages */
 };
 
 struct classes {
@@ -88,70 +90,116 @@ row_cmp(const void *a, const void *b)
 	return strcmp(x->code, y->code);
 }
 
+/* One row "code,kind,major_code,major_name,minor_code,name" into c. */
+static int
+parse_row(struct classes *c, char *line, const char *name, int lineno,
+	  struct diag *d)
+{
+	char *field[6];
+	int nf = 0;
+	char *p = line;
+	while (nf < 6) {
+		field[nf++] = p;
+		char *comma = strchr(p, ',');
+		if (!comma || nf == 6)
+			break;
+		*comma = '\0';
+		p = comma + 1;
+	}
+	/* A comma in the name is a seventh field: refused, not dropped. */
+	if (nf != 6 || strchr(field[5], ',') || strlen(field[0]) != 5 ||
+	    strspn(field[0], "0123456789") != 5)
+		return diag_set(d, ERR_CORRUPT,
+				"%s:%d: expected code,kind,major_code,major_name,minor_code,name",
+				name, lineno);
+	enum class_kind kind;
+	if (strcmp(field[1], "管理部件") == 0)
+		kind = CLASS_COMPONENT;
+	else if (strcmp(field[1], "管理事项") == 0)
+		kind = CLASS_EVENT;
+	else
+		return diag_set(d, ERR_CORRUPT, "%s:%d: unknown kind '%s'",
+				name, lineno, field[1]);
+	c->rows = xrealloc(c->rows, (c->n + 1) * sizeof(*c->rows));
+	c->rows[c->n].kind = kind;
+	memcpy(c->rows[c->n].code, field[0], 6);
+	c->rows[c->n].name = xstrdup(field[5]);
+	c->rows[c->n].lineno = lineno;
+	c->n++;
+	return 0;
+}
+
+int
+classes_parse(const char *text, size_t n, const char *name,
+	      struct classes **out, struct diag *d)
+{
+	struct classes *c = xcalloc(1, sizeof(*c));
+	const char *p = text, *end = text + n;
+	int lineno = 0, header = 0, rc = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char *line = xmalloc(len + 1);
+		memcpy(line, p, len);
+		line[len] = '\0';
+		p += len + (nl != NULL);
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '#' || line[0] == '\0') {
+			free(line);
+			continue;
+		}
+		if (!header) { /* the column names */
+			header = 1;
+			free(line);
+			continue;
+		}
+		rc = parse_row(c, line, name, lineno, d);
+		free(line);
+		if (rc) {
+			classes_free(c);
+			return rc;
+		}
+	}
+	/* No rows, no array: qsort() and bsearch() must not see its NULL. */
+	if (c->n > 1)
+		qsort(c->rows, c->n, sizeof(*c->rows), row_cmp);
+	/* A class twice would be looked up as either row's name. */
+	for (size_t i = 1; i < c->n; i++) {
+		const struct class_row *a = &c->rows[i - 1], *b = &c->rows[i];
+		if (row_cmp(a, b) == 0) {
+			int first = a->lineno < b->lineno ? a->lineno : b->lineno;
+			int again = a->lineno < b->lineno ? b->lineno : a->lineno;
+			rc = diag_set(d, ERR_CORRUPT,
+				      "%s:%d: class %s:%s is already on line %d",
+				      name, again, class_kind_name(a->kind),
+				      a->code, first);
+			classes_free(c);
+			return rc;
+		}
+	}
+	*out = c;
+	return 0;
+}
+
 int
 classes_load_file(const char *path, struct classes **out, struct diag *d)
 {
+	struct buf text = BUF_INIT;
 	FILE *f = fopen(path, "r");
-	struct classes *c;
-	char line[1024];
-	int lineno = 0, header = 0;
-
 	if (!f)
 		return diag_set(d, ERR_NOTFOUND,
 				"cannot open the classification table '%s'",
 				path);
-	c = xcalloc(1, sizeof(*c));
-	while (fgets(line, sizeof(line), f)) {
-		lineno++;
-		line[strcspn(line, "\r\n")] = '\0';
-		if (line[0] == '#' || line[0] == '\0')
-			continue;
-		if (!header) { /* the column names */
-			header = 1;
-			continue;
-		}
-		/* code,kind,major_code,major_name,minor_code,name */
-		char *field[6];
-		int nf = 0;
-		char *p = line;
-		while (nf < 6) {
-			field[nf++] = p;
-			char *comma = strchr(p, ',');
-			if (!comma)
-				break;
-			*comma = '\0';
-			p = comma + 1;
-		}
-		if (nf != 6 || strlen(field[0]) != 5 ||
-		    strspn(field[0], "0123456789") != 5) {
-			fclose(f);
-			classes_free(c);
-			return diag_set(d, ERR_CORRUPT,
-					"%s:%d: expected code,kind,major_code,major_name,minor_code,name",
-					path, lineno);
-		}
-		enum class_kind kind;
-		if (strcmp(field[1], "管理部件") == 0)
-			kind = CLASS_COMPONENT;
-		else if (strcmp(field[1], "管理事项") == 0)
-			kind = CLASS_EVENT;
-		else {
-			fclose(f);
-			classes_free(c);
-			return diag_set(d, ERR_CORRUPT,
-					"%s:%d: unknown kind '%s'", path,
-					lineno, field[1]);
-		}
-		c->rows = xrealloc(c->rows, (c->n + 1) * sizeof(*c->rows));
-		c->rows[c->n].kind = kind;
-		memcpy(c->rows[c->n].code, field[0], 6);
-		c->rows[c->n].name = xstrdup(field[5]);
-		c->n++;
-	}
+	char chunk[65536];
+	size_t r;
+	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&text, chunk, r);
 	fclose(f);
-	qsort(c->rows, c->n, sizeof(*c->rows), row_cmp);
-	*out = c;
-	return 0;
+	int rc = classes_parse((const char *)text.data, text.len, path, out, d);
+	buf_release(&text);
+	return rc;
 }
 
 int
@@ -177,8 +225,8 @@ classes_free(struct classes *c)
 const char *
 classes_name(const struct classes *c, enum class_kind kind, const char *code)
 {
-	struct class_row key = { kind, { 0 }, NULL };
-	if (strlen(code) != 5)
+	struct class_row key = { kind, { 0 }, NULL, 0 };
+	if (strlen(code) != 5 || c->n == 0)
 		return NULL;
 	memcpy(key.code, code, 6);
 	const struct class_row *r =

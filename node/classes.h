@@ -29,6 +29,12 @@ struct classes;
 MUST_CHECK int classes_load(struct classes **out, struct diag *d);
 MUST_CHECK int classes_load_file(const char *path, struct classes **out,
 				 struct diag *d);
+/*
+ * The same from the n bytes of a table's text; name names it in the
+ * messages.
+ */
+MUST_CHECK int classes_parse(const char *text, size_t n, const char *name,
+			     struct classes **out, struct diag *d);
 void classes_free(struct classes *c);
 
 /* The class's name (borrowed), or NULL if (kind, code) is not a class. */

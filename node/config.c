@@ -108,14 +108,8 @@ parse_calendar(struct loader *l, const struct mp_reader *root,
 		return bad(l, "calendar", "must be an object");
 	if ((rc = get_str(l, &cal, "utc_offset", off, sizeof(off), &found)))
 		return rc;
-	if (found) {
-		int h, m, k = 0;
-		if ((off[0] != '+' && off[0] != '-') ||
-		    sscanf(off + 1, "%2d:%2d%n", &h, &m, &k) != 2 || off[1 + k] ||
-		    h > 14 || m > 59)
-			return bad(l, "utc_offset", "must be like +08:00");
-		c->utc_offset_min = (off[0] == '-' ? -1 : 1) * (h * 60 + m);
-	}
+	if (found && cal_parse_offset(off, &c->utc_offset_min))
+		return bad(l, "utc_offset", "must be like +08:00");
 	if (mp_map_find(&cal, "work_hours", &v) == 0) {
 		if (mp_get_array(&v, &n) || n == 0 || n > CAL_MAX_PERIODS)
 			return bad(l, "work_hours", "must list 1 to 6 periods");
@@ -320,10 +314,11 @@ parse_replication(struct loader *l, const struct mp_reader *root,
 }
 
 int
-config_load_file(const char *path, struct config **out, struct diag *d)
+config_parse(const char *text, const char *name, struct config **out,
+	     struct diag *d)
 {
-	struct loader l = { path, d };
-	struct buf text = BUF_INIT, mp = BUF_INIT;
+	struct loader l = { name, d };
+	struct buf mp = BUF_INIT;
 	struct config *c = xcalloc(1, sizeof(*c));
 	struct mp_reader root, v;
 	struct diag why;
@@ -331,28 +326,13 @@ config_load_file(const char *path, struct config **out, struct diag *d)
 
 	cal_init_default(&c->cal);
 	c->grid_length = 15;
-	c->repl.interval_ms = 2000;
-	c->repl.timeout_ms = 10000;
-	c->repl.fetch_events = 500;
-	c->repl.inflight = 4;
-	c->repl.max_clock_skew_ms = CONFIG_DEFAULT_SKEW_MS;
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		rc = diag_set(d, ERR_NOTFOUND, "cannot open '%s'", path);
-		goto out;
-	}
-	char chunk[4096];
-	size_t r;
-	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&text, chunk, r);
-	fclose(f);
-	if (json_to_mp(buf_cstr(&text), &mp, &why)) {
-		rc = diag_set(d, ERR_CONFIG, "%s: %s", path, why.text);
+	if (json_to_mp(text, &mp, &why)) {
+		rc = diag_set(d, ERR_CONFIG, "%s: %s", name, why.text);
 		goto out;
 	}
 	mp_reader_init(&root, mp.data, mp.len, NULL);
 	if (!mp_is_map(mp.data, mp.len)) {
-		rc = diag_set(d, ERR_CONFIG, "%s: must be a JSON object", path);
+		rc = diag_set(d, ERR_CONFIG, "%s: must be a JSON object", name);
 		goto out;
 	}
 	if ((rc = parse_calendar(&l, &root, &c->cal)) ||
@@ -374,7 +354,6 @@ config_load_file(const char *path, struct config **out, struct diag *d)
 		goto out;
 	}
 out:
-	buf_release(&text);
 	buf_release(&mp);
 	if (rc) {
 		config_free(c);
@@ -382,6 +361,23 @@ out:
 	}
 	*out = c;
 	return 0;
+}
+
+int
+config_load_file(const char *path, struct config **out, struct diag *d)
+{
+	struct buf text = BUF_INIT;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return diag_set(d, ERR_NOTFOUND, "cannot open '%s'", path);
+	char chunk[4096];
+	size_t r;
+	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&text, chunk, r);
+	fclose(f);
+	int rc = config_parse(buf_cstr(&text), path, out, d);
+	buf_release(&text);
+	return rc;
 }
 
 int

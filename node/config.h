@@ -65,6 +65,12 @@ MUST_CHECK int config_load(const char *dir, struct config **out,
 			   struct diag *d);
 MUST_CHECK int config_load_file(const char *path, struct config **out,
 				struct diag *d);
+/*
+ * The same from the NUL-terminated text of a config.json; name names it
+ * in the messages.
+ */
+MUST_CHECK int config_parse(const char *text, const char *name,
+			    struct config **out, struct diag *d);
 void config_free(struct config *c);
 
 /*

@@ -13,22 +13,37 @@
 #include "store/store.h"
 #include "common/banned.h"
 
-int
-grid_id_check(struct node *n, const char *grid, struct diag *d)
+/* The rules of a grid id; county may be NULL or "" for any. */
+static int
+id_check(const char *grid, size_t want, const char *county, struct diag *d)
 {
 	size_t len = strlen(grid);
-	size_t want = (size_t)node_config(n)->grid_length;
-	struct buf county = BUF_INIT;
-	int rc = 0;
 	if (len != want || strspn(grid, "0123456789") != len)
 		return diag_set(d, ERR_INVAL,
 				"grid id '%s' must be %zu digits (county 6, street 3, community 3, cell)",
 				grid, want);
-	if (store_meta_get(node_store(n), "county", &county) == 0 &&
-	    strncmp(grid, buf_cstr(&county), 6) != 0)
-		rc = diag_set(d, ERR_INVAL,
-			      "grid id '%s' is not in county %s (its first 6 digits)",
-			      grid, buf_cstr(&county));
+	if (county && *county && strncmp(grid, county, 6) != 0)
+		return diag_set(d, ERR_INVAL,
+				"grid id '%s' is not in county %s (its first 6 digits)",
+				grid, county);
+	return 0;
+}
+
+/* The node's county code into county ("" if it has none). */
+static void
+node_county(struct node *n, struct buf *county)
+{
+	if (store_meta_get(node_store(n), "county", county) != 0)
+		buf_reset(county);
+}
+
+int
+grid_id_check(struct node *n, const char *grid, struct diag *d)
+{
+	struct buf county = BUF_INIT;
+	node_county(n, &county);
+	int rc = id_check(grid, (size_t)node_config(n)->grid_length,
+			  buf_cstr(&county), d);
 	buf_release(&county);
 	return rc;
 }
@@ -54,6 +69,14 @@ read_str(struct mp_reader *map, const char *key, char *out, size_t cap)
 	return 0;
 }
 
+/* A longitude and latitude in millionths of a degree (RFC 7946). */
+static int
+position_valid(int64_t lon, int64_t lat)
+{
+	return lon >= -GRID_LON_MAX && lon <= GRID_LON_MAX &&
+	       lat >= -GRID_LAT_MAX && lat <= GRID_LAT_MAX;
+}
+
 /* Reads the outer ring of a Polygon geometry. */
 static int
 read_ring(struct mp_reader *geometry, struct cell_rec *rec)
@@ -74,6 +97,8 @@ read_ring(struct mp_reader *geometry, struct cell_rec *rec)
 		if (mp_get_array(&v, &two) || two < 2 ||
 		    mp_get_int(&v, &rec->v[i][0]) ||
 		    mp_get_int(&v, &rec->v[i][1]))
+			return -1;
+		if (!position_valid(rec->v[i][0], rec->v[i][1]))
 			return -1;
 		for (uint32_t k = 2; k < two; k++) { /* altitude: ignored */
 			const uint8_t *p;
@@ -128,9 +153,11 @@ decode_cell(const uint8_t *p, size_t n, struct cell_rec *rec)
 }
 
 int
-grid_import(struct node *n, const char *path, size_t *count, struct diag *d)
+grid_parse(const char *text, const char *name, size_t grid_length,
+	   const char *county, struct grid_parsed **cells, size_t *count,
+	   struct diag *d)
 {
-	struct buf text = BUF_INIT, mp = BUF_INIT;
+	struct buf mp = BUF_INIT;
 	struct cell_rec *recs = NULL;
 	struct mp_reader root, v;
 	struct diag why;
@@ -139,16 +166,8 @@ grid_import(struct node *n, const char *path, size_t *count, struct diag *d)
 	char type[32];
 	int rc = 0;
 
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return diag_set(d, ERR_NOTFOUND, "cannot open '%s'", path);
-	char chunk[65536];
-	size_t r;
-	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&text, chunk, r);
-	fclose(f);
-	if (json_to_mp_e6(buf_cstr(&text), &mp, &why)) {
-		rc = diag_set(d, ERR_INVAL, "%s: %s", path, why.text);
+	if (json_to_mp_e6(text, &mp, &why)) {
+		rc = diag_set(d, ERR_INVAL, "%s: %s", name, why.text);
 		goto out;
 	}
 	mp_reader_init(&root, mp.data, mp.len, NULL);
@@ -157,7 +176,7 @@ grid_import(struct node *n, const char *path, size_t *count, struct diag *d)
 	    strcmp(type, "FeatureCollection") != 0 ||
 	    mp_map_find(&root, "features", &v) || mp_get_array(&v, &nf)) {
 		rc = diag_set(d, ERR_INVAL,
-			      "%s: not a GeoJSON FeatureCollection", path);
+			      "%s: not a GeoJSON FeatureCollection", name);
 		goto out;
 	}
 	recs = xcalloc(nf ? nf : 1, sizeof(*recs));
@@ -175,50 +194,104 @@ grid_import(struct node *n, const char *path, size_t *count, struct diag *d)
 			     sizeof(recs[i].c.office))) {
 			rc = diag_set(d, ERR_INVAL,
 				      "%s: feature %u needs properties grid, community and office (strings)",
-				      path, i);
+				      name, i);
 			nrecs = i + 1;
 			goto out;
 		}
 		nrecs = i + 1;
-		if (grid_id_check(n, recs[i].c.grid, &gd)) {
-			rc = diag_set(d, ERR_INVAL, "%s: feature %u: %s", path,
+		if (id_check(recs[i].c.grid, grid_length, county, &gd)) {
+			rc = diag_set(d, ERR_INVAL, "%s: feature %u: %s", name,
 				      i, gd.text);
 			goto out;
 		}
 		if (mp_map_find(&feature, "geometry", &geom) ||
 		    read_ring(&geom, &recs[i])) {
 			rc = diag_set(d, ERR_INVAL,
-				      "%s: feature %u (grid %s) needs a Polygon of at least 4 positions",
-				      path, i, recs[i].c.grid);
+				      "%s: feature %u (grid %s) needs a Polygon of at least 4 positions, each a longitude (-180 to 180) and a latitude (-90 to 90)",
+				      name, i, recs[i].c.grid);
 			goto out;
 		}
 	}
-	/* All valid: replace the table. */
-	if ((rc = store_local_clear(node_store(n), "grid", d)))
-		goto out;
+	*cells = xcalloc(nrecs ? nrecs : 1, sizeof(**cells));
 	for (size_t i = 0; i < nrecs; i++) {
-		struct buf val = BUF_INIT;
-		encode_cell(&recs[i], &val);
-		rc = store_local_put(node_store(n), "grid", recs[i].c.grid,
-				     strlen(recs[i].c.grid), val.data, val.len, d);
-		buf_release(&val);
-		if (rc)
-			goto out;
+		(*cells)[i].cell = recs[i].c;
+		buf_init(&(*cells)[i].rec);
+		encode_cell(&recs[i], &(*cells)[i].rec);
 	}
 	*count = nrecs;
 out:
 	for (size_t i = 0; i < nrecs; i++)
 		free(recs[i].v);
 	free(recs);
-	buf_release(&text);
 	buf_release(&mp);
 	return rc;
 }
 
-/* Ray casting over the ring, in exact integer arithmetic. */
+void
+grid_parsed_free(struct grid_parsed *cells, size_t count)
+{
+	if (!cells)
+		return;
+	for (size_t i = 0; i < count; i++)
+		buf_release(&cells[i].rec);
+	free(cells);
+}
+
+int
+grid_import(struct node *n, const char *path, size_t *count, struct diag *d)
+{
+	struct buf text = BUF_INIT, county = BUF_INIT;
+	struct grid_parsed *cells = NULL;
+	size_t ncells = 0;
+	int rc;
+
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return diag_set(d, ERR_NOTFOUND, "cannot open '%s'", path);
+	char chunk[65536];
+	size_t r;
+	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&text, chunk, r);
+	fclose(f);
+	node_county(n, &county);
+	rc = grid_parse(buf_cstr(&text), path,
+			(size_t)node_config(n)->grid_length, buf_cstr(&county),
+			&cells, &ncells, d);
+	buf_release(&text);
+	buf_release(&county);
+	if (rc)
+		return rc;
+	/* All valid: replace the table. */
+	if ((rc = store_local_clear(node_store(n), "grid", d)))
+		goto out;
+	for (size_t i = 0; i < ncells; i++) {
+		const struct grid_parsed *c = &cells[i];
+		rc = store_local_put(node_store(n), "grid", c->cell.grid,
+				     strlen(c->cell.grid), c->rec.data,
+				     c->rec.len, d);
+		if (rc)
+			goto out;
+	}
+	*count = ncells;
+out:
+	grid_parsed_free(cells, ncells);
+	return rc;
+}
+
+/*
+ * Ray casting over the ring, in exact integer arithmetic.  Only for
+ * positions in range, where every difference and product below fits (a
+ * record imported before the range was checked may hold others: such a
+ * cell contains nothing).
+ */
 static int
 contains(const struct cell_rec *rec, int64_t x, int64_t y)
 {
+	if (!position_valid(x, y))
+		return 0;
+	for (size_t i = 0; i < rec->nv; i++)
+		if (!position_valid(rec->v[i][0], rec->v[i][1]))
+			return 0;
 	int inside = 0;
 	for (size_t i = 0, j = rec->nv - 1; i < rec->nv; j = i++) {
 		int64_t xi = rec->v[i][0], yi = rec->v[i][1];
@@ -240,21 +313,31 @@ struct locate {
 	int found;
 };
 
+int
+grid_record_contains(const uint8_t *rec, size_t n, int64_t lat_e6,
+		     int64_t lon_e6, struct grid_cell *out)
+{
+	struct cell_rec c;
+	int rc = decode_cell(rec, n, &c);
+	if (rc == 0 && c.nv >= 3 && contains(&c, lon_e6, lat_e6)) {
+		*out = c.c;
+		rc = 1;
+	}
+	free(c.v);
+	return rc;
+}
+
 static int
 locate_one(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
 	   void *ctx)
 {
 	struct locate *l = ctx;
-	struct cell_rec rec;
 	(void)key;
 	(void)kn;
-	int rc = decode_cell(val, vn, &rec);
-	if (rc == 0 && rec.nv >= 3 && contains(&rec, l->lon, l->lat)) {
-		*l->out = rec.c;
+	int rc = grid_record_contains(val, vn, l->lat, l->lon, l->out);
+	if (rc == 1)
 		l->found = 1;
-	}
-	free(rec.v);
-	return rc ? rc : l->found;
+	return rc;
 }
 
 int

@@ -15,12 +15,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "common/err.h"
 
 struct node;
 
 #define GRID_NAME_MAX 64
 #define GRID_MAX_VERTICES 4096
+/* Positions are in millionths of a degree (json_to_mp_e6). */
+#define GRID_LON_MAX 180000000
+#define GRID_LAT_MAX 90000000
 
 struct grid_cell {
 	char grid[40];
@@ -44,6 +48,35 @@ MUST_CHECK int grid_id_check(struct node *n, const char *grid,
  */
 MUST_CHECK int grid_import(struct node *n, const char *path, size_t *count,
 			   struct diag *d);
+
+/* One cell read from GeoJSON, and its record as grid_import() stores it. */
+struct grid_parsed {
+	struct grid_cell cell;
+	struct buf rec;
+};
+
+/*
+ * Reads a GeoJSON FeatureCollection (NUL-terminated text; name is the
+ * file's name in messages) as grid_import() does, without storing it:
+ * each id must be grid_length digits starting with county (NULL or ""
+ * for any), each position a longitude and latitude in degrees
+ * (RFC 7946; an altitude after them is ignored).  ERR_INVAL names the feature and the problem.  On success
+ * *cells is a new array of *count cells: free it with grid_parsed_free().
+ */
+MUST_CHECK int grid_parse(const char *text, const char *name,
+			  size_t grid_length, const char *county,
+			  struct grid_parsed **cells, size_t *count,
+			  struct diag *d);
+void grid_parsed_free(struct grid_parsed *cells, size_t count);
+
+/*
+ * Whether the stored record of a cell (as in struct grid_parsed) holds
+ * the point: 1 (and *out is the cell), 0, or ERR_CORRUPT if the record
+ * does not read.  What grid_locate() asks of each cell.
+ */
+MUST_CHECK int grid_record_contains(const uint8_t *rec, size_t n,
+				    int64_t lat_e6, int64_t lon_e6,
+				    struct grid_cell *out);
 
 /* The cell containing the point; ERR_NOTFOUND if none does. */
 MUST_CHECK int grid_locate(struct node *n, int64_t lat_e6, int64_t lon_e6,

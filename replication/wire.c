@@ -96,13 +96,24 @@ wire_summary_fork(struct buf *out, const struct wire_fork *f)
 		mp_put_bin(out, f->ids[i], 32);
 }
 
+/*
+ * The fewest bytes a SUMMARY head [bin32 author, uint seq, bin32 id] and
+ * a fork [bin32 author, uint seq, [bin32 id ...]] can take.
+ */
+#define SUMMARY_HEAD_MIN (1 + 34 + 1 + 34)
+#define SUMMARY_FORK_MIN (1 + 34 + 1 + 1)
+
 int
 wire_summary_decode(const uint8_t *p, size_t n, struct wire_summary *s)
 {
 	struct mp_reader r;
 	uint32_t nh, nf, three, ni;
 	memset(s, 0, sizeof(*s));
-	if (open_msg(p, n, W_SUMMARY, 3, &r) || mp_get_array(&r, &nh))
+	/* The arrays are sized by the counts the peer wrote: no larger
+	 * than the bytes left can hold, or 4 MiB of junk would make about
+	 * 300 MiB of heads (1.2 GiB of forks) before the first one fails. */
+	if (open_msg(p, n, W_SUMMARY, 3, &r) || mp_get_array(&r, &nh) ||
+	    nh > mp_remaining(&r) / SUMMARY_HEAD_MIN)
 		return ERR_PROTO;
 	s->heads = xcalloc(nh ? nh : 1, sizeof(*s->heads));
 	for (uint32_t i = 0; i < nh; i++) {
@@ -112,7 +123,7 @@ wire_summary_decode(const uint8_t *p, size_t n, struct wire_summary *s)
 			goto bad;
 		s->nheads++;
 	}
-	if (mp_get_array(&r, &nf))
+	if (mp_get_array(&r, &nf) || nf > mp_remaining(&r) / SUMMARY_FORK_MIN)
 		goto bad;
 	s->forks = xcalloc(nf ? nf : 1, sizeof(*s->forks));
 	for (uint32_t i = 0; i < nf; i++) {
@@ -199,9 +210,19 @@ int
 wire_events_open(const uint8_t *p, size_t n, struct mp_reader *r,
 		 uint32_t *count)
 {
+	struct mp_reader each;
 	if (open_msg(p, n, W_EVENTS, 2, r) || mp_get_array(r, count) ||
 	    *count > WIRE_MAX_EVENTS)
 		return ERR_PROTO;
+	/* Every element an envelope's bin, or the message is refused
+	 * whole (the puller would otherwise stop at the first other). */
+	each = *r;
+	for (uint32_t i = 0; i < *count; i++) {
+		const uint8_t *env;
+		size_t len;
+		if (mp_get_bin(&each, &env, &len))
+			return ERR_PROTO;
+	}
 	return 0;
 }
 

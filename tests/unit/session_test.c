@@ -265,6 +265,12 @@ test_message_types_are_read_from_the_head(void)
 	CHECK_ERR(session_msg_type(one, sizeof(one)), ERR_PROTO);
 	CHECK_ERR(session_msg_type(str, sizeof(str)), ERR_PROTO);
 	CHECK_ERR(session_msg_type(trunc, sizeof(trunc)), ERR_PROTO);
+	/* Found by the session fuzz target: a type wider than a byte was
+	 * cast to int, passing for HELLO (2^32 + 1) or a negative code. */
+	const uint8_t wide[] = { 0x92, 0x01, 0xcf, 0, 0, 0, 1, 0, 0, 0, 1 },
+		      neg[] = { 0x92, 0x01, 0xce, 0xff, 0xff, 0xfc, 0x18 };
+	CHECK_ERR(session_msg_type(wide, sizeof(wide)), ERR_PROTO);
+	CHECK_ERR(session_msg_type(neg, sizeof(neg)), ERR_PROTO);
 	buf_release(&m);
 	pair_release(&p, 1);
 }
