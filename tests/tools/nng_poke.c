@@ -26,14 +26,18 @@
  *                    crypto/session.h, then replayed, flipped, spliced and
  *                    out-of-window requests and requests the server cannot
  *                    answer; prints one "ok:" or "FAIL:" line per check
+ *   hello-record     --key must be a member: --count real handshakes,
+ *                    each session used once; the HELLOs that opened them
+ *                    are written to --file (what an eavesdropper records)
  *   hello-replay     --key must be a member: a real handshake, then
- *                    --count replays of its HELLO; each must be refused
- *                    and the session must still work afterwards
+ *                    --count replays of its HELLO (or, with --file, of the
+ *                    recorded ones in turn); each must be refused and the
+ *                    session must still work afterwards
  *   hammer           every attack above from a key that is not a member,
  *                    in a loop for --seconds: REFUSE to everything but
  *                    the oversized messages, never a WELCOME or SEALED
  *
- * and two server modes:
+ * and three server modes:
  *
  *   tamper           listens on URL and relays to --to URL, altering the
  *                    first SEALED messages in transit (a flipped request,
@@ -44,6 +48,11 @@
  *                    meant (an impostor holding another node's address),
  *                    anything else with a REFUSE; runs until SIGTERM or
  *                    --seconds, then prints what it saw
+ *   liar             listens on URL as the member --key: real handshakes,
+ *                    then a SUMMARY that claims --seq events of its own
+ *                    feed (2^63-1 unless told) and empty answers to every
+ *                    FETCH; prints how many summaries and fetches it was
+ *                    asked for, once a second and at the end
  *
  * The last line is "MODE: sent N, refuse N, welcome N, sealed N, other N,
  * none N" (serve: "serve: hello N, other N"; tamper: what it altered).
@@ -83,6 +92,8 @@ static const char *const answer_names[] = { "none", "refuse", "welcome",
 struct poke {
 	const char *mode, *url;
 	const char *to; /* tamper: the node behind us */
+	const char *file; /* hello-record, hello-replay */
+	uint64_t seq;     /* liar: the seq its summary claims */
 	struct key *key;
 	uint8_t server[32];
 	const char *network;
@@ -765,27 +776,101 @@ mode_session(struct poke *pk)
 	return 0;
 }
 
+/*
+ * --count real handshakes with a member's key, each then used once; the
+ * HELLO that opened each session goes to --file, one hex line each: what
+ * an eavesdropper records.
+ */
+static int
+mode_hello_record(struct poke *pk)
+{
+	struct buf pt = BUF_INIT, plain = BUF_INIT;
+	FILE *f;
+	long made = 0;
+	if (!pk->file || !(f = fopen(pk->file, "w"))) {
+		fprintf(stderr, "nng_poke: hello-record needs --file FILE\n");
+		return 2;
+	}
+	wire_summary_req(&pt);
+	for (long i = 0; i < pk->count; i++) {
+		struct sess ss;
+		if (shake(pk, &ss))
+			break;
+		if (request(pk, &ss, ss.next++, &pt, NULL, &plain) == A_SEALED) {
+			for (size_t k = 0; k < ss.hello.len; k++)
+				fprintf(f, "%02x", ss.hello.data[k]);
+			fprintf(f, "\n");
+			made++;
+		}
+		sess_release(&ss);
+	}
+	fclose(f);
+	printf("hello-record: %ld HELLOs recorded\n", made);
+	buf_release(&pt);
+	buf_release(&plain);
+	return made == pk->count ? 0 : 1;
+}
+
+/* The HELLOs of --file (see mode_hello_record()); their count. */
+static size_t
+load_hellos(struct poke *pk, struct buf **out)
+{
+	FILE *f = fopen(pk->file, "r");
+	char line[4096];
+	size_t n = 0;
+	*out = NULL;
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		size_t len = strlen(line) / 2;
+		uint8_t *b = xmalloc(len ? len : 1);
+		if (len == 0 || hex_decode(line, b, len)) {
+			free(b);
+			continue;
+		}
+		*out = xrealloc(*out, (n + 1) * sizeof(**out));
+		buf_init(&(*out)[n]);
+		buf_add(&(*out)[n++], b, len);
+		free(b);
+	}
+	fclose(f);
+	return n;
+}
+
 static int
 mode_hello_replay(struct poke *pk)
 {
 	struct sess ss;
 	struct checks c = { 0, 0 };
-	struct buf pt = BUF_INIT, plain = BUF_INIT;
+	struct buf pt = BUF_INIT, plain = BUF_INIT, *recorded = NULL;
 	enum answer a;
-	long welcomed = 0;
+	long welcomed = 0, replays = 0;
+	size_t nrec = 0;
 
+	if (pk->file && (nrec = load_hellos(pk, &recorded)) == 0) {
+		fprintf(stderr, "nng_poke: no HELLO in '%s'\n", pk->file);
+		return 2;
+	}
 	if (shake(pk, &ss))
 		return 1;
 	wire_summary_req(&pt);
 	a = request(pk, &ss, ss.next++, &pt, NULL, &plain);
 	check(&c, pk, a == A_SEALED, "a member key gets a working session");
 	for (long i = 0; i < pk->count; i++) {
-		a = exchange(pk, ss.hello.data, ss.hello.len);
+		if (nrec)
+			a = exchange(pk, recorded[i % nrec].data, recorded[i % nrec].len);
+		else
+			a = exchange(pk, ss.hello.data, ss.hello.len);
 		welcomed += a == A_WELCOME;
+		replays++;
 	}
 	check(&c, pk, welcomed == 0,
-	      "a replayed HELLO is refused (%ld of %ld replays were welcomed)",
-	      welcomed, pk->count);
+	      "a replayed HELLO is refused (%ld of %ld replays%s were welcomed)",
+	      welcomed, replays, nrec ? " of recorded HELLOs" : "");
+	for (size_t i = 0; i < nrec; i++)
+		buf_release(&recorded[i]);
+	free(recorded);
 	a = request(pk, &ss, ss.next++, &pt, NULL, &plain);
 	check(&c, pk, a == A_SEALED,
 	      "the session still works after %ld replays of its HELLO", pk->count);
@@ -848,6 +933,126 @@ mode_serve(struct poke *pk)
 	}
 	/* Not closed, as in main(): the process ends right away. */
 	printf("serve: hello %ld, other %ld\n", hellos, others);
+	return 0;
+}
+
+/* ---- a member that lies about what it holds ---- */
+
+#define LIAR_SESSIONS 16
+
+/*
+ * Listens on URL as the member whose key is --key (its address in the
+ * roster), shakes hands like a node, and answers every SUMMARY_REQ with a
+ * summary that claims --seq events (default 2^63-1) of its own key's
+ * feed; every FETCH and GET with no events at all, a HINT with an ACK.
+ * Once a second, and at the end, "liar: summaries N, fetches N".
+ */
+static int
+mode_liar(struct poke *pk)
+{
+	nng_socket s;
+	int rc;
+	struct session *sess[LIAR_SESSIONS] = { NULL };
+	int next = 0;
+	long summaries = 0, fetches = 0, others = 0;
+	uint64_t end = pk->seconds > 0
+			       ? now_ms() + (uint64_t)(pk->seconds * 1000)
+			       : UINT64_MAX;
+	uint64_t report = now_ms() + 1000;
+	if ((rc = nng_rep0_open(&s))) {
+		fprintf(stderr, "nng_poke: cannot open a rep0 socket: %s\n",
+			nng_strerror(rc));
+		return 2;
+	}
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 100);
+	nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, WIRE_MAX_MESSAGE);
+	if ((rc = nng_listen(s, pk->url, NULL, 0))) {
+		fprintf(stderr, "nng_poke: cannot listen on '%s': %s\n", pk->url,
+			nng_strerror(rc));
+		nng_close(s);
+		return 2;
+	}
+	printf("lying on %s\n", pk->url);
+	fflush(stdout);
+	while (!stop_now && now_ms() < end) {
+		void *m = NULL;
+		size_t n = 0;
+		struct buf out = BUF_INIT, plain = BUF_INIT, ans = BUF_INIT;
+		uint8_t sid[SESSION_ID_BYTES];
+		uint64_t counter;
+		struct diag d;
+		if (now_ms() >= report) {
+			printf("liar: summaries %ld, fetches %ld, other %ld\n",
+			       summaries, fetches, others);
+			fflush(stdout);
+			report = now_ms() + 1000;
+		}
+		if ((rc = nng_recv(s, &m, &n, NNG_FLAG_ALLOC))) {
+			if (rc == NNG_ETIMEDOUT)
+				continue;
+			break;
+		}
+		int type = session_msg_type(m, n);
+		struct session *ss = NULL;
+		if (type == MSG_HELLO) {
+			struct session *made = NULL;
+			if (session_welcome(pk->key, m, n, &made, &out, NULL) == 0) {
+				session_free(sess[next]);
+				sess[next] = made;
+				next = (next + 1) % LIAR_SESSIONS;
+			} else {
+				session_refuse("ERR_PROTO", "bad HELLO", &out);
+			}
+		} else if (type == MSG_SEALED &&
+			   session_sealed_head(m, n, sid, &counter) == 0) {
+			for (int i = 0; i < LIAR_SESSIONS; i++)
+				if (sess[i] && memcmp(session_id(sess[i]), sid,
+						      SESSION_ID_BYTES) == 0)
+					ss = sess[i];
+		}
+		if (type == MSG_SEALED && !ss) {
+			session_refuse("unknown-session", "no such session", &out);
+		} else if (ss && session_open(ss, m, n, &counter, &plain, &d) == 0) {
+			switch (wire_type(plain.data, plain.len)) {
+			case W_SUMMARY_REQ: {
+				struct wire_head h;
+				memcpy(h.author, key_public(pk->key), 32);
+				h.seq = pk->seq;
+				rnd_bytes(pk, h.id, 32);
+				wire_summary_begin(&ans, 1);
+				wire_summary_head(&ans, &h);
+				wire_summary_forks(&ans, 0);
+				summaries++;
+				break;
+			}
+			case W_FETCH:
+			case W_GET:
+				fetches++;
+				wire_events_begin(&ans, 0);
+				break;
+			case W_HINT:
+				wire_ack(&ans);
+				break;
+			default:
+				others++;
+				wire_error(&ans, ERR_NOTFOUND, "nothing here");
+				break;
+			}
+			session_seal(ss, counter, ans.data, ans.len, &out);
+		} else if (ss) {
+			session_refuse("ERR_PROTO", "cannot open", &out);
+		}
+		nng_free(m, n);
+		if (out.len)
+			(void)nng_send(s, out.data, out.len, 0);
+		buf_release(&out);
+		buf_release(&plain);
+		buf_release(&ans);
+	}
+	printf("liar: summaries %ld, fetches %ld, other %ld\n", summaries,
+	       fetches, others);
+	for (int i = 0; i < LIAR_SESSIONS; i++)
+		session_free(sess[i]);
 	return 0;
 }
 
@@ -994,9 +1199,10 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: nng_poke garbage|truncated|flipped|hello|huge|"
-		"unknown-session|session|hello-replay|hammer|serve|tamper URL\n"
+		"unknown-session|session|hello-record|hello-replay|hammer|serve|\n"
+		"       tamper|liar URL\n"
 		"       [--key FILE] [--server HEX] [--network NAME] [--count N]\n"
-		"       [--to URL]\n"
+		"       [--to URL] [--file FILE] [--seq N]\n"
 		"       [--seconds S] [--timeout MS] [--seed N]\n");
 	return 2;
 }
@@ -1015,6 +1221,7 @@ main(int argc, char **argv)
 	pk.count = 100;
 	pk.seconds = 5;
 	pk.timeout_ms = 3000;
+	pk.seq = INT64_MAX;
 	pk.rng = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32);
 	if (argc < 3)
 		return usage();
@@ -1038,6 +1245,10 @@ main(int argc, char **argv)
 			pk.timeout_ms = (int)strtol(v, NULL, 10);
 		else if (strcmp(o, "--to") == 0)
 			pk.to = v;
+		else if (strcmp(o, "--file") == 0)
+			pk.file = v;
+		else if (strcmp(o, "--seq") == 0)
+			pk.seq = strtoull(v, NULL, 0);
 		else if (strcmp(o, "--seed") == 0)
 			pk.rng = strtoull(v, NULL, 0);
 		else
@@ -1064,8 +1275,11 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 
-	if (strcmp(pk.mode, "serve") == 0 || strcmp(pk.mode, "tamper") == 0) {
-		rc = strcmp(pk.mode, "serve") == 0 ? mode_serve(&pk) : mode_tamper(&pk);
+	if (strcmp(pk.mode, "serve") == 0 || strcmp(pk.mode, "tamper") == 0 ||
+	    strcmp(pk.mode, "liar") == 0) {
+		rc = strcmp(pk.mode, "serve") == 0    ? mode_serve(&pk)
+		     : strcmp(pk.mode, "liar") == 0 ? mode_liar(&pk)
+						     : mode_tamper(&pk);
 		(void)closes_done(1000);
 		key_free(pk.key);
 		buf_release(&pk.reply);
@@ -1076,6 +1290,8 @@ main(int argc, char **argv)
 			rc = mode_session(&pk);
 		else if (strcmp(pk.mode, "hello-replay") == 0)
 			rc = mode_hello_replay(&pk);
+		else if (strcmp(pk.mode, "hello-record") == 0)
+			rc = mode_hello_record(&pk);
 		else if (strcmp(pk.mode, "hammer") == 0)
 			mode_hammer(&pk);
 		else
