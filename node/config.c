@@ -276,6 +276,10 @@ parse_replication(struct loader *l, const struct mp_reader *root,
 	rc_->timeout_ms = 10000;
 	rc_->fetch_events = 500;
 	rc_->inflight = 4;
+	rc_->handshake_ms = 5000;
+	rc_->max_connections = 0;
+	rc_->max_unauthenticated = 64;
+	rc_->max_unauthenticated_per_address = 8;
 	if (mp_map_find(root, "replication", &rp) == ERR_NOTFOUND)
 		return 0;
 	if (!mp_is_map(rp.p, mp_remaining(&rp)))
@@ -305,6 +309,11 @@ parse_replication(struct loader *l, const struct mp_reader *root,
 		{ "timeout_ms", &rc_->timeout_ms, 100, 600000 },
 		{ "fetch_events", &rc_->fetch_events, 1, 1000 },
 		{ "inflight", &rc_->inflight, 1, 8 },
+		{ "handshake_ms", &rc_->handshake_ms, 100, 600000 },
+		{ "max_connections", &rc_->max_connections, 0, 1000000 },
+		{ "max_unauthenticated", &rc_->max_unauthenticated, 1, 100000 },
+		{ "max_unauthenticated_per_address",
+		  &rc_->max_unauthenticated_per_address, 1, 100000 },
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		uint64_t x;
@@ -333,6 +342,9 @@ config_load_file(const char *path, struct config **out, struct diag *d)
 	c->repl.timeout_ms = 10000;
 	c->repl.fetch_events = 500;
 	c->repl.inflight = 4;
+	c->repl.handshake_ms = 5000;
+	c->repl.max_unauthenticated = 64;
+	c->repl.max_unauthenticated_per_address = 8;
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		rc = diag_set(d, ERR_NOTFOUND, "cannot open '%s'", path);

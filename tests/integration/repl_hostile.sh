@@ -72,8 +72,8 @@ start_limited() {
 	: >>"$T/$sl_n.log"
 	sl_c=$(grep -c " serving " "$T/$sl_n.log")
 	(
-		[ "$sl_hard" = - ] || ulimit -Hn "$sl_hard"
-		ulimit -Sn "$sl_soft"
+		ulimit -Sn "$sl_soft" || exit 1
+		[ "$sl_hard" = - ] || ulimit -Hn "$sl_hard" || exit 1
 		exec "$G" --dir "$T/$sl_n" run "$@"
 	) >>"$T/$sl_n.log" 2>&1 &
 	eval "PID_$sl_n=$!"
@@ -94,6 +94,19 @@ logged() {
 	tail -n 8 "$T/$1.log"
 	return 1
 }
+
+# held NAME ADDR: how many connections from ADDR the node's server holds
+# open (the kernel's view, /proc/net/tcp: ESTABLISHED on its port).  A
+# client that never reads cannot see the node close on it: the close
+# waits behind the answers it does not read.
+held() {
+	hd_port=$(printf '%04X' "$(eval "echo \$PORT_$1")")
+	hd_ip=$(echo "$2" | awk -F. '{ printf "%02X%02X%02X%02X", $4, $3, $2, $1 }')
+	awk -v l=":$hd_port" -v r="$hd_ip:" \
+		'substr($2, 9) == l && index($3, r) == 1 && $4 == "01" { n++ } END { print n + 0 }' \
+		/proc/net/tcp
+}
+held_none() { [ "$(held "$1" "$2")" -eq 0 ]; }
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 fds() { ls "/proc/$1/fd" | wc -l; }
@@ -150,12 +163,14 @@ within() {
 # fewer NUM MAX: NUM <= MAX (saying both).
 fewer() {
 	echo "$1 (at most $2)"
+	echo "$1 (at most $2)" >>"$T/figures"
 	[ "$1" -le "$2" ]
 }
 
 # config NAME KEY VALUE: a replication setting in the node's config.json.
 config() {
-	sed -i "s/\"inflight\": 4/\"inflight\": 4, \"$2\": $3/" "$T/$1/config.json"
+	sed -i "s/\"$2\": [0-9]*/\"$2\": $3/" "$T/$1/config.json" &&
+		grep -q "\"$2\": $3" "$T/$1/config.json"
 }
 
 check "a district of a, b, d, l (the liar) and p (the poke key)" district a b d l p
@@ -213,9 +228,10 @@ tool one "$HOSTILE" idle "$A" --conns 1000 --from 127.0.0.3 --seconds 10 --repor
 check "1000 idle connections from one address: a keeps at most 8" \
 	wait_until 10 said one "^idle: open [0-8], closed by the node (99[2-9]|1000)"
 check "an event from b still reaches a" within 3000 b a
+check "a holds at most 150 descriptors once the bursts are handled" fewer "$(fds "$PA")" 150
 tool_stop one
 watch_stop a
-check "a never held more than 300 descriptors" fewer "$(peak_fds a)" 300
+check "a never came near its 1024 descriptors, even in the bursts" fewer "$(peak_fds a)" 900
 if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -le 2048 ]; then
 	say "skipped: the hard descriptor limit here ($(ulimit -Hn)) leaves no room to raise b's"
 else
@@ -236,16 +252,17 @@ BLOB=$("$G" --dir "$T/a" blob add "$T/big.bin")
 check "a holds a blob of 3 MB" test -n "$BLOB"
 tool flood "$HOSTILE" flood "$A" --conns 20 --from 127.0.0.5 --seconds 20 --report 200
 tool member "$HOSTILE" member "$A" --key "$T/p/node.key" --server "$(key_of a)" \
-	--network repl --blob "$BLOB" --seconds 20 --report 200
+	--network repl --blob "$BLOB" --from 127.0.0.7 --seconds 20 --report 200
 check "the member that stops reading has its session" wait_until 10 said member "connections opened"
 check "the floods are at work" wait_until 10 said flood "sent [1-9][0-9]{5,} bytes"
 for i in 1 2 3; do
 	check "b's event $i reaches a within 2 s while they do not read" within 2000 b a
 	check "a's event $i reaches b within 2 s" within 2000 a b
 done
-check "a cuts the connections that do not read" \
-	wait_until 15 said flood "^flood: open 0, closed by the node 20"
-check "and the member's" wait_until 15 said member "^member: open 0, closed by the node 1"
+check "a cuts the connections that do not read" wait_until 15 held_none a 127.0.0.5
+check "saying why" logged a "closed a connection from 127\.0\.0\.5: it (sends requests without reading|does not read)"
+check "and the member's" wait_until 15 held_none a 127.0.0.7
+check "saying why" logged a "closed a connection from 127\.0\.0\.7: it (sends requests without reading|does not read)"
 tool_stop flood
 tool_stop member
 
@@ -298,12 +315,12 @@ LINES=$(wc -l <"$T/a.log")
 check_out "3000 random messages from one address are refused" "sent 3000, refuse 3000," \
 	"$POKE" garbage "tcp://127.0.0.6;$HOSTPORT_A" --count 3000 --seed 3
 check "a logged them in a few lines" fewer $(($(wc -l <"$T/a.log") - LINES)) 10
-check "and counts the rest" wait_until 15 logged a "refused 127\.0\.0\.6.*[0-9],?[0-9]* more times"
+check "and counts the rest" wait_until 15 logged a "refused a client at 127\.0\.0\.6.*[0-9],?[0-9]* more times"
 check "b's event still reaches a" within 3000 b a
 
 check "a and b converge" wait_until 20 same_digest a b
 check_exit 0 "a stops cleanly" stop_daemon a
 check_exit 0 "b stops cleanly" stop_daemon b
 check "no sanitizer report in any daemon's log" clean_logs a b
-[ "${TEST_VERBOSE:-}" = 1 ] && cat "$T/latencies"
+[ "${TEST_VERBOSE:-}" = 1 ] && cat "$T/figures" "$T/latencies"
 finish

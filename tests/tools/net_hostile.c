@@ -75,6 +75,7 @@ struct conn {
 	enum phase ph;
 	struct buf out; /* what is left to send */
 	size_t off;
+	size_t body_left; /* partial: zeros still to send after out */
 	uint64_t opened_ms, closed_ms;
 	int by_node; /* the node closed it */
 	uint32_t next_id;
@@ -260,9 +261,7 @@ open_conn(struct hostile *h, long i, struct conn *c)
 		buf_add(&c->out, len, 8);
 		/* All of the body but its last byte (zeros: they cost the
 		 * sender nothing, the receiver a buffer). */
-		buf_grow(&c->out, h->size - 1);
-		memset(c->out.data + c->out.len, 0, h->size - 1);
-		c->out.len += h->size - 1;
+		c->body_left = h->size - 1;
 		break;
 	}
 	case M_FLOOD:
@@ -359,7 +358,20 @@ drive(struct hostile *h, struct conn *c, short re)
 			c->off += (size_t)w;
 			h->sent += (uint64_t)w;
 		}
-		if (c->off == c->out.len && h->mode != M_FLOOD &&
+		static const uint8_t zeros[65536];
+		while (c->off == c->out.len && c->body_left) {
+			size_t n = c->body_left < sizeof(zeros) ? c->body_left : sizeof(zeros);
+			ssize_t w = send(c->fd, zeros, n, MSG_NOSIGNAL);
+			if (w < 0 && (errno == EAGAIN || errno == EINTR))
+				break;
+			if (w <= 0) {
+				mark_closed(c, 1);
+				return;
+			}
+			c->body_left -= (size_t)w;
+			h->sent += (uint64_t)w;
+		}
+		if (c->off == c->out.len && !c->body_left && h->mode != M_FLOOD &&
 		    h->mode != M_MEMBER) {
 			c->ph = PH_HOLDING;
 			buf_release(&c->out);
@@ -421,6 +433,12 @@ member_handshake(struct hostile *h, struct conn *c)
 	session_hello(h->key, h->network, h->server, &hs, &req);
 	if (round_trip(c->fd, c->next_id++, &req, &rep))
 		goto out;
+	buf_reset(&req);
+	if (session_hello_answer(hs, h->key, rep.data, rep.len, &req, &d) ||
+	    round_trip(c->fd, c->next_id++, &req, &rep)) {
+		fprintf(stderr, "net_hostile: no CHALLENGE for the member's HELLO\n");
+		goto out;
+	}
 	if (session_msg_type(rep.data, rep.len) != MSG_WELCOME ||
 	    session_client_finish(hs, rep.data, rep.len, &h->sess, &d)) {
 		fprintf(stderr, "net_hostile: the member's handshake failed\n");
@@ -557,8 +575,6 @@ main(int argc, char **argv)
 
 	h.c = xcalloc((size_t)h.conns, sizeof(*h.c));
 	struct pollfd *pf = xcalloc((size_t)h.conns, sizeof(*pf));
-	uint64_t end = now_ms() + (uint64_t)(h.seconds * 1000);
-	uint64_t next_report = now_ms() + (uint64_t)h.report_ms;
 	for (long i = 0; i < h.conns; i++) {
 		if (open_conn(&h, i, &h.c[i])) {
 			h.failed++;
@@ -577,6 +593,8 @@ main(int argc, char **argv)
 		h.conns = 1;
 	printf("%s: %ld connections opened\n", mode_names[h.mode], h.conns - h.failed);
 	fflush(stdout);
+	uint64_t end = now_ms() + (uint64_t)(h.seconds * 1000);
+	uint64_t next_report = now_ms() + (uint64_t)h.report_ms;
 	while (!stop_now && now_ms() < end) {
 		nfds_t n = 0;
 		for (long i = 0; i < h.conns; i++) {
