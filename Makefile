@@ -94,6 +94,11 @@ build-san/tools/%: build-san/tests/tools/%.o build-san/libgridcase.a
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
+# The attack tool, optimised, for the benchmarks (bench/hostile_bench.c).
+build/tools/%: build/tests/tools/%.o build/libgridcase.a
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
 # Objects are kept (none is "intermediate"): make would otherwise delete
 # them after the tests and print that as the last line.
 .SECONDARY:
@@ -127,7 +132,7 @@ demo:
 
 bench:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory gridcase $(BENCH_BIN)
+	@$(MAKE) --no-print-directory gridcase $(BENCH_BIN) build/tools/net_hostile
 	@bench/run.sh
 
 FUZZ_SECONDS ?= 60

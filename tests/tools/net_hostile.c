@@ -5,7 +5,7 @@
  * bench/hostile_bench.c.
  *
  *   net_hostile MODE tcp://HOST:PORT [--conns N] [--from ADDR] [--spread K]
- *               [--seconds S] [--size BYTES] [--report MS]
+ *               [--seconds S] [--size BYTES] [--report MS] [--keep MS]
  *               [--key FILE --server HEX --network NAME] [--blob HEX]
  *
  * Modes (each opens --conns connections, from --from, or from K source
@@ -24,6 +24,10 @@
  *            session, then BLOB_REQ for --blob (256 KiB answers) as fast as
  *            the socket takes them, never reading the answers: a member
  *            that stops reading
+ *
+ * With --keep MS, a connection that ends is opened again MS later, so
+ * that the attack goes on at --conns connections (the counts are then of
+ * all the connections made).
  *
  * Every --report ms (default 1000) and at the end it prints one line:
  * "MODE: open N, closed by the node N, failed N, sent B bytes", the
@@ -97,6 +101,9 @@ struct hostile {
 	struct conn *c;
 	uint64_t sent;
 	long failed;
+	int keep_ms;          /* -1: connections are not renewed */
+	long closed_by_node;  /* all of them, renewed ones included */
+	long renewed;
 	struct buf hello; /* the flood's request */
 	struct session *sess; /* member */
 	uint64_t counter;
@@ -273,11 +280,15 @@ open_conn(struct hostile *h, long i, struct conn *c)
 	return 0;
 }
 
+static long *closed_counter;
+
 static void
 mark_closed(struct conn *c, int by_node)
 {
 	if (c->ph == PH_CLOSED)
 		return;
+	if (by_node && closed_counter)
+		(*closed_counter)++;
 	close(c->fd);
 	c->fd = -1;
 	c->ph = PH_CLOSED;
@@ -401,8 +412,11 @@ report(struct hostile *h, int last)
 	}
 	qsort(after, (size_t)closed, sizeof(*after), cmp_u64);
 	printf("%s: %sopen %ld, closed by the node %ld, failed %ld, sent %llu bytes",
-	       mode_names[h->mode], last ? "done: " : "", open, closed, h->failed,
+	       mode_names[h->mode], last ? "done: " : "", open,
+	       h->keep_ms >= 0 ? h->closed_by_node : closed, h->failed,
 	       (unsigned long long)h->sent);
+	if (h->keep_ms >= 0)
+		printf(", renewed %ld", h->renewed);
 	if (last && closed)
 		printf("; the node closed them after %llu ms (median), %llu ms (slowest)",
 		       (unsigned long long)after[closed / 2],
@@ -468,7 +482,7 @@ usage(void)
 	fprintf(stderr,
 		"usage: net_hostile silent|idle|partial|flood|member tcp://HOST:PORT\n"
 		"       [--conns N] [--from ADDR] [--spread K] [--seconds S]\n"
-		"       [--size BYTES] [--report MS]\n"
+		"       [--size BYTES] [--report MS] [--keep MS]\n"
 		"       [--key FILE --server HEX --network NAME --blob HEX]\n");
 	return 2;
 }
@@ -502,7 +516,9 @@ main(int argc, char **argv)
 	h.seconds = 10;
 	h.size = WIRE_MAX_MESSAGE;
 	h.report_ms = 1000;
+	h.keep_ms = -1;
 	h.network = "gridcase";
+	closed_counter = &h.closed_by_node;
 	buf_init(&h.hello);
 	if (argc < 3)
 		return usage();
@@ -530,6 +546,8 @@ main(int argc, char **argv)
 			h.size = (size_t)strtoull(v, NULL, 10);
 		else if (strcmp(o, "--report") == 0)
 			h.report_ms = (int)strtol(v, NULL, 10);
+		else if (strcmp(o, "--keep") == 0)
+			h.keep_ms = (int)strtol(v, NULL, 10);
 		else if (strcmp(o, "--key") == 0)
 			key_path = v;
 		else if (strcmp(o, "--network") == 0)
@@ -627,6 +645,19 @@ main(int argc, char **argv)
 				if (pf[k].fd == c->fd && pf[k].revents)
 					drive(&h, c, pf[k].revents);
 				k++;
+			}
+		}
+		for (long i = 0; h.keep_ms >= 0 && h.mode != M_MEMBER && i < h.conns; i++) {
+			struct conn *c = &h.c[i];
+			if (c->ph == PH_CLOSED && now_ms() - c->closed_ms >= (uint64_t)h.keep_ms) {
+				buf_release(&c->out);
+				if (open_conn(&h, i, c)) {
+					h.failed++;
+					c->ph = PH_CLOSED;
+					c->closed_ms = now_ms();
+				} else {
+					h.renewed++;
+				}
 			}
 		}
 		if (now_ms() >= next_report) {
