@@ -428,8 +428,7 @@ bench_fill(struct node *nd, const struct key *k, uint64_t n, uint64_t case_base,
 			mp_put_cstr(&body, "value");
 			mp_put_cstr(&body, text);
 		}
-		struct append_req req = { case_id, ROSTER_CASE,
-					  i % 10 == 0 ? "report" : "amend",
+		struct append_req req = { case_id, i % 10 == 0 ? "report" : "amend",
 					  body.data, body.len, 0, NULL, now_ms + i };
 		rc = store_batch_append(b, k, &req, NULL, &d);
 		if (rc == 0 && (i % 10000 == 9999 || i + 1 == n)) {

@@ -163,7 +163,7 @@ put(struct writer *w, const char *case_id, uint64_t c, const char *step,
 	if (!w->b && (rc = store_batch_begin(node_store(w->fx->node), &w->b)))
 		bench_fail("begin", rc, NULL);
 	body_of(c, step, &w->body);
-	struct append_req req = { case_id, ROSTER_CASE, step, w->body.data,
+	struct append_req req = { case_id, step, w->body.data,
 				  w->body.len, 0, NULL, now_ms };
 	if ((rc = store_batch_append(w->b, k, &req, NULL, &d)))
 		bench_fail("append", rc, &d);

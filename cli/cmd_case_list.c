@@ -86,6 +86,10 @@ list_one(const char *case_id, const uint8_t *p, size_t n, void *ctx)
 	snprintf(l->last_case, sizeof(l->last_case), "%s", case_id);
 	if (state_decode(p, n, &st))
 		return ERR_CORRUPT;
+	if (st.status == CS_NONE) {
+		state_release(&st);
+		return 0; /* a ghost: steps on an id never reported */
+	}
 	int has_dl = deadline_of(&st, &node_config(l->node)->cal, l->now, &dl) == 0;
 	if (!matches(l, &st, &dl, has_dl)) {
 		state_release(&st);

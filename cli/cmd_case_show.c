@@ -178,6 +178,13 @@ cmd_case_show(struct cli *c, int argc, char **argv)
 			return cli_fail("no case '%s' in this log", case_id);
 		return cli_fail("cannot read case '%s': %s", case_id, err_str(rc));
 	}
+	if (st.status == CS_NONE) {
+		unsigned events = st.events;
+		state_release(&st);
+		buf_release(&view);
+		return cli_fail("no case '%s': %u event%s on this id with no report before them are kept as evidence, and make no case (gridcase log --case %s)",
+				case_id, events, events == 1 ? "" : "s", case_id);
+	}
 	hash_bytes(view.data, view.len, digest);
 	int has_dl = deadline_of(&st, &node_config(c->node)->cal,
 				 clock_now_ms(), &dl) == 0;

@@ -24,7 +24,7 @@ struct walk {
 	struct buf out;
 	struct json_writer w;
 	int json, all;
-	uint64_t open, total;
+	uint64_t open, total, ghosts;
 	struct merged *m;
 	size_t nm;
 };
@@ -72,6 +72,27 @@ one_case(const char *case_id, const uint8_t *p, size_t n, void *ctx)
 	struct case_state st;
 	if (state_decode(p, n, &st))
 		return ERR_CORRUPT;
+	if (st.status == CS_NONE) {
+		/* Steps on an id never reported: no case, only evidence. */
+		k->ghosts++;
+		if (k->json) {
+			json_obj_begin(&k->w);
+			json_key(&k->w, "case");
+			json_str(&k->w, case_id);
+			json_key(&k->w, "kind");
+			json_str(&k->w, "ghost-case");
+			json_key(&k->w, "event_count");
+			json_uint(&k->w, st.events);
+			json_obj_end(&k->w);
+		} else {
+			buf_printf(&k->out, "%-18s  %-16s  %-18s  %-8s  %llu event%s on a case id never reported: kept, no case\n",
+				   case_id, "-", "ghost-case", "ignored",
+				   (unsigned long long)st.events,
+				   st.events == 1 ? "" : "s");
+		}
+		state_release(&st);
+		return 0;
+	}
 	for (size_t i = 0; i < st.nconflicts; i++) {
 		k->total++;
 		k->open += !st.conflicts[i].resolved;
@@ -193,8 +214,9 @@ cmd_conflicts(struct cli *c, int argc, char **argv)
 	if (k.json)
 		json_arr_end(&k.w);
 	else
-		buf_printf(&k.out, "%llu open, %llu in all\n",
-			   (unsigned long long)k.open, (unsigned long long)k.total);
+		buf_printf(&k.out, "%llu open, %llu in all%s\n",
+			   (unsigned long long)k.open, (unsigned long long)k.total,
+			   k.ghosts ? "; ghost case ids are listed too" : "");
 	cli_print(&k.out);
 	buf_release(&k.out);
 	return EXIT_OK;

@@ -79,6 +79,12 @@ cmd_event_add(struct cli *c, int argc, char **argv)
 	req.body = body.data;
 	req.body_len = body.len;
 	req.now_ms = clock_now_ms();
+	if (node_may_sign(c->node, NULL, node_key(c->node), req.case_id, req.type,
+			  &d)) {
+		rc = cli_fail("cannot append to case '%s': %s", req.case_id,
+			      d.text);
+		goto out;
+	}
 	if (store_append(node_store(c->node), node_key(c->node), &req, id, &d)) {
 		rc = cli_fail("cannot append to case '%s': %s", req.case_id,
 			      d.text);

@@ -76,7 +76,7 @@ cmd_event_import(struct cli *c, int argc, char **argv)
 	if (json) {
 		rep.w = &w;
 		json_obj_begin(&w);
-		json_key(&w, "rejected");
+		json_key(&w, "refused");
 		json_arr_begin(&w);
 	}
 	rc = store_import(node_store(c->node), in.data, in.len, 0, refused, &rep,
@@ -88,11 +88,13 @@ cmd_event_import(struct cli *c, int argc, char **argv)
 	}
 	if (json) {
 		const char *names[] = { "read", "added", "duplicates", "waiting",
-					"forks", "promoted", "rejected" };
+					"forks", "evidence", "surplus",
+					"promoted", "rejected" };
 		uint64_t vals[] = { t.seen, t.added, t.duplicate, t.pending,
-				    t.forks, t.promoted, t.rejected };
+				    t.forks, t.evidence, t.surplus,
+				    t.promoted, t.rejected };
 		json_arr_end(&w);
-		for (size_t i = 0; i < 7; i++) {
+		for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
 			json_key(&w, names[i]);
 			json_uint(&w, vals[i]);
 		}
@@ -100,7 +102,7 @@ cmd_event_import(struct cli *c, int argc, char **argv)
 		cli_print(&out);
 	} else {
 		printf("read %llu events: %llu added, %llu duplicates, "
-		       "%llu waiting for a predecessor (%llu let in later), "
+		       "%llu waiting (%llu let in later), "
 		       "%llu forks, %llu rejected\n",
 		       (unsigned long long)t.seen, (unsigned long long)t.added,
 		       (unsigned long long)t.duplicate,

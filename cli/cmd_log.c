@@ -11,7 +11,7 @@
 struct listing {
 	struct buf out;
 	struct json_writer w;
-	int json;
+	int json, full;
 };
 
 static int
@@ -23,7 +23,7 @@ list_one(const uint8_t *p, size_t n, void *ctx)
 	if (show_decode(p, n, &env, &ev))
 		return ERR_CORRUPT;
 	if (l->json)
-		show_event_json(&l->w, &env, &ev, 0);
+		show_event_json(&l->w, &env, &ev, l->full);
 	else
 		show_event_line(&l->out, &env, &ev);
 	return 0;
@@ -36,9 +36,10 @@ cmd_log(struct cli *c, int argc, char **argv)
 		{ "author", required_argument, NULL, 'a' },
 		{ "case", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "full", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct listing l = { BUF_INIT, { 0 }, 0 };
+	struct listing l = { BUF_INIT, { 0 }, 0, 0 };
 	const char *case_id = NULL;
 	uint8_t author[32];
 	int opt, by_author = 0, rc;
@@ -52,6 +53,7 @@ cmd_log(struct cli *c, int argc, char **argv)
 			break;
 		case 'c': case_id = optarg; break;
 		case 'j': l.json = 1; break;
+		case 'f': l.full = 1; break;
 		default: return cli_usage(c, "unknown option");
 		}
 	}
@@ -59,6 +61,8 @@ cmd_log(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
 	if (by_author && case_id)
 		return cli_usage(c, "give --author or --case, not both");
+	if (l.full && !l.json)
+		return cli_usage(c, "--full goes with --json");
 
 	json_writer_init(&l.w, &l.out, 0);
 	if (l.json)

@@ -168,9 +168,13 @@ cmd_repl_status(struct cli *c, int argc, char **argv)
 	rc = store_walk_summary(st, row, &r);
 	if (json) {
 		json_arr_end(&w);
+		if (rc == 0)
+			rc = show_trouble(st, r.roster, &out, &w);
 		json_obj_end(&w);
 	} else {
 		buf_add_str(&out, "(per peer: its last summary; - it lacks events we have, + it has events we lack, ? never heard)\n");
+		if (rc == 0)
+			rc = show_trouble(st, r.roster, &out, NULL);
 	}
 	for (size_t i = 0; i < s.np; i++)
 		free(s.p[i].h);

@@ -2,9 +2,10 @@
  * cmd_roster.c - the district's roster: gridcase roster add|revoke|show,
  * admin keygen and keygen (member keys), reindex.
  *
- * roster add and revoke sign with the admin key, which lives off the
- * nodes: the admin runs them on the node that holds the roster's chain
- * (the centre, or the admin's own workspace) and the events replicate.
+ * roster add and revoke sign with an admin key, which lives off the
+ * nodes, in a file that also carries the roster the key has seen
+ * (node/admin.h): the admin may run them on any node, in any order, and
+ * the changes replicate and merge.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -15,17 +16,18 @@
 #include "common/hex.h"
 #include "common/json.h"
 #include "crypto/key.h"
+#include "node/admin.h"
 #include "node/node.h"
 #include "node/roster.h"
 #include "common/banned.h"
 
 static int
-load_admin(const char *path, struct key **k)
+load_admin(const char *path, struct admin_key **k)
 {
 	struct diag d;
 	if (!path)
-		return cli_fail("give --admin-key FILE (the district admin's key)");
-	if (key_load(path, k, &d))
+		return cli_fail("give --admin-key FILE (an admin key of the district)");
+	if (admin_key_load(path, k, &d))
 		return cli_fail("%s", d.text);
 	return 0;
 }
@@ -42,7 +44,7 @@ cmd_roster_add(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct member m;
-	struct key *admin = NULL;
+	struct admin_key *admin = NULL;
 	const char *name = NULL, *unit = NULL, *roles = NULL, *admin_path = NULL;
 	struct diag d;
 	int opt, rc;
@@ -77,7 +79,7 @@ cmd_roster_add(struct cli *c, int argc, char **argv)
 	if ((rc = load_admin(admin_path, &admin)))
 		return rc;
 	rc = node_roster_add(c->node, admin, &m, clock_now_ms(), &d);
-	key_free(admin);
+	admin_key_free(admin);
 	if (rc)
 		return cli_fail("cannot add the member: %s", d.text);
 	printf("member %s added (unit %s, roles %s)\n", m.name, m.unit, roles);
@@ -94,7 +96,7 @@ cmd_roster_revoke(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *admin_path = NULL, *reason = "", *last = NULL;
-	struct key *admin = NULL;
+	struct admin_key *admin = NULL;
 	uint8_t key[32];
 	struct diag d;
 	char *end;
@@ -118,7 +120,7 @@ cmd_roster_revoke(struct cli *c, int argc, char **argv)
 	if ((rc = load_admin(admin_path, &admin)))
 		return rc;
 	rc = node_roster_revoke(c->node, admin, key, seq, reason, clock_now_ms(), &d);
-	key_free(admin);
+	admin_key_free(admin);
 	if (rc)
 		return cli_fail("cannot revoke the key: %s", d.text);
 	printf("key %.16s revoked: its events after seq %llu are invalid everywhere\n",
@@ -129,6 +131,7 @@ cmd_roster_revoke(struct cli *c, int argc, char **argv)
 struct show {
 	struct buf out;
 	struct json_writer w;
+	const struct roster *r;
 	int json;
 };
 
@@ -136,7 +139,8 @@ static int
 show_member(const struct member *m, int revoked, uint64_t last_seq, void *ctx)
 {
 	struct show *s = ctx;
-	char key[65], roles[80];
+	char key[65], roles[96];
+	uint32_t rank = roster_rank(s->r, m->key);
 	hex_encode(m->key, 32, key);
 	roles_format(m->roles, roles, sizeof(roles));
 	if (s->json) {
@@ -148,7 +152,16 @@ show_member(const struct member *m, int revoked, uint64_t last_seq, void *ctx)
 		json_key(&s->w, "unit");
 		json_str(&s->w, m->unit);
 		json_key(&s->w, "roles");
-		json_str(&s->w, roles);
+		json_arr_begin(&s->w);
+		for (unsigned bit = 1; bit <= ROLE_ALL; bit <<= 1)
+			if (m->roles & bit)
+				json_str(&s->w, role_name(bit));
+		json_arr_end(&s->w);
+		json_key(&s->w, "admin_rank");
+		if (rank != ROSTER_NO_RANK)
+			json_uint(&s->w, rank);
+		else
+			json_null(&s->w);
 		json_key(&s->w, "addrs");
 		json_arr_begin(&s->w);
 		for (size_t i = 0; i < m->naddrs; i++)
@@ -164,16 +177,51 @@ show_member(const struct member *m, int revoked, uint64_t last_seq, void *ctx)
 	}
 	buf_printf(&s->out, "%s  %-12s %-12s %-40s %s", key, m->name, m->unit,
 		   roles, m->naddrs ? m->addrs[0] : "-");
+	if (rank != ROSTER_NO_RANK)
+		buf_printf(&s->out, "  admin rank %u", rank);
 	if (revoked)
 		buf_printf(&s->out, "  REVOKED after seq %llu", (unsigned long long)last_seq);
 	buf_add_str(&s->out, "\n");
 	return 0;
 }
 
+/* The changes that count for nothing, and why. */
+static void
+show_void(struct show *s)
+{
+	const struct roster *r = s->r;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct roster_change *c = &r->ch[i];
+		char id[65], author[17];
+		if (c->why_void == RV_NONE)
+			continue;
+		hex_encode(c->id, 32, id);
+		hex_encode(c->author, 8, author);
+		if (s->json) {
+			json_obj_begin(&s->w);
+			json_key(&s->w, "id");
+			json_str(&s->w, id);
+			json_key(&s->w, "author");
+			json_str(&s->w, author);
+			json_key(&s->w, "seq");
+			json_uint(&s->w, c->seq);
+			json_key(&s->w, "why");
+			json_str(&s->w, roster_void_str(c->why_void));
+			json_obj_end(&s->w);
+		} else {
+			buf_printf(&s->out, "void change %.16s (%s %s of key %s, its change %llu): %s\n",
+				   id, c->revoke ? "revoke" : "add",
+				   c->m.name[0] ? c->m.name : "", author,
+				   (unsigned long long)c->seq,
+				   roster_void_str(c->why_void));
+		}
+	}
+}
+
 int
 cmd_roster_show(struct cli *c, int argc, char **argv)
 {
-	struct show s = { BUF_INIT, { 0 }, 0 };
+	struct show s = { BUF_INIT, { 0 }, NULL, 0 };
 	const struct roster *r = node_roster(c->node);
 	char admin[65];
 	if (argc == 2 && strcmp(argv[1], "--json") == 0)
@@ -182,21 +230,31 @@ cmd_roster_show(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "unexpected argument '%s'", argv[1]);
 	if (!r)
 		return cli_fail("cannot read the roster");
+	s.r = r;
 	hex_encode(r->admin, 32, admin);
 	json_writer_init(&s.w, &s.out, 0);
 	if (s.json) {
 		json_obj_begin(&s.w);
-		json_key(&s.w, "admin");
+		json_key(&s.w, "genesis_admin");
 		json_str(&s.w, admin);
-		json_key(&s.w, "version");
-		json_uint(&s.w, roster_version(r));
+		json_key(&s.w, "changes");
+		json_uint(&s.w, roster_changes(r));
+		json_key(&s.w, "in_force");
+		json_uint(&s.w, roster_changes_in_force(r));
 		json_key(&s.w, "members");
 		json_arr_begin(&s.w);
 	} else {
-		buf_printf(&s.out, "roster version %llu, signed by admin %s\n",
-			   (unsigned long long)roster_version(r), admin);
+		buf_printf(&s.out, "roster: %llu changes (%llu in force), genesis admin %s\n",
+			   (unsigned long long)roster_changes(r),
+			   (unsigned long long)roster_changes_in_force(r), admin);
 	}
 	(void)!roster_walk(r, show_member, &s);
+	if (s.json) {
+		json_arr_end(&s.w);
+		json_key(&s.w, "void");
+		json_arr_begin(&s.w);
+	}
+	show_void(&s);
 	if (s.json) {
 		json_arr_end(&s.w);
 		json_obj_end(&s.w);

@@ -12,6 +12,7 @@
 #include "common/json.h"
 #include "common/xalloc.h"
 #include "crypto/key.h"
+#include "node/fold.h"
 #include "node/node.h"
 #include "store/store.h"
 #include "common/banned.h"
@@ -48,36 +49,6 @@ summary_row(const struct summary_entry *e, void *ctx)
 	return 0;
 }
 
-static int
-fork_row(const struct fork_entry *e, void *ctx)
-{
-	struct status_out *o = ctx;
-	char a[65], id[65];
-	hex_encode(e->author, 32, a);
-	if (o->json) {
-		json_obj_begin(&o->w);
-		json_key(&o->w, "author");
-		json_str(&o->w, a);
-		json_key(&o->w, "seq");
-		json_uint(&o->w, e->seq);
-		json_key(&o->w, "ids");
-		json_arr_begin(&o->w);
-		for (size_t i = 0; i < e->nids; i++)
-			json_hex(&o->w, e->ids[i], 32);
-		json_arr_end(&o->w);
-		json_obj_end(&o->w);
-	} else {
-		buf_printf(&o->out, "  author %.16s forked at seq %llu:", a,
-			   (unsigned long long)e->seq);
-		for (size_t i = 0; i < e->nids; i++) {
-			hex_encode(e->ids[i], 32, id);
-			buf_printf(&o->out, " %.16s", id);
-		}
-		buf_add_str(&o->out, "\n");
-	}
-	return 0;
-}
-
 int
 cmd_status(struct cli *c, int argc, char **argv)
 {
@@ -102,7 +73,11 @@ cmd_status(struct cli *c, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
-	if ((rc = store_stats(s, &st)) || (rc = store_digest(s, digest)))
+	uint64_t ghosts = 0;
+	uint8_t ghost_key = IDX_GHOST;
+	if ((rc = store_stats(s, &st)) || (rc = store_digest(s, digest)) ||
+	    (rc = store_index_count(s, &ghost_key, 1, (const uint8_t *)"{", 1,
+				    UINT64_MAX, &ghosts)))
 		return cli_fail("cannot read the store: %s", err_str(rc));
 	hex_encode(digest, 32, dig);
 	if (((rc = store_meta_get(s, "node", &name)) && rc != ERR_NOTFOUND) ||
@@ -128,43 +103,46 @@ cmd_status(struct cli *c, int argc, char **argv)
 		json_key(&o.w, "key");
 		json_str(&o.w, key_hex);
 		const char *names[] = { "events", "authors", "cases",
-					"pending", "forks" };
-		uint64_t vals[] = { st.events, st.authors, st.cases,
-				    st.pending, st.forks };
-		for (size_t i = 0; i < 5; i++) {
+					"ghost_cases", "pending", "forks" };
+		uint64_t vals[] = { st.events, st.authors, st.cases - ghosts,
+				    ghosts, st.pending, st.forks };
+		for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
 			json_key(&o.w, names[i]);
 			json_uint(&o.w, vals[i]);
 		}
 		json_key(&o.w, "digest");
 		json_str(&o.w, dig);
-		json_key(&o.w, "summary");
-		json_arr_begin(&o.w);
 	} else {
 		buf_printf(&o.out,
 			   "network  %s\nnode     %s\nkey      %s\n"
-			   "events   %llu (%llu authors, %llu case%s)\n"
-			   "waiting  %llu events wait for a predecessor\n"
-			   "forks    %llu\ndigest   %s\nsummary  (author: name "
-			   "and key, highest contiguous seq, its id)\n",
+			   "events   %llu (%llu authors, %llu case%s)\n",
 			   store_network(s), buf_cstr(&name),
 			   *key_hex ? key_hex : "(no readable key)",
 			   (unsigned long long)st.events,
 			   (unsigned long long)st.authors,
-			   (unsigned long long)st.cases, st.cases == 1 ? "" : "s",
+			   (unsigned long long)(st.cases - ghosts),
+			   st.cases - ghosts == 1 ? "" : "s");
+		if (ghosts)
+			buf_printf(&o.out, "ghosts   %llu case id%s with steps but no report: kept as evidence, no case (gridcase conflicts)\n",
+				   (unsigned long long)ghosts, ghosts == 1 ? "" : "s");
+		buf_printf(&o.out, "waiting  %llu events\nforks    %llu forked author%s\n"
+			   "digest   %s\n",
 			   (unsigned long long)st.pending,
-			   (unsigned long long)st.forks, dig);
+			   (unsigned long long)st.forks, st.forks == 1 ? "" : "s", dig);
 	}
 	o.roster = node_roster(c->node);
-	rc = store_walk_summary(s, summary_row, &o);
+	if (o.json)
+		rc = show_trouble(s, o.roster, &o.out, &o.w);
+	else
+		rc = show_trouble(s, o.roster, &o.out, NULL);
 	if (o.json) {
-		json_arr_end(&o.w);
-		json_key(&o.w, "fork_proofs");
+		json_key(&o.w, "summary");
 		json_arr_begin(&o.w);
-	} else if (st.forks) {
-		buf_add_str(&o.out, "fork proofs\n");
+	} else {
+		buf_add_str(&o.out, "summary  (author: name and key, highest contiguous seq, its id)\n");
 	}
 	if (rc == 0)
-		rc = store_walk_forks(s, fork_row, &o);
+		rc = store_walk_summary(s, summary_row, &o);
 	if (o.json) {
 		json_arr_end(&o.w);
 		json_obj_end(&o.w);

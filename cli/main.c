@@ -152,7 +152,7 @@ static const struct cmd commands[] = {
 	{ "keygen", cmd_keygen, 0, "gridcase keygen FILE",
 	  "make another member key (use it with --key FILE)" },
 	{ "log", cmd_log, NEEDS_NODE,
-	  "gridcase log [--author KEY] [--case CASE] [--json]",
+	  "gridcase log [--author KEY] [--case CASE] [--json [--full]]",
 	  "list events: id, author, seq, type, time" },
 	{ "peers", cmd_peers, NEEDS_NODE, "gridcase peers [--json]",
 	  "each peer: address, connected, last contact, traffic, lag both ways, errors" },

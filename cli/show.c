@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/hex.h"
 #include "node/roster.h"
+#include "store/store.h"
 #include "common/banned.h"
 
 void
@@ -92,7 +93,7 @@ show_decode(const uint8_t *p, size_t n, struct envelope *env,
 void
 show_who(const struct roster *r, const uint8_t key[32], char out[65])
 {
-	const struct member *m = r ? roster_lookup(r, key, roster_version(r), 0) : NULL;
+	const struct member *m = r ? roster_record(r, key) : NULL;
 	if (m) {
 		snprintf(out, 65, "%s", m->name);
 	} else if (r && r->has_admin && memcmp(r->admin, key, 32) == 0) {
@@ -100,4 +101,172 @@ show_who(const struct roster *r, const uint8_t key[32], char out[65])
 	} else {
 		hex_encode(key, 8, out);
 	}
+}
+
+/* ---- waiting events and forks ---- */
+
+#define TROUBLE_LIST 10
+
+struct trouble {
+	const struct roster *r;
+	struct buf *out;
+	struct json_writer *w;
+	uint64_t n, prev, deps, future, ready;
+};
+
+static const char *
+wait_words(unsigned why)
+{
+	if (why & WAIT_PREV)
+		return "its author's previous event";
+	if (why & WAIT_DEPS)
+		return "events it depends on";
+	if (why & WAIT_FUTURE)
+		return "this node's clock (its time is ahead)";
+	return "nothing: it goes in at the next write";
+}
+
+static const char *
+wait_name(unsigned why)
+{
+	return why & WAIT_PREV ? "prev" : why & WAIT_DEPS ? "deps"
+		: why & WAIT_FUTURE ? "future" : "ready";
+}
+
+static int
+one_waiting(const uint8_t *p, size_t n, unsigned why, size_t nmissing,
+	    void *ctx)
+{
+	struct trouble *t = ctx;
+	struct envelope env;
+	struct event ev;
+	char who[65], id[65], when[CLOCK_ISO_BYTES];
+	if (show_decode(p, n, &env, &ev))
+		return 0;
+	t->n++;
+	t->prev += (why & WAIT_PREV) != 0;
+	t->deps += !(why & WAIT_PREV) && (why & WAIT_DEPS);
+	t->future += !(why & (WAIT_PREV | WAIT_DEPS)) && (why & WAIT_FUTURE);
+	t->ready += why == 0;
+	if (t->n > TROUBLE_LIST)
+		return 0;
+	show_who(t->r, ev.author, who);
+	hex_encode(env.id, 32, id);
+	clock_format(ev.time_ms, when);
+	if (t->w) {
+		json_obj_begin(t->w);
+		json_key(t->w, "id");
+		json_str(t->w, id);
+		json_key(t->w, "author");
+		json_hex(t->w, ev.author, 32);
+		json_key(t->w, "seq");
+		json_uint(t->w, ev.seq);
+		json_key(t->w, "time");
+		json_str(t->w, when);
+		json_key(t->w, "waits_for");
+		json_str(t->w, wait_name(why));
+		json_key(t->w, "missing_deps");
+		json_uint(t->w, nmissing);
+		json_obj_end(t->w);
+	} else {
+		buf_printf(t->out, "  %.16s by %s, seq %llu, time %s: waits for %s\n",
+			   id, who, (unsigned long long)ev.seq, when,
+			   wait_words(why));
+	}
+	return 0;
+}
+
+static int
+one_fork(const struct fork_entry *e, void *ctx)
+{
+	struct trouble *t = ctx;
+	char who[65], key[65], id[65];
+	show_who(t->r, e->author, who);
+	hex_encode(e->author, 32, key);
+	if (t->w) {
+		json_obj_begin(t->w);
+		json_key(t->w, "author");
+		json_str(t->w, key);
+		json_key(t->w, "name");
+		json_str(t->w, who);
+		json_key(t->w, "seq");
+		json_uint(t->w, e->seq);
+		json_key(t->w, "versions");
+		json_uint(t->w, e->nversions);
+		json_key(t->w, "proof");
+		json_arr_begin(t->w);
+		for (size_t i = 0; i < e->nids; i++)
+			json_hex(t->w, e->ids[i], 32);
+		json_arr_end(t->w);
+		json_obj_end(t->w);
+		return 0;
+	}
+	buf_printf(t->out, "  %s (%.16s) signed %zu versions of its event %llu: its events from %llu on count for nothing; proof",
+		   who, key, e->nversions, (unsigned long long)e->seq,
+		   (unsigned long long)e->seq);
+	for (size_t i = 0; i < e->nids; i++) {
+		hex_encode(e->ids[i], 32, id);
+		buf_printf(t->out, " %.16s", id);
+	}
+	buf_add_str(t->out, "\n");
+	return 0;
+}
+
+int
+show_trouble(struct store *s, const struct roster *r, struct buf *out,
+	     struct json_writer *w)
+{
+	struct trouble t = { r, out, w, 0, 0, 0, 0, 0 };
+	size_t mark = out->len;
+	int rc;
+	if (w) {
+		json_key(w, "waiting");
+		json_arr_begin(w);
+	}
+	rc = store_walk_waiting(s, one_waiting, &t);
+	if (w) {
+		json_arr_end(w);
+		json_key(w, "waiting_count");
+		json_obj_begin(w);
+		json_key(w, "prev");
+		json_uint(w, t.prev);
+		json_key(w, "deps");
+		json_uint(w, t.deps);
+		json_key(w, "future");
+		json_uint(w, t.future);
+		json_key(w, "ready");
+		json_uint(w, t.ready);
+		json_obj_end(w);
+		json_key(w, "forks");
+		json_arr_begin(w);
+	} else if (t.n) {
+		/* The heading goes before the list just written. */
+		struct buf head = BUF_INIT;
+		buf_printf(&head, "waiting  %llu events: %llu for their author's previous event, %llu for events they depend on, %llu for this node's clock%s\n",
+			   (unsigned long long)t.n, (unsigned long long)t.prev,
+			   (unsigned long long)t.deps, (unsigned long long)t.future,
+			   t.n > TROUBLE_LIST ? " (the first 10:)" : ":");
+		struct buf rest = BUF_INIT;
+		buf_add(&rest, out->data + mark, out->len - mark);
+		buf_truncate(out, mark);
+		buf_add(out, head.data, head.len);
+		buf_add(out, rest.data, rest.len);
+		buf_release(&head);
+		buf_release(&rest);
+	}
+	if (rc == 0) {
+		size_t fmark = out->len;
+		rc = store_walk_forks(s, one_fork, &t);
+		if (!w && out->len > fmark) {
+			struct buf rest = BUF_INIT;
+			buf_add(&rest, out->data + fmark, out->len - fmark);
+			buf_truncate(out, fmark);
+			buf_add_str(out, "forks\n");
+			buf_add(out, rest.data, rest.len);
+			buf_release(&rest);
+		}
+	}
+	if (w)
+		json_arr_end(w);
+	return rc;
 }

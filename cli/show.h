@@ -26,6 +26,18 @@ struct roster;
  */
 void show_who(const struct roster *r, const uint8_t key[32], char out[65]);
 
+struct store;
+
+/*
+ * The events that wait here (for their predecessor, for events they
+ * depend on, for this node's clock to reach their time), counted by
+ * reason and the first few listed; and every forked author with its fork
+ * point.  Text lines into out, or, with w, the JSON members "waiting"
+ * and "forks" of the object being written.  The store's error, or 0.
+ */
+MUST_CHECK int show_trouble(struct store *s, const struct roster *r,
+			    struct buf *out, struct json_writer *w);
+
 /* Decodes a stored envelope (already verified when it was stored). */
 MUST_CHECK int show_decode(const uint8_t *p, size_t n, struct envelope *env,
 			   struct event *ev);

@@ -41,7 +41,8 @@
 	X(ERR_PROTO, "protocol error")                                     \
 	X(ERR_TIMEOUT, "timed out")                                        \
 	X(ERR_CLOSED, "closed")                                            \
-	X(ERR_BUSY, "busy")
+	X(ERR_BUSY, "busy")                                                \
+	X(ERR_CLOCK, "clock rule broken")
 
 enum err {
 	ERR_OK = 0,

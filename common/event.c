@@ -59,9 +59,14 @@ check_field(const struct event *ev, int field, struct diag *d)
 {
 	switch (field) {
 	case 0:
+		if (ev->version > EVENT_VERSION)
+			return diag_set(d, ERR_VERSION,
+					"event format version %llu is newer than this gridcase's (%d): upgrade gridcase",
+					(unsigned long long)ev->version,
+					EVENT_VERSION);
 		if (ev->version != EVENT_VERSION)
 			return diag_set(d, ERR_VERSION,
-					"version %llu (expected %d)",
+					"event format version %llu is older than this gridcase's (%d): its clock rules are not enforced, so it is not accepted",
 					(unsigned long long)ev->version,
 					EVENT_VERSION);
 		return 0;

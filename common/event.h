@@ -10,9 +10,10 @@
  *   4 prev      nil when seq = 1, else bin 32: id of the author's seq-1
  *   5 deps      array of bin 32, strictly ascending, at most 32
  *               (the case heads the author had seen)
- *   6 lamport   uint     >= 1, greater than prev's and every dep's
+ *   6 lamport   uint     exactly 1 + the highest lamport of prev and
+ *                        every dep (1 when there are none)
  *   7 time      uint     author's clock, ms since 1970 UTC, never less
- *                        than prev's time (a hybrid clock)
+ *                        than prev's or any dep's time (a hybrid clock)
  *   8 case      str      1..64 bytes of [A-Za-z0-9._-]
  *   9 type      str      1..32 bytes of [a-z0-9._-]
  *  10 body      map      canonical (keys sorted), any content
@@ -24,7 +25,9 @@
  * from the bytes and the signature covers the id (crypto/seal.h); the
  * event bytes are kept verbatim and never re-encoded.
  *
- * This module is pure format: no hashing, no signing, no storage.
+ * The clock rules of fields 6 and 7 need the events an event depends on,
+ * so the store checks them when it admits the event (store/admit.c);
+ * this module is pure format: no hashing, no signing, no storage.
  */
 #ifndef GRIDCASE_EVENT_H
 #define GRIDCASE_EVENT_H
@@ -35,7 +38,7 @@
 #include "common/buf.h"
 #include "common/err.h"
 
-#define EVENT_VERSION 1
+#define EVENT_VERSION 2
 #define EVENT_FIELDS 13
 #define EVENT_ID_BYTES 32
 #define EVENT_KEY_BYTES 32

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -129,6 +130,111 @@ out:
 	sodium_memzero(line, sizeof(line));
 	sodium_memzero(seed, sizeof(seed));
 	close(fd);
+	return rc;
+}
+
+#define KEY_FILE_MAX ((size_t)64 << 20)
+
+int
+key_load_with_tail(const char *path, struct key **out, struct buf *tail,
+		   struct diag *d)
+{
+	uint8_t seed[KEY_SEED_BYTES];
+	struct buf all = BUF_INIT;
+	struct stat st;
+	int rc = 0;
+
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return diag_set(d, errno == ENOENT ? ERR_NOTFOUND : ERR_IO,
+				"cannot open key file '%s': %s", path,
+				strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		rc = diag_set(d, ERR_IO, "cannot stat key file '%s': %s",
+			      path, strerror(errno));
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		rc = diag_set(d, ERR_PERM,
+			      "key file '%s' has mode %04o: others can read it (chmod 600)",
+			      path, (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	if ((size_t)st.st_size > KEY_FILE_MAX) {
+		rc = diag_set(d, ERR_TOOBIG, "key file '%s' is over %zu bytes",
+			      path, KEY_FILE_MAX);
+		goto out;
+	}
+	for (;;) {
+		char chunk[65536];
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0) {
+			rc = diag_set(d, ERR_IO, "cannot read key file '%s': %s",
+				      path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		buf_add(&all, chunk, (size_t)n);
+		sodium_memzero(chunk, sizeof(chunk));
+	}
+	if (all.len < 2 * KEY_SEED_BYTES + 1 ||
+	    all.data[2 * KEY_SEED_BYTES] != '\n') {
+		rc = diag_set(d, ERR_CORRUPT,
+			      "key file '%s' does not start with a line of %d hex digits",
+			      path, 2 * KEY_SEED_BYTES);
+		goto out;
+	}
+	all.data[2 * KEY_SEED_BYTES] = '\0';
+	if (hex_decode((const char *)all.data, seed, sizeof(seed))) {
+		rc = diag_set(d, ERR_CORRUPT,
+			      "key file '%s' does not start with a line of %d hex digits",
+			      path, 2 * KEY_SEED_BYTES);
+		goto out;
+	}
+	buf_add(tail, all.data + 2 * KEY_SEED_BYTES + 1,
+		all.len - 2 * KEY_SEED_BYTES - 1);
+	*out = key_from_seed(seed);
+out:
+	if (all.data)
+		sodium_memzero(all.data, all.len);
+	buf_release(&all);
+	sodium_memzero(seed, sizeof(seed));
+	close(fd);
+	return rc;
+}
+
+int
+key_save_with_tail(const struct key *k, const char *path,
+		   const struct buf *tail, struct diag *d)
+{
+	char line[2 * KEY_SEED_BYTES + 2];
+	char *tmp = xasprintf("%s.new", path);
+	int rc = 0;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = diag_set(d, ERR_IO, "cannot create '%s': %s", tmp,
+			      strerror(errno));
+		goto out;
+	}
+	hex_encode(k->sk, KEY_SEED_BYTES, line);
+	line[2 * KEY_SEED_BYTES] = '\n';
+	int ok = write(fd, line, sizeof(line) - 1) == (ssize_t)sizeof(line) - 1 &&
+		 (tail->len == 0 ||
+		  write(fd, tail->data, tail->len) == (ssize_t)tail->len) &&
+		 fsync(fd) == 0;
+	int err = errno;
+	sodium_memzero(line, sizeof(line));
+	close(fd);
+	if (!ok || rename(tmp, path) != 0) {
+		if (ok)
+			err = errno;
+		unlink(tmp);
+		rc = diag_set(d, ERR_IO, "cannot write key file '%s': %s", path,
+			      strerror(err));
+	}
+out:
+	free(tmp);
 	return rc;
 }
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "common/err.h"
 
 #define KEY_PUBLIC_BYTES 32
@@ -39,6 +40,22 @@ MUST_CHECK int key_save(const struct key *k, const char *path,
  * On success *out is a new key (free with key_free()).
  */
 MUST_CHECK int key_load(const char *path, struct key **out, struct diag *d);
+
+/*
+ * A key file with more after its first line: an admin key carries the
+ * roster it has seen (node/admin.c).  Reads the key as key_load() does
+ * (same errors), and appends everything after the key's line, opaque
+ * here, to tail.  Files over 64 MiB are ERR_TOOBIG.
+ */
+MUST_CHECK int key_load_with_tail(const char *path, struct key **out,
+				  struct buf *tail, struct diag *d);
+
+/*
+ * Replaces path by the key's line followed by tail, atomically (a file
+ * beside it, synced, renamed over it), with mode 0600.  ERR_IO.
+ */
+MUST_CHECK int key_save_with_tail(const struct key *k, const char *path,
+				  const struct buf *tail, struct diag *d);
 
 /* Wipes and frees; NULL is allowed. */
 void key_free(struct key *k);

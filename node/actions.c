@@ -134,14 +134,16 @@ case_act(struct node *n, struct action_req *r, uint8_t id[32],
 		goto out;
 	mp_map_finish(&r->body, &body);
 	mp_reader_init(&br, body.data, body.len, NULL);
-	/* The event will name the roster's head, so it is judged by the
+	/* The event will name the roster's heads, so it is judged by the
 	 * latest roster this node holds. */
+	if ((rc = node_may_sign(n, b, node_key(n), r->case_id, r->a->type, d)))
+		goto out;
 	roster = node_batch_roster(n, b);
 	const struct member *m = roster ? roster_lookup(roster,
-			key_public(node_key(n)), roster_version(roster), 0) : NULL;
+			key_public(node_key(n)), 0) : NULL;
 	if ((rc = workflow_check(&st, r->a, m, &br, d)))
 		goto out;
-	struct append_req req = { r->case_id, ROSTER_CASE, r->a->type,
+	struct append_req req = { r->case_id, r->a->type,
 				  body.data, body.len,
 				  r->nblobs,
 				  (const uint8_t (*)[EVENT_ID_BYTES])r->blobs,

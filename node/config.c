@@ -280,6 +280,7 @@ parse_replication(struct loader *l, const struct mp_reader *root,
 	rc_->max_connections = 0;
 	rc_->max_unauthenticated = 64;
 	rc_->max_unauthenticated_per_address = 8;
+	rc_->max_clock_skew_ms = CONFIG_DEFAULT_SKEW_MS;
 	if (mp_map_find(root, "replication", &rp) == ERR_NOTFOUND)
 		return 0;
 	if (!mp_is_map(rp.p, mp_remaining(&rp)))
@@ -314,6 +315,7 @@ parse_replication(struct loader *l, const struct mp_reader *root,
 		{ "max_unauthenticated", &rc_->max_unauthenticated, 1, 100000 },
 		{ "max_unauthenticated_per_address",
 		  &rc_->max_unauthenticated_per_address, 1, 100000 },
+		{ "max_clock_skew_ms", &rc_->max_clock_skew_ms, 1000, 86400000 },
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		uint64_t x;
@@ -345,6 +347,7 @@ config_load_file(const char *path, struct config **out, struct diag *d)
 	c->repl.handshake_ms = 5000;
 	c->repl.max_unauthenticated = 64;
 	c->repl.max_unauthenticated_per_address = 8;
+	c->repl.max_clock_skew_ms = CONFIG_DEFAULT_SKEW_MS;
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		rc = diag_set(d, ERR_NOTFOUND, "cannot open '%s'", path);

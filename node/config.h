@@ -42,7 +42,12 @@ struct repl_config {
 	/* The server's connections (docs/protocol.md §5); 0: derived. */
 	uint32_t handshake_ms, max_connections, max_unauthenticated,
 		max_unauthenticated_per_address;
+	/* How far ahead of this node's clock an event's time may be; later
+	 * ones wait until the clock catches up. */
+	uint32_t max_clock_skew_ms;
 };
+
+#define CONFIG_DEFAULT_SKEW_MS (5 * 60 * 1000)
 
 struct config {
 	struct calendar cal;

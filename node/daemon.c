@@ -119,9 +119,8 @@ hook_authorize(void *ctx, const uint8_t key[32], char *name, size_t n)
 	const struct roster *r = node_roster(dm->n);
 	if (!r)
 		return 0;
-	const struct member *m = roster_lookup(r, key, roster_version(r), 0);
-	uint64_t after = roster_revoked_after(r, key);
-	if (!m || after)
+	const struct member *m = roster_lookup(r, key, 0);
+	if (!m)
 		return 0; /* unknown, or revoked: a revoked key cannot connect */
 	snprintf(name, n, "%s", m->name);
 	/* Blocked here, whether or not we pull from it. */
@@ -394,6 +393,13 @@ second_cb(uv_timer_t *h)
 	if (dm->stopping)
 		return;
 	apply_blocks(dm);
+	/* Events that waited for this node's clock: their time has come. */
+	uint64_t admitted = 0;
+	if (store_promote_due(node_store(dm->n), &admitted, &d))
+		log_warn("daemon", "cannot admit waiting events: %s", d.text);
+	else if (admitted)
+		log_info("daemon", "%llu events that were ahead of this node's clock admitted",
+			 (unsigned long long)admitted);
 	if (!dm->o->one_round) {
 		if (refresh_peers(dm, &d))
 			log_warn("daemon", "%s", d.text);

@@ -29,8 +29,8 @@ struct fev {
 	struct envelope env;
 	struct event ev;
 	const struct action_def *a;
-	uint64_t *anc; /* bit j: event j is in this event's causal past */
-	uint64_t rv;   /* the roster version in its causal past */
+	uint64_t *anc;  /* bit j: event j is in this event's causal past */
+	uint64_t *rset; /* the roster changes in its causal past */
 	int counts;    /* 0: a forked author's event after its fork */
 	int applied;
 };
@@ -74,6 +74,7 @@ replay_release(struct replay *r)
 	for (size_t i = 0; i < r->n; i++) {
 		buf_release(&r->e[i].bytes);
 		free(r->e[i].anc);
+		free(r->e[i].rset);
 	}
 	free(r->e);
 }
@@ -102,8 +103,9 @@ find_event(const struct id_at *ids, size_t n, const uint8_t *id)
 
 /*
  * Ancestor sets through deps (deps come earlier in replay order), and the
- * roster version each event saw: the newest roster event among its deps
- * and its ancestors' (roster heads are deps of every workflow event).
+ * roster each event saw: the roster changes among its deps and its
+ * ancestors', with their causal past (roster heads are deps of every
+ * event).
  */
 static void
 compute_ancestors(struct replay *r, const struct roster *roster)
@@ -118,18 +120,16 @@ compute_ancestors(struct replay *r, const struct roster *roster)
 	for (size_t i = 0; i < r->n; i++) {
 		struct fev *f = &r->e[i];
 		f->anc = xcalloc(r->words ? r->words : 1, sizeof(uint64_t));
+		f->rset = roster_set_new(roster);
 		for (size_t k = 0; k < f->ev.ndeps; k++) {
 			long j = find_event(ids, r->n, f->ev.deps[k]);
 			if (j < 0) {
-				uint64_t v = roster_version_of(roster, f->ev.deps[k]);
-				if (v > f->rv)
-					f->rv = v;
+				(void)roster_set_add(roster, f->rset, f->ev.deps[k]);
 				continue;
 			}
 			if ((size_t)j >= i)
 				continue;
-			if (r->e[j].rv > f->rv)
-				f->rv = r->e[j].rv;
+			roster_set_merge(roster, f->rset, r->e[j].rset);
 			f->anc[j / 64] |= 1ull << (j % 64);
 			for (size_t w = 0; w < r->words; w++)
 				f->anc[w] |= r->e[j].anc[w];
@@ -583,7 +583,7 @@ reconcile(struct case_state *st, struct replay *r, size_t i,
 }
 
 static void
-replay(struct case_state *st, struct replay *r, const struct roster *roster)
+replay(struct case_state *st, struct replay *r, struct roster *roster)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		struct fev *f = &r->e[i];
@@ -597,8 +597,10 @@ replay(struct case_state *st, struct replay *r, const struct roster *roster)
 			st->unapplied++;
 			continue;
 		}
-		const struct member *m = roster_lookup(roster, f->ev.author,
-						       f->rv, f->ev.seq);
+		/* Roles from the roster its author saw, revocations from
+		 * every one in force (docs/workflow.md §6). */
+		const struct member *m = roster_member_at(roster, f->rset, 0,
+							  f->ev.author, f->ev.seq);
 		mp_reader_init(&body, f->ev.body, f->ev.body_len, NULL);
 		int rc = workflow_check(st, f->a, m, &body, &why);
 		int role_ok = m && (m->roles & f->a->roles);
@@ -631,6 +633,14 @@ replay(struct case_state *st, struct replay *r, const struct roster *roster)
 			continue;
 		}
 		st->unapplied++;
+		uint64_t after;
+		if (!m && roster_is_revoked(roster, f->ev.author, &after) &&
+		    f->ev.seq > after) {
+			/* Signed after its key's last valid event: kept as
+			 * evidence, never applied, named. */
+			add_conflict(st, "revoked-key", f->env.id, NULL);
+			continue;
+		}
 		if (!role_ok) {
 			/* (g) Stored, never applied, and visible. */
 			add_conflict(st, "unauthorized", f->env.id, NULL);
@@ -726,6 +736,13 @@ fold_view(void *ctx, struct store_batch *b, const char *case_id,
 	if (rc)
 		return rc;
 	state_encode(&st, state);
+	/* Steps on a case id that was never reported make no case: the
+	 * events are kept, and found only under the ghost key. */
+	if (st.status == CS_NONE) {
+		add_key(keys, IDX_GHOST, "", 0);
+		state_release(&st);
+		return 0;
+	}
 	add_str_key(keys, IDX_STATUS, case_status_name(st.status));
 	add_str_key(keys, IDX_UNIT, st.unit);
 	char pair[96];

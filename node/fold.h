@@ -41,7 +41,7 @@ int fold_view(void *ctx, struct store_batch *b, const char *case_id,
  * index keys).  Raise it when either changes: every node then folds its
  * cases again when it is next opened.
  */
-#define FOLD_VIEWS_VERSION 3
+#define FOLD_VIEWS_VERSION 4
 
 /*
  * The value of a joint index key (IDX_STATE_UNIT, IDX_STATE_OFFICE):
@@ -63,5 +63,6 @@ int fold_state_pair(char *out, size_t n, const char *state, const char *value,
 #define IDX_CLASS 'c'
 #define IDX_DUE 'd'
 #define IDX_CONFLICT 'x'
+#define IDX_GHOST 'z' /* events on a case id never reported: no case */
 
 #endif

@@ -17,8 +17,10 @@
 #include "common/log.h"
 #include "crypto/hash.h"
 #include "crypto/seal.h"
+#include "node/admin.h"
 #include "node/fold.h"
 #include "node/roster.h"
+#include "node/workflow.h"
 #include "store/store.h"
 #include "common/banned.h"
 
@@ -67,15 +69,6 @@ done:
 	return rc;
 }
 
-static int
-append_roster(struct store *s, const struct key *admin, const char *type,
-	      const struct buf *body, uint64_t now_ms, struct diag *d)
-{
-	struct append_req req = { ROSTER_CASE, NULL, type, body->data,
-				  body->len, 0, NULL, now_ms };
-	return store_append(s, admin, &req, NULL, d);
-}
-
 int
 node_init(const char *dir, const struct node_init_opts *o, uint8_t pub[32],
 	  struct diag *d)
@@ -112,31 +105,60 @@ out:
 	return rc;
 }
 
+static int
+is_roster_case(const struct event *ev)
+{
+	return ev->case_len == strlen(ROSTER_CASE) &&
+	       memcmp(ev->case_id, ROSTER_CASE, ev->case_len) == 0;
+}
+
+static const char *
+key_label(const uint8_t key[32], char hex[17])
+{
+	hex_encode(key, 8, hex);
+	return hex;
+}
+
 /*
- * Peers may hand us only events by members of the roster (or the admin,
- * who writes it), and nothing a revocation made invalid.
+ * The roster's rules of authorship (store.h, admission filter).  On
+ * arrival: keys that no roster change names at all are turned away
+ * before anything is stored for them.  Final: the author must be a
+ * member, not revoked before this seq, in the roster the event's own
+ * causal past holds (the roster changes among its deps, and theirs), and
+ * an admin there for a change of the roster.  That roster is the same on
+ * every node, so every node decides the same.
  */
 static int
 admit_filter(void *ctx, struct store_batch *b, const struct event *ev,
-	     struct diag *d)
+	     enum admit_stage stage, struct diag *d)
 {
 	struct node *n = ctx;
 	char hex[17];
 	int rc;
-	if (!n->roster.has_admin || memcmp(ev->author, n->roster.admin, 32) == 0)
-		return 0;
 	if ((rc = roster_refresh_batch(&n->roster, b)))
 		return diag_set(d, rc, "cannot read the roster");
-	hex_encode(ev->author, 8, hex);
-	if (!roster_knows(&n->roster, ev->author))
+	if (stage == ADMIT_STAGE_ARRIVE) {
+		if (!roster_knows(&n->roster, ev->author))
+			return diag_set(d, ERR_DENIED,
+					"author %s is not in the district's roster",
+					key_label(ev->author, hex));
+		return 0;
+	}
+	uint64_t *set = roster_set_new(&n->roster);
+	for (size_t i = 0; i < ev->ndeps; i++)
+		(void)roster_set_add(&n->roster, set, ev->deps[i]);
+	const struct member *m = roster_member_at(&n->roster, set, 1,
+						  ev->author, ev->seq);
+	free(set);
+	if (!m)
 		return diag_set(d, ERR_DENIED,
-				"author %s is not in the district's roster", hex);
-	uint64_t after = roster_revoked_after(&n->roster, ev->author);
-	if (after == UINT64_MAX || (after && ev->seq > after))
-		return diag_set(d, ERR_DENIED,
-				"author %s was revoked after seq %llu; its seq %llu is not valid",
-				hex, after == UINT64_MAX ? 0ull : (unsigned long long)after,
+				"author %s is not a member at seq %llu in the roster its event depends on (unknown, or revoked before)",
+				key_label(ev->author, hex),
 				(unsigned long long)ev->seq);
+	if (is_roster_case(ev) && !(m->roles & ROLE_ADMIN))
+		return diag_set(d, ERR_DENIED,
+				"only admin keys may change the roster: %s (%s) is no admin in the roster its event depends on",
+				key_label(ev->author, hex), m->name);
 	return 0;
 }
 
@@ -228,6 +250,7 @@ node_open(const char *dir, int flags, const char *key_path, struct node **out,
 	store_set_fold(n->store, fold_view, &n->fold);
 	store_set_admit_filter(n->store, admit_filter, n);
 	store_set_global_case(n->store, ROSTER_CASE);
+	store_set_max_skew(n->store, n->cfg->repl.max_clock_skew_ms);
 	if ((rc = refresh_views(n, d)))
 		goto fail;
 	if (flags & NODE_WITH_KEY) {
@@ -288,41 +311,190 @@ node_roster(struct node *n)
 	return roster_refresh(&n->roster, n->store) ? NULL : &n->roster;
 }
 
-static int
-check_admin(struct node *n, const struct key *admin, struct diag *d)
+int
+node_may_sign(struct node *n, struct store_batch *b, const struct key *k,
+	      const char *case_id, const char *type, struct diag *d)
 {
-	if (memcmp(key_public(admin), n->roster.admin, 32) != 0)
+	const uint8_t *key = key_public(k);
+	struct summary_entry last;
+	char hex[17], roles[96];
+	uint64_t after;
+	int rc;
+
+	if ((rc = b ? roster_refresh_batch(&n->roster, b)
+		    : roster_refresh(&n->roster, n->store)))
+		return diag_set(d, rc, "cannot read the roster");
+	if ((rc = b ? store_batch_summary_get(b, key, &last)
+		    : store_summary_get(n->store, key, &last)) &&
+	    rc != ERR_NOTFOUND)
+		return diag_set(d, rc, "cannot read the summary");
+	if (rc == ERR_NOTFOUND)
+		last.seq = 0;
+	key_label(key, hex);
+	if (!roster_knows(&n->roster, key))
 		return diag_set(d, ERR_DENIED,
-				"that key is not the admin key of network '%s'",
-				store_network(n->store));
+				"key %s is not in this node's roster: an admin must add it (gridcase roster add)",
+				hex);
+	const struct member *m = roster_lookup(&n->roster, key, last.seq + 1);
+	if (!m && roster_is_revoked(&n->roster, key, &after))
+		return diag_set(d, ERR_DENIED,
+				"key %s was revoked after its event %llu; it may sign nothing more",
+				hex, (unsigned long long)after);
+	if (!m)
+		return diag_set(d, ERR_DENIED,
+				"key %s is no member in this node's roster", hex);
+	if (strcmp(case_id, ROSTER_CASE) == 0) {
+		if (!(m->roles & ROLE_ADMIN))
+			return diag_set(d, ERR_DENIED,
+					"only admin keys may change the roster, and %s (%s) is no admin",
+					hex, m->name);
+		return 0;
+	}
+	const struct action_def *a = workflow_action(type, strlen(type));
+	if (a && !(m->roles & a->roles)) {
+		char need[96];
+		roles_format(m->roles, roles, sizeof(roles));
+		roles_format(a->roles, need, sizeof(need));
+		return diag_set(d, ERR_DENIED,
+				"%s (key %s) holds the roles %s; '%s' needs one of %s",
+				m->name, hex, roles[0] ? roles : "(none)", type, need);
+	}
 	return 0;
 }
 
+/* The highest seq of author among the envelopes of an export stream. */
+static uint64_t
+stream_max_seq(const struct buf *stream, const uint8_t author[32])
+{
+	uint64_t top = 0;
+	size_t off = 0, used;
+	while (off < stream->len) {
+		struct envelope env;
+		struct event ev;
+		if (envelope_read(stream->data + off, stream->len - off, &env,
+				  &used, NULL))
+			break;
+		if (event_decode(env.event, env.event_len, &ev, NULL) == 0 &&
+		    memcmp(ev.author, author, 32) == 0 && ev.seq > top)
+			top = ev.seq;
+		off += used;
+	}
+	return top;
+}
+
+static void
+ignore_refusal(void *ctx, uint64_t index, size_t offset, const uint8_t *id,
+	       int rc, const char *why)
+{
+	(void)ctx;
+	(void)index;
+	(void)offset;
+	(void)id;
+	log_debug("node", "a roster change the admin key carries was not taken: %s: %s",
+		  err_str(rc), why);
+}
+
+/*
+ * What every roster change asks first: the node takes the roster the
+ * admin key carries, and the key must not have forked, nor be behind
+ * what it carries (signing then would reuse a seq).
+ */
+static int
+prepare_admin(struct node *n, struct admin_key *a, struct diag *d)
+{
+	const struct key *k = admin_key_key(a);
+	const uint8_t *key = key_public(k);
+	const struct buf *carried = admin_key_roster(a);
+	struct import_tally t;
+	struct summary_entry last;
+	uint64_t forked = 0;
+	char hex[17];
+	int rc;
+
+	key_label(key, hex);
+	if (carried->len &&
+	    (rc = store_import(n->store, carried->data, carried->len, 0,
+			       ignore_refusal, NULL, &t, d)))
+		return rc;
+	if ((rc = store_fork_seq(n->store, key, &forked)))
+		return diag_set(d, rc, "cannot read forks");
+	if (forked)
+		return diag_set(d, ERR_FORKED,
+				"admin key %s has signed two different roster changes as its change %llu (two copies of its key file in use?): its changes from %llu on count for nothing on every node; make roster changes with another admin key (gridcase roster show lists them)",
+				hex, (unsigned long long)forked,
+				(unsigned long long)forked);
+	rc = store_summary_get(n->store, key, &last);
+	if (rc == ERR_NOTFOUND)
+		last.seq = 0;
+	else if (rc)
+		return diag_set(d, rc, "cannot read the summary");
+	uint64_t carried_top = stream_max_seq(carried, key);
+	if (carried_top > last.seq)
+		return diag_set(d, ERR_CHAIN,
+				"this node cannot yet take the admin key's change %llu that its key file carries (it waits for events this node lacks): not signing, so that the key does not sign a second change %llu; sync this node first",
+				(unsigned long long)carried_top,
+				(unsigned long long)(last.seq + 1));
+	return 0;
+}
+
+static int
+append_roster(struct node *n, struct admin_key *a, const char *type,
+	      const struct buf *body, uint64_t now_ms, struct diag *d)
+{
+	struct append_req req = { ROSTER_CASE, type, body->data, body->len, 0,
+				  NULL, now_ms };
+	int rc = node_may_sign(n, NULL, admin_key_key(a), ROSTER_CASE, type, d);
+	if (rc == 0)
+		rc = store_append(n->store, admin_key_key(a), &req, NULL, d);
+	if (rc == 0)
+		rc = admin_key_save_roster(a, n->store, d);
+	return rc;
+}
+
 int
-node_roster_add(struct node *n, const struct key *admin,
-		const struct member *m, uint64_t now_ms, struct diag *d)
+node_roster_add(struct node *n, struct admin_key *a, const struct member *m,
+		uint64_t now_ms, struct diag *d)
 {
 	struct buf body = BUF_INIT;
-	int rc = check_admin(n, admin, d);
+	char hex[17];
+	int rc = prepare_admin(n, a, d);
 	if (rc)
 		return rc;
+	if ((rc = roster_refresh(&n->roster, n->store)))
+		return diag_set(d, rc, "cannot read the roster");
+	if (roster_rank(&n->roster, m->key) != ROSTER_NO_RANK &&
+	    !(m->roles & ROLE_ADMIN))
+		return diag_set(d, ERR_INVAL,
+				"%s is an admin key: the admin role is taken away only by revoking the key (gridcase roster revoke)",
+				key_label(m->key, hex));
 	roster_add_body(m, &body);
-	rc = append_roster(n->store, admin, ROSTER_ADD, &body, now_ms, d);
+	rc = append_roster(n, a, ROSTER_ADD, &body, now_ms, d);
 	buf_release(&body);
 	return rc;
 }
 
 int
-node_roster_revoke(struct node *n, const struct key *admin,
-		   const uint8_t key[32], uint64_t last_seq, const char *reason,
-		   uint64_t now_ms, struct diag *d)
+node_roster_revoke(struct node *n, struct admin_key *a, const uint8_t key[32],
+		   uint64_t last_seq, const char *reason, uint64_t now_ms,
+		   struct diag *d)
 {
+	const uint8_t *me = key_public(admin_key_key(a));
 	struct buf body = BUF_INIT;
-	int rc = check_admin(n, admin, d);
+	char hex[17];
+	int rc = prepare_admin(n, a, d);
 	if (rc)
 		return rc;
+	if ((rc = roster_refresh(&n->roster, n->store)))
+		return diag_set(d, rc, "cannot read the roster");
+	uint32_t target = roster_rank(&n->roster, key);
+	uint32_t mine = roster_rank(&n->roster, me);
+	if (memcmp(key, me, 32) != 0 && target != ROSTER_NO_RANK &&
+	    target <= mine)
+		return diag_set(d, ERR_DENIED,
+				"%s is an admin as senior as this key or more (rank %u, this key %u): only a more senior admin may revoke it, or it revokes itself",
+				key_label(key, hex), target, mine);
 	roster_revoke_body(key, last_seq, reason, &body);
-	rc = append_roster(n->store, admin, ROSTER_REVOKE, &body, now_ms, d);
+	rc = append_roster(n, a, ROSTER_REVOKE, &body, now_ms, d);
 	buf_release(&body);
 	return rc;
 }

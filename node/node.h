@@ -69,13 +69,31 @@ const struct config *node_config(const struct node *n);
 const struct roster *node_roster(struct node *n);
 
 /*
- * Appends a roster event signed by admin (which must be the network's
- * admin key): member.add of m, or member.revoke of key after last_seq.
+ * Whether key may sign an event of this type on case_id, by the roster
+ * the node (or the batch b, if not NULL) holds now: a member, not
+ * revoked, an admin for the roster, holding a role the workflow step
+ * needs.  Every local write asks this before it signs, since every peer
+ * would refuse such an event.  ERR_DENIED says why, in the signer's
+ * terms.
  */
-MUST_CHECK int node_roster_add(struct node *n, const struct key *admin,
+MUST_CHECK int node_may_sign(struct node *n, struct store_batch *b,
+			     const struct key *k, const char *case_id,
+			     const char *type, struct diag *d);
+
+/*
+ * Roster changes signed by an admin key (node/admin.h): member.add of m,
+ * or member.revoke of key after last_seq.  The node first takes the
+ * roster the key carries; afterwards the key file carries the node's
+ * roster.  ERR_DENIED (no admin; revoking an admin as senior or more),
+ * ERR_FORKED (the admin key forked), ERR_CHAIN (the node cannot take the
+ * key's own earlier changes yet), ERR_INVAL (taking the admin role away
+ * by member.add).
+ */
+struct admin_key;
+MUST_CHECK int node_roster_add(struct node *n, struct admin_key *a,
 			       const struct member *m, uint64_t now_ms,
 			       struct diag *d);
-MUST_CHECK int node_roster_revoke(struct node *n, const struct key *admin,
+MUST_CHECK int node_roster_revoke(struct node *n, struct admin_key *a,
 				  const uint8_t key[32], uint64_t last_seq,
 				  const char *reason, uint64_t now_ms,
 				  struct diag *d);

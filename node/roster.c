@@ -1,4 +1,12 @@
-/* roster.c - reading the signed roster, and answering who may act. */
+/*
+ * roster.c - reading the signed roster, and answering who may act.
+ *
+ * The changes are kept in (lamport, id) order, which respects causality
+ * (an event's lamport is above its deps').  Each has its causal past as a
+ * bitset over the changes.  The global roster is worked out once per
+ * read (resolve()); states at other sets are built on demand and kept in
+ * a small cache, since most events of a case name the same roster.
+ */
 #include "node/roster.h"
 
 #include <stdio.h>
@@ -11,13 +19,15 @@
 #include "store/store.h"
 #include "common/banned.h"
 
+#define ROSTER_CACHE 8
+
 static const struct {
 	unsigned bit;
 	const char *name;
 } role_names[] = {
 	{ ROLE_SUPERVISOR, "supervisor" }, { ROLE_OPERATOR, "operator" },
 	{ ROLE_SHIFT_LEAD, "shift_lead" }, { ROLE_DISPATCHER, "dispatcher" },
-	{ ROLE_DISPOSAL, "disposal" },
+	{ ROLE_DISPOSAL, "disposal" },	   { ROLE_ADMIN, "admin" },
 };
 #define NROLES (sizeof(role_names) / sizeof(role_names[0]))
 
@@ -33,6 +43,15 @@ role_bit(const char *s, size_t n, unsigned *bit)
 	return ERR_INVAL;
 }
 
+const char *
+role_name(unsigned bit)
+{
+	for (size_t i = 0; i < NROLES; i++)
+		if (role_names[i].bit == bit)
+			return role_names[i].name;
+	return NULL;
+}
+
 int
 roles_parse(const char *list, unsigned *mask, struct diag *d)
 {
@@ -42,7 +61,7 @@ roles_parse(const char *list, unsigned *mask, struct diag *d)
 		size_t n = strcspn(p, ",");
 		if (role_bit(p, n, &bit))
 			return diag_set(d, ERR_INVAL,
-					"unknown role '%.*s' (roles: supervisor, operator, shift_lead, dispatcher, disposal)",
+					"unknown role '%.*s' (roles: supervisor, operator, shift_lead, dispatcher, disposal, admin)",
 					(int)n, p);
 		m |= bit;
 		p += n;
@@ -71,19 +90,296 @@ roles_format(unsigned mask, char *out, size_t n)
 	}
 }
 
-void
-roster_init(struct roster *r)
+const char *
+roster_void_str(enum roster_void v)
 {
-	memset(r, 0, sizeof(*r));
+	switch (v) {
+	case RV_NONE: return "in force";
+	case RV_UNREADABLE: return "its body is not a roster change";
+	case RV_NOT_ADMIN: return "its author is no admin in the roster";
+	case RV_REVOKED: return "its author was revoked before it";
+	case RV_FORKED: return "its author forked at or before it";
+	case RV_RANK: return "it revokes an admin as senior as its author, or more";
+	}
+	return "?";
 }
 
-void
-roster_release(struct roster *r)
+/* ---- states: who is a member in a set of changes ---- */
+
+struct roster_entry {
+	uint8_t key[32];
+	struct member m;
+	int member;      /* added in the set (or the genesis admin) */
+	int revoked;
+	uint64_t after;  /* revoked: its last valid seq */
+	uint32_t rank;   /* global states: ROSTER_NO_RANK unless an admin */
+	size_t first;    /* the change that first added it (walk order) */
+};
+
+struct roster_state {
+	int causal;
+	uint64_t *set; /* NULL: every change (the global state) */
+	struct roster_entry *e;
+	size_t n, cap;
+};
+
+static void
+state_free(struct roster_state *st)
 {
-	free(r->ch);
-	r->ch = NULL;
-	r->n = 0;
-	r->seen_seq = 0;
+	if (!st)
+		return;
+	free(st->set);
+	free(st->e);
+	free(st);
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct roster_entry *)a)->key,
+		      ((const struct roster_entry *)b)->key, 32);
+}
+
+/* The entry of key (added, unsorted, while a state is being built). */
+static struct roster_entry *
+entry_get(struct roster_state *st, const uint8_t key[32], int create)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (memcmp(st->e[i].key, key, 32) == 0)
+			return &st->e[i];
+	if (!create)
+		return NULL;
+	if (st->n == st->cap) {
+		st->cap = st->cap ? 2 * st->cap : 16;
+		st->e = xrealloc(st->e, st->cap * sizeof(*st->e));
+	}
+	struct roster_entry *e = &st->e[st->n++];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->key, key, 32);
+	memcpy(e->m.key, key, 32);
+	e->rank = ROSTER_NO_RANK;
+	e->first = SIZE_MAX;
+	return e;
+}
+
+/* The entry of key in a finished (sorted) state. */
+static const struct roster_entry *
+entry_find(const struct roster_state *st, const uint8_t key[32])
+{
+	struct roster_entry probe;
+	memcpy(probe.key, key, 32);
+	return bsearch(&probe, st->e, st->n, sizeof(*st->e), key_cmp);
+}
+
+static int
+in_set(const uint64_t *set, size_t i)
+{
+	return !set || (set[i / 64] >> (i % 64) & 1);
+}
+
+/* A member.add: the member's record from now on.  The admin role, once
+ * given, is taken away only by a revocation. */
+static void
+apply_add(struct roster_entry *e, const struct roster_change *c, size_t i)
+{
+	unsigned admin = e->member ? (e->m.roles & ROLE_ADMIN) : 0;
+	e->m = c->m;
+	e->m.roles |= admin;
+	e->member = 1;
+	if (e->first == SIZE_MAX)
+		e->first = i;
+}
+
+static void
+revoke_entry(struct roster_entry *e, uint64_t last_seq)
+{
+	if (!e->revoked || last_seq < e->after)
+		e->after = last_seq;
+	e->revoked = 1;
+}
+
+static void
+genesis_entry(const struct roster *r, struct roster_state *st)
+{
+	if (!r->has_admin)
+		return;
+	struct roster_entry *e = entry_get(st, r->admin, 1);
+	if (!e->member) {
+		snprintf(e->m.name, sizeof(e->m.name), "admin");
+		e->m.roles = ROLE_ADMIN;
+		e->member = 1;
+	}
+}
+
+static void
+state_sort(struct roster_state *st)
+{
+	if (st->n > 1)
+		qsort(st->e, st->n, sizeof(*st->e), key_cmp);
+}
+
+/*
+ * A set seen through the global roster: its adds that are not void, and
+ * the global revocations and admin ranks.
+ */
+static struct roster_state *
+state_global_at(const struct roster *r, const uint64_t *set)
+{
+	struct roster_state *st = xcalloc(1, sizeof(*st));
+	genesis_entry(r, st);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct roster_change *c = &r->ch[i];
+		if (!in_set(set, i) || c->why_void != RV_NONE || c->revoke)
+			continue;
+		apply_add(entry_get(st, c->m.key, 1), c, i);
+	}
+	for (size_t i = 0; i < st->n; i++) {
+		const struct roster_entry *g = entry_find(r->global, st->e[i].key);
+		if (!g)
+			continue;
+		st->e[i].revoked = g->revoked;
+		st->e[i].after = g->after;
+		st->e[i].rank = g->rank;
+		if (g->rank == ROSTER_NO_RANK)
+			st->e[i].m.roles &= ~(unsigned)ROLE_ADMIN;
+	}
+	state_sort(st);
+	return st;
+}
+
+/* ---- resolving: which changes count ---- */
+
+struct resolver {
+	struct roster *r;
+	const uint64_t *set;     /* the changes that exist (NULL: all) */
+	const uint64_t *forked;  /* per change: its author's fork seq, or NULL */
+	enum roster_void *why;   /* per change: the verdict */
+	struct roster_state *st; /* keys: rank, revocations */
+};
+
+/*
+ * Resolves the changes of the admins of one rank, in change order: first
+ * the key's own revocations of itself (the first that is not past a cut
+ * already made), then each of its changes.  Every senior's revocations
+ * are known by then, so nothing depends on arrival order.
+ */
+static void
+resolve_rank(struct resolver *rs, uint32_t rank)
+{
+	struct roster *r = rs->r;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < r->n; i++) {
+			const struct roster_change *c = &r->ch[i];
+			struct roster_entry *a = entry_get(rs->st, c->author, 0);
+			if (!in_set(rs->set, i) || !a || a->rank != rank ||
+			    rs->why[i] != RV_NONE)
+				continue;
+			if (rs->forked && rs->forked[i] && c->seq >= rs->forked[i]) {
+				rs->why[i] = RV_FORKED;
+				continue;
+			}
+			int self = c->revoke && memcmp(c->m.key, c->author, 32) == 0;
+			if (self != (pass == 0))
+				continue;
+			if (a->revoked && c->seq > a->after) {
+				rs->why[i] = RV_REVOKED;
+				continue;
+			}
+			struct roster_entry *t = entry_get(rs->st, c->m.key, 1);
+			if (self) {
+				revoke_entry(t, c->last_seq);
+			} else if (c->revoke) {
+				/* Ranks up to this one are all known by now. */
+				if (t->rank <= rank) {
+					rs->why[i] = RV_RANK;
+					continue;
+				}
+				revoke_entry(t, c->last_seq);
+			} else if ((c->m.roles & ROLE_ADMIN) &&
+				   t->rank == ROSTER_NO_RANK) {
+				t->rank = rank + 1;
+			}
+		}
+}
+
+/*
+ * The roster made of the changes in rs->set: verdicts into rs->why, and
+ * the state (members from the changes in force, revocations, ranks).
+ */
+static struct roster_state *
+resolve(struct resolver *rs)
+{
+	struct roster *r = rs->r;
+	rs->st = xcalloc(1, sizeof(struct roster_state));
+	for (size_t i = 0; i < r->n; i++)
+		rs->why[i] = r->ch[i].why_void == RV_UNREADABLE ? RV_UNREADABLE
+								: RV_NONE;
+	if (r->has_admin)
+		entry_get(rs->st, r->admin, 1)->rank = 0;
+	/* Ranks grow by one per level; a level with no admin ends it. */
+	for (uint32_t rank = 0; rank <= r->n; rank++) {
+		int more = 0;
+		for (size_t i = 0; i < rs->st->n; i++)
+			more |= rs->st->e[i].rank == rank;
+		if (!more)
+			break;
+		resolve_rank(rs, rank);
+	}
+	for (size_t i = 0; i < r->n; i++)
+		if (in_set(rs->set, i) && rs->why[i] == RV_NONE) {
+			struct roster_entry *a = entry_get(rs->st, r->ch[i].author, 0);
+			if (!a || a->rank == ROSTER_NO_RANK)
+				rs->why[i] = RV_NOT_ADMIN;
+		}
+	struct roster_state *g = xcalloc(1, sizeof(*g));
+	genesis_entry(r, g);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct roster_change *c = &r->ch[i];
+		if (in_set(rs->set, i) && rs->why[i] == RV_NONE && !c->revoke)
+			apply_add(entry_get(g, c->m.key, 1), c, i);
+	}
+	for (size_t i = 0; i < rs->st->n; i++) {
+		const struct roster_entry *k = &rs->st->e[i];
+		struct roster_entry *e = entry_get(g, k->key, 0);
+		if (!e)
+			continue;
+		e->revoked = k->revoked;
+		e->after = k->after;
+		e->rank = k->rank;
+		if (k->rank != ROSTER_NO_RANK)
+			e->m.roles |= ROLE_ADMIN;
+		else
+			e->m.roles &= ~(unsigned)ROLE_ADMIN;
+	}
+	state_sort(g);
+	state_free(rs->st);
+	rs->st = NULL;
+	return g;
+}
+
+/*
+ * The causal state of a set: the roster resolved from its changes alone,
+ * forks aside (admission asks only what the author could have seen).
+ */
+static struct roster_state *
+state_causal(struct roster *r, const uint64_t *set)
+{
+	enum roster_void *why = xcalloc(r->n ? r->n : 1, sizeof(*why));
+	struct resolver rs = { r, set, NULL, why, NULL };
+	struct roster_state *st = resolve(&rs);
+	free(why);
+	return st;
+}
+
+static void
+resolve_global(struct roster *r, const uint64_t *forked)
+{
+	enum roster_void *why = xcalloc(r->n ? r->n : 1, sizeof(*why));
+	struct resolver rs = { r, NULL, forked, why, NULL };
+	r->global = resolve(&rs);
+	for (size_t i = 0; i < r->n; i++)
+		r->ch[i].why_void = why[i];
+	free(why);
 }
 
 /* ---- bodies ---- */
@@ -149,17 +445,12 @@ get_key(const struct mp_reader *body, uint8_t key[32])
 	return 0;
 }
 
-/* Decodes one admin event into a change; -1 if it is not a valid one. */
+/* Decodes the body of one roster event into c; -1 if it is no change. */
 static int
-decode_change(const struct envelope *env, const struct event *ev,
-	      struct roster_change *c)
+decode_body(const struct event *ev, struct roster_change *c)
 {
 	struct mp_reader body, v;
 	uint32_t n;
-	memset(c, 0, sizeof(*c));
-	c->version = ev->seq;
-	c->time_ms = ev->time_ms;
-	memcpy(c->id, env->id, 32);
 	mp_reader_init(&body, ev->body, ev->body_len, NULL);
 	if (get_key(&body, c->m.key))
 		return -1;
@@ -202,169 +493,405 @@ decode_change(const struct envelope *env, const struct event *ev,
 	return 0;
 }
 
+/* Events of the roster case, as changes, with their deps (by id). */
 struct loader {
 	struct roster *r;
+	uint8_t (*deps)[EVENT_MAX_DEPS][32];
+	size_t *ndeps;
+	size_t cap;
 };
 
 static int
 load_event(const uint8_t *p, size_t n, void *ctx)
 {
 	struct loader *l = ctx;
+	struct roster *r = l->r;
 	struct envelope env;
 	struct event ev;
-	struct roster_change c;
 	size_t used;
 	if (envelope_read(p, n, &env, &used, NULL) ||
 	    event_decode(env.event, env.event_len, &ev, NULL))
 		return ERR_CORRUPT;
-	/* Only the admin writes the roster; anything else in the case is
-	 * somebody's mistake or attempt, and counts for nothing. */
-	if (memcmp(ev.author, l->r->admin, 32) != 0 || decode_change(&env, &ev, &c))
-		return 0;
-	l->r->ch = xrealloc(l->r->ch, (l->r->n + 1) * sizeof(*l->r->ch));
-	l->r->ch[l->r->n++] = c;
+	if (r->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 32;
+		r->ch = xrealloc(r->ch, l->cap * sizeof(*r->ch));
+		l->deps = xrealloc(l->deps, l->cap * sizeof(*l->deps));
+		l->ndeps = xrealloc(l->ndeps, l->cap * sizeof(*l->ndeps));
+	}
+	struct roster_change *c = &r->ch[r->n];
+	memset(c, 0, sizeof(*c));
+	memcpy(c->id, env.id, 32);
+	memcpy(c->author, ev.author, 32);
+	c->seq = ev.seq;
+	c->lamport = ev.lamport;
+	c->time_ms = ev.time_ms;
+	if (decode_body(&ev, c))
+		c->why_void = RV_UNREADABLE;
+	memcpy(l->deps[r->n], ev.deps, ev.ndeps * 32);
+	l->ndeps[r->n] = ev.ndeps;
+	r->n++;
+	return 0;
+}
+
+/* Change indexes sorted by id, for lookups by id. */
+struct by_id {
+	const uint8_t *id;
+	size_t i;
+};
+
+static int
+by_id_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct by_id *)a)->id, ((const struct by_id *)b)->id, 32);
+}
+
+static long
+change_index(const struct roster *r, const uint8_t id[32])
+{
+	/* Changes are few: a binary search over a sorted copy is not worth
+	 * keeping; the fold asks through sets, built once per change. */
+	for (size_t i = 0; i < r->n; i++)
+		if (memcmp(r->ch[i].id, id, 32) == 0)
+			return (long)i;
+	return -1;
+}
+
+static void
+cache_clear(struct roster *r)
+{
+	for (size_t i = 0; i < r->ncache; i++)
+		state_free(r->cache[i]);
+	free(r->cache);
+	r->cache = NULL;
+	r->ncache = 0;
+}
+
+void
+roster_init(struct roster *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+static void
+unload(struct roster *r)
+{
+	cache_clear(r);
+	state_free(r->global);
+	r->global = NULL;
+	free(r->ch);
+	free(r->anc);
+	r->ch = NULL;
+	r->anc = NULL;
+	r->n = r->words = 0;
+	r->loaded = 0;
+}
+
+void
+roster_release(struct roster *r)
+{
+	unload(r);
+}
+
+typedef int (*fork_seq_fn)(void *src, const uint8_t author[32], uint64_t *seq);
+
+static int
+fork_seq_store(void *src, const uint8_t author[32], uint64_t *seq)
+{
+	return store_fork_seq(src, author, seq);
+}
+
+static int
+fork_seq_batch(void *src, const uint8_t author[32], uint64_t *seq)
+{
+	return store_batch_fork_seq(src, author, seq);
+}
+
+/* Builds sets and the global roster from the loaded changes. */
+static int
+finish_load(struct roster *r, struct loader *l, fork_seq_fn forks, void *src)
+{
+	uint64_t *forked = xcalloc(r->n ? r->n : 1, sizeof(*forked));
+	struct by_id *ids = xcalloc(r->n ? r->n : 1, sizeof(*ids));
+	int rc = 0;
+
+	r->words = (r->n + 63) / 64;
+	r->anc = xcalloc(r->n * (r->words ? r->words : 1) + 1, sizeof(uint64_t));
+	for (size_t i = 0; i < r->n; i++) {
+		ids[i].id = r->ch[i].id;
+		ids[i].i = i;
+	}
+	qsort(ids, r->n, sizeof(*ids), by_id_cmp);
+	for (size_t i = 0; i < r->n; i++) {
+		uint64_t *a = r->anc + i * r->words;
+		a[i / 64] |= 1ull << (i % 64);
+		for (size_t k = 0; k < l->ndeps[i]; k++) {
+			struct by_id key = { l->deps[i][k], 0 };
+			const struct by_id *hit = bsearch(&key, ids, r->n, sizeof(*ids),
+							  by_id_cmp);
+			/* Deps come earlier in (lamport, id) order. */
+			if (!hit || hit->i >= i)
+				continue;
+			const uint64_t *b = r->anc + hit->i * r->words;
+			for (size_t w = 0; w < r->words; w++)
+				a[w] |= b[w];
+		}
+		for (size_t j = 0; j < i && rc == 0; j++)
+			if (memcmp(r->ch[j].author, r->ch[i].author, 32) == 0) {
+				forked[i] = forked[j];
+				goto have_fork;
+			}
+		if ((rc = forks(src, r->ch[i].author, &forked[i])))
+			break;
+have_fork:;
+	}
+	if (rc == 0) {
+		resolve_global(r, forked);
+		r->loaded = 1;
+	}
+	free(forked);
+	free(ids);
+	return rc;
+}
+
+static int
+load(struct roster *r, uint64_t gen, int (*walk)(void *, const char *, store_event_fn, void *),
+     fork_seq_fn forks, void *src)
+{
+	struct loader l = { r, NULL, NULL, 0 };
+	int rc;
+	unload(r);
+	rc = walk(src, ROSTER_CASE, load_event, &l);
+	if (rc == 0)
+		rc = finish_load(r, &l, forks, src);
+	free(l.deps);
+	free(l.ndeps);
+	if (rc) {
+		unload(r);
+		return rc;
+	}
+	r->seen_gen = gen;
 	return 0;
 }
 
 static int
-change_cmp(const void *a, const void *b)
+walk_store(void *src, const char *case_id, store_event_fn fn, void *ctx)
 {
-	const struct roster_change *x = a, *y = b;
-	return (x->version > y->version) - (x->version < y->version);
+	return store_walk_case(src, case_id, fn, ctx);
 }
 
 static int
-finish_load(struct roster *r, const struct summary_entry *head)
+walk_batch(void *src, const char *case_id, store_event_fn fn, void *ctx)
 {
-	if (r->n > 1)
-		qsort(r->ch, r->n, sizeof(*r->ch), change_cmp);
-	r->seen_seq = head->seq;
-	memcpy(r->seen_head, head->id, 32);
-	return 0;
+	return store_batch_walk_case(src, case_id, fn, ctx);
 }
 
 int
 roster_refresh(struct roster *r, struct store *s)
 {
-	struct summary_entry head;
-	struct loader l = { r };
-	int rc;
-	if (!r->has_admin)
-		return 0;
-	rc = store_summary_get(s, r->admin, &head);
-	if (rc == ERR_NOTFOUND) {
-		head.seq = 0;
-		memset(head.id, 0, 32);
-	} else if (rc) {
+	uint64_t gen;
+	int rc = store_global_gen(s, &gen);
+	if (rc)
 		return rc;
-	}
-	if (r->ch && head.seq == r->seen_seq &&
-	    memcmp(head.id, r->seen_head, 32) == 0)
+	if (r->loaded && gen == r->seen_gen)
 		return 0;
-	roster_release(r);
-	if ((rc = store_walk_case(s, ROSTER_CASE, load_event, &l)))
-		return rc;
-	return finish_load(r, &head);
+	return load(r, gen, walk_store, fork_seq_store, s);
 }
 
 int
 roster_refresh_batch(struct roster *r, struct store_batch *b)
 {
-	struct summary_entry head;
-	struct loader l = { r };
-	int rc;
-	if (!r->has_admin)
-		return 0;
-	if ((rc = store_batch_summary_get(b, r->admin, &head)))
+	uint64_t gen;
+	int rc = store_batch_global_gen(b, &gen);
+	if (rc)
 		return rc;
-	if ((r->ch || head.seq == 0) && head.seq == r->seen_seq &&
-	    memcmp(head.id, r->seen_head, 32) == 0)
+	if (r->loaded && gen == r->seen_gen)
 		return 0;
-	roster_release(r);
-	if ((rc = store_batch_walk_case(b, ROSTER_CASE, load_event, &l)))
-		return rc;
-	return finish_load(r, &head);
+	return load(r, gen, walk_batch, fork_seq_batch, b);
 }
 
-uint64_t
-roster_version(const struct roster *r)
+/* ---- sets ---- */
+
+uint64_t *
+roster_set_new(const struct roster *r)
 {
-	return r->n ? r->ch[r->n - 1].version : 0;
+	return xcalloc(r->words ? r->words : 1, sizeof(uint64_t));
 }
 
-uint64_t
-roster_version_of(const struct roster *r, const uint8_t id[32])
+int
+roster_set_add(const struct roster *r, uint64_t *set, const uint8_t id[32])
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (memcmp(r->ch[i].id, id, 32) == 0)
-			return r->ch[i].version;
-	return 0;
+	long i = change_index(r, id);
+	if (i < 0)
+		return 0;
+	roster_set_merge(r, set, r->anc + (size_t)i * r->words);
+	return 1;
 }
 
-uint64_t
-roster_revoked_after(const struct roster *r, const uint8_t key[32])
+void
+roster_set_merge(const struct roster *r, uint64_t *set, const uint64_t *other)
 {
-	/* The earliest last_seq named by any revocation wins: a key once
-	 * revoked stays revoked from there. */
-	uint64_t last = 0;
-	int found = 0;
-	for (size_t i = 0; i < r->n; i++)
-		if (r->ch[i].revoke && memcmp(r->ch[i].m.key, key, 32) == 0 &&
-		    (!found || r->ch[i].last_seq < last)) {
-			last = r->ch[i].last_seq;
-			found = 1;
+	for (size_t w = 0; w < r->words; w++)
+		set[w] |= other[w];
+}
+
+/* The state of set (mode causal or global), from the cache or built. */
+static const struct roster_state *
+state_at(struct roster *r, const uint64_t *set, int causal)
+{
+	size_t bytes = (r->words ? r->words : 1) * sizeof(uint64_t);
+	for (size_t i = 0; i < r->ncache; i++) {
+		struct roster_state *st = r->cache[i];
+		if (st->causal == causal && memcmp(st->set, set, bytes) == 0) {
+			/* Most recently used first. */
+			memmove(r->cache + 1, r->cache, i * sizeof(*r->cache));
+			r->cache[0] = st;
+			return st;
 		}
-	return found ? (last ? last : UINT64_MAX) : 0;
+	}
+	struct roster_state *st = causal ? state_causal(r, set)
+					 : state_global_at(r, set);
+	st->causal = causal;
+	st->set = xmalloc(bytes);
+	memcpy(st->set, set, bytes);
+	if (r->ncache == ROSTER_CACHE) {
+		state_free(r->cache[ROSTER_CACHE - 1]);
+		r->ncache--;
+	}
+	if (!r->cache)
+		r->cache = xcalloc(ROSTER_CACHE, sizeof(*r->cache));
+	memmove(r->cache + 1, r->cache, r->ncache * sizeof(*r->cache));
+	r->cache[0] = st;
+	r->ncache++;
+	return st;
+}
+
+static const struct member *
+member_of(const struct roster_entry *e, uint64_t seq)
+{
+	if (!e || !e->member)
+		return NULL;
+	if (e->revoked && seq && seq > e->after)
+		return NULL;
+	if (e->revoked && !seq)
+		return NULL;
+	return &e->m;
 }
 
 const struct member *
-roster_lookup(const struct roster *r, const uint8_t key[32], uint64_t version,
-	      uint64_t seq)
+roster_member_at(struct roster *r, const uint64_t *set, int causal,
+		 const uint8_t key[32], uint64_t seq)
 {
-	const struct member *m = NULL;
-	for (size_t i = 0; i < r->n && r->ch[i].version <= version; i++)
-		if (!r->ch[i].revoke && memcmp(r->ch[i].m.key, key, 32) == 0)
-			m = &r->ch[i].m;
-	if (m && seq) {
-		uint64_t after = roster_revoked_after(r, key);
-		/* UINT64_MAX marks a revocation of every event (last_seq 0). */
-		if (after == UINT64_MAX || (after && seq > after))
-			return NULL;
-	}
-	return m;
+	if (!r->loaded)
+		return NULL;
+	const struct roster_state *st = state_at(r, set, causal);
+	return member_of(entry_find(st, key), seq ? seq : UINT64_MAX);
+}
+
+/* ---- the global roster ---- */
+
+const struct member *
+roster_lookup(const struct roster *r, const uint8_t key[32], uint64_t seq)
+{
+	if (!r->loaded)
+		return NULL;
+	const struct roster_entry *e = entry_find(r->global, key);
+	if (!seq)
+		return e && e->member && !e->revoked ? &e->m : NULL;
+	return member_of(e, seq);
+}
+
+const struct member *
+roster_record(const struct roster *r, const uint8_t key[32])
+{
+	if (!r->loaded)
+		return NULL;
+	const struct roster_entry *e = entry_find(r->global, key);
+	return e && e->member ? &e->m : NULL;
+}
+
+int
+roster_is_revoked(const struct roster *r, const uint8_t key[32],
+		  uint64_t *after)
+{
+	if (!r->loaded)
+		return 0;
+	const struct roster_entry *e = entry_find(r->global, key);
+	if (!e || !e->revoked)
+		return 0;
+	*after = e->after;
+	return 1;
+}
+
+uint32_t
+roster_rank(const struct roster *r, const uint8_t key[32])
+{
+	if (!r->loaded)
+		return ROSTER_NO_RANK;
+	const struct roster_entry *e = entry_find(r->global, key);
+	return e ? e->rank : ROSTER_NO_RANK;
 }
 
 int
 roster_knows(const struct roster *r, const uint8_t key[32])
 {
+	if (r->has_admin && memcmp(r->admin, key, 32) == 0)
+		return 1;
 	for (size_t i = 0; i < r->n; i++)
-		if (!r->ch[i].revoke && memcmp(r->ch[i].m.key, key, 32) == 0)
+		if (memcmp(r->ch[i].m.key, key, 32) == 0 ||
+		    memcmp(r->ch[i].author, key, 32) == 0)
 			return 1;
 	return 0;
+}
+
+size_t
+roster_changes(const struct roster *r)
+{
+	return r->n;
+}
+
+size_t
+roster_changes_in_force(const struct roster *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		n += r->ch[i].why_void == RV_NONE;
+	return n;
+}
+
+const struct roster_change *
+roster_change_find(const struct roster *r, const uint8_t id[32])
+{
+	long i = change_index(r, id);
+	return i < 0 ? NULL : &r->ch[i];
+}
+
+static int
+first_cmp(const void *a, const void *b)
+{
+	const struct roster_entry *x = *(const struct roster_entry *const *)a;
+	const struct roster_entry *y = *(const struct roster_entry *const *)b;
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return memcmp(x->key, y->key, 32);
 }
 
 int
 roster_walk(const struct roster *r, roster_member_fn fn, void *ctx)
 {
-	/* The latest add of each key, in the order keys were first added. */
-	for (size_t i = 0; i < r->n; i++) {
-		if (r->ch[i].revoke)
-			continue;
-		int first = 1;
-		for (size_t j = 0; j < i; j++)
-			if (!r->ch[j].revoke &&
-			    memcmp(r->ch[j].m.key, r->ch[i].m.key, 32) == 0)
-				first = 0;
-		if (!first)
-			continue;
-		const struct member *m = roster_lookup(r, r->ch[i].m.key,
-						       roster_version(r), 0);
-		uint64_t after = roster_revoked_after(r, m->key);
-		int rc = fn(m, after != 0, after == UINT64_MAX ? 0 : after, ctx);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	if (!r->loaded)
+		return 0;
+	const struct roster_state *g = r->global;
+	const struct roster_entry **order = xcalloc(g->n ? g->n : 1, sizeof(*order));
+	size_t n = 0;
+	int rc = 0;
+	for (size_t i = 0; i < g->n; i++)
+		if (g->e[i].member)
+			order[n++] = &g->e[i];
+	qsort(order, n, sizeof(*order), first_cmp);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = fn(&order[i]->m, order[i]->revoked, order[i]->after, ctx);
+	free(order);
+	return rc;
 }
 
 struct encoder {
@@ -408,10 +935,11 @@ roster_encode(const struct roster *r, struct buf *out)
 	struct encoder e = { out, 0 };
 	uint32_t n = 0;
 	(void)!roster_walk(r, count_member, &n);
+	/* {"changes": in force, "members": [...]} */
 	mp_put_map(out, 2);
+	mp_put_cstr(out, "changes");
+	mp_put_uint(out, roster_changes_in_force(r));
 	mp_put_cstr(out, "members");
 	mp_put_array(out, n);
 	(void)!roster_walk(r, encode_member, &e);
-	mp_put_cstr(out, "version");
-	mp_put_uint(out, roster_version(r));
 }

@@ -2,17 +2,31 @@
  * roster.h - who belongs to the district, and may do what: a signed log.
  *
  * The roster is the case "roster": events of type member.add and
- * member.revoke signed by the district's admin key, which lives off the
- * nodes (its public half is fixed when a node is made).  They replicate
- * like any event.  Each member is a key with a name, the unit it acts for
- * (an office, a department, the centre), its roles and its addresses.
+ * member.revoke, each a "change", signed by admin keys.  The district's
+ * first admin key (the genesis admin, fixed when a node is made) is an
+ * admin from the start; member.add with the role "admin" makes another.
+ * Changes replicate like any event and form a graph through their deps,
+ * so that changes made on different nodes, by one admin or several, in
+ * any order, merge: the roster is a pure function of the set of changes
+ * (docs/workflow.md §6).
  *
- * The roster has versions: version v is the state after the admin's
- * events 1..v.  Every workflow event names the roster's head as its
- * author saw it (a dep), so the version in its causal past decides its
- * author's roles.  A revocation names the key's last valid seq: that
- * key's later events are invalid everywhere, whatever their version or
- * their claimed time.  roster_lookup() is the one place this is decided.
+ * Two views of it are used:
+ *
+ *  - causal: the roster as an event's author saw it, made of the changes
+ *    in the event's causal past (the roster changes it names in its deps,
+ *    and theirs).  Admission asks it whether the author was a member (an
+ *    admin, for a change): every node answers the same for an event.
+ *
+ *  - global: the roster of every change stored.  A change is void when
+ *    its author was revoked before it (past the last valid seq that an
+ *    effective revocation names), forked at or before it, or is no admin
+ *    in the global roster at all.  Revocations follow seniority: the
+ *    genesis admin has rank 0, an admin added by a rank-r admin rank r+1,
+ *    and a revocation of an admin takes effect only when its author is
+ *    strictly more senior, or the admin revokes itself (rotation).  So
+ *    revocations never form a cycle, and the result does not depend on
+ *    the order in which anything arrived.  The fold judges every case
+ *    event by its causal roster's members and the global revocations.
  */
 #ifndef GRIDCASE_ROSTER_H
 #define GRIDCASE_ROSTER_H
@@ -36,12 +50,15 @@ enum role {
 	ROLE_SHIFT_LEAD = 1 << 2, /* 值班长: register, close, approve exceptions */
 	ROLE_DISPATCHER = 1 << 3, /* 派遣员: dispatch */
 	ROLE_DISPOSAL = 1 << 4,   /* 处置单位: dispose, feed back, ask for exceptions */
+	ROLE_ADMIN = 1 << 5,      /* 管理员: change the roster */
 };
-#define ROLE_ALL 0x1f
+#define ROLE_ALL 0x3f
 
 #define ROSTER_NAME_MAX 64
 #define ROSTER_ADDR_MAX 128
 #define ROSTER_MAX_ADDRS 4
+/* The rank of a key that is no admin. */
+#define ROSTER_NO_RANK UINT32_MAX
 
 struct member {
 	uint8_t key[32];
@@ -52,78 +69,131 @@ struct member {
 	char addrs[ROSTER_MAX_ADDRS][ROSTER_ADDR_MAX + 1];
 };
 
-/* One admin event, in the admin's seq (= roster version) order. */
+/* Why a change counts for nothing in the global roster. */
+enum roster_void {
+	RV_NONE,
+	RV_UNREADABLE, /* its body is not a change */
+	RV_NOT_ADMIN,  /* its author is no admin in the global roster */
+	RV_REVOKED,    /* its author was revoked before it */
+	RV_FORKED,     /* its author forked at or before it */
+	RV_RANK,       /* a revocation of an equal or more senior admin */
+};
+
+/* One roster event, in (lamport, id) order. */
 struct roster_change {
-	uint64_t version;
 	uint8_t id[32];
+	uint8_t author[32];
+	uint64_t seq, lamport, time_ms;
 	int revoke;
 	struct member m;   /* add: the member; revoke: only m.key */
 	uint64_t last_seq; /* revoke: the key's last valid seq */
-	uint64_t time_ms;
+	enum roster_void why_void;
 };
 
+struct roster_state;
+
 struct roster {
-	uint8_t admin[32];
+	uint8_t admin[32]; /* the genesis admin */
 	int has_admin;
 	struct roster_change *ch;
 	size_t n;
-	/* What was read: the admin's summary, to know when to read again. */
-	uint64_t seen_seq;
-	uint8_t seen_head[32];
+	size_t words;  /* uint64_t words in a set of changes */
+	uint64_t *anc; /* n sets: each change's causal past, itself in it */
+	struct roster_state *global;
+	struct roster_state **cache; /* states at sets, most recent first */
+	size_t ncache;
+	uint64_t seen_gen; /* store_global_gen() when read */
+	int loaded;
 };
 
 void roster_init(struct roster *r);
 void roster_release(struct roster *r);
 
 /*
- * Reads the roster the store (or the batch) holds, if the admin's feed
- * moved since the last read; r->admin must be set.  Events of the roster
- * case not signed by the admin are ignored.
+ * Reads the roster the store (or the batch) holds, if it changed since
+ * the last read (store_global_gen); r->admin must be set.
  */
 MUST_CHECK int roster_refresh(struct roster *r, struct store *s);
 MUST_CHECK int roster_refresh_batch(struct roster *r, struct store_batch *b);
 
-/* The latest version (0: empty roster). */
-uint64_t roster_version(const struct roster *r);
+/* ---- sets of changes: an event's causal roster ---- */
 
-/* The version of the roster event id, or 0 if it is not one. */
-uint64_t roster_version_of(const struct roster *r, const uint8_t id[32]);
+/* A new empty set (free with free()). */
+uint64_t *roster_set_new(const struct roster *r);
+/*
+ * If id is a roster change, adds it and its causal past to set and
+ * returns 1; else 0.
+ */
+int roster_set_add(const struct roster *r, uint64_t *set, const uint8_t id[32]);
+/* set |= other. */
+void roster_set_merge(const struct roster *r, uint64_t *set,
+		      const uint64_t *other);
 
 /*
- * The member holding key at roster version `version`, for its event
- * number seq; NULL if the key is not a member at that version or was
- * revoked before seq.  seq 0 skips the revocation check.
+ * The member holding key in the roster of set, for its event number seq;
+ * NULL if the key is not a member there or is revoked before seq.
+ * causal: only the changes and revocations in set count (admission);
+ * else the changes in set that are not void, and every effective
+ * revocation (the fold).  The genesis admin is a member (roles: admin)
+ * unless revoked.  Borrowed until the next refresh.
  */
-const struct member *roster_lookup(const struct roster *r,
-				   const uint8_t key[32], uint64_t version,
+const struct member *roster_member_at(struct roster *r, const uint64_t *set,
+				      int causal, const uint8_t key[32],
+				      uint64_t seq);
+
+/* ---- the global roster ---- */
+
+/* The member holding key now, for its event seq (0: any); NULL if none. */
+const struct member *roster_lookup(const struct roster *r, const uint8_t key[32],
 				   uint64_t seq);
 
-/* The last valid seq of a revoked key, or 0 if it is not revoked. */
-uint64_t roster_revoked_after(const struct roster *r, const uint8_t key[32]);
+/* The latest record of key now, revoked or not; NULL if none. */
+const struct member *roster_record(const struct roster *r,
+				   const uint8_t key[32]);
 
-/* 1 if key was ever added (at any version). */
+/* 1 if key is revoked now; then *after is its last valid seq. */
+int roster_is_revoked(const struct roster *r, const uint8_t key[32],
+		      uint64_t *after);
+
+/* The admin rank of key now (0 genesis), or ROSTER_NO_RANK. */
+uint32_t roster_rank(const struct roster *r, const uint8_t key[32]);
+
+/* 1 if key appears in any change (or is the genesis admin). */
 int roster_knows(const struct roster *r, const uint8_t key[32]);
 
+/* Changes stored, and those of them that count. */
+size_t roster_changes(const struct roster *r);
+size_t roster_changes_in_force(const struct roster *r);
+
 /*
- * Calls fn for each member at the latest version, revoked ones too
- * (revoked set, with the last valid seq).
+ * Calls fn for each member now, in the order keys were first added,
+ * revoked ones too (revoked set, with the last valid seq).
  */
 typedef int (*roster_member_fn)(const struct member *m, int revoked,
 				uint64_t last_seq, void *ctx);
 MUST_CHECK int roster_walk(const struct roster *r, roster_member_fn fn,
 			   void *ctx);
 
+/* The change with this id, or NULL. */
+const struct roster_change *roster_change_find(const struct roster *r,
+					       const uint8_t id[32]);
+
+/* "its author was revoked before it", ... for a void reason. */
+const char *roster_void_str(enum roster_void v);
+
 /* The body of a member.add / member.revoke event. */
 void roster_add_body(const struct member *m, struct buf *out);
 void roster_revoke_body(const uint8_t key[32], uint64_t last_seq,
 			const char *reason, struct buf *out);
 
-/* The canonical encoding of the latest roster (its case view). */
+/* The canonical encoding of the global roster (its case view). */
 void roster_encode(const struct roster *r, struct buf *out);
 
 /* "supervisor,operator" <-> mask.  ERR_INVAL naming an unknown role. */
 MUST_CHECK int roles_parse(const char *list, unsigned *mask, struct diag *d);
 /* Writes the names of mask, comma-separated, into out. */
 void roles_format(unsigned mask, char *out, size_t n);
+/* The name of one role bit, or NULL. */
+const char *role_name(unsigned bit);
 
 #endif

@@ -329,7 +329,7 @@ workflow_check(const struct case_state *st, const struct action_def *a,
 
 	if (!m)
 		return diag_set(d, ERR_DENIED,
-				"the author is not a member of the district (see 'gridcase roles')");
+				"the author is not a member of the district, or was revoked (see 'gridcase roster show')");
 	if (!(m->roles & a->roles)) {
 		roles_format(m->roles, roles, sizeof(roles));
 		return diag_set(d, ERR_DENIED,

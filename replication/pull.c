@@ -335,20 +335,26 @@ plan_round(struct peer *p, const struct wire_summary *ws)
 	for (size_t i = 0; i < ws->nheads; i++) {
 		const struct wire_head *h = &ws->heads[i];
 		struct summary_entry ours;
+		uint64_t forked = 0, upto = h->seq;
 		if (store_summary_get(r->store, h->author, &ours) != 0)
 			ours.seq = 0;
-		if (h->seq > ours.seq) {
+		/* A forked author's events past its fork are refused here
+		 * (unless an event we wait on needs one: then by GET). */
+		if (store_fork_seq(r->store, h->author, &forked) == 0 && forked &&
+		    upto > forked)
+			upto = forked;
+		if (upto > ours.seq) {
 			p->to_fetch = xrealloc(p->to_fetch, (p->nto_fetch + 1) * sizeof(*p->to_fetch));
 			struct plan_range *w = &p->to_fetch[p->nto_fetch++];
 			memset(w, 0, sizeof(*w));
 			memcpy(w->r.author, h->author, 32);
 			w->r.from = ours.seq + 1;
-			w->r.to = h->seq;
+			w->r.to = upto;
 			/* Saturating: a summary may claim anything. */
-			we_lack = we_lack + (h->seq - ours.seq) < we_lack
+			we_lack = we_lack + (upto - ours.seq) < we_lack
 					  ? UINT64_MAX
-					  : we_lack + (h->seq - ours.seq);
-		} else if (h->seq > 0) {
+					  : we_lack + (upto - ours.seq);
+		} else if (h->seq > 0 && !forked) {
 			/* Their head is one of our seqs: the same event, or a
 			 * fork, which the other version proves. */
 			struct first_id f = { { 0 }, 0 };
@@ -358,9 +364,16 @@ plan_round(struct peer *p, const struct wire_summary *ws)
 				want_get(p, h->id);
 		}
 	}
-	for (size_t i = 0; i < ws->nforks; i++)
+	/* The peer's fork proofs, unless we hold one as low already: any
+	 * two versions prove a fork, so more are not asked for. */
+	for (size_t i = 0; i < ws->nforks; i++) {
+		uint64_t forked = 0;
+		if (store_fork_seq(r->store, ws->forks[i].author, &forked) == 0 &&
+		    forked && forked <= ws->forks[i].seq)
+			continue;
 		for (size_t k = 0; k < ws->forks[i].nids; k++)
 			want_get(p, ws->forks[i].ids[k]);
+	}
 	/* The roster's author first: the others' events are checked
 	 * against it. */
 	for (size_t i = 1; i < p->nto_fetch; i++)
@@ -460,6 +473,9 @@ admit_job(struct peer *p, struct fetch_job *j)
 	uint64_t added = 0, last_seq = 0;
 	uint8_t (*fork_prevs)[32] = NULL;
 	size_t nfork_prevs = 0;
+	/* Ids that admitted events wait for, to GET after the commit. */
+	uint8_t (*deps)[32] = NULL;
+	size_t ndeps = 0;
 	int rc, refused = 0;
 
 	if ((rc = store_batch_begin(r->store, &b))) {
@@ -489,34 +505,47 @@ admit_job(struct peer *p, struct fetch_job *j)
 			peer_error(p, "cannot store: %s", d.text);
 			store_batch_abort(b);
 			free(fork_prevs);
+			free(deps);
 			return;
 		}
 		if (rc) {
 			refused++;
 			log_info("repl", "peer %s: event refused: %s", p->st.name, d.text);
+			/*
+			 * Its prev is not our event at seq - 1: the author
+			 * signed two histories, forked lower down, where we
+			 * hold our version only.  Ask for its prev (after the
+			 * commit), and so on down to the seq where the two
+			 * versions meet: storing that one records the fork.
+			 */
+			if (rc == ERR_CHAIN && ev.has_prev) {
+				fork_prevs = xrealloc(fork_prevs, (nfork_prevs + 1) * sizeof(*fork_prevs));
+				memcpy(fork_prevs[nfork_prevs++], ev.prev, 32);
+			}
 			continue;
 		}
 		if (res.status == ADMIT_NEW)
 			added += 1 + res.promoted;
-		/*
-		 * Another version of an event we hold: the fork may have
-		 * begun earlier, where we hold our version only, so ask for
-		 * this one's predecessor too (after the commit), and so on
-		 * down to an event both sides share.
-		 */
-		if (res.status == ADMIT_FORK && ev.has_prev) {
-			fork_prevs = xrealloc(fork_prevs, (nfork_prevs + 1) * sizeof(*fork_prevs));
-			memcpy(fork_prevs[nfork_prevs++], ev.prev, 32);
+		if (res.status == ADMIT_PENDING && (res.wait & WAIT_DEPS)) {
+			deps = xrealloc(deps, (ndeps + res.nmissing) * sizeof(*deps));
+			memcpy(deps + ndeps, res.missing, res.nmissing * sizeof(*deps));
+			ndeps += res.nmissing;
 		}
 	}
 	if ((rc = store_batch_commit(b, &d))) {
 		peer_error(p, "cannot commit: %s", d.text);
 		free(fork_prevs);
+		free(deps);
 		return;
 	}
 	for (size_t i = 0; i < nfork_prevs; i++)
 		want_get(p, fork_prevs[i]);
 	free(fork_prevs);
+	/* The peer admitted these events, so it holds what they depend
+	 * on: ask for it now rather than at a later round. */
+	for (size_t i = 0; i < ndeps; i++)
+		want_get(p, deps[i]);
+	free(deps);
 	if (refused)
 		peer_error(p, "%d events of a reply were refused (see the log)", refused);
 	p->st.events_in += added;

@@ -4,12 +4,23 @@
  * Admission is shared by foreign events (store_batch_admit) and local ones
  * (append.c).  For one event, every check runs before the first write, so
  * a refused event leaves nothing in the batch.
+ *
+ * The rules (docs/format.md §5, docs/store.md "Admitting"): an event is
+ * admitted only once its author's previous event and every event it
+ * depends on are stored here, its lamport is exactly one above theirs,
+ * its time is not before theirs, and its time is not too far ahead of
+ * this node's clock.  Whatever it lacks, it waits for: in `pending`, with
+ * a `waitdep` row per missing dependency and a `waittime` row when it is
+ * early, so that whatever arrives later finds the events it lets in.
+ * Every waiting event that may now pass is examined again through the
+ * same checks, from a queue, never by recursion.
  */
 #include "store/internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/hex.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -64,12 +75,17 @@ batch_free(struct store_batch *b)
 	b->s->batch_open = 0;
 	signer_free(b->signer);
 	batch_touched_release(b);
+	free(b->requeue);
 	free(b);
 }
+
+static int promote_due(struct store_batch *b, struct admit_result *res,
+		       struct diag *d);
 
 int
 store_batch_commit(struct store_batch *b, struct diag *d)
 {
+	struct admit_result res;
 	int rc;
 	if (b->failed) {
 		mdb_txn_abort(b->txn);
@@ -77,10 +93,12 @@ store_batch_commit(struct store_batch *b, struct diag *d)
 		return diag_set(d, ERR_IO,
 				"the batch failed earlier and was rolled back");
 	}
-	/* Every event signed before the views read them. */
+	/* Every event signed before the views read them; events whose time
+	 * has come are let in by any commit, so that they never wait for
+	 * a write of their own. */
 	struct signed_put sp = { b, d };
 	if ((b->signer && (rc = signer_each(b->signer, put_signed, &sp))) ||
-	    (rc = batch_fold_touched(b, d))) {
+	    (rc = promote_due(b, &res, d)) || (rc = batch_fold_touched(b, d))) {
 		mdb_txn_abort(b->txn);
 		batch_free(b);
 		return rc;
@@ -132,12 +150,105 @@ exists(struct store_batch *b, MDB_dbi dbi, const void *key, size_t kn,
 	return 1;
 }
 
+/* 1 if some row's key starts with prefix. */
+static int
+has_prefix(struct store_batch *b, MDB_dbi dbi, const uint8_t *prefix,
+	   size_t n, struct diag *d)
+{
+	MDB_cursor *c;
+	MDB_val k = { n, (void *)prefix }, v;
+	int rc = mdb_cursor_open(b->txn, dbi, &c);
+	if (rc)
+		return batch_lmdb_err(b, rc, "cannot open cursor", d);
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	int found = rc == 0 && k.mv_size >= n && memcmp(k.mv_data, prefix, n) == 0;
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		return batch_lmdb_err(b, rc, "cannot read", d);
+	return found;
+}
+
 static char *
 short_hex(const uint8_t *p, char out[17])
 {
 	hex_encode(p, 8, out);
 	return out;
 }
+
+static int
+is_global(const struct store *s, const char *case_id, size_t n)
+{
+	return s->global_case && strlen(s->global_case) == n &&
+	       memcmp(s->global_case, case_id, n) == 0;
+}
+
+/* One more event of the global case, or one more fork: what every view
+ * depends on moved (store_batch_global_gen). */
+static int
+bump_global_gen(struct store_batch *b, struct diag *d)
+{
+	MDB_val v;
+	uint8_t be[8];
+	uint64_t gen = 0;
+	int rc = exists(b, b->s->meta, GLOBAL_GEN_KEY, strlen(GLOBAL_GEN_KEY),
+			&v, d);
+	if (rc < 0)
+		return rc;
+	if (rc == 1 && v.mv_size == 8)
+		gen = get_be64(v.mv_data);
+	put_be64(be, gen + 1);
+	return put(b, b->s->meta, GLOBAL_GEN_KEY, strlen(GLOBAL_GEN_KEY), be,
+		   sizeof(be), d);
+}
+
+/* ---- the queue of waiting events to examine again ---- */
+
+static void
+requeue(struct store_batch *b, const uint8_t *vk)
+{
+	for (size_t i = 0; i < b->nrequeue; i++)
+		if (memcmp(b->requeue[i], vk, VERSION_KEY_BYTES) == 0)
+			return;
+	if (b->nrequeue == b->requeue_cap) {
+		b->requeue_cap = b->requeue_cap ? 2 * b->requeue_cap : 16;
+		b->requeue = xrealloc(b->requeue,
+				      b->requeue_cap * sizeof(*b->requeue));
+	}
+	memcpy(b->requeue[b->nrequeue++], vk, VERSION_KEY_BYTES);
+}
+
+/* Queues the rows of dbi whose key is prefix || version key. */
+static int
+requeue_rows(struct store_batch *b, MDB_dbi dbi, const uint8_t *prefix,
+	     size_t n, struct diag *d)
+{
+	MDB_cursor *c;
+	MDB_val k = { n, (void *)prefix }, v;
+	int rc = mdb_cursor_open(b->txn, dbi, &c);
+	if (rc)
+		return batch_lmdb_err(b, rc, "cannot open cursor", d);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	     rc == 0 && k.mv_size >= n && memcmp(k.mv_data, prefix, n) == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (dbi == b->s->pending && k.mv_size == VERSION_KEY_BYTES)
+			requeue(b, k.mv_data);
+		else if (k.mv_size == n + VERSION_KEY_BYTES)
+			requeue(b, (const uint8_t *)k.mv_data + n);
+	}
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		return batch_lmdb_err(b, rc, "cannot read waiting events", d);
+	return 0;
+}
+
+/* Event id is stored now: the events that waited for it may pass. */
+static int
+stored_now(struct store_batch *b, const uint8_t *id, struct diag *d)
+{
+	return requeue_rows(b, b->s->waitdep, id, EVENT_ID_BYTES, d);
+}
+
+/* ---- writing ---- */
 
 /*
  * Records id as one stored version of a forked (author, seq).  The views
@@ -154,7 +265,11 @@ record_fork(struct store_batch *b, const uint8_t *author, uint64_t seq,
 	int rc;
 
 	version_key(k, author, seq, id);
-	if ((rc = put(b, b->s->forks, k, sizeof(k), "", 0, d)))
+	rc = exists(b, b->s->forks, k, sizeof(k), NULL, d);
+	if (rc)
+		return rc < 0 ? rc : 0;
+	if ((rc = put(b, b->s->forks, k, sizeof(k), "", 0, d)) ||
+	    (rc = bump_global_gen(b, d)))
 		return rc;
 	feed_key(fk, author, seq);
 	key.mv_size = sizeof(fk);
@@ -167,8 +282,12 @@ record_fork(struct store_batch *b, const uint8_t *author, uint64_t seq,
 		struct event ev;
 		if (memcmp(key.mv_data, author, EVENT_KEY_BYTES) != 0)
 			break;
-		if (stored_event(b->s, b->txn, val.mv_data, &env, &ev) == 0)
-			batch_touch_case(b, ev.case_id, ev.case_len);
+		if (stored_event(b->s, b->txn, val.mv_data, &env, &ev) != 0)
+			continue;
+		batch_touch_case(b, ev.case_id, ev.case_len);
+		/* An admin's fork changes the roster, and so every case. */
+		if (is_global(b->s, ev.case_id, ev.case_len))
+			b->refold_all = 1;
 	}
 	mdb_cursor_close(c);
 	if (rc && rc != MDB_NOTFOUND)
@@ -176,10 +295,14 @@ record_fork(struct store_batch *b, const uint8_t *author, uint64_t seq,
 	return 0;
 }
 
-/* Writes a new event and its case rows (not the feed: callers do). */
+/*
+ * Writes a new event and its case row (not the feed: callers do).  Only
+ * feed events make their blobs wanted: a fork proof or evidence is kept
+ * for its signature, not its photos.
+ */
 static int
 put_event(struct store_batch *b, const uint8_t *p, size_t n,
-	  const struct envelope *env, const struct event *ev,
+	  const struct envelope *env, const struct event *ev, int in_feed,
 	  struct diag *d)
 {
 	uint8_t k[BYCASE_KEY_MAX];
@@ -188,17 +311,20 @@ put_event(struct store_batch *b, const uint8_t *p, size_t n,
 
 	if ((rc = put(b, b->s->events, env->id, EVENT_ID_BYTES, p, n, d)))
 		return rc;
-	/* The blobs it names that are not here: to fetch (store.h). */
-	for (size_t i = 0; i < ev->nblobs; i++)
+	for (size_t i = 0; in_feed && i < ev->nblobs; i++)
 		if (!blob_is_here(b->s, ev->blobs[i]) &&
 		    (rc = batch_local_put(b, WANTED_TABLE, ev->blobs[i], 32, d)))
 			return rc;
 	batch_touch_case(b, ev->case_id, ev->case_len);
-	if (b->s->global_case && strlen(b->s->global_case) == ev->case_len &&
-	    memcmp(b->s->global_case, ev->case_id, ev->case_len) == 0)
+	if (is_global(b->s, ev->case_id, ev->case_len)) {
 		b->refold_all = 1;
+		if ((rc = bump_global_gen(b, d)))
+			return rc;
+	}
 	kn = bycase_key(k, ev->case_id, ev->case_len, ev->lamport, env->id);
-	return put(b, b->s->bycase, k, kn, "", 0, d);
+	if ((rc = put(b, b->s->bycase, k, kn, "", 0, d)))
+		return rc;
+	return stored_now(b, env->id, d);
 }
 
 /* Moves the case's heads past the new event (see store.c: heads). */
@@ -228,40 +354,6 @@ update_heads(struct store_batch *b, const struct envelope *env,
 	put_be64(clocks + 8, ev->time_ms);
 	kn = heads_key(k, ev->case_id, ev->case_len, env->id);
 	return put(b, b->s->heads, k, kn, clocks, sizeof(clocks), d);
-}
-
-/*
- * Checks that ev may follow the author's stored seq-1 event: prev, and
- * clocks that never go back.
- */
-static int
-check_chain(struct store_batch *b, const struct event *ev,
-	    const struct summary_entry *last, struct diag *d)
-{
-	char h1[17], h2[17];
-	(void)b;
-	if (ev->seq == 1)
-		return 0;
-	if (memcmp(ev->prev, last->id, EVENT_ID_BYTES) != 0)
-		return diag_set(d, ERR_CHAIN,
-				"seq %llu names prev %s but this store's seq %llu is %s",
-				(unsigned long long)ev->seq,
-				short_hex(ev->prev, h1),
-				(unsigned long long)last->seq,
-				short_hex(last->id, h2));
-	if (ev->lamport <= last->lamport)
-		return diag_set(d, ERR_CHAIN,
-				"seq %llu has lamport %llu, not above its predecessor's %llu",
-				(unsigned long long)ev->seq,
-				(unsigned long long)ev->lamport,
-				(unsigned long long)last->lamport);
-	if (ev->time_ms < last->time_ms)
-		return diag_set(d, ERR_CHAIN,
-				"seq %llu has time %llu, before its predecessor's %llu",
-				(unsigned long long)ev->seq,
-				(unsigned long long)ev->time_ms,
-				(unsigned long long)last->time_ms);
-	return 0;
 }
 
 int
@@ -300,140 +392,19 @@ extend_feed(struct store_batch *b, const uint8_t *p, size_t n,
 	next.lamport = ev->lamport;
 	next.time_ms = ev->time_ms;
 	summary_encode(&next, sv);
-	if ((rc = put_event(b, p, n, env, ev, d)) ||
+	if ((rc = put_event(b, p, n, env, ev, 1, d)) ||
 	    (rc = put(b, b->s->feed, fk, sizeof(fk), env->id, EVENT_ID_BYTES,
 		      d)) ||
 	    (rc = put(b, b->s->summary, ev->author, EVENT_KEY_BYTES, sv,
 		      sizeof(sv), d)) ||
 	    (rc = update_heads(b, env, ev, d)))
 		return rc;
-	return 0;
+	/* The author's next event may be waiting for this one. */
+	feed_key(fk, ev->author, ev->seq + 1);
+	return requeue_rows(b, b->s->pending, fk, sizeof(fk), d);
 }
 
-/*
- * A copy of one waiting event, taken out of the map before the pending
- * table is modified (LMDB data pointers do not survive writes).
- */
-struct waiting {
-	struct buf bytes;
-	struct envelope env;
-	struct event ev;
-};
-
-/*
- * Loads the waiting events of (author, seq) into w (at most max);
- * returns how many.
- */
-static int
-load_waiting(struct store_batch *b, const uint8_t *author, uint64_t seq,
-	     struct waiting *w, int max, struct diag *d)
-{
-	uint8_t kb[VERSION_KEY_BYTES];
-	MDB_cursor *c;
-	MDB_val k, v;
-	int n = 0, rc;
-
-	memset(kb, 0, sizeof(kb));
-	feed_key(kb, author, seq);
-	k.mv_size = sizeof(kb);
-	k.mv_data = kb;
-	if ((rc = mdb_cursor_open(b->txn, b->s->pending, &c)))
-		return batch_lmdb_err(b, rc, "cannot open cursor", d);
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	while (rc == 0 && n < max &&
-	       memcmp(k.mv_data, kb, FEED_KEY_BYTES) == 0) {
-		size_t used;
-		buf_init(&w[n].bytes);
-		buf_add(&w[n].bytes, v.mv_data, v.mv_size);
-		if (envelope_read(w[n].bytes.data, w[n].bytes.len, &w[n].env,
-				  &used, NULL) == 0 &&
-		    event_decode(w[n].env.event, w[n].env.event_len,
-				 &w[n].ev, NULL) == 0)
-			n++;
-		else
-			buf_release(&w[n].bytes);
-		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-	}
-	mdb_cursor_close(c);
-	if (rc && rc != MDB_NOTFOUND) {
-		for (int i = 0; i < n; i++)
-			buf_release(&w[i].bytes);
-		return batch_lmdb_err(b, rc, "cannot read pending", d);
-	}
-	return n;
-}
-
-#define WAITING_MAX 8
-
-/*
- * After seq `after` of author was admitted, lets in the waiting events
- * that now continue the chain, one seq at a time.  Versions at a seq that
- * do not continue it are forks of the one that did (both signed at the
- * same seq) and are kept as proof.
- */
-static int
-promote_waiting(struct store_batch *b, const uint8_t *author,
-		struct admit_result *res, struct diag *d)
-{
-	struct waiting w[WAITING_MAX];
-	struct summary_entry last;
-	uint8_t k[VERSION_KEY_BYTES];
-	int rc;
-
-	for (;;) {
-		if ((rc = batch_summary_get(b, author, &last, d)))
-			return rc;
-		int n = load_waiting(b, author, last.seq + 1, w, WAITING_MAX, d);
-		if (n <= 0)
-			return n;
-		int admitted = -1;
-		rc = 0;
-		for (int i = 0; i < n && rc >= 0; i++) {
-			version_key(k, author, w[i].ev.seq, w[i].env.id);
-			if ((rc = del(b, b->s->pending, k, sizeof(k), d)))
-				break;
-			if (admitted < 0) {
-				struct diag why;
-				int crc = check_chain(b, &w[i].ev, &last, &why);
-				if (crc == 0) {
-					rc = extend_feed(b, w[i].bytes.data,
-							 w[i].bytes.len,
-							 &w[i].env, &w[i].ev, d);
-					admitted = i;
-					res->promoted++;
-					continue;
-				}
-				if (crc != ERR_CHAIN) {
-					rc = diag_set(d, crc, "%s", why.text);
-					break;
-				}
-				char h[17];
-				log_warn("store",
-					 "dropping waiting event %s: %s",
-					 short_hex(w[i].env.id, h), why.text);
-			}
-		}
-		/* The versions that lost to the admitted one are forks. */
-		for (int i = 0; i < n && rc == 0 && admitted >= 0; i++) {
-			if (i == admitted)
-				continue;
-			if ((rc = put_event(b, w[i].bytes.data, w[i].bytes.len,
-					    &w[i].env, &w[i].ev, d)) ||
-			    (rc = record_fork(b, author, w[i].ev.seq,
-					      w[i].env.id, d)) ||
-			    (rc = record_fork(b, author, w[admitted].ev.seq,
-					      w[admitted].env.id, d)))
-				break;
-			res->forks++;
-		}
-		for (int i = 0; i < n; i++)
-			buf_release(&w[i].bytes);
-		if (rc)
-			return rc;
-		if (admitted < 0)
-			return 0;
-	}
-}
+/* ---- waiting ---- */
 
 static int
 count_rows(struct store_batch *b, MDB_dbi dbi, size_t *n, struct diag *d)
@@ -446,18 +417,317 @@ count_rows(struct store_batch *b, MDB_dbi dbi, size_t *n, struct diag *d)
 	return 0;
 }
 
-/* The admission of one event whose signature is already checked. */
+/* How many events of author wait, counting no further than limit. */
 static int
-admit(struct store_batch *b, const uint8_t *p, size_t n,
-      const struct envelope *env, const struct event *ev, int foreign,
-      struct admit_result *res, struct diag *d)
+count_author_waiting(struct store_batch *b, const uint8_t *author,
+		     size_t limit, size_t *n, struct diag *d)
+{
+	MDB_cursor *c;
+	MDB_val k = { EVENT_KEY_BYTES, (void *)author }, v;
+	size_t count = 0;
+	int rc = mdb_cursor_open(b->txn, b->s->pending, &c);
+	if (rc)
+		return batch_lmdb_err(b, rc, "cannot open cursor", d);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	     rc == 0 && count < limit &&
+	     memcmp(k.mv_data, author, EVENT_KEY_BYTES) == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+		count++;
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		return batch_lmdb_err(b, rc, "cannot count waiting events", d);
+	*n = count;
+	return 0;
+}
+
+/* The waitdep and waittime keys of a waiting event. */
+static void
+waitdep_key(uint8_t *k, const uint8_t *dep, const uint8_t *vk)
+{
+	memcpy(k, dep, EVENT_ID_BYTES);
+	memcpy(k + EVENT_ID_BYTES, vk, VERSION_KEY_BYTES);
+}
+
+static void
+waittime_key(uint8_t *k, uint64_t time_ms, const uint8_t *vk)
+{
+	put_be64(k, time_ms);
+	memcpy(k + 8, vk, VERSION_KEY_BYTES);
+}
+
+/*
+ * Stores the event aside until what it lacks arrives: its predecessor
+ * (WAIT_PREV), the dependencies in missing (WAIT_DEPS), or this node's
+ * clock reaching its time (WAIT_FUTURE).  One author may not hold more
+ * than an eighth of the places, so that a key citing events that never
+ * come cannot crowd out the others.
+ */
+static int
+park(struct store_batch *b, const uint8_t *p, size_t n,
+     const struct envelope *env, const struct event *ev, unsigned why,
+     const uint8_t (*missing)[EVENT_ID_BYTES], size_t nmissing,
+     struct admit_result *res, struct diag *d)
 {
 	struct store *s = b->s;
-	struct summary_entry last;
+	uint8_t vk[VERSION_KEY_BYTES], wk[WAITDEP_KEY_BYTES];
+	size_t waiting = 0, share = s->pending_max / 8 ? s->pending_max / 8 : 1;
+	char h[17];
+	int rc;
+
+	if ((rc = count_rows(b, s->pending, &waiting, d)))
+		return rc;
+	if (waiting >= s->pending_max)
+		return diag_set(d, ERR_FULL,
+				"%zu events already wait here (the limit); it will be fetched again",
+				waiting);
+	if (waiting >= share) {
+		size_t mine = 0;
+		if ((rc = count_author_waiting(b, ev->author, share, &mine, d)))
+			return rc;
+		if (mine >= share)
+			return diag_set(d, ERR_FULL,
+					"author %s already has %zu events waiting (an author's limit); it will be fetched again",
+					short_hex(ev->author, h), mine);
+	}
+	version_key(vk, ev->author, ev->seq, env->id);
+	if ((rc = put(b, s->pending, vk, sizeof(vk), p, n, d)))
+		return rc;
+	for (size_t i = 0; i < nmissing; i++) {
+		waitdep_key(wk, missing[i], vk);
+		if ((rc = put(b, s->waitdep, wk, sizeof(wk), "", 0, d)))
+			return rc;
+	}
+	if (why & WAIT_FUTURE) {
+		uint8_t tk[WAITTIME_KEY_BYTES];
+		waittime_key(tk, ev->time_ms, vk);
+		if ((rc = put(b, s->waittime, tk, sizeof(tk), "", 0, d)))
+			return rc;
+	}
+	res->status = ADMIT_PENDING;
+	res->wait = why;
+	res->nmissing = 0;
+	for (size_t i = 0; i < nmissing && i < ADMIT_MISSING_MAX; i++)
+		memcpy(res->missing[res->nmissing++], missing[i], EVENT_ID_BYTES);
+	return 0;
+}
+
+/* Takes a waiting event out of the waiting tables (its rows of all). */
+static int
+unpark(struct store_batch *b, const uint8_t *vk, const struct event *ev,
+       struct diag *d)
+{
+	uint8_t wk[WAITDEP_KEY_BYTES], tk[WAITTIME_KEY_BYTES];
+	int rc;
+	if ((rc = del(b, b->s->pending, vk, VERSION_KEY_BYTES, d)))
+		return rc;
+	for (size_t i = 0; i < ev->ndeps; i++) {
+		waitdep_key(wk, ev->deps[i], vk);
+		if ((rc = del(b, b->s->waitdep, wk, sizeof(wk), d)))
+			return rc;
+	}
+	waittime_key(tk, ev->time_ms, vk);
+	return del(b, b->s->waittime, tk, sizeof(tk), d);
+}
+
+/* ---- the rules ---- */
+
+/* The dependencies not stored here, in deps order. */
+static int
+find_missing(struct store_batch *b, const struct event *ev,
+	     uint8_t (*missing)[EVENT_ID_BYTES], size_t *n, struct diag *d)
+{
+	*n = 0;
+	for (size_t i = 0; i < ev->ndeps; i++) {
+		int rc = exists(b, b->s->events, ev->deps[i], EVENT_ID_BYTES,
+				NULL, d);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			memcpy(missing[(*n)++], ev->deps[i], EVENT_ID_BYTES);
+	}
+	return 0;
+}
+
+/*
+ * The clock rules, once prev and every dep are here: lamport exactly one
+ * above the highest of theirs, time not before any of theirs.  So no
+ * event can claim a counter that leaves no room after it, and time runs
+ * forward along every causal path.  prev: the stored seq - 1 (NULL for
+ * seq 1).
+ */
+static int
+check_clocks(struct store_batch *b, const struct event *ev,
+	     const struct summary_entry *prev, struct diag *d)
+{
+	uint64_t top = 0, floor = 0;
+	const uint8_t *floor_of = NULL;
+	char h1[17];
+	if (prev) {
+		top = prev->lamport;
+		floor = prev->time_ms;
+		floor_of = prev->id;
+	}
+	for (size_t i = 0; i < ev->ndeps; i++) {
+		struct envelope denv;
+		struct event dep;
+		int rc = stored_event(b->s, b->txn, ev->deps[i], &denv, &dep);
+		if (rc)
+			return diag_set(d, rc == ERR_NOTFOUND ? ERR_CORRUPT : rc,
+					"dependency %s cannot be read",
+					short_hex(ev->deps[i], h1));
+		if (dep.lamport > top)
+			top = dep.lamport;
+		if (dep.time_ms > floor) {
+			floor = dep.time_ms;
+			floor_of = ev->deps[i];
+		}
+	}
+	if (ev->lamport != top + 1)
+		return diag_set(d, ERR_CLOCK,
+				"lamport %llu, but the events it follows reach %llu: it must be %llu",
+				(unsigned long long)ev->lamport,
+				(unsigned long long)top,
+				(unsigned long long)(top + 1));
+	if (ev->time_ms < floor)
+		return diag_set(d, ERR_CLOCK,
+				"time %llu is before the time %llu of %s, which it follows",
+				(unsigned long long)ev->time_ms,
+				(unsigned long long)floor,
+				short_hex(floor_of, h1));
+	return 0;
+}
+
+/*
+ * The author's stored event at seq - 1 (ev->seq > 1, and the feed
+ * reaches it): its id and clocks into *prev.  last is the summary, which
+ * holds them already when seq - 1 is the author's latest.
+ */
+static int
+feed_prev(struct store_batch *b, const struct event *ev,
+	  const struct summary_entry *last, struct summary_entry *prev,
+	  struct diag *d)
+{
+	uint8_t fk[FEED_KEY_BYTES];
+	struct envelope penv;
+	struct event pev;
+	MDB_val v;
+	int rc;
+	if (ev->seq - 1 == last->seq) {
+		*prev = *last;
+		return 0;
+	}
+	feed_key(fk, ev->author, ev->seq - 1);
+	rc = exists(b, b->s->feed, fk, sizeof(fk), &v, d);
+	if (rc < 0)
+		return rc;
+	if (rc == 0 || v.mv_size != EVENT_ID_BYTES)
+		return diag_set(d, ERR_CORRUPT, "a feed has a gap below its summary");
+	memcpy(prev->id, v.mv_data, EVENT_ID_BYTES);
+	prev->seq = ev->seq - 1;
+	if ((rc = stored_event(b->s, b->txn, prev->id, &penv, &pev)))
+		return diag_set(d, ERR_CORRUPT, "a feed event cannot be read");
+	prev->lamport = pev.lamport;
+	prev->time_ms = pev.time_ms;
+	return 0;
+}
+
+/* Checks that ev follows the author's stored seq-1 event. */
+static int
+check_prev(const struct event *ev, const struct summary_entry *prev,
+	   struct diag *d)
+{
+	char h1[17], h2[17];
+	if (ev->seq == 1 || memcmp(ev->prev, prev->id, EVENT_ID_BYTES) == 0)
+		return 0;
+	return diag_set(d, ERR_CHAIN,
+			"seq %llu names prev %s but this store's seq %llu is %s",
+			(unsigned long long)ev->seq, short_hex(ev->prev, h1),
+			(unsigned long long)prev->seq, short_hex(prev->id, h2));
+}
+
+/* How many versions of (author, seq) the fork records hold. */
+static int
+fork_versions(struct store_batch *b, const uint8_t *author, uint64_t seq,
+	      size_t *n, struct diag *d)
+{
+	uint8_t fk[FEED_KEY_BYTES];
+	MDB_cursor *c;
+	MDB_val k = { sizeof(fk), fk }, v;
+	size_t count = 0;
+	int rc;
+	feed_key(fk, author, seq);
+	if ((rc = mdb_cursor_open(b->txn, b->s->forks, &c)))
+		return batch_lmdb_err(b, rc, "cannot open cursor", d);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	     rc == 0 && memcmp(k.mv_data, fk, sizeof(fk)) == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+		count++;
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		return batch_lmdb_err(b, rc, "cannot read forks", d);
+	*n = count;
+	return 0;
+}
+
+/*
+ * A version of (author, seq) other than the one in the feed, which passed
+ * every rule the feed's version did (so a fork is recorded whichever of
+ * the two came first).  Two signed versions prove the fork; more are
+ * kept only when a waiting event depends on one of them (so that an
+ * honest event that saw it is never stuck), so any number of versions
+ * costs a bounded amount here.
+ */
+static int
+admit_fork_version(struct store_batch *b, const uint8_t *p, size_t n,
+		   const struct envelope *env, const struct event *ev,
+		   const uint8_t *in_feed, struct admit_result *res,
+		   struct diag *d)
+{
+	char h1[17], h2[17], h3[17];
+	size_t have = 0;
+	int rc;
+	if ((rc = fork_versions(b, ev->author, ev->seq, &have, d)))
+		return rc;
+	if (have >= FORK_PROOF_VERSIONS) {
+		int needed = has_prefix(b, b->s->waitdep, env->id,
+					EVENT_ID_BYTES, d);
+		if (needed < 0)
+			return needed;
+		if (!needed) {
+			res->status = ADMIT_SURPLUS;
+			return 0;
+		}
+	}
+	if ((rc = put_event(b, p, n, env, ev, 0, d)) ||
+	    (rc = record_fork(b, ev->author, ev->seq, in_feed, d)) ||
+	    (rc = record_fork(b, ev->author, ev->seq, env->id, d)))
+		return rc;
+	if (have == 0)
+		log_warn("store", "fork: author %s signed %s and %s at seq %llu",
+			 short_hex(ev->author, h1), short_hex(in_feed, h2),
+			 short_hex(env->id, h3), (unsigned long long)ev->seq);
+	res->status = ADMIT_FORK;
+	return 0;
+}
+
+/*
+ * The admission of one event whose signature is already checked (see
+ * the head of this file).  local: the node's own new event, which never
+ * waits (everything it depends on is here, and its time is the node's).
+ */
+static int
+admit_one(struct store_batch *b, const uint8_t *p, size_t n,
+	  const struct envelope *env, const struct event *ev, int local,
+	  struct admit_result *res, struct diag *d)
+{
+	struct store *s = b->s;
+	struct summary_entry last, prev;
 	uint8_t fk[FEED_KEY_BYTES], vk[VERSION_KEY_BYTES];
+	uint8_t missing[EVENT_MAX_DEPS][EVENT_ID_BYTES];
+	size_t nmissing = 0;
 	MDB_val v;
 	uint64_t forked_at;
-	char h1[17], h2[17], h3[17];
+	char h1[17];
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -478,60 +748,200 @@ admit(struct store_batch *b, const uint8_t *p, size_t n,
 		res->status = ADMIT_DUPLICATE;
 		return 0;
 	}
-	if (foreign && s->filter && (rc = s->filter(s->filter_ctx, b, ev, d)))
+	/* Before anything is written for it, even a waiting row: keys the
+	 * node does not know at all are turned away (fetched again later,
+	 * should the roster come to name them). */
+	if (!local && s->filter &&
+	    (rc = s->filter(s->filter_ctx, b, ev, ADMIT_STAGE_ARRIVE, d)))
 		return rc;
-
-	/* Another version at a stored (author, seq): a fork, proven by the
-	 * two signed events, which are both kept. */
-	feed_key(fk, ev->author, ev->seq);
-	rc = exists(b, s->feed, fk, sizeof(fk), &v, d);
-	if (rc < 0)
-		return rc;
-	if (rc == 1) {
-		uint8_t other[EVENT_ID_BYTES];
-		memcpy(other, v.mv_data, EVENT_ID_BYTES);
-		if ((rc = put_event(b, p, n, env, ev, d)) ||
-		    (rc = record_fork(b, ev->author, ev->seq, other, d)) ||
-		    (rc = record_fork(b, ev->author, ev->seq, env->id, d)))
-			return rc;
-		log_warn("store", "fork: author %s signed %s and %s at seq %llu",
-			 short_hex(ev->author, h1), short_hex(other, h2),
-			 short_hex(env->id, h3),
-			 (unsigned long long)ev->seq);
-		res->status = ADMIT_FORK;
-		return 0;
-	}
 
 	if ((rc = fork_seq(s, b->txn, ev->author, &forked_at)))
 		return rc;
-	if (forked_at && ev->seq > forked_at)
-		return diag_set(d, ERR_FORKED,
-				"author %s forked at seq %llu; its later events are not admitted",
-				short_hex(ev->author, h1),
-				(unsigned long long)forked_at);
+	if (forked_at && ev->seq > forked_at) {
+		/* Kept out of any feed if a waiting event depends on it: an
+		 * honest author who saw it must not be stuck. */
+		int needed = has_prefix(b, s->waitdep, env->id, EVENT_ID_BYTES, d);
+		if (needed < 0)
+			return needed;
+		if (!needed)
+			return diag_set(d, ERR_FORKED,
+					"author %s forked at seq %llu; its later events are not admitted",
+					short_hex(ev->author, h1),
+					(unsigned long long)forked_at);
+		if ((rc = put(b, s->evidence, vk, sizeof(vk), "", 0, d)) ||
+		    (rc = put_event(b, p, n, env, ev, 0, d)))
+			return rc;
+		res->status = ADMIT_EVIDENCE;
+		return 0;
+	}
 
 	if ((rc = batch_summary_get(b, ev->author, &last, d)))
 		return rc;
-	if (ev->seq > last.seq + 1) {
-		size_t waiting = 0;
-		if ((rc = count_rows(b, s->pending, &waiting, d)))
+	if (ev->seq > last.seq + 1)
+		return local ? diag_set(d, ERR_CORRUPT, "a local event skips a seq")
+			     : park(b, p, n, env, ev, WAIT_PREV, NULL, 0, res, d);
+	if (ev->seq > 1) {
+		if ((rc = feed_prev(b, ev, &last, &prev, d)) ||
+		    (rc = check_prev(ev, &prev, d)))
 			return rc;
-		if (waiting >= s->pending_max)
-			return diag_set(d, ERR_FULL,
-					"%zu events already wait for a predecessor (the limit)",
-					waiting);
-		if ((rc = put(b, s->pending, vk, sizeof(vk), p, n, d)))
-			return rc;
-		res->status = ADMIT_PENDING;
-		return 0;
 	}
-	BUG_ON(ev->seq != last.seq + 1); /* seq <= last.seq is in feed */
-	if ((rc = check_chain(b, ev, &last, d)))
+	if ((rc = find_missing(b, ev, missing, &nmissing, d)))
 		return rc;
+	if (nmissing)
+		return local ? diag_set(d, ERR_CORRUPT,
+					"a local event depends on an event not stored")
+			     : park(b, p, n, env, ev, WAIT_DEPS,
+				    (const uint8_t (*)[EVENT_ID_BYTES])missing,
+				    nmissing, res, d);
+	if ((rc = check_clocks(b, ev, ev->seq > 1 ? &prev : NULL, d)))
+		return rc;
+	if (!local && ev->time_ms > clock_now_ms() + s->max_skew_ms)
+		return park(b, p, n, env, ev, WAIT_FUTURE, NULL, 0, res, d);
+	if (s->filter && (rc = s->filter(s->filter_ctx, b, ev,
+					 ADMIT_STAGE_FINAL, d)))
+		return rc;
+	/* The feed holds another version of this seq: a fork, proven by
+	 * the two signed events. */
+	if (ev->seq <= last.seq) {
+		feed_key(fk, ev->author, ev->seq);
+		rc = exists(b, s->feed, fk, sizeof(fk), &v, d);
+		if (rc <= 0)
+			return rc < 0 ? rc : diag_set(d, ERR_CORRUPT,
+						      "a feed has a gap below its summary");
+		uint8_t other[EVENT_ID_BYTES];
+		memcpy(other, v.mv_data, EVENT_ID_BYTES);
+		return admit_fork_version(b, p, n, env, ev, other, res, d);
+	}
 	if ((rc = extend_feed(b, p, n, env, ev, d)))
 		return rc;
 	res->status = ADMIT_NEW;
-	return promote_waiting(b, ev->author, res, d);
+	return 0;
+}
+
+/*
+ * Examines the queued waiting events again, through admit_one, until no
+ * more can pass.  A waiting event that now breaks a rule (another
+ * version took its place in the feed, its clocks do not follow) is
+ * dropped with a warning: it was never admitted, and a peer can send it
+ * again.
+ */
+static int
+promote(struct store_batch *b, struct admit_result *res, struct diag *d)
+{
+	struct buf bytes = BUF_INIT;
+	int rc = 0;
+	while (b->nrequeue && rc == 0) {
+		uint8_t vk[VERSION_KEY_BYTES];
+		struct envelope env;
+		struct event ev;
+		struct admit_result sub;
+		struct diag why;
+		MDB_val v;
+		size_t used;
+
+		memcpy(vk, b->requeue[--b->nrequeue], VERSION_KEY_BYTES);
+		rc = exists(b, b->s->pending, vk, sizeof(vk), &v, d);
+		if (rc <= 0)
+			continue; /* examined already */
+		rc = 0;
+		buf_reset(&bytes);
+		buf_add(&bytes, v.mv_data, v.mv_size);
+		if (envelope_read(bytes.data, bytes.len, &env, &used, NULL) ||
+		    event_decode(env.event, env.event_len, &ev, NULL)) {
+			rc = del(b, b->s->pending, vk, sizeof(vk), d);
+			continue;
+		}
+		if ((rc = unpark(b, vk, &ev, d)))
+			break;
+		int arc = admit_one(b, bytes.data, bytes.len, &env, &ev, 0,
+				    &sub, &why);
+		if (arc && b->failed) {
+			rc = diag_set(d, arc, "%s", why.text);
+			break;
+		}
+		if (arc) {
+			char h[17];
+			log_warn("store", "dropping waiting event %s: %s",
+				 short_hex(env.id, h), why.text);
+			continue;
+		}
+		if (sub.status == ADMIT_NEW)
+			res->promoted++;
+		else if (sub.status == ADMIT_FORK)
+			res->forks++;
+	}
+	buf_release(&bytes);
+	return rc;
+}
+
+/* Queues the early events whose time has come, and lets them in. */
+static int
+promote_due(struct store_batch *b, struct admit_result *res, struct diag *d)
+{
+	uint64_t until = clock_now_ms() + b->s->max_skew_ms;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((rc = mdb_cursor_open(b->txn, b->s->waittime, &c)))
+		return batch_lmdb_err(b, rc, "cannot open cursor", d);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	     rc == 0 && k.mv_size == WAITTIME_KEY_BYTES &&
+	     get_be64(k.mv_data) <= until;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+		requeue(b, (const uint8_t *)k.mv_data + 8);
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		return batch_lmdb_err(b, rc, "cannot read waiting events", d);
+	return promote(b, res, d);
+}
+
+int
+store_batch_promote_due(struct store_batch *b, struct admit_result *res,
+			struct diag *d)
+{
+	if (b->failed)
+		return diag_set(d, ERR_IO, "the batch has already failed");
+	return promote_due(b, res, d);
+}
+
+int
+store_promote_due(struct store *s, uint64_t *admitted, struct diag *d)
+{
+	uint64_t until = clock_now_ms() + s->max_skew_ms;
+	struct store_batch *b;
+	struct admit_result res;
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc, due;
+
+	*admitted = 0;
+	/* A read first: most seconds nothing is due, and no write is made. */
+	if ((rc = store_read_begin(s, &txn)))
+		return rc;
+	if ((rc = mdb_cursor_open(txn, s->waittime, &c))) {
+		mdb_txn_abort(txn);
+		return store_lmdb_err(rc, "cannot open cursor", d);
+	}
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	due = rc == 0 && k.mv_size == WAITTIME_KEY_BYTES &&
+	      get_be64(k.mv_data) <= until;
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	if (rc && rc != MDB_NOTFOUND)
+		return store_lmdb_err(rc, "cannot read waiting events", d);
+	if (!due)
+		return 0;
+	if ((rc = store_batch_begin(s, &b)))
+		return diag_set(d, rc, "cannot begin a write: %s", err_str(rc));
+	if ((rc = promote_due(b, &res, d))) {
+		store_batch_abort(b);
+		return rc;
+	}
+	*admitted = res.promoted;
+	return store_batch_commit(b, d);
 }
 
 int
@@ -541,7 +951,12 @@ store_batch_admit(struct store_batch *b, const uint8_t *p, size_t n,
 {
 	if (b->failed)
 		return diag_set(d, ERR_IO, "the batch has already failed");
-	return admit(b, p, n, env, ev, 1, res, d);
+	int rc = admit_one(b, p, n, env, ev, 0, res, d);
+	if (rc) {
+		b->nrequeue = 0;
+		return rc;
+	}
+	return promote(b, res, d);
 }
 
 void
@@ -557,6 +972,12 @@ store_set_global_case(struct store *s, const char *case_id)
 	s->global_case = case_id;
 }
 
+void
+store_set_max_skew(struct store *s, uint64_t ms)
+{
+	s->max_skew_ms = ms;
+}
+
 int
 store_batch_summary_get(struct store_batch *b,
 			const uint8_t author[EVENT_KEY_BYTES],
@@ -567,13 +988,17 @@ store_batch_summary_get(struct store_batch *b,
 
 int
 batch_admit_local(struct store_batch *b, const uint8_t *p, size_t n,
-			const struct envelope *env, const struct event *ev,
-			struct diag *d)
+		  const struct envelope *env, const struct event *ev,
+		  struct diag *d)
 {
 	struct admit_result res;
-	int rc = admit(b, p, n, env, ev, 0, &res, d);
+	int rc = admit_one(b, p, n, env, ev, 1, &res, d);
 	if (rc == 0 && res.status != ADMIT_NEW)
 		return diag_set(d, ERR_CORRUPT,
 				"a new local event was not admitted as new");
-	return rc;
+	if (rc) {
+		b->nrequeue = 0;
+		return rc;
+	}
+	return promote(b, &res, d);
 }

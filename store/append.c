@@ -60,20 +60,22 @@ id_cmp(const void *a, const void *b)
 }
 
 /*
- * Sets ev's deps to the heads of its case (and of also_heads_of), in id
- * order, and raises *lamport and *time_ms to cover them.
+ * Sets ev's deps to the heads of the global case (the roster: first, so
+ * that a case with many heads never crowds it out) and of its own case,
+ * in id order, and raises *lamport and *time_ms to cover them.
  */
 static int
-take_heads(struct store_batch *b, struct event *ev, const char *also,
-	   uint64_t *lamport, uint64_t *time_ms, struct diag *d)
+take_heads(struct store_batch *b, struct event *ev, uint64_t *lamport,
+	   uint64_t *time_ms, struct diag *d)
 {
+	const char *global = b->s->global_case;
 	int rc;
 	ev->ndeps = 0;
-	if ((rc = add_heads(b, ev, ev->case_id, ev->case_len, lamport, time_ms, d)))
+	if (global && (strlen(global) != ev->case_len ||
+		       memcmp(global, ev->case_id, ev->case_len) != 0) &&
+	    (rc = add_heads(b, ev, global, strlen(global), lamport, time_ms, d)))
 		return rc;
-	if (also && (strlen(also) != ev->case_len ||
-		     memcmp(also, ev->case_id, ev->case_len) != 0) &&
-	    (rc = add_heads(b, ev, also, strlen(also), lamport, time_ms, d)))
+	if ((rc = add_heads(b, ev, ev->case_id, ev->case_len, lamport, time_ms, d)))
 		return rc;
 	if (ev->ndeps > 1)
 		qsort(ev->deps, ev->ndeps, EVENT_ID_BYTES, id_cmp);
@@ -136,7 +138,7 @@ store_batch_append(struct store_batch *b, const struct key *k,
 		lamport = last.lamport;
 		time_ms = last.time_ms;
 	}
-	if ((rc = take_heads(b, &ev, req->also_heads_of, &lamport, &time_ms, d)))
+	if ((rc = take_heads(b, &ev, &lamport, &time_ms, d)))
 		return rc;
 	ev.lamport = lamport + 1;
 	ev.time_ms = req->now_ms > time_ms ? req->now_ms : time_ms;

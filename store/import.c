@@ -39,12 +39,14 @@ count(struct import_tally *t, const struct admit_result *res)
 	case ADMIT_DUPLICATE: t->duplicate++; break;
 	case ADMIT_PENDING: t->pending++; break;
 	case ADMIT_FORK: t->forks++; break;
+	case ADMIT_EVIDENCE: t->evidence++; break;
+	case ADMIT_SURPLUS: t->surplus++; break;
 	}
 	t->promoted += res->promoted;
 	t->forks += res->forks;
 }
 
-/* Admits items idx[0..k) in one batch; filter refusals go to retry. */
+/* Admits items idx[0..k) in one batch; some go to retry (below). */
 static int
 admit_items(struct importer *im, const size_t *idx, size_t k, int last_try,
 	    struct diag *d)
@@ -80,7 +82,16 @@ admit_items(struct importer *im, const size_t *idx, size_t k, int last_try,
 			return diag_set(d, rc, "import stopped at event #%zu: %s", i,
 					why.text);
 		}
-		if (rc == ERR_DENIED && !last_try) {
+		/*
+		 * Offered once more at the end: an event whose author the
+		 * roster names further on in the stream, and a forked
+		 * author's event or fork version not needed yet, which an
+		 * event later in the stream may turn out to depend on
+		 * (docs/format.md §5a): so any order of the stream gives the
+		 * same log.
+		 */
+		if (!last_try && (rc == ERR_DENIED || rc == ERR_FORKED ||
+				  (rc == 0 && res.status == ADMIT_SURPLUS))) {
 			im->retry = xrealloc(im->retry, (im->nretry + 1) * sizeof(size_t));
 			im->retry[im->nretry++] = i;
 			continue;

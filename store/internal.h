@@ -12,7 +12,7 @@
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, events, feed, bycase, heads, cited, summary, pending,
-		forks, views, vindex, vkeys, local;
+		waitdep, waittime, evidence, forks, views, vindex, vkeys, local;
 	char *dir;
 	char *network;
 	store_fold_fn fold;
@@ -21,6 +21,7 @@ struct store {
 	void *filter_ctx;
 	const char *global_case;
 	size_t pending_max;
+	uint64_t max_skew_ms; /* how far ahead of our clock an event may be */
 	int flags;
 	int batch_open;
 };
@@ -44,6 +45,9 @@ struct store_batch {
 	 * past the first SIGN_INLINE (NULL until then). */
 	size_t appended;
 	struct signer *signer;
+	/* Waiting events (version keys) to examine again (admit.c). */
+	uint8_t (*requeue)[EVENT_KEY_BYTES + 8 + EVENT_ID_BYTES];
+	size_t nrequeue, requeue_cap;
 };
 
 /* A row (with an empty value) in a local table, inside the batch. */
@@ -108,6 +112,16 @@ size_t heads_key(uint8_t *k, const char *case_id, size_t case_len,
 
 /* Key of `pending` and `forks` rows: author || seq (BE) || id. */
 #define VERSION_KEY_BYTES (EVENT_KEY_BYTES + 8 + EVENT_ID_BYTES)
+/* Key of `waitdep` rows: the missing dependency's id || version key. */
+#define WAITDEP_KEY_BYTES (EVENT_ID_BYTES + VERSION_KEY_BYTES)
+/* Key of `waittime` rows: the event's time (BE) || version key. */
+#define WAITTIME_KEY_BYTES (8 + VERSION_KEY_BYTES)
+
+/* Versions of one forked (author, seq) that make its proof. */
+#define FORK_PROOF_VERSIONS 2
+
+/* The `meta` row counting events of the global case and forks (BE). */
+#define GLOBAL_GEN_KEY "global_gen"
 void version_key(uint8_t *k, const uint8_t *author, uint64_t seq,
 		 const uint8_t *id);
 

@@ -3,11 +3,12 @@
 
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "common/banned.h"
 
-#define DIGEST_TAG "gridcase/log-digest/v1"
+#define DIGEST_TAG "gridcase/log-digest/v2"
 
 static uint64_t
 entries(MDB_txn *txn, MDB_dbi dbi)
@@ -62,10 +63,11 @@ walk_case_prefixes(MDB_txn *txn, MDB_dbi dbi, const char *skip,
 	return 0;
 }
 
+/* Forked authors: distinct author prefixes of the fork records. */
 static int
 count_forks(MDB_txn *txn, MDB_dbi dbi, uint64_t *n)
 {
-	uint8_t last[FEED_KEY_BYTES];
+	uint8_t last[EVENT_KEY_BYTES];
 	MDB_cursor *c;
 	MDB_val k, v;
 	int rc, have = 0;
@@ -75,9 +77,9 @@ count_forks(MDB_txn *txn, MDB_dbi dbi, uint64_t *n)
 		return store_lmdb_err(rc, "cannot open cursor", NULL);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (!have || memcmp(last, k.mv_data, FEED_KEY_BYTES) != 0)
+		if (!have || memcmp(last, k.mv_data, EVENT_KEY_BYTES) != 0)
 			(*n)++;
-		memcpy(last, k.mv_data, FEED_KEY_BYTES);
+		memcpy(last, k.mv_data, EVENT_KEY_BYTES);
 		have = 1;
 	}
 	mdb_cursor_close(c);
@@ -305,6 +307,8 @@ store_walk_all(struct store *s, store_event_fn fn, void *ctx)
 	rc = walk_table(s, txn, s->feed, 1, 0, fn, ctx);
 	if (rc == 0)
 		rc = walk_table(s, txn, s->forks, 0, 1, fn, ctx);
+	if (rc == 0)
+		rc = walk_table(s, txn, s->evidence, 0, 1, fn, ctx);
 	mdb_txn_abort(txn);
 	return rc;
 }
@@ -391,22 +395,24 @@ store_walk_forks(struct store *s, store_fork_fn fn, void *ctx)
 		mdb_txn_abort(txn);
 		return store_lmdb_err(rc, "cannot open cursor", NULL);
 	}
+	/* Rows sort by (author, seq, id): each author's first seq is its
+	 * lowest fork, and its ids come in ascending order. */
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		const uint8_t *kp = k.mv_data;
 		uint64_t seq = get_be64(kp + EVENT_KEY_BYTES);
-		if (have && (memcmp(e.author, kp, EVENT_KEY_BYTES) != 0 ||
-			     e.seq != seq)) {
-			if ((stop = fn(&e, ctx)))
+		if (have && memcmp(e.author, kp, EVENT_KEY_BYTES) == 0) {
+			if (seq != e.seq)
+				continue;
+		} else {
+			if (have && (stop = fn(&e, ctx)))
 				break;
-			have = 0;
-		}
-		if (!have) {
 			memcpy(e.author, kp, EVENT_KEY_BYTES);
 			e.seq = seq;
-			e.nids = 0;
+			e.nversions = e.nids = 0;
 			have = 1;
 		}
+		e.nversions++;
 		if (e.nids < sizeof(e.ids) / sizeof(e.ids[0]))
 			memcpy(e.ids[e.nids++], kp + FEED_KEY_BYTES,
 			       EVENT_ID_BYTES);
@@ -421,6 +427,164 @@ store_walk_forks(struct store *s, store_fork_fn fn, void *ctx)
 }
 
 int
+store_fork_seq(struct store *s, const uint8_t author[EVENT_KEY_BYTES],
+	       uint64_t *seq)
+{
+	MDB_txn *txn;
+	int rc = store_read_begin(s, &txn);
+	if (rc)
+		return rc;
+	rc = fork_seq(s, txn, author, seq);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/* What a waiting event lacks now (enum wait_reason), seen by txn. */
+static unsigned
+waiting_reason(struct store *s, MDB_txn *txn, const struct event *ev,
+	       size_t *nmissing)
+{
+	MDB_val k = { EVENT_KEY_BYTES, (void *)ev->author }, v;
+	struct summary_entry last = { .seq = 0 };
+	unsigned why = 0;
+	if (mdb_get(txn, s->summary, &k, &v) == 0)
+		(void)summary_decode(v.mv_data, v.mv_size, &last);
+	if (ev->seq > last.seq + 1)
+		why |= WAIT_PREV;
+	*nmissing = 0;
+	for (size_t i = 0; i < ev->ndeps; i++) {
+		MDB_val dk = { EVENT_ID_BYTES, (void *)ev->deps[i] }, dv;
+		if (mdb_get(txn, s->events, &dk, &dv) != 0)
+			(*nmissing)++;
+	}
+	if (*nmissing)
+		why |= WAIT_DEPS;
+	if (ev->time_ms > clock_now_ms() + s->max_skew_ms)
+		why |= WAIT_FUTURE;
+	return why;
+}
+
+int
+store_walk_waiting(struct store *s, store_waiting_fn fn, void *ctx)
+{
+	struct buf scratch = BUF_INIT;
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc, stop = 0;
+
+	if ((rc = store_read_begin(s, &txn)))
+		return rc;
+	if ((rc = mdb_cursor_open(txn, s->pending, &c))) {
+		mdb_txn_abort(txn);
+		return store_lmdb_err(rc, "cannot open cursor", NULL);
+	}
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct envelope env;
+		struct event ev;
+		size_t used, nmissing = 0;
+		buf_reset(&scratch);
+		buf_add(&scratch, v.mv_data, v.mv_size);
+		if (envelope_read(scratch.data, scratch.len, &env, &used, NULL) ||
+		    event_decode(env.event, env.event_len, &ev, NULL))
+			continue; /* store_verify names it */
+		unsigned why = waiting_reason(s, txn, &ev, &nmissing);
+		if ((stop = fn(scratch.data, scratch.len, why, nmissing, ctx)))
+			break;
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	buf_release(&scratch);
+	if (stop)
+		return stop;
+	return rc && rc != MDB_NOTFOUND ? store_lmdb_err(rc, "cannot walk", NULL) : 0;
+}
+
+static int
+global_gen(struct store *s, MDB_txn *txn, uint64_t *gen)
+{
+	MDB_val k = { strlen(GLOBAL_GEN_KEY), (void *)GLOBAL_GEN_KEY }, v;
+	int rc = mdb_get(txn, s->meta, &k, &v);
+	*gen = 0;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return store_lmdb_err(rc, "cannot read metadata", NULL);
+	if (v.mv_size != 8)
+		return ERR_CORRUPT;
+	*gen = get_be64(v.mv_data);
+	return 0;
+}
+
+int
+store_global_gen(struct store *s, uint64_t *gen)
+{
+	MDB_txn *txn;
+	int rc = store_read_begin(s, &txn);
+	if (rc)
+		return rc;
+	rc = global_gen(s, txn, gen);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+store_batch_global_gen(struct store_batch *b, uint64_t *gen)
+{
+	return global_gen(b->s, b->txn, gen);
+}
+
+static int
+case_heads(struct store *s, MDB_txn *txn, const char *case_id,
+	   uint8_t (*ids)[EVENT_ID_BYTES], size_t max, size_t *n)
+{
+	uint8_t kb[HEADS_KEY_MAX];
+	size_t cn = strlen(case_id);
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	*n = 0;
+	if (cn == 0 || cn > EVENT_CASE_MAX)
+		return ERR_INVAL;
+	memcpy(kb, case_id, cn);
+	kb[cn] = 0;
+	k.mv_size = cn + 1;
+	k.mv_data = kb;
+	if ((rc = mdb_cursor_open(txn, s->heads, &c)))
+		return store_lmdb_err(rc, "cannot open cursor", NULL);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	     rc == 0 && *n < max && k.mv_size == cn + 1 + EVENT_ID_BYTES &&
+	     memcmp(k.mv_data, kb, cn + 1) == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+		memcpy(ids[(*n)++], (const uint8_t *)k.mv_data + cn + 1,
+		       EVENT_ID_BYTES);
+	mdb_cursor_close(c);
+	return rc && rc != MDB_NOTFOUND ? store_lmdb_err(rc, "cannot read heads", NULL) : 0;
+}
+
+int
+store_case_heads(struct store *s, const char *case_id,
+		 uint8_t (*ids)[EVENT_ID_BYTES], size_t max, size_t *n)
+{
+	MDB_txn *txn;
+	int rc = store_read_begin(s, &txn);
+	if (rc)
+		return rc;
+	rc = case_heads(s, txn, case_id, ids, max, n);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+store_batch_case_heads(struct store_batch *b, const char *case_id,
+		       uint8_t (*ids)[EVENT_ID_BYTES], size_t max, size_t *n)
+{
+	return case_heads(b->s, b->txn, case_id, ids, max, n);
+}
+
+int
 store_walk_cases(struct store *s, store_case_fn fn, void *ctx)
 {
 	MDB_txn *txn;
@@ -432,64 +596,128 @@ store_walk_cases(struct store *s, store_case_fn fn, void *ctx)
 	return rc;
 }
 
+/*
+ * The first author in dbi (feed or forks, keyed author || ...) whose key
+ * is above every key of `after` (NULL: the first of all); 0, or
+ * MDB_NOTFOUND.
+ */
+static int
+author_after(MDB_cursor *c, const uint8_t *after, uint8_t out[EVENT_KEY_BYTES])
+{
+	uint8_t next[EVENT_KEY_BYTES];
+	MDB_val k, v;
+	int rc;
+	if (!after) {
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	} else {
+		/* author + 1, as a 256-bit number: past all its rows. */
+		int i;
+		memcpy(next, after, EVENT_KEY_BYTES);
+		for (i = EVENT_KEY_BYTES - 1; i >= 0 && ++next[i] == 0; i--)
+			;
+		if (i < 0)
+			return MDB_NOTFOUND;
+		k.mv_size = EVENT_KEY_BYTES;
+		k.mv_data = next;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	}
+	if (rc == 0)
+		memcpy(out, k.mv_data, EVENT_KEY_BYTES);
+	return rc;
+}
+
+/*
+ * The log part of the digest, author by author over every author with a
+ * feed or a fork record: the feed rows (author || seq || id) below the
+ * author's lowest fork, then, for a forked author, its fork point as
+ * author || seq || 32 bytes of 0xff instead of any version.  So every
+ * node that knows the fork agrees, whichever versions it holds
+ * (docs/format.md §7).
+ */
+static int
+digest_feeds(struct store *s, MDB_txn *txn, struct hasher *h)
+{
+	static const uint8_t fork_mark[EVENT_ID_BYTES] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	uint8_t author[EVENT_KEY_BYTES], a1[EVENT_KEY_BYTES], a2[EVENT_KEY_BYTES];
+	MDB_cursor *c = NULL, *fc = NULL;
+	MDB_val k, v;
+	int rc, have = 0;
+
+	if ((rc = mdb_cursor_open(txn, s->feed, &c)) ||
+	    (rc = mdb_cursor_open(txn, s->forks, &fc))) {
+		rc = store_lmdb_err(rc, "cannot open cursor", NULL);
+		goto out;
+	}
+	for (;;) {
+		int r1 = author_after(c, have ? author : NULL, a1);
+		int r2 = author_after(fc, have ? author : NULL, a2);
+		if ((r1 && r1 != MDB_NOTFOUND) || (r2 && r2 != MDB_NOTFOUND)) {
+			rc = store_lmdb_err(r1 ? r1 : r2, "cannot walk feed", NULL);
+			goto out;
+		}
+		if (r1 && r2)
+			break;
+		memcpy(author, r1 ? a2 : r2 ? a1
+			       : memcmp(a1, a2, EVENT_KEY_BYTES) < 0 ? a1 : a2,
+		       EVENT_KEY_BYTES);
+		have = 1;
+		uint64_t forked_at = 0;
+		if ((rc = fork_seq(s, txn, author, &forked_at)))
+			goto out;
+		k.mv_size = EVENT_KEY_BYTES;
+		k.mv_data = author;
+		for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		     rc == 0 && memcmp(k.mv_data, author, EVENT_KEY_BYTES) == 0;
+		     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+			const uint8_t *kp = k.mv_data;
+			if (forked_at && get_be64(kp + EVENT_KEY_BYTES) >= forked_at)
+				break;
+			hash_update(h, kp, FEED_KEY_BYTES);
+			hash_update(h, v.mv_data, EVENT_ID_BYTES);
+		}
+		if (rc && rc != MDB_NOTFOUND) {
+			rc = store_lmdb_err(rc, "cannot walk feed", NULL);
+			goto out;
+		}
+		rc = 0;
+		if (forked_at) {
+			uint8_t fk[FEED_KEY_BYTES];
+			feed_key(fk, author, forked_at);
+			hash_update(h, fk, sizeof(fk));
+			hash_update(h, fork_mark, EVENT_ID_BYTES);
+		}
+	}
+	rc = 0;
+out:
+	if (fc)
+		mdb_cursor_close(fc);
+	if (c)
+		mdb_cursor_close(c);
+	return rc;
+}
+
 int
 store_digest(struct store *s, uint8_t out[32])
 {
 	struct hasher h;
 	MDB_txn *txn;
-	MDB_cursor *c = NULL, *fc = NULL;
+	MDB_cursor *c = NULL;
 	MDB_val k, v;
-	uint8_t author[EVENT_KEY_BYTES];
-	uint64_t forked_at = 0;
-	int rc, have_author = 0;
+	int rc;
 
 	if ((rc = store_read_begin(s, &txn)))
 		return rc;
 	hash_lib_init();
 	hash_init(&h);
 	hash_update(&h, DIGEST_TAG, strlen(DIGEST_TAG));
-	if ((rc = mdb_cursor_open(txn, s->feed, &c)) ||
-	    (rc = mdb_cursor_open(txn, s->forks, &fc))) {
-		rc = store_lmdb_err(rc, "cannot open cursor", NULL);
-		goto out;
-	}
-	/* Feed rows are (author, seq) -> id in the digest's own order.  For a
-	 * forked author, the rows stop at the fork, where every stored
-	 * version is hashed instead (they sort by id within the seq). */
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		const uint8_t *kp = k.mv_data;
-		uint64_t seq = get_be64(kp + EVENT_KEY_BYTES);
-		if (!have_author || memcmp(author, kp, EVENT_KEY_BYTES) != 0) {
-			memcpy(author, kp, EVENT_KEY_BYTES);
-			have_author = 1;
-			if ((rc = fork_seq(s, txn, author, &forked_at)))
-				goto out;
-		}
-		if (forked_at && seq > forked_at)
-			continue;
-		if (forked_at && seq == forked_at) {
-			uint8_t fk[VERSION_KEY_BYTES];
-			MDB_val fkey = { sizeof(fk), fk }, fv;
-			version_key(fk, author, seq, (const uint8_t[EVENT_ID_BYTES]){ 0 });
-			for (int frc = mdb_cursor_get(fc, &fkey, &fv, MDB_SET_RANGE);
-			     frc == 0 && memcmp(fkey.mv_data, kp, FEED_KEY_BYTES) == 0;
-			     frc = mdb_cursor_get(fc, &fkey, &fv, MDB_NEXT))
-				hash_update(&h, fkey.mv_data, VERSION_KEY_BYTES);
-			continue;
-		}
-		hash_update(&h, kp, FEED_KEY_BYTES);
-		hash_update(&h, v.mv_data, EVENT_ID_BYTES);
-	}
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-	else if (rc)
-		rc = store_lmdb_err(rc, "cannot walk feed", NULL);
-	if (rc)
+	if ((rc = digest_feeds(s, txn, &h)))
 		goto out;
 	/* Then every case view: case || 0x00 || BLAKE2b-256(state). */
-	mdb_cursor_close(c);
-	c = NULL;
 	if ((rc = mdb_cursor_open(txn, s->views, &c))) {
 		rc = store_lmdb_err(rc, "cannot open cursor", NULL);
 		goto out;
@@ -504,8 +732,6 @@ store_digest(struct store *s, uint8_t out[32])
 	}
 	rc = rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc, "cannot walk views", NULL);
 out:
-	if (fc)
-		mdb_cursor_close(fc);
 	if (c)
 		mdb_cursor_close(c);
 	mdb_txn_abort(txn);

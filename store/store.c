@@ -6,7 +6,9 @@
  * an Ed25519 public key (32 bytes), "case" the case id string.
  *
  *   meta      name (str)                  -> value (str)
- *             "schema" = "1", "network", "node", "county", ...
+ *             "schema" = "3", "network", "node", "county", ...;
+ *             "global_gen" (8 bytes BE): events of the global case
+ *             and fork records stored so far
  *   events    id                          -> envelope bytes, verbatim
  *             every stored event: each feed's and every fork proof's
  *   feed      author || seq               -> id
@@ -23,10 +25,19 @@
  *   cited     id                          -> (empty)
  *             ids that some stored event lists in its deps
  *   pending   author || seq || id         -> envelope bytes
- *             verified events waiting for their predecessor
+ *             verified events waiting for their predecessor, their
+ *             dependencies, or their time
+ *   waitdep   dep id || author || seq || id -> (empty)
+ *             a waiting event, under each dependency it lacks
+ *   waittime  time || author || seq || id -> (empty)
+ *             a waiting event whose time was too far ahead
  *   forks     author || seq || id         -> (empty)
- *             every version stored of a forked (author, seq); the
- *             envelopes are in `events`, so each pair is a proof
+ *             the versions stored of a forked (author, seq) (two, and
+ *             any that a waiting event needed); the envelopes are in
+ *             `events`, so each pair is a proof
+ *   evidence  author || seq || id         -> (empty)
+ *             events of a forked author after its fork that an
+ *             honest waiting event depended on: kept out of any feed
  *   views     case                        -> state bytes
  *             the node's fold of the case's events (store_set_fold)
  *   vindex    len(key) (1) || key || case -> (empty)
@@ -55,7 +66,7 @@
 #include "common/xalloc.h"
 #include "common/banned.h"
 
-#define MAX_DBS 16
+#define MAX_DBS 24
 
 void
 put_be64(uint8_t *p, uint64_t v)
@@ -211,6 +222,8 @@ open_dbs(struct store *s, MDB_txn *txn, unsigned flags, struct diag *d)
 		{ "feed", &s->feed },       { "bycase", &s->bycase },
 		{ "heads", &s->heads },     { "cited", &s->cited },
 		{ "summary", &s->summary }, { "pending", &s->pending },
+		{ "waitdep", &s->waitdep }, { "waittime", &s->waittime },
+		{ "evidence", &s->evidence },
 		{ "forks", &s->forks },     { "views", &s->views },
 		{ "vindex", &s->vindex },   { "vkeys", &s->vkeys },
 		{ "local", &s->local },
@@ -316,6 +329,7 @@ store_open(const char *dir, const struct store_options *opt,
 	s->flags = opt ? opt->flags : 0;
 	s->pending_max = opt && opt->pending_max ? opt->pending_max
 						 : STORE_DEFAULT_PENDING_MAX;
+	s->max_skew_ms = STORE_DEFAULT_MAX_SKEW_MS;
 	if ((rc = env_open(dir, opt, &s->env, d))) {
 		free(s);
 		return rc;

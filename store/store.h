@@ -25,10 +25,12 @@
 #include "common/err.h"
 #include "common/event.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_DEFAULT_MAP_BYTES ((size_t)16 << 30)
-/* Events waiting for a missing predecessor, across all authors. */
+/* Waiting events, across all authors (one author: an eighth). */
 #define STORE_DEFAULT_PENDING_MAX 200000
+/* How far ahead of this node's clock an event's time may be. */
+#define STORE_DEFAULT_MAX_SKEW_MS ((uint64_t)5 * 60 * 1000)
 
 struct store;
 struct store_batch;
@@ -83,12 +85,29 @@ MUST_CHECK int store_meta_get(struct store *s, const char *name,
 enum admit_status {
 	ADMIT_NEW,       /* appended to its author's feed */
 	ADMIT_DUPLICATE, /* already stored (or already waiting): no-op */
-	ADMIT_PENDING,   /* stored aside until its predecessor arrives */
+	ADMIT_PENDING,   /* stored aside until what it lacks arrives (wait) */
 	ADMIT_FORK,      /* a second event at a stored (author, seq): kept as proof */
+	ADMIT_EVIDENCE,  /* a forked author's later event that a waiting
+			  * event depends on: kept outside any feed */
+	ADMIT_SURPLUS,   /* one more version of a fork already proven: not kept */
 };
+
+/* Why an event waits (admit_result.wait, store_walk_waiting). */
+enum wait_reason {
+	WAIT_PREV = 1,   /* its author's previous event is not here */
+	WAIT_DEPS = 2,   /* events it depends on are not here */
+	WAIT_FUTURE = 4, /* its time is ahead of this node's clock by more
+			  * than the allowed skew */
+};
+
+#define ADMIT_MISSING_MAX 8
 
 struct admit_result {
 	enum admit_status status;
+	/* ADMIT_PENDING: why, and (WAIT_DEPS) the first missing deps. */
+	unsigned wait;
+	size_t nmissing;
+	uint8_t missing[ADMIT_MISSING_MAX][EVENT_ID_BYTES];
 	/* Waiting events that this one let in (chains closing a gap). */
 	uint32_t promoted;
 	/* Waiting events found to be forks while promoting. */
@@ -101,13 +120,18 @@ MUST_CHECK int store_batch_begin(struct store *s, struct store_batch **out);
 /*
  * Admits one envelope written elsewhere.  The caller must have opened it
  * with seal_open() (network, id and signature checked): env and ev are
- * that call's results for [p, p+n).  The store checks the rest: the
- * author's chain (prev, lamport and time never going back), gaps (the
- * event waits), duplicates (no-op), forks (both events kept, recorded).
- * Errors: ERR_NETWORK, ERR_CHAIN, ERR_FORKED (the author forked earlier;
- * later events are refused), ERR_FULL (map or pending limit) - after any
- * of these the batch holds nothing of this envelope.  ERR_IO aborts the
- * batch (only store_batch_abort() is allowed then).
+ * that call's results for [p, p+n).  The store checks the rest
+ * (docs/format.md §5): the author's chain, duplicates (no-op), forks (two
+ * versions kept as proof), and, once the author's previous event and
+ * every dependency are here, the clock rules; what is missing, or a time
+ * too far ahead of this node's clock, makes the event wait (then
+ * res->wait says why).  Waiting events that it lets in are admitted in
+ * the same call.  Errors: ERR_NETWORK, ERR_CHAIN (prev is not the stored
+ * seq-1), ERR_CLOCK (lamport or time break the rules), ERR_FORKED (the
+ * author forked earlier), ERR_DENIED (the admission filter), ERR_FULL
+ * (map or waiting limit) - after any of these the batch holds nothing of
+ * this envelope.  ERR_IO aborts the batch (only store_batch_abort() is
+ * allowed then).
  */
 MUST_CHECK int store_batch_admit(struct store_batch *b, const uint8_t *p,
 				 size_t n, const struct envelope *env,
@@ -117,10 +141,6 @@ MUST_CHECK int store_batch_admit(struct store_batch *b, const uint8_t *p,
 /* What a local event says; the store fills in the chain and clocks. */
 struct append_req {
 	const char *case_id;
-	/* A second case whose heads the event also depends on, or NULL:
-	 * workflow events name the roster's head this way, so that the
-	 * roster in force is part of their causal past. */
-	const char *also_heads_of;
 	const char *type;
 	const uint8_t *body; /* canonical msgpack map */
 	size_t body_len;
@@ -131,10 +151,14 @@ struct append_req {
 
 /*
  * Appends a new event by k: seq and prev follow k's feed, deps are the
- * case's current heads, lamport is one above everything it depends on,
- * and time is now_ms or, if the clock went back, the latest time it
- * depends on.  Writes the id to id (may be NULL).  ERR_FORMAT for a bad
- * case, type or body; ERR_FORKED if k's own feed is forked.
+ * global case's heads (store_set_global_case: the roster in force is
+ * part of every event's causal past), then the case's own, up to
+ * EVENT_MAX_DEPS; lamport is one above everything it depends on, and
+ * time is now_ms or, if the clock went back, the latest time it depends
+ * on.  The event then passes the same admission as a foreign one
+ * (including the filter).  Writes the id to id (may be NULL).
+ * ERR_FORMAT for a bad case, type or body; ERR_FORKED if k's own feed is
+ * forked; ERR_DENIED if the filter refuses it.
  */
 MUST_CHECK int store_batch_append(struct store_batch *b, const struct key *k,
 				  const struct append_req *req,
@@ -160,10 +184,10 @@ MUST_CHECK int store_append(struct store *s, const struct key *k,
 /* ---- reading ---- */
 
 struct store_stats {
-	uint64_t events;   /* stored events: feeds plus fork proofs */
+	uint64_t events;   /* stored events: feeds, fork proofs, evidence */
 	uint64_t authors;
-	uint64_t pending;
-	uint64_t forks;    /* forked (author, seq) pairs */
+	uint64_t pending;  /* waiting events */
+	uint64_t forks;    /* forked authors */
 	uint64_t cases;    /* the global case (the roster) not counted */
 };
 
@@ -206,8 +230,18 @@ MUST_CHECK int store_walk_case(struct store *s, const char *case_id,
  */
 MUST_CHECK int store_walk_all(struct store *s, store_event_fn fn, void *ctx);
 
-/* Events waiting for a predecessor, in (author, seq) order. */
+/* Waiting events, in (author, seq) order. */
 MUST_CHECK int store_walk_pending(struct store *s, store_event_fn fn,
+				  void *ctx);
+
+/*
+ * Waiting events with what each waits for now (enum wait_reason, worked
+ * out at the time of the call; 0: nothing, it passes at the next write)
+ * and, for WAIT_DEPS, how many of its deps are missing.
+ */
+typedef int (*store_waiting_fn)(const uint8_t *env, size_t n, unsigned why,
+				size_t nmissing, void *ctx);
+MUST_CHECK int store_walk_waiting(struct store *s, store_waiting_fn fn,
 				  void *ctx);
 
 /*
@@ -232,26 +266,38 @@ MUST_CHECK int store_summary_get(struct store *s,
 				 const uint8_t author[EVENT_KEY_BYTES],
 				 struct summary_entry *e);
 
-/* A forked (author, seq) and the ids of every version stored. */
+/*
+ * A forked author: the lowest seq at which it signed two versions, how
+ * many versions of that seq are stored, and the lowest two ids among
+ * them (with their envelopes, the proof).
+ */
 struct fork_entry {
 	uint8_t author[EVENT_KEY_BYTES];
 	uint64_t seq;
+	size_t nversions;
 	size_t nids;
-	uint8_t ids[8][EVENT_ID_BYTES];
+	uint8_t ids[2][EVENT_ID_BYTES];
 };
 
 typedef int (*store_fork_fn)(const struct fork_entry *e, void *ctx);
 
+/* Every forked author, in key order. */
 MUST_CHECK int store_walk_forks(struct store *s, store_fork_fn fn, void *ctx);
+
+/* The lowest seq at which author forked (0: never). */
+MUST_CHECK int store_fork_seq(struct store *s,
+			      const uint8_t author[EVENT_KEY_BYTES],
+			      uint64_t *seq);
 
 /* Case ids in ascending order, each once. */
 typedef int (*store_case_fn)(const char *case_id, void *ctx);
 MUST_CHECK int store_walk_cases(struct store *s, store_case_fn fn, void *ctx);
 
 /*
- * The digest of the log: BLAKE2b-256 over the sorted (author, seq, id) of
- * every event that counts (docs/store.md: a forked author's events after
- * the fork do not).  Equal event sets give equal digests on any node.
+ * The digest of the log (docs/format.md §7): BLAKE2b-256 over the sorted
+ * (author, seq, id) of every feed event below its author's fork, the fork
+ * points, and every case view.  Equal event sets give equal digests on
+ * any node, whichever versions of a fork each holds.
  */
 MUST_CHECK int store_digest(struct store *s, uint8_t out[32]);
 
@@ -331,20 +377,70 @@ MUST_CHECK int store_refold_all(struct store *s, uint64_t *cases,
 				struct diag *d);
 
 /*
- * Admission filter: called for each foreign event (store_batch_admit)
- * that is not a duplicate, before it is stored.  Returning an error
- * (with detail in d) refuses the event and leaves the batch unchanged.
- * The node uses it to refuse events by keys that are not in the roster.
+ * Admission filter, called at two stages.  ADMIT_STAGE_ARRIVE: a foreign
+ * event that is not a duplicate, before anything is written for it (not
+ * even a waiting row): a cheap check against what the node knows now.
+ * ADMIT_STAGE_FINAL: any event, local ones too, once its author's chain
+ * and every dependency are stored and its clocks pass, just before it
+ * joins the feed: here the filter must decide from the event and its
+ * causal past alone, so that every node decides the same.  Returning an
+ * error (with detail in d) refuses the event and leaves the batch
+ * unchanged.  The node uses it for the roster's rules of authorship.
  */
+enum admit_stage { ADMIT_STAGE_ARRIVE, ADMIT_STAGE_FINAL };
 typedef int (*store_admit_filter_fn)(void *ctx, struct store_batch *b,
-				     const struct event *ev, struct diag *d);
+				     const struct event *ev,
+				     enum admit_stage stage, struct diag *d);
 void store_set_admit_filter(struct store *s, store_admit_filter_fn fn,
 			    void *ctx);
 
 /*
- * Names a case whose events every view depends on (the roster): when a
- * batch stores an event of it, every case is folded again at commit.
- * The string is borrowed for the store's life.
+ * How far (ms) an event's time may be ahead of this node's clock
+ * (clock_now_ms()) when it is admitted; a later event waits until the
+ * clock catches up (WAIT_FUTURE).  Default STORE_DEFAULT_MAX_SKEW_MS.
+ */
+void store_set_max_skew(struct store *s, uint64_t ms);
+
+/*
+ * Lets in the waiting events whose time has come (every commit does
+ * this too); res counts them.
+ */
+MUST_CHECK int store_batch_promote_due(struct store_batch *b,
+				       struct admit_result *res,
+				       struct diag *d);
+
+/*
+ * The same in a batch of its own, made only when some waiting event's
+ * time has come (a read tells): the daemon calls it every second.
+ * *admitted receives how many joined their feeds.
+ */
+MUST_CHECK int store_promote_due(struct store *s, uint64_t *admitted,
+				 struct diag *d);
+
+/*
+ * A counter that moves whenever an event of the global case, or a fork,
+ * is stored: what every view depends on changed.  0 for a new store.
+ */
+MUST_CHECK int store_global_gen(struct store *s, uint64_t *gen);
+MUST_CHECK int store_batch_global_gen(struct store_batch *b, uint64_t *gen);
+
+/*
+ * The ids of the heads of a case (its events that no stored event
+ * depends on), at most max, in id order; *n receives how many.
+ */
+MUST_CHECK int store_case_heads(struct store *s, const char *case_id,
+				uint8_t (*ids)[EVENT_ID_BYTES], size_t max,
+				size_t *n);
+MUST_CHECK int store_batch_case_heads(struct store_batch *b,
+				      const char *case_id,
+				      uint8_t (*ids)[EVENT_ID_BYTES],
+				      size_t max, size_t *n);
+
+/*
+ * Names a case whose events every view depends on (the roster): every
+ * appended event depends on its heads, and when a batch stores an event
+ * of it, every case is folded again at commit.  The string is borrowed
+ * for the store's life.
  */
 void store_set_global_case(struct store *s, const char *case_id);
 
@@ -357,6 +453,7 @@ MUST_CHECK int store_batch_summary_get(struct store_batch *b,
 
 struct import_tally {
 	uint64_t seen, added, duplicate, pending, forks, promoted, rejected;
+	uint64_t evidence, surplus; /* see enum admit_status */
 	int stream_error; /* an envelope could not be read: the rest was not */
 };
 

@@ -101,8 +101,9 @@ check_events(struct verifier *vf)
 		key.mv_size = sizeof(vk);
 		key.mv_data = vk;
 		int in_forks = mdb_get(vf->txn, s->forks, &key, &val) == 0;
-		if (!in_feed && !in_forks)
-			problem(vf, "event %s: not in its author's feed at seq %llu nor in the fork records",
+		int in_evidence = mdb_get(vf->txn, s->evidence, &key, &val) == 0;
+		if (!in_feed && !in_forks && !in_evidence)
+			problem(vf, "event %s: not in its author's feed at seq %llu, nor in the fork records, nor kept as evidence",
 				h, (unsigned long long)ev.seq);
 		key.mv_size = bycase_key(ck, ev.case_id, ev.case_len,
 					 ev.lamport, env.id);
@@ -134,6 +135,39 @@ check_feed_end(struct verifier *vf, const uint8_t *author, uint64_t seq,
 	    e.lamport != lamport || e.time_ms != time_ms)
 		problem(vf, "summary of author %s: says seq %llu but the feed ends at seq %llu (or its clocks differ)",
 			h, (unsigned long long)e.seq, (unsigned long long)seq);
+}
+
+/*
+ * The clock rules of admission (docs/format.md §5), again: every
+ * dependency stored, lamport exactly one above the highest of prev's and
+ * the deps', time not before any of theirs.
+ */
+static void
+check_clocks(struct verifier *vf, const struct event *ev, const char *h,
+	     uint64_t top, uint64_t floor)
+{
+	char dh[2 * EVENT_ID_BYTES + 1];
+	for (size_t i = 0; i < ev->ndeps; i++) {
+		struct envelope denv;
+		struct event dep;
+		if (stored_event(vf->s, vf->txn, ev->deps[i], &denv, &dep) != 0) {
+			problem(vf, "event %s: depends on %s, which is missing or unreadable",
+				h, hexid(ev->deps[i], dh));
+			return;
+		}
+		if (dep.lamport > top)
+			top = dep.lamport;
+		if (dep.time_ms > floor)
+			floor = dep.time_ms;
+	}
+	if (ev->lamport != top + 1)
+		problem(vf, "event %s: lamport %llu, but the events it follows reach %llu",
+			h, (unsigned long long)ev->lamport,
+			(unsigned long long)top);
+	if (ev->time_ms < floor)
+		problem(vf, "event %s: time %llu is before the time %llu of an event it follows",
+			h, (unsigned long long)ev->time_ms,
+			(unsigned long long)floor);
 }
 
 static int
@@ -188,10 +222,8 @@ check_feeds(struct verifier *vf)
 			     memcmp(ev.prev, last_id, EVENT_ID_BYTES) != 0))
 				problem(vf, "event %s: prev does not name seq %llu of its author",
 					h, (unsigned long long)last_seq);
-			if (seq > 1 && (ev.lamport <= last_lamport ||
-					ev.time_ms < last_time))
-				problem(vf, "event %s: lamport or time goes back from seq %llu",
-					h, (unsigned long long)last_seq);
+			check_clocks(vf, &ev, h, seq > 1 ? last_lamport : 0,
+				     seq > 1 ? last_time : 0);
 			last_lamport = ev.lamport;
 			last_time = ev.time_ms;
 		}

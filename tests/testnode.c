@@ -12,6 +12,7 @@
 #include "crypto/key.h"
 #include "crypto/seal.h"
 #include "node/actions.h"
+#include "node/admin.h"
 #include "node/node.h"
 #include "node/report.h"
 #include "store/store.h"
@@ -28,6 +29,37 @@ tnode_admin_key(void)
 		admin = key_from_seed(seed);
 	}
 	return admin;
+}
+
+static char *admin_dir;
+static struct admin_key *admin_wallet;
+
+static void
+admin_cleanup(void)
+{
+	admin_key_free(admin_wallet);
+	if (admin_dir) {
+		test_tmpdir_remove(admin_dir);
+		free(admin_dir);
+	}
+}
+
+struct admin_key *
+tnode_admin(void)
+{
+	struct diag d;
+	if (admin_wallet)
+		return admin_wallet;
+	admin_dir = test_tmpdir();
+	char *path = xasprintf("%s/admin.key", admin_dir);
+	if (key_save(tnode_admin_key(), path, &d) ||
+	    admin_key_load(path, &admin_wallet, &d)) {
+		printf("cannot make the admin key: %s\n", d.text);
+		abort();
+	}
+	free(path);
+	atexit(admin_cleanup);
+	return admin_wallet;
 }
 
 struct tnode *
@@ -73,7 +105,7 @@ tnode_introduce(struct tnode **t, int n)
 		snprintf(m.name, sizeof(m.name), "%s", t[i]->name);
 		snprintf(m.unit, sizeof(m.unit), "%s", t[i]->unit);
 		m.roles = t[i]->roles;
-		rc = node_roster_add(ws->n, tnode_admin_key(), &m,
+		rc = node_roster_add(ws->n, tnode_admin(), &m,
 				     tnode_ms("2026-01-01T00:00:00Z") + (uint64_t)i, &d);
 	}
 	for (int i = 0; i < n && rc == 0; i++)

@@ -35,6 +35,13 @@ void tnode_free(struct tnode *t);
 const struct key *tnode_admin_key(void);
 
 /*
+ * The same key as an admin key file that carries the roster (in a
+ * temporary directory removed at exit); borrowed for the process's life.
+ */
+struct admin_key;
+struct admin_key *tnode_admin(void);
+
+/*
  * The admin adds every node to a new roster (one chain, written in a
  * workspace of its own) and every node receives it.  Call once per set of
  * nodes that will talk to each other.

@@ -22,7 +22,7 @@ check "a second node" "$G" --dir "$B" init --network testnet --name office --adm
 check "the admin enrols the centre (the roster is kept on A)" \
 	enrol "$A" "$A" centre centre supervisor,operator,shift_lead,dispatcher,disposal
 check "and the office" enrol "$A" "$B" office office-1 disposal
-check_err 1 "a key that is not the admin's cannot sign the roster" "not the admin key" \
+check_err 1 "a key that is not an admin's cannot sign the roster" "no admin" \
 	"$G" --dir "$A" roster add "$(node_key "$B")" --admin-key "$A/node.key" --name x --roles disposal
 check_out "roster show lists the members" "office +office-1 +disposal" "$G" --dir "$A" roster show
 
@@ -59,7 +59,9 @@ check_out "event add prints the id" '^[0-9a-f]{64}$' \
 	"$G" --dir "$A" event add --case c1 --type note --body '{"b":[1,-2,"x"],"a":{"z":null}}'
 ID1=$(cat "$OUT")
 check_out "the body is stored canonically (keys sorted)" '"a":\{"z":null\},"b":\[1,-2,"x"\]' \
-	"$G" --dir "$A" case show c1 --json
+	"$G" --dir "$A" log --case c1 --json --full
+check_err 1 "steps on a case id never reported make no case" "kept as evidence" \
+	"$G" --dir "$A" case show c1
 
 # ---- cases ----
 check_err 1 "an unknown class is refused" "not a class" \
@@ -137,7 +139,7 @@ check_out "verify passes after bad input" "ok" "$G" --dir "$T/d" verify
 check_out "status shows the summary" "seq 3 " "$G" --dir "$A" status
 check_out "status names the authors from the roster" "^  centre +[0-9a-f]{16}  seq 3 " "$G" --dir "$A" status
 check_out "status names the roster's author admin" "^  admin +[0-9a-f]{16}  seq 2 " "$G" --dir "$A" status
-check_out "status --json counts (roster included)" '"events":5,"authors":2,"cases":3' "$G" --dir "$A" status --json
+check_out "status --json counts (roster included; c1 is a ghost)" '"events":5,"authors":2,"cases":2,"ghost_cases":1' "$G" --dir "$A" status --json
 check_out "verify passes" "verified 5 events" "$G" --dir "$A" verify
 check_out "verify --json" '"ok":true' "$G" --dir "$A" verify --json
 

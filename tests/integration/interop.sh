@@ -3,9 +3,11 @@
 #
 # tests/interop/verify.py re-implements docs/format.md in plain Python
 # (no gridcase code).  This script has it check the committed test
-# vectors and a stream exported by a real node, compares the ids it reads
-# with those `gridcase log --json` prints, and checks that it refuses the
-# stream once one signature byte is flipped.
+# vectors (events and admission scenarios, and that both files are what
+# their generators write) and a stream exported by a real node (verified
+# and admitted), compares the ids it reads with those `gridcase log
+# --json` prints, and checks that it refuses the stream once one
+# signature byte is flipped.
 #
 # Run by tests/run.sh from the repository root with $GRIDCASE set to the
 # binary under test.  Ends with the line "N passed, N failed".
@@ -14,6 +16,7 @@ GRIDCASE=${GRIDCASE:-build-san/gridcase}
 PYTHON=${PYTHON:-python3}
 VERIFY=tests/interop/verify.py
 VECTORS=docs/vectors/events.json
+ADMISSION=docs/vectors/admission.json
 
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
 	echo "note: $PYTHON is not installed, so the interop checks are skipped"
@@ -53,17 +56,29 @@ step() {
 step "verify.py agrees with every test vector" \
 	"$PYTHON" "$VERIFY" vectors "$VECTORS"
 
-# make_vectors is deterministic, so the committed file must be exactly
-# what it writes; a difference means someone forgot to regenerate it.
-tool=${GRIDCASE_TOOLS:-build-san/tools}/make_vectors
-if [ -x "$tool" ]; then
-	if "$tool" >"$tmp/vectors.json" 2>"$out" &&
-		cmp "$tmp/vectors.json" "$VECTORS" >>"$out" 2>&1; then
-		ok "the committed vectors are what make_vectors writes"
+# verify.py's own model of admission (§5a rules 1-7, the §7 digest) must
+# reach every step's outcome and each scenario's end state.
+step "verify.py agrees with every admission scenario" \
+	"$PYTHON" "$VERIFY" admission "$ADMISSION"
+
+# make_vectors and make_admission are deterministic, so the committed
+# files must be exactly what they write; a difference means someone
+# forgot to regenerate one.
+# same_as_tool TOOL FILE: the tool's output is byte for byte FILE.
+same_as_tool() {
+	tool=${GRIDCASE_TOOLS:-build-san/tools}/$1
+	if [ ! -x "$tool" ]; then
+		echo "$tool is not built" >"$out"
+		not_ok "the committed $2 is what $1 writes"
+	elif "$tool" >"$tmp/tool.json" 2>"$out" &&
+		cmp "$tmp/tool.json" "$2" >>"$out" 2>&1; then
+		ok "the committed $2 is what $1 writes"
 	else
-		not_ok "the committed vectors are what make_vectors writes"
+		not_ok "the committed $2 is what $1 writes"
 	fi
-fi
+}
+same_as_tool make_vectors "$VECTORS"
+same_as_tool make_admission "$ADMISSION"
 
 node() {
 	"$GRIDCASE" --dir "$tmp/a" "$@"
@@ -119,6 +134,17 @@ if grep -qx '4 events verified, 0 failed' "$tmp/verified"; then
 else
 	cp "$tmp/verified" "$out"
 	not_ok "verify.py counts four events"
+fi
+
+# The events follow one another (prev, and deps on the roster event,
+# which the export writes last when the admin's key sorts after the
+# node's): all four must join a feed, none refused or left waiting.
+if grep -q '^admission: 4 in feeds, 0 fork versions, 0 evidence, 0 refused, 0 waiting;' \
+	"$tmp/verified"; then
+	ok "verify.py admits the four events (§5a rules 1-7)"
+else
+	cp "$tmp/verified" "$out"
+	not_ok "verify.py admits the four events (§5a rules 1-7)"
 fi
 
 # The stream ends with the last envelope's 64-byte signature; flip a bit

@@ -10,7 +10,12 @@ scratch (pure Python, after RFC 8032's reference code) with the stricter
 verification rule of §4.
 
     verify.py vectors FILE          check docs/vectors/events.json
-    verify.py export FILE NETWORK   verify an export stream (§6)
+    verify.py admission FILE        check docs/vectors/admission.json
+    verify.py export FILE NETWORK   verify and admit an export stream (§6)
+
+The admission model (class Log) follows §5a rules 1-7 and computes the
+first part of the §7 log digest; rule 8 (authorship) needs a roster and
+is not modelled, and a bare log has no case states.
 
 Exit status 0 when everything checks, 1 otherwise, 2 on usage errors.
 """
@@ -19,6 +24,7 @@ import hashlib
 import json
 import re
 import sys
+import time
 
 # ---- errors --------------------------------------------------------------
 
@@ -200,6 +206,7 @@ def decode_whole(data):
 
 # ---- §2 the event --------------------------------------------------------
 
+VERSION = 2
 EVENT_MAX = 65536
 MAX63 = (1 << 63) - 1
 NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,64}", re.ASCII)
@@ -244,10 +251,20 @@ def decode_event(data):
     if len(v) != 13:
         refuse("ERR_FORMAT", "an event has 13 fields, not %d" % len(v))
     ev = dict(zip(FIELDS, v))
+    # Reading: §2 types the version "uint" and says "anything else" than
+    # 2 is ERR_VERSION; a version that is not a uint at all (a str, nil,
+    # a negative integer) is taken as "a field with the wrong msgpack
+    # type", ERR_FORMAT, as for every other field.  No vector tells.
     if not is_uint(ev["version"]):
         field(0, "is not a uint")
-    if ev["version"] != 1:
-        refuse("ERR_VERSION", "version %d" % ev["version"])
+    if ev["version"] != VERSION:
+        # §2: the detail says whether the event is older or newer.
+        if ev["version"] < VERSION:
+            refuse("ERR_VERSION", "version %d is older than this reader's "
+                   "%d (version 1's clocks were not bound to its "
+                   "dependencies)" % (ev["version"], VERSION))
+        refuse("ERR_VERSION", "version %d is newer than this reader's %d"
+               % (ev["version"], VERSION))
     if type(ev["network"]) is not str or not NAME_RE.fullmatch(
             ev["network"]):
         field(1, "is not 1-64 characters of A-Z a-z 0-9 . _ -")
@@ -468,6 +485,186 @@ def verify_envelope(data, pos, network):
     return ev, eid, sig, end
 
 
+# ---- §5a admitting an event, §7 the log digest ---------------------------
+
+WAIT_ALL = 200000           # §5a rule 4: events waiting in all
+WAIT_AUTHOR = WAIT_ALL // 8  # ... and "an eighth of that for one author"
+DEFAULT_SKEW_MS = 5 * 60 * 1000  # §5a rule 7: 5 minutes by default
+DIGEST_TAG = b"gridcase/log-digest/v2"
+
+
+class Log:
+    """An in-memory log that admits events by §5a rules 1-7.
+
+    Rule 8 (authorship) needs a roster and is not modelled: every author
+    may write.  The node's clock is `now` (ms) and does not move unless
+    the caller sets it and calls reexamine().
+
+    What is stored: each author's feed (seq -> id), the extra versions
+    kept as fork proofs and the events kept as evidence; `events` maps
+    every stored id to its fields.  Waiting events are not stored.
+    """
+
+    def __init__(self, now, skew):
+        self.now = now
+        self.skew = skew
+        self.events = {}     # id -> fields, every stored event
+        self.feed = {}       # author -> {seq: id}
+        self.versions = {}   # (author, seq) -> [ids kept at that seq]
+        self.forks = {}      # author -> set of seqs where it forked
+        self.evidence = set()
+        # id -> (fields, what it waits for); a dict keeps arrival order.
+        self.waiting = {}
+
+    # -- what is stored and what waits
+
+    def store(self, eid, ev):
+        self.events[eid] = ev
+        self.versions.setdefault((ev["author"], ev["seq"]), []).append(eid)
+
+    def awaited(self, eid):
+        """§5a rules 2 and 3: "an event waiting here depends on it".
+        Reading: depends directly, through its deps or its prev."""
+        return any(eid in w["deps"] or eid == w["prev"]
+                   for w, _ in self.waiting.values())
+
+    def lacks(self, ev):
+        """§5a rule 4: what the event lacks, or None.  Reading: the
+        previous event is looked up by seq (the author's stored event at
+        seq - 1, as rule 5 compares it with prev), the deps by id among
+        all stored events (feed, fork versions, evidence)."""
+        a, seq = ev["author"], ev["seq"]
+        if seq > 1 and seq - 1 not in self.feed.get(a, {}):
+            return "prev"
+        if any(d not in self.events for d in ev["deps"]):
+            return "deps"
+        return None
+
+    def ready(self, ev, why):
+        """Whether "what it lacks" has arrived (rules 4 and 7)."""
+        if why == "future":
+            return ev["time"] - self.now <= self.skew
+        return self.lacks(ev) != why
+
+    def wait(self, eid, ev, why):
+        # Reading: the limits of rule 4 count every waiting event, those
+        # waiting for the clock (rule 7) too.
+        if len(self.waiting) >= WAIT_ALL:
+            return "ERR_FULL"
+        mine = sum(1 for w, _ in self.waiting.values()
+                   if w["author"] == ev["author"])
+        if mine >= WAIT_AUTHOR:
+            return "ERR_FULL"
+        self.waiting[eid] = (ev, why)
+        return "waits-" + why
+
+    # -- the rules
+
+    def examine(self, eid, ev):
+        """The outcome of §5a rules 1-7 for a verified event: "admitted",
+        "waits-prev", "waits-deps", "waits-future", "duplicate", "fork",
+        "surplus", "evidence" or an error name."""
+        a, seq = ev["author"], ev["seq"]
+        # 1. Duplicate.
+        if eid in self.events or eid in self.waiting:
+            return "duplicate"
+        # 2. Fork.  Reading: "the author's stored event at this seq" is
+        # any version kept at this seq (feed, fork proof or evidence).
+        kept = self.versions.get((a, seq), [])
+        if kept:
+            self.forks.setdefault(a, set()).add(seq)
+            if len(kept) < 2 or self.awaited(eid):
+                self.store(eid, ev)
+                return "fork"
+            # "A node keeps two versions of one seq as the proof"; the
+            # vectors name this outcome "surplus" (§8 does not list it).
+            return "surplus"
+        # 3. After a fork.
+        if any(f < seq for f in self.forks.get(a, ())):
+            if self.awaited(eid):
+                self.store(eid, ev)
+                self.evidence.add(eid)
+                return "evidence"
+            return "ERR_FORKED"
+        # 4. Waiting.
+        why = self.lacks(ev)
+        if why:
+            return self.wait(eid, ev, why)
+        # 5. Chain.
+        parent = self.feed[a][seq - 1] if seq > 1 else None
+        if ev["prev"] != parent:
+            return "ERR_CHAIN"
+        # 6. Clocks: exactly one more than the highest lamport of prev and
+        # every dep (1 when there are none); time not before any of them.
+        before = [self.events[d] for d in ev["deps"]]
+        if parent is not None:
+            before.append(self.events[parent])
+        if ev["lamport"] != 1 + max((b["lamport"] for b in before),
+                                    default=0):
+            return "ERR_CLOCK"
+        if any(ev["time"] < b["time"] for b in before):
+            return "ERR_CLOCK"
+        # 7. Early: more than the skew ahead of the node's clock.
+        if ev["time"] - self.now > self.skew:
+            return self.wait(eid, ev, "future")
+        # (8. Authorship needs a roster: not modelled.)
+        self.store(eid, ev)
+        self.feed.setdefault(a, {})[seq] = eid
+        return "admitted"
+
+    def reexamine(self):
+        """Examines again, through all the rules, every waiting event
+        whose lack has been met, until none is left; returns how many
+        joined a feed.  Reading: waiting events are taken in the order
+        they (last) started waiting, again and again until nothing changes (a
+        fixed point, so the order decides only which of two waiting
+        versions of one seq becomes the feed's); "promoted" counts the
+        waiting events that joined a feed, not those that were kept as a
+        fork or evidence, refused or set waiting again."""
+        promoted = 0
+        progress = True
+        while progress:
+            progress = False
+            for eid, (ev, why) in list(self.waiting.items()):
+                if eid not in self.waiting or not self.ready(ev, why):
+                    continue
+                del self.waiting[eid]
+                outcome = self.examine(eid, ev)
+                if outcome == "admitted":
+                    promoted += 1
+                # Whatever came of it, the log changed (an event that
+                # waits again now lacks something else).
+                progress = True
+        return promoted
+
+    def admit(self, eid, ev):
+        """(outcome, promoted) for one verified event."""
+        outcome = self.examine(eid, ev)
+        promoted = 0
+        if outcome in ("admitted", "fork", "evidence"):
+            # "Then the event joins its author's feed, and the events
+            # waiting for it are examined again"; rule 4's "when what it
+            # lacks arrives" also covers a fork version or evidence.
+            promoted = self.reexamine()
+        return outcome, promoted
+
+    def digest(self):
+        """§7's digest, its first part only (a bare log has no cases)."""
+        h = hashlib.blake2b(digest_size=32)
+        h.update(DIGEST_TAG)
+        for a in sorted(set(self.feed) | set(self.forks)):
+            # Reading: with forks at several seqs, "it forked at seq f"
+            # is the lowest, where "its part ends".
+            f = min(self.forks[a]) if self.forks.get(a) else None
+            for seq in sorted(self.feed.get(a, {})):
+                if f is not None and seq >= f:
+                    break
+                h.update(a + seq.to_bytes(8, "big") + self.feed[a][seq])
+            if f is not None:
+                h.update(a + f.to_bytes(8, "big") + b"\xff" * 32)
+        return h.digest()
+
+
 # ---- verify.py vectors ---------------------------------------------------
 
 
@@ -537,6 +734,12 @@ def check_invalid(v):
     return bad
 
 
+NAMED_INVALID = ("signature-r-small-order", "author-identity",
+                 "author-small-order", "signature-cofactored-only",
+                 "array-count-past-end", "map-count-past-end",
+                 "envelope-count-past-end")
+
+
 def cmd_vectors(path):
     with open(path, encoding="utf-8") as f:
         doc = json.load(f)
@@ -550,8 +753,70 @@ def cmd_vectors(path):
                     print("FAIL %s %s: %s" % (kind, v["name"], b))
             else:
                 passed += 1
+    # §8 names these invalid vectors: a file without them tests less
+    # than the document promises.
+    names = {v["name"] for v in doc["invalid"]}
+    for name in NAMED_INVALID:
+        if name not in names:
+            failed += 1
+            print("FAIL invalid %s: §8 names it, the file lacks it" % name)
     print("vectors: %d valid, %d invalid; %d checked, %d failed"
           % (len(doc["valid"]), len(doc["invalid"]), passed, failed))
+    return 1 if failed or not passed else 0
+
+
+# ---- verify.py admission -------------------------------------------------
+
+
+def run_scenario(sc):
+    """A list of problems with one admission scenario (empty when every
+    step and the end state are as stated)."""
+    log = Log(sc["now"], sc["max_skew_ms"])
+    bad = []
+    for i, st in enumerate(sc["steps"]):
+        where = "step %d (%s)" % (i + 1, st["event"])
+        env = bytes.fromhex(st["envelope_hex"])
+        try:
+            ev, eid, _, end = verify_envelope(env, 0, sc["network"])
+        except Refused as e:
+            outcome, promoted = e.name, 0
+        else:
+            if end != len(env):
+                bad.append("%s: envelope_hex is not exactly one envelope"
+                           % where)
+            if eid.hex() != st["id"]:
+                bad.append("%s: id is %s, the vector says %s"
+                           % (where, eid.hex(), st["id"]))
+            outcome, promoted = log.admit(eid, ev)
+        if outcome != st["expect"] or promoted != st["promoted"]:
+            bad.append("%s: %s promoting %d, expected %s promoting %d"
+                       % (where, outcome, promoted, st["expect"],
+                          st["promoted"]))
+    fin = sc["final"]
+    if log.digest().hex() != fin["digest"]:
+        bad.append("final digest %s, expected %s"
+                   % (log.digest().hex(), fin["digest"]))
+    if len(log.waiting) != fin["waiting"]:
+        bad.append("%d waiting at the end, expected %d"
+                   % (len(log.waiting), fin["waiting"]))
+    return bad
+
+
+def cmd_admission(path):
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    failed = passed = steps = 0
+    for sc in doc["scenarios"]:
+        bad = run_scenario(sc)
+        steps += len(sc["steps"])
+        if bad:
+            failed += 1
+            for b in bad:
+                print("FAIL %s: %s" % (sc["name"], b))
+        else:
+            passed += 1
+    print("admission: %d scenarios, %d steps; %d checked, %d failed"
+          % (len(doc["scenarios"]), steps, passed, failed))
     return 1 if failed or not passed else 0
 
 
@@ -559,9 +824,15 @@ def cmd_vectors(path):
 
 
 def cmd_export(path, network):
+    """Verifies every envelope (§5) and, as §6 says an import does,
+    admits the events one after another into an empty log (§5a rules
+    1-7, the node's clock being this machine's, the skew the default):
+    exported events follow one another (prev, deps), so a stream that
+    verifies but does not admit, or leaves events waiting, fails."""
     with open(path, "rb") as f:
         data = f.read()
-    pos = index = ok = failed = 0
+    log = Log(int(time.time() * 1000), DEFAULT_SKEW_MS)
+    pos = index = ok = failed = refused = 0
     while pos < len(data):
         try:
             # §6: the length of a readable envelope is known even when
@@ -580,18 +851,37 @@ def cmd_export(path, network):
         except Refused as e:
             print("FAIL envelope %d at byte %d: %s" % (index, pos, e))
             failed += 1
+        else:
+            outcome, _ = log.admit(eid, ev)
+            if outcome.startswith("ERR_"):
+                print("FAIL envelope %d at byte %d: %s: refused on "
+                      "admission (§5a)" % (index, pos, outcome))
+                refused += 1
         pos = end
         index += 1
     print("%d events verified, %d failed" % (ok, failed))
-    return 1 if failed else 0
+    for eid, (_, why) in log.waiting.items():
+        print("FAIL %s still waits (%s) at the end of the stream"
+              % (eid.hex(), why))
+    admitted = sum(len(f) for f in log.feed.values())
+    # Every stored event is in a feed, a fork version or evidence.
+    forks = len(log.events) - admitted - len(log.evidence)
+    print("admission: %d in feeds, %d fork versions, %d evidence, "
+          "%d refused, %d waiting; log digest %s"
+          % (admitted, forks, len(log.evidence), refused,
+             len(log.waiting), log.digest().hex()))
+    return 1 if failed or refused or log.waiting else 0
 
 
 def main(argv):
     if len(argv) == 3 and argv[1] == "vectors":
         return cmd_vectors(argv[2])
+    if len(argv) == 3 and argv[1] == "admission":
+        return cmd_admission(argv[2])
     if len(argv) == 4 and argv[1] == "export":
         return cmd_export(argv[2], argv[3])
     sys.stderr.write("usage: verify.py vectors FILE\n"
+                     "       verify.py admission FILE\n"
                      "       verify.py export FILE NETWORK\n")
     return 2
 

@@ -1198,9 +1198,14 @@ invalid_envelopes(struct gen *g, const struct ids *ids)
 
 	{
 		struct event ev = base;
-		ev.version = 2;
-		add_invalid_event(g, "wrong-version",
-				  "version 2 in an otherwise valid event", a,
+		ev.version = 1;
+		add_invalid_event(g, "older-version",
+				  "version 1 (an older format, whose clocks "
+				  "were not bound to its deps) in an otherwise "
+				  "valid event", a, &ev, ERR_VERSION);
+		ev.version = 3;
+		add_invalid_event(g, "newer-version",
+				  "version 3 in an otherwise valid event", a,
 				  &ev, ERR_VERSION);
 
 		ev = base;
@@ -1327,7 +1332,7 @@ main(void)
 	json_writer_init(&g.w, &g.out, 1);
 	json_obj_begin(&g.w);
 	json_key(&g.w, "format");
-	json_str(&g.w, "gridcase event format, version 1 (docs/format.md)");
+	json_str(&g.w, "gridcase event format, version 2 (docs/format.md)");
 	json_key(&g.w, "generator");
 	json_str(&g.w,
 		 "build-san/tools/make_vectors (tests/tools/make_vectors.c)");

@@ -290,7 +290,7 @@ test_first_event_has_the_documented_layout(void)
 	first_event(&ev, k);
 	int rc = event_encode(&ev, &out, NULL);
 
-	buf_add(&want, "\x9d\x01\xae", 3);
+	buf_add(&want, "\x9d\x02\xae", 3);
 	buf_add_str(&want, NET);
 	buf_add(&want, "\xc4\x20", 2);
 	buf_add(&want, key_public(k), 32);
@@ -542,7 +542,8 @@ test_id_is_the_hash_of_tag_and_bytes(void)
 
 enum mutation {
 	M_VERSION_0,
-	M_VERSION_2,
+	M_VERSION_1,
+	M_VERSION_3,
 	M_NETWORK_EMPTY,
 	M_NETWORK_65,
 	M_NETWORK_SPACE,
@@ -590,7 +591,8 @@ mutate(struct event *ev, enum mutation m)
 	memset(long_str, 'a', sizeof(long_str));
 	switch (m) {
 	case M_VERSION_0: ev->version = 0; break;
-	case M_VERSION_2: ev->version = 2; break;
+	case M_VERSION_1: ev->version = 1; break;
+	case M_VERSION_3: ev->version = 3; break;
 	case M_NETWORK_EMPTY: ev->network_len = 0; break;
 	case M_NETWORK_65:
 		ev->network = long_str;
@@ -672,7 +674,8 @@ static const struct {
 	const char *name;
 } field_rules[] = {
 	{ "version 0", M_VERSION_0, ERR_VERSION, ERR_VERSION, "version" },
-	{ "version 2", M_VERSION_2, ERR_VERSION, ERR_VERSION, "version" },
+	{ "version 1 (older)", M_VERSION_1, ERR_VERSION, ERR_VERSION, "older" },
+	{ "version 3 (newer)", M_VERSION_3, ERR_VERSION, ERR_VERSION, "newer" },
 	{ "empty network", M_NETWORK_EMPTY, ERR_FORMAT, ERR_FORMAT,
 	  "(network)" },
 	{ "network of 65 bytes", M_NETWORK_65, ERR_FORMAT, ERR_FORMAT,
@@ -1096,8 +1099,8 @@ test_problems_are_reported_in_the_documented_order(void)
 	struct diag d;
 	full_event(&ev, k);
 
-	/* Version 2 and a str seq: the version is reported. */
-	ev.version = 2;
+	/* Version 3 and a str seq: the version is reported. */
+	ev.version = 3;
 	put_event_raw(&b, &ev, EVENT_FIELDS, 3, (const uint8_t *)"\xa1x", 2);
 	int rc1 = event_decode(b.data, b.len, &back, NULL);
 	buf_reset(&b);

@@ -62,7 +62,7 @@ append_note(struct store *s, const struct key *k, const char *case_id,
 	struct buf body = BUF_INIT;
 	struct diag d;
 	small_body(&body, i);
-	struct append_req req = { case_id, NULL, "note", body.data, body.len, 0,
+	struct append_req req = { case_id, "note", body.data, body.len, 0,
 				  NULL, now };
 	int rc = store_append(s, k, &req, id, &d);
 	if (rc)
@@ -130,15 +130,28 @@ verify_problems(struct store *s)
 	return problems;
 }
 
-/* Builds, signs and returns an envelope with any field values at all. */
+/*
+ * Builds, signs and returns an envelope with any field values at all,
+ * deps included (ids, in any order: they are sorted here).
+ */
 static void
-forge(const struct key *k, uint64_t seq, const uint8_t *prev,
-      uint64_t lamport, uint64_t time_ms, const char *case_id, uint64_t n,
-      const char *network, struct buf *out)
+forge_deps(const struct key *k, uint64_t seq, const uint8_t *prev,
+	   const uint8_t (*deps)[EVENT_ID_BYTES], size_t ndeps,
+	   uint64_t lamport, uint64_t time_ms, const char *case_id,
+	   uint64_t n, const char *network, struct buf *out)
 {
 	struct event ev;
 	struct buf body = BUF_INIT;
 	memset(&ev, 0, sizeof(ev));
+	for (size_t i = 0; i < ndeps; i++) {
+		size_t at = ev.ndeps++;
+		/* Insertion sort: deps are strictly ascending. */
+		while (at > 0 && memcmp(ev.deps[at - 1], deps[i], EVENT_ID_BYTES) > 0) {
+			memcpy(ev.deps[at], ev.deps[at - 1], EVENT_ID_BYTES);
+			at--;
+		}
+		memcpy(ev.deps[at], deps[i], EVENT_ID_BYTES);
+	}
 	small_body(&body, n);
 	ev.version = EVENT_VERSION;
 	ev.network = network;
@@ -160,6 +173,15 @@ forge(const struct key *k, uint64_t seq, const uint8_t *prev,
 	buf_reset(out);
 	BUG_ON(seal_event(k, &ev, out, NULL, NULL) != 0);
 	buf_release(&body);
+}
+
+static void
+forge(const struct key *k, uint64_t seq, const uint8_t *prev,
+      uint64_t lamport, uint64_t time_ms, const char *case_id, uint64_t n,
+      const char *network, struct buf *out)
+{
+	forge_deps(k, seq, prev, NULL, 0, lamport, time_ms, case_id, n,
+		   network, out);
 }
 
 static void
@@ -312,21 +334,35 @@ make_history(const char *dir, int n, struct envs *out)
 }
 
 static void
-test_foreign_in_order(void)
+test_foreign_from_a_walk(void)
 {
 	char *src = test_tmpdir(), *dst = test_tmpdir();
 	struct envs e = { 0 };
 	struct admit_result res;
+	struct store_stats st;
 	struct diag d;
-	uint8_t d1[32], d2[32];
+	uint8_t d0[32], d1[32], d2[32];
 	CHECK_OK(make_history(src, 30, &e));
+	struct store *s0 = NULL;
+	CHECK_OK(store_open(src, NULL, &s0, &d));
+	CHECK_OK(store_digest(s0, d0));
+	store_close(s0);
 	struct store *s = fresh_store(dst, 0, 0, STORE_NOSYNC);
 	CHECK(s);
+	/* Authors come in key order, so some events come before events of
+	 * other authors that they depend on: those wait, then go in. */
+	size_t waited = 0;
 	for (size_t i = 0; i < e.n; i++) {
 		CHECK_OK(admit_one(s, &e.items[i], &res, &d));
-		CHECK_EQ_INT(res.status, ADMIT_NEW);
+		CHECK(res.status == ADMIT_NEW || res.status == ADMIT_PENDING);
+		waited += res.status == ADMIT_PENDING;
 	}
+	CHECK(waited > 0);
+	CHECK_OK(store_stats(s, &st));
+	CHECK_EQ_INT(st.pending, 0);
+	CHECK_EQ_INT(st.events, e.n);
 	CHECK_OK(store_digest(s, d1));
+	CHECK_EQ_MEM(d1, d0, 32);
 	/* Every one again: duplicates change nothing. */
 	for (size_t i = 0; i < e.n; i++) {
 		CHECK_OK(admit_one(s, &e.items[i], &res, &d));
@@ -402,26 +438,32 @@ test_refusals_change_nothing(void)
 	struct admit_result res;
 	struct diag d;
 	CHECK(s);
-	forge(k, 1, NULL, 5, 1000, "c", 1, NET, &e1);
+	/* A first event's lamport is 1: 5 is refused. */
+	forge(k, 1, NULL, 5, 1000, "c", 1, NET, &bad);
+	CHECK_ERR(admit_one(s, &bad, &res, &d), ERR_CLOCK);
+	CHECK(strstr(d.text, "must be 1") != NULL);
+	forge(k, 1, NULL, 1, 1000, "c", 1, NET, &e1);
 	id_of(&e1, i1);
 	CHECK_OK(admit_one(s, &e1, &res, &d));
 	CHECK_OK(store_digest(s, before));
 	memset(other, 0xab, sizeof(other));
 
-	forge(k, 2, other, 6, 2000, "c", 2, NET, &bad);
+	forge(k, 2, other, 2, 2000, "c", 2, NET, &bad);
 	CHECK_ERR(admit_one(s, &bad, &res, &d), ERR_CHAIN);
 	CHECK(strstr(d.text, "prev") != NULL);
-	forge(k, 2, i1, 5, 2000, "c", 2, NET, &bad);
-	CHECK_ERR(admit_one(s, &bad, &res, &d), ERR_CHAIN);
+	forge(k, 2, i1, 1, 2000, "c", 2, NET, &bad);
+	CHECK_ERR(admit_one(s, &bad, &res, &d), ERR_CLOCK);
 	CHECK(strstr(d.text, "lamport") != NULL);
-	forge(k, 2, i1, 6, 999, "c", 2, NET, &bad);
-	CHECK_ERR(admit_one(s, &bad, &res, &d), ERR_CHAIN);
+	forge(k, 2, i1, 3, 2000, "c", 2, NET, &bad);
+	CHECK_ERR(admit_one(s, &bad, &res, &d), ERR_CLOCK);
+	forge(k, 2, i1, 2, 999, "c", 2, NET, &bad);
+	CHECK_ERR(admit_one(s, &bad, &res, &d), ERR_CLOCK);
 	CHECK(strstr(d.text, "time") != NULL);
-	forge(k, 2, i1, 6, 2000, "c", 2, "othernet", &bad);
+	forge(k, 2, i1, 2, 2000, "c", 2, "othernet", &bad);
 	CHECK_ERR(admit_one(s, &bad, &res, &d), ERR_NETWORK);
 
 	/* A bad signature never reaches the store. */
-	forge(k, 2, i1, 6, 2000, "c", 2, NET, &bad);
+	forge(k, 2, i1, 2, 2000, "c", 2, NET, &bad);
 	bad.data[bad.len - 1] ^= 1;
 	CHECK_ERR(admit_one(s, &bad, &res, &d), ERR_BADSIG);
 
@@ -517,29 +559,380 @@ static void
 test_pending_limit(void)
 {
 	char *dir = test_tmpdir();
-	struct store *s = fresh_store(dir, 0, 2, STORE_NOSYNC);
-	struct key *k = seeded_key(6);
+	/* 16 places in all: an eighth, 2, for one author. */
+	struct store *s = fresh_store(dir, 0, 16, STORE_NOSYNC);
+	struct key *keys[10];
 	struct buf e = BUF_INIT;
 	uint8_t fake[32];
 	struct admit_result res;
+	struct store_stats st;
 	struct diag d;
 	CHECK(s);
 	memset(fake, 7, sizeof(fake));
+	for (int i = 0; i < 10; i++)
+		keys[i] = seeded_key((uint8_t)(60 + i));
+	/* The first author waits for a predecessor that never comes. */
 	for (uint64_t seq = 5; seq < 7; seq++) {
-		forge(k, seq, fake, seq, seq, "c", seq, NET, &e);
+		forge(keys[0], seq, fake, seq, seq, "c", seq, NET, &e);
 		CHECK_OK(admit_one(s, &e, &res, &d));
 		CHECK_EQ_INT(res.status, ADMIT_PENDING);
+		CHECK_EQ_INT(res.wait, WAIT_PREV);
 	}
-	forge(k, 9, fake, 9, 9, "c", 9, NET, &e);
+	forge(keys[0], 9, fake, 9, 9, "c", 9, NET, &e);
 	CHECK_ERR(admit_one(s, &e, &res, &d), ERR_FULL);
-	struct store_stats st;
+	CHECK(strstr(d.text, "author") != NULL);
+	/* The others still find room, up to the limit of all. */
+	int refused = 0;
+	for (int i = 1; i < 10; i++)
+		for (uint64_t seq = 5; seq < 7; seq++) {
+			forge(keys[i], seq, fake, seq, seq, "c", seq, NET, &e);
+			int rc = admit_one(s, &e, &res, &d);
+			if (rc == ERR_FULL)
+				refused++;
+			else
+				CHECK_OK(rc);
+		}
 	CHECK_OK(store_stats(s, &st));
-	CHECK_EQ_INT(st.pending, 2);
+	CHECK_EQ_INT(st.pending, 16);
+	CHECK_EQ_INT(refused, 4);
+	CHECK_EQ_INT(verify_problems(s), 0);
 	buf_release(&e);
-	key_free(k);
+	for (int i = 0; i < 10; i++)
+		key_free(keys[i]);
 	store_close(s);
 	test_tmpdir_remove(dir);
 	free(dir);
+}
+
+/* Lamport is exactly one above prev's and every dep's, whatever the
+ * order; 2^63-1, which would leave no room after it, is refused. */
+static void
+test_lamport_rule(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, STORE_NOSYNC);
+	struct key *a = seeded_key(21), *b = seeded_key(22);
+	struct buf x = BUF_INIT, y = BUF_INIT, z = BUF_INIT, bad = BUF_INIT;
+	uint8_t ix[32], iy[32], deps[2][32];
+	struct admit_result res;
+	struct diag d;
+	CHECK(s);
+	/* a: x (lamport 1), y (2); b depends on y: lamport 3. */
+	forge(a, 1, NULL, 1, 100, "c", 1, NET, &x);
+	id_of(&x, ix);
+	forge(a, 2, ix, 2, 200, "c", 2, NET, &y);
+	id_of(&y, iy);
+	CHECK_OK(admit_one(s, &x, &res, &d));
+	CHECK_OK(admit_one(s, &y, &res, &d));
+	memcpy(deps[0], ix, 32);
+	memcpy(deps[1], iy, 32);
+	uint64_t wrong[] = { 1, 2, 4, 0x7fffffffffffffffull };
+	for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
+		forge_deps(b, 1, NULL, (const uint8_t (*)[32])deps, 2, wrong[i],
+			   300, "c", 3, NET, &bad);
+		CHECK_ERR(admit_one(s, &bad, &res, &d), ERR_CLOCK);
+		CHECK(strstr(d.text, "must be 3") != NULL);
+	}
+	forge_deps(b, 1, NULL, (const uint8_t (*)[32])deps, 2, 3, 300, "c", 3,
+		   NET, &z);
+	CHECK_OK(admit_one(s, &z, &res, &d));
+	CHECK_EQ_INT(res.status, ADMIT_NEW);
+	/* Time: not before prev's (300) nor a dep's (200). */
+	uint8_t iz[32];
+	id_of(&z, iz);
+	forge_deps(b, 2, iz, (const uint8_t (*)[32])deps + 1, 1, 4, 250, "c",
+		   4, NET, &bad);
+	CHECK_ERR(admit_one(s, &bad, &res, &d), ERR_CLOCK);
+	CHECK(strstr(d.text, "time 250") != NULL);
+	CHECK_EQ_INT(verify_problems(s), 0);
+	buf_release(&x);
+	buf_release(&y);
+	buf_release(&z);
+	buf_release(&bad);
+	key_free(a);
+	key_free(b);
+	store_close(s);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+/* An event waits for what it depends on, names it, and goes in when it
+ * comes; its own later events wait behind it. */
+static void
+test_waits_for_deps(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, STORE_NOSYNC);
+	struct key *a = seeded_key(23), *b = seeded_key(24), *c = seeded_key(25);
+	struct buf x = BUF_INIT, y1 = BUF_INIT, y2 = BUF_INIT, bad = BUF_INIT;
+	uint8_t ix[32], iy1[32];
+	struct admit_result res;
+	struct store_stats st;
+	struct diag d;
+	CHECK(s);
+	forge(a, 1, NULL, 1, 100, "c", 1, NET, &x);
+	id_of(&x, ix);
+	forge_deps(b, 1, NULL, (const uint8_t (*)[32])ix, 1, 2, 150, "c", 2,
+		   NET, &y1);
+	id_of(&y1, iy1);
+	forge(b, 2, iy1, 3, 160, "c", 3, NET, &y2);
+	/* A dep's time after its own: it waits like the others, and is
+	 * refused once the dep is here. */
+	forge_deps(c, 1, NULL, (const uint8_t (*)[32])ix, 1, 2, 99, "c", 9,
+		   NET, &bad);
+
+	CHECK_OK(admit_one(s, &y1, &res, &d));
+	CHECK_EQ_INT(res.status, ADMIT_PENDING);
+	CHECK_EQ_INT(res.wait, WAIT_DEPS);
+	CHECK_EQ_INT(res.nmissing, 1);
+	CHECK_EQ_MEM(res.missing[0], ix, 32);
+	CHECK_OK(admit_one(s, &y2, &res, &d));
+	CHECK_EQ_INT(res.wait, WAIT_PREV);
+	CHECK_OK(admit_one(s, &bad, &res, &d));
+	CHECK_EQ_INT(res.wait, WAIT_DEPS);
+	CHECK_OK(store_stats(s, &st));
+	CHECK_EQ_INT(st.pending, 3);
+	CHECK_OK(admit_one(s, &x, &res, &d));
+	CHECK_EQ_INT(res.status, ADMIT_NEW);
+	CHECK_EQ_INT(res.promoted, 2);
+	CHECK_OK(store_stats(s, &st));
+	CHECK_EQ_INT(st.pending, 0);
+	CHECK_EQ_INT(st.events, 3);
+	CHECK_ERR(admit_one(s, &bad, &res, &d), ERR_CLOCK);
+	CHECK_EQ_INT(verify_problems(s), 0);
+	buf_release(&x);
+	buf_release(&y1);
+	buf_release(&y2);
+	buf_release(&bad);
+	key_free(a);
+	key_free(b);
+	key_free(c);
+	store_close(s);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+/*
+ * An event whose time is ahead of this node's clock by more than the
+ * skew waits, neither admitted nor refused, and goes in once the clock
+ * catches up; a local event that follows it takes its time, so the
+ * node's own clock moves at most by the skew.
+ */
+static void
+test_future_waits_for_the_clock(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, STORE_NOSYNC);
+	struct key *a = seeded_key(26), *me = seeded_key(27);
+	struct buf x = BUF_INIT, near = BUF_INIT;
+	uint8_t ix[32], in[32], mine[32];
+	struct admit_result res;
+	struct store_stats st;
+	struct diag d;
+	uint64_t admitted, now = 1800000000000ull; /* 2027-01-15 */
+	char text[32];
+	CHECK(s);
+	store_set_max_skew(s, 60000);
+	snprintf(text, sizeof(text), "%llu", (unsigned long long)now);
+	setenv("GRIDCASE_NOW", text, 1);
+	/* Ten minutes ahead: waits. */
+	forge(a, 1, NULL, 1, now + 600000, "c", 1, NET, &x);
+	id_of(&x, ix);
+	CHECK_OK(admit_one(s, &x, &res, &d));
+	CHECK_EQ_INT(res.status, ADMIT_PENDING);
+	CHECK_EQ_INT(res.wait, WAIT_FUTURE);
+	CHECK_OK(store_promote_due(s, &admitted, &d));
+	CHECK_EQ_INT(admitted, 0);
+	/* Within the skew: admitted at once (another author). */
+	forge(me, 1, NULL, 1, now + 59000, "c", 2, NET, &near);
+	id_of(&near, in);
+	CHECK_OK(admit_one(s, &near, &res, &d));
+	CHECK_EQ_INT(res.status, ADMIT_NEW);
+	/* Nine minutes on, the first is within the skew too. */
+	snprintf(text, sizeof(text), "%llu", (unsigned long long)(now + 540000));
+	setenv("GRIDCASE_NOW", text, 1);
+	CHECK_OK(store_promote_due(s, &admitted, &d));
+	CHECK_EQ_INT(admitted, 1);
+	CHECK_OK(store_stats(s, &st));
+	CHECK_EQ_INT(st.pending, 0);
+	CHECK_EQ_INT(st.events, 2);
+	/* A local event after it, made with a clock still behind it,
+	 * takes the time it depends on, no later. */
+	struct buf body = BUF_INIT;
+	small_body(&body, 3);
+	struct append_req req = { "c", "note", body.data, body.len, 0, NULL, now };
+	CHECK_OK(store_append(s, me, &req, mine, &d));
+	struct buf env = BUF_INIT;
+	struct envelope e;
+	struct event ev;
+	size_t used;
+	CHECK_OK(store_event_get(s, mine, &env));
+	CHECK_OK(envelope_read(env.data, env.len, &e, &used, NULL));
+	CHECK_OK(event_decode(e.event, e.event_len, &ev, NULL));
+	CHECK_EQ_INT(ev.time_ms, now + 600000);
+	CHECK_EQ_INT(ev.lamport, 2);
+	CHECK_EQ_INT(verify_problems(s), 0);
+	unsetenv("GRIDCASE_NOW");
+	buf_release(&env);
+	buf_release(&body);
+	buf_release(&x);
+	buf_release(&near);
+	key_free(a);
+	key_free(me);
+	store_close(s);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+struct fork_versions {
+	uint64_t seq;
+	size_t nversions, nids;
+};
+
+static int
+count_fork(const struct fork_entry *e, void *ctx)
+{
+	struct fork_versions *f = ctx;
+	f->seq = e->seq;
+	f->nversions = e->nversions;
+	f->nids = e->nids;
+	return 0;
+}
+
+/*
+ * Twenty versions of one seq, delivered to two stores in opposite
+ * orders: both keep a two-version proof, refuse what follows, and end
+ * with the same digest; nothing else stalls.
+ */
+static void
+test_forks_of_any_size(void)
+{
+	char *d1 = test_tmpdir(), *d2 = test_tmpdir();
+	struct store *a = fresh_store(d1, 0, 0, STORE_NOSYNC);
+	struct store *b = fresh_store(d2, 0, 0, STORE_NOSYNC);
+	struct key *k = seeded_key(28), *h = seeded_key(29);
+	struct buf e1 = BUF_INIT, v[20], after = BUF_INIT, honest = BUF_INIT;
+	uint8_t i1[32], iv[32], da[32], db[32];
+	struct admit_result res;
+	struct store_stats st;
+	struct diag d;
+	CHECK(a && b);
+	forge(k, 1, NULL, 1, 100, "c", 1, NET, &e1);
+	id_of(&e1, i1);
+	for (int i = 0; i < 20; i++) {
+		buf_init(&v[i]);
+		forge(k, 2, i1, 2, 200, "c", 100 + (uint64_t)i, NET, &v[i]);
+	}
+	id_of(&v[0], iv);
+	forge(k, 3, iv, 3, 300, "c", 3, NET, &after);
+	forge(h, 1, NULL, 1, 50, "c", 4, NET, &honest);
+	CHECK_OK(admit_one(a, &e1, &res, &d));
+	CHECK_OK(admit_one(b, &e1, &res, &d));
+	for (int i = 0; i < 20; i++) {
+		CHECK_OK(admit_one(a, &v[i], &res, &d));
+		CHECK_OK(admit_one(b, &v[19 - i], &res, &d));
+	}
+	CHECK_ERR(admit_one(a, &after, &res, &d), ERR_FORKED);
+	CHECK_OK(admit_one(a, &honest, &res, &d));
+	CHECK_EQ_INT(res.status, ADMIT_NEW);
+	CHECK_OK(admit_one(b, &honest, &res, &d));
+	struct fork_versions fa = { 0, 0, 0 }, fb = { 0, 0, 0 };
+	CHECK_OK(store_walk_forks(a, count_fork, &fa));
+	CHECK_OK(store_walk_forks(b, count_fork, &fb));
+	CHECK_EQ_INT(fa.seq, 2);
+	CHECK_EQ_INT(fa.nversions, 2);
+	CHECK_EQ_INT(fb.nversions, 2);
+	CHECK_EQ_INT(fa.nids, 2);
+	CHECK_OK(store_stats(a, &st));
+	CHECK_EQ_INT(st.events, 4); /* e1, two versions, honest */
+	CHECK_OK(store_digest(a, da));
+	CHECK_OK(store_digest(b, db));
+	CHECK_EQ_MEM(da, db, 32);
+	CHECK_EQ_INT(verify_problems(a), 0);
+	CHECK_EQ_INT(verify_problems(b), 0);
+	for (int i = 0; i < 20; i++)
+		buf_release(&v[i]);
+	buf_release(&e1);
+	buf_release(&after);
+	buf_release(&honest);
+	key_free(k);
+	key_free(h);
+	store_close(a);
+	store_close(b);
+	test_tmpdir_remove(d1);
+	test_tmpdir_remove(d2);
+	free(d1);
+	free(d2);
+}
+
+/*
+ * An honest author saw a forked author's events (before anyone knew of
+ * the fork) and built on them: a store that knows of the fork keeps
+ * those events as evidence, outside any feed, so the honest event is
+ * not stuck; the digest still ends the forked author at its fork.
+ */
+static void
+test_evidence_after_a_fork(void)
+{
+	char *d1 = test_tmpdir(), *d2 = test_tmpdir();
+	struct store *a = fresh_store(d1, 0, 0, STORE_NOSYNC);
+	struct store *b = fresh_store(d2, 0, 0, STORE_NOSYNC);
+	struct key *k = seeded_key(30), *h = seeded_key(31);
+	struct buf e1 = BUF_INIT, x2 = BUF_INIT, y2 = BUF_INIT, x3 = BUF_INIT,
+		   hon = BUF_INIT;
+	uint8_t i1[32], ix2[32], ix3[32], da[32], db[32];
+	struct admit_result res;
+	struct store_stats st;
+	struct diag d;
+	CHECK(a && b);
+	forge(k, 1, NULL, 1, 100, "c", 1, NET, &e1);
+	id_of(&e1, i1);
+	forge(k, 2, i1, 2, 200, "c", 2, NET, &x2);
+	forge(k, 2, i1, 2, 200, "c", 22, NET, &y2);
+	id_of(&x2, ix2);
+	forge(k, 3, ix2, 3, 300, "c", 3, NET, &x3);
+	id_of(&x3, ix3);
+	forge_deps(h, 1, NULL, (const uint8_t (*)[32])ix3, 1, 4, 400, "c", 4,
+		   NET, &hon);
+	/* a saw x2, x3 and the honest event, then the fork. */
+	CHECK_OK(admit_one(a, &e1, &res, &d));
+	CHECK_OK(admit_one(a, &x2, &res, &d));
+	CHECK_OK(admit_one(a, &x3, &res, &d));
+	CHECK_OK(admit_one(a, &hon, &res, &d));
+	CHECK_EQ_INT(res.status, ADMIT_NEW);
+	CHECK_OK(admit_one(a, &y2, &res, &d));
+	CHECK_EQ_INT(res.status, ADMIT_FORK);
+	/* b knows the fork first, then gets the honest event, then x3. */
+	CHECK_OK(admit_one(b, &e1, &res, &d));
+	CHECK_OK(admit_one(b, &y2, &res, &d));
+	CHECK_OK(admit_one(b, &x2, &res, &d));
+	CHECK_EQ_INT(res.status, ADMIT_FORK);
+	CHECK_OK(admit_one(b, &hon, &res, &d));
+	CHECK_EQ_INT(res.status, ADMIT_PENDING);
+	CHECK_EQ_INT(res.wait, WAIT_DEPS);
+	CHECK_OK(admit_one(b, &x3, &res, &d));
+	CHECK_EQ_INT(res.status, ADMIT_EVIDENCE);
+	CHECK_EQ_INT(res.promoted, 1);
+	CHECK_OK(store_stats(b, &st));
+	CHECK_EQ_INT(st.pending, 0);
+	CHECK_OK(store_digest(a, da));
+	CHECK_OK(store_digest(b, db));
+	CHECK_EQ_MEM(da, db, 32);
+	CHECK_EQ_INT(verify_problems(a), 0);
+	CHECK_EQ_INT(verify_problems(b), 0);
+	buf_release(&e1);
+	buf_release(&x2);
+	buf_release(&y2);
+	buf_release(&x3);
+	buf_release(&hon);
+	key_free(k);
+	key_free(h);
+	store_close(a);
+	store_close(b);
+	test_tmpdir_remove(d1);
+	test_tmpdir_remove(d2);
+	free(d1);
+	free(d2);
 }
 
 static void
@@ -562,7 +955,7 @@ test_map_full(void)
 	struct store_batch *b;
 	struct buf body = BUF_INIT;
 	small_body(&body, 1);
-	struct append_req req = { "c", NULL, "note", body.data, body.len, 0, NULL, 1 };
+	struct append_req req = { "c", "note", body.data, body.len, 0, NULL, 1 };
 	CHECK_OK(store_batch_begin(s, &b));
 	for (i = 0; i < 100000; i++)
 		if ((rc = store_batch_append(b, k, &req, NULL, &d)))
@@ -904,7 +1297,7 @@ test_large_batch_signatures(void)
 	for (int i = 0; i < N; i++) {
 		small_body(&body, (uint64_t)i);
 		snprintf(case_id, sizeof(case_id), "case-%d", i % 37);
-		struct append_req req = { case_id, NULL, "note", body.data,
+		struct append_req req = { case_id, "note", body.data,
 					  body.len, 0, NULL, 5000 + (uint64_t)i };
 		CHECK_OK(store_batch_append(b, i % 3 ? k1 : k2, &req, ids[i], &d));
 	}
@@ -931,7 +1324,7 @@ test_large_batch_signatures(void)
 	CHECK_OK(store_batch_begin(s, &b));
 	for (int i = 0; i < 300; i++) {
 		small_body(&body, (uint64_t)i);
-		struct append_req req = { "case-x", NULL, "note", body.data,
+		struct append_req req = { "case-x", "note", body.data,
 					  body.len, 0, NULL, 90000 + (uint64_t)i };
 		CHECK_OK(store_batch_append(b, k1, &req, NULL, &d));
 	}
@@ -978,7 +1371,7 @@ test_wanted_blobs(void)
 	memcpy(blobs[0], hp_first ? hp : ho, 32);
 	memcpy(blobs[1], hp_first ? ho : hp, 32);
 	small_body(&body, 1);
-	struct append_req req = { "case-p", NULL, "note", body.data, body.len,
+	struct append_req req = { "case-p", "note", body.data, body.len,
 				  2, (const uint8_t(*)[EVENT_ID_BYTES])blobs, 1000 };
 	CHECK_OK(store_append(s, k, &req, NULL, &d));
 	CHECK_OK(store_blob_wanted(s, want, 4, &n));
@@ -1019,11 +1412,16 @@ static const struct test tests[] = {
 	{ "create, open and metadata", test_create_open },
 	{ "local appends chain seq, prev, deps and lamport", test_append_chains },
 	{ "a clock going back does not move event time back", test_clock_going_back },
-	{ "foreign events in order are admitted, again are duplicates", test_foreign_in_order },
+	{ "foreign events from a walk are all admitted, again are duplicates", test_foreign_from_a_walk },
 	{ "an event with a gap waits and is admitted when the gap closes", test_gap_waits_then_closes },
 	{ "refused events change nothing and say why", test_refusals_change_nothing },
 	{ "a fork is kept as proof and stops the author everywhere alike", test_fork_is_recorded },
-	{ "the waiting room has a limit", test_pending_limit },
+	{ "the waiting room has a limit, and one author an eighth of it", test_pending_limit },
+	{ "lamport is exactly one above what an event follows, time not before it", test_lamport_rule },
+	{ "an event waits for its dependencies and goes in when they come", test_waits_for_deps },
+	{ "an event from the future waits for the clock, and moves it by the skew at most", test_future_waits_for_the_clock },
+	{ "forks of any number of versions keep a proof of two and converge", test_forks_of_any_size },
+	{ "a forked author's event an honest event built on is kept as evidence", test_evidence_after_a_fork },
 	{ "a full map is ERR_FULL and the batch rolls back", test_map_full },
 	{ "an event is found by a prefix of its id", test_find_by_prefix },
 	{ "another process writes while the store is open", test_two_processes },

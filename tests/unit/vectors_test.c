@@ -484,7 +484,8 @@ static const struct {
 	{ "keys-out-of-order", ERR_NONCANON },
 	{ "unsorted-deps", ERR_FORMAT },
 	{ "prev-with-seq-1", ERR_FORMAT },
-	{ "wrong-version", ERR_VERSION },
+	{ "older-version", ERR_VERSION },
+	{ "newer-version", ERR_VERSION },
 	{ "invalid-utf8", ERR_MALFORMED },
 	/* §4: what libsodium refuses beyond plain RFC 8032. */
 	{ "signature-s-not-reduced", ERR_BADSIG },

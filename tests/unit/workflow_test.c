@@ -481,7 +481,7 @@ test_unauthorized_event(void)
 	CHECK_OK(to_dispatched(&d, c));
 	/* Office 7 forges a close, bypassing the checks of case_act. */
 	mp_put_map(&body, 0);
-	struct append_req req = { c, "roster", "close", body.data, body.len, 0, NULL, AT(5) };
+	struct append_req req = { c, "close", body.data, body.len, 0, NULL, AT(5) };
 	CHECK_OK(store_append(node_store(d.o7->n), node_key(d.o7->n), &req, id, &why));
 	CHECK_OK(sync_all(&d));
 	CHECK(converged(&d, c));
