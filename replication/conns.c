@@ -91,7 +91,12 @@ conns_close(struct repl *r, struct srv_pipe *sp, const char *why)
 	snprintf(key, sizeof(key), "close %s %.40s", sp->addr, why);
 	log_limited(r->log, repl_now_ms(), LOG_INFO, "repl",
 		    key, "closed a connection from %s: %s", sp->addr, why);
-	net_pipe_close(sp->id, sp->tcp, &sp->local, &sp->remote);
+	net_pipe_close(r, sp->id, sp->tcp, &sp->local, &sp->remote);
+	/* Its replies still waiting to leave give their contexts back now,
+	 * not when nng lets go of the connection. */
+	for (int i = 0; i < SRV_SLOTS_MAX; i++)
+		if (r->srv_slot[i].state == SLOT_SEND && r->srv_slot[i].pipe == sp->id)
+			net_slot_cancel(&r->srv_slot[i]);
 }
 
 /*
@@ -277,7 +282,8 @@ conns_server_item(struct repl *r, struct item *it)
 		sp = s->pipe ? conns_pipe(r, s->pipe) : NULL;
 		if (sp && sp->pending)
 			sp->pending--;
-		if (sp && it->result != 0 && it->result != NNG_ECLOSED)
+		if (sp && it->result != 0 && it->result != NNG_ECLOSED &&
+		    it->result != NNG_ECANCELED)
 			conns_close(r, sp, it->result == NNG_ETIMEDOUT
 						   ? "it does not read its answers (one waited past its deadline)"
 						   : "an answer could not be sent");
@@ -343,6 +349,7 @@ conns_tick(struct repl *r)
 void
 conns_release(struct repl *r)
 {
+	net_fd_cache_clear(&r->fds);
 	free(r->pipes);
 	r->pipes = NULL;
 	r->npipes = r->pipes_cap = 0;

@@ -138,6 +138,14 @@ struct srv_pipe {
 	int closing;      /* we closed it; its end has not been reported */
 };
 
+/* The process's TCP sockets by address, for closing connections (net.c). */
+struct fd_entry;
+struct fd_cache {
+	struct fd_entry *e;
+	size_t n;
+	int valid;
+};
+
 /* Signature checks allowed to one address (a token bucket). */
 struct addr_budget {
 	char addr[ADDR_TEXT];
@@ -249,6 +257,7 @@ struct repl {
 	size_t npipes, pipes_cap;
 	struct srv_session sessions[MAX_SESSIONS];
 	struct session_cookies *cookies;
+	struct fd_cache fds;
 	struct addr_budget budgets[ADDR_BUCKETS];
 	struct log_limit *log;
 	/* Peers we pull from. */
@@ -265,6 +274,8 @@ int net_server_open(struct repl *r, struct diag *d);
 int net_peer_open(struct peer *p, struct diag *d);
 /* Opens the slot's context if it is not yet; 0 or nng's code. */
 int net_slot_open(struct srv_slot *s);
+/* Gives up a slot's reply that has not left: it reports IT_SRV_SENT. */
+void net_slot_cancel(struct srv_slot *s);
 /* Sends a reply on a slot, to be sent within timeout_ms. */
 void net_server_reply(struct srv_slot *s, const struct buf *msg,
 		      uint32_t timeout_ms);
@@ -273,8 +284,10 @@ void net_server_recv(struct srv_slot *s);
  * Closes one of the server's connections: its pipe id, and for TCP its
  * two addresses (see net.c on why not by the pipe alone).
  */
-void net_pipe_close(uint32_t id, int tcp, const nng_sockaddr *local,
-		    const nng_sockaddr *remote);
+void net_pipe_close(struct repl *r, uint32_t id, int tcp,
+		    const nng_sockaddr *local, const nng_sockaddr *remote);
+/* Forgets the sockets net_pipe_close() looked up (they may have changed). */
+void net_fd_cache_clear(struct fd_cache *c);
 /* The pipe a received message came on. */
 uint32_t net_msg_pipe(nng_msg *m);
 /* Sends msg on a client slot; its reply comes as IT_CLI_RECV. */

@@ -250,32 +250,88 @@ same_addr(const struct sockaddr_storage *sa, const nng_sockaddr *na)
 	return 0;
 }
 
-/* The descriptor of the TCP connection between local and remote; -1. */
-static int
-find_socket(const nng_sockaddr *local, const nng_sockaddr *remote)
+/*
+ * The TCP sockets of the process, by their two addresses: read from
+ * /proc/self/fd once for a burst of closes (one scan, not one per close),
+ * and read again when a connection is not in it.
+ */
+struct fd_entry {
+	int fd;
+	struct sockaddr_storage local, remote;
+};
+
+void
+net_fd_cache_clear(struct fd_cache *c)
+{
+	free(c->e);
+	c->e = NULL;
+	c->n = 0;
+	c->valid = 0;
+}
+
+static void
+fd_cache_fill(struct fd_cache *c)
 {
 	DIR *dir = opendir("/proc/self/fd");
 	struct dirent *e;
-	int found = -1;
+	size_t cap = 0;
+	net_fd_cache_clear(c);
+	c->valid = 1;
 	if (!dir)
-		return -1;
-	while (found < 0 && (e = readdir(dir))) {
-		struct sockaddr_storage a;
-		socklen_t n = sizeof(a);
+		return;
+	while ((e = readdir(dir))) {
+		struct fd_entry x;
+		socklen_t n = sizeof(x.local), m = sizeof(x.remote);
 		char *end;
 		long fd = strtol(e->d_name, &end, 10);
 		if (*end || end == e->d_name || fd == dirfd(dir))
 			continue;
-		if (getsockname((int)fd, (struct sockaddr *)&a, &n) != 0 ||
-		    !same_addr(&a, local))
+		if (getsockname((int)fd, (struct sockaddr *)&x.local, &n) != 0 ||
+		    (x.local.ss_family != AF_INET && x.local.ss_family != AF_INET6) ||
+		    getpeername((int)fd, (struct sockaddr *)&x.remote, &m) != 0)
 			continue;
-		n = sizeof(a);
-		if (getpeername((int)fd, (struct sockaddr *)&a, &n) == 0 &&
-		    same_addr(&a, remote))
-			found = (int)fd;
+		x.fd = (int)fd;
+		if (c->n == cap) {
+			cap = cap ? 2 * cap : 256;
+			c->e = xrealloc(c->e, cap * sizeof(*c->e));
+		}
+		c->e[c->n++] = x;
 	}
 	closedir(dir);
-	return found;
+}
+
+/* The descriptor of the TCP connection between local and remote; -1. */
+static int
+find_socket(struct fd_cache *c, const nng_sockaddr *local,
+	    const nng_sockaddr *remote)
+{
+	int filled = 0;
+	if (!c->valid) {
+		fd_cache_fill(c);
+		filled = 1;
+	}
+	for (;;) {
+		for (size_t i = 0; i < c->n; i++) {
+			struct fd_entry *x = &c->e[i];
+			struct sockaddr_storage a;
+			socklen_t n = sizeof(a);
+			if (!same_addr(&x->local, local) || !same_addr(&x->remote, remote))
+				continue;
+			/* Still that socket (the number may have been reused
+			 * since the cache was read)? */
+			if (getpeername(x->fd, (struct sockaddr *)&a, &n) != 0 ||
+			    !same_addr(&a, remote))
+				continue;
+			n = sizeof(a);
+			if (getsockname(x->fd, (struct sockaddr *)&a, &n) == 0 &&
+			    same_addr(&a, local))
+				return x->fd;
+		}
+		if (filled)
+			return -1;
+		fd_cache_fill(c); /* a socket newer than the cache */
+		filled = 1;
+	}
 }
 
 /*
@@ -292,12 +348,18 @@ find_socket(const nng_sockaddr *local, const nng_sockaddr *remote)
  * bytes are read first; a peer's new ones are dropped by the kernel.
  */
 void
-net_pipe_close(uint32_t id, int tcp, const nng_sockaddr *local,
+net_slot_cancel(struct srv_slot *s)
+{
+	nng_aio_cancel(s->aio);
+}
+
+void
+net_pipe_close(struct repl *r, uint32_t id, int tcp, const nng_sockaddr *local,
 	       const nng_sockaddr *remote)
 {
 	nng_pipe p = NNG_PIPE_INITIALIZER;
 	if (tcp) {
-		int fd = find_socket(local, remote);
+		int fd = find_socket(&r->fds, local, remote);
 		if (fd >= 0)
 			(void)shutdown(fd, SHUT_RD);
 		/* Not found: nng has closed it already. */

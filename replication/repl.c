@@ -106,6 +106,8 @@ void
 repl_process(struct repl *r)
 {
 	struct item *it = inbox_take(&r->inbox);
+	/* Sockets come and go between two calls: look them up afresh. */
+	net_fd_cache_clear(&r->fds);
 	while (it) {
 		struct item *next = it->next;
 		struct peer *p = it->kind >= IT_CLI_SENT && it->kind <= IT_PIPE_DOWN &&

@@ -12,8 +12,8 @@
  * (REFUSE with its reason, in any protocol version; WELCOME; CHALLENGE;
  * SEALED; something else; or none within --timeout).  When the node
  * closes the connection under a request (a connection that has not
- * authenticated within its deadline), the request is sent once more on
- * the connection req0 makes again.  Each mode knows what a sound node
+ * authenticated within its deadline), the request is sent again (up to
+ * three times) on the connection req0 makes again.  Each mode knows what a sound node
  * must answer and the tool exits 0 only if every answer was that:
  *
  *   garbage          --count random byte strings: a REFUSE to each
@@ -336,13 +336,14 @@ out:
 /*
  * On the tool's main socket.  The node closes a connection that has not
  * authenticated within its handshake deadline; req0 then dials again on
- * its own, and the message is sent again once on the new connection.
+ * its own, and the message is sent again (up to three times) on the new one.
  */
 static enum answer
 exchange(struct poke *pk, const uint8_t *p, size_t n)
 {
 	enum answer a = exchange_on(pk, pk->sock, p, n, pk->timeout_ms);
-	if (a == A_ERROR && strstr(pk->text, "reset")) {
+	for (int again = 0; again < 3 && a == A_ERROR && strstr(pk->text, "reset");
+	     again++) {
 		pk->n[A_ERROR]--;
 		pk->sent--;
 		pk->redials++;
