@@ -735,6 +735,12 @@ fold_view(void *ctx, struct store_batch *b, const char *case_id,
 	rc = fold_case(fc, b, case_id, &st, d);
 	if (rc)
 		return rc;
+	/* Only fork versions or evidence here, which nodes need not hold
+	 * alike: no view (store.h). */
+	if (st.events == 0) {
+		state_release(&st);
+		return ERR_NOTFOUND;
+	}
 	state_encode(&st, state);
 	/* Steps on a case id that was never reported make no case: the
 	 * events are kept, and found only under the ghost key. */

@@ -268,8 +268,12 @@ record_fork(struct store_batch *b, const uint8_t *author, uint64_t seq,
 	rc = exists(b, b->s->forks, k, sizeof(k), NULL, d);
 	if (rc)
 		return rc < 0 ? rc : 0;
+	/* The author's waiting events past the fork will never join its
+	 * feed: examine them again (a waiting event may need one as
+	 * evidence; the others are dropped). */
 	if ((rc = put(b, b->s->forks, k, sizeof(k), "", 0, d)) ||
-	    (rc = bump_global_gen(b, d)))
+	    (rc = bump_global_gen(b, d)) ||
+	    (rc = requeue_rows(b, b->s->pending, author, EVENT_KEY_BYTES, d)))
 		return rc;
 	feed_key(fk, author, seq);
 	key.mv_size = sizeof(fk);

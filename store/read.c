@@ -19,8 +19,7 @@ entries(MDB_txn *txn, MDB_dbi dbi)
 
 /* Calls fn for each distinct prefix before the 0x00 separator. */
 static int
-walk_case_prefixes(MDB_txn *txn, MDB_dbi dbi, const char *skip,
-		   store_case_fn fn, void *ctx, uint64_t *count)
+walk_case_prefixes(MDB_txn *txn, MDB_dbi dbi, store_case_fn fn, void *ctx)
 {
 	uint8_t next[EVENT_CASE_MAX + 2];
 	char name[EVENT_CASE_MAX + 1];
@@ -41,10 +40,7 @@ walk_case_prefixes(MDB_txn *txn, MDB_dbi dbi, const char *skip,
 		size_t n = (size_t)(sep - kp);
 		memcpy(name, kp, n);
 		name[n] = '\0';
-		int skipped = skip && strcmp(name, skip) == 0;
-		if (count && !skipped)
-			(*count)++;
-		if (fn && (stop = fn(name, ctx)) != 0)
+		if ((stop = fn(name, ctx)) != 0)
 			break;
 		/* Jump past every row of this case: case || 0x01. */
 		memcpy(next, name, n);
@@ -97,9 +93,16 @@ store_stats(struct store *s, struct store_stats *st)
 	st->events = entries(txn, s->events);
 	st->authors = entries(txn, s->summary);
 	st->pending = entries(txn, s->pending);
-	if ((rc = count_forks(txn, s->forks, &st->forks)) == 0)
-		rc = walk_case_prefixes(txn, s->bycase, s->global_case, NULL,
-					NULL, &st->cases);
+	if ((rc = count_forks(txn, s->forks, &st->forks)) == 0) {
+		/* Views, not case ids: a case id that only a fork version
+		 * or evidence names has no view, and differs among nodes. */
+		st->cases = entries(txn, s->views);
+		MDB_val k = { s->global_case ? strlen(s->global_case) : 0,
+			      (void *)s->global_case }, v;
+		if (s->global_case && st->cases &&
+		    mdb_get(txn, s->views, &k, &v) == 0)
+			st->cases--;
+	}
 	mdb_txn_abort(txn);
 	return rc;
 }
@@ -591,7 +594,7 @@ store_walk_cases(struct store *s, store_case_fn fn, void *ctx)
 	int rc = store_read_begin(s, &txn);
 	if (rc)
 		return rc;
-	rc = walk_case_prefixes(txn, s->bycase, NULL, fn, ctx, NULL);
+	rc = walk_case_prefixes(txn, s->bycase, fn, ctx);
 	mdb_txn_abort(txn);
 	return rc;
 }

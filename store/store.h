@@ -188,7 +188,8 @@ struct store_stats {
 	uint64_t authors;
 	uint64_t pending;  /* waiting events */
 	uint64_t forks;    /* forked authors */
-	uint64_t cases;    /* the global case (the roster) not counted */
+	uint64_t cases;    /* case views, the global case's (the roster) not
+			    * counted */
 };
 
 MUST_CHECK int store_stats(struct store *s, struct store_stats *st);
@@ -322,7 +323,9 @@ MUST_CHECK int store_verify(struct store *s, store_problem_fn fn, void *ctx,
  * events with store_batch_walk_case() and must depend on nothing but them
  * (and fixed configuration), so that equal event sets give equal views.
  * It runs inside the batch, before the commit, for every case whose events
- * changed.  An error aborts the commit.
+ * changed.  ERR_NOTFOUND means the case has no view (none of its events
+ * counts: only fork versions or evidence are here), and any view it had
+ * is dropped; another error aborts the commit.
  */
 typedef int (*store_fold_fn)(void *ctx, struct store_batch *b,
 			     const char *case_id, struct buf *state,

@@ -143,7 +143,20 @@ fold_case(struct store_batch *b, const char *case_id, struct diag *d)
 	uint8_t row[1 + VIEW_KEY_MAX + EVENT_CASE_MAX];
 	int rc;
 
-	if ((rc = b->s->fold(b->s->fold_ctx, b, case_id, &state, &keys, d)))
+	rc = b->s->fold(b->s->fold_ctx, b, case_id, &state, &keys, d);
+	if (rc == ERR_NOTFOUND) {
+		/* No view: drop what there was. */
+		MDB_val k = { strlen(case_id), (void *)case_id };
+		if ((rc = drop_index_rows(b, case_id, d)))
+			goto out;
+		rc = mdb_del(b->txn, b->s->views, &k, NULL);
+		if (rc == 0 || rc == MDB_NOTFOUND)
+			rc = mdb_del(b->txn, b->s->vkeys, &k, NULL);
+		rc = rc == 0 || rc == MDB_NOTFOUND ? 0
+			: batch_lmdb_err(b, rc, "cannot delete a view", d);
+		goto out;
+	}
+	if (rc)
 		goto out;
 	if ((rc = drop_index_rows(b, case_id, d)))
 		goto out;

@@ -131,8 +131,10 @@ admit_one(const uint8_t *p, size_t n, void *ctx)
 	if (seal_open(p, n, NULL, &env, &ev, &used, &d))
 		return ERR_CORRUPT;
 	int rc = store_batch_admit(pl->b, p, n, &env, &ev, &res, &d);
-	/* A fork's later events are refused everywhere alike. */
-	if (rc && rc != ERR_FORKED && rc != ERR_CHAIN)
+	/* One event refused (a fork's later events, a key no roster here
+	 * names yet, ...) is that event's business, as in replication; a
+	 * failed batch is not. */
+	if (rc && store_batch_is_failed(pl->b))
 		pl->rc = rc;
 	return 0;
 }

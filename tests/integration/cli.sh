@@ -125,7 +125,15 @@ printf '\001' | dd of="$T/bad.bin" bs=1 seek=$((size - 3)) conv=notrunc 2>/dev/n
 check "a fresh node for bad input" "$G" --dir "$T/d" init --network testnet --name d --admin "$ADMIN"
 check_err 1 "a bad signature is rejected and named" "rejected event #4 .*bad signature" \
 	"$G" --dir "$T/d" event import "$T/bad.bin"
-check_out "the good events were still imported" '"events":4' "$G" --dir "$T/d" status --json
+# The refused event is the last of its author's; the others are in, or
+# wait for it if they depend on it (which depends on the keys' order).
+in_or_waiting() {
+	st=$("$G" --dir "$T/d" status --json)
+	ev=$(echo "$st" | sed -n 's/.*"events":\([0-9]*\),.*/\1/p')
+	pe=$(echo "$st" | sed -n 's/.*"pending":\([0-9]*\),.*/\1/p')
+	[ "$((ev + pe))" -eq 4 ] && [ "$ev" -ge 1 ]
+}
+check "the good events were still imported, or wait for the refused one" in_or_waiting
 head -c $((size - 10)) "$T/a.bin" > "$T/short.bin"
 check_err 1 "a truncated stream is named" "truncated|ends inside" \
 	"$G" --dir "$T/d" event import "$T/short.bin"
