@@ -125,6 +125,11 @@ build-fuzz/libgridcase.a: $(FUZZ_LIB_OBJ)
 build-fuzz/%_fuzz: build-fuzz/tests/fuzz/%_fuzz.o build-fuzz/tests/fuzz/fuzz_main.o build-fuzz/libgridcase.a
 	$(call say,LINK,$@)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
 
+# The attack tool, optimised, for the benchmarks (bench/hostile_bench.c).
+build/tools/%: build/tests/tools/%.o build/libgridcase.a
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
 # Objects are kept (none is "intermediate"): make would otherwise delete
 # them after the tests and print that as the last line.
 .SECONDARY:
@@ -158,7 +163,7 @@ demo:
 
 bench:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory gridcase $(BENCH_BIN)
+	@$(MAKE) --no-print-directory gridcase $(BENCH_BIN) build/tools/net_hostile
 	@bench/run.sh
 
 # FUZZ_SECONDS per target; FUZZ_TARGETS="json wire" runs only those.

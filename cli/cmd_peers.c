@@ -59,13 +59,15 @@ one_peer(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
 {
 	struct listing *l = ctx;
 	struct mp_reader m;
-	char name[80], addr[140], err[220], when[CLOCK_ISO_BYTES] = "-";
+	char name[80], addr[140], err[220], why[220], when[CLOCK_ISO_BYTES] = "-";
 	if (mp_check(val, vn, NULL))
 		return 0;
 	mp_reader_init(&m, val, vn, NULL);
 	snprintf(name, sizeof(name), "%.*s", (int)kn, (const char *)key);
 	get_s(&m, "addr", addr, sizeof(addr));
 	get_s(&m, "last_error", err, sizeof(err));
+	get_s(&m, "misbehaviour", why, sizeof(why));
+	int misbehaving = get_b(&m, "misbehaving");
 	uint64_t last = get_u(&m, "last_contact");
 	if (last)
 		clock_format(last, when);
@@ -90,6 +92,10 @@ one_peer(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
 			json_str(&l->w, when);
 		else
 			json_null(&l->w);
+		json_key(&l->w, "misbehaving");
+		json_bool(&l->w, misbehaving);
+		json_key(&l->w, "misbehaviour");
+		json_str(&l->w, why);
 		json_key(&l->w, "last_error");
 		json_str(&l->w, err);
 		for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
@@ -99,17 +105,18 @@ one_peer(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
 		json_obj_end(&l->w);
 		return 0;
 	}
-	buf_printf(&l->out, "%-12s %-9s %-20s %7llu %7llu %9llu %9llu %7llu %9llu %6llu  %s  %s\n",
+	buf_printf(&l->out, "%-12s %-11s %-20s %7llu %7llu %9llu %9llu %7llu %9llu %6llu  %s  %s\n",
 		   name,
 		   get_b(&m, "blocked") ? "blocked" : !get_b(&m, "connected") ? "no"
-		   : get_b(&m, "refused") ? "refused" : "yes",
+		   : get_b(&m, "refused") ? "refused" : misbehaving ? "misbehaving" : "yes",
 		   when, (unsigned long long)get_u(&m, "events_in"),
 		   (unsigned long long)get_u(&m, "events_out"),
 		   (unsigned long long)get_u(&m, "bytes_in"),
 		   (unsigned long long)get_u(&m, "bytes_out"),
 		   (unsigned long long)get_u(&m, "we_lack"),
 		   (unsigned long long)get_u(&m, "they_lack"),
-		   (unsigned long long)get_u(&m, "errors"), err[0] ? err : "-", addr);
+		   (unsigned long long)get_u(&m, "errors"),
+		   misbehaving ? why : err[0] ? err : "-", addr);
 	return 0;
 }
 
@@ -132,7 +139,7 @@ cmd_peers(struct cli *c, int argc, char **argv)
 	} else {
 		if (!running)
 			buf_add_str(&l.out, "(no daemon runs on this node: the figures are the last it recorded)\n");
-		buf_printf(&l.out, "%-12s %-9s %-20s %7s %7s %9s %9s %7s %9s %6s  %s  %s\n",
+		buf_printf(&l.out, "%-12s %-11s %-20s %7s %7s %9s %9s %7s %9s %6s  %s  %s\n",
 			   "PEER", "CONNECTED", "LAST CONTACT", "EV IN", "EV OUT",
 			   "BYTES IN", "BYTES OUT", "WE LACK", "THEY LACK", "ERRORS",
 			   "LAST ERROR", "ADDRESS");

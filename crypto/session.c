@@ -1,4 +1,4 @@
-/* session.c - the handshake and sealed messages of docs/protocol.md. */
+/* session.c - the handshake and sealed messages of docs/protocol.md (version 2). */
 #include "crypto/session.h"
 
 #include <sodium.h>
@@ -12,15 +12,22 @@
 #include "crypto/key.h"
 #include "common/banned.h"
 
-#define HELLO_TAG "gridcase/hello/v1"
-#define WELCOME_TAG "gridcase/welcome/v1"
-#define SESSION_TAG "gridcase/session/v1"
+#define HELLO_TAG "gridcase/hello/v2"
+#define WELCOME_TAG "gridcase/welcome/v2"
+#define SESSION_TAG "gridcase/session/v2"
+#define COOKIE_TAG "gridcase/cookie/v2"
+
+/* A taken cookie is remembered in buckets of this many (by its MAC). */
+#define TAKEN_WAYS 4
 
 struct handshake {
 	uint8_t eph_pk[crypto_kx_PUBLICKEYBYTES];
 	uint8_t eph_sk[crypto_kx_SECRETKEYBYTES];
+	uint8_t nonce[32];
+	uint8_t client[32];
 	uint8_t server[32];
-	uint8_t h_hash[32]; /* BLAKE2b of the HELLO without its signature */
+	char network[65];
+	uint8_t h_hash[32]; /* BLAKE2b of the signed HELLO without its signature */
 };
 
 struct session {
@@ -31,6 +38,18 @@ struct session {
 	uint64_t next_counter;   /* client */
 	uint64_t highest;        /* server: replay window */
 	uint64_t window;
+};
+
+struct taken {
+	uint8_t mac[32];
+	uint64_t expiry; /* 0: free */
+};
+
+struct session_cookies {
+	uint8_t *secret; /* 32 bytes of sodium_malloc memory */
+	uint32_t lifetime_ms;
+	size_t nbuckets; /* a power of two */
+	struct taken *taken;
 };
 
 static void *
@@ -44,6 +63,19 @@ secure_alloc(size_t n)
 	}
 	memset(p, 0, n);
 	return p;
+}
+
+int
+session_msg_version(const uint8_t *p, size_t n)
+{
+	struct mp_reader r;
+	uint32_t count;
+	uint64_t version;
+	mp_reader_init(&r, p, n, NULL);
+	if (mp_get_array(&r, &count) || count < 2 ||
+	    mp_get_uint(&r, &version) || version > 0x7fffffff)
+		return ERR_PROTO;
+	return (int)version;
 }
 
 int
@@ -64,11 +96,17 @@ session_msg_type(const uint8_t *p, size_t n)
 
 /* ---- HELLO ---- */
 
+/*
+ * The HELLO's fields as an array of 7 (the part its cookie is bound to),
+ * or, with a cookie (cookie_len 0 or SESSION_COOKIE_BYTES), as the array
+ * of 8 its signature covers.
+ */
 static void
 hello_body(const char *network, const uint8_t *client, const uint8_t *eph,
-	   const uint8_t *nonce, const uint8_t *server, struct buf *out)
+	   const uint8_t *nonce, const uint8_t *server, const uint8_t *cookie,
+	   size_t cookie_len, int with_cookie, struct buf *out)
 {
-	mp_put_array(out, 7);
+	mp_put_array(out, with_cookie ? 8 : 7);
 	mp_put_uint(out, SESSION_VERSION);
 	mp_put_uint(out, MSG_HELLO);
 	mp_put_cstr(out, network);
@@ -76,6 +114,8 @@ hello_body(const char *network, const uint8_t *client, const uint8_t *eph,
 	mp_put_bin(out, eph, 32);
 	mp_put_bin(out, nonce, 32);
 	mp_put_bin(out, server, 32);
+	if (with_cookie)
+		mp_put_bin(out, cookie, cookie_len);
 }
 
 static void
@@ -99,19 +139,19 @@ session_hello(const struct key *me, const char *network,
 {
 	struct handshake *hs = secure_alloc(sizeof(*hs));
 	struct buf body = BUF_INIT;
-	uint8_t nonce[32], sig[64], signed_msg[96];
-	size_t sn;
 
 	crypto_kx_keypair(hs->eph_pk, hs->eph_sk);
-	randombytes_buf(nonce, sizeof(nonce));
+	randombytes_buf(hs->nonce, sizeof(hs->nonce));
 	memcpy(hs->server, server_key, 32);
-	hello_body(network, key_public(me), hs->eph_pk, nonce, server_key, &body);
-	hash_bytes(body.data, body.len, hs->h_hash);
-	tagged_hash(HELLO_TAG, hs->h_hash, NULL, signed_msg, &sn);
-	key_sign(me, signed_msg, sn, sig);
-	/* The full HELLO: the same array with the signature as an 8th field. */
-	body.data[0] = 0x98; /* fixarray 8 */
-	mp_put_bin(&body, sig, sizeof(sig));
+	memcpy(hs->client, key_public(me), 32);
+	snprintf(hs->network, sizeof(hs->network), "%s", network);
+	/* The first HELLO: the same array of 9 as the second, its cookie
+	 * and signature empty. */
+	static const uint8_t none[1] = { 0 };
+	hello_body(network, hs->client, hs->eph_pk, hs->nonce, server_key, none,
+		   0, 1, &body);
+	body.data[0] = 0x99; /* fixarray 9 */
+	mp_put_bin(&body, none, 0);
 	buf_add(msg, body.data, body.len);
 	buf_release(&body);
 	*out = hs;
@@ -138,30 +178,46 @@ get_bins(struct mp_reader *r, uint8_t *out[], const size_t *len, int n)
 	return 0;
 }
 
-/* The fields of a HELLO; *body_len is the length of its unsigned part. */
+/* A HELLO, its parts pointing into the message. */
+struct hello_parts {
+	struct hello h;
+	uint8_t eph[32], nonce[32];
+	const uint8_t *cookie, *sig; /* NULL when empty */
+};
+
 static int
-parse_hello(const uint8_t *p, size_t n, struct hello *h, uint8_t eph[32],
-	    uint8_t nonce[32], uint8_t sig[64], struct diag *d)
+parse_hello(const uint8_t *p, size_t n, struct hello_parts *hp,
+	    struct diag *d)
 {
 	struct mp_reader r;
 	uint32_t count;
 	uint64_t v, type;
 	const char *net;
-	size_t nn;
+	const uint8_t *cookie, *sig;
+	size_t nn, cn, sn;
+	memset(hp, 0, sizeof(*hp));
 	if (mp_check(p, n, NULL))
 		return diag_set(d, ERR_PROTO, "HELLO is not canonical msgpack");
 	mp_reader_init(&r, p, n, NULL);
-	if (mp_get_array(&r, &count) || count != 8 || mp_get_uint(&r, &v) ||
+	if (mp_get_array(&r, &count) || count != 9 || mp_get_uint(&r, &v) ||
 	    v != SESSION_VERSION || mp_get_uint(&r, &type) || type != MSG_HELLO ||
 	    mp_get_str(&r, &net, &nn) || nn == 0 || nn > 64)
 		return diag_set(d, ERR_PROTO, "not a HELLO of protocol version %d",
 				SESSION_VERSION);
-	memcpy(h->network, net, nn);
-	h->network[nn] = '\0';
-	uint8_t *outs[] = { h->client, eph, nonce, h->server, sig };
-	const size_t lens[] = { 32, 32, 32, 32, 64 };
-	if (get_bins(&r, outs, lens, 5))
+	memcpy(hp->h.network, net, nn);
+	hp->h.network[nn] = '\0';
+	uint8_t *outs[] = { hp->h.client, hp->eph, hp->nonce, hp->h.server };
+	const size_t lens[] = { 32, 32, 32, 32 };
+	if (get_bins(&r, outs, lens, 4) || mp_get_bin(&r, &cookie, &cn) ||
+	    mp_get_bin(&r, &sig, &sn))
 		return diag_set(d, ERR_PROTO, "HELLO has a field of the wrong size");
+	/* Both empty (asking for a cookie), or both there. */
+	if (!((cn == 0 && sn == 0) || (cn == SESSION_COOKIE_BYTES && sn == 64)))
+		return diag_set(d, ERR_PROTO,
+				"HELLO has a cookie without a signature, or the wrong size of one");
+	hp->cookie = cn ? cookie : NULL;
+	hp->sig = sn ? sig : NULL;
+	hp->h.has_cookie = cn != 0;
 	return 0;
 }
 
@@ -169,18 +225,154 @@ int
 session_read_hello(const uint8_t *p, size_t n, struct hello *h,
 		   struct diag *d)
 {
-	uint8_t eph[32], nonce[32], sig[64], hh[32], signed_msg[96];
+	struct hello_parts hp;
+	int rc = parse_hello(p, n, &hp, d);
+	if (rc == 0)
+		*h = hp.h;
+	return rc;
+}
+
+/* ---- cookies ---- */
+
+struct session_cookies *
+session_cookies_new(uint32_t lifetime_ms, size_t remember)
+{
+	struct session_cookies *c = xcalloc(1, sizeof(*c));
+	c->secret = secure_alloc(32);
+	randombytes_buf(c->secret, 32);
+	c->lifetime_ms = lifetime_ms ? lifetime_ms : 1;
+	c->nbuckets = 1;
+	while (c->nbuckets * TAKEN_WAYS < remember)
+		c->nbuckets *= 2;
+	c->taken = xcalloc(c->nbuckets * TAKEN_WAYS, sizeof(*c->taken));
+	return c;
+}
+
+void
+session_cookies_free(struct session_cookies *c)
+{
+	if (!c)
+		return;
+	sodium_free(c->secret);
+	free(c->taken);
+	free(c);
+}
+
+/* The MAC of a cookie: the secret over the tag, the expiry and the hash
+ * of the HELLO's fields. */
+static void
+cookie_mac(const struct session_cookies *c, const uint8_t expiry[8],
+	   const struct hello_parts *hp, uint8_t out[32])
+{
 	struct buf body = BUF_INIT;
-	size_t sn;
-	int rc = parse_hello(p, n, h, eph, nonce, sig, d);
-	if (rc)
-		return rc;
-	hello_body(h->network, h->client, eph, nonce, h->server, &body);
+	uint8_t hh[32];
+	crypto_generichash_state st;
+	hello_body(hp->h.network, hp->h.client, hp->eph, hp->nonce, hp->h.server,
+		   NULL, 0, 0, &body);
 	hash_bytes(body.data, body.len, hh);
 	buf_release(&body);
-	tagged_hash(HELLO_TAG, hh, NULL, signed_msg, &sn);
-	if (!key_verify(h->client, signed_msg, sn, sig))
-		return diag_set(d, ERR_BADSIG, "HELLO signature does not verify");
+	crypto_generichash_init(&st, c->secret, 32, 32);
+	crypto_generichash_update(&st, (const uint8_t *)COOKIE_TAG,
+				  strlen(COOKIE_TAG));
+	crypto_generichash_update(&st, expiry, 8);
+	crypto_generichash_update(&st, hh, 32);
+	crypto_generichash_final(&st, out, 32);
+	sodium_memzero(&st, sizeof(st));
+}
+
+int
+session_challenge(struct session_cookies *c, uint64_t now_ms,
+		  const uint8_t *hello, size_t n, struct buf *out)
+{
+	struct hello_parts hp;
+	uint8_t cookie[SESSION_COOKIE_BYTES];
+	uint64_t expiry = now_ms + c->lifetime_ms;
+	int rc = parse_hello(hello, n, &hp, NULL);
+	if (rc)
+		return rc;
+	for (int i = 0; i < 8; i++)
+		cookie[i] = (uint8_t)(expiry >> (56 - 8 * i));
+	cookie_mac(c, cookie, &hp, cookie + 8);
+	mp_put_array(out, 3);
+	mp_put_uint(out, SESSION_VERSION);
+	mp_put_uint(out, MSG_CHALLENGE);
+	mp_put_bin(out, cookie, sizeof(cookie));
+	return 0;
+}
+
+int
+session_cookie_take(struct session_cookies *c, uint64_t now_ms,
+		    const uint8_t *hello, size_t n, struct diag *d)
+{
+	struct hello_parts hp;
+	uint8_t mac[32];
+	uint64_t expiry = 0;
+	int rc = parse_hello(hello, n, &hp, d);
+	if (rc)
+		return rc;
+	if (!hp.cookie)
+		return diag_set(d, ERR_PROTO, "HELLO has no cookie");
+	cookie_mac(c, hp.cookie, &hp, mac);
+	if (sodium_memcmp(mac, hp.cookie + 8, 32) != 0)
+		return diag_set(d, ERR_BADSIG,
+				"HELLO's cookie was not made here for this HELLO");
+	for (int i = 0; i < 8; i++)
+		expiry = expiry << 8 | hp.cookie[i];
+	if (expiry <= now_ms)
+		return diag_set(d, ERR_TIMEOUT, "HELLO's cookie has expired");
+	/* Only this server's cookies get here, so their MACs are spread
+	 * evenly over the buckets whatever a client does. */
+	size_t b = ((size_t)mac[0] | (size_t)mac[1] << 8 | (size_t)mac[2] << 16) &
+		   (c->nbuckets - 1);
+	struct taken *t = &c->taken[b * TAKEN_WAYS], *room = NULL;
+	for (int i = 0; i < TAKEN_WAYS; i++) {
+		if (t[i].expiry > now_ms && memcmp(t[i].mac, mac, 32) == 0)
+			return diag_set(d, ERR_EXISTS,
+					"a replayed HELLO (its cookie was used)");
+		if (!room && t[i].expiry <= now_ms)
+			room = &t[i];
+	}
+	if (!room)
+		return diag_set(d, ERR_BUSY,
+				"too many handshakes at once: try again");
+	memcpy(room->mac, mac, 32);
+	room->expiry = expiry;
+	return 0;
+}
+
+/* ---- the second HELLO ---- */
+
+int
+session_hello_answer(struct handshake *hs, const struct key *me,
+		     const uint8_t *p, size_t n, struct buf *out,
+		     struct diag *d)
+{
+	struct mp_reader r;
+	uint32_t count;
+	uint64_t v, type;
+	const uint8_t *cookie;
+	size_t cn, sn;
+	uint8_t sig[64], signed_msg[96];
+	struct buf body = BUF_INIT;
+
+	if (mp_check(p, n, NULL))
+		return diag_set(d, ERR_PROTO, "CHALLENGE is not canonical msgpack");
+	mp_reader_init(&r, p, n, NULL);
+	if (mp_get_array(&r, &count) || count != 3 || mp_get_uint(&r, &v) ||
+	    v != SESSION_VERSION || mp_get_uint(&r, &type) ||
+	    type != MSG_CHALLENGE || mp_get_bin(&r, &cookie, &cn) ||
+	    cn != SESSION_COOKIE_BYTES)
+		return diag_set(d, ERR_PROTO, "not a CHALLENGE of protocol version %d",
+				SESSION_VERSION);
+	hello_body(hs->network, hs->client, hs->eph_pk, hs->nonce, hs->server,
+		   cookie, cn, 1, &body);
+	hash_bytes(body.data, body.len, hs->h_hash);
+	tagged_hash(HELLO_TAG, hs->h_hash, NULL, signed_msg, &sn);
+	key_sign(me, signed_msg, sn, sig);
+	body.data[0] = 0x99; /* fixarray 9: with the signature */
+	mp_put_bin(&body, sig, sizeof(sig));
+	buf_add(out, body.data, body.len);
+	buf_release(&body);
 	return 0;
 }
 
@@ -218,30 +410,38 @@ int
 session_welcome(const struct key *me, const uint8_t *hello, size_t n,
 		struct session **out, struct buf *welcome, struct diag *d)
 {
-	struct hello h;
-	uint8_t ceph[32], cnonce[32], csig[64];
+	struct hello_parts hp;
 	uint8_t eph_pk[32], nonce[32], sig[64], hh[32], wh[32], msg[128];
 	uint8_t rx[32], tx[32];
 	struct buf body = BUF_INIT;
 	size_t sn;
 	int rc;
 
-	if ((rc = parse_hello(hello, n, &h, ceph, cnonce, csig, d)))
+	if ((rc = parse_hello(hello, n, &hp, d)))
 		return rc;
+	if (!hp.cookie)
+		return diag_set(d, ERR_PROTO, "HELLO has no cookie");
+	hello_body(hp.h.network, hp.h.client, hp.eph, hp.nonce, hp.h.server,
+		   hp.cookie, SESSION_COOKIE_BYTES, 1, &body);
+	hash_bytes(body.data, body.len, hh);
+	buf_reset(&body);
+	tagged_hash(HELLO_TAG, hh, NULL, msg, &sn);
+	if (!key_verify(hp.h.client, msg, sn, hp.sig)) {
+		buf_release(&body);
+		return diag_set(d, ERR_BADSIG, "HELLO signature does not verify");
+	}
 	struct session *s = secure_alloc(sizeof(*s));
 	uint8_t *eph_sk = secure_alloc(crypto_kx_SECRETKEYBYTES);
 	crypto_kx_keypair(eph_pk, eph_sk);
 	randombytes_buf(nonce, sizeof(nonce));
 	randombytes_buf(s->id, sizeof(s->id));
-	if (crypto_kx_server_session_keys(rx, tx, eph_pk, eph_sk, ceph) != 0) {
+	if (crypto_kx_server_session_keys(rx, tx, eph_pk, eph_sk, hp.eph) != 0) {
 		sodium_free(eph_sk);
 		session_free(s);
+		buf_release(&body);
 		return diag_set(d, ERR_PROTO, "the client's ephemeral key is unusable");
 	}
 	sodium_free(eph_sk);
-	hello_body(h.network, h.client, ceph, cnonce, h.server, &body);
-	hash_bytes(body.data, body.len, hh);
-	buf_reset(&body);
 	welcome_body(key_public(me), eph_pk, nonce, s->id, &body);
 	hash_bytes(body.data, body.len, wh);
 	tagged_hash(WELCOME_TAG, hh, wh, msg, &sn);
@@ -254,7 +454,7 @@ session_welcome(const struct key *me, const uint8_t *hello, size_t n,
 	direction_key(tx, hh, wh, s->tx);
 	sodium_memzero(rx, sizeof(rx));
 	sodium_memzero(tx, sizeof(tx));
-	memcpy(s->peer, h.client, 32);
+	memcpy(s->peer, hp.h.client, 32);
 	s->is_server = 1;
 	*out = s;
 	return 0;
@@ -314,6 +514,22 @@ session_refuse(const char *reason, const char *text, struct buf *out)
 	mp_put_uint(out, SESSION_VERSION);
 	mp_put_uint(out, MSG_REFUSE);
 	mp_put_cstr(out, reason);
+	mp_put_cstr(out, text);
+}
+
+void
+session_refuse_version(uint64_t theirs, struct buf *out)
+{
+	char text[200];
+	snprintf(text, sizeof(text),
+		 "the client speaks replication protocol version %llu, this node "
+		 "version %d only: upgrade the %s",
+		 (unsigned long long)theirs, SESSION_VERSION,
+		 theirs < SESSION_VERSION ? "client" : "node");
+	mp_put_array(out, 4);
+	mp_put_uint(out, theirs);
+	mp_put_uint(out, MSG_REFUSE);
+	mp_put_cstr(out, err_name(ERR_VERSION));
 	mp_put_cstr(out, text);
 }
 

@@ -270,6 +270,10 @@ parse_replication(struct loader *l, const struct mp_reader *root,
 	rc_->timeout_ms = 10000;
 	rc_->fetch_events = 500;
 	rc_->inflight = 4;
+	rc_->handshake_ms = 5000;
+	rc_->max_connections = 0;
+	rc_->max_unauthenticated = 64;
+	rc_->max_unauthenticated_per_address = 8;
 	rc_->max_clock_skew_ms = CONFIG_DEFAULT_SKEW_MS;
 	if (mp_map_find(root, "replication", &rp) == ERR_NOTFOUND)
 		return 0;
@@ -300,6 +304,11 @@ parse_replication(struct loader *l, const struct mp_reader *root,
 		{ "timeout_ms", &rc_->timeout_ms, 100, 600000 },
 		{ "fetch_events", &rc_->fetch_events, 1, 1000 },
 		{ "inflight", &rc_->inflight, 1, 8 },
+		{ "handshake_ms", &rc_->handshake_ms, 100, 600000 },
+		{ "max_connections", &rc_->max_connections, 0, 1000000 },
+		{ "max_unauthenticated", &rc_->max_unauthenticated, 1, 100000 },
+		{ "max_unauthenticated_per_address",
+		  &rc_->max_unauthenticated_per_address, 1, 100000 },
 		{ "max_clock_skew_ms", &rc_->max_clock_skew_ms, 1000, 86400000 },
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {

@@ -39,6 +39,9 @@ struct repl_config {
 	size_t npeers;      /* 0: every member with an address */
 	char peers[CONFIG_MAX_PEERS][65];
 	uint32_t interval_ms, timeout_ms, fetch_events, inflight;
+	/* The server's connections (docs/protocol.md §5); 0: derived. */
+	uint32_t handshake_ms, max_connections, max_unauthenticated,
+		max_unauthenticated_per_address;
 	/* How far ahead of this node's clock an event's time may be; later
 	 * ones wait until the clock catches up. */
 	uint32_t max_clock_skew_ms;

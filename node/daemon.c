@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -169,6 +170,8 @@ write_live_state(struct daemon *dm)
 		mp_put_bin(mp_map_add(&m, "key"), st->key, 32);
 		mp_put_uint(mp_map_add(&m, "last_contact"), st->last_contact_ms);
 		mp_put_cstr(mp_map_add(&m, "last_error"), st->last_error);
+		mp_put_bool(mp_map_add(&m, "misbehaving"), st->misbehaving);
+		mp_put_cstr(mp_map_add(&m, "misbehaviour"), st->misbehaviour);
 		mp_put_bool(mp_map_add(&m, "refused"), st->refused);
 		mp_put_uint(mp_map_add(&m, "rounds"), st->rounds);
 		mp_put_uint(mp_map_add(&m, "they_lack"), st->they_lack);
@@ -477,6 +480,34 @@ signal_cb(uv_signal_t *h, int sig)
 	begin_stop(dm);
 }
 
+/*
+ * Raises the soft limit on descriptors to the hard one: the node's
+ * connections are bounded by its configuration, not by a default of 1024
+ * that an idle host on the LAN can fill (docs/protocol.md §5).  Returns
+ * the limit in force.
+ */
+static uint64_t
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 0;
+	rlim_t was = rl.rlim_cur;
+	if (rl.rlim_cur < rl.rlim_max) {
+		/* An unlimited hard limit is not a number the kernel takes
+		 * for the soft one: stop at a million. */
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 1048576
+				      ? 1048576
+				      : rl.rlim_max;
+		if (rl.rlim_cur > was && setrlimit(RLIMIT_NOFILE, &rl) == 0)
+			log_info("daemon", "descriptors: raised the limit from %llu to %llu",
+				 (unsigned long long)was, (unsigned long long)rl.rlim_cur);
+		else
+			rl.rlim_cur = was;
+	}
+	return rl.rlim_cur == RLIM_INFINITY ? 0 : (uint64_t)rl.rlim_cur;
+}
+
 static int
 take_lock(const char *dir, int *fd_out, struct diag *d)
 {
@@ -561,6 +592,12 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 	ro.inflight = cfg->repl.inflight;
 	ro.one_round = o->one_round;
 	ro.first_author = roster ? roster->admin : NULL;
+	ro.handshake_ms = cfg->repl.handshake_ms;
+	ro.max_connections = cfg->repl.max_connections;
+	ro.max_unauthenticated = cfg->repl.max_unauthenticated;
+	ro.max_unauthenticated_per_address = cfg->repl.max_unauthenticated_per_address;
+	if (ro.listen)
+		ro.fd_limit = raise_fd_limit();
 	struct repl_hooks hooks = { &dm, hook_wake, hook_submit, hook_authorize,
 				    hook_progress };
 

@@ -2,9 +2,10 @@
  * internal.h - what the files of replication/ share.
  *
  * inbox.c: the queue nng's threads fill; net.c: sockets, contexts, the
- * plumbing of sends and receives; serve.c: answering requests; pull.c:
- * the client's rounds with each peer.  All of it but inbox_push() runs
- * on the owner's loop thread.
+ * plumbing of sends and receives; conns.c: the server's connections and
+ * contexts, and their limits; serve.c: answering requests; pull.c: the
+ * client's rounds with each peer.  All of it but inbox_push() runs on the
+ * owner's loop thread.
  */
 #ifndef GRIDCASE_REPL_INTERNAL_H
 #define GRIDCASE_REPL_INTERNAL_H
@@ -13,18 +14,57 @@
 #include <pthread.h>
 
 #include "common/buf.h"
+#include "common/log.h"
 #include "crypto/session.h"
 #include "replication/repl.h"
 #include "replication/wire.h"
 
-#define SRV_SLOTS 8
+/*
+ * The server's contexts: SRV_RECV_SLOTS always wait for a request; one
+ * that has answered waits for its reply to go out, and another takes its
+ * place, up to SRV_SLOTS_MAX in all.  So a connection that does not read
+ * holds only its own contexts (at most PIPE_PENDING_* of them, then it is
+ * cut), never the ones that serve the others.
+ */
+#define SRV_RECV_SLOTS 8
+#define SRV_SLOTS_MAX 64
+/* Replies on their way to one connection, before it is cut as one that
+ * does not read: a client that has not authenticated sends one request at
+ * a time; a peer's pipelined rounds send up to MAX_INFLIGHT + a hint. */
+#define PIPE_PENDING_UNAUTH 2
+#define PIPE_PENDING_AUTH 16
+/* Authenticated connections one key may hold (a new one closes its
+ * least recently used). */
+#define PIPES_PER_KEY 8
+/* Descriptors kept aside from the connections: files, the store, the
+ * loop, nng's own; plus FD_PER_PEER for each peer we pull from (our
+ * connection to it and its connection to us). */
+#define FD_RESERVE 64
+#define FD_PER_PEER 2
 #define MAX_INFLIGHT 8
 #define MAX_SESSIONS 1024
 #define SESSION_IDLE_MS (10 * 60 * 1000)
+/* A session idle this long may give its place to another key's. */
+#define SESSION_STALE_MS (60 * 1000)
 /* Sessions one client key may hold; a new one replaces its oldest. */
 #define SESSIONS_PER_KEY 4
+/* Cookies live this long; this many taken cookies are remembered. */
+#define COOKIE_MS 10000
+#define COOKIES_REMEMBERED 8192
+/* Handshakes (signature checks) a second from one address, and in a burst. */
+#define HANDSHAKES_PER_S 20
+#define HANDSHAKE_BURST 40
+#define ADDR_BUCKETS 256
 /* Missing blobs asked of one peer in one round. */
 #define BLOBS_PER_ROUND 16
+/* Empty answers to a FETCH its summary promised events for, in one round,
+ * before the round ends; and how long the rounds with a peer that
+ * misbehaves back off, at most. */
+#define EMPTY_FETCHES_MAX 4
+#define MISBEHAVE_BACKOFF_MS 1000
+#define MISBEHAVE_BACKOFF_MAX_MS 60000
+/* Windows of the limited log lines. */
+#define LOG_WINDOW_MS 10000
 
 /* What an nng callback reports. */
 enum item_kind {
@@ -34,7 +74,12 @@ enum item_kind {
 	IT_CLI_RECV,
 	IT_PIPE_UP,
 	IT_PIPE_DOWN,
+	IT_SRV_PIPE_ADD,
+	IT_SRV_PIPE_REM,
 };
+
+/* A connection's source address, as text ("10.0.0.7"; "local" for ipc). */
+#define ADDR_TEXT 48
 
 struct item {
 	enum item_kind kind;
@@ -42,6 +87,10 @@ struct item {
 	int slot;
 	int result; /* nng's code: 0 ok */
 	nng_msg *msg;
+	uint32_t pipe;            /* server pipe items */
+	char addr[ADDR_TEXT];     /* IT_SRV_PIPE_ADD */
+	int tcp;                  /* IT_SRV_PIPE_ADD: a TCP connection */
+	nng_sockaddr local, remote; /* IT_SRV_PIPE_ADD */
 	struct item *next;
 };
 
@@ -57,19 +106,57 @@ void inbox_push(struct repl *r, struct item *it);
 struct item *inbox_take(struct inbox *q);
 void inbox_release(struct inbox *q);
 
+enum slot_state { SLOT_IDLE, SLOT_RECV, SLOT_SEND };
+
 struct srv_slot {
 	struct repl *r;
 	int idx;
+	int open;     /* ctx and aio made */
 	nng_ctx ctx;
 	nng_aio *aio;
-	int sending;
+	int sending;  /* read by the callback: what the operation was */
+	enum slot_state state;
+	uint32_t pipe; /* SLOT_SEND: the connection its reply goes to */
+};
+
+/*
+ * One connection to our server, from its nng pipe's arrival to its end.
+ * Unauthenticated until a sealed request of a session opens on it (or a
+ * handshake is welcomed on it): until then it holds a place among
+ * max_unauthenticated and must finish within handshake_ms.
+ */
+struct srv_pipe {
+	uint32_t id;
+	char addr[ADDR_TEXT];
+	int tcp;
+	nng_sockaddr local, remote;
+	uint64_t since_ms, last_ms;
+	int authed;
+	int asked;        /* it asked for a cookie for a member's key */
+	uint8_t key[32];  /* authed: whose */
+	uint32_t pending; /* replies given to nng, not yet sent */
+	int closing;      /* we closed it; its end has not been reported */
+};
+
+/* The process's TCP sockets by address, for closing connections (net.c). */
+struct fd_entry;
+struct fd_cache {
+	struct fd_entry *e;
+	size_t n;
+	int valid;
+};
+
+/* Signature checks allowed to one address (a token bucket). */
+struct addr_budget {
+	char addr[ADDR_TEXT];
+	double tokens;
+	uint64_t at_ms;
 };
 
 struct srv_session {
 	struct session *s;
 	char name[REPL_NAME_MAX + 1];
 	uint8_t client[32];
-	uint8_t hello[32]; /* hash of the HELLO that opened it: replays */
 	uint64_t last_used_ms;
 };
 
@@ -88,6 +175,7 @@ struct cli_slot {
 	uint64_t gen;       /* the round it belongs to */
 	uint64_t order;     /* FETCH: admission order */
 	struct wire_range range; /* FETCH */
+	int probe;          /* FETCH: the first of its range */
 	int receiving;
 };
 
@@ -111,6 +199,13 @@ struct blob_want {
 
 enum peer_state { P_IDLE, P_HELLO, P_SUMMARY, P_FETCH, P_BLOBS };
 
+/* A range of the round's plan, and what its FETCHes showed so far. */
+struct plan_range {
+	struct wire_range r;
+	int probing; /* its first FETCH is out: send no more until it answers */
+	int proven;  /* an answer brought events */
+};
+
 struct peer {
 	struct repl *r;
 	int idx;
@@ -127,8 +222,11 @@ struct peer {
 	int again; /* a hint came during a round: go again at once */
 	int hint_waiting;
 	/* The round's plan. */
-	struct wire_range *to_fetch;
+	struct plan_range *to_fetch;
 	size_t nto_fetch;
+	int empty_fetches;      /* empty answers to promised ranges, this round */
+	int misbehaved;         /* in this round */
+	uint32_t misbehave_backoff_ms;
 	uint8_t (*get)[32];
 	size_t nget;
 	struct blob_want *blobs;
@@ -153,8 +251,15 @@ struct repl {
 	/* Server. */
 	nng_socket srv;
 	int srv_open;
-	struct srv_slot srv_slot[SRV_SLOTS];
+	struct srv_slot srv_slot[SRV_SLOTS_MAX];
+	int srv_receiving; /* slots in SLOT_RECV */
+	struct srv_pipe *pipes;
+	size_t npipes, pipes_cap;
 	struct srv_session sessions[MAX_SESSIONS];
+	struct session_cookies *cookies;
+	struct fd_cache fds;
+	struct addr_budget budgets[ADDR_BUCKETS];
+	struct log_limit *log;
 	/* Peers we pull from. */
 	struct peer **peers;
 	size_t npeers;
@@ -173,16 +278,51 @@ uint64_t repl_wall_ms(void);
 /* net.c */
 int net_server_open(struct repl *r, struct diag *d);
 int net_peer_open(struct peer *p, struct diag *d);
-void net_server_reply(struct srv_slot *s, const struct buf *msg);
+/* Opens the slot's context if it is not yet; 0 or nng's code. */
+int net_slot_open(struct srv_slot *s);
+/* Gives up a slot's reply that has not left: it reports IT_SRV_SENT. */
+void net_slot_cancel(struct srv_slot *s);
+/* Sends a reply on a slot, to be sent within timeout_ms. */
+void net_server_reply(struct srv_slot *s, const struct buf *msg,
+		      uint32_t timeout_ms);
 void net_server_recv(struct srv_slot *s);
+/*
+ * Closes one of the server's connections: its pipe id, and for TCP its
+ * two addresses (see net.c on why not by the pipe alone).
+ */
+void net_pipe_close(struct repl *r, uint32_t id, int tcp,
+		    const nng_sockaddr *local, const nng_sockaddr *remote);
+/* Forgets the sockets net_pipe_close() looked up (they may have changed). */
+void net_fd_cache_clear(struct fd_cache *c);
+/* The pipe a received message came on. */
+uint32_t net_msg_pipe(nng_msg *m);
 /* Sends msg on a client slot; its reply comes as IT_CLI_RECV. */
 void net_client_send(struct cli_slot *s, const struct buf *msg);
 void net_client_recv(struct cli_slot *s);
 void net_close_all(struct repl *r);
 
-/* serve.c: answers one request; always writes a reply into out. */
-void serve_request(struct repl *r, const uint8_t *p, size_t n,
-		   struct buf *out);
+/*
+ * serve.c: answers one request that came on connection sp; writes a
+ * reply into out, or nothing when the connection is to be dropped
+ * unanswered.  May mark sp authenticated.
+ */
+void serve_request(struct repl *r, struct srv_pipe *sp, const uint8_t *p,
+		   size_t n, struct buf *out);
+/* Says why a client was refused, limited per client and reason. */
+void serve_log_refusal(struct repl *r, const char *who, const char *text);
+
+/* conns.c: the server's connections and contexts. */
+void conns_pipe_added(struct repl *r, const struct item *it);
+void conns_pipe_removed(struct repl *r, uint32_t id);
+struct srv_pipe *conns_pipe(struct repl *r, uint32_t id);
+/* Closes a connection, saying why (limited in the log). */
+void conns_close(struct repl *r, struct srv_pipe *sp, const char *why);
+/* A connection proved its key: keeps each key within PIPES_PER_KEY. */
+void conns_authed(struct repl *r, struct srv_pipe *sp, const uint8_t key[32]);
+void conns_server_item(struct repl *r, struct item *it);
+/* Loop thread, often: handshakes past their deadline. */
+void conns_tick(struct repl *r);
+void conns_release(struct repl *r);
 
 /* space.c: the disk full under replication. */
 /* A commit found no room for what ("500 events") from peer: note it

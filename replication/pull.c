@@ -100,6 +100,7 @@ clear_plan(struct peer *p)
 	p->get = NULL;
 	p->blobs = NULL;
 	p->nto_fetch = p->nget = p->nblobs = 0;
+	p->empty_fetches = 0;
 	buf_reset(&p->blob);
 	free_jobs(p);
 	p->next_order = p->admit_order = 0;
@@ -108,12 +109,18 @@ clear_plan(struct peer *p)
 void
 peer_error(struct peer *p, const char *fmt, ...)
 {
+	char key[REPL_NAME_MAX + 64];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(p->st.last_error, sizeof(p->st.last_error), fmt, ap);
 	va_end(ap);
 	p->st.errors++;
-	log_info("repl", "peer %s: %s", p->st.name, p->st.last_error);
+	/* Once per peer and kind of error in a window, then counted: errors
+	 * that differ only in a number (a counter, a seq) are one kind. */
+	snprintf(key, sizeof(key), "peer %s: %.*s", p->st.name,
+		 (int)strcspn(p->st.last_error, "(0123456789"), p->st.last_error);
+	log_limited(p->r->log, repl_now_ms(), LOG_INFO, "repl", key, "peer %s: %s",
+		    p->st.name, p->st.last_error);
 }
 
 /* The round failed: drop it, back off, and try again later. */
@@ -126,6 +133,7 @@ round_fail(struct peer *p, int drop_session)
 		if (p->slot[i].kind != RQ_NONE)
 			nng_aio_cancel(p->slot[i].aio);
 	clear_plan(p);
+	p->misbehaved = 0;
 	if (drop_session) {
 		session_free(p->sess);
 		p->sess = NULL;
@@ -150,6 +158,20 @@ round_done(struct peer *p)
 	p->backoff_ms = r->o.reconnect_min_ms;
 	p->next_round_ms = p->again ? 0 : repl_now_ms() + r->o.interval_ms;
 	p->again = 0;
+	if (p->misbehaved) {
+		/* Not even a hint brings the next round sooner. */
+		p->next_round_ms = repl_now_ms() + r->o.interval_ms +
+				   p->misbehave_backoff_ms;
+		p->misbehave_backoff_ms = p->misbehave_backoff_ms * 2 > MISBEHAVE_BACKOFF_MAX_MS
+						  ? MISBEHAVE_BACKOFF_MAX_MS
+						  : p->misbehave_backoff_ms * 2;
+	} else if (p->st.misbehaving) {
+		p->st.misbehaving = 0;
+		p->st.misbehaviour[0] = '\0';
+		p->misbehave_backoff_ms = MISBEHAVE_BACKOFF_MS;
+		log_info("repl", "peer %s: a round without misbehaviour", p->st.name);
+	}
+	p->misbehaved = 0;
 	clear_plan(p);
 }
 
@@ -170,6 +192,7 @@ start_round(struct peer *p)
 	}
 	p->gen++;
 	clear_plan(p);
+	p->misbehaved = 0;
 	if (!p->sess) {
 		handshake_free(p->hs);
 		session_hello(r->me, store_network(r->store), p->st.key, &p->hs, &msg);
@@ -222,6 +245,8 @@ pull_tick(struct peer *p)
 void
 pull_hint(struct peer *p)
 {
+	if (p->st.misbehaving)
+		return; /* its backoff stands */
 	if (p->state == P_IDLE) {
 		p->next_round_ms = 0;
 		pull_tick(p); /* now, not at the next tick */
@@ -320,11 +345,15 @@ plan_round(struct peer *p, const struct wire_summary *ws)
 			upto = forked;
 		if (upto > ours.seq) {
 			p->to_fetch = xrealloc(p->to_fetch, (p->nto_fetch + 1) * sizeof(*p->to_fetch));
-			struct wire_range *w = &p->to_fetch[p->nto_fetch++];
-			memcpy(w->author, h->author, 32);
-			w->from = ours.seq + 1;
-			w->to = upto;
-			we_lack += upto - ours.seq;
+			struct plan_range *w = &p->to_fetch[p->nto_fetch++];
+			memset(w, 0, sizeof(*w));
+			memcpy(w->r.author, h->author, 32);
+			w->r.from = ours.seq + 1;
+			w->r.to = upto;
+			/* Saturating: a summary may claim anything. */
+			we_lack = we_lack + (upto - ours.seq) < we_lack
+					  ? UINT64_MAX
+					  : we_lack + (upto - ours.seq);
 		} else if (h->seq > 0 && !forked) {
 			/* Their head is one of our seqs: the same event, or a
 			 * fork, which the other version proves. */
@@ -348,8 +377,8 @@ plan_round(struct peer *p, const struct wire_summary *ws)
 	/* The roster's author first: the others' events are checked
 	 * against it. */
 	for (size_t i = 1; i < p->nto_fetch; i++)
-		if (range_cmp_first(p, &p->to_fetch[i])) {
-			struct wire_range t = p->to_fetch[0];
+		if (range_cmp_first(p, &p->to_fetch[i].r)) {
+			struct plan_range t = p->to_fetch[0];
 			p->to_fetch[0] = p->to_fetch[i];
 			p->to_fetch[i] = t;
 		}
@@ -551,8 +580,10 @@ admit_job(struct peer *p, struct fetch_job *j)
 	if (is_fetch && j->n && last_seq && last_seq < j->range.to) {
 		p->to_fetch = xrealloc(p->to_fetch, (p->nto_fetch + 1) * sizeof(*p->to_fetch));
 		memmove(p->to_fetch + 1, p->to_fetch, p->nto_fetch * sizeof(*p->to_fetch));
-		p->to_fetch[0] = j->range;
-		p->to_fetch[0].from = last_seq + 1;
+		memset(&p->to_fetch[0], 0, sizeof(p->to_fetch[0]));
+		p->to_fetch[0].r = j->range;
+		p->to_fetch[0].r.from = last_seq + 1;
+		p->to_fetch[0].proven = 1;
 		p->nto_fetch++;
 	}
 	return 0;
@@ -604,25 +635,83 @@ on_events(struct peer *p, struct cli_slot *s, struct buf *plain)
 	r->h.submit(r->h.ctx, verify_work, verify_done, j);
 }
 
+/*
+ * The range to fetch from next: the first one whose events the peer has
+ * shown it sends, or that has no FETCH out yet.  A range the summary
+ * claims is probed with one FETCH before the next ones go, so that a
+ * summary that lies costs one request per author, not a pipeline.
+ */
+static struct plan_range *
+next_range(struct peer *p)
+{
+	for (size_t i = 0; i < p->nto_fetch; i++)
+		if (p->to_fetch[i].proven || !p->to_fetch[i].probing)
+			return &p->to_fetch[i];
+	return NULL;
+}
+
 static void
-send_fetch(struct peer *p, struct cli_slot *s)
+send_fetch(struct peer *p, struct cli_slot *s, struct plan_range *pr)
 {
 	struct buf msg = BUF_INIT;
-	struct wire_range *t = &p->to_fetch[0];
+	struct wire_range *t = &pr->r;
 	uint64_t to = t->from + p->r->o.fetch_events - 1;
 	if (to > t->to || to < t->from)
 		to = t->to;
 	s->range = *t;
 	s->range.to = to;
 	s->order = p->next_order++;
+	s->probe = !pr->proven;
+	pr->probing = s->probe;
 	wire_fetch(&msg, &s->range, 1, p->r->o.fetch_events,
 		   (uint32_t)WIRE_MAX_BYTES);
 	send_request(p, s, RQ_FETCH, &msg);
 	buf_release(&msg);
 	t->from = to + 1;
 	if (t->from > t->to || t->from == 0) {
-		memmove(p->to_fetch, p->to_fetch + 1, (p->nto_fetch - 1) * sizeof(*p->to_fetch));
+		size_t i = (size_t)(pr - p->to_fetch);
+		memmove(p->to_fetch + i, p->to_fetch + i + 1,
+			(p->nto_fetch - i - 1) * sizeof(*p->to_fetch));
 		p->nto_fetch--;
+	}
+}
+
+/*
+ * A FETCH for a range the peer's summary claims came back empty: the
+ * summary lies (or the peer lost its events).  Nothing more of that
+ * author this round; after EMPTY_FETCHES_MAX such answers, nothing more
+ * at all.  The round ends with the peer marked as misbehaving, and its
+ * rounds back off until one goes by without this.
+ */
+static void
+fetch_came_empty(struct peer *p, const struct wire_range *asked)
+{
+	char hex[17];
+	uint64_t claimed = asked->to;
+	hex_encode(asked->author, 8, hex);
+	for (size_t i = 0; i < p->nto_fetch;) {
+		if (memcmp(p->to_fetch[i].r.author, asked->author, 32) == 0) {
+			claimed = p->to_fetch[i].r.to;
+			memmove(p->to_fetch + i, p->to_fetch + i + 1,
+				(p->nto_fetch - i - 1) * sizeof(*p->to_fetch));
+			p->nto_fetch--;
+		} else {
+			i++;
+		}
+	}
+	p->misbehaved = 1;
+	p->st.misbehaving = 1;
+	snprintf(p->st.misbehaviour, sizeof(p->st.misbehaviour),
+		 "its summary claims events of author %s up to seq %llu, but a FETCH from seq %llu brings none",
+		 hex, (unsigned long long)claimed, (unsigned long long)asked->from);
+	peer_error(p, "misbehaving: %s", p->st.misbehaviour);
+	if (++p->empty_fetches >= EMPTY_FETCHES_MAX) {
+		free(p->to_fetch);
+		p->to_fetch = NULL;
+		p->nto_fetch = 0;
+		free(p->get);
+		p->get = NULL;
+		p->nget = 0;
 	}
 }
 
@@ -670,13 +759,14 @@ advance(struct peer *p)
 		 * replies wait here, and memory must not grow with the
 		 * catch-up.
 		 */
-		while ((p->nto_fetch || p->nget) &&
+		struct plan_range *pr = NULL;
+		while ((p->nget || (pr = next_range(p))) &&
 		       p->next_order - p->admit_order < 2 * (uint64_t)p->r->o.inflight &&
 		       (s = free_slot(p))) {
 			if (p->nget)
 				send_get(p, s);
 			else
-				send_fetch(p, s);
+				send_fetch(p, s, pr);
 		}
 		if (!p->nto_fetch && !p->nget && !busy_slots(p) && !p->verifying &&
 		    !p->jobs) {
@@ -788,7 +878,32 @@ pull_on_reply(struct peer *p, struct cli_slot *s, int result, nng_msg *msg)
 	p->st.bytes_in += n;
 	p->st.last_contact_ms = repl_wall_ms();
 	int type = session_msg_type(m, n);
+	int version = session_msg_version(m, n);
 
+	if (version >= 0 && version != SESSION_VERSION) {
+		char reason[40], text[160];
+		if (session_read_refuse(m, n, reason, sizeof(reason), text, sizeof(text)))
+			snprintf(text, sizeof(text), "an answer of version %d", version);
+		peer_error(p, "the peer speaks replication protocol version %d, this node version %d: upgrade the older one (it says: %s)",
+			   version, SESSION_VERSION, text);
+		p->st.refused = 1;
+		nng_msg_free(msg);
+		round_fail(p, 1);
+		return;
+	}
+	if (kind == RQ_HELLO && type == MSG_CHALLENGE) {
+		/* The first round trip: the HELLO again, with the cookie. */
+		struct buf again = BUF_INIT;
+		if (session_hello_answer(p->hs, p->r->me, m, n, &again, &d) == 0) {
+			send_request(p, s, RQ_HELLO, &again);
+		} else {
+			peer_error(p, "bad CHALLENGE: %s", d.text);
+			round_fail(p, 1);
+		}
+		buf_release(&again);
+		nng_msg_free(msg);
+		return;
+	}
 	if (kind == RQ_HELLO) {
 		if (type == MSG_WELCOME &&
 		    session_client_finish(p->hs, m, n, &p->sess, &d) == 0) {
@@ -862,15 +977,29 @@ pull_on_reply(struct peer *p, struct cli_slot *s, int result, nng_msg *msg)
 		break;
 	}
 	case RQ_FETCH:
-	case RQ_GET:
-		if (inner != W_EVENTS) {
+	case RQ_GET: {
+		struct mp_reader er;
+		uint32_t count = 0;
+		if (inner != W_EVENTS ||
+		    wire_events_open(plain.data, plain.len, &er, &count)) {
 			peer_error(p, "bad EVENTS");
 			round_fail(p, 0);
 			break;
 		}
+		if (kind == RQ_FETCH) {
+			for (size_t i = 0; i < p->nto_fetch; i++)
+				if (p->to_fetch[i].probing &&
+				    memcmp(p->to_fetch[i].r.author, s->range.author, 32) == 0) {
+					p->to_fetch[i].probing = 0;
+					p->to_fetch[i].proven = count > 0;
+				}
+			if (count == 0)
+				fetch_came_empty(p, &s->range);
+		}
 		on_events(p, s, &plain);
 		advance(p);
 		break;
+	}
 	case RQ_BLOB:
 		if (inner == W_BLOB)
 			on_blob(p, &plain);

@@ -30,6 +30,12 @@ repl_new(struct store *s, const struct key *me, const struct repl_options *o,
 		r->o.fetch_events = 500;
 	if (!r->o.inflight || r->o.inflight > MAX_INFLIGHT)
 		r->o.inflight = 4;
+	if (!r->o.handshake_ms)
+		r->o.handshake_ms = 5000;
+	if (!r->o.max_unauthenticated)
+		r->o.max_unauthenticated = 64;
+	if (!r->o.max_unauthenticated_per_address)
+		r->o.max_unauthenticated_per_address = 8;
 	if (o->first_author) {
 		memcpy(r->first_author, o->first_author, 32);
 		r->has_first = 1;
@@ -38,6 +44,8 @@ repl_new(struct store *s, const struct key *me, const struct repl_options *o,
 	r->o.first_author = NULL;
 	r->h = *h;
 	inbox_init(&r->inbox);
+	r->cookies = session_cookies_new(COOKIE_MS, COOKIES_REMEMBERED);
+	r->log = log_limit_new(LOG_WINDOW_MS);
 	return r;
 }
 
@@ -60,6 +68,7 @@ repl_add_peer(struct repl *r, const char *name, const char *addr,
 	snprintf(p->st.addr, sizeof(p->st.addr), "%s", addr);
 	memcpy(p->st.key, key, 32);
 	p->backoff_ms = r->o.reconnect_min_ms;
+	p->misbehave_backoff_ms = MISBEHAVE_BACKOFF_MS;
 	buf_init(&p->blob);
 	r->peers = xrealloc(r->peers, (r->npeers + 1) * sizeof(*r->peers));
 	r->peers[r->npeers++] = p;
@@ -93,40 +102,27 @@ repl_block(struct repl *r, const char *name, int blocked)
 	}
 }
 
-static void
-server_item(struct repl *r, struct item *it)
-{
-	struct srv_slot *s = &r->srv_slot[it->slot];
-	if (r->stopping)
-		return;
-	if (it->kind == IT_SRV_SENT) {
-		net_server_recv(s);
-		return;
-	}
-	if (it->result != 0) {
-		/* A receive that failed (the socket closing, mostly). */
-		if (it->result != NNG_ECLOSED)
-			net_server_recv(s);
-		return;
-	}
-	struct buf reply = BUF_INIT;
-	serve_request(r, nng_msg_body(it->msg), nng_msg_len(it->msg), &reply);
-	net_server_reply(s, &reply);
-	buf_release(&reply);
-}
-
 void
 repl_process(struct repl *r)
 {
 	struct item *it = inbox_take(&r->inbox);
+	/* Sockets come and go between two calls: look them up afresh. */
+	net_fd_cache_clear(&r->fds);
 	while (it) {
 		struct item *next = it->next;
-		struct peer *p = it->kind >= IT_CLI_SENT && (size_t)it->peer < r->npeers
+		struct peer *p = it->kind >= IT_CLI_SENT && it->kind <= IT_PIPE_DOWN &&
+					 (size_t)it->peer < r->npeers
 					 ? r->peers[it->peer] : NULL;
 		switch (it->kind) {
 		case IT_SRV_RECV:
 		case IT_SRV_SENT:
-			server_item(r, it);
+			conns_server_item(r, it);
+			break;
+		case IT_SRV_PIPE_ADD:
+			conns_pipe_added(r, it);
+			break;
+		case IT_SRV_PIPE_REM:
+			conns_pipe_removed(r, it->pipe);
 			break;
 		case IT_CLI_SENT:
 			pull_on_sent(p, &p->slot[it->slot], it->result);
@@ -155,6 +151,7 @@ repl_tick(struct repl *r)
 {
 	for (size_t i = 0; i < r->npeers; i++)
 		pull_tick(r->peers[i]);
+	conns_tick(r);
 }
 
 void
@@ -220,6 +217,9 @@ repl_free(struct repl *r)
 	free(r->peers);
 	for (int i = 0; i < MAX_SESSIONS; i++)
 		session_free(r->sessions[i].s);
+	session_cookies_free(r->cookies);
+	conns_release(r);
+	log_limit_free(r->log);
 	inbox_release(&r->inbox);
 	free((char *)r->o.listen);
 	free(r);

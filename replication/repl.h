@@ -52,6 +52,19 @@ struct repl_options {
 	uint32_t inflight;         /* requests in flight per peer (4) */
 	int one_round;             /* stop after one good round with each peer */
 	const uint8_t *first_author; /* fetched first (the roster's admin) */
+	/*
+	 * The server's connections (docs/protocol.md §5): a connection must
+	 * finish a handshake within handshake_ms (5000); at most
+	 * max_unauthenticated (64) connections may be waiting to, at most
+	 * max_unauthenticated_per_address (8) of them from one address; at
+	 * most max_connections in all (0: from fd_limit, the process's
+	 * descriptor limit, keeping room for the peers and the files).
+	 */
+	uint32_t handshake_ms;
+	uint32_t max_connections;
+	uint32_t max_unauthenticated;
+	uint32_t max_unauthenticated_per_address;
+	uint64_t fd_limit;
 };
 
 #define REPL_NAME_MAX 64
@@ -69,6 +82,13 @@ struct repl_peer_stats {
 	uint64_t rounds, errors;
 	uint64_t we_lack, they_lack; /* events, from the last summaries */
 	int rounds_ok;               /* one_round: a round completed */
+	/*
+	 * It broke the protocol in a way that would make us work for nothing
+	 * (a summary that claims events it does not send): rounds with it
+	 * back off; cleared by a round without it.
+	 */
+	int misbehaving;
+	char misbehaviour[200];
 };
 
 /* A new engine on store s, acting as key me (both borrowed). */

@@ -2,6 +2,11 @@
  * serve.c - the server side: handshakes, and answers to sealed requests
  * from the store.  Every request gets an answer (REFUSE when it cannot be
  * read), and nothing a client sends can do more than fail its own request.
+ * What a handshake costs before the client has proven anything: a parse
+ * and a hash (the cookie); a signature is checked only for a HELLO whose
+ * cookie this node made for it, took once, and within its address's
+ * budget.  Refusals are logged once per client and reason in a window,
+ * then counted (common/log.h).
  */
 #include "replication/internal.h"
 
@@ -30,16 +35,18 @@ find_session(struct repl *r, const uint8_t sid[SESSION_ID_BYTES])
 }
 
 /*
- * A place for a new session of client: dropping idle sessions; if client
- * already holds SESSIONS_PER_KEY, its own least recently used one (so a
- * client, or a replayer of its HELLOs, can only push out its own); else a
- * free place, else the least recently used of all.
+ * A place for a new session of client, whose key a fresh handshake has
+ * just proven: dropping idle sessions; if client already holds
+ * SESSIONS_PER_KEY, its own least recently used one (it proved it is the
+ * same key, now); else a free place; else the least recently used
+ * session idle for SESSION_STALE_MS.  A live session of another key is
+ * never displaced: NULL then.
  */
 static struct srv_session *
 new_session(struct repl *r, const uint8_t client[32])
 {
 	uint64_t now = repl_now_ms();
-	struct srv_session *lru = NULL, *own_lru = NULL, *free_slot = NULL;
+	struct srv_session *stale = NULL, *own_lru = NULL, *free_slot = NULL;
 	int own = 0;
 	for (int i = 0; i < MAX_SESSIONS; i++) {
 		struct srv_session *s = &r->sessions[i];
@@ -52,8 +59,9 @@ new_session(struct repl *r, const uint8_t client[32])
 				free_slot = s;
 			continue;
 		}
-		if (!lru || s->last_used_ms < lru->last_used_ms)
-			lru = s;
+		if (now - s->last_used_ms > SESSION_STALE_MS &&
+		    (!stale || s->last_used_ms < stale->last_used_ms))
+			stale = s;
 		if (memcmp(s->client, client, 32) == 0) {
 			own++;
 			if (!own_lru || s->last_used_ms < own_lru->last_used_ms)
@@ -62,83 +70,144 @@ new_session(struct repl *r, const uint8_t client[32])
 	}
 	struct srv_session *slot = own >= SESSIONS_PER_KEY ? own_lru
 				   : free_slot		   ? free_slot
-							   : lru;
-	if (slot->s) {
+							   : stale;
+	if (slot && slot->s) {
 		session_free(slot->s);
 		slot->s = NULL;
 	}
 	return slot;
 }
 
-/* 1 if a live session was opened by exactly this HELLO. */
+/*
+ * Takes one signature check from addr's budget: HANDSHAKES_PER_S a
+ * second, HANDSHAKE_BURST at once.  0 when the budget is spent.
+ */
 static int
-hello_replayed(struct repl *r, const uint8_t hash[32])
+budget_take(struct repl *r, const char *addr)
 {
-	for (int i = 0; i < MAX_SESSIONS; i++)
-		if (r->sessions[i].s && memcmp(r->sessions[i].hello, hash, 32) == 0)
-			return 1;
-	return 0;
+	uint64_t now = repl_now_ms();
+	struct addr_budget *b = NULL, *lru = NULL;
+	for (int i = 0; i < ADDR_BUCKETS && !b; i++) {
+		struct addr_budget *x = &r->budgets[i];
+		if (strcmp(x->addr, addr) == 0)
+			b = x;
+		else if (!lru || x->at_ms < lru->at_ms)
+			lru = x;
+	}
+	if (!b) {
+		b = lru;
+		snprintf(b->addr, sizeof(b->addr), "%s", addr);
+		b->tokens = HANDSHAKE_BURST;
+	} else {
+		b->tokens += (double)(now - b->at_ms) * HANDSHAKES_PER_S / 1000.0;
+		if (b->tokens > HANDSHAKE_BURST)
+			b->tokens = HANDSHAKE_BURST;
+	}
+	b->at_ms = now;
+	if (b->tokens < 1)
+		return 0;
+	b->tokens -= 1;
+	return 1;
+}
+
+void
+serve_log_refusal(struct repl *r, const char *who, const char *text)
+{
+	char key[160];
+	/* Refusals that differ only in a number (a counter) are one kind. */
+	snprintf(key, sizeof(key), "refused %s: %.*s", who,
+		 (int)strcspn(text, "(0123456789"), text);
+	log_limited(r->log, repl_now_ms(), LOG_WARN, "repl", key, "refused %s: %s",
+		    who, text);
 }
 
 static void
-refuse(const char *peer, int code, const char *text, struct buf *out)
+refuse(struct repl *r, const char *who, int code, const char *text,
+       struct buf *out)
 {
-	log_warn("repl", "refused %s: %s", peer, text);
+	serve_log_refusal(r, who, text);
 	session_refuse(err_name(code), text, out);
 }
 
+/* "a client at 10.0.0.9": who sent something we cannot tie to a key. */
 static void
-handshake(struct repl *r, const uint8_t *p, size_t n, struct buf *out)
+anonymous(const struct srv_pipe *sp, char *out, size_t n)
+{
+	snprintf(out, n, "a client at %s", sp->addr);
+}
+
+static void
+handshake(struct repl *r, struct srv_pipe *sp, const uint8_t *p, size_t n,
+	  struct buf *out)
 {
 	struct hello h;
 	struct diag d;
-	char name[REPL_NAME_MAX + 1], who[17];
+	char name[REPL_NAME_MAX + 1], who[17], anon[ADDR_TEXT + 16];
 	struct session *s;
+	int rc;
 
+	anonymous(sp, anon, sizeof(anon));
 	if (session_read_hello(p, n, &h, &d)) {
-		refuse("a client", ERR_PROTO, d.text, out);
+		refuse(r, anon, ERR_PROTO, d.text, out);
 		return;
 	}
 	hex_encode(h.client, 8, who);
 	if (strcmp(h.network, store_network(r->store)) != 0) {
-		refuse(who, ERR_NETWORK, "this node serves another network", out);
+		refuse(r, who, ERR_NETWORK, "this node serves another network", out);
 		return;
 	}
 	if (memcmp(h.server, key_public(r->me), 32) != 0) {
-		refuse(who, ERR_DENIED, "the client expects another node's key", out);
+		refuse(r, who, ERR_DENIED, "the client expects another node's key", out);
 		return;
 	}
 	int allowed = r->h.authorize(r->h.ctx, h.client, name, sizeof(name));
 	if (allowed == 0) {
-		refuse(who, ERR_DENIED, "the key is not in the roster, or is revoked", out);
+		refuse(r, who, ERR_DENIED, "the key is not in the roster, or is revoked", out);
 		return;
 	}
 	struct peer *p_ = peer_by_key(r, h.client);
 	if (allowed < 0 || (p_ && p_->st.blocked)) {
-		refuse(name, ERR_DENIED, "this peer is blocked here", out);
+		refuse(r, name, ERR_DENIED, "this peer is blocked here", out);
+		return;
+	}
+	if (!h.has_cookie) {
+		/* The first round trip: a cookie, which costs a hash. */
+		if ((rc = session_challenge(r->cookies, repl_now_ms(), p, n, out)))
+			refuse(r, anon, rc, "not a HELLO", out);
+		sp->asked = 1;
 		return;
 	}
 	/*
-	 * A HELLO is answered with fresh keys, so a replayed one gains its
-	 * sender nothing; refusing it keeps replays from costing us a
-	 * signature and pushing out live sessions.
+	 * The cookie before anything else: a recorded HELLO sent again (its
+	 * cookie taken or expired), or one with a cookie made for other
+	 * fields, costs a hash here and never reaches the signature.
 	 */
-	uint8_t hello_hash[32];
-	hash_bytes(p, n, hello_hash);
-	if (hello_replayed(r, hello_hash)) {
-		refuse(name, ERR_PROTO, "a replayed HELLO", out);
+	if ((rc = session_cookie_take(r->cookies, repl_now_ms(), p, n, &d))) {
+		refuse(r, name, rc, d.text, out);
+		return;
+	}
+	if (!budget_take(r, sp->addr)) {
+		refuse(r, name, ERR_BUSY,
+		       "too many handshakes from its address: try again in a second", out);
 		return;
 	}
 	if (session_welcome(r->me, p, n, &s, out, &d)) {
-		refuse(name, ERR_PROTO, d.text, out);
+		refuse(r, name, ERR_BADSIG, d.text, out);
 		return;
 	}
 	struct srv_session *slot = new_session(r, h.client);
+	if (!slot) {
+		session_free(s);
+		buf_reset(out);
+		refuse(r, name, ERR_BUSY,
+		       "every session place is taken by a live session: try again later", out);
+		return;
+	}
 	slot->s = s;
 	memcpy(slot->client, h.client, 32);
-	memcpy(slot->hello, hello_hash, 32);
 	slot->last_used_ms = repl_now_ms();
 	snprintf(slot->name, sizeof(slot->name), "%s", name);
+	conns_authed(r, sp, h.client);
 	log_info("repl", "session with %s", name);
 }
 
@@ -353,30 +422,46 @@ answer(struct repl *r, struct srv_session *ss, const uint8_t *p, size_t n,
 		break;
 	}
 	if (rc) {
+		char key[REPL_NAME_MAX + 64];
 		buf_reset(plain);
 		wire_error(plain, rc, d.text);
-		log_info("repl", "request from %s failed: %s", ss->name, d.text);
+		snprintf(key, sizeof(key), "failed %s %.40s", ss->name, d.text);
+		log_limited(r->log, repl_now_ms(), LOG_INFO, "repl", key,
+			    "request from %s failed: %s", ss->name, d.text);
 	}
 	return events;
 }
 
 void
-serve_request(struct repl *r, const uint8_t *p, size_t n, struct buf *out)
+serve_request(struct repl *r, struct srv_pipe *sp, const uint8_t *p,
+	      size_t n, struct buf *out)
 {
 	uint8_t sid[SESSION_ID_BYTES];
 	uint64_t counter;
 	struct buf plain = BUF_INIT, reply = BUF_INIT;
 	struct diag d;
-	char name[REPL_NAME_MAX + 1];
+	char name[REPL_NAME_MAX + 1], anon[ADDR_TEXT + 16], text[160];
 
+	anonymous(sp, anon, sizeof(anon));
+	int version = session_msg_version(p, n);
+	if (version >= 0 && version != SESSION_VERSION) {
+		/* Answered in its own version, so that an older node says
+		 * why rather than "bad answer". */
+		snprintf(text, sizeof(text),
+			 "it speaks replication protocol version %d, this node version %d",
+			 version, SESSION_VERSION);
+		serve_log_refusal(r, anon, text);
+		session_refuse_version((uint64_t)version, out);
+		return;
+	}
 	switch (session_msg_type(p, n)) {
 	case MSG_HELLO:
-		handshake(r, p, n, out);
+		handshake(r, sp, p, n, out);
 		return;
 	case MSG_SEALED:
 		break;
 	default:
-		refuse("a client", ERR_PROTO, "not a message of protocol version 1", out);
+		refuse(r, anon, ERR_PROTO, "not a message of protocol version 2", out);
 		return;
 	}
 	struct srv_session *ss = NULL;
@@ -384,12 +469,16 @@ serve_request(struct repl *r, const uint8_t *p, size_t n, struct buf *out)
 		ss = find_session(r, sid);
 	if (!ss) {
 		/* Also what a flipped session id looks like: say so. */
-		log_info("repl", "a request for no session here (expired, or altered): asked to shake hands again");
+		char key[ADDR_TEXT + 24];
+		snprintf(key, sizeof(key), "no session %s", sp->addr);
+		log_limited(r->log, repl_now_ms(), LOG_INFO, "repl", key,
+			    "a request from %s for no session here (expired, or altered): asked to shake hands again",
+			    sp->addr);
 		session_refuse("unknown-session", "no such session here: shake hands again", out);
 		return;
 	}
 	if (session_open(ss->s, p, n, &counter, &plain, &d)) {
-		refuse(ss->name, ERR_PROTO, d.text, out);
+		refuse(r, ss->name, ERR_PROTO, d.text, out);
 		buf_release(&plain);
 		return;
 	}
@@ -397,12 +486,14 @@ serve_request(struct repl *r, const uint8_t *p, size_t n, struct buf *out)
 	struct peer *pe = peer_by_key(r, session_peer(ss->s));
 	if (r->h.authorize(r->h.ctx, session_peer(ss->s), name, sizeof(name)) <= 0 ||
 	    (pe && pe->st.blocked)) {
-		refuse(ss->name, ERR_DENIED, "the key is no longer allowed here", out);
+		refuse(r, ss->name, ERR_DENIED, "the key is no longer allowed here", out);
 		session_free(ss->s);
 		ss->s = NULL;
 		buf_release(&plain);
 		return;
 	}
+	/* A request of a session opened: the connection is its key's. */
+	conns_authed(r, sp, session_peer(ss->s));
 	ss->last_used_ms = repl_now_ms();
 	uint64_t events = answer(r, ss, plain.data, plain.len, &reply);
 	session_seal(ss->s, counter, reply.data, reply.len, out);

@@ -30,6 +30,13 @@ enum wire_type {
 };
 
 #define WIRE_MAX_MESSAGE ((size_t)4 << 20)
+/*
+ * The largest request: what a node's server accepts from anyone (nng
+ * drops a longer message at its length, before allocating it).  The
+ * largest request is a GET of WIRE_MAX_GET ids (about 9 KiB sealed); the
+ * big messages are answers, received on the client's sockets.
+ */
+#define WIRE_MAX_REQUEST ((size_t)16 << 10)
 #define WIRE_MAX_EVENTS 1000
 #define WIRE_MAX_BYTES ((size_t)1 << 20)
 #define WIRE_MAX_GET 256

@@ -6,17 +6,20 @@
  *
  * The first byte of an input picks the side, the rest is the message:
  *   0  the server, fed a HELLO: session_msg_type(), session_read_hello(),
- *      then session_welcome() on what it accepted;
- *   1  the client, which has sent its HELLO, fed the answer:
- *      session_read_refuse() and session_client_finish();
+ *      then session_challenge() for a first HELLO, or for a second one
+ *      session_cookie_take() and session_welcome() on what it accepted;
+ *   1  the client, fed the server's answer: to its first HELLO
+ *      (session_hello_answer(), a CHALLENGE), and to its second
+ *      (session_read_refuse() and session_client_finish());
  *   2  both ends of an open session, fed a SEALED message:
  *      session_sealed_head() and session_open().
  * Randomness is fixed (rand_make_deterministic) and started again for
- * each input, so the client's HELLO and the session are the same every
- * time, and the seeds (a WELCOME to that HELLO, SEALED messages of that
- * session) reach past the signature and tag checks.  A SEALED message of
- * that session meets a fresh pair of sessions, so that one input's
- * counter does not make the next a replay.
+ * each input, and the server's cookie jar is made afresh first, so the
+ * cookie secret, the client's HELLOs and the session are the same every
+ * time: the seeds (a second HELLO with its cookie, a WELCOME to it,
+ * SEALED messages of that session) reach past the cookie, signature and
+ * tag checks.  A SEALED message of that session meets a fresh pair of
+ * sessions, so that one input's counter does not make the next a replay.
  *
  * Oracle: every call answers 0 or one of its documented errors; what is
  * accepted names the keys it must; a message opened re-seals to the
@@ -40,6 +43,9 @@
 const char fuzz_target[] = "session";
 
 #define NETWORK "north-district"
+/* The server's clock and its cookies' lifetime (ms). */
+#define NOW_MS 1000000ull
+#define COOKIE_MS 10000u
 
 enum { SIDE_SERVER, SIDE_CLIENT, SIDE_SEALED, SIDES };
 
@@ -53,21 +59,26 @@ static struct key *server_key, *client_key;
 static struct handshake *client_hs;
 static struct session *kept_ss, *kept_cs;
 
-static void client_hello(struct handshake **hs, struct buf *hello);
+static struct session_cookies *jar_new(void);
+static void client_hellos(struct session_cookies *jar, struct handshake **hs,
+			  struct buf *first, struct buf *second);
 static void open_sessions(struct session **ss, struct session **cs);
 
 void
 fuzz_init(void)
 {
 	uint8_t seed[KEY_SEED_BYTES];
-	struct buf hello = BUF_INIT;
-	rand_make_deterministic(1);
+	struct buf first = BUF_INIT, second = BUF_INIT;
 	memset(seed, 0x53, sizeof(seed));
 	server_key = key_from_seed(seed);
 	memset(seed, 0x43, sizeof(seed));
 	client_key = key_from_seed(seed);
-	client_hello(&client_hs, &hello);
-	buf_release(&hello);
+	rand_make_deterministic(1);
+	struct session_cookies *jar = jar_new();
+	client_hellos(jar, &client_hs, &first, &second);
+	session_cookies_free(jar);
+	buf_release(&first);
+	buf_release(&second);
 	rand_make_deterministic(1);
 	open_sessions(&kept_ss, &kept_cs);
 }
@@ -97,11 +108,31 @@ check_type(const uint8_t *p, size_t n)
 			  "%lld", t, want);
 }
 
-/* The client's side up to its HELLO: the same for every input. */
-static void
-client_hello(struct handshake **hs, struct buf *hello)
+/*
+ * The server's cookie jar: made first after randomness is started again,
+ * so that its secret is the same for every input.
+ */
+static struct session_cookies *
+jar_new(void)
 {
-	session_hello(client_key, NETWORK, key_public(server_key), hs, hello);
+	return session_cookies_new(COOKIE_MS, 64);
+}
+
+/*
+ * The client's side up to its second HELLO, answering jar's CHALLENGE:
+ * the same for every input.
+ */
+static void
+client_hellos(struct session_cookies *jar, struct handshake **hs,
+	      struct buf *first, struct buf *second)
+{
+	struct buf challenge = BUF_INIT;
+	session_hello(client_key, NETWORK, key_public(server_key), hs, first);
+	BUG_ON(session_challenge(jar, NOW_MS, first->data, first->len,
+				 &challenge) != 0);
+	BUG_ON(session_hello_answer(*hs, client_key, challenge.data,
+				    challenge.len, second, NULL) != 0);
+	buf_release(&challenge);
 }
 
 /* A session between the two keys: the same for every input. */
@@ -109,14 +140,19 @@ static void
 open_sessions(struct session **ss, struct session **cs)
 {
 	struct handshake *hs;
-	struct buf hello = BUF_INIT, welcome = BUF_INIT;
-	client_hello(&hs, &hello);
-	BUG_ON(session_welcome(server_key, hello.data, hello.len, ss,
+	struct buf first = BUF_INIT, second = BUF_INIT, welcome = BUF_INIT;
+	struct session_cookies *jar = jar_new();
+	client_hellos(jar, &hs, &first, &second);
+	BUG_ON(session_cookie_take(jar, NOW_MS, second.data, second.len,
+				   NULL) != 0);
+	BUG_ON(session_welcome(server_key, second.data, second.len, ss,
 			       &welcome, NULL) != 0);
 	BUG_ON(session_client_finish(hs, welcome.data, welcome.len, cs,
 				     NULL) != 0);
+	session_cookies_free(jar);
 	handshake_free(hs);
-	buf_release(&hello);
+	buf_release(&first);
+	buf_release(&second);
 	buf_release(&welcome);
 }
 
@@ -137,8 +173,26 @@ server_side(const uint8_t *p, size_t n)
 		return;
 	if (strnlen(h.network, sizeof(h.network)) == sizeof(h.network))
 		fuzz_fail("HELLO's network is not a string");
+	struct session_cookies *jar = jar_new();
+	if (!h.has_cookie) {
+		rc = session_challenge(jar, NOW_MS, p, n, &welcome);
+		if (rc != 0)
+			fuzz_fail("session_challenge returned %d for a HELLO "
+				  "it read", rc);
+		else if (session_msg_type(welcome.data, welcome.len) !=
+			 MSG_CHALLENGE)
+			fuzz_fail("the answer to a first HELLO is no "
+				  "CHALLENGE");
+		goto out;
+	}
+	rc = session_cookie_take(jar, NOW_MS, p, n, &d);
+	if (rc != 0 && rc != ERR_PROTO && rc != ERR_BADSIG &&
+	    rc != ERR_TIMEOUT)
+		fuzz_fail("session_cookie_take returned %d", rc);
+	if (rc)
+		goto out;
 	rc = session_welcome(server_key, p, n, &s, &welcome, &d);
-	if (rc != 0 && rc != ERR_PROTO)
+	if (rc != 0 && rc != ERR_PROTO && rc != ERR_BADSIG)
 		fuzz_fail("session_welcome returned %d", rc);
 	if (rc == 0) {
 		if (memcmp(session_peer(s), h.client, 32) != 0)
@@ -147,6 +201,8 @@ server_side(const uint8_t *p, size_t n)
 			fuzz_fail("the answer to a HELLO is no WELCOME");
 		session_free(s);
 	}
+out:
+	session_cookies_free(jar);
 	buf_release(&welcome);
 }
 
@@ -156,8 +212,25 @@ client_side(const uint8_t *p, size_t n)
 	struct session *s = NULL;
 	struct diag d;
 	char reason[40], text[200];
+	struct handshake *hs;
+	struct buf again = BUF_INIT;
 
-	int rc = session_read_refuse(p, n, reason, sizeof(reason), text,
+	/* As the answer to the first HELLO: a fresh handshake (no signing
+	 * to make it) reads it. */
+	session_hello(client_key, NETWORK, key_public(server_key), &hs,
+		      &again);
+	buf_reset(&again);
+	int rc = session_hello_answer(hs, client_key, p, n, &again, &d);
+	if (rc != 0 && rc != ERR_PROTO)
+		fuzz_fail("session_hello_answer returned %d", rc);
+	if (rc == 0 && (session_msg_type(again.data, again.len) != MSG_HELLO ||
+			session_msg_type(p, n) != MSG_CHALLENGE))
+		fuzz_fail("a HELLO again answers what is no CHALLENGE");
+	handshake_free(hs);
+	buf_release(&again);
+
+	/* As the answer to the second. */
+	rc = session_read_refuse(p, n, reason, sizeof(reason), text,
 				     sizeof(text));
 	if (rc != 0 && rc != ERR_PROTO)
 		fuzz_fail("session_read_refuse returned %d", rc);
@@ -265,25 +338,33 @@ fuzz_seeds(fuzz_seed_fn add, void *ctx)
 {
 	struct handshake *hs;
 	struct session *ss, *cs;
-	struct buf hello = BUF_INIT, welcome = BUF_INIT, m = BUF_INIT;
-	struct buf pt = BUF_INIT;
+	struct buf first = BUF_INIT, second = BUF_INIT, welcome = BUF_INIT;
+	struct buf m = BUF_INIT, pt = BUF_INIT;
 
 	/* The server's side: HELLOs as clients send them. */
 	rand_make_deterministic(1);
-	client_hello(&hs, &hello);
-	add_msg(add, ctx, "seed-server-hello", SIDE_SERVER, &hello);
+	struct session_cookies *jar = jar_new();
+	client_hellos(jar, &hs, &first, &second);
 	handshake_free(hs);
+	add_msg(add, ctx, "seed-server-hello", SIDE_SERVER, &first);
+	add_msg(add, ctx, "seed-server-hello-cookie", SIDE_SERVER, &second);
 	session_hello(server_key, "another-network", key_public(client_key),
 		      &hs, &m);
 	add_msg(add, ctx, "seed-server-hello-other", SIDE_SERVER, &m);
 	handshake_free(hs);
 	buf_reset(&m);
 
-	/* The client's side: the answers to its HELLO. */
-	BUG_ON(session_welcome(server_key, hello.data, hello.len, &ss,
+	/* The client's side: the answers to its HELLOs. */
+	BUG_ON(session_challenge(jar, NOW_MS, first.data, first.len, &m) != 0);
+	add_msg(add, ctx, "seed-client-challenge", SIDE_CLIENT, &m);
+	buf_reset(&m);
+	BUG_ON(session_cookie_take(jar, NOW_MS, second.data, second.len,
+				   NULL) != 0);
+	BUG_ON(session_welcome(server_key, second.data, second.len, &ss,
 			       &welcome, NULL) != 0);
 	add_msg(add, ctx, "seed-client-welcome", SIDE_CLIENT, &welcome);
 	session_free(ss);
+	session_cookies_free(jar);
 	session_refuse("ERR_DENIED", "the key is not in the roster", &m);
 	add_msg(add, ctx, "seed-client-refuse", SIDE_CLIENT, &m);
 	buf_reset(&m);
@@ -291,7 +372,8 @@ fuzz_seeds(fuzz_seed_fn add, void *ctx)
 		       "no such session here: shake hands again", &m);
 	add_msg(add, ctx, "seed-client-refuse-session", SIDE_CLIENT, &m);
 	buf_reset(&m);
-	buf_release(&hello);
+	buf_release(&first);
+	buf_release(&second);
 	buf_release(&welcome);
 
 	/* Both ends: a request and its reply in the fixed session. */

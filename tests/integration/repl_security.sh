@@ -301,8 +301,8 @@ check_out "random bytes: all refused" "sent 200, refuse 200," \
 	"$POKE" garbage "$URL_A" --count 200 --seed 7
 check_out "SEALED messages of unknown sessions: all refused" "sent 100, refuse 100,.*unknown-session=100" \
 	"$POKE" unknown-session "$URL_A" --count 100
-check_out "over 4 MiB: dropped; just under: refused; then a HELLO is answered" \
-	"sent 3, refuse 2, welcome 0, sealed 0, other 0, none 1" \
+check_out "over 4 MiB, and over the 16 KiB of a request: dropped; just under: refused; then a HELLO is answered" \
+	"sent 4, refuse 2, welcome 0, sealed 0, other 0, none 2" \
 	"$POKE" huge "$URL_A" --server "$KA" --network $NET
 check_err 1 "a HELLO from the impostor's key is refused as not a member" "refuse ERR_DENIED" \
 	"$POKE" hello "$URL_A" --key "$T/i/node.key" --server "$KA" --network $NET

@@ -1,52 +1,73 @@
 /*
  * nng_poke.c - a raw nng client (and impostor server, and man in the
- * middle) that attacks a node's replication port, for
- * tests/integration/repl_security.sh.
+ * middle, and lying member) that attacks a node's replication port, for
+ * tests/integration/repl_security.sh and repl_hostile.sh.
  *
  *   nng_poke MODE URL [--key FILE] [--server HEX] [--network NAME]
  *                     [--count N] [--seconds S] [--timeout MS] [--seed N]
- *                     [--to URL]
+ *                     [--to URL] [--file FILE] [--seq N] [--proto N]
  *
+ * URL may name a source address, as nng allows: tcp://127.0.0.6;HOST:PORT.
  * Client modes send messages on a req0 socket and classify every answer
- * (REFUSE with its reason, WELCOME, SEALED, something else, or none
- * within --timeout).  Each mode knows what a sound node must answer and
- * the tool exits 0 only if every answer was that:
+ * (REFUSE with its reason, in any protocol version; WELCOME; CHALLENGE;
+ * SEALED; something else; or none within --timeout).  When the node
+ * closes the connection under a request (a connection that has not
+ * authenticated within its deadline), the request is sent again (up to
+ * three times) on the connection req0 makes again.  Each mode knows what a sound node
+ * must answer and the tool exits 0 only if every answer was that:
  *
  *   garbage          --count random byte strings: a REFUSE to each
- *   truncated        every proper prefix of a HELLO: a REFUSE to each
- *   flipped          a HELLO with each byte flipped in turn: REFUSE
- *   hello            one HELLO: WELCOME if --key is a member, else REFUSE
- *                    (the answer is printed; the exit status says which)
- *   huge             a message over the 4 MiB limit (no answer: nng drops
- *                    it), one just under it (REFUSE), then a HELLO (any
- *                    answer: the node is still there)
+ *   truncated        every proper prefix of a HELLO: a REFUSE to each (a
+ *                    member's --key: its second HELLO, with a real cookie)
+ *   flipped          a HELLO with each byte flipped in turn: REFUSE (as
+ *                    for truncated)
+ *   hello            a handshake's first round trip and its second HELLO:
+ *                    WELCOME if --key is a member, else REFUSE (the
+ *                    answer is printed; the exit status says which)
+ *   hello-version    a first HELLO framed as protocol version --proto: the
+ *                    answer is printed (a REFUSE that names the versions)
+ *   huge             a message over the 4 MiB limit and one just over the
+ *                    server's 16 KiB limit for requests (no answer: nng
+ *                    drops them), one just under it (REFUSE), then a HELLO
+ *                    (any answer: the node is still there)
  *   unknown-session  --count SEALED messages for random session ids:
  *                    REFUSE "unknown-session"
  *   session          --key must be a member: a real handshake through
  *                    crypto/session.h, then replayed, flipped, spliced and
  *                    out-of-window requests and requests the server cannot
  *                    answer; prints one "ok:" or "FAIL:" line per check
+ *   hello-record     --key must be a member: --count real handshakes,
+ *                    each session used once; the HELLOs that opened them
+ *                    are written to --file (what an eavesdropper records)
  *   hello-replay     --key must be a member: a real handshake, then
- *                    --count replays of its HELLO; each must be refused
- *                    and the session must still work afterwards
+ *                    --count replays of its HELLO (or, with --file, of the
+ *                    recorded ones in turn); each must be refused and the
+ *                    session must still work afterwards
  *   hammer           every attack above from a key that is not a member,
  *                    in a loop for --seconds: REFUSE to everything but
  *                    the oversized messages, never a WELCOME or SEALED
  *
- * and two server modes:
+ * and three server modes:
  *
  *   tamper           listens on URL and relays to --to URL, altering the
  *                    first SEALED messages in transit (a flipped request,
  *                    a flipped reply, a replayed request, a replayed
  *                    reply; see mode_tamper()), then relaying faithfully
  *   serve            listens on URL and answers every HELLO with a
- *                    WELCOME signed by --key whatever key the client
+ *                    CHALLENGE, then a WELCOME signed by --key whatever
+ *                    key the client
  *                    meant (an impostor holding another node's address),
  *                    anything else with a REFUSE; runs until SIGTERM or
  *                    --seconds, then prints what it saw
+ *   liar             listens on URL as the member --key: real handshakes,
+ *                    then a SUMMARY that claims --seq events of its own
+ *                    feed (2^63-1 unless told) and empty answers to every
+ *                    FETCH; prints how many summaries and fetches it was
+ *                    asked for, once a second and at the end
  *
  * The last line is "MODE: sent N, refuse N, welcome N, sealed N, other N,
- * none N" (serve: "serve: hello N, other N"; tamper: what it altered).
+ * none N, challenge N, redialled N" (serve: "serve: hello N, other N";
+ * tamper: what it altered; liar: what it was asked).
  * Exit 0: as expected; 1: not; 2: usage or set-up error.
  *
  * This tool speaks nng directly, like replication/ (it is the network
@@ -74,15 +95,20 @@
 #include "replication/wire.h"
 #include "common/banned.h"
 
-enum answer { A_NONE, A_REFUSE, A_WELCOME, A_SEALED, A_OTHER, A_ERROR };
+enum answer { A_NONE, A_REFUSE, A_WELCOME, A_SEALED, A_OTHER, A_ERROR,
+	      A_CHALLENGE };
 static const char *const answer_names[] = { "none", "refuse", "welcome",
-					    "sealed", "other", "error" };
+					    "sealed", "other", "error",
+					    "challenge" };
 
 #define MAX_REASONS 16
 
 struct poke {
 	const char *mode, *url;
 	const char *to; /* tamper: the node behind us */
+	const char *file; /* hello-record, hello-replay */
+	uint64_t seq;     /* liar: the seq its summary claims */
+	uint64_t proto;   /* hello-version: the version it claims */
 	struct key *key;
 	uint8_t server[32];
 	const char *network;
@@ -92,7 +118,8 @@ struct poke {
 	uint64_t rng;
 	nng_socket sock;
 	/* The tally of answers. */
-	long sent, n[A_ERROR + 1];
+	long sent, n[A_CHALLENGE + 1];
+	long redials; /* connections the node closed under us, redialled */
 	struct {
 		char name[40];
 		long n;
@@ -286,17 +313,18 @@ exchange_on(struct poke *pk, nng_socket sock, const uint8_t *p, size_t n,
 	}
 	buf_add(&pk->reply, r, rn);
 	nng_free(r, rn);
-	switch (session_msg_type(pk->reply.data, pk->reply.len)) {
-	case MSG_REFUSE:
+	/* A REFUSE of any version: a node answers an older or newer
+	 * client's message in that client's version. */
+	if (session_read_refuse(pk->reply.data, pk->reply.len, pk->reason,
+				sizeof(pk->reason), pk->text,
+				sizeof(pk->text)) == 0) {
 		a = A_REFUSE;
-		if (session_read_refuse(pk->reply.data, pk->reply.len, pk->reason,
-					sizeof(pk->reason), pk->text,
-					sizeof(pk->text)))
-			a = A_OTHER;
-		else
-			count_reason(pk, pk->reason);
-		break;
+		count_reason(pk, pk->reason);
+		goto out;
+	}
+	switch (session_msg_type(pk->reply.data, pk->reply.len)) {
 	case MSG_WELCOME: a = A_WELCOME; break;
+	case MSG_CHALLENGE: a = A_CHALLENGE; break;
 	case MSG_SEALED: a = A_SEALED; break;
 	default: a = A_OTHER; break;
 	}
@@ -305,10 +333,23 @@ out:
 	return a;
 }
 
+/*
+ * On the tool's main socket.  The node closes a connection that has not
+ * authenticated within its handshake deadline; req0 then dials again on
+ * its own, and the message is sent again (up to three times) on the new one.
+ */
 static enum answer
 exchange(struct poke *pk, const uint8_t *p, size_t n)
 {
-	return exchange_on(pk, pk->sock, p, n, pk->timeout_ms);
+	enum answer a = exchange_on(pk, pk->sock, p, n, pk->timeout_ms);
+	for (int again = 0; again < 3 && a == A_ERROR && strstr(pk->text, "reset");
+	     again++) {
+		pk->n[A_ERROR]--;
+		pk->sent--;
+		pk->redials++;
+		a = exchange_on(pk, pk->sock, p, n, pk->timeout_ms);
+	}
+	return a;
 }
 
 /* Counts an answer that is not the one a sound node gives. */
@@ -342,7 +383,7 @@ want_refuse(struct poke *pk, enum answer a, const char *reason,
 		unexpected(pk, a, "%s %zu", what, i);
 }
 
-/* A HELLO from our key to the server key (the network as given). */
+/* A first HELLO from our key to the server key (the network as given). */
 static void
 make_hello(struct poke *pk, struct buf *out, struct handshake **hs)
 {
@@ -354,6 +395,44 @@ make_hello(struct poke *pk, struct buf *out, struct handshake **hs)
 		handshake_free(h);
 }
 
+/*
+ * The first round trip of a handshake from our key: the HELLO, the
+ * node's CHALLENGE; the second HELLO (its cookie, signed) goes into out.
+ * Returns the answer to the first HELLO: A_CHALLENGE when out is written.
+ */
+static enum answer
+cookie_round(struct poke *pk, struct buf *out, struct handshake **hs)
+{
+	struct buf h1 = BUF_INIT;
+	struct handshake *h;
+	make_hello(pk, &h1, &h);
+	enum answer a = exchange(pk, h1.data, h1.len);
+	if (a == A_CHALLENGE &&
+	    session_hello_answer(h, pk->key, pk->reply.data, pk->reply.len, out,
+				 NULL) != 0)
+		a = A_OTHER;
+	buf_release(&h1);
+	if (hs)
+		*hs = h;
+	else
+		handshake_free(h);
+	return a;
+}
+
+/*
+ * The HELLO the simple attacks cut and flip: for a member's key, a second
+ * HELLO with a real cookie (every change to it must still be refused);
+ * for any other key, a first HELLO (refused as not a member).
+ */
+static void
+attack_hello(struct poke *pk, struct buf *out)
+{
+	if (cookie_round(pk, out, NULL) != A_CHALLENGE) {
+		buf_reset(out);
+		make_hello(pk, out, NULL);
+	}
+}
+
 /* ---- the simple attacks ---- */
 
 /* Random bytes; a third of them behind the head of a real message type,
@@ -361,9 +440,9 @@ make_hello(struct poke *pk, struct buf *out, struct handshake **hs)
 static void
 send_garbage(struct poke *pk, size_t i)
 {
-	static const uint8_t heads[][3] = { { 0x98, 0x01, MSG_HELLO },
-					    { 0x95, 0x01, MSG_SEALED },
-					    { 0x94, 0x01, MSG_REFUSE } };
+	static const uint8_t heads[][3] = { { 0x99, SESSION_VERSION, MSG_HELLO },
+					    { 0x95, SESSION_VERSION, MSG_SEALED },
+					    { 0x94, SESSION_VERSION, MSG_REFUSE } };
 	size_t n = (size_t)(rnd(pk) % 2048);
 	uint8_t *p = xmalloc(n ? n : 1);
 	rnd_bytes(pk, p, n);
@@ -374,26 +453,23 @@ send_garbage(struct poke *pk, size_t i)
 }
 
 static void
-send_truncated_hello(struct poke *pk, size_t cut)
+send_truncated_hello(struct poke *pk, const struct buf *h, size_t cut)
 {
-	struct buf h = BUF_INIT;
-	make_hello(pk, &h, NULL);
-	want_refuse(pk, exchange(pk, h.data, cut % h.len), NULL,
-		    "HELLO cut to bytes", cut % h.len);
-	buf_release(&h);
+	want_refuse(pk, exchange(pk, h->data, cut % h->len), NULL,
+		    "HELLO cut to bytes", cut % h->len);
 }
 
 static void
-send_flipped_hello(struct poke *pk, size_t at)
+send_flipped_hello(struct poke *pk, const struct buf *h, size_t at)
 {
-	struct buf h = BUF_INIT;
 	static const uint8_t masks[] = { 0x01, 0x80, 0xff };
-	make_hello(pk, &h, NULL);
-	h.data[at % h.len] ^= masks[at % 3];
-	enum answer a = exchange(pk, h.data, h.len);
+	uint8_t *x = xmalloc(h->len);
+	memcpy(x, h->data, h->len);
+	x[at % h->len] ^= masks[at % 3];
+	enum answer a = exchange(pk, x, h->len);
 	if (a != A_REFUSE)
-		unexpected(pk, a, "HELLO with byte %zu flipped", at % h.len);
-	buf_release(&h);
+		unexpected(pk, a, "HELLO with byte %zu flipped", at % h->len);
+	free(x);
 }
 
 static void
@@ -425,9 +501,8 @@ send_unknown_session(struct poke *pk, size_t i)
  * connection, and the socket cannot be trusted to recover.
  */
 static void
-send_oversized(struct poke *pk, int timeout_ms)
+send_oversized(struct poke *pk, size_t n, int timeout_ms)
 {
-	size_t n = WIRE_MAX_MESSAGE + ((size_t)1 << 20);
 	uint8_t *p = xcalloc(1, n);
 	nng_socket s;
 	if (dial(pk, &s)) {
@@ -454,34 +529,58 @@ mode_simple(struct poke *pk)
 		for (long i = 0; i < pk->count; i++)
 			send_garbage(pk, (size_t)i);
 	} else if (strcmp(pk->mode, "truncated") == 0) {
-		make_hello(pk, &h, NULL);
+		attack_hello(pk, &h);
 		for (size_t cut = 0; cut < h.len; cut++)
-			send_truncated_hello(pk, cut);
+			send_truncated_hello(pk, &h, cut);
 	} else if (strcmp(pk->mode, "flipped") == 0) {
-		make_hello(pk, &h, NULL);
+		attack_hello(pk, &h);
 		for (size_t at = 0; at < h.len; at++)
-			send_flipped_hello(pk, at);
+			send_flipped_hello(pk, &h, at);
 	} else if (strcmp(pk->mode, "unknown-session") == 0) {
 		for (long i = 0; i < pk->count; i++)
 			send_unknown_session(pk, (size_t)i);
-	} else if (strcmp(pk->mode, "hello") == 0) {
-		make_hello(pk, &h, NULL);
-		enum answer a = exchange(pk, h.data, h.len);
+	} else if (strcmp(pk->mode, "hello") == 0 ||
+		   strcmp(pk->mode, "hello-version") == 0) {
+		enum answer a;
+		if (strcmp(pk->mode, "hello") == 0) {
+			a = cookie_round(pk, &h, NULL);
+			if (a == A_CHALLENGE)
+				a = exchange(pk, h.data, h.len);
+		} else {
+			/* A first HELLO framed as protocol version --proto. */
+			uint8_t eph[32], nonce[32];
+			rnd_bytes(pk, eph, 32);
+			rnd_bytes(pk, nonce, 32);
+			mp_put_array(&h, 9);
+			mp_put_uint(&h, pk->proto);
+			mp_put_uint(&h, MSG_HELLO);
+			mp_put_cstr(&h, pk->network);
+			mp_put_bin(&h, key_public(pk->key), 32);
+			mp_put_bin(&h, eph, 32);
+			mp_put_bin(&h, nonce, 32);
+			mp_put_bin(&h, pk->server, 32);
+			mp_put_bin(&h, "", 0);
+			mp_put_bin(&h, "", 0);
+			a = exchange(pk, h.data, h.len);
+		}
 		printf("answer: %s%s%s%s%s\n", answer_names[a],
 		       pk->reason[0] ? " " : "", pk->reason,
 		       pk->text[0] ? ": " : "", pk->text);
 	} else if (strcmp(pk->mode, "huge") == 0) {
-		send_oversized(pk, pk->timeout_ms);
-		/* Just under the limit (nng's header counts too): read, and
-		 * refused as what it is. */
-		size_t n = WIRE_MAX_MESSAGE - 64;
+		/* Over nng's limit, and just over the server's: dropped
+		 * unread, the connection cut. */
+		send_oversized(pk, WIRE_MAX_MESSAGE + ((size_t)1 << 20), pk->timeout_ms);
+		send_oversized(pk, WIRE_MAX_REQUEST + 1024, pk->timeout_ms);
+		/* Just under the server's limit (nng's header counts too):
+		 * read, and refused as what it is. */
+		size_t n = WIRE_MAX_REQUEST - 64;
 		uint8_t *p = xmalloc(n);
 		rnd_bytes(pk, p, n);
 		want_refuse(pk, exchange(pk, p, n), NULL, "a message of bytes", n);
 		free(p);
 		make_hello(pk, &h, NULL);
 		enum answer a = exchange(pk, h.data, h.len);
-		if (a != A_REFUSE && a != A_WELCOME)
+		if (a != A_REFUSE && a != A_CHALLENGE)
 			unexpected(pk, a, "a HELLO after the big ones%s", "");
 	} else {
 		return 2;
@@ -500,13 +599,16 @@ mode_hammer(struct poke *pk)
 		/* An oversized message four times a second; the rest as fast
 		 * as the node answers. */
 		if (now_ms() >= next_huge) {
-			send_oversized(pk, 300);
+			send_oversized(pk, WIRE_MAX_MESSAGE + ((size_t)1 << 20), 300);
 			next_huge = now_ms() + 250;
 		} else {
+			struct buf h1 = BUF_INIT;
+			if (i % 5 == 1 || i % 5 == 2)
+				make_hello(pk, &h1, NULL);
 			switch (i % 5) {
 			case 0: send_garbage(pk, i); break;
-			case 1: send_truncated_hello(pk, (size_t)rnd(pk)); break;
-			case 2: send_flipped_hello(pk, (size_t)rnd(pk)); break;
+			case 1: send_truncated_hello(pk, &h1, (size_t)rnd(pk)); break;
+			case 2: send_flipped_hello(pk, &h1, (size_t)rnd(pk)); break;
 			case 3: send_unknown_session(pk, i); break;
 			default: {
 				/* A whole HELLO from our key: refused, since
@@ -519,6 +621,7 @@ mode_hammer(struct poke *pk)
 				buf_release(&h);
 			}
 			}
+			buf_release(&h1);
 		}
 		i++;
 	}
@@ -539,8 +642,9 @@ shake(struct poke *pk, struct sess *ss)
 	struct diag d;
 	buf_init(&ss->hello);
 	ss->s = NULL;
-	make_hello(pk, &ss->hello, &hs);
-	enum answer a = exchange(pk, ss->hello.data, ss->hello.len);
+	enum answer a = cookie_round(pk, &ss->hello, &hs);
+	if (a == A_CHALLENGE)
+		a = exchange(pk, ss->hello.data, ss->hello.len);
 	int rc = -1;
 	if (a == A_WELCOME) {
 		rc = session_client_finish(hs, pk->reply.data, pk->reply.len,
@@ -765,27 +869,101 @@ mode_session(struct poke *pk)
 	return 0;
 }
 
+/*
+ * --count real handshakes with a member's key, each then used once; the
+ * HELLO that opened each session goes to --file, one hex line each: what
+ * an eavesdropper records.
+ */
+static int
+mode_hello_record(struct poke *pk)
+{
+	struct buf pt = BUF_INIT, plain = BUF_INIT;
+	FILE *f;
+	long made = 0;
+	if (!pk->file || !(f = fopen(pk->file, "w"))) {
+		fprintf(stderr, "nng_poke: hello-record needs --file FILE\n");
+		return 2;
+	}
+	wire_summary_req(&pt);
+	for (long i = 0; i < pk->count; i++) {
+		struct sess ss;
+		if (shake(pk, &ss))
+			break;
+		if (request(pk, &ss, ss.next++, &pt, NULL, &plain) == A_SEALED) {
+			for (size_t k = 0; k < ss.hello.len; k++)
+				fprintf(f, "%02x", ss.hello.data[k]);
+			fprintf(f, "\n");
+			made++;
+		}
+		sess_release(&ss);
+	}
+	fclose(f);
+	printf("hello-record: %ld HELLOs recorded\n", made);
+	buf_release(&pt);
+	buf_release(&plain);
+	return made == pk->count ? 0 : 1;
+}
+
+/* The HELLOs of --file (see mode_hello_record()); their count. */
+static size_t
+load_hellos(struct poke *pk, struct buf **out)
+{
+	FILE *f = fopen(pk->file, "r");
+	char line[4096];
+	size_t n = 0;
+	*out = NULL;
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		size_t len = strlen(line) / 2;
+		uint8_t *b = xmalloc(len ? len : 1);
+		if (len == 0 || hex_decode(line, b, len)) {
+			free(b);
+			continue;
+		}
+		*out = xrealloc(*out, (n + 1) * sizeof(**out));
+		buf_init(&(*out)[n]);
+		buf_add(&(*out)[n++], b, len);
+		free(b);
+	}
+	fclose(f);
+	return n;
+}
+
 static int
 mode_hello_replay(struct poke *pk)
 {
 	struct sess ss;
 	struct checks c = { 0, 0 };
-	struct buf pt = BUF_INIT, plain = BUF_INIT;
+	struct buf pt = BUF_INIT, plain = BUF_INIT, *recorded = NULL;
 	enum answer a;
-	long welcomed = 0;
+	long welcomed = 0, replays = 0;
+	size_t nrec = 0;
 
+	if (pk->file && (nrec = load_hellos(pk, &recorded)) == 0) {
+		fprintf(stderr, "nng_poke: no HELLO in '%s'\n", pk->file);
+		return 2;
+	}
 	if (shake(pk, &ss))
 		return 1;
 	wire_summary_req(&pt);
 	a = request(pk, &ss, ss.next++, &pt, NULL, &plain);
 	check(&c, pk, a == A_SEALED, "a member key gets a working session");
 	for (long i = 0; i < pk->count; i++) {
-		a = exchange(pk, ss.hello.data, ss.hello.len);
+		if (nrec)
+			a = exchange(pk, recorded[i % nrec].data, recorded[i % nrec].len);
+		else
+			a = exchange(pk, ss.hello.data, ss.hello.len);
 		welcomed += a == A_WELCOME;
+		replays++;
 	}
 	check(&c, pk, welcomed == 0,
-	      "a replayed HELLO is refused (%ld of %ld replays were welcomed)",
-	      welcomed, pk->count);
+	      "a replayed HELLO is refused (%ld of %ld replays%s were welcomed)",
+	      welcomed, replays, nrec ? " of recorded HELLOs" : "");
+	for (size_t i = 0; i < nrec; i++)
+		buf_release(&recorded[i]);
+	free(recorded);
 	a = request(pk, &ss, ss.next++, &pt, NULL, &plain);
 	check(&c, pk, a == A_SEALED,
 	      "the session still works after %ld replays of its HELLO", pk->count);
@@ -821,6 +999,7 @@ mode_serve(struct poke *pk)
 		nng_close(s);
 		return 2;
 	}
+	struct session_cookies *jar = session_cookies_new(10000, 1024);
 	printf("serving %s\n", pk->url);
 	fflush(stdout);
 	while (!stop_now && now_ms() < end) {
@@ -833,10 +1012,14 @@ mode_serve(struct poke *pk)
 				continue;
 			break;
 		}
-		/* Whatever key the client meant: we answer with ours. */
-		if (session_msg_type(m, n) == MSG_HELLO &&
-		    session_welcome(pk->key, m, n, &sess, &out, NULL) == 0) {
+		/* Whatever key the client meant: we answer with ours (a
+		 * cookie first, and a WELCOME to the HELLO that carries it). */
+		struct hello h;
+		if (session_read_hello(m, n, &h, NULL) == 0 && !h.has_cookie &&
+		    session_challenge(jar, now_ms(), m, n, &out) == 0) {
 			hellos++;
+		} else if (session_msg_type(m, n) == MSG_HELLO &&
+			   session_welcome(pk->key, m, n, &sess, &out, NULL) == 0) {
 			session_free(sess);
 		} else {
 			others++;
@@ -847,7 +1030,136 @@ mode_serve(struct poke *pk)
 		buf_release(&out);
 	}
 	/* Not closed, as in main(): the process ends right away. */
+	session_cookies_free(jar);
 	printf("serve: hello %ld, other %ld\n", hellos, others);
+	return 0;
+}
+
+/* ---- a member that lies about what it holds ---- */
+
+#define LIAR_SESSIONS 16
+
+/*
+ * Listens on URL as the member whose key is --key (its address in the
+ * roster), shakes hands like a node, and answers every SUMMARY_REQ with a
+ * summary that claims --seq events (default 2^63-1) of its own key's
+ * feed; every FETCH and GET with no events at all, a HINT with an ACK.
+ * Once a second, and at the end, "liar: summaries N, fetches N".
+ */
+static int
+mode_liar(struct poke *pk)
+{
+	nng_socket s;
+	int rc;
+	struct session *sess[LIAR_SESSIONS] = { NULL };
+	int next = 0;
+	long summaries = 0, fetches = 0, others = 0;
+	uint64_t end = pk->seconds > 0
+			       ? now_ms() + (uint64_t)(pk->seconds * 1000)
+			       : UINT64_MAX;
+	uint64_t report = now_ms() + 1000;
+	if ((rc = nng_rep0_open(&s))) {
+		fprintf(stderr, "nng_poke: cannot open a rep0 socket: %s\n",
+			nng_strerror(rc));
+		return 2;
+	}
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 100);
+	nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, WIRE_MAX_MESSAGE);
+	if ((rc = nng_listen(s, pk->url, NULL, 0))) {
+		fprintf(stderr, "nng_poke: cannot listen on '%s': %s\n", pk->url,
+			nng_strerror(rc));
+		nng_close(s);
+		return 2;
+	}
+	struct session_cookies *jar = session_cookies_new(10000, 1024);
+	printf("lying on %s\n", pk->url);
+	fflush(stdout);
+	while (!stop_now && now_ms() < end) {
+		void *m = NULL;
+		size_t n = 0;
+		struct buf out = BUF_INIT, plain = BUF_INIT, ans = BUF_INIT;
+		uint8_t sid[SESSION_ID_BYTES];
+		uint64_t counter;
+		struct diag d;
+		if (now_ms() >= report) {
+			printf("liar: summaries %ld, fetches %ld, other %ld\n",
+			       summaries, fetches, others);
+			fflush(stdout);
+			report = now_ms() + 1000;
+		}
+		if ((rc = nng_recv(s, &m, &n, NNG_FLAG_ALLOC))) {
+			if (rc == NNG_ETIMEDOUT)
+				continue;
+			break;
+		}
+		int type = session_msg_type(m, n);
+		struct session *ss = NULL;
+		struct hello hl;
+		if (type == MSG_HELLO && session_read_hello(m, n, &hl, NULL) == 0 &&
+		    !hl.has_cookie) {
+			if (session_challenge(jar, now_ms(), m, n, &out))
+				session_refuse("ERR_PROTO", "bad HELLO", &out);
+		} else if (type == MSG_HELLO) {
+			struct session *made = NULL;
+			if (session_cookie_take(jar, now_ms(), m, n, NULL) == 0 &&
+			    session_welcome(pk->key, m, n, &made, &out, NULL) == 0) {
+				session_free(sess[next]);
+				sess[next] = made;
+				next = (next + 1) % LIAR_SESSIONS;
+			} else {
+				session_refuse("ERR_PROTO", "bad HELLO", &out);
+			}
+		} else if (type == MSG_SEALED &&
+			   session_sealed_head(m, n, sid, &counter) == 0) {
+			for (int i = 0; i < LIAR_SESSIONS; i++)
+				if (sess[i] && memcmp(session_id(sess[i]), sid,
+						      SESSION_ID_BYTES) == 0)
+					ss = sess[i];
+		}
+		if (type == MSG_SEALED && !ss) {
+			session_refuse("unknown-session", "no such session", &out);
+		} else if (ss && session_open(ss, m, n, &counter, &plain, &d) == 0) {
+			switch (wire_type(plain.data, plain.len)) {
+			case W_SUMMARY_REQ: {
+				struct wire_head h;
+				memcpy(h.author, key_public(pk->key), 32);
+				h.seq = pk->seq;
+				rnd_bytes(pk, h.id, 32);
+				wire_summary_begin(&ans, 1);
+				wire_summary_head(&ans, &h);
+				wire_summary_forks(&ans, 0);
+				summaries++;
+				break;
+			}
+			case W_FETCH:
+			case W_GET:
+				fetches++;
+				wire_events_begin(&ans, 0);
+				break;
+			case W_HINT:
+				wire_ack(&ans);
+				break;
+			default:
+				others++;
+				wire_error(&ans, ERR_NOTFOUND, "nothing here");
+				break;
+			}
+			session_seal(ss, counter, ans.data, ans.len, &out);
+		} else if (ss) {
+			session_refuse("ERR_PROTO", "cannot open", &out);
+		}
+		nng_free(m, n);
+		if (out.len)
+			(void)nng_send(s, out.data, out.len, 0);
+		buf_release(&out);
+		buf_release(&plain);
+		buf_release(&ans);
+	}
+	printf("liar: summaries %ld, fetches %ld, other %ld\n", summaries,
+	       fetches, others);
+	for (int i = 0; i < LIAR_SESSIONS; i++)
+		session_free(sess[i]);
+	session_cookies_free(jar);
 	return 0;
 }
 
@@ -993,10 +1305,11 @@ static int
 usage(void)
 {
 	fprintf(stderr,
-		"usage: nng_poke garbage|truncated|flipped|hello|huge|"
-		"unknown-session|session|hello-replay|hammer|serve|tamper URL\n"
+		"usage: nng_poke garbage|truncated|flipped|hello|hello-version|huge|"
+		"unknown-session|session|hello-record|hello-replay|hammer|serve|\n"
+		"       tamper|liar URL\n"
 		"       [--key FILE] [--server HEX] [--network NAME] [--count N]\n"
-		"       [--to URL]\n"
+		"       [--to URL] [--file FILE] [--seq N] [--proto N]\n"
 		"       [--seconds S] [--timeout MS] [--seed N]\n");
 	return 2;
 }
@@ -1015,6 +1328,7 @@ main(int argc, char **argv)
 	pk.count = 100;
 	pk.seconds = 5;
 	pk.timeout_ms = 3000;
+	pk.seq = INT64_MAX;
 	pk.rng = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32);
 	if (argc < 3)
 		return usage();
@@ -1038,6 +1352,12 @@ main(int argc, char **argv)
 			pk.timeout_ms = (int)strtol(v, NULL, 10);
 		else if (strcmp(o, "--to") == 0)
 			pk.to = v;
+		else if (strcmp(o, "--file") == 0)
+			pk.file = v;
+		else if (strcmp(o, "--seq") == 0)
+			pk.seq = strtoull(v, NULL, 0);
+		else if (strcmp(o, "--proto") == 0)
+			pk.proto = strtoull(v, NULL, 0);
 		else if (strcmp(o, "--seed") == 0)
 			pk.rng = strtoull(v, NULL, 0);
 		else
@@ -1064,8 +1384,11 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 
-	if (strcmp(pk.mode, "serve") == 0 || strcmp(pk.mode, "tamper") == 0) {
-		rc = strcmp(pk.mode, "serve") == 0 ? mode_serve(&pk) : mode_tamper(&pk);
+	if (strcmp(pk.mode, "serve") == 0 || strcmp(pk.mode, "tamper") == 0 ||
+	    strcmp(pk.mode, "liar") == 0) {
+		rc = strcmp(pk.mode, "serve") == 0    ? mode_serve(&pk)
+		     : strcmp(pk.mode, "liar") == 0 ? mode_liar(&pk)
+						     : mode_tamper(&pk);
 		(void)closes_done(1000);
 		key_free(pk.key);
 		buf_release(&pk.reply);
@@ -1076,6 +1399,8 @@ main(int argc, char **argv)
 			rc = mode_session(&pk);
 		else if (strcmp(pk.mode, "hello-replay") == 0)
 			rc = mode_hello_replay(&pk);
+		else if (strcmp(pk.mode, "hello-record") == 0)
+			rc = mode_hello_record(&pk);
 		else if (strcmp(pk.mode, "hammer") == 0)
 			mode_hammer(&pk);
 		else
@@ -1087,16 +1412,18 @@ main(int argc, char **argv)
 		close_later(pk.sock);
 	if (rc != 2) {
 		printf("%s: sent %ld, refuse %ld, welcome %ld, sealed %ld, other %ld, "
-		       "none %ld",
+		       "none %ld, challenge %ld, redialled %ld",
 		       pk.mode, pk.sent, pk.n[A_REFUSE], pk.n[A_WELCOME],
-		       pk.n[A_SEALED], pk.n[A_OTHER], pk.n[A_NONE] + pk.n[A_ERROR]);
+		       pk.n[A_SEALED], pk.n[A_OTHER], pk.n[A_NONE] + pk.n[A_ERROR],
+		       pk.n[A_CHALLENGE], pk.redials);
 		for (int i = 0; i < pk.nreasons; i++)
 			printf("%s %s=%ld", i ? "," : "; reasons", pk.reasons[i].name,
 			       pk.reasons[i].n);
 		printf("\n");
 		if (rc == 0 && pk.unexpected)
 			rc = 1;
-		if (strcmp(pk.mode, "hello") == 0)
+		if (strcmp(pk.mode, "hello") == 0 ||
+		    strcmp(pk.mode, "hello-version") == 0)
 			rc = pk.n[A_WELCOME] ? 0 : 1;
 	}
 	key_free(pk.key);

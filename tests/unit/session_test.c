@@ -1,6 +1,7 @@
 /*
- * session_test.c - the handshake and the sealed messages of
- * crypto/session.h (docs/protocol.md §2-3), with real keys.
+ * session_test.c - the handshake (with its cookies) and the sealed
+ * messages of crypto/session.h (docs/protocol.md §2-3), protocol version
+ * 2, with real keys.
  *
  * Messages under attack (flipped, truncated, replayed, spliced) are
  * copied into heap memory of exactly their size, so that
@@ -36,11 +37,31 @@ exact(const uint8_t *p, size_t n)
 	return c;
 }
 
+/* A server's clock for the cookies (any monotonic milliseconds). */
+#define NOW 1000000ull
+#define COOKIE_MS 10000u
+
+/*
+ * The client's second HELLO to server_pub, signed by ck, with a cookie
+ * from jar: the client's half of the first round trip.
+ */
+static void
+hello2(struct session_cookies *jar, const struct key *ck,
+       const uint8_t *server_pub, struct handshake **hs, struct buf *out)
+{
+	struct buf h1 = BUF_INIT, ch = BUF_INIT;
+	session_hello(ck, NET, server_pub, hs, &h1);
+	BUG_ON(session_challenge(jar, NOW, h1.data, h1.len, &ch) != 0);
+	BUG_ON(session_hello_answer(*hs, ck, ch.data, ch.len, out, NULL) != 0);
+	buf_release(&h1);
+	buf_release(&ch);
+}
+
 /* Both sides of one handshake between two keys. */
 struct pair {
 	struct key *ck, *sk; /* client's and server's keys */
 	struct session *c, *s;
-	struct buf hello, welcome;
+	struct buf hello, welcome; /* the second HELLO and its answer */
 };
 
 /* A handshake between the pair's keys (new ones if NULL); 0 or a code. */
@@ -48,6 +69,7 @@ static int
 pair_shake(struct pair *p)
 {
 	struct handshake *hs = NULL;
+	struct session_cookies *jar = session_cookies_new(COOKIE_MS, 64);
 	struct hello h;
 	int rc;
 	if (!p->ck)
@@ -57,8 +79,10 @@ pair_shake(struct pair *p)
 	buf_init(&p->hello);
 	buf_init(&p->welcome);
 	p->c = p->s = NULL;
-	session_hello(p->ck, NET, key_public(p->sk), &hs, &p->hello);
+	hello2(jar, p->ck, key_public(p->sk), &hs, &p->hello);
 	rc = session_read_hello(p->hello.data, p->hello.len, &h, NULL);
+	if (rc == 0)
+		rc = session_cookie_take(jar, NOW, p->hello.data, p->hello.len, NULL);
 	if (rc == 0)
 		rc = session_welcome(p->sk, p->hello.data, p->hello.len, &p->s,
 				     &p->welcome, NULL);
@@ -66,6 +90,7 @@ pair_shake(struct pair *p)
 		rc = session_client_finish(hs, p->welcome.data, p->welcome.len,
 					   &p->c, NULL);
 	handshake_free(hs);
+	session_cookies_free(jar);
 	return rc;
 }
 
@@ -259,9 +284,11 @@ test_message_types_are_read_from_the_head(void)
 	CHECK_EQ_INT(session_msg_type(m.data, m.len), MSG_SEALED);
 	/* No head, another version, a one-element array, not an array. */
 	CHECK_ERR(session_msg_type(NULL, 0), ERR_PROTO);
-	const uint8_t v2[] = { 0x92, 0x02, 0x01 }, one[] = { 0x91, 0x01 },
-		      str[] = { 0xa1, 'x' }, trunc[] = { 0x92, 0x01 };
-	CHECK_ERR(session_msg_type(v2, sizeof(v2)), ERR_PROTO);
+	const uint8_t v1[] = { 0x92, 0x01, 0x01 }, v3[] = { 0x92, 0x03, 0x01 },
+		      one[] = { 0x91, 0x02 }, str[] = { 0xa1, 'x' },
+		      trunc[] = { 0x92, 0x02 };
+	CHECK_ERR(session_msg_type(v1, sizeof(v1)), ERR_PROTO);
+	CHECK_ERR(session_msg_type(v3, sizeof(v3)), ERR_PROTO);
 	CHECK_ERR(session_msg_type(one, sizeof(one)), ERR_PROTO);
 	CHECK_ERR(session_msg_type(str, sizeof(str)), ERR_PROTO);
 	CHECK_ERR(session_msg_type(trunc, sizeof(trunc)), ERR_PROTO);
@@ -271,6 +298,12 @@ test_message_types_are_read_from_the_head(void)
 		      neg[] = { 0x92, 0x01, 0xce, 0xff, 0xff, 0xfc, 0x18 };
 	CHECK_ERR(session_msg_type(wide, sizeof(wide)), ERR_PROTO);
 	CHECK_ERR(session_msg_type(neg, sizeof(neg)), ERR_PROTO);
+	/* The version of any message with a head is read, to name it. */
+	CHECK_EQ_INT(session_msg_version(v1, sizeof(v1)), 1);
+	CHECK_EQ_INT(session_msg_version(v3, sizeof(v3)), 3);
+	CHECK_EQ_INT(session_msg_version(p.hello.data, p.hello.len), SESSION_VERSION);
+	CHECK_ERR(session_msg_version(one, sizeof(one)), ERR_PROTO);
+	CHECK_ERR(session_msg_version(str, sizeof(str)), ERR_PROTO);
 	buf_release(&m);
 	pair_release(&p, 1);
 }
@@ -290,7 +323,18 @@ test_hello_names_network_client_and_server(void)
 	CHECK_EQ_STR(h.network, net64);
 	CHECK_EQ_MEM(h.client, key_public(c), 32);
 	CHECK_EQ_MEM(h.server, key_public(s), 32);
+	CHECK_EQ_INT(h.has_cookie, 0);
 	handshake_free(hs);
+	/* The second HELLO says the same, with its cookie. */
+	struct session_cookies *jar = session_cookies_new(COOKIE_MS, 64);
+	buf_reset(&m);
+	hello2(jar, c, key_public(s), &hs, &m);
+	CHECK_OK(session_read_hello(m.data, m.len, &h, NULL));
+	CHECK_EQ_STR(h.network, NET);
+	CHECK_EQ_MEM(h.client, key_public(c), 32);
+	CHECK_EQ_INT(h.has_cookie, 1);
+	handshake_free(hs);
+	session_cookies_free(jar);
 	/* Names of 65 bytes, and empty ones, are refused. */
 	buf_reset(&m);
 	session_hello(c, "", key_public(s), &hs, &m);
@@ -316,9 +360,12 @@ test_welcome_from_another_key_is_refused(void)
 	struct handshake *hs;
 	struct session *cs = NULL, *ss = NULL;
 	struct buf hello = BUF_INIT, welcome = BUF_INIT;
+	struct session_cookies *jar = session_cookies_new(COOKIE_MS, 64);
 	struct diag d;
-	session_hello(c, NET, key_public(meant), &hs, &hello);
-	/* The other key answers (a node at the address it should not hold). */
+	/* The other key answers (a node at the address it should not hold),
+	 * its cookie and all. */
+	hello2(jar, c, key_public(meant), &hs, &hello);
+	CHECK_OK(session_cookie_take(jar, NOW, hello.data, hello.len, NULL));
 	CHECK_OK(session_welcome(other, hello.data, hello.len, &ss, &welcome, NULL));
 	CHECK_ERR(session_client_finish(hs, welcome.data, welcome.len, &cs, &d),
 		  ERR_BADSIG);
@@ -326,6 +373,7 @@ test_welcome_from_another_key_is_refused(void)
 	CHECK(strstr(d.text, "another key") != NULL);
 	session_free(ss);
 	handshake_free(hs);
+	session_cookies_free(jar);
 	buf_release(&hello);
 	buf_release(&welcome);
 	key_free(c);
@@ -340,8 +388,9 @@ test_welcome_answering_another_hello_is_refused(void)
 	struct handshake *hs1, *hs2;
 	struct session *ss = NULL, *cs = NULL;
 	struct buf h1 = BUF_INIT, h2 = BUF_INIT, w1 = BUF_INIT;
-	session_hello(c, NET, key_public(s), &hs1, &h1);
-	session_hello(c, NET, key_public(s), &hs2, &h2);
+	struct session_cookies *jar = session_cookies_new(COOKIE_MS, 64);
+	hello2(jar, c, key_public(s), &hs1, &h1);
+	hello2(jar, c, key_public(s), &hs2, &h2);
 	CHECK_OK(session_welcome(s, h1.data, h1.len, &ss, &w1, NULL));
 	/* A WELCOME recorded for the first HELLO, shown to the second
 	 * handshake: the transcript differs, the signature fails. */
@@ -353,6 +402,7 @@ test_welcome_answering_another_hello_is_refused(void)
 	session_free(ss);
 	handshake_free(hs1);
 	handshake_free(hs2);
+	session_cookies_free(jar);
 	buf_release(&h1);
 	buf_release(&h2);
 	buf_release(&w1);
@@ -369,37 +419,62 @@ find_field(const struct buf *m, const uint8_t *field, size_t n)
 	return (size_t)(at - m->data);
 }
 
+/* session_welcome() on an exact heap copy; frees the session it makes. */
+static int
+welcome_exact(const struct key *sk, const uint8_t *p, size_t n,
+	      struct diag *d)
+{
+	uint8_t *c = exact(p, n);
+	struct session *s = NULL;
+	struct buf w = BUF_INIT;
+	int rc = session_welcome(sk, c, n, &s, &w, d);
+	BUG_ON((rc == 0) != (s != NULL));
+	session_free(s);
+	buf_release(&w);
+	free(c);
+	return rc;
+}
+
 static void
 test_hello_with_a_wrong_signature_is_refused(void)
 {
 	struct key *a = key_generate(), *b = key_generate(), *s = key_generate();
+	struct session_cookies *jar = session_cookies_new(COOKIE_MS, 64);
 	struct handshake *ha, *hb;
 	struct buf ma = BUF_INIT, mb = BUF_INIT;
-	struct hello h;
 	struct diag d;
-	session_hello(a, NET, key_public(s), &ha, &ma);
-	session_hello(b, NET, key_public(s), &hb, &mb);
+	hello2(jar, a, key_public(s), &ha, &ma);
+	hello2(jar, b, key_public(s), &hb, &mb);
 	CHECK_EQ_INT(ma.len, mb.len);
 	size_t sig = ma.len - 64;
 
-	/* A's HELLO claiming to be from B. */
+	/* A's HELLO claiming to be from B: its cookie no longer matches,
+	 * nor does its signature. */
 	uint8_t *x = exact(ma.data, ma.len);
 	memcpy(x + find_field(&ma, key_public(a), 32), key_public(b), 32);
-	CHECK_ERR(session_read_hello(x, ma.len, &h, &d), ERR_BADSIG);
+	CHECK_ERR(session_cookie_take(jar, NOW, x, ma.len, &d), ERR_BADSIG);
+	CHECK(strstr(d.text, "cookie") != NULL);
+	CHECK_ERR(welcome_exact(s, x, ma.len, &d), ERR_BADSIG);
 	CHECK(strstr(d.text, "signature") != NULL);
 	/* A's HELLO with B's signature. */
 	memcpy(x, ma.data, ma.len);
 	memcpy(x + sig, mb.data + sig, 64);
-	CHECK_ERR(session_read_hello(x, ma.len, &h, NULL), ERR_BADSIG);
+	CHECK_ERR(welcome_exact(s, x, ma.len, NULL), ERR_BADSIG);
 	/* An all-zero signature. */
 	memset(x + sig, 0, 64);
-	CHECK_ERR(session_read_hello(x, ma.len, &h, NULL), ERR_BADSIG);
-	/* The untouched HELLO is read. */
-	CHECK_OK(session_read_hello(ma.data, ma.len, &h, NULL));
-	CHECK_EQ_MEM(h.client, key_public(a), 32);
+	CHECK_ERR(welcome_exact(s, x, ma.len, NULL), ERR_BADSIG);
+	/* Every byte of the signature flipped in turn. */
+	for (size_t i = sig; i < ma.len; i++) {
+		memcpy(x, ma.data, ma.len);
+		x[i] ^= flips[i % NFLIPS];
+		CHECK_ERR(welcome_exact(s, x, ma.len, NULL), ERR_BADSIG);
+	}
+	/* The untouched HELLO is welcomed. */
+	CHECK_OK(welcome_exact(s, ma.data, ma.len, NULL));
 	free(x);
 	handshake_free(ha);
 	handshake_free(hb);
+	session_cookies_free(jar);
 	buf_release(&ma);
 	buf_release(&mb);
 	key_free(a);
@@ -410,24 +485,38 @@ test_hello_with_a_wrong_signature_is_refused(void)
 static void
 test_hello_with_any_flipped_byte_is_refused(void)
 {
-	struct pair p = { 0 };
-	struct hello h;
-	CHECK_OK(pair_shake(&p));
-	for (size_t i = 0; i < p.hello.len; i++)
+	struct key *c = key_generate(), *s = key_generate();
+	struct session_cookies *jar = session_cookies_new(COOKIE_MS, 4096);
+	struct handshake *hs;
+	struct buf m = BUF_INIT;
+	hello2(jar, c, key_public(s), &hs, &m);
+	/* What the server does with a second HELLO: the cookie, then the
+	 * signature.  One of them refuses every flip. */
+	for (size_t i = 0; i < m.len; i++)
 		for (size_t f = 0; f < NFLIPS; f++) {
-			uint8_t *x = exact(p.hello.data, p.hello.len);
+			uint8_t *x = exact(m.data, m.len);
 			x[i] ^= flips[f];
-			int rc = session_read_hello(x, p.hello.len, &h, NULL);
+			int rc = session_cookie_take(jar, NOW, x, m.len, NULL);
+			int ok = rc == ERR_PROTO || rc == ERR_BADSIG ||
+				 rc == ERR_TIMEOUT || rc == ERR_EXISTS;
+			if (rc == 0) {
+				rc = welcome_exact(s, x, m.len, NULL);
+				ok = rc == ERR_BADSIG;
+			}
 			free(x);
-			if (rc != ERR_PROTO && rc != ERR_BADSIG) {
+			if (!ok) {
 				harness_fail(__FILE__, __LINE__,
 					     "HELLO byte %zu ^ 0x%02x: %s", i,
 					     flips[f], err_name(rc));
-				pair_release(&p, 1);
-				return;
+				goto out;
 			}
 		}
-	pair_release(&p, 1);
+out:
+	handshake_free(hs);
+	session_cookies_free(jar);
+	buf_release(&m);
+	key_free(c);
+	key_free(s);
 }
 
 static void
@@ -437,7 +526,9 @@ test_welcome_with_any_flipped_byte_makes_no_session(void)
 	struct handshake *hs;
 	struct session *ss = NULL, *cs = NULL;
 	struct buf hello = BUF_INIT, w = BUF_INIT;
-	session_hello(c, NET, key_public(s), &hs, &hello);
+	struct session_cookies *jar = session_cookies_new(COOKIE_MS, 64);
+	hello2(jar, c, key_public(s), &hs, &hello);
+	session_cookies_free(jar);
 	CHECK_OK(session_welcome(s, hello.data, hello.len, &ss, &w, NULL));
 	for (size_t i = 0; i < w.len; i++)
 		for (size_t f = 0; f < NFLIPS; f++) {
@@ -473,23 +564,43 @@ test_welcome_with_any_flipped_byte_makes_no_session(void)
 static void
 test_truncated_handshake_messages_are_refused(void)
 {
-	struct pair p = { 0 };
 	struct key *c = key_generate(), *s = key_generate();
-	struct handshake *hs;
-	struct session *cs = NULL;
+	struct session_cookies *jar = session_cookies_new(COOKIE_MS, 4096);
+	struct handshake *hs, *hs1;
+	struct session *cs = NULL, *srv = NULL;
 	struct hello h;
-	struct buf hello = BUF_INIT, w = BUF_INIT;
-	session_hello(c, NET, key_public(s), &hs, &hello);
-	CHECK_OK(session_welcome(s, hello.data, hello.len, &p.s, &w, NULL));
+	struct buf h1 = BUF_INIT, ch = BUF_INIT, hello = BUF_INIT, w = BUF_INIT,
+		   out = BUF_INIT;
+	session_hello(c, NET, key_public(s), &hs1, &h1);
+	CHECK_OK(session_challenge(jar, NOW, h1.data, h1.len, &ch));
+	hello2(jar, c, key_public(s), &hs, &hello);
+	CHECK_OK(session_welcome(s, hello.data, hello.len, &srv, &w, NULL));
+	for (size_t n = 0; n < h1.len; n++) {
+		uint8_t *x = exact(h1.data, n);
+		buf_reset(&out);
+		CHECK_ERR(session_read_hello(x, n, &h, NULL), ERR_PROTO);
+		CHECK_ERR(session_challenge(jar, NOW, x, n, &out), ERR_PROTO);
+		CHECK(out.len == 0);
+		free(x);
+	}
+	for (size_t n = 0; n < ch.len; n++) {
+		uint8_t *x = exact(ch.data, n);
+		buf_reset(&out);
+		CHECK_ERR(session_hello_answer(hs1, c, x, n, &out, NULL), ERR_PROTO);
+		CHECK(out.len == 0);
+		free(x);
+	}
 	for (size_t n = 0; n < hello.len; n++) {
 		uint8_t *x = exact(hello.data, n);
 		struct session *ss = NULL;
 		struct buf w2 = BUF_INIT;
 		int rc1 = session_read_hello(x, n, &h, NULL);
-		int rc2 = session_welcome(s, x, n, &ss, &w2, NULL);
+		int rc2 = session_cookie_take(jar, NOW, x, n, NULL);
+		int rc3 = session_welcome(s, x, n, &ss, &w2, NULL);
 		free(x);
 		CHECK_ERR(rc1, ERR_PROTO);
 		CHECK_ERR(rc2, ERR_PROTO);
+		CHECK_ERR(rc3, ERR_PROTO);
 		CHECK(ss == NULL && w2.len == 0);
 	}
 	for (size_t n = 0; n < w.len; n++) {
@@ -504,12 +615,206 @@ test_truncated_handshake_messages_are_refused(void)
 	CHECK_ERR(session_read_hello(hello.data, hello.len, &h, NULL), ERR_PROTO);
 	buf_add_byte(&w, 0xc0);
 	CHECK_ERR(session_client_finish(hs, w.data, w.len, &cs, NULL), ERR_PROTO);
+	buf_add_byte(&ch, 0xc0);
+	CHECK_ERR(session_hello_answer(hs1, c, ch.data, ch.len, &out, NULL), ERR_PROTO);
 	handshake_free(hs);
-	session_free(p.s);
+	handshake_free(hs1);
+	session_free(srv);
+	session_cookies_free(jar);
+	buf_release(&h1);
+	buf_release(&ch);
 	buf_release(&hello);
 	buf_release(&w);
+	buf_release(&out);
 	key_free(c);
 	key_free(s);
+}
+
+/* ---- cookies: the first round trip ---- */
+
+static void
+test_first_hello_gets_a_challenge_and_no_session(void)
+{
+	struct key *c = key_generate(), *s = key_generate();
+	struct session_cookies *jar = session_cookies_new(COOKIE_MS, 64);
+	struct handshake *hs;
+	struct session *ss = NULL;
+	struct buf h1 = BUF_INIT, ch = BUF_INIT, w = BUF_INIT;
+	struct diag d;
+	session_hello(c, NET, key_public(s), &hs, &h1);
+	/* Nothing in it is signed: it only asks for a cookie. */
+	CHECK(memmem(h1.data, h1.len, "\xc4\x00\xc4\x00", 4) != NULL);
+	CHECK_ERR(session_cookie_take(jar, NOW, h1.data, h1.len, &d), ERR_PROTO);
+	CHECK(strstr(d.text, "no cookie") != NULL);
+	CHECK_ERR(session_welcome(s, h1.data, h1.len, &ss, &w, NULL), ERR_PROTO);
+	CHECK(ss == NULL && w.len == 0);
+	CHECK_OK(session_challenge(jar, NOW, h1.data, h1.len, &ch));
+	CHECK_EQ_INT(session_msg_type(ch.data, ch.len), MSG_CHALLENGE);
+	/* A cookie without a signature, or the other way round, is not a
+	 * HELLO. */
+	struct buf x = BUF_INIT;
+	CHECK_OK(session_hello_answer(hs, c, ch.data, ch.len, &x, NULL));
+	x.len -= 66; /* the signature, as a bin 8 of 64 */
+	mp_put_bin(&x, "", 0);
+	CHECK_ERR(session_cookie_take(jar, NOW, x.data, x.len, NULL), ERR_PROTO);
+	handshake_free(hs);
+	session_cookies_free(jar);
+	buf_release(&h1);
+	buf_release(&ch);
+	buf_release(&w);
+	buf_release(&x);
+	key_free(c);
+	key_free(s);
+}
+
+static void
+test_cookie_is_bound_to_its_hello(void)
+{
+	struct key *c = key_generate(), *other = key_generate(),
+		   *s = key_generate();
+	struct session_cookies *jar = session_cookies_new(COOKIE_MS, 64),
+			       *jar2 = session_cookies_new(COOKIE_MS, 64);
+	struct handshake *hs1, *hs2, *hs3;
+	struct buf h1 = BUF_INIT, h2 = BUF_INIT, h3 = BUF_INIT, ch = BUF_INIT,
+		   x = BUF_INIT;
+	struct diag d;
+	session_hello(c, NET, key_public(s), &hs1, &h1);
+	session_hello(c, NET, key_public(s), &hs2, &h2);
+	session_hello(other, NET, key_public(s), &hs3, &h3);
+	CHECK_OK(session_challenge(jar, NOW, h1.data, h1.len, &ch));
+	/* The same key's next handshake (another ephemeral key and nonce)
+	 * cannot use the first one's cookie; nor can another key. */
+	CHECK_OK(session_hello_answer(hs2, c, ch.data, ch.len, &x, NULL));
+	CHECK_ERR(session_cookie_take(jar, NOW, x.data, x.len, &d), ERR_BADSIG);
+	buf_reset(&x);
+	CHECK_OK(session_hello_answer(hs3, other, ch.data, ch.len, &x, NULL));
+	CHECK_ERR(session_cookie_take(jar, NOW, x.data, x.len, NULL), ERR_BADSIG);
+	/* Another server's cookie is not this one's. */
+	buf_reset(&x);
+	CHECK_OK(session_hello_answer(hs1, c, ch.data, ch.len, &x, NULL));
+	CHECK_ERR(session_cookie_take(jar2, NOW, x.data, x.len, NULL), ERR_BADSIG);
+	/* It expires: refused at its expiry, taken just before. */
+	CHECK_ERR(session_cookie_take(jar, NOW + COOKIE_MS, x.data, x.len, &d),
+		  ERR_TIMEOUT);
+	CHECK(strstr(d.text, "expired") != NULL);
+	CHECK_OK(session_cookie_take(jar, NOW + COOKIE_MS - 1, x.data, x.len, NULL));
+	handshake_free(hs1);
+	handshake_free(hs2);
+	handshake_free(hs3);
+	session_cookies_free(jar);
+	session_cookies_free(jar2);
+	buf_release(&h1);
+	buf_release(&h2);
+	buf_release(&h3);
+	buf_release(&ch);
+	buf_release(&x);
+	key_free(c);
+	key_free(other);
+	key_free(s);
+}
+
+static void
+test_replayed_hello_is_refused_before_its_signature(void)
+{
+	struct pair p = { 0 };
+	struct session_cookies *jar = session_cookies_new(COOKIE_MS, 64);
+	struct handshake *hs;
+	struct buf m = BUF_INIT;
+	struct diag d;
+	p.ck = key_generate();
+	p.sk = key_generate();
+	hello2(jar, p.ck, key_public(p.sk), &hs, &m);
+	CHECK_OK(session_cookie_take(jar, NOW, m.data, m.len, NULL));
+	CHECK_OK(welcome_exact(p.sk, m.data, m.len, NULL));
+	/* Recorded and sent again: refused by the cookie, at the cost of a
+	 * hash; later, as expired. */
+	for (int i = 0; i < 3; i++) {
+		CHECK_ERR(session_cookie_take(jar, NOW + 1 + (uint64_t)i, m.data, m.len, &d),
+			  ERR_EXISTS);
+		CHECK(strstr(d.text, "replayed") != NULL);
+	}
+	CHECK_ERR(session_cookie_take(jar, NOW + COOKIE_MS, m.data, m.len, NULL),
+		  ERR_TIMEOUT);
+	/* A HELLO with a good cookie and a bad signature is checked once:
+	 * its cookie is taken before the signature is looked at. */
+	handshake_free(hs);
+	buf_reset(&m);
+	hello2(jar, p.ck, key_public(p.sk), &hs, &m);
+	memset(m.data + m.len - 64, 0, 64);
+	CHECK_OK(session_cookie_take(jar, NOW, m.data, m.len, NULL));
+	CHECK_ERR(welcome_exact(p.sk, m.data, m.len, NULL), ERR_BADSIG);
+	CHECK_ERR(session_cookie_take(jar, NOW, m.data, m.len, NULL), ERR_EXISTS);
+	handshake_free(hs);
+	session_cookies_free(jar);
+	buf_release(&m);
+	pair_release(&p, 1);
+}
+
+static void
+test_taken_cookies_are_bounded(void)
+{
+	/* Room for 4 taken cookies (one bucket). */
+	struct session_cookies *jar = session_cookies_new(1000, 4);
+	struct key *c = key_generate(), *s = key_generate();
+	struct buf m[6];
+	struct handshake *hs;
+	struct diag d;
+	for (int i = 0; i < 6; i++) {
+		buf_init(&m[i]);
+		hello2(jar, c, key_public(s), &hs, &m[i]);
+		handshake_free(hs);
+	}
+	for (int i = 0; i < 4; i++)
+		CHECK_OK(session_cookie_take(jar, NOW, m[i].data, m[i].len, NULL));
+	/* Full of live cookies: a fifth is refused rather than a taken one
+	 * forgotten (which could then be replayed). */
+	CHECK_ERR(session_cookie_take(jar, NOW, m[4].data, m[4].len, &d), ERR_BUSY);
+	CHECK(strstr(d.text, "too many") != NULL);
+	for (int i = 0; i < 4; i++)
+		CHECK_ERR(session_cookie_take(jar, NOW + 1, m[i].data, m[i].len, NULL),
+			  ERR_EXISTS);
+	/* Once they expire there is room again, and they stay refused. */
+	struct buf late = BUF_INIT, h1 = BUF_INIT, ch = BUF_INIT;
+	session_hello(c, NET, key_public(s), &hs, &h1);
+	CHECK_OK(session_challenge(jar, NOW + 1000, h1.data, h1.len, &ch));
+	CHECK_OK(session_hello_answer(hs, c, ch.data, ch.len, &late, NULL));
+	CHECK_OK(session_cookie_take(jar, NOW + 1000, late.data, late.len, NULL));
+	for (int i = 0; i < 6; i++)
+		CHECK_ERR(session_cookie_take(jar, NOW + 1000, m[i].data, m[i].len, NULL),
+			  ERR_TIMEOUT);
+	for (int i = 0; i < 6; i++)
+		buf_release(&m[i]);
+	handshake_free(hs);
+	session_cookies_free(jar);
+	buf_release(&late);
+	buf_release(&h1);
+	buf_release(&ch);
+	key_free(c);
+	key_free(s);
+}
+
+static void
+test_refusal_of_another_version_names_both(void)
+{
+	struct buf m = BUF_INIT;
+	char reason[32], text[200];
+	session_refuse_version(1, &m);
+	/* Framed in the client's version, so that it reads it. */
+	CHECK_EQ_INT(session_msg_version(m.data, m.len), 1);
+	CHECK_OK(session_read_refuse(m.data, m.len, reason, sizeof(reason), text,
+				     sizeof(text)));
+	CHECK_EQ_STR(reason, "ERR_VERSION");
+	CHECK(strstr(text, "version 1") != NULL);
+	CHECK(strstr(text, "version 2") != NULL);
+	CHECK(strstr(text, "upgrade the client") != NULL);
+	buf_reset(&m);
+	session_refuse_version(3, &m);
+	CHECK_EQ_INT(session_msg_version(m.data, m.len), 3);
+	CHECK_OK(session_read_refuse(m.data, m.len, reason, sizeof(reason), text,
+				     sizeof(text)));
+	CHECK(strstr(text, "version 3") != NULL);
+	CHECK(strstr(text, "upgrade the node") != NULL);
+	buf_release(&m);
 }
 
 static void
@@ -888,6 +1193,16 @@ static const struct test tests[] = {
 	  test_truncated_handshake_messages_are_refused },
 	{ "REFUSE round trips, and truncated ones are refused",
 	  test_refuse_round_trips },
+	{ "a first HELLO gets a CHALLENGE and can make no session",
+	  test_first_hello_gets_a_challenge_and_no_session },
+	{ "a cookie serves only the HELLO it was made for, here, until it expires",
+	  test_cookie_is_bound_to_its_hello },
+	{ "a replayed HELLO is refused by its cookie, before its signature",
+	  test_replayed_hello_is_refused_before_its_signature },
+	{ "taken cookies are bounded: when full, a new one is refused",
+	  test_taken_cookies_are_bounded },
+	{ "a refusal of another protocol version names both versions",
+	  test_refusal_of_another_version_names_both },
 	{ "a sealed head names the session and the counter",
 	  test_sealed_head_names_session_and_counter },
 	{ "counter zero is refused", test_counter_zero_is_refused },

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "common/xalloc.h"
+#include "crypto/key.h"
+#include "crypto/session.h"
 #include "tests/harness.h"
 #include "common/banned.h"
 
@@ -827,6 +829,76 @@ test_messages_above_the_size_limit_are_refused(void)
 	buf_release(&b);
 }
 
+/* A client's session with a server, to seal requests as the client does. */
+static struct session *
+client_session(void)
+{
+	struct key *c = key_generate(), *s = key_generate();
+	struct session_cookies *jar = session_cookies_new(10000, 64);
+	struct handshake *hs;
+	struct session *srv = NULL, *cli = NULL;
+	struct buf h1 = BUF_INIT, ch = BUF_INIT, h2 = BUF_INIT, w = BUF_INIT;
+	session_hello(c, "net", key_public(s), &hs, &h1);
+	BUG_ON(session_challenge(jar, 1, h1.data, h1.len, &ch) != 0);
+	BUG_ON(session_hello_answer(hs, c, ch.data, ch.len, &h2, NULL) != 0);
+	BUG_ON(session_cookie_take(jar, 1, h2.data, h2.len, NULL) != 0);
+	BUG_ON(session_welcome(s, h2.data, h2.len, &srv, &w, NULL) != 0);
+	BUG_ON(session_client_finish(hs, w.data, w.len, &cli, NULL) != 0);
+	handshake_free(hs);
+	session_free(srv);
+	session_cookies_free(jar);
+	buf_release(&h1);
+	buf_release(&ch);
+	buf_release(&h2);
+	buf_release(&w);
+	key_free(c);
+	key_free(s);
+	return cli;
+}
+
+static void
+test_the_largest_requests_fit_the_servers_limit(void)
+{
+	/* The server takes nothing over WIRE_MAX_REQUEST (nng's limit on its
+	 * socket, which counts the 4 bytes of req0's request id): every
+	 * request a client can send, at its limits, sealed, must fit. */
+	struct session *s = client_session();
+	struct buf pt = BUF_INIT, m = BUF_INIT;
+	static uint8_t ids[WIRE_MAX_GET][32];
+	static struct wire_range ranges[WIRE_MAX_RANGES];
+	struct wire_head h;
+	memset(ids, 0xab, sizeof(ids));
+	for (int i = 0; i < WIRE_MAX_RANGES; i++) {
+		memset(ranges[i].author, 0xcd, 32);
+		ranges[i].from = UINT64_MAX - 1;
+		ranges[i].to = UINT64_MAX;
+	}
+	memset(&h, 0xef, sizeof(h));
+	h.seq = UINT64_MAX;
+	for (int kind = 0; kind < 5; kind++) {
+		buf_reset(&pt);
+		buf_reset(&m);
+		switch (kind) {
+		case 0: wire_get(&pt, (const uint8_t (*)[32])ids, WIRE_MAX_GET); break;
+		case 1: wire_fetch(&pt, ranges, WIRE_MAX_RANGES, UINT32_MAX, UINT32_MAX); break;
+		case 2: wire_blob_req(&pt, ids[0], UINT64_MAX, UINT32_MAX); break;
+		case 3: wire_hint(&pt, &h); break;
+		default: wire_summary_req(&pt); break;
+		}
+		session_seal(s, UINT64_MAX, pt.data, pt.len, &m);
+		CHECK(m.len + 4 <= WIRE_MAX_REQUEST);
+	}
+	/* The largest, a GET of WIRE_MAX_GET ids, with room to spare. */
+	buf_reset(&pt);
+	buf_reset(&m);
+	wire_get(&pt, (const uint8_t (*)[32])ids, WIRE_MAX_GET);
+	session_seal(s, UINT64_MAX, pt.data, pt.len, &m);
+	CHECK(m.len < WIRE_MAX_REQUEST * 3 / 4);
+	session_free(s);
+	buf_release(&pt);
+	buf_release(&m);
+}
+
 static void
 test_events_count_must_match_its_envelopes(void)
 {
@@ -1008,6 +1080,8 @@ static const struct test tests[] = {
 	  test_non_canonical_encodings_are_refused },
 	{ "messages above WIRE_MAX_MESSAGE are refused",
 	  test_messages_above_the_size_limit_are_refused },
+	{ "the largest requests, sealed, fit the server's limit of WIRE_MAX_REQUEST",
+	  test_the_largest_requests_fit_the_servers_limit },
 	{ "an EVENTS count must match its envelopes",
 	  test_events_count_must_match_its_envelopes },
 	{ "a SUMMARY allocates no more than its own size",
