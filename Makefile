@@ -154,7 +154,9 @@ test:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory -j$$(nproc) check
 
-check: build-san/gridcase $(UNIT_BIN) $(TOOL_BIN) $(REPLAY_BIN)
+# The benchmarks are built too (not run): a change of an API they use
+# must not go unnoticed until the next `make bench`.
+check: build-san/gridcase $(UNIT_BIN) $(TOOL_BIN) $(REPLAY_BIN) $(BENCH_BIN)
 	@tests/run.sh
 
 demo:
