@@ -175,7 +175,8 @@ writer() {
 		rand "$WRITE_MS"
 		sleep_ms $((WRITE_MS / 2 + R))
 		w_all=$((w_all + 1))
-		GRIDCASE_NOW=$(($(now_ms) + $(cat "$T/$wn.skew")))
+		read -r w_skew < "$T/$wn.skew"
+		GRIDCASE_NOW=$(($(now_ms) + w_skew))
 		export GRIDCASE_NOW
 		# The cases it knows, read again after a refusal and every
 		# third write (other nodes move them on meanwhile).
@@ -293,20 +294,30 @@ done
 
 KILLS=0 RESTARTS=0 DIED=0 PARTS=0 ISOLATIONS=0 SPLITS=0 BLOCKS=0 BLOCK_FAILS=0
 SKEWS=0 FULLS=0 FULL_SECS=0 HOSTILES=0 HOSTILE_MODES="" FUTURE_PEAK=0
-PART_END=0 DISK_END=0 DISK_T0=0 HOSTILE_END=0
+PART_END=0 DISK_END=0 DISK_T0=0 HOSTILE_NEXT=0
 : > "$T/blocked"
 : > "$T/anomalies"
 : > "$T/hostile.out"
 
-# every SECS: true about once every SECS seconds at a tick of 0.5 s.
-every() {
-	rand 1000
-	[ "$R" -lt $((500 / $1)) ]
+# next SECS: NEXT is a time (ms) SECS seconds from now on average (a half
+# to one and a half times SECS), for the next fault of a kind: each kind
+# comes about SECONDS_RUN / SECS times in a run.
+next() {
+	rand 1001
+	NEXT=$(($(now_ms) + $1 * (500 + R)))
+}
+# first SECS: the first fault of a kind, within the first SECS seconds
+# (or the first half of a short run).
+first() {
+	fi_s=$1
+	[ "$fi_s" -gt $((SECONDS_RUN / 2)) ] && fi_s=$((SECONDS_RUN / 2))
+	rand 1001
+	NEXT=$(($(now_ms) + fi_s * R))
 }
 
 # hwm NAME: the peak RSS of NAME's daemon so far (VmHWM, kB) into PEAK_NAME.
 hwm() {
-	hw_p=$(pid_of "$1")
+	eval "hw_p=\${PID_$1:-}"
 	[ -n "$hw_p" ] || return 0
 	hw_k=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$hw_p/status" 2>/dev/null)
 	eval "hw_old=\$PEAK_$1"
@@ -393,8 +404,17 @@ reap() {
 	RESTARTS=$((RESTARTS + 1))
 }
 
+# hostile: a burst of 5 to 15 s from net_hostile at HOSTN, each burst
+# the next mode of the cycle (which begins at random).
+HOSTILE_CYCLE="silent idle partial flood"
 hostile() {
-	pick idle partial flood silent
+	rand 4
+	[ "$HOSTILES" -eq 0 ] && HOSTILE_NEXT=$R
+	HOSTILE_NEXT=$(((HOSTILE_NEXT + 1) % 4))
+	# shellcheck disable=SC2046
+	set -- $HOSTILE_CYCLE
+	shift "$HOSTILE_NEXT"
+	PICK=$1
 	rand 11
 	ho_secs=$((5 + R))
 	case $PICK in
@@ -412,6 +432,11 @@ hostile() {
 }
 
 T_START=$(now_ms)
+first "$KILL_EVERY"; NEXT_KILL=$NEXT
+first "$PART_EVERY"; NEXT_PART=$NEXT
+first "$SKEW_EVERY"; NEXT_SKEW=$NEXT
+first "$DISK_EVERY"; NEXT_DISK=$NEXT
+first "$HOSTILE_EVERY"; NEXT_HOSTILE=$NEXT
 T_END=$((T_START + SECONDS_RUN * 1000))
 NEXT_REPORT=$((T_START + 30000))
 TICK=0
@@ -424,7 +449,7 @@ while [ "$(now_ms)" -lt "$T_END" ]; do
 	# Daemons: the ones that ended by themselves, and the ones due back.
 	DOWN=0
 	for n in $NODES; do
-		p=$(pid_of "$n")
+		eval "p=\${PID_$n:-}"
 		if [ -n "$p" ]; then
 			alive "$p" || reap "$n"
 		else
@@ -438,16 +463,17 @@ while [ "$(now_ms)" -lt "$T_END" ]; do
 			fi
 		fi
 	done
-	[ $((TICK % 2)) -eq 0 ] && for n in $NODES; do hwm "$n"; done
+	[ $((TICK % 4)) -eq 0 ] && for n in $NODES; do hwm "$n"; done
 	if [ $((TICK % 6)) -eq 0 ]; then
 		f=$("$G" --dir "$T/centre" status --json 2>/dev/null |
 			sed -n 's/.*"waiting_count":{[^}]*"future":\([0-9]*\).*/\1/p')
 		[ -n "$f" ] && [ "$f" -gt "$FUTURE_PEAK" ] && FUTURE_PEAK=$f
 	fi
 	# kill -9 of a daemon, back after 2 to 15 s.
-	if [ "$DOWN" -lt "$MAX_DOWN" ] && every "$KILL_EVERY"; then
+	if [ "$NOW" -ge "$NEXT_KILL" ] && [ "$DOWN" -lt "$MAX_DOWN" ]; then
+		next "$KILL_EVERY"; NEXT_KILL=$NEXT
 		pick $(up_nodes)
-		p=$(pid_of "$PICK")
+		eval "p=\$PID_$PICK"
 		hwm "$PICK"
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
@@ -465,14 +491,19 @@ while [ "$(now_ms)" -lt "$T_END" ]; do
 		echo "  partition healed"
 	elif [ "$PART_END" -eq 0 ]; then
 		heal
-		every "$PART_EVERY" && partition
+		if [ "$NOW" -ge "$NEXT_PART" ]; then
+			partition
+			next "$PART_EVERY"; NEXT_PART=$NEXT
+		fi
 	fi
 	# Clocks: an ordinary node's clock moves within +-SKEW.
-	if every "$SKEW_EVERY"; then
+	if [ "$NOW" -ge "$NEXT_SKEW" ]; then
+		next "$SKEW_EVERY"; NEXT_SKEW=$NEXT
 		pick $NODES
 		if [ "$PICK" != "$FASTN" ]; then
 			rand $((SKEW / 250 + 1))
-			echo $((R * 500 - SKEW)) > "$T/$PICK.skew"
+			echo $((R * 500 - SKEW)) > "$T/$PICK.skew.new" # the writer reads it
+			mv "$T/$PICK.skew.new" "$T/$PICK.skew"
 			SKEWS=$((SKEWS + 1))
 		fi
 	fi
@@ -483,7 +514,8 @@ while [ "$(now_ms)" -lt "$T_END" ]; do
 			FULL_SECS=$((FULL_SECS + (NOW - DISK_T0) / 1000))
 			DISK_END=0
 			echo "  $DISKN's disk has room again"
-		elif [ "$DISK_END" -eq 0 ] && every "$DISK_EVERY"; then
+		elif [ "$DISK_END" -eq 0 ] && [ "$NOW" -ge "$NEXT_DISK" ]; then
+			next "$DISK_EVERY"; NEXT_DISK=$NEXT
 			dd if=/dev/zero of="$T/$DISKN/filler" bs=64k > /dev/null 2>&1
 			rand 21
 			DISK_T0=$NOW
@@ -497,7 +529,8 @@ while [ "$(now_ms)" -lt "$T_END" ]; do
 		wait "$HOSTILE_PID"
 		HOSTILE_PID=""
 	fi
-	if [ -z "$HOSTILE_PID" ] && every "$HOSTILE_EVERY"; then
+	if [ -z "$HOSTILE_PID" ] && [ "$NOW" -ge "$NEXT_HOSTILE" ]; then
+		next "$HOSTILE_EVERY"; NEXT_HOSTILE=$NEXT
 		hostile
 		echo "  hostile client: $PICK at $HOSTN for $ho_secs s"
 	fi
