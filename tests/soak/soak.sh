@@ -293,7 +293,7 @@ done
 # ---- the chaos, from this shell ----
 
 KILLS=0 RESTARTS=0 DIED=0 PARTS=0 ISOLATIONS=0 SPLITS=0 BLOCKS=0 BLOCK_FAILS=0
-SKEWS=0 FULLS=0 FULL_SECS=0 HOSTILES=0 HOSTILE_MODES="" FUTURE_PEAK=0
+SKEWS=0 FULLS=0 FULL_SECS=0 HOSTILES=0 HOSTILE_MODES="" FUTURE_PEAK=0 PENDING_PEAK=0
 PART_END=0 DISK_END=0 DISK_T0=0 HOSTILE_NEXT=0
 : > "$T/blocked"
 : > "$T/anomalies"
@@ -465,9 +465,12 @@ while [ "$(now_ms)" -lt "$T_END" ]; do
 	done
 	[ $((TICK % 4)) -eq 0 ] && for n in $NODES; do hwm "$n"; done
 	if [ $((TICK % 6)) -eq 0 ]; then
-		f=$("$G" --dir "$T/centre" status --json 2>/dev/null |
-			sed -n 's/.*"waiting_count":{[^}]*"future":\([0-9]*\).*/\1/p')
+		# What waits on the centre: for its clock, or behind those.
+		"$G" --dir "$T/centre" status --json > "$T/.status" 2>/dev/null
+		f=$(sed -n 's/.*"waiting_count":{[^}]*"future":\([0-9]*\).*/\1/p' "$T/.status")
 		[ -n "$f" ] && [ "$f" -gt "$FUTURE_PEAK" ] && FUTURE_PEAK=$f
+		f=$(sed -n 's/.*"pending":\([0-9]*\).*/\1/p' "$T/.status")
+		[ -n "$f" ] && [ "$f" -gt "$PENDING_PEAK" ] && PENDING_PEAK=$f
 	fi
 	# kill -9 of a daemon, back after 2 to 15 s.
 	if [ "$NOW" -ge "$NEXT_KILL" ] && [ "$DOWN" -lt "$MAX_DOWN" ]; then
@@ -642,7 +645,7 @@ done
 echo "faults:            $KILLS daemon kill -9, $RESTARTS restarts, $DIED daemons ended by themselves;" \
 	"$PARTS partitions ($ISOLATIONS isolations, $SPLITS splits; $BLOCKS blocks, $BLOCK_FAILS refused);" \
 	"$SKEWS clock changes; $FULLS full disks ($FULL_SECS s full); $HOSTILES hostile bursts ($(echo $HOSTILE_MODES | tr ' ' '\n' | sort | uniq -c | awk '{ printf "%s%s %s", s, $1, $2; s = ", " }'))"
-echo "clock:             up to $FUTURE_PEAK events waited for the centre's clock at once; $(cat "$T"/*.log | sed -n "s/.* \([0-9]*\) events that were ahead of this node's clock admitted.*/\1/p" | awk '{ s += $1 } END { print s + 0 }') of them admitted later, when their time came (daemon logs)"
+echo "clock:             up to $PENDING_PEAK events waited on the centre at once, $FUTURE_PEAK of them for its clock (the rest for those); $(cat "$T"/*.log | sed -n "s/.* \([0-9]*\) events that were ahead of this node's clock admitted.*/\1/p" | awk '{ s += $1 } END { print s + 0 }') of them admitted later, when their time came (daemon logs)"
 echo "daemon logs:       $(cat "$T"/*.log | grep -c "disk full") disk-full lines, $(cat "$T"/*.log | grep -c "disk space is back") space-back," \
 	"$(cat "$T"/*.log | grep -cE "event refused|events of a reply were refused") refusals, $(cat "$T"/*.log | grep -c "fork: ") forks," \
 	"$(cat "$T"/*.log | grep -cE "Sanitizer|runtime error") sanitizer reports"
