@@ -7,6 +7,9 @@
 #   make bench      build optimised, run the benchmarks
 #   make fuzz       install clang, run each libFuzzer target for
 #                   FUZZ_SECONDS (default 60) (build-fuzz/)
+#   make soak       install missing packages, build optimised (SOAK_SAN=1:
+#                   build-san/), run a district under faults for
+#                   SOAK_SECONDS (default 300) (docs/soak.md)
 #   make fuzz-seeds rewrite the seeds in tests/fuzz/corpus/ from the encoders
 #   make install    PREFIX=/usr/local DESTDIR=
 #   V=1             show full commands
@@ -64,7 +67,7 @@ Q = @
 say = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
-.PHONY: all test check demo bench fuzz fuzz-seeds install clean deps format format-check lint
+.PHONY: all test check demo bench soak fuzz fuzz-seeds install clean deps format format-check lint
 .DEFAULT_GOAL := all
 
 all: gridcase
@@ -168,6 +171,19 @@ bench:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory gridcase $(BENCH_BIN) build/tools/net_hostile
 	@bench/run.sh
+
+# A district of SOAK_NODES daemons under kill -9, partitions, skewed
+# clocks, a full disk and a hostile client for SOAK_SECONDS; not part of
+# make test (docs/soak.md).  SOAK_SAN=1 runs the sanitizer build.
+SOAK_SAN ?= 0
+soak:
+	@$(MAKE) --no-print-directory deps
+	@if [ "$(SOAK_SAN)" = 1 ]; then \
+		$(MAKE) --no-print-directory build-san/gridcase build-san/tools/net_hostile; \
+	else \
+		$(MAKE) --no-print-directory gridcase build/tools/net_hostile; \
+	fi
+	@SOAK_SAN=$(SOAK_SAN) tests/soak/soak.sh
 
 # FUZZ_SECONDS per target; FUZZ_TARGETS="json wire" runs only those.
 FUZZ_SECONDS ?= 60

@@ -482,11 +482,17 @@ serve_request(struct repl *r, struct srv_pipe *sp, const uint8_t *p,
 		buf_release(&plain);
 		return;
 	}
-	/* Revoked since the handshake, or blocked: the session ends here. */
+	/* Revoked since the handshake, or blocked: the session ends here,
+	 * saying which (the admin's remedy differs: the roster, or `peers
+	 * unblock`), in the words the handshake would use. */
 	struct peer *pe = peer_by_key(r, session_peer(ss->s));
-	if (r->h.authorize(r->h.ctx, session_peer(ss->s), name, sizeof(name)) <= 0 ||
-	    (pe && pe->st.blocked)) {
-		refuse(r, ss->name, ERR_DENIED, "the key is no longer allowed here", out);
+	int allowed = r->h.authorize(r->h.ctx, session_peer(ss->s), name,
+				     sizeof(name));
+	if (allowed <= 0 || (pe && pe->st.blocked)) {
+		refuse(r, ss->name, ERR_DENIED,
+		       allowed == 0 ? "the key is no longer allowed here"
+				    : "this peer is blocked here",
+		       out);
 		session_free(ss->s);
 		ss->s = NULL;
 		buf_release(&plain);

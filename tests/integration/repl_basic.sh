@@ -153,6 +153,13 @@ check "d catches up with a" wait_until 10 same_digest a d
 check_out "a blocks b" "blocked" "$G" --dir "$T/a" peers block b
 check "a applies the block within a second or two" wait_until 3 blocked_here a b
 check "b's pulls from a are refused" wait_until 5 refused_by b a
+# b had a live session with a: its end must name the block, not the key
+# (which the roster still allows): the admin's fix differs.
+says_blocked() { grep -q "refused b: this peer is blocked here" "$T/a.log"; }
+check "a says it refuses b's session because b is blocked" wait_until 5 says_blocked
+check "and not that b's key is no longer allowed" sh -c \
+	"! grep -q 'refused b: the key is no longer allowed here' '$T/a.log'"
+check_out "b is told it is blocked" '"last_error":"refused: this peer is blocked here' peer_json b a
 refused_shown() { # NAME PEER: NAME's peers table says PEER refuses it
 	peer_json "$1" "$2" | grep -q '"refused":true' &&
 		"$G" --dir "$T/$1" peers | grep -Eq "^$2 +refused "
