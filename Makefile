@@ -39,7 +39,8 @@ DEB_PKGS = build-essential pkg-config liblmdb-dev libsodium-dev libnng-dev \
 	   libuv1-dev libmsgpack-dev
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-LIB_SRC = $(wildcard common/*.c crypto/*.c store/*.c node/*.c replication/*.c)
+LIB_SRC = $(wildcard common/*.c crypto/*.c store/*.c node/*.c node/case/*.c \
+	   replication/*.c)
 CLI_SRC = $(wildcard cli/*.c)
 UNIT_SRC = $(wildcard tests/unit/*_test.c)
 BENCH_SRC = $(wildcard bench/*_bench.c)

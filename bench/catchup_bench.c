@@ -27,7 +27,7 @@
 #include "common/clock.h"
 #include "crypto/key.h"
 #include "node/node.h"
-#include "node/roster.h"
+#include "node/case/roster.h"
 #include "store/store.h"
 #include "common/banned.h"
 

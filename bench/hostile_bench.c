@@ -33,7 +33,7 @@
 #include "crypto/key.h"
 #include "node/node.h"
 #include "node/report.h"
-#include "node/roster.h"
+#include "node/case/roster.h"
 #include "store/store.h"
 #include "common/banned.h"
 

@@ -22,7 +22,7 @@
 #include "common/xalloc.h"
 #include "crypto/key.h"
 #include "node/node.h"
-#include "node/roster.h"
+#include "node/case/roster.h"
 #include "store/store.h"
 #include "common/banned.h"
 

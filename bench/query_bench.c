@@ -34,8 +34,8 @@
 #include "common/mp.h"
 #include "crypto/key.h"
 #include "node/node.h"
-#include "node/roster.h"
-#include "node/state.h"
+#include "node/case/roster.h"
+#include "node/case/state.h"
 #include "store/store.h"
 #include "common/banned.h"
 

@@ -1,6 +1,6 @@
 /*
  * cmd_case_act.c - gridcase case <action> CASE [options]: every workflow
- * step after the report, one event each (node/workflow.c has the table).
+ * step after the report, one event each (node/case/workflow.c has the table).
  *
  * Options become body fields of the same name; an action takes only the
  * fields its row of the table lists, so a mistyped option is refused

@@ -2,7 +2,7 @@
  * cmd_case_list.c - gridcase case list: cases by state, unit, grid,
  * office, source, class, colour, overdue or due soon.
  *
- * One filter picks the index walked (node/fold.c writes the keys); the
+ * One filter picks the index walked (node/case/fold.c writes the keys); the
  * others are applied to each case's state.  Colours and "overdue" are
  * judged at now (GRIDCASE_NOW or the clock).
  */
@@ -14,12 +14,14 @@
 #include "cli/cli.h"
 #include "common/clock.h"
 #include "common/json.h"
-#include "node/config.h"
-#include "node/deadline.h"
-#include "node/fold.h"
-#include "node/grid.h"
+#include "node/case/config.h"
+#include "node/case/deadline.h"
+#include "node/case/fold.h"
+#include "node/case/grid.h"
+#include "node/grid_store.h"
 #include "node/node.h"
-#include "node/state.h"
+#include "node/case/state.h"
+#include "node/view.h"
 #include "store/store.h"
 #include "common/banned.h"
 
@@ -243,11 +245,11 @@ narrowest_index(struct store *s, const struct listing *l,
 	size_t ncand = 0;
 	char pair[2][96];
 	if (f->state && f->unit && f->unit[0] &&
-	    fold_state_pair(pair[0], sizeof(pair[0]), f->state, f->unit,
+	    view_state_pair(pair[0], sizeof(pair[0]), f->state, f->unit,
 			    strlen(f->unit)) == 0)
 		add_exact(cand, &ncand, IDX_STATE_UNIT, pair[0]);
 	if (f->state && f->office && f->office[0] &&
-	    fold_state_pair(pair[1], sizeof(pair[1]), f->state, f->office,
+	    view_state_pair(pair[1], sizeof(pair[1]), f->state, f->office,
 			    strlen(f->office)) == 0)
 		add_exact(cand, &ncand, IDX_STATE_OFFICE, pair[1]);
 	add_exact(cand, &ncand, IDX_GRID, f->grid);

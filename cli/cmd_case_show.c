@@ -11,10 +11,10 @@
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "node/actions.h"
-#include "node/config.h"
-#include "node/deadline.h"
+#include "node/case/config.h"
+#include "node/case/deadline.h"
 #include "node/node.h"
-#include "node/state.h"
+#include "node/case/state.h"
 #include "store/store.h"
 #include "common/banned.h"
 

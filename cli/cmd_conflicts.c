@@ -12,7 +12,7 @@
 #include "common/xalloc.h"
 #include "node/actions.h"
 #include "node/node.h"
-#include "node/state.h"
+#include "node/case/state.h"
 #include "store/store.h"
 #include "common/banned.h"
 

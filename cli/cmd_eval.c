@@ -9,8 +9,9 @@
 #include "cli/cli.h"
 #include "common/clock.h"
 #include "common/json.h"
-#include "node/config.h"
-#include "node/eval.h"
+#include "node/case/config.h"
+#include "node/case/eval.h"
+#include "node/eval_store.h"
 #include "node/node.h"
 #include "common/banned.h"
 

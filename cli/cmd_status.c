@@ -12,8 +12,9 @@
 #include "common/json.h"
 #include "common/xalloc.h"
 #include "crypto/key.h"
-#include "node/fold.h"
+#include "node/case/fold.h"
 #include "node/node.h"
+#include "node/view.h"
 #include "store/store.h"
 #include "common/banned.h"
 

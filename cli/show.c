@@ -6,7 +6,7 @@
 
 #include "common/clock.h"
 #include "common/hex.h"
-#include "node/roster.h"
+#include "node/case/roster.h"
 #include "store/store.h"
 #include "common/banned.h"
 

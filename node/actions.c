@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "crypto/key.h"
-#include "node/config.h"
-#include "node/fold.h"
+#include "node/case/config.h"
+#include "node/case/fold.h"
 #include "node/node.h"
-#include "node/roster.h"
-#include "node/state.h"
+#include "node/case/roster.h"
+#include "node/case/state.h"
 #include "store/store.h"
 #include "common/banned.h"
 

@@ -13,7 +13,7 @@
 
 #include "common/err.h"
 #include "common/mp.h"
-#include "node/workflow.h"
+#include "node/case/workflow.h"
 
 struct node;
 struct case_state;

@@ -11,16 +11,18 @@
 #include "common/clock.h"
 #include "common/xalloc.h"
 #include "crypto/key.h"
-#include "node/classes.h"
-#include "node/config.h"
+#include "node/case/classes.h"
+#include "node/case/config.h"
 #include "common/hex.h"
 #include "common/log.h"
 #include "crypto/hash.h"
 #include "crypto/seal.h"
 #include "node/admin.h"
-#include "node/fold.h"
-#include "node/roster.h"
-#include "node/workflow.h"
+#include "node/case/fold.h"
+#include "node/case/roster.h"
+#include "node/case/workflow.h"
+#include "node/files.h"
+#include "node/view.h"
 #include "store/store.h"
 #include "common/banned.h"
 
@@ -255,7 +257,7 @@ node_open(const char *dir, int flags, const char *key_path, struct node **out,
 	}
 	n->fold.roster = &n->roster;
 	n->fold.cfg = n->cfg;
-	store_set_fold(n->store, fold_view, &n->fold);
+	store_set_fold(n->store, view_fold, &n->fold);
 	store_set_admit_filter(n->store, admit_filter, n);
 	store_set_global_case(n->store, ROSTER_CASE);
 	store_set_max_skew(n->store, n->cfg->repl.max_clock_skew_ms);
@@ -316,7 +318,7 @@ node_config(const struct node *n)
 const struct roster *
 node_roster(struct node *n)
 {
-	return roster_refresh(&n->roster, n->store) ? NULL : &n->roster;
+	return roster_refresh_store(&n->roster, n->store) ? NULL : &n->roster;
 }
 
 int
@@ -330,7 +332,7 @@ node_may_sign(struct node *n, struct store_batch *b, const struct key *k,
 	int rc;
 
 	if ((rc = b ? roster_refresh_batch(&n->roster, b)
-		    : roster_refresh(&n->roster, n->store)))
+		    : roster_refresh_store(&n->roster, n->store)))
 		return diag_set(d, rc, "cannot read the roster");
 	if ((rc = b ? store_batch_summary_get(b, key, &last)
 		    : store_summary_get(n->store, key, &last)) &&
@@ -498,7 +500,7 @@ node_roster_add(struct node *n, struct admin_key *a, const struct member *m,
 	int rc = prepare_admin(n, a, d);
 	if (rc)
 		return rc;
-	if ((rc = roster_refresh(&n->roster, n->store)))
+	if ((rc = roster_refresh_store(&n->roster, n->store)))
 		return diag_set(d, rc, "cannot read the roster");
 	if (roster_rank(&n->roster, m->key) != ROSTER_NO_RANK &&
 	    !(m->roles & ROLE_ADMIN))
@@ -522,7 +524,7 @@ node_roster_revoke(struct node *n, struct admin_key *a, const uint8_t key[32],
 	int rc = prepare_admin(n, a, d);
 	if (rc)
 		return rc;
-	if ((rc = roster_refresh(&n->roster, n->store)))
+	if ((rc = roster_refresh_store(&n->roster, n->store)))
 		return diag_set(d, rc, "cannot read the roster");
 	uint32_t target = roster_rank(&n->roster, key);
 	uint32_t mine = roster_rank(&n->roster, me);
@@ -541,7 +543,9 @@ int
 node_fold_case(struct node *n, struct store_batch *b, const char *case_id,
 	       struct case_state *st, struct diag *d)
 {
-	return fold_case(&n->fold, b, case_id, st, d);
+	struct case_source src;
+	view_source_batch(b, &src);
+	return fold_case(&n->fold, &src, case_id, st, d);
 }
 
 const struct roster *

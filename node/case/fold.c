@@ -1,8 +1,8 @@
 /*
- * fold.c - the deterministic replay of a case (see fold.h), and the view
- * (state and index keys) the store keeps for it.
+ * fold.c - the deterministic replay of a case (see fold.h).  The view the
+ * store keeps for a case (state bytes and index keys) is node/view.c's.
  */
-#include "node/fold.h"
+#include "node/case/fold.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +13,11 @@
 #include "common/mp.h"
 #include "common/xalloc.h"
 #include "crypto/hash.h"
-#include "node/config.h"
-#include "node/deadline.h"
-#include "node/roster.h"
-#include "node/state.h"
-#include "node/workflow.h"
-#include "store/store.h"
+#include "node/case/config.h"
+#include "node/case/deadline.h"
+#include "node/case/roster.h"
+#include "node/case/state.h"
+#include "node/case/workflow.h"
 #include "common/banned.h"
 
 #define CONFLICT_TAG "gridcase/conflict/v1"
@@ -658,7 +657,7 @@ replay(struct case_state *st, struct replay *r, struct roster *roster)
 }
 
 int
-fold_case(const struct fold_ctx *fc, struct store_batch *b,
+fold_case(const struct fold_ctx *fc, const struct case_source *src,
 	  const char *case_id, struct case_state *st, struct diag *d)
 {
 	struct replay r;
@@ -670,9 +669,9 @@ fold_case(const struct fold_ctx *fc, struct store_batch *b,
 	for (int i = 0; i < 5; i++)
 		r.amend_ev[i] = -1;
 	state_init(st, case_id);
-	if ((rc = roster_refresh_batch(fc->roster, b)))
+	if ((rc = roster_refresh(fc->roster, src)))
 		return diag_set(d, rc, "cannot read the roster");
-	if ((rc = store_batch_walk_case(b, case_id, collect, &r))) {
+	if ((rc = src->walk(src->src, case_id, collect, &r))) {
 		replay_release(&r);
 		return diag_set(d, rc, "cannot read case '%s'", case_id);
 	}
@@ -680,7 +679,7 @@ fold_case(const struct fold_ctx *fc, struct store_batch *b,
 	 * branch is real cannot be known (docs/store.md). */
 	for (size_t i = 0; i < r.n; i++) {
 		uint64_t forked;
-		if ((rc = store_batch_fork_seq(b, r.e[i].ev.author, &forked))) {
+		if ((rc = src->fork_seq(src->src, r.e[i].ev.author, &forked))) {
 			replay_release(&r);
 			return diag_set(d, rc, "cannot read forks");
 		}
@@ -689,100 +688,5 @@ fold_case(const struct fold_ctx *fc, struct store_batch *b,
 	compute_ancestors(&r, fc->roster);
 	replay(st, &r, fc->roster);
 	replay_release(&r);
-	return 0;
-}
-
-int
-fold_state_pair(char *out, size_t n, const char *state, const char *value,
-		size_t value_len)
-{
-	int len = snprintf(out, n, "%s\x1f%.*s", state, (int)value_len, value);
-	return len >= 0 && (size_t)len < n ? 0 : -1;
-}
-
-static void
-add_key(struct buf *keys, char prefix, const void *p, size_t n)
-{
-	if (n > 199)
-		n = 199;
-	buf_add_byte(keys, (uint8_t)(n + 1));
-	buf_add_byte(keys, (uint8_t)prefix);
-	buf_add(keys, p, n);
-}
-
-static void
-add_str_key(struct buf *keys, char prefix, const char *s)
-{
-	if (s[0])
-		add_key(keys, prefix, s, strlen(s));
-}
-
-int
-fold_view(void *ctx, struct store_batch *b, const char *case_id,
-	  struct buf *state, struct buf *keys, struct diag *d)
-{
-	const struct fold_ctx *fc = ctx;
-	struct case_state st;
-	int rc;
-	/* The roster's own view is the roster: the members at its latest
-	 * version, so that the digest covers who may act. */
-	if (strcmp(case_id, ROSTER_CASE) == 0) {
-		if ((rc = roster_refresh_batch(fc->roster, b)))
-			return diag_set(d, rc, "cannot read the roster");
-		roster_encode(fc->roster, state);
-		return 0;
-	}
-	rc = fold_case(fc, b, case_id, &st, d);
-	if (rc)
-		return rc;
-	/* Only fork versions or evidence here, which nodes need not hold
-	 * alike: no view (store.h). */
-	if (st.events == 0) {
-		state_release(&st);
-		return ERR_NOTFOUND;
-	}
-	state_encode(&st, state);
-	/* Steps on a case id that was never reported make no case: the
-	 * events are kept, and found only under the ghost key. */
-	if (st.status == CS_NONE) {
-		add_key(keys, IDX_GHOST, "", 0);
-		state_release(&st);
-		return 0;
-	}
-	add_str_key(keys, IDX_STATUS, case_status_name(st.status));
-	add_str_key(keys, IDX_UNIT, st.unit);
-	char pair[96];
-	if (st.unit[0] && fold_state_pair(pair, sizeof(pair),
-					  case_status_name(st.status), st.unit,
-					  strlen(st.unit)) == 0)
-		add_str_key(keys, IDX_STATE_UNIT, pair);
-	add_str_key(keys, IDX_GRID, st.grid);
-	add_str_key(keys, IDX_SOURCE, st.source);
-	if (strlen(st.grid) >= 9) {
-		add_key(keys, IDX_OFFICE, st.grid, 9);
-		if (fold_state_pair(pair, sizeof(pair), case_status_name(st.status),
-				    st.grid, 9) == 0)
-			add_str_key(keys, IDX_STATE_OFFICE, pair);
-	}
-	if (st.kind[0]) {
-		char cls[32];
-		size_t n = strlen(st.kind);
-		memcpy(cls, st.kind, n);
-		cls[n] = ':';
-		state_copy_name(cls + n + 1, sizeof(cls) - n - 1, st.code,
-				strlen(st.code));
-		add_str_key(keys, IDX_CLASS, cls);
-	}
-	if (state_open_conflicts(&st))
-		add_key(keys, IDX_CONFLICT, "", 0);
-	struct deadline dl;
-	if (st.status == CS_DISPATCHED &&
-	    deadline_of(&st, &fc->cfg->cal, 0, &dl) == 0 && dl.has_due) {
-		uint8_t be[8];
-		for (int i = 0; i < 8; i++)
-			be[i] = (uint8_t)(dl.due_ms >> (56 - 8 * i));
-		add_key(keys, IDX_DUE, be, 8);
-	}
-	state_release(&st);
 	return 0;
 }

@@ -2,15 +2,15 @@
  * workflow.c - the state table of the case workflow and the one function
  * that judges an action against it.  docs/workflow.md prints this table.
  */
-#include "node/workflow.h"
+#include "node/case/workflow.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "common/mp.h"
-#include "node/config.h"
-#include "node/roster.h"
-#include "node/state.h"
+#include "node/case/config.h"
+#include "node/case/roster.h"
+#include "node/case/state.h"
 #include "common/banned.h"
 
 #define B(s) CS_BIT(CS_##s)
@@ -93,12 +93,6 @@ static const struct action_def actions[ACT_COUNT] = {
 	  "resolve a conflict, naming every event in it" },
 };
 
-static const char *const status_names[CS_COUNT] = {
-	"none",       "reported", "checked",   "accepted", "refused",
-	"registered", "dispatched", "returned", "suspended", "fed_back",
-	"verified",   "closed",   "cancelled", "merged",
-};
-
 const struct action_def *
 workflow_action(const char *type, size_t n)
 {
@@ -113,21 +107,6 @@ const struct action_def *
 workflow_action_at(enum action a)
 {
 	return &actions[a];
-}
-
-const char *
-case_status_name(enum case_status s)
-{
-	return s < CS_COUNT ? status_names[s] : "?";
-}
-
-enum case_status
-case_status_parse(const char *name)
-{
-	for (int i = 0; i < CS_COUNT; i++)
-		if (strcmp(status_names[i], name) == 0)
-			return (enum case_status)i;
-	return CS_COUNT;
 }
 
 void

@@ -36,9 +36,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
-
-struct store;
-struct store_batch;
+#include "node/case/source.h"
 
 #define ROSTER_CASE "roster"
 #define ROSTER_ADD "member.add"
@@ -102,7 +100,7 @@ struct roster {
 	struct roster_state *global;
 	struct roster_state **cache; /* states at sets, most recent first */
 	size_t ncache;
-	uint64_t seen_gen; /* store_global_gen() when read */
+	uint64_t seen_gen; /* src->global_gen() when read */
 	int loaded;
 };
 
@@ -110,11 +108,12 @@ void roster_init(struct roster *r);
 void roster_release(struct roster *r);
 
 /*
- * Reads the roster the store (or the batch) holds, if it changed since
- * the last read (store_global_gen); r->admin must be set.
+ * Reads the roster from src, if it changed since the last read
+ * (src->global_gen); r->admin must be set.  The errors of src's
+ * functions; ERR_CORRUPT for an event that does not decode.  The store's
+ * sources are in node/view.h.
  */
-MUST_CHECK int roster_refresh(struct roster *r, struct store *s);
-MUST_CHECK int roster_refresh_batch(struct roster *r, struct store_batch *b);
+MUST_CHECK int roster_refresh(struct roster *r, const struct case_source *src);
 
 /* ---- sets of changes: an event's causal roster ---- */
 

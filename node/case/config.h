@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
-#include "node/calendar.h"
+#include "node/case/calendar.h"
 
 #define CONFIG_FILE "config.json"
 #define CONFIG_MAX_WEIGHTS 8
@@ -61,16 +61,9 @@ struct config {
 };
 
 /*
- * Loads dir/config.json, or data/config.json if dir has none.  ERR_CONFIG
- * names the file, the key and what is wrong.  Free with config_free().
- */
-MUST_CHECK int config_load(const char *dir, struct config **out,
-			   struct diag *d);
-MUST_CHECK int config_load_file(const char *path, struct config **out,
-				struct diag *d);
-/*
- * The same from the NUL-terminated text of a config.json; name names it
- * in the messages.
+ * Parses the NUL-terminated text of a config.json; name names it in the
+ * messages.  ERR_CONFIG names the file, the key and what is wrong.  Free
+ * with config_free().  Reading it from a file is node/files.h's.
  */
 MUST_CHECK int config_parse(const char *text, const char *name,
 			    struct config **out, struct diag *d);

@@ -7,7 +7,7 @@
  * read (resolve()); states at other sets are built on demand and kept in
  * a small cache, since most events of a case name the same roster.
  */
-#include "node/roster.h"
+#include "node/case/roster.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,6 @@
 #include "common/event.h"
 #include "common/mp.h"
 #include "common/xalloc.h"
-#include "store/store.h"
 #include "common/banned.h"
 
 #define ROSTER_CACHE 8
@@ -592,23 +591,9 @@ roster_release(struct roster *r)
 	unload(r);
 }
 
-typedef int (*fork_seq_fn)(void *src, const uint8_t author[32], uint64_t *seq);
-
-static int
-fork_seq_store(void *src, const uint8_t author[32], uint64_t *seq)
-{
-	return store_fork_seq(src, author, seq);
-}
-
-static int
-fork_seq_batch(void *src, const uint8_t author[32], uint64_t *seq)
-{
-	return store_batch_fork_seq(src, author, seq);
-}
-
 /* Builds sets and the global roster from the loaded changes. */
 static int
-finish_load(struct roster *r, struct loader *l, fork_seq_fn forks, void *src)
+finish_load(struct roster *r, struct loader *l, const struct case_source *src)
 {
 	uint64_t *forked = xcalloc(r->n ? r->n : 1, sizeof(*forked));
 	struct by_id *ids = xcalloc(r->n ? r->n : 1, sizeof(*ids));
@@ -640,7 +625,7 @@ finish_load(struct roster *r, struct loader *l, fork_seq_fn forks, void *src)
 				forked[i] = forked[j];
 				goto have_fork;
 			}
-		if ((rc = forks(src, r->ch[i].author, &forked[i])))
+		if ((rc = src->fork_seq(src->src, r->ch[i].author, &forked[i])))
 			break;
 have_fork:;
 	}
@@ -654,15 +639,14 @@ have_fork:;
 }
 
 static int
-load(struct roster *r, uint64_t gen, int (*walk)(void *, const char *, store_event_fn, void *),
-     fork_seq_fn forks, void *src)
+load(struct roster *r, uint64_t gen, const struct case_source *src)
 {
 	struct loader l = { r, NULL, NULL, 0 };
 	int rc;
 	unload(r);
-	rc = walk(src, ROSTER_CASE, load_event, &l);
+	rc = src->walk(src->src, ROSTER_CASE, load_event, &l);
 	if (rc == 0)
-		rc = finish_load(r, &l, forks, src);
+		rc = finish_load(r, &l, src);
 	free(l.deps);
 	free(l.ndeps);
 	if (rc) {
@@ -673,40 +657,16 @@ load(struct roster *r, uint64_t gen, int (*walk)(void *, const char *, store_eve
 	return 0;
 }
 
-static int
-walk_store(void *src, const char *case_id, store_event_fn fn, void *ctx)
-{
-	return store_walk_case(src, case_id, fn, ctx);
-}
-
-static int
-walk_batch(void *src, const char *case_id, store_event_fn fn, void *ctx)
-{
-	return store_batch_walk_case(src, case_id, fn, ctx);
-}
-
 int
-roster_refresh(struct roster *r, struct store *s)
+roster_refresh(struct roster *r, const struct case_source *src)
 {
 	uint64_t gen;
-	int rc = store_global_gen(s, &gen);
+	int rc = src->global_gen(src->src, &gen);
 	if (rc)
 		return rc;
 	if (r->loaded && gen == r->seen_gen)
 		return 0;
-	return load(r, gen, walk_store, fork_seq_store, s);
-}
-
-int
-roster_refresh_batch(struct roster *r, struct store_batch *b)
-{
-	uint64_t gen;
-	int rc = store_batch_global_gen(b, &gen);
-	if (rc)
-		return rc;
-	if (r->loaded && gen == r->seen_gen)
-		return 0;
-	return load(r, gen, walk_batch, fork_seq_batch, b);
+	return load(r, gen, src);
 }
 
 /* ---- sets ---- */

@@ -1,5 +1,5 @@
 /* state.c - the canonical encoding of a case state, and back. */
-#include "node/state.h"
+#include "node/case/state.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +7,27 @@
 #include "common/mp.h"
 #include "common/xalloc.h"
 #include "common/banned.h"
+
+static const char *const status_names[CS_COUNT] = {
+	"none",       "reported", "checked",   "accepted", "refused",
+	"registered", "dispatched", "returned", "suspended", "fed_back",
+	"verified",   "closed",   "cancelled", "merged",
+};
+
+const char *
+case_status_name(enum case_status s)
+{
+	return s < CS_COUNT ? status_names[s] : "?";
+}
+
+enum case_status
+case_status_parse(const char *name)
+{
+	for (int i = 0; i < CS_COUNT; i++)
+		if (strcmp(status_names[i], name) == 0)
+			return (enum case_status)i;
+	return CS_COUNT;
+}
 
 void
 state_init(struct case_state *s, const char *case_id)
