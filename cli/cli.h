@@ -73,6 +73,9 @@ int cmd_blob_add(struct cli *c, int argc, char **argv);
 int cmd_blob_erase(struct cli *c, int argc, char **argv);
 int cmd_blob_get(struct cli *c, int argc, char **argv);
 int cmd_case_act(struct cli *c, int argc, char **argv);
+/* Appends the usage of `gridcase case <a->type>`, made from the table. */
+struct action_def;
+void cmd_case_act_usage(const struct action_def *a, struct buf *out);
 int cmd_case_list(struct cli *c, int argc, char **argv);
 int cmd_case_report(struct cli *c, int argc, char **argv);
 int cmd_case_show(struct cli *c, int argc, char **argv);

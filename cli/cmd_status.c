@@ -12,9 +12,8 @@
 #include "common/json.h"
 #include "common/xalloc.h"
 #include "crypto/key.h"
-#include "node/case/fold.h"
+#include "node/api.h"
 #include "node/node.h"
-#include "node/view.h"
 #include "store/store.h"
 #include "common/banned.h"
 
@@ -75,10 +74,8 @@ cmd_status(struct cli *c, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
 	uint64_t ghosts = 0;
-	uint8_t ghost_key = IDX_GHOST;
 	if ((rc = store_stats(s, &st)) || (rc = store_digest(s, digest)) ||
-	    (rc = store_index_count(s, &ghost_key, 1, (const uint8_t *)"{", 1,
-				    UINT64_MAX, &ghosts)))
+	    (rc = node_ghost_count(c->node, &ghosts)))
 		return cli_fail("cannot read the store: %s", err_str(rc));
 	hex_encode(digest, 32, dig);
 	if (((rc = store_meta_get(s, "node", &name)) && rc != ERR_NOTFOUND) ||

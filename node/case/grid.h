@@ -20,13 +20,18 @@
 #include "common/err.h"
 
 #define GRID_NAME_MAX 64
+/* The longest grid id kept (the configured length is 14 or 15). */
+#define GRID_ID_MAX 39
+/* A grid id's county code, and the office (county and street) prefix. */
+#define GRID_COUNTY_DIGITS 6
+#define GRID_OFFICE_DIGITS 9
 #define GRID_MAX_VERTICES 4096
 /* Positions are in millionths of a degree (json_to_mp_e6). */
 #define GRID_LON_MAX 180000000
 #define GRID_LAT_MAX 90000000
 
 struct grid_cell {
-	char grid[40];
+	char grid[GRID_ID_MAX + 1];
 	char community[GRID_NAME_MAX + 1];
 	char office[GRID_NAME_MAX + 1];
 };

@@ -62,6 +62,12 @@ struct action_def {
 	const char *required[ACTION_MAX_FIELDS]; /* body keys */
 	const char *optional[ACTION_MAX_FIELDS];
 	const char *summary;
+	/*
+	 * Required fields that the node fills in when the actor gives none
+	 * (node/actions.c: register's limit from the configuration,
+	 * resolve's events from the conflict).
+	 */
+	const char *filled[2];
 };
 
 /* The action whose event type is type (length n), or NULL. */
