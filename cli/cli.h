@@ -16,6 +16,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/event.h"
 
 struct node;
 
@@ -51,7 +52,7 @@ const char *cli_short(const uint8_t *p, char out[17]);
  * Parses an author key given as 64 hex digits.  On error prints why and
  * returns EXIT_USAGE.
  */
-int cli_parse_key(struct cli *c, const char *s, uint8_t key[32]);
+int cli_parse_key(struct cli *c, const char *s, uint8_t key[EVENT_KEY_BYTES]);
 
 struct json_writer;
 

@@ -143,7 +143,7 @@ act_options(void)
 static int
 hash_cmp(const void *a, const void *b)
 {
-	return memcmp(a, b, 32);
+	return memcmp(a, b, HASH_BYTES);
 }
 
 int
@@ -152,7 +152,7 @@ cmd_case_act(struct cli *c, int argc, char **argv)
 	const struct option *opts = act_options();
 	const struct action_def *a = workflow_action(argv[0], strlen(argv[0]));
 	struct action_req req;
-	uint8_t photos[MAX_PHOTOS][32], id[32];
+	uint8_t photos[MAX_PHOTOS][HASH_BYTES], id[EVENT_ID_BYTES];
 	char hex[65];
 	struct diag d;
 	int opt, idx, json = 0;
@@ -219,10 +219,10 @@ cmd_case_act(struct cli *c, int argc, char **argv)
 		struct buf *b = mp_map_add(&req.body, "photos");
 		mp_put_array(b, (uint32_t)req.nblobs);
 		for (size_t i = 0; i < req.nblobs; i++)
-			mp_put_bin(b, photos[i], 32);
-		qsort(photos, req.nblobs, 32, hash_cmp);
+			mp_put_bin(b, photos[i], HASH_BYTES);
+		qsort(photos, req.nblobs, HASH_BYTES, hash_cmp);
 		for (size_t i = 1; i < req.nblobs; i++)
-			if (memcmp(photos[i - 1], photos[i], 32) == 0) {
+			if (memcmp(photos[i - 1], photos[i], HASH_BYTES) == 0) {
 				mp_map_release(&req.body);
 				return cli_usage(c, "the same photo is given twice");
 			}
@@ -233,7 +233,7 @@ cmd_case_act(struct cli *c, int argc, char **argv)
 	req.now_ms = clock_now_ms();
 	if (case_act(c->node, &req, id, &d))
 		return cli_fail("%s", d.text);
-	hex_encode(id, 32, hex);
+	hex_encode(id, EVENT_ID_BYTES, hex);
 	if (json)
 		printf("{\"case\":\"%s\",\"event\":\"%s\"}\n", argv[optind], hex);
 	else

@@ -13,6 +13,7 @@
 #include "common/json.h"
 #include "common/mp.h"
 #include "common/xalloc.h"
+#include "crypto/hash.h"
 #include "node/daemon.h"
 #include "node/node.h"
 #include "node/peers.h"
@@ -58,7 +59,7 @@ static uint64_t
 peer_seq(const struct peer_view *pv, const uint8_t *author, int *known)
 {
 	for (size_t i = 0; i < pv->n; i++)
-		if (memcmp(pv->h[i].author, author, 32) == 0) {
+		if (memcmp(pv->h[i].author, author, EVENT_KEY_BYTES) == 0) {
 			*known = 1;
 			return pv->h[i].seq;
 		}
@@ -71,7 +72,7 @@ row(const struct summary_entry *e, void *ctx)
 {
 	struct row_ctx *r = ctx;
 	char a[65];
-	hex_encode(e->author, 32, a);
+	hex_encode(e->author, EVENT_KEY_BYTES, a);
 	if (r->json) {
 		json_obj_begin(r->w);
 		json_key(r->w, "author");
@@ -115,7 +116,7 @@ cmd_repl_status(struct cli *c, int argc, char **argv)
 	struct status s = { NULL, 0 };
 	struct buf out = BUF_INIT;
 	struct json_writer w;
-	uint8_t digest[32];
+	uint8_t digest[HASH_BYTES];
 	char dig[65];
 	int json = argc == 2 && strcmp(argv[1], "--json") == 0;
 	if (argc > 1 && !json)
@@ -130,7 +131,7 @@ cmd_repl_status(struct cli *c, int argc, char **argv)
 		free(s.p);
 		return cli_fail("cannot read the store: %s", err_str(rc));
 	}
-	hex_encode(digest, 32, dig);
+	hex_encode(digest, HASH_BYTES, dig);
 	json_writer_init(&w, &out, 0);
 	struct row_ctx r = { &s, &out, &w, json, node_roster(c->node) };
 	if (json) {

@@ -124,7 +124,7 @@ static const struct cmd fixed[] = {
 #define NFIXED (sizeof(fixed) / sizeof(fixed[0]))
 /* The usage of a generated command: its fields, and their values. */
 #define ACT_USAGE_MAX 400
-#define ACT_NAME_MAX (sizeof("case ") + 32)
+#define ACT_NAME_MAX (sizeof("case ") + EVENT_TYPE_MAX)
 #define ACT_SUMMARY_MAX 200
 
 static struct cmd commands[NFIXED + ACT_COUNT];

@@ -55,8 +55,9 @@ matches(const struct listing *l, const struct case_state *st,
 		return 0;
 	if (f->overdue && (!running || dl->colour != COLOUR_RED))
 		return 0;
-	if (f->due_before && (!running || !dl->has_due ||
-			      dl->due_ms < f->now_ms || dl->due_ms >= f->due_before))
+	if (f->due_before &&
+	    (!running || !dl->has_due || dl->due_ms < f->now_ms ||
+	     dl->due_ms >= f->due_before))
 		return 0;
 	return 1;
 }
@@ -208,8 +209,9 @@ narrowest_index(struct store *s, const struct listing *l,
 	uint64_t fewest = UINT64_MAX;
 	for (size_t i = 0; ncand > 1 && i < ncand; i++) {
 		uint64_t rows;
-		int rc = store_index_count(s, cand[i].from, cand[i].n, cand[i].to,
-					   cand[i].n, fewest, &rows);
+		int rc = store_index_count(s, cand[i].from, cand[i].n,
+					   cand[i].to, cand[i].n, fewest,
+					   &rows);
 		if (rc)
 			return rc;
 		if (rows < fewest) {
@@ -231,9 +233,10 @@ office_prefix(struct node *n, const char *office, char *out, struct diag *d)
 	}
 	struct office_find of = { office, "" };
 	if (grid_walk(n, find_office, &of) < 0 || !of.prefix[0])
-		return diag_set(d, ERR_NOTFOUND,
-				"no office '%s' in the imported grid (give its %d-digit code)",
-				office, GRID_OFFICE_DIGITS);
+		return diag_set(
+			d, ERR_NOTFOUND,
+			"no office '%s' in the imported grid (give its %d-digit code)",
+			office, GRID_OFFICE_DIGITS);
 	memcpy(out, of.prefix, sizeof(of.prefix));
 	return 0;
 }

@@ -36,9 +36,9 @@ struct node;
  */
 struct case_query {
 	const char *state, *unit, *grid, *office, *source, *cls;
-	enum colour colour; /* COLOUR_NONE: any; running cases of it */
-	int overdue;        /* running cases past their due time */
-	int conflicts;      /* cases with open conflicts */
+	enum colour colour;  /* COLOUR_NONE: any; running cases of it */
+	int overdue;         /* running cases past their due time */
+	int conflicts;       /* cases with open conflicts */
 	uint64_t due_before; /* 0: none; running cases due in [now, this) */
 	uint64_t now_ms;     /* what colours and "overdue" are judged at */
 };

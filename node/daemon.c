@@ -120,7 +120,8 @@ hook_submit(void *ctx, void (*work)(void *), void (*done)(void *), void *arg)
 }
 
 static int
-hook_authorize(void *ctx, const uint8_t key[32], char *name, size_t n)
+hook_authorize(void *ctx, const uint8_t key[EVENT_KEY_BYTES], char *name,
+	       size_t n)
 {
 	struct daemon *dm = ctx;
 	const struct roster *r = node_roster(dm->n);
@@ -284,11 +285,12 @@ add_member(const struct member *m, int revoked, uint64_t last, void *ctx)
 	struct daemon *dm = a->dm;
 	(void)last;
 	if (revoked || !m->naddrs ||
-	    memcmp(m->key, key_public(node_key(dm->n)), 32) == 0 ||
+	    memcmp(m->key, key_public(node_key(dm->n)), EVENT_KEY_BYTES) == 0 ||
 	    !wanted(dm, m->name))
 		return 0;
 	for (size_t i = 0; i < repl_peer_count(dm->repl); i++)
-		if (memcmp(repl_peer_stats(dm->repl, i)->key, m->key, 32) == 0)
+		if (memcmp(repl_peer_stats(dm->repl, i)->key, m->key,
+			   EVENT_KEY_BYTES) == 0)
 			return 0; /* already a peer */
 	const char *addr = dm->o->peer_addr ? dm->o->peer_addr : m->addrs[0];
 	log_info("daemon", "peer %s at %s", m->name, addr);
@@ -309,33 +311,38 @@ refresh_peers(struct daemon *dm, struct diag *d)
 }
 
 /* The address to serve on: option, configuration, or the roster. */
+struct listen_find {
+	char addr[ROSTER_ADDR_MAX + 1];
+	uint8_t me[EVENT_KEY_BYTES]; /* the roster's entry to look for */
+};
+
 static int
 my_address(const struct member *m, int revoked, uint64_t last, void *ctx)
 {
-	char *out = ctx;
+	struct listen_find *lf = ctx;
 	(void)revoked;
 	(void)last;
-	if (memcmp(m->key, out + 200, 32) == 0 && m->naddrs)
-		snprintf(out, 129, "%s", m->addrs[0]);
+	if (memcmp(m->key, lf->me, EVENT_KEY_BYTES) == 0 && m->naddrs)
+		snprintf(lf->addr, sizeof(lf->addr), "%s", m->addrs[0]);
 	return 0;
 }
 
 static void
-find_listen(struct daemon *dm, char out[232])
+find_listen(struct daemon *dm, struct listen_find *out)
 {
 	const struct config *cfg = node_config(dm->n);
 	const struct roster *r = node_roster(dm->n);
-	out[0] = '\0';
+	out->addr[0] = '\0';
 	if (dm->o->listen) {
-		snprintf(out, 129, "%s", dm->o->listen);
+		snprintf(out->addr, sizeof(out->addr), "%s", dm->o->listen);
 		return;
 	}
 	if (cfg->repl.listen[0]) {
-		snprintf(out, 129, "%s", cfg->repl.listen);
+		snprintf(out->addr, sizeof(out->addr), "%s", cfg->repl.listen);
 		return;
 	}
 	if (r) {
-		memcpy(out + 200, key_public(node_key(dm->n)), 32);
+		memcpy(out->me, key_public(node_key(dm->n)), EVENT_KEY_BYTES);
 		(void)!roster_walk(r, my_address, out);
 	}
 }
@@ -567,7 +574,7 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 	struct daemon dm;
 	const struct config *cfg = node_config(n);
 	const struct roster *roster = node_roster(n);
-	char listen[232];
+	struct listen_find lf;
 	int rc;
 
 	memset(&dm, 0, sizeof(dm));
@@ -578,11 +585,11 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 		return diag_set(d, ERR_INVAL, "the daemon needs the node's key");
 	if (!o->one_round && (rc = take_lock(node_dir(n), &dm.lock_fd, d)))
 		return rc;
-	find_listen(&dm, listen);
+	find_listen(&dm, &lf);
 
 	struct repl_options ro;
 	memset(&ro, 0, sizeof(ro));
-	ro.listen = o->one_round || !listen[0] ? NULL : listen;
+	ro.listen = o->one_round || !lf.addr[0] ? NULL : lf.addr;
 	ro.interval_ms = o->interval_ms ? o->interval_ms : cfg->repl.interval_ms;
 	ro.timeout_ms = cfg->repl.timeout_ms;
 	ro.fetch_events = cfg->repl.fetch_events;

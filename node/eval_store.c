@@ -43,7 +43,8 @@ eval_run(struct node *n, uint64_t from_ms, uint64_t to_ms, enum eval_by by,
 	}
 	if ((rc = store_view_walk(node_store(n), eval_case, acc))) {
 		eval_acc_free(acc);
-		return diag_set(d, rc, "cannot read the cases: %s", err_str(rc));
+		return diag_set(d, rc, "cannot read the cases: %s",
+				err_str(rc));
 	}
 	eval_acc_finish(acc, out);
 	return 0;

@@ -20,8 +20,7 @@ struct node;
  * configured length and the node's county, if it has one).  ERR_INVAL
  * says which rule fails.
  */
-MUST_CHECK int grid_id_check(struct node *n, const char *grid,
-			     struct diag *d);
+MUST_CHECK int grid_id_check(struct node *n, const char *grid, struct diag *d);
 
 /*
  * Replaces the node's cells with those of a GeoJSON FeatureCollection of

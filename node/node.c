@@ -72,8 +72,8 @@ done:
 }
 
 int
-node_init(const char *dir, const struct node_init_opts *o, uint8_t pub[32],
-	  struct diag *d)
+node_init(const char *dir, const struct node_init_opts *o,
+	  uint8_t pub[EVENT_KEY_BYTES], struct diag *d)
 {
 	struct key *k = NULL;
 	struct store *s = NULL;
@@ -93,13 +93,13 @@ node_init(const char *dir, const struct node_init_opts *o, uint8_t pub[32],
 		goto out;
 	if ((rc = store_open(dir, NULL, &s, d)))
 		goto out;
-	hex_encode(o->admin, 32, admin_hex);
+	hex_encode(o->admin, EVENT_KEY_BYTES, admin_hex);
 	if ((rc = store_meta_set(s, "node", o->name, d)) ||
 	    (rc = store_meta_set(s, "admin", admin_hex, d)))
 		goto out;
 	if (o->county && (rc = store_meta_set(s, "county", o->county, d)))
 		goto out;
-	memcpy(pub, key_public(k), 32);
+	memcpy(pub, key_public(k), EVENT_KEY_BYTES);
 out:
 	store_close(s);
 	key_free(k);
@@ -115,7 +115,7 @@ is_roster_case(const struct event *ev)
 }
 
 static const char *
-key_label(const uint8_t key[32], char hex[17])
+key_label(const uint8_t key[EVENT_KEY_BYTES], char hex[17])
 {
 	hex_encode(key, 8, hex);
 	return hex;
@@ -191,7 +191,7 @@ views_fingerprint(const struct calendar *c, char hex[65])
 		hash_update(&h, text, strlen(text));
 	}
 	hash_final(&h, sum);
-	hex_encode(sum, 32, hex);
+	hex_encode(sum, HASH_BYTES, hex);
 }
 
 /*
@@ -247,7 +247,8 @@ node_open(const char *dir, int flags, const char *key_path, struct node **out,
 	{
 		struct buf admin = BUF_INIT;
 		if (store_meta_get(n->store, "admin", &admin) == 0 &&
-		    hex_decode(buf_cstr(&admin), n->roster.admin, 32) == 0)
+		    hex_decode(buf_cstr(&admin), n->roster.admin,
+			       EVENT_KEY_BYTES) == 0)
 			n->roster.has_admin = 1;
 		buf_release(&admin);
 	}
@@ -374,7 +375,7 @@ node_may_sign(struct node *n, struct store_batch *b, const struct key *k,
 
 /* The highest seq of author among the envelopes of an export stream. */
 static uint64_t
-stream_max_seq(const struct buf *stream, const uint8_t author[32])
+stream_max_seq(const struct buf *stream, const uint8_t author[EVENT_KEY_BYTES])
 {
 	uint64_t top = 0;
 	size_t off = 0, used;
@@ -385,7 +386,8 @@ stream_max_seq(const struct buf *stream, const uint8_t author[32])
 				  &used, NULL))
 			break;
 		if (event_decode(env.event, env.event_len, &ev, NULL) == 0 &&
-		    memcmp(ev.author, author, 32) == 0 && ev.seq > top)
+		    memcmp(ev.author, author, EVENT_KEY_BYTES) == 0 &&
+		    ev.seq > top)
 			top = ev.seq;
 		off += used;
 	}
@@ -409,7 +411,8 @@ find_waiting(const uint8_t *env, size_t n, unsigned why, size_t nmissing,
 	(void)nmissing;
 	if (envelope_read(env, n, &e, &used, NULL) == 0 &&
 	    event_decode(e.event, e.event_len, &ev, NULL) == 0 &&
-	    memcmp(ev.author, w->author, 32) == 0 && ev.seq == w->seq) {
+	    memcmp(ev.author, w->author, EVENT_KEY_BYTES) == 0 &&
+	    ev.seq == w->seq) {
 		w->why = why;
 		return 1;
 	}
@@ -514,9 +517,9 @@ node_roster_add(struct node *n, struct admin_key *a, const struct member *m,
 }
 
 int
-node_roster_revoke(struct node *n, struct admin_key *a, const uint8_t key[32],
-		   uint64_t last_seq, const char *reason, uint64_t now_ms,
-		   struct diag *d)
+node_roster_revoke(struct node *n, struct admin_key *a,
+		   const uint8_t key[EVENT_KEY_BYTES], uint64_t last_seq,
+		   const char *reason, uint64_t now_ms, struct diag *d)
 {
 	const uint8_t *me = key_public(admin_key_key(a));
 	struct buf body = BUF_INIT;
@@ -528,7 +531,7 @@ node_roster_revoke(struct node *n, struct admin_key *a, const uint8_t key[32],
 		return diag_set(d, rc, "cannot read the roster");
 	uint32_t target = roster_rank(&n->roster, key);
 	uint32_t mine = roster_rank(&n->roster, me);
-	if (memcmp(key, me, 32) != 0 && target != ROSTER_NO_RANK &&
+	if (memcmp(key, me, EVENT_KEY_BYTES) != 0 && target != ROSTER_NO_RANK &&
 	    target <= mine)
 		return diag_set(d, ERR_DENIED,
 				"%s is an admin as senior as this key or more (rank %u, this key %u): only a more senior admin may revoke it, or it revokes itself",

@@ -37,7 +37,7 @@ struct peer_record {
 	char addr[PEER_ADDR_MAX + 1];
 	uint8_t key[EVENT_KEY_BYTES];
 	int connected, blocked, misbehaving;
-	int refused; /* it refused our last round */
+	int refused;              /* it refused our last round */
 	uint64_t last_contact_ms; /* wall clock; 0: never */
 	uint64_t updated_ms;      /* when the daemon wrote the record */
 	char last_error[PEER_TEXT_MAX + 1];
@@ -57,9 +57,8 @@ void peer_record_encode(const struct peer_record *p, struct buf *out);
  * new memory: release with peer_record_release().  ERR_CORRUPT if the
  * bytes are not a msgpack map (out is then empty).
  */
-MUST_CHECK int peer_record_decode(const char *name, size_t n,
-				  const uint8_t *p, size_t len,
-				  struct peer_record *out);
+MUST_CHECK int peer_record_decode(const char *name, size_t n, const uint8_t *p,
+				  size_t len, struct peer_record *out);
 void peer_record_release(struct peer_record *p);
 
 /* Writes p under p->name (lazily: see store_local_put_lazy). */

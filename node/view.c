@@ -10,6 +10,7 @@
 #include "node/case/config.h"
 #include "node/case/deadline.h"
 #include "node/case/fold.h"
+#include "node/case/grid.h"
 #include "node/case/roster.h"
 #include "node/case/state.h"
 #include "store/store.h"
@@ -151,16 +152,17 @@ view_fold(void *ctx, struct store_batch *b, const char *case_id,
 	add_str_key(keys, IDX_STATUS, case_status_name(st.status));
 	add_str_key(keys, IDX_UNIT, st.unit);
 	char pair[96];
-	if (st.unit[0] && view_state_pair(pair, sizeof(pair),
-					  case_status_name(st.status), st.unit,
-					  strlen(st.unit)) == 0)
+	if (st.unit[0] &&
+	    view_state_pair(pair, sizeof(pair), case_status_name(st.status),
+			    st.unit, strlen(st.unit)) == 0)
 		add_str_key(keys, IDX_STATE_UNIT, pair);
 	add_str_key(keys, IDX_GRID, st.grid);
 	add_str_key(keys, IDX_SOURCE, st.source);
-	if (strlen(st.grid) >= 9) {
-		add_key(keys, IDX_OFFICE, st.grid, 9);
-		if (view_state_pair(pair, sizeof(pair), case_status_name(st.status),
-				    st.grid, 9) == 0)
+	if (strlen(st.grid) >= GRID_OFFICE_DIGITS) {
+		add_key(keys, IDX_OFFICE, st.grid, GRID_OFFICE_DIGITS);
+		if (view_state_pair(pair, sizeof(pair),
+				    case_status_name(st.status), st.grid,
+				    GRID_OFFICE_DIGITS) == 0)
 			add_str_key(keys, IDX_STATE_OFFICE, pair);
 	}
 	if (st.kind[0]) {

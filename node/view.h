@@ -62,7 +62,7 @@ int view_state_pair(char *out, size_t n, const char *state, const char *value,
 #define VIEW_KEY_VALUE_MAX 199
 #define IDX_STATUS 's'
 #define IDX_UNIT 'u'
-#define IDX_STATE_UNIT 'w' /* state, 0x1f, unit: an office's open work */
+#define IDX_STATE_UNIT 'w'   /* state, 0x1f, unit: an office's open work */
 #define IDX_STATE_OFFICE 'v' /* state, 0x1f, the grid's office prefix */
 #define IDX_GRID 'g'
 #define IDX_OFFICE 'o'

@@ -287,7 +287,8 @@ parse_replication(struct loader *l, const struct mp_reader *root,
 		for (uint32_t i = 0; i < n; i++) {
 			const char *s;
 			size_t len;
-			if (mp_get_str(&v, &s, &len) || len == 0 || len > 64)
+			if (mp_get_str(&v, &s, &len) || len == 0 ||
+			    len > ROSTER_NAME_MAX)
 				return bad(l, "replication.peers", "must list member names");
 			memcpy(rc_->peers[i], s, len);
 			rc_->peers[i][len] = '\0';

@@ -16,6 +16,7 @@
 
 #include "common/err.h"
 #include "node/case/calendar.h"
+#include "node/case/roster.h"
 
 #define CONFIG_FILE "config.json"
 #define CONFIG_MAX_WEIGHTS 8
@@ -35,9 +36,10 @@ struct weight {
 
 /* The daemon's settings (config.json "replication"). */
 struct repl_config {
-	char listen[129];   /* "" : the node's address in the roster */
+	char listen[ROSTER_ADDR_MAX +
+		    1];     /* "": the node's address in the roster */
 	size_t npeers;      /* 0: every member with an address */
-	char peers[CONFIG_MAX_PEERS][65];
+	char peers[CONFIG_MAX_PEERS][ROSTER_NAME_MAX + 1];
 	uint32_t interval_ms, timeout_ms, fetch_events, inflight;
 	/* The server's connections (docs/protocol.md §5); 0: derived. */
 	uint32_t handshake_ms, max_connections, max_unauthenticated,

@@ -53,7 +53,7 @@ eval_by_parse(const char *s, enum eval_by *by)
 }
 
 struct office_name {
-	char prefix[10];
+	char prefix[GRID_OFFICE_DIGITS + 1];
 	char name[GRID_NAME_MAX + 1];
 };
 
@@ -96,16 +96,17 @@ eval_acc_free(struct eval_acc *run)
 void
 eval_acc_add_cell(struct eval_acc *run, const struct grid_cell *c)
 {
-	if (strlen(c->grid) < 9)
+	if (strlen(c->grid) < GRID_OFFICE_DIGITS)
 		return;
 	for (size_t i = 0; i < run->noffices; i++)
-		if (strncmp(run->offices[i].prefix, c->grid, 9) == 0)
+		if (strncmp(run->offices[i].prefix, c->grid,
+			    GRID_OFFICE_DIGITS) == 0)
 			return;
 	run->offices = xrealloc(run->offices,
 				(run->noffices + 1) * sizeof(*run->offices));
 	struct office_name *o = &run->offices[run->noffices++];
-	memcpy(o->prefix, c->grid, 9);
-	o->prefix[9] = '\0';
+	memcpy(o->prefix, c->grid, GRID_OFFICE_DIGITS);
+	o->prefix[GRID_OFFICE_DIGITS] = '\0';
 	snprintf(o->name, sizeof(o->name), "%s", c->office);
 }
 
@@ -141,11 +142,12 @@ group_key(struct eval_acc *run, const struct case_state *st, int report_side,
 		return;
 	case EVAL_OFFICE:
 		for (size_t i = 0; i < run->noffices; i++)
-			if (strncmp(run->offices[i].prefix, st->grid, 9) == 0) {
+			if (strncmp(run->offices[i].prefix, st->grid,
+				    GRID_OFFICE_DIGITS) == 0) {
 				snprintf(out, cap, "%s", run->offices[i].name);
 				return;
 			}
-		snprintf(out, cap, "%.9s", st->grid);
+		snprintf(out, cap, "%.*s", GRID_OFFICE_DIGITS, st->grid);
 		return;
 	}
 }

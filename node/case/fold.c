@@ -87,7 +87,8 @@ struct id_at {
 static int
 id_at_cmp(const void *a, const void *b)
 {
-	return memcmp(((const struct id_at *)a)->id, ((const struct id_at *)b)->id, 32);
+	return memcmp(((const struct id_at *)a)->id,
+		      ((const struct id_at *)b)->id, EVENT_ID_BYTES);
 }
 
 /* The replay index of id, or -1: a binary search, so that a long case
@@ -167,7 +168,7 @@ sees_all_before(const struct replay *r, size_t i)
 static int
 id_cmp(const void *a, const void *b)
 {
-	return memcmp(a, b, 32);
+	return memcmp(a, b, EVENT_ID_BYTES);
 }
 
 /* Records a conflict (once: its id is a hash of kind and events). */
@@ -175,19 +176,19 @@ static void
 add_conflict(struct case_state *st, const char *kind, const uint8_t *a,
 	     const uint8_t *b)
 {
-	uint8_t ids[2][32], h[32];
+	uint8_t ids[2][EVENT_ID_BYTES], h[HASH_BYTES];
 	size_t n = 0;
 	struct hasher hs;
 
-	memcpy(ids[n++], a, 32);
-	if (b && memcmp(a, b, 32) != 0)
-		memcpy(ids[n++], b, 32);
-	qsort(ids, n, 32, id_cmp);
+	memcpy(ids[n++], a, EVENT_ID_BYTES);
+	if (b && memcmp(a, b, EVENT_ID_BYTES) != 0)
+		memcpy(ids[n++], b, EVENT_ID_BYTES);
+	qsort(ids, n, EVENT_ID_BYTES, id_cmp);
 	hash_lib_init();
 	hash_init(&hs);
 	hash_update(&hs, CONFLICT_TAG, strlen(CONFLICT_TAG));
 	hash_update(&hs, kind, strlen(kind) + 1);
-	hash_update(&hs, ids, n * 32);
+	hash_update(&hs, ids, n * EVENT_ID_BYTES);
 	hash_final(&hs, h);
 	char id[17];
 	hex_encode(h, 8, id);
@@ -200,8 +201,8 @@ add_conflict(struct case_state *st, const char *kind, const uint8_t *a,
 	memset(c, 0, sizeof(*c));
 	memcpy(c->id, id, sizeof(id));
 	state_copy_name(c->kind, sizeof(c->kind), kind, strlen(kind));
-	c->events = xcalloc(n, 32);
-	memcpy(c->events, ids, n * 32);
+	c->events = xcalloc(n, EVENT_ID_BYTES);
+	memcpy(c->events, ids, n * EVENT_ID_BYTES);
 	c->nevents = n;
 }
 
@@ -261,7 +262,7 @@ record_disposal(struct case_state *st, const struct fev *f,
 							sizeof(*st->disposals));
 	struct disposal *x = &st->disposals[st->ndisposals++];
 	memset(x, 0, sizeof(*x));
-	memcpy(x->event, f->env.id, 32);
+	memcpy(x->event, f->env.id, EVENT_ID_BYTES);
 	if (m)
 		state_copy_name(x->unit, sizeof(x->unit), m->unit,
 				strlen(m->unit));
@@ -352,7 +353,7 @@ apply_resolve(struct case_state *st, const struct fev *f)
 		if (strcmp(c->id, cid) != 0)
 			continue;
 		c->resolved = 1;
-		memcpy(c->resolved_by, f->env.id, 32);
+		memcpy(c->resolved_by, f->env.id, EVENT_ID_BYTES);
 		/* The choices a resolution may make. */
 		if (unit[0] && strcmp(c->kind, "double-dispatch") == 0) {
 			state_copy_name(st->unit, sizeof(st->unit), unit,
@@ -367,14 +368,14 @@ apply_resolve(struct case_state *st, const struct fev *f)
 	}
 }
 
+/* The report and its intake: check, accept, refuse, register. */
 static void
-apply(struct case_state *st, struct replay *r, size_t i,
-      const struct member *m)
+apply_intake(struct case_state *st, struct replay *r, size_t i,
+	     const struct member *m)
 {
 	struct fev *f = &r->e[i];
 	const struct event *ev = &f->ev;
 	uint64_t t = ev->time_ms;
-	char ext[12];
 
 	switch (f->a->act) {
 	case ACT_REPORT:
@@ -398,6 +399,21 @@ apply(struct case_state *st, struct replay *r, size_t i,
 		body_copy(ev, "urgency", st->urgency, sizeof(st->urgency));
 		body_copy(ev, "limit", st->limit, sizeof(st->limit));
 		break;
+	default: BUG_ON(1);
+	}
+}
+
+/* Dispatch and the work of the unit, and the exceptions it asks for. */
+static void
+apply_work(struct case_state *st, struct replay *r, size_t i,
+	   const struct member *m)
+{
+	struct fev *f = &r->e[i];
+	const struct event *ev = &f->ev;
+	uint64_t t = ev->time_ms;
+	char ext[12];
+
+	switch (f->a->act) {
 	case ACT_DISPATCH:
 		body_copy(ev, "unit", st->unit, sizeof(st->unit));
 		st->team[0] = '\0';
@@ -453,6 +469,20 @@ apply(struct case_state *st, struct replay *r, size_t i,
 		if (st->nsuspended)
 			st->suspended[st->nsuspended - 1].end = t;
 		break;
+	default: BUG_ON(1);
+	}
+}
+
+/* Verification, closure and what comes after: reopen, merge, amend,
+ * resolve. */
+static void
+apply_outcome(struct case_state *st, struct replay *r, size_t i)
+{
+	struct fev *f = &r->e[i];
+	const struct event *ev = &f->ev;
+	uint64_t t = ev->time_ms;
+
+	switch (f->a->act) {
 	case ACT_VERIFY_PASS: st->verified_at = t; break;
 	case ACT_VERIFY_FAIL: st->reworks++; break;
 	case ACT_CLOSE:
@@ -480,6 +510,41 @@ apply(struct case_state *st, struct replay *r, size_t i,
 	case ACT_RESOLVE:
 		apply_resolve(st, f);
 		break;
+	default: BUG_ON(1);
+	}
+}
+
+static void
+apply(struct case_state *st, struct replay *r, size_t i, const struct member *m)
+{
+	struct fev *f = &r->e[i];
+	uint64_t t = f->ev.time_ms;
+
+	switch (f->a->act) {
+	case ACT_REPORT:
+	case ACT_CHECK:
+	case ACT_ACCEPT:
+	case ACT_REFUSE:
+	case ACT_REGISTER: apply_intake(st, r, i, m); break;
+	case ACT_DISPATCH:
+	case ACT_ASSIGN:
+	case ACT_RETURN:
+	case ACT_DISPOSE:
+	case ACT_FEEDBACK:
+	case ACT_POSTPONE_REQUEST:
+	case ACT_POSTPONE_APPROVE:
+	case ACT_POSTPONE_DENY:
+	case ACT_SUSPEND_REQUEST:
+	case ACT_SUSPEND_APPROVE:
+	case ACT_RESUME: apply_work(st, r, i, m); break;
+	case ACT_VERIFY_PASS:
+	case ACT_VERIFY_FAIL:
+	case ACT_CLOSE:
+	case ACT_CANCEL:
+	case ACT_REOPEN:
+	case ACT_MERGE:
+	case ACT_AMEND:
+	case ACT_RESOLVE: apply_outcome(st, r, i); break;
 	case ACT_COUNT:
 		BUG_ON(1);
 	}

@@ -21,7 +21,7 @@ grid_id_valid(const char *grid, size_t want, const char *county, struct diag *d)
 		return diag_set(d, ERR_INVAL,
 				"grid id '%s' must be %zu digits (county 6, street 3, community 3, cell)",
 				grid, want);
-	if (county && *county && strncmp(grid, county, 6) != 0)
+	if (county && *county && strncmp(grid, county, GRID_COUNTY_DIGITS) != 0)
 		return diag_set(d, ERR_INVAL,
 				"grid id '%s' is not in county %s (its first 6 digits)",
 				grid, county);

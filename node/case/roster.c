@@ -106,7 +106,7 @@ roster_void_str(enum roster_void v)
 /* ---- states: who is a member in a set of changes ---- */
 
 struct roster_entry {
-	uint8_t key[32];
+	uint8_t key[EVENT_KEY_BYTES];
 	struct member m;
 	int member;      /* added in the set (or the genesis admin) */
 	int revoked;
@@ -136,15 +136,16 @@ static int
 key_cmp(const void *a, const void *b)
 {
 	return memcmp(((const struct roster_entry *)a)->key,
-		      ((const struct roster_entry *)b)->key, 32);
+		      ((const struct roster_entry *)b)->key, EVENT_KEY_BYTES);
 }
 
 /* The entry of key (added, unsorted, while a state is being built). */
 static struct roster_entry *
-entry_get(struct roster_state *st, const uint8_t key[32], int create)
+entry_get(struct roster_state *st, const uint8_t key[EVENT_KEY_BYTES],
+	  int create)
 {
 	for (size_t i = 0; i < st->n; i++)
-		if (memcmp(st->e[i].key, key, 32) == 0)
+		if (memcmp(st->e[i].key, key, EVENT_KEY_BYTES) == 0)
 			return &st->e[i];
 	if (!create)
 		return NULL;
@@ -154,8 +155,8 @@ entry_get(struct roster_state *st, const uint8_t key[32], int create)
 	}
 	struct roster_entry *e = &st->e[st->n++];
 	memset(e, 0, sizeof(*e));
-	memcpy(e->key, key, 32);
-	memcpy(e->m.key, key, 32);
+	memcpy(e->key, key, EVENT_KEY_BYTES);
+	memcpy(e->m.key, key, EVENT_KEY_BYTES);
 	e->rank = ROSTER_NO_RANK;
 	e->first = SIZE_MAX;
 	return e;
@@ -163,10 +164,10 @@ entry_get(struct roster_state *st, const uint8_t key[32], int create)
 
 /* The entry of key in a finished (sorted) state. */
 static const struct roster_entry *
-entry_find(const struct roster_state *st, const uint8_t key[32])
+entry_find(const struct roster_state *st, const uint8_t key[EVENT_KEY_BYTES])
 {
 	struct roster_entry probe;
-	memcpy(probe.key, key, 32);
+	memcpy(probe.key, key, EVENT_KEY_BYTES);
 	return bsearch(&probe, st->e, st->n, sizeof(*st->e), key_cmp);
 }
 
@@ -277,7 +278,8 @@ resolve_rank(struct resolver *rs, uint32_t rank)
 				rs->why[i] = RV_FORKED;
 				continue;
 			}
-			int self = c->revoke && memcmp(c->m.key, c->author, 32) == 0;
+			int self = c->revoke && memcmp(c->m.key, c->author,
+						       EVENT_KEY_BYTES) == 0;
 			if (self != (pass == 0))
 				continue;
 			if (a->revoked && c->seq > a->after) {
@@ -393,7 +395,7 @@ roster_add_body(const struct member *m, struct buf *out)
 	mp_put_array(b, (uint32_t)m->naddrs);
 	for (size_t i = 0; i < m->naddrs; i++)
 		mp_put_cstr(b, m->addrs[i]);
-	mp_put_bin(mp_map_add(&map, "key"), m->key, 32);
+	mp_put_bin(mp_map_add(&map, "key"), m->key, EVENT_KEY_BYTES);
 	mp_put_cstr(mp_map_add(&map, "name"), m->name);
 	b = mp_map_add(&map, "roles");
 	uint32_t n = 0;
@@ -408,12 +410,12 @@ roster_add_body(const struct member *m, struct buf *out)
 }
 
 void
-roster_revoke_body(const uint8_t key[32], uint64_t last_seq,
+roster_revoke_body(const uint8_t key[EVENT_KEY_BYTES], uint64_t last_seq,
 		   const char *reason, struct buf *out)
 {
 	struct mp_map map;
 	mp_map_init(&map);
-	mp_put_bin(mp_map_add(&map, "key"), key, 32);
+	mp_put_bin(mp_map_add(&map, "key"), key, EVENT_KEY_BYTES);
 	mp_put_uint(mp_map_add(&map, "last_seq"), last_seq);
 	mp_put_cstr(mp_map_add(&map, "reason"), reason ? reason : "");
 	mp_map_finish(&map, out);
@@ -433,14 +435,15 @@ get_str(const struct mp_reader *body, const char *key, char *out, size_t cap)
 }
 
 static int
-get_key(const struct mp_reader *body, uint8_t key[32])
+get_key(const struct mp_reader *body, uint8_t key[EVENT_KEY_BYTES])
 {
 	struct mp_reader v;
 	const uint8_t *p;
 	size_t n;
-	if (mp_map_find(body, "key", &v) || mp_get_bin(&v, &p, &n) || n != 32)
+	if (mp_map_find(body, "key", &v) || mp_get_bin(&v, &p, &n) ||
+	    n != EVENT_KEY_BYTES)
 		return -1;
-	memcpy(key, p, 32);
+	memcpy(key, p, EVENT_KEY_BYTES);
 	return 0;
 }
 
@@ -495,7 +498,7 @@ decode_body(const struct event *ev, struct roster_change *c)
 /* Events of the roster case, as changes, with their deps (by id). */
 struct loader {
 	struct roster *r;
-	uint8_t (*deps)[EVENT_MAX_DEPS][32];
+	uint8_t (*deps)[EVENT_MAX_DEPS][EVENT_ID_BYTES];
 	size_t *ndeps;
 	size_t cap;
 };
@@ -519,14 +522,14 @@ load_event(const uint8_t *p, size_t n, void *ctx)
 	}
 	struct roster_change *c = &r->ch[r->n];
 	memset(c, 0, sizeof(*c));
-	memcpy(c->id, env.id, 32);
-	memcpy(c->author, ev.author, 32);
+	memcpy(c->id, env.id, EVENT_ID_BYTES);
+	memcpy(c->author, ev.author, EVENT_KEY_BYTES);
 	c->seq = ev.seq;
 	c->lamport = ev.lamport;
 	c->time_ms = ev.time_ms;
 	if (decode_body(&ev, c))
 		c->why_void = RV_UNREADABLE;
-	memcpy(l->deps[r->n], ev.deps, ev.ndeps * 32);
+	memcpy(l->deps[r->n], ev.deps, ev.ndeps * EVENT_ID_BYTES);
 	l->ndeps[r->n] = ev.ndeps;
 	r->n++;
 	return 0;
@@ -541,16 +544,17 @@ struct by_id {
 static int
 by_id_cmp(const void *a, const void *b)
 {
-	return memcmp(((const struct by_id *)a)->id, ((const struct by_id *)b)->id, 32);
+	return memcmp(((const struct by_id *)a)->id,
+		      ((const struct by_id *)b)->id, EVENT_ID_BYTES);
 }
 
 static long
-change_index(const struct roster *r, const uint8_t id[32])
+change_index(const struct roster *r, const uint8_t id[EVENT_ID_BYTES])
 {
 	/* Changes are few: a binary search over a sorted copy is not worth
 	 * keeping; the fold asks through sets, built once per change. */
 	for (size_t i = 0; i < r->n; i++)
-		if (memcmp(r->ch[i].id, id, 32) == 0)
+		if (memcmp(r->ch[i].id, id, EVENT_ID_BYTES) == 0)
 			return (long)i;
 	return -1;
 }
@@ -621,7 +625,8 @@ finish_load(struct roster *r, struct loader *l, const struct case_source *src)
 				a[w] |= b[w];
 		}
 		for (size_t j = 0; j < i && rc == 0; j++)
-			if (memcmp(r->ch[j].author, r->ch[i].author, 32) == 0) {
+			if (memcmp(r->ch[j].author, r->ch[i].author,
+				   EVENT_KEY_BYTES) == 0) {
 				forked[i] = forked[j];
 				goto have_fork;
 			}
@@ -678,7 +683,8 @@ roster_set_new(const struct roster *r)
 }
 
 int
-roster_set_add(const struct roster *r, uint64_t *set, const uint8_t id[32])
+roster_set_add(const struct roster *r, uint64_t *set,
+	       const uint8_t id[EVENT_ID_BYTES])
 {
 	long i = change_index(r, id);
 	if (i < 0)
@@ -739,7 +745,7 @@ member_of(const struct roster_entry *e, uint64_t seq)
 
 const struct member *
 roster_member_at(struct roster *r, const uint64_t *set, int causal,
-		 const uint8_t key[32], uint64_t seq)
+		 const uint8_t key[EVENT_KEY_BYTES], uint64_t seq)
 {
 	if (!r->loaded)
 		return NULL;
@@ -750,7 +756,8 @@ roster_member_at(struct roster *r, const uint64_t *set, int causal,
 /* ---- the global roster ---- */
 
 const struct member *
-roster_lookup(const struct roster *r, const uint8_t key[32], uint64_t seq)
+roster_lookup(const struct roster *r, const uint8_t key[EVENT_KEY_BYTES],
+	      uint64_t seq)
 {
 	if (!r->loaded)
 		return NULL;
@@ -761,7 +768,7 @@ roster_lookup(const struct roster *r, const uint8_t key[32], uint64_t seq)
 }
 
 const struct member *
-roster_record(const struct roster *r, const uint8_t key[32])
+roster_record(const struct roster *r, const uint8_t key[EVENT_KEY_BYTES])
 {
 	if (!r->loaded)
 		return NULL;
@@ -770,7 +777,7 @@ roster_record(const struct roster *r, const uint8_t key[32])
 }
 
 int
-roster_is_revoked(const struct roster *r, const uint8_t key[32],
+roster_is_revoked(const struct roster *r, const uint8_t key[EVENT_KEY_BYTES],
 		  uint64_t *after)
 {
 	if (!r->loaded)
@@ -783,7 +790,7 @@ roster_is_revoked(const struct roster *r, const uint8_t key[32],
 }
 
 uint32_t
-roster_rank(const struct roster *r, const uint8_t key[32])
+roster_rank(const struct roster *r, const uint8_t key[EVENT_KEY_BYTES])
 {
 	if (!r->loaded)
 		return ROSTER_NO_RANK;
@@ -792,13 +799,13 @@ roster_rank(const struct roster *r, const uint8_t key[32])
 }
 
 int
-roster_knows(const struct roster *r, const uint8_t key[32])
+roster_knows(const struct roster *r, const uint8_t key[EVENT_KEY_BYTES])
 {
-	if (r->has_admin && memcmp(r->admin, key, 32) == 0)
+	if (r->has_admin && memcmp(r->admin, key, EVENT_KEY_BYTES) == 0)
 		return 1;
 	for (size_t i = 0; i < r->n; i++)
-		if (memcmp(r->ch[i].m.key, key, 32) == 0 ||
-		    memcmp(r->ch[i].author, key, 32) == 0)
+		if (memcmp(r->ch[i].m.key, key, EVENT_KEY_BYTES) == 0 ||
+		    memcmp(r->ch[i].author, key, EVENT_KEY_BYTES) == 0)
 			return 1;
 	return 0;
 }
@@ -819,7 +826,7 @@ roster_changes_in_force(const struct roster *r)
 }
 
 const struct roster_change *
-roster_change_find(const struct roster *r, const uint8_t id[32])
+roster_change_find(const struct roster *r, const uint8_t id[EVENT_ID_BYTES])
 {
 	long i = change_index(r, id);
 	return i < 0 ? NULL : &r->ch[i];
@@ -832,7 +839,7 @@ first_cmp(const void *a, const void *b)
 	const struct roster_entry *y = *(const struct roster_entry *const *)b;
 	if (x->first != y->first)
 		return x->first < y->first ? -1 : 1;
-	return memcmp(x->key, y->key, 32);
+	return memcmp(x->key, y->key, EVENT_KEY_BYTES);
 }
 
 int

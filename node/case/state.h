@@ -19,6 +19,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/event.h"
 
 #define STATE_NAME_MAX 64
 
@@ -54,7 +55,7 @@ enum case_status case_status_parse(const char *name);
 
 /* Disposal work recorded on the case; work is never lost. */
 struct disposal {
-	uint8_t event[32];
+	uint8_t event[EVENT_ID_BYTES];
 	char unit[STATE_NAME_MAX + 1];
 	char by[STATE_NAME_MAX + 1];
 	uint64_t at;
@@ -67,9 +68,9 @@ struct conflict {
 	char id[17]; /* 16 hex digits, from the kind and the events */
 	char kind[24];
 	size_t nevents;
-	uint8_t (*events)[32]; /* ascending */
+	uint8_t (*events)[EVENT_ID_BYTES]; /* ascending */
 	int resolved;
-	uint8_t resolved_by[32];
+	uint8_t resolved_by[EVENT_ID_BYTES];
 };
 
 struct interval {

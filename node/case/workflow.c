@@ -160,6 +160,117 @@ is_public_source(const char *src)
 }
 
 /* The extra conditions of some actions, beyond the table. */
+/* A time limit or an extension: "4h", "15d" (limit_minutes()). */
+static int
+check_time(const char *s, size_t n, struct diag *d)
+{
+	uint64_t minutes;
+	struct calendar cal;
+	char buf[16];
+
+	cal_init_default(&cal);
+	if (!s || n >= sizeof(buf))
+		return diag_set(d, ERR_INVAL,
+				"a time like 4h or 15d is needed");
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (limit_minutes(&cal, buf, &minutes))
+		return diag_set(d, ERR_INVAL,
+				"'%s' is not a time like 4h or 15d", buf);
+	return 0;
+}
+
+/* A resolution names an open conflict of the case and all its events. */
+static int
+check_resolve(const struct case_state *st, const struct mp_reader *body,
+	      struct diag *d)
+{
+	struct mp_reader v;
+	const struct conflict *c = NULL;
+	uint32_t count;
+	size_t n;
+	const char *s = body_str(body, "conflict", &n);
+	for (size_t i = 0; s && i < st->nconflicts; i++)
+		if (str_is(s, n, st->conflicts[i].id))
+			c = &st->conflicts[i];
+	if (!c)
+		return diag_set(d, ERR_INVAL, "case %s has no conflict '%.*s'",
+				st->case_id, s ? (int)n : 0, s ? s : "");
+	if (c->resolved)
+		return diag_set(d, ERR_STATE,
+				"conflict %s of case %s is already resolved",
+				c->id, st->case_id);
+	/* The resolution must name every event in the conflict. */
+	if (mp_map_find(body, "events", &v) || mp_get_array(&v, &count) ||
+	    count != c->nevents)
+		return diag_set(
+			d, ERR_INVAL,
+			"a resolution of conflict %s must name its %zu events",
+			c->id, c->nevents);
+	for (uint32_t i = 0; i < count; i++) {
+		const uint8_t *p;
+		size_t len;
+		if (mp_get_bin(&v, &p, &len) || len != EVENT_ID_BYTES ||
+		    memcmp(p, c->events[i], EVENT_ID_BYTES) != 0)
+			return diag_set(
+				d, ERR_INVAL,
+				"a resolution of conflict %s must name exactly its events, in order",
+				c->id);
+	}
+	return 0;
+}
+
+/* The exceptions' requests and decisions: one waiting at a time. */
+static int
+check_exception(const struct case_state *st, const struct action_def *a,
+		const struct mp_reader *body, struct diag *d)
+{
+	const char *s;
+	size_t n;
+	switch (a->act) {
+	case ACT_POSTPONE_REQUEST:
+		if (st->pending_extend[0])
+			return diag_set(
+				d, ERR_STATE,
+				"case %s already has a postponement request waiting",
+				st->case_id);
+		s = body_str(body, "extend", &n);
+		return check_time(s, n, d);
+	case ACT_POSTPONE_APPROVE:
+		if (!st->pending_extend[0])
+			return diag_set(
+				d, ERR_STATE,
+				"case %s has no postponement request to approve",
+				st->case_id);
+		if (!body_has(body, "extend"))
+			return 0;
+		s = body_str(body, "extend", &n);
+		return check_time(s, n, d);
+	case ACT_POSTPONE_DENY:
+		if (!st->pending_extend[0])
+			return diag_set(
+				d, ERR_STATE,
+				"case %s has no postponement request to deny",
+				st->case_id);
+		return 0;
+	case ACT_SUSPEND_REQUEST:
+		if (st->suspend_pending)
+			return diag_set(
+				d, ERR_STATE,
+				"case %s already has a suspension request waiting",
+				st->case_id);
+		return 0;
+	case ACT_SUSPEND_APPROVE:
+		if (!st->suspend_pending)
+			return diag_set(
+				d, ERR_STATE,
+				"case %s has no suspension request to approve",
+				st->case_id);
+		return 0;
+	default: return 0;
+	}
+}
+
 static int
 check_extra(const struct case_state *st, const struct action_def *a,
 	    const struct member *m, const struct mp_reader *body,
@@ -167,9 +278,6 @@ check_extra(const struct case_state *st, const struct action_def *a,
 {
 	const char *s;
 	size_t n;
-	uint64_t minutes;
-	struct calendar cal;
-	char buf[16];
 
 	if ((a->roles & ROLE_DISPOSAL) && !(a->roles & ~ROLE_DISPOSAL) &&
 	    strcmp(m->unit, st->unit) != 0)
@@ -200,43 +308,14 @@ check_extra(const struct case_state *st, const struct action_def *a,
 		if (!str_is(s, n, "normal") && !str_is(s, n, "urgent"))
 			return diag_set(d, ERR_INVAL,
 					"urgency must be 'normal' or 'urgent'");
-		/* Fall through: the limit is checked like an extension. */
+		/* The limit is checked like an extension. */
 		s = body_str(body, "limit", &n);
-		goto check_limit;
+		return check_time(s, n, d);
 	case ACT_POSTPONE_REQUEST:
-		if (st->pending_extend[0])
-			return diag_set(d, ERR_STATE,
-					"case %s already has a postponement request waiting",
-					st->case_id);
-		s = body_str(body, "extend", &n);
-		goto check_limit;
 	case ACT_POSTPONE_APPROVE:
-		if (!st->pending_extend[0])
-			return diag_set(d, ERR_STATE,
-					"case %s has no postponement request to approve",
-					st->case_id);
-		if (!body_has(body, "extend"))
-			return 0;
-		s = body_str(body, "extend", &n);
-		goto check_limit;
 	case ACT_POSTPONE_DENY:
-		if (!st->pending_extend[0])
-			return diag_set(d, ERR_STATE,
-					"case %s has no postponement request to deny",
-					st->case_id);
-		return 0;
 	case ACT_SUSPEND_REQUEST:
-		if (st->suspend_pending)
-			return diag_set(d, ERR_STATE,
-					"case %s already has a suspension request waiting",
-					st->case_id);
-		return 0;
-	case ACT_SUSPEND_APPROVE:
-		if (!st->suspend_pending)
-			return diag_set(d, ERR_STATE,
-					"case %s has no suspension request to approve",
-					st->case_id);
-		return 0;
+	case ACT_SUSPEND_APPROVE: return check_exception(st, a, body, d);
 	case ACT_MERGE:
 		s = body_str(body, "into", &n);
 		if (str_is(s, n, st->case_id))
@@ -251,52 +330,10 @@ check_extra(const struct case_state *st, const struct action_def *a,
 			return diag_set(d, ERR_INVAL,
 					"amend takes field where, desc, grid, class or urgency");
 		return 0;
-	case ACT_RESOLVE: {
-		struct mp_reader v;
-		const struct conflict *c = NULL;
-		uint32_t count;
-		s = body_str(body, "conflict", &n);
-		for (size_t i = 0; s && i < st->nconflicts; i++)
-			if (str_is(s, n, st->conflicts[i].id))
-				c = &st->conflicts[i];
-		if (!c)
-			return diag_set(d, ERR_INVAL,
-					"case %s has no conflict '%.*s'",
-					st->case_id, s ? (int)n : 0, s ? s : "");
-		if (c->resolved)
-			return diag_set(d, ERR_STATE,
-					"conflict %s of case %s is already resolved",
-					c->id, st->case_id);
-		/* The resolution must name every event in the conflict. */
-		if (mp_map_find(body, "events", &v) || mp_get_array(&v, &count) ||
-		    count != c->nevents)
-			return diag_set(d, ERR_INVAL,
-					"a resolution of conflict %s must name its %zu events",
-					c->id, c->nevents);
-		for (uint32_t i = 0; i < count; i++) {
-			const uint8_t *p;
-			size_t len;
-			if (mp_get_bin(&v, &p, &len) || len != 32 ||
-			    memcmp(p, c->events[i], 32) != 0)
-				return diag_set(d, ERR_INVAL,
-						"a resolution of conflict %s must name exactly its events, in order",
-						c->id);
-		}
-		return 0;
-	}
+	case ACT_RESOLVE: return check_resolve(st, body, d);
 	default:
 		return 0;
 	}
-check_limit:
-	cal_init_default(&cal);
-	if (!s || n >= sizeof(buf))
-		return diag_set(d, ERR_INVAL, "a time like 4h or 15d is needed");
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (limit_minutes(&cal, buf, &minutes))
-		return diag_set(d, ERR_INVAL,
-				"'%s' is not a time like 4h or 15d", buf);
-	return 0;
 }
 
 int

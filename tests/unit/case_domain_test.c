@@ -29,7 +29,7 @@
 #include "common/banned.h"
 
 #define MAX_EVENTS 64
-#define CENTRE_ROLES                                                       \
+#define CENTRE_ROLES                                                           \
 	(ROLE_SUPERVISOR | ROLE_OPERATOR | ROLE_SHIFT_LEAD | ROLE_DISPATCHER)
 /* Monday 2 March 2026, 09:00 in UTC+8. */
 #define T0 1772413200000ull
@@ -91,9 +91,10 @@ static int
 w_fork_seq(void *src, const uint8_t author[EVENT_KEY_BYTES], uint64_t *seq)
 {
 	struct world *w = src;
-	*seq = w->forked_author &&
-			       memcmp(author, w->forked_author, EVENT_KEY_BYTES) == 0
-		       ? w->forked_at : 0;
+	*seq = w->forked_author && memcmp(author, w->forked_author,
+					  EVENT_KEY_BYTES) == 0
+		       ? w->forked_at
+		       : 0;
 	return 0;
 }
 
@@ -206,8 +207,7 @@ body_of(struct buf *out, const char *k, ...)
 }
 
 static int
-add_member(struct world *w, struct author *a, const char *name,
-	   unsigned roles)
+add_member(struct world *w, struct author *a, const char *name, unsigned roles)
 {
 	struct member m;
 	struct buf body = BUF_INIT;
@@ -263,8 +263,8 @@ world_release(struct world *w, struct roster *r)
  * roster), at minute `min` after T0.
  */
 static int
-step(struct world *w, struct author *a, const char *type,
-     const uint8_t *after, uint8_t *id, int min, const char *k, ...)
+step(struct world *w, struct author *a, const char *type, const uint8_t *after,
+     uint8_t *id, int min, const char *k, ...)
 {
 	uint8_t deps[2][EVENT_ID_BYTES];
 	size_t n = 0;
@@ -378,13 +378,13 @@ test_fold_double_dispatch(void)
 		      "kind", "event", "grid", "310104001001001", "where", "x",
 		      "desc", "y", "source", "patrol", NULL));
 	CHECK_OK(step(&w, &w.centre, "accept", a, b, 5, NULL));
-	CHECK_OK(step(&w, &w.centre, "register", b, c, 10, "urgency",
-		      "normal", "limit", "4h", NULL));
+	CHECK_OK(step(&w, &w.centre, "register", b, c, 10, "urgency", "normal",
+		      "limit", "4h", NULL));
 	/* Two desks dispatch, neither seeing the other's dispatch. */
-	CHECK_OK(step(&w, &w.centre, "dispatch", c, d1, 15, "unit",
-		      "office-7", NULL));
-	CHECK_OK(step(&w, &w.desk2, "dispatch", c, d2, 16, "unit",
-		      "office-9", NULL));
+	CHECK_OK(step(&w, &w.centre, "dispatch", c, d1, 15, "unit", "office-7",
+		      NULL));
+	CHECK_OK(step(&w, &w.desk2, "dispatch", c, d2, 16, "unit", "office-9",
+		      NULL));
 	CHECK_OK(fold_world(&w, &r, &st));
 	CHECK_EQ_INT(st.status, CS_DISPATCHED);
 	CHECK_EQ_INT(st.nconflicts, 1);
@@ -404,8 +404,8 @@ test_fold_unauthorized(void)
 	world_init(&w, &r);
 	CHECK_OK(to_dispatched(&w, d));
 	/* A key the roster does not know feeds back: kept, never applied. */
-	CHECK_OK(step(&w, &w.stranger, "feedback", d, NULL, 30, "notes",
-		      "done", NULL));
+	CHECK_OK(step(&w, &w.stranger, "feedback", d, NULL, 30, "notes", "done",
+		      NULL));
 	CHECK_OK(fold_world(&w, &r, &st));
 	CHECK_EQ_INT(st.status, CS_DISPATCHED);
 	CHECK_EQ_INT(st.unapplied, 1);
@@ -472,7 +472,8 @@ test_workflow_check(void)
 	CHECK_ERR(workflow_check(&st, dispatch, &centre, &rd, NULL), ERR_STATE);
 	st.status = CS_REGISTERED;
 	CHECK_OK(workflow_check(&st, dispatch, &centre, &rd, NULL));
-	CHECK_ERR(workflow_check(&st, dispatch, &office, &rd, NULL), ERR_DENIED);
+	CHECK_ERR(workflow_check(&st, dispatch, &office, &rd, NULL),
+		  ERR_DENIED);
 	CHECK_ERR(workflow_check(&st, dispatch, NULL, &rd, NULL), ERR_DENIED);
 	buf_release(&body);
 	body_of(&body, "team", "a", NULL);
@@ -498,7 +499,8 @@ test_workflow_table(void)
 		CHECK(a->from != 0 && a->roles != 0);
 	}
 	for (int s = 0; s < CS_COUNT; s++)
-		CHECK_EQ_INT(case_status_parse(case_status_name((enum case_status)s)),
+		CHECK_EQ_INT(case_status_parse(
+				     case_status_name((enum case_status)s)),
 			     s);
 	CHECK_EQ_INT(case_status_parse("nonsense"), CS_COUNT);
 }
@@ -581,7 +583,8 @@ static const struct test tests[] = {
 	  test_fold_unauthorized },
 	{ "a forked author's events from its fork on do not count",
 	  test_fold_forked_author },
-	{ "an error of the source is the fold's error", test_fold_source_error },
+	{ "an error of the source is the fold's error",
+	  test_fold_source_error },
 	{ "the workflow judges state, role and fields", test_workflow_check },
 	{ "the workflow table is consistent", test_workflow_table },
 	{ "a state decodes to what was encoded", test_state_round_trip },
