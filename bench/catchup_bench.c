@@ -26,6 +26,7 @@
 #include "bench/lib.h"
 #include "common/clock.h"
 #include "crypto/key.h"
+#include "node/admin.h"
 #include "node/node.h"
 #include "node/case/roster.h"
 #include "store/store.h"
@@ -101,8 +102,9 @@ catch_up(uint64_t n, int port, struct run *out)
 	snprintf(mb.unit, sizeof(mb.unit), "office");
 	mb.roles = ROLE_DISPOSAL;
 	uint64_t t0 = 1772409600000ull; /* 2026-03-02 */
-	if ((rc = node_roster_add(a, admin, &ma, t0, &d)) ||
-	    (rc = node_roster_add(a, admin, &mb, t0 + 1, &d)) ||
+	struct admin_key *wallet = bench_admin_key(admin, dir);
+	if ((rc = node_roster_add(a, wallet, &ma, t0, &d)) ||
+	    (rc = node_roster_add(a, wallet, &mb, t0 + 1, &d)) ||
 	    (rc = bench_share_roster(a, b)))
 		bench_fail("roster", rc, &d);
 	double f0 = bench_now();
@@ -112,6 +114,7 @@ catch_up(uint64_t n, int port, struct run *out)
 		(unsigned long long)n, bench_now() - f0);
 	node_close(a);
 	node_close(b);
+	admin_key_free(wallet);
 	key_free(admin);
 
 	snprintf(log, sizeof(log), "%s/source.log", dir);

@@ -37,6 +37,7 @@
 #include "common/mp.h"
 #include "crypto/key.h"
 #include "node/actions.h"
+#include "node/admin.h"
 #include "node/node.h"
 #include "node/report.h"
 #include "node/case/roster.h"
@@ -92,6 +93,7 @@ make_district(struct district *ds)
 		if ((rc = node_open(ds->dirs[i], flags, NULL, &ds->nodes[i], &d)))
 			bench_fail("open", rc, &d);
 	}
+	struct admin_key *wallet = bench_admin_key(admin, ds->dir);
 	for (int i = 0; i < NODES; i++) {
 		struct member m;
 		memset(&m, 0, sizeof(m));
@@ -102,12 +104,13 @@ make_district(struct district *ds)
 		m.roles = (i == 0 || i == SIDE_B_FIRST) ? ROLE_ALL : ROLE_DISPOSAL;
 		snprintf(m.addrs[0], sizeof(m.addrs[0]), "tcp://127.0.0.1:%d", ds->ports[i]);
 		m.naddrs = 1;
-		if ((rc = node_roster_add(ds->nodes[0], admin, &m, ds->now_ms++, &d)))
+		if ((rc = node_roster_add(ds->nodes[0], wallet, &m, ds->now_ms++, &d)))
 			bench_fail("roster", rc, &d);
 	}
 	for (int i = 1; i < NODES; i++)
 		if ((rc = bench_share_roster(ds->nodes[0], ds->nodes[i])))
 			bench_fail("roster copy", rc, NULL);
+	admin_key_free(wallet);
 	key_free(admin);
 }
 

@@ -31,6 +31,7 @@
 
 #include "bench/lib.h"
 #include "crypto/key.h"
+#include "node/admin.h"
 #include "node/node.h"
 #include "node/report.h"
 #include "node/case/roster.h"
@@ -90,6 +91,7 @@ make_pair(struct pair *pr)
 		    (rc = node_open(pr->dirs[i], NODE_WITH_KEY, NULL, &pr->nodes[i], &d)))
 			bench_fail("init", rc, &d);
 	}
+	struct admin_key *wallet = bench_admin_key(admin, pr->dir);
 	for (int i = 0; i < 2; i++) {
 		struct member m;
 		memset(&m, 0, sizeof(m));
@@ -99,11 +101,12 @@ make_pair(struct pair *pr)
 		m.roles = ROLE_ALL;
 		snprintf(m.addrs[0], sizeof(m.addrs[0]), "tcp://127.0.0.1:%d", pr->ports[i]);
 		m.naddrs = 1;
-		if ((rc = node_roster_add(pr->nodes[0], admin, &m, pr->now_ms++, &d)))
+		if ((rc = node_roster_add(pr->nodes[0], wallet, &m, pr->now_ms++, &d)))
 			bench_fail("roster", rc, &d);
 	}
 	if ((rc = bench_share_roster(pr->nodes[0], pr->nodes[1])))
 		bench_fail("roster copy", rc, NULL);
+	admin_key_free(wallet);
 	key_free(admin);
 }
 

@@ -21,6 +21,7 @@
 #include "common/mp.h"
 #include "common/xalloc.h"
 #include "crypto/key.h"
+#include "node/admin.h"
 #include "node/node.h"
 #include "node/case/roster.h"
 #include "store/store.h"
@@ -58,6 +59,19 @@ bench_key(uint8_t fill)
 	uint8_t seed[KEY_SEED_BYTES];
 	memset(seed, fill, sizeof(seed));
 	return key_from_seed(seed);
+}
+
+struct admin_key *
+bench_admin_key(const struct key *k, const char *dir)
+{
+	char path[PATH_MAX];
+	struct admin_key *a;
+	struct diag d;
+	int rc;
+	bench_path_join(path, sizeof(path), dir, "admin.key");
+	if ((rc = key_save(k, path, &d)) || (rc = admin_key_load(path, &a, &d)))
+		bench_fail("admin key", rc, &d);
+	return a;
 }
 
 void

@@ -120,6 +120,12 @@ const char *bench_gridcase(void);
 int bench_fill(struct node *nd, const struct key *k, uint64_t n,
 	       uint64_t case_base, uint64_t now_ms);
 
+/*
+ * k as an admin key file in dir (admin.key), loaded: what
+ * node_roster_add() signs with.  Free with admin_key_free().
+ */
+struct admin_key *bench_admin_key(const struct key *k, const char *dir);
+
 /* Copies the roster's events from one node into another. */
 int bench_share_roster(struct node *from, struct node *to);
 

@@ -33,6 +33,7 @@
 #include "common/event.h"
 #include "common/mp.h"
 #include "crypto/key.h"
+#include "node/admin.h"
 #include "node/node.h"
 #include "node/case/roster.h"
 #include "node/case/state.h"
@@ -207,7 +208,8 @@ setup(struct fixture *fx, uint64_t ncases)
 	snprintf(m.name, sizeof(m.name), "centre");
 	snprintf(m.unit, sizeof(m.unit), "centre");
 	m.roles = ROLE_ALL & ~ROLE_DISPOSAL;
-	if ((rc = node_roster_add(fx->node, admin, &m, T0 - 2000, &d)))
+	struct admin_key *wallet = bench_admin_key(admin, fx->dir);
+	if ((rc = node_roster_add(fx->node, wallet, &m, T0 - 2000, &d)))
 		bench_fail("roster", rc, &d);
 	for (int i = 0; i < OFFICES; i++) {
 		fx->office[i] = bench_key((uint8_t)(0x10 + i));
@@ -216,9 +218,10 @@ setup(struct fixture *fx, uint64_t ncases)
 		snprintf(m.name, sizeof(m.name), "office-%02d", i + 1);
 		snprintf(m.unit, sizeof(m.unit), "office-%02d", i + 1);
 		m.roles = ROLE_DISPOSAL;
-		if ((rc = node_roster_add(fx->node, admin, &m, T0 - 1000 + (uint64_t)i, &d)))
+		if ((rc = node_roster_add(fx->node, wallet, &m, T0 - 1000 + (uint64_t)i, &d)))
 			bench_fail("roster", rc, &d);
 	}
+	admin_key_free(wallet);
 	key_free(admin);
 
 	/* Cases in blocks of 1,000, a step of each case in turn, so that each

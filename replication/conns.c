@@ -89,8 +89,9 @@ conns_close(struct repl *r, struct srv_pipe *sp, const char *why)
 	sp->closing = 1;
 	/* One line per address and reason in a window, with a count. */
 	snprintf(key, sizeof(key), "close %s %.40s", sp->addr, why);
-	log_limited(r->log, repl_now_ms(), LOG_INFO, "repl",
-		    key, "closed a connection from %s: %s", sp->addr, why);
+	log_limited(sp->authed ? r->log_members : r->log, repl_now_ms(),
+		    LOG_INFO, "repl", key, "closed a connection from %s: %s",
+		    sp->addr, why);
 	net_pipe_close(r, sp->id, sp->tcp, &sp->local, &sp->remote);
 	/* Its replies still waiting to leave give their contexts back now,
 	 * not when nng lets go of the connection. */
@@ -346,6 +347,7 @@ conns_tick(struct repl *r)
 		}
 	}
 	log_limit_flush(r->log, now);
+	log_limit_flush(r->log_members, now);
 }
 
 void

@@ -260,7 +260,11 @@ struct repl {
 	struct session_cookies *cookies;
 	struct fd_cache fds;
 	struct addr_budget budgets[ADDR_BUCKETS];
-	struct log_limit *log;
+	/* Repeated lines, limited: those any host can make us write, and
+	 * those about roster members (the peers we pull from, the sessions
+	 * we serve), on a budget of their own so that a flood of hosts with
+	 * no key cannot crowd out what a member did. */
+	struct log_limit *log, *log_members;
 	/* Peers we pull from. */
 	struct peer **peers;
 	size_t npeers;

@@ -392,9 +392,67 @@ net_client_recv(struct cli_slot *s)
 	nng_ctx_recv(s->ctx, s->aio);
 }
 
+/* 1 if a and b are the same TCP address (family, address, port). */
+static int
+same_sockaddr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		return x->sin_port == y->sin_port &&
+		       x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+	return x->sin6_port == y->sin6_port &&
+	       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+}
+
+/* 1 if the connection x is still among c's. */
+static int
+still_open(const struct fd_cache *c, const struct fd_entry *x)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (same_sockaddr(&c->e[i].local, &x->local) &&
+		    same_sockaddr(&c->e[i].remote, &x->remote))
+			return 1;
+	return 0;
+}
+
+/*
+ * Closing an nng socket closes its pipes from this thread, which is what
+ * can hang nng 1.5.2 (nanomsg/nng#1636, above) while receives on them
+ * complete: a peer syncing, a host flooding.  So every TCP connection
+ * open now is ended first the way conns.c ends one, its socket shut,
+ * and nng's receives close their pipes themselves; up to a second is
+ * given for that.  A connection made meanwhile is left to nng_close().
+ */
+static void
+end_connections(struct repl *r)
+{
+	struct fd_cache then = { NULL, 0, 0 };
+	fd_cache_fill(&then);
+	for (size_t i = 0; i < then.n; i++)
+		(void)shutdown(then.e[i].fd, SHUT_RDWR);
+	uint64_t end = repl_now_ms() + 1000;
+	while (then.n && repl_now_ms() < end) {
+		struct timespec ms10 = { 0, 10 * 1000 * 1000 };
+		size_t left = 0;
+		fd_cache_fill(&r->fds);
+		for (size_t i = 0; i < then.n; i++)
+			left += still_open(&r->fds, &then.e[i]);
+		if (!left)
+			break;
+		nanosleep(&ms10, NULL);
+	}
+	net_fd_cache_clear(&r->fds);
+	net_fd_cache_clear(&then);
+}
+
 void
 net_close_all(struct repl *r)
 {
+	end_connections(r);
 	/* Closing the sockets aborts every operation; stopping each aio
 	 * then waits until its callback has returned. */
 	if (r->srv_open)

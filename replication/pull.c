@@ -119,8 +119,8 @@ peer_error(struct peer *p, const char *fmt, ...)
 	 * that differ only in a number (a counter, a seq) are one kind. */
 	snprintf(key, sizeof(key), "peer %s: %.*s", p->st.name,
 		 (int)strcspn(p->st.last_error, "(0123456789"), p->st.last_error);
-	log_limited(p->r->log, repl_now_ms(), LOG_INFO, "repl", key, "peer %s: %s",
-		    p->st.name, p->st.last_error);
+	log_limited(p->r->log_members, repl_now_ms(), LOG_INFO, "repl", key,
+		    "peer %s: %s", p->st.name, p->st.last_error);
 }
 
 /* The round failed: drop it, back off, and try again later. */

@@ -46,6 +46,7 @@ repl_new(struct store *s, const struct key *me, const struct repl_options *o,
 	inbox_init(&r->inbox);
 	r->cookies = session_cookies_new(COOKIE_MS, COOKIES_REMEMBERED);
 	r->log = log_limit_new(LOG_WINDOW_MS);
+	r->log_members = log_limit_new(LOG_WINDOW_MS);
 	return r;
 }
 
@@ -220,6 +221,7 @@ repl_free(struct repl *r)
 	session_cookies_free(r->cookies);
 	conns_release(r);
 	log_limit_free(r->log);
+	log_limit_free(r->log_members);
 	inbox_release(&r->inbox);
 	free((char *)r->o.listen);
 	free(r);

@@ -426,8 +426,8 @@ answer(struct repl *r, struct srv_session *ss, const uint8_t *p, size_t n,
 		buf_reset(plain);
 		wire_error(plain, rc, d.text);
 		snprintf(key, sizeof(key), "failed %s %.40s", ss->name, d.text);
-		log_limited(r->log, repl_now_ms(), LOG_INFO, "repl", key,
-			    "request from %s failed: %s", ss->name, d.text);
+		log_limited(r->log_members, repl_now_ms(), LOG_INFO, "repl",
+			    key, "request from %s failed: %s", ss->name, d.text);
 	}
 	return events;
 }

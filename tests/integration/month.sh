@@ -10,6 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 D="$T/centre"
+EVIL=${GRIDCASE_TOOLS}/evil
 PLAN="$T/plan"      # time|actor|command: the month, unsorted
 EXPECT="$T/expect"  # office figure: what each case adds
 : > "$PLAN"
@@ -102,7 +103,7 @@ for day in $DAYS; do
 			plan "$day" 09:00 centre case dispatch "$c" --unit "office-$o"
 			[ $p -eq 12 ] && plan "$day" 09:10 centre case amend "$c" --field desc --value "amended-$i"
 			[ $p -eq 13 ] && plan "$day" 09:20 "o$o" case assign "$c" --team team-1
-			[ $p -eq 14 ] && plan "$day" 09:25 "o$o" event add --case "$c" --type close --body '{}'
+			[ $p -eq 14 ] && plan "$day" 09:25 "o$o" forge "$c" close
 			[ $p -eq 14 ] && plan "$day" 09:35 centre case resolve "$c" --conflict @conflict
 			plan "$day" 10:00 "o$o" case dispose "$c" --notes working --by "W-$o"
 			plan "$day" 11:00 "o$o" case feedback "$c" --notes done --by "W-$o"
@@ -201,6 +202,11 @@ resolve_ref() { # @N -> the case id reported as N
 : > "$T/ids"
 failures=0
 sort -s -t'|' -k1,1 "$PLAN" > "$PLAN.sorted"
+# About 3,900 commands: the leak check at each exit would double the
+# suite's time, and cli.sh and workflow.sh leak-check the same commands.
+# ASan and UBSan still watch every one; the checks below leak-check too.
+asan_plain=$ASAN_OPTIONS
+ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0"
 while IFS='|' read -r when actor cmd; do
 	# shellcheck disable=SC2086
 	set -- $cmd
@@ -215,15 +221,25 @@ while IFS='|' read -r when actor cmd; do
 		*) args="$args $1"; shift ;;
 		esac
 	done
-	# shellcheck disable=SC2086
-	out=$(GRIDCASE_NOW="$when" "$G" --dir "$D" --key "$(keyfile "$actor")" $args 2>"$T/err")
-	rc=$?
+	case $args in
+	" forge "*) # a step the key's roles do not allow: its own node
+		# refuses to sign it, so it is signed outside and handed in
+		set -- $args
+		GRIDCASE_NOW="$when" "$EVIL" forge "$D" "$(keyfile "$actor")" \
+			"$2" "$3" '{}' > "$T/forged" 2>"$T/err" &&
+			out=$(GRIDCASE_NOW="$when" "$G" --dir "$D" event import "$T/forged" 2>>"$T/err")
+		rc=$? ;;
+	*)	# shellcheck disable=SC2086
+		out=$(GRIDCASE_NOW="$when" "$G" --dir "$D" --key "$(keyfile "$actor")" $args 2>"$T/err")
+		rc=$? ;;
+	esac
 	if [ $rc -ne 0 ]; then
 		failures=$((failures + 1))
 		[ $failures -le 5 ] && echo "at $when $actor:$args -> $(cat "$T/err")"
 	fi
 	[ -n "$new" ] && echo "$new $out" >> "$T/ids"
 done < "$PLAN.sorted"
+ASAN_OPTIONS=$asan_plain
 check "every scripted action was accepted" test "$failures" -eq 0
 check "about 500 cases were reported" test "$(wc -l < "$T/ids")" -eq "$NCASES"
 
