@@ -40,8 +40,8 @@
 #include "node/admin.h"
 #include "node/node.h"
 #include "node/report.h"
-#include "node/roster.h"
-#include "node/workflow.h"
+#include "node/case/roster.h"
+#include "node/case/workflow.h"
 #include "store/store.h"
 #include "common/banned.h"
 

@@ -34,7 +34,7 @@
 #include "node/admin.h"
 #include "node/node.h"
 #include "node/report.h"
-#include "node/roster.h"
+#include "node/case/roster.h"
 #include "store/store.h"
 #include "common/banned.h"
 

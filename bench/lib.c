@@ -23,7 +23,7 @@
 #include "crypto/key.h"
 #include "node/admin.h"
 #include "node/node.h"
-#include "node/roster.h"
+#include "node/case/roster.h"
 #include "store/store.h"
 #include "common/banned.h"
 

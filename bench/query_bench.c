@@ -35,8 +35,8 @@
 #include "crypto/key.h"
 #include "node/admin.h"
 #include "node/node.h"
-#include "node/roster.h"
-#include "node/state.h"
+#include "node/case/roster.h"
+#include "node/case/state.h"
 #include "store/store.h"
 #include "common/banned.h"
 

@@ -16,6 +16,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/event.h"
 
 struct node;
 
@@ -51,7 +52,7 @@ const char *cli_short(const uint8_t *p, char out[17]);
  * Parses an author key given as 64 hex digits.  On error prints why and
  * returns EXIT_USAGE.
  */
-int cli_parse_key(struct cli *c, const char *s, uint8_t key[32]);
+int cli_parse_key(struct cli *c, const char *s, uint8_t key[EVENT_KEY_BYTES]);
 
 struct json_writer;
 
@@ -73,6 +74,9 @@ int cmd_blob_add(struct cli *c, int argc, char **argv);
 int cmd_blob_erase(struct cli *c, int argc, char **argv);
 int cmd_blob_get(struct cli *c, int argc, char **argv);
 int cmd_case_act(struct cli *c, int argc, char **argv);
+/* Appends the usage of `gridcase case <a->type>`, made from the table. */
+struct action_def;
+void cmd_case_act_usage(const struct action_def *a, struct buf *out);
 int cmd_case_list(struct cli *c, int argc, char **argv);
 int cmd_case_report(struct cli *c, int argc, char **argv);
 int cmd_case_show(struct cli *c, int argc, char **argv);

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "common/clock.h"
 #include "common/hex.h"
+#include "crypto/hash.h"
 #include "node/node.h"
 #include "store/store.h"
 #include "common/banned.h"
@@ -14,7 +15,7 @@ int
 cmd_blob_add(struct cli *c, int argc, char **argv)
 {
 	struct buf data = BUF_INIT;
-	uint8_t hash[32];
+	uint8_t hash[HASH_BYTES];
 	char hex[65];
 	struct diag d;
 	if (argc != 2)
@@ -26,7 +27,7 @@ cmd_blob_add(struct cli *c, int argc, char **argv)
 	buf_release(&data);
 	if (rc)
 		return cli_fail("cannot add '%s': %s", argv[1], d.text);
-	hex_encode(hash, 32, hex);
+	hex_encode(hash, HASH_BYTES, hex);
 	printf("%s\n", hex);
 	return EXIT_OK;
 }
@@ -40,7 +41,7 @@ cmd_blob_get(struct cli *c, int argc, char **argv)
 	};
 	const char *path = NULL;
 	struct buf data = BUF_INIT;
-	uint8_t hash[32];
+	uint8_t hash[HASH_BYTES];
 	struct diag d;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
@@ -48,7 +49,7 @@ cmd_blob_get(struct cli *c, int argc, char **argv)
 			return cli_usage(c, "unknown option");
 		path = optarg;
 	}
-	if (optind + 1 != argc || hex_decode(argv[optind], hash, 32))
+	if (optind + 1 != argc || hex_decode(argv[optind], hash, HASH_BYTES))
 		return cli_usage(c, "give one blob HASH (64 hex digits)");
 	if (store_blob_get(node_store(c->node), hash, &data, &d))
 		return cli_fail("cannot get blob %s: %s", argv[optind], d.text);
@@ -65,9 +66,9 @@ cmd_blob_get(struct cli *c, int argc, char **argv)
 int
 cmd_blob_erase(struct cli *c, int argc, char **argv)
 {
-	uint8_t hash[32];
+	uint8_t hash[HASH_BYTES];
 	struct diag d;
-	if (argc != 2 || hex_decode(argv[1], hash, 32))
+	if (argc != 2 || hex_decode(argv[1], hash, HASH_BYTES))
 		return cli_usage(c, "give one blob HASH (64 hex digits)");
 	if (store_blob_erase(node_store(c->node), hash, clock_now_ms(), &d))
 		return cli_fail("cannot erase blob %s: %s", argv[1], d.text);

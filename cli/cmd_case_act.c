@@ -1,10 +1,12 @@
 /*
  * cmd_case_act.c - gridcase case <action> CASE [options]: every workflow
- * step after the report, one event each (node/workflow.c has the table).
+ * step after the report, one event each (node/case/workflow.c has the table).
  *
  * Options become body fields of the same name; an action takes only the
  * fields its row of the table lists, so a mistyped option is refused
- * rather than silently signed.
+ * rather than silently signed.  The options, each action's usage and the
+ * commands themselves (cli/main.c) are made from the table: a new action
+ * is added there alone.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -21,6 +23,34 @@
 
 #define MAX_PHOTOS 8
 
+/* What an option's value looks like, for the usage; TEXT otherwise. */
+static const struct {
+	const char *field, *meta;
+} metas[] = {
+	{ "by", "PERSON" },	   { "conflict", "ID" },
+	{ "extend", "1d" },	   { "field", "where|desc|grid|class|urgency" },
+	{ "found", "yes|no" },	   { "into", "CASE" },
+	{ "limit", "4h|15d" },	   { "outcome", "closed" },
+	{ "team", "TEAM" },	   { "unit", "UNIT" },
+	{ "urgency", "normal|urgent" },
+};
+
+/* Fields that are no text to give: the node fills them (resolve's events). */
+static int
+is_option(const char *field)
+{
+	return strcmp(field, "events") != 0;
+}
+
+static int
+is_filled(const struct action_def *a, const char *field)
+{
+	for (size_t i = 0; i < sizeof(a->filled) / sizeof(a->filled[0]); i++)
+		if (a->filled[i] && strcmp(a->filled[i], field) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 takes(const struct action_def *a, const char *field)
 {
@@ -31,38 +61,98 @@ takes(const struct action_def *a, const char *field)
 	return 0;
 }
 
+/* The option of a body field: --photo FILE... for photos. */
+static const char *
+option_of(const char *field)
+{
+	return strcmp(field, "photos") == 0 ? "photo" : field;
+}
+
+static void
+add_usage(struct buf *b, const char *field, int required)
+{
+	const char *meta = "TEXT";
+	if (strcmp(field, "photos") == 0) {
+		buf_add_str(b, " [--photo FILE]...");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(metas) / sizeof(metas[0]); i++)
+		if (strcmp(metas[i].field, field) == 0)
+			meta = metas[i].meta;
+	buf_printf(b, required ? " --%s %s" : " [--%s %s]", field, meta);
+}
+
+void
+cmd_case_act_usage(const struct action_def *a, struct buf *out)
+{
+	int by = 0;
+	buf_printf(out, "gridcase case %s CASE", a->type);
+	for (int i = 0; i < ACTION_MAX_FIELDS && a->required[i]; i++)
+		if (is_option(a->required[i]))
+			add_usage(out, a->required[i],
+				  !is_filled(a, a->required[i]));
+	for (int i = 0; i < ACTION_MAX_FIELDS && a->optional[i]; i++) {
+		if (strcmp(a->optional[i], "by") == 0)
+			by = 1; /* last: every step takes it */
+		else if (is_option(a->optional[i]))
+			add_usage(out, a->optional[i], 0);
+	}
+	if (by)
+		add_usage(out, "by", 0);
+	buf_add_str(out, " [--json]");
+}
+
+/*
+ * Every option some action takes (body fields, less those of the report,
+ * which is its own command, and those only the node fills), and --json;
+ * made once.
+ */
+static const struct option *
+act_options(void)
+{
+	static struct option opts[ACT_COUNT * 2 * ACTION_MAX_FIELDS + 2];
+	static size_t n;
+	if (n)
+		return opts;
+	for (int k = 0; k < ACT_COUNT; k++) {
+		const struct action_def *a = workflow_action_at((enum action)k);
+		if (a->act == ACT_REPORT)
+			continue;
+		for (int i = 0; i < 2 * ACTION_MAX_FIELDS; i++) {
+			const char *f = i < ACTION_MAX_FIELDS
+						? a->required[i]
+						: a->optional[i - ACTION_MAX_FIELDS];
+			if (!f || !is_option(f))
+				continue;
+			const char *name = option_of(f);
+			size_t j = 0;
+			while (j < n && strcmp(opts[j].name, name) != 0)
+				j++;
+			if (j < n)
+				continue;
+			opts[n].name = name;
+			opts[n].has_arg = required_argument;
+			n++;
+		}
+	}
+	opts[n].name = "json";
+	opts[n++].has_arg = no_argument;
+	return opts;
+}
+
 static int
 hash_cmp(const void *a, const void *b)
 {
-	return memcmp(a, b, 32);
+	return memcmp(a, b, HASH_BYTES);
 }
 
 int
 cmd_case_act(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "unit", required_argument, NULL, 0 },
-		{ "team", required_argument, NULL, 0 },
-		{ "reason", required_argument, NULL, 0 },
-		{ "notes", required_argument, NULL, 0 },
-		{ "note", required_argument, NULL, 0 },
-		{ "urgency", required_argument, NULL, 0 },
-		{ "limit", required_argument, NULL, 0 },
-		{ "extend", required_argument, NULL, 0 },
-		{ "into", required_argument, NULL, 0 },
-		{ "field", required_argument, NULL, 0 },
-		{ "value", required_argument, NULL, 0 },
-		{ "conflict", required_argument, NULL, 0 },
-		{ "outcome", required_argument, NULL, 0 },
-		{ "by", required_argument, NULL, 0 },
-		{ "found", required_argument, NULL, 0 },
-		{ "photo", required_argument, NULL, 0 },
-		{ "json", no_argument, NULL, 0 },
-		{ NULL, 0, NULL, 0 },
-	};
+	const struct option *opts = act_options();
 	const struct action_def *a = workflow_action(argv[0], strlen(argv[0]));
 	struct action_req req;
-	uint8_t photos[MAX_PHOTOS][32], id[32];
+	uint8_t photos[MAX_PHOTOS][HASH_BYTES], id[EVENT_ID_BYTES];
 	char hex[65];
 	struct diag d;
 	int opt, idx, json = 0;
@@ -129,10 +219,10 @@ cmd_case_act(struct cli *c, int argc, char **argv)
 		struct buf *b = mp_map_add(&req.body, "photos");
 		mp_put_array(b, (uint32_t)req.nblobs);
 		for (size_t i = 0; i < req.nblobs; i++)
-			mp_put_bin(b, photos[i], 32);
-		qsort(photos, req.nblobs, 32, hash_cmp);
+			mp_put_bin(b, photos[i], HASH_BYTES);
+		qsort(photos, req.nblobs, HASH_BYTES, hash_cmp);
 		for (size_t i = 1; i < req.nblobs; i++)
-			if (memcmp(photos[i - 1], photos[i], 32) == 0) {
+			if (memcmp(photos[i - 1], photos[i], HASH_BYTES) == 0) {
 				mp_map_release(&req.body);
 				return cli_usage(c, "the same photo is given twice");
 			}
@@ -143,7 +233,7 @@ cmd_case_act(struct cli *c, int argc, char **argv)
 	req.now_ms = clock_now_ms();
 	if (case_act(c->node, &req, id, &d))
 		return cli_fail("%s", d.text);
-	hex_encode(id, 32, hex);
+	hex_encode(id, EVENT_ID_BYTES, hex);
 	if (json)
 		printf("{\"case\":\"%s\",\"event\":\"%s\"}\n", argv[optind], hex);
 	else

@@ -12,7 +12,7 @@
 
 /* Stores a file as a blob and writes its hash. */
 static int
-add_photo(struct cli *c, const char *path, uint8_t hash[32])
+add_photo(struct cli *c, const char *path, uint8_t hash[HASH_BYTES])
 {
 	struct buf data = BUF_INIT;
 	struct diag d;

@@ -11,10 +11,10 @@
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "node/actions.h"
-#include "node/config.h"
-#include "node/deadline.h"
+#include "node/case/config.h"
+#include "node/case/deadline.h"
 #include "node/node.h"
-#include "node/state.h"
+#include "node/case/state.h"
 #include "store/store.h"
 #include "common/banned.h"
 
@@ -43,8 +43,8 @@ show_one(const uint8_t *p, size_t n, void *ctx)
 	char id[65], author[65], when[CLOCK_ISO_BYTES];
 	struct buf body = BUF_INIT;
 	struct json_writer bw;
-	hex_encode(env.id, 32, id);
-	hex_encode(ev.author, 32, author);
+	hex_encode(env.id, EVENT_ID_BYTES, id);
+	hex_encode(ev.author, EVENT_KEY_BYTES, author);
 	clock_format_local(ev.time_ms, h->offset_min, when);
 	json_writer_init(&bw, &body, 0);
 	if (json_put_mp(&bw, ev.body, ev.body_len))
@@ -73,11 +73,11 @@ put_time(struct buf *out, const char *label, uint64_t ms, int offset_min)
 
 static void
 text_state(struct buf *out, const struct case_state *st,
-	   const struct deadline *dl, int has_dl, const uint8_t digest[32],
-	   int tz)
+	   const struct deadline *dl, int has_dl,
+	   const uint8_t digest[HASH_BYTES], int tz)
 {
 	char hex[65], due[CLOCK_ISO_BYTES], zone[CLOCK_ISO_BYTES];
-	hex_encode(digest, 32, hex);
+	hex_encode(digest, HASH_BYTES, hex);
 	clock_format_offset(tz, zone);
 	buf_printf(out, "case %s: %s  (times are local, %s)\n", st->case_id,
 		   case_status_name(st->status), zone);
@@ -124,7 +124,7 @@ text_state(struct buf *out, const struct case_state *st,
 		const struct disposal *x = &st->disposals[i];
 		char at[CLOCK_ISO_BYTES], ev[65];
 		clock_format_local(x->at, tz, at);
-		hex_encode(x->event, 32, ev);
+		hex_encode(x->event, EVENT_ID_BYTES, ev);
 		buf_printf(out, "  %-14s %s by %s (%s) at %s, event %.16s%s\n",
 			   i ? "" : "disposal work", x->feedback ? "feedback" : "disposal",
 			   x->by, x->unit, at, ev,
@@ -135,14 +135,14 @@ text_state(struct buf *out, const struct case_state *st,
 		buf_printf(out, "  %-14s %s %s %s:", i ? "" : "conflicts", cf->id,
 			   cf->kind, cf->resolved ? "resolved" : "OPEN");
 		for (size_t j = 0; j < cf->nevents; j++) {
-			hex_encode(cf->events[j], 32, hex);
+			hex_encode(cf->events[j], EVENT_ID_BYTES, hex);
 			buf_printf(out, " %.16s", hex);
 		}
 		buf_add_str(out, "\n");
 	}
 	buf_printf(out, "  %-14s %u (%u not applied)\n", "events", st->events,
 		   st->unapplied);
-	hex_encode(digest, 32, hex);
+	hex_encode(digest, HASH_BYTES, hex);
 	buf_printf(out, "  %-14s %s\nhistory (replay order)\n", "state digest", hex);
 }
 
@@ -157,7 +157,7 @@ cmd_case_show(struct cli *c, int argc, char **argv)
 	struct case_state st;
 	struct buf view = BUF_INIT;
 	struct deadline dl;
-	uint8_t digest[32];
+	uint8_t digest[HASH_BYTES];
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -199,7 +199,7 @@ cmd_case_show(struct cli *c, int argc, char **argv)
 		if (json_put_mp(&h.w, view.data, view.len))
 			json_null(&h.w);
 		json_key(&h.w, "state_digest");
-		json_hex(&h.w, digest, 32);
+		json_hex(&h.w, digest, HASH_BYTES);
 		json_key(&h.w, "deadline");
 		if (has_dl) {
 			char iso[CLOCK_ISO_BYTES];

@@ -12,7 +12,7 @@
 #include "common/xalloc.h"
 #include "node/actions.h"
 #include "node/node.h"
-#include "node/state.h"
+#include "node/case/state.h"
 #include "store/store.h"
 #include "common/banned.h"
 
@@ -46,11 +46,11 @@ print_conflict(struct walk *k, const char *case_id, const struct conflict *c)
 		json_key(&k->w, "events");
 		json_arr_begin(&k->w);
 		for (size_t j = 0; j < c->nevents; j++)
-			json_hex(&k->w, c->events[j], 32);
+			json_hex(&k->w, c->events[j], EVENT_ID_BYTES);
 		json_arr_end(&k->w);
 		json_key(&k->w, "resolved_by");
 		if (c->resolved)
-			json_hex(&k->w, c->resolved_by, 32);
+			json_hex(&k->w, c->resolved_by, EVENT_ID_BYTES);
 		else
 			json_null(&k->w);
 		json_obj_end(&k->w);
@@ -59,7 +59,7 @@ print_conflict(struct walk *k, const char *case_id, const struct conflict *c)
 	buf_printf(&k->out, "%-18s  %-16s  %-18s  %-8s ", case_id, c->id,
 		   c->kind, c->resolved ? "resolved" : "OPEN");
 	for (size_t j = 0; j < c->nevents; j++) {
-		hex_encode(c->events[j], 32, hex);
+		hex_encode(c->events[j], EVENT_ID_BYTES, hex);
 		buf_printf(&k->out, " %.16s", hex);
 	}
 	buf_add_str(&k->out, "\n");

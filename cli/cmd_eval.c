@@ -9,8 +9,9 @@
 #include "cli/cli.h"
 #include "common/clock.h"
 #include "common/json.h"
-#include "node/config.h"
-#include "node/eval.h"
+#include "node/case/config.h"
+#include "node/case/eval.h"
+#include "node/eval_store.h"
 #include "node/node.h"
 #include "common/banned.h"
 
@@ -42,6 +43,139 @@ put_rate(struct json_writer *w, const char *key, int64_t e4)
 		json_null(w);
 	else
 		json_fixed(w, e4, 4);
+}
+
+/* --explain: the cases behind one figure, per group. */
+static void
+print_explain(const struct eval_result *r, enum figure explain, struct buf *out)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct eval_group *g = &r->g[i];
+		buf_printf(out, "%s\t%s\t%llu\t", g->key, figure_name(explain),
+			   (unsigned long long)g->n[explain]);
+		for (size_t k = 0; k < g->ncases[explain]; k++)
+			buf_printf(out, "%s%s", k ? " " : "",
+				   g->cases[explain][k]);
+		buf_add_str(out, "\n");
+	}
+}
+
+/* --json: one object per group. */
+static void
+print_json(const struct eval_result *r, struct buf *out)
+{
+	struct json_writer w;
+	json_writer_init(&w, out, 0);
+	json_arr_begin(&w);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct eval_group *g = &r->g[i];
+		json_obj_begin(&w);
+		json_key(&w, "group");
+		json_str(&w, g->key);
+		for (int f = 0; f < FIG_COUNT; f++) {
+			json_key(&w, figure_name((enum figure)f));
+			json_uint(&w, g->n[f]);
+		}
+		put_rate(&w, "closure_rate", g->closure_rate_e4);
+		put_rate(&w, "on_time_rate", g->on_time_rate_e4);
+		put_rate(&w, "rework_rate", g->rework_rate_e4);
+		put_rate(&w, "valid_rate", g->valid_rate_e4);
+		json_key(&w, "avg_disposal_minutes");
+		json_uint(&w, g->avg_minutes);
+		json_key(&w, "median_disposal_minutes");
+		json_uint(&w, g->median_minutes);
+		json_key(&w, "score");
+		if (g->score_e1 < 0)
+			json_null(&w);
+		else
+			json_fixed(&w, g->score_e1, 1);
+		json_key(&w, "grade");
+		char grade[2] = { g->grade, 0 };
+		json_str(&w, grade);
+		json_obj_end(&w);
+	}
+	json_arr_end(&w);
+}
+
+/* --csv: a header, then one row per group. */
+static void
+print_csv(const struct eval_result *r, struct buf *out)
+{
+	buf_add_str(out, "group");
+	for (int f = 0; f < FIG_COUNT; f++)
+		buf_printf(out, ",%s", figure_name((enum figure)f));
+	buf_add_str(out,
+		    ",closure_rate,on_time_rate,rework_rate,valid_rate,"
+		    "avg_disposal_minutes,median_disposal_minutes,score,grade\n");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct eval_group *g = &r->g[i];
+		struct buf q = BUF_INIT;
+		json_quote(&q, g->key, strlen(g->key));
+		buf_add(out, q.data, q.len);
+		buf_release(&q);
+		for (int f = 0; f < FIG_COUNT; f++)
+			buf_printf(out, ",%llu", (unsigned long long)g->n[f]);
+		int64_t rates[] = { g->closure_rate_e4, g->on_time_rate_e4,
+				    g->rework_rate_e4, g->valid_rate_e4 };
+		for (int k = 0; k < 4; k++) {
+			if (rates[k] < 0)
+				buf_add_str(out, ",");
+			else
+				buf_printf(out, ",%lld.%04lld",
+					   (long long)(rates[k] / 10000),
+					   (long long)(rates[k] % 10000));
+		}
+		buf_printf(out, ",%llu,%llu",
+			   (unsigned long long)g->avg_minutes,
+			   (unsigned long long)g->median_minutes);
+		if (g->score_e1 < 0)
+			buf_add_str(out, ",,-\n");
+		else
+			buf_printf(out, ",%lld.%lld,%c\n",
+				   (long long)(g->score_e1 / 10),
+				   (long long)(g->score_e1 % 10), g->grade);
+	}
+}
+
+/* The table for people. */
+static void
+print_table(const struct eval_result *r, struct buf *out)
+{
+	buf_printf(out,
+		   "%-16s %5s %5s %5s %5s %5s %5s %5s %5s %7s %7s %7s %4s %4s %4s %7s %7s %6s %s\n",
+		   "GROUP", "REP", "VALID", "REG", "DISP", "DUE", "ONTIM",
+		   "LATE", "CLOSD", "CLOSE%", "ONTIME%", "REWRK%", "RET", "PPN",
+		   "SUSP", "AVG(h)", "MED(h)", "SCORE", "GRADE");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct eval_group *g = &r->g[i];
+		buf_printf(out,
+			   "%-16.16s %5llu %5llu %5llu %5llu %5llu %5llu %5llu %5llu ",
+			   g->key, (unsigned long long)g->n[FIG_REPORTED],
+			   (unsigned long long)g->n[FIG_VALID],
+			   (unsigned long long)g->n[FIG_REGISTERED],
+			   (unsigned long long)g->n[FIG_DISPATCHED],
+			   (unsigned long long)g->n[FIG_DUE],
+			   (unsigned long long)g->n[FIG_ON_TIME],
+			   (unsigned long long)g->n[FIG_OVERDUE],
+			   (unsigned long long)g->n[FIG_CLOSED]);
+		rate_text(out, g->closure_rate_e4);
+		buf_add_str(out, " ");
+		rate_text(out, g->on_time_rate_e4);
+		buf_add_str(out, " ");
+		rate_text(out, g->rework_rate_e4);
+		buf_printf(out, " %4llu %4llu %4llu %7.1f %7.1f ",
+			   (unsigned long long)g->n[FIG_RETURNS],
+			   (unsigned long long)g->n[FIG_POSTPONEMENTS],
+			   (unsigned long long)g->n[FIG_SUSPENSIONS],
+			   (double)g->avg_minutes / 60.0,
+			   (double)g->median_minutes / 60.0);
+		if (g->score_e1 < 0)
+			buf_printf(out, "%6s %s\n", "-", "-");
+		else
+			buf_printf(out, "%4lld.%lld %c\n",
+				   (long long)(g->score_e1 / 10),
+				   (long long)(g->score_e1 % 10), g->grade);
+	}
 }
 
 int
@@ -95,116 +229,14 @@ cmd_eval(struct cli *c, int argc, char **argv)
 	if (eval_run(c->node, from, to, by, &r, &d))
 		return cli_fail("%s", d.text);
 
-	if (explain != FIG_COUNT) {
-		for (size_t i = 0; i < r.n; i++) {
-			struct eval_group *g = &r.g[i];
-			buf_printf(&out, "%s\t%s\t%llu\t", g->key, figure_name(explain),
-				   (unsigned long long)g->n[explain]);
-			for (size_t k = 0; k < g->ncases[explain]; k++)
-				buf_printf(&out, "%s%s", k ? " " : "",
-					   g->cases[explain][k]);
-			buf_add_str(&out, "\n");
-		}
-	} else if (json) {
-		struct json_writer w;
-		json_writer_init(&w, &out, 0);
-		json_arr_begin(&w);
-		for (size_t i = 0; i < r.n; i++) {
-			struct eval_group *g = &r.g[i];
-			json_obj_begin(&w);
-			json_key(&w, "group");
-			json_str(&w, g->key);
-			for (int f = 0; f < FIG_COUNT; f++) {
-				json_key(&w, figure_name((enum figure)f));
-				json_uint(&w, g->n[f]);
-			}
-			put_rate(&w, "closure_rate", g->closure_rate_e4);
-			put_rate(&w, "on_time_rate", g->on_time_rate_e4);
-			put_rate(&w, "rework_rate", g->rework_rate_e4);
-			put_rate(&w, "valid_rate", g->valid_rate_e4);
-			json_key(&w, "avg_disposal_minutes");
-			json_uint(&w, g->avg_minutes);
-			json_key(&w, "median_disposal_minutes");
-			json_uint(&w, g->median_minutes);
-			json_key(&w, "score");
-			if (g->score_e1 < 0)
-				json_null(&w);
-			else
-				json_fixed(&w, g->score_e1, 1);
-			json_key(&w, "grade");
-			char grade[2] = { g->grade, 0 };
-			json_str(&w, grade);
-			json_obj_end(&w);
-		}
-		json_arr_end(&w);
-	} else if (csv) {
-		buf_add_str(&out, "group");
-		for (int f = 0; f < FIG_COUNT; f++)
-			buf_printf(&out, ",%s", figure_name((enum figure)f));
-		buf_add_str(&out, ",closure_rate,on_time_rate,rework_rate,valid_rate,"
-				  "avg_disposal_minutes,median_disposal_minutes,score,grade\n");
-		for (size_t i = 0; i < r.n; i++) {
-			struct eval_group *g = &r.g[i];
-			struct buf q = BUF_INIT;
-			json_quote(&q, g->key, strlen(g->key));
-			buf_add(&out, q.data, q.len);
-			buf_release(&q);
-			for (int f = 0; f < FIG_COUNT; f++)
-				buf_printf(&out, ",%llu", (unsigned long long)g->n[f]);
-			int64_t rates[] = { g->closure_rate_e4, g->on_time_rate_e4,
-					    g->rework_rate_e4, g->valid_rate_e4 };
-			for (int k = 0; k < 4; k++) {
-				if (rates[k] < 0)
-					buf_add_str(&out, ",");
-				else
-					buf_printf(&out, ",%lld.%04lld",
-						   (long long)(rates[k] / 10000),
-						   (long long)(rates[k] % 10000));
-			}
-			buf_printf(&out, ",%llu,%llu", (unsigned long long)g->avg_minutes,
-				   (unsigned long long)g->median_minutes);
-			if (g->score_e1 < 0)
-				buf_add_str(&out, ",,-\n");
-			else
-				buf_printf(&out, ",%lld.%lld,%c\n",
-					   (long long)(g->score_e1 / 10),
-					   (long long)(g->score_e1 % 10), g->grade);
-		}
-	} else {
-		buf_printf(&out, "%-16s %5s %5s %5s %5s %5s %5s %5s %5s %7s %7s %7s %4s %4s %4s %7s %7s %6s %s\n",
-			   "GROUP", "REP", "VALID", "REG", "DISP", "DUE", "ONTIM",
-			   "LATE", "CLOSD", "CLOSE%", "ONTIME%", "REWRK%", "RET",
-			   "PPN", "SUSP", "AVG(h)", "MED(h)", "SCORE", "GRADE");
-		for (size_t i = 0; i < r.n; i++) {
-			struct eval_group *g = &r.g[i];
-			buf_printf(&out, "%-16.16s %5llu %5llu %5llu %5llu %5llu %5llu %5llu %5llu ",
-				   g->key, (unsigned long long)g->n[FIG_REPORTED],
-				   (unsigned long long)g->n[FIG_VALID],
-				   (unsigned long long)g->n[FIG_REGISTERED],
-				   (unsigned long long)g->n[FIG_DISPATCHED],
-				   (unsigned long long)g->n[FIG_DUE],
-				   (unsigned long long)g->n[FIG_ON_TIME],
-				   (unsigned long long)g->n[FIG_OVERDUE],
-				   (unsigned long long)g->n[FIG_CLOSED]);
-			rate_text(&out, g->closure_rate_e4);
-			buf_add_str(&out, " ");
-			rate_text(&out, g->on_time_rate_e4);
-			buf_add_str(&out, " ");
-			rate_text(&out, g->rework_rate_e4);
-			buf_printf(&out, " %4llu %4llu %4llu %7.1f %7.1f ",
-				   (unsigned long long)g->n[FIG_RETURNS],
-				   (unsigned long long)g->n[FIG_POSTPONEMENTS],
-				   (unsigned long long)g->n[FIG_SUSPENSIONS],
-				   (double)g->avg_minutes / 60.0,
-				   (double)g->median_minutes / 60.0);
-			if (g->score_e1 < 0)
-				buf_printf(&out, "%6s %s\n", "-", "-");
-			else
-				buf_printf(&out, "%4lld.%lld %c\n",
-					   (long long)(g->score_e1 / 10),
-					   (long long)(g->score_e1 % 10), g->grade);
-		}
-	}
+	if (explain != FIG_COUNT)
+		print_explain(&r, explain, &out);
+	else if (json)
+		print_json(&r, &out);
+	else if (csv)
+		print_csv(&r, &out);
+	else
+		print_table(&r, &out);
 	cli_print(&out);
 	buf_release(&out);
 	eval_release(&r);

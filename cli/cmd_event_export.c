@@ -46,7 +46,7 @@ cmd_event_export(struct cli *c, int argc, char **argv)
 	};
 	struct export x = { stdout, NULL, 0 };
 	const char *path = NULL;
-	uint8_t author[32];
+	uint8_t author[EVENT_KEY_BYTES];
 	int opt, by_author = 0, rc;
 
 	while ((opt = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {

@@ -4,7 +4,8 @@
 
 #include "cli/cli.h"
 #include "common/json.h"
-#include "node/grid.h"
+#include "node/case/grid.h"
+#include "node/grid_store.h"
 #include "node/report.h"
 #include "common/banned.h"
 

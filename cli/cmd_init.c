@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/event.h"
 #include "common/hex.h"
 #include "common/json.h"
 #include "node/node.h"
@@ -20,7 +21,7 @@ cmd_init(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct node_init_opts o = { 0 };
-	uint8_t pub[32], admin[32];
+	uint8_t pub[EVENT_KEY_BYTES], admin[EVENT_KEY_BYTES];
 	char hex[65];
 	struct diag d;
 	int opt, json = 0;
@@ -52,7 +53,7 @@ cmd_init(struct cli *c, int argc, char **argv)
 				 o.county);
 	if (node_init(c->dir, &o, pub, &d))
 		return cli_fail("cannot initialise '%s': %s", c->dir, d.text);
-	hex_encode(pub, 32, hex);
+	hex_encode(pub, EVENT_KEY_BYTES, hex);
 	if (json) {
 		struct buf b = BUF_INIT;
 		struct json_writer w;

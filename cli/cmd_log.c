@@ -41,7 +41,7 @@ cmd_log(struct cli *c, int argc, char **argv)
 	};
 	struct listing l = { BUF_INIT, { 0 }, 0, 0 };
 	const char *case_id = NULL;
-	uint8_t author[32];
+	uint8_t author[EVENT_KEY_BYTES];
 	int opt, by_author = 0, rc;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {

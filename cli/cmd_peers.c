@@ -7,12 +7,10 @@
 
 #include "cli/cli.h"
 #include "common/clock.h"
-#include "common/hex.h"
 #include "common/json.h"
-#include "common/mp.h"
 #include "node/daemon.h"
 #include "node/node.h"
-#include "store/store.h"
+#include "node/peers.h"
 #include "common/banned.h"
 
 struct listing {
@@ -22,101 +20,66 @@ struct listing {
 	int n;
 };
 
-static uint64_t
-get_u(struct mp_reader *m, const char *k)
-{
-	struct mp_reader v;
-	uint64_t x = 0;
-	if (mp_map_find(m, k, &v) == 0)
-		(void)!mp_get_uint(&v, &x);
-	return x;
-}
-
 static int
-get_b(struct mp_reader *m, const char *k)
-{
-	struct mp_reader v;
-	int x = 0;
-	if (mp_map_find(m, k, &v) == 0)
-		(void)!mp_get_bool(&v, &x);
-	return x;
-}
-
-static void
-get_s(struct mp_reader *m, const char *k, char *out, size_t cap)
-{
-	struct mp_reader v;
-	const char *s;
-	size_t n;
-	out[0] = '\0';
-	if (mp_map_find(m, k, &v) == 0 && mp_get_str(&v, &s, &n) == 0)
-		snprintf(out, cap, "%.*s", (int)n, s);
-}
-
-static int
-one_peer(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
-	 void *ctx)
+one_peer(const struct peer_record *p, void *ctx)
 {
 	struct listing *l = ctx;
-	struct mp_reader m;
-	char name[80], addr[140], err[220], why[220], when[CLOCK_ISO_BYTES] = "-";
-	if (mp_check(val, vn, NULL))
-		return 0;
-	mp_reader_init(&m, val, vn, NULL);
-	snprintf(name, sizeof(name), "%.*s", (int)kn, (const char *)key);
-	get_s(&m, "addr", addr, sizeof(addr));
-	get_s(&m, "last_error", err, sizeof(err));
-	get_s(&m, "misbehaviour", why, sizeof(why));
-	int misbehaving = get_b(&m, "misbehaving");
-	uint64_t last = get_u(&m, "last_contact");
-	if (last)
-		clock_format(last, when);
+	char when[CLOCK_ISO_BYTES] = "-";
+	if (p->last_contact_ms)
+		clock_format(p->last_contact_ms, when);
 	l->n++;
 	if (l->json) {
-		static const char *nums[] = { "events_in", "events_out", "bytes_in",
-					      "bytes_out", "we_lack", "they_lack",
-					      "rounds", "errors" };
+		const struct {
+			const char *name;
+			uint64_t v;
+		} nums[] = {
+			{ "events_in", p->events_in }, { "events_out", p->events_out },
+			{ "bytes_in", p->bytes_in },   { "bytes_out", p->bytes_out },
+			{ "we_lack", p->we_lack },     { "they_lack", p->they_lack },
+			{ "rounds", p->rounds },       { "errors", p->errors },
+		};
 		json_obj_begin(&l->w);
 		json_key(&l->w, "name");
-		json_str(&l->w, name);
+		json_str(&l->w, p->name);
 		json_key(&l->w, "addr");
-		json_str(&l->w, addr);
+		json_str(&l->w, p->addr);
 		json_key(&l->w, "connected");
-		json_bool(&l->w, get_b(&m, "connected"));
+		json_bool(&l->w, p->connected);
 		json_key(&l->w, "blocked");
-		json_bool(&l->w, get_b(&m, "blocked"));
+		json_bool(&l->w, p->blocked);
 		json_key(&l->w, "refused");
-		json_bool(&l->w, get_b(&m, "refused"));
+		json_bool(&l->w, p->refused);
 		json_key(&l->w, "last_contact");
-		if (last)
+		if (p->last_contact_ms)
 			json_str(&l->w, when);
 		else
 			json_null(&l->w);
 		json_key(&l->w, "misbehaving");
-		json_bool(&l->w, misbehaving);
+		json_bool(&l->w, p->misbehaving);
 		json_key(&l->w, "misbehaviour");
-		json_str(&l->w, why);
+		json_str(&l->w, p->misbehaviour);
 		json_key(&l->w, "last_error");
-		json_str(&l->w, err);
+		json_str(&l->w, p->last_error);
 		for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
-			json_key(&l->w, nums[i]);
-			json_uint(&l->w, get_u(&m, nums[i]));
+			json_key(&l->w, nums[i].name);
+			json_uint(&l->w, nums[i].v);
 		}
 		json_obj_end(&l->w);
 		return 0;
 	}
 	buf_printf(&l->out, "%-12s %-11s %-20s %7llu %7llu %9llu %9llu %7llu %9llu %6llu  %s  %s\n",
-		   name,
-		   get_b(&m, "blocked") ? "blocked" : !get_b(&m, "connected") ? "no"
-		   : get_b(&m, "refused") ? "refused" : misbehaving ? "misbehaving" : "yes",
-		   when, (unsigned long long)get_u(&m, "events_in"),
-		   (unsigned long long)get_u(&m, "events_out"),
-		   (unsigned long long)get_u(&m, "bytes_in"),
-		   (unsigned long long)get_u(&m, "bytes_out"),
-		   (unsigned long long)get_u(&m, "we_lack"),
-		   (unsigned long long)get_u(&m, "they_lack"),
-		   (unsigned long long)get_u(&m, "errors"),
-		   misbehaving ? why : err[0] ? err : "-", addr);
+		   p->name,
+		   p->blocked ? "blocked" : !p->connected ? "no"
+		   : p->refused ? "refused" : p->misbehaving ? "misbehaving" : "yes",
+		   when, (unsigned long long)p->events_in,
+		   (unsigned long long)p->events_out,
+		   (unsigned long long)p->bytes_in,
+		   (unsigned long long)p->bytes_out,
+		   (unsigned long long)p->we_lack,
+		   (unsigned long long)p->they_lack,
+		   (unsigned long long)p->errors,
+		   p->misbehaving ? p->misbehaviour
+		   : p->last_error[0] ? p->last_error : "-", p->addr);
 	return 0;
 }
 
@@ -144,7 +107,7 @@ cmd_peers(struct cli *c, int argc, char **argv)
 			   "BYTES IN", "BYTES OUT", "WE LACK", "THEY LACK", "ERRORS",
 			   "LAST ERROR", "ADDRESS");
 	}
-	int rc = store_local_walk(node_store(c->node), "peer", one_peer, &l);
+	int rc = node_peers_walk(c->node, one_peer, &l);
 	if (rc < 0) {
 		buf_release(&l.out);
 		return cli_fail("cannot read the peers: %s", err_str(rc));
@@ -164,11 +127,7 @@ set_block(struct cli *c, int argc, char **argv, int block)
 	struct diag d;
 	if (argc != 2)
 		return cli_usage(c, "give one peer NAME");
-	int rc = block ? store_local_put(node_store(c->node), "block", argv[1],
-					 strlen(argv[1]), "", 0, &d)
-		       : store_local_del(node_store(c->node), "block", argv[1],
-					 strlen(argv[1]), &d);
-	if (rc)
+	if (node_peer_block(c->node, argv[1], block, &d))
 		return cli_fail("%s", d.text);
 	printf("peer %s %s (the daemon applies it within a second)\n", argv[1],
 	       block ? "blocked: nothing goes to or comes from it"

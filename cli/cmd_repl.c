@@ -13,19 +13,16 @@
 #include "common/json.h"
 #include "common/mp.h"
 #include "common/xalloc.h"
+#include "crypto/hash.h"
 #include "node/daemon.h"
 #include "node/node.h"
+#include "node/peers.h"
 #include "store/store.h"
 #include "common/banned.h"
 
-struct head {
-	uint8_t author[32];
-	uint64_t seq;
-};
-
 struct peer_view {
-	char name[80];
-	struct head *h;
+	char name[PEER_NAME_MAX + 1];
+	struct peer_head *h;
 	size_t n;
 };
 
@@ -35,30 +32,17 @@ struct status {
 };
 
 static int
-load_peer(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
-	  void *ctx)
+load_peer(const struct peer_record *rec, void *ctx)
 {
 	struct status *s = ctx;
-	struct mp_reader m, v;
-	uint32_t n, two;
-	if (mp_check(val, vn, NULL))
-		return 0;
-	mp_reader_init(&m, val, vn, NULL);
 	s->p = xrealloc(s->p, (s->np + 1) * sizeof(*s->p));
 	struct peer_view *pv = &s->p[s->np++];
 	memset(pv, 0, sizeof(*pv));
-	snprintf(pv->name, sizeof(pv->name), "%.*s", (int)kn, (const char *)key);
-	if (mp_map_find(&m, "heads", &v) || mp_get_array(&v, &n))
-		return 0;
-	pv->h = xcalloc(n ? n : 1, sizeof(*pv->h));
-	for (uint32_t i = 0; i < n; i++) {
-		const uint8_t *a;
-		size_t an;
-		if (mp_get_array(&v, &two) || two != 2 || mp_get_bin(&v, &a, &an) ||
-		    an != 32 || mp_get_uint(&v, &pv->h[i].seq))
-			break;
-		memcpy(pv->h[i].author, a, 32);
-		pv->n++;
+	snprintf(pv->name, sizeof(pv->name), "%s", rec->name);
+	if (rec->nheads) {
+		pv->h = xcalloc(rec->nheads, sizeof(*pv->h));
+		memcpy(pv->h, rec->heads, rec->nheads * sizeof(*pv->h));
+		pv->n = rec->nheads;
 	}
 	return 0;
 }
@@ -75,7 +59,7 @@ static uint64_t
 peer_seq(const struct peer_view *pv, const uint8_t *author, int *known)
 {
 	for (size_t i = 0; i < pv->n; i++)
-		if (memcmp(pv->h[i].author, author, 32) == 0) {
+		if (memcmp(pv->h[i].author, author, EVENT_KEY_BYTES) == 0) {
 			*known = 1;
 			return pv->h[i].seq;
 		}
@@ -88,7 +72,7 @@ row(const struct summary_entry *e, void *ctx)
 {
 	struct row_ctx *r = ctx;
 	char a[65];
-	hex_encode(e->author, 32, a);
+	hex_encode(e->author, EVENT_KEY_BYTES, a);
 	if (r->json) {
 		json_obj_begin(r->w);
 		json_key(r->w, "author");
@@ -132,13 +116,13 @@ cmd_repl_status(struct cli *c, int argc, char **argv)
 	struct status s = { NULL, 0 };
 	struct buf out = BUF_INIT;
 	struct json_writer w;
-	uint8_t digest[32];
+	uint8_t digest[HASH_BYTES];
 	char dig[65];
 	int json = argc == 2 && strcmp(argv[1], "--json") == 0;
 	if (argc > 1 && !json)
 		return cli_usage(c, "unexpected argument '%s'", argv[1]);
 	struct store *st = node_store(c->node);
-	int rc = store_local_walk(st, "peer", load_peer, &s);
+	int rc = node_peers_walk(c->node, load_peer, &s);
 	if (rc >= 0)
 		rc = store_digest(st, digest);
 	if (rc) {
@@ -147,7 +131,7 @@ cmd_repl_status(struct cli *c, int argc, char **argv)
 		free(s.p);
 		return cli_fail("cannot read the store: %s", err_str(rc));
 	}
-	hex_encode(digest, 32, dig);
+	hex_encode(digest, HASH_BYTES, dig);
 	json_writer_init(&w, &out, 0);
 	struct row_ctx r = { &s, &out, &w, json, node_roster(c->node) };
 	if (json) {

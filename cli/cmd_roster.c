@@ -18,7 +18,7 @@
 #include "crypto/key.h"
 #include "node/admin.h"
 #include "node/node.h"
-#include "node/roster.h"
+#include "node/case/roster.h"
 #include "common/banned.h"
 
 static int
@@ -97,7 +97,7 @@ cmd_roster_revoke(struct cli *c, int argc, char **argv)
 	};
 	const char *admin_path = NULL, *reason = "", *last = NULL;
 	struct admin_key *admin = NULL;
-	uint8_t key[32];
+	uint8_t key[EVENT_KEY_BYTES];
 	struct diag d;
 	char *end;
 	int opt, rc;
@@ -141,7 +141,7 @@ show_member(const struct member *m, int revoked, uint64_t last_seq, void *ctx)
 	struct show *s = ctx;
 	char key[65], roles[96];
 	uint32_t rank = roster_rank(s->r, m->key);
-	hex_encode(m->key, 32, key);
+	hex_encode(m->key, EVENT_KEY_BYTES, key);
 	roles_format(m->roles, roles, sizeof(roles));
 	if (s->json) {
 		json_obj_begin(&s->w);
@@ -195,7 +195,7 @@ show_void(struct show *s)
 		char id[65], author[17];
 		if (c->why_void == RV_NONE)
 			continue;
-		hex_encode(c->id, 32, id);
+		hex_encode(c->id, EVENT_ID_BYTES, id);
 		hex_encode(c->author, 8, author);
 		if (s->json) {
 			json_obj_begin(&s->w);
@@ -231,7 +231,7 @@ cmd_roster_show(struct cli *c, int argc, char **argv)
 	if (!r)
 		return cli_fail("cannot read the roster");
 	s.r = r;
-	hex_encode(r->admin, 32, admin);
+	hex_encode(r->admin, EVENT_KEY_BYTES, admin);
 	json_writer_init(&s.w, &s.out, 0);
 	if (s.json) {
 		json_obj_begin(&s.w);
@@ -274,7 +274,7 @@ cmd_keygen(struct cli *c, int argc, char **argv)
 	struct key *k = key_generate();
 	int rc = key_save(k, argv[1], &d);
 	if (rc == 0)
-		hex_encode(key_public(k), 32, hex);
+		hex_encode(key_public(k), EVENT_KEY_BYTES, hex);
 	key_free(k);
 	if (rc)
 		return cli_fail("%s", d.text);

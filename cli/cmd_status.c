@@ -12,7 +12,7 @@
 #include "common/json.h"
 #include "common/xalloc.h"
 #include "crypto/key.h"
-#include "node/fold.h"
+#include "node/api.h"
 #include "node/node.h"
 #include "store/store.h"
 #include "common/banned.h"
@@ -29,8 +29,8 @@ summary_row(const struct summary_entry *e, void *ctx)
 {
 	struct status_out *o = ctx;
 	char a[65], id[65];
-	hex_encode(e->author, 32, a);
-	hex_encode(e->id, 32, id);
+	hex_encode(e->author, EVENT_KEY_BYTES, a);
+	hex_encode(e->id, EVENT_ID_BYTES, id);
 	if (o->json) {
 		json_obj_begin(&o->w);
 		json_key(&o->w, "author");
@@ -61,7 +61,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 	struct store_stats st;
 	struct buf name = BUF_INIT, county = BUF_INIT;
 	struct key *k = NULL;
-	uint8_t digest[32];
+	uint8_t digest[HASH_BYTES];
 	char dig[65], key_hex[65] = "";
 	int opt, rc;
 
@@ -74,12 +74,10 @@ cmd_status(struct cli *c, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
 	uint64_t ghosts = 0;
-	uint8_t ghost_key = IDX_GHOST;
 	if ((rc = store_stats(s, &st)) || (rc = store_digest(s, digest)) ||
-	    (rc = store_index_count(s, &ghost_key, 1, (const uint8_t *)"{", 1,
-				    UINT64_MAX, &ghosts)))
+	    (rc = node_ghost_count(c->node, &ghosts)))
 		return cli_fail("cannot read the store: %s", err_str(rc));
-	hex_encode(digest, 32, dig);
+	hex_encode(digest, HASH_BYTES, dig);
 	if (((rc = store_meta_get(s, "node", &name)) && rc != ERR_NOTFOUND) ||
 	    ((rc = store_meta_get(s, "county", &county)) && rc != ERR_NOTFOUND))
 		return cli_fail("cannot read the store: %s", err_str(rc));
@@ -87,7 +85,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 	 * is unreadable still reports its status (without a key). */
 	char *path = xasprintf("%s/%s", c->dir, NODE_KEY_FILE);
 	if (key_load(path, &k, NULL) == 0)
-		hex_encode(key_public(k), 32, key_hex);
+		hex_encode(key_public(k), EVENT_KEY_BYTES, key_hex);
 	key_free(k);
 	free(path);
 

@@ -5,7 +5,10 @@
  *
  * The table is sorted by name; two-word names ("case report") are
  * subcommands of a group.  Flags are preconditions the dispatcher meets
- * before calling the handler (the node opened, the key loaded).
+ * before calling the handler (the node opened, the key loaded).  The
+ * workflow's steps after the report ("case accept" ...) are not written
+ * here: commands_init() makes one command per row of the workflow table
+ * (node/case/workflow.c), with its usage, and sorts them in.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -13,6 +16,8 @@
 
 #include "cli/cli.h"
 #include "common/log.h"
+#include "common/xalloc.h"
+#include "node/case/workflow.h"
 #include "node/node.h"
 #include "common/banned.h"
 
@@ -28,7 +33,7 @@ struct cmd {
 
 static int cmd_help(struct cli *c, int argc, char **argv);
 
-static const struct cmd commands[] = {
+static const struct cmd fixed[] = {
 	{ "admin keygen", cmd_keygen, 0, "gridcase admin keygen FILE",
 	  "make the district admin's key (keep it off the nodes); prints its public half" },
 	{ "blob add", cmd_blob_add, NEEDS_NODE, "gridcase blob add FILE|-",
@@ -37,89 +42,19 @@ static const struct cmd commands[] = {
 	  "erase a personal-data blob for good (events still verify)" },
 	{ "blob get", cmd_blob_get, NEEDS_NODE, "gridcase blob get HASH [-o FILE]",
 	  "write a blob's bytes" },
-	{ "case accept", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case accept CASE [--note TEXT] [--by PERSON] [--json]",
-	  "accept a report as a valid case (受理)" },
-	{ "case amend", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case amend CASE --field where|desc|grid|class|urgency "
-	  "--value TEXT [--by PERSON] [--json]",
-	  "correct a field of the case (修改)" },
-	{ "case assign", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case assign CASE --team TEAM [--by PERSON] [--json]",
-	  "hand the case to a team of the unit (二级派遣)" },
-	{ "case cancel", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case cancel CASE --reason TEXT [--by PERSON] [--json]",
-	  "cancel the case (作废)" },
-	{ "case check", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case check CASE --found yes|no [--note TEXT] [--by PERSON] [--json]",
-	  "check a public report on site (核实)" },
-	{ "case close", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case close CASE [--note TEXT] [--by PERSON] [--json]",
-	  "close the case (结案)" },
-	{ "case dispatch", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case dispatch CASE --unit UNIT [--note TEXT] [--by PERSON] [--json]",
-	  "dispatch to a disposal unit (派遣)" },
-	{ "case dispose", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case dispose CASE --notes TEXT [--photo FILE]... [--by PERSON] [--json]",
-	  "record disposal work (处置)" },
-	{ "case feedback", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case feedback CASE --notes TEXT [--photo FILE]... [--by PERSON] [--json]",
-	  "report the disposal done (处理反馈)" },
 	{ "case list", cmd_case_list, NEEDS_NODE,
 	  "gridcase case list [--state S] [--unit U] [--grid G] [--office O] "
 	  "[--source S] [--class KIND:CODE] [--colour green|yellow|red] "
 	  "[--overdue] [--due-within 4h] [--conflicts] [--json]",
 	  "list cases with their due times and colours" },
-	{ "case merge", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case merge CASE --into CASE [--by PERSON] [--json]",
-	  "merge a duplicate into the case it repeats (并案)" },
-	{ "case postpone-approve", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case postpone-approve CASE [--extend 1d] [--by PERSON] [--json]",
-	  "approve the postponement (延期)" },
-	{ "case postpone-deny", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case postpone-deny CASE --reason TEXT [--by PERSON] [--json]",
-	  "deny the postponement" },
-	{ "case postpone-request", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case postpone-request CASE --extend 1d --reason TEXT [--by PERSON] [--json]",
-	  "ask for more time" },
-	{ "case refuse", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case refuse CASE --reason TEXT [--by PERSON] [--json]",
-	  "refuse to register (不予立案)" },
-	{ "case register", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case register CASE --urgency normal|urgent [--limit 4h|15d] [--by PERSON] [--json]",
-	  "register the case (立案)" },
-	{ "case reopen", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case reopen CASE --reason TEXT [--by PERSON] [--json]",
-	  "reopen on a new complaint" },
 	{ "case report", cmd_case_report, NEEDS_NODE | NEEDS_KEY,
 	  "gridcase case report --class KIND:CODE (--grid GRID | --lat DEG --lon DEG) "
 	  "--where TEXT --desc TEXT [--source SRC] [--by PERSON] [--component ID] "
 	  "[--photo FILE]... [--caller TEXT] [--json]",
 	  "report a new case and print its id" },
-	{ "case resolve", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case resolve CASE --conflict ID [--unit UNIT] [--outcome closed] [--by PERSON] [--json]",
-	  "resolve a conflict, naming all its events" },
-	{ "case resume", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case resume CASE [--note TEXT] [--by PERSON] [--json]",
-	  "resume a suspended case" },
-	{ "case return", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case return CASE --reason TEXT [--by PERSON] [--json]",
-	  "return a wrong dispatch to the centre (回退)" },
 	{ "case show", cmd_case_show, NEEDS_NODE,
 	  "gridcase case show CASE [--json]",
 	  "show a case's state, due time, conflicts and signed history" },
-	{ "case suspend-approve", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case suspend-approve CASE [--note TEXT] [--by PERSON] [--json]",
-	  "approve the suspension (挂账)" },
-	{ "case suspend-request", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case suspend-request CASE --reason TEXT [--by PERSON] [--json]",
-	  "ask to suspend the case" },
-	{ "case verify-fail", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case verify-fail CASE --reason TEXT [--photo FILE]... [--by PERSON] [--json]",
-	  "verification failed: rework (返工)" },
-	{ "case verify-pass", cmd_case_act, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase case verify-pass CASE [--note TEXT] [--photo FILE]... [--by PERSON] [--json]",
-	  "verification passed (核查)" },
 	{ "conflicts", cmd_conflicts, NEEDS_NODE,
 	  "gridcase conflicts [--case CASE] [--all] [--json]",
 	  "list conflict records (open ones, or all)" },
@@ -186,7 +121,50 @@ static const struct cmd commands[] = {
 	  "re-check every stored record and case view and name what is wrong" },
 };
 
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define NFIXED (sizeof(fixed) / sizeof(fixed[0]))
+/* The usage of a generated command: its fields, and their values. */
+#define ACT_USAGE_MAX 400
+#define ACT_NAME_MAX (sizeof("case ") + EVENT_TYPE_MAX)
+#define ACT_SUMMARY_MAX 200
+
+static struct cmd commands[NFIXED + ACT_COUNT];
+static size_t ncommands;
+
+static int
+cmd_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct cmd *)a)->name, ((const struct cmd *)b)->name);
+}
+
+/* The fixed commands, and one per workflow step after the report. */
+static void
+commands_init(void)
+{
+	static char names[ACT_COUNT][ACT_NAME_MAX];
+	static char usages[ACT_COUNT][ACT_USAGE_MAX];
+	static char summaries[ACT_COUNT][ACT_SUMMARY_MAX];
+	memcpy(commands, fixed, sizeof(fixed));
+	ncommands = NFIXED;
+	for (int i = 0; i < ACT_COUNT; i++) {
+		const struct action_def *a = workflow_action_at((enum action)i);
+		struct buf u = BUF_INIT;
+		if (a->act == ACT_REPORT)
+			continue; /* its own command: a position, photos */
+		snprintf(names[i], sizeof(names[i]), "case %s", a->type);
+		cmd_case_act_usage(a, &u);
+		BUG_ON(u.len >= sizeof(usages[i]));
+		memcpy(usages[i], u.data, u.len + 1);
+		buf_release(&u);
+		snprintf(summaries[i], sizeof(summaries[i]), "%s (%s)", a->summary,
+			 a->zh);
+		commands[ncommands++] = (struct cmd){ names[i], cmd_case_act,
+						      NEEDS_NODE | NEEDS_KEY,
+						      usages[i], summaries[i] };
+	}
+	qsort(commands, ncommands, sizeof(commands[0]), cmd_cmp);
+}
+
+#define NCOMMANDS ncommands
 
 static void
 print_commands(FILE *f)
@@ -291,6 +269,7 @@ main(int argc, char **argv)
 	struct diag d;
 	int opt, words, rc;
 
+	commands_init();
 	c.dir = getenv("GRIDCASE_DIR");
 	if (!c.dir || !*c.dir)
 		c.dir = "./gridcase-data";

@@ -6,7 +6,7 @@
 
 #include "common/clock.h"
 #include "common/hex.h"
-#include "node/roster.h"
+#include "node/case/roster.h"
 #include "store/store.h"
 #include "common/banned.h"
 
@@ -91,12 +91,14 @@ show_decode(const uint8_t *p, size_t n, struct envelope *env,
 }
 
 void
-show_who(const struct roster *r, const uint8_t key[32], char out[65])
+show_who(const struct roster *r, const uint8_t key[EVENT_KEY_BYTES],
+	 char out[65])
 {
 	const struct member *m = r ? roster_record(r, key) : NULL;
 	if (m) {
 		snprintf(out, 65, "%s", m->name);
-	} else if (r && r->has_admin && memcmp(r->admin, key, 32) == 0) {
+	} else if (r && r->has_admin &&
+		   memcmp(r->admin, key, EVENT_KEY_BYTES) == 0) {
 		snprintf(out, 65, "admin");
 	} else {
 		hex_encode(key, 8, out);
@@ -151,14 +153,14 @@ one_waiting(const uint8_t *p, size_t n, unsigned why, size_t nmissing,
 	if (t->n > TROUBLE_LIST)
 		return 0;
 	show_who(t->r, ev.author, who);
-	hex_encode(env.id, 32, id);
+	hex_encode(env.id, EVENT_ID_BYTES, id);
 	clock_format(ev.time_ms, when);
 	if (t->w) {
 		json_obj_begin(t->w);
 		json_key(t->w, "id");
 		json_str(t->w, id);
 		json_key(t->w, "author");
-		json_hex(t->w, ev.author, 32);
+		json_hex(t->w, ev.author, EVENT_KEY_BYTES);
 		json_key(t->w, "seq");
 		json_uint(t->w, ev.seq);
 		json_key(t->w, "time");
@@ -182,7 +184,7 @@ one_fork(const struct fork_entry *e, void *ctx)
 	struct trouble *t = ctx;
 	char who[65], key[65], id[65];
 	show_who(t->r, e->author, who);
-	hex_encode(e->author, 32, key);
+	hex_encode(e->author, EVENT_KEY_BYTES, key);
 	if (t->w) {
 		json_obj_begin(t->w);
 		json_key(t->w, "author");
@@ -196,7 +198,7 @@ one_fork(const struct fork_entry *e, void *ctx)
 		json_key(t->w, "proof");
 		json_arr_begin(t->w);
 		for (size_t i = 0; i < e->nids; i++)
-			json_hex(t->w, e->ids[i], 32);
+			json_hex(t->w, e->ids[i], EVENT_ID_BYTES);
 		json_arr_end(t->w);
 		json_obj_end(t->w);
 		return 0;
@@ -205,7 +207,7 @@ one_fork(const struct fork_entry *e, void *ctx)
 		   who, key, e->nversions, (unsigned long long)e->seq,
 		   (unsigned long long)e->seq);
 	for (size_t i = 0; i < e->nids; i++) {
-		hex_encode(e->ids[i], 32, id);
+		hex_encode(e->ids[i], EVENT_ID_BYTES, id);
 		buf_printf(t->out, " %.16s", id);
 	}
 	buf_add_str(t->out, "\n");

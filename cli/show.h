@@ -24,7 +24,8 @@ struct roster;
  * roster's own key), else the first 16 hex digits of the key.  r may be
  * NULL.  out holds 65 bytes.
  */
-void show_who(const struct roster *r, const uint8_t key[32], char out[65]);
+void show_who(const struct roster *r, const uint8_t key[EVENT_KEY_BYTES],
+	      char out[65]);
 
 struct store;
 

@@ -55,9 +55,9 @@ cli_short(const uint8_t *p, char out[17])
 }
 
 int
-cli_parse_key(struct cli *c, const char *s, uint8_t key[32])
+cli_parse_key(struct cli *c, const char *s, uint8_t key[EVENT_KEY_BYTES])
 {
-	if (hex_decode(s, key, 32))
+	if (hex_decode(s, key, EVENT_KEY_BYTES))
 		return cli_usage(c, "'%s' is not a key (64 hex digits)", s);
 	return 0;
 }

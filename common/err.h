@@ -15,34 +15,33 @@
 #define MUST_CHECK __attribute__((warn_unused_result))
 
 /* X(NAME, message) - order is the ABI of the negative values. */
-#define ERR_LIST(X)                                                        \
-	X(ERR_INVAL, "invalid argument")                                   \
-	X(ERR_NOTFOUND, "not found")                                       \
-	X(ERR_EXISTS, "already exists")                                    \
-	X(ERR_IO, "input/output error")                                    \
-	X(ERR_PERM, "permission denied")                                   \
-	X(ERR_FULL, "store is full")                                       \
-	X(ERR_CORRUPT, "corrupt data")                                     \
-	X(ERR_MALFORMED, "malformed msgpack")                              \
-	X(ERR_TRUNCATED, "truncated input")                                \
-	X(ERR_NONCANON, "non-canonical encoding")                          \
-	X(ERR_TRAILING, "trailing bytes")                                  \
-	X(ERR_TOOBIG, "too large")                                         \
-	X(ERR_FORMAT, "invalid event format")                              \
-	X(ERR_VERSION, "unsupported version")                              \
-	X(ERR_BADID, "id does not match the event bytes")                  \
-	X(ERR_BADSIG, "bad signature")                                     \
-	X(ERR_NETWORK, "wrong network")                                    \
-	X(ERR_CHAIN, "broken author chain")                                \
-	X(ERR_FORKED, "author has forked")                                 \
-	X(ERR_STATE, "not allowed in this state")                          \
-	X(ERR_DENIED, "role not allowed")                                  \
-	X(ERR_CONFIG, "bad configuration")                                 \
-	X(ERR_PROTO, "protocol error")                                     \
-	X(ERR_TIMEOUT, "timed out")                                        \
-	X(ERR_CLOSED, "closed")                                            \
-	X(ERR_BUSY, "busy")                                                \
-	X(ERR_CLOCK, "clock rule broken")                                  \
+#define ERR_LIST(X)                                                            \
+	X(ERR_INVAL, "invalid argument")                                       \
+	X(ERR_NOTFOUND, "not found")                                           \
+	X(ERR_EXISTS, "already exists")                                        \
+	X(ERR_IO, "input/output error")                                        \
+	X(ERR_PERM, "permission denied")                                       \
+	X(ERR_FULL, "store is full")                                           \
+	X(ERR_CORRUPT, "corrupt data")                                         \
+	X(ERR_MALFORMED, "malformed msgpack")                                  \
+	X(ERR_TRUNCATED, "truncated input")                                    \
+	X(ERR_NONCANON, "non-canonical encoding")                              \
+	X(ERR_TRAILING, "trailing bytes")                                      \
+	X(ERR_TOOBIG, "too large")                                             \
+	X(ERR_FORMAT, "invalid event format")                                  \
+	X(ERR_VERSION, "unsupported version")                                  \
+	X(ERR_BADID, "id does not match the event bytes")                      \
+	X(ERR_BADSIG, "bad signature")                                         \
+	X(ERR_NETWORK, "wrong network")                                        \
+	X(ERR_CHAIN, "broken author chain")                                    \
+	X(ERR_FORKED, "author has forked")                                     \
+	X(ERR_STATE, "not allowed in this state")                              \
+	X(ERR_DENIED, "role not allowed")                                      \
+	X(ERR_CONFIG, "bad configuration")                                     \
+	X(ERR_PROTO, "protocol error")                                         \
+	X(ERR_TIMEOUT, "timed out")                                            \
+	X(ERR_BUSY, "busy")                                                    \
+	X(ERR_CLOCK, "clock rule broken")                                      \
 	X(ERR_NOSPACE, "disk full")
 
 enum err {

@@ -17,23 +17,35 @@
 #define SESSION_TAG "gridcase/session/v2"
 #define COOKIE_TAG "gridcase/cookie/v2"
 
+/*
+ * The sizes of the handshake's fields (docs/protocol.md §5), 32 bytes
+ * each, named so that each use says which: node keys are KEY_PUBLIC_BYTES,
+ * hashes HASH_BYTES.
+ */
+#define NONCE_BYTES 32
+#define MAC_BYTES HASH_BYTES /* a cookie's keyed hash */
+#define EPH_BYTES crypto_kx_PUBLICKEYBYTES
+#define SKEY_BYTES crypto_kx_SESSIONKEYBYTES     /* one direction's key */
+#define SECRET_BYTES crypto_generichash_KEYBYTES /* the cookies' key */
+
 /* A taken cookie is remembered in buckets of this many (by its MAC). */
 #define TAKEN_WAYS 4
 
 struct handshake {
 	uint8_t eph_pk[crypto_kx_PUBLICKEYBYTES];
 	uint8_t eph_sk[crypto_kx_SECRETKEYBYTES];
-	uint8_t nonce[32];
-	uint8_t client[32];
-	uint8_t server[32];
+	uint8_t nonce[NONCE_BYTES];
+	uint8_t client[KEY_PUBLIC_BYTES];
+	uint8_t server[KEY_PUBLIC_BYTES];
 	char network[65];
-	uint8_t h_hash[32]; /* BLAKE2b of the signed HELLO without its signature */
+	uint8_t h_hash
+		[HASH_BYTES]; /* BLAKE2b of the signed HELLO without its signature */
 };
 
 struct session {
 	uint8_t id[SESSION_ID_BYTES];
-	uint8_t peer[32];
-	uint8_t tx[32], rx[32];
+	uint8_t peer[KEY_PUBLIC_BYTES];
+	uint8_t tx[SKEY_BYTES], rx[SKEY_BYTES];
 	int is_server;
 	uint64_t next_counter;   /* client */
 	uint64_t highest;        /* server: replay window */
@@ -41,12 +53,12 @@ struct session {
 };
 
 struct taken {
-	uint8_t mac[32];
+	uint8_t mac[MAC_BYTES];
 	uint64_t expiry; /* 0: free */
 };
 
 struct session_cookies {
-	uint8_t *secret; /* 32 bytes of sodium_malloc memory */
+	uint8_t *secret; /* SECRET_BYTES of sodium_malloc memory */
 	uint32_t lifetime_ms;
 	size_t nbuckets; /* a power of two */
 	struct taken *taken;
@@ -110,10 +122,10 @@ hello_body(const char *network, const uint8_t *client, const uint8_t *eph,
 	mp_put_uint(out, SESSION_VERSION);
 	mp_put_uint(out, MSG_HELLO);
 	mp_put_cstr(out, network);
-	mp_put_bin(out, client, 32);
-	mp_put_bin(out, eph, 32);
-	mp_put_bin(out, nonce, 32);
-	mp_put_bin(out, server, 32);
+	mp_put_bin(out, client, KEY_PUBLIC_BYTES);
+	mp_put_bin(out, eph, EPH_BYTES);
+	mp_put_bin(out, nonce, NONCE_BYTES);
+	mp_put_bin(out, server, KEY_PUBLIC_BYTES);
 	if (with_cookie)
 		mp_put_bin(out, cookie, cookie_len);
 }
@@ -124,26 +136,26 @@ tagged_hash(const char *tag, const uint8_t *a, const uint8_t *b,
 {
 	size_t t = strlen(tag);
 	memcpy(out, tag, t);
-	memcpy(out + t, a, 32);
-	*n = t + 32;
+	memcpy(out + t, a, HASH_BYTES);
+	*n = t + HASH_BYTES;
 	if (b) {
-		memcpy(out + t + 32, b, 32);
-		*n += 32;
+		memcpy(out + t + HASH_BYTES, b, HASH_BYTES);
+		*n += HASH_BYTES;
 	}
 }
 
 void
 session_hello(const struct key *me, const char *network,
-	      const uint8_t server_key[32], struct handshake **out,
-	      struct buf *msg)
+	      const uint8_t server_key[KEY_PUBLIC_BYTES],
+	      struct handshake **out, struct buf *msg)
 {
 	struct handshake *hs = secure_alloc(sizeof(*hs));
 	struct buf body = BUF_INIT;
 
 	crypto_kx_keypair(hs->eph_pk, hs->eph_sk);
 	randombytes_buf(hs->nonce, sizeof(hs->nonce));
-	memcpy(hs->server, server_key, 32);
-	memcpy(hs->client, key_public(me), 32);
+	memcpy(hs->server, server_key, KEY_PUBLIC_BYTES);
+	memcpy(hs->client, key_public(me), KEY_PUBLIC_BYTES);
 	snprintf(hs->network, sizeof(hs->network), "%s", network);
 	/* The first HELLO: the same array of 9 as the second, its cookie
 	 * and signature empty. */
@@ -181,7 +193,7 @@ get_bins(struct mp_reader *r, uint8_t *out[], const size_t *len, int n)
 /* A HELLO, its parts pointing into the message. */
 struct hello_parts {
 	struct hello h;
-	uint8_t eph[32], nonce[32];
+	uint8_t eph[EPH_BYTES], nonce[NONCE_BYTES];
 	const uint8_t *cookie, *sig; /* NULL when empty */
 };
 
@@ -207,12 +219,14 @@ parse_hello(const uint8_t *p, size_t n, struct hello_parts *hp,
 	memcpy(hp->h.network, net, nn);
 	hp->h.network[nn] = '\0';
 	uint8_t *outs[] = { hp->h.client, hp->eph, hp->nonce, hp->h.server };
-	const size_t lens[] = { 32, 32, 32, 32 };
+	const size_t lens[] = { KEY_PUBLIC_BYTES, EPH_BYTES, NONCE_BYTES,
+				KEY_PUBLIC_BYTES };
 	if (get_bins(&r, outs, lens, 4) || mp_get_bin(&r, &cookie, &cn) ||
 	    mp_get_bin(&r, &sig, &sn))
 		return diag_set(d, ERR_PROTO, "HELLO has a field of the wrong size");
 	/* Both empty (asking for a cookie), or both there. */
-	if (!((cn == 0 && sn == 0) || (cn == SESSION_COOKIE_BYTES && sn == 64)))
+	if (!((cn == 0 && sn == 0) ||
+	      (cn == SESSION_COOKIE_BYTES && sn == KEY_SIG_BYTES)))
 		return diag_set(d, ERR_PROTO,
 				"HELLO has a cookie without a signature, or the wrong size of one");
 	hp->cookie = cn ? cookie : NULL;
@@ -238,8 +252,8 @@ struct session_cookies *
 session_cookies_new(uint32_t lifetime_ms, size_t remember)
 {
 	struct session_cookies *c = xcalloc(1, sizeof(*c));
-	c->secret = secure_alloc(32);
-	randombytes_buf(c->secret, 32);
+	c->secret = secure_alloc(SECRET_BYTES);
+	randombytes_buf(c->secret, SECRET_BYTES);
 	c->lifetime_ms = lifetime_ms ? lifetime_ms : 1;
 	c->nbuckets = 1;
 	while (c->nbuckets * TAKEN_WAYS < remember)
@@ -262,21 +276,21 @@ session_cookies_free(struct session_cookies *c)
  * of the HELLO's fields. */
 static void
 cookie_mac(const struct session_cookies *c, const uint8_t expiry[8],
-	   const struct hello_parts *hp, uint8_t out[32])
+	   const struct hello_parts *hp, uint8_t out[MAC_BYTES])
 {
 	struct buf body = BUF_INIT;
-	uint8_t hh[32];
+	uint8_t hh[HASH_BYTES];
 	crypto_generichash_state st;
 	hello_body(hp->h.network, hp->h.client, hp->eph, hp->nonce, hp->h.server,
 		   NULL, 0, 0, &body);
 	hash_bytes(body.data, body.len, hh);
 	buf_release(&body);
-	crypto_generichash_init(&st, c->secret, 32, 32);
+	crypto_generichash_init(&st, c->secret, SECRET_BYTES, MAC_BYTES);
 	crypto_generichash_update(&st, (const uint8_t *)COOKIE_TAG,
 				  strlen(COOKIE_TAG));
 	crypto_generichash_update(&st, expiry, 8);
-	crypto_generichash_update(&st, hh, 32);
-	crypto_generichash_final(&st, out, 32);
+	crypto_generichash_update(&st, hh, HASH_BYTES);
+	crypto_generichash_final(&st, out, MAC_BYTES);
 	sodium_memzero(&st, sizeof(st));
 }
 
@@ -305,7 +319,7 @@ session_cookie_take(struct session_cookies *c, uint64_t now_ms,
 		    const uint8_t *hello, size_t n, struct diag *d)
 {
 	struct hello_parts hp;
-	uint8_t mac[32];
+	uint8_t mac[MAC_BYTES];
 	uint64_t expiry = 0;
 	int rc = parse_hello(hello, n, &hp, d);
 	if (rc)
@@ -313,7 +327,7 @@ session_cookie_take(struct session_cookies *c, uint64_t now_ms,
 	if (!hp.cookie)
 		return diag_set(d, ERR_PROTO, "HELLO has no cookie");
 	cookie_mac(c, hp.cookie, &hp, mac);
-	if (sodium_memcmp(mac, hp.cookie + 8, 32) != 0)
+	if (sodium_memcmp(mac, hp.cookie + 8, MAC_BYTES) != 0)
 		return diag_set(d, ERR_BADSIG,
 				"HELLO's cookie was not made here for this HELLO");
 	for (int i = 0; i < 8; i++)
@@ -326,7 +340,8 @@ session_cookie_take(struct session_cookies *c, uint64_t now_ms,
 		   (c->nbuckets - 1);
 	struct taken *t = &c->taken[b * TAKEN_WAYS], *room = NULL;
 	for (int i = 0; i < TAKEN_WAYS; i++) {
-		if (t[i].expiry > now_ms && memcmp(t[i].mac, mac, 32) == 0)
+		if (t[i].expiry > now_ms &&
+		    memcmp(t[i].mac, mac, MAC_BYTES) == 0)
 			return diag_set(d, ERR_EXISTS,
 					"a replayed HELLO (its cookie was used)");
 		if (!room && t[i].expiry <= now_ms)
@@ -335,7 +350,7 @@ session_cookie_take(struct session_cookies *c, uint64_t now_ms,
 	if (!room)
 		return diag_set(d, ERR_BUSY,
 				"too many handshakes at once: try again");
-	memcpy(room->mac, mac, 32);
+	memcpy(room->mac, mac, MAC_BYTES);
 	room->expiry = expiry;
 	return 0;
 }
@@ -352,7 +367,7 @@ session_hello_answer(struct handshake *hs, const struct key *me,
 	uint64_t v, type;
 	const uint8_t *cookie;
 	size_t cn, sn;
-	uint8_t sig[64], signed_msg[96];
+	uint8_t sig[KEY_SIG_BYTES], signed_msg[96];
 	struct buf body = BUF_INIT;
 
 	if (mp_check(p, n, NULL))
@@ -385,24 +400,24 @@ welcome_body(const uint8_t *server, const uint8_t *eph, const uint8_t *nonce,
 	mp_put_array(out, 6);
 	mp_put_uint(out, SESSION_VERSION);
 	mp_put_uint(out, MSG_WELCOME);
-	mp_put_bin(out, server, 32);
-	mp_put_bin(out, eph, 32);
-	mp_put_bin(out, nonce, 32);
+	mp_put_bin(out, server, KEY_PUBLIC_BYTES);
+	mp_put_bin(out, eph, EPH_BYTES);
+	mp_put_bin(out, nonce, NONCE_BYTES);
 	mp_put_bin(out, sid, SESSION_ID_BYTES);
 }
 
 /* One direction's key from a kx key and the transcript. */
 static void
-direction_key(const uint8_t kx[32], const uint8_t hh[32], const uint8_t wh[32],
-	      uint8_t out[32])
+direction_key(const uint8_t kx[SKEY_BYTES], const uint8_t hh[HASH_BYTES],
+	      const uint8_t wh[HASH_BYTES], uint8_t out[SKEY_BYTES])
 {
 	crypto_generichash_state st;
-	crypto_generichash_init(&st, kx, 32, 32);
+	crypto_generichash_init(&st, kx, SKEY_BYTES, SKEY_BYTES);
 	crypto_generichash_update(&st, (const uint8_t *)SESSION_TAG,
 				  strlen(SESSION_TAG));
-	crypto_generichash_update(&st, hh, 32);
-	crypto_generichash_update(&st, wh, 32);
-	crypto_generichash_final(&st, out, 32);
+	crypto_generichash_update(&st, hh, HASH_BYTES);
+	crypto_generichash_update(&st, wh, HASH_BYTES);
+	crypto_generichash_final(&st, out, SKEY_BYTES);
 	sodium_memzero(&st, sizeof(st));
 }
 
@@ -411,8 +426,9 @@ session_welcome(const struct key *me, const uint8_t *hello, size_t n,
 		struct session **out, struct buf *welcome, struct diag *d)
 {
 	struct hello_parts hp;
-	uint8_t eph_pk[32], nonce[32], sig[64], hh[32], wh[32], msg[128];
-	uint8_t rx[32], tx[32];
+	uint8_t eph_pk[EPH_BYTES], nonce[NONCE_BYTES], sig[KEY_SIG_BYTES],
+		hh[HASH_BYTES], wh[HASH_BYTES], msg[128];
+	uint8_t rx[SKEY_BYTES], tx[SKEY_BYTES];
 	struct buf body = BUF_INIT;
 	size_t sn;
 	int rc;
@@ -454,7 +470,7 @@ session_welcome(const struct key *me, const uint8_t *hello, size_t n,
 	direction_key(tx, hh, wh, s->tx);
 	sodium_memzero(rx, sizeof(rx));
 	sodium_memzero(tx, sizeof(tx));
-	memcpy(s->peer, hp.h.client, 32);
+	memcpy(s->peer, hp.h.client, KEY_PUBLIC_BYTES);
 	s->is_server = 1;
 	*out = s;
 	return 0;
@@ -467,8 +483,9 @@ session_client_finish(struct handshake *hs, const uint8_t *p, size_t n,
 	struct mp_reader r;
 	uint32_t count;
 	uint64_t v, type;
-	uint8_t server[32], eph[32], nonce[32], sid[SESSION_ID_BYTES], sig[64];
-	uint8_t wh[32], msg[128], rx[32], tx[32];
+	uint8_t server[KEY_PUBLIC_BYTES], eph[EPH_BYTES], nonce[NONCE_BYTES],
+		sid[SESSION_ID_BYTES], sig[KEY_SIG_BYTES];
+	uint8_t wh[HASH_BYTES], msg[128], rx[SKEY_BYTES], tx[SKEY_BYTES];
 	struct buf body = BUF_INIT;
 	size_t sn;
 
@@ -476,13 +493,14 @@ session_client_finish(struct handshake *hs, const uint8_t *p, size_t n,
 		return diag_set(d, ERR_PROTO, "WELCOME is not canonical msgpack");
 	mp_reader_init(&r, p, n, NULL);
 	uint8_t *outs[] = { server, eph, nonce, sid, sig };
-	const size_t lens[] = { 32, 32, 32, SESSION_ID_BYTES, 64 };
+	const size_t lens[] = { KEY_PUBLIC_BYTES, EPH_BYTES, NONCE_BYTES,
+				SESSION_ID_BYTES, KEY_SIG_BYTES };
 	if (mp_get_array(&r, &count) || count != 7 || mp_get_uint(&r, &v) ||
 	    v != SESSION_VERSION || mp_get_uint(&r, &type) ||
 	    type != MSG_WELCOME || get_bins(&r, outs, lens, 5))
 		return diag_set(d, ERR_PROTO, "not a WELCOME of protocol version %d",
 				SESSION_VERSION);
-	if (memcmp(server, hs->server, 32) != 0)
+	if (memcmp(server, hs->server, KEY_PUBLIC_BYTES) != 0)
 		return diag_set(d, ERR_BADSIG,
 				"WELCOME comes from another key than the peer's");
 	welcome_body(server, eph, nonce, sid, &body);
@@ -495,7 +513,7 @@ session_client_finish(struct handshake *hs, const uint8_t *p, size_t n,
 		return diag_set(d, ERR_PROTO, "the server's ephemeral key is unusable");
 	struct session *s = secure_alloc(sizeof(*s));
 	memcpy(s->id, sid, sizeof(sid));
-	memcpy(s->peer, server, 32);
+	memcpy(s->peer, server, KEY_PUBLIC_BYTES);
 	direction_key(rx, hs->h_hash, wh, s->rx);
 	direction_key(tx, hs->h_hash, wh, s->tx);
 	sodium_memzero(rx, sizeof(rx));

@@ -27,6 +27,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "crypto/key.h"
 
 #define SESSION_VERSION 2
 #define SESSION_ID_BYTES 16
@@ -49,8 +50,8 @@ struct session_cookies;
 /* What a HELLO says (nothing of it checked but its form). */
 struct hello {
 	char network[65];
-	uint8_t client[32];
-	uint8_t server[32]; /* the server the client means to reach */
+	uint8_t client[KEY_PUBLIC_BYTES];
+	uint8_t server[KEY_PUBLIC_BYTES]; /* the server the client means to reach */
 	int has_cookie;     /* the second HELLO: a cookie and a signature */
 };
 
@@ -73,8 +74,8 @@ MUST_CHECK int session_msg_version(const uint8_t *p, size_t n);
  * handshake_free().
  */
 void session_hello(const struct key *me, const char *network,
-		   const uint8_t server_key[32], struct handshake **hs,
-		   struct buf *out);
+		   const uint8_t server_key[KEY_PUBLIC_BYTES],
+		   struct handshake **hs, struct buf *out);
 void handshake_free(struct handshake *hs);
 
 /*

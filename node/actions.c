@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "crypto/key.h"
-#include "node/config.h"
-#include "node/fold.h"
+#include "node/case/config.h"
+#include "node/case/fold.h"
 #include "node/node.h"
-#include "node/roster.h"
-#include "node/state.h"
+#include "node/case/roster.h"
+#include "node/case/state.h"
 #include "store/store.h"
 #include "common/banned.h"
 
@@ -94,7 +94,7 @@ fill_defaults(struct node *n, const struct case_state *st,
 			struct buf *b = mp_map_add(&r->body, "events");
 			mp_put_array(b, (uint32_t)c->nevents);
 			for (size_t j = 0; j < c->nevents; j++)
-				mp_put_bin(b, c->events[j], 32);
+				mp_put_bin(b, c->events[j], EVENT_ID_BYTES);
 		}
 	}
 	if (r->a->act == ACT_MERGE)
@@ -103,7 +103,7 @@ fill_defaults(struct node *n, const struct case_state *st,
 }
 
 int
-case_act(struct node *n, struct action_req *r, uint8_t id[32],
+case_act(struct node *n, struct action_req *r, uint8_t id[EVENT_ID_BYTES],
 	 struct diag *d)
 {
 	const struct roster *roster;

@@ -13,7 +13,8 @@
 
 #include "common/err.h"
 #include "common/mp.h"
-#include "node/workflow.h"
+#include "crypto/hash.h"
+#include "node/case/workflow.h"
 
 struct node;
 struct case_state;
@@ -22,7 +23,7 @@ struct action_req {
 	const struct action_def *a;
 	const char *case_id;
 	struct mp_map body; /* unfinished: case_act may add defaults */
-	uint8_t (*blobs)[32];
+	uint8_t (*blobs)[HASH_BYTES];
 	size_t nblobs;
 	uint64_t now_ms;
 };
@@ -36,7 +37,7 @@ struct action_req {
  * The body is consumed either way.  id (may be NULL) receives the id.
  */
 MUST_CHECK int case_act(struct node *n, struct action_req *r,
-			uint8_t id[32], struct diag *d);
+			uint8_t id[EVENT_ID_BYTES], struct diag *d);
 
 /*
  * The current state of a case from its stored view (read only).

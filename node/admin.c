@@ -8,7 +8,7 @@
 #include "common/hex.h"
 #include "common/xalloc.h"
 #include "crypto/key.h"
-#include "node/roster.h"
+#include "node/case/roster.h"
 #include "store/store.h"
 #include "common/banned.h"
 

@@ -17,9 +17,10 @@
 #include "common/mp.h"
 #include "common/xalloc.h"
 #include "crypto/key.h"
-#include "node/config.h"
+#include "node/case/config.h"
 #include "node/node.h"
-#include "node/roster.h"
+#include "node/peers.h"
+#include "node/case/roster.h"
 #include "replication/repl.h"
 #include "replication/wire.h"
 #include "store/store.h"
@@ -27,9 +28,10 @@
 
 #define TICK_MS 20
 
-/* The peers blocked here (the local table "block"), re-read each second. */
+/* The peers blocked here (node_peer_blocks_walk), re-read each second. */
+#define DAEMON_MAX_BLOCKS 256
 struct blocked {
-	char names[256][65];
+	char names[DAEMON_MAX_BLOCKS][PEER_NAME_MAX + 1];
 	size_t n;
 };
 
@@ -118,7 +120,8 @@ hook_submit(void *ctx, void (*work)(void *), void (*done)(void *), void *arg)
 }
 
 static int
-hook_authorize(void *ctx, const uint8_t key[32], char *name, size_t n)
+hook_authorize(void *ctx, const uint8_t key[EVENT_KEY_BYTES], char *name,
+	       size_t n)
 {
 	struct daemon *dm = ctx;
 	const struct roster *r = node_roster(dm->n);
@@ -152,44 +155,42 @@ hook_progress(void *ctx, const char *peer, uint64_t events)
 static void
 write_live_state(struct daemon *dm)
 {
-	struct store *s = node_store(dm->n);
 	struct diag d;
 	for (size_t i = 0; i < repl_peer_count(dm->repl); i++) {
 		const struct repl_peer_stats *st = repl_peer_stats(dm->repl, i);
-		struct mp_map m;
-		struct buf v = BUF_INIT;
-		mp_map_init(&m);
-		mp_put_cstr(mp_map_add(&m, "addr"), st->addr);
-		mp_put_bool(mp_map_add(&m, "blocked"), st->blocked);
-		mp_put_uint(mp_map_add(&m, "bytes_in"), st->bytes_in);
-		mp_put_uint(mp_map_add(&m, "bytes_out"), st->bytes_out);
-		mp_put_bool(mp_map_add(&m, "connected"), st->connected);
-		mp_put_uint(mp_map_add(&m, "errors"), st->errors);
-		mp_put_uint(mp_map_add(&m, "events_in"), st->events_in);
-		mp_put_uint(mp_map_add(&m, "events_out"), st->events_out);
-		mp_put_bin(mp_map_add(&m, "key"), st->key, 32);
-		mp_put_uint(mp_map_add(&m, "last_contact"), st->last_contact_ms);
-		mp_put_cstr(mp_map_add(&m, "last_error"), st->last_error);
-		mp_put_bool(mp_map_add(&m, "misbehaving"), st->misbehaving);
-		mp_put_cstr(mp_map_add(&m, "misbehaviour"), st->misbehaviour);
-		mp_put_bool(mp_map_add(&m, "refused"), st->refused);
-		mp_put_uint(mp_map_add(&m, "rounds"), st->rounds);
-		mp_put_uint(mp_map_add(&m, "they_lack"), st->they_lack);
-		mp_put_uint(mp_map_add(&m, "updated"), clock_now_ms());
-		mp_put_uint(mp_map_add(&m, "we_lack"), st->we_lack);
+		struct peer_record p;
 		size_t nh;
 		const struct wire_head *h = repl_peer_heads(dm->repl, i, &nh);
-		struct buf *hb = mp_map_add(&m, "heads");
-		mp_put_array(hb, (uint32_t)nh);
+		memset(&p, 0, sizeof(p));
+		snprintf(p.name, sizeof(p.name), "%s", st->name);
+		snprintf(p.addr, sizeof(p.addr), "%s", st->addr);
+		memcpy(p.key, st->key, sizeof(p.key));
+		p.connected = st->connected;
+		p.blocked = st->blocked;
+		p.refused = st->refused;
+		p.misbehaving = st->misbehaving;
+		p.last_contact_ms = st->last_contact_ms;
+		p.updated_ms = clock_now_ms();
+		snprintf(p.last_error, sizeof(p.last_error), "%s", st->last_error);
+		snprintf(p.misbehaviour, sizeof(p.misbehaviour), "%s",
+			 st->misbehaviour);
+		p.events_in = st->events_in;
+		p.events_out = st->events_out;
+		p.bytes_in = st->bytes_in;
+		p.bytes_out = st->bytes_out;
+		p.rounds = st->rounds;
+		p.errors = st->errors;
+		p.we_lack = st->we_lack;
+		p.they_lack = st->they_lack;
+		if (nh)
+			p.heads = xcalloc(nh, sizeof(*p.heads));
 		for (size_t k = 0; k < nh; k++) {
-			mp_put_array(hb, 2);
-			mp_put_bin(hb, h[k].author, 32);
-			mp_put_uint(hb, h[k].seq);
+			memcpy(p.heads[k].author, h[k].author, EVENT_KEY_BYTES);
+			p.heads[k].seq = h[k].seq;
 		}
-		mp_map_finish(&m, &v);
-		int rc = store_local_put_lazy(s, "peer", st->name,
-					      strlen(st->name), v.data, v.len, &d);
-		buf_release(&v);
+		p.nheads = nh;
+		int rc = node_peer_put(dm->n, &p, &d);
+		peer_record_release(&p);
 		/* Every second: on a full disk, say it once. */
 		if (rc && !dm->live_state_failing)
 			log_warn("daemon", "cannot record peer state: %s", d.text);
@@ -223,13 +224,10 @@ record_storage(struct daemon *dm)
 /* Peers blocked with `gridcase peers block NAME`. */
 
 static int
-collect_block(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
-	      void *ctx)
+collect_block(const char *key, size_t kn, void *ctx)
 {
 	struct blocked *b = ctx;
-	(void)val;
-	(void)vn;
-	if (b->n < sizeof(b->names) / sizeof(b->names[0]) && kn <= 64) {
+	if (b->n < DAEMON_MAX_BLOCKS && kn <= PEER_NAME_MAX) {
 		memcpy(b->names[b->n], key, kn);
 		b->names[b->n++][kn] = '\0';
 	}
@@ -241,7 +239,7 @@ apply_blocks(struct daemon *dm)
 {
 	struct blocked *b = &dm->blocks;
 	b->n = 0;
-	if (store_local_walk(node_store(dm->n), "block", collect_block, b) < 0)
+	if (node_peer_blocks_walk(dm->n, collect_block, b) < 0)
 		return;
 	for (size_t i = 0; i < repl_peer_count(dm->repl); i++) {
 		const struct repl_peer_stats *st = repl_peer_stats(dm->repl, i);
@@ -287,11 +285,12 @@ add_member(const struct member *m, int revoked, uint64_t last, void *ctx)
 	struct daemon *dm = a->dm;
 	(void)last;
 	if (revoked || !m->naddrs ||
-	    memcmp(m->key, key_public(node_key(dm->n)), 32) == 0 ||
+	    memcmp(m->key, key_public(node_key(dm->n)), EVENT_KEY_BYTES) == 0 ||
 	    !wanted(dm, m->name))
 		return 0;
 	for (size_t i = 0; i < repl_peer_count(dm->repl); i++)
-		if (memcmp(repl_peer_stats(dm->repl, i)->key, m->key, 32) == 0)
+		if (memcmp(repl_peer_stats(dm->repl, i)->key, m->key,
+			   EVENT_KEY_BYTES) == 0)
 			return 0; /* already a peer */
 	const char *addr = dm->o->peer_addr ? dm->o->peer_addr : m->addrs[0];
 	log_info("daemon", "peer %s at %s", m->name, addr);
@@ -312,33 +311,38 @@ refresh_peers(struct daemon *dm, struct diag *d)
 }
 
 /* The address to serve on: option, configuration, or the roster. */
+struct listen_find {
+	char addr[ROSTER_ADDR_MAX + 1];
+	uint8_t me[EVENT_KEY_BYTES]; /* the roster's entry to look for */
+};
+
 static int
 my_address(const struct member *m, int revoked, uint64_t last, void *ctx)
 {
-	char *out = ctx;
+	struct listen_find *lf = ctx;
 	(void)revoked;
 	(void)last;
-	if (memcmp(m->key, out + 200, 32) == 0 && m->naddrs)
-		snprintf(out, 129, "%s", m->addrs[0]);
+	if (memcmp(m->key, lf->me, EVENT_KEY_BYTES) == 0 && m->naddrs)
+		snprintf(lf->addr, sizeof(lf->addr), "%s", m->addrs[0]);
 	return 0;
 }
 
 static void
-find_listen(struct daemon *dm, char out[232])
+find_listen(struct daemon *dm, struct listen_find *out)
 {
 	const struct config *cfg = node_config(dm->n);
 	const struct roster *r = node_roster(dm->n);
-	out[0] = '\0';
+	out->addr[0] = '\0';
 	if (dm->o->listen) {
-		snprintf(out, 129, "%s", dm->o->listen);
+		snprintf(out->addr, sizeof(out->addr), "%s", dm->o->listen);
 		return;
 	}
 	if (cfg->repl.listen[0]) {
-		snprintf(out, 129, "%s", cfg->repl.listen);
+		snprintf(out->addr, sizeof(out->addr), "%s", cfg->repl.listen);
 		return;
 	}
 	if (r) {
-		memcpy(out + 200, key_public(node_key(dm->n)), 32);
+		memcpy(out->me, key_public(node_key(dm->n)), EVENT_KEY_BYTES);
 		(void)!roster_walk(r, my_address, out);
 	}
 }
@@ -570,7 +574,7 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 	struct daemon dm;
 	const struct config *cfg = node_config(n);
 	const struct roster *roster = node_roster(n);
-	char listen[232];
+	struct listen_find lf;
 	int rc;
 
 	memset(&dm, 0, sizeof(dm));
@@ -581,11 +585,11 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 		return diag_set(d, ERR_INVAL, "the daemon needs the node's key");
 	if (!o->one_round && (rc = take_lock(node_dir(n), &dm.lock_fd, d)))
 		return rc;
-	find_listen(&dm, listen);
+	find_listen(&dm, &lf);
 
 	struct repl_options ro;
 	memset(&ro, 0, sizeof(ro));
-	ro.listen = o->one_round || !listen[0] ? NULL : listen;
+	ro.listen = o->one_round || !lf.addr[0] ? NULL : lf.addr;
 	ro.interval_ms = o->interval_ms ? o->interval_ms : cfg->repl.interval_ms;
 	ro.timeout_ms = cfg->repl.timeout_ms;
 	ro.fetch_events = cfg->repl.fetch_events;

@@ -11,16 +11,18 @@
 #include "common/clock.h"
 #include "common/xalloc.h"
 #include "crypto/key.h"
-#include "node/classes.h"
-#include "node/config.h"
+#include "node/case/classes.h"
+#include "node/case/config.h"
 #include "common/hex.h"
 #include "common/log.h"
 #include "crypto/hash.h"
 #include "crypto/seal.h"
 #include "node/admin.h"
-#include "node/fold.h"
-#include "node/roster.h"
-#include "node/workflow.h"
+#include "node/case/fold.h"
+#include "node/case/roster.h"
+#include "node/case/workflow.h"
+#include "node/files.h"
+#include "node/view.h"
 #include "store/store.h"
 #include "common/banned.h"
 
@@ -70,8 +72,8 @@ done:
 }
 
 int
-node_init(const char *dir, const struct node_init_opts *o, uint8_t pub[32],
-	  struct diag *d)
+node_init(const char *dir, const struct node_init_opts *o,
+	  uint8_t pub[EVENT_KEY_BYTES], struct diag *d)
 {
 	struct key *k = NULL;
 	struct store *s = NULL;
@@ -91,13 +93,13 @@ node_init(const char *dir, const struct node_init_opts *o, uint8_t pub[32],
 		goto out;
 	if ((rc = store_open(dir, NULL, &s, d)))
 		goto out;
-	hex_encode(o->admin, 32, admin_hex);
+	hex_encode(o->admin, EVENT_KEY_BYTES, admin_hex);
 	if ((rc = store_meta_set(s, "node", o->name, d)) ||
 	    (rc = store_meta_set(s, "admin", admin_hex, d)))
 		goto out;
 	if (o->county && (rc = store_meta_set(s, "county", o->county, d)))
 		goto out;
-	memcpy(pub, key_public(k), 32);
+	memcpy(pub, key_public(k), EVENT_KEY_BYTES);
 out:
 	store_close(s);
 	key_free(k);
@@ -113,7 +115,7 @@ is_roster_case(const struct event *ev)
 }
 
 static const char *
-key_label(const uint8_t key[32], char hex[17])
+key_label(const uint8_t key[EVENT_KEY_BYTES], char hex[17])
 {
 	hex_encode(key, 8, hex);
 	return hex;
@@ -189,7 +191,7 @@ views_fingerprint(const struct calendar *c, char hex[65])
 		hash_update(&h, text, strlen(text));
 	}
 	hash_final(&h, sum);
-	hex_encode(sum, 32, hex);
+	hex_encode(sum, HASH_BYTES, hex);
 }
 
 /*
@@ -245,7 +247,8 @@ node_open(const char *dir, int flags, const char *key_path, struct node **out,
 	{
 		struct buf admin = BUF_INIT;
 		if (store_meta_get(n->store, "admin", &admin) == 0 &&
-		    hex_decode(buf_cstr(&admin), n->roster.admin, 32) == 0)
+		    hex_decode(buf_cstr(&admin), n->roster.admin,
+			       EVENT_KEY_BYTES) == 0)
 			n->roster.has_admin = 1;
 		buf_release(&admin);
 	}
@@ -255,7 +258,7 @@ node_open(const char *dir, int flags, const char *key_path, struct node **out,
 	}
 	n->fold.roster = &n->roster;
 	n->fold.cfg = n->cfg;
-	store_set_fold(n->store, fold_view, &n->fold);
+	store_set_fold(n->store, view_fold, &n->fold);
 	store_set_admit_filter(n->store, admit_filter, n);
 	store_set_global_case(n->store, ROSTER_CASE);
 	store_set_max_skew(n->store, n->cfg->repl.max_clock_skew_ms);
@@ -316,7 +319,7 @@ node_config(const struct node *n)
 const struct roster *
 node_roster(struct node *n)
 {
-	return roster_refresh(&n->roster, n->store) ? NULL : &n->roster;
+	return roster_refresh_store(&n->roster, n->store) ? NULL : &n->roster;
 }
 
 int
@@ -330,7 +333,7 @@ node_may_sign(struct node *n, struct store_batch *b, const struct key *k,
 	int rc;
 
 	if ((rc = b ? roster_refresh_batch(&n->roster, b)
-		    : roster_refresh(&n->roster, n->store)))
+		    : roster_refresh_store(&n->roster, n->store)))
 		return diag_set(d, rc, "cannot read the roster");
 	if ((rc = b ? store_batch_summary_get(b, key, &last)
 		    : store_summary_get(n->store, key, &last)) &&
@@ -372,7 +375,7 @@ node_may_sign(struct node *n, struct store_batch *b, const struct key *k,
 
 /* The highest seq of author among the envelopes of an export stream. */
 static uint64_t
-stream_max_seq(const struct buf *stream, const uint8_t author[32])
+stream_max_seq(const struct buf *stream, const uint8_t author[EVENT_KEY_BYTES])
 {
 	uint64_t top = 0;
 	size_t off = 0, used;
@@ -383,7 +386,8 @@ stream_max_seq(const struct buf *stream, const uint8_t author[32])
 				  &used, NULL))
 			break;
 		if (event_decode(env.event, env.event_len, &ev, NULL) == 0 &&
-		    memcmp(ev.author, author, 32) == 0 && ev.seq > top)
+		    memcmp(ev.author, author, EVENT_KEY_BYTES) == 0 &&
+		    ev.seq > top)
 			top = ev.seq;
 		off += used;
 	}
@@ -407,7 +411,8 @@ find_waiting(const uint8_t *env, size_t n, unsigned why, size_t nmissing,
 	(void)nmissing;
 	if (envelope_read(env, n, &e, &used, NULL) == 0 &&
 	    event_decode(e.event, e.event_len, &ev, NULL) == 0 &&
-	    memcmp(ev.author, w->author, 32) == 0 && ev.seq == w->seq) {
+	    memcmp(ev.author, w->author, EVENT_KEY_BYTES) == 0 &&
+	    ev.seq == w->seq) {
 		w->why = why;
 		return 1;
 	}
@@ -498,7 +503,7 @@ node_roster_add(struct node *n, struct admin_key *a, const struct member *m,
 	int rc = prepare_admin(n, a, d);
 	if (rc)
 		return rc;
-	if ((rc = roster_refresh(&n->roster, n->store)))
+	if ((rc = roster_refresh_store(&n->roster, n->store)))
 		return diag_set(d, rc, "cannot read the roster");
 	if (roster_rank(&n->roster, m->key) != ROSTER_NO_RANK &&
 	    !(m->roles & ROLE_ADMIN))
@@ -512,9 +517,9 @@ node_roster_add(struct node *n, struct admin_key *a, const struct member *m,
 }
 
 int
-node_roster_revoke(struct node *n, struct admin_key *a, const uint8_t key[32],
-		   uint64_t last_seq, const char *reason, uint64_t now_ms,
-		   struct diag *d)
+node_roster_revoke(struct node *n, struct admin_key *a,
+		   const uint8_t key[EVENT_KEY_BYTES], uint64_t last_seq,
+		   const char *reason, uint64_t now_ms, struct diag *d)
 {
 	const uint8_t *me = key_public(admin_key_key(a));
 	struct buf body = BUF_INIT;
@@ -522,11 +527,11 @@ node_roster_revoke(struct node *n, struct admin_key *a, const uint8_t key[32],
 	int rc = prepare_admin(n, a, d);
 	if (rc)
 		return rc;
-	if ((rc = roster_refresh(&n->roster, n->store)))
+	if ((rc = roster_refresh_store(&n->roster, n->store)))
 		return diag_set(d, rc, "cannot read the roster");
 	uint32_t target = roster_rank(&n->roster, key);
 	uint32_t mine = roster_rank(&n->roster, me);
-	if (memcmp(key, me, 32) != 0 && target != ROSTER_NO_RANK &&
+	if (memcmp(key, me, EVENT_KEY_BYTES) != 0 && target != ROSTER_NO_RANK &&
 	    target <= mine)
 		return diag_set(d, ERR_DENIED,
 				"%s is an admin as senior as this key or more (rank %u, this key %u): only a more senior admin may revoke it, or it revokes itself",
@@ -541,7 +546,9 @@ int
 node_fold_case(struct node *n, struct store_batch *b, const char *case_id,
 	       struct case_state *st, struct diag *d)
 {
-	return fold_case(&n->fold, b, case_id, st, d);
+	struct case_source src;
+	view_source_batch(b, &src);
+	return fold_case(&n->fold, &src, case_id, st, d);
 }
 
 const struct roster *

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "common/event.h"
 
 struct node;
 struct store;
@@ -29,7 +30,8 @@ struct node_init_opts {
 	const char *network;   /* district network name */
 	const char *name;      /* this node's name, e.g. "office-07" */
 	const char *county;    /* 6-digit admin code, or NULL */
-	const uint8_t *admin;  /* the district admin's public key (32 bytes) */
+	const uint8_t *
+		admin; /* the district admin's public key (EVENT_KEY_BYTES bytes) */
 };
 
 /*
@@ -39,7 +41,7 @@ struct node_init_opts {
  * roster and the roster has reached it (docs/protocol.md, "joining").
  */
 MUST_CHECK int node_init(const char *dir, const struct node_init_opts *o,
-			 uint8_t pub[32], struct diag *d);
+			 uint8_t pub[EVENT_KEY_BYTES], struct diag *d);
 
 enum node_open_flags {
 	NODE_WITH_KEY = 1, /* load a key (needed to write events) */
@@ -94,9 +96,9 @@ MUST_CHECK int node_roster_add(struct node *n, struct admin_key *a,
 			       const struct member *m, uint64_t now_ms,
 			       struct diag *d);
 MUST_CHECK int node_roster_revoke(struct node *n, struct admin_key *a,
-				  const uint8_t key[32], uint64_t last_seq,
-				  const char *reason, uint64_t now_ms,
-				  struct diag *d);
+				  const uint8_t key[EVENT_KEY_BYTES],
+				  uint64_t last_seq, const char *reason,
+				  uint64_t now_ms, struct diag *d);
 
 /* fold_case() with the node's roster and configuration. */
 MUST_CHECK int node_fold_case(struct node *n, struct store_batch *b,

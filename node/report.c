@@ -10,9 +10,11 @@
 #include "common/mp.h"
 #include "crypto/rand.h"
 #include "node/actions.h"
-#include "node/classes.h"
-#include "node/config.h"
-#include "node/grid.h"
+#include "node/case/classes.h"
+#include "node/case/config.h"
+#include "node/case/grid.h"
+#include "node/files.h"
+#include "node/grid_store.h"
 #include "node/node.h"
 #include "common/banned.h"
 
@@ -85,7 +87,7 @@ all_digits(const char *s, size_t n)
 static int
 hash_cmp(const void *a, const void *b)
 {
-	return memcmp(a, b, 32);
+	return memcmp(a, b, HASH_BYTES);
 }
 
 /* The class's standard, or an error naming why the code is refused. */
@@ -132,7 +134,7 @@ report_case(struct node *n, const struct report_req *r,
 	struct grid_cell cell;
 	const char *standard;
 	const char *grid = r->grid;
-	uint8_t blobs[REPORT_MAX_PHOTOS + 1][32];
+	uint8_t blobs[REPORT_MAX_PHOTOS + 1][HASH_BYTES];
 	size_t nblobs = 0;
 	int rc;
 
@@ -198,17 +200,18 @@ report_case(struct node *n, const struct report_req *r,
 		struct buf *b = mp_map_add(&req.body, "photos");
 		mp_put_array(b, (uint32_t)r->nphotos);
 		for (size_t i = 0; i < r->nphotos; i++) {
-			mp_put_bin(b, r->photos[i], 32);
-			memcpy(blobs[nblobs++], r->photos[i], 32);
+			mp_put_bin(b, r->photos[i], HASH_BYTES);
+			memcpy(blobs[nblobs++], r->photos[i], HASH_BYTES);
 		}
 	}
 	if (r->has_caller) {
-		mp_put_bin(mp_map_add(&req.body, "caller"), r->caller, 32);
-		memcpy(blobs[nblobs++], r->caller, 32);
+		mp_put_bin(mp_map_add(&req.body, "caller"), r->caller,
+			   HASH_BYTES);
+		memcpy(blobs[nblobs++], r->caller, HASH_BYTES);
 	}
-	qsort(blobs, nblobs, 32, hash_cmp);
+	qsort(blobs, nblobs, HASH_BYTES, hash_cmp);
 	for (size_t i = 1; i < nblobs; i++)
-		if (memcmp(blobs[i - 1], blobs[i], 32) == 0) {
+		if (memcmp(blobs[i - 1], blobs[i], HASH_BYTES) == 0) {
 			mp_map_release(&req.body);
 			return diag_set(d, ERR_INVAL, "the same blob is attached twice");
 		}

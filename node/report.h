@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "crypto/hash.h"
 
 struct node;
 
@@ -34,9 +35,9 @@ struct report_req {
 	int has_position;
 	int64_t lat_e6, lon_e6; /* microdegrees (events carry no floats) */
 	size_t nphotos;
-	uint8_t photos[REPORT_MAX_PHOTOS][32]; /* blob hashes */
+	uint8_t photos[REPORT_MAX_PHOTOS][HASH_BYTES]; /* blob hashes */
 	int has_caller;
-	uint8_t caller[32]; /* blob hash of the caller's personal data */
+	uint8_t caller[HASH_BYTES]; /* blob hash of the caller's personal data */
 	uint64_t now_ms;
 };
 

@@ -127,14 +127,15 @@ unauth_victim(struct repl *r)
 
 /* Authenticated connections of one key, and the least recently used. */
 static size_t
-key_pipes(struct repl *r, const uint8_t key[32], const struct srv_pipe *but,
-	  struct srv_pipe **lru)
+key_pipes(struct repl *r, const uint8_t key[EVENT_KEY_BYTES],
+	  const struct srv_pipe *but, struct srv_pipe **lru)
 {
 	size_t n = 0;
 	*lru = NULL;
 	for (size_t i = 0; i < r->npipes; i++) {
 		struct srv_pipe *p = &r->pipes[i];
-		if (p->closing || !p->authed || memcmp(p->key, key, 32) != 0)
+		if (p->closing || !p->authed ||
+		    memcmp(p->key, key, EVENT_KEY_BYTES) != 0)
 			continue;
 		n++;
 		if (p != but && (!*lru || p->last_ms < (*lru)->last_ms))
@@ -223,13 +224,14 @@ conns_pipe_removed(struct repl *r, uint32_t id)
 }
 
 void
-conns_authed(struct repl *r, struct srv_pipe *sp, const uint8_t key[32])
+conns_authed(struct repl *r, struct srv_pipe *sp,
+	     const uint8_t key[EVENT_KEY_BYTES])
 {
 	struct srv_pipe *lru;
-	if (sp->authed && memcmp(sp->key, key, 32) == 0)
+	if (sp->authed && memcmp(sp->key, key, EVENT_KEY_BYTES) == 0)
 		return;
 	sp->authed = 1;
-	memcpy(sp->key, key, 32);
+	memcpy(sp->key, key, EVENT_KEY_BYTES);
 	if (key_pipes(r, key, sp, &lru) > PIPES_PER_KEY && lru) {
 		char why[120], hex[17];
 		hex_encode(key, 8, hex);

@@ -15,6 +15,7 @@
 
 #include "common/buf.h"
 #include "common/log.h"
+#include "crypto/hash.h"
 #include "crypto/session.h"
 #include "replication/repl.h"
 #include "replication/wire.h"
@@ -133,7 +134,7 @@ struct srv_pipe {
 	uint64_t since_ms, last_ms;
 	int authed;
 	int asked;        /* it asked for a cookie for a member's key */
-	uint8_t key[32];  /* authed: whose */
+	uint8_t key[EVENT_KEY_BYTES]; /* authed: whose */
 	uint32_t pending; /* replies given to nng, not yet sent */
 	int closing;      /* we closed it; its end has not been reported */
 };
@@ -156,7 +157,7 @@ struct addr_budget {
 struct srv_session {
 	struct session *s;
 	char name[REPL_NAME_MAX + 1];
-	uint8_t client[32];
+	uint8_t client[EVENT_KEY_BYTES];
 	uint64_t last_used_ms;
 };
 
@@ -194,7 +195,7 @@ struct fetch_job {
 };
 
 struct blob_want {
-	uint8_t hash[32];
+	uint8_t hash[HASH_BYTES];
 };
 
 enum peer_state { P_IDLE, P_HELLO, P_SUMMARY, P_FETCH, P_BLOBS };
@@ -227,7 +228,7 @@ struct peer {
 	int empty_fetches;      /* empty answers to promised ranges, this round */
 	int misbehaved;         /* in this round */
 	uint32_t misbehave_backoff_ms;
-	uint8_t (*get)[32];
+	uint8_t (*get)[EVENT_ID_BYTES];
 	size_t nget;
 	struct blob_want *blobs;
 	size_t nblobs;
@@ -243,7 +244,7 @@ struct repl {
 	struct store *store;
 	const struct key *me;
 	struct repl_options o;
-	uint8_t first_author[32];
+	uint8_t first_author[EVENT_KEY_BYTES];
 	int has_first;
 	struct repl_hooks h;
 	struct inbox inbox;
@@ -322,7 +323,8 @@ struct srv_pipe *conns_pipe(struct repl *r, uint32_t id);
 /* Closes a connection, saying why (limited in the log). */
 void conns_close(struct repl *r, struct srv_pipe *sp, const char *why);
 /* A connection proved its key: keeps each key within PIPES_PER_KEY. */
-void conns_authed(struct repl *r, struct srv_pipe *sp, const uint8_t key[32]);
+void conns_authed(struct repl *r, struct srv_pipe *sp,
+		  const uint8_t key[EVENT_KEY_BYTES]);
 void conns_server_item(struct repl *r, struct item *it);
 /* Loop thread, often: handshakes past their deadline. */
 void conns_tick(struct repl *r);
@@ -345,7 +347,7 @@ void pull_on_reply(struct peer *p, struct cli_slot *s, int result,
 		   nng_msg *msg);
 void pull_hint(struct peer *p);
 void pull_changed(struct peer *p);
-struct peer *peer_by_key(struct repl *r, const uint8_t key[32]);
+struct peer *peer_by_key(struct repl *r, const uint8_t key[EVENT_KEY_BYTES]);
 void peer_error(struct peer *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void peer_release(struct peer *p);

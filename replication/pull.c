@@ -23,10 +23,10 @@
 #include "common/banned.h"
 
 struct peer *
-peer_by_key(struct repl *r, const uint8_t key[32])
+peer_by_key(struct repl *r, const uint8_t key[EVENT_KEY_BYTES])
 {
 	for (size_t i = 0; i < r->npeers; i++)
-		if (memcmp(r->peers[i]->st.key, key, 32) == 0)
+		if (memcmp(r->peers[i]->st.key, key, EVENT_KEY_BYTES) == 0)
 			return r->peers[i];
 	return NULL;
 }
@@ -217,11 +217,11 @@ send_hint(struct peer *p)
 		return;
 	memset(&h, 0, sizeof(h));
 	if (store_summary_get(p->r->store, key_public(p->r->me), &me) == 0) {
-		memcpy(h.author, me.author, 32);
+		memcpy(h.author, me.author, EVENT_KEY_BYTES);
 		h.seq = me.seq;
-		memcpy(h.id, me.id, 32);
+		memcpy(h.id, me.id, EVENT_ID_BYTES);
 	} else {
-		memcpy(h.author, key_public(p->r->me), 32);
+		memcpy(h.author, key_public(p->r->me), EVENT_KEY_BYTES);
 	}
 	p->hint_waiting = 0;
 	wire_hint(&msg, &h);
@@ -265,7 +265,7 @@ pull_changed(struct peer *p)
 /* ---- planning a round from the peer's summary ---- */
 
 struct first_id {
-	uint8_t id[32];
+	uint8_t id[EVENT_ID_BYTES];
 	int found;
 };
 
@@ -276,14 +276,14 @@ take_first(const uint8_t *env, size_t n, void *ctx)
 	struct envelope e;
 	size_t used;
 	if (envelope_read(env, n, &e, &used, NULL) == 0) {
-		memcpy(f->id, e.id, 32);
+		memcpy(f->id, e.id, EVENT_ID_BYTES);
 		f->found = 1;
 	}
 	return 1; /* one is enough */
 }
 
 static void
-want_get(struct peer *p, const uint8_t id[32])
+want_get(struct peer *p, const uint8_t id[EVENT_ID_BYTES])
 {
 	struct buf env = BUF_INIT;
 	int have = store_event_get(p->r->store, id, &env) == 0;
@@ -291,16 +291,17 @@ want_get(struct peer *p, const uint8_t id[32])
 	if (have)
 		return;
 	for (size_t i = 0; i < p->nget; i++)
-		if (memcmp(p->get[i], id, 32) == 0)
+		if (memcmp(p->get[i], id, EVENT_ID_BYTES) == 0)
 			return;
 	p->get = xrealloc(p->get, (p->nget + 1) * sizeof(*p->get));
-	memcpy(p->get[p->nget++], id, 32);
+	memcpy(p->get[p->nget++], id, EVENT_ID_BYTES);
 }
 
 static int
 range_cmp_first(const struct peer *p, const struct wire_range *a)
 {
-	return p->r->has_first && memcmp(a->author, p->r->first_author, 32) == 0;
+	return p->r->has_first &&
+	       memcmp(a->author, p->r->first_author, EVENT_KEY_BYTES) == 0;
 }
 
 struct our_authors {
@@ -313,7 +314,8 @@ count_missing_there(const struct summary_entry *e, void *ctx)
 {
 	struct our_authors *o = ctx;
 	for (size_t i = 0; i < o->theirs->nheads; i++)
-		if (memcmp(o->theirs->heads[i].author, e->author, 32) == 0) {
+		if (memcmp(o->theirs->heads[i].author, e->author,
+			   EVENT_KEY_BYTES) == 0) {
 			if (e->seq > o->theirs->heads[i].seq)
 				o->they_lack += e->seq - o->theirs->heads[i].seq;
 			return 0;
@@ -347,7 +349,7 @@ plan_round(struct peer *p, const struct wire_summary *ws)
 			p->to_fetch = xrealloc(p->to_fetch, (p->nto_fetch + 1) * sizeof(*p->to_fetch));
 			struct plan_range *w = &p->to_fetch[p->nto_fetch++];
 			memset(w, 0, sizeof(*w));
-			memcpy(w->r.author, h->author, 32);
+			memcpy(w->r.author, h->author, EVENT_KEY_BYTES);
 			w->r.from = ours.seq + 1;
 			w->r.to = upto;
 			/* Saturating: a summary may claim anything. */
@@ -360,7 +362,7 @@ plan_round(struct peer *p, const struct wire_summary *ws)
 			struct first_id f = { { 0 }, 0 };
 			(void)!store_walk_author(r->store, h->author, h->seq,
 						 take_first, &f);
-			if (f.found && memcmp(f.id, h->id, 32) != 0)
+			if (f.found && memcmp(f.id, h->id, EVENT_ID_BYTES) != 0)
 				want_get(p, h->id);
 		}
 	}
@@ -452,13 +454,13 @@ verify_done(void *arg)
 static void
 plan_blobs(struct peer *p)
 {
-	uint8_t want[BLOBS_PER_ROUND][32];
+	uint8_t want[BLOBS_PER_ROUND][HASH_BYTES];
 	size_t n = 0;
 	if (store_blob_wanted(p->r->store, want, BLOBS_PER_ROUND, &n) != 0)
 		return;
 	p->blobs = xrealloc(p->blobs, (n ? n : 1) * sizeof(*p->blobs));
 	for (size_t i = 0; i < n; i++)
-		memcpy(p->blobs[i].hash, want[i], 32);
+		memcpy(p->blobs[i].hash, want[i], HASH_BYTES);
 	p->nblobs = n;
 	buf_reset(&p->blob);
 }
@@ -494,10 +496,10 @@ admit_job(struct peer *p, struct fetch_job *j)
 	struct store_batch *b;
 	struct diag d;
 	uint64_t added = 0, last_seq = 0;
-	uint8_t (*fork_prevs)[32] = NULL;
+	uint8_t(*fork_prevs)[EVENT_ID_BYTES] = NULL;
 	size_t nfork_prevs = 0;
 	/* Ids that admitted events wait for, to GET after the commit. */
-	uint8_t (*deps)[32] = NULL;
+	uint8_t(*deps)[EVENT_ID_BYTES] = NULL;
 	size_t ndeps = 0;
 	int rc, refused = 0;
 
@@ -521,7 +523,8 @@ admit_job(struct peer *p, struct fetch_job *j)
 			refused++;
 			continue;
 		}
-		if (memcmp(ev.author, j->range.author, 32) == 0 && ev.seq > last_seq)
+		if (memcmp(ev.author, j->range.author, EVENT_KEY_BYTES) == 0 &&
+		    ev.seq > last_seq)
 			last_seq = ev.seq;
 		rc = store_batch_admit(b, env, j->len[i], &e, &ev, &res, &d);
 		if (rc && store_batch_is_failed(b)) {
@@ -543,7 +546,8 @@ admit_job(struct peer *p, struct fetch_job *j)
 			 */
 			if (rc == ERR_CHAIN && ev.has_prev) {
 				fork_prevs = xrealloc(fork_prevs, (nfork_prevs + 1) * sizeof(*fork_prevs));
-				memcpy(fork_prevs[nfork_prevs++], ev.prev, 32);
+				memcpy(fork_prevs[nfork_prevs++], ev.prev,
+				       EVENT_ID_BYTES);
 			}
 			continue;
 		}
@@ -690,7 +694,8 @@ fetch_came_empty(struct peer *p, const struct wire_range *asked)
 	uint64_t claimed = asked->to;
 	hex_encode(asked->author, 8, hex);
 	for (size_t i = 0; i < p->nto_fetch;) {
-		if (memcmp(p->to_fetch[i].r.author, asked->author, 32) == 0) {
+		if (memcmp(p->to_fetch[i].r.author, asked->author,
+			   EVENT_KEY_BYTES) == 0) {
 			claimed = p->to_fetch[i].r.to;
 			memmove(p->to_fetch + i, p->to_fetch + i + 1,
 				(p->nto_fetch - i - 1) * sizeof(*p->to_fetch));
@@ -722,7 +727,7 @@ send_get(struct peer *p, struct cli_slot *s)
 	size_t n = p->nget > WIRE_MAX_GET ? WIRE_MAX_GET : p->nget;
 	memset(&s->range, 0, sizeof(s->range));
 	s->order = p->next_order++;
-	wire_get(&msg, (const uint8_t (*)[32])p->get, n);
+	wire_get(&msg, (const uint8_t(*)[EVENT_ID_BYTES])p->get, n);
 	send_request(p, s, RQ_GET, &msg);
 	buf_release(&msg);
 	memmove(p->get, p->get + n, (p->nget - n) * sizeof(*p->get));
@@ -790,7 +795,7 @@ on_blob(struct peer *p, const struct buf *plain)
 	uint64_t total, offset;
 	const uint8_t *bytes;
 	size_t len;
-	uint8_t hash[32];
+	uint8_t hash[HASH_BYTES];
 	struct diag d;
 	int rc;
 	if (wire_blob_decode(plain->data, plain->len, &total, &offset, &bytes, &len) ||
@@ -805,7 +810,7 @@ on_blob(struct peer *p, const struct buf *plain)
 		return; /* the next chunk */
 	/* Stored only if the bytes hash to what the events name. */
 	hash_bytes(p->blob.data, p->blob.len, hash);
-	if (memcmp(hash, p->blobs[0].hash, 32) != 0)
+	if (memcmp(hash, p->blobs[0].hash, HASH_BYTES) != 0)
 		peer_error(p, "a blob's bytes do not match its hash");
 	else if ((rc = store_blob_put(p->r->store, p->blob.data, p->blob.len,
 				      hash, &d)) == ERR_NOSPACE)
@@ -847,6 +852,150 @@ refused(struct peer *p, const uint8_t *m, size_t n)
 	round_fail(p, 1);
 }
 
+/* An answer in another protocol version: says which (the caller fails
+ * the round). */
+static void
+wrong_version(struct peer *p, const uint8_t *m, size_t n, int version)
+{
+	char reason[40], text[160];
+	if (session_read_refuse(m, n, reason, sizeof(reason), text,
+				sizeof(text)))
+		snprintf(text, sizeof(text), "an answer of version %d",
+			 version);
+	peer_error(p,
+		   "the peer speaks replication protocol version %d, this node version %d: upgrade the older one (it says: %s)",
+		   version, SESSION_VERSION, text);
+	p->st.refused = 1;
+}
+
+/* The answers to a HELLO: a CHALLENGE (the first round trip, answered
+ * with the HELLO again and its cookie), then a WELCOME or a refusal. */
+static void
+on_hello_reply(struct peer *p, struct cli_slot *s, int type, const uint8_t *m,
+	       size_t n)
+{
+	struct diag d;
+	if (type == MSG_CHALLENGE) {
+		struct buf again = BUF_INIT;
+		if (session_hello_answer(p->hs, p->r->me, m, n, &again, &d) ==
+		    0) {
+			send_request(p, s, RQ_HELLO, &again);
+		} else {
+			peer_error(p, "bad CHALLENGE: %s", d.text);
+			round_fail(p, 1);
+		}
+		buf_release(&again);
+		return;
+	}
+	if (type == MSG_WELCOME &&
+	    session_client_finish(p->hs, m, n, &p->sess, &d) == 0) {
+		handshake_free(p->hs);
+		p->hs = NULL;
+		struct buf req = BUF_INIT;
+		wire_summary_req(&req);
+		p->state = P_SUMMARY;
+		send_request(p, s, RQ_SUMMARY, &req);
+		buf_release(&req);
+	} else if (type == MSG_REFUSE) {
+		refused(p, m, n);
+	} else {
+		peer_error(p, "bad WELCOME: %s",
+			   type == MSG_WELCOME ? d.text : "not a WELCOME");
+		round_fail(p, 1);
+	}
+}
+
+/* An ERROR the peer sealed, in answer to a request of kind. */
+static void
+on_peer_error(struct peer *p, enum req_kind kind, const struct buf *plain)
+{
+	int code;
+	char text[200];
+	if (wire_error_decode(plain->data, plain->len, &code, text,
+			      sizeof(text)))
+		snprintf(text, sizeof(text), "unreadable error");
+	if (kind == RQ_BLOB) {
+		/*
+		 * The peer does not have this blob (yet, or erased there):
+		 * another peer or a later round may.  Not an error of the
+		 * peer's.
+		 */
+		log_debug("repl", "peer %s: blob not available: %s", p->st.name,
+			  text);
+		drop_first_blob(p);
+		advance(p);
+	} else {
+		peer_error(p, "peer says: %s", text);
+		round_fail(p, 0);
+	}
+}
+
+/* The EVENTS answering a FETCH or a GET. */
+static void
+on_events_reply(struct peer *p, struct cli_slot *s, enum req_kind kind,
+		int inner, struct buf *plain)
+{
+	struct mp_reader er;
+	uint32_t count = 0;
+	if (inner != W_EVENTS ||
+	    wire_events_open(plain->data, plain->len, &er, &count)) {
+		peer_error(p, "bad EVENTS");
+		round_fail(p, 0);
+		return;
+	}
+	if (kind == RQ_FETCH) {
+		for (size_t i = 0; i < p->nto_fetch; i++)
+			if (p->to_fetch[i].probing &&
+			    memcmp(p->to_fetch[i].r.author, s->range.author,
+				   EVENT_KEY_BYTES) == 0) {
+				p->to_fetch[i].probing = 0;
+				p->to_fetch[i].proven = count > 0;
+			}
+		if (count == 0)
+			fetch_came_empty(p, &s->range);
+	}
+	on_events(p, s, plain);
+	advance(p);
+}
+
+/* A sealed answer, opened: an ERROR, or what the request asked for. */
+static void
+on_answer(struct peer *p, struct cli_slot *s, enum req_kind kind,
+	  struct buf *plain)
+{
+	int inner = wire_type(plain->data, plain->len);
+	if (inner == W_ERROR) {
+		on_peer_error(p, kind, plain);
+		return;
+	}
+	switch (kind) {
+	case RQ_SUMMARY: {
+		struct wire_summary ws;
+		if (inner != W_SUMMARY ||
+		    wire_summary_decode(plain->data, plain->len, &ws)) {
+			peer_error(p, "bad SUMMARY");
+			round_fail(p, 0);
+			break;
+		}
+		plan_round(p, &ws);
+		wire_summary_release(&ws);
+		p->state = P_FETCH;
+		advance(p);
+		break;
+	}
+	case RQ_FETCH:
+	case RQ_GET: on_events_reply(p, s, kind, inner, plain); break;
+	case RQ_BLOB:
+		if (inner == W_BLOB)
+			on_blob(p, plain);
+		else
+			drop_first_blob(p);
+		advance(p);
+		break;
+	default: break;
+	}
+}
+
 void
 pull_on_reply(struct peer *p, struct cli_slot *s, int result, nng_msg *msg)
 {
@@ -881,45 +1030,13 @@ pull_on_reply(struct peer *p, struct cli_slot *s, int result, nng_msg *msg)
 	int version = session_msg_version(m, n);
 
 	if (version >= 0 && version != SESSION_VERSION) {
-		char reason[40], text[160];
-		if (session_read_refuse(m, n, reason, sizeof(reason), text, sizeof(text)))
-			snprintf(text, sizeof(text), "an answer of version %d", version);
-		peer_error(p, "the peer speaks replication protocol version %d, this node version %d: upgrade the older one (it says: %s)",
-			   version, SESSION_VERSION, text);
-		p->st.refused = 1;
+		wrong_version(p, m, n, version);
 		nng_msg_free(msg);
 		round_fail(p, 1);
 		return;
 	}
-	if (kind == RQ_HELLO && type == MSG_CHALLENGE) {
-		/* The first round trip: the HELLO again, with the cookie. */
-		struct buf again = BUF_INIT;
-		if (session_hello_answer(p->hs, p->r->me, m, n, &again, &d) == 0) {
-			send_request(p, s, RQ_HELLO, &again);
-		} else {
-			peer_error(p, "bad CHALLENGE: %s", d.text);
-			round_fail(p, 1);
-		}
-		buf_release(&again);
-		nng_msg_free(msg);
-		return;
-	}
 	if (kind == RQ_HELLO) {
-		if (type == MSG_WELCOME &&
-		    session_client_finish(p->hs, m, n, &p->sess, &d) == 0) {
-			handshake_free(p->hs);
-			p->hs = NULL;
-			struct buf req = BUF_INIT;
-			wire_summary_req(&req);
-			p->state = P_SUMMARY;
-			send_request(p, s, RQ_SUMMARY, &req);
-			buf_release(&req);
-		} else if (type == MSG_REFUSE) {
-			refused(p, m, n);
-		} else {
-			peer_error(p, "bad WELCOME: %s", type == MSG_WELCOME ? d.text : "not a WELCOME");
-			round_fail(p, 1);
-		}
+		on_hello_reply(p, s, type, m, n);
 		nng_msg_free(msg);
 		return;
 	}
@@ -940,76 +1057,7 @@ pull_on_reply(struct peer *p, struct cli_slot *s, int result, nng_msg *msg)
 		return;
 	}
 	nng_msg_free(msg);
-	int inner = wire_type(plain.data, plain.len);
-	if (inner == W_ERROR) {
-		int code;
-		char text[200];
-		if (wire_error_decode(plain.data, plain.len, &code, text, sizeof(text)))
-			snprintf(text, sizeof(text), "unreadable error");
-		if (kind == RQ_BLOB) {
-			/*
-			 * The peer does not have this blob (yet, or erased
-			 * there): another peer or a later round may.  Not an
-			 * error of the peer's.
-			 */
-			log_debug("repl", "peer %s: blob not available: %s", p->st.name, text);
-			drop_first_blob(p);
-			advance(p);
-		} else {
-			peer_error(p, "peer says: %s", text);
-			round_fail(p, 0);
-		}
-		buf_release(&plain);
-		return;
-	}
-	switch (kind) {
-	case RQ_SUMMARY: {
-		struct wire_summary ws;
-		if (inner != W_SUMMARY || wire_summary_decode(plain.data, plain.len, &ws)) {
-			peer_error(p, "bad SUMMARY");
-			round_fail(p, 0);
-			break;
-		}
-		plan_round(p, &ws);
-		wire_summary_release(&ws);
-		p->state = P_FETCH;
-		advance(p);
-		break;
-	}
-	case RQ_FETCH:
-	case RQ_GET: {
-		struct mp_reader er;
-		uint32_t count = 0;
-		if (inner != W_EVENTS ||
-		    wire_events_open(plain.data, plain.len, &er, &count)) {
-			peer_error(p, "bad EVENTS");
-			round_fail(p, 0);
-			break;
-		}
-		if (kind == RQ_FETCH) {
-			for (size_t i = 0; i < p->nto_fetch; i++)
-				if (p->to_fetch[i].probing &&
-				    memcmp(p->to_fetch[i].r.author, s->range.author, 32) == 0) {
-					p->to_fetch[i].probing = 0;
-					p->to_fetch[i].proven = count > 0;
-				}
-			if (count == 0)
-				fetch_came_empty(p, &s->range);
-		}
-		on_events(p, s, &plain);
-		advance(p);
-		break;
-	}
-	case RQ_BLOB:
-		if (inner == W_BLOB)
-			on_blob(p, &plain);
-		else
-			drop_first_blob(p);
-		advance(p);
-		break;
-	default:
-		break;
-	}
+	on_answer(p, s, kind, &plain);
 	buf_release(&plain);
 }
 

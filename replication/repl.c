@@ -37,7 +37,7 @@ repl_new(struct store *s, const struct key *me, const struct repl_options *o,
 	if (!r->o.max_unauthenticated_per_address)
 		r->o.max_unauthenticated_per_address = 8;
 	if (o->first_author) {
-		memcpy(r->first_author, o->first_author, 32);
+		memcpy(r->first_author, o->first_author, EVENT_KEY_BYTES);
 		r->has_first = 1;
 	}
 	r->o.listen = o->listen ? xstrdup(o->listen) : NULL;
@@ -60,14 +60,14 @@ repl_start(struct repl *r, struct diag *d)
 
 int
 repl_add_peer(struct repl *r, const char *name, const char *addr,
-	      const uint8_t key[32], struct diag *d)
+	      const uint8_t key[EVENT_KEY_BYTES], struct diag *d)
 {
 	struct peer *p = xcalloc(1, sizeof(*p));
 	p->r = r;
 	p->idx = (int)r->npeers;
 	snprintf(p->st.name, sizeof(p->st.name), "%s", name);
 	snprintf(p->st.addr, sizeof(p->st.addr), "%s", addr);
-	memcpy(p->st.key, key, 32);
+	memcpy(p->st.key, key, EVENT_KEY_BYTES);
 	p->backoff_ms = r->o.reconnect_min_ms;
 	p->misbehave_backoff_ms = MISBEHAVE_BACKOFF_MS;
 	buf_init(&p->blob);

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "common/event.h"
 
 struct repl;
 struct store;
@@ -36,8 +37,8 @@ struct repl_hooks {
 	 * Loop thread: may this key talk to us?  Writes the member's name.
 	 * 1 yes; 0 no: not a member, or revoked; -1 no: blocked here.
 	 */
-	int (*authorize)(void *ctx, const uint8_t key[32], char *name,
-			 size_t n);
+	int (*authorize)(void *ctx, const uint8_t key[EVENT_KEY_BYTES],
+			 char *name, size_t n);
 	/* Loop thread, optional: events admitted from a peer so far. */
 	void (*progress)(void *ctx, const char *peer, uint64_t events);
 };
@@ -72,7 +73,7 @@ struct repl_options {
 struct repl_peer_stats {
 	char name[REPL_NAME_MAX + 1];
 	char addr[129];
-	uint8_t key[32];
+	uint8_t key[EVENT_KEY_BYTES];
 	int connected;
 	int blocked;
 	int refused; /* it refused our last round (it blocks us, or knows us not) */
@@ -100,8 +101,8 @@ struct repl *repl_new(struct store *s, const struct key *me,
 MUST_CHECK int repl_start(struct repl *r, struct diag *d);
 
 /* Adds a peer to pull from; its key must answer at addr. */
-MUST_CHECK int repl_add_peer(struct repl *r, const char *name,
-			     const char *addr, const uint8_t key[32],
+MUST_CHECK int repl_add_peer(struct repl *r, const char *name, const char *addr,
+			     const uint8_t key[EVENT_KEY_BYTES],
 			     struct diag *d);
 
 /* Cuts (or restores) every exchange with a peer, both ways. */

@@ -43,7 +43,7 @@ find_session(struct repl *r, const uint8_t sid[SESSION_ID_BYTES])
  * never displaced: NULL then.
  */
 static struct srv_session *
-new_session(struct repl *r, const uint8_t client[32])
+new_session(struct repl *r, const uint8_t client[EVENT_KEY_BYTES])
 {
 	uint64_t now = repl_now_ms();
 	struct srv_session *stale = NULL, *own_lru = NULL, *free_slot = NULL;
@@ -62,7 +62,7 @@ new_session(struct repl *r, const uint8_t client[32])
 		if (now - s->last_used_ms > SESSION_STALE_MS &&
 		    (!stale || s->last_used_ms < stale->last_used_ms))
 			stale = s;
-		if (memcmp(s->client, client, 32) == 0) {
+		if (memcmp(s->client, client, EVENT_KEY_BYTES) == 0) {
 			own++;
 			if (!own_lru || s->last_used_ms < own_lru->last_used_ms)
 				own_lru = s;
@@ -156,7 +156,7 @@ handshake(struct repl *r, struct srv_pipe *sp, const uint8_t *p, size_t n,
 		refuse(r, who, ERR_NETWORK, "this node serves another network", out);
 		return;
 	}
-	if (memcmp(h.server, key_public(r->me), 32) != 0) {
+	if (memcmp(h.server, key_public(r->me), EVENT_KEY_BYTES) != 0) {
 		refuse(r, who, ERR_DENIED, "the client expects another node's key", out);
 		return;
 	}
@@ -204,7 +204,7 @@ handshake(struct repl *r, struct srv_pipe *sp, const uint8_t *p, size_t n,
 		return;
 	}
 	slot->s = s;
-	memcpy(slot->client, h.client, 32);
+	memcpy(slot->client, h.client, EVENT_KEY_BYTES);
 	slot->last_used_ms = repl_now_ms();
 	snprintf(slot->name, sizeof(slot->name), "%s", name);
 	conns_authed(r, sp, h.client);
@@ -227,9 +227,9 @@ add_head(const struct summary_entry *e, void *ctx)
 		o->cap = o->cap ? 2 * o->cap : 64;
 		o->heads = xrealloc(o->heads, o->cap * sizeof(*o->heads));
 	}
-	memcpy(o->heads[o->n].author, e->author, 32);
+	memcpy(o->heads[o->n].author, e->author, EVENT_KEY_BYTES);
 	o->heads[o->n].seq = e->seq;
-	memcpy(o->heads[o->n].id, e->id, 32);
+	memcpy(o->heads[o->n].id, e->id, EVENT_ID_BYTES);
 	o->n++;
 	return 0;
 }
@@ -245,10 +245,10 @@ add_fork(const struct fork_entry *e, void *ctx)
 	struct forks_out *o = ctx;
 	o->f = xrealloc(o->f, (o->n + 1) * sizeof(*o->f));
 	struct wire_fork *w = &o->f[o->n++];
-	memcpy(w->author, e->author, 32);
+	memcpy(w->author, e->author, EVENT_KEY_BYTES);
 	w->seq = e->seq;
 	w->nids = e->nids;
-	memcpy(w->ids, e->ids, e->nids * 32);
+	memcpy(w->ids, e->ids, e->nids * EVENT_ID_BYTES);
 	return 0;
 }
 
@@ -333,7 +333,7 @@ static int
 answer_get(struct repl *r, const uint8_t *p, size_t n, struct buf *out,
 	   uint64_t *events)
 {
-	uint8_t ids[WIRE_MAX_GET][32];
+	uint8_t ids[WIRE_MAX_GET][EVENT_ID_BYTES];
 	size_t count;
 	struct buf items = BUF_INIT, env = BUF_INIT;
 	uint32_t found = 0;
@@ -359,7 +359,7 @@ static int
 answer_blob(struct repl *r, const uint8_t *p, size_t n, struct buf *out,
 	    struct diag *d)
 {
-	uint8_t hash[32];
+	uint8_t hash[HASH_BYTES];
 	uint64_t offset, total;
 	uint32_t max;
 	struct buf data = BUF_INIT;

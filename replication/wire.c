@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
+#include "crypto/hash.h"
 #include "common/banned.h"
 
 /* Opens an inner message: checks canonical form, the type and the count. */
@@ -25,13 +26,13 @@ open_msg(const uint8_t *p, size_t n, int type, uint32_t fields,
 }
 
 static int
-get32(struct mp_reader *r, uint8_t out[32])
+get32(struct mp_reader *r, uint8_t out[EVENT_ID_BYTES])
 {
 	const uint8_t *p;
 	size_t n;
-	if (mp_get_bin(r, &p, &n) || n != 32)
+	if (mp_get_bin(r, &p, &n) || n != EVENT_ID_BYTES)
 		return ERR_PROTO;
-	memcpy(out, p, 32);
+	memcpy(out, p, EVENT_ID_BYTES);
 	return 0;
 }
 
@@ -74,9 +75,9 @@ void
 wire_summary_head(struct buf *out, const struct wire_head *h)
 {
 	mp_put_array(out, 3);
-	mp_put_bin(out, h->author, 32);
+	mp_put_bin(out, h->author, EVENT_KEY_BYTES);
 	mp_put_uint(out, h->seq);
-	mp_put_bin(out, h->id, 32);
+	mp_put_bin(out, h->id, EVENT_ID_BYTES);
 }
 
 void
@@ -89,11 +90,11 @@ void
 wire_summary_fork(struct buf *out, const struct wire_fork *f)
 {
 	mp_put_array(out, 3);
-	mp_put_bin(out, f->author, 32);
+	mp_put_bin(out, f->author, EVENT_KEY_BYTES);
 	mp_put_uint(out, f->seq);
 	mp_put_array(out, (uint32_t)f->nids);
 	for (size_t i = 0; i < f->nids; i++)
-		mp_put_bin(out, f->ids[i], 32);
+		mp_put_bin(out, f->ids[i], EVENT_ID_BYTES);
 }
 
 /*
@@ -160,7 +161,7 @@ wire_fetch(struct buf *out, const struct wire_range *r, size_t n,
 	mp_put_array(out, (uint32_t)n);
 	for (size_t i = 0; i < n; i++) {
 		mp_put_array(out, 3);
-		mp_put_bin(out, r[i].author, 32);
+		mp_put_bin(out, r[i].author, EVENT_KEY_BYTES);
 		mp_put_uint(out, r[i].from);
 		mp_put_uint(out, r[i].to);
 	}
@@ -227,17 +228,17 @@ wire_events_open(const uint8_t *p, size_t n, struct mp_reader *r,
 }
 
 void
-wire_get(struct buf *out, const uint8_t (*ids)[32], size_t n)
+wire_get(struct buf *out, const uint8_t (*ids)[EVENT_ID_BYTES], size_t n)
 {
 	mp_put_array(out, 2);
 	mp_put_uint(out, W_GET);
 	mp_put_array(out, (uint32_t)n);
 	for (size_t i = 0; i < n; i++)
-		mp_put_bin(out, ids[i], 32);
+		mp_put_bin(out, ids[i], EVENT_ID_BYTES);
 }
 
 int
-wire_get_decode(const uint8_t *p, size_t n, uint8_t (*ids)[32],
+wire_get_decode(const uint8_t *p, size_t n, uint8_t (*ids)[EVENT_ID_BYTES],
 		size_t *count)
 {
 	struct mp_reader r;
@@ -257,9 +258,9 @@ wire_hint(struct buf *out, const struct wire_head *h)
 {
 	mp_put_array(out, 4);
 	mp_put_uint(out, W_HINT);
-	mp_put_bin(out, h->author, 32);
+	mp_put_bin(out, h->author, EVENT_KEY_BYTES);
 	mp_put_uint(out, h->seq);
-	mp_put_bin(out, h->id, 32);
+	mp_put_bin(out, h->id, EVENT_ID_BYTES);
 }
 
 int
@@ -287,18 +288,18 @@ wire_ack_decode(const uint8_t *p, size_t n)
 }
 
 void
-wire_blob_req(struct buf *out, const uint8_t hash[32], uint64_t offset,
+wire_blob_req(struct buf *out, const uint8_t hash[HASH_BYTES], uint64_t offset,
 	      uint32_t max)
 {
 	mp_put_array(out, 4);
 	mp_put_uint(out, W_BLOB_REQ);
-	mp_put_bin(out, hash, 32);
+	mp_put_bin(out, hash, HASH_BYTES);
 	mp_put_uint(out, offset);
 	mp_put_uint(out, max);
 }
 
 int
-wire_blob_req_decode(const uint8_t *p, size_t n, uint8_t hash[32],
+wire_blob_req_decode(const uint8_t *p, size_t n, uint8_t hash[HASH_BYTES],
 		     uint64_t *offset, uint32_t *max)
 {
 	struct mp_reader r;

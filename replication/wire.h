@@ -14,7 +14,9 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/event.h"
 #include "common/mp.h"
+#include "crypto/hash.h"
 
 enum wire_type {
 	W_SUMMARY_REQ = 0x20,
@@ -44,21 +46,21 @@ enum wire_type {
 #define WIRE_BLOB_CHUNK ((size_t)256 << 10)
 
 struct wire_range {
-	uint8_t author[32];
+	uint8_t author[EVENT_KEY_BYTES];
 	uint64_t from, to;
 };
 
 struct wire_head {
-	uint8_t author[32];
+	uint8_t author[EVENT_KEY_BYTES];
 	uint64_t seq;
-	uint8_t id[32];
+	uint8_t id[EVENT_ID_BYTES];
 };
 
 struct wire_fork {
-	uint8_t author[32];
+	uint8_t author[EVENT_KEY_BYTES];
 	uint64_t seq;
 	size_t nids;
-	uint8_t ids[8][32];
+	uint8_t ids[8][EVENT_ID_BYTES];
 };
 
 /* A decoded SUMMARY (arrays owned; free with wire_summary_release()). */
@@ -97,9 +99,9 @@ void wire_events_add(struct buf *out, const uint8_t *env, size_t n);
 MUST_CHECK int wire_events_open(const uint8_t *p, size_t n,
 				struct mp_reader *r, uint32_t *count);
 
-void wire_get(struct buf *out, const uint8_t (*ids)[32], size_t n);
+void wire_get(struct buf *out, const uint8_t (*ids)[EVENT_ID_BYTES], size_t n);
 MUST_CHECK int wire_get_decode(const uint8_t *p, size_t n,
-			       uint8_t (*ids)[32], size_t *count);
+			       uint8_t (*ids)[EVENT_ID_BYTES], size_t *count);
 
 void wire_hint(struct buf *out, const struct wire_head *h);
 MUST_CHECK int wire_hint_decode(const uint8_t *p, size_t n,
@@ -107,10 +109,10 @@ MUST_CHECK int wire_hint_decode(const uint8_t *p, size_t n,
 void wire_ack(struct buf *out);
 MUST_CHECK int wire_ack_decode(const uint8_t *p, size_t n);
 
-void wire_blob_req(struct buf *out, const uint8_t hash[32], uint64_t offset,
-		   uint32_t max);
+void wire_blob_req(struct buf *out, const uint8_t hash[HASH_BYTES],
+		   uint64_t offset, uint32_t max);
 MUST_CHECK int wire_blob_req_decode(const uint8_t *p, size_t n,
-				    uint8_t hash[32], uint64_t *offset,
+				    uint8_t hash[HASH_BYTES], uint64_t *offset,
 				    uint32_t *max);
 void wire_blob(struct buf *out, uint64_t total, uint64_t offset,
 	       const uint8_t *bytes, size_t n);

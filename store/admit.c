@@ -24,6 +24,7 @@
 #include "common/hex.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "crypto/hash.h"
 #include "store/signer.h"
 #include "common/banned.h"
 
@@ -65,7 +66,8 @@ put_signed(void *ctx, const uint8_t id[EVENT_ID_BYTES], const uint8_t *env,
 	struct signed_put *sp = ctx;
 	MDB_val k = { EVENT_ID_BYTES, (void *)id }, v = { n, (void *)env };
 	int rc = mdb_put(sp->b->txn, sp->b->s->events, &k, &v, 0);
-	return rc ? batch_lmdb_err(sp->b, rc, "cannot write a signed event", sp->d)
+	return rc ? store_batch_lmdb_err(sp->b, rc,
+					 "cannot write a signed event", sp->d)
 		  : 0;
 }
 
@@ -74,7 +76,7 @@ batch_free(struct store_batch *b)
 {
 	b->s->batch_open = 0;
 	signer_free(b->signer);
-	batch_touched_release(b);
+	store_batch_touched_release(b);
 	free(b->requeue);
 	free(b);
 }
@@ -98,7 +100,8 @@ store_batch_commit(struct store_batch *b, struct diag *d)
 	 * a write of their own. */
 	struct signed_put sp = { b, d };
 	if ((b->signer && (rc = signer_each(b->signer, put_signed, &sp))) ||
-	    (rc = promote_due(b, &res, d)) || (rc = batch_fold_touched(b, d))) {
+	    (rc = promote_due(b, &res, d)) ||
+	    (rc = store_batch_fold_touched(b, d))) {
 		mdb_txn_abort(b->txn);
 		batch_free(b);
 		return rc;
@@ -124,7 +127,7 @@ put(struct store_batch *b, MDB_dbi dbi, const void *key, size_t kn,
 {
 	MDB_val k = { kn, (void *)key }, v = { vn, (void *)val };
 	int rc = mdb_put(b->txn, dbi, &k, &v, 0);
-	return rc ? batch_lmdb_err(b, rc, "cannot write", d) : 0;
+	return rc ? store_batch_lmdb_err(b, rc, "cannot write", d) : 0;
 }
 
 static int
@@ -135,7 +138,7 @@ del(struct store_batch *b, MDB_dbi dbi, const void *key, size_t kn,
 	int rc = mdb_del(b->txn, dbi, &k, NULL);
 	if (rc == MDB_NOTFOUND)
 		return 0;
-	return rc ? batch_lmdb_err(b, rc, "cannot delete", d) : 0;
+	return rc ? store_batch_lmdb_err(b, rc, "cannot delete", d) : 0;
 }
 
 static int
@@ -147,7 +150,7 @@ exists(struct store_batch *b, MDB_dbi dbi, const void *key, size_t kn,
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc)
-		return batch_lmdb_err(b, rc, "cannot read", d);
+		return store_batch_lmdb_err(b, rc, "cannot read", d);
 	return 1;
 }
 
@@ -160,12 +163,12 @@ has_prefix(struct store_batch *b, MDB_dbi dbi, const uint8_t *prefix,
 	MDB_val k = { n, (void *)prefix }, v;
 	int rc = mdb_cursor_open(b->txn, dbi, &c);
 	if (rc)
-		return batch_lmdb_err(b, rc, "cannot open cursor", d);
+		return store_batch_lmdb_err(b, rc, "cannot open cursor", d);
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	int found = rc == 0 && k.mv_size >= n && memcmp(k.mv_data, prefix, n) == 0;
 	mdb_cursor_close(c);
 	if (rc && rc != MDB_NOTFOUND)
-		return batch_lmdb_err(b, rc, "cannot read", d);
+		return store_batch_lmdb_err(b, rc, "cannot read", d);
 	return found;
 }
 
@@ -191,15 +194,15 @@ bump_global_gen(struct store_batch *b, struct diag *d)
 	MDB_val v;
 	uint8_t be[8];
 	uint64_t gen = 0;
-	int rc = exists(b, b->s->meta, GLOBAL_GEN_KEY, strlen(GLOBAL_GEN_KEY),
-			&v, d);
+	int rc = exists(b, b->s->meta, STORE_GLOBAL_GEN_KEY,
+			strlen(STORE_GLOBAL_GEN_KEY), &v, d);
 	if (rc < 0)
 		return rc;
 	if (rc == 1 && v.mv_size == 8)
-		gen = get_be64(v.mv_data);
-	put_be64(be, gen + 1);
-	return put(b, b->s->meta, GLOBAL_GEN_KEY, strlen(GLOBAL_GEN_KEY), be,
-		   sizeof(be), d);
+		gen = store_get_be64(v.mv_data);
+	store_put_be64(be, gen + 1);
+	return put(b, b->s->meta, STORE_GLOBAL_GEN_KEY,
+		   strlen(STORE_GLOBAL_GEN_KEY), be, sizeof(be), d);
 }
 
 /* ---- the queue of waiting events to examine again ---- */
@@ -208,14 +211,14 @@ static void
 requeue(struct store_batch *b, const uint8_t *vk)
 {
 	for (size_t i = 0; i < b->nrequeue; i++)
-		if (memcmp(b->requeue[i], vk, VERSION_KEY_BYTES) == 0)
+		if (memcmp(b->requeue[i], vk, STORE_VERSION_KEY_BYTES) == 0)
 			return;
 	if (b->nrequeue == b->requeue_cap) {
 		b->requeue_cap = b->requeue_cap ? 2 * b->requeue_cap : 16;
 		b->requeue = xrealloc(b->requeue,
 				      b->requeue_cap * sizeof(*b->requeue));
 	}
-	memcpy(b->requeue[b->nrequeue++], vk, VERSION_KEY_BYTES);
+	memcpy(b->requeue[b->nrequeue++], vk, STORE_VERSION_KEY_BYTES);
 }
 
 /* Queues the rows of dbi whose key is prefix || version key. */
@@ -227,18 +230,20 @@ requeue_rows(struct store_batch *b, MDB_dbi dbi, const uint8_t *prefix,
 	MDB_val k = { n, (void *)prefix }, v;
 	int rc = mdb_cursor_open(b->txn, dbi, &c);
 	if (rc)
-		return batch_lmdb_err(b, rc, "cannot open cursor", d);
+		return store_batch_lmdb_err(b, rc, "cannot open cursor", d);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	     rc == 0 && k.mv_size >= n && memcmp(k.mv_data, prefix, n) == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (dbi == b->s->pending && k.mv_size == VERSION_KEY_BYTES)
+		if (dbi == b->s->pending &&
+		    k.mv_size == STORE_VERSION_KEY_BYTES)
 			requeue(b, k.mv_data);
-		else if (k.mv_size == n + VERSION_KEY_BYTES)
+		else if (k.mv_size == n + STORE_VERSION_KEY_BYTES)
 			requeue(b, (const uint8_t *)k.mv_data + n);
 	}
 	mdb_cursor_close(c);
 	if (rc && rc != MDB_NOTFOUND)
-		return batch_lmdb_err(b, rc, "cannot read waiting events", d);
+		return store_batch_lmdb_err(b, rc, "cannot read waiting events",
+					    d);
 	return 0;
 }
 
@@ -260,12 +265,12 @@ static int
 record_fork(struct store_batch *b, const uint8_t *author, uint64_t seq,
 	    const uint8_t *id, struct diag *d)
 {
-	uint8_t k[VERSION_KEY_BYTES], fk[FEED_KEY_BYTES];
+	uint8_t k[STORE_VERSION_KEY_BYTES], fk[STORE_FEED_KEY_BYTES];
 	MDB_cursor *c;
 	MDB_val key, val;
 	int rc;
 
-	version_key(k, author, seq, id);
+	store_version_key(k, author, seq, id);
 	rc = exists(b, b->s->forks, k, sizeof(k), NULL, d);
 	if (rc)
 		return rc < 0 ? rc : 0;
@@ -276,27 +281,27 @@ record_fork(struct store_batch *b, const uint8_t *author, uint64_t seq,
 	    (rc = bump_global_gen(b, d)) ||
 	    (rc = requeue_rows(b, b->s->pending, author, EVENT_KEY_BYTES, d)))
 		return rc;
-	feed_key(fk, author, seq);
+	store_feed_key(fk, author, seq);
 	key.mv_size = sizeof(fk);
 	key.mv_data = fk;
 	if ((rc = mdb_cursor_open(b->txn, b->s->feed, &c)))
-		return batch_lmdb_err(b, rc, "cannot open cursor", d);
+		return store_batch_lmdb_err(b, rc, "cannot open cursor", d);
 	for (rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE); rc == 0;
 	     rc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
 		struct envelope env;
 		struct event ev;
 		if (memcmp(key.mv_data, author, EVENT_KEY_BYTES) != 0)
 			break;
-		if (stored_event(b->s, b->txn, val.mv_data, &env, &ev) != 0)
+		if (store_txn_event(b->s, b->txn, val.mv_data, &env, &ev) != 0)
 			continue;
-		batch_touch_case(b, ev.case_id, ev.case_len);
+		store_batch_touch_case(b, ev.case_id, ev.case_len);
 		/* An admin's fork changes the roster, and so every case. */
 		if (is_global(b->s, ev.case_id, ev.case_len))
 			b->refold_all = 1;
 	}
 	mdb_cursor_close(c);
 	if (rc && rc != MDB_NOTFOUND)
-		return batch_lmdb_err(b, rc, "cannot walk feed", d);
+		return store_batch_lmdb_err(b, rc, "cannot walk feed", d);
 	return 0;
 }
 
@@ -310,23 +315,25 @@ put_event(struct store_batch *b, const uint8_t *p, size_t n,
 	  const struct envelope *env, const struct event *ev, int in_feed,
 	  struct diag *d)
 {
-	uint8_t k[BYCASE_KEY_MAX];
+	uint8_t k[STORE_BYCASE_KEY_MAX];
 	size_t kn;
 	int rc;
 
 	if ((rc = put(b, b->s->events, env->id, EVENT_ID_BYTES, p, n, d)))
 		return rc;
 	for (size_t i = 0; in_feed && i < ev->nblobs; i++)
-		if (!blob_is_here(b->s, ev->blobs[i]) &&
-		    (rc = batch_local_put(b, WANTED_TABLE, ev->blobs[i], 32, d)))
+		if (!store_blob_is_here(b->s, ev->blobs[i]) &&
+		    (rc = store_batch_local_put(b, STORE_WANTED_TABLE,
+						ev->blobs[i], HASH_BYTES, d)))
 			return rc;
-	batch_touch_case(b, ev->case_id, ev->case_len);
+	store_batch_touch_case(b, ev->case_id, ev->case_len);
 	if (is_global(b->s, ev->case_id, ev->case_len)) {
 		b->refold_all = 1;
 		if ((rc = bump_global_gen(b, d)))
 			return rc;
 	}
-	kn = bycase_key(k, ev->case_id, ev->case_len, ev->lamport, env->id);
+	kn = store_bycase_key(k, ev->case_id, ev->case_len, ev->lamport,
+			      env->id);
 	if ((rc = put(b, b->s->bycase, k, kn, "", 0, d)))
 		return rc;
 	return stored_now(b, env->id, d);
@@ -337,12 +344,12 @@ static int
 update_heads(struct store_batch *b, const struct envelope *env,
 	     const struct event *ev, struct diag *d)
 {
-	uint8_t k[HEADS_KEY_MAX];
+	uint8_t k[STORE_HEADS_KEY_MAX];
 	size_t kn;
 	int rc;
 
 	for (size_t i = 0; i < ev->ndeps; i++) {
-		kn = heads_key(k, ev->case_id, ev->case_len, ev->deps[i]);
+		kn = store_heads_key(k, ev->case_id, ev->case_len, ev->deps[i]);
 		if ((rc = del(b, b->s->heads, k, kn, d)))
 			return rc;
 		if ((rc = put(b, b->s->cited, ev->deps[i], EVENT_ID_BYTES, "",
@@ -354,16 +361,16 @@ update_heads(struct store_batch *b, const struct envelope *env,
 		return rc;
 	if (rc == 1)
 		return 0; /* a stored event already depends on it */
-	uint8_t clocks[HEADS_VAL_BYTES];
-	put_be64(clocks, ev->lamport);
-	put_be64(clocks + 8, ev->time_ms);
-	kn = heads_key(k, ev->case_id, ev->case_len, env->id);
+	uint8_t clocks[STORE_HEADS_VAL_BYTES];
+	store_put_be64(clocks, ev->lamport);
+	store_put_be64(clocks + 8, ev->time_ms);
+	kn = store_heads_key(k, ev->case_id, ev->case_len, env->id);
 	return put(b, b->s->heads, k, kn, clocks, sizeof(clocks), d);
 }
 
 int
-batch_summary_get(struct store_batch *b, const uint8_t *author,
-		  struct summary_entry *e, struct diag *d)
+store_batch_summary_read(struct store_batch *b, const uint8_t *author,
+			 struct summary_entry *e, struct diag *d)
 {
 	MDB_val v;
 	int rc = exists(b, b->s->summary, author, EVENT_KEY_BYTES, &v, d);
@@ -375,7 +382,7 @@ batch_summary_get(struct store_batch *b, const uint8_t *author,
 		memset(e->id, 0, EVENT_ID_BYTES);
 		return 0;
 	}
-	if (summary_decode(v.mv_data, v.mv_size, e))
+	if (store_summary_decode(v.mv_data, v.mv_size, e))
 		return diag_set(d, ERR_CORRUPT, "summary row has %zu bytes",
 				v.mv_size);
 	return 0;
@@ -387,16 +394,16 @@ extend_feed(struct store_batch *b, const uint8_t *p, size_t n,
 	    const struct envelope *env, const struct event *ev,
 	    struct diag *d)
 {
-	uint8_t fk[FEED_KEY_BYTES], sv[SUMMARY_VAL_BYTES];
+	uint8_t fk[STORE_FEED_KEY_BYTES], sv[STORE_SUMMARY_VAL_BYTES];
 	struct summary_entry next;
 	int rc;
 
-	feed_key(fk, ev->author, ev->seq);
+	store_feed_key(fk, ev->author, ev->seq);
 	next.seq = ev->seq;
 	memcpy(next.id, env->id, EVENT_ID_BYTES);
 	next.lamport = ev->lamport;
 	next.time_ms = ev->time_ms;
-	summary_encode(&next, sv);
+	store_summary_encode(&next, sv);
 	if ((rc = put_event(b, p, n, env, ev, 1, d)) ||
 	    (rc = put(b, b->s->feed, fk, sizeof(fk), env->id, EVENT_ID_BYTES,
 		      d)) ||
@@ -405,7 +412,7 @@ extend_feed(struct store_batch *b, const uint8_t *p, size_t n,
 	    (rc = update_heads(b, env, ev, d)))
 		return rc;
 	/* The author's next event may be waiting for this one. */
-	feed_key(fk, ev->author, ev->seq + 1);
+	store_feed_key(fk, ev->author, ev->seq + 1);
 	return requeue_rows(b, b->s->pending, fk, sizeof(fk), d);
 }
 
@@ -417,7 +424,7 @@ count_rows(struct store_batch *b, MDB_dbi dbi, size_t *n, struct diag *d)
 	MDB_stat st;
 	int rc = mdb_stat(b->txn, dbi, &st);
 	if (rc)
-		return batch_lmdb_err(b, rc, "cannot stat", d);
+		return store_batch_lmdb_err(b, rc, "cannot stat", d);
 	*n = st.ms_entries;
 	return 0;
 }
@@ -432,7 +439,7 @@ count_author_waiting(struct store_batch *b, const uint8_t *author,
 	size_t count = 0;
 	int rc = mdb_cursor_open(b->txn, b->s->pending, &c);
 	if (rc)
-		return batch_lmdb_err(b, rc, "cannot open cursor", d);
+		return store_batch_lmdb_err(b, rc, "cannot open cursor", d);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	     rc == 0 && count < limit &&
 	     memcmp(k.mv_data, author, EVENT_KEY_BYTES) == 0;
@@ -440,7 +447,8 @@ count_author_waiting(struct store_batch *b, const uint8_t *author,
 		count++;
 	mdb_cursor_close(c);
 	if (rc && rc != MDB_NOTFOUND)
-		return batch_lmdb_err(b, rc, "cannot count waiting events", d);
+		return store_batch_lmdb_err(b, rc,
+					    "cannot count waiting events", d);
 	*n = count;
 	return 0;
 }
@@ -450,14 +458,14 @@ static void
 waitdep_key(uint8_t *k, const uint8_t *dep, const uint8_t *vk)
 {
 	memcpy(k, dep, EVENT_ID_BYTES);
-	memcpy(k + EVENT_ID_BYTES, vk, VERSION_KEY_BYTES);
+	memcpy(k + EVENT_ID_BYTES, vk, STORE_VERSION_KEY_BYTES);
 }
 
 static void
 waittime_key(uint8_t *k, uint64_t time_ms, const uint8_t *vk)
 {
-	put_be64(k, time_ms);
-	memcpy(k + 8, vk, VERSION_KEY_BYTES);
+	store_put_be64(k, time_ms);
+	memcpy(k + 8, vk, STORE_VERSION_KEY_BYTES);
 }
 
 /*
@@ -474,7 +482,7 @@ park(struct store_batch *b, const uint8_t *p, size_t n,
      struct admit_result *res, struct diag *d)
 {
 	struct store *s = b->s;
-	uint8_t vk[VERSION_KEY_BYTES], wk[WAITDEP_KEY_BYTES];
+	uint8_t vk[STORE_VERSION_KEY_BYTES], wk[STORE_WAITDEP_KEY_BYTES];
 	size_t waiting = 0, share = s->pending_max / 8 ? s->pending_max / 8 : 1;
 	char h[17];
 	int rc;
@@ -494,7 +502,7 @@ park(struct store_batch *b, const uint8_t *p, size_t n,
 					"author %s already has %zu events waiting (an author's limit); it will be fetched again",
 					short_hex(ev->author, h), mine);
 	}
-	version_key(vk, ev->author, ev->seq, env->id);
+	store_version_key(vk, ev->author, ev->seq, env->id);
 	if ((rc = put(b, s->pending, vk, sizeof(vk), p, n, d)))
 		return rc;
 	for (size_t i = 0; i < nmissing; i++) {
@@ -503,7 +511,7 @@ park(struct store_batch *b, const uint8_t *p, size_t n,
 			return rc;
 	}
 	if (why & WAIT_FUTURE) {
-		uint8_t tk[WAITTIME_KEY_BYTES];
+		uint8_t tk[STORE_WAITTIME_KEY_BYTES];
 		waittime_key(tk, ev->time_ms, vk);
 		if ((rc = put(b, s->waittime, tk, sizeof(tk), "", 0, d)))
 			return rc;
@@ -521,9 +529,9 @@ static int
 unpark(struct store_batch *b, const uint8_t *vk, const struct event *ev,
        struct diag *d)
 {
-	uint8_t wk[WAITDEP_KEY_BYTES], tk[WAITTIME_KEY_BYTES];
+	uint8_t wk[STORE_WAITDEP_KEY_BYTES], tk[STORE_WAITTIME_KEY_BYTES];
 	int rc;
-	if ((rc = del(b, b->s->pending, vk, VERSION_KEY_BYTES, d)))
+	if ((rc = del(b, b->s->pending, vk, STORE_VERSION_KEY_BYTES, d)))
 		return rc;
 	for (size_t i = 0; i < ev->ndeps; i++) {
 		waitdep_key(wk, ev->deps[i], vk);
@@ -575,7 +583,8 @@ check_clocks(struct store_batch *b, const struct event *ev,
 	for (size_t i = 0; i < ev->ndeps; i++) {
 		struct envelope denv;
 		struct event dep;
-		int rc = stored_event(b->s, b->txn, ev->deps[i], &denv, &dep);
+		int rc =
+			store_txn_event(b->s, b->txn, ev->deps[i], &denv, &dep);
 		if (rc)
 			return diag_set(d, rc == ERR_NOTFOUND ? ERR_CORRUPT : rc,
 					"dependency %s cannot be read",
@@ -612,7 +621,7 @@ feed_prev(struct store_batch *b, const struct event *ev,
 	  const struct summary_entry *last, struct summary_entry *prev,
 	  struct diag *d)
 {
-	uint8_t fk[FEED_KEY_BYTES];
+	uint8_t fk[STORE_FEED_KEY_BYTES];
 	struct envelope penv;
 	struct event pev;
 	MDB_val v;
@@ -621,7 +630,7 @@ feed_prev(struct store_batch *b, const struct event *ev,
 		*prev = *last;
 		return 0;
 	}
-	feed_key(fk, ev->author, ev->seq - 1);
+	store_feed_key(fk, ev->author, ev->seq - 1);
 	rc = exists(b, b->s->feed, fk, sizeof(fk), &v, d);
 	if (rc < 0)
 		return rc;
@@ -629,7 +638,7 @@ feed_prev(struct store_batch *b, const struct event *ev,
 		return diag_set(d, ERR_CORRUPT, "a feed has a gap below its summary");
 	memcpy(prev->id, v.mv_data, EVENT_ID_BYTES);
 	prev->seq = ev->seq - 1;
-	if ((rc = stored_event(b->s, b->txn, prev->id, &penv, &pev)))
+	if ((rc = store_txn_event(b->s, b->txn, prev->id, &penv, &pev)))
 		return diag_set(d, ERR_CORRUPT, "a feed event cannot be read");
 	prev->lamport = pev.lamport;
 	prev->time_ms = pev.time_ms;
@@ -655,21 +664,21 @@ static int
 fork_versions(struct store_batch *b, const uint8_t *author, uint64_t seq,
 	      size_t *n, struct diag *d)
 {
-	uint8_t fk[FEED_KEY_BYTES];
+	uint8_t fk[STORE_FEED_KEY_BYTES];
 	MDB_cursor *c;
 	MDB_val k = { sizeof(fk), fk }, v;
 	size_t count = 0;
 	int rc;
-	feed_key(fk, author, seq);
+	store_feed_key(fk, author, seq);
 	if ((rc = mdb_cursor_open(b->txn, b->s->forks, &c)))
-		return batch_lmdb_err(b, rc, "cannot open cursor", d);
+		return store_batch_lmdb_err(b, rc, "cannot open cursor", d);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	     rc == 0 && memcmp(k.mv_data, fk, sizeof(fk)) == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
 		count++;
 	mdb_cursor_close(c);
 	if (rc && rc != MDB_NOTFOUND)
-		return batch_lmdb_err(b, rc, "cannot read forks", d);
+		return store_batch_lmdb_err(b, rc, "cannot read forks", d);
 	*n = count;
 	return 0;
 }
@@ -693,7 +702,7 @@ admit_fork_version(struct store_batch *b, const uint8_t *p, size_t n,
 	int rc;
 	if ((rc = fork_versions(b, ev->author, ev->seq, &have, d)))
 		return rc;
-	if (have >= FORK_PROOF_VERSIONS) {
+	if (have >= STORE_FORK_PROOF_VERSIONS) {
 		int needed = has_prefix(b, b->s->waitdep, env->id,
 					EVENT_ID_BYTES, d);
 		if (needed < 0)
@@ -727,7 +736,7 @@ admit_one(struct store_batch *b, const uint8_t *p, size_t n,
 {
 	struct store *s = b->s;
 	struct summary_entry last, prev;
-	uint8_t fk[FEED_KEY_BYTES], vk[VERSION_KEY_BYTES];
+	uint8_t fk[STORE_FEED_KEY_BYTES], vk[STORE_VERSION_KEY_BYTES];
 	uint8_t missing[EVENT_MAX_DEPS][EVENT_ID_BYTES];
 	size_t nmissing = 0;
 	MDB_val v;
@@ -744,7 +753,7 @@ admit_one(struct store_batch *b, const uint8_t *p, size_t n,
 	rc = exists(b, s->events, env->id, EVENT_ID_BYTES, NULL, d);
 	if (rc < 0)
 		return rc;
-	version_key(vk, ev->author, ev->seq, env->id);
+	store_version_key(vk, ev->author, ev->seq, env->id);
 	if (rc == 0)
 		rc = exists(b, s->pending, vk, sizeof(vk), NULL, d);
 	if (rc < 0)
@@ -760,7 +769,7 @@ admit_one(struct store_batch *b, const uint8_t *p, size_t n,
 	    (rc = s->filter(s->filter_ctx, b, ev, ADMIT_STAGE_ARRIVE, d)))
 		return rc;
 
-	if ((rc = fork_seq(s, b->txn, ev->author, &forked_at)))
+	if ((rc = store_txn_fork_seq(s, b->txn, ev->author, &forked_at)))
 		return rc;
 	if (forked_at && ev->seq > forked_at) {
 		/* Kept out of any feed if a waiting event depends on it: an
@@ -780,7 +789,7 @@ admit_one(struct store_batch *b, const uint8_t *p, size_t n,
 		return 0;
 	}
 
-	if ((rc = batch_summary_get(b, ev->author, &last, d)))
+	if ((rc = store_batch_summary_read(b, ev->author, &last, d)))
 		return rc;
 	if (ev->seq > last.seq + 1)
 		return local ? diag_set(d, ERR_CORRUPT, "a local event skips a seq")
@@ -808,7 +817,7 @@ admit_one(struct store_batch *b, const uint8_t *p, size_t n,
 	/* The feed holds another version of this seq: a fork, proven by
 	 * the two signed events. */
 	if (ev->seq <= last.seq) {
-		feed_key(fk, ev->author, ev->seq);
+		store_feed_key(fk, ev->author, ev->seq);
 		rc = exists(b, s->feed, fk, sizeof(fk), &v, d);
 		if (rc <= 0)
 			return rc < 0 ? rc : diag_set(d, ERR_CORRUPT,
@@ -836,7 +845,7 @@ promote(struct store_batch *b, struct admit_result *res, struct diag *d)
 	struct buf bytes = BUF_INIT;
 	int rc = 0;
 	while (b->nrequeue && rc == 0) {
-		uint8_t vk[VERSION_KEY_BYTES];
+		uint8_t vk[STORE_VERSION_KEY_BYTES];
 		struct envelope env;
 		struct event ev;
 		struct admit_result sub;
@@ -844,7 +853,7 @@ promote(struct store_batch *b, struct admit_result *res, struct diag *d)
 		MDB_val v;
 		size_t used;
 
-		memcpy(vk, b->requeue[--b->nrequeue], VERSION_KEY_BYTES);
+		memcpy(vk, b->requeue[--b->nrequeue], STORE_VERSION_KEY_BYTES);
 		rc = exists(b, b->s->pending, vk, sizeof(vk), &v, d);
 		if (rc <= 0)
 			continue; /* examined already */
@@ -890,15 +899,16 @@ promote_due(struct store_batch *b, struct admit_result *res, struct diag *d)
 
 	memset(res, 0, sizeof(*res));
 	if ((rc = mdb_cursor_open(b->txn, b->s->waittime, &c)))
-		return batch_lmdb_err(b, rc, "cannot open cursor", d);
+		return store_batch_lmdb_err(b, rc, "cannot open cursor", d);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-	     rc == 0 && k.mv_size == WAITTIME_KEY_BYTES &&
-	     get_be64(k.mv_data) <= until;
+	     rc == 0 && k.mv_size == STORE_WAITTIME_KEY_BYTES &&
+	     store_get_be64(k.mv_data) <= until;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
 		requeue(b, (const uint8_t *)k.mv_data + 8);
 	mdb_cursor_close(c);
 	if (rc && rc != MDB_NOTFOUND)
-		return batch_lmdb_err(b, rc, "cannot read waiting events", d);
+		return store_batch_lmdb_err(b, rc, "cannot read waiting events",
+					    d);
 	return promote(b, res, d);
 }
 
@@ -931,8 +941,8 @@ store_promote_due(struct store *s, uint64_t *admitted, struct diag *d)
 		return store_lmdb_err(rc, "cannot open cursor", d);
 	}
 	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-	due = rc == 0 && k.mv_size == WAITTIME_KEY_BYTES &&
-	      get_be64(k.mv_data) <= until;
+	due = rc == 0 && k.mv_size == STORE_WAITTIME_KEY_BYTES &&
+	      store_get_be64(k.mv_data) <= until;
 	mdb_cursor_close(c);
 	mdb_txn_abort(txn);
 	if (rc && rc != MDB_NOTFOUND)
@@ -988,13 +998,13 @@ store_batch_summary_get(struct store_batch *b,
 			const uint8_t author[EVENT_KEY_BYTES],
 			struct summary_entry *e)
 {
-	return batch_summary_get(b, author, e, NULL);
+	return store_batch_summary_read(b, author, e, NULL);
 }
 
 int
-batch_admit_local(struct store_batch *b, const uint8_t *p, size_t n,
-		  const struct envelope *env, const struct event *ev,
-		  struct diag *d)
+store_batch_admit_local(struct store_batch *b, const uint8_t *p, size_t n,
+			const struct envelope *env, const struct event *ev,
+			struct diag *d)
 {
 	struct admit_result res;
 	int rc = admit_one(b, p, n, env, ev, 1, &res, d);

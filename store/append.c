@@ -18,7 +18,7 @@ add_heads(struct store_batch *b, struct event *ev, const char *case_id,
 	  size_t case_len, uint64_t *lamport, uint64_t *time_ms,
 	  struct diag *d)
 {
-	uint8_t kb[HEADS_KEY_MAX];
+	uint8_t kb[STORE_HEADS_KEY_MAX];
 	MDB_cursor *c;
 	MDB_val k, v;
 	int rc;
@@ -28,17 +28,18 @@ add_heads(struct store_batch *b, struct event *ev, const char *case_id,
 	k.mv_size = case_len + 1;
 	k.mv_data = kb;
 	if ((rc = mdb_cursor_open(b->txn, b->s->heads, &c)))
-		return batch_lmdb_err(b, rc, "cannot open cursor", d);
+		return store_batch_lmdb_err(b, rc, "cannot open cursor", d);
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	while (rc == 0 && ev->ndeps < EVENT_MAX_DEPS &&
 	       k.mv_size == case_len + 1 + EVENT_ID_BYTES &&
 	       memcmp(k.mv_data, kb, case_len + 1) == 0) {
-		if (v.mv_size != HEADS_VAL_BYTES) {
+		if (v.mv_size != STORE_HEADS_VAL_BYTES) {
 			mdb_cursor_close(c);
 			return diag_set(d, ERR_CORRUPT, "a heads row of case '%.*s' is damaged",
 					(int)case_len, case_id);
 		}
-		uint64_t l = get_be64(v.mv_data), t = get_be64((const uint8_t *)v.mv_data + 8);
+		uint64_t l = store_get_be64(v.mv_data),
+			 t = store_get_be64((const uint8_t *)v.mv_data + 8);
 		if (l > *lamport)
 			*lamport = l;
 		if (t > *time_ms)
@@ -49,7 +50,7 @@ add_heads(struct store_batch *b, struct event *ev, const char *case_id,
 	}
 	mdb_cursor_close(c);
 	if (rc && rc != MDB_NOTFOUND)
-		return batch_lmdb_err(b, rc, "cannot read heads", d);
+		return store_batch_lmdb_err(b, rc, "cannot read heads", d);
 	return 0;
 }
 
@@ -122,14 +123,14 @@ store_batch_append(struct store_batch *b, const struct key *k,
 				req->case_id, EVENT_CASE_MAX);
 
 	uint64_t forked_at;
-	if ((rc = fork_seq(s, b->txn, ev.author, &forked_at)))
+	if ((rc = store_txn_fork_seq(s, b->txn, ev.author, &forked_at)))
 		return rc;
 	if (forked_at)
 		return diag_set(d, ERR_FORKED,
 				"this node's key forked at seq %llu; give the node a new key",
 				(unsigned long long)forked_at);
 
-	if ((rc = batch_summary_get(b, ev.author, &last, d)))
+	if ((rc = store_batch_summary_read(b, ev.author, &last, d)))
 		return rc;
 	ev.seq = last.seq + 1;
 	if (last.seq) {
@@ -144,7 +145,7 @@ store_batch_append(struct store_batch *b, const struct key *k,
 	ev.time_ms = req->now_ms > time_ms ? req->now_ms : time_ms;
 
 	/* A large batch leaves its signatures to the signer (signer.h). */
-	int deferred = b->appended >= SIGN_INLINE;
+	int deferred = b->appended >= STORE_SIGN_INLINE;
 	if ((rc = deferred ? seal_event_unsigned(k, &ev, &env_bytes, NULL, d)
 			   : seal_event(k, &ev, &env_bytes, NULL, d)))
 		goto out;
@@ -152,7 +153,7 @@ store_batch_append(struct store_batch *b, const struct key *k,
 	if ((rc = envelope_read(env_bytes.data, env_bytes.len, &env, &used, d)) ||
 	    (rc = event_decode(env.event, env.event_len, &check, d)))
 		goto out;
-	if ((rc = batch_admit_local(b, env_bytes.data, env_bytes.len,
+	if ((rc = store_batch_admit_local(b, env_bytes.data, env_bytes.len,
 					  &env, &check, d)))
 		goto out;
 	if (deferred) {

@@ -26,17 +26,17 @@
 #include "common/banned.h"
 
 static char *
-blob_path(struct store *s, const uint8_t hash[32], int dir_only)
+blob_path(struct store *s, const uint8_t hash[HASH_BYTES], int dir_only)
 {
 	char hex[65];
-	hex_encode(hash, 32, hex);
+	hex_encode(hash, HASH_BYTES, hex);
 	if (dir_only)
 		return xasprintf("%s/blobs/%.2s", s->dir, hex);
 	return xasprintf("%s/blobs/%.2s/%s", s->dir, hex, hex);
 }
 
 int
-blob_is_here(struct store *s, const uint8_t hash[32])
+store_blob_is_here(struct store *s, const uint8_t hash[HASH_BYTES])
 {
 	char *path = blob_path(s, hash, 0);
 	int here = access(path, F_OK) == 0;
@@ -56,13 +56,13 @@ fsync_dir(const char *path)
 }
 
 static int
-erased_when(struct store *s, const uint8_t hash[32], struct diag *d)
+erased_when(struct store *s, const uint8_t hash[HASH_BYTES], struct diag *d)
 {
 	struct buf when = BUF_INIT;
-	int rc = store_local_get(s, "erased", hash, 32, &when);
+	int rc = store_local_get(s, "erased", hash, HASH_BYTES, &when);
 	if (rc == 0) {
 		char iso[CLOCK_ISO_BYTES];
-		uint64_t ms = when.len == 8 ? get_be64(when.data) : 0;
+		uint64_t ms = when.len == 8 ? store_get_be64(when.data) : 0;
 		clock_format(ms, iso);
 		rc = diag_set(d, ERR_PERM, "blob was erased on %s", iso);
 	} else if (rc == ERR_NOTFOUND) {
@@ -107,10 +107,10 @@ write_all(int fd, const void *p, size_t n)
 }
 
 int
-store_blob_put(struct store *s, const void *p, size_t n, uint8_t hash[32],
-	       struct diag *d)
+store_blob_put(struct store *s, const void *p, size_t n,
+	       uint8_t hash[HASH_BYTES], struct diag *d)
 {
-	uint8_t h[32];
+	uint8_t h[HASH_BYTES];
 	int rc;
 
 	if (n > STORE_BLOB_MAX_BYTES)
@@ -146,10 +146,11 @@ store_blob_put(struct store *s, const void *p, size_t n, uint8_t hash[32],
 	}
 done:
 	if (rc == 0) {
-		memcpy(hash, h, 32);
+		memcpy(hash, h, HASH_BYTES);
 		/* No longer wanted; a row left by a crash here is dropped by
 		 * store_blob_wanted(). */
-		(void)!store_local_del(s, WANTED_TABLE, h, 32, NULL);
+		(void)!store_local_del(s, STORE_WANTED_TABLE, h, HASH_BYTES,
+				       NULL);
 	}
 	free(top);
 	free(dir);
@@ -159,10 +160,10 @@ done:
 }
 
 int
-store_blob_get(struct store *s, const uint8_t hash[32], struct buf *out,
+store_blob_get(struct store *s, const uint8_t hash[HASH_BYTES], struct buf *out,
 	       struct diag *d)
 {
-	uint8_t h[32];
+	uint8_t h[HASH_BYTES];
 	struct buf data = BUF_INIT;
 	int rc;
 	if ((rc = erased_when(s, hash, d)))
@@ -192,7 +193,7 @@ store_blob_get(struct store *s, const uint8_t hash[32], struct buf *out,
 	close(fd);
 	if (rc == 0) {
 		hash_bytes(data.data, data.len, h);
-		if (memcmp(h, hash, 32) != 0)
+		if (memcmp(h, hash, HASH_BYTES) != 0)
 			rc = diag_set(d, ERR_CORRUPT,
 				      "blob file '%s' no longer matches its hash",
 				      path);
@@ -205,8 +206,9 @@ store_blob_get(struct store *s, const uint8_t hash[32], struct buf *out,
 }
 
 int
-store_blob_read(struct store *s, const uint8_t hash[32], uint64_t offset,
-		size_t max, struct buf *out, uint64_t *total, struct diag *d)
+store_blob_read(struct store *s, const uint8_t hash[HASH_BYTES],
+		uint64_t offset, size_t max, struct buf *out, uint64_t *total,
+		struct diag *d)
 {
 	struct stat st;
 	int rc;
@@ -247,8 +249,8 @@ store_blob_read(struct store *s, const uint8_t hash[32], uint64_t offset,
 }
 
 int
-store_blob_erase(struct store *s, const uint8_t hash[32], uint64_t now_ms,
-		 struct diag *d)
+store_blob_erase(struct store *s, const uint8_t hash[HASH_BYTES],
+		 uint64_t now_ms, struct diag *d)
 {
 	uint8_t when[8];
 	struct stat st;
@@ -263,8 +265,8 @@ store_blob_erase(struct store *s, const uint8_t hash[32], uint64_t now_ms,
 	}
 	/* Remember the erasure first: if we crash below, the hash is
 	 * already refused and the next erase finishes the file. */
-	put_be64(when, now_ms);
-	if ((rc = store_local_put(s, "erased", hash, 32, when, 8, d)))
+	store_put_be64(when, now_ms);
+	if ((rc = store_local_put(s, "erased", hash, HASH_BYTES, when, 8, d)))
 		goto out;
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
@@ -283,7 +285,7 @@ store_blob_erase(struct store *s, const uint8_t hash[32], uint64_t now_ms,
 	if (unlink(path) != 0 || fsync_dir(dir) != 0)
 		rc = diag_set(d, ERR_IO, "cannot remove '%s': %s", path,
 			      strerror(errno));
-	(void)!store_local_del(s, WANTED_TABLE, hash, 32, NULL);
+	(void)!store_local_del(s, STORE_WANTED_TABLE, hash, HASH_BYTES, NULL);
 out:
 	free(path);
 	free(dir);
@@ -292,7 +294,7 @@ out:
 
 struct wanted_walk {
 	struct store *s;
-	uint8_t (*out)[32];
+	uint8_t (*out)[HASH_BYTES];
 	size_t max, n;
 	struct buf stale; /* hashes here or erased: rows to drop */
 };
@@ -305,30 +307,33 @@ take_wanted(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
 	struct buf when = BUF_INIT;
 	(void)val;
 	(void)vn;
-	if (kn != 32)
+	if (kn != HASH_BYTES)
 		return 0;
-	int erased = store_local_get(w->s, "erased", key, 32, &when) == 0;
+	int erased = store_local_get(w->s, "erased", key, HASH_BYTES, &when) ==
+		     0;
 	buf_release(&when);
-	if (erased || blob_is_here(w->s, key)) {
-		buf_add(&w->stale, key, 32);
+	if (erased || store_blob_is_here(w->s, key)) {
+		buf_add(&w->stale, key, HASH_BYTES);
 		return 0;
 	}
-	memcpy(w->out[w->n++], key, 32);
+	memcpy(w->out[w->n++], key, HASH_BYTES);
 	return w->n == w->max;
 }
 
 int
-store_blob_wanted(struct store *s, uint8_t (*out)[32], size_t max, size_t *n)
+store_blob_wanted(struct store *s, uint8_t (*out)[HASH_BYTES], size_t max,
+		  size_t *n)
 {
 	struct wanted_walk w = { s, out, max, 0, BUF_INIT };
 	*n = 0;
 	if (max == 0)
 		return 0;
-	int rc = store_local_walk(s, WANTED_TABLE, take_wanted, &w);
+	int rc = store_local_walk(s, STORE_WANTED_TABLE, take_wanted, &w);
 	if (rc > 0)
 		rc = 0; /* stopped by take_wanted: out is full */
-	for (size_t i = 0; i + 32 <= w.stale.len; i += 32)
-		(void)!store_local_del(s, WANTED_TABLE, w.stale.data + i, 32, NULL);
+	for (size_t i = 0; i + HASH_BYTES <= w.stale.len; i += HASH_BYTES)
+		(void)!store_local_del(s, STORE_WANTED_TABLE, w.stale.data + i,
+				       HASH_BYTES, NULL);
 	buf_release(&w.stale);
 	*n = w.n;
 	return rc;

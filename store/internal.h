@@ -7,6 +7,7 @@
 
 #include <lmdb.h>
 
+#include "crypto/hash.h"
 #include "store/store.h"
 
 struct store {
@@ -42,7 +43,7 @@ struct store_batch {
 	/* An event of the global case was stored: fold every case. */
 	int refold_all;
 	/* This batch's own events so far, and the signer that signs those
-	 * past the first SIGN_INLINE (NULL until then). */
+	 * past the first STORE_SIGN_INLINE (NULL until then). */
 	size_t appended;
 	struct signer *signer;
 	/* Waiting events (version keys) to examine again (admit.c). */
@@ -58,39 +59,53 @@ struct store_batch {
 };
 
 /* A row (with an empty value) in a local table, inside the batch. */
-int batch_local_put(struct store_batch *b, const char *table, const void *key,
-		    size_t kn, struct diag *d);
+int store_batch_local_put(struct store_batch *b, const char *table,
+			  const void *key, size_t kn, struct diag *d);
 
 /* 1 if the blob's file is here. */
-int blob_is_here(struct store *s, const uint8_t hash[32]);
+int store_blob_is_here(struct store *s, const uint8_t hash[HASH_BYTES]);
 
 /* The local table of blobs that stored events name and that are not here. */
-#define WANTED_TABLE "wanted"
+#define STORE_WANTED_TABLE "wanted"
 
 /* Appends a batch signs itself before it hands signing to a thread. */
-#define SIGN_INLINE 64
+#define STORE_SIGN_INLINE 64
 
 /* Notes that a case's view must be folded again before commit. */
-void batch_touch_case(struct store_batch *b, const char *case_id,
-		      size_t case_len);
+void store_batch_touch_case(struct store_batch *b, const char *case_id,
+			    size_t case_len);
 
 /* Folds every touched case and writes views and index rows (view.c). */
-int batch_fold_touched(struct store_batch *b, struct diag *d);
+int store_batch_fold_touched(struct store_batch *b, struct diag *d);
 
 /* Frees the touched list. */
-void batch_touched_release(struct store_batch *b);
+void store_batch_touched_release(struct store_batch *b);
 
 /*
  * Calls fn with each distinct case id of a database keyed case || 0x00
  * || ... (bycase, heads), in order.  A non-zero return of fn stops the
  * walk and is returned.
  */
-int walk_case_prefixes(MDB_txn *txn, MDB_dbi dbi, store_case_fn fn,
-		       void *ctx);
+int store_walk_case_prefixes(MDB_txn *txn, MDB_dbi dbi, store_case_fn fn,
+			     void *ctx);
+
+/*
+ * The cursor loop of store/, written once.  Calls fn for each row of dbi
+ * in key order, from the first key >= from (from_n bytes; NULL: the first
+ * row of the table).  fn returns 0 to go on, STORE_SCAN_END to end the
+ * walk there without error, or anything else to stop the walk and have it
+ * returned (a callback's stop value or an error code).  0 at the end of
+ * the table or at STORE_SCAN_END; LMDB's errors as project codes.  The
+ * rows are valid during the call only.
+ */
+#define STORE_SCAN_END (ERR_BASE_ - 1) /* no code nor stop value is this */
+typedef int (*store_scan_fn)(const MDB_val *k, const MDB_val *v, void *ctx);
+int store_scan(MDB_txn *txn, MDB_dbi dbi, const void *from, size_t from_n,
+	       store_scan_fn fn, void *ctx);
 
 /* Big-endian u64, so that LMDB's bytewise key order is numeric order. */
-void put_be64(uint8_t *p, uint64_t v);
-uint64_t get_be64(const uint8_t *p);
+void store_put_be64(uint8_t *p, uint64_t v);
+uint64_t store_get_be64(const uint8_t *p);
 
 /* Translates an LMDB return code (never 0) into ours, with detail. */
 int store_lmdb_err(int rc, const char *what, struct diag *d);
@@ -102,75 +117,75 @@ int store_lmdb_err(int rc, const char *what, struct diag *d);
 int store_err(struct store *s, int rc, const char *what, struct diag *d);
 
 /* Translates and, for failures other than not-found, marks b failed. */
-int batch_lmdb_err(struct store_batch *b, int rc, const char *what,
-		   struct diag *d);
+int store_batch_lmdb_err(struct store_batch *b, int rc, const char *what,
+			 struct diag *d);
 
 /* A read transaction; ERR_IO with detail on failure. */
 int store_read_begin(struct store *s, MDB_txn **txn);
 
 /* A `summary` value: seq || id || lamport || time (all BE). */
-#define SUMMARY_VAL_BYTES (8 + EVENT_ID_BYTES + 8 + 8)
-void summary_encode(const struct summary_entry *e, uint8_t *out);
+#define STORE_SUMMARY_VAL_BYTES (8 + EVENT_ID_BYTES + 8 + 8)
+void store_summary_encode(const struct summary_entry *e, uint8_t *out);
 /* ERR_CORRUPT if v is not a summary value. */
-int summary_decode(const void *v, size_t n, struct summary_entry *e);
+int store_summary_decode(const void *v, size_t n, struct summary_entry *e);
 
 /* A `heads` value: lamport || time (BE) of the head event. */
-#define HEADS_VAL_BYTES 16
+#define STORE_HEADS_VAL_BYTES 16
 
 /* Key of `feed` and `summary` rows: author || seq (BE). */
-#define FEED_KEY_BYTES (EVENT_KEY_BYTES + 8)
-void feed_key(uint8_t *k, const uint8_t *author, uint64_t seq);
+#define STORE_FEED_KEY_BYTES (EVENT_KEY_BYTES + 8)
+void store_feed_key(uint8_t *k, const uint8_t *author, uint64_t seq);
 
 /* Key of `bycase` rows: case || 0 || lamport (BE) || id. */
-size_t bycase_key(uint8_t *k, const char *case_id, size_t case_len,
-		  uint64_t lamport, const uint8_t *id);
-#define BYCASE_KEY_MAX (EVENT_CASE_MAX + 1 + 8 + EVENT_ID_BYTES)
+size_t store_bycase_key(uint8_t *k, const char *case_id, size_t case_len,
+			uint64_t lamport, const uint8_t *id);
+#define STORE_BYCASE_KEY_MAX (EVENT_CASE_MAX + 1 + 8 + EVENT_ID_BYTES)
 
 /* Key of `heads` rows: case || 0 || id. */
-size_t heads_key(uint8_t *k, const char *case_id, size_t case_len,
-		 const uint8_t *id);
-#define HEADS_KEY_MAX (EVENT_CASE_MAX + 1 + EVENT_ID_BYTES)
+size_t store_heads_key(uint8_t *k, const char *case_id, size_t case_len,
+		       const uint8_t *id);
+#define STORE_HEADS_KEY_MAX (EVENT_CASE_MAX + 1 + EVENT_ID_BYTES)
 
 /* Key of `pending` and `forks` rows: author || seq (BE) || id. */
-#define VERSION_KEY_BYTES (EVENT_KEY_BYTES + 8 + EVENT_ID_BYTES)
+#define STORE_VERSION_KEY_BYTES (EVENT_KEY_BYTES + 8 + EVENT_ID_BYTES)
 /* Key of `waitdep` rows: the missing dependency's id || version key. */
-#define WAITDEP_KEY_BYTES (EVENT_ID_BYTES + VERSION_KEY_BYTES)
+#define STORE_WAITDEP_KEY_BYTES (EVENT_ID_BYTES + STORE_VERSION_KEY_BYTES)
 /* Key of `waittime` rows: the event's time (BE) || version key. */
-#define WAITTIME_KEY_BYTES (8 + VERSION_KEY_BYTES)
+#define STORE_WAITTIME_KEY_BYTES (8 + STORE_VERSION_KEY_BYTES)
 
 /* Versions of one forked (author, seq) that make its proof. */
-#define FORK_PROOF_VERSIONS 2
+#define STORE_FORK_PROOF_VERSIONS 2
 
 /* The `meta` row counting events of the global case and forks (BE). */
-#define GLOBAL_GEN_KEY "global_gen"
-void version_key(uint8_t *k, const uint8_t *author, uint64_t seq,
-		 const uint8_t *id);
+#define STORE_GLOBAL_GEN_KEY "global_gen"
+void store_version_key(uint8_t *k, const uint8_t *author, uint64_t seq,
+		       const uint8_t *id);
 
 /*
  * The lowest seq at which author is forked, or 0 if it is not, as seen
  * by txn.
  */
-int fork_seq(struct store *s, MDB_txn *txn, const uint8_t *author,
-	     uint64_t *seq);
+int store_txn_fork_seq(struct store *s, MDB_txn *txn, const uint8_t *author,
+		       uint64_t *seq);
 
 /*
  * Decodes the stored envelope of id (no signature check: what is stored
  * was checked on the way in) into *env and *ev, which borrow from the map
  * for the life of txn.
  */
-int stored_event(struct store *s, MDB_txn *txn, const uint8_t *id,
-		 struct envelope *env, struct event *ev);
+int store_txn_event(struct store *s, MDB_txn *txn, const uint8_t *id,
+		    struct envelope *env, struct event *ev);
 
 /* The author's summary as the batch sees it; seq 0 if it has none. */
-int batch_summary_get(struct store_batch *b, const uint8_t *author,
-		      struct summary_entry *e, struct diag *d);
+int store_batch_summary_read(struct store_batch *b, const uint8_t *author,
+			     struct summary_entry *e, struct diag *d);
 
 /*
  * Admits a just-signed local event through the same checks as a foreign
  * one; anything but a new feed entry is an error (ERR_CORRUPT).
  */
-int batch_admit_local(struct store_batch *b, const uint8_t *p, size_t n,
-		      const struct envelope *env, const struct event *ev,
-		      struct diag *d);
+int store_batch_admit_local(struct store_batch *b, const uint8_t *p, size_t n,
+			    const struct envelope *env, const struct event *ev,
+			    struct diag *d);
 
 #endif

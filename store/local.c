@@ -43,15 +43,15 @@ local_put(struct store *s, const char *table, const void *key, size_t kn,
 }
 
 int
-batch_local_put(struct store_batch *b, const char *table, const void *key,
-		size_t kn, struct diag *d)
+store_batch_local_put(struct store_batch *b, const char *table, const void *key,
+		      size_t kn, struct diag *d)
 {
 	uint8_t kb[LOCAL_KEY_MAX];
 	if (strlen(table) + 1 + kn > sizeof(kb))
 		return diag_set(d, ERR_INVAL, "local key too long");
 	MDB_val k = { local_key(kb, table, key, kn), kb }, v = { 0, (void *)"" };
 	int rc = mdb_put(b->txn, b->s->local, &k, &v, 0);
-	return rc ? batch_lmdb_err(b, rc, "cannot write", d) : 0;
+	return rc ? store_batch_lmdb_err(b, rc, "cannot write", d) : 0;
 }
 
 int

@@ -10,6 +10,28 @@
 
 #define DIGEST_TAG "gridcase/log-digest/v2"
 
+int
+store_scan(MDB_txn *txn, MDB_dbi dbi, const void *from, size_t from_n,
+	   store_scan_fn fn, void *ctx)
+{
+	MDB_cursor *c;
+	MDB_val k = { from_n, (void *)from }, v;
+	int rc, stop = 0;
+
+	if ((rc = mdb_cursor_open(txn, dbi, &c)))
+		return store_lmdb_err(rc, "cannot open cursor", NULL);
+	for (rc = mdb_cursor_get(c, &k, &v, from ? MDB_SET_RANGE : MDB_FIRST);
+	     rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+		if ((stop = fn(&k, &v, ctx)))
+			break;
+	mdb_cursor_close(c);
+	if (stop)
+		return stop == STORE_SCAN_END ? 0 : stop;
+	return rc && rc != MDB_NOTFOUND
+		       ? store_lmdb_err(rc, "cannot walk", NULL)
+		       : 0;
+}
+
 static uint64_t
 entries(MDB_txn *txn, MDB_dbi dbi)
 {
@@ -19,7 +41,7 @@ entries(MDB_txn *txn, MDB_dbi dbi)
 
 /* Calls fn for each distinct prefix before the 0x00 separator. */
 int
-walk_case_prefixes(MDB_txn *txn, MDB_dbi dbi, store_case_fn fn, void *ctx)
+store_walk_case_prefixes(MDB_txn *txn, MDB_dbi dbi, store_case_fn fn, void *ctx)
 {
 	uint8_t next[EVENT_CASE_MAX + 2];
 	char name[EVENT_CASE_MAX + 1];
@@ -60,26 +82,31 @@ walk_case_prefixes(MDB_txn *txn, MDB_dbi dbi, store_case_fn fn, void *ctx)
 }
 
 /* Forked authors: distinct author prefixes of the fork records. */
+struct fork_count {
+	uint8_t last[EVENT_KEY_BYTES];
+	int have;
+	uint64_t n;
+};
+
+static int
+count_fork(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct fork_count *fc = ctx;
+	(void)v;
+	if (!fc->have || memcmp(fc->last, k->mv_data, EVENT_KEY_BYTES) != 0)
+		fc->n++;
+	memcpy(fc->last, k->mv_data, EVENT_KEY_BYTES);
+	fc->have = 1;
+	return 0;
+}
+
 static int
 count_forks(MDB_txn *txn, MDB_dbi dbi, uint64_t *n)
 {
-	uint8_t last[EVENT_KEY_BYTES];
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc, have = 0;
-
-	*n = 0;
-	if ((rc = mdb_cursor_open(txn, dbi, &c)))
-		return store_lmdb_err(rc, "cannot open cursor", NULL);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (!have || memcmp(last, k.mv_data, EVENT_KEY_BYTES) != 0)
-			(*n)++;
-		memcpy(last, k.mv_data, EVENT_KEY_BYTES);
-		have = 1;
-	}
-	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc, "cannot walk", NULL);
+	struct fork_count fc = { { 0 }, 0, 0 };
+	int rc = store_scan(txn, dbi, NULL, 0, count_fork, &fc);
+	*n = fc.n;
+	return rc;
 }
 
 int
@@ -178,41 +205,71 @@ emit(const MDB_val *v, struct buf *scratch, store_event_fn fn, void *ctx)
 	return fn(scratch->data, scratch->len, ctx);
 }
 
+/* A walk that emits the events some rows name: its rows' prefix. */
+struct emit_walk {
+	struct store *s;
+	MDB_txn *txn;
+	const uint8_t *prefix;
+	size_t prefix_n;
+	size_t key_n; /* walk_case: the length of a row's key */
+	struct buf scratch;
+	store_event_fn fn;
+	void *ctx;
+};
+
+/* The event an id names, emitted; a missing one ends the walk. */
+static int
+emit_id(struct emit_walk *w, const MDB_val *id)
+{
+	MDB_val ev;
+	int rc = mdb_get(w->txn, w->s->events, (MDB_val *)id, &ev);
+	if (rc == MDB_NOTFOUND)
+		return STORE_SCAN_END;
+	if (rc)
+		return store_lmdb_err(rc, "cannot walk", NULL);
+	return emit(&ev, &w->scratch, w->fn, w->ctx);
+}
+
+/* feed rows author || seq -> id, of one author. */
+static int
+author_row(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct emit_walk *w = ctx;
+	if (memcmp(k->mv_data, w->prefix, EVENT_KEY_BYTES) != 0)
+		return STORE_SCAN_END;
+	return emit_id(w, v);
+}
+
 int
 store_walk_author(struct store *s, const uint8_t author[EVENT_KEY_BYTES],
 		  uint64_t from, store_event_fn fn, void *ctx)
 {
-	uint8_t kb[FEED_KEY_BYTES];
-	struct buf scratch = BUF_INIT;
-	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, v, ev;
-	int rc, stop = 0;
+	uint8_t kb[STORE_FEED_KEY_BYTES];
+	struct emit_walk w = { s, NULL,     author, EVENT_KEY_BYTES,
+			       0, BUF_INIT, fn,     ctx };
+	int rc;
 
-	if ((rc = store_read_begin(s, &txn)))
+	if ((rc = store_read_begin(s, &w.txn)))
 		return rc;
-	if ((rc = mdb_cursor_open(txn, s->feed, &c))) {
-		mdb_txn_abort(txn);
-		return store_lmdb_err(rc, "cannot open cursor", NULL);
-	}
-	feed_key(kb, author, from);
-	k.mv_size = sizeof(kb);
-	k.mv_data = kb;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (memcmp(k.mv_data, author, EVENT_KEY_BYTES) != 0)
-			break;
-		if ((rc = mdb_get(txn, s->events, &v, &ev)))
-			break;
-		if ((stop = emit(&ev, &scratch, fn, ctx)))
-			break;
-	}
-	mdb_cursor_close(c);
-	mdb_txn_abort(txn);
-	buf_release(&scratch);
-	if (stop)
-		return stop;
-	return rc && rc != MDB_NOTFOUND ? store_lmdb_err(rc, "cannot walk", NULL) : 0;
+	store_feed_key(kb, author, from);
+	rc = store_scan(w.txn, s->feed, kb, sizeof(kb), author_row, &w);
+	mdb_txn_abort(w.txn);
+	buf_release(&w.scratch);
+	return rc;
+}
+
+/* bycase rows case || 0x00 || lamport || id, of one case. */
+static int
+case_row(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct emit_walk *w = ctx;
+	(void)v;
+	if (k->mv_size != w->key_n ||
+	    memcmp(k->mv_data, w->prefix, w->prefix_n) != 0)
+		return STORE_SCAN_END;
+	MDB_val idk = { EVENT_ID_BYTES,
+			(uint8_t *)k->mv_data + w->prefix_n + 8 };
+	return emit_id(w, &idk);
 }
 
 int
@@ -221,83 +278,61 @@ store_walk_case(struct store *s, const char *case_id, store_event_fn fn,
 {
 	uint8_t kb[EVENT_CASE_MAX + 1];
 	size_t n = strlen(case_id);
-	struct buf scratch = BUF_INIT;
-	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, v, ev;
-	int rc, stop = 0;
+	struct emit_walk w = {
+		s, NULL, kb, n + 1, n + 9 + EVENT_ID_BYTES, BUF_INIT, fn, ctx
+	};
+	int rc;
 
 	if (n == 0 || n > EVENT_CASE_MAX)
 		return ERR_NOTFOUND;
 	memcpy(kb, case_id, n);
 	kb[n] = 0;
-	if ((rc = store_read_begin(s, &txn)))
+	if ((rc = store_read_begin(s, &w.txn)))
 		return rc;
-	if ((rc = mdb_cursor_open(txn, s->bycase, &c))) {
-		mdb_txn_abort(txn);
-		return store_lmdb_err(rc, "cannot open cursor", NULL);
-	}
-	k.mv_size = n + 1;
-	k.mv_data = kb;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != n + 9 + EVENT_ID_BYTES ||
-		    memcmp(k.mv_data, kb, n + 1) != 0)
-			break;
-		MDB_val idk = { EVENT_ID_BYTES,
-				(uint8_t *)k.mv_data + n + 9 };
-		if ((rc = mdb_get(txn, s->events, &idk, &ev)))
-			break;
-		if ((stop = emit(&ev, &scratch, fn, ctx)))
-			break;
-	}
-	mdb_cursor_close(c);
-	mdb_txn_abort(txn);
-	buf_release(&scratch);
-	if (stop)
-		return stop;
-	return rc && rc != MDB_NOTFOUND ? store_lmdb_err(rc, "cannot walk", NULL) : 0;
+	rc = store_scan(w.txn, s->bycase, kb, n + 1, case_row, &w);
+	mdb_txn_abort(w.txn);
+	buf_release(&w.scratch);
+	return rc;
 }
 
 /* Walks a whole table and emits the envelope each row names or holds. */
+struct table_walk {
+	struct emit_walk w;
+	int value_is_id, skip_feed_members;
+};
+
+static int
+table_row(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct table_walk *t = ctx;
+	struct emit_walk *w = &t->w;
+	if (t->value_is_id)
+		return emit_id(w, v);
+	if (t->skip_feed_members) {
+		/* forks rows: author || seq || id; the version in the feed
+		 * was already emitted with the feed. */
+		MDB_val fk = { STORE_FEED_KEY_BYTES, k->mv_data }, fid;
+		const uint8_t *id = (const uint8_t *)k->mv_data +
+				    STORE_FEED_KEY_BYTES;
+		if (mdb_get(w->txn, w->s->feed, &fk, &fid) == 0 &&
+		    memcmp(fid.mv_data, id, EVENT_ID_BYTES) == 0)
+			return 0;
+		MDB_val idk = { EVENT_ID_BYTES, (void *)id };
+		return emit_id(w, &idk);
+	}
+	return emit(v, &w->scratch, w->fn, w->ctx);
+}
+
 static int
 walk_table(struct store *s, MDB_txn *txn, MDB_dbi dbi, int value_is_id,
 	   int skip_feed_members, store_event_fn fn, void *ctx)
 {
-	struct buf scratch = BUF_INIT;
-	MDB_cursor *c;
-	MDB_val k, v, ev;
-	int rc, stop = 0;
-
-	if ((rc = mdb_cursor_open(txn, dbi, &c)))
-		return store_lmdb_err(rc, "cannot open cursor", NULL);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (value_is_id) {
-			if ((rc = mdb_get(txn, s->events, &v, &ev)))
-				break;
-		} else if (skip_feed_members) {
-			/* forks rows: author || seq || id; the version in the
-			 * feed was already emitted with the feed. */
-			MDB_val fk = { FEED_KEY_BYTES, k.mv_data }, fid;
-			const uint8_t *id = (const uint8_t *)k.mv_data + FEED_KEY_BYTES;
-			if (mdb_get(txn, s->feed, &fk, &fid) == 0 &&
-			    memcmp(fid.mv_data, id, EVENT_ID_BYTES) == 0)
-				continue;
-			MDB_val idk = { EVENT_ID_BYTES, (void *)id };
-			if ((rc = mdb_get(txn, s->events, &idk, &ev)))
-				break;
-		} else {
-			ev = v;
-		}
-		if ((stop = emit(&ev, &scratch, fn, ctx)))
-			break;
-	}
-	mdb_cursor_close(c);
-	buf_release(&scratch);
-	if (stop)
-		return stop;
-	return rc && rc != MDB_NOTFOUND ? store_lmdb_err(rc, "cannot walk", NULL) : 0;
+	struct table_walk t = { { s, txn, NULL, 0, 0, BUF_INIT, fn, ctx },
+				value_is_id,
+				skip_feed_members };
+	int rc = store_scan(txn, dbi, NULL, 0, table_row, &t);
+	buf_release(&t.w.scratch);
+	return rc;
 }
 
 int
@@ -328,39 +363,35 @@ store_walk_pending(struct store *s, store_event_fn fn, void *ctx)
 	return rc;
 }
 
+struct summary_walk {
+	store_summary_fn fn;
+	void *ctx;
+};
+
+static int
+summary_row(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct summary_walk *w = ctx;
+	struct summary_entry e;
+	if (k->mv_size != EVENT_KEY_BYTES ||
+	    store_summary_decode(v->mv_data, v->mv_size, &e))
+		return ERR_CORRUPT;
+	memcpy(e.author, k->mv_data, EVENT_KEY_BYTES);
+	return w->fn(&e, w->ctx);
+}
+
 int
 store_walk_summary(struct store *s, store_summary_fn fn, void *ctx)
 {
-	struct summary_entry e;
+	struct summary_walk w = { fn, ctx };
 	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc, stop = 0;
+	int rc;
 
 	if ((rc = store_read_begin(s, &txn)))
 		return rc;
-	if ((rc = mdb_cursor_open(txn, s->summary, &c))) {
-		mdb_txn_abort(txn);
-		return store_lmdb_err(rc, "cannot open cursor", NULL);
-	}
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != EVENT_KEY_BYTES ||
-		    summary_decode(v.mv_data, v.mv_size, &e)) {
-			rc = ERR_CORRUPT;
-			break;
-		}
-		memcpy(e.author, k.mv_data, EVENT_KEY_BYTES);
-		if ((stop = fn(&e, ctx)))
-			break;
-	}
-	mdb_cursor_close(c);
+	rc = store_scan(txn, s->summary, NULL, 0, summary_row, &w);
 	mdb_txn_abort(txn);
-	if (stop)
-		return stop;
-	if (rc == ERR_CORRUPT)
-		return rc;
-	return rc && rc != MDB_NOTFOUND ? store_lmdb_err(rc, "cannot walk", NULL) : 0;
+	return rc;
 }
 
 int
@@ -373,7 +404,7 @@ store_summary_get(struct store *s, const uint8_t author[EVENT_KEY_BYTES],
 	if (rc)
 		return rc;
 	rc = mdb_get(txn, s->summary, &k, &v);
-	if (rc == 0 && summary_decode(v.mv_data, v.mv_size, e) == 0)
+	if (rc == 0 && store_summary_decode(v.mv_data, v.mv_size, e) == 0)
 		memcpy(e->author, author, EVENT_KEY_BYTES);
 	else if (rc == 0)
 		rc = ERR_CORRUPT;
@@ -383,50 +414,59 @@ store_summary_get(struct store *s, const uint8_t author[EVENT_KEY_BYTES],
 	return rc ? store_lmdb_err(rc, "cannot read summary", NULL) : 0;
 }
 
+struct forks_walk {
+	struct fork_entry e;
+	int have;
+	store_fork_fn fn;
+	void *ctx;
+};
+
+/* Rows sort by (author, seq, id): each author's first seq is its lowest
+ * fork, and its ids come in ascending order. */
+static int
+fork_row(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct forks_walk *w = ctx;
+	struct fork_entry *e = &w->e;
+	const uint8_t *kp = k->mv_data;
+	uint64_t seq = store_get_be64(kp + EVENT_KEY_BYTES);
+	int stop;
+	(void)v;
+	if (w->have && memcmp(e->author, kp, EVENT_KEY_BYTES) == 0) {
+		if (seq != e->seq)
+			return 0;
+	} else {
+		if (w->have && (stop = w->fn(e, w->ctx)))
+			return stop;
+		memcpy(e->author, kp, EVENT_KEY_BYTES);
+		e->seq = seq;
+		e->nversions = e->nids = 0;
+		w->have = 1;
+	}
+	e->nversions++;
+	if (e->nids < sizeof(e->ids) / sizeof(e->ids[0]))
+		memcpy(e->ids[e->nids++], kp + STORE_FEED_KEY_BYTES,
+		       EVENT_ID_BYTES);
+	return 0;
+}
+
 int
 store_walk_forks(struct store *s, store_fork_fn fn, void *ctx)
 {
-	struct fork_entry e;
+	struct forks_walk w;
 	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc, stop = 0, have = 0;
+	int rc;
 
+	memset(&w, 0, sizeof(w));
+	w.fn = fn;
+	w.ctx = ctx;
 	if ((rc = store_read_begin(s, &txn)))
 		return rc;
-	if ((rc = mdb_cursor_open(txn, s->forks, &c))) {
-		mdb_txn_abort(txn);
-		return store_lmdb_err(rc, "cannot open cursor", NULL);
-	}
-	/* Rows sort by (author, seq, id): each author's first seq is its
-	 * lowest fork, and its ids come in ascending order. */
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		const uint8_t *kp = k.mv_data;
-		uint64_t seq = get_be64(kp + EVENT_KEY_BYTES);
-		if (have && memcmp(e.author, kp, EVENT_KEY_BYTES) == 0) {
-			if (seq != e.seq)
-				continue;
-		} else {
-			if (have && (stop = fn(&e, ctx)))
-				break;
-			memcpy(e.author, kp, EVENT_KEY_BYTES);
-			e.seq = seq;
-			e.nversions = e.nids = 0;
-			have = 1;
-		}
-		e.nversions++;
-		if (e.nids < sizeof(e.ids) / sizeof(e.ids[0]))
-			memcpy(e.ids[e.nids++], kp + FEED_KEY_BYTES,
-			       EVENT_ID_BYTES);
-	}
-	if (!stop && have && (rc == 0 || rc == MDB_NOTFOUND))
-		stop = fn(&e, ctx);
-	mdb_cursor_close(c);
+	rc = store_scan(txn, s->forks, NULL, 0, fork_row, &w);
+	if (rc == 0 && w.have)
+		rc = fn(&w.e, ctx);
 	mdb_txn_abort(txn);
-	if (stop)
-		return stop;
-	return rc && rc != MDB_NOTFOUND ? store_lmdb_err(rc, "cannot walk", NULL) : 0;
+	return rc;
 }
 
 int
@@ -437,7 +477,7 @@ store_fork_seq(struct store *s, const uint8_t author[EVENT_KEY_BYTES],
 	int rc = store_read_begin(s, &txn);
 	if (rc)
 		return rc;
-	rc = fork_seq(s, txn, author, seq);
+	rc = store_txn_fork_seq(s, txn, author, seq);
 	mdb_txn_abort(txn);
 	return rc;
 }
@@ -451,7 +491,7 @@ waiting_reason(struct store *s, MDB_txn *txn, const struct event *ev,
 	struct summary_entry last = { .seq = 0 };
 	unsigned why = 0;
 	if (mdb_get(txn, s->summary, &k, &v) == 0)
-		(void)summary_decode(v.mv_data, v.mv_size, &last);
+		(void)store_summary_decode(v.mv_data, v.mv_size, &last);
 	if (ev->seq > last.seq + 1)
 		why |= WAIT_PREV;
 	*nmissing = 0;
@@ -467,47 +507,51 @@ waiting_reason(struct store *s, MDB_txn *txn, const struct event *ev,
 	return why;
 }
 
+struct waiting_walk {
+	struct store *s;
+	MDB_txn *txn;
+	struct buf scratch;
+	store_waiting_fn fn;
+	void *ctx;
+};
+
+static int
+waiting_row(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct waiting_walk *w = ctx;
+	struct envelope env;
+	struct event ev;
+	size_t used, nmissing = 0;
+	(void)k;
+	buf_reset(&w->scratch);
+	buf_add(&w->scratch, v->mv_data, v->mv_size);
+	if (envelope_read(w->scratch.data, w->scratch.len, &env, &used, NULL) ||
+	    event_decode(env.event, env.event_len, &ev, NULL))
+		return 0; /* store_verify names it */
+	unsigned why = waiting_reason(w->s, w->txn, &ev, &nmissing);
+	return w->fn(w->scratch.data, w->scratch.len, why, nmissing, w->ctx);
+}
+
 int
 store_walk_waiting(struct store *s, store_waiting_fn fn, void *ctx)
 {
-	struct buf scratch = BUF_INIT;
-	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc, stop = 0;
+	struct waiting_walk w = { s, NULL, BUF_INIT, fn, ctx };
+	int rc;
 
-	if ((rc = store_read_begin(s, &txn)))
+	if ((rc = store_read_begin(s, &w.txn)))
 		return rc;
-	if ((rc = mdb_cursor_open(txn, s->pending, &c))) {
-		mdb_txn_abort(txn);
-		return store_lmdb_err(rc, "cannot open cursor", NULL);
-	}
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		struct envelope env;
-		struct event ev;
-		size_t used, nmissing = 0;
-		buf_reset(&scratch);
-		buf_add(&scratch, v.mv_data, v.mv_size);
-		if (envelope_read(scratch.data, scratch.len, &env, &used, NULL) ||
-		    event_decode(env.event, env.event_len, &ev, NULL))
-			continue; /* store_verify names it */
-		unsigned why = waiting_reason(s, txn, &ev, &nmissing);
-		if ((stop = fn(scratch.data, scratch.len, why, nmissing, ctx)))
-			break;
-	}
-	mdb_cursor_close(c);
-	mdb_txn_abort(txn);
-	buf_release(&scratch);
-	if (stop)
-		return stop;
-	return rc && rc != MDB_NOTFOUND ? store_lmdb_err(rc, "cannot walk", NULL) : 0;
+	rc = store_scan(w.txn, s->pending, NULL, 0, waiting_row, &w);
+	mdb_txn_abort(w.txn);
+	buf_release(&w.scratch);
+	return rc;
 }
 
 static int
 global_gen(struct store *s, MDB_txn *txn, uint64_t *gen)
 {
-	MDB_val k = { strlen(GLOBAL_GEN_KEY), (void *)GLOBAL_GEN_KEY }, v;
+	MDB_val k = { strlen(STORE_GLOBAL_GEN_KEY),
+		      (void *)STORE_GLOBAL_GEN_KEY },
+		v;
 	int rc = mdb_get(txn, s->meta, &k, &v);
 	*gen = 0;
 	if (rc == MDB_NOTFOUND)
@@ -516,7 +560,7 @@ global_gen(struct store *s, MDB_txn *txn, uint64_t *gen)
 		return store_lmdb_err(rc, "cannot read metadata", NULL);
 	if (v.mv_size != 8)
 		return ERR_CORRUPT;
-	*gen = get_be64(v.mv_data);
+	*gen = store_get_be64(v.mv_data);
 	return 0;
 }
 
@@ -542,7 +586,7 @@ static int
 case_heads(struct store *s, MDB_txn *txn, const char *case_id,
 	   uint8_t (*ids)[EVENT_ID_BYTES], size_t max, size_t *n)
 {
-	uint8_t kb[HEADS_KEY_MAX];
+	uint8_t kb[STORE_HEADS_KEY_MAX];
 	size_t cn = strlen(case_id);
 	MDB_cursor *c;
 	MDB_val k, v;
@@ -594,7 +638,7 @@ store_walk_cases(struct store *s, store_case_fn fn, void *ctx)
 	int rc = store_read_begin(s, &txn);
 	if (rc)
 		return rc;
-	rc = walk_case_prefixes(txn, s->bycase, fn, ctx);
+	rc = store_walk_case_prefixes(txn, s->bycase, fn, ctx);
 	mdb_txn_abort(txn);
 	return rc;
 }
@@ -670,7 +714,7 @@ digest_feeds(struct store *s, MDB_txn *txn, struct hasher *h)
 		       EVENT_KEY_BYTES);
 		have = 1;
 		uint64_t forked_at = 0;
-		if ((rc = fork_seq(s, txn, author, &forked_at)))
+		if ((rc = store_txn_fork_seq(s, txn, author, &forked_at)))
 			goto out;
 		k.mv_size = EVENT_KEY_BYTES;
 		k.mv_data = author;
@@ -678,9 +722,10 @@ digest_feeds(struct store *s, MDB_txn *txn, struct hasher *h)
 		     rc == 0 && memcmp(k.mv_data, author, EVENT_KEY_BYTES) == 0;
 		     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 			const uint8_t *kp = k.mv_data;
-			if (forked_at && get_be64(kp + EVENT_KEY_BYTES) >= forked_at)
+			if (forked_at &&
+			    store_get_be64(kp + EVENT_KEY_BYTES) >= forked_at)
 				break;
-			hash_update(h, kp, FEED_KEY_BYTES);
+			hash_update(h, kp, STORE_FEED_KEY_BYTES);
 			hash_update(h, v.mv_data, EVENT_ID_BYTES);
 		}
 		if (rc && rc != MDB_NOTFOUND) {
@@ -689,8 +734,8 @@ digest_feeds(struct store *s, MDB_txn *txn, struct hasher *h)
 		}
 		rc = 0;
 		if (forked_at) {
-			uint8_t fk[FEED_KEY_BYTES];
-			feed_key(fk, author, forked_at);
+			uint8_t fk[STORE_FEED_KEY_BYTES];
+			store_feed_key(fk, author, forked_at);
 			hash_update(h, fk, sizeof(fk));
 			hash_update(h, fork_mark, EVENT_ID_BYTES);
 		}
@@ -704,13 +749,24 @@ out:
 	return rc;
 }
 
+/* A case view into the digest: case || 0x00 || BLAKE2b-256(state). */
+static int
+digest_view(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct hasher *h = ctx;
+	uint8_t sh[HASH_BYTES];
+	hash_bytes(v->mv_data, v->mv_size, sh);
+	hash_update(h, k->mv_data, k->mv_size);
+	hash_update(h, "", 1);
+	hash_update(h, sh, sizeof(sh));
+	return 0;
+}
+
 int
-store_digest(struct store *s, uint8_t out[32])
+store_digest(struct store *s, uint8_t out[HASH_BYTES])
 {
 	struct hasher h;
 	MDB_txn *txn;
-	MDB_cursor *c = NULL;
-	MDB_val k, v;
 	int rc;
 
 	if ((rc = store_read_begin(s, &txn)))
@@ -718,25 +774,9 @@ store_digest(struct store *s, uint8_t out[32])
 	hash_lib_init();
 	hash_init(&h);
 	hash_update(&h, DIGEST_TAG, strlen(DIGEST_TAG));
-	if ((rc = digest_feeds(s, txn, &h)))
-		goto out;
-	/* Then every case view: case || 0x00 || BLAKE2b-256(state). */
-	if ((rc = mdb_cursor_open(txn, s->views, &c))) {
-		rc = store_lmdb_err(rc, "cannot open cursor", NULL);
-		goto out;
-	}
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		uint8_t sh[32];
-		hash_bytes(v.mv_data, v.mv_size, sh);
-		hash_update(&h, k.mv_data, k.mv_size);
-		hash_update(&h, "", 1);
-		hash_update(&h, sh, sizeof(sh));
-	}
-	rc = rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc, "cannot walk views", NULL);
-out:
-	if (c)
-		mdb_cursor_close(c);
+	/* The feeds, then every case view. */
+	if ((rc = digest_feeds(s, txn, &h)) == 0)
+		rc = store_scan(txn, s->views, NULL, 0, digest_view, &h);
 	mdb_txn_abort(txn);
 	if (rc == 0)
 		hash_final(&h, out);

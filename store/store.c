@@ -73,7 +73,7 @@
 #define MAX_DBS 24
 
 void
-put_be64(uint8_t *p, uint64_t v)
+store_put_be64(uint8_t *p, uint64_t v)
 {
 	for (int i = 7; i >= 0; i--) {
 		p[i] = (uint8_t)v;
@@ -82,7 +82,7 @@ put_be64(uint8_t *p, uint64_t v)
 }
 
 uint64_t
-get_be64(const uint8_t *p)
+store_get_be64(const uint8_t *p)
 {
 	uint64_t v = 0;
 	for (int i = 0; i < 8; i++)
@@ -91,55 +91,56 @@ get_be64(const uint8_t *p)
 }
 
 void
-feed_key(uint8_t *k, const uint8_t *author, uint64_t seq)
+store_feed_key(uint8_t *k, const uint8_t *author, uint64_t seq)
 {
 	memcpy(k, author, EVENT_KEY_BYTES);
-	put_be64(k + EVENT_KEY_BYTES, seq);
+	store_put_be64(k + EVENT_KEY_BYTES, seq);
 }
 
 void
-summary_encode(const struct summary_entry *e, uint8_t *out)
+store_summary_encode(const struct summary_entry *e, uint8_t *out)
 {
-	put_be64(out, e->seq);
+	store_put_be64(out, e->seq);
 	memcpy(out + 8, e->id, EVENT_ID_BYTES);
-	put_be64(out + 8 + EVENT_ID_BYTES, e->lamport);
-	put_be64(out + 16 + EVENT_ID_BYTES, e->time_ms);
+	store_put_be64(out + 8 + EVENT_ID_BYTES, e->lamport);
+	store_put_be64(out + 16 + EVENT_ID_BYTES, e->time_ms);
 }
 
 int
-summary_decode(const void *v, size_t n, struct summary_entry *e)
+store_summary_decode(const void *v, size_t n, struct summary_entry *e)
 {
 	const uint8_t *p = v;
-	if (n != SUMMARY_VAL_BYTES)
+	if (n != STORE_SUMMARY_VAL_BYTES)
 		return ERR_CORRUPT;
-	e->seq = get_be64(p);
+	e->seq = store_get_be64(p);
 	memcpy(e->id, p + 8, EVENT_ID_BYTES);
-	e->lamport = get_be64(p + 8 + EVENT_ID_BYTES);
-	e->time_ms = get_be64(p + 16 + EVENT_ID_BYTES);
+	e->lamport = store_get_be64(p + 8 + EVENT_ID_BYTES);
+	e->time_ms = store_get_be64(p + 16 + EVENT_ID_BYTES);
 	return 0;
 }
 
 void
-version_key(uint8_t *k, const uint8_t *author, uint64_t seq,
-	    const uint8_t *id)
+store_version_key(uint8_t *k, const uint8_t *author, uint64_t seq,
+		  const uint8_t *id)
 {
-	feed_key(k, author, seq);
-	memcpy(k + FEED_KEY_BYTES, id, EVENT_ID_BYTES);
+	store_feed_key(k, author, seq);
+	memcpy(k + STORE_FEED_KEY_BYTES, id, EVENT_ID_BYTES);
 }
 
 size_t
-bycase_key(uint8_t *k, const char *case_id, size_t case_len,
-	   uint64_t lamport, const uint8_t *id)
+store_bycase_key(uint8_t *k, const char *case_id, size_t case_len,
+		 uint64_t lamport, const uint8_t *id)
 {
 	memcpy(k, case_id, case_len);
 	k[case_len] = 0;
-	put_be64(k + case_len + 1, lamport);
+	store_put_be64(k + case_len + 1, lamport);
 	memcpy(k + case_len + 9, id, EVENT_ID_BYTES);
 	return case_len + 9 + EVENT_ID_BYTES;
 }
 
 size_t
-heads_key(uint8_t *k, const char *case_id, size_t case_len, const uint8_t *id)
+store_heads_key(uint8_t *k, const char *case_id, size_t case_len,
+		const uint8_t *id)
 {
 	memcpy(k, case_id, case_len);
 	k[case_len] = 0;
@@ -232,8 +233,8 @@ store_err(struct store *s, int rc, const char *what, struct diag *d)
 }
 
 int
-batch_lmdb_err(struct store_batch *b, int rc, const char *what,
-	       struct diag *d)
+store_batch_lmdb_err(struct store_batch *b, int rc, const char *what,
+		     struct diag *d)
 {
 	if (rc != MDB_NOTFOUND)
 		b->failed = 1;
@@ -642,8 +643,8 @@ store_meta_get(struct store *s, const char *name, struct buf *out)
 }
 
 int
-stored_event(struct store *s, MDB_txn *txn, const uint8_t *id,
-	     struct envelope *env, struct event *ev)
+store_txn_event(struct store *s, MDB_txn *txn, const uint8_t *id,
+		struct envelope *env, struct event *ev)
 {
 	MDB_val k = { EVENT_ID_BYTES, (void *)id }, v;
 	size_t used;
@@ -658,9 +659,10 @@ stored_event(struct store *s, MDB_txn *txn, const uint8_t *id,
 }
 
 int
-fork_seq(struct store *s, MDB_txn *txn, const uint8_t *author, uint64_t *seq)
+store_txn_fork_seq(struct store *s, MDB_txn *txn, const uint8_t *author,
+		   uint64_t *seq)
 {
-	uint8_t kb[VERSION_KEY_BYTES];
+	uint8_t kb[STORE_VERSION_KEY_BYTES];
 	MDB_cursor *c;
 	MDB_val k = { sizeof(kb), kb }, v;
 	int rc;
@@ -671,7 +673,8 @@ fork_seq(struct store *s, MDB_txn *txn, const uint8_t *author, uint64_t *seq)
 		return store_lmdb_err(rc, "cannot open cursor", NULL);
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	if (rc == 0 && memcmp(k.mv_data, author, EVENT_KEY_BYTES) == 0)
-		*seq = get_be64((const uint8_t *)k.mv_data + EVENT_KEY_BYTES);
+		*seq = store_get_be64((const uint8_t *)k.mv_data +
+				      EVENT_KEY_BYTES);
 	else if (rc == 0 || rc == MDB_NOTFOUND)
 		*seq = 0;
 	mdb_cursor_close(c);

@@ -24,6 +24,7 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/event.h"
+#include "crypto/hash.h"
 
 #define STORE_SCHEMA_VERSION 3
 #define STORE_DEFAULT_MAP_BYTES ((size_t)16 << 30)
@@ -324,7 +325,7 @@ MUST_CHECK int store_walk_cases(struct store *s, store_case_fn fn, void *ctx);
  * points, and every case view.  Equal event sets give equal digests on
  * any node, whichever versions of a fork each holds.
  */
-MUST_CHECK int store_digest(struct store *s, uint8_t out[32]);
+MUST_CHECK int store_digest(struct store *s, uint8_t out[HASH_BYTES]);
 
 /*
  * Re-checks every record: envelope bytes, ids, signatures, network, every
@@ -547,14 +548,14 @@ MUST_CHECK int store_local_walk(struct store *s, const char *table,
  * erased once stays erased).
  */
 MUST_CHECK int store_blob_put(struct store *s, const void *p, size_t n,
-			      uint8_t hash[32], struct diag *d);
+			      uint8_t hash[HASH_BYTES], struct diag *d);
 
 /*
  * Appends the blob to out, checking its hash (ERR_CORRUPT if the file no
  * longer matches).  ERR_NOTFOUND if absent; ERR_PERM (detail: when) if it
  * was erased.
  */
-MUST_CHECK int store_blob_get(struct store *s, const uint8_t hash[32],
+MUST_CHECK int store_blob_get(struct store *s, const uint8_t hash[HASH_BYTES],
 			      struct buf *out, struct diag *d);
 
 /*
@@ -563,7 +564,7 @@ MUST_CHECK int store_blob_get(struct store *s, const uint8_t hash[32],
  * the bytes checks them): serving a large blob in chunks.  Errors as
  * store_blob_get()'s, and ERR_INVAL for an offset past the end.
  */
-MUST_CHECK int store_blob_read(struct store *s, const uint8_t hash[32],
+MUST_CHECK int store_blob_read(struct store *s, const uint8_t hash[HASH_BYTES],
 			       uint64_t offset, size_t max, struct buf *out,
 			       uint64_t *total, struct diag *d);
 
@@ -574,7 +575,7 @@ MUST_CHECK int store_blob_read(struct store *s, const uint8_t hash[32],
  * that name the blobs, so that a crash or an unreachable peer never
  * forgets one; a row is dropped when its blob is stored or erased.
  */
-MUST_CHECK int store_blob_wanted(struct store *s, uint8_t (*out)[32],
+MUST_CHECK int store_blob_wanted(struct store *s, uint8_t (*out)[HASH_BYTES],
 				 size_t max, size_t *n);
 
 /*
@@ -583,7 +584,7 @@ MUST_CHECK int store_blob_wanted(struct store *s, uint8_t (*out)[32],
  * fetched again.  Events that reference it keep verifying: they hold
  * only the hash.  ERR_NOTFOUND if it was never here.
  */
-MUST_CHECK int store_blob_erase(struct store *s, const uint8_t hash[32],
+MUST_CHECK int store_blob_erase(struct store *s, const uint8_t hash[HASH_BYTES],
 				uint64_t now_ms, struct diag *d);
 
 #endif

@@ -89,11 +89,11 @@ check_events(struct verifier *vf)
 			continue;
 		}
 		/* Its indexes: the feed or the fork records, and bycase. */
-		uint8_t fk[FEED_KEY_BYTES], vk[VERSION_KEY_BYTES];
-		uint8_t ck[BYCASE_KEY_MAX];
+		uint8_t fk[STORE_FEED_KEY_BYTES], vk[STORE_VERSION_KEY_BYTES];
+		uint8_t ck[STORE_BYCASE_KEY_MAX];
 		MDB_val key, val;
-		feed_key(fk, ev.author, ev.seq);
-		version_key(vk, ev.author, ev.seq, env.id);
+		store_feed_key(fk, ev.author, ev.seq);
+		store_version_key(vk, ev.author, ev.seq, env.id);
 		key.mv_size = sizeof(fk);
 		key.mv_data = fk;
 		int in_feed = mdb_get(vf->txn, s->feed, &key, &val) == 0 &&
@@ -106,8 +106,8 @@ check_events(struct verifier *vf)
 		if (!in_feed && !in_forks && !in_evidence)
 			problem(vf, "event %s: not in its author's feed at seq %llu, nor in the fork records, nor kept as evidence",
 				h, (unsigned long long)ev.seq);
-		key.mv_size = bycase_key(ck, ev.case_id, ev.case_len,
-					 ev.lamport, env.id);
+		key.mv_size = store_bycase_key(ck, ev.case_id, ev.case_len,
+					       ev.lamport, env.id);
 		key.mv_data = ck;
 		if (mdb_get(vf->txn, s->bycase, &key, &val) != 0)
 			problem(vf, "event %s: missing from the case index of '%.*s'",
@@ -128,7 +128,7 @@ check_feed_end(struct verifier *vf, const uint8_t *author, uint64_t seq,
 	hexid(author, h);
 	struct summary_entry e;
 	if (mdb_get(vf->txn, vf->s->summary, &k, &v) != 0 ||
-	    summary_decode(v.mv_data, v.mv_size, &e)) {
+	    store_summary_decode(v.mv_data, v.mv_size, &e)) {
 		problem(vf, "summary of author %s: missing or damaged", h);
 		return;
 	}
@@ -151,7 +151,8 @@ check_clocks(struct verifier *vf, const struct event *ev, const char *h,
 	for (size_t i = 0; i < ev->ndeps; i++) {
 		struct envelope denv;
 		struct event dep;
-		if (stored_event(vf->s, vf->txn, ev->deps[i], &denv, &dep) != 0) {
+		if (store_txn_event(vf->s, vf->txn, ev->deps[i], &denv, &dep) !=
+		    0) {
 			problem(vf, "event %s: depends on %s, which is missing or unreadable",
 				h, hexid(ev->deps[i], dh));
 			return;
@@ -171,6 +172,26 @@ check_clocks(struct verifier *vf, const struct event *ev, const char *h,
 			(unsigned long long)floor);
 }
 
+/* A summary row whose author has no feed. */
+static int
+check_summary_row(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct verifier *vf = ctx;
+	uint8_t fk[STORE_FEED_KEY_BYTES];
+	char a[2 * EVENT_ID_BYTES + 1];
+	MDB_val key = { sizeof(fk), fk }, val;
+	(void)v;
+	if (k->mv_size != EVENT_KEY_BYTES) {
+		problem(vf, "summary: a key of the wrong size");
+		return 0;
+	}
+	store_feed_key(fk, k->mv_data, 1);
+	if (mdb_get(vf->txn, vf->s->feed, &key, &val) != 0)
+		problem(vf, "summary of author %s: the author has no feed",
+			hexid(k->mv_data, a));
+	return 0;
+}
+
 static int
 check_feeds(struct verifier *vf)
 {
@@ -187,11 +208,12 @@ check_feeds(struct verifier *vf)
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		const uint8_t *kp = k.mv_data;
-		if (k.mv_size != FEED_KEY_BYTES || v.mv_size != EVENT_ID_BYTES) {
+		if (k.mv_size != STORE_FEED_KEY_BYTES ||
+		    v.mv_size != EVENT_ID_BYTES) {
 			problem(vf, "feed: a row of the wrong size");
 			continue;
 		}
-		uint64_t seq = get_be64(kp + EVENT_KEY_BYTES);
+		uint64_t seq = store_get_be64(kp + EVENT_KEY_BYTES);
 		if (!have || memcmp(author, kp, EVENT_KEY_BYTES) != 0) {
 			if (have)
 				check_feed_end(vf, author, last_seq, last_id,
@@ -210,7 +232,7 @@ check_feeds(struct verifier *vf)
 				(unsigned long long)last_seq);
 		struct envelope env;
 		struct event ev;
-		if (stored_event(s, vf->txn, v.mv_data, &env, &ev) != 0) {
+		if (store_txn_event(s, vf->txn, v.mv_data, &env, &ev) != 0) {
 			problem(vf, "feed of author %s: seq %llu names event %s, which is missing or unreadable",
 				a, (unsigned long long)seq, h);
 		} else {
@@ -239,23 +261,52 @@ check_feeds(struct verifier *vf)
 		return store_lmdb_err(rc, "cannot walk feed", NULL);
 
 	/* Summary rows whose author has no feed. */
-	if ((rc = mdb_cursor_open(vf->txn, s->summary, &c)))
-		return store_lmdb_err(rc, "cannot open cursor", NULL);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		uint8_t fk[FEED_KEY_BYTES];
-		MDB_val key = { sizeof(fk), fk }, val;
-		if (k.mv_size != EVENT_KEY_BYTES) {
-			problem(vf, "summary: a key of the wrong size");
-			continue;
-		}
-		feed_key(fk, k.mv_data, 1);
-		if (mdb_get(vf->txn, s->feed, &key, &val) != 0)
-			problem(vf, "summary of author %s: the author has no feed",
-				hexid(k.mv_data, a));
+	return store_scan(vf->txn, s->summary, NULL, 0, check_summary_row, vf);
+}
+
+/* A case index row that names no event. */
+static int
+check_case_row(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct verifier *vf = ctx;
+	char h[2 * EVENT_ID_BYTES + 1];
+	(void)v;
+	if (k->mv_size < 1 + 8 + EVENT_ID_BYTES) {
+		problem(vf, "case index: a row too short to name an event");
+		return 0;
 	}
-	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc, "cannot walk summary", NULL);
+	MDB_val idk = { EVENT_ID_BYTES,
+			(uint8_t *)k->mv_data + k->mv_size - EVENT_ID_BYTES },
+		val;
+	if (mdb_get(vf->txn, vf->s->events, &idk, &val) != 0)
+		problem(vf, "case index: names event %s, which is missing",
+			hexid(idk.mv_data, h));
+	return 0;
+}
+
+/* A fork record that names no event, or another author's. */
+static int
+check_fork_row(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct verifier *vf = ctx;
+	struct envelope env;
+	struct event ev;
+	const uint8_t *kp = k->mv_data;
+	char h[2 * EVENT_ID_BYTES + 1];
+	(void)v;
+	if (k->mv_size != STORE_VERSION_KEY_BYTES) {
+		problem(vf, "forks: a row of the wrong size");
+		return 0;
+	}
+	hexid(kp + STORE_FEED_KEY_BYTES, h);
+	if (store_txn_event(vf->s, vf->txn, kp + STORE_FEED_KEY_BYTES, &env,
+			    &ev) != 0)
+		problem(vf, "fork record: names event %s, which is missing", h);
+	else if (memcmp(ev.author, kp, EVENT_KEY_BYTES) != 0 ||
+		 ev.seq != store_get_be64(kp + EVENT_KEY_BYTES))
+		problem(vf, "fork record: event %s has another author or seq",
+			h);
+	return 0;
 }
 
 /* Index rows that point at nothing. */
@@ -268,46 +319,10 @@ check_rows(struct verifier *vf)
 	char h[2 * EVENT_ID_BYTES + 1];
 	int rc;
 
-	if ((rc = mdb_cursor_open(vf->txn, s->bycase, &c)))
-		return store_lmdb_err(rc, "cannot open cursor", NULL);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size < 1 + 8 + EVENT_ID_BYTES) {
-			problem(vf, "case index: a row too short to name an event");
-			continue;
-		}
-		MDB_val idk = { EVENT_ID_BYTES,
-				(uint8_t *)k.mv_data + k.mv_size - EVENT_ID_BYTES },
-			val;
-		if (mdb_get(vf->txn, s->events, &idk, &val) != 0)
-			problem(vf, "case index: names event %s, which is missing",
-				hexid(idk.mv_data, h));
-	}
-	mdb_cursor_close(c);
-	if (rc != MDB_NOTFOUND)
-		return store_lmdb_err(rc, "cannot walk case index", NULL);
-
-	if ((rc = mdb_cursor_open(vf->txn, s->forks, &c)))
-		return store_lmdb_err(rc, "cannot open cursor", NULL);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		struct envelope env;
-		struct event ev;
-		const uint8_t *kp = k.mv_data;
-		if (k.mv_size != VERSION_KEY_BYTES) {
-			problem(vf, "forks: a row of the wrong size");
-			continue;
-		}
-		hexid(kp + FEED_KEY_BYTES, h);
-		if (stored_event(s, vf->txn, kp + FEED_KEY_BYTES, &env, &ev) != 0)
-			problem(vf, "fork record: names event %s, which is missing", h);
-		else if (memcmp(ev.author, kp, EVENT_KEY_BYTES) != 0 ||
-			 ev.seq != get_be64(kp + EVENT_KEY_BYTES))
-			problem(vf, "fork record: event %s has another author or seq", h);
-	}
-	mdb_cursor_close(c);
-	if (rc != MDB_NOTFOUND)
-		return store_lmdb_err(rc, "cannot walk forks", NULL);
+	if ((rc = store_scan(vf->txn, s->bycase, NULL, 0, check_case_row,
+			     vf)) ||
+	    (rc = store_scan(vf->txn, s->forks, NULL, 0, check_fork_row, vf)))
+		return rc;
 
 	if ((rc = mdb_cursor_open(vf->txn, s->pending, &c)))
 		return store_lmdb_err(rc, "cannot open cursor", NULL);
@@ -317,17 +332,19 @@ check_rows(struct verifier *vf)
 		struct event ev;
 		struct diag why;
 		size_t used;
-		if (k.mv_size != VERSION_KEY_BYTES) {
+		if (k.mv_size != STORE_VERSION_KEY_BYTES) {
 			problem(vf, "pending: a row of the wrong size");
 			continue;
 		}
-		hexid((const uint8_t *)k.mv_data + FEED_KEY_BYTES, h);
+		hexid((const uint8_t *)k.mv_data + STORE_FEED_KEY_BYTES, h);
 		int orc = seal_open(v.mv_data, v.mv_size, s->network, &env,
 				    &ev, &used, &why);
 		if (orc)
 			problem(vf, "waiting event %s: %s: %s", h, err_str(orc),
 				why.text);
-		else if (memcmp(env.id, (const uint8_t *)k.mv_data + FEED_KEY_BYTES,
+		else if (memcmp(env.id,
+				(const uint8_t *)k.mv_data +
+					STORE_FEED_KEY_BYTES,
 				EVENT_ID_BYTES) != 0)
 			problem(vf, "waiting event %s: stored under another id", h);
 	}
@@ -484,7 +501,7 @@ check_views(struct verifier *vf)
 	rb.s = s;
 	rb.txn = vf->txn;
 	rb.check_ids = 1;
-	rc = walk_case_prefixes(vf->txn, s->bycase, check_case_view, &c);
+	rc = store_walk_case_prefixes(vf->txn, s->bycase, check_case_view, &c);
 	buf_release(&c.state);
 	buf_release(&c.keys);
 	if (rc)

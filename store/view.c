@@ -45,7 +45,8 @@ index_insert(struct store_batch *b, size_t i)
 }
 
 void
-batch_touch_case(struct store_batch *b, const char *case_id, size_t case_len)
+store_batch_touch_case(struct store_batch *b, const char *case_id,
+		       size_t case_len)
 {
 	/* Without a fold nothing is folded: nothing to remember. */
 	if (!b->s->fold)
@@ -77,7 +78,7 @@ batch_touch_case(struct store_batch *b, const char *case_id, size_t case_len)
 }
 
 void
-batch_touched_release(struct store_batch *b)
+store_batch_touched_release(struct store_batch *b)
 {
 	for (size_t i = 0; i < b->ntouched; i++)
 		free(b->touched[i]);
@@ -94,7 +95,7 @@ bput(struct store_batch *b, MDB_dbi dbi, const void *k, size_t kn,
 {
 	MDB_val key = { kn, (void *)k }, val = { vn, (void *)v };
 	int rc = mdb_put(b->txn, dbi, &key, &val, 0);
-	return rc ? batch_lmdb_err(b, rc, "cannot write a view", d) : 0;
+	return rc ? store_batch_lmdb_err(b, rc, "cannot write a view", d) : 0;
 }
 
 /* Builds the vindex key: len(key) || key || case. */
@@ -119,7 +120,7 @@ drop_index_rows(struct store_batch *b, const char *case_id, struct diag *d)
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc)
-		return batch_lmdb_err(b, rc, "cannot read view keys", d);
+		return store_batch_lmdb_err(b, rc, "cannot read view keys", d);
 	buf_add(&old, v.mv_data, v.mv_size); /* the map changes below */
 	for (size_t at = 0; at < old.len;) {
 		size_t kn = old.data[at];
@@ -130,7 +131,9 @@ drop_index_rows(struct store_batch *b, const char *case_id, struct diag *d)
 		rc = mdb_del(b->txn, b->s->vindex, &rk, NULL);
 		if (rc && rc != MDB_NOTFOUND) {
 			buf_release(&old);
-			return batch_lmdb_err(b, rc, "cannot delete an index row", d);
+			return store_batch_lmdb_err(b, rc,
+						    "cannot delete an index row",
+						    d);
 		}
 		at += 1 + kn;
 	}
@@ -154,8 +157,10 @@ fold_case(struct store_batch *b, const char *case_id, struct diag *d)
 		rc = mdb_del(b->txn, b->s->views, &k, NULL);
 		if (rc == 0 || rc == MDB_NOTFOUND)
 			rc = mdb_del(b->txn, b->s->vkeys, &k, NULL);
-		rc = rc == 0 || rc == MDB_NOTFOUND ? 0
-			: batch_lmdb_err(b, rc, "cannot delete a view", d);
+		rc = rc == 0 || rc == MDB_NOTFOUND
+			     ? 0
+			     : store_batch_lmdb_err(b, rc,
+						    "cannot delete a view", d);
 		goto out;
 	}
 	if (rc)
@@ -190,7 +195,7 @@ touch_all(struct store_batch *b, struct diag *d)
 	MDB_val k, v;
 	int rc;
 	if ((rc = mdb_cursor_open(b->txn, b->s->bycase, &c)))
-		return batch_lmdb_err(b, rc, "cannot open cursor", d);
+		return store_batch_lmdb_err(b, rc, "cannot open cursor", d);
 	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
 	while (rc == 0) {
 		const uint8_t *sep = memchr(k.mv_data, 0, k.mv_size);
@@ -200,18 +205,20 @@ touch_all(struct store_batch *b, struct diag *d)
 			return diag_set(d, ERR_CORRUPT, "a case index row has no case");
 		}
 		memcpy(next, k.mv_data, n);
-		batch_touch_case(b, (const char *)next, n);
+		store_batch_touch_case(b, (const char *)next, n);
 		next[n] = 1; /* past every row of this case */
 		k.mv_size = n + 1;
 		k.mv_data = next;
 		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	}
 	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND ? 0 : batch_lmdb_err(b, rc, "cannot walk cases", d);
+	return rc == MDB_NOTFOUND
+		       ? 0
+		       : store_batch_lmdb_err(b, rc, "cannot walk cases", d);
 }
 
 int
-batch_fold_touched(struct store_batch *b, struct diag *d)
+store_batch_fold_touched(struct store_batch *b, struct diag *d)
 {
 	int rc;
 	if (!b->s->fold)
@@ -255,7 +262,7 @@ store_batch_walk_case(struct store_batch *b, const char *case_id,
 	memcpy(kb, case_id, n);
 	kb[n] = 0;
 	if ((rc = mdb_cursor_open(b->txn, b->s->bycase, &c)))
-		return batch_lmdb_err(b, rc, "cannot open cursor", NULL);
+		return store_batch_lmdb_err(b, rc, "cannot open cursor", NULL);
 	k.mv_size = n + 1;
 	k.mv_data = kb;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
@@ -282,14 +289,16 @@ store_batch_walk_case(struct store_batch *b, const char *case_id,
 	buf_release(&scratch);
 	if (stop)
 		return stop;
-	return rc && rc != MDB_NOTFOUND ? batch_lmdb_err(b, rc, "cannot walk case", NULL) : 0;
+	return rc && rc != MDB_NOTFOUND
+		       ? store_batch_lmdb_err(b, rc, "cannot walk case", NULL)
+		       : 0;
 }
 
 int
 store_batch_fork_seq(struct store_batch *b,
 		     const uint8_t author[EVENT_KEY_BYTES], uint64_t *seq)
 {
-	return fork_seq(b->s, b->txn, author, seq);
+	return store_txn_fork_seq(b->s, b->txn, author, seq);
 }
 
 int
@@ -322,41 +331,70 @@ emit_view(MDB_val *case_key, MDB_val *state, struct buf *scratch,
 	return fn(id, scratch->data, scratch->len, ctx);
 }
 
+struct view_walk {
+	struct store *s;
+	struct buf scratch;
+	store_view_fn fn;
+	void *ctx;
+};
+
+static int
+view_row(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct view_walk *w = ctx;
+	const char *g = w->s->global_case;
+	/* The global case's view is not a case (the roster). */
+	if (g && k->mv_size == strlen(g) &&
+	    memcmp(k->mv_data, g, k->mv_size) == 0)
+		return 0;
+	return emit_view((MDB_val *)k, (MDB_val *)v, &w->scratch, w->fn,
+			 w->ctx);
+}
+
 int
 store_view_walk(struct store *s, store_view_fn fn, void *ctx)
 {
-	struct buf scratch = BUF_INIT;
+	struct view_walk w = { s, BUF_INIT, fn, ctx };
 	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc, stop = 0;
+	int rc;
 
 	if ((rc = store_read_begin(s, &txn)))
 		return rc;
-	if ((rc = mdb_cursor_open(txn, s->views, &c))) {
-		mdb_txn_abort(txn);
-		return store_lmdb_err(rc, "cannot open cursor", NULL);
-	}
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		/* The global case's view is not a case (the roster). */
-		if (s->global_case && k.mv_size == strlen(s->global_case) &&
-		    memcmp(k.mv_data, s->global_case, k.mv_size) == 0)
-			continue;
-		if ((stop = emit_view(&k, &v, &scratch, fn, ctx)))
-			break;
-	}
-	mdb_cursor_close(c);
+	rc = store_scan(txn, s->views, NULL, 0, view_row, &w);
 	mdb_txn_abort(txn);
-	buf_release(&scratch);
-	if (stop)
-		return stop;
-	return rc && rc != MDB_NOTFOUND ? store_lmdb_err(rc, "cannot walk views", NULL) : 0;
+	buf_release(&w.scratch);
+	return rc;
 }
 
 /* Called for each index row in a range with its case's key; non-zero
  * stops the walk and is returned. */
 typedef int (*index_row_fn)(MDB_txn *txn, MDB_val *case_key, void *ctx);
+
+struct range_walk {
+	MDB_txn *txn;
+	const uint8_t *hi;
+	size_t to_n;
+	index_row_fn row;
+	void *ctx;
+};
+
+static int
+range_row(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct range_walk *w = ctx;
+	const uint8_t *kp = k->mv_data;
+	size_t kn = kp[0];
+	(void)v;
+	if (1 + kn > k->mv_size)
+		return ERR_CORRUPT;
+	/* Stop at the first row whose key is >= to. */
+	size_t cmp_n = 1 + (kn < w->to_n ? kn : w->to_n);
+	int c2 = memcmp(kp, w->hi, cmp_n);
+	if (c2 > 0 || (c2 == 0 && kn >= w->to_n))
+		return STORE_SCAN_END;
+	MDB_val ck = { k->mv_size - 1 - kn, (uint8_t *)kp + 1 + kn };
+	return w->row(w->txn, &ck, w->ctx);
+}
 
 /* The rows of the index whose keys k satisfy from <= k < to. */
 static int
@@ -364,10 +402,8 @@ index_range(struct store *s, const uint8_t *from, size_t from_n,
 	    const uint8_t *to, size_t to_n, index_row_fn row, void *ctx)
 {
 	uint8_t lo[1 + VIEW_KEY_MAX], hi[1 + VIEW_KEY_MAX];
-	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc, stop = 0;
+	struct range_walk w = { NULL, hi, to_n, row, ctx };
+	int rc;
 
 	if (from_n > VIEW_KEY_MAX || to_n > VIEW_KEY_MAX)
 		return ERR_INVAL;
@@ -375,38 +411,11 @@ index_range(struct store *s, const uint8_t *from, size_t from_n,
 	memcpy(lo + 1, from, from_n);
 	hi[0] = (uint8_t)to_n;
 	memcpy(hi + 1, to, to_n);
-	if ((rc = store_read_begin(s, &txn)))
+	if ((rc = store_read_begin(s, &w.txn)))
 		return rc;
-	if ((rc = mdb_cursor_open(txn, s->vindex, &c))) {
-		mdb_txn_abort(txn);
-		return store_lmdb_err(rc, "cannot open cursor", NULL);
-	}
-	k.mv_size = 1 + from_n;
-	k.mv_data = lo;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		const uint8_t *kp = k.mv_data;
-		size_t kn = kp[0];
-		if (1 + kn > k.mv_size) {
-			rc = ERR_CORRUPT;
-			break;
-		}
-		/* Stop at the first row whose key is >= to. */
-		size_t cmp_n = 1 + (kn < to_n ? kn : to_n);
-		int c2 = memcmp(kp, hi, cmp_n);
-		if (c2 > 0 || (c2 == 0 && kn >= to_n))
-			break;
-		MDB_val ck = { k.mv_size - 1 - kn, (uint8_t *)kp + 1 + kn };
-		if ((stop = row(txn, &ck, ctx)))
-			break;
-	}
-	mdb_cursor_close(c);
-	mdb_txn_abort(txn);
-	if (stop)
-		return stop;
-	if (rc == ERR_CORRUPT)
-		return rc;
-	return rc && rc != MDB_NOTFOUND ? store_lmdb_err(rc, "cannot walk index", NULL) : 0;
+	rc = store_scan(w.txn, s->vindex, lo, 1 + from_n, range_row, &w);
+	mdb_txn_abort(w.txn);
+	return rc;
 }
 
 struct index_emit {
@@ -472,7 +481,7 @@ static int
 touch_one(const char *case_id, void *ctx)
 {
 	struct refold *r = ctx;
-	batch_touch_case(r->b, case_id, strlen(case_id));
+	store_batch_touch_case(r->b, case_id, strlen(case_id));
 	r->n++;
 	return 0;
 }
@@ -484,7 +493,8 @@ store_refold_all(struct store *s, uint64_t *cases, struct diag *d)
 	int rc = store_batch_begin(s, &r.b);
 	if (rc)
 		return diag_set(d, rc, "cannot begin a write: %s", err_str(rc));
-	if ((rc = walk_case_prefixes(r.b->txn, s->bycase, touch_one, &r))) {
+	if ((rc = store_walk_case_prefixes(r.b->txn, s->bycase, touch_one,
+					   &r))) {
 		store_batch_abort(r.b);
 		return diag_set(d, rc, "cannot list cases: %s", err_str(rc));
 	}
@@ -494,7 +504,7 @@ store_refold_all(struct store *s, uint64_t *cases, struct diag *d)
 	 * were admitted.  Then the commit has nothing left to fold.
 	 */
 	r.b->check_ids = 1;
-	if ((rc = batch_fold_touched(r.b, d))) {
+	if ((rc = store_batch_fold_touched(r.b, d))) {
 		if (rc == ERR_BADID) {
 			char h[2 * EVENT_ID_BYTES + 1];
 			hex_encode(r.b->bad_id, EVENT_ID_BYTES, h);
@@ -507,7 +517,7 @@ store_refold_all(struct store *s, uint64_t *cases, struct diag *d)
 		store_batch_abort(r.b);
 		return rc;
 	}
-	batch_touched_release(r.b);
+	store_batch_touched_release(r.b);
 	*cases = r.n;
 	return store_batch_commit(r.b, d);
 }

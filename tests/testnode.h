@@ -8,8 +8,8 @@
 
 #include <stdint.h>
 
-#include "node/roster.h"
-#include "node/state.h"
+#include "node/case/roster.h"
+#include "node/case/state.h"
 
 struct node;
 

@@ -1,6 +1,6 @@
 /*
  * classes_fuzz.c - fuzz target for the classification table parser
- * (node/classes.h, fuzz.h).
+ * (node/case/classes.h, fuzz.h).
  *
  * Each input, as the bytes of a CSV table, goes through classes_parse().
  * Oracle: it answers 0 or ERR_CORRUPT; when it accepts, the table holds
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
-#include "node/classes.h"
+#include "node/case/classes.h"
 #include "tests/fuzz/fuzz.h"
 #include "common/banned.h"
 

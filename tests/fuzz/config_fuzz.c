@@ -1,6 +1,6 @@
 /*
  * config_fuzz.c - fuzz target for the configuration parser
- * (node/config.h, fuzz.h).
+ * (node/case/config.h, fuzz.h).
  *
  * Each input, as the text of a config.json, goes through config_parse().
  * Oracle: it answers 0 or ERR_CONFIG; what it accepts keeps every rule
@@ -17,7 +17,7 @@
 #include "common/json.h"
 #include "common/mp.h"
 #include "common/xalloc.h"
-#include "node/config.h"
+#include "node/case/config.h"
 #include "tests/fuzz/fuzz.h"
 #include "common/banned.h"
 

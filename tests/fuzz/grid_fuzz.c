@@ -1,5 +1,5 @@
 /*
- * grid_fuzz.c - fuzz target for the GeoJSON grid import (node/grid.h,
+ * grid_fuzz.c - fuzz target for the GeoJSON grid import (node/case/grid.h,
  * fuzz.h).
  *
  * Each input, as the text of a .geojson file, goes through grid_parse()
@@ -18,7 +18,7 @@
 
 #include "common/mp.h"
 #include "common/xalloc.h"
-#include "node/grid.h"
+#include "node/case/grid.h"
 #include "tests/fuzz/fuzz.h"
 #include "common/banned.h"
 

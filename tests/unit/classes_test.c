@@ -1,14 +1,15 @@
 /*
  * classes_test.c - the classification table: loading a CSV table from a
- * file, and looking classes up (node/classes.h).
+ * file, and looking classes up (node/case/classes.h).
  */
-#include "node/classes.h"
+#include "node/case/classes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/xalloc.h"
+#include "node/files.h"
 #include "tests/harness.h"
 #include "common/banned.h"
 

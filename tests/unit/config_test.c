@@ -1,15 +1,16 @@
 /*
- * config_test.c - reading config.json (node/config.h): the defaults, the
+ * config_test.c - reading config.json (node/case/config.h): the defaults, the
  * shipped file, and the refusal of values written otherwise than
  * docs/workflow.md says.
  */
-#include "node/config.h"
+#include "node/case/config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/xalloc.h"
+#include "node/files.h"
 #include "tests/harness.h"
 #include "common/banned.h"
 

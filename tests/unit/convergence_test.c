@@ -15,7 +15,7 @@
 #include "common/xalloc.h"
 #include "crypto/seal.h"
 #include "node/node.h"
-#include "node/workflow.h"
+#include "node/case/workflow.h"
 #include "store/store.h"
 #include "tests/harness.h"
 #include "tests/testnode.h"

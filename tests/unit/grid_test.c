@@ -1,9 +1,9 @@
 /*
  * grid_test.c - reading the district's cells from GeoJSON and placing a
- * point in its cell (node/grid.h: grid_parse, grid_record_contains), the
+ * point in its cell (node/case/grid.h: grid_parse, grid_record_contains), the
  * parts of `grid import` and `grid locate` that need no store.
  */
-#include "node/grid.h"
+#include "node/case/grid.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -26,7 +26,7 @@
 #include "crypto/seal.h"
 #include "node/admin.h"
 #include "node/node.h"
-#include "node/roster.h"
+#include "node/case/roster.h"
 #include "store/store.h"
 #include "tests/harness.h"
 #include "tests/testnode.h"

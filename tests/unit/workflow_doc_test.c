@@ -1,14 +1,14 @@
 /*
  * workflow_doc_test.c - docs/workflow.md's table of steps says exactly what
- * node/workflow.c enforces: type, term, roles, states, result, fields.
+ * node/case/workflow.c enforces: type, term, roles, states, result, fields.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
-#include "node/roster.h"
-#include "node/workflow.h"
+#include "node/case/roster.h"
+#include "node/case/workflow.h"
 #include "tests/harness.h"
 #include "common/banned.h"
 

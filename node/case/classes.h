@@ -22,16 +22,9 @@ enum class_kind { CLASS_COMPONENT, CLASS_EVENT };
 struct classes;
 
 /*
- * Loads the table from the data directory (data_dir(), see below).
- * ERR_NOTFOUND if it is missing, ERR_CORRUPT naming the line if a row is
- * malformed.  Free with classes_free().
- */
-MUST_CHECK int classes_load(struct classes **out, struct diag *d);
-MUST_CHECK int classes_load_file(const char *path, struct classes **out,
-				 struct diag *d);
-/*
- * The same from the n bytes of a table's text; name names it in the
- * messages.
+ * Parses the n bytes of a table's text; name names it in the messages.
+ * ERR_CORRUPT naming the line if a row is malformed.  Free with
+ * classes_free().  Reading the table from a file is node/files.h's.
  */
 MUST_CHECK int classes_parse(const char *text, size_t n, const char *name,
 			     struct classes **out, struct diag *d);
@@ -46,13 +39,5 @@ size_t classes_count(const struct classes *c);
 /* "component" / "event", and back (ERR_INVAL for anything else). */
 const char *class_kind_name(enum class_kind k);
 MUST_CHECK int class_kind_parse(const char *s, enum class_kind *k);
-
-/*
- * The path of one of gridcase's data files: in $GRIDCASE_DATA if set, else
- * in data/ beside the running binary or one level up (a source tree), else
- * in share/gridcase/ beside the binary's bin/ (an installation), else in
- * the GRIDCASE_DATADIR compiled in.  Returns new memory.
- */
-char *data_path(const char *file);
 
 #endif

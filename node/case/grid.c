@@ -1,5 +1,8 @@
-/* grid.c - grid ids, GeoJSON import and point-in-polygon lookup. */
-#include "node/grid.h"
+/*
+ * grid.c - grid ids, the GeoJSON cells and point-in-polygon.  Storing
+ * and finding the cells is node/grid_store.c's.
+ */
+#include "node/case/grid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,44 +11,21 @@
 #include "common/json.h"
 #include "common/mp.h"
 #include "common/xalloc.h"
-#include "node/config.h"
-#include "node/node.h"
-#include "store/store.h"
 #include "common/banned.h"
 
-/* The rules of a grid id; county may be NULL or "" for any. */
-static int
-id_check(const char *grid, size_t want, const char *county, struct diag *d)
+int
+grid_id_valid(const char *grid, size_t want, const char *county, struct diag *d)
 {
 	size_t len = strlen(grid);
 	if (len != want || strspn(grid, "0123456789") != len)
 		return diag_set(d, ERR_INVAL,
 				"grid id '%s' must be %zu digits (county 6, street 3, community 3, cell)",
 				grid, want);
-	if (county && *county && strncmp(grid, county, 6) != 0)
+	if (county && *county && strncmp(grid, county, GRID_COUNTY_DIGITS) != 0)
 		return diag_set(d, ERR_INVAL,
 				"grid id '%s' is not in county %s (its first 6 digits)",
 				grid, county);
 	return 0;
-}
-
-/* The node's county code into county ("" if it has none). */
-static void
-node_county(struct node *n, struct buf *county)
-{
-	if (store_meta_get(node_store(n), "county", county) != 0)
-		buf_reset(county);
-}
-
-int
-grid_id_check(struct node *n, const char *grid, struct diag *d)
-{
-	struct buf county = BUF_INIT;
-	node_county(n, &county);
-	int rc = id_check(grid, (size_t)node_config(n)->grid_length,
-			  buf_cstr(&county), d);
-	buf_release(&county);
-	return rc;
 }
 
 /* A stored cell: {"community", "grid", "office", "ring": [[lon, lat]...]}. */
@@ -199,7 +179,7 @@ grid_parse(const char *text, const char *name, size_t grid_length,
 			goto out;
 		}
 		nrecs = i + 1;
-		if (id_check(recs[i].c.grid, grid_length, county, &gd)) {
+		if (grid_id_valid(recs[i].c.grid, grid_length, county, &gd)) {
 			rc = diag_set(d, ERR_INVAL, "%s: feature %u: %s", name,
 				      i, gd.text);
 			goto out;
@@ -237,47 +217,6 @@ grid_parsed_free(struct grid_parsed *cells, size_t count)
 	free(cells);
 }
 
-int
-grid_import(struct node *n, const char *path, size_t *count, struct diag *d)
-{
-	struct buf text = BUF_INIT, county = BUF_INIT;
-	struct grid_parsed *cells = NULL;
-	size_t ncells = 0;
-	int rc;
-
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return diag_set(d, ERR_NOTFOUND, "cannot open '%s'", path);
-	char chunk[65536];
-	size_t r;
-	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&text, chunk, r);
-	fclose(f);
-	node_county(n, &county);
-	rc = grid_parse(buf_cstr(&text), path,
-			(size_t)node_config(n)->grid_length, buf_cstr(&county),
-			&cells, &ncells, d);
-	buf_release(&text);
-	buf_release(&county);
-	if (rc)
-		return rc;
-	/* All valid: replace the table. */
-	if ((rc = store_local_clear(node_store(n), "grid", d)))
-		goto out;
-	for (size_t i = 0; i < ncells; i++) {
-		const struct grid_parsed *c = &cells[i];
-		rc = store_local_put(node_store(n), "grid", c->cell.grid,
-				     strlen(c->cell.grid), c->rec.data,
-				     c->rec.len, d);
-		if (rc)
-			goto out;
-	}
-	*count = ncells;
-out:
-	grid_parsed_free(cells, ncells);
-	return rc;
-}
-
 /*
  * Ray casting over the ring, in exact integer arithmetic.  Only for
  * positions in range, where every difference and product below fits (a
@@ -307,12 +246,6 @@ contains(const struct cell_rec *rec, int64_t x, int64_t y)
 	return inside;
 }
 
-struct locate {
-	int64_t lat, lon;
-	struct grid_cell *out;
-	int found;
-};
-
 int
 grid_record_contains(const uint8_t *rec, size_t n, int64_t lat_e6,
 		     int64_t lon_e6, struct grid_cell *out)
@@ -327,66 +260,13 @@ grid_record_contains(const uint8_t *rec, size_t n, int64_t lat_e6,
 	return rc;
 }
 
-static int
-locate_one(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
-	   void *ctx)
-{
-	struct locate *l = ctx;
-	(void)key;
-	(void)kn;
-	int rc = grid_record_contains(val, vn, l->lat, l->lon, l->out);
-	if (rc == 1)
-		l->found = 1;
-	return rc;
-}
-
 int
-grid_locate(struct node *n, int64_t lat_e6, int64_t lon_e6,
-	    struct grid_cell *out)
+grid_record_cell(const uint8_t *rec, size_t n, struct grid_cell *out)
 {
-	struct locate l = { lat_e6, lon_e6, out, 0 };
-	int rc = store_local_walk(node_store(n), "grid", locate_one, &l);
-	if (rc < 0)
-		return rc;
-	return l.found ? 0 : ERR_NOTFOUND;
-}
-
-int
-grid_get(struct node *n, const char *grid, struct grid_cell *out)
-{
-	struct buf v = BUF_INIT;
-	struct cell_rec rec = { { "", "", "" }, 0, NULL };
-	int rc = store_local_get(node_store(n), "grid", grid, strlen(grid), &v);
-	if (rc == 0 && (rc = decode_cell(v.data, v.len, &rec)) == 0)
-		*out = rec.c;
-	free(rec.v);
-	buf_release(&v);
-	return rc;
-}
-
-struct walk {
-	grid_fn fn;
-	void *ctx;
-};
-
-static int
-walk_one(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
-	 void *ctx)
-{
-	struct walk *w = ctx;
-	struct cell_rec rec;
-	(void)key;
-	(void)kn;
-	int rc = decode_cell(val, vn, &rec);
+	struct cell_rec c = { { "", "", "" }, 0, NULL };
+	int rc = decode_cell(rec, n, &c);
 	if (rc == 0)
-		rc = w->fn(&rec.c, w->ctx);
-	free(rec.v);
+		*out = c.c;
+	free(c.v);
 	return rc;
-}
-
-int
-grid_walk(struct node *n, grid_fn fn, void *ctx)
-{
-	struct walk w = { fn, ctx };
-	return store_local_walk(node_store(n), "grid", walk_one, &w);
 }

@@ -17,36 +17,10 @@
 #include <stddef.h>
 
 #include "common/err.h"
+#include "node/case/state.h"
 
-struct case_state;
 struct member;
 struct mp_reader;
-
-enum case_status {
-	CS_NONE,       /* no report yet */
-	CS_REPORTED,   /* 上报: waiting to be accepted */
-	CS_CHECKED,    /* 核实: a public report checked on site */
-	CS_ACCEPTED,   /* 受理 */
-	CS_REFUSED,    /* 不予立案 (final) */
-	CS_REGISTERED, /* 立案: waiting for dispatch */
-	CS_DISPATCHED, /* 派遣: with a disposal unit, the clock running */
-	CS_RETURNED,   /* 回退: back at the centre for a new dispatch */
-	CS_SUSPENDED,  /* 挂账: the clock stopped */
-	CS_FED_BACK,   /* 处理反馈: disposal reported done */
-	CS_VERIFIED,   /* 核查通过 */
-	CS_CLOSED,     /* 结案 (reopenable) */
-	CS_CANCELLED,  /* 作废 (final) */
-	CS_MERGED,     /* 并案: a duplicate of another case (final) */
-	CS_COUNT
-};
-
-#define CS_BIT(s) (1u << (s))
-/* States in which the case is still being worked on. */
-#define CS_OPEN                                                            \
-	(CS_BIT(CS_REPORTED) | CS_BIT(CS_CHECKED) | CS_BIT(CS_ACCEPTED) |  \
-	 CS_BIT(CS_REGISTERED) | CS_BIT(CS_DISPATCHED) |                   \
-	 CS_BIT(CS_RETURNED) | CS_BIT(CS_SUSPENDED) | CS_BIT(CS_FED_BACK) | \
-	 CS_BIT(CS_VERIFIED))
 
 enum action {
 	ACT_REPORT,
@@ -88,15 +62,17 @@ struct action_def {
 	const char *required[ACTION_MAX_FIELDS]; /* body keys */
 	const char *optional[ACTION_MAX_FIELDS];
 	const char *summary;
+	/*
+	 * Required fields that the node fills in when the actor gives none
+	 * (node/actions.c: register's limit from the configuration,
+	 * resolve's events from the conflict).
+	 */
+	const char *filled[2];
 };
 
 /* The action whose event type is type (length n), or NULL. */
 const struct action_def *workflow_action(const char *type, size_t n);
 const struct action_def *workflow_action_at(enum action a);
-
-const char *case_status_name(enum case_status s);
-/* CS_COUNT if name is not a state. */
-enum case_status case_status_parse(const char *name);
 
 /*
  * Judges action a, by member m (NULL: not a member), with the given body,

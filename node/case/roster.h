@@ -36,9 +36,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
-
-struct store;
-struct store_batch;
+#include "node/case/source.h"
 
 #define ROSTER_CASE "roster"
 #define ROSTER_ADD "member.add"
@@ -61,7 +59,7 @@ enum role {
 #define ROSTER_NO_RANK UINT32_MAX
 
 struct member {
-	uint8_t key[32];
+	uint8_t key[EVENT_KEY_BYTES];
 	char name[ROSTER_NAME_MAX + 1];
 	char unit[ROSTER_NAME_MAX + 1];
 	unsigned roles;
@@ -81,8 +79,8 @@ enum roster_void {
 
 /* One roster event, in (lamport, id) order. */
 struct roster_change {
-	uint8_t id[32];
-	uint8_t author[32];
+	uint8_t id[EVENT_ID_BYTES];
+	uint8_t author[EVENT_KEY_BYTES];
 	uint64_t seq, lamport, time_ms;
 	int revoke;
 	struct member m;   /* add: the member; revoke: only m.key */
@@ -93,7 +91,7 @@ struct roster_change {
 struct roster_state;
 
 struct roster {
-	uint8_t admin[32]; /* the genesis admin */
+	uint8_t admin[EVENT_KEY_BYTES]; /* the genesis admin */
 	int has_admin;
 	struct roster_change *ch;
 	size_t n;
@@ -102,7 +100,7 @@ struct roster {
 	struct roster_state *global;
 	struct roster_state **cache; /* states at sets, most recent first */
 	size_t ncache;
-	uint64_t seen_gen; /* store_global_gen() when read */
+	uint64_t seen_gen; /* src->global_gen() when read */
 	int loaded;
 };
 
@@ -110,11 +108,12 @@ void roster_init(struct roster *r);
 void roster_release(struct roster *r);
 
 /*
- * Reads the roster the store (or the batch) holds, if it changed since
- * the last read (store_global_gen); r->admin must be set.
+ * Reads the roster from src, if it changed since the last read
+ * (src->global_gen); r->admin must be set.  The errors of src's
+ * functions; ERR_CORRUPT for an event that does not decode.  The store's
+ * sources are in node/view.h.
  */
-MUST_CHECK int roster_refresh(struct roster *r, struct store *s);
-MUST_CHECK int roster_refresh_batch(struct roster *r, struct store_batch *b);
+MUST_CHECK int roster_refresh(struct roster *r, const struct case_source *src);
 
 /* ---- sets of changes: an event's causal roster ---- */
 
@@ -124,7 +123,8 @@ uint64_t *roster_set_new(const struct roster *r);
  * If id is a roster change, adds it and its causal past to set and
  * returns 1; else 0.
  */
-int roster_set_add(const struct roster *r, uint64_t *set, const uint8_t id[32]);
+int roster_set_add(const struct roster *r, uint64_t *set,
+		   const uint8_t id[EVENT_ID_BYTES]);
 /* set |= other. */
 void roster_set_merge(const struct roster *r, uint64_t *set,
 		      const uint64_t *other);
@@ -138,28 +138,31 @@ void roster_set_merge(const struct roster *r, uint64_t *set,
  * unless revoked.  Borrowed until the next refresh.
  */
 const struct member *roster_member_at(struct roster *r, const uint64_t *set,
-				      int causal, const uint8_t key[32],
+				      int causal,
+				      const uint8_t key[EVENT_KEY_BYTES],
 				      uint64_t seq);
 
 /* ---- the global roster ---- */
 
 /* The member holding key now, for its event seq (0: any); NULL if none. */
-const struct member *roster_lookup(const struct roster *r, const uint8_t key[32],
+const struct member *roster_lookup(const struct roster *r,
+				   const uint8_t key[EVENT_KEY_BYTES],
 				   uint64_t seq);
 
 /* The latest record of key now, revoked or not; NULL if none. */
 const struct member *roster_record(const struct roster *r,
-				   const uint8_t key[32]);
+				   const uint8_t key[EVENT_KEY_BYTES]);
 
 /* 1 if key is revoked now; then *after is its last valid seq. */
-int roster_is_revoked(const struct roster *r, const uint8_t key[32],
-		      uint64_t *after);
+int roster_is_revoked(const struct roster *r,
+		      const uint8_t key[EVENT_KEY_BYTES], uint64_t *after);
 
 /* The admin rank of key now (0 genesis), or ROSTER_NO_RANK. */
-uint32_t roster_rank(const struct roster *r, const uint8_t key[32]);
+uint32_t roster_rank(const struct roster *r,
+		     const uint8_t key[EVENT_KEY_BYTES]);
 
 /* 1 if key appears in any change (or is the genesis admin). */
-int roster_knows(const struct roster *r, const uint8_t key[32]);
+int roster_knows(const struct roster *r, const uint8_t key[EVENT_KEY_BYTES]);
 
 /* Changes stored, and those of them that count. */
 size_t roster_changes(const struct roster *r);
@@ -175,15 +178,15 @@ MUST_CHECK int roster_walk(const struct roster *r, roster_member_fn fn,
 			   void *ctx);
 
 /* The change with this id, or NULL. */
-const struct roster_change *roster_change_find(const struct roster *r,
-					       const uint8_t id[32]);
+const struct roster_change *roster_change_find(
+	const struct roster *r, const uint8_t id[EVENT_ID_BYTES]);
 
 /* "its author was revoked before it", ... for a void reason. */
 const char *roster_void_str(enum roster_void v);
 
 /* The body of a member.add / member.revoke event. */
 void roster_add_body(const struct member *m, struct buf *out);
-void roster_revoke_body(const uint8_t key[32], uint64_t last_seq,
+void roster_revoke_body(const uint8_t key[EVENT_KEY_BYTES], uint64_t last_seq,
 			const char *reason, struct buf *out);
 
 /* The canonical encoding of the global roster (its case view). */

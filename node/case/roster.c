@@ -7,7 +7,7 @@
  * read (resolve()); states at other sets are built on demand and kept in
  * a small cache, since most events of a case name the same roster.
  */
-#include "node/roster.h"
+#include "node/case/roster.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,6 @@
 #include "common/event.h"
 #include "common/mp.h"
 #include "common/xalloc.h"
-#include "store/store.h"
 #include "common/banned.h"
 
 #define ROSTER_CACHE 8
@@ -107,7 +106,7 @@ roster_void_str(enum roster_void v)
 /* ---- states: who is a member in a set of changes ---- */
 
 struct roster_entry {
-	uint8_t key[32];
+	uint8_t key[EVENT_KEY_BYTES];
 	struct member m;
 	int member;      /* added in the set (or the genesis admin) */
 	int revoked;
@@ -137,15 +136,16 @@ static int
 key_cmp(const void *a, const void *b)
 {
 	return memcmp(((const struct roster_entry *)a)->key,
-		      ((const struct roster_entry *)b)->key, 32);
+		      ((const struct roster_entry *)b)->key, EVENT_KEY_BYTES);
 }
 
 /* The entry of key (added, unsorted, while a state is being built). */
 static struct roster_entry *
-entry_get(struct roster_state *st, const uint8_t key[32], int create)
+entry_get(struct roster_state *st, const uint8_t key[EVENT_KEY_BYTES],
+	  int create)
 {
 	for (size_t i = 0; i < st->n; i++)
-		if (memcmp(st->e[i].key, key, 32) == 0)
+		if (memcmp(st->e[i].key, key, EVENT_KEY_BYTES) == 0)
 			return &st->e[i];
 	if (!create)
 		return NULL;
@@ -155,8 +155,8 @@ entry_get(struct roster_state *st, const uint8_t key[32], int create)
 	}
 	struct roster_entry *e = &st->e[st->n++];
 	memset(e, 0, sizeof(*e));
-	memcpy(e->key, key, 32);
-	memcpy(e->m.key, key, 32);
+	memcpy(e->key, key, EVENT_KEY_BYTES);
+	memcpy(e->m.key, key, EVENT_KEY_BYTES);
 	e->rank = ROSTER_NO_RANK;
 	e->first = SIZE_MAX;
 	return e;
@@ -164,10 +164,10 @@ entry_get(struct roster_state *st, const uint8_t key[32], int create)
 
 /* The entry of key in a finished (sorted) state. */
 static const struct roster_entry *
-entry_find(const struct roster_state *st, const uint8_t key[32])
+entry_find(const struct roster_state *st, const uint8_t key[EVENT_KEY_BYTES])
 {
 	struct roster_entry probe;
-	memcpy(probe.key, key, 32);
+	memcpy(probe.key, key, EVENT_KEY_BYTES);
 	return bsearch(&probe, st->e, st->n, sizeof(*st->e), key_cmp);
 }
 
@@ -278,7 +278,8 @@ resolve_rank(struct resolver *rs, uint32_t rank)
 				rs->why[i] = RV_FORKED;
 				continue;
 			}
-			int self = c->revoke && memcmp(c->m.key, c->author, 32) == 0;
+			int self = c->revoke && memcmp(c->m.key, c->author,
+						       EVENT_KEY_BYTES) == 0;
 			if (self != (pass == 0))
 				continue;
 			if (a->revoked && c->seq > a->after) {
@@ -394,7 +395,7 @@ roster_add_body(const struct member *m, struct buf *out)
 	mp_put_array(b, (uint32_t)m->naddrs);
 	for (size_t i = 0; i < m->naddrs; i++)
 		mp_put_cstr(b, m->addrs[i]);
-	mp_put_bin(mp_map_add(&map, "key"), m->key, 32);
+	mp_put_bin(mp_map_add(&map, "key"), m->key, EVENT_KEY_BYTES);
 	mp_put_cstr(mp_map_add(&map, "name"), m->name);
 	b = mp_map_add(&map, "roles");
 	uint32_t n = 0;
@@ -409,12 +410,12 @@ roster_add_body(const struct member *m, struct buf *out)
 }
 
 void
-roster_revoke_body(const uint8_t key[32], uint64_t last_seq,
+roster_revoke_body(const uint8_t key[EVENT_KEY_BYTES], uint64_t last_seq,
 		   const char *reason, struct buf *out)
 {
 	struct mp_map map;
 	mp_map_init(&map);
-	mp_put_bin(mp_map_add(&map, "key"), key, 32);
+	mp_put_bin(mp_map_add(&map, "key"), key, EVENT_KEY_BYTES);
 	mp_put_uint(mp_map_add(&map, "last_seq"), last_seq);
 	mp_put_cstr(mp_map_add(&map, "reason"), reason ? reason : "");
 	mp_map_finish(&map, out);
@@ -434,14 +435,15 @@ get_str(const struct mp_reader *body, const char *key, char *out, size_t cap)
 }
 
 static int
-get_key(const struct mp_reader *body, uint8_t key[32])
+get_key(const struct mp_reader *body, uint8_t key[EVENT_KEY_BYTES])
 {
 	struct mp_reader v;
 	const uint8_t *p;
 	size_t n;
-	if (mp_map_find(body, "key", &v) || mp_get_bin(&v, &p, &n) || n != 32)
+	if (mp_map_find(body, "key", &v) || mp_get_bin(&v, &p, &n) ||
+	    n != EVENT_KEY_BYTES)
 		return -1;
-	memcpy(key, p, 32);
+	memcpy(key, p, EVENT_KEY_BYTES);
 	return 0;
 }
 
@@ -496,7 +498,7 @@ decode_body(const struct event *ev, struct roster_change *c)
 /* Events of the roster case, as changes, with their deps (by id). */
 struct loader {
 	struct roster *r;
-	uint8_t (*deps)[EVENT_MAX_DEPS][32];
+	uint8_t (*deps)[EVENT_MAX_DEPS][EVENT_ID_BYTES];
 	size_t *ndeps;
 	size_t cap;
 };
@@ -520,14 +522,14 @@ load_event(const uint8_t *p, size_t n, void *ctx)
 	}
 	struct roster_change *c = &r->ch[r->n];
 	memset(c, 0, sizeof(*c));
-	memcpy(c->id, env.id, 32);
-	memcpy(c->author, ev.author, 32);
+	memcpy(c->id, env.id, EVENT_ID_BYTES);
+	memcpy(c->author, ev.author, EVENT_KEY_BYTES);
 	c->seq = ev.seq;
 	c->lamport = ev.lamport;
 	c->time_ms = ev.time_ms;
 	if (decode_body(&ev, c))
 		c->why_void = RV_UNREADABLE;
-	memcpy(l->deps[r->n], ev.deps, ev.ndeps * 32);
+	memcpy(l->deps[r->n], ev.deps, ev.ndeps * EVENT_ID_BYTES);
 	l->ndeps[r->n] = ev.ndeps;
 	r->n++;
 	return 0;
@@ -542,16 +544,17 @@ struct by_id {
 static int
 by_id_cmp(const void *a, const void *b)
 {
-	return memcmp(((const struct by_id *)a)->id, ((const struct by_id *)b)->id, 32);
+	return memcmp(((const struct by_id *)a)->id,
+		      ((const struct by_id *)b)->id, EVENT_ID_BYTES);
 }
 
 static long
-change_index(const struct roster *r, const uint8_t id[32])
+change_index(const struct roster *r, const uint8_t id[EVENT_ID_BYTES])
 {
 	/* Changes are few: a binary search over a sorted copy is not worth
 	 * keeping; the fold asks through sets, built once per change. */
 	for (size_t i = 0; i < r->n; i++)
-		if (memcmp(r->ch[i].id, id, 32) == 0)
+		if (memcmp(r->ch[i].id, id, EVENT_ID_BYTES) == 0)
 			return (long)i;
 	return -1;
 }
@@ -592,23 +595,9 @@ roster_release(struct roster *r)
 	unload(r);
 }
 
-typedef int (*fork_seq_fn)(void *src, const uint8_t author[32], uint64_t *seq);
-
-static int
-fork_seq_store(void *src, const uint8_t author[32], uint64_t *seq)
-{
-	return store_fork_seq(src, author, seq);
-}
-
-static int
-fork_seq_batch(void *src, const uint8_t author[32], uint64_t *seq)
-{
-	return store_batch_fork_seq(src, author, seq);
-}
-
 /* Builds sets and the global roster from the loaded changes. */
 static int
-finish_load(struct roster *r, struct loader *l, fork_seq_fn forks, void *src)
+finish_load(struct roster *r, struct loader *l, const struct case_source *src)
 {
 	uint64_t *forked = xcalloc(r->n ? r->n : 1, sizeof(*forked));
 	struct by_id *ids = xcalloc(r->n ? r->n : 1, sizeof(*ids));
@@ -636,11 +625,12 @@ finish_load(struct roster *r, struct loader *l, fork_seq_fn forks, void *src)
 				a[w] |= b[w];
 		}
 		for (size_t j = 0; j < i && rc == 0; j++)
-			if (memcmp(r->ch[j].author, r->ch[i].author, 32) == 0) {
+			if (memcmp(r->ch[j].author, r->ch[i].author,
+				   EVENT_KEY_BYTES) == 0) {
 				forked[i] = forked[j];
 				goto have_fork;
 			}
-		if ((rc = forks(src, r->ch[i].author, &forked[i])))
+		if ((rc = src->fork_seq(src->src, r->ch[i].author, &forked[i])))
 			break;
 have_fork:;
 	}
@@ -654,15 +644,14 @@ have_fork:;
 }
 
 static int
-load(struct roster *r, uint64_t gen, int (*walk)(void *, const char *, store_event_fn, void *),
-     fork_seq_fn forks, void *src)
+load(struct roster *r, uint64_t gen, const struct case_source *src)
 {
 	struct loader l = { r, NULL, NULL, 0 };
 	int rc;
 	unload(r);
-	rc = walk(src, ROSTER_CASE, load_event, &l);
+	rc = src->walk(src->src, ROSTER_CASE, load_event, &l);
 	if (rc == 0)
-		rc = finish_load(r, &l, forks, src);
+		rc = finish_load(r, &l, src);
 	free(l.deps);
 	free(l.ndeps);
 	if (rc) {
@@ -673,40 +662,16 @@ load(struct roster *r, uint64_t gen, int (*walk)(void *, const char *, store_eve
 	return 0;
 }
 
-static int
-walk_store(void *src, const char *case_id, store_event_fn fn, void *ctx)
-{
-	return store_walk_case(src, case_id, fn, ctx);
-}
-
-static int
-walk_batch(void *src, const char *case_id, store_event_fn fn, void *ctx)
-{
-	return store_batch_walk_case(src, case_id, fn, ctx);
-}
-
 int
-roster_refresh(struct roster *r, struct store *s)
+roster_refresh(struct roster *r, const struct case_source *src)
 {
 	uint64_t gen;
-	int rc = store_global_gen(s, &gen);
+	int rc = src->global_gen(src->src, &gen);
 	if (rc)
 		return rc;
 	if (r->loaded && gen == r->seen_gen)
 		return 0;
-	return load(r, gen, walk_store, fork_seq_store, s);
-}
-
-int
-roster_refresh_batch(struct roster *r, struct store_batch *b)
-{
-	uint64_t gen;
-	int rc = store_batch_global_gen(b, &gen);
-	if (rc)
-		return rc;
-	if (r->loaded && gen == r->seen_gen)
-		return 0;
-	return load(r, gen, walk_batch, fork_seq_batch, b);
+	return load(r, gen, src);
 }
 
 /* ---- sets ---- */
@@ -718,7 +683,8 @@ roster_set_new(const struct roster *r)
 }
 
 int
-roster_set_add(const struct roster *r, uint64_t *set, const uint8_t id[32])
+roster_set_add(const struct roster *r, uint64_t *set,
+	       const uint8_t id[EVENT_ID_BYTES])
 {
 	long i = change_index(r, id);
 	if (i < 0)
@@ -779,7 +745,7 @@ member_of(const struct roster_entry *e, uint64_t seq)
 
 const struct member *
 roster_member_at(struct roster *r, const uint64_t *set, int causal,
-		 const uint8_t key[32], uint64_t seq)
+		 const uint8_t key[EVENT_KEY_BYTES], uint64_t seq)
 {
 	if (!r->loaded)
 		return NULL;
@@ -790,7 +756,8 @@ roster_member_at(struct roster *r, const uint64_t *set, int causal,
 /* ---- the global roster ---- */
 
 const struct member *
-roster_lookup(const struct roster *r, const uint8_t key[32], uint64_t seq)
+roster_lookup(const struct roster *r, const uint8_t key[EVENT_KEY_BYTES],
+	      uint64_t seq)
 {
 	if (!r->loaded)
 		return NULL;
@@ -801,7 +768,7 @@ roster_lookup(const struct roster *r, const uint8_t key[32], uint64_t seq)
 }
 
 const struct member *
-roster_record(const struct roster *r, const uint8_t key[32])
+roster_record(const struct roster *r, const uint8_t key[EVENT_KEY_BYTES])
 {
 	if (!r->loaded)
 		return NULL;
@@ -810,7 +777,7 @@ roster_record(const struct roster *r, const uint8_t key[32])
 }
 
 int
-roster_is_revoked(const struct roster *r, const uint8_t key[32],
+roster_is_revoked(const struct roster *r, const uint8_t key[EVENT_KEY_BYTES],
 		  uint64_t *after)
 {
 	if (!r->loaded)
@@ -823,7 +790,7 @@ roster_is_revoked(const struct roster *r, const uint8_t key[32],
 }
 
 uint32_t
-roster_rank(const struct roster *r, const uint8_t key[32])
+roster_rank(const struct roster *r, const uint8_t key[EVENT_KEY_BYTES])
 {
 	if (!r->loaded)
 		return ROSTER_NO_RANK;
@@ -832,13 +799,13 @@ roster_rank(const struct roster *r, const uint8_t key[32])
 }
 
 int
-roster_knows(const struct roster *r, const uint8_t key[32])
+roster_knows(const struct roster *r, const uint8_t key[EVENT_KEY_BYTES])
 {
-	if (r->has_admin && memcmp(r->admin, key, 32) == 0)
+	if (r->has_admin && memcmp(r->admin, key, EVENT_KEY_BYTES) == 0)
 		return 1;
 	for (size_t i = 0; i < r->n; i++)
-		if (memcmp(r->ch[i].m.key, key, 32) == 0 ||
-		    memcmp(r->ch[i].author, key, 32) == 0)
+		if (memcmp(r->ch[i].m.key, key, EVENT_KEY_BYTES) == 0 ||
+		    memcmp(r->ch[i].author, key, EVENT_KEY_BYTES) == 0)
 			return 1;
 	return 0;
 }
@@ -859,7 +826,7 @@ roster_changes_in_force(const struct roster *r)
 }
 
 const struct roster_change *
-roster_change_find(const struct roster *r, const uint8_t id[32])
+roster_change_find(const struct roster *r, const uint8_t id[EVENT_ID_BYTES])
 {
 	long i = change_index(r, id);
 	return i < 0 ? NULL : &r->ch[i];
@@ -872,7 +839,7 @@ first_cmp(const void *a, const void *b)
 	const struct roster_entry *y = *(const struct roster_entry *const *)b;
 	if (x->first != y->first)
 		return x->first < y->first ? -1 : 1;
-	return memcmp(x->key, y->key, 32);
+	return memcmp(x->key, y->key, EVENT_KEY_BYTES);
 }
 
 int

@@ -1,17 +1,16 @@
 /* config.c - reading config.json into struct config. */
-#include "node/config.h"
+#include "node/case/config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/json.h"
 #include "common/mp.h"
 #include "common/xalloc.h"
-#include "node/classes.h"
+#include "node/case/classes.h"
 #include "common/banned.h"
 
 int
@@ -288,7 +287,8 @@ parse_replication(struct loader *l, const struct mp_reader *root,
 		for (uint32_t i = 0; i < n; i++) {
 			const char *s;
 			size_t len;
-			if (mp_get_str(&v, &s, &len) || len == 0 || len > 64)
+			if (mp_get_str(&v, &s, &len) || len == 0 ||
+			    len > ROSTER_NAME_MAX)
 				return bad(l, "replication.peers", "must list member names");
 			memcpy(rc_->peers[i], s, len);
 			rc_->peers[i][len] = '\0';
@@ -370,36 +370,6 @@ out:
 	}
 	*out = c;
 	return 0;
-}
-
-int
-config_load_file(const char *path, struct config **out, struct diag *d)
-{
-	struct buf text = BUF_INIT;
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return diag_set(d, ERR_NOTFOUND, "cannot open '%s'", path);
-	char chunk[4096];
-	size_t r;
-	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&text, chunk, r);
-	fclose(f);
-	int rc = config_parse(buf_cstr(&text), path, out, d);
-	buf_release(&text);
-	return rc;
-}
-
-int
-config_load(const char *dir, struct config **out, struct diag *d)
-{
-	char *path = xasprintf("%s/%s", dir, CONFIG_FILE);
-	if (access(path, F_OK) != 0) {
-		free(path);
-		path = data_path(CONFIG_FILE);
-	}
-	int rc = config_load_file(path, out, d);
-	free(path);
-	return rc;
 }
 
 void

@@ -1,5 +1,5 @@
 /* calendar.c - working-time arithmetic over a work calendar. */
-#include "node/calendar.h"
+#include "node/case/calendar.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,15 +2,15 @@
  * workflow.c - the state table of the case workflow and the one function
  * that judges an action against it.  docs/workflow.md prints this table.
  */
-#include "node/workflow.h"
+#include "node/case/workflow.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "common/mp.h"
-#include "node/config.h"
-#include "node/roster.h"
-#include "node/state.h"
+#include "node/case/config.h"
+#include "node/case/roster.h"
+#include "node/case/state.h"
 #include "common/banned.h"
 
 #define B(s) CS_BIT(CS_##s)
@@ -24,79 +24,73 @@ static const struct action_def actions[ACT_COUNT] = {
 	{ ACT_REPORT, "report", "上报", SUP | OPR, B(NONE), CS_REPORTED,
 	  { "class", "kind", "grid", "where", "desc", "source" },
 	  { "by", "component", "position", "photos", "caller" },
-	  "report a problem (supervisor patrol, hotline, video, referral, media)" },
+	  "report a problem (supervisor patrol, hotline, video, referral, media)", { 0 } },
 	{ ACT_CHECK, "check", "核实", SUP, B(REPORTED), CS_CHECKED,
 	  { "found" }, { "by", "note" },
-	  "check a public report on site: found or not found" },
+	  "check a public report on site: found or not found", { 0 } },
 	{ ACT_ACCEPT, "accept", "受理", OPR, B(REPORTED) | B(CHECKED),
 	  CS_ACCEPTED, { 0 }, { "by", "note" },
-	  "accept a report as a valid case" },
+	  "accept a report as a valid case", { 0 } },
 	{ ACT_REFUSE, "refuse", "不予立案", OPR, B(REPORTED) | B(CHECKED),
 	  CS_REFUSED, { "reason" }, { "by" },
-	  "refuse to register a report" },
+	  "refuse to register a report", { 0 } },
 	{ ACT_REGISTER, "register", "立案", LEAD, B(ACCEPTED), CS_REGISTERED,
 	  { "urgency", "limit" }, { "by", "note" },
-	  "register the case with its urgency and time limit" },
+	  "register the case with its urgency and time limit", { "limit" } },
 	{ ACT_DISPATCH, "dispatch", "派遣", DSP, B(REGISTERED) | B(RETURNED),
 	  CS_DISPATCHED, { "unit" }, { "by", "note" },
-	  "dispatch the case to a disposal unit (the clock starts)" },
+	  "dispatch the case to a disposal unit (the clock starts)", { 0 } },
 	{ ACT_ASSIGN, "assign", "二级派遣", UNIT, B(DISPATCHED), -1,
 	  { "team" }, { "by", "note" },
-	  "the disposal unit hands the case to one of its teams" },
+	  "the disposal unit hands the case to one of its teams", { 0 } },
 	{ ACT_RETURN, "return", "回退", UNIT, B(DISPATCHED), CS_RETURNED,
 	  { "reason" }, { "by" },
-	  "return a wrongly dispatched case to the centre" },
+	  "return a wrongly dispatched case to the centre", { 0 } },
 	{ ACT_DISPOSE, "dispose", "处置", UNIT, B(DISPATCHED), -1,
 	  { "notes" }, { "by", "photos" },
-	  "record disposal work (notes, photos)" },
+	  "record disposal work (notes, photos)", { 0 } },
 	{ ACT_FEEDBACK, "feedback", "处理反馈", UNIT, B(DISPATCHED),
 	  CS_FED_BACK, { "notes" }, { "by", "photos" },
-	  "report the disposal done" },
+	  "report the disposal done", { 0 } },
 	{ ACT_POSTPONE_REQUEST, "postpone-request", "延期申请", UNIT,
 	  B(DISPATCHED), -1, { "extend", "reason" }, { "by" },
-	  "ask for more time" },
+	  "ask for more time", { 0 } },
 	{ ACT_POSTPONE_APPROVE, "postpone-approve", "延期批准", LEAD,
 	  B(DISPATCHED), -1, { 0 }, { "by", "extend", "note" },
-	  "approve the postponement asked for (the deadline moves)" },
+	  "approve the postponement asked for (the deadline moves)", { 0 } },
 	{ ACT_POSTPONE_DENY, "postpone-deny", "延期驳回", LEAD, B(DISPATCHED),
-	  -1, { "reason" }, { "by" }, "deny the postponement asked for" },
+	  -1, { "reason" }, { "by" }, "deny the postponement asked for", { 0 } },
 	{ ACT_SUSPEND_REQUEST, "suspend-request", "挂账申请", UNIT,
 	  B(DISPATCHED), -1, { "reason" }, { "by" },
-	  "ask to suspend work that cannot be done in time" },
+	  "ask to suspend work that cannot be done in time", { 0 } },
 	{ ACT_SUSPEND_APPROVE, "suspend-approve", "挂账批准", LEAD,
 	  B(DISPATCHED), CS_SUSPENDED, { 0 }, { "by", "note" },
-	  "approve the suspension (the clock stops)" },
+	  "approve the suspension (the clock stops)", { 0 } },
 	{ ACT_RESUME, "resume", "恢复办理", LEAD, B(SUSPENDED), CS_DISPATCHED,
-	  { 0 }, { "by", "note" }, "resume a suspended case (the clock runs)" },
+	  { 0 }, { "by", "note" }, "resume a suspended case (the clock runs)", { 0 } },
 	{ ACT_VERIFY_PASS, "verify-pass", "核查通过", SUP, B(FED_BACK),
 	  CS_VERIFIED, { 0 }, { "by", "note", "photos" },
-	  "on-site verification: the problem is solved" },
+	  "on-site verification: the problem is solved", { 0 } },
 	{ ACT_VERIFY_FAIL, "verify-fail", "核查不通过(返工)", SUP, B(FED_BACK),
 	  CS_DISPATCHED, { "reason" }, { "by", "photos" },
-	  "on-site verification failed: back to the unit for rework" },
+	  "on-site verification failed: back to the unit for rework", { 0 } },
 	{ ACT_CLOSE, "close", "结案", LEAD, B(VERIFIED), CS_CLOSED, { 0 },
-	  { "by", "note" }, "close the case" },
+	  { "by", "note" }, "close the case", { 0 } },
 	{ ACT_CANCEL, "cancel", "作废", LEAD, CS_OPEN, CS_CANCELLED,
-	  { "reason" }, { "by" }, "cancel the case" },
+	  { "reason" }, { "by" }, "cancel the case", { 0 } },
 	{ ACT_REOPEN, "reopen", "重新办理", OPR | LEAD,
 	  B(FED_BACK) | B(VERIFIED) | B(CLOSED), CS_REGISTERED, { "reason" },
-	  { "by" }, "reopen the case on a new complaint (needs a new dispatch)" },
+	  { "by" }, "reopen the case on a new complaint (needs a new dispatch)", { 0 } },
 	{ ACT_MERGE, "merge", "并案", OPR | LEAD,
 	  B(REPORTED) | B(CHECKED) | B(ACCEPTED) | B(REGISTERED), CS_MERGED,
 	  { "into" }, { "by", "note" },
-	  "merge a duplicate report into the case it repeats" },
+	  "merge a duplicate report into the case it repeats", { 0 } },
 	{ ACT_AMEND, "amend", "修改", OPR | LEAD, CS_OPEN, -1,
 	  { "field", "value" }, { "by", "note" },
-	  "correct a field (where, desc, grid, class, urgency)" },
+	  "correct a field (where, desc, grid, class, urgency)", { 0 } },
 	{ ACT_RESOLVE, "resolve", "冲突处理", LEAD, ~B(NONE) & ((1u << CS_COUNT) - 1),
 	  -1, { "conflict", "events" }, { "by", "note", "outcome", "unit" },
-	  "resolve a conflict, naming every event in it" },
-};
-
-static const char *const status_names[CS_COUNT] = {
-	"none",       "reported", "checked",   "accepted", "refused",
-	"registered", "dispatched", "returned", "suspended", "fed_back",
-	"verified",   "closed",   "cancelled", "merged",
+	  "resolve a conflict, naming every event in it", { "events" } },
 };
 
 const struct action_def *
@@ -113,21 +107,6 @@ const struct action_def *
 workflow_action_at(enum action a)
 {
 	return &actions[a];
-}
-
-const char *
-case_status_name(enum case_status s)
-{
-	return s < CS_COUNT ? status_names[s] : "?";
-}
-
-enum case_status
-case_status_parse(const char *name)
-{
-	for (int i = 0; i < CS_COUNT; i++)
-		if (strcmp(status_names[i], name) == 0)
-			return (enum case_status)i;
-	return CS_COUNT;
 }
 
 void
@@ -181,6 +160,117 @@ is_public_source(const char *src)
 }
 
 /* The extra conditions of some actions, beyond the table. */
+/* A time limit or an extension: "4h", "15d" (limit_minutes()). */
+static int
+check_time(const char *s, size_t n, struct diag *d)
+{
+	uint64_t minutes;
+	struct calendar cal;
+	char buf[16];
+
+	cal_init_default(&cal);
+	if (!s || n >= sizeof(buf))
+		return diag_set(d, ERR_INVAL,
+				"a time like 4h or 15d is needed");
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (limit_minutes(&cal, buf, &minutes))
+		return diag_set(d, ERR_INVAL,
+				"'%s' is not a time like 4h or 15d", buf);
+	return 0;
+}
+
+/* A resolution names an open conflict of the case and all its events. */
+static int
+check_resolve(const struct case_state *st, const struct mp_reader *body,
+	      struct diag *d)
+{
+	struct mp_reader v;
+	const struct conflict *c = NULL;
+	uint32_t count;
+	size_t n;
+	const char *s = body_str(body, "conflict", &n);
+	for (size_t i = 0; s && i < st->nconflicts; i++)
+		if (str_is(s, n, st->conflicts[i].id))
+			c = &st->conflicts[i];
+	if (!c)
+		return diag_set(d, ERR_INVAL, "case %s has no conflict '%.*s'",
+				st->case_id, s ? (int)n : 0, s ? s : "");
+	if (c->resolved)
+		return diag_set(d, ERR_STATE,
+				"conflict %s of case %s is already resolved",
+				c->id, st->case_id);
+	/* The resolution must name every event in the conflict. */
+	if (mp_map_find(body, "events", &v) || mp_get_array(&v, &count) ||
+	    count != c->nevents)
+		return diag_set(
+			d, ERR_INVAL,
+			"a resolution of conflict %s must name its %zu events",
+			c->id, c->nevents);
+	for (uint32_t i = 0; i < count; i++) {
+		const uint8_t *p;
+		size_t len;
+		if (mp_get_bin(&v, &p, &len) || len != EVENT_ID_BYTES ||
+		    memcmp(p, c->events[i], EVENT_ID_BYTES) != 0)
+			return diag_set(
+				d, ERR_INVAL,
+				"a resolution of conflict %s must name exactly its events, in order",
+				c->id);
+	}
+	return 0;
+}
+
+/* The exceptions' requests and decisions: one waiting at a time. */
+static int
+check_exception(const struct case_state *st, const struct action_def *a,
+		const struct mp_reader *body, struct diag *d)
+{
+	const char *s;
+	size_t n;
+	switch (a->act) {
+	case ACT_POSTPONE_REQUEST:
+		if (st->pending_extend[0])
+			return diag_set(
+				d, ERR_STATE,
+				"case %s already has a postponement request waiting",
+				st->case_id);
+		s = body_str(body, "extend", &n);
+		return check_time(s, n, d);
+	case ACT_POSTPONE_APPROVE:
+		if (!st->pending_extend[0])
+			return diag_set(
+				d, ERR_STATE,
+				"case %s has no postponement request to approve",
+				st->case_id);
+		if (!body_has(body, "extend"))
+			return 0;
+		s = body_str(body, "extend", &n);
+		return check_time(s, n, d);
+	case ACT_POSTPONE_DENY:
+		if (!st->pending_extend[0])
+			return diag_set(
+				d, ERR_STATE,
+				"case %s has no postponement request to deny",
+				st->case_id);
+		return 0;
+	case ACT_SUSPEND_REQUEST:
+		if (st->suspend_pending)
+			return diag_set(
+				d, ERR_STATE,
+				"case %s already has a suspension request waiting",
+				st->case_id);
+		return 0;
+	case ACT_SUSPEND_APPROVE:
+		if (!st->suspend_pending)
+			return diag_set(
+				d, ERR_STATE,
+				"case %s has no suspension request to approve",
+				st->case_id);
+		return 0;
+	default: return 0;
+	}
+}
+
 static int
 check_extra(const struct case_state *st, const struct action_def *a,
 	    const struct member *m, const struct mp_reader *body,
@@ -188,9 +278,6 @@ check_extra(const struct case_state *st, const struct action_def *a,
 {
 	const char *s;
 	size_t n;
-	uint64_t minutes;
-	struct calendar cal;
-	char buf[16];
 
 	if ((a->roles & ROLE_DISPOSAL) && !(a->roles & ~ROLE_DISPOSAL) &&
 	    strcmp(m->unit, st->unit) != 0)
@@ -221,43 +308,14 @@ check_extra(const struct case_state *st, const struct action_def *a,
 		if (!str_is(s, n, "normal") && !str_is(s, n, "urgent"))
 			return diag_set(d, ERR_INVAL,
 					"urgency must be 'normal' or 'urgent'");
-		/* Fall through: the limit is checked like an extension. */
+		/* The limit is checked like an extension. */
 		s = body_str(body, "limit", &n);
-		goto check_limit;
+		return check_time(s, n, d);
 	case ACT_POSTPONE_REQUEST:
-		if (st->pending_extend[0])
-			return diag_set(d, ERR_STATE,
-					"case %s already has a postponement request waiting",
-					st->case_id);
-		s = body_str(body, "extend", &n);
-		goto check_limit;
 	case ACT_POSTPONE_APPROVE:
-		if (!st->pending_extend[0])
-			return diag_set(d, ERR_STATE,
-					"case %s has no postponement request to approve",
-					st->case_id);
-		if (!body_has(body, "extend"))
-			return 0;
-		s = body_str(body, "extend", &n);
-		goto check_limit;
 	case ACT_POSTPONE_DENY:
-		if (!st->pending_extend[0])
-			return diag_set(d, ERR_STATE,
-					"case %s has no postponement request to deny",
-					st->case_id);
-		return 0;
 	case ACT_SUSPEND_REQUEST:
-		if (st->suspend_pending)
-			return diag_set(d, ERR_STATE,
-					"case %s already has a suspension request waiting",
-					st->case_id);
-		return 0;
-	case ACT_SUSPEND_APPROVE:
-		if (!st->suspend_pending)
-			return diag_set(d, ERR_STATE,
-					"case %s has no suspension request to approve",
-					st->case_id);
-		return 0;
+	case ACT_SUSPEND_APPROVE: return check_exception(st, a, body, d);
 	case ACT_MERGE:
 		s = body_str(body, "into", &n);
 		if (str_is(s, n, st->case_id))
@@ -272,52 +330,10 @@ check_extra(const struct case_state *st, const struct action_def *a,
 			return diag_set(d, ERR_INVAL,
 					"amend takes field where, desc, grid, class or urgency");
 		return 0;
-	case ACT_RESOLVE: {
-		struct mp_reader v;
-		const struct conflict *c = NULL;
-		uint32_t count;
-		s = body_str(body, "conflict", &n);
-		for (size_t i = 0; s && i < st->nconflicts; i++)
-			if (str_is(s, n, st->conflicts[i].id))
-				c = &st->conflicts[i];
-		if (!c)
-			return diag_set(d, ERR_INVAL,
-					"case %s has no conflict '%.*s'",
-					st->case_id, s ? (int)n : 0, s ? s : "");
-		if (c->resolved)
-			return diag_set(d, ERR_STATE,
-					"conflict %s of case %s is already resolved",
-					c->id, st->case_id);
-		/* The resolution must name every event in the conflict. */
-		if (mp_map_find(body, "events", &v) || mp_get_array(&v, &count) ||
-		    count != c->nevents)
-			return diag_set(d, ERR_INVAL,
-					"a resolution of conflict %s must name its %zu events",
-					c->id, c->nevents);
-		for (uint32_t i = 0; i < count; i++) {
-			const uint8_t *p;
-			size_t len;
-			if (mp_get_bin(&v, &p, &len) || len != 32 ||
-			    memcmp(p, c->events[i], 32) != 0)
-				return diag_set(d, ERR_INVAL,
-						"a resolution of conflict %s must name exactly its events, in order",
-						c->id);
-		}
-		return 0;
-	}
+	case ACT_RESOLVE: return check_resolve(st, body, d);
 	default:
 		return 0;
 	}
-check_limit:
-	cal_init_default(&cal);
-	if (!s || n >= sizeof(buf))
-		return diag_set(d, ERR_INVAL, "a time like 4h or 15d is needed");
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (limit_minutes(&cal, buf, &minutes))
-		return diag_set(d, ERR_INVAL,
-				"'%s' is not a time like 4h or 15d", buf);
-	return 0;
 }
 
 int

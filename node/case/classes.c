@@ -1,18 +1,13 @@
-/* classes.c - loading and looking up the classification table. */
-#include "node/classes.h"
+/* classes.c - parsing and looking up the classification table. */
+#include "node/case/classes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/xalloc.h"
 #include "common/banned.h"
-
-#ifndef GRIDCASE_DATADIR
-#define GRIDCASE_DATADIR "/usr/local/share/gridcase"
-#endif
 
 struct class_row {
 	enum class_kind kind;
@@ -42,43 +37,6 @@ class_kind_parse(const char *s, enum class_kind *k)
 	else
 		return ERR_INVAL;
 	return 0;
-}
-
-static int
-file_exists(const char *p)
-{
-	return access(p, R_OK) == 0;
-}
-
-char *
-data_path(const char *file)
-{
-	const char *env = getenv("GRIDCASE_DATA");
-	if (env && *env)
-		return xasprintf("%s/%s", env, file);
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			char *p = xasprintf("%s/data/%s", exe, file);
-			if (file_exists(p))
-				return p;
-			free(p);
-			p = xasprintf("%s/../data/%s", exe, file);
-			if (file_exists(p))
-				return p;
-			free(p);
-			/* Installed: PREFIX/bin/gridcase beside PREFIX/share. */
-			p = xasprintf("%s/../share/gridcase/%s", exe, file);
-			if (file_exists(p))
-				return p;
-			free(p);
-		}
-	}
-	return xasprintf("%s/%s", GRIDCASE_DATADIR, file);
 }
 
 static int
@@ -181,34 +139,6 @@ classes_parse(const char *text, size_t n, const char *name,
 	}
 	*out = c;
 	return 0;
-}
-
-int
-classes_load_file(const char *path, struct classes **out, struct diag *d)
-{
-	struct buf text = BUF_INIT;
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return diag_set(d, ERR_NOTFOUND,
-				"cannot open the classification table '%s'",
-				path);
-	char chunk[65536];
-	size_t r;
-	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&text, chunk, r);
-	fclose(f);
-	int rc = classes_parse((const char *)text.data, text.len, path, out, d);
-	buf_release(&text);
-	return rc;
-}
-
-int
-classes_load(struct classes **out, struct diag *d)
-{
-	char *path = data_path(CLASSES_FILE);
-	int rc = classes_load_file(path, out, d);
-	free(path);
-	return rc;
 }
 
 void

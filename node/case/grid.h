@@ -7,7 +7,8 @@
  * office); a report with a position and no grid id is then placed in its
  * cell by point-in-polygon, and the responsible office is suggested from
  * the cell.  The cells are node-local data (the store's local table
- * "grid"): they do not replicate and do not count in the log digest.
+ * "grid", node/grid_store.h): they do not replicate and do not count in
+ * the log digest.  This header is the pure part: ids, parsing, records.
  */
 #ifndef GRIDCASE_GRID_H
 #define GRIDCASE_GRID_H
@@ -18,36 +19,22 @@
 #include "common/buf.h"
 #include "common/err.h"
 
-struct node;
-
 #define GRID_NAME_MAX 64
+/* The longest grid id kept (the configured length is 14 or 15). */
+#define GRID_ID_MAX 39
+/* A grid id's county code, and the office (county and street) prefix. */
+#define GRID_COUNTY_DIGITS 6
+#define GRID_OFFICE_DIGITS 9
 #define GRID_MAX_VERTICES 4096
 /* Positions are in millionths of a degree (json_to_mp_e6). */
 #define GRID_LON_MAX 180000000
 #define GRID_LAT_MAX 90000000
 
 struct grid_cell {
-	char grid[40];
+	char grid[GRID_ID_MAX + 1];
 	char community[GRID_NAME_MAX + 1];
 	char office[GRID_NAME_MAX + 1];
 };
-
-/*
- * Checks a grid id: only digits, the configured length, and the node's
- * county as its first 6 digits (if the node has one).  ERR_INVAL says
- * which rule fails.
- */
-MUST_CHECK int grid_id_check(struct node *n, const char *grid,
-			     struct diag *d);
-
-/*
- * Replaces the node's cells with those of a GeoJSON FeatureCollection of
- * Polygons (the outer ring is used) whose properties carry "grid",
- * "community" and "office".  Nothing changes unless every feature is
- * valid; ERR_INVAL names the feature and the problem.
- */
-MUST_CHECK int grid_import(struct node *n, const char *path, size_t *count,
-			   struct diag *d);
 
 /* One cell read from GeoJSON, and its record as grid_import() stores it. */
 struct grid_parsed {
@@ -78,15 +65,15 @@ MUST_CHECK int grid_record_contains(const uint8_t *rec, size_t n,
 				    int64_t lat_e6, int64_t lon_e6,
 				    struct grid_cell *out);
 
-/* The cell containing the point; ERR_NOTFOUND if none does. */
-MUST_CHECK int grid_locate(struct node *n, int64_t lat_e6, int64_t lon_e6,
-			   struct grid_cell *out);
+/* The cell of a stored record, without its ring; ERR_CORRUPT. */
+MUST_CHECK int grid_record_cell(const uint8_t *rec, size_t n,
+				struct grid_cell *out);
 
-/* The cell with this id; ERR_NOTFOUND if it was not imported. */
-MUST_CHECK int grid_get(struct node *n, const char *grid,
-			struct grid_cell *out);
-
-typedef int (*grid_fn)(const struct grid_cell *c, void *ctx);
-MUST_CHECK int grid_walk(struct node *n, grid_fn fn, void *ctx);
+/*
+ * Checks a grid id: only digits, want of them, and county (NULL or ""
+ * for any) as its first 6 digits.  ERR_INVAL says which rule fails.
+ */
+MUST_CHECK int grid_id_valid(const char *grid, size_t want, const char *county,
+			     struct diag *d);
 
 #endif

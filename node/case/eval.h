@@ -11,7 +11,9 @@
 
 #include "common/err.h"
 
-struct node;
+struct case_state;
+struct config;
+struct grid_cell;
 
 enum eval_by { EVAL_OFFICE, EVAL_UNIT, EVAL_GRID, EVAL_PERSON };
 
@@ -55,12 +57,30 @@ struct eval_result {
 };
 
 /*
- * Evaluates [from_ms, to_ms) grouped by `by`.  Groups come sorted by key.
- * Free with eval_release().
+ * An evaluation in progress: the cases are added one by one, in any
+ * order, and the result does not depend on the order.
  */
-MUST_CHECK int eval_run(struct node *n, uint64_t from_ms, uint64_t to_ms,
-			enum eval_by by, struct eval_result *out,
-			struct diag *d);
+struct eval_acc;
+
+/*
+ * Starts an evaluation of [from_ms, to_ms) grouped by `by`, with cfg's
+ * calendar and weights (cfg is borrowed until eval_acc_finish()).
+ * ERR_INVAL if the period ends before it starts.
+ */
+MUST_CHECK int eval_acc_new(const struct config *cfg, uint64_t from_ms,
+			    uint64_t to_ms, enum eval_by by,
+			    struct eval_acc **out, struct diag *d);
+/* Frees an evaluation not finished (NULL is fine). */
+void eval_acc_free(struct eval_acc *acc);
+/* Learns the office of a cell (its grid's office prefix): EVAL_OFFICE. */
+void eval_acc_add_cell(struct eval_acc *acc, const struct grid_cell *c);
+/* Counts one case (st is borrowed for the call). */
+void eval_acc_add_case(struct eval_acc *acc, const struct case_state *st);
+/*
+ * Derives the rates and the score of every group into out (groups sorted
+ * by key; free with eval_release()), and frees acc.
+ */
+void eval_acc_finish(struct eval_acc *acc, struct eval_result *out);
 void eval_release(struct eval_result *r);
 
 const char *figure_name(enum figure f);

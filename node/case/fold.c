@@ -1,8 +1,8 @@
 /*
- * fold.c - the deterministic replay of a case (see fold.h), and the view
- * (state and index keys) the store keeps for it.
+ * fold.c - the deterministic replay of a case (see fold.h).  The view the
+ * store keeps for a case (state bytes and index keys) is node/view.c's.
  */
-#include "node/fold.h"
+#include "node/case/fold.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +13,11 @@
 #include "common/mp.h"
 #include "common/xalloc.h"
 #include "crypto/hash.h"
-#include "node/config.h"
-#include "node/deadline.h"
-#include "node/roster.h"
-#include "node/state.h"
-#include "node/workflow.h"
-#include "store/store.h"
+#include "node/case/config.h"
+#include "node/case/deadline.h"
+#include "node/case/roster.h"
+#include "node/case/state.h"
+#include "node/case/workflow.h"
 #include "common/banned.h"
 
 #define CONFLICT_TAG "gridcase/conflict/v1"
@@ -88,7 +87,8 @@ struct id_at {
 static int
 id_at_cmp(const void *a, const void *b)
 {
-	return memcmp(((const struct id_at *)a)->id, ((const struct id_at *)b)->id, 32);
+	return memcmp(((const struct id_at *)a)->id,
+		      ((const struct id_at *)b)->id, EVENT_ID_BYTES);
 }
 
 /* The replay index of id, or -1: a binary search, so that a long case
@@ -168,7 +168,7 @@ sees_all_before(const struct replay *r, size_t i)
 static int
 id_cmp(const void *a, const void *b)
 {
-	return memcmp(a, b, 32);
+	return memcmp(a, b, EVENT_ID_BYTES);
 }
 
 /* Records a conflict (once: its id is a hash of kind and events). */
@@ -176,19 +176,19 @@ static void
 add_conflict(struct case_state *st, const char *kind, const uint8_t *a,
 	     const uint8_t *b)
 {
-	uint8_t ids[2][32], h[32];
+	uint8_t ids[2][EVENT_ID_BYTES], h[HASH_BYTES];
 	size_t n = 0;
 	struct hasher hs;
 
-	memcpy(ids[n++], a, 32);
-	if (b && memcmp(a, b, 32) != 0)
-		memcpy(ids[n++], b, 32);
-	qsort(ids, n, 32, id_cmp);
+	memcpy(ids[n++], a, EVENT_ID_BYTES);
+	if (b && memcmp(a, b, EVENT_ID_BYTES) != 0)
+		memcpy(ids[n++], b, EVENT_ID_BYTES);
+	qsort(ids, n, EVENT_ID_BYTES, id_cmp);
 	hash_lib_init();
 	hash_init(&hs);
 	hash_update(&hs, CONFLICT_TAG, strlen(CONFLICT_TAG));
 	hash_update(&hs, kind, strlen(kind) + 1);
-	hash_update(&hs, ids, n * 32);
+	hash_update(&hs, ids, n * EVENT_ID_BYTES);
 	hash_final(&hs, h);
 	char id[17];
 	hex_encode(h, 8, id);
@@ -201,8 +201,8 @@ add_conflict(struct case_state *st, const char *kind, const uint8_t *a,
 	memset(c, 0, sizeof(*c));
 	memcpy(c->id, id, sizeof(id));
 	state_copy_name(c->kind, sizeof(c->kind), kind, strlen(kind));
-	c->events = xcalloc(n, 32);
-	memcpy(c->events, ids, n * 32);
+	c->events = xcalloc(n, EVENT_ID_BYTES);
+	memcpy(c->events, ids, n * EVENT_ID_BYTES);
 	c->nevents = n;
 }
 
@@ -262,7 +262,7 @@ record_disposal(struct case_state *st, const struct fev *f,
 							sizeof(*st->disposals));
 	struct disposal *x = &st->disposals[st->ndisposals++];
 	memset(x, 0, sizeof(*x));
-	memcpy(x->event, f->env.id, 32);
+	memcpy(x->event, f->env.id, EVENT_ID_BYTES);
 	if (m)
 		state_copy_name(x->unit, sizeof(x->unit), m->unit,
 				strlen(m->unit));
@@ -353,7 +353,7 @@ apply_resolve(struct case_state *st, const struct fev *f)
 		if (strcmp(c->id, cid) != 0)
 			continue;
 		c->resolved = 1;
-		memcpy(c->resolved_by, f->env.id, 32);
+		memcpy(c->resolved_by, f->env.id, EVENT_ID_BYTES);
 		/* The choices a resolution may make. */
 		if (unit[0] && strcmp(c->kind, "double-dispatch") == 0) {
 			state_copy_name(st->unit, sizeof(st->unit), unit,
@@ -368,14 +368,14 @@ apply_resolve(struct case_state *st, const struct fev *f)
 	}
 }
 
+/* The report and its intake: check, accept, refuse, register. */
 static void
-apply(struct case_state *st, struct replay *r, size_t i,
-      const struct member *m)
+apply_intake(struct case_state *st, struct replay *r, size_t i,
+	     const struct member *m)
 {
 	struct fev *f = &r->e[i];
 	const struct event *ev = &f->ev;
 	uint64_t t = ev->time_ms;
-	char ext[12];
 
 	switch (f->a->act) {
 	case ACT_REPORT:
@@ -399,6 +399,21 @@ apply(struct case_state *st, struct replay *r, size_t i,
 		body_copy(ev, "urgency", st->urgency, sizeof(st->urgency));
 		body_copy(ev, "limit", st->limit, sizeof(st->limit));
 		break;
+	default: BUG_ON(1);
+	}
+}
+
+/* Dispatch and the work of the unit, and the exceptions it asks for. */
+static void
+apply_work(struct case_state *st, struct replay *r, size_t i,
+	   const struct member *m)
+{
+	struct fev *f = &r->e[i];
+	const struct event *ev = &f->ev;
+	uint64_t t = ev->time_ms;
+	char ext[12];
+
+	switch (f->a->act) {
 	case ACT_DISPATCH:
 		body_copy(ev, "unit", st->unit, sizeof(st->unit));
 		st->team[0] = '\0';
@@ -454,6 +469,20 @@ apply(struct case_state *st, struct replay *r, size_t i,
 		if (st->nsuspended)
 			st->suspended[st->nsuspended - 1].end = t;
 		break;
+	default: BUG_ON(1);
+	}
+}
+
+/* Verification, closure and what comes after: reopen, merge, amend,
+ * resolve. */
+static void
+apply_outcome(struct case_state *st, struct replay *r, size_t i)
+{
+	struct fev *f = &r->e[i];
+	const struct event *ev = &f->ev;
+	uint64_t t = ev->time_ms;
+
+	switch (f->a->act) {
 	case ACT_VERIFY_PASS: st->verified_at = t; break;
 	case ACT_VERIFY_FAIL: st->reworks++; break;
 	case ACT_CLOSE:
@@ -481,6 +510,41 @@ apply(struct case_state *st, struct replay *r, size_t i,
 	case ACT_RESOLVE:
 		apply_resolve(st, f);
 		break;
+	default: BUG_ON(1);
+	}
+}
+
+static void
+apply(struct case_state *st, struct replay *r, size_t i, const struct member *m)
+{
+	struct fev *f = &r->e[i];
+	uint64_t t = f->ev.time_ms;
+
+	switch (f->a->act) {
+	case ACT_REPORT:
+	case ACT_CHECK:
+	case ACT_ACCEPT:
+	case ACT_REFUSE:
+	case ACT_REGISTER: apply_intake(st, r, i, m); break;
+	case ACT_DISPATCH:
+	case ACT_ASSIGN:
+	case ACT_RETURN:
+	case ACT_DISPOSE:
+	case ACT_FEEDBACK:
+	case ACT_POSTPONE_REQUEST:
+	case ACT_POSTPONE_APPROVE:
+	case ACT_POSTPONE_DENY:
+	case ACT_SUSPEND_REQUEST:
+	case ACT_SUSPEND_APPROVE:
+	case ACT_RESUME: apply_work(st, r, i, m); break;
+	case ACT_VERIFY_PASS:
+	case ACT_VERIFY_FAIL:
+	case ACT_CLOSE:
+	case ACT_CANCEL:
+	case ACT_REOPEN:
+	case ACT_MERGE:
+	case ACT_AMEND:
+	case ACT_RESOLVE: apply_outcome(st, r, i); break;
 	case ACT_COUNT:
 		BUG_ON(1);
 	}
@@ -658,7 +722,7 @@ replay(struct case_state *st, struct replay *r, struct roster *roster)
 }
 
 int
-fold_case(const struct fold_ctx *fc, struct store_batch *b,
+fold_case(const struct fold_ctx *fc, const struct case_source *src,
 	  const char *case_id, struct case_state *st, struct diag *d)
 {
 	struct replay r;
@@ -670,9 +734,9 @@ fold_case(const struct fold_ctx *fc, struct store_batch *b,
 	for (int i = 0; i < 5; i++)
 		r.amend_ev[i] = -1;
 	state_init(st, case_id);
-	if ((rc = roster_refresh_batch(fc->roster, b)))
+	if ((rc = roster_refresh(fc->roster, src)))
 		return diag_set(d, rc, "cannot read the roster");
-	if ((rc = store_batch_walk_case(b, case_id, collect, &r))) {
+	if ((rc = src->walk(src->src, case_id, collect, &r))) {
 		replay_release(&r);
 		return diag_set(d, rc, "cannot read case '%s'", case_id);
 	}
@@ -680,7 +744,7 @@ fold_case(const struct fold_ctx *fc, struct store_batch *b,
 	 * branch is real cannot be known (docs/store.md). */
 	for (size_t i = 0; i < r.n; i++) {
 		uint64_t forked;
-		if ((rc = store_batch_fork_seq(b, r.e[i].ev.author, &forked))) {
+		if ((rc = src->fork_seq(src->src, r.e[i].ev.author, &forked))) {
 			replay_release(&r);
 			return diag_set(d, rc, "cannot read forks");
 		}
@@ -689,100 +753,5 @@ fold_case(const struct fold_ctx *fc, struct store_batch *b,
 	compute_ancestors(&r, fc->roster);
 	replay(st, &r, fc->roster);
 	replay_release(&r);
-	return 0;
-}
-
-int
-fold_state_pair(char *out, size_t n, const char *state, const char *value,
-		size_t value_len)
-{
-	int len = snprintf(out, n, "%s\x1f%.*s", state, (int)value_len, value);
-	return len >= 0 && (size_t)len < n ? 0 : -1;
-}
-
-static void
-add_key(struct buf *keys, char prefix, const void *p, size_t n)
-{
-	if (n > 199)
-		n = 199;
-	buf_add_byte(keys, (uint8_t)(n + 1));
-	buf_add_byte(keys, (uint8_t)prefix);
-	buf_add(keys, p, n);
-}
-
-static void
-add_str_key(struct buf *keys, char prefix, const char *s)
-{
-	if (s[0])
-		add_key(keys, prefix, s, strlen(s));
-}
-
-int
-fold_view(void *ctx, struct store_batch *b, const char *case_id,
-	  struct buf *state, struct buf *keys, struct diag *d)
-{
-	const struct fold_ctx *fc = ctx;
-	struct case_state st;
-	int rc;
-	/* The roster's own view is the roster: the members at its latest
-	 * version, so that the digest covers who may act. */
-	if (strcmp(case_id, ROSTER_CASE) == 0) {
-		if ((rc = roster_refresh_batch(fc->roster, b)))
-			return diag_set(d, rc, "cannot read the roster");
-		roster_encode(fc->roster, state);
-		return 0;
-	}
-	rc = fold_case(fc, b, case_id, &st, d);
-	if (rc)
-		return rc;
-	/* Only fork versions or evidence here, which nodes need not hold
-	 * alike: no view (store.h). */
-	if (st.events == 0) {
-		state_release(&st);
-		return ERR_NOTFOUND;
-	}
-	state_encode(&st, state);
-	/* Steps on a case id that was never reported make no case: the
-	 * events are kept, and found only under the ghost key. */
-	if (st.status == CS_NONE) {
-		add_key(keys, IDX_GHOST, "", 0);
-		state_release(&st);
-		return 0;
-	}
-	add_str_key(keys, IDX_STATUS, case_status_name(st.status));
-	add_str_key(keys, IDX_UNIT, st.unit);
-	char pair[96];
-	if (st.unit[0] && fold_state_pair(pair, sizeof(pair),
-					  case_status_name(st.status), st.unit,
-					  strlen(st.unit)) == 0)
-		add_str_key(keys, IDX_STATE_UNIT, pair);
-	add_str_key(keys, IDX_GRID, st.grid);
-	add_str_key(keys, IDX_SOURCE, st.source);
-	if (strlen(st.grid) >= 9) {
-		add_key(keys, IDX_OFFICE, st.grid, 9);
-		if (fold_state_pair(pair, sizeof(pair), case_status_name(st.status),
-				    st.grid, 9) == 0)
-			add_str_key(keys, IDX_STATE_OFFICE, pair);
-	}
-	if (st.kind[0]) {
-		char cls[32];
-		size_t n = strlen(st.kind);
-		memcpy(cls, st.kind, n);
-		cls[n] = ':';
-		state_copy_name(cls + n + 1, sizeof(cls) - n - 1, st.code,
-				strlen(st.code));
-		add_str_key(keys, IDX_CLASS, cls);
-	}
-	if (state_open_conflicts(&st))
-		add_key(keys, IDX_CONFLICT, "", 0);
-	struct deadline dl;
-	if (st.status == CS_DISPATCHED &&
-	    deadline_of(&st, &fc->cfg->cal, 0, &dl) == 0 && dl.has_due) {
-		uint8_t be[8];
-		for (int i = 0; i < 8; i++)
-			be[i] = (uint8_t)(dl.due_ms >> (56 - 8 * i));
-		add_key(keys, IDX_DUE, be, 8);
-	}
-	state_release(&st);
 	return 0;
 }

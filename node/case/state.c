@@ -1,5 +1,5 @@
 /* state.c - the canonical encoding of a case state, and back. */
-#include "node/state.h"
+#include "node/case/state.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +7,27 @@
 #include "common/mp.h"
 #include "common/xalloc.h"
 #include "common/banned.h"
+
+static const char *const status_names[CS_COUNT] = {
+	"none",       "reported", "checked",   "accepted", "refused",
+	"registered", "dispatched", "returned", "suspended", "fed_back",
+	"verified",   "closed",   "cancelled", "merged",
+};
+
+const char *
+case_status_name(enum case_status s)
+{
+	return s < CS_COUNT ? status_names[s] : "?";
+}
+
+enum case_status
+case_status_parse(const char *name)
+{
+	for (int i = 0; i < CS_COUNT; i++)
+		if (strcmp(status_names[i], name) == 0)
+			return (enum case_status)i;
+	return CS_COUNT;
+}
 
 void
 state_init(struct case_state *s, const char *case_id)
@@ -91,7 +112,7 @@ state_encode(const struct case_state *s, struct buf *out)
 		mp_put_cstr(b, "events");
 		mp_put_array(b, (uint32_t)c->nevents);
 		for (size_t j = 0; j < c->nevents; j++)
-			mp_put_bin(b, c->events[j], 32);
+			mp_put_bin(b, c->events[j], EVENT_ID_BYTES);
 		mp_put_cstr(b, "id");
 		mp_put_cstr(b, c->id);
 		mp_put_cstr(b, "kind");
@@ -100,7 +121,7 @@ state_encode(const struct case_state *s, struct buf *out)
 		mp_put_bool(b, c->resolved);
 		mp_put_cstr(b, "resolved_by");
 		if (c->resolved)
-			mp_put_bin(b, c->resolved_by, 32);
+			mp_put_bin(b, c->resolved_by, EVENT_ID_BYTES);
 		else
 			mp_put_nil(b);
 	}
@@ -119,7 +140,7 @@ state_encode(const struct case_state *s, struct buf *out)
 		mp_put_cstr(b, "current");
 		mp_put_bool(b, x->current);
 		mp_put_cstr(b, "event");
-		mp_put_bin(b, x->event, 32);
+		mp_put_bin(b, x->event, EVENT_ID_BYTES);
 		mp_put_cstr(b, "feedback");
 		mp_put_bool(b, x->feedback);
 		mp_put_cstr(b, "unit");
@@ -229,13 +250,13 @@ get_u32(struct dec *d, const char *key)
 }
 
 static int
-get_bin32(struct mp_reader *r, uint8_t out[32])
+get_id(struct mp_reader *r, uint8_t out[EVENT_ID_BYTES])
 {
 	const uint8_t *p;
 	size_t n;
-	if (mp_get_bin(r, &p, &n) || n != 32)
+	if (mp_get_bin(r, &p, &n) || n != EVENT_ID_BYTES)
 		return -1;
-	memcpy(out, p, 32);
+	memcpy(out, p, EVENT_ID_BYTES);
 	return 0;
 }
 
@@ -279,9 +300,9 @@ get_conflicts(struct dec *d, struct case_state *s)
 			d->bad = 1;
 			return;
 		}
-		c->events = xcalloc(ne ? ne : 1, 32);
+		c->events = xcalloc(ne ? ne : 1, EVENT_ID_BYTES);
 		for (uint32_t j = 0; j < ne; j++) {
-			if (get_bin32(&v, c->events[j])) {
+			if (get_id(&v, c->events[j])) {
 				d->bad = 1;
 				return;
 			}
@@ -295,7 +316,8 @@ get_conflicts(struct dec *d, struct case_state *s)
 			d->bad = 1;
 			return;
 		}
-		if (t == MP_NIL ? mp_get_nil(&v) != 0 : get_bin32(&v, c->resolved_by) != 0) {
+		if (t == MP_NIL ? mp_get_nil(&v) != 0
+				: get_id(&v, c->resolved_by) != 0) {
 			d->bad = 1;
 			return;
 		}
@@ -318,8 +340,9 @@ get_disposals(struct dec *d, struct case_state *s)
 		    expect_key(&v, "at") || mp_get_uint(&v, &x->at) ||
 		    nested_str(&v, "by", x->by, sizeof(x->by)) ||
 		    expect_key(&v, "current") || mp_get_bool(&v, &x->current) ||
-		    expect_key(&v, "event") || get_bin32(&v, x->event) ||
-		    expect_key(&v, "feedback") || mp_get_bool(&v, &x->feedback) ||
+		    expect_key(&v, "event") || get_id(&v, x->event) ||
+		    expect_key(&v, "feedback") ||
+		    mp_get_bool(&v, &x->feedback) ||
 		    nested_str(&v, "unit", x->unit, sizeof(x->unit))) {
 			d->bad = 1;
 			return;

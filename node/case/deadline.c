@@ -1,11 +1,11 @@
 /* deadline.c - the due time of a case under the work calendar. */
-#include "node/deadline.h"
+#include "node/case/deadline.h"
 
 #include <string.h>
 
-#include "node/calendar.h"
-#include "node/config.h"
-#include "node/state.h"
+#include "node/case/calendar.h"
+#include "node/case/config.h"
+#include "node/case/state.h"
 #include "common/banned.h"
 
 static const char *const colours[] = { "none", "green", "yellow", "red",

@@ -15,7 +15,8 @@
 #include <stdint.h>
 
 #include "common/err.h"
-#include "node/calendar.h"
+#include "node/case/calendar.h"
+#include "node/case/roster.h"
 
 #define CONFIG_FILE "config.json"
 #define CONFIG_MAX_WEIGHTS 8
@@ -35,9 +36,10 @@ struct weight {
 
 /* The daemon's settings (config.json "replication"). */
 struct repl_config {
-	char listen[129];   /* "" : the node's address in the roster */
+	char listen[ROSTER_ADDR_MAX +
+		    1];     /* "": the node's address in the roster */
 	size_t npeers;      /* 0: every member with an address */
-	char peers[CONFIG_MAX_PEERS][65];
+	char peers[CONFIG_MAX_PEERS][ROSTER_NAME_MAX + 1];
 	uint32_t interval_ms, timeout_ms, fetch_events, inflight;
 	/* The server's connections (docs/protocol.md §5); 0: derived. */
 	uint32_t handshake_ms, max_connections, max_unauthenticated,
@@ -61,16 +63,9 @@ struct config {
 };
 
 /*
- * Loads dir/config.json, or data/config.json if dir has none.  ERR_CONFIG
- * names the file, the key and what is wrong.  Free with config_free().
- */
-MUST_CHECK int config_load(const char *dir, struct config **out,
-			   struct diag *d);
-MUST_CHECK int config_load_file(const char *path, struct config **out,
-				struct diag *d);
-/*
- * The same from the NUL-terminated text of a config.json; name names it
- * in the messages.
+ * Parses the NUL-terminated text of a config.json; name names it in the
+ * messages.  ERR_CONFIG names the file, the key and what is wrong.  Free
+ * with config_free().  Reading it from a file is node/files.h's.
  */
 MUST_CHECK int config_parse(const char *text, const char *name,
 			    struct config **out, struct diag *d);

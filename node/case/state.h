@@ -19,13 +19,43 @@
 
 #include "common/buf.h"
 #include "common/err.h"
-#include "node/workflow.h"
+#include "common/event.h"
 
 #define STATE_NAME_MAX 64
 
+enum case_status {
+	CS_NONE,       /* no report yet */
+	CS_REPORTED,   /* 上报: waiting to be accepted */
+	CS_CHECKED,    /* 核实: a public report checked on site */
+	CS_ACCEPTED,   /* 受理 */
+	CS_REFUSED,    /* 不予立案 (final) */
+	CS_REGISTERED, /* 立案: waiting for dispatch */
+	CS_DISPATCHED, /* 派遣: with a disposal unit, the clock running */
+	CS_RETURNED,   /* 回退: back at the centre for a new dispatch */
+	CS_SUSPENDED,  /* 挂账: the clock stopped */
+	CS_FED_BACK,   /* 处理反馈: disposal reported done */
+	CS_VERIFIED,   /* 核查通过 */
+	CS_CLOSED,     /* 结案 (reopenable) */
+	CS_CANCELLED,  /* 作废 (final) */
+	CS_MERGED,     /* 并案: a duplicate of another case (final) */
+	CS_COUNT
+};
+
+#define CS_BIT(s) (1u << (s))
+/* States in which the case is still being worked on. */
+#define CS_OPEN                                                            \
+	(CS_BIT(CS_REPORTED) | CS_BIT(CS_CHECKED) | CS_BIT(CS_ACCEPTED) |  \
+	 CS_BIT(CS_REGISTERED) | CS_BIT(CS_DISPATCHED) |                   \
+	 CS_BIT(CS_RETURNED) | CS_BIT(CS_SUSPENDED) | CS_BIT(CS_FED_BACK) | \
+	 CS_BIT(CS_VERIFIED))
+
+const char *case_status_name(enum case_status s);
+/* CS_COUNT if name is not a state. */
+enum case_status case_status_parse(const char *name);
+
 /* Disposal work recorded on the case; work is never lost. */
 struct disposal {
-	uint8_t event[32];
+	uint8_t event[EVENT_ID_BYTES];
 	char unit[STATE_NAME_MAX + 1];
 	char by[STATE_NAME_MAX + 1];
 	uint64_t at;
@@ -38,9 +68,9 @@ struct conflict {
 	char id[17]; /* 16 hex digits, from the kind and the events */
 	char kind[24];
 	size_t nevents;
-	uint8_t (*events)[32]; /* ascending */
+	uint8_t (*events)[EVENT_ID_BYTES]; /* ascending */
 	int resolved;
-	uint8_t resolved_by[32];
+	uint8_t resolved_by[EVENT_ID_BYTES];
 };
 
 struct interval {

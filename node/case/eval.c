@@ -1,17 +1,18 @@
-/* eval.c - the evaluation figures over the case states. */
-#include "node/eval.h"
+/*
+ * eval.c - the evaluation figures over the case states.  Reading the
+ * states and the cells out of the store is node/eval_store.c's.
+ */
+#include "node/case/eval.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/xalloc.h"
-#include "node/config.h"
-#include "node/deadline.h"
-#include "node/grid.h"
-#include "node/node.h"
-#include "node/state.h"
-#include "store/store.h"
+#include "node/case/config.h"
+#include "node/case/deadline.h"
+#include "node/case/grid.h"
+#include "node/case/state.h"
 #include "common/banned.h"
 
 static const char *const figure_names[FIG_COUNT] = {
@@ -52,39 +53,65 @@ eval_by_parse(const char *s, enum eval_by *by)
 }
 
 struct office_name {
-	char prefix[10];
+	char prefix[GRID_OFFICE_DIGITS + 1];
 	char name[GRID_NAME_MAX + 1];
 };
 
-struct run {
-	struct node *node;
+struct eval_acc {
+	const struct config *cfg;
 	uint64_t from, to;
 	enum eval_by by;
 	struct eval_result *r;
+	struct eval_result res;
 	struct office_name *offices;
 	size_t noffices;
 };
 
-static int
-learn_office(const struct grid_cell *c, void *ctx)
+int
+eval_acc_new(const struct config *cfg, uint64_t from_ms, uint64_t to_ms,
+	     enum eval_by by, struct eval_acc **out, struct diag *d)
 {
-	struct run *run = ctx;
-	if (strlen(c->grid) < 9)
-		return 0;
-	for (size_t i = 0; i < run->noffices; i++)
-		if (strncmp(run->offices[i].prefix, c->grid, 9) == 0)
-			return 0;
-	run->offices = xrealloc(run->offices,
-				(run->noffices + 1) * sizeof(*run->offices));
-	struct office_name *o = &run->offices[run->noffices++];
-	memcpy(o->prefix, c->grid, 9);
-	o->prefix[9] = '\0';
-	snprintf(o->name, sizeof(o->name), "%s", c->office);
+	if (to_ms <= from_ms)
+		return diag_set(d, ERR_INVAL, "the period ends before it starts");
+	struct eval_acc *run = xcalloc(1, sizeof(*run));
+	run->cfg = cfg;
+	run->from = from_ms;
+	run->to = to_ms;
+	run->by = by;
+	run->r = &run->res;
+	*out = run;
 	return 0;
 }
 
+void
+eval_acc_free(struct eval_acc *run)
+{
+	if (!run)
+		return;
+	eval_release(&run->res);
+	free(run->offices);
+	free(run);
+}
+
+void
+eval_acc_add_cell(struct eval_acc *run, const struct grid_cell *c)
+{
+	if (strlen(c->grid) < GRID_OFFICE_DIGITS)
+		return;
+	for (size_t i = 0; i < run->noffices; i++)
+		if (strncmp(run->offices[i].prefix, c->grid,
+			    GRID_OFFICE_DIGITS) == 0)
+			return;
+	run->offices = xrealloc(run->offices,
+				(run->noffices + 1) * sizeof(*run->offices));
+	struct office_name *o = &run->offices[run->noffices++];
+	memcpy(o->prefix, c->grid, GRID_OFFICE_DIGITS);
+	o->prefix[GRID_OFFICE_DIGITS] = '\0';
+	snprintf(o->name, sizeof(o->name), "%s", c->office);
+}
+
 static struct eval_group *
-group(struct run *run, const char *key)
+group(struct eval_acc *run, const char *key)
 {
 	struct eval_result *r = run->r;
 	for (size_t i = 0; i < r->n; i++)
@@ -100,7 +127,7 @@ group(struct run *run, const char *key)
 /* The group a case counts in; report-side figures use the reporter when
  * grouping by person, the others the person who fed back. */
 static void
-group_key(struct run *run, const struct case_state *st, int report_side,
+group_key(struct eval_acc *run, const struct case_state *st, int report_side,
 	  char *out, size_t cap)
 {
 	switch (run->by) {
@@ -115,17 +142,18 @@ group_key(struct run *run, const struct case_state *st, int report_side,
 		return;
 	case EVAL_OFFICE:
 		for (size_t i = 0; i < run->noffices; i++)
-			if (strncmp(run->offices[i].prefix, st->grid, 9) == 0) {
+			if (strncmp(run->offices[i].prefix, st->grid,
+				    GRID_OFFICE_DIGITS) == 0) {
 				snprintf(out, cap, "%s", run->offices[i].name);
 				return;
 			}
-		snprintf(out, cap, "%.9s", st->grid);
+		snprintf(out, cap, "%.*s", GRID_OFFICE_DIGITS, st->grid);
 		return;
 	}
 }
 
 static void
-count(struct run *run, const struct case_state *st, int report_side,
+count(struct eval_acc *run, const struct case_state *st, int report_side,
       enum figure f, uint64_t amount)
 {
 	char key[80];
@@ -139,20 +167,16 @@ count(struct run *run, const struct case_state *st, int report_side,
 }
 
 static int
-in(const struct run *run, uint64_t t)
+in(const struct eval_acc *run, uint64_t t)
 {
 	return t && t >= run->from && t < run->to;
 }
 
-static int
-eval_case(const char *case_id, const uint8_t *p, size_t n, void *ctx)
+void
+eval_acc_add_case(struct eval_acc *run, const struct case_state *s)
 {
-	struct run *run = ctx;
-	struct case_state st;
+	const struct case_state st = *s;
 	struct deadline dl;
-	(void)case_id;
-	if (state_decode(p, n, &st))
-		return ERR_CORRUPT;
 	if (in(run, st.reported_at)) {
 		count(run, &st, 1, FIG_REPORTED, 1);
 		if (st.accepted_at && st.accepted_at < run->to)
@@ -164,7 +188,7 @@ eval_case(const char *case_id, const uint8_t *p, size_t n, void *ctx)
 		count(run, &st, 0, FIG_DISPATCHED, 1);
 	/* A cancelled case was voided: it never falls due. */
 	if (st.status != CS_CANCELLED &&
-	    deadline_of(&st, &node_config(run->node)->cal, run->to, &dl) == 0 &&
+	    deadline_of(&st, &run->cfg->cal, run->to, &dl) == 0 &&
 	    dl.has_due) {
 		int done = dl.done && st.fed_back_at < run->to;
 		uint64_t falls_due = done && st.fed_back_at < dl.due_ms
@@ -191,8 +215,6 @@ eval_case(const char *case_id, const uint8_t *p, size_t n, void *ctx)
 			}
 		}
 	}
-	state_release(&st);
-	return 0;
 }
 
 static int
@@ -259,28 +281,16 @@ derive(const struct config *cfg, struct eval_group *g)
 		 : g->score_e1 >= 400 ? 'D' : 'E';
 }
 
-int
-eval_run(struct node *n, uint64_t from_ms, uint64_t to_ms, enum eval_by by,
-	 struct eval_result *out, struct diag *d)
+void
+eval_acc_finish(struct eval_acc *run, struct eval_result *out)
 {
-	struct run run = { n, from_ms, to_ms, by, out, NULL, 0 };
-	int rc;
-	memset(out, 0, sizeof(*out));
-	if (to_ms <= from_ms)
-		return diag_set(d, ERR_INVAL, "the period ends before it starts");
-	if (by == EVAL_OFFICE && (rc = grid_walk(n, learn_office, &run)) < 0)
-		return diag_set(d, rc, "cannot read the grid");
-	rc = store_view_walk(node_store(n), eval_case, &run);
-	free(run.offices);
-	if (rc) {
-		eval_release(out);
-		return diag_set(d, rc, "cannot read the cases: %s", err_str(rc));
-	}
+	*out = run->res;
+	memset(&run->res, 0, sizeof(run->res));
 	if (out->n > 1)
 		qsort(out->g, out->n, sizeof(*out->g), group_cmp);
 	for (size_t i = 0; i < out->n; i++)
-		derive(node_config(n), &out->g[i]);
-	return 0;
+		derive(run->cfg, &out->g[i]);
+	eval_acc_free(run);
 }
 
 void

@@ -1,0 +1,74 @@
+/*
+ * api.h - the typed node API: what every front end calls.
+ *
+ * The CLI (cli/), and the web console and the Open311 endpoint to come,
+ * parse their input, call these functions and print what they return;
+ * none of them knows how the store's index keys are built, which index
+ * answers a query, or how a case's due time is judged.  Around the calls
+ * here the API is also:
+ *
+ *   node_open() / node_close()            node/node.h
+ *   case_act() / case_state_get()         node/actions.h (an action by its
+ *                                         workflow-table entry; one case)
+ *   report_case()                         node/report.h
+ *   eval_run()                            node/eval_store.h
+ *   peer records, blocking a peer         node/peers.h
+ *
+ * Every call reads the node's store in its own read transaction: it works
+ * with or without the daemon running.
+ */
+#ifndef GRIDCASE_API_H
+#define GRIDCASE_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "node/case/deadline.h"
+#include "node/case/state.h"
+
+struct node;
+
+/*
+ * Which cases to list.  A NULL string is no filter; the others are
+ * ANDed.  office is a grid's office prefix (GRID_OFFICE_DIGITS digits) or
+ * an office's name in the imported grid.
+ */
+struct case_query {
+	const char *state, *unit, *grid, *office, *source, *cls;
+	enum colour colour;  /* COLOUR_NONE: any; running cases of it */
+	int overdue;         /* running cases past their due time */
+	int conflicts;       /* cases with open conflicts */
+	uint64_t due_before; /* 0: none; running cases due in [now, this) */
+	uint64_t now_ms;     /* what colours and "overdue" are judged at */
+};
+
+/* One case of a listing; everything is borrowed for the call only. */
+struct case_row {
+	const char *case_id;
+	const struct case_state *st;
+	int has_deadline; /* deadline_of() answered: dl is set */
+	struct deadline dl;
+};
+
+/* Returning non-zero stops the listing; that value is returned. */
+typedef int (*case_row_fn)(const struct case_row *row, void *ctx);
+
+/*
+ * Calls fn for each case that matches q, once each, in the order of the
+ * index the query is answered from (the narrowest the filters allow, or
+ * every case).  Steps on a case id that was never reported make no case
+ * and are not listed.  ERR_NOTFOUND (d names it) if q->office names no
+ * office of the imported grid; ERR_CORRUPT for a view that does not
+ * read; the store's errors.
+ */
+MUST_CHECK int node_case_list(struct node *n, const struct case_query *q,
+			      case_row_fn fn, void *ctx, struct diag *d);
+
+/*
+ * The number of case ids that have events but were never reported (no
+ * case: docs/workflow.md).  The store's errors.
+ */
+MUST_CHECK int node_ghost_count(struct node *n, uint64_t *count);
+
+#endif

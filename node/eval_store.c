@@ -1,0 +1,51 @@
+/* eval_store.c - the evaluation fed from the store (see eval_store.h). */
+#include "node/eval_store.h"
+
+#include <string.h>
+
+#include "node/case/state.h"
+#include "node/grid_store.h"
+#include "node/node.h"
+#include "store/store.h"
+#include "common/banned.h"
+
+static int
+learn_office(const struct grid_cell *c, void *ctx)
+{
+	eval_acc_add_cell(ctx, c);
+	return 0;
+}
+
+static int
+eval_case(const char *case_id, const uint8_t *p, size_t n, void *ctx)
+{
+	struct case_state st;
+	(void)case_id;
+	if (state_decode(p, n, &st))
+		return ERR_CORRUPT;
+	eval_acc_add_case(ctx, &st);
+	state_release(&st);
+	return 0;
+}
+
+int
+eval_run(struct node *n, uint64_t from_ms, uint64_t to_ms, enum eval_by by,
+	 struct eval_result *out, struct diag *d)
+{
+	struct eval_acc *acc;
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if ((rc = eval_acc_new(node_config(n), from_ms, to_ms, by, &acc, d)))
+		return rc;
+	if (by == EVAL_OFFICE && (rc = grid_walk(n, learn_office, acc)) < 0) {
+		eval_acc_free(acc);
+		return diag_set(d, rc, "cannot read the grid");
+	}
+	if ((rc = store_view_walk(node_store(n), eval_case, acc))) {
+		eval_acc_free(acc);
+		return diag_set(d, rc, "cannot read the cases: %s",
+				err_str(rc));
+	}
+	eval_acc_finish(acc, out);
+	return 0;
+}

@@ -1,0 +1,26 @@
+/*
+ * eval_store.h - the evaluation of the node's cases over a period: the
+ * case views and the grid cells read out of the store, counted by the
+ * pure evaluation (node/case/eval.h).
+ */
+#ifndef GRIDCASE_EVAL_STORE_H
+#define GRIDCASE_EVAL_STORE_H
+
+#include <stdint.h>
+
+#include "common/err.h"
+#include "node/case/eval.h"
+
+struct node;
+
+/*
+ * Evaluates [from_ms, to_ms) grouped by `by`.  Groups come sorted by key.
+ * Free with eval_release().  ERR_INVAL if the period ends before it
+ * starts; the store's errors, and ERR_CORRUPT for a view that does not
+ * read.
+ */
+MUST_CHECK int eval_run(struct node *n, uint64_t from_ms, uint64_t to_ms,
+			enum eval_by by, struct eval_result *out,
+			struct diag *d);
+
+#endif

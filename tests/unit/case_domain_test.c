@@ -1,0 +1,594 @@
+/*
+ * case_domain_test.c - the pure case domain (node/case/) as such: the
+ * workflow table, the state's encoding, the fold, deadlines and the
+ * evaluation, fed from events held in memory.  No store, no directory,
+ * no socket: the fold reads through a case_source over an array, which
+ * is what makes it pure.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/event.h"
+#include "common/mp.h"
+#include "crypto/hash.h"
+#include "crypto/key.h"
+#include "node/case/config.h"
+#include "node/case/deadline.h"
+#include "node/case/eval.h"
+#include "node/case/fold.h"
+#include "node/case/roster.h"
+#include "node/case/source.h"
+#include "node/case/state.h"
+#include "node/case/workflow.h"
+#include "node/files.h"
+#include "tests/harness.h"
+#include "common/banned.h"
+
+#define MAX_EVENTS 64
+#define CENTRE_ROLES                                                           \
+	(ROLE_SUPERVISOR | ROLE_OPERATOR | ROLE_SHIFT_LEAD | ROLE_DISPATCHER)
+/* Monday 2 March 2026, 09:00 in UTC+8. */
+#define T0 1772413200000ull
+#define MINUTE 60000ull
+
+/* One author: its key and its hash chain. */
+struct author {
+	struct key *k;
+	uint64_t seq;
+	uint8_t last[EVENT_ID_BYTES];
+};
+
+struct held {
+	uint8_t id[EVENT_ID_BYTES];
+	uint64_t lamport;
+	char case_id[EVENT_CASE_MAX + 1];
+	struct buf env;
+};
+
+/* The events a source gives, in (lamport, id) order when walked. */
+struct world {
+	struct held ev[MAX_EVENTS];
+	size_t n;
+	const uint8_t *forked_author; /* fork_seq answers forked_at for it */
+	uint64_t forked_at;
+	uint64_t gen;
+	int walk_error; /* returned by walk when set */
+	struct author admin, centre, desk2, office, stranger;
+	uint8_t roster_head[EVENT_ID_BYTES];
+};
+
+static int
+held_cmp(const void *a, const void *b)
+{
+	const struct held *x = a, *y = b;
+	if (x->lamport != y->lamport)
+		return x->lamport < y->lamport ? -1 : 1;
+	return memcmp(x->id, y->id, EVENT_ID_BYTES);
+}
+
+static int
+w_walk(void *src, const char *case_id, case_event_fn fn, void *ctx)
+{
+	struct world *w = src;
+	if (w->walk_error)
+		return w->walk_error;
+	qsort(w->ev, w->n, sizeof(w->ev[0]), held_cmp);
+	for (size_t i = 0; i < w->n; i++) {
+		if (strcmp(w->ev[i].case_id, case_id) != 0)
+			continue;
+		int rc = fn(w->ev[i].env.data, w->ev[i].env.len, ctx);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+w_fork_seq(void *src, const uint8_t author[EVENT_KEY_BYTES], uint64_t *seq)
+{
+	struct world *w = src;
+	*seq = w->forked_author && memcmp(author, w->forked_author,
+					  EVENT_KEY_BYTES) == 0
+		       ? w->forked_at
+		       : 0;
+	return 0;
+}
+
+static int
+w_gen(void *src, uint64_t *gen)
+{
+	*gen = ((struct world *)src)->gen;
+	return 0;
+}
+
+static void
+w_source(struct world *w, struct case_source *s)
+{
+	s->walk = w_walk;
+	s->fork_seq = w_fork_seq;
+	s->global_gen = w_gen;
+	s->src = w;
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, EVENT_ID_BYTES);
+}
+
+static uint64_t
+lamport_of(const struct world *w, const uint8_t *id)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (memcmp(w->ev[i].id, id, EVENT_ID_BYTES) == 0)
+			return w->ev[i].lamport;
+	return 0;
+}
+
+/*
+ * Adds an event by a to case_id with the given deps; its id is written
+ * to id_out if not NULL.  The signature is left zero: the fold reads
+ * stored events, which were verified on the way in.
+ */
+static int
+emit(struct world *w, struct author *a, const char *case_id, const char *type,
+     const struct buf *body, const uint8_t (*deps)[EVENT_ID_BYTES],
+     size_t ndeps, uint64_t time_ms, uint8_t *id_out)
+{
+	struct event ev;
+	struct buf bytes = BUF_INIT;
+	uint8_t sig[EVENT_SIG_BYTES] = { 0 };
+	uint64_t lamport = 0;
+	int rc;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.version = EVENT_VERSION;
+	ev.network = "test";
+	ev.network_len = 4;
+	memcpy(ev.author, key_public(a->k), EVENT_KEY_BYTES);
+	ev.seq = ++a->seq;
+	ev.has_prev = ev.seq > 1;
+	if (ev.has_prev)
+		memcpy(ev.prev, a->last, EVENT_ID_BYTES);
+	for (size_t i = 0; i < ndeps; i++) {
+		memcpy(ev.deps[i], deps[i], EVENT_ID_BYTES);
+		uint64_t l = lamport_of(w, deps[i]);
+		if (l > lamport)
+			lamport = l;
+	}
+	ev.ndeps = ndeps;
+	qsort(ev.deps, ndeps, EVENT_ID_BYTES, id_cmp); /* the format's order */
+	ev.lamport = lamport + 1;
+	ev.time_ms = time_ms;
+	ev.case_id = case_id;
+	ev.case_len = strlen(case_id);
+	ev.type = type;
+	ev.type_len = strlen(type);
+	ev.body = body->data;
+	ev.body_len = body->len;
+	if ((rc = event_encode(&ev, &bytes, NULL)))
+		return rc;
+	struct held *h = &w->ev[w->n++];
+	hash_bytes(bytes.data, bytes.len, h->id);
+	h->lamport = ev.lamport;
+	snprintf(h->case_id, sizeof(h->case_id), "%s", case_id);
+	buf_init(&h->env);
+	envelope_encode(bytes.data, bytes.len, h->id, sig, &h->env);
+	memcpy(a->last, h->id, EVENT_ID_BYTES);
+	if (id_out)
+		memcpy(id_out, h->id, EVENT_ID_BYTES);
+	buf_release(&bytes);
+	return 0;
+}
+
+/* A body from key, value pairs (strings), ending with NULL. */
+static void
+body_va(struct buf *out, const char *k, va_list ap)
+{
+	struct mp_map m;
+	buf_init(out);
+	mp_map_init(&m);
+	for (const char *key = k; key; key = va_arg(ap, const char *))
+		mp_put_cstr(mp_map_add(&m, key), va_arg(ap, const char *));
+	mp_map_finish(&m, out);
+}
+
+static void
+body_of(struct buf *out, const char *k, ...)
+{
+	va_list ap;
+	va_start(ap, k);
+	body_va(out, k, ap);
+	va_end(ap);
+}
+
+static int
+add_member(struct world *w, struct author *a, const char *name, unsigned roles)
+{
+	struct member m;
+	struct buf body = BUF_INIT;
+	const uint8_t(*deps)[EVENT_ID_BYTES] =
+		w->admin.seq ? (const uint8_t(*)[EVENT_ID_BYTES])w->roster_head
+			     : NULL;
+	memset(&m, 0, sizeof(m));
+	memcpy(m.key, key_public(a->k), EVENT_KEY_BYTES);
+	snprintf(m.name, sizeof(m.name), "%s", name);
+	snprintf(m.unit, sizeof(m.unit), "%s", name);
+	m.roles = roles;
+	roster_add_body(&m, &body);
+	int rc = emit(w, &w->admin, ROSTER_CASE, ROSTER_ADD, &body, deps,
+		      deps ? 1 : 0, T0 - MINUTE, w->roster_head);
+	buf_release(&body);
+	w->gen++;
+	return rc;
+}
+
+static void
+world_init(struct world *w, struct roster *r)
+{
+	memset(w, 0, sizeof(*w));
+	w->admin.k = key_generate();
+	w->centre.k = key_generate();
+	w->desk2.k = key_generate();
+	w->office.k = key_generate();
+	w->stranger.k = key_generate();
+	roster_init(r);
+	memcpy(r->admin, key_public(w->admin.k), EVENT_KEY_BYTES);
+	r->has_admin = 1;
+	if (add_member(w, &w->centre, "centre", CENTRE_ROLES) ||
+	    add_member(w, &w->desk2, "centre-2", CENTRE_ROLES) ||
+	    add_member(w, &w->office, "office-7", ROLE_DISPOSAL))
+		abort();
+}
+
+static void
+world_release(struct world *w, struct roster *r)
+{
+	for (size_t i = 0; i < w->n; i++)
+		buf_release(&w->ev[i].env);
+	key_free(w->admin.k);
+	key_free(w->centre.k);
+	key_free(w->desk2.k);
+	key_free(w->office.k);
+	key_free(w->stranger.k);
+	roster_release(r);
+}
+
+/*
+ * A step of case "c1" by a, after the event `after` (NULL: only the
+ * roster), at minute `min` after T0.
+ */
+static int
+step(struct world *w, struct author *a, const char *type, const uint8_t *after,
+     uint8_t *id, int min, const char *k, ...)
+{
+	uint8_t deps[2][EVENT_ID_BYTES];
+	size_t n = 0;
+	struct buf body;
+	va_list ap;
+
+	memcpy(deps[n++], w->roster_head, EVENT_ID_BYTES);
+	if (after)
+		memcpy(deps[n++], after, EVENT_ID_BYTES);
+	va_start(ap, k);
+	body_va(&body, k, ap);
+	va_end(ap);
+	int rc = emit(w, a, "c1", type, &body,
+		      (const uint8_t(*)[EVENT_ID_BYTES])deps, n,
+		      T0 + (uint64_t)min * MINUTE, id);
+	buf_release(&body);
+	return rc;
+}
+
+/* Reports, accepts, registers (4h) and dispatches c1 to office-7. */
+static int
+to_dispatched(struct world *w, uint8_t *last)
+{
+	uint8_t a[EVENT_ID_BYTES], b[EVENT_ID_BYTES], c[EVENT_ID_BYTES];
+	int rc = step(w, &w->centre, "report", NULL, a, 0, "class", "06010",
+		      "kind", "event", "grid", "310104001001001", "where",
+		      "a street", "desc", "garbage", "source", "patrol", NULL);
+	if (!rc)
+		rc = step(w, &w->centre, "accept", a, b, 5, NULL);
+	if (!rc)
+		rc = step(w, &w->centre, "register", b, c, 10, "urgency",
+			  "normal", "limit", "4h", NULL);
+	if (!rc)
+		rc = step(w, &w->centre, "dispatch", c, last, 15, "unit",
+			  "office-7", NULL);
+	return rc;
+}
+
+static int
+fold_world(struct world *w, struct roster *r, struct case_state *st)
+{
+	struct fold_ctx fc = { r, NULL };
+	struct case_source src;
+	w_source(w, &src);
+	return fold_case(&fc, &src, "c1", st, NULL);
+}
+
+/* ---- the tests ---- */
+
+static void
+test_fold_without_store(void)
+{
+	struct world w;
+	struct roster r;
+	struct case_state st;
+	uint8_t d[EVENT_ID_BYTES], f[32];
+	world_init(&w, &r);
+	CHECK_OK(to_dispatched(&w, d));
+	CHECK_OK(step(&w, &w.office, "feedback", d, f, 60, "notes", "done",
+		      NULL));
+	CHECK_OK(fold_world(&w, &r, &st));
+	CHECK_EQ_INT(st.status, CS_FED_BACK);
+	CHECK(strcmp(st.unit, "office-7") == 0);
+	CHECK(strcmp(st.limit, "4h") == 0);
+	CHECK_EQ_INT(st.events, 5);
+	CHECK_EQ_INT(st.unapplied, 0);
+	CHECK_EQ_INT(st.ndisposals, 1);
+	CHECK_EQ_INT(st.fed_back_at, T0 + 60 * MINUTE);
+	state_release(&st);
+	world_release(&w, &r);
+}
+
+static void
+test_fold_twice_same_bytes(void)
+{
+	struct world w;
+	struct roster r;
+	struct case_state a, b;
+	struct buf x = BUF_INIT, y = BUF_INIT;
+	uint8_t d[EVENT_ID_BYTES];
+	world_init(&w, &r);
+	CHECK_OK(to_dispatched(&w, d));
+	CHECK_OK(fold_world(&w, &r, &a));
+	/* A fresh roster read from the same source: the same bytes. */
+	roster_release(&r);
+	roster_init(&r);
+	memcpy(r.admin, key_public(w.admin.k), EVENT_KEY_BYTES);
+	r.has_admin = 1;
+	CHECK_OK(fold_world(&w, &r, &b));
+	state_encode(&a, &x);
+	state_encode(&b, &y);
+	CHECK_EQ_INT(x.len, y.len);
+	CHECK(memcmp(x.data, y.data, x.len) == 0);
+	state_release(&a);
+	state_release(&b);
+	buf_release(&x);
+	buf_release(&y);
+	world_release(&w, &r);
+}
+
+static void
+test_fold_double_dispatch(void)
+{
+	struct world w;
+	struct roster r;
+	struct case_state st;
+	uint8_t a[EVENT_ID_BYTES], b[EVENT_ID_BYTES], c[EVENT_ID_BYTES],
+		d1[EVENT_ID_BYTES], d2[EVENT_ID_BYTES];
+	world_init(&w, &r);
+	CHECK_OK(step(&w, &w.centre, "report", NULL, a, 0, "class", "06010",
+		      "kind", "event", "grid", "310104001001001", "where", "x",
+		      "desc", "y", "source", "patrol", NULL));
+	CHECK_OK(step(&w, &w.centre, "accept", a, b, 5, NULL));
+	CHECK_OK(step(&w, &w.centre, "register", b, c, 10, "urgency", "normal",
+		      "limit", "4h", NULL));
+	/* Two desks dispatch, neither seeing the other's dispatch. */
+	CHECK_OK(step(&w, &w.centre, "dispatch", c, d1, 15, "unit", "office-7",
+		      NULL));
+	CHECK_OK(step(&w, &w.desk2, "dispatch", c, d2, 16, "unit", "office-9",
+		      NULL));
+	CHECK_OK(fold_world(&w, &r, &st));
+	CHECK_EQ_INT(st.status, CS_DISPATCHED);
+	CHECK_EQ_INT(st.nconflicts, 1);
+	CHECK(strcmp(st.conflicts[0].kind, "double-dispatch") == 0);
+	CHECK_EQ_INT(state_open_conflicts(&st), 1);
+	state_release(&st);
+	world_release(&w, &r);
+}
+
+static void
+test_fold_unauthorized(void)
+{
+	struct world w;
+	struct roster r;
+	struct case_state st;
+	uint8_t d[EVENT_ID_BYTES];
+	world_init(&w, &r);
+	CHECK_OK(to_dispatched(&w, d));
+	/* A key the roster does not know feeds back: kept, never applied. */
+	CHECK_OK(step(&w, &w.stranger, "feedback", d, NULL, 30, "notes", "done",
+		      NULL));
+	CHECK_OK(fold_world(&w, &r, &st));
+	CHECK_EQ_INT(st.status, CS_DISPATCHED);
+	CHECK_EQ_INT(st.unapplied, 1);
+	CHECK_EQ_INT(st.nconflicts, 1);
+	CHECK(strcmp(st.conflicts[0].kind, "unauthorized") == 0);
+	state_release(&st);
+	world_release(&w, &r);
+}
+
+static void
+test_fold_forked_author(void)
+{
+	struct world w;
+	struct roster r;
+	struct case_state st;
+	uint8_t d[EVENT_ID_BYTES];
+	world_init(&w, &r);
+	CHECK_OK(to_dispatched(&w, d));
+	CHECK_OK(step(&w, &w.office, "feedback", d, NULL, 30, "notes", "done",
+		      NULL));
+	/* The office forked at its first event: its feedback does not count. */
+	w.forked_author = key_public(w.office.k);
+	w.forked_at = 1;
+	CHECK_OK(fold_world(&w, &r, &st));
+	CHECK_EQ_INT(st.status, CS_DISPATCHED);
+	CHECK_EQ_INT(st.events, 4);
+	state_release(&st);
+	world_release(&w, &r);
+}
+
+static void
+test_fold_source_error(void)
+{
+	struct world w;
+	struct roster r;
+	struct case_state st;
+	uint8_t d[EVENT_ID_BYTES];
+	world_init(&w, &r);
+	CHECK_OK(to_dispatched(&w, d));
+	w.walk_error = ERR_IO;
+	CHECK_ERR(fold_world(&w, &r, &st), ERR_IO);
+	world_release(&w, &r);
+}
+
+static void
+test_workflow_check(void)
+{
+	struct case_state st;
+	struct member centre, office;
+	struct buf body;
+	struct mp_reader rd;
+	const struct action_def *dispatch = workflow_action("dispatch", 8);
+	CHECK(dispatch != NULL);
+	CHECK_EQ_INT(dispatch->act, ACT_DISPATCH);
+	CHECK(workflow_action("dispatc", 7) == NULL);
+	memset(&centre, 0, sizeof(centre));
+	memset(&office, 0, sizeof(office));
+	centre.roles = CENTRE_ROLES;
+	office.roles = ROLE_DISPOSAL;
+	state_init(&st, "c1");
+	body_of(&body, "unit", "office-7", NULL);
+	mp_reader_init(&rd, body.data, body.len, NULL);
+	st.status = CS_REPORTED;
+	CHECK_ERR(workflow_check(&st, dispatch, &centre, &rd, NULL), ERR_STATE);
+	st.status = CS_REGISTERED;
+	CHECK_OK(workflow_check(&st, dispatch, &centre, &rd, NULL));
+	CHECK_ERR(workflow_check(&st, dispatch, &office, &rd, NULL),
+		  ERR_DENIED);
+	CHECK_ERR(workflow_check(&st, dispatch, NULL, &rd, NULL), ERR_DENIED);
+	buf_release(&body);
+	body_of(&body, "team", "a", NULL);
+	mp_reader_init(&rd, body.data, body.len, NULL);
+	CHECK_ERR(workflow_check(&st, dispatch, &centre, &rd, NULL), ERR_INVAL);
+	buf_release(&body);
+	char allowed[256];
+	workflow_allowed(&st, allowed, sizeof(allowed));
+	CHECK(strstr(allowed, "dispatch") != NULL);
+	state_release(&st);
+}
+
+static void
+test_workflow_table(void)
+{
+	/* Every action is at its own index, has a unique type and leads to a
+	 * state or leaves it. */
+	for (int i = 0; i < ACT_COUNT; i++) {
+		const struct action_def *a = workflow_action_at((enum action)i);
+		CHECK_EQ_INT(a->act, i);
+		CHECK(workflow_action(a->type, strlen(a->type)) == a);
+		CHECK(a->to == -1 || (a->to >= 0 && a->to < CS_COUNT));
+		CHECK(a->from != 0 && a->roles != 0);
+	}
+	for (int s = 0; s < CS_COUNT; s++)
+		CHECK_EQ_INT(case_status_parse(
+				     case_status_name((enum case_status)s)),
+			     s);
+	CHECK_EQ_INT(case_status_parse("nonsense"), CS_COUNT);
+}
+
+static void
+test_state_round_trip(void)
+{
+	struct world w;
+	struct roster r;
+	struct case_state st, back;
+	struct buf x = BUF_INIT, y = BUF_INIT;
+	uint8_t d[EVENT_ID_BYTES];
+	world_init(&w, &r);
+	CHECK_OK(to_dispatched(&w, d));
+	CHECK_OK(fold_world(&w, &r, &st));
+	state_encode(&st, &x);
+	CHECK_OK(state_decode(x.data, x.len, &back));
+	state_encode(&back, &y);
+	state_release(&back);
+	CHECK_EQ_INT(x.len, y.len);
+	CHECK(memcmp(x.data, y.data, x.len) == 0);
+	CHECK_ERR(state_decode(x.data, x.len - 1, &back), ERR_CORRUPT);
+	state_release(&st);
+	buf_release(&x);
+	buf_release(&y);
+	world_release(&w, &r);
+}
+
+static void
+test_deadline_and_eval(void)
+{
+	struct world w;
+	struct roster r;
+	struct case_state st;
+	struct config *cfg = NULL;
+	struct deadline dl;
+	struct eval_acc *acc;
+	struct eval_result res;
+	uint8_t d[EVENT_ID_BYTES];
+	CHECK_OK(config_load_file("data/config.json", &cfg, NULL));
+	world_init(&w, &r);
+	CHECK_OK(to_dispatched(&w, d));
+	CHECK_OK(step(&w, &w.office, "feedback", d, NULL, 75, "notes", "done",
+		      NULL));
+	CHECK_OK(fold_world(&w, &r, &st));
+	CHECK_OK(deadline_of(&st, &cfg->cal, T0 + 80 * MINUTE, &dl));
+	CHECK(dl.has_due);
+	CHECK_EQ_INT(dl.start_ms, T0 + 15 * MINUTE);
+	CHECK(dl.done && dl.on_time);
+	CHECK_EQ_INT(dl.used_work_ms, 60 * MINUTE);
+	/* The period must end after it starts. */
+	CHECK_ERR(eval_acc_new(cfg, T0, T0, EVAL_UNIT, &acc, NULL), ERR_INVAL);
+	CHECK_OK(eval_acc_new(cfg, T0 - 60 * MINUTE, T0 + 24 * 60 * MINUTE,
+			      EVAL_UNIT, &acc, NULL));
+	eval_acc_add_case(acc, &st);
+	eval_acc_finish(acc, &res);
+	CHECK_EQ_INT(res.n, 1);
+	CHECK(strcmp(res.g[0].key, "office-7") == 0);
+	CHECK_EQ_INT(res.g[0].n[FIG_DISPATCHED], 1);
+	CHECK_EQ_INT(res.g[0].n[FIG_DUE], 1);
+	CHECK_EQ_INT(res.g[0].n[FIG_ON_TIME], 1);
+	CHECK_EQ_INT(res.g[0].on_time_rate_e4, 10000);
+	CHECK_EQ_INT(res.g[0].avg_minutes, 60);
+	CHECK_EQ_INT(res.g[0].ncases[FIG_DUE], 1);
+	CHECK(strcmp(res.g[0].cases[FIG_DUE][0], "c1") == 0);
+	eval_release(&res);
+	state_release(&st);
+	config_free(cfg);
+	world_release(&w, &r);
+}
+
+static const struct test tests[] = {
+	{ "a case folds from events in memory, with no store",
+	  test_fold_without_store },
+	{ "folding the same events twice gives the same bytes",
+	  test_fold_twice_same_bytes },
+	{ "two concurrent dispatches are a double-dispatch conflict",
+	  test_fold_double_dispatch },
+	{ "an event by a key not in the roster is kept and not applied",
+	  test_fold_unauthorized },
+	{ "a forked author's events from its fork on do not count",
+	  test_fold_forked_author },
+	{ "an error of the source is the fold's error",
+	  test_fold_source_error },
+	{ "the workflow judges state, role and fields", test_workflow_check },
+	{ "the workflow table is consistent", test_workflow_table },
+	{ "a state decodes to what was encoded", test_state_round_trip },
+	{ "deadline and evaluation of a case on time", test_deadline_and_eval },
+};
+
+TEST_MAIN(tests)

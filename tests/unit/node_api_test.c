@@ -1,0 +1,224 @@
+/*
+ * node_api_test.c - the typed node API on a real node (node/api.h,
+ * node/peers.h): the case-list query answered from the store's indexes,
+ * and the peer records the daemon writes and the CLI reads.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/mp.h"
+#include "node/api.h"
+#include "node/node.h"
+#include "node/peers.h"
+#include "tests/harness.h"
+#include "tests/testnode.h"
+#include "common/banned.h"
+
+#define CENTRE                                                                 \
+	(ROLE_SUPERVISOR | ROLE_OPERATOR | ROLE_SHIFT_LEAD | ROLE_DISPATCHER)
+
+struct seen {
+	int n;
+	char last[64];
+	int running;
+};
+
+static int
+count_row(const struct case_row *row, void *ctx)
+{
+	struct seen *s = ctx;
+	s->n++;
+	snprintf(s->last, sizeof(s->last), "%s", row->case_id);
+	if (row->has_deadline && row->dl.has_due && !row->dl.done)
+		s->running++;
+	return 0;
+}
+
+static int
+stop_row(const struct case_row *row, void *ctx)
+{
+	(void)row;
+	(void)ctx;
+	return 7;
+}
+
+static void
+test_case_list_by_query(void)
+{
+	struct tnode *c = tnode_new("centre", "centre", CENTRE);
+	struct tnode *all[1] = { c };
+	char a[18], b[18];
+	uint64_t t = tnode_ms("2026-03-02T01:00:00Z");
+	struct case_query q;
+	struct seen s;
+	struct diag d;
+	CHECK_OK(tnode_introduce(all, 1));
+	CHECK_OK(tnode_report(c, "supervisor", t, a));
+	CHECK_OK(tnode_report(c, "supervisor", t + 60000, b));
+	CHECK_OK(tnode_act(c, b, "accept", t + 120000, NULL, NULL));
+	CHECK_OK(tnode_act(c, b, "register", t + 180000, NULL, "urgency",
+			   "normal", "limit", "4h", NULL));
+	CHECK_OK(tnode_act(c, b, "dispatch", t + 240000, NULL, "unit",
+			   "office-7", NULL));
+
+	memset(&q, 0, sizeof(q));
+	q.now_ms = t + 300000;
+	memset(&s, 0, sizeof(s));
+	CHECK_OK(node_case_list(c->n, &q, count_row, &s, &d));
+	CHECK_EQ_INT(s.n, 2);
+
+	q.state = "dispatched";
+	q.unit = "office-7";
+	memset(&s, 0, sizeof(s));
+	CHECK_OK(node_case_list(c->n, &q, count_row, &s, &d));
+	CHECK_EQ_INT(s.n, 1);
+	CHECK(strcmp(s.last, b) == 0);
+	CHECK_EQ_INT(s.running, 1);
+
+	q.state = "reported";
+	q.unit = NULL;
+	memset(&s, 0, sizeof(s));
+	CHECK_OK(node_case_list(c->n, &q, count_row, &s, &d));
+	CHECK_EQ_INT(s.n, 1);
+	CHECK(strcmp(s.last, a) == 0);
+
+	/* Due within the next hour: none; overdue 8 hours on (4 working
+	 * hours, a lunch break and more later): the one. */
+	memset(&q, 0, sizeof(q));
+	q.now_ms = t + 300000;
+	q.due_before = q.now_ms + 3600000;
+	memset(&s, 0, sizeof(s));
+	CHECK_OK(node_case_list(c->n, &q, count_row, &s, &d));
+	CHECK_EQ_INT(s.n, 0);
+	memset(&q, 0, sizeof(q));
+	q.now_ms = t + 8 * 3600000ull;
+	q.overdue = 1;
+	memset(&s, 0, sizeof(s));
+	CHECK_OK(node_case_list(c->n, &q, count_row, &s, &d));
+	CHECK_EQ_INT(s.n, 1);
+
+	/* The callback's stop value is returned, with d set. */
+	memset(&q, 0, sizeof(q));
+	CHECK_ERR(node_case_list(c->n, &q, stop_row, NULL, &d), 7);
+
+	/* An office by a name the grid does not know. */
+	q.office = "no-such-office";
+	CHECK_ERR(node_case_list(c->n, &q, count_row, &s, &d), ERR_NOTFOUND);
+	CHECK(strstr(d.text, "no-such-office") != NULL);
+
+	uint64_t ghosts = 9;
+	CHECK_OK(node_ghost_count(c->n, &ghosts));
+	CHECK_EQ_INT(ghosts, 0);
+	tnode_free(c);
+}
+
+struct names {
+	int n;
+	char first[PEER_NAME_MAX + 1];
+	uint64_t events_in;
+	size_t nheads;
+};
+
+static int
+peer_seen(const struct peer_record *p, void *ctx)
+{
+	struct names *w = ctx;
+	if (w->n++ == 0) {
+		snprintf(w->first, sizeof(w->first), "%s", p->name);
+		w->events_in = p->events_in;
+		w->nheads = p->nheads;
+	}
+	return 0;
+}
+
+static int
+block_seen(const char *name, size_t n, void *ctx)
+{
+	struct names *w = ctx;
+	snprintf(w->first, sizeof(w->first), "%.*s", (int)n, name);
+	w->n++;
+	return 0;
+}
+
+static void
+test_peer_records(void)
+{
+	struct tnode *c = tnode_new("centre", "centre", CENTRE);
+	struct peer_record p, back;
+	struct peer_head heads[2];
+	struct buf enc = BUF_INIT;
+	struct names w;
+	struct diag d;
+
+	memset(&p, 0, sizeof(p));
+	memset(heads, 0, sizeof(heads));
+	snprintf(p.name, sizeof(p.name), "office-7");
+	snprintf(p.addr, sizeof(p.addr), "ipc:///tmp/x.ipc");
+	snprintf(p.last_error, sizeof(p.last_error), "no answer");
+	p.connected = 1;
+	p.misbehaving = 1;
+	p.events_in = 42;
+	p.we_lack = 3;
+	p.last_contact_ms = 1234;
+	heads[0].author[0] = 1;
+	heads[0].seq = 5;
+	heads[1].author[0] = 2;
+	heads[1].seq = 9;
+	p.heads = heads;
+	p.nheads = 2;
+
+	peer_record_encode(&p, &enc);
+	CHECK(mp_is_map(enc.data, enc.len));
+	CHECK_OK(peer_record_decode("office-7", 8, enc.data, enc.len, &back));
+	CHECK(strcmp(back.name, "office-7") == 0);
+	CHECK(strcmp(back.addr, p.addr) == 0);
+	CHECK(strcmp(back.last_error, "no answer") == 0);
+	CHECK(back.connected && back.misbehaving && !back.blocked);
+	CHECK_EQ_INT(back.events_in, 42);
+	CHECK_EQ_INT(back.we_lack, 3);
+	CHECK_EQ_INT(back.last_contact_ms, 1234);
+	CHECK_EQ_INT(back.nheads, 2);
+	CHECK_EQ_INT(back.heads[1].seq, 9);
+	CHECK_EQ_INT(back.heads[1].author[0], 2);
+	peer_record_release(&back);
+
+	/* Not msgpack: refused; an empty map: every field zero. */
+	CHECK_ERR(peer_record_decode("x", 1, (const uint8_t *)"\xc1", 1, &back),
+		  ERR_CORRUPT);
+	CHECK_OK(peer_record_decode("x", 1, (const uint8_t *)"\x80", 1, &back));
+	CHECK(!back.connected && back.events_in == 0 && back.nheads == 0);
+	peer_record_release(&back);
+
+	/* Through the store, as the daemon writes and peers reads. */
+	CHECK_OK(node_peer_put(c->n, &p, &d));
+	memset(&w, 0, sizeof(w));
+	CHECK_OK(node_peers_walk(c->n, peer_seen, &w));
+	CHECK_EQ_INT(w.n, 1);
+	CHECK(strcmp(w.first, "office-7") == 0);
+	CHECK_EQ_INT(w.events_in, 42);
+	CHECK_EQ_INT(w.nheads, 2);
+
+	CHECK_OK(node_peer_block(c->n, "office-9", 1, &d));
+	memset(&w, 0, sizeof(w));
+	CHECK_OK(node_peer_blocks_walk(c->n, block_seen, &w));
+	CHECK_EQ_INT(w.n, 1);
+	CHECK(strcmp(w.first, "office-9") == 0);
+	CHECK_OK(node_peer_block(c->n, "office-9", 0, &d));
+	memset(&w, 0, sizeof(w));
+	CHECK_OK(node_peer_blocks_walk(c->n, block_seen, &w));
+	CHECK_EQ_INT(w.n, 0);
+
+	buf_release(&enc);
+	tnode_free(c);
+}
+
+static const struct test tests[] = {
+	{ "a case query is answered from the indexes, once per case",
+	  test_case_list_by_query },
+	{ "peer records read back as written, through the store too",
+	  test_peer_records },
+};
+
+TEST_MAIN(tests)
