@@ -40,6 +40,8 @@ ALL_CPPFLAGS = -I. -D_GNU_SOURCE -DGRIDCASE_DATADIR='"$(DATADIR)"' \
 
 DEB_PKGS = build-essential pkg-config liblmdb-dev libsodium-dev libnng-dev \
 	   libuv1-dev libmsgpack-dev
+# make test also checks the formatted files (tests/integration/format.sh).
+TEST_PKGS = clang-format
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 LIB_SRC = $(wildcard common/*.c crypto/*.c store/*.c node/*.c node/case/*.c \
@@ -68,7 +70,7 @@ Q = @
 say = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
-.PHONY: all test check demo bench soak fuzz fuzz-seeds install clean deps format format-check lint
+.PHONY: all test check demo bench soak fuzz fuzz-seeds install clean deps format format-check format-files lint
 .DEFAULT_GOAL := all
 
 all: gridcase
@@ -155,7 +157,7 @@ deps:
 
 # Builds on every core; the suites then run one at a time.
 test:
-	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(TEST_PKGS)"
 	@$(MAKE) --no-print-directory -j$$(nproc) check
 
 # The benchmarks are built too (not run): a change of an API they use
@@ -225,6 +227,10 @@ format:
 
 format-check:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+# For tests/integration/format.sh, a suite of make test.
+format-files:
+	@echo $(FORMAT_FILES)
 
 lint:
 	cppcheck --quiet --enable=warning,performance,portability -I. $(LIB_SRC) $(CLI_SRC)
