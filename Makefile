@@ -101,6 +101,8 @@ build-san/tests/%: build-san/tests/unit/%.o $(TEST_SUPPORT) build-san/libgridcas
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
+# make_admission makes its stores with the harness's temporary folders.
+build-san/tools/make_admission: build-san/tests/harness.o
 build-san/tools/%: build-san/tests/tools/%.o build-san/libgridcase.a
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)

@@ -57,22 +57,6 @@ struct figures {
 	uint64_t rss_kb, peak_kb;
 };
 
-static uint64_t
-rss_kb(pid_t pid)
-{
-	char path[64], line[256];
-	uint64_t kb = 0;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "VmRSS:", 6) == 0)
-			kb = strtoull(line + 6, NULL, 10);
-	fclose(f);
-	return kb;
-}
-
 static void
 make_pair(struct pair *pr)
 {
@@ -156,7 +140,7 @@ one_latency(struct pair *pr, int from, int to, uint64_t *peak_kb)
 			exit(1);
 		}
 		if (++polls % 50 == 0 && peak_kb) {
-			uint64_t kb = rss_kb(pr->pids[0]);
+			uint64_t kb = bench_status_kb(pr->pids[0], "VmRSS");
 			if (kb > *peak_kb)
 				*peak_kb = kb;
 		}
@@ -170,7 +154,7 @@ one_latency(struct pair *pr, int from, int to, uint64_t *peak_kb)
 static void
 measure(struct pair *pr, struct figures *f, int under_attack)
 {
-	f->rss_kb = rss_kb(pr->pids[0]);
+	f->rss_kb = bench_status_kb(pr->pids[0], "VmRSS");
 	f->peak_kb = f->rss_kb;
 	for (int i = 0; i < SAMPLES; i++) {
 		f->ab[i] = one_latency(pr, 0, 1, under_attack ? &f->peak_kb : NULL);
@@ -178,7 +162,7 @@ measure(struct pair *pr, struct figures *f, int under_attack)
 		f->ba[i] = one_latency(pr, 1, 0, under_attack ? &f->peak_kb : NULL);
 		usleep(20000);
 		if (under_attack) {
-			uint64_t kb = rss_kb(pr->pids[0]);
+			uint64_t kb = bench_status_kb(pr->pids[0], "VmRSS");
 			if (kb > f->peak_kb)
 				f->peak_kb = kb;
 		}

@@ -196,19 +196,26 @@ bench_stop(pid_t pid)
 }
 
 uint64_t
-bench_anon_kb(pid_t pid)
+bench_status_kb(pid_t pid, const char *field)
 {
 	char path[64], line[256];
+	size_t n = strlen(field);
 	uint64_t kb = 0;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "RssAnon:", 8) == 0)
-			kb = strtoull(line + 8, NULL, 10);
+		if (strncmp(line, field, n) == 0 && line[n] == ':')
+			kb = strtoull(line + n + 1, NULL, 10);
 	fclose(f);
 	return kb;
+}
+
+uint64_t
+bench_anon_kb(pid_t pid)
+{
+	return bench_status_kb(pid, "RssAnon");
 }
 
 /* 1 once pid runs another program than this one. */

@@ -70,6 +70,8 @@ typedef void (*bench_sample_fn)(void *ctx, uint64_t anon_kb);
 int bench_wait_peak(pid_t pid, uint64_t *peak_anon_kb,
 		    bench_sample_fn each_second, void *ctx);
 /* The anonymous resident memory of a process, in KiB (0 if gone). */
+/* A figure in kB of /proc/PID/status ("VmRSS", "RssAnon"); 0 if gone. */
+uint64_t bench_status_kb(pid_t pid, const char *field);
 uint64_t bench_anon_kb(pid_t pid);
 
 /* A scratch directory under $GRIDCASE_BENCH_DIR, else build/bench: a

@@ -86,6 +86,36 @@ key_save(const struct key *k, const char *path, struct diag *d)
 	return 0;
 }
 
+/*
+ * Opens a key file for reading: fails, closed, if others may read it
+ * (a secret key's file must be the owner's alone).
+ */
+static int
+open_private(const char *path, int *fd_out, struct stat *st, struct diag *d)
+{
+	int rc;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return diag_set(d, errno == ENOENT ? ERR_NOTFOUND : ERR_IO,
+				"cannot open key file '%s': %s", path,
+				strerror(errno));
+	if (fstat(fd, st) != 0) {
+		rc = diag_set(d, ERR_IO, "cannot stat key file '%s': %s",
+			      path, strerror(errno));
+		close(fd);
+		return rc;
+	}
+	if (st->st_mode & 077) {
+		rc = diag_set(d, ERR_PERM,
+			      "key file '%s' has mode %04o: others can read it (chmod 600)",
+			      path, (unsigned)(st->st_mode & 07777));
+		close(fd);
+		return rc;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
 int
 key_load(const char *path, struct key **out, struct diag *d)
 {
@@ -94,22 +124,9 @@ key_load(const char *path, struct key **out, struct diag *d)
 	struct stat st;
 	int rc = 0;
 
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return diag_set(d, errno == ENOENT ? ERR_NOTFOUND : ERR_IO,
-				"cannot open key file '%s': %s", path,
-				strerror(errno));
-	if (fstat(fd, &st) != 0) {
-		rc = diag_set(d, ERR_IO, "cannot stat key file '%s': %s",
-			      path, strerror(errno));
-		goto out;
-	}
-	if (st.st_mode & 077) {
-		rc = diag_set(d, ERR_PERM,
-			      "key file '%s' has mode %04o: others can read it (chmod 600)",
-			      path, (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
+	int fd;
+	if ((rc = open_private(path, &fd, &st, d)))
+		return rc;
 	/* One more byte than a key file holds, to notice a longer file. */
 	ssize_t n = read(fd, line, sizeof(line));
 	if (n != (ssize_t)sizeof(line) - 1 || line[2 * KEY_SEED_BYTES] != '\n') {
@@ -144,22 +161,9 @@ key_load_with_tail(const char *path, struct key **out, struct buf *tail,
 	struct stat st;
 	int rc = 0;
 
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return diag_set(d, errno == ENOENT ? ERR_NOTFOUND : ERR_IO,
-				"cannot open key file '%s': %s", path,
-				strerror(errno));
-	if (fstat(fd, &st) != 0) {
-		rc = diag_set(d, ERR_IO, "cannot stat key file '%s': %s",
-			      path, strerror(errno));
-		goto out;
-	}
-	if (st.st_mode & 077) {
-		rc = diag_set(d, ERR_PERM,
-			      "key file '%s' has mode %04o: others can read it (chmod 600)",
-			      path, (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
+	int fd;
+	if ((rc = open_private(path, &fd, &st, d)))
+		return rc;
 	if ((size_t)st.st_size > KEY_FILE_MAX) {
 		rc = diag_set(d, ERR_TOOBIG, "key file '%s' is over %zu bytes",
 			      path, KEY_FILE_MAX);

@@ -959,6 +959,24 @@ store_promote_due(struct store *s, uint64_t *admitted, struct diag *d)
 	return store_batch_commit(b, d);
 }
 
+const char *
+store_admit_outcome(int rc, const struct admit_result *r)
+{
+	if (rc)
+		return err_name(rc);
+	switch (r->status) {
+	case ADMIT_NEW: return "admitted";
+	case ADMIT_DUPLICATE: return "duplicate";
+	case ADMIT_FORK: return "fork";
+	case ADMIT_EVIDENCE: return "evidence";
+	case ADMIT_SURPLUS: return "surplus";
+	case ADMIT_PENDING:
+		return r->wait & WAIT_PREV ? "waits-prev"
+		       : r->wait & WAIT_DEPS ? "waits-deps" : "waits-future";
+	}
+	return "?";
+}
+
 int
 store_batch_admit(struct store_batch *b, const uint8_t *p, size_t n,
 		  const struct envelope *env, const struct event *ev,

@@ -130,6 +130,13 @@ struct admit_result {
 	uint32_t forks;
 };
 
+/*
+ * The outcome of an admission in the words of docs/vectors/admission.json:
+ * the error's name if rc is not 0, else "admitted", "duplicate", "fork",
+ * "evidence", "surplus", "waits-prev", "waits-deps" or "waits-future".
+ */
+const char *store_admit_outcome(int rc, const struct admit_result *r);
+
 /* Starts a write transaction.  ERR_BUSY if this handle has one open. */
 MUST_CHECK int store_batch_begin(struct store *s, struct store_batch **out);
 

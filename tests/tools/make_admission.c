@@ -29,6 +29,7 @@
 #include "crypto/key.h"
 #include "crypto/seal.h"
 #include "store/store.h"
+#include "tests/harness.h"
 #include "common/banned.h"
 
 #define NETWORK "testnet"
@@ -150,25 +151,6 @@ step(struct scenario *s, const char *name, const char *expect,
 	s->promoted[s->nsteps++] = promoted;
 }
 
-static const char *
-outcome(int rc, const struct admit_result *r)
-{
-	if (rc)
-		return err_name(rc);
-	switch (r->status) {
-	case ADMIT_NEW: return "admitted";
-	case ADMIT_DUPLICATE: return "duplicate";
-	case ADMIT_FORK: return "fork";
-	case ADMIT_EVIDENCE: return "evidence";
-	case ADMIT_SURPLUS: return "surplus";
-	case ADMIT_PENDING:
-		return r->wait & WAIT_PREV ? "waits-prev"
-		       : r->wait & WAIT_DEPS ? "waits-deps"
-					     : "waits-future";
-	}
-	return "?";
-}
-
 /*
  * Plays the scenario on a fresh store and checks each stated outcome;
  * the log digest (§7: no views in a bare store) and the count of waiting
@@ -177,13 +159,11 @@ outcome(int rc, const struct admit_result *r)
 static void
 play(struct scenario *s, uint8_t digest[32], uint64_t *waiting)
 {
-	char dir[] = "/tmp/gridcase-admission-XXXXXX", now[32], cmd[64];
+	char *dir = test_tmpdir(), now[32];
 	struct store_options opt = { 0, 0, STORE_NOSYNC };
 	struct store *st;
 	struct diag d;
 	struct store_stats stats;
-	if (!mkdtemp(dir))
-		fatal("cannot make a directory");
 	snprintf(now, sizeof(now), "%llu", (unsigned long long)s->now);
 	setenv("GRIDCASE_NOW", now, 1);
 	if (store_create(dir, NETWORK, &opt, &d) || store_open(dir, &opt, &st, &d))
@@ -207,7 +187,7 @@ play(struct scenario *s, uint8_t digest[32], uint64_t *waiting)
 			else if (store_batch_commit(b, &d))
 				fatal("cannot commit: %s", d.text);
 		}
-		const char *got = outcome(rc, &res);
+		const char *got = store_admit_outcome(rc, &res);
 		if (strcmp(got, s->expect[i]) != 0 ||
 		    (rc == 0 && res.promoted != s->promoted[i])) {
 			fprintf(stderr, "fatal: scenario '%s' step %zu (%s): got %s, promoted %u; stated %s, promoted %u (%s)\n",
@@ -220,9 +200,8 @@ play(struct scenario *s, uint8_t digest[32], uint64_t *waiting)
 		fatal("cannot read the store");
 	*waiting = stats.pending;
 	store_close(st);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fatal("cannot remove %s", dir);
+	test_tmpdir_remove(dir);
+	free(dir);
 	unsetenv("GRIDCASE_NOW");
 }
 

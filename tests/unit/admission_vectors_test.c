@@ -65,25 +65,6 @@ get_uint(const struct mp_reader *m, const char *key, uint64_t *out)
 	return 0;
 }
 
-/* The outcome of one admission, named as the vectors name it. */
-static const char *
-outcome(int rc, const struct admit_result *r)
-{
-	if (rc)
-		return err_name(rc);
-	switch (r->status) {
-	case ADMIT_NEW: return "admitted";
-	case ADMIT_DUPLICATE: return "duplicate";
-	case ADMIT_FORK: return "fork";
-	case ADMIT_EVIDENCE: return "evidence";
-	case ADMIT_SURPLUS: return "surplus";
-	case ADMIT_PENDING:
-		return r->wait & WAIT_PREV ? "waits-prev"
-		       : r->wait & WAIT_DEPS ? "waits-deps" : "waits-future";
-	}
-	return "?";
-}
-
 struct counts {
 	int scenarios, steps, kinds[16];
 };
@@ -159,7 +140,7 @@ play(const struct mp_reader *sc, struct counts *c)
 			else
 				CHECK_OK(store_batch_commit(b, &d));
 		}
-		const char *got = outcome(rc, &res);
+		const char *got = store_admit_outcome(rc, &res);
 		if (strcmp(got, expect) != 0 || (rc == 0 && res.promoted != promoted)) {
 			harness_fail(__FILE__, __LINE__,
 				     "scenario %s step %u: %s, promoted %u; the file says %s, promoted %llu",
