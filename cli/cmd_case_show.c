@@ -10,12 +10,11 @@
 #include "common/clock.h"
 #include "common/hex.h"
 #include "crypto/hash.h"
-#include "node/actions.h"
+#include "node/api.h"
 #include "node/case/config.h"
 #include "node/case/deadline.h"
 #include "node/node.h"
 #include "node/case/state.h"
-#include "store/store.h"
 #include "common/banned.h"
 
 struct history {
@@ -28,34 +27,30 @@ struct history {
 };
 
 static int
-show_one(const uint8_t *p, size_t n, void *ctx)
+show_one(const struct envelope *env, const struct event *ev, void *ctx)
 {
 	struct history *h = ctx;
-	struct envelope env;
-	struct event ev;
-	if (show_decode(p, n, &env, &ev))
-		return ERR_CORRUPT;
 	h->count++;
 	if (h->json) {
-		show_event_json(&h->w, &env, &ev, 1);
+		show_event_json(&h->w, env, ev, 1);
 		return 0;
 	}
 	char id[65], author[65], when[CLOCK_ISO_BYTES];
 	struct buf body = BUF_INIT;
 	struct json_writer bw;
-	hex_encode(env.id, EVENT_ID_BYTES, id);
-	hex_encode(ev.author, EVENT_KEY_BYTES, author);
-	clock_format_local(ev.time_ms, h->offset_min, when);
+	hex_encode(env->id, EVENT_ID_BYTES, id);
+	hex_encode(ev->author, EVENT_KEY_BYTES, author);
+	clock_format_local(ev->time_ms, h->offset_min, when);
 	json_writer_init(&bw, &body, 0);
-	if (json_put_mp(&bw, ev.body, ev.body_len))
+	if (json_put_mp(&bw, ev->body, ev->body_len))
 		buf_add_str(&body, "(unreadable body)");
 	char who[65];
-	show_who(h->roster, ev.author, who);
+	show_who(h->roster, ev->author, who);
 	buf_printf(&h->out,
 		   "  event %.16s  %-16.*s %s  by %s (%.8s)  seq %llu  lamport %llu\n"
 		   "        %s\n",
-		   id, (int)ev.type_len, ev.type, when, who, author,
-		   (unsigned long long)ev.seq, (unsigned long long)ev.lamport,
+		   id, (int)ev->type_len, ev->type, when, who, author,
+		   (unsigned long long)ev->seq, (unsigned long long)ev->lamport,
 		   buf_cstr(&body));
 	buf_release(&body);
 	return 0;
@@ -154,10 +149,7 @@ cmd_case_show(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct history h = { BUF_INIT, { 0 }, 0, 0, 0, NULL };
-	struct case_state st;
-	struct buf view = BUF_INIT;
-	struct deadline dl;
-	uint8_t digest[HASH_BYTES];
+	struct case_view cv;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -169,25 +161,18 @@ cmd_case_show(struct cli *c, int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage(c, "give one CASE id");
 	const char *case_id = argv[optind];
-	rc = store_view_get(node_store(c->node), case_id, &view);
-	if (rc == 0)
-		rc = state_decode(view.data, view.len, &st);
+	rc = node_case_get(c->node, case_id, clock_now_ms(), &cv);
 	if (rc) {
-		buf_release(&view);
 		if (rc == ERR_NOTFOUND)
 			return cli_fail("no case '%s' in this log", case_id);
 		return cli_fail("cannot read case '%s': %s", case_id, err_str(rc));
 	}
-	if (st.status == CS_NONE) {
-		unsigned events = st.events;
-		state_release(&st);
-		buf_release(&view);
+	if (cv.st.status == CS_NONE) {
+		unsigned events = cv.st.events;
+		node_case_release(&cv);
 		return cli_fail("no case '%s': %u event%s on this id with no report before them are kept as evidence, and make no case (gridcase log --case %s)",
 				case_id, events, events == 1 ? "" : "s", case_id);
 	}
-	hash_bytes(view.data, view.len, digest);
-	int has_dl = deadline_of(&st, &node_config(c->node)->cal,
-				 clock_now_ms(), &dl) == 0;
 	h.offset_min = node_config(c->node)->cal.utc_offset_min;
 	h.roster = node_roster(c->node);
 	json_writer_init(&h.w, &h.out, 0);
@@ -196,31 +181,31 @@ cmd_case_show(struct cli *c, int argc, char **argv)
 		json_key(&h.w, "case");
 		json_str(&h.w, case_id);
 		json_key(&h.w, "state");
-		if (json_put_mp(&h.w, view.data, view.len))
+		if (json_put_mp(&h.w, cv.encoded.data, cv.encoded.len))
 			json_null(&h.w);
 		json_key(&h.w, "state_digest");
-		json_hex(&h.w, digest, HASH_BYTES);
+		json_hex(&h.w, cv.digest, HASH_BYTES);
 		json_key(&h.w, "deadline");
-		if (has_dl) {
+		if (cv.has_deadline) {
 			char iso[CLOCK_ISO_BYTES];
 			json_obj_begin(&h.w);
 			json_key(&h.w, "due");
-			if (dl.has_due) {
-				clock_format(dl.due_ms, iso);
+			if (cv.dl.has_due) {
+				clock_format(cv.dl.due_ms, iso);
 				json_str(&h.w, iso);
 			} else {
 				json_null(&h.w);
 			}
 			json_key(&h.w, "colour");
-			json_str(&h.w, dl.done ? "done" : colour_name(dl.colour));
+			json_str(&h.w, cv.dl.done ? "done" : colour_name(cv.dl.colour));
 			json_key(&h.w, "done");
-			json_bool(&h.w, dl.done);
+			json_bool(&h.w, cv.dl.done);
 			json_key(&h.w, "on_time");
-			json_bool(&h.w, dl.on_time);
+			json_bool(&h.w, cv.dl.on_time);
 			json_key(&h.w, "limit_minutes");
-			json_uint(&h.w, dl.limit_work_ms / 60000);
+			json_uint(&h.w, cv.dl.limit_work_ms / 60000);
 			json_key(&h.w, "used_minutes");
-			json_uint(&h.w, dl.used_work_ms / 60000);
+			json_uint(&h.w, cv.dl.used_work_ms / 60000);
 			json_obj_end(&h.w);
 		} else {
 			json_null(&h.w);
@@ -228,11 +213,11 @@ cmd_case_show(struct cli *c, int argc, char **argv)
 		json_key(&h.w, "events");
 		json_arr_begin(&h.w);
 	} else {
-		text_state(&h.out, &st, &dl, has_dl, digest, h.offset_min);
+		text_state(&h.out, &cv.st, &cv.dl, cv.has_deadline, cv.digest,
+			   h.offset_min);
 	}
-	rc = store_walk_case(node_store(c->node), case_id, show_one, &h);
-	state_release(&st);
-	buf_release(&view);
+	rc = node_case_history(c->node, case_id, show_one, &h);
+	node_case_release(&cv);
 	if (rc) {
 		buf_release(&h.out);
 		return cli_fail("cannot read case '%s': %s", case_id, err_str(rc));

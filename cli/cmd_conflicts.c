@@ -10,10 +10,9 @@
 #include "common/hex.h"
 #include "common/json.h"
 #include "common/xalloc.h"
-#include "node/actions.h"
+#include "node/api.h"
 #include "node/node.h"
 #include "node/case/state.h"
-#include "store/store.h"
 #include "common/banned.h"
 
 struct merged {
@@ -66,13 +65,10 @@ print_conflict(struct walk *k, const char *case_id, const struct conflict *c)
 }
 
 static int
-one_case(const char *case_id, const uint8_t *p, size_t n, void *ctx)
+one_case(const char *case_id, const struct case_state *st, void *ctx)
 {
 	struct walk *k = ctx;
-	struct case_state st;
-	if (state_decode(p, n, &st))
-		return ERR_CORRUPT;
-	if (st.status == CS_NONE) {
+	if (st->status == CS_NONE) {
 		/* Steps on an id never reported: no case, only evidence. */
 		k->ghosts++;
 		if (k->json) {
@@ -82,29 +78,27 @@ one_case(const char *case_id, const uint8_t *p, size_t n, void *ctx)
 			json_key(&k->w, "kind");
 			json_str(&k->w, "ghost-case");
 			json_key(&k->w, "event_count");
-			json_uint(&k->w, st.events);
+			json_uint(&k->w, st->events);
 			json_obj_end(&k->w);
 		} else {
 			buf_printf(&k->out, "%-18s  %-16s  %-18s  %-8s  %llu event%s on a case id never reported: kept, no case\n",
 				   case_id, "-", "ghost-case", "ignored",
-				   (unsigned long long)st.events,
-				   st.events == 1 ? "" : "s");
+				   (unsigned long long)st->events,
+				   st->events == 1 ? "" : "s");
 		}
-		state_release(&st);
 		return 0;
 	}
-	for (size_t i = 0; i < st.nconflicts; i++) {
+	for (size_t i = 0; i < st->nconflicts; i++) {
 		k->total++;
-		k->open += !st.conflicts[i].resolved;
-		if (k->all || !st.conflicts[i].resolved)
-			print_conflict(k, case_id, &st.conflicts[i]);
+		k->open += !st->conflicts[i].resolved;
+		if (k->all || !st->conflicts[i].resolved)
+			print_conflict(k, case_id, &st->conflicts[i]);
 	}
-	if (st.status == CS_MERGED) {
+	if (st->status == CS_MERGED) {
 		k->m = xrealloc(k->m, (k->nm + 1) * sizeof(*k->m));
 		k->m[k->nm].from = xstrdup(case_id);
-		k->m[k->nm++].into = xstrdup(st.merged_into);
+		k->m[k->nm++].into = xstrdup(st->merged_into);
 	}
-	state_release(&st);
 	return 0;
 }
 
@@ -188,17 +182,18 @@ cmd_conflicts(struct cli *c, int argc, char **argv)
 		buf_printf(&k.out, "%-18s  %-16s  %-18s  %-8s  EVENTS\n", "CASE",
 			   "CONFLICT", "KIND", "STATE");
 	if (case_id) {
-		struct buf v = BUF_INIT;
-		rc = store_view_get(node_store(c->node), case_id, &v);
-		if (rc == 0)
-			rc = one_case(case_id, v.data, v.len, &k);
-		buf_release(&v);
+		struct case_view cv;
+		rc = node_case_get(c->node, case_id, 0, &cv);
+		if (rc == 0) {
+			rc = one_case(case_id, &cv.st, &k);
+			node_case_release(&cv);
+		}
 		if (rc == ERR_NOTFOUND) {
 			buf_release(&k.out);
 			return cli_fail("no case '%s' in this log", case_id);
 		}
 	} else {
-		rc = store_view_walk(node_store(c->node), one_case, &k);
+		rc = node_case_walk(c->node, one_case, &k);
 		if (rc == 0)
 			report_cycles(&k);
 	}

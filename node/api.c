@@ -275,3 +275,80 @@ node_ghost_count(struct node *n, uint64_t *count)
 	return store_index_count(node_store(n), &from, 1, &to, 1, UINT64_MAX,
 				 count);
 }
+
+int
+node_case_get(struct node *n, const char *case_id, uint64_t now_ms,
+	      struct case_view *cv)
+{
+	memset(cv, 0, sizeof(*cv));
+	buf_init(&cv->encoded);
+	int rc = store_view_get(node_store(n), case_id, &cv->encoded);
+	if (rc == 0 &&
+	    state_decode(cv->encoded.data, cv->encoded.len, &cv->st))
+		rc = ERR_CORRUPT;
+	if (rc) {
+		buf_release(&cv->encoded);
+		return rc;
+	}
+	hash_bytes(cv->encoded.data, cv->encoded.len, cv->digest);
+	cv->has_deadline = deadline_of(&cv->st, &node_config(n)->cal, now_ms,
+				       &cv->dl) == 0;
+	return 0;
+}
+
+void
+node_case_release(struct case_view *cv)
+{
+	state_release(&cv->st);
+	buf_release(&cv->encoded);
+}
+
+struct history_walk {
+	case_history_fn fn;
+	void *ctx;
+};
+
+static int
+history_one(const uint8_t *p, size_t n, void *ctx)
+{
+	struct history_walk *h = ctx;
+	struct envelope env;
+	struct event ev;
+	size_t used;
+	if (envelope_read(p, n, &env, &used, NULL) ||
+	    event_decode(env.event, env.event_len, &ev, NULL))
+		return ERR_CORRUPT;
+	return h->fn(&env, &ev, h->ctx);
+}
+
+int
+node_case_history(struct node *n, const char *case_id, case_history_fn fn,
+		  void *ctx)
+{
+	struct history_walk h = { fn, ctx };
+	return store_walk_case(node_store(n), case_id, history_one, &h);
+}
+
+struct state_walk {
+	case_state_fn fn;
+	void *ctx;
+};
+
+static int
+state_one(const char *case_id, const uint8_t *p, size_t n, void *ctx)
+{
+	struct state_walk *w = ctx;
+	struct case_state st;
+	if (state_decode(p, n, &st))
+		return ERR_CORRUPT;
+	int rc = w->fn(case_id, &st, w->ctx);
+	state_release(&st);
+	return rc;
+}
+
+int
+node_case_walk(struct node *n, case_state_fn fn, void *ctx)
+{
+	struct state_walk w = { fn, ctx };
+	return store_view_walk(node_store(n), state_one, &w);
+}

@@ -23,7 +23,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "common/err.h"
+#include "common/event.h"
+#include "crypto/hash.h"
 #include "node/case/deadline.h"
 #include "node/case/state.h"
 
@@ -70,5 +73,53 @@ MUST_CHECK int node_case_list(struct node *n, const struct case_query *q,
  * case: docs/workflow.md).  The store's errors.
  */
 MUST_CHECK int node_ghost_count(struct node *n, uint64_t *count);
+
+/*
+ * One case as a front end shows it: its state, the canonical encoding of
+ * that state and its digest (what the log digest hashes), and its due time
+ * judged at the now_ms given.  Release with node_case_release().
+ */
+struct case_view {
+	struct case_state st;
+	struct buf encoded;
+	uint8_t digest[HASH_BYTES];
+	int has_deadline; /* deadline_of() answered: dl is set */
+	struct deadline dl;
+};
+
+/*
+ * Fills cv with the case case_id.  ERR_NOTFOUND if the log has no event
+ * on that id.  A case id with steps but no report (a ghost: no case,
+ * docs/workflow.md) is returned with st.status CS_NONE and st.events set,
+ * so the front end can say that the events are kept as evidence.
+ * ERR_CORRUPT for a view that does not read; the store's errors.
+ */
+MUST_CHECK int node_case_get(struct node *n, const char *case_id,
+			     uint64_t now_ms, struct case_view *cv);
+void node_case_release(struct case_view *cv);
+
+/* One event of a case's history, borrowed for the call only. */
+typedef int (*case_history_fn)(const struct envelope *env,
+			       const struct event *ev, void *ctx);
+
+/*
+ * Calls fn for each event on case_id in replay order ((lamport, id)),
+ * fork proofs included.  Returning non-zero stops the walk; that value is
+ * returned.  ERR_CORRUPT for a stored event that does not decode.
+ */
+MUST_CHECK int node_case_history(struct node *n, const char *case_id,
+				 case_history_fn fn, void *ctx);
+
+/* One case id's state, ghosts included (status CS_NONE). */
+typedef int (*case_state_fn)(const char *case_id,
+			     const struct case_state *st, void *ctx);
+
+/*
+ * Calls fn for every case id of the log in ascending order, ghost ids
+ * included (front ends that list conflicts report them).  Returning
+ * non-zero stops the walk; that value is returned.  ERR_CORRUPT for a
+ * view that does not read.
+ */
+MUST_CHECK int node_case_walk(struct node *n, case_state_fn fn, void *ctx);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "common/buf.h"
 #include "common/mp.h"
+#include "crypto/hash.h"
 #include "node/api.h"
 #include "node/node.h"
 #include "node/peers.h"
@@ -111,6 +112,112 @@ test_case_list_by_query(void)
 	uint64_t ghosts = 9;
 	CHECK_OK(node_ghost_count(c->n, &ghosts));
 	CHECK_EQ_INT(ghosts, 0);
+	tnode_free(c);
+}
+
+struct history_seen {
+	int n;
+	uint64_t last_lamport;
+	int in_order;
+	char types[8][16];
+};
+
+static int
+history_seen(const struct envelope *env, const struct event *ev, void *ctx)
+{
+	struct history_seen *h = ctx;
+	(void)env;
+	if (h->n && ev->lamport < h->last_lamport)
+		h->in_order = 0;
+	h->last_lamport = ev->lamport;
+	if (h->n < 8)
+		snprintf(h->types[h->n], sizeof(h->types[0]), "%.*s",
+			 (int)ev->type_len, ev->type);
+	h->n++;
+	return 0;
+}
+
+static int
+history_stop(const struct envelope *env, const struct event *ev, void *ctx)
+{
+	(void)env;
+	(void)ev;
+	(void)ctx;
+	return 9;
+}
+
+struct walk_seen {
+	int n;
+	char ids[4][32];
+	unsigned status[4];
+};
+
+static int
+walk_seen(const char *case_id, const struct case_state *st, void *ctx)
+{
+	struct walk_seen *w = ctx;
+	if (w->n < 4) {
+		snprintf(w->ids[w->n], sizeof(w->ids[0]), "%s", case_id);
+		w->status[w->n] = st->status;
+	}
+	w->n++;
+	return 0;
+}
+
+static void
+test_case_show_and_walk(void)
+{
+	struct tnode *c = tnode_new("centre", "centre", CENTRE);
+	struct tnode *all[1] = { c };
+	char a[18], b[18];
+	uint64_t t = tnode_ms("2026-03-02T01:00:00Z");
+	struct case_view cv;
+	struct history_seen h;
+	struct walk_seen w;
+	uint8_t digest[HASH_BYTES];
+	CHECK_OK(tnode_introduce(all, 1));
+	CHECK_OK(tnode_report(c, "supervisor", t, a));
+	CHECK_OK(tnode_report(c, "supervisor", t + 60000, b));
+	CHECK_OK(tnode_act(c, b, "accept", t + 120000, NULL, NULL));
+	CHECK_OK(tnode_act(c, b, "register", t + 180000, NULL, "urgency",
+			   "normal", "limit", "4h", NULL));
+	CHECK_OK(tnode_act(c, b, "dispatch", t + 240000, NULL, "unit",
+			   "office-7", NULL));
+
+	/* One case: its state, the digest of its encoding, its due time. */
+	CHECK_OK(node_case_get(c->n, b, t + 300000, &cv));
+	CHECK_EQ_INT(cv.st.status, CS_DISPATCHED);
+	CHECK(strcmp(cv.st.unit, "office-7") == 0);
+	hash_bytes(cv.encoded.data, cv.encoded.len, digest);
+	CHECK(memcmp(digest, cv.digest, HASH_BYTES) == 0);
+	CHECK(cv.has_deadline && cv.dl.has_due && !cv.dl.done);
+	CHECK_EQ_INT(cv.dl.colour, COLOUR_GREEN);
+	node_case_release(&cv);
+	CHECK_OK(node_case_get(c->n, a, t + 300000, &cv));
+	CHECK_EQ_INT(cv.st.status, CS_REPORTED);
+	node_case_release(&cv);
+	CHECK_ERR(node_case_get(c->n, "no-such-case", t, &cv), ERR_NOTFOUND);
+
+	/* Its history in replay order; a stop value comes back. */
+	memset(&h, 0, sizeof(h));
+	h.in_order = 1;
+	CHECK_OK(node_case_history(c->n, b, history_seen, &h));
+	CHECK_EQ_INT(h.n, 4);
+	CHECK(h.in_order);
+	CHECK(strcmp(h.types[0], "report") == 0);
+	CHECK(strcmp(h.types[3], "dispatch") == 0);
+	CHECK_ERR(node_case_history(c->n, b, history_stop, NULL), 9);
+	memset(&h, 0, sizeof(h));
+	CHECK_OK(node_case_history(c->n, "no-such-case", history_seen, &h));
+	CHECK_EQ_INT(h.n, 0);
+
+	/* Every case id in ascending order, with its state. */
+	memset(&w, 0, sizeof(w));
+	CHECK_OK(node_case_walk(c->n, walk_seen, &w));
+	CHECK_EQ_INT(w.n, 2);
+	CHECK(strcmp(w.ids[0], w.ids[1]) < 0);
+	CHECK(strcmp(w.ids[0], a) == 0 || strcmp(w.ids[0], b) == 0);
+	CHECK_EQ_INT(w.status[strcmp(w.ids[0], b) == 0 ? 0 : 1], CS_DISPATCHED);
 	tnode_free(c);
 }
 
@@ -217,6 +324,8 @@ test_peer_records(void)
 static const struct test tests[] = {
 	{ "a case query is answered from the indexes, once per case",
 	  test_case_list_by_query },
+	{ "one case, its history and every case id, through the API",
+	  test_case_show_and_walk },
 	{ "peer records read back as written, through the store too",
 	  test_peer_records },
 };
