@@ -81,6 +81,27 @@ store_walk_case_prefixes(MDB_txn *txn, MDB_dbi dbi, store_case_fn fn, void *ctx)
 	return 0;
 }
 
+/* Ids from the smallest with a prefix on: the first two that have it. */
+struct id_prefix {
+	const char *hex;
+	size_t digits;
+	uint8_t *id;
+	int found;
+};
+
+static int
+id_prefix_row(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct id_prefix *p = ctx;
+	char h[2 * EVENT_ID_BYTES + 1];
+	(void)v;
+	hex_encode(k->mv_data, EVENT_ID_BYTES, h);
+	if (strncasecmp(h, p->hex, p->digits) != 0 || p->found++)
+		return STORE_SCAN_END;
+	memcpy(p->id, k->mv_data, EVENT_ID_BYTES);
+	return 0;
+}
+
 /* Forked authors: distinct author prefixes of the fork records. */
 struct fork_count {
 	uint8_t last[EVENT_KEY_BYTES];
@@ -157,9 +178,7 @@ store_event_find(struct store *s, const char *hex_prefix,
 	uint8_t lo[EVENT_ID_BYTES];
 	size_t digits = strlen(hex_prefix);
 	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc, found = 0;
+	int rc, found;
 
 	if (digits < 4 || digits > 2 * EVENT_ID_BYTES ||
 	    !hex_is_prefix(hex_prefix))
@@ -173,24 +192,12 @@ store_event_find(struct store *s, const char *hex_prefix,
 		return ERR_INVAL;
 	if ((rc = store_read_begin(s, &txn)))
 		return rc;
-	if ((rc = mdb_cursor_open(txn, s->events, &c))) {
-		mdb_txn_abort(txn);
-		return store_lmdb_err(rc, "cannot open cursor", NULL);
-	}
-	k.mv_size = EVENT_ID_BYTES;
-	k.mv_data = lo;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		char h[2 * EVENT_ID_BYTES + 1];
-		hex_encode(k.mv_data, EVENT_ID_BYTES, h);
-		if (strncasecmp(h, hex_prefix, digits) != 0)
-			break;
-		if (found++)
-			break;
-		memcpy(id, k.mv_data, EVENT_ID_BYTES);
-	}
-	mdb_cursor_close(c);
+	struct id_prefix p = { hex_prefix, digits, id, 0 };
+	rc = store_scan(txn, s->events, lo, EVENT_ID_BYTES, id_prefix_row, &p);
 	mdb_txn_abort(txn);
+	if (rc)
+		return rc;
+	found = p.found;
 	if (found == 0)
 		return ERR_NOTFOUND;
 	return found > 1 ? ERR_EXISTS : 0;

@@ -48,73 +48,70 @@ hexid(const uint8_t *id, char out[2 * EVENT_ID_BYTES + 1])
 	return out;
 }
 
-/* Every stored event: bytes, id, signature, network, and its indexes. */
+/* One stored event: bytes, id, signature, network, and its indexes. */
+static int
+check_event_row(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct verifier *vf = ctx;
+	struct store *s = vf->s;
+	char h[2 * EVENT_ID_BYTES + 1];
+	struct envelope env;
+	struct event ev;
+	struct diag why;
+	size_t used;
+	if (k->mv_size != EVENT_ID_BYTES) {
+		problem(vf, "events: a key of %zu bytes (ids are %d)",
+			k->mv_size, EVENT_ID_BYTES);
+		return 0;
+	}
+	hexid(k->mv_data, h);
+	int orc = seal_open(v->mv_data, v->mv_size, s->network, &env,
+			    &ev, &used, &why);
+	if (orc) {
+		problem(vf, "event %s: %s: %s", h, err_str(orc),
+			why.text);
+		return 0;
+	}
+	if (used != v->mv_size) {
+		problem(vf, "event %s: %zu bytes after the envelope", h,
+			v->mv_size - used);
+		return 0;
+	}
+	if (memcmp(env.id, k->mv_data, EVENT_ID_BYTES) != 0) {
+		problem(vf, "event %s: stored under another event's id", h);
+		return 0;
+	}
+	/* Its indexes: the feed or the fork records, and bycase. */
+	uint8_t fk[STORE_FEED_KEY_BYTES], vk[STORE_VERSION_KEY_BYTES];
+	uint8_t ck[STORE_BYCASE_KEY_MAX];
+	MDB_val key, val;
+	store_feed_key(fk, ev.author, ev.seq);
+	store_version_key(vk, ev.author, ev.seq, env.id);
+	key.mv_size = sizeof(fk);
+	key.mv_data = fk;
+	int in_feed = mdb_get(vf->txn, s->feed, &key, &val) == 0 &&
+		      val.mv_size == EVENT_ID_BYTES &&
+		      memcmp(val.mv_data, env.id, EVENT_ID_BYTES) == 0;
+	key.mv_size = sizeof(vk);
+	key.mv_data = vk;
+	int in_forks = mdb_get(vf->txn, s->forks, &key, &val) == 0;
+	int in_evidence = mdb_get(vf->txn, s->evidence, &key, &val) == 0;
+	if (!in_feed && !in_forks && !in_evidence)
+		problem(vf, "event %s: not in its author's feed at seq %llu, nor in the fork records, nor kept as evidence",
+			h, (unsigned long long)ev.seq);
+	key.mv_size = store_bycase_key(ck, ev.case_id, ev.case_len,
+				       ev.lamport, env.id);
+	key.mv_data = ck;
+	if (mdb_get(vf->txn, s->bycase, &key, &val) != 0)
+		problem(vf, "event %s: missing from the case index of '%.*s'",
+			h, (int)ev.case_len, ev.case_id);
+	return 0;
+}
+
 static int
 check_events(struct verifier *vf)
 {
-	struct store *s = vf->s;
-	MDB_cursor *c;
-	MDB_val k, v;
-	char h[2 * EVENT_ID_BYTES + 1];
-	int rc;
-
-	if ((rc = mdb_cursor_open(vf->txn, s->events, &c)))
-		return store_lmdb_err(rc, "cannot open cursor", NULL);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		struct envelope env;
-		struct event ev;
-		struct diag why;
-		size_t used;
-		if (k.mv_size != EVENT_ID_BYTES) {
-			problem(vf, "events: a key of %zu bytes (ids are %d)",
-				k.mv_size, EVENT_ID_BYTES);
-			continue;
-		}
-		hexid(k.mv_data, h);
-		int orc = seal_open(v.mv_data, v.mv_size, s->network, &env,
-				    &ev, &used, &why);
-		if (orc) {
-			problem(vf, "event %s: %s: %s", h, err_str(orc),
-				why.text);
-			continue;
-		}
-		if (used != v.mv_size) {
-			problem(vf, "event %s: %zu bytes after the envelope", h,
-				v.mv_size - used);
-			continue;
-		}
-		if (memcmp(env.id, k.mv_data, EVENT_ID_BYTES) != 0) {
-			problem(vf, "event %s: stored under another event's id", h);
-			continue;
-		}
-		/* Its indexes: the feed or the fork records, and bycase. */
-		uint8_t fk[STORE_FEED_KEY_BYTES], vk[STORE_VERSION_KEY_BYTES];
-		uint8_t ck[STORE_BYCASE_KEY_MAX];
-		MDB_val key, val;
-		store_feed_key(fk, ev.author, ev.seq);
-		store_version_key(vk, ev.author, ev.seq, env.id);
-		key.mv_size = sizeof(fk);
-		key.mv_data = fk;
-		int in_feed = mdb_get(vf->txn, s->feed, &key, &val) == 0 &&
-			      val.mv_size == EVENT_ID_BYTES &&
-			      memcmp(val.mv_data, env.id, EVENT_ID_BYTES) == 0;
-		key.mv_size = sizeof(vk);
-		key.mv_data = vk;
-		int in_forks = mdb_get(vf->txn, s->forks, &key, &val) == 0;
-		int in_evidence = mdb_get(vf->txn, s->evidence, &key, &val) == 0;
-		if (!in_feed && !in_forks && !in_evidence)
-			problem(vf, "event %s: not in its author's feed at seq %llu, nor in the fork records, nor kept as evidence",
-				h, (unsigned long long)ev.seq);
-		key.mv_size = store_bycase_key(ck, ev.case_id, ev.case_len,
-					       ev.lamport, env.id);
-		key.mv_data = ck;
-		if (mdb_get(vf->txn, s->bycase, &key, &val) != 0)
-			problem(vf, "event %s: missing from the case index of '%.*s'",
-				h, (int)ev.case_len, ev.case_id);
-	}
-	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc, "cannot walk events", NULL);
+	return store_scan(vf->txn, vf->s->events, NULL, 0, check_event_row, vf);
 }
 
 /* Each feed: contiguous from 1, chained by prev, clocks never going back,
@@ -192,76 +189,81 @@ check_summary_row(const MDB_val *k, const MDB_val *v, void *ctx)
 	return 0;
 }
 
+/* Where check_feed_row() is in the feed table: the author it is in and
+ * the last row it read of it. */
+struct feed_walk {
+	struct verifier *vf;
+	int have;
+	uint8_t author[EVENT_KEY_BYTES], last_id[EVENT_ID_BYTES];
+	uint64_t last_seq, last_lamport, last_time;
+};
+
+static int
+check_feed_row(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct feed_walk *f = ctx;
+	struct verifier *vf = f->vf;
+	const uint8_t *kp = k->mv_data;
+	char h[2 * EVENT_ID_BYTES + 1], a[2 * EVENT_ID_BYTES + 1];
+	if (k->mv_size != STORE_FEED_KEY_BYTES || v->mv_size != EVENT_ID_BYTES) {
+		problem(vf, "feed: a row of the wrong size");
+		return 0;
+	}
+	uint64_t seq = store_get_be64(kp + EVENT_KEY_BYTES);
+	if (!f->have || memcmp(f->author, kp, EVENT_KEY_BYTES) != 0) {
+		if (f->have)
+			check_feed_end(vf, f->author, f->last_seq, f->last_id,
+				       f->last_lamport, f->last_time);
+		memcpy(f->author, kp, EVENT_KEY_BYTES);
+		f->have = 1;
+		f->last_seq = 0;
+		f->last_lamport = 0;
+		f->last_time = 0;
+	}
+	hexid(f->author, a);
+	hexid(v->mv_data, h);
+	if (seq != f->last_seq + 1)
+		problem(vf, "feed of author %s: seq %llu follows seq %llu", a,
+			(unsigned long long)seq,
+			(unsigned long long)f->last_seq);
+	struct envelope env;
+	struct event ev;
+	if (store_txn_event(vf->s, vf->txn, v->mv_data, &env, &ev) != 0) {
+		problem(vf, "feed of author %s: seq %llu names event %s, which is missing or unreadable",
+			a, (unsigned long long)seq, h);
+	} else {
+		if (memcmp(ev.author, f->author, EVENT_KEY_BYTES) != 0 ||
+		    ev.seq != seq)
+			problem(vf, "feed of author %s: seq %llu names event %s of another author or seq",
+				a, (unsigned long long)seq, h);
+		if (seq > 1 && seq == f->last_seq + 1 &&
+		    (!ev.has_prev ||
+		     memcmp(ev.prev, f->last_id, EVENT_ID_BYTES) != 0))
+			problem(vf, "event %s: prev does not name seq %llu of its author",
+				h, (unsigned long long)f->last_seq);
+		check_clocks(vf, &ev, h, seq > 1 ? f->last_lamport : 0,
+			     seq > 1 ? f->last_time : 0);
+		f->last_lamport = ev.lamport;
+		f->last_time = ev.time_ms;
+	}
+	f->last_seq = seq;
+	memcpy(f->last_id, v->mv_data, EVENT_ID_BYTES);
+	return 0;
+}
+
 static int
 check_feeds(struct verifier *vf)
 {
-	struct store *s = vf->s;
-	MDB_cursor *c;
-	MDB_val k, v;
-	uint8_t author[EVENT_KEY_BYTES], last_id[EVENT_ID_BYTES];
-	uint64_t last_seq = 0, last_lamport = 0, last_time = 0;
-	char h[2 * EVENT_ID_BYTES + 1], a[2 * EVENT_ID_BYTES + 1];
-	int rc, have = 0;
-
-	if ((rc = mdb_cursor_open(vf->txn, s->feed, &c)))
-		return store_lmdb_err(rc, "cannot open cursor", NULL);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		const uint8_t *kp = k.mv_data;
-		if (k.mv_size != STORE_FEED_KEY_BYTES ||
-		    v.mv_size != EVENT_ID_BYTES) {
-			problem(vf, "feed: a row of the wrong size");
-			continue;
-		}
-		uint64_t seq = store_get_be64(kp + EVENT_KEY_BYTES);
-		if (!have || memcmp(author, kp, EVENT_KEY_BYTES) != 0) {
-			if (have)
-				check_feed_end(vf, author, last_seq, last_id,
-					       last_lamport, last_time);
-			memcpy(author, kp, EVENT_KEY_BYTES);
-			have = 1;
-			last_seq = 0;
-			last_lamport = 0;
-			last_time = 0;
-		}
-		hexid(author, a);
-		hexid(v.mv_data, h);
-		if (seq != last_seq + 1)
-			problem(vf, "feed of author %s: seq %llu follows seq %llu",
-				a, (unsigned long long)seq,
-				(unsigned long long)last_seq);
-		struct envelope env;
-		struct event ev;
-		if (store_txn_event(s, vf->txn, v.mv_data, &env, &ev) != 0) {
-			problem(vf, "feed of author %s: seq %llu names event %s, which is missing or unreadable",
-				a, (unsigned long long)seq, h);
-		} else {
-			if (memcmp(ev.author, author, EVENT_KEY_BYTES) != 0 ||
-			    ev.seq != seq)
-				problem(vf, "feed of author %s: seq %llu names event %s of another author or seq",
-					a, (unsigned long long)seq, h);
-			if (seq > 1 && seq == last_seq + 1 &&
-			    (!ev.has_prev ||
-			     memcmp(ev.prev, last_id, EVENT_ID_BYTES) != 0))
-				problem(vf, "event %s: prev does not name seq %llu of its author",
-					h, (unsigned long long)last_seq);
-			check_clocks(vf, &ev, h, seq > 1 ? last_lamport : 0,
-				     seq > 1 ? last_time : 0);
-			last_lamport = ev.lamport;
-			last_time = ev.time_ms;
-		}
-		last_seq = seq;
-		memcpy(last_id, v.mv_data, EVENT_ID_BYTES);
-	}
-	if (have)
-		check_feed_end(vf, author, last_seq, last_id, last_lamport,
-			       last_time);
-	mdb_cursor_close(c);
-	if (rc != MDB_NOTFOUND)
-		return store_lmdb_err(rc, "cannot walk feed", NULL);
-
+	struct feed_walk f = { .vf = vf };
+	int rc = store_scan(vf->txn, vf->s->feed, NULL, 0, check_feed_row, &f);
+	if (rc)
+		return rc;
+	if (f.have)
+		check_feed_end(vf, f.author, f.last_seq, f.last_id,
+			       f.last_lamport, f.last_time);
 	/* Summary rows whose author has no feed. */
-	return store_scan(vf->txn, s->summary, NULL, 0, check_summary_row, vf);
+	return store_scan(vf->txn, vf->s->summary, NULL, 0, check_summary_row,
+			  vf);
 }
 
 /* A case index row that names no event. */
@@ -310,46 +312,42 @@ check_fork_row(const MDB_val *k, const MDB_val *v, void *ctx)
 }
 
 /* Index rows that point at nothing. */
+/* A waiting event: it opens, under its own id. */
+static int
+check_pending_row(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct verifier *vf = ctx;
+	char h[2 * EVENT_ID_BYTES + 1];
+	struct envelope env;
+	struct event ev;
+	struct diag why;
+	size_t used;
+	if (k->mv_size != STORE_VERSION_KEY_BYTES) {
+		problem(vf, "pending: a row of the wrong size");
+		return 0;
+	}
+	const uint8_t *id = (const uint8_t *)k->mv_data + STORE_FEED_KEY_BYTES;
+	hexid(id, h);
+	int orc = seal_open(v->mv_data, v->mv_size, vf->s->network, &env, &ev,
+			    &used, &why);
+	if (orc)
+		problem(vf, "waiting event %s: %s: %s", h, err_str(orc),
+			why.text);
+	else if (memcmp(env.id, id, EVENT_ID_BYTES) != 0)
+		problem(vf, "waiting event %s: stored under another id", h);
+	return 0;
+}
+
 static int
 check_rows(struct verifier *vf)
 {
 	struct store *s = vf->s;
-	MDB_cursor *c;
-	MDB_val k, v;
-	char h[2 * EVENT_ID_BYTES + 1];
 	int rc;
-
 	if ((rc = store_scan(vf->txn, s->bycase, NULL, 0, check_case_row,
 			     vf)) ||
 	    (rc = store_scan(vf->txn, s->forks, NULL, 0, check_fork_row, vf)))
 		return rc;
-
-	if ((rc = mdb_cursor_open(vf->txn, s->pending, &c)))
-		return store_lmdb_err(rc, "cannot open cursor", NULL);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		struct envelope env;
-		struct event ev;
-		struct diag why;
-		size_t used;
-		if (k.mv_size != STORE_VERSION_KEY_BYTES) {
-			problem(vf, "pending: a row of the wrong size");
-			continue;
-		}
-		hexid((const uint8_t *)k.mv_data + STORE_FEED_KEY_BYTES, h);
-		int orc = seal_open(v.mv_data, v.mv_size, s->network, &env,
-				    &ev, &used, &why);
-		if (orc)
-			problem(vf, "waiting event %s: %s: %s", h, err_str(orc),
-				why.text);
-		else if (memcmp(env.id,
-				(const uint8_t *)k.mv_data +
-					STORE_FEED_KEY_BYTES,
-				EVENT_ID_BYTES) != 0)
-			problem(vf, "waiting event %s: stored under another id", h);
-	}
-	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc, "cannot walk pending", NULL);
+	return store_scan(vf->txn, s->pending, NULL, 0, check_pending_row, vf);
 }
 
 /* ---- case views against a fresh fold ---- */
@@ -487,14 +485,43 @@ view_names_key(struct verifier *vf, const uint8_t *case_id, size_t cn,
  * read transaction, each checked against its id); no view or index row
  * belongs to a case without events.
  */
+/* A view with no events under its case. */
+static int
+check_view_row(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct verifier *vf = ctx;
+	(void)v;
+	if (!case_has_events(vf, k))
+		problem(vf, "view of case '%.*s': the case has no events",
+			(int)k->mv_size, (const char *)k->mv_data);
+	return 0;
+}
+
+/* A case-index row that its case's view does not name. */
+static int
+check_index_row(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct verifier *vf = ctx;
+	const uint8_t *kp = k->mv_data;
+	size_t kn = k->mv_size ? kp[0] : 0;
+	(void)v;
+	if (k->mv_size < 2 + kn) {
+		problem(vf, "case index: a row too short to name a case");
+		return 0;
+	}
+	if (!view_names_key(vf, kp + 1 + kn, k->mv_size - 1 - kn, kp + 1, kn))
+		problem(vf, "case index: a row of case '%.*s' that its view "
+			    "does not name (run 'gridcase reindex')",
+			(int)(k->mv_size - 1 - kn), (const char *)kp + 1 + kn);
+	return 0;
+}
+
 static int
 check_views(struct verifier *vf)
 {
 	struct store *s = vf->s;
 	struct store_batch rb;
 	struct view_check c = { vf, &rb, BUF_INIT, BUF_INIT };
-	MDB_cursor *cur;
-	MDB_val k, v;
 	int rc;
 
 	memset(&rb, 0, sizeof(rb));
@@ -507,35 +534,9 @@ check_views(struct verifier *vf)
 	if (rc)
 		return rc;
 
-	if ((rc = mdb_cursor_open(vf->txn, s->views, &cur)))
-		return store_lmdb_err(rc, "cannot open cursor", NULL);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-		if (!case_has_events(vf, &k))
-			problem(vf, "view of case '%.*s': the case has no events",
-				(int)k.mv_size, (const char *)k.mv_data);
-	mdb_cursor_close(cur);
-	if (rc != MDB_NOTFOUND)
-		return store_lmdb_err(rc, "cannot walk views", NULL);
-
-	if ((rc = mdb_cursor_open(vf->txn, s->vindex, &cur)))
-		return store_lmdb_err(rc, "cannot open cursor", NULL);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		const uint8_t *kp = k.mv_data;
-		size_t kn = k.mv_size ? kp[0] : 0;
-		if (k.mv_size < 2 + kn) {
-			problem(vf, "case index: a row too short to name a case");
-			continue;
-		}
-		if (!view_names_key(vf, kp + 1 + kn, k.mv_size - 1 - kn, kp + 1, kn))
-			problem(vf, "case index: a row of case '%.*s' that its view "
-				    "does not name (run 'gridcase reindex')",
-				(int)(k.mv_size - 1 - kn),
-				(const char *)kp + 1 + kn);
-	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc, "cannot walk the case index", NULL);
+	if ((rc = store_scan(vf->txn, s->views, NULL, 0, check_view_row, vf)))
+		return rc;
+	return store_scan(vf->txn, s->vindex, NULL, 0, check_index_row, vf);
 }
 
 int
