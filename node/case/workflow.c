@@ -22,7 +22,7 @@
 
 static const struct action_def actions[ACT_COUNT] = {
 	{ ACT_REPORT, "report", "上报", SUP | OPR, B(NONE), CS_REPORTED,
-	  { "class", "kind", "grid", "where", "desc", "source" },
+	  { "class", "kind", "standard", "grid", "where", "desc", "source" },
 	  { "by", "component", "position", "photos", "caller" },
 	  "report a problem (supervisor patrol, hotline, video, referral, media)", { 0 } },
 	{ ACT_CHECK, "check", "核实", SUP, B(REPORTED), CS_CHECKED,

@@ -50,7 +50,7 @@ enum action {
 	ACT_COUNT
 };
 
-#define ACTION_MAX_FIELDS 6
+#define ACTION_MAX_FIELDS 7
 
 struct action_def {
 	enum action act;
