@@ -61,6 +61,62 @@ check "the roster alone reaches the empty node" share_roster "$C" "$E"
 check_out "the case's export, in order, is taken in with nothing waiting" \
 	'"added":5,.*"waiting":0,.*"promoted":0' cat "$T/case.json"
 
+# ---- dispatch only to a unit of the roster ----
+check_err 1 "a dispatch to a unit nobody holds is refused" "no disposal unit 'office-99' in the roster" \
+	"$G" --dir "$C" case dispatch "$CASE" --unit office-99
+check_err 1 "nor to the centre, which disposes of nothing" "no disposal unit 'centre'" \
+	"$G" --dir "$C" case dispatch "$CASE" --unit centre
+check "a node changed to sign it anyway" sh -c \
+	"'$EVIL' forge '$C' '$C/node.key' '$CASE' dispatch '{\"unit\":\"office-99\"}' > '$T/ghost.event'"
+check "its event is stored" "$G" --dir "$C" event import "$T/ghost.event"
+check_out "but not applied: the case is still registered" \
+	'"status":"registered"' "$G" --dir "$C" case show "$CASE" --json
+check_out "and an invalid conflict names it" '"kind":"invalid"' \
+	"$G" --dir "$C" case show "$CASE" --json
+check_out "the conflict is named" 'invalid' "$G" --dir "$C" conflicts
+check "a dispatch to office 7 goes" "$G" --dir "$C" case dispatch "$CASE" --unit office-07
+
+# ---- supervision and command: the key that disposed may not verify ----
+check "office 7 also patrols (supervisor)" enrol "$C" "$O" office-07 office-07 disposal,supervisor
+check "the centre's log reaches the office" sh -c \
+	"'$G' --dir '$C' event export | '$G' --dir '$O' event import - > /dev/null"
+check "office 7 feeds back" "$G" --dir "$O" case feedback "$CASE" --notes done
+check_err 1 "and may not verify its own work" "may not 'verify-pass' it" \
+	"$G" --dir "$O" case verify-pass "$CASE"
+check "a node changed to sign it anyway" sh -c \
+	"'$EVIL' forge '$O' '$O/node.key' '$CASE' verify-pass '{}' > '$T/self.event'"
+check "the office's events reach the centre" sh -c \
+	"'$G' --dir '$O' event export | '$G' --dir '$C' event import - > /dev/null; '$G' --dir '$C' event import '$T/self.event' > /dev/null"
+check_out "the self-verification is kept and not applied" '"kind":"separation"' \
+	"$G" --dir "$C" case show "$CASE" --json
+check_out "the case is still fed back" '"status":"fed_back"' \
+	"$G" --dir "$C" case show "$CASE" --json
+check "the centre's supervisor verifies" "$G" --dir "$C" case verify-pass "$CASE"
+check "and the centre closes" "$G" --dir "$C" case close "$CASE"
+
+# ---- the grid: an import never empties it, nor takes a cell twice ----
+check_out "the district's grid" "imported 102 grid cells" "$G" --dir "$C" grid import "${GRIDCASE_DATA:-data}/district/grid.geojson"
+printf '{"type":"FeatureCollection","features":[]}' > "$T/empty.geojson"
+check_err 1 "an empty GeoJSON is refused" "would empty it" "$G" --dir "$C" grid import "$T/empty.geojson"
+check_out "and the grid is still there" "^102$" sh -c "'$G' --dir '$C' grid list | wc -l"
+python3 - "${GRIDCASE_DATA:-data}/district/grid.geojson" "$T/twice.geojson" <<'PY'
+import json, sys
+g = json.load(open(sys.argv[1]))
+g["features"].append(dict(g["features"][0]))
+json.dump(g, open(sys.argv[2], "w"))
+PY
+check_err 1 "a cell given twice is refused" "given twice" "$G" --dir "$C" grid import "$T/twice.geojson"
+python3 - "${GRIDCASE_DATA:-data}/district/grid.geojson" "$T/over.geojson" <<'PY'
+import json, sys
+g = json.load(open(sys.argv[1]))
+f = json.loads(json.dumps(g["features"][0]))
+f["properties"]["grid"] = f["properties"]["grid"][:12] + "999"
+g["features"].append(f)
+json.dump(g, open(sys.argv[2], "w"))
+PY
+check_err 1 "a cell over another is refused, naming both" "overlaps feature 0" "$G" --dir "$C" grid import "$T/over.geojson"
+check_out "the grid is unchanged" "^102$" sh -c "'$G' --dir '$C' grid list | wc -l"
+
 # ---- names: 64 bytes of UTF-8, said so ----
 N21=$(python3 -c 'print("徐" * 21)')
 N22=$(python3 -c 'print("徐" * 22)')
