@@ -45,7 +45,7 @@ cmd_init(struct cli *c, int argc, char **argv)
 	if (!o.network || !o.name || !o.admin)
 		return cli_usage(c, "--network, --name and --admin are required");
 	if (!*o.name || strlen(o.name) > 64)
-		return cli_usage(c, "node name '%s' must be 1-64 characters",
+		return cli_usage(c, "node name '%s' must be 1-64 bytes of UTF-8 (a Chinese character takes 3)",
 				 o.name);
 	if (o.county && (strlen(o.county) != 6 ||
 			 strspn(o.county, "0123456789") != 6))

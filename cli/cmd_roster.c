@@ -71,7 +71,8 @@ cmd_roster_add(struct cli *c, int argc, char **argv)
 	if (cli_parse_key(c, argv[optind], m.key))
 		return EXIT_USAGE;
 	if (strlen(name) > ROSTER_NAME_MAX || (unit && strlen(unit) > ROSTER_NAME_MAX))
-		return cli_usage(c, "names are at most %d characters", ROSTER_NAME_MAX);
+		return cli_usage(c, "names are at most %d bytes of UTF-8 (a Chinese character takes 3)",
+				 ROSTER_NAME_MAX);
 	if (roles_parse(roles, &m.roles, &d))
 		return cli_usage(c, "%s", d.text);
 	snprintf(m.name, sizeof(m.name), "%s", name);

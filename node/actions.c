@@ -68,6 +68,13 @@ check_merge_target(struct node *n, const struct case_state *st,
 	return rc;
 }
 
+/* The units of the node's latest roster (workflow_ctx.unit_known). */
+static int
+unit_in_roster(void *arg, const char *unit)
+{
+	return roster_has_unit(arg, NULL, unit);
+}
+
 /* Defaults the actor need not type. */
 static int
 fill_defaults(struct node *n, const struct case_state *st,
@@ -141,7 +148,10 @@ case_act(struct node *n, struct action_req *r, uint8_t id[EVENT_ID_BYTES],
 	roster = node_batch_roster(n, b);
 	const struct member *m = roster ? roster_lookup(roster,
 			key_public(node_key(n)), 0) : NULL;
-	if ((rc = workflow_check(&st, r->a, m, &br, d)))
+	struct workflow_ctx ctx = { key_public(node_key(n)),
+				    roster ? unit_in_roster : NULL,
+				    (void *)roster };
+	if ((rc = workflow_check(&st, r->a, m, &ctx, &br, d)))
 		goto out;
 	struct append_req req = { r->case_id, r->a->type,
 				  body.data, body.len,

@@ -24,9 +24,10 @@ MUST_CHECK int grid_id_check(struct node *n, const char *grid, struct diag *d);
 
 /*
  * Replaces the node's cells with those of a GeoJSON FeatureCollection of
- * Polygons (the outer ring is used) whose properties carry "grid",
- * "community" and "office".  Nothing changes unless every feature is
- * valid; ERR_INVAL names the feature and the problem.
+ * Polygons and MultiPolygons (holes honoured) whose properties carry
+ * "grid", "community" and "office" (grid_parse()).  Nothing changes
+ * unless every feature is valid, no id comes twice, no two cells overlap
+ * and there is at least one; ERR_INVAL names the feature and the problem.
  */
 MUST_CHECK int grid_import(struct node *n, const char *path, size_t *count,
 			   struct diag *d);

@@ -263,6 +263,7 @@ record_disposal(struct case_state *st, const struct fev *f,
 	struct disposal *x = &st->disposals[st->ndisposals++];
 	memset(x, 0, sizeof(*x));
 	memcpy(x->event, f->env.id, EVENT_ID_BYTES);
+	memcpy(x->key, f->ev.author, EVENT_KEY_BYTES);
 	if (m)
 		state_copy_name(x->unit, sizeof(x->unit), m->unit,
 				strlen(m->unit));
@@ -308,6 +309,7 @@ apply_report(struct case_state *st, const struct fev *f, const struct member *m)
 	    mp_get_int(&v, &st->lon_e6) == 0)
 		st->has_pos = 1;
 	actor(&f->ev, m, st->reporter, sizeof(st->reporter));
+	memcpy(st->reporter_key, f->ev.author, EVENT_KEY_BYTES);
 	st->reported_at = f->ev.time_ms;
 }
 
@@ -646,6 +648,19 @@ reconcile(struct case_state *st, struct replay *r, size_t i,
 	add_conflict(st, "concurrent", other >= 0 ? r->e[other].env.id : id, id);
 }
 
+/* The units of an event's own roster (workflow_ctx.unit_known). */
+struct unit_view {
+	struct roster *roster;
+	const uint64_t *rset;
+};
+
+static int
+unit_in_view(void *arg, const char *unit)
+{
+	const struct unit_view *u = arg;
+	return roster_has_unit(u->roster, u->rset, unit);
+}
+
 static void
 replay(struct case_state *st, struct replay *r, struct roster *roster)
 {
@@ -666,8 +681,17 @@ replay(struct case_state *st, struct replay *r, struct roster *roster)
 		const struct member *m = roster_member_at(roster, f->rset, 0,
 							  f->ev.author, f->ev.seq);
 		mp_reader_init(&body, f->ev.body, f->ev.body_len, NULL);
-		int rc = workflow_check(st, f->a, m, &body, &why);
 		int role_ok = m && (m->roles & f->a->roles);
+		if (role_ok && workflow_separation(st, f->a, f->ev.author, &why)) {
+			/* 监管分离: a node changed to sign it anyway makes
+			 * evidence, not a step. */
+			st->unapplied++;
+			add_conflict(st, "separation", f->env.id, NULL);
+			continue;
+		}
+		struct unit_view uv = { roster, f->rset };
+		struct workflow_ctx ctx = { f->ev.author, unit_in_view, &uv };
+		int rc = workflow_check(st, f->a, m, &ctx, &body, &why);
 		if (rc == 0) {
 			/* Valid, but some valid pairs still need a record. */
 			if (f->a->act == ACT_REOPEN && st->status == CS_CLOSED &&

@@ -26,6 +26,8 @@
 #define GRID_COUNTY_DIGITS 6
 #define GRID_OFFICE_DIGITS 9
 #define GRID_MAX_VERTICES 4096
+/* Rings of one cell, holes and the parts of a MultiPolygon included. */
+#define GRID_MAX_RINGS 64
 /* Positions are in millionths of a degree (json_to_mp_e6). */
 #define GRID_LON_MAX 180000000
 #define GRID_LAT_MAX 90000000
@@ -45,9 +47,13 @@ struct grid_parsed {
 /*
  * Reads a GeoJSON FeatureCollection (NUL-terminated text; name is the
  * file's name in messages) as grid_import() does, without storing it:
- * each id must be grid_length digits starting with county (NULL or ""
- * for any), each position a longitude and latitude in degrees
- * (RFC 7946; an altitude after them is ignored).  ERR_INVAL names the feature and the problem.  On success
+ * each id must pass grid_id_valid() with grid_length and county (NULL or
+ * "" for any), each geometry be a Polygon or MultiPolygon (a polygon's
+ * first ring its outline, the others holes) of positions in degrees
+ * (RFC 7946; an altitude after them is ignored), no id come twice, no
+ * two cells overlap (share area; shared edges are fine), and there be
+ * at least one feature.  ERR_INVAL names the feature and the problem.
+ * On success
  * *cells is a new array of *count cells: free it with grid_parsed_free().
  */
 MUST_CHECK int grid_parse(const char *text, const char *name,
@@ -70,8 +76,11 @@ MUST_CHECK int grid_record_cell(const uint8_t *rec, size_t n,
 				struct grid_cell *out);
 
 /*
- * Checks a grid id: only digits, want of them, and county (NULL or ""
- * for any) as its first 6 digits.  ERR_INVAL says which rule fails.
+ * Checks a grid id: only digits, want of them, county (NULL or "" for
+ * any) as its first 6 digits, and parts that exist: a GB/T 2260 province
+ * (digits 1-2), a county that is not a province's code, a street,
+ * community and serial that are not all zeros.  ERR_INVAL says which
+ * rule fails.
  */
 MUST_CHECK int grid_id_valid(const char *grid, size_t want, const char *county,
 			     struct diag *d);

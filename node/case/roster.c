@@ -753,6 +753,21 @@ roster_member_at(struct roster *r, const uint64_t *set, int causal,
 	return member_of(entry_find(st, key), seq ? seq : UINT64_MAX);
 }
 
+int
+roster_has_unit(struct roster *r, const uint64_t *set, const char *unit)
+{
+	if (!r->loaded)
+		return 0;
+	const struct roster_state *st = set ? state_at(r, set, 0) : r->global;
+	for (size_t i = 0; i < st->n; i++) {
+		const struct roster_entry *e = &st->e[i];
+		if (e->member && (e->m.roles & ROLE_DISPOSAL) &&
+		    strcmp(e->m.unit, unit) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* ---- the global roster ---- */
 
 const struct member *

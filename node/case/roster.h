@@ -142,6 +142,14 @@ const struct member *roster_member_at(struct roster *r, const uint64_t *set,
 				      const uint8_t key[EVENT_KEY_BYTES],
 				      uint64_t seq);
 
+/*
+ * 1 if unit is the unit of a member with the disposal role in the roster
+ * of set (as roster_member_at() with causal 0 sees it; set NULL: the
+ * global roster).  A revoked member still makes its unit known: a key
+ * replaced does not abolish its office.
+ */
+int roster_has_unit(struct roster *r, const uint64_t *set, const char *unit);
+
 /* ---- the global roster ---- */
 
 /* The member holding key now, for its event seq (0: any); NULL if none. */

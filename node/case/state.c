@@ -132,7 +132,7 @@ state_encode(const struct case_state *s, struct buf *out)
 	mp_put_array(b, (uint32_t)s->ndisposals);
 	for (size_t i = 0; i < s->ndisposals; i++) {
 		const struct disposal *x = &s->disposals[i];
-		mp_put_map(b, 6);
+		mp_put_map(b, 7);
 		mp_put_cstr(b, "at");
 		mp_put_uint(b, x->at);
 		mp_put_cstr(b, "by");
@@ -143,6 +143,8 @@ state_encode(const struct case_state *s, struct buf *out)
 		mp_put_bin(b, x->event, EVENT_ID_BYTES);
 		mp_put_cstr(b, "feedback");
 		mp_put_bool(b, x->feedback);
+		mp_put_cstr(b, "key");
+		mp_put_bin(b, x->key, EVENT_KEY_BYTES);
 		mp_put_cstr(b, "unit");
 		mp_put_cstr(b, x->unit);
 	}
@@ -172,6 +174,8 @@ state_encode(const struct case_state *s, struct buf *out)
 	put_uint(&m, "reopens", s->reopens);
 	put_uint(&m, "reported_at", s->reported_at);
 	put_str(&m, "reporter", s->reporter);
+	mp_put_bin(mp_map_add(&m, "reporter_key"), s->reporter_key,
+		   EVENT_KEY_BYTES);
 	put_uint(&m, "returns", s->returns);
 	put_uint(&m, "reworks", s->reworks);
 	put_str(&m, "source", s->source);
@@ -336,13 +340,14 @@ get_disposals(struct dec *d, struct case_state *s)
 	s->disposals = xcalloc(n ? n : 1, sizeof(*s->disposals));
 	for (uint32_t i = 0; i < n; i++) {
 		struct disposal *x = &s->disposals[i];
-		if (mp_get_map(&v, &fields) || fields != 6 ||
+		if (mp_get_map(&v, &fields) || fields != 7 ||
 		    expect_key(&v, "at") || mp_get_uint(&v, &x->at) ||
 		    nested_str(&v, "by", x->by, sizeof(x->by)) ||
 		    expect_key(&v, "current") || mp_get_bool(&v, &x->current) ||
 		    expect_key(&v, "event") || get_id(&v, x->event) ||
 		    expect_key(&v, "feedback") ||
-		    mp_get_bool(&v, &x->feedback) ||
+		    mp_get_bool(&v, &x->feedback) || expect_key(&v, "key") ||
+		    get_id(&v, x->key) ||
 		    nested_str(&v, "unit", x->unit, sizeof(x->unit))) {
 			d->bad = 1;
 			return;
@@ -404,6 +409,9 @@ state_decode(const uint8_t *p, size_t n, struct case_state *s)
 	s->reopens = get_u32(&d, "reopens");
 	s->reported_at = get_uint(&d, "reported_at");
 	get_str(&d, "reporter", s->reporter, sizeof(s->reporter));
+	if (mp_map_cursor_find(&d.cur, "reporter_key", &v) ||
+	    get_id(&v, s->reporter_key))
+		d.bad = 1;
 	s->returns = get_u32(&d, "returns");
 	s->reworks = get_u32(&d, "reworks");
 	get_str(&d, "source", s->source, sizeof(s->source));

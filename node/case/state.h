@@ -59,6 +59,7 @@ struct disposal {
 	char unit[STATE_NAME_MAX + 1];
 	char by[STATE_NAME_MAX + 1];
 	uint64_t at;
+	uint8_t key[EVENT_KEY_BYTES]; /* the key that signed it (监管分离) */
 	int feedback; /* 1: 处理反馈, the unit reported the work done */
 	int current;  /* 0: made by a unit the case had moved away from */
 };
@@ -88,6 +89,7 @@ struct case_state {
 	int has_pos;
 	int64_t lat_e6, lon_e6;
 	char reporter[STATE_NAME_MAX + 1];
+	uint8_t reporter_key[EVENT_KEY_BYTES]; /* the key that reported */
 	uint64_t reported_at;
 
 	/* Intake. */

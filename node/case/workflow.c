@@ -22,7 +22,7 @@
 
 static const struct action_def actions[ACT_COUNT] = {
 	{ ACT_REPORT, "report", "上报", SUP | OPR, B(NONE), CS_REPORTED,
-	  { "class", "kind", "grid", "where", "desc", "source" },
+	  { "class", "kind", "standard", "grid", "where", "desc", "source" },
 	  { "by", "component", "position", "photos", "caller" },
 	  "report a problem (supervisor patrol, hotline, video, referral, media)", { 0 } },
 	{ ACT_CHECK, "check", "核实", SUP, B(REPORTED), CS_CHECKED,
@@ -271,19 +271,67 @@ check_exception(const struct case_state *st, const struct action_def *a,
 	}
 }
 
+/* A unit named in the body (dispatch, resolve) must exist: a case sent
+ * to a unit nobody holds would wait for ever, its clock running. */
+static int
+check_unit(const struct action_def *a, const struct workflow_ctx *ctx,
+	   const struct mp_reader *body, struct diag *d)
+{
+	char unit[STATE_NAME_MAX + 1];
+	size_t n;
+	const char *s = body_str(body, "unit", &n);
+	if (a->act != ACT_DISPATCH && a->act != ACT_RESOLVE)
+		return 0;
+	if (!s)
+		return 0; /* a dispatch's is required: checked before */
+	if (n > STATE_NAME_MAX || !ctx->unit_known)
+		return diag_set(d, ERR_INVAL, "unit '%.*s' is not a unit of the roster",
+				(int)n, s);
+	memcpy(unit, s, n);
+	unit[n] = '\0';
+	if (!ctx->unit_known(ctx->arg, unit))
+		return diag_set(d, ERR_INVAL,
+				"no disposal unit '%s' in the roster (see 'gridcase roster show')",
+				unit);
+	return 0;
+}
+
+int
+workflow_separation(const struct case_state *st, const struct action_def *a,
+		    const uint8_t author[EVENT_KEY_BYTES], struct diag *d)
+{
+	switch (a->act) {
+	case ACT_VERIFY_PASS:
+	case ACT_VERIFY_FAIL:
+	case ACT_CLOSE:
+		for (size_t i = 0; i < st->ndisposals; i++)
+			if (memcmp(st->disposals[i].key, author,
+				   EVENT_KEY_BYTES) == 0)
+				return diag_set(d, ERR_DENIED,
+						"the key that disposed of case %s may not '%s' it (supervision and command are separate)",
+						st->case_id, a->type);
+		return 0;
+	default: return 0;
+	}
+}
+
 static int
 check_extra(const struct case_state *st, const struct action_def *a,
-	    const struct member *m, const struct mp_reader *body,
-	    struct diag *d)
+	    const struct member *m, const struct workflow_ctx *ctx,
+	    const struct mp_reader *body, struct diag *d)
 {
 	const char *s;
 	size_t n;
+	int rc;
 
 	if ((a->roles & ROLE_DISPOSAL) && !(a->roles & ~ROLE_DISPOSAL) &&
 	    strcmp(m->unit, st->unit) != 0)
 		return diag_set(d, ERR_DENIED,
 				"case %s is with unit '%s', not '%s'",
 				st->case_id, st->unit, m->unit);
+	if ((rc = workflow_separation(st, a, ctx->author, d)) ||
+	    (rc = check_unit(a, ctx, body, d)))
+		return rc;
 	switch (a->act) {
 	case ACT_CHECK: {
 		struct mp_reader v;
@@ -338,8 +386,8 @@ check_extra(const struct case_state *st, const struct action_def *a,
 
 int
 workflow_check(const struct case_state *st, const struct action_def *a,
-	       const struct member *m, const struct mp_reader *body,
-	       struct diag *d)
+	       const struct member *m, const struct workflow_ctx *ctx,
+	       const struct mp_reader *body, struct diag *d)
 {
 	char allowed[400], roles[80];
 
@@ -371,5 +419,5 @@ workflow_check(const struct case_state *st, const struct action_def *a,
 			return diag_set(d, ERR_INVAL, "'%s' needs %s", a->type,
 					key);
 	}
-	return check_extra(st, a, m, body, d);
+	return check_extra(st, a, m, ctx, body, d);
 }

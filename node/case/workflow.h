@@ -16,7 +16,10 @@
 
 #include <stddef.h>
 
+#include <stdint.h>
+
 #include "common/err.h"
+#include "common/event.h"
 #include "node/case/state.h"
 
 struct member;
@@ -50,7 +53,7 @@ enum action {
 	ACT_COUNT
 };
 
-#define ACTION_MAX_FIELDS 6
+#define ACTION_MAX_FIELDS 7
 
 struct action_def {
 	enum action act;
@@ -70,21 +73,51 @@ struct action_def {
 	const char *filled[2];
 };
 
+/*
+ * What judging an action needs beyond the state and the member: the key
+ * that signs it, and the units of the roster it is judged by (the
+ * event's own roster in the fold, the node's latest when it signs).
+ * unit_known returns 1 if unit is the unit of a disposal member there.
+ */
+struct workflow_ctx {
+	const uint8_t *author; /* EVENT_KEY_BYTES */
+	int (*unit_known)(void *arg, const char *unit);
+	void *arg;
+};
+
 /* The action whose event type is type (length n), or NULL. */
 const struct action_def *workflow_action(const char *type, size_t n);
 const struct action_def *workflow_action_at(enum action a);
 
 /*
  * Judges action a, by member m (NULL: not a member), with the given body,
- * in state st.  Returns 0 if it is valid; ERR_DENIED if m may not make it;
+ * in state st, signed by ctx->author.  Returns 0 if it is valid;
+ * ERR_DENIED if m may not make it (its roles, its unit, or
+ * workflow_separation());
  * ERR_STATE if it is not valid in the state (the detail names the state
  * and the actions that are); ERR_INVAL if the body lacks a required field
- * or a field is wrong.
+ * or a field is wrong (a dispatch, or a resolution's unit, naming a unit
+ * that no disposal member of the roster has).
  */
 MUST_CHECK int workflow_check(const struct case_state *st,
 			      const struct action_def *a,
 			      const struct member *m,
+			      const struct workflow_ctx *ctx,
 			      const struct mp_reader *body, struct diag *d);
+
+/*
+ * Supervision and command kept apart (监管分离), by key: a key that
+ * recorded disposal work on a case (dispose, feedback) may not verify or
+ * close it.  (Reporting and registering by one key stays allowed: a
+ * centre's node signs both for its hotline operators and its shift lead;
+ * docs/workflow.md §3.)
+ * ERR_DENIED naming the rule; 0 otherwise.  workflow_check() applies it
+ * too; the fold asks it alone to name the conflict (docs/workflow.md §3).
+ */
+MUST_CHECK int workflow_separation(const struct case_state *st,
+				   const struct action_def *a,
+				   const uint8_t author[EVENT_KEY_BYTES],
+				   struct diag *d);
 
 /* Writes "check, accept, refuse" - the actions valid in st - into out. */
 void workflow_allowed(const struct case_state *st, char *out, size_t n);

@@ -57,7 +57,7 @@ struct world {
 	uint64_t forked_at;
 	uint64_t gen;
 	int walk_error; /* returned by walk when set */
-	struct author admin, centre, desk2, office, stranger;
+	struct author admin, centre, desk2, office, office9, mixed, stranger;
 	uint8_t roster_head[EVENT_ID_BYTES];
 };
 
@@ -235,13 +235,17 @@ world_init(struct world *w, struct roster *r)
 	w->centre.k = key_generate();
 	w->desk2.k = key_generate();
 	w->office.k = key_generate();
+	w->office9.k = key_generate();
+	w->mixed.k = key_generate();
 	w->stranger.k = key_generate();
 	roster_init(r);
 	memcpy(r->admin, key_public(w->admin.k), EVENT_KEY_BYTES);
 	r->has_admin = 1;
 	if (add_member(w, &w->centre, "centre", CENTRE_ROLES) ||
 	    add_member(w, &w->desk2, "centre-2", CENTRE_ROLES) ||
-	    add_member(w, &w->office, "office-7", ROLE_DISPOSAL))
+	    add_member(w, &w->office, "office-7", ROLE_DISPOSAL) ||
+	    add_member(w, &w->office9, "office-9", ROLE_DISPOSAL) ||
+	    add_member(w, &w->mixed, "mixed", ROLE_DISPOSAL | ROLE_SUPERVISOR))
 		abort();
 }
 
@@ -254,6 +258,8 @@ world_release(struct world *w, struct roster *r)
 	key_free(w->centre.k);
 	key_free(w->desk2.k);
 	key_free(w->office.k);
+	key_free(w->office9.k);
+	key_free(w->mixed.k);
 	key_free(w->stranger.k);
 	roster_release(r);
 }
@@ -436,6 +442,88 @@ test_fold_forked_author(void)
 	world_release(&w, &r);
 }
 
+/* Reports, accepts and registers c1 (the centre). */
+static int
+to_registered(struct world *w, uint8_t *last)
+{
+	uint8_t a[EVENT_ID_BYTES], b[EVENT_ID_BYTES];
+	int rc = step(w, &w->centre, "report", NULL, a, 0, "class", "06010",
+		      "kind", "event", "grid", "310104001001001", "where",
+		      "a street", "desc", "garbage", "source", "patrol", NULL);
+	if (!rc)
+		rc = step(w, &w->centre, "accept", a, b, 5, NULL);
+	if (!rc)
+		rc = step(w, &w->centre, "register", b, last, 10, "urgency",
+			  "normal", "limit", "4h", NULL);
+	return rc;
+}
+
+static void
+test_fold_unknown_unit(void)
+{
+	struct world w;
+	struct roster r;
+	struct case_state st;
+	uint8_t c[EVENT_ID_BYTES], d[EVENT_ID_BYTES];
+	world_init(&w, &r);
+	CHECK_OK(to_registered(&w, c));
+	/* A node changed to sign a dispatch to a unit nobody holds. */
+	CHECK_OK(step(&w, &w.centre, "dispatch", c, d, 15, "unit",
+		      "office-99", NULL));
+	CHECK_OK(fold_world(&w, &r, &st));
+	CHECK_EQ_INT(st.status, CS_REGISTERED);
+	CHECK_EQ_INT(st.unapplied, 1);
+	CHECK_EQ_INT(st.nconflicts, 1);
+	CHECK(strcmp(st.conflicts[0].kind, "invalid") == 0);
+	state_release(&st);
+	/* The same to a unit of the roster is a dispatch. */
+	CHECK_OK(step(&w, &w.centre, "dispatch", d, NULL, 16, "unit",
+		      "office-9", NULL));
+	CHECK_OK(fold_world(&w, &r, &st));
+	CHECK_EQ_INT(st.status, CS_DISPATCHED);
+	CHECK(strcmp(st.unit, "office-9") == 0);
+	state_release(&st);
+	world_release(&w, &r);
+}
+
+static void
+test_fold_separation(void)
+{
+	struct world w;
+	struct roster r;
+	struct case_state st;
+	uint8_t c[EVENT_ID_BYTES], d[EVENT_ID_BYTES], f[EVENT_ID_BYTES],
+		v[EVENT_ID_BYTES];
+	world_init(&w, &r);
+	CHECK_OK(to_registered(&w, c));
+	CHECK_OK(step(&w, &w.centre, "dispatch", c, d, 15, "unit", "mixed",
+		      NULL));
+	CHECK_OK(step(&w, &w.mixed, "feedback", d, f, 60, "notes", "done",
+		      NULL));
+	/* The key that disposed verifies its own work: kept, not applied. */
+	CHECK_OK(step(&w, &w.mixed, "verify-pass", f, v, 70, NULL));
+	CHECK_OK(fold_world(&w, &r, &st));
+	CHECK_EQ_INT(st.status, CS_FED_BACK);
+	CHECK_EQ_INT(st.unapplied, 1);
+	CHECK_EQ_INT(st.nconflicts, 1);
+	CHECK(strcmp(st.conflicts[0].kind, "separation") == 0);
+	CHECK_EQ_MEM(st.disposals[0].key, key_public(w.mixed.k),
+		     EVENT_KEY_BYTES);
+	CHECK_EQ_MEM(st.reporter_key, key_public(w.centre.k), EVENT_KEY_BYTES);
+	struct diag dg;
+	CHECK_ERR(workflow_separation(&st, workflow_action("close", 5),
+				      key_public(w.mixed.k), &dg),
+		  ERR_DENIED);
+	CHECK(strstr(dg.text, "may not 'close'") != NULL);
+	state_release(&st);
+	/* Another supervisor's key verifies: applied. */
+	CHECK_OK(step(&w, &w.centre, "verify-pass", v, NULL, 80, NULL));
+	CHECK_OK(fold_world(&w, &r, &st));
+	CHECK_EQ_INT(st.status, CS_VERIFIED);
+	state_release(&st);
+	world_release(&w, &r);
+}
+
 static void
 test_fold_source_error(void)
 {
@@ -448,6 +536,14 @@ test_fold_source_error(void)
 	w.walk_error = ERR_IO;
 	CHECK_ERR(fold_world(&w, &r, &st), ERR_IO);
 	world_release(&w, &r);
+}
+
+/* The roster of test_workflow_check knows one unit. */
+static int
+only_office_7(void *arg, const char *unit)
+{
+	(void)arg;
+	return strcmp(unit, "office-7") == 0;
 }
 
 static void
@@ -465,20 +561,28 @@ test_workflow_check(void)
 	memset(&office, 0, sizeof(office));
 	centre.roles = CENTRE_ROLES;
 	office.roles = ROLE_DISPOSAL;
+	uint8_t key[EVENT_KEY_BYTES] = { 7 };
+	struct workflow_ctx ctx = { key, only_office_7, NULL };
 	state_init(&st, "c1");
+	body_of(&body, "unit", "office-9", NULL);
+	mp_reader_init(&rd, body.data, body.len, NULL);
+	st.status = CS_REGISTERED;
+	CHECK_ERR(workflow_check(&st, dispatch, &centre, &ctx, &rd, NULL),
+		  ERR_INVAL);
+	buf_release(&body);
 	body_of(&body, "unit", "office-7", NULL);
 	mp_reader_init(&rd, body.data, body.len, NULL);
 	st.status = CS_REPORTED;
-	CHECK_ERR(workflow_check(&st, dispatch, &centre, &rd, NULL), ERR_STATE);
+	CHECK_ERR(workflow_check(&st, dispatch, &centre, &ctx, &rd, NULL), ERR_STATE);
 	st.status = CS_REGISTERED;
-	CHECK_OK(workflow_check(&st, dispatch, &centre, &rd, NULL));
-	CHECK_ERR(workflow_check(&st, dispatch, &office, &rd, NULL),
+	CHECK_OK(workflow_check(&st, dispatch, &centre, &ctx, &rd, NULL));
+	CHECK_ERR(workflow_check(&st, dispatch, &office, &ctx, &rd, NULL),
 		  ERR_DENIED);
-	CHECK_ERR(workflow_check(&st, dispatch, NULL, &rd, NULL), ERR_DENIED);
+	CHECK_ERR(workflow_check(&st, dispatch, NULL, &ctx, &rd, NULL), ERR_DENIED);
 	buf_release(&body);
 	body_of(&body, "team", "a", NULL);
 	mp_reader_init(&rd, body.data, body.len, NULL);
-	CHECK_ERR(workflow_check(&st, dispatch, &centre, &rd, NULL), ERR_INVAL);
+	CHECK_ERR(workflow_check(&st, dispatch, &centre, &ctx, &rd, NULL), ERR_INVAL);
 	buf_release(&body);
 	char allowed[256];
 	workflow_allowed(&st, allowed, sizeof(allowed));
@@ -586,6 +690,8 @@ static const struct test tests[] = {
 	{ "an error of the source is the fold's error",
 	  test_fold_source_error },
 	{ "the workflow judges state, role and fields", test_workflow_check },
+	{ "a dispatch to a unit the roster lacks is not applied", test_fold_unknown_unit },
+	{ "the key that disposed may not verify: a separation conflict", test_fold_separation },
 	{ "the workflow table is consistent", test_workflow_table },
 	{ "a state decodes to what was encoded", test_state_round_trip },
 	{ "deadline and evaluation of a case on time", test_deadline_and_eval },

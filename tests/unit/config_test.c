@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/xalloc.h"
 #include "node/files.h"
 #include "tests/harness.h"
@@ -44,6 +45,40 @@ test_shipped_config_loads(void)
 	CHECK_EQ_INT(np, 2);
 	CHECK_EQ_INT(st, 13 * 60 + 30);
 	CHECK_EQ_INT(en, 17 * 60 + 30);
+}
+
+/*
+ * The 2026 holidays and their working weekend days (调休), after the
+ * State Council's notice on the 2026 holidays (国务院办公厅关于2026年
+ * 部分节假日安排的通知): New Year 1-3 January, work on Sunday 4
+ * January; the Spring Festival 15-23 February, work on 14 and 28
+ * February; Labour Day 1-5 May, work on 9 May; National Day 1-7
+ * October, work on 20 September and 10 October.
+ */
+static void
+test_shipped_calendar_2026(void)
+{
+	static const struct {
+		int m, d, work;
+	} days[] = {
+		{ 1, 1, 0 },  { 1, 2, 0 },  { 1, 3, 0 },  { 1, 4, 1 },
+		{ 1, 5, 1 },  { 2, 14, 1 }, { 2, 16, 0 }, { 2, 23, 0 },
+		{ 2, 24, 1 }, { 2, 28, 1 }, { 5, 1, 0 },  { 5, 5, 0 },
+		{ 5, 9, 1 },  { 9, 20, 1 }, { 10, 7, 0 }, { 10, 10, 1 },
+		{ 10, 11, 0 },
+	};
+	struct config *c;
+	struct diag d;
+	CHECK_OK(config_load_file("data/config.json", &c, &d));
+	for (size_t i = 0; i < sizeof(days) / sizeof(days[0]); i++) {
+		int64_t day = clock_days_from_civil(2026, days[i].m, days[i].d);
+		if (cal_is_workday(&c->cal, day) != days[i].work)
+			harness_fail(__FILE__, __LINE__,
+				     "2026-%02d-%02d: working day %d, wanted %d",
+				     days[i].m, days[i].d,
+				     cal_is_workday(&c->cal, day), days[i].work);
+	}
+	config_free(c);
 }
 
 static void
@@ -138,6 +173,8 @@ test_periods_are_read(void)
 
 static const struct test tests[] = {
 	{ "the shipped config.json loads", test_shipped_config_loads },
+	{ "the shipped calendar has 2026's holidays and working weekend days",
+	  test_shipped_calendar_2026 },
 	{ "UTC offsets are read as minutes east", test_offsets_are_read },
 	{ "offsets and work periods written otherwise are refused",
 	  test_times_written_otherwise_are_refused },

@@ -144,7 +144,142 @@ test_malformed_records_are_corrupt(void)
 	CHECK_ERR(grid_record_contains(NULL, 0, 0, 0, &got), ERR_CORRUPT);
 }
 
+/* A FeatureCollection of features "grid|geometry-type|coordinates". */
+static int
+parse_features(const char *const *features, size_t nf,
+	       struct grid_parsed **cells, size_t *n, struct diag *d)
+{
+	struct buf text = BUF_INIT;
+	buf_add_str(&text, "{\"type\":\"FeatureCollection\",\"features\":[");
+	for (size_t i = 0; i < nf; i += 3) {
+		char *f = xasprintf("%s{\"type\":\"Feature\",\"properties\":"
+				    "{\"grid\":\"%s\",\"community\":\"c\","
+				    "\"office\":\"o\"},\"geometry\":{\"type\":"
+				    "\"%s\",\"coordinates\":%s}}",
+				    i ? "," : "", features[i], features[i + 1],
+				    features[i + 2]);
+		buf_add_str(&text, f);
+		free(f);
+	}
+	buf_add_str(&text, "]}");
+	int rc = grid_parse(buf_cstr(&text), "g.geojson", 15, "310104", cells,
+			    n, d);
+	buf_release(&text);
+	return rc;
+}
+
+#define SQ(x0, y0, x1, y1) \
+	"[[" #x0 "," #y0 "],[" #x1 "," #y0 "],[" #x1 "," #y1 "],[" #x0 "," #y1 "],[" #x0 "," #y0 "]]"
+
+static int
+point_in(const struct grid_parsed *c, int64_t lat, int64_t lon)
+{
+	struct grid_cell got;
+	return grid_record_contains(c->rec.data, c->rec.len, lat, lon, &got);
+}
+
+static void
+test_id_parts(void)
+{
+	static const char *const bad[][2] = {
+		{ "000104001001001", "province" },
+		{ "990104001001001", "province" },
+		{ "310000001001001", "names a province" },
+		{ "310104000001001", "street 000" },
+		{ "310104001000001", "community of zeros" },
+		{ "310104001001000", "serial of zeros" },
+	};
+	struct diag d;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_ERR(grid_id_valid(bad[i][0], 15, NULL, &d), ERR_INVAL);
+		CHECK(strstr(d.text, bad[i][1]) != NULL);
+	}
+	CHECK_OK(grid_id_valid("310104001001001", 15, NULL, &d));
+	CHECK_OK(grid_id_valid("31010400100101", 14, NULL, &d));
+	CHECK_ERR(grid_id_valid("31010400100100", 14, NULL, &d), ERR_INVAL);
+}
+
+static void
+test_holes_and_multipolygons(void)
+{
+	/* A square with a square hole; a MultiPolygon of two squares. */
+	const char *const f[] = {
+		"310104001001001", "Polygon",
+		"[" SQ(0, 0, 10, 10) "," SQ(4, 4, 6, 6) "]",
+		"310104001001002", "MultiPolygon",
+		"[[" SQ(20, 0, 22, 2) "],[" SQ(30, 0, 32, 2) "]]",
+		"310104001001003", "Polygon", "[" SQ(4, 4, 6, 6) "]",
+	};
+	struct grid_parsed *cells;
+	size_t n;
+	struct diag d;
+	CHECK_OK(parse_features(f, 9, &cells, &n, &d));
+	CHECK_EQ_INT(n, 3);
+	CHECK_EQ_INT(point_in(&cells[0], 1000000, 1000000), 1);
+	CHECK_EQ_INT(point_in(&cells[0], 5000000, 5000000), 0); /* the hole */
+	CHECK_EQ_INT(point_in(&cells[2], 5000000, 5000000), 1); /* its cell */
+	CHECK_EQ_INT(point_in(&cells[1], 1000000, 21000000), 1);
+	CHECK_EQ_INT(point_in(&cells[1], 1000000, 31000000), 1);
+	CHECK_EQ_INT(point_in(&cells[1], 1000000, 25000000), 0);
+	grid_parsed_free(cells, n);
+}
+
+static void
+test_overlaps_and_duplicates(void)
+{
+	struct grid_parsed *cells;
+	size_t n;
+	struct diag d;
+	/* Neighbours sharing an edge, and one touching at a corner: fine. */
+	const char *const ok[] = {
+		"310104001001001", "Polygon", "[" SQ(0, 0, 1, 1) "]",
+		"310104001001002", "Polygon", "[" SQ(1, 0, 2, 1) "]",
+		"310104001001003", "Polygon", "[" SQ(2, 1, 3, 2) "]",
+	};
+	CHECK_OK(parse_features(ok, 9, &cells, &n, &d));
+	grid_parsed_free(cells, n);
+	static const char *const overlapping[][6] = {
+		/* crossing edges, no vertex inside */
+		{ "310104001001001", "Polygon", "[" SQ(0, 1, 3, 2) "]",
+		  "310104001001002", "Polygon", "[" SQ(1, 0, 2, 3) "]" },
+		/* one inside the other */
+		{ "310104001001001", "Polygon", "[" SQ(0, 0, 3, 3) "]",
+		  "310104001001002", "Polygon", "[" SQ(1, 1, 2, 2) "]" },
+		/* the same outline twice */
+		{ "310104001001001", "Polygon", "[" SQ(0, 0, 1, 1) "]",
+		  "310104001001002", "Polygon", "[" SQ(0, 0, 1, 1) "]" },
+		/* half over its neighbour, sharing two corners */
+		{ "310104001001001", "Polygon", "[" SQ(0, 0, 2, 1) "]",
+		  "310104001001002", "MultiPolygon", "[[" SQ(1, 0, 3, 1) "]]" },
+	};
+	for (size_t i = 0; i < sizeof(overlapping) / sizeof(overlapping[0]);
+	     i++) {
+		int rc = parse_features(overlapping[i], 6, &cells, &n, &d);
+		if (rc == 0) {
+			grid_parsed_free(cells, n);
+			harness_fail(__FILE__, __LINE__, "pair %zu accepted", i);
+			continue;
+		}
+		CHECK_ERR(rc, ERR_INVAL);
+		CHECK(strstr(d.text, "overlaps") != NULL);
+	}
+	const char *const twice[] = {
+		"310104001001001", "Polygon", "[" SQ(0, 0, 1, 1) "]",
+		"310104001001001", "Polygon", "[" SQ(5, 5, 6, 6) "]",
+	};
+	CHECK_ERR(parse_features(twice, 6, &cells, &n, &d), ERR_INVAL);
+	CHECK(strstr(d.text, "given twice") != NULL);
+	CHECK_ERR(parse_features(NULL, 0, &cells, &n, &d), ERR_INVAL);
+	CHECK(strstr(d.text, "would empty it") != NULL);
+}
+
 static const struct test tests[] = {
+	{ "a grid id's parts are a province, county, street, community and serial",
+	  test_id_parts },
+	{ "holes are outside a cell, and every part of a MultiPolygon inside",
+	  test_holes_and_multipolygons },
+	{ "overlapping cells, an id twice and an empty grid are refused",
+	  test_overlaps_and_duplicates },
 	{ "a cell is read and locates the points inside it",
 	  test_cell_is_read_and_locates_points },
 	{ "the edges of the globe are positions",

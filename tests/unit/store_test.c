@@ -1750,9 +1750,63 @@ test_damage_in_views_and_events(void)
 	free(dir);
 }
 
+/*
+ * A case with more heads than an event may name: the event still names
+ * every roster head (admission judges its author by them) and fills the
+ * rest with case heads.
+ */
+static void
+test_roster_heads_never_crowded_out(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, STORE_NOSYNC);
+	struct key *adm = seeded_key(40), *me = seeded_key(41);
+	struct buf env = BUF_INIT;
+	uint8_t rid[EVENT_ID_BYTES], id[EVENT_ID_BYTES];
+	struct admit_result res;
+	struct diag d;
+	CHECK(s);
+	store_set_global_case(s, "roster");
+	forge(adm, 1, NULL, 1, 100, "roster", 1, NET, &env);
+	id_of(&env, rid);
+	CHECK_OK(admit_one(s, &env, &res, &d));
+	/* 40 authors each start "case-x" on the roster alone: 40 heads. */
+	for (uint8_t i = 0; i < 40; i++) {
+		struct key *k = seeded_key((uint8_t)(100 + i));
+		forge_deps(k, 1, NULL, (const uint8_t (*)[32])rid, 1, 2, 200,
+			   "case-x", i, NET, &env);
+		CHECK_OK(admit_one(s, &env, &res, &d));
+		key_free(k);
+	}
+	uint8_t heads[64][EVENT_ID_BYTES];
+	size_t nheads;
+	CHECK_OK(store_case_heads(s, "case-x", heads, 64, &nheads));
+	CHECK_EQ_INT(nheads, 40);
+	CHECK_OK(append_note(s, me, "case-x", 1, 300, id));
+	struct envelope e;
+	struct event ev;
+	size_t used;
+	buf_reset(&env);
+	CHECK_OK(store_event_get(s, id, &env));
+	CHECK_OK(seal_open(env.data, env.len, NET, &e, &ev, &used, NULL));
+	CHECK_EQ_INT(ev.ndeps, EVENT_MAX_DEPS);
+	int has_roster = 0;
+	for (size_t i = 0; i < ev.ndeps; i++)
+		has_roster |= memcmp(ev.deps[i], rid, EVENT_ID_BYTES) == 0;
+	CHECK(has_roster);
+	CHECK_EQ_INT(verify_problems(s), 0);
+	buf_release(&env);
+	key_free(adm);
+	key_free(me);
+	store_close(s);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
 static const struct test tests[] = {
 	{ "create, open and metadata", test_create_open },
 	{ "local appends chain seq, prev, deps and lamport", test_append_chains },
+	{ "more than 32 case heads never crowd out the roster head", test_roster_heads_never_crowded_out },
 	{ "a clock going back does not move event time back", test_clock_going_back },
 	{ "foreign events from a walk are all admitted, again are duplicates", test_foreign_from_a_walk },
 	{ "an event with a gap waits and is admitted when the gap closes", test_gap_waits_then_closes },
