@@ -44,7 +44,7 @@ DEB_PKGS = build-essential pkg-config liblmdb-dev libsodium-dev libnng-dev \
 TEST_PKGS = clang-format
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-LIB_SRC = $(wildcard common/*.c crypto/*.c store/*.c node/*.c node/case/*.c \
+LIB_SRC = $(wildcard common/*.c crypto/*.c store/*.c node/*.c node/case/*.c node/http/*.c \
 	   replication/*.c)
 CLI_SRC = $(wildcard cli/*.c)
 UNIT_SRC = $(wildcard tests/unit/*_test.c)
