@@ -105,8 +105,10 @@ text_clean(struct buf *out, const char *s)
 		size_t l = utf8_len(p + i, n - i);
 		if (l == 0 || (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' &&
 			       p[i] != '\r') || p[i] == 0x7f) {
+			/* One replacement for the whole bad sequence. */
 			buf_add_str(out, "\xef\xbf\xbd");
-			i += l ? l : 1;
+			for (i++; i < n && (p[i] & 0xc0) == 0x80; i++)
+				;
 			continue;
 		}
 		buf_add(out, p + i, l);
@@ -114,6 +116,7 @@ text_clean(struct buf *out, const char *s)
 	}
 }
 
+/* Element content only: quotes need no escape outside attributes. */
 static void
 xml_escape(struct buf *out, const char *s)
 {
@@ -122,8 +125,6 @@ xml_escape(struct buf *out, const char *s)
 		case '&': buf_add_str(out, "&amp;"); break;
 		case '<': buf_add_str(out, "&lt;"); break;
 		case '>': buf_add_str(out, "&gt;"); break;
-		case '"': buf_add_str(out, "&quot;"); break;
-		case '\'': buf_add_str(out, "&apos;"); break;
 		/* A CR would come back as LF from any XML parser. */
 		case '\r': buf_add_str(out, "&#13;"); break;
 		default: buf_add_byte(out, (uint8_t)*s);
