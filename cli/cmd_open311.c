@@ -39,15 +39,19 @@ cmd_open311(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (argc - optind != 2)
-		return cli_usage(c, "give a method (GET or POST) and a path, e.g. GET services.json");
+		return cli_usage(
+			c,
+			"give a method (GET or POST) and a path, e.g. GET services.json");
 	req.method = argv[optind];
 	req.path = argv[optind + 1];
 	if (strcmp(req.method, "GET") != 0 && strcmp(req.method, "POST") != 0)
-		return cli_usage(c, "method '%s' must be GET or POST", req.method);
+		return cli_usage(c, "method '%s' must be GET or POST",
+				 req.method);
 	if (data && data[0] == '@') {
 		/* The body from a file ("@-": stdin), as curl takes it. */
 		if (cli_read_file(data + 1, &body, &d))
-			return cli_fail("cannot read '%s': %s", data + 1, d.text);
+			return cli_fail("cannot read '%s': %s", data + 1,
+					d.text);
 		req.body = buf_cstr(&body);
 		req.body_len = body.len;
 	} else if (data) {

@@ -87,8 +87,10 @@ text_is_clean(const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
 		size_t l = utf8_len(p + i, n - i);
-		if (l == 0 || (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' &&
-			       p[i] != '\r') || p[i] == 0x7f)
+		if (l == 0 ||
+		    (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' &&
+		     p[i] != '\r') ||
+		    p[i] == 0x7f)
 			return 0;
 		i += l;
 	}
@@ -103,8 +105,10 @@ text_clean(struct buf *out, const char *s)
 	size_t n = strlen(s);
 	for (size_t i = 0; i < n;) {
 		size_t l = utf8_len(p + i, n - i);
-		if (l == 0 || (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' &&
-			       p[i] != '\r') || p[i] == 0x7f) {
+		if (l == 0 ||
+		    (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' &&
+		     p[i] != '\r') ||
+		    p[i] == 0x7f) {
 			/* One replacement for the whole bad sequence. */
 			buf_add_str(out, "\xef\xbf\xbd");
 			for (i++; i < n && (p[i] & 0xc0) == 0x80; i++)
@@ -148,7 +152,8 @@ out_init(struct out *o, int xml)
 	o->xml = xml;
 	json_writer_init(&o->w, &o->b, 0);
 	if (xml)
-		buf_add_str(&o->b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+		buf_add_str(&o->b,
+			    "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
 }
 
 static void
@@ -236,7 +241,8 @@ static void
 out_bool(struct out *o, const char *key, int v)
 {
 	if (o->xml) {
-		buf_printf(&o->b, "<%s>%s</%s>", key, v ? "true" : "false", key);
+		buf_printf(&o->b, "<%s>%s</%s>", key, v ? "true" : "false",
+			   key);
 		return;
 	}
 	json_key(&o->w, key);
@@ -253,8 +259,8 @@ out_e6(struct out *o, const char *key, int has, int64_t e6)
 	}
 	if (o->xml) {
 		uint64_t a = (uint64_t)(e6 < 0 ? -e6 : e6);
-		buf_printf(&o->b, "<%s>%s%llu.%06llu</%s>", key, e6 < 0 ? "-" : "",
-			   (unsigned long long)(a / 1000000),
+		buf_printf(&o->b, "<%s>%s%llu.%06llu</%s>", key,
+			   e6 < 0 ? "-" : "", (unsigned long long)(a / 1000000),
 			   (unsigned long long)(a % 1000000), key);
 		return;
 	}
@@ -308,8 +314,7 @@ struct ctx {
  * <errors><error><code>N</code><description>...</description></error>
  * </errors>.  Returns 0: the request was answered.
  */
-static int
-fail(struct ctx *cx, int status, const char *fmt, ...)
+static int fail(struct ctx *cx, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int
 fail(struct ctx *cx, int status, const char *fmt, ...)
@@ -355,8 +360,10 @@ form_decode(const char *s, size_t n)
 		if (s[i] == '+') {
 			out[j++] = ' ';
 		} else if (s[i] == '%') {
-			int hi = i + 1 < n ? hexval((unsigned char)s[i + 1]) : -1;
-			int lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
+			int hi = i + 1 < n ? hexval((unsigned char)s[i + 1])
+					   : -1;
+			int lo = i + 2 < n ? hexval((unsigned char)s[i + 2])
+					   : -1;
 			/* A NUL would cut the text short where we read it. */
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 				free(out);
@@ -431,8 +438,7 @@ param_set(const struct ctx *cx, const char *key)
 /* 1 if item is one of the comma-separated values of every occurrence of
  * key; *given is 1 if the parameter occurs with a value at all. */
 static int
-param_has(const struct ctx *cx, const char *key, const char *item,
-	  int *given)
+param_has(const struct ctx *cx, const char *key, const char *item, int *given)
 {
 	size_t il = strlen(item);
 	*given = 0;
@@ -521,9 +527,12 @@ static const struct state_word state_words[] = {
 	{ CS_REFUSED, 1, "not registered (不予立案)" },
 	{ CS_REGISTERED, 0, "registered (立案): waits to be dispatched" },
 	{ CS_DISPATCHED, 0, "dispatched (派遣): with the disposal unit" },
-	{ CS_RETURNED, 0, "returned by the unit (回退): waits for a new dispatch" },
-	{ CS_SUSPENDED, 0, "suspended (挂账): the work cannot be done in time" },
-	{ CS_FED_BACK, 0, "disposed (处理反馈): waits for verification on site" },
+	{ CS_RETURNED, 0,
+	  "returned by the unit (回退): waits for a new dispatch" },
+	{ CS_SUSPENDED, 0,
+	  "suspended (挂账): the work cannot be done in time" },
+	{ CS_FED_BACK, 0,
+	  "disposed (处理反馈): waits for verification on site" },
 	{ CS_VERIFIED, 0, "verified on site (核查通过): waits to be closed" },
 	{ CS_CLOSED, 1, "closed (结案)" },
 	{ CS_CANCELLED, 1, "cancelled (作废)" },
@@ -533,7 +542,8 @@ static const struct state_word state_words[] = {
 static const struct state_word *
 state_word(enum case_status s)
 {
-	for (size_t i = 0; i < sizeof(state_words) / sizeof(state_words[0]); i++)
+	for (size_t i = 0; i < sizeof(state_words) / sizeof(state_words[0]);
+	     i++)
 		if (state_words[i].s == s)
 			return &state_words[i];
 	return NULL;
@@ -575,18 +585,21 @@ put_request(struct ctx *cx, struct out *o, const struct case_state *st)
 	if (st->status == CS_MERGED)
 		buf_printf(&note, " of service request %s", st->merged_into);
 	if (st->status == CS_CHECKED)
-		buf_add_str(&note, st->check_found ? "; the problem was found"
-						   : "; the problem was not found");
+		buf_add_str(&note, st->check_found
+					   ? "; the problem was found"
+					   : "; the problem was not found");
 	if (st->unit[0])
 		agency = st->unit;
 	else if (grid_get(cx->n, st->grid, &cell) == 0 && cell.office[0])
 		agency = cell.office;
 	uint64_t expected = 0;
 	if (st->limit[0] && state_is_open(st)) {
-		buf_printf(&notice, "time limit %s of working time from dispatch",
+		buf_printf(&notice,
+			   "time limit %s of working time from dispatch",
 			   st->limit);
 		if (deadline_of(st, &node_config(cx->n)->cal, cx->req->now_ms,
-				&dl) == 0 && dl.has_due && !dl.done)
+				&dl) == 0 &&
+		    dl.has_due && !dl.done)
 			expected = dl.due_ms;
 	}
 
@@ -671,7 +684,8 @@ list_row(const struct case_row *row, void *arg)
 	if (!param_has(l->cx, "service_code", st->code, &given) && given)
 		return 0;
 	if (!param_has(l->cx, "status", sw && sw->closed ? "closed" : "open",
-		       &given) && given)
+		       &given) &&
+	    given)
 		return 0;
 	l->hits = xrealloc(l->hits, (l->n + 1) * sizeof(*l->hits));
 	snprintf(l->hits[l->n].id, sizeof(l->hits[l->n].id), "%s",
@@ -722,7 +736,8 @@ check_list_values(struct ctx *cx)
 			      (l == 6 && strncmp(s, "closed", 6) == 0)))
 				return fail(cx, 400,
 					    "status '%s' must be open, closed or both, comma-separated",
-					    cx->p[i].val) + 1;
+					    cx->p[i].val) +
+				       1;
 			s += l + (s[l] == ',');
 		}
 	}
@@ -799,8 +814,9 @@ get_requests(struct ctx *cx, struct diag *d)
 	if (l.from > l.to)
 		return fail(cx, 400, "start_date is after end_date");
 	if (l.to - l.from > OPEN311_SPAN_MS)
-		return fail(cx, 400,
-			    "start_date and end_date may not span more than 90 days");
+		return fail(
+			cx, 400,
+			"start_date and end_date may not span more than 90 days");
 
 	memset(&q, 0, sizeof(q));
 	q.now_ms = cx->req->now_ms;
@@ -892,7 +908,8 @@ get_service_definition(struct ctx *cx, const char *code, struct diag *d)
 static int
 get_discovery(struct ctx *cx)
 {
-	const char *url = cx->req->base_url ? cx->req->base_url : "/open311/v2/";
+	const char *url = cx->req->base_url ? cx->req->base_url
+					    : "/open311/v2/";
 	struct buf contact = BUF_INIT;
 	struct out o;
 	buf_printf(&contact,
@@ -994,8 +1011,8 @@ static int
 contact_blob(struct ctx *cx, struct report_req *r, struct diag *d)
 {
 	static const char *const fields[] = { "first_name", "last_name",
-					      "email", "phone", "device_id",
-					      "account_id" };
+					      "email",      "phone",
+					      "device_id",  "account_id" };
 	struct buf b = BUF_INIT;
 	int rc = 0;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
@@ -1026,7 +1043,8 @@ contact_blob(struct ctx *cx, struct report_req *r, struct diag *d)
 static int
 load_intake(struct ctx *cx, struct key **k, struct diag *d)
 {
-	char *path = xasprintf("%s/%s", node_dir(cx->n), OPEN311_INTAKE_KEY_FILE);
+	char *path =
+		xasprintf("%s/%s", node_dir(cx->n), OPEN311_INTAKE_KEY_FILE);
 	struct diag why;
 	int rc = key_load(path, k, &why);
 	if (rc == ERR_NOTFOUND)
@@ -1038,7 +1056,8 @@ load_intake(struct ctx *cx, struct key **k, struct diag *d)
 			 why.text);
 	free(path);
 	if (rc)
-		fail(cx, 403, "this node takes no service requests: it has no intake key");
+		fail(cx, 403,
+		     "this node takes no service requests: it has no intake key");
 	return rc;
 }
 
@@ -1071,7 +1090,8 @@ post_request(struct ctx *cx, struct diag *d)
 	if ((rc = load_classes(cx, d)))
 		return rc;
 	if (!(name = classes_name(cx->cls, CLASS_EVENT, code)))
-		return fail(cx, 400, "service_code '%s' is not a service (GET services lists them)",
+		return fail(cx, 400,
+			    "service_code '%s' is not a service (GET services lists them)",
 			    code);
 	if (!lat != !lon)
 		return fail(cx, 400, "give lat and long together");
@@ -1082,7 +1102,8 @@ post_request(struct ctx *cx, struct diag *d)
 				    : "lat and long are required");
 	memset(&r, 0, sizeof(r));
 	if (parse_deg(lat, 90, &r.lat_e6))
-		return fail(cx, 400, "lat '%s' must be decimal degrees from -90 to 90",
+		return fail(cx, 400,
+			    "lat '%s' must be decimal degrees from -90 to 90",
 			    lat);
 	if (parse_deg(lon, 180, &r.lon_e6))
 		return fail(cx, 400,
@@ -1101,7 +1122,8 @@ post_request(struct ctx *cx, struct diag *d)
 			    MAX_DESC, MAX_ADDRESS, MAX_URL);
 	if (media && strncmp(media, "http://", 7) != 0 &&
 	    strncmp(media, "https://", 8) != 0)
-		return fail(cx, 400, "media_url '%s' must be an http or https URL",
+		return fail(cx, 400,
+			    "media_url '%s' must be an http or https URL",
 			    media);
 
 	/* Where: the caller's words, else the cell the position is in. */
@@ -1193,7 +1215,8 @@ route(struct ctx *cx, struct diag *d)
 	if (strcmp(dot, ".json") == 0)
 		cx->xml = 0;
 	else if (strcmp(dot, ".xml") != 0)
-		return fail(cx, 404, "format '%s' is not served: use .xml or .json",
+		return fail(cx, 404,
+			    "format '%s' is not served: use .xml or .json",
 			    dot + 1);
 	size_t rl = (size_t)(dot - path);
 	if (rl >= sizeof(res))
@@ -1202,20 +1225,22 @@ route(struct ctx *cx, struct diag *d)
 	res[rl] = '\0';
 	if (strcmp(req->method, "GET") != 0 && !post)
 		return fail(cx, 405, "method %s is not served", req->method);
-	if (req->query && params_add(cx, req->query, strlen(req->query),
-				     "query string"))
+	if (req->query &&
+	    params_add(cx, req->query, strlen(req->query), "query string"))
 		return 0;
 	if (post) {
 		if (req->body_len > OPEN311_BODY_MAX)
-			return fail(cx, 413, "the request is larger than %d bytes",
+			return fail(cx, 413,
+				    "the request is larger than %d bytes",
 				    OPEN311_BODY_MAX);
-		if (req->body && params_add(cx, req->body, req->body_len,
-					    "request body"))
+		if (req->body &&
+		    params_add(cx, req->body, req->body_len, "request body"))
 			return 0;
 	}
 	const char *jur = param_set(cx, "jurisdiction_id");
 	if (jur && strcmp(jur, store_network(node_store(cx->n))) != 0)
-		return fail(cx, 404, "unknown jurisdiction_id '%s': this endpoint serves '%s'",
+		return fail(cx, 404,
+			    "unknown jurisdiction_id '%s': this endpoint serves '%s'",
 			    jur, store_network(node_store(cx->n)));
 
 	if (strcmp(res, "requests") == 0)

@@ -40,11 +40,11 @@ struct node;
 
 /* A request as the transport received it; everything is borrowed. */
 struct open311_request {
-	const char *method;  /* "GET" or "POST" */
-	const char *path;    /* below /open311/v2/, e.g. "requests/ID.json" */
-	const char *query;   /* the query string without '?', or NULL */
+	const char *method; /* "GET" or "POST" */
+	const char *path;   /* below /open311/v2/, e.g. "requests/ID.json" */
+	const char *query;  /* the query string without '?', or NULL */
 	const char *content_type; /* of the body, or NULL */
-	const char *body;    /* POST: application/x-www-form-urlencoded */
+	const char *body;         /* POST: application/x-www-form-urlencoded */
 	size_t body_len;
 	/* The endpoint's URL as clients reach it, for the discovery
 	 * document, e.g. "http://127.0.0.1:8311/open311/v2/"; NULL:

@@ -48,7 +48,8 @@ centre_new(unsigned intake_roles)
 	free(grid);
 	if (intake_roles) {
 		struct key *k = key_generate();
-		char *path = xasprintf("%s/%s", c->dir, OPEN311_INTAKE_KEY_FILE);
+		char *path =
+			xasprintf("%s/%s", c->dir, OPEN311_INTAKE_KEY_FILE);
 		struct member m;
 		memset(&m, 0, sizeof(m));
 		memcpy(m.key, key_public(k), 32);
@@ -68,9 +69,8 @@ centre_new(unsigned intake_roles)
 }
 
 static int
-call(struct tnode *c, const char *method, const char *path,
-     const char *query, const char *body, uint64_t now,
-     struct open311_reply *rep, struct diag *d)
+call(struct tnode *c, const char *method, const char *path, const char *query,
+     const char *body, uint64_t now, struct open311_reply *rep, struct diag *d)
 {
 	struct open311_request req;
 	memset(&req, 0, sizeof(req));
@@ -135,13 +135,16 @@ test_discovery(void)
 	CHECK_EQ_INT(rep.status, 200);
 	CHECK(strstr(rep.content_type, "application/json") != NULL);
 	CHECK(json_ok(rep.body));
-	CHECK(strstr(rep.body, "\"specification\":\"http://wiki.open311.org/GeoReport_v2\""));
-	CHECK(strstr(rep.body, "\"formats\":[\"text/xml\",\"application/json\"]"));
+	CHECK(strstr(rep.body,
+		     "\"specification\":\"http://wiki.open311.org/GeoReport_v2\""));
+	CHECK(strstr(rep.body,
+		     "\"formats\":[\"text/xml\",\"application/json\"]"));
 	CHECK(strstr(rep.body, "\"url\":\"/open311/v2/\""));
 	open311_reply_release(&rep);
 	CHECK_OK(call(c, "GET", "discovery.xml", NULL, NULL, t0(), &rep, &d));
 	CHECK(strstr(rep.content_type, "text/xml") != NULL);
-	CHECK(strncmp(rep.body, "<?xml version=\"1.0\" encoding=\"utf-8\"?>", 38) == 0);
+	CHECK(strncmp(rep.body, "<?xml version=\"1.0\" encoding=\"utf-8\"?>",
+		      38) == 0);
 	CHECK(strstr(rep.body, "<endpoints><endpoint><specification>"));
 	CHECK(strstr(rep.body, "<format>text/xml</format>"));
 	open311_reply_release(&rep);
@@ -159,25 +162,35 @@ test_services(void)
 	CHECK(json_ok(rep.body));
 	/* The 250 matters of the table, not its 153 components. */
 	CHECK_EQ_INT(count(rep.body, "\"service_code\""), 250);
-	CHECK(strstr(rep.body, "{\"service_code\":\"06010\",\"service_name\":\"暴露垃圾\""));
+	CHECK(strstr(rep.body,
+		     "{\"service_code\":\"06010\",\"service_name\":\"暴露垃圾\""));
 	CHECK(strstr(rep.body, "\"metadata\":false,\"type\":\"realtime\""));
 	open311_reply_release(&rep);
 	CHECK_OK(call(c, "GET", "services.xml", NULL, NULL, t0(), &rep, &d));
 	CHECK_EQ_INT(count(rep.body, "<service>"), 250);
 	CHECK(strstr(rep.body, "<service><service_code>01001</service_code>"));
-	CHECK(strstr(rep.body, "<metadata>false</metadata><type>realtime</type>"));
+	CHECK(strstr(rep.body,
+		     "<metadata>false</metadata><type>realtime</type>"));
 	open311_reply_release(&rep);
 
-	CHECK_OK(call(c, "GET", "services/06010.json", NULL, NULL, t0(), &rep, &d));
+	CHECK_OK(call(c, "GET", "services/06010.json", NULL, NULL, t0(), &rep,
+		      &d));
 	CHECK_EQ_INT(rep.status, 200);
-	CHECK(strcmp(rep.body, "{\"service_code\":\"06010\",\"attributes\":[]}\n") == 0);
+	CHECK(strcmp(rep.body,
+		     "{\"service_code\":\"06010\",\"attributes\":[]}\n") == 0);
 	open311_reply_release(&rep);
-	CHECK_OK(call(c, "GET", "services/06010.xml", NULL, NULL, t0(), &rep, &d));
-	CHECK(strstr(rep.body, "<service_definition><service_code>06010</service_code><attributes></attributes></service_definition>"));
+	CHECK_OK(call(c, "GET", "services/06010.xml", NULL, NULL, t0(), &rep,
+		      &d));
+	CHECK(strstr(
+		rep.body,
+		"<service_definition><service_code>06010</service_code><attributes></attributes></service_definition>"));
 	open311_reply_release(&rep);
-	CHECK_OK(call(c, "GET", "services/99999.json", NULL, NULL, t0(), &rep, &d));
+	CHECK_OK(call(c, "GET", "services/99999.json", NULL, NULL, t0(), &rep,
+		      &d));
 	CHECK_EQ_INT(rep.status, 404);
-	CHECK(strcmp(rep.body, "[{\"code\":404,\"description\":\"no service '99999'\"}]\n") == 0);
+	CHECK(strcmp(rep.body,
+		     "[{\"code\":404,\"description\":\"no service '99999'\"}]\n") ==
+	      0);
 	open311_reply_release(&rep);
 	tnode_free(c);
 }
@@ -190,13 +203,16 @@ test_post_creates_a_hotline_report(void)
 	struct open311_reply rep;
 	struct diag d;
 	char id[18];
-	CHECK_OK(call(c, "POST", "requests.xml", NULL,
-		      "service_code=06010&" INSIDE "&description=Rubbish+bags+%26+boxes"
-		      "&address_string=Caoxi+Road+88&email=a%40example.org&first_name=Li"
-		      "&media_url=https%3A%2F%2Fexample.org%2F1.jpg",
-		      t0(), &rep, &d));
+	CHECK_OK(
+		call(c, "POST", "requests.xml", NULL,
+		     "service_code=06010&" INSIDE
+		     "&description=Rubbish+bags+%26+boxes"
+		     "&address_string=Caoxi+Road+88&email=a%40example.org&first_name=Li"
+		     "&media_url=https%3A%2F%2Fexample.org%2F1.jpg",
+		     t0(), &rep, &d));
 	CHECK_EQ_INT(rep.status, 200);
-	CHECK(strstr(rep.body, "<service_requests><request><service_request_id>"));
+	CHECK(strstr(rep.body,
+		     "<service_requests><request><service_request_id>"));
 	CHECK(strstr(rep.body, "<account_id/></request></service_requests>"));
 	const char *p = strstr(rep.body, "<service_request_id>");
 	snprintf(id, sizeof(id), "%s", p + strlen("<service_request_id>"));
@@ -206,13 +222,17 @@ test_post_creates_a_hotline_report(void)
 	CHECK(strcmp(st.source, "hotline") == 0);
 	CHECK(strcmp(st.grid, "310104007002001") == 0);
 	CHECK(strcmp(st.where, "Caoxi Road 88") == 0);
-	CHECK(strcmp(st.desc, "Rubbish bags & boxes\nmedia_url: https://example.org/1.jpg") == 0);
+	CHECK(strcmp(st.desc,
+		     "Rubbish bags & boxes\nmedia_url: https://example.org/1.jpg") ==
+	      0);
 	CHECK(strcmp(st.reporter, "open311") == 0);
 	CHECK_EQ_INT(st.status, CS_REPORTED);
 	state_release(&st);
 	/* A public report is checked on site before it is accepted. */
-	CHECK_ERR(tnode_act(c, id, "accept", t0() + 60000, NULL, NULL), ERR_STATE);
-	CHECK_OK(tnode_act(c, id, "check", t0() + 60000, NULL, "found", "yes", NULL));
+	CHECK_ERR(tnode_act(c, id, "accept", t0() + 60000, NULL, NULL),
+		  ERR_STATE);
+	CHECK_OK(tnode_act(c, id, "check", t0() + 60000, NULL, "found", "yes",
+			   NULL));
 	CHECK_OK(tnode_act(c, id, "accept", t0() + 120000, NULL, NULL));
 
 	/* Without a description the service's name is the text; without
@@ -224,7 +244,9 @@ test_post_creates_a_hotline_report(void)
 	CHECK(strstr(st.where, "310104007002001") != NULL);
 	state_release(&st);
 	/* Degrees with more decimals than the event keeps. */
-	CHECK_OK(post(c, "service_code=06010&lat=31.170000123&long=121.409000987", t0(), id));
+	CHECK_OK(post(c,
+		      "service_code=06010&lat=31.170000123&long=121.409000987",
+		      t0(), id));
 	CHECK_OK(tnode_state(c, id, &st));
 	CHECK_EQ_INT(st.lat_e6, 31170000);
 	CHECK_EQ_INT(st.lon_e6, 121409000);
@@ -242,7 +264,9 @@ test_post_needs_an_intake_key_that_may_report(void)
 	CHECK_ERR(call(c, "POST", "requests.json", NULL, form, t0(), &rep, &d),
 		  ERR_NOTFOUND);
 	CHECK_EQ_INT(rep.status, 403);
-	CHECK(strcmp(rep.body, "[{\"code\":403,\"description\":\"this node takes no service requests: it has no intake key\"}]\n") == 0);
+	CHECK(strcmp(rep.body,
+		     "[{\"code\":403,\"description\":\"this node takes no service requests: it has no intake key\"}]\n") ==
+	      0);
 	CHECK(strstr(d.text, "gridcase keygen") != NULL);
 	CHECK(strstr(d.text, "operator") != NULL);
 	open311_reply_release(&rep);
@@ -317,17 +341,23 @@ test_post_errors(void)
 		      "long '181'"));
 	CHECK(refused(c, form, "service_code=06010&lat=30.0&long=120.0", 400,
 		      "outside this district's grid"));
-	CHECK(refused(c, form, "service_code=06010&" INSIDE "&media_url=file%3A%2F%2Fetc",
+	CHECK(refused(c, form,
+		      "service_code=06010&" INSIDE
+		      "&media_url=file%3A%2F%2Fetc",
 		      400, "http or https"));
 	CHECK(refused(c, form, "service_code=06010&" INSIDE "&description=%ZZ",
 		      400, "request body is not valid"));
-	CHECK(refused(c, form, "service_code=06010&" INSIDE "&description=a%00b",
-		      400, "request body is not valid"));
-	CHECK(refused(c, form, "service_code=06010&" INSIDE "&description=%FF%FE",
-		      400, "request body is not valid"));
-	CHECK(refused(c, form, "service_code=06010&" INSIDE "&jurisdiction_id=elsewhere",
+	CHECK(refused(c, form,
+		      "service_code=06010&" INSIDE "&description=a%00b", 400,
+		      "request body is not valid"));
+	CHECK(refused(c, form,
+		      "service_code=06010&" INSIDE "&description=%FF%FE", 400,
+		      "request body is not valid"));
+	CHECK(refused(c, form,
+		      "service_code=06010&" INSIDE "&jurisdiction_id=elsewhere",
 		      404, "unknown jurisdiction_id"));
-	CHECK(refused(c, "multipart/form-data; boundary=x", "service_code=06010", 400,
+	CHECK(refused(c, "multipart/form-data; boundary=x",
+		      "service_code=06010", 400,
 		      "application/x-www-form-urlencoded"));
 	char *big = xmalloc(OPEN311_BODY_MAX + 2);
 	memset(big, 'a', OPEN311_BODY_MAX + 1);
@@ -357,11 +387,16 @@ test_api_keys(void)
 		      "an api_key is required"));
 	CHECK(refused(c, form, "service_code=06010&" INSIDE "&api_key=k3y", 403,
 		      "invalid api_key"));
-	CHECK(refused(c, form, "service_code=06010&" INSIDE "&api_key=k3y-of-the-city-appX",
+	CHECK(refused(c, form,
+		      "service_code=06010&" INSIDE
+		      "&api_key=k3y-of-the-city-appX",
 		      403, "invalid api_key"));
-	CHECK_OK(post(c, "service_code=06010&" INSIDE "&api_key=k3y-of-the-city-app",
+	CHECK_OK(post(c,
+		      "service_code=06010&" INSIDE
+		      "&api_key=k3y-of-the-city-app",
 		      t0(), id));
-	CHECK_OK(post(c, "service_code=06010&" INSIDE "&api_key=second-key", t0(), id));
+	CHECK_OK(post(c, "service_code=06010&" INSIDE "&api_key=second-key",
+		      t0(), id));
 	free(path);
 	tnode_free(c);
 }
@@ -373,23 +408,34 @@ test_get_request_by_id(void)
 	struct open311_reply rep;
 	struct diag d;
 	char id[18], path[64];
-	CHECK_OK(post(c, "service_code=06010&" INSIDE "&description=%3Cscript%3Ealert(1)%3C%2Fscript%3E+%22q%22+%27a%27+%26",
-		      t0(), id));
+	CHECK_OK(
+		post(c,
+		     "service_code=06010&" INSIDE
+		     "&description=%3Cscript%3Ealert(1)%3C%2Fscript%3E+%22q%22+%27a%27+%26",
+		     t0(), id));
 	snprintf(path, sizeof(path), "requests/%s.json", id);
 	CHECK_OK(call(c, "GET", path, NULL, NULL, t0() + 1000, &rep, &d));
 	CHECK_EQ_INT(rep.status, 200);
 	/* The fields of the specification's sample, in its order. */
-	const char *fields[] = { "[{\"service_request_id\":\"", "\",\"status\":\"open\"",
-				 ",\"status_notes\":", ",\"service_name\":\"暴露垃圾\"",
-				 ",\"service_code\":\"06010\"", ",\"description\":",
-				 ",\"agency_responsible\":\"office-07\"",
-				 ",\"service_notice\":null",
-				 ",\"requested_datetime\":\"2026-03-02T01:00:00Z\"",
-				 ",\"updated_datetime\":\"2026-03-02T01:00:00Z\"",
-				 ",\"expected_datetime\":null", ",\"address\":",
-				 ",\"address_id\":null", ",\"zipcode\":null",
-				 ",\"lat\":31.170000", ",\"long\":121.409000",
-				 ",\"media_url\":null}]" };
+	const char *fields[] = {
+		"[{\"service_request_id\":\"",
+		"\",\"status\":\"open\"",
+		",\"status_notes\":",
+		",\"service_name\":\"暴露垃圾\"",
+		",\"service_code\":\"06010\"",
+		",\"description\":",
+		",\"agency_responsible\":\"office-07\"",
+		",\"service_notice\":null",
+		",\"requested_datetime\":\"2026-03-02T01:00:00Z\"",
+		",\"updated_datetime\":\"2026-03-02T01:00:00Z\"",
+		",\"expected_datetime\":null",
+		",\"address\":",
+		",\"address_id\":null",
+		",\"zipcode\":null",
+		",\"lat\":31.170000",
+		",\"long\":121.409000",
+		",\"media_url\":null}]"
+	};
 	const char *at = rep.body;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		const char *p = strstr(at, fields[i]);
@@ -398,21 +444,32 @@ test_get_request_by_id(void)
 		CHECK(p != NULL);
 		at = p;
 	}
-	CHECK(strstr(rep.body, "\"description\":\"<script>alert(1)</script> \\\"q\\\" 'a' &\""));
+	CHECK(strstr(
+		rep.body,
+		"\"description\":\"<script>alert(1)</script> \\\"q\\\" 'a' &\""));
 	open311_reply_release(&rep);
 	snprintf(path, sizeof(path), "requests/%s.xml", id);
 	CHECK_OK(call(c, "GET", path, NULL, NULL, t0() + 1000, &rep, &d));
-	CHECK(strstr(rep.body, "<description>&lt;script&gt;alert(1)&lt;/script&gt; \"q\" 'a' &amp;</description>"));
-	CHECK(strstr(rep.body, "<lat>31.170000</lat><long>121.409000</long><media_url/>"));
+	CHECK(strstr(
+		rep.body,
+		"<description>&lt;script&gt;alert(1)&lt;/script&gt; \"q\" 'a' &amp;</description>"));
+	CHECK(strstr(rep.body,
+		     "<lat>31.170000</lat><long>121.409000</long><media_url/>"));
 	open311_reply_release(&rep);
 
-	CHECK_OK(call(c, "GET", "requests/20260302-nosuchca.json", NULL, NULL, t0(), &rep, &d));
+	CHECK_OK(call(c, "GET", "requests/20260302-nosuchca.json", NULL, NULL,
+		      t0(), &rep, &d));
 	CHECK_EQ_INT(rep.status, 404);
-	CHECK(strcmp(rep.body, "[{\"code\":404,\"description\":\"no service request '20260302-nosuchca'\"}]\n") == 0);
+	CHECK(strcmp(rep.body,
+		     "[{\"code\":404,\"description\":\"no service request '20260302-nosuchca'\"}]\n") ==
+	      0);
 	open311_reply_release(&rep);
-	CHECK_OK(call(c, "GET", "requests/roster.xml", NULL, NULL, t0(), &rep, &d));
+	CHECK_OK(call(c, "GET", "requests/roster.xml", NULL, NULL, t0(), &rep,
+		      &d));
 	CHECK_EQ_INT(rep.status, 404);
-	CHECK(strstr(rep.body, "<errors><error><code>404</code><description>no service request 'roster'</description></error></errors>"));
+	CHECK(strstr(
+		rep.body,
+		"<errors><error><code>404</code><description>no service request 'roster'</description></error></errors>"));
 	open311_reply_release(&rep);
 	tnode_free(c);
 }
@@ -440,12 +497,14 @@ test_unclean_text_is_replaced(void)
 	snprintf(path, sizeof(path), "requests/%s.json", id);
 	CHECK_OK(call(c, "GET", path, NULL, NULL, t0(), &rep, &d));
 	CHECK(json_ok(rep.body));
-	CHECK(strstr(rep.body, "\"address\":\"lane\xef\xbf\xbd 5\xef\xbf\xbd\""));
+	CHECK(strstr(rep.body,
+		     "\"address\":\"lane\xef\xbf\xbd 5\xef\xbf\xbd\""));
 	CHECK(strstr(rep.body, "\"description\":\"bell\xef\xbf\xbd <&>\""));
 	open311_reply_release(&rep);
 	snprintf(path, sizeof(path), "requests/%s.xml", id);
 	CHECK_OK(call(c, "GET", path, NULL, NULL, t0(), &rep, &d));
-	CHECK(strstr(rep.body, "<description>bell\xef\xbf\xbd &lt;&amp;&gt;</description>"));
+	CHECK(strstr(rep.body,
+		     "<description>bell\xef\xbf\xbd &lt;&amp;&gt;</description>"));
 	CHECK(strchr(rep.body, '\x07') == NULL);
 	open311_reply_release(&rep);
 	tnode_free(c);
@@ -464,8 +523,10 @@ test_get_requests_filters(void)
 	CHECK_OK(post(c, "service_code=01001&" INSIDE, now - DAY, b));
 	CHECK_OK(post(c, "service_code=06010&" INSIDE, now - DAY + 1, m));
 	/* b is cancelled and m merged into a: both closed. */
-	CHECK_OK(tnode_act(c, b, "cancel", now - DAY + 10, NULL, "reason", "a test", NULL));
-	CHECK_OK(tnode_act(c, m, "merge", now - DAY + 20, NULL, "into", a, NULL));
+	CHECK_OK(tnode_act(c, b, "cancel", now - DAY + 10, NULL, "reason",
+			   "a test", NULL));
+	CHECK_OK(tnode_act(c, m, "merge", now - DAY + 20, NULL, "into", a,
+			   NULL));
 
 	/* The default: the last 90 days, newest first; the old one is out. */
 	CHECK_OK(call(c, "GET", "requests.json", NULL, NULL, now, &rep, &d));
@@ -476,55 +537,68 @@ test_get_requests_filters(void)
 	snprintf(im, sizeof(im), "\"service_request_id\":\"%s\"", m);
 	snprintf(ib, sizeof(ib), "\"service_request_id\":\"%s\"", b);
 	snprintf(ia, sizeof(ia), "\"service_request_id\":\"%s\"", a);
-	CHECK(strstr(rep.body, im) && strstr(rep.body, ib) && strstr(rep.body, ia));
+	CHECK(strstr(rep.body, im) && strstr(rep.body, ib) &&
+	      strstr(rep.body, ia));
 	CHECK(strstr(rep.body, im) < strstr(rep.body, ib));
 	CHECK(strstr(rep.body, ib) < strstr(rep.body, ia));
-	CHECK(strstr(rep.body, "\"status\":\"closed\",\"status_notes\":\"cancelled (作废)\""));
+	CHECK(strstr(
+		rep.body,
+		"\"status\":\"closed\",\"status_notes\":\"cancelled (作废)\""));
 	char note[96];
-	snprintf(note, sizeof(note), "a duplicate (并案) of service request %s", a);
+	snprintf(note, sizeof(note), "a duplicate (并案) of service request %s",
+		 a);
 	CHECK(strstr(rep.body, note));
 	open311_reply_release(&rep);
 
-	CHECK_OK(call(c, "GET", "requests.json", "status=open", NULL, now, &rep, &d));
+	CHECK_OK(call(c, "GET", "requests.json", "status=open", NULL, now, &rep,
+		      &d));
 	CHECK_EQ_INT(count(rep.body, "\"service_request_id\""), 1);
 	CHECK(strstr(rep.body, a));
 	open311_reply_release(&rep);
-	CHECK_OK(call(c, "GET", "requests.json", "status=closed", NULL, now, &rep, &d));
+	CHECK_OK(call(c, "GET", "requests.json", "status=closed", NULL, now,
+		      &rep, &d));
 	CHECK_EQ_INT(count(rep.body, "\"service_request_id\""), 2);
 	open311_reply_release(&rep);
-	CHECK_OK(call(c, "GET", "requests.json", "status=open,closed", NULL, now, &rep, &d));
+	CHECK_OK(call(c, "GET", "requests.json", "status=open,closed", NULL,
+		      now, &rep, &d));
 	CHECK_EQ_INT(count(rep.body, "\"service_request_id\""), 3);
 	open311_reply_release(&rep);
-	CHECK_OK(call(c, "GET", "requests.xml", "service_code=01001", NULL, now, &rep, &d));
+	CHECK_OK(call(c, "GET", "requests.xml", "service_code=01001", NULL, now,
+		      &rep, &d));
 	CHECK_EQ_INT(count(rep.body, "<request>"), 1);
 	CHECK(strstr(rep.body, b));
 	open311_reply_release(&rep);
-	CHECK_OK(call(c, "GET", "requests.json", "service_code=01001,06010&status=closed",
-		      NULL, now, &rep, &d));
+	CHECK_OK(call(c, "GET", "requests.json",
+		      "service_code=01001,06010&status=closed", NULL, now, &rep,
+		      &d));
 	CHECK_EQ_INT(count(rep.body, "\"service_request_id\""), 2);
 	open311_reply_release(&rep);
 
 	/* Dates: a span picks its cases; W3C forms with offsets. */
-	CHECK_OK(call(c, "GET", "requests.json",
-		      "start_date=2026-03-01T00:00:00Z&end_date=2026-03-03T00:00:00%2B08:00",
-		      NULL, now, &rep, &d));
+	CHECK_OK(
+		call(c, "GET", "requests.json",
+		     "start_date=2026-03-01T00:00:00Z&end_date=2026-03-03T00:00:00%2B08:00",
+		     NULL, now, &rep, &d));
 	CHECK_EQ_INT(count(rep.body, "\"service_request_id\""), 1);
 	CHECK(strstr(rep.body, old));
 	open311_reply_release(&rep);
 	/* An unencoded '+' arrives as a space, and is taken for it. */
-	CHECK_OK(call(c, "GET", "requests.json",
-		      "start_date=2026-03-02T08:59:00+08:00&end_date=2026-03-02T09:01:00.5+08:00",
-		      NULL, now, &rep, &d));
+	CHECK_OK(
+		call(c, "GET", "requests.json",
+		     "start_date=2026-03-02T08:59:00+08:00&end_date=2026-03-02T09:01:00.5+08:00",
+		     NULL, now, &rep, &d));
 	CHECK_EQ_INT(count(rep.body, "\"service_request_id\""), 1);
 	open311_reply_release(&rep);
 	/* start_date alone: 90 days from it. */
-	CHECK_OK(call(c, "GET", "requests.json", "start_date=2026-03-01", NULL, now, &rep, &d));
+	CHECK_OK(call(c, "GET", "requests.json", "start_date=2026-03-01", NULL,
+		      now, &rep, &d));
 	CHECK_EQ_INT(count(rep.body, "\"service_request_id\""), 1);
 	open311_reply_release(&rep);
 
 	/* service_request_id overrides the rest; unknown ids are left out. */
 	char q[128];
-	snprintf(q, sizeof(q), "service_request_id=%s,%s,20260101-nosuchca&status=closed",
+	snprintf(q, sizeof(q),
+		 "service_request_id=%s,%s,20260101-nosuchca&status=closed",
 		 old, a);
 	CHECK_OK(call(c, "GET", "requests.json", q, NULL, now, &rep, &d));
 	CHECK_EQ_INT(count(rep.body, "\"service_request_id\""), 2);
@@ -553,26 +627,32 @@ static void
 test_get_errors(void)
 {
 	struct tnode *c = centre_new(0);
-	CHECK(refused_get(c, "GET", "requests.json", "start_date=yesterday", 400,
-			  "[{\"code\":400,\"description\":\"start_date 'yesterday' must be a W3C date-time"));
+	CHECK(refused_get(
+		c, "GET", "requests.json", "start_date=yesterday", 400,
+		"[{\"code\":400,\"description\":\"start_date 'yesterday' must be a W3C date-time"));
 	CHECK(refused_get(c, "GET", "requests.json", "end_date=2026-13-01", 400,
 			  "end_date '2026-13-01'"));
-	CHECK(refused_get(c, "GET", "requests.json",
-			  "start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z",
-			  400, "may not span more than 90 days"));
+	CHECK(refused_get(
+		c, "GET", "requests.json",
+		"start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z",
+		400, "may not span more than 90 days"));
 	CHECK(refused_get(c, "GET", "requests.json",
 			  "start_date=2026-02-01&end_date=2026-01-01", 400,
 			  "start_date is after end_date"));
-	CHECK(refused_get(c, "GET", "requests.xml", "status=pending", 400,
-			  "<errors><error><code>400</code><description>status 'pending' must be open, closed"));
+	CHECK(refused_get(
+		c, "GET", "requests.xml", "status=pending", 400,
+		"<errors><error><code>400</code><description>status 'pending' must be open, closed"));
 	CHECK(refused_get(c, "GET", "requests.json", "status=%G0", 400,
 			  "query string is not valid"));
-	CHECK(refused_get(c, "GET", "requests.json", "jurisdiction_id=elsewhere", 404,
+	CHECK(refused_get(c, "GET", "requests.json",
+			  "jurisdiction_id=elsewhere", 404,
 			  "this endpoint serves 'testnet'"));
-	CHECK(refused_get(c, "GET", "requests", NULL, 404,
-			  "<errors><error><code>404</code><description>'requests' names no format"));
-	CHECK(refused_get(c, "GET", "services.csv", NULL, 404,
-			  "<errors><error><code>404</code><description>format 'csv' is not served"));
+	CHECK(refused_get(
+		c, "GET", "requests", NULL, 404,
+		"<errors><error><code>404</code><description>'requests' names no format"));
+	CHECK(refused_get(
+		c, "GET", "services.csv", NULL, 404,
+		"<errors><error><code>404</code><description>format 'csv' is not served"));
 	CHECK(refused_get(c, "GET", "tokens/123.json", NULL, 404,
 			  "no resource 'tokens/123'"));
 	CHECK(refused_get(c, "DELETE", "requests.json", NULL, 405,
@@ -580,8 +660,8 @@ test_get_errors(void)
 	CHECK(refused_get(c, "POST", "services.json", NULL, 405,
 			  "only requests takes POST"));
 	/* jurisdiction_id naming this node's district is fine. */
-	CHECK(refused_get(c, "GET", "services.json", "jurisdiction_id=testnet", 200,
-			  "\"service_code\""));
+	CHECK(refused_get(c, "GET", "services.json", "jurisdiction_id=testnet",
+			  200, "\"service_code\""));
 	tnode_free(c);
 }
 
@@ -606,8 +686,10 @@ test_requests_are_capped(void)
 		if (i == 0)
 			snprintf(first, sizeof(first), "%s", id);
 	}
-	CHECK_OK(call(c, "GET", "requests.json", NULL, NULL, t0() + DAY, &rep, &d));
-	CHECK_EQ_INT(count(rep.body, "\"service_request_id\""), OPEN311_MAX_REQUESTS);
+	CHECK_OK(call(c, "GET", "requests.json", NULL, NULL, t0() + DAY, &rep,
+		      &d));
+	CHECK_EQ_INT(count(rep.body, "\"service_request_id\""),
+		     OPEN311_MAX_REQUESTS);
 	/* The newest thousand: the first report is the one left out. */
 	CHECK(strstr(rep.body, first) == NULL);
 	CHECK(strstr(rep.body, id) != NULL);
@@ -616,15 +698,22 @@ test_requests_are_capped(void)
 }
 
 static const struct test tests[] = {
-	{ "discovery names the specification and both formats", test_discovery },
-	{ "services are the matters of the classification table", test_services },
-	{ "a POST makes a hotline report signed by the intake key", test_post_creates_a_hotline_report },
-	{ "a POST needs an intake key that may report", test_post_needs_an_intake_key_that_may_report },
+	{ "discovery names the specification and both formats",
+	  test_discovery },
+	{ "services are the matters of the classification table",
+	  test_services },
+	{ "a POST makes a hotline report signed by the intake key",
+	  test_post_creates_a_hotline_report },
+	{ "a POST needs an intake key that may report",
+	  test_post_needs_an_intake_key_that_may_report },
 	{ "each wrong POST is refused in the error format", test_post_errors },
 	{ "api keys, when listed, are required", test_api_keys },
-	{ "a request by id has the specification's fields, escaped", test_get_request_by_id },
-	{ "text that is not clean UTF-8 is replaced", test_unclean_text_is_replaced },
-	{ "requests are filtered by date, status, service and id", test_get_requests_filters },
+	{ "a request by id has the specification's fields, escaped",
+	  test_get_request_by_id },
+	{ "text that is not clean UTF-8 is replaced",
+	  test_unclean_text_is_replaced },
+	{ "requests are filtered by date, status, service and id",
+	  test_get_requests_filters },
 	{ "each wrong GET is refused in the error format", test_get_errors },
 	{ "at most a thousand requests, the newest", test_requests_are_capped },
 };
