@@ -44,7 +44,7 @@ DEB_PKGS = build-essential pkg-config liblmdb-dev libsodium-dev libnng-dev \
 TEST_PKGS = clang-format
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-LIB_SRC = $(wildcard common/*.c crypto/*.c store/*.c node/*.c node/case/*.c \
+LIB_SRC = $(wildcard common/*.c crypto/*.c store/*.c node/*.c node/case/*.c node/http/*.c \
 	   replication/*.c)
 CLI_SRC = $(wildcard cli/*.c)
 UNIT_SRC = $(wildcard tests/unit/*_test.c)
@@ -222,7 +222,9 @@ FORMAT_FILES = node/api.c node/api.h node/peers.c node/peers.h \
 	       node/view.c node/view.h node/files.c node/files.h \
 	       node/eval_store.c node/eval_store.h node/grid_store.h \
 	       node/case/source.h tests/unit/case_domain_test.c \
-	       tests/unit/err_codes_test.c tests/unit/node_api_test.c
+	       tests/unit/err_codes_test.c tests/unit/node_api_test.c \
+	       node/http/open311.c node/http/open311.h cli/cmd_open311.c \
+	       tests/unit/open311_test.c
 
 format:
 	clang-format -i $(FORMAT_FILES)

@@ -91,6 +91,7 @@ int cmd_grid_locate(struct cli *c, int argc, char **argv);
 int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_keygen(struct cli *c, int argc, char **argv);
 int cmd_log(struct cli *c, int argc, char **argv);
+int cmd_open311(struct cli *c, int argc, char **argv);
 int cmd_peers(struct cli *c, int argc, char **argv);
 int cmd_peers_block(struct cli *c, int argc, char **argv);
 int cmd_peers_unblock(struct cli *c, int argc, char **argv);

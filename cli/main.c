@@ -89,6 +89,10 @@ static const struct cmd fixed[] = {
 	{ "log", cmd_log, NEEDS_NODE,
 	  "gridcase log [--author KEY] [--case CASE] [--json [--full]]",
 	  "list events: id, author, seq, type, time" },
+	{ "open311", cmd_open311, NEEDS_NODE,
+	  "gridcase open311 GET|POST PATH [--query Q] [--data BODY|@FILE] "
+	  "[--content-type T] [--base-url URL] [--include]",
+	  "one Open311 GeoReport v2 request (PATH below /open311/v2/), without HTTP" },
 	{ "peers", cmd_peers, NEEDS_NODE, "gridcase peers [--json]",
 	  "each peer: address, connected, last contact, traffic, lag both ways, errors" },
 	{ "peers block", cmd_peers_block, NEEDS_NODE, "gridcase peers block NAME",

@@ -18,6 +18,7 @@
 
 struct node;
 struct case_state;
+struct key;
 
 struct action_req {
 	const struct action_def *a;
@@ -26,6 +27,9 @@ struct action_req {
 	uint8_t (*blobs)[HASH_BYTES];
 	size_t nblobs;
 	uint64_t now_ms;
+	/* The key to sign with (borrowed); NULL: the node's own.  The
+	 * Open311 endpoint signs public reports with the intake key. */
+	const struct key *signer;
 };
 
 /*

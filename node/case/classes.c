@@ -13,6 +13,7 @@ struct class_row {
 	enum class_kind kind;
 	char code[6];
 	char *name;
+	char *major; /* the major class's name */
 	int lineno; /* in the table's text, for messages */
 };
 
@@ -82,6 +83,7 @@ parse_row(struct classes *c, char *line, const char *name, int lineno,
 	c->rows[c->n].kind = kind;
 	memcpy(c->rows[c->n].code, field[0], 6);
 	c->rows[c->n].name = xstrdup(field[5]);
+	c->rows[c->n].major = xstrdup(field[3]);
 	c->rows[c->n].lineno = lineno;
 	c->n++;
 	return 0;
@@ -146,8 +148,10 @@ classes_free(struct classes *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n; i++)
+	for (size_t i = 0; i < c->n; i++) {
 		free(c->rows[i].name);
+		free(c->rows[i].major);
+	}
 	free(c->rows);
 	free(c);
 }
@@ -155,7 +159,7 @@ classes_free(struct classes *c)
 const char *
 classes_name(const struct classes *c, enum class_kind kind, const char *code)
 {
-	struct class_row key = { kind, { 0 }, NULL, 0 };
+	struct class_row key = { kind, { 0 }, NULL, NULL, 0 };
 	if (strlen(code) != 5 || c->n == 0)
 		return NULL;
 	memcpy(key.code, code, 6);
@@ -168,4 +172,14 @@ size_t
 classes_count(const struct classes *c)
 {
 	return c->n;
+}
+
+void
+classes_at(const struct classes *c, size_t i, struct class_info *out)
+{
+	BUG_ON(i >= c->n);
+	out->kind = c->rows[i].kind;
+	out->code = c->rows[i].code;
+	out->name = c->rows[i].name;
+	out->major = c->rows[i].major;
 }

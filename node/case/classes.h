@@ -36,6 +36,20 @@ const char *classes_name(const struct classes *c, enum class_kind kind,
 
 size_t classes_count(const struct classes *c);
 
+/* One class of the table; the strings are borrowed from it. */
+struct class_info {
+	enum class_kind kind;
+	const char *code;  /* 5 digits */
+	const char *name;  /* the class's name */
+	const char *major; /* its major class's name */
+};
+
+/*
+ * The i-th class (i < classes_count()), in (kind, code) order: the
+ * component classes first.  For listings (the Open311 services).
+ */
+void classes_at(const struct classes *c, size_t i, struct class_info *out);
+
 /* "component" / "event", and back (ERR_INVAL for anything else). */
 const char *class_kind_name(enum class_kind k);
 MUST_CHECK int class_kind_parse(const char *s, enum class_kind *k);

@@ -60,11 +60,14 @@ rule "replication/ includes only common/, crypto/, store/ and nng" \
 rule "node/ includes no cli/, and of the libraries only libuv" \
 	"node" \
 	'"cli/|<(lmdb|sodium|msgpack)\.h>|<nng/'
+rule "node/http/ includes node/ and below: no cli/, LMDB, libsodium or msgpack" \
+	"node/http" \
+	'"cli/|<(lmdb|sodium|msgpack)\.h>'
 rule "cli/ uses no library directly: it calls the modules" \
 	"cli" \
 	'<(lmdb|sodium|uv|msgpack)\.h>|<nng/'
 rule "nothing outside cli/ includes cli/" \
-	"common crypto store replication node node/case tests tests/unit tests/tools tests/fuzz bench" \
+	"common crypto store replication node node/case node/http tests tests/unit tests/tools tests/fuzz bench" \
 	'"cli/'
 
 # The check itself must catch a crossing: a tree with one bad include.
