@@ -283,8 +283,7 @@ node_case_get(struct node *n, const char *case_id, uint64_t now_ms,
 	memset(cv, 0, sizeof(*cv));
 	buf_init(&cv->encoded);
 	int rc = store_view_get(node_store(n), case_id, &cv->encoded);
-	if (rc == 0 &&
-	    state_decode(cv->encoded.data, cv->encoded.len, &cv->st))
+	if (rc == 0 && state_decode(cv->encoded.data, cv->encoded.len, &cv->st))
 		rc = ERR_CORRUPT;
 	if (rc) {
 		buf_release(&cv->encoded);

@@ -111,8 +111,8 @@ MUST_CHECK int node_case_history(struct node *n, const char *case_id,
 				 case_history_fn fn, void *ctx);
 
 /* One case id's state, ghosts included (status CS_NONE). */
-typedef int (*case_state_fn)(const char *case_id,
-			     const struct case_state *st, void *ctx);
+typedef int (*case_state_fn)(const char *case_id, const struct case_state *st,
+			     void *ctx);
 
 /*
  * Calls fn for every case id of the log in ascending order, ghost ids
