@@ -156,7 +156,7 @@ cmd_case_list(struct cli *c, int argc, char **argv)
 			break;
 		case 'x': q.conflicts = 1; break;
 		case 'j': l.json = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind < argc)

@@ -22,7 +22,7 @@ add_photo(struct cli *c, const char *path, uint8_t hash[HASH_BYTES])
 				    hash, &d);
 	buf_release(&data);
 	if (rc)
-		return cli_fail("cannot attach '%s': %s", path, d.text);
+		return cli_fail_rc(rc, "cannot attach '%s': %s", path, d.text);
 	return 0;
 }
 
@@ -72,7 +72,7 @@ cmd_case_report(struct cli *c, int argc, char **argv)
 			break;
 		case 'P': caller = optarg; break;
 		case 'j': json = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind < argc)
@@ -98,9 +98,11 @@ cmd_case_report(struct cli *c, int argc, char **argv)
 					 lon);
 		r.has_position = 1;
 	}
-	for (size_t i = 0; i < r.nphotos; i++)
-		if (add_photo(c, photos[i], r.photos[i]))
-			return EXIT_FAIL;
+	for (size_t i = 0; i < r.nphotos; i++) {
+		int rc = add_photo(c, photos[i], r.photos[i]);
+		if (rc)
+			return rc;
+	}
 	if (caller) {
 		/* The caller's contact is personal data: a blob of its own,
 		 * erasable without touching the signed history. */

@@ -163,7 +163,7 @@ cmd_case_show(struct cli *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': h.json = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind + 1 != argc)
@@ -175,14 +175,15 @@ cmd_case_show(struct cli *c, int argc, char **argv)
 	if (rc) {
 		buf_release(&view);
 		if (rc == ERR_NOTFOUND)
-			return cli_fail("no case '%s' in this log", case_id);
+			return cli_fail_rc(rc, "no case '%s' in this log",
+					   case_id);
 		return cli_fail("cannot read case '%s': %s", case_id, err_str(rc));
 	}
 	if (st.status == CS_NONE) {
 		unsigned events = st.events;
 		state_release(&st);
 		buf_release(&view);
-		return cli_fail("no case '%s': %u event%s on this id with no report before them are kept as evidence, and make no case (gridcase log --case %s)",
+		return cli_fail_rc(ERR_NOTFOUND, "no case '%s': %u event%s on this id with no report before them are kept as evidence, and make no case (gridcase log --case %s)",
 				case_id, events, events == 1 ? "" : "s", case_id);
 	}
 	hash_bytes(view.data, view.len, digest);

@@ -173,7 +173,7 @@ cmd_conflicts(struct cli *c, int argc, char **argv)
 		case 'c': case_id = optarg; break;
 		case 'a': k.all = 1; break;
 		case 'j': k.json = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind < argc)
@@ -195,7 +195,8 @@ cmd_conflicts(struct cli *c, int argc, char **argv)
 		buf_release(&v);
 		if (rc == ERR_NOTFOUND) {
 			buf_release(&k.out);
-			return cli_fail("no case '%s' in this log", case_id);
+			return cli_fail_rc(ERR_NOTFOUND, "no case '%s' in this log",
+					   case_id);
 		}
 	} else {
 		rc = store_view_walk(node_store(c->node), one_case, &k);

@@ -215,7 +215,7 @@ cmd_eval(struct cli *c, int argc, char **argv)
 				return cli_usage(c, "'%s' is not a figure (reported, valid, registered, dispatched, due, on_time, overdue, closed, reworked, returns, postponements, suspensions)",
 						 optarg);
 			break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind < argc)

@@ -65,13 +65,13 @@ cmd_event_import(struct cli *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': json = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind + 1 != argc)
 		return cli_usage(c, "give one FILE, or - for stdin");
-	if (cli_read_file(argv[optind], &in, &d))
-		return cli_fail("%s", d.text);
+	if ((rc = cli_read_file(argv[optind], &in, &d)))
+		return cli_fail_rc(rc, "%s", d.text);
 	json_writer_init(&w, &out, 0);
 	if (json) {
 		rep.w = &w;

@@ -14,10 +14,12 @@ cmd_grid_import(struct cli *c, int argc, char **argv)
 {
 	struct diag d;
 	size_t n;
-	if (argc != 2 || argv[1][0] == '-')
-		return cli_usage(c, "give one GeoJSON FILE");
-	if (grid_import(c->node, argv[1], &n, &d))
-		return cli_fail("cannot import the grid: %s", d.text);
+	if (cli_args(c, argc, argv, NULL, 1, 1, "give one GeoJSON FILE"))
+		return EXIT_USAGE;
+	argv += optind - 1;
+	int rc = grid_import(c->node, argv[1], &n, &d);
+	if (rc)
+		return cli_fail_rc(rc, "cannot import the grid: %s", d.text);
 	printf("imported %zu grid cells\n", n);
 	return EXIT_OK;
 }
@@ -47,7 +49,7 @@ cmd_grid_locate(struct cli *c, int argc, char **argv)
 			have |= 2;
 			break;
 		case 'j': json = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (have != 3 || optind < argc)
@@ -96,10 +98,8 @@ int
 cmd_grid_list(struct cli *c, int argc, char **argv)
 {
 	struct grid_listing g = { BUF_INIT, { 0 }, 0 };
-	if (argc == 2 && strcmp(argv[1], "--json") == 0)
-		g.json = 1;
-	else if (argc != 1)
-		return cli_usage(c, "unexpected argument '%s'", argv[1]);
+	if (cli_args(c, argc, argv, &g.json, 0, 0, ""))
+		return EXIT_USAGE;
 	json_writer_init(&g.w, &g.out, 0);
 	if (g.json)
 		json_arr_begin(&g.w);

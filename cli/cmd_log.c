@@ -54,7 +54,7 @@ cmd_log(struct cli *c, int argc, char **argv)
 		case 'c': case_id = optarg; break;
 		case 'j': l.json = 1; break;
 		case 'f': l.full = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind < argc)

@@ -88,10 +88,8 @@ cmd_peers(struct cli *c, int argc, char **argv)
 {
 	struct listing l = { BUF_INIT, { 0 }, 0, 0 };
 	int running = daemon_is_running(node_dir(c->node));
-	if (argc == 2 && strcmp(argv[1], "--json") == 0)
-		l.json = 1;
-	else if (argc != 1)
-		return cli_usage(c, "unexpected argument '%s'", argv[1]);
+	if (cli_args(c, argc, argv, &l.json, 0, 0, ""))
+		return EXIT_USAGE;
 	json_writer_init(&l.w, &l.out, 0);
 	if (l.json) {
 		json_obj_begin(&l.w);
@@ -121,12 +119,40 @@ cmd_peers(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+struct blocked_search {
+	const char *name;
+	int found;
+};
+
+static int
+match_blocked(const char *name, size_t n, void *ctx)
+{
+	struct blocked_search *b = ctx;
+	if (strlen(b->name) == n && memcmp(b->name, name, n) == 0)
+		b->found = 1;
+	return 0;
+}
+
+static int
+is_blocked(struct cli *c, const char *name)
+{
+	struct blocked_search b = { name, 0 };
+	return node_peer_blocks_walk(c->node, match_blocked, &b) >= 0 && b.found;
+}
+
 static int
 set_block(struct cli *c, int argc, char **argv, int block)
 {
 	struct diag d;
-	if (argc != 2)
-		return cli_usage(c, "give one peer NAME");
+	if (cli_args(c, argc, argv, NULL, 1, 1, "give one peer NAME"))
+		return EXIT_USAGE;
+	argv += optind - 1;
+	/* Unblocking a name blocked before its member left is fine. */
+	if (!cli_is_member_name(c, argv[1]) &&
+	    (block || !is_blocked(c, argv[1])))
+		return cli_fail("no member named '%s' in this node's roster (see 'gridcase roster show')",
+				argv[1]),
+		       EXIT_NOTFOUND;
 	if (node_peer_block(c->node, argv[1], block, &d))
 		return cli_fail("%s", d.text);
 	printf("peer %s %s (the daemon applies it within a second)\n", argv[1],

@@ -39,7 +39,7 @@ cmd_verify(struct cli *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': o.json = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind < argc)

@@ -70,7 +70,12 @@ void json_fixed(struct json_writer *w, int64_t scaled, int decimals);
 MUST_CHECK int json_put_mp(struct json_writer *w, const uint8_t *p,
 			   size_t n);
 
-/* Appends s as a quoted, escaped JSON string. */
+/*
+ * Appends s as a quoted, escaped JSON string: C0 controls, DEL, C1
+ * controls and bidi controls (U+061C, U+200E-200F, U+202A-202E,
+ * U+2066-2069) as \uXXXX, so that JSON shown on a terminal cannot drive
+ * it; a byte that is not UTF-8 as \ufffd.
+ */
 void json_quote(struct buf *out, const char *s, size_t n);
 
 #endif

@@ -1,0 +1,220 @@
+#!/bin/sh
+# cli_edges.sh - the command line as a newcomer meets it (issue 13, "rough
+# edges"): every --help, unknown commands with the closest one, global
+# options after the command, one exit status per kind of error on every
+# command, one-line errors, key-file problems by name, unknown names
+# refused, text that would drive a terminal shown escaped.
+. "$(dirname "$0")/lib.sh"
+
+A="$T/a"
+admin_setup
+"$G" --dir "$A" init --network testnet --name centre --admin "$ADMIN" > /dev/null
+enrol "$A" "$A" centre centre supervisor,operator,shift_lead,dispatcher
+
+# Every command, as `gridcase help` lists them ("case accept", "eval").
+"$G" help | sed -n 's/^  \([a-z-]*\( [a-z-]*\)\{0,1\}\)  .*/\1/p' > "$T/commands"
+check "help lists more than 40 commands" [ "$(wc -l < "$T/commands")" -gt 40 ]
+
+# each_command FN: calls FN with each command's words.
+each_command() {
+	while read -r words; do
+		# shellcheck disable=SC2086
+		"$@" $words
+	done < "$T/commands"
+}
+
+# ---- --help: usage on stdout, exit 0, for every command and group ----
+help_ok() {
+	"$G" "$@" --help > "$T/help.out" 2> "$T/help.err" &&
+		head -n 1 "$T/help.out" | grep -q "^usage" &&
+		[ ! -s "$T/help.err" ]
+}
+bad=""
+each_command_help() {
+	help_ok "$@" || bad="$bad [$*]"
+}
+each_command each_command_help
+check "every command's --help prints its usage on stdout and exits 0${bad:+: not$bad}" [ -z "$bad" ]
+bad=""
+for group in $(cut -d' ' -f1 "$T/commands" | sort | uniq -d); do
+	help_ok "$group" || bad="$bad [$group]"
+	"$G" help "$group" > "$T/help.out" 2>&1 || bad="$bad [help $group]"
+done
+check "every group's --help and help GROUP exit 0${bad:+: not$bad}" [ -z "$bad" ]
+check_out "case --help lists the case steps" "gridcase case dispatch CASE" "$G" case --help
+check_out "roster --help lists roster's commands" "gridcase roster revoke" "$G" roster --help
+check_out "gridcase --help lists the commands" "^commands:" "$G" --help
+
+# ---- unknown commands: one line, the closest one ----
+# one_line NAME: the last check's output was one line.
+one_line() {
+	if [ "$(wc -l < "$OUT")" -eq 1 ]; then pass "$1"; else fail "$1"; fi
+}
+check_err 2 "an unknown case step is named with the closest" \
+	"^error: 'frobnicate' is not a 'gridcase case' command; the closest is 'case register'" \
+	"$G" case frobnicate
+one_line "... on one line"
+check_err 2 "a near miss finds its command" "the closest is 'case dispatch'" "$G" case dispach
+check_err 2 "an unknown command is named with the closest" \
+	"'stauts' is not a gridcase command; the closest is 'status'" "$G" stauts
+one_line "... on one line"
+check_err 2 "help of an unknown step too" "closest is 'roster show'" "$G" help roster shwo
+check_err 2 "a group alone names its sub-commands" \
+	"'gridcase roster' needs a sub-command: add, revoke, show" "$G" roster
+one_line "... on one line"
+
+# ---- global options after the command ----
+check_out "--dir after the command" "node +centre" "$G" status --dir "$A"
+check_out "--dir= after the command's options" "^CASE" "$G" case list --state reported --dir="$A"
+check_out "-v after the command" "^network" "$G" status -v --dir "$A"
+check_err 2 "a value that reads like --dir is given with =: without, the option lacks it" \
+	"option '--where' needs a value" "$G" case report --class event:06001 --desc x --where --dir "$A"
+
+# ---- one exit status per kind of error, on every command ----
+# Usage: an unknown option.  2 everywhere, one line naming the option and
+# the command.
+bad=""
+each_bad_option() {
+	"$G" --dir "$A" "$@" --no-such-option > "$T/o" 2> "$T/e"
+	rc=$?
+	if [ "$rc" -ne 2 ] || [ "$(wc -l < "$T/e")" -ne 1 ] ||
+	   ! grep -q "^error: .*'--no-such-option'" "$T/e" || [ -s "$T/o" ]; then
+		bad="$bad [$* exit $rc]"
+	fi
+}
+each_command each_bad_option
+check "an unknown option is exit 2 and one line on every command${bad:+:$bad}" [ -z "$bad" ]
+
+# The node cannot be used: no store at DIR.  3 on every command that
+# opens the node, one line naming the directory.
+needs_node() {
+	case "$1" in
+	help | init | keygen | admin) return 1 ;;
+	esac
+	return 0
+}
+bad=""
+each_no_node() {
+	needs_node "$@" || return 0
+	"$G" --dir "$T/none" "$@" > "$T/o" 2> "$T/e"
+	rc=$?
+	if [ "$rc" -ne 3 ] || [ "$(wc -l < "$T/e")" -ne 1 ] ||
+	   ! grep -q "no gridcase store in '$T/none'" "$T/e"; then
+		bad="$bad [$* exit $rc]"
+	fi
+}
+each_command each_no_node
+check "no node at DIR is exit 3 and one line on every command${bad:+:$bad}" [ -z "$bad" ]
+
+# Usage: a missing operand (a command that takes a CASE, KEY, FILE ...
+# given nothing).  2 everywhere.
+bad=""
+each_missing_operand() {
+	"$G" "$@" --help > "$T/u"
+	first=$(sed -n '1s/^usage: gridcase //p' "$T/u" | sed "s/^$*//" | cut -c2-)
+	case "$first" in
+	[A-Z]*) ;;
+	*) return 0 ;;
+	esac
+	"$G" --dir "$A" "$@" > "$T/o" 2> "$T/e"
+	rc=$?
+	if [ "$rc" -ne 2 ] || [ "$(wc -l < "$T/e")" -ne 1 ]; then
+		bad="$bad [$* exit $rc]"
+	fi
+}
+each_command each_missing_operand
+check "a missing operand is exit 2 and one line on every command${bad:+:$bad}" [ -z "$bad" ]
+
+# Not found: a case that does not exist.  4 on every command that takes a
+# CASE.
+bad=""
+n=0
+each_no_case() {
+	case "$1 $2" in
+	"case report" | "case list") return 0 ;;
+	"case "*) ;;
+	*) return 0 ;;
+	esac
+	n=$((n + 1))
+	"$G" --dir "$A" "$@" 20260101-nosuch00 > "$T/o" 2> "$T/e"
+	rc=$?
+	# A step refused for a missing field says so first (usage, 2): give
+	# every field a value the step could take.
+	if [ "$rc" -eq 2 ]; then
+		args=$("$G" "$@" --help | sed -n '1p' | grep -o -- '--[a-z-]* [A-Za-z0-9|:]*' |
+			awk '{ split($2, v, "|"); print $1, v[1] }' | tr '\n' ' ')
+		# shellcheck disable=SC2086
+		"$G" --dir "$A" "$@" 20260101-nosuch00 $args > "$T/o" 2> "$T/e"
+		rc=$?
+	fi
+	if [ "$rc" -ne 4 ] || ! grep -q "no case '20260101-nosuch00'" "$T/e"; then
+		bad="$bad [$* exit $rc: $(cat "$T/e")]"
+	fi
+}
+each_command each_no_case
+check "a case that does not exist is exit 4 on every case command ($n)${bad:+:$bad}" [ -z "$bad" ]
+check_err 4 "conflicts --case of no case: 4" "no case 'nosuch'" "$G" --dir "$A" conflicts --case nosuch
+check_err 4 "a missing input file: 4" "cannot open '$T/nope'" "$G" --dir "$A" event import "$T/nope"
+check_err 4 "a missing GeoJSON file: 4" "cannot open '$T/nope'" "$G" --dir "$A" grid import "$T/nope"
+check_err 4 "a missing blob: 4" "cannot get blob" "$G" --dir "$A" blob get \
+	0000000000000000000000000000000000000000000000000000000000000000
+
+# ---- names that are no member are refused ----
+check_err 4 "peers block of no member is refused" \
+	"no member named 'nosuch' in this node's roster" "$G" --dir "$A" peers block nosuch
+check_err 4 "peers unblock of no member is refused" "no member named 'nosuch'" \
+	"$G" --dir "$A" peers unblock nosuch
+check_out "peers block of a member works" "peer centre blocked" "$G" --dir "$A" peers block centre
+check_out "and unblock" "peer centre unblocked" "$G" --dir "$A" peers unblock centre
+check_err 4 "run --peer of no member is refused before it starts" \
+	"--peer 'nosuch': no member of that name" "$G" --dir "$A" run --peer nosuch
+check_err 4 "repl sync of no member is refused" "no member named 'nosuch'" \
+	"$G" --dir "$A" repl sync nosuch
+check_err 4 "revoking a key no roster change names is refused" "nothing to revoke" \
+	"$G" --dir "$A" roster revoke 2222222222222222222222222222222222222222222222222222222222222222 \
+	--admin-key "$T/admin.key" --last-seq 0
+
+# ---- errors are one line; the commands they point to exist ----
+check_err 2 "an option's error is one line with the command" \
+	"^error: case list: unknown option '--bogus' \(see 'gridcase case list --help'\)$" \
+	"$G" --dir "$A" case list --bogus
+one_line "... one line"
+check_err 2 "a flag given a value is said so" "option '--json' takes no value" \
+	"$G" --dir "$A" status --json=yes
+check_err 2 "a value missing is said so" "option '-o' needs a value" "$G" --dir "$A" event export -o
+# Every "gridcase WORDS" the binary's messages name is a command (or a
+# group) that exists.
+bad=""
+for ref in $(strings "$G" | grep -o "'gridcase [a-z][a-z-]*\( [a-z][a-z-]*\)\{0,1\}" |
+	     sed "s/^'gridcase //; s/ /:/" | sort -u); do
+	words=$(echo "$ref" | tr ':' ' ')
+	# shellcheck disable=SC2086
+	"$G" help $words > /dev/null 2>&1 || bad="$bad [$words]"
+done
+check "every command a message names exists${bad:+: not$bad}" [ -z "$bad" ]
+
+# ---- key files: missing, unreadable, open to others, corrupt ----
+K="$A/node.key"
+cp "$K" "$T/key.save"
+ev() { "$G" --dir "$A" event add --case k1 --type note --body '{}'; }
+rm "$K"
+check_err 3 "a missing key file is said missing" "key file '$K' is missing" ev
+check_out "status says why there is no key" "key +key file '$K' is missing" "$G" --dir "$A" status
+cp "$T/key.save" "$K"
+chmod 644 "$K"
+check_err 3 "a key file others may read is said so" "key file '$K' has the wrong permissions 0644" ev
+chmod 600 "$K"
+echo "not a key" > "$K"
+check_err 3 "a corrupt key file is said corrupt" "key file '$K' is corrupt" ev
+cp "$T/key.save" "$K"
+chmod 600 "$K"
+if [ "$(id -u)" != 0 ]; then
+	chmod 000 "$K"
+	check_err 3 "an unreadable key file is said unreadable" "key file '$K' is unreadable" ev
+	chmod 600 "$K"
+fi
+check_err 3 "--key naming a missing file" "key file '$T/nokey' is missing" \
+	"$G" --dir "$A" --key "$T/nokey" event add --case k1 --type note --body '{}'
+check "the restored key works" ev
+
+finish
