@@ -42,9 +42,14 @@ refused(void *ctx, uint64_t index, size_t offset, const uint8_t *id, int rc,
 		json_str(r->w, why);
 		json_obj_end(r->w);
 	} else {
-		fprintf(stderr, "rejected event #%llu at byte %zu%s%s: %s: %s\n",
-			(unsigned long long)index, offset, id ? " id " : "", hex,
-			err_str(rc), why);
+		struct buf b = BUF_INIT, safe = BUF_INIT;
+		buf_printf(&b, "rejected event #%llu at byte %zu%s%s: %s: %s\n",
+			   (unsigned long long)index, offset, id ? " id " : "",
+			   hex, err_str(rc), why);
+		cli_text(&safe, (const char *)b.data, b.len, 1);
+		fwrite(safe.data, 1, safe.len, stderr);
+		buf_release(&b);
+		buf_release(&safe);
 	}
 }
 

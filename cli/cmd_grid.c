@@ -59,12 +59,24 @@ cmd_grid_locate(struct cli *c, int argc, char **argv)
 		return cli_fail("the position is in no imported grid cell");
 	if (rc)
 		return cli_fail("cannot read the grid: %s", err_str(rc));
-	if (json)
-		printf("{\"grid\":\"%s\",\"community\":\"%s\",\"office\":\"%s\"}\n",
-		       cell.grid, cell.community, cell.office);
-	else
-		printf("%s  community %s  office %s\n", cell.grid,
-		       cell.community, cell.office);
+	struct buf out = BUF_INIT;
+	struct json_writer w;
+	json_writer_init(&w, &out, 0);
+	if (json) {
+		json_obj_begin(&w);
+		json_key(&w, "grid");
+		json_str(&w, cell.grid);
+		json_key(&w, "community");
+		json_str(&w, cell.community);
+		json_key(&w, "office");
+		json_str(&w, cell.office);
+		json_obj_end(&w);
+	} else {
+		buf_printf(&out, "%s  community %s  office %s\n", cell.grid,
+			   cell.community, cell.office);
+	}
+	cli_print(&out);
+	buf_release(&out);
 	return EXIT_OK;
 }
 

@@ -82,9 +82,8 @@ cmd_log(struct cli *c, int argc, char **argv)
 	}
 	if (l.json)
 		json_arr_end(&l.w);
-	fwrite(l.out.data, 1, l.out.len, stdout);
-	if (l.json)
-		fputc('\n', stdout);
+	if (l.json || l.out.len)
+		cli_print(&l.out);
 	buf_release(&l.out);
 	return EXIT_OK;
 }

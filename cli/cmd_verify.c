@@ -18,8 +18,12 @@ report(const char *line, void *ctx)
 	struct verify_out *o = ctx;
 	if (o->json)
 		json_str(&o->w, line);
-	else
-		printf("%s\n", line);
+	else {
+		struct buf b = BUF_INIT;
+		buf_add_str(&b, line);
+		cli_print(&b);
+		buf_release(&b);
+	}
 }
 
 int

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/hex.h"
 #include "common/mp.h"
 #include "common/xalloc.h"
@@ -419,6 +420,7 @@ json_writer_init(struct json_writer *w, struct buf *out, int pretty)
 	w->has_items = 0;
 	w->after_key = 0;
 	w->pretty = pretty;
+	w->iso_times = 0;
 }
 
 static void
@@ -635,6 +637,25 @@ json_fixed(struct json_writer *w, int64_t scaled, int decimals)
 }
 
 static int
+is_time_key(const char *k, size_t n)
+{
+	return (n == 2 && memcmp(k, "at", 2) == 0) ||
+	       (n > 3 && memcmp(k + n - 3, "_at", 3) == 0);
+}
+
+static void
+put_time(struct json_writer *w, uint64_t ms)
+{
+	char iso[CLOCK_ISO_BYTES];
+	if (!ms) {
+		json_null(w);
+		return;
+	}
+	clock_format(ms, iso);
+	json_str(w, iso);
+}
+
+static int
 put_mp_value(struct json_writer *w, struct mp_reader *r)
 {
 	enum mp_type t;
@@ -706,6 +727,15 @@ put_mp_value(struct json_writer *w, struct mp_reader *r)
 			if ((rc = mp_get_str(r, &k, &kn)))
 				return rc;
 			json_keyn(w, k, kn);
+			enum mp_type vt;
+			uint64_t ms;
+			if (w->iso_times && is_time_key(k, kn) &&
+			    mp_peek(r, &vt) == 0 && vt == MP_UINT) {
+				if ((rc = mp_get_uint(r, &ms)))
+					return rc;
+				put_time(w, ms);
+				continue;
+			}
 			if ((rc = put_mp_value(w, r)))
 				return rc;
 		}

@@ -42,6 +42,13 @@ struct json_writer {
 	uint32_t has_items;
 	int after_key;
 	int pretty;
+	/*
+	 * Set by the caller: json_put_mp() writes an unsigned value under a
+	 * key named "at" or ending in "_at" (epoch ms, the state's times)
+	 * as an ISO 8601 UTC string, "2026-03-02T06:30:00Z", and 0 (never)
+	 * as null: the JSON of the CLI has one time convention.
+	 */
+	int iso_times;
 };
 
 /* Writes into out (borrowed for the writer's life). */

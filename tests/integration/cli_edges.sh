@@ -29,9 +29,13 @@ help_ok() {
 		head -n 1 "$T/help.out" | grep -q "^usage" &&
 		[ ! -s "$T/help.err" ]
 }
+# usage_of WORDS: the first line of the command's --help, kept from here.
+mkdir "$T/usage"
+usage_of() { cat "$T/usage/$(echo "$*" | tr ' ' _)"; }
 bad=""
 each_command_help() {
 	help_ok "$@" || bad="$bad [$*]"
+	head -n 1 "$T/help.out" > "$T/usage/$(echo "$*" | tr ' ' _)"
 }
 each_command each_command_help
 check "every command's --help prints its usage on stdout and exits 0${bad:+: not$bad}" [ -z "$bad" ]
@@ -110,8 +114,7 @@ check "no node at DIR is exit 3 and one line on every command${bad:+:$bad}" [ -z
 # given nothing).  2 everywhere.
 bad=""
 each_missing_operand() {
-	"$G" "$@" --help > "$T/u"
-	first=$(sed -n '1s/^usage: gridcase //p' "$T/u" | sed "s/^$*//" | cut -c2-)
+	first=$(usage_of "$@" | sed -n '1s/^usage: gridcase //p' | sed "s/^$*//" | cut -c2-)
 	case "$first" in
 	[A-Z]*) ;;
 	*) return 0 ;;
@@ -136,17 +139,13 @@ each_no_case() {
 	*) return 0 ;;
 	esac
 	n=$((n + 1))
-	"$G" --dir "$A" "$@" 20260101-nosuch00 > "$T/o" 2> "$T/e"
+	# Every field a value the step could take: a missing field would be
+	# a usage error (2) first.
+	args=$(usage_of "$@" | grep -o -- '--[a-z-]* [A-Za-z0-9|:]*' |
+		awk '$1 != "--photo" { split($2, v, "|"); print $1, v[1] }' | tr '\n' ' ')
+	# shellcheck disable=SC2086
+	"$G" --dir "$A" "$@" 20260101-nosuch00 $args > "$T/o" 2> "$T/e"
 	rc=$?
-	# A step refused for a missing field says so first (usage, 2): give
-	# every field a value the step could take.
-	if [ "$rc" -eq 2 ]; then
-		args=$("$G" "$@" --help | sed -n '1p' | grep -o -- '--[a-z-]* [A-Za-z0-9|:]*' |
-			awk '{ split($2, v, "|"); print $1, v[1] }' | tr '\n' ' ')
-		# shellcheck disable=SC2086
-		"$G" --dir "$A" "$@" 20260101-nosuch00 $args > "$T/o" 2> "$T/e"
-		rc=$?
-	fi
 	if [ "$rc" -ne 4 ] || ! grep -q "no case '20260101-nosuch00'" "$T/e"; then
 		bad="$bad [$* exit $rc: $(cat "$T/e")]"
 	fi
@@ -216,5 +215,89 @@ fi
 check_err 3 "--key naming a missing file" "key file '$T/nokey' is missing" \
 	"$G" --dir "$A" --key "$T/nokey" event add --case k1 --type note --body '{}'
 check "the restored key works" ev
+
+# ---- text that would drive a terminal is shown escaped ----
+"$G" --dir "$A" grid import "$GRIDCASE_DATA/district/grid.geojson" > /dev/null
+ESC=$(printf '\033')
+WHERE=$(printf 'road \033[2J\033]0;owned\007 \342\200\256evil \302\233x')
+DESC=$(printf 'two\nlines \010 中文')
+check_out "a case with terminal controls in its text is reported" '^[0-9]{8}-' \
+	"$G" --dir "$A" case report --class event:06001 --grid 310104016001001 \
+	--where "$WHERE" --desc "$DESC" --by "$(printf 'x\033[31m')"
+EVIL=$(grep -E "^[0-9]{8}-" "$OUT")
+no_controls() {
+	# No ESC, BEL, BS, C1 (\302\200-\302\237) or bidi override bytes.
+	! LC_ALL=C grep -q "$(printf '[\033\007\010]')" "$OUT" &&
+		! LC_ALL=C grep -q "$(printf '\302[\200-\237]')" "$OUT" &&
+		! LC_ALL=C grep -q "$(printf '\342\200[\252-\256]')" "$OUT"
+}
+for cmd in "case show $EVIL" "case show $EVIL --json" "case list" "case list --json" \
+	   "log --case $EVIL --json --full" "conflicts --all" "grid list"; do
+	# shellcheck disable=SC2086
+	"$G" --dir "$A" $cmd > "$OUT" 2>&1
+	if no_controls; then pass "$cmd prints no terminal control"; else fail "$cmd prints no terminal control"; fi
+done
+check_out "case show shows them escaped, on one line" \
+	'where +road \\x1b\[2J\\x1b\]0;owned\\x07 \\u\{202e\}evil \\u\{009b\}x$' \
+	"$G" --dir "$A" case show "$EVIL"
+check_out "a newline in a one-line field is shown" 'desc +two\\x0alines \\x08 中文$' \
+	"$G" --dir "$A" case show "$EVIL"
+check_out "JSON escapes them the JSON way" '"where":"road \\u001b\[2J\\u001b\]0;owned\\u0007 \\u202eevil \\u009bx"' \
+	"$G" --dir "$A" case show "$EVIL" --json
+check_out "the reporter's name too" 'by x\\x1b\[31m' "$G" --dir "$A" case show "$EVIL"
+# Text that is not UTF-8 is refused at the command line, before any event.
+D0=$(digest "$A")
+check_err 2 "text that is not UTF-8 is refused" "argument [0-9]+ is not UTF-8 text \(byte 5 is 0xff\)" \
+	"$G" --dir "$A" case report --class event:06001 --grid 310104016001001 \
+	--where "$(printf 'bad \377')" --desc d
+one_line "... on one line"
+check "... and nothing was written" [ "$(digest "$A")" = "$D0" ]
+check_err 2 "so is a step's note that is not UTF-8" "not UTF-8" \
+	"$G" --dir "$A" case cancel "$EVIL" --reason "$(printf '\300\200')"
+
+# ---- case report: --grid with --lat/--lon ----
+check_err 2 "a position in another cell than --grid is refused, naming both" \
+	"--lat/--lon lie in grid cell 310104016001001, not in --grid 310104001001001" \
+	"$G" --dir "$A" case report --class event:06001 --grid 310104001001001 \
+	--lat 31.19 --lon 121.44 --where w --desc d
+check_out "--grid with a position inside it is taken (the grid names the cell)" '^[0-9]{8}-' \
+	"$G" --dir "$A" case report --class event:06001 --grid 310104016001001 \
+	--lat 31.19 --lon 121.44 --where w --desc d
+check_err 2 "neither --grid nor a position: usage" "give --grid GRID or --lat DEG --lon DEG" \
+	"$G" --dir "$A" case report --class event:06001 --where w --desc d
+
+# ---- case ids carry the district's local date ----
+# 07:00 in Shanghai (+08:00) is 23:00 UTC the day before.
+check_out "a report at 07:00 local gets today's local date" '^20260303-' \
+	env GRIDCASE_NOW=2026-03-02T23:00:00Z "$G" --dir "$A" case report \
+	--class event:06001 --grid 310104016001001 --where w --desc d
+check_out "and one at 23:59 local the same day" '^20260303-' \
+	env GRIDCASE_NOW=2026-03-03T15:59:00Z "$G" --dir "$A" case report \
+	--class event:06001 --grid 310104016001001 --where w --desc d
+
+# ---- case show: the class's name; JSON: ISO 8601 times, roles arrays ----
+check_out "case show names the class" "class +event:06001 私搭乱建 \(GB/T" \
+	"$G" --dir "$A" case show "$EVIL"
+check_out "case show --json names the class" '"class_name":"私搭乱建"' \
+	"$G" --dir "$A" case show "$EVIL" --json
+check_out "case show --json gives times in ISO 8601 UTC" \
+	'"reported_at":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"' \
+	"$G" --dir "$A" case show "$EVIL" --json
+check_out "a time that never came is null" '"closed_at":null' \
+	"$G" --dir "$A" case show "$EVIL" --json
+"$G" --dir "$A" case show "$EVIL" --json > "$OUT"
+if grep -Eq '_at":[0-9]' "$OUT"; then fail "no time is epoch milliseconds"; else pass "no time is epoch milliseconds"; fi
+check_out "roles are a JSON array" '"roles":\["supervisor","operator","shift_lead","dispatcher"\]' \
+	"$G" --dir "$A" roster show --json
+
+# ---- config.json: unknown keys are refused with their line ----
+cp "$A/config.json" "$T/config.save"
+sed 's/"utc_offset"/"utc_ofset"/' "$T/config.save" > "$A/config.json"
+line=$(grep -n utc_ofset "$A/config.json" | cut -d: -f1)
+check_err 3 "an unknown key in config.json is refused with its line" \
+	"config.json:$line: unknown key \"utc_ofset\" in \"calendar\"" "$G" --dir "$A" status
+one_line "... on one line"
+cp "$T/config.save" "$A/config.json"
+check "the good config loads again" "$G" --dir "$A" status
 
 finish
