@@ -300,4 +300,45 @@ one_line "... on one line"
 cp "$T/config.save" "$A/config.json"
 check "the good config loads again" "$G" --dir "$A" status
 
+# ---- a cancelled case shows no colour; eval of nothing has no value ----
+# A district of its own, its clock in March 2026 (events never go back
+# in time, and the first admin key has signed in December).
+B="$T/b"
+export GRIDCASE_NOW=2026-03-02T01:00:00Z
+ADMIN2=$("$G" admin keygen "$T/admin2.key")
+"$G" --dir "$B" init --network testnet --name b --admin "$ADMIN2" > /dev/null
+"$G" --dir "$B" roster add "$(node_key "$B")" --admin-key "$T/admin2.key" \
+	--name b --unit centre --roles supervisor,operator,shift_lead,dispatcher > /dev/null
+"$G" --dir "$B" grid import "$GRIDCASE_DATA/district/grid.geojson" > /dev/null
+check_out "a case is reported" '^[0-9]{8}-' "$G" --dir "$B" case report \
+	--class event:06001 --grid 310104016001001 --where w --desc d
+CX=$(grep -E '^[0-9]{8}-' "$OUT")
+check "it is accepted" "$G" --dir "$B" case accept "$CX"
+check "registered" "$G" --dir "$B" case register "$CX" --urgency urgent --limit 4h
+check "and dispatched" "$G" --dir "$B" case dispatch "$CX" --unit office-16
+export GRIDCASE_NOW=2026-03-20T01:00:00Z
+check_out "long past its limit it is red" "^$CX .* red$" \
+	"$G" --dir "$B" case list --state dispatched
+check "then it is cancelled" "$G" --dir "$B" case cancel "$CX" --reason "reported twice"
+check_out "a cancelled case shows no colour in case list" "^$CX +cancelled +06001 +310104016001001 +office-16 *$" \
+	"$G" --dir "$B" case list --state cancelled
+check_out "nor in its JSON" '"colour":"","conflicts"' \
+	"$G" --dir "$B" case list --state cancelled --json
+"$G" --dir "$B" case show "$CX" > "$OUT" 2>&1
+if grep -Ewq 'green|yellow|red' "$OUT"; then fail "nor in case show"; else pass "nor in case show"; fi
+check_out "eval: an average of no disposal is -, not 0" '^office-16 .* +- +- +' \
+	"$G" --dir "$B" eval --from 2026-03-01 --to 2026-04-01
+check_out "JSON: null" '"avg_disposal_minutes":null,"median_disposal_minutes":null' \
+	"$G" --dir "$B" eval --from 2026-03-01 --to 2026-04-01 --json
+check_out "CSV: empty" '^"office-16"(,[0-9]+){12},[0-9.]*,[0-9.]*,[0-9.]*,[0-9.]*,,,' \
+	"$G" --dir "$B" eval --from 2026-03-01 --to 2026-04-01 --csv
+check_err 2 "eval of one date twice says the period is empty, and why" \
+	"--from and --to are the same: the period is empty, since --to is the first day after it" \
+	"$G" --dir "$B" eval --from 2026-03-02 --to 2026-03-02
+check_err 2 "eval with --to before --from says so" "--to 2026-03-01 is before --from 2026-03-02" \
+	"$G" --dir "$B" eval --from 2026-03-02 --to 2026-03-01
+check_out "one day is --to the next day" "^GROUP" \
+	"$G" --dir "$B" eval --from 2026-03-02 --to 2026-03-03
+unset GRIDCASE_NOW
+
 finish
