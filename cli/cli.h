@@ -97,6 +97,14 @@ void cli_text(struct buf *out, const char *s, size_t n, int keep_lines);
 
 /* The cells s takes on a terminal (CJK and other wide characters two). */
 size_t cli_width(const char *s);
+/* The same for the n bytes at s. */
+size_t cli_width_n(const char *s, size_t n);
+
+/*
+ * Appends s cut to `cells` terminal cells, ending in "..." when cut (at
+ * a character's boundary); cells 0: all of s.
+ */
+void cli_fit(struct buf *out, const char *s, size_t cells);
 
 /*
  * Appends s left-aligned in a column of `cells` terminal cells, padded

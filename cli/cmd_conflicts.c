@@ -214,11 +214,13 @@ cmd_conflicts(struct cli *c, int argc, char **argv)
 	}
 	if (k.json)
 		json_arr_end(&k.w);
-	else
-		buf_printf(&k.out, "%llu open, %llu in all%s\n",
-			   (unsigned long long)k.open, (unsigned long long)k.total,
-			   k.ghosts ? "; ghost case ids are listed too" : "");
-	cli_print(&k.out);
+	if (k.json || k.out.len)
+		cli_print(&k.out);
+	/* The count is a footer: stderr, so that stdout is the table. */
+	if (!k.json)
+		fprintf(stderr, "%llu open, %llu in all%s\n",
+			(unsigned long long)k.open, (unsigned long long)k.total,
+			k.ghosts ? "; ghost case ids are listed too" : "");
 	buf_release(&k.out);
 	return EXIT_OK;
 }

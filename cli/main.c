@@ -89,7 +89,7 @@ static const struct cmd fixed[] = {
 	{ "log", cmd_log, NEEDS_NODE,
 	  "gridcase log [--author KEY] [--case CASE] [--json [--full]]",
 	  "list events: id, author, seq, type, time" },
-	{ "peers", cmd_peers, NEEDS_NODE, "gridcase peers [--json]",
+	{ "peers", cmd_peers, NEEDS_NODE, "gridcase peers [--wide] [--json]",
 	  "each peer: address, connected, last contact, traffic, lag both ways, errors" },
 	{ "peers block", cmd_peers_block, NEEDS_NODE, "gridcase peers block NAME",
 	  "cut a peer off: nothing goes to or comes from it" },

@@ -226,8 +226,14 @@ is_wide(uint32_t cp)
 size_t
 cli_width(const char *s)
 {
+	return cli_width_n(s, strlen(s));
+}
+
+size_t
+cli_width_n(const char *s, size_t n)
+{
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), i = 0, cells = 0, k;
+	size_t i = 0, cells = 0, k;
 	uint32_t cp;
 	while (i < n) {
 		if (!(k = utf8_next(p + i, n - i, &cp))) {
@@ -242,6 +248,33 @@ cli_width(const char *s)
 		i += k;
 	}
 	return cells;
+}
+
+void
+cli_fit(struct buf *out, const char *s, size_t cells)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, used = 0, k;
+	uint32_t cp;
+	if (cells == 0 || cli_width(s) <= cells) {
+		buf_add_str(out, s);
+		return;
+	}
+	while (i < n) {
+		size_t w;
+		if (!(k = utf8_next(p + i, n - i, &cp))) {
+			k = 1;
+			w = 4;
+		} else {
+			w = is_wide(cp) ? 2 : 1;
+		}
+		if (used + w + 3 > cells)
+			break;
+		buf_add(out, p + i, k);
+		used += w;
+		i += k;
+	}
+	buf_add_str(out, cells >= 3 ? "..." : "");
 }
 
 void

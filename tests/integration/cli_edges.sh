@@ -300,6 +300,14 @@ one_line "... on one line"
 cp "$T/config.save" "$A/config.json"
 check "the good config loads again" "$G" --dir "$A" status
 
+# ---- an empty GeoJSON import is refused: it would replace the grid ----
+echo '{"type":"FeatureCollection","features":[]}' > "$T/empty.geojson"
+n_cells=$("$G" --dir "$A" grid list | wc -l)
+check_err 1 "an import with no cell is refused" "holds no grid cell, and an import replaces the whole grid" \
+	"$G" --dir "$A" grid import "$T/empty.geojson"
+check "the grid is left as it was ($n_cells cells)" [ "$("$G" --dir "$A" grid list | wc -l)" -eq "$n_cells" ]
+check "and it had cells" [ "$n_cells" -gt 0 ]
+
 # ---- a cancelled case shows no colour; eval of nothing has no value ----
 # A district of its own, its clock in March 2026 (events never go back
 # in time, and the first admin key has signed in December).
