@@ -18,15 +18,16 @@ cmd_blob_add(struct cli *c, int argc, char **argv)
 	uint8_t hash[HASH_BYTES];
 	char hex[65];
 	struct diag d;
-	if (argc != 2)
-		return cli_usage(c, "give one FILE (- for stdin)");
+	if (cli_args(c, argc, argv, NULL, 1, 1, "give one FILE (- for stdin)"))
+		return EXIT_USAGE;
+	argv += optind - 1;
 	int rc = cli_read_file(argv[1], &data, &d);
 	if (rc == 0)
 		rc = store_blob_put(node_store(c->node), data.data, data.len,
 				    hash, &d);
 	buf_release(&data);
 	if (rc)
-		return cli_fail("cannot add '%s': %s", argv[1], d.text);
+		return cli_fail_rc(rc, "cannot add '%s': %s", argv[1], d.text);
 	hex_encode(hash, HASH_BYTES, hex);
 	printf("%s\n", hex);
 	return EXIT_OK;
@@ -43,16 +44,17 @@ cmd_blob_get(struct cli *c, int argc, char **argv)
 	struct buf data = BUF_INIT;
 	uint8_t hash[HASH_BYTES];
 	struct diag d;
-	int opt;
+	int opt, rc;
 	while ((opt = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
 		if (opt != 'o')
-			return cli_usage(c, "unknown option");
+			return cli_bad_option(c, argv, "o:");
 		path = optarg;
 	}
 	if (optind + 1 != argc || hex_decode(argv[optind], hash, HASH_BYTES))
 		return cli_usage(c, "give one blob HASH (64 hex digits)");
-	if (store_blob_get(node_store(c->node), hash, &data, &d))
-		return cli_fail("cannot get blob %s: %s", argv[optind], d.text);
+	if ((rc = store_blob_get(node_store(c->node), hash, &data, &d)))
+		return cli_fail_rc(rc, "cannot get blob %s: %s", argv[optind],
+				   d.text);
 	FILE *f = path ? fopen(path, "wb") : stdout;
 	int ok = f && fwrite(data.data, 1, data.len, f) == data.len;
 	if (path && f && fclose(f) != 0)
@@ -68,10 +70,15 @@ cmd_blob_erase(struct cli *c, int argc, char **argv)
 {
 	uint8_t hash[HASH_BYTES];
 	struct diag d;
-	if (argc != 2 || hex_decode(argv[1], hash, HASH_BYTES))
-		return cli_usage(c, "give one blob HASH (64 hex digits)");
-	if (store_blob_erase(node_store(c->node), hash, clock_now_ms(), &d))
-		return cli_fail("cannot erase blob %s: %s", argv[1], d.text);
+	if (cli_args(c, argc, argv, NULL, 1, 1, "give one blob HASH (64 hex digits)"))
+		return EXIT_USAGE;
+	argv += optind - 1;
+	if (hex_decode(argv[1], hash, HASH_BYTES))
+		return cli_usage(c, "'%s' is not a blob HASH (64 hex digits)",
+				 argv[1]);
+	int rc = store_blob_erase(node_store(c->node), hash, clock_now_ms(), &d);
+	if (rc)
+		return cli_fail_rc(rc, "cannot erase blob %s: %s", argv[1], d.text);
 	printf("erased %s: the events that name it still verify\n", argv[1]);
 	return EXIT_OK;
 }

@@ -155,7 +155,7 @@ cmd_case_act(struct cli *c, int argc, char **argv)
 	uint8_t photos[MAX_PHOTOS][HASH_BYTES], id[EVENT_ID_BYTES];
 	char hex[65];
 	struct diag d;
-	int opt, idx, json = 0;
+	int opt, idx, rc, json = 0;
 
 	BUG_ON(!a);
 	memset(&req, 0, sizeof(req));
@@ -163,7 +163,7 @@ cmd_case_act(struct cli *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, &idx)) != -1) {
 		if (opt != 0) {
 			mp_map_release(&req.body);
-			return cli_usage(c, "unknown option");
+			return cli_bad_option(c, argv, "");
 		}
 		const char *name = opts[idx].name;
 		if (strcmp(name, "json") == 0) {
@@ -178,7 +178,6 @@ cmd_case_act(struct cli *c, int argc, char **argv)
 		}
 		if (strcmp(name, "photo") == 0) {
 			struct buf data = BUF_INIT;
-			int rc;
 			if (req.nblobs == MAX_PHOTOS) {
 				mp_map_release(&req.body);
 				return cli_usage(c, "at most %d --photo", MAX_PHOTOS);
@@ -190,8 +189,8 @@ cmd_case_act(struct cli *c, int argc, char **argv)
 			buf_release(&data);
 			if (rc) {
 				mp_map_release(&req.body);
-				return cli_fail("cannot attach '%s': %s", optarg,
-						d.text);
+				return cli_fail_rc(rc, "cannot attach '%s': %s",
+						   optarg, d.text);
 			}
 			req.nblobs++;
 			continue;
@@ -231,8 +230,8 @@ cmd_case_act(struct cli *c, int argc, char **argv)
 	req.a = a;
 	req.case_id = argv[optind];
 	req.now_ms = clock_now_ms();
-	if (case_act(c->node, &req, id, &d))
-		return cli_fail("%s", d.text);
+	if ((rc = case_act(c->node, &req, id, &d)))
+		return cli_fail_rc(rc, "%s", d.text);
 	hex_encode(id, EVENT_ID_BYTES, hex);
 	if (json)
 		printf("{\"case\":\"%s\",\"event\":\"%s\"}\n", argv[optind], hex);

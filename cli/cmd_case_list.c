@@ -156,7 +156,7 @@ cmd_case_list(struct cli *c, int argc, char **argv)
 			break;
 		case 'x': q.conflicts = 1; break;
 		case 'j': l.json = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind < argc)
@@ -180,10 +180,11 @@ cmd_case_list(struct cli *c, int argc, char **argv)
 	}
 	if (l.json)
 		json_arr_end(&l.w);
-	else
-		buf_printf(&l.out, "%llu case%s\n", (unsigned long long)l.count,
-			   l.count == 1 ? "" : "s");
 	cli_print(&l.out);
+	/* The count is a footer: stderr, so that stdout is the table. */
+	if (!l.json)
+		fprintf(stderr, "%llu case%s\n", (unsigned long long)l.count,
+			l.count == 1 ? "" : "s");
 	buf_release(&l.out);
 	return EXIT_OK;
 }

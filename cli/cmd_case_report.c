@@ -5,6 +5,9 @@
 #include "cli/cli.h"
 #include "common/clock.h"
 #include "common/hex.h"
+#include "common/json.h"
+#include "node/case/grid.h"
+#include "node/grid_store.h"
 #include "node/node.h"
 #include "node/report.h"
 #include "store/store.h"
@@ -22,7 +25,7 @@ add_photo(struct cli *c, const char *path, uint8_t hash[HASH_BYTES])
 				    hash, &d);
 	buf_release(&data);
 	if (rc)
-		return cli_fail("cannot attach '%s': %s", path, d.text);
+		return cli_fail_rc(rc, "cannot attach '%s': %s", path, d.text);
 	return 0;
 }
 
@@ -72,7 +75,7 @@ cmd_case_report(struct cli *c, int argc, char **argv)
 			break;
 		case 'P': caller = optarg; break;
 		case 'j': json = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind < argc)
@@ -89,6 +92,8 @@ cmd_case_report(struct cli *c, int argc, char **argv)
 	r.code = colon + 1;
 	if (!lat != !lon)
 		return cli_usage(c, "give --lat and --lon together");
+	if (!lat && !r.grid)
+		return cli_usage(c, "give --grid GRID or --lat DEG --lon DEG");
 	if (lat) {
 		if (report_parse_degrees(lat, 90, &r.lat_e6))
 			return cli_usage(c, "--lat '%s' must be degrees from -90 to 90 with at most 6 decimals",
@@ -98,9 +103,18 @@ cmd_case_report(struct cli *c, int argc, char **argv)
 					 lon);
 		r.has_position = 1;
 	}
-	for (size_t i = 0; i < r.nphotos; i++)
-		if (add_photo(c, photos[i], r.photos[i]))
-			return EXIT_FAIL;
+	/* Both: --grid names the cell, the position is the point in it; a
+	 * position the imported grid puts in another cell contradicts it. */
+	struct grid_cell cell;
+	if (lat && r.grid && grid_locate(c->node, r.lat_e6, r.lon_e6, &cell) == 0 &&
+	    strcmp(cell.grid, r.grid) != 0)
+		return cli_usage(c, "--lat/--lon lie in grid cell %s, not in --grid %s: give one of them, or both agreeing",
+				 cell.grid, r.grid);
+	for (size_t i = 0; i < r.nphotos; i++) {
+		int rc = add_photo(c, photos[i], r.photos[i]);
+		if (rc)
+			return rc;
+	}
 	if (caller) {
 		/* The caller's contact is personal data: a blob of its own,
 		 * erasable without touching the signed history. */
@@ -114,11 +128,25 @@ cmd_case_report(struct cli *c, int argc, char **argv)
 	if (report_case(c->node, &r, case_id, office, &d))
 		return cli_fail("cannot report the case: %s", d.text);
 	if (json) {
-		printf("{\"case\":\"%s\",\"office\":\"%s\"}\n", case_id, office);
+		struct buf out = BUF_INIT;
+		struct json_writer w;
+		json_writer_init(&w, &out, 0);
+		json_obj_begin(&w);
+		json_key(&w, "case");
+		json_str(&w, case_id);
+		json_key(&w, "office");
+		json_str(&w, office);
+		json_obj_end(&w);
+		cli_print(&out);
+		buf_release(&out);
 	} else {
 		printf("%s\n", case_id);
-		if (office[0])
-			fprintf(stderr, "responsible office: %s\n", office);
+		if (office[0]) {
+			struct buf line = BUF_INIT;
+			cli_text(&line, office, strlen(office), 0);
+			fprintf(stderr, "responsible office: %s\n", buf_cstr(&line));
+			buf_release(&line);
+		}
 	}
 	return EXIT_OK;
 }

@@ -11,6 +11,8 @@
 #include "common/hex.h"
 #include "crypto/hash.h"
 #include "node/api.h"
+#include "node/files.h"
+#include "node/case/classes.h"
 #include "node/case/config.h"
 #include "node/case/deadline.h"
 #include "node/node.h"
@@ -66,21 +68,47 @@ put_time(struct buf *out, const char *label, uint64_t ms, int offset_min)
 	buf_printf(out, "  %-14s %s\n", label, iso);
 }
 
+/*
+ * The class's name in the national table ("" when the table cannot be
+ * read or the code is a legacy one it does not hold); out holds 256.
+ */
+static void
+class_name(const struct case_state *st, char out[256])
+{
+	struct classes *cls = NULL;
+	enum class_kind kind;
+	const char *name = NULL;
+	out[0] = '\0';
+	if (class_kind_parse(st->kind, &kind) || classes_load(&cls, NULL))
+		return;
+	name = classes_name(cls, kind, st->code);
+	if (name)
+		snprintf(out, 256, "%s", name);
+	classes_free(cls);
+}
+
 static void
 text_state(struct buf *out, const struct case_state *st,
 	   const struct deadline *dl, int has_dl,
 	   const uint8_t digest[HASH_BYTES], int tz)
 {
+	char cname[256];
 	char hex[65], due[CLOCK_ISO_BYTES], zone[CLOCK_ISO_BYTES];
 	hex_encode(digest, HASH_BYTES, hex);
 	clock_format_offset(tz, zone);
 	buf_printf(out, "case %s: %s  (times are local, %s)\n", st->case_id,
 		   case_status_name(st->status), zone);
-	buf_printf(out, "  %-14s %s:%s (%s)\n", "class", st->kind, st->code,
-		   st->standard);
-	buf_printf(out, "  %-14s %s\n  %-14s %s\n  %-14s %s\n", "grid", st->grid,
-		   "where", st->where ? st->where : "", "desc",
-		   st->desc ? st->desc : "");
+	class_name(st, cname);
+	buf_printf(out, "  %-14s %s:%s %s%s(%s)\n", "class", st->kind, st->code,
+		   cname, cname[0] ? " " : "", st->standard);
+	/* Text fields stay on their line: a newline in them is shown. */
+	buf_printf(out, "  %-14s %s\n  %-14s ", "grid", st->grid, "where");
+	if (st->where)
+		cli_text(out, st->where, strlen(st->where), 0);
+	buf_printf(out, "\n  %-14s ", "desc");
+	if (st->desc)
+		cli_text(out, st->desc, strlen(st->desc), 0);
+	buf_add_str(out, "\n");
 	buf_printf(out, "  %-14s %s (by %s)\n", "source", st->source,
 		   st->reporter);
 	put_time(out, "reported", st->reported_at, tz);
@@ -155,7 +183,7 @@ cmd_case_show(struct cli *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': h.json = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind + 1 != argc)
@@ -164,18 +192,20 @@ cmd_case_show(struct cli *c, int argc, char **argv)
 	rc = node_case_get(c->node, case_id, clock_now_ms(), &cv);
 	if (rc) {
 		if (rc == ERR_NOTFOUND)
-			return cli_fail("no case '%s' in this log", case_id);
+			return cli_fail_rc(rc, "no case '%s' in this log",
+					   case_id);
 		return cli_fail("cannot read case '%s': %s", case_id, err_str(rc));
 	}
 	if (cv.st.status == CS_NONE) {
 		unsigned events = cv.st.events;
 		node_case_release(&cv);
-		return cli_fail("no case '%s': %u event%s on this id with no report before them are kept as evidence, and make no case (gridcase log --case %s)",
+		return cli_fail_rc(ERR_NOTFOUND, "no case '%s': %u event%s on this id with no report before them are kept as evidence, and make no case (gridcase log --case %s)",
 				case_id, events, events == 1 ? "" : "s", case_id);
 	}
 	h.offset_min = node_config(c->node)->cal.utc_offset_min;
 	h.roster = node_roster(c->node);
 	json_writer_init(&h.w, &h.out, 0);
+	h.w.iso_times = 1;
 	if (h.json) {
 		json_obj_begin(&h.w);
 		json_key(&h.w, "case");
@@ -183,6 +213,10 @@ cmd_case_show(struct cli *c, int argc, char **argv)
 		json_key(&h.w, "state");
 		if (json_put_mp(&h.w, cv.encoded.data, cv.encoded.len))
 			json_null(&h.w);
+		char cname[256];
+		class_name(&cv.st, cname);
+		json_key(&h.w, "class_name");
+		json_str(&h.w, cname);
 		json_key(&h.w, "state_digest");
 		json_hex(&h.w, cv.digest, HASH_BYTES);
 		json_key(&h.w, "deadline");

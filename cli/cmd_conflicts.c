@@ -167,7 +167,7 @@ cmd_conflicts(struct cli *c, int argc, char **argv)
 		case 'c': case_id = optarg; break;
 		case 'a': k.all = 1; break;
 		case 'j': k.json = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind < argc)
@@ -190,7 +190,8 @@ cmd_conflicts(struct cli *c, int argc, char **argv)
 		}
 		if (rc == ERR_NOTFOUND) {
 			buf_release(&k.out);
-			return cli_fail("no case '%s' in this log", case_id);
+			return cli_fail_rc(ERR_NOTFOUND, "no case '%s' in this log",
+					   case_id);
 		}
 	} else {
 		rc = node_case_walk(c->node, one_case, &k);
@@ -208,11 +209,13 @@ cmd_conflicts(struct cli *c, int argc, char **argv)
 	}
 	if (k.json)
 		json_arr_end(&k.w);
-	else
-		buf_printf(&k.out, "%llu open, %llu in all%s\n",
-			   (unsigned long long)k.open, (unsigned long long)k.total,
-			   k.ghosts ? "; ghost case ids are listed too" : "");
-	cli_print(&k.out);
+	if (k.json || k.out.len)
+		cli_print(&k.out);
+	/* The count is a footer: stderr, so that stdout is the table. */
+	if (!k.json)
+		fprintf(stderr, "%llu open, %llu in all%s\n",
+			(unsigned long long)k.open, (unsigned long long)k.total,
+			k.ghosts ? "; ghost case ids are listed too" : "");
 	buf_release(&k.out);
 	return EXIT_OK;
 }

@@ -80,10 +80,17 @@ print_json(const struct eval_result *r, struct buf *out)
 		put_rate(&w, "on_time_rate", g->on_time_rate_e4);
 		put_rate(&w, "rework_rate", g->rework_rate_e4);
 		put_rate(&w, "valid_rate", g->valid_rate_e4);
+		/* Of no disposal there is no average: null, not 0. */
 		json_key(&w, "avg_disposal_minutes");
-		json_uint(&w, g->avg_minutes);
+		if (g->nminutes)
+			json_uint(&w, g->avg_minutes);
+		else
+			json_null(&w);
 		json_key(&w, "median_disposal_minutes");
-		json_uint(&w, g->median_minutes);
+		if (g->nminutes)
+			json_uint(&w, g->median_minutes);
+		else
+			json_null(&w);
 		json_key(&w, "score");
 		if (g->score_e1 < 0)
 			json_null(&w);
@@ -125,9 +132,12 @@ print_csv(const struct eval_result *r, struct buf *out)
 					   (long long)(rates[k] / 10000),
 					   (long long)(rates[k] % 10000));
 		}
-		buf_printf(out, ",%llu,%llu",
-			   (unsigned long long)g->avg_minutes,
-			   (unsigned long long)g->median_minutes);
+		if (g->nminutes)
+			buf_printf(out, ",%llu,%llu",
+				   (unsigned long long)g->avg_minutes,
+				   (unsigned long long)g->median_minutes);
+		else
+			buf_add_str(out, ",,");
 		if (g->score_e1 < 0)
 			buf_add_str(out, ",,-\n");
 		else
@@ -163,12 +173,16 @@ print_table(const struct eval_result *r, struct buf *out)
 		rate_text(out, g->on_time_rate_e4);
 		buf_add_str(out, " ");
 		rate_text(out, g->rework_rate_e4);
-		buf_printf(out, " %4llu %4llu %4llu %7.1f %7.1f ",
+		buf_printf(out, " %4llu %4llu %4llu ",
 			   (unsigned long long)g->n[FIG_RETURNS],
 			   (unsigned long long)g->n[FIG_POSTPONEMENTS],
-			   (unsigned long long)g->n[FIG_SUSPENSIONS],
-			   (double)g->avg_minutes / 60.0,
-			   (double)g->median_minutes / 60.0);
+			   (unsigned long long)g->n[FIG_SUSPENSIONS]);
+		if (g->nminutes)
+			buf_printf(out, "%7.1f %7.1f ",
+				   (double)g->avg_minutes / 60.0,
+				   (double)g->median_minutes / 60.0);
+		else
+			buf_printf(out, "%7s %7s ", "-", "-");
 		if (g->score_e1 < 0)
 			buf_printf(out, "%6s %s\n", "-", "-");
 		else
@@ -215,7 +229,7 @@ cmd_eval(struct cli *c, int argc, char **argv)
 				return cli_usage(c, "'%s' is not a figure (reported, valid, registered, dispatched, due, on_time, overdue, closed, reworked, returns, postponements, suspensions)",
 						 optarg);
 			break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind < argc)
@@ -226,6 +240,12 @@ cmd_eval(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "dates are YYYY-MM-DD (local) or YYYY-MM-DDTHH:MMZ");
 	if (json && csv)
 		return cli_usage(c, "give --json or --csv, not both");
+	/* The period is [from, to): --to is the first day after it. */
+	if (to == from)
+		return cli_usage(c, "--from and --to are the same: the period is empty, since --to is the first day after it (for the day %s alone give --to the next day)",
+				 from_s);
+	if (to < from)
+		return cli_usage(c, "--to %s is before --from %s", to_s, from_s);
 	if (eval_run(c->node, from, to, by, &r, &d))
 		return cli_fail("%s", d.text);
 

@@ -53,7 +53,7 @@ cmd_event_add(struct cli *c, int argc, char **argv)
 			req.nblobs++;
 			break;
 		case 'j': json = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind < argc)

@@ -58,7 +58,7 @@ cmd_event_export(struct cli *c, int argc, char **argv)
 			break;
 		case 'c': x.case_id = optarg; break;
 		case 'o': path = optarg; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "o:");
 		}
 	}
 	if (optind < argc)

@@ -42,9 +42,14 @@ refused(void *ctx, uint64_t index, size_t offset, const uint8_t *id, int rc,
 		json_str(r->w, why);
 		json_obj_end(r->w);
 	} else {
-		fprintf(stderr, "rejected event #%llu at byte %zu%s%s: %s: %s\n",
-			(unsigned long long)index, offset, id ? " id " : "", hex,
-			err_str(rc), why);
+		struct buf b = BUF_INIT, safe = BUF_INIT;
+		buf_printf(&b, "rejected event #%llu at byte %zu%s%s: %s: %s\n",
+			   (unsigned long long)index, offset, id ? " id " : "",
+			   hex, err_str(rc), why);
+		cli_text(&safe, (const char *)b.data, b.len, 1);
+		fwrite(safe.data, 1, safe.len, stderr);
+		buf_release(&b);
+		buf_release(&safe);
 	}
 }
 
@@ -65,13 +70,13 @@ cmd_event_import(struct cli *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': json = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind + 1 != argc)
 		return cli_usage(c, "give one FILE, or - for stdin");
-	if (cli_read_file(argv[optind], &in, &d))
-		return cli_fail("%s", d.text);
+	if ((rc = cli_read_file(argv[optind], &in, &d)))
+		return cli_fail_rc(rc, "%s", d.text);
 	json_writer_init(&w, &out, 0);
 	if (json) {
 		rep.w = &w;

@@ -4,8 +4,10 @@
 
 #include "cli/cli.h"
 #include "common/json.h"
+#include "node/case/config.h"
 #include "node/case/grid.h"
 #include "node/grid_store.h"
+#include "node/node.h"
 #include "node/report.h"
 #include "common/banned.h"
 
@@ -14,10 +16,29 @@ cmd_grid_import(struct cli *c, int argc, char **argv)
 {
 	struct diag d;
 	size_t n;
-	if (argc != 2 || argv[1][0] == '-')
-		return cli_usage(c, "give one GeoJSON FILE");
-	if (grid_import(c->node, argv[1], &n, &d))
-		return cli_fail("cannot import the grid: %s", d.text);
+	if (cli_args(c, argc, argv, NULL, 1, 1, "give one GeoJSON FILE"))
+		return EXIT_USAGE;
+	argv += optind - 1;
+	/* An import replaces the whole grid: one with no cell would leave
+	 * the district without any, which is never what was meant. */
+	struct buf text = BUF_INIT;
+	struct grid_parsed *cells = NULL;
+	size_t ncells = 0;
+	int prc = cli_read_file(argv[1], &text, &d);
+	if (prc)
+		return cli_fail_rc(prc, "cannot import the grid: %s", d.text);
+	prc = grid_parse(buf_cstr(&text), argv[1],
+			 (size_t)node_config(c->node)->grid_length, NULL, &cells,
+			 &ncells, NULL);
+	buf_release(&text);
+	if (prc == 0)
+		grid_parsed_free(cells, ncells);
+	if (prc == 0 && ncells == 0)
+		return cli_fail("cannot import the grid: '%s' holds no grid cell, and an import replaces the whole grid (the grid is left as it was)",
+				argv[1]);
+	int rc = grid_import(c->node, argv[1], &n, &d);
+	if (rc)
+		return cli_fail_rc(rc, "cannot import the grid: %s", d.text);
 	printf("imported %zu grid cells\n", n);
 	return EXIT_OK;
 }
@@ -47,7 +68,7 @@ cmd_grid_locate(struct cli *c, int argc, char **argv)
 			have |= 2;
 			break;
 		case 'j': json = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (have != 3 || optind < argc)
@@ -57,12 +78,24 @@ cmd_grid_locate(struct cli *c, int argc, char **argv)
 		return cli_fail("the position is in no imported grid cell");
 	if (rc)
 		return cli_fail("cannot read the grid: %s", err_str(rc));
-	if (json)
-		printf("{\"grid\":\"%s\",\"community\":\"%s\",\"office\":\"%s\"}\n",
-		       cell.grid, cell.community, cell.office);
-	else
-		printf("%s  community %s  office %s\n", cell.grid,
-		       cell.community, cell.office);
+	struct buf out = BUF_INIT;
+	struct json_writer w;
+	json_writer_init(&w, &out, 0);
+	if (json) {
+		json_obj_begin(&w);
+		json_key(&w, "grid");
+		json_str(&w, cell.grid);
+		json_key(&w, "community");
+		json_str(&w, cell.community);
+		json_key(&w, "office");
+		json_str(&w, cell.office);
+		json_obj_end(&w);
+	} else {
+		buf_printf(&out, "%s  community %s  office %s\n", cell.grid,
+			   cell.community, cell.office);
+	}
+	cli_print(&out);
+	buf_release(&out);
 	return EXIT_OK;
 }
 
@@ -96,10 +129,8 @@ int
 cmd_grid_list(struct cli *c, int argc, char **argv)
 {
 	struct grid_listing g = { BUF_INIT, { 0 }, 0 };
-	if (argc == 2 && strcmp(argv[1], "--json") == 0)
-		g.json = 1;
-	else if (argc != 1)
-		return cli_usage(c, "unexpected argument '%s'", argv[1]);
+	if (cli_args(c, argc, argv, &g.json, 0, 0, ""))
+		return EXIT_USAGE;
 	json_writer_init(&g.w, &g.out, 0);
 	if (g.json)
 		json_arr_begin(&g.w);

@@ -37,7 +37,7 @@ cmd_init(struct cli *c, int argc, char **argv)
 			o.admin = admin;
 			break;
 		case 'j': json = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind < argc)

@@ -54,7 +54,7 @@ cmd_log(struct cli *c, int argc, char **argv)
 		case 'c': case_id = optarg; break;
 		case 'j': l.json = 1; break;
 		case 'f': l.full = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind < argc)
@@ -82,9 +82,8 @@ cmd_log(struct cli *c, int argc, char **argv)
 	}
 	if (l.json)
 		json_arr_end(&l.w);
-	fwrite(l.out.data, 1, l.out.len, stdout);
-	if (l.json)
-		fputc('\n', stdout);
+	if (l.json || l.out.len)
+		cli_print(&l.out);
 	buf_release(&l.out);
 	return EXIT_OK;
 }

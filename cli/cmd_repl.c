@@ -118,9 +118,9 @@ cmd_repl_status(struct cli *c, int argc, char **argv)
 	struct json_writer w;
 	uint8_t digest[HASH_BYTES];
 	char dig[65];
-	int json = argc == 2 && strcmp(argv[1], "--json") == 0;
-	if (argc > 1 && !json)
-		return cli_usage(c, "unexpected argument '%s'", argv[1]);
+	int json = 0;
+	if (cli_args(c, argc, argv, &json, 0, 0, ""))
+		return EXIT_USAGE;
 	struct store *st = node_store(c->node);
 	int rc = node_peers_walk(c->node, load_peer, &s);
 	if (rc >= 0)
@@ -193,11 +193,14 @@ cmd_repl_sync(struct cli *c, int argc, char **argv)
 		else if (opt == 'j')
 			json = 1;
 		else
-			return cli_usage(c, "unknown option");
+			return cli_bad_option(c, argv, "");
 	}
 	if (optind + 1 != argc)
 		return cli_usage(c, "give one PEER (a member's name)");
 	const char *peer = argv[optind];
+	if (!cli_is_member_name(c, peer))
+		return cli_fail_rc(ERR_NOTFOUND, "no member named '%s' in this node's roster (see 'gridcase roster show')",
+				   peer);
 	o.peers = &peer;
 	o.npeers = 1;
 	o.one_round = 1;
@@ -205,8 +208,9 @@ cmd_repl_sync(struct cli *c, int argc, char **argv)
 	struct store *st = node_store(c->node);
 	if (store_stats(st, &before))
 		return cli_fail("cannot read the store");
-	if (daemon_run(c->node, &o, &d))
-		return cli_fail("sync with %s failed: %s", peer, d.text);
+	int rc = daemon_run(c->node, &o, &d);
+	if (rc)
+		return cli_fail_rc(rc, "sync with %s failed: %s", peer, d.text);
 	if (store_stats(st, &after))
 		return cli_fail("cannot read the store");
 	uint64_t got = after.events - before.events;

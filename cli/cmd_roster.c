@@ -63,7 +63,7 @@ cmd_roster_add(struct cli *c, int argc, char **argv)
 				return cli_usage(c, "--addr '%s' is too long", optarg);
 			snprintf(m.addrs[m.naddrs++], sizeof(m.addrs[0]), "%s", optarg);
 			break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind + 1 != argc || !name || !roles)
@@ -108,7 +108,7 @@ cmd_roster_revoke(struct cli *c, int argc, char **argv)
 		case 'A': admin_path = optarg; break;
 		case 'l': last = optarg; break;
 		case 'r': reason = optarg; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind + 1 != argc || !last)
@@ -118,6 +118,9 @@ cmd_roster_revoke(struct cli *c, int argc, char **argv)
 	unsigned long long seq = strtoull(last, &end, 10);
 	if (*end || end == last)
 		return cli_usage(c, "--last-seq '%s' is not a number", last);
+	if (!roster_knows(node_roster(c->node), key))
+		return cli_fail_rc(ERR_NOTFOUND, "key %.16s is in no roster change this node holds: nothing to revoke (see 'gridcase roster show')",
+				   argv[optind]);
 	if ((rc = load_admin(admin_path, &admin)))
 		return rc;
 	rc = node_roster_revoke(c->node, admin, key, seq, reason, clock_now_ms(), &d);
@@ -225,10 +228,8 @@ cmd_roster_show(struct cli *c, int argc, char **argv)
 	struct show s = { BUF_INIT, { 0 }, NULL, 0 };
 	const struct roster *r = node_roster(c->node);
 	char admin[65];
-	if (argc == 2 && strcmp(argv[1], "--json") == 0)
-		s.json = 1;
-	else if (argc != 1)
-		return cli_usage(c, "unexpected argument '%s'", argv[1]);
+	if (cli_args(c, argc, argv, &s.json, 0, 0, ""))
+		return EXIT_USAGE;
 	if (!r)
 		return cli_fail("cannot read the roster");
 	s.r = r;
@@ -270,8 +271,9 @@ cmd_keygen(struct cli *c, int argc, char **argv)
 {
 	struct diag d;
 	char hex[65];
-	if (argc != 2 || argv[1][0] == '-')
-		return cli_usage(c, "give the new key FILE");
+	if (cli_args(c, argc, argv, NULL, 1, 1, "give the new key FILE"))
+		return EXIT_USAGE;
+	argv += optind - 1;
 	struct key *k = key_generate();
 	int rc = key_save(k, argv[1], &d);
 	if (rc == 0)
@@ -288,9 +290,8 @@ cmd_reindex(struct cli *c, int argc, char **argv)
 {
 	uint64_t cases;
 	struct diag d;
-	(void)argv;
-	if (argc != 1)
-		return cli_usage(c, "reindex takes no arguments");
+	if (cli_args(c, argc, argv, NULL, 0, 0, ""))
+		return EXIT_USAGE;
 	if (node_refold(c->node, &cases, &d))
 		return cli_fail("cannot fold the cases again: %s", d.text);
 	printf("folded %llu cases again\n", (unsigned long long)cases);

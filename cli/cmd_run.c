@@ -40,11 +40,16 @@ cmd_run(struct cli *c, int argc, char **argv)
 			if (*end || o.interval_ms < 10)
 				return cli_usage(c, "--interval takes milliseconds (10 or more)");
 			break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind < argc)
 		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	for (size_t i = 0; i < o.npeers; i++)
+		if (!cli_is_member_name(c, peers[i]))
+			return cli_fail("--peer '%s': no member of that name in this node's roster (see 'gridcase roster show')",
+					peers[i]),
+			       EXIT_NOTFOUND;
 	/* A daemon tells what it does: info by default, -v for debug. */
 	if (log_threshold < LOG_INFO)
 		log_threshold = LOG_INFO;

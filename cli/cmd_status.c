@@ -63,12 +63,13 @@ cmd_status(struct cli *c, int argc, char **argv)
 	struct key *k = NULL;
 	uint8_t digest[HASH_BYTES];
 	char dig[65], key_hex[65] = "";
+	struct diag kd;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': o.json = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind < argc)
@@ -84,7 +85,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 	/* The public key is read from the key file; a node whose key file
 	 * is unreadable still reports its status (without a key). */
 	char *path = xasprintf("%s/%s", c->dir, NODE_KEY_FILE);
-	if (key_load(path, &k, NULL) == 0)
+	if (key_load(path, &k, &kd) == 0)
 		hex_encode(key_public(k), EVENT_KEY_BYTES, key_hex);
 	key_free(k);
 	free(path);
@@ -100,6 +101,8 @@ cmd_status(struct cli *c, int argc, char **argv)
 		json_str(&o.w, buf_cstr(&county));
 		json_key(&o.w, "key");
 		json_str(&o.w, key_hex);
+		json_key(&o.w, "key_error");
+		json_str(&o.w, *key_hex ? "" : kd.text);
 		const char *names[] = { "events", "authors", "cases",
 					"ghost_cases", "pending", "forks" };
 		uint64_t vals[] = { st.events, st.authors, st.cases - ghosts,
@@ -116,7 +119,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 			   "network  %s\nnode     %s\nkey      %s\n"
 			   "events   %llu (%llu authors, %llu case%s)\n",
 			   store_network(s), buf_cstr(&name),
-			   *key_hex ? key_hex : "(no readable key)",
+			   *key_hex ? key_hex : kd.text,
 			   (unsigned long long)st.events,
 			   (unsigned long long)st.authors,
 			   (unsigned long long)(st.cases - ghosts),

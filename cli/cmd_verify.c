@@ -18,8 +18,12 @@ report(const char *line, void *ctx)
 	struct verify_out *o = ctx;
 	if (o->json)
 		json_str(&o->w, line);
-	else
-		printf("%s\n", line);
+	else {
+		struct buf b = BUF_INIT;
+		buf_add_str(&b, line);
+		cli_print(&b);
+		buf_release(&b);
+	}
 }
 
 int
@@ -39,7 +43,7 @@ cmd_verify(struct cli *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': o.json = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind < argc)

@@ -93,7 +93,7 @@ static const struct cmd fixed[] = {
 	  "gridcase open311 GET|POST PATH [--query Q] [--data BODY|@FILE] "
 	  "[--content-type T] [--base-url URL] [--include]",
 	  "one Open311 GeoReport v2 request (PATH below /open311/v2/), without HTTP" },
-	{ "peers", cmd_peers, NEEDS_NODE, "gridcase peers [--json]",
+	{ "peers", cmd_peers, NEEDS_NODE, "gridcase peers [--wide] [--json]",
 	  "each peer: address, connected, last contact, traffic, lag both ways, errors" },
 	{ "peers block", cmd_peers_block, NEEDS_NODE, "gridcase peers block NAME",
 	  "cut a peer off: nothing goes to or comes from it" },
@@ -222,6 +222,107 @@ is_group(const char *word)
 	return 0;
 }
 
+/* The usage of every command of a group ("case"), one line each. */
+static void
+print_group(FILE *f, const char *group)
+{
+	size_t n = strlen(group);
+	fprintf(f, "usage of 'gridcase %s' (each takes --help):\n", group);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strncmp(commands[i].name, group, n) == 0 &&
+		    commands[i].name[n] == ' ')
+			fprintf(f, "  %s\n", commands[i].usage);
+}
+
+/* Levenshtein distance, for "did you mean"; words are short. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t *row = xcalloc(lb + 1, sizeof(*row));
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	size_t d = row[lb];
+	free(row);
+	return d;
+}
+
+/*
+ * The command closest to `word`: among a group's sub-commands when group
+ * is set, else among the first words of every command.  Writes the
+ * whole name ("case feedback") into out.
+ */
+static void
+closest(const char *group, const char *word, char *out, size_t n)
+{
+	size_t best = (size_t)-1, glen = group ? strlen(group) : 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		const char *name = commands[i].name;
+		char first[ACT_NAME_MAX];
+		const char *cand;
+		if (group) {
+			if (strncmp(name, group, glen) != 0 || name[glen] != ' ')
+				continue;
+			cand = name + glen + 1;
+		} else {
+			snprintf(first, sizeof(first), "%.*s",
+				 (int)strcspn(name, " "), name);
+			cand = first;
+		}
+		size_t d = edit_distance(word, cand);
+		if (d < best) {
+			best = d;
+			snprintf(out, n, "%s%s%s", group ? group : "",
+				 group ? " " : "", cand);
+		}
+	}
+}
+
+/* One line: the word is no command (of the group), and the closest. */
+static int
+unknown_command(const char *group, const char *word)
+{
+	char near[ACT_NAME_MAX + 16];
+	closest(group, word, near, sizeof(near));
+	if (group)
+		return cli_fail("'%s' is not a 'gridcase %s' command; the closest is '%s' (see 'gridcase %s --help')",
+				word, group, near, group), EXIT_USAGE;
+	return cli_fail("'%s' is not a gridcase command; the closest is '%s' (see 'gridcase help')",
+			word, near), EXIT_USAGE;
+}
+
+/* One line: a group alone, and the sub-commands it has. */
+static int
+group_needs_sub(const char *group)
+{
+	struct buf subs = BUF_INIT;
+	size_t n = strlen(group);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strncmp(commands[i].name, group, n) == 0 &&
+		    commands[i].name[n] == ' ')
+			buf_printf(&subs, "%s%s", subs.len ? ", " : "",
+				   commands[i].name + n + 1);
+	cli_fail("'gridcase %s' needs a sub-command: %s (see 'gridcase %s --help')",
+		 group, buf_cstr(&subs), group);
+	buf_release(&subs);
+	return EXIT_USAGE;
+}
+
 static int
 cmd_help(struct cli *c, int argc, char **argv)
 {
@@ -234,13 +335,12 @@ cmd_help(struct cli *c, int argc, char **argv)
 	const struct cmd *cmd = find_command(argc - 1, argv + 1, &words);
 	if (!cmd) {
 		if (is_group(argv[1])) {
-			for (size_t i = 0; i < NCOMMANDS; i++)
-				if (strncmp(commands[i].name, argv[1],
-					    strlen(argv[1])) == 0)
-					printf("usage: %s\n", commands[i].usage);
+			if (argc > 2)
+				return unknown_command(argv[1], argv[2]);
+			print_group(stdout, argv[1]);
 			return EXIT_OK;
 		}
-		return cli_fail("'%s' is not a gridcase command", argv[1]);
+		return unknown_command(NULL, argv[1]);
 	}
 	printf("usage: %s\n\n%s\n", cmd->usage, cmd->summary);
 	return EXIT_OK;
@@ -255,6 +355,54 @@ has_help_flag(int argc, char **argv)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			return 1;
 	}
+	return 0;
+}
+
+/*
+ * Global options may also follow the command (`gridcase case list --dir
+ * D`): they are taken out of the command's arguments, up to a "--".  A
+ * command's value that reads like one must be given as --opt=VALUE.
+ * Returns the new argc.
+ */
+static int
+take_globals(struct cli *c, int argc, char **argv)
+{
+	int n = 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			while (i < argc)
+				argv[n++] = argv[i++];
+			break;
+		}
+		if ((strcmp(a, "--dir") == 0 || strcmp(a, "--key") == 0) &&
+		    i + 1 < argc) {
+			*(a[2] == 'd' ? &c->dir : &c->key_path) = argv[++i];
+		} else if (strncmp(a, "--dir=", 6) == 0) {
+			c->dir = a + 6;
+		} else if (strncmp(a, "--key=", 6) == 0) {
+			c->key_path = a + 6;
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			log_threshold = log_threshold == LOG_WARN ? LOG_INFO
+								  : LOG_DEBUG;
+		} else {
+			argv[n++] = argv[i];
+		}
+	}
+	argv[n] = NULL;
+	return n;
+}
+
+/* Every argument is text in UTF-8: events carry only UTF-8 strings. */
+static int
+check_utf8(int argc, char **argv)
+{
+	size_t bad;
+	for (int i = 1; i < argc; i++)
+		if (!cli_is_utf8(argv[i], strlen(argv[i]), &bad))
+			return cli_fail("argument %d is not UTF-8 text (byte %zu is 0x%02x): give text in UTF-8",
+					i, bad + 1, (unsigned char)argv[i][bad]),
+			       EXIT_USAGE;
 	return 0;
 }
 
@@ -274,6 +422,10 @@ main(int argc, char **argv)
 	int opt, words, rc;
 
 	commands_init();
+	if ((rc = check_utf8(argc, argv)))
+		return rc;
+	/* Option errors are said once, on one line, by cli_bad_option(). */
+	opterr = 0;
 	c.dir = getenv("GRIDCASE_DIR");
 	if (!c.dir || !*c.dir)
 		c.dir = "./gridcase-data";
@@ -298,8 +450,7 @@ main(int argc, char **argv)
 			printf("gridcase %s\n", GRIDCASE_VERSION);
 			return EXIT_OK;
 		default:
-			print_commands(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option(&c, argv, "vh");
 		}
 	}
 	argc -= optind;
@@ -308,34 +459,34 @@ main(int argc, char **argv)
 		print_commands(stderr);
 		return EXIT_USAGE;
 	}
+	argc = take_globals(&c, argc, argv);
 	const struct cmd *cmd = find_command(argc, argv, &words);
 	if (!cmd) {
 		if (is_group(argv[0])) {
-			fprintf(stderr, "error: '%s' needs a subcommand\n",
-				argv[0]);
-			for (size_t i = 0; i < NCOMMANDS; i++)
-				if (strncmp(commands[i].name, argv[0],
-					    strlen(argv[0])) == 0 &&
-				    commands[i].name[strlen(argv[0])] == ' ')
-					fprintf(stderr, "usage: %s\n",
-						commands[i].usage);
-			return EXIT_USAGE;
+			if (argc > 1 && !has_help_flag(2, argv))
+				return unknown_command(argv[0], argv[1]);
+			if (argc > 1) {
+				print_group(stdout, argv[0]);
+				return EXIT_OK;
+			}
+			return group_needs_sub(argv[0]);
 		}
-		fprintf(stderr, "error: '%s' is not a gridcase command "
-				"(see 'gridcase help')\n", argv[0]);
-		return EXIT_USAGE;
+		return unknown_command(NULL, argv[0]);
 	}
 	argc -= words - 1;
 	argv += words - 1;
 	c.usage = cmd->usage;
+	c.name = cmd->name;
 	if (has_help_flag(argc, argv)) {
 		printf("usage: %s\n\n%s\n", cmd->usage, cmd->summary);
 		return EXIT_OK;
 	}
 	if (cmd->flags & NEEDS_NODE) {
 		int flags = (cmd->flags & NEEDS_KEY) ? NODE_WITH_KEY : 0;
-		if ((rc = node_open(c.dir, flags, c.key_path, &c.node, &d)))
-			return cli_fail("%s", d.text);
+		if ((rc = node_open(c.dir, flags, c.key_path, &c.node, &d))) {
+			cli_fail("%s", d.text);
+			return EXIT_NODE;
+		}
 	}
 	optind = 0; /* GNU getopt: re-initialise for the command */
 	rc = cmd->fn(&c, argc, argv);

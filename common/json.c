@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/hex.h"
 #include "common/mp.h"
 #include "common/xalloc.h"
@@ -419,6 +420,7 @@ json_writer_init(struct json_writer *w, struct buf *out, int pretty)
 	w->has_items = 0;
 	w->after_key = 0;
 	w->pretty = pretty;
+	w->iso_times = 0;
 }
 
 static void
@@ -476,13 +478,49 @@ void json_obj_end(struct json_writer *w) { close_level(w, '}'); }
 void json_arr_begin(struct json_writer *w) { open_level(w, '['); }
 void json_arr_end(struct json_writer *w) { close_level(w, ']'); }
 
+/* The code point of the UTF-8 sequence at s and its length, or 0 when
+ * the bytes there are not strict UTF-8. */
+static size_t
+quote_utf8(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	static const uint32_t min_cp[] = { 0, 0x80, 0x800, 0x10000 };
+	size_t k;
+	uint32_t v;
+	if ((s[0] & 0xe0) == 0xc0) {
+		k = 1;
+		v = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		k = 2;
+		v = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		k = 3;
+		v = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n <= k)
+		return 0;
+	for (size_t j = 1; j <= k; j++) {
+		if ((s[j] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (s[j] & 0x3f);
+	}
+	if (v < min_cp[k] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return k + 1;
+}
+
 void
 json_quote(struct buf *out, const char *s, size_t n)
 {
 	static const char digits[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
 	buf_add_byte(out, '"');
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c = p[i];
+		uint32_t cp;
+		size_t k;
 		switch (c) {
 		case '"': buf_add_str(out, "\\\""); break;
 		case '\\': buf_add_str(out, "\\\\"); break;
@@ -490,12 +528,26 @@ json_quote(struct buf *out, const char *s, size_t n)
 		case '\r': buf_add_str(out, "\\r"); break;
 		case '\t': buf_add_str(out, "\\t"); break;
 		default:
-			if (c < 0x20) {
+			if (c < 0x20 || c == 0x7f) {
 				buf_add_str(out, "\\u00");
 				buf_add_byte(out, (uint8_t)digits[c >> 4]);
 				buf_add_byte(out, (uint8_t)digits[c & 15]);
-			} else {
+			} else if (c < 0x80) {
 				buf_add_byte(out, c);
+			} else if (!(k = quote_utf8(p + i, n - i, &cp))) {
+				/* Not UTF-8: JSON cannot carry the byte. */
+				buf_add_str(out, "\\ufffd");
+			} else {
+				/* C1 controls and bidi controls escaped, so that
+				 * JSON shown on a terminal cannot drive it. */
+				if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x061c ||
+				    cp == 0x200e || cp == 0x200f ||
+				    (cp >= 0x202a && cp <= 0x202e) ||
+				    (cp >= 0x2066 && cp <= 0x2069))
+					buf_printf(out, "\\u%04x", (unsigned)cp);
+				else
+					buf_add(out, p + i, k);
+				i += k - 1;
 			}
 		}
 	}
@@ -585,6 +637,25 @@ json_fixed(struct json_writer *w, int64_t scaled, int decimals)
 }
 
 static int
+is_time_key(const char *k, size_t n)
+{
+	return (n == 2 && memcmp(k, "at", 2) == 0) ||
+	       (n > 3 && memcmp(k + n - 3, "_at", 3) == 0);
+}
+
+static void
+put_time(struct json_writer *w, uint64_t ms)
+{
+	char iso[CLOCK_ISO_BYTES];
+	if (!ms) {
+		json_null(w);
+		return;
+	}
+	clock_format(ms, iso);
+	json_str(w, iso);
+}
+
+static int
 put_mp_value(struct json_writer *w, struct mp_reader *r)
 {
 	enum mp_type t;
@@ -656,6 +727,15 @@ put_mp_value(struct json_writer *w, struct mp_reader *r)
 			if ((rc = mp_get_str(r, &k, &kn)))
 				return rc;
 			json_keyn(w, k, kn);
+			enum mp_type vt;
+			uint64_t ms;
+			if (w->iso_times && is_time_key(k, kn) &&
+			    mp_peek(r, &vt) == 0 && vt == MP_UINT) {
+				if ((rc = mp_get_uint(r, &ms)))
+					return rc;
+				put_time(w, ms);
+				continue;
+			}
 			if ((rc = put_mp_value(w, r)))
 				return rc;
 		}

@@ -42,6 +42,13 @@ struct json_writer {
 	uint32_t has_items;
 	int after_key;
 	int pretty;
+	/*
+	 * Set by the caller: json_put_mp() writes an unsigned value under a
+	 * key named "at" or ending in "_at" (epoch ms, the state's times)
+	 * as an ISO 8601 UTC string, "2026-03-02T06:30:00Z", and 0 (never)
+	 * as null: the JSON of the CLI has one time convention.
+	 */
+	int iso_times;
 };
 
 /* Writes into out (borrowed for the writer's life). */
@@ -70,7 +77,12 @@ void json_fixed(struct json_writer *w, int64_t scaled, int decimals);
 MUST_CHECK int json_put_mp(struct json_writer *w, const uint8_t *p,
 			   size_t n);
 
-/* Appends s as a quoted, escaped JSON string. */
+/*
+ * Appends s as a quoted, escaped JSON string: C0 controls, DEL, C1
+ * controls and bidi controls (U+061C, U+200E-200F, U+202A-202E,
+ * U+2066-2069) as \uXXXX, so that JSON shown on a terminal cannot drive
+ * it; a byte that is not UTF-8 as \ufffd.
+ */
 void json_quote(struct buf *out, const char *s, size_t n);
 
 #endif

@@ -95,9 +95,13 @@ open_private(const char *path, int *fd_out, struct stat *st, struct diag *d)
 {
 	int rc;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return diag_set(d, ERR_NOTFOUND, "key file '%s' is missing", path);
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		return diag_set(d, ERR_PERM, "key file '%s' is unreadable: %s",
+				path, strerror(errno));
 	if (fd < 0)
-		return diag_set(d, errno == ENOENT ? ERR_NOTFOUND : ERR_IO,
-				"cannot open key file '%s': %s", path,
+		return diag_set(d, ERR_IO, "cannot open key file '%s': %s", path,
 				strerror(errno));
 	if (fstat(fd, st) != 0) {
 		rc = diag_set(d, ERR_IO, "cannot stat key file '%s': %s",
@@ -107,8 +111,8 @@ open_private(const char *path, int *fd_out, struct stat *st, struct diag *d)
 	}
 	if (st->st_mode & 077) {
 		rc = diag_set(d, ERR_PERM,
-			      "key file '%s' has mode %04o: others can read it (chmod 600)",
-			      path, (unsigned)(st->st_mode & 07777));
+			      "key file '%s' has the wrong permissions %04o: group or others may use it (chmod 600 '%s')",
+			      path, (unsigned)(st->st_mode & 07777), path);
 		close(fd);
 		return rc;
 	}
@@ -131,14 +135,14 @@ key_load(const char *path, struct key **out, struct diag *d)
 	ssize_t n = read(fd, line, sizeof(line));
 	if (n != (ssize_t)sizeof(line) - 1 || line[2 * KEY_SEED_BYTES] != '\n') {
 		rc = diag_set(d, ERR_CORRUPT,
-			      "key file '%s' is not one line of %d hex digits",
+			      "key file '%s' is corrupt: not one line of %d hex digits",
 			      path, 2 * KEY_SEED_BYTES);
 		goto out;
 	}
 	line[2 * KEY_SEED_BYTES] = '\0';
 	if (hex_decode(line, seed, sizeof(seed))) {
 		rc = diag_set(d, ERR_CORRUPT,
-			      "key file '%s' is not one line of %d hex digits",
+			      "key file '%s' is corrupt: not one line of %d hex digits",
 			      path, 2 * KEY_SEED_BYTES);
 		goto out;
 	}
@@ -185,14 +189,14 @@ key_load_with_tail(const char *path, struct key **out, struct buf *tail,
 	if (all.len < 2 * KEY_SEED_BYTES + 1 ||
 	    all.data[2 * KEY_SEED_BYTES] != '\n') {
 		rc = diag_set(d, ERR_CORRUPT,
-			      "key file '%s' does not start with a line of %d hex digits",
+			      "key file '%s' is corrupt: it does not start with a line of %d hex digits",
 			      path, 2 * KEY_SEED_BYTES);
 		goto out;
 	}
 	all.data[2 * KEY_SEED_BYTES] = '\0';
 	if (hex_decode((const char *)all.data, seed, sizeof(seed))) {
 		rc = diag_set(d, ERR_CORRUPT,
-			      "key file '%s' does not start with a line of %d hex digits",
+			      "key file '%s' is corrupt: it does not start with a line of %d hex digits",
 			      path, 2 * KEY_SEED_BYTES);
 		goto out;
 	}

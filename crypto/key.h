@@ -35,8 +35,9 @@ MUST_CHECK int key_save(const struct key *k, const char *path,
 			struct diag *d);
 
 /*
- * Reads a key file.  ERR_NOTFOUND if it is missing, ERR_PERM if its mode
- * lets group or others read or write it, ERR_CORRUPT if it is not a key.
+ * Reads a key file.  ERR_NOTFOUND if it is missing, ERR_PERM if it is
+ * unreadable to us or its mode lets group or others read or write it,
+ * ERR_CORRUPT if it is not a key; d says which, in words.
  * On success *out is a new key (free with key_free()).
  */
 MUST_CHECK int key_load(const char *path, struct key **out, struct diag *d);

@@ -63,14 +63,20 @@ report_parse_degrees(const char *s, int limit, int64_t *e6)
 	return 0;
 }
 
-/* "YYYYMMDD-" and 8 characters of an unambiguous base-32 alphabet. */
+/*
+ * "YYYYMMDD-" and 8 characters of an unambiguous base-32 alphabet.  The
+ * date is the district's local day (the calendar's UTC offset): a report
+ * at 07:00 in Shanghai is today's, not yesterday's in UTC.
+ */
 static void
-new_case_id(uint64_t now_ms, char out[REPORT_CASE_ID_BYTES])
+new_case_id(uint64_t now_ms, int offset_min, char out[REPORT_CASE_ID_BYTES])
 {
 	static const char alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
 	uint8_t r[8];
 	int y, m, d;
-	clock_civil_from_days((int64_t)(now_ms / 86400000), &y, &m, &d);
+	int64_t local = (int64_t)now_ms + (int64_t)offset_min * 60000;
+	int64_t day = local >= 0 ? local / 86400000 : -((-local + 86399999) / 86400000);
+	clock_civil_from_days(day, &y, &m, &d);
 	rand_bytes(r, sizeof(r));
 	snprintf(out, REPORT_CASE_ID_BYTES, "%04d%02d%02d-", y, m, d);
 	for (int i = 0; i < 8; i++)
@@ -215,7 +221,7 @@ report_case(struct node *n, const struct report_req *r,
 			mp_map_release(&req.body);
 			return diag_set(d, ERR_INVAL, "the same blob is attached twice");
 		}
-	new_case_id(r->now_ms, case_id);
+	new_case_id(r->now_ms, node_config(n)->cal.utc_offset_min, case_id);
 	req.case_id = case_id;
 	req.blobs = blobs;
 	req.nblobs = nblobs;

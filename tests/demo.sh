@@ -3,7 +3,10 @@
 # step by step: the centre and 17 street offices, each its own `gridcase
 # run` with its own store, replicating over nng (IPC sockets).  A day of
 # cases runs through the whole workflow; one office is cut off and keeps
-# working; the cut heals and all 18 converge.
+# working; the cut heals and all 18 converge.  Every gridcase command
+# that makes a step is printed before it runs ("$ gridcase ..."); the
+# demo's own waiting (polling status and case show --json until a node
+# holds what it should) is not.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 G="$top/gridcase"
@@ -16,11 +19,34 @@ cleanup() {
 	rm -rf "$W"
 }
 trap cleanup EXIT INT TERM
+printf 'W=%s\n' "$W"
 
 step() { printf '\n== %s\n' "$*"; }
 say() { printf '   %s\n' "$*"; }
-run() { printf '$ gridcase %s\n' "$*"; "$G" "$@"; }
-q() { "$G" "$@" >/dev/null; } # a step whose output says nothing new
+# Every command the demo runs is printed first, as one could type it:
+# "$ gridcase ARGS", an argument with spaces quoted, the work directory
+# as $W (set below).  show prints it on fd 3, the terminal, so that a
+# command whose output is captured is shown as well.
+exec 3>&1
+show() {
+	line='$ gridcase'
+	for a in "$@"; do
+		case "$a" in
+		"&") ;;
+		*[!A-Za-z0-9_./:=,+@%-]* | "") a="'$a'" ;;
+		esac
+		line="$line $a"
+	done
+	printf '%s\n' "$line" | sed "s|$W|\$W|g" >&3
+}
+run() { show "$@"; "$G" "$@"; }
+q() { show "$@"; "$G" "$@" >/dev/null; } # its output says nothing new
+# cap ARGS: runs a command whose output the demo keeps (a case id).
+cap() { show "$@"; "$G" "$@" 2>/dev/null; }
+# On a terminal, tables fit its width even through a pipe.
+if [ -t 1 ] && cols=$(stty size 2>/dev/null </dev/tty | cut -d' ' -f2) && [ -n "$cols" ]; then
+	export COLUMNS="$cols"
+fi
 # A time on Monday 2 March 2026, local (UTC+8, from 08:00), for GRIDCASE_NOW.
 at() {
 	h=${1%:*}
@@ -53,7 +79,7 @@ for i in $(seq 1 17); do OFFICES="$OFFICES office-$(printf '%02d' "$i")"; done
 
 step "1. Eighteen nodes: the district centre and 17 street offices, each with its LMDB store and Ed25519 key."
 at 08:00
-ADMIN=$("$G" admin keygen "$W/admin.key")
+ADMIN=$(cap admin keygen "$W/admin.key")
 say "The district admin's key ($ADMIN) signs the roster; it stays off the nodes."
 for n in centre $OFFICES; do
 	q --dir "$W/$n" init --network xuhui --name "$n" --county 310104 --admin "$ADMIN"
@@ -66,7 +92,7 @@ for o in $OFFICES; do
 		--unit "$o" --roles disposal --addr "ipc://$W/$o.ipc"
 done
 say "... and 17 offices.  Each office receives the signed roster once (after that it replicates):"
-"$G" --dir "$W/centre" event export --case roster -o "$W/roster.events" 2>/dev/null
+q --dir "$W/centre" event export --case roster -o "$W/roster.events" 2>/dev/null
 for o in $OFFICES; do q --dir "$W/$o" event import "$W/roster.events"; done
 q --dir "$W/centre" grid import "$top/data/district/grid.geojson"
 run --dir "$W/centre" roster show | head -n 4
@@ -79,10 +105,12 @@ for i in $(seq 1 17); do
 	next=office-$(printf '%02d' $(( i % 17 + 1 )))
 	# The daemons keep the real clock: the day acted below (GRIDCASE_NOW)
 	# is in their past, so nothing it signs waits for their clock.
+	show --dir "$W/$o" run --peer centre --peer "$prev" --peer "$next" --interval 1000 '&'
 	env -u GRIDCASE_NOW "$G" --dir "$W/$o" run --peer centre --peer "$prev" \
 		--peer "$next" --interval 1000 2>"$W/$o.log" &
 	PIDS="$PIDS $!"
 done
+show --dir "$W/centre" run --interval 1000 '&'
 env -u GRIDCASE_NOW "$G" --dir "$W/centre" run --interval 1000 2>"$W/centre.log" &
 PIDS="$PIDS $!"
 say "$(echo $PIDS | wc -w) gridcase run processes on ipc://$W/*.ipc"
@@ -105,15 +133,15 @@ for i in $ALL; do
 	# The centre of each office's first grid cell (data/district).
 	lon="121.$(printf '%06d' $((400000 + (i - 1) % 6 * 12000 + 3000)))"
 	lat="31.$(printf '%06d' $((140000 + (i - 1) / 6 * 24000 + 4000)))"
-	x=$("$G" --dir "$W/centre" case report --class event:06010 --lat "$lat" --lon "$lon" \
-		--where "office $o, first cell" --desc "exposed garbage" --by "S-$o" 2>/dev/null)
+	x=$(cap --dir "$W/centre" case report --class event:06010 --lat "$lat" --lon "$lon" \
+		--where "office $o, first cell" --desc "exposed garbage" --by "S-$o")
 	eval "A$i=$x"
 done
 at 08:40
 for i in $ALL; do
 	o=$(printf '%02d' "$i")
-	x=$("$G" --dir "$W/centre" case report --class event:06012 --grid "3101040${o}001002" \
-		--where "office $o, main road" --desc "road not clean" --by "S-$o" 2>/dev/null)
+	x=$(cap --dir "$W/centre" case report --class event:06012 --grid "3101040${o}001002" \
+		--where "office $o, main road" --desc "road not clean" --by "S-$o")
 	eval "B$i=$x"
 done
 at 08:50
@@ -121,9 +149,9 @@ for i in $ALL; do
 	o=$(printf '%02d' "$i")
 	grid="3101040${o}002001"
 	[ "$i" = 3 ] && grid=310104004002002
-	x=$("$G" --dir "$W/centre" case report --class event:06010 --grid "$grid" --source hotline \
+	x=$(cap --dir "$W/centre" case report --class event:06010 --grid "$grid" --source hotline \
 		--caller "139 2100 00$o" --where "Caoxi Road 88" --desc "bags of rubbish at a gate" \
-		--by H-1 2>/dev/null)
+		--by H-1)
 	eval "C$i=$x"
 done
 at 08:55
@@ -238,12 +266,12 @@ say "By noon 48 cases are closed, one refused, one suspended:"
 run --dir "$W/centre" case list --state suspended
 say "One case's whole life, as office-07 holds it, signed by the centre's key and office-07's:"
 wait_state office-07 "$A7" closed
-run --dir "$W/office-07" case show "$A7" | sed -n '1,2p;/^  due/p;/^  closed/p;/^history/,$p' | cut -c1-110
+run --dir "$W/office-07" case show "$A7" | sed -n '1,2p;/^  due/p;/^  closed/p;/^history/,$p'
 
 step "5. 13:00 office-07 is cut off from the network (its links to the centre and both neighbours)."
 at 13:00
-c8=$("$G" --dir "$W/centre" case report --class event:06012 --grid 310104007001003 \
-	--where "Lane 12 Tianlin Road" --desc "road not clean" --by S-07 2>/dev/null)
+c8=$(cap --dir "$W/centre" case report --class event:06012 --grid 310104007001003 \
+	--where "Lane 12 Tianlin Road" --desc "road not clean" --by S-07)
 q --dir "$W/centre" case accept "$c8"
 q --dir "$W/centre" case register "$c8" --urgency normal
 q --dir "$W/centre" case dispatch "$c8" --unit office-07
@@ -257,15 +285,15 @@ say "Meanwhile the centre, not knowing, cancels that case as a duplicate (a conf
 run --dir "$W/centre" case cancel "$c8" --reason "duplicate of an older report"
 say "and keeps dispatching new work to office-07:"
 at 14:10
-c9=$("$G" --dir "$W/centre" case report --class event:06010 --grid 310104007002001 \
-	--where "Caoxi Road 88" --desc "exposed garbage" --by S-07 2>/dev/null)
+c9=$(cap --dir "$W/centre" case report --class event:06010 --grid 310104007002001 \
+	--where "Caoxi Road 88" --desc "exposed garbage" --by S-07)
 q --dir "$W/centre" case accept "$c9"
 q --dir "$W/centre" case register "$c9" --urgency urgent
-run --dir "$W/centre" case dispatch "$c9" --unit office-07 >/dev/null
+q --dir "$W/centre" case dispatch "$c9" --unit office-07
 sleep 2
 if state_is "$W/office-07" "$c9" dispatched; then say "(it arrived anyway?)"; else say "office-07 has not received it: it is cut off."; fi
 say "The centre's replication table shows the cut (office-07 refuses it; the others are up to date):"
-run --dir "$W/centre" peers | sed -n '1,3p;/office-07/p;/office-08/p' | cut -c1-150
+run --dir "$W/centre" peers | sed -n '1,3p;/office-07/p;/office-08/p'
 
 step "6. 15:00 the cut heals."
 for p in centre office-06 office-08; do q --dir "$W/office-07" peers unblock "$p"; done
@@ -275,24 +303,24 @@ say "The dispatch made during the cut reached office-07:"
 run --dir "$W/office-07" case list --unit office-07 --state dispatched
 say "Both sides of the race are kept, and the conflict is visible everywhere:"
 run --dir "$W/office-07" conflicts
-CID=$("$G" --dir "$W/centre" conflicts --case "$c8" --json | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p')
+CID=$(cap --dir "$W/centre" conflicts --case "$c8" --json | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p')
 at 15:10
 say "The shift lead resolves it with a signed event naming both conflicting events:"
-run --dir "$W/centre" case resolve "$c8" --conflict "$CID" >/dev/null
+run --dir "$W/centre" case resolve "$c8" --conflict "$CID"
 until_ok 30 all_equal
 run --dir "$W/office-12" conflicts --all
 
 step "7. The replication table of the centre, and of office-07."
-run --dir "$W/centre" peers | head -n 8 | cut -c1-150
+run --dir "$W/centre" peers | head -n 8
 say "..."
-run --dir "$W/office-07" peers | cut -c1-150
+run --dir "$W/office-07" peers
 
 step "8. The evaluation of the day, by office (named from the centre's grid), from the signed events alone."
 run --dir "$W/centre" eval --from 2026-03-02 --to 2026-03-03 --by office
 
 step "9. Every node re-checks its log; then the daemons stop (SIGTERM)."
 bad=0
-for n in centre $OFFICES; do "$G" --dir "$W/$n" verify >/dev/null || bad=$((bad + 1)); done
+for n in centre $OFFICES; do q --dir "$W/$n" verify || bad=$((bad + 1)); done
 say "18 nodes verified, $bad with problems."
 for p in $PIDS; do kill "$p"; done
 for p in $PIDS; do wait "$p" || true; done

@@ -10,7 +10,8 @@
 # The suites run one at a time, but for the month (tests/integration/
 # month.sh): about 3,900 commands of one node, no network, no timing,
 # half the time of all the rest.  It runs beside the others, on the
-# second core, and its line comes when it ends.
+# second core, and its line comes when it ends; meanwhile its progress
+# (the day of the month it has reached) shows after each suite.
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -62,6 +63,18 @@ wanted() {
 	return 1
 }
 
+# The suites beside write their progress here (one line a step); it is
+# shown as the others end, and while waiting for them at the end.
+export GRIDCASE_PROGRESS="$work/progress"
+: > "$GRIDCASE_PROGRESS"
+shown=0
+show_progress() {
+	now=$(wc -l < "$GRIDCASE_PROGRESS")
+	if [ "$now" -gt "$shown" ]; then
+		tail -n 1 "$GRIDCASE_PROGRESS" | sed 's/^/  (beside) /'
+		shown=$now
+	fi
+}
 beside_pid=""
 for b in $BESIDE; do
 	t=tests/integration/$b.sh
@@ -74,6 +87,7 @@ for t in build-san/tests/*; do
 	[ -f "$t" ] && [ -x "$t" ] || continue
 	wanted "$t" || continue
 	run_suite "$(basename "$t")" "$t"
+	show_progress
 done
 for t in tests/integration/*.sh; do
 	[ -f "$t" ] || continue
@@ -82,8 +96,14 @@ for t in tests/integration/*.sh; do
 	case " $BESIDE " in *" $n "*) continue ;; esac
 	wanted "$t" || continue
 	run_suite "$n" sh "$t"
+	show_progress
 done
+# Waiting for the suites beside: their progress every 5 s.
 for pid in $beside_pid; do
+	while kill -0 "$pid" 2>/dev/null; do
+		show_progress
+		sleep 5
+	done
 	wait "$pid"
 done
 [ -f "$work/beside.out" ] && cat "$work/beside.out"

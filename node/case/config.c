@@ -34,7 +34,82 @@ limit_minutes(const struct calendar *c, const char *limit, uint64_t *minutes)
 struct loader {
 	const char *path;
 	struct diag *d;
+	const char *text; /* the JSON, for the line of an unknown key */
 };
+
+/*
+ * The keys each object of config.json may hold (NULL-terminated); any
+ * other is refused, so that a misspelt key ("utc_ofset") is not ignored
+ * in silence.  A new setting is added here as well as where it is read.
+ * "eval" is checked where the evaluation reads it.
+ */
+static const char *const top_keys[] = { "calendar", "eval", "grid_length",
+					"legacy_codes", "limits",
+					"replication", NULL };
+static const char *const calendar_keys[] = { "holidays", "utc_offset",
+					     "weekend", "work_hours",
+					     "workdays", NULL };
+static const char *const limit_keys[] = { "class", "limit", "urgency", NULL };
+static const char *const replication_keys[] = {
+	"fetch_events", "handshake_ms", "inflight", "interval_ms", "listen",
+	"max_clock_skew_ms", "max_connections", "max_unauthenticated",
+	"max_unauthenticated_per_address", "peers", "timeout_ms", NULL,
+};
+
+/* The 1-based line of the first "key": in the text, or 0. */
+static unsigned
+key_line(const char *text, const char *key, size_t kn)
+{
+	unsigned line = 1;
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n')
+			line++;
+		else if (*p == '"' && strncmp(p + 1, key, kn) == 0 &&
+			 p[kn + 1] == '"') {
+			const char *q = p + kn + 2;
+			while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
+				q++;
+			if (*q == ':')
+				return line;
+		}
+	}
+	return 0;
+}
+
+/* ERR_CONFIG naming the first key of the map at r that is not in known. */
+static int
+check_keys(struct loader *l, const struct mp_reader *map, const char *where,
+	   const char *const *known)
+{
+	struct mp_reader r = *map;
+	const uint8_t *v;
+	size_t vn;
+	uint32_t n;
+	if (mp_get_map(&r, &n))
+		return 0; /* not an object: its reader says so */
+	for (uint32_t i = 0; i < n; i++) {
+		const char *k;
+		size_t kn;
+		int ok = 0;
+		if (mp_get_str(&r, &k, &kn) || mp_get_value(&r, &v, &vn))
+			return 0;
+		for (size_t j = 0; known[j]; j++)
+			if (strlen(known[j]) == kn && memcmp(known[j], k, kn) == 0)
+				ok = 1;
+		if (ok)
+			continue;
+		struct buf list = BUF_INIT;
+		for (size_t j = 0; known[j]; j++)
+			buf_printf(&list, "%s%s", j ? ", " : "", known[j]);
+		int rc = diag_set(l->d, ERR_CONFIG,
+				  "%s:%u: unknown key \"%.*s\" in %s (it takes %s)",
+				  l->path, key_line(l->text, k, kn), (int)kn, k,
+				  where, buf_cstr(&list));
+		buf_release(&list);
+		return rc;
+	}
+	return 0;
+}
 
 static int
 bad(struct loader *l, const char *key, const char *why)
@@ -105,6 +180,8 @@ parse_calendar(struct loader *l, const struct mp_reader *root,
 		return 0;
 	if (!mp_is_map(cal.p, mp_remaining(&cal)))
 		return bad(l, "calendar", "must be an object");
+	if ((rc = check_keys(l, &cal, "\"calendar\"", calendar_keys)))
+		return rc;
 	if ((rc = get_str(l, &cal, "utc_offset", off, sizeof(off), &found)))
 		return rc;
 	if (found && cal_parse_offset(off, &c->utc_offset_min))
@@ -204,6 +281,9 @@ parse_limits(struct loader *l, const struct mp_reader *root,
 		item = v;
 		if (mp_get_value(&v, &start, &len) || !mp_is_map(start, len))
 			return bad(l, "limits", "must hold objects");
+		if ((rc = check_keys(l, &item, "a rule of \"limits\"",
+				     limit_keys)))
+			return rc;
 		if ((rc = get_str(l, &item, "class", r->cls, sizeof(r->cls), &found)))
 			return rc;
 		if (!found || !valid_class_pattern(r->cls))
@@ -278,6 +358,8 @@ parse_replication(struct loader *l, const struct mp_reader *root,
 		return 0;
 	if (!mp_is_map(rp.p, mp_remaining(&rp)))
 		return bad(l, "replication", "must be an object");
+	if ((rc = check_keys(l, &rp, "\"replication\"", replication_keys)))
+		return rc;
 	if ((rc = get_str(l, &rp, "listen", rc_->listen, sizeof(rc_->listen), &found)))
 		return rc;
 	if (mp_map_find(&rp, "peers", &v) == 0) {
@@ -326,7 +408,7 @@ int
 config_parse(const char *text, const char *name, struct config **out,
 	     struct diag *d)
 {
-	struct loader l = { name, d };
+	struct loader l = { name, d, text };
 	struct buf mp = BUF_INIT;
 	struct config *c = xcalloc(1, sizeof(*c));
 	struct mp_reader root, v;
@@ -344,7 +426,8 @@ config_parse(const char *text, const char *name, struct config **out,
 		rc = diag_set(d, ERR_CONFIG, "%s: must be a JSON object", name);
 		goto out;
 	}
-	if ((rc = parse_calendar(&l, &root, &c->cal)) ||
+	if ((rc = check_keys(&l, &root, "the top level", top_keys)) ||
+	    (rc = parse_calendar(&l, &root, &c->cal)) ||
 	    (rc = parse_limits(&l, &root, c)) ||
 	    (rc = parse_weights(&l, &root, c)) ||
 	    (rc = parse_replication(&l, &root, c)))

@@ -56,6 +56,9 @@ deadline_of(const struct case_state *st, const struct calendar *cal,
 	int open;
 
 	memset(out, 0, sizeof(*out));
+	/* A cancelled or merged case was voided: no clock, no colour. */
+	if (st->status == CS_CANCELLED || st->status == CS_MERGED)
+		return ERR_NOTFOUND;
 	if (!st->dispatched_at || !st->limit[0] ||
 	    limit_minutes(cal, st->limit, &limit_min))
 		return ERR_NOTFOUND;

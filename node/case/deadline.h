@@ -35,8 +35,8 @@ struct deadline {
 
 /*
  * Computes the deadline of st at now_ms (0: no colour wanted).
- * ERR_NOTFOUND if the case has no running clock (never dispatched or no
- * limit).
+ * ERR_NOTFOUND if the case has no running clock (never dispatched, no
+ * limit, or cancelled or merged: a voided case shows no colour).
  */
 MUST_CHECK int deadline_of(const struct case_state *st,
 			   const struct calendar *cal, uint64_t now_ms,

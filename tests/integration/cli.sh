@@ -33,8 +33,8 @@ for c in "case list" "case report" "case show" "event add" "event export" \
 	check_out "'$c --help' prints its usage" "^usage: gridcase $c" "$G" $c --help
 done
 check_err 2 "an unknown command is a usage error" "not a gridcase command" "$G" frobnicate
-check_err 2 "a group without subcommand is a usage error" "needs a subcommand" "$G" case
-check_err 1 "a missing store is named" "no gridcase store" "$G" --dir "$T/none" status
+check_err 2 "a group without subcommand is a usage error" "needs a sub-command" "$G" case
+check_err 3 "a missing store is named" "no gridcase store" "$G" --dir "$T/none" status
 check_out "GRIDCASE_DIR selects the node" "node +centre" env GRIDCASE_DIR="$A" "$G" status
 
 # ---- events ----
@@ -60,7 +60,7 @@ check_out "event add prints the id" '^[0-9a-f]{64}$' \
 ID1=$(cat "$OUT")
 check_out "the body is stored canonically (keys sorted)" '"a":\{"z":null\},"b":\[1,-2,"x"\]' \
 	"$G" --dir "$A" log --case c1 --json --full
-check_err 1 "steps on a case id never reported make no case" "kept as evidence" \
+check_err 4 "steps on a case id never reported make no case" "kept as evidence" \
 	"$G" --dir "$A" case show c1
 
 # ---- cases ----
@@ -89,7 +89,7 @@ check_out "case report takes a source" '^[0-9]{8}-' \
 	--where "Caoxi Road" --desc "cover rattles" --source hotline
 check_out "case show prints the state and the signed history" "report .* by centre \([0-9a-f]{8}\)  seq 2 " "$G" --dir "$A" case show "$CASE1"
 check_out "case show --json carries the body" '"position":\[31190000,121430000\]' "$G" --dir "$A" case show "$CASE1" --json
-check_err 1 "case show of an unknown case fails" "no case" "$G" --dir "$A" case show nosuchcase
+check_err 4 "case show of an unknown case fails" "no case" "$G" --dir "$A" case show nosuchcase
 check_out "case list shows the cases" "$CASE1 +reported +01001" "$G" --dir "$A" case list
 check_out "case list --json" "\"case\":\"$CASE1\"" "$G" --dir "$A" case list --json
 check_out "an empty --unit with --state lists the cases with no unit" "$CASE1 +reported" \
@@ -139,7 +139,7 @@ check_err 1 "a truncated stream is named" "truncated|ends inside" \
 	"$G" --dir "$T/d" event import "$T/short.bin"
 printf 'not msgpack at all' > "$T/junk.bin"
 check_err 1 "garbage is rejected" "rejected event #0" "$G" --dir "$T/d" event import "$T/junk.bin"
-check_err 1 "a missing file is named" "cannot open" "$G" --dir "$T/d" event import "$T/nope.bin"
+check_err 4 "a missing file is named" "cannot open" "$G" --dir "$T/d" event import "$T/nope.bin"
 check "the receiving node is unchanged by bad input" test "$(digest "$B")" = "$DB"
 check_out "verify passes after bad input" "ok" "$G" --dir "$T/d" verify
 
@@ -153,9 +153,9 @@ check_out "verify --json" '"ok":true' "$G" --dir "$A" verify --json
 
 # ---- the key file must be private ----
 chmod 644 "$A/node.key"
-check_err 1 "a readable key file is refused" "others can read it" \
+check_err 3 "a readable key file is refused" "wrong permissions 0644" \
 	"$G" --dir "$A" event add --case c1 --type note --body '{}'
-check_out "status works without the key" "no readable key" "$G" --dir "$A" status
+check_out "status works without the key" "key +key file .* has the wrong permissions" "$G" --dir "$A" status
 chmod 600 "$A/node.key"
 
 finish

@@ -207,7 +207,28 @@ sort -s -t'|' -k1,1 "$PLAN" > "$PLAN.sorted"
 # ASan and UBSan still watch every one; the checks below leak-check too.
 asan_plain=$ASAN_OPTIONS
 ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0"
+# Progress, once a day of the month: the loop takes minutes.  To the file
+# tests/run.sh names (it shows the lines while the other suites run),
+# else to stderr.
+progress() {
+	if [ -n "${GRIDCASE_PROGRESS:-}" ]; then
+		echo "$*" >> "$GRIDCASE_PROGRESS"
+	else
+		echo "$*" >&2
+	fi
+}
+total=$(wc -l < "$PLAN.sorted")
+done_n=0
+last_day=""
+month_start=$(date +%s)
 while IFS='|' read -r when actor cmd; do
+	done_n=$((done_n + 1))
+	day=${when#*-*-}
+	day=${day%%T*}
+	if [ "$day" != "$last_day" ]; then
+		last_day=$day
+		progress "month: day $day of March, command $done_n of $total ($(( $(date +%s) - month_start ))s)"
+	fi
 	# shellcheck disable=SC2086
 	set -- $cmd
 	new=""

@@ -141,7 +141,7 @@ check "b restarts" start_daemon b --peer a --interval 250
 check "d imports c's events from a file" sh -c \
 	"'$G' --dir '$T/c' event export 2>/dev/null | '$G' --dir '$T/d' event import - > /dev/null"
 check "d has the case" "$G" --dir "$T/d" case show "$CASE"
-check_err 1 "but not its photo" "no blob|not found|cannot open" "$G" --dir "$T/d" blob get "$PHOTO"
+check_err 4 "but not its photo" "no blob|not found|cannot open" "$G" --dir "$T/d" blob get "$PHOTO"
 check_out "d syncs with b" "synced with b" "$G" --dir "$T/d" repl sync b
 check "d now has the photo" blob_is d "$T/photo2.jpg"
 check_out "a second sync, as JSON, receives nothing new" '"peer":"b","received":0,"events":' \

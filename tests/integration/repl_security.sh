@@ -289,7 +289,7 @@ check_out "c's later events imported by hand on b are kept" "2 added" \
 check_out "as on a" "2 (added|duplicates)" "$G" --dir "$T/a" event import "$T/c.events"
 check "they are in a's log" has_event "$T/a" "$C4"
 check "they are in b's log" has_event "$T/b" "$C4"
-check_err 1 "and make no case" "kept as evidence" "$G" --dir "$T/b" case show c3
+check_err 4 "and make no case" "kept as evidence" "$G" --dir "$T/b" case show c3
 check "c's daemon stops" stop c
 
 # ---- (c) a member's session: replays and altered bytes

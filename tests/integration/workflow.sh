@@ -55,7 +55,7 @@ check_err 1 "a component id of the wrong length is refused" "component id" \
 printf '{"calendar": {"work_hours": ["18:00-08:00"]}}' > "$T/badconf.json"
 cp "$C/config.json" "$T/good.json"
 cp "$T/badconf.json" "$C/config.json"
-check_err 1 "a bad configuration is named with its key" 'config.json: "work_hours"' "$G" --dir "$C" status
+check_err 3 "a bad configuration is named with its key" 'config.json: "work_hours"' "$G" --dir "$C" status
 cp "$T/good.json" "$C/config.json"
 
 # ---- photos and personal data ----
@@ -78,7 +78,7 @@ check "no file of it remains" sh -c "! grep -rq 13800138000 '$C/blobs'"
 check_err 1 "it cannot be added again" "erased" sh -c "printf 13800138000 | '$G' --dir '$C' blob add -"
 check_out "every event still verifies" "ok" "$G" --dir "$C" verify
 check "the log is unchanged by the erasure" test "$(digest "$C")" = "$D0"
-check_err 1 "erasing an unknown blob is an error" "no blob" \
+check_err 4 "erasing an unknown blob is an error" "no blob" \
 	"$G" --dir "$C" blob erase 0000000000000000000000000000000000000000000000000000000000000000
 check_err 2 "a bad hash is a usage error" "64 hex" "$G" --dir "$C" blob get xyz
 

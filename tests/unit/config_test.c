@@ -171,7 +171,31 @@ test_periods_are_read(void)
 	CHECK_EQ_INT(b, 24 * 60);
 }
 
+static void
+test_unknown_keys_are_refused_with_their_line(void)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "{\n  \"grid_lenght\": 15\n}", ":2: unknown key \"grid_lenght\" in the top level" },
+		{ "{\"calendar\": {\n\n \"utc_ofset\": \"+08:00\"}}",
+		  ":3: unknown key \"utc_ofset\" in \"calendar\"" },
+		{ "{\"replication\": {\"in_flight\": 4}}",
+		  ":1: unknown key \"in_flight\" in \"replication\"" },
+		{ "{\"limits\": [{\"class\": \"*\", \"limit\": \"4h\", \"urgent\": \"*\"}]}",
+		  "unknown key \"urgent\" in a rule of \"limits\"" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config *c = NULL;
+		struct diag d;
+		CHECK_ERR(load_text(cases[i].text, &c, &d), ERR_CONFIG);
+		CHECK(strstr(d.text, cases[i].want) != NULL);
+	}
+}
+
 static const struct test tests[] = {
+	{ "unknown keys are refused with their line",
+	  test_unknown_keys_are_refused_with_their_line },
 	{ "the shipped config.json loads", test_shipped_config_loads },
 	{ "the shipped calendar has 2026's holidays and working weekend days",
 	  test_shipped_calendar_2026 },
