@@ -19,23 +19,8 @@ cmd_grid_import(struct cli *c, int argc, char **argv)
 	if (cli_args(c, argc, argv, NULL, 1, 1, "give one GeoJSON FILE"))
 		return EXIT_USAGE;
 	argv += optind - 1;
-	/* An import replaces the whole grid: one with no cell would leave
-	 * the district without any, which is never what was meant. */
-	struct buf text = BUF_INIT;
-	struct grid_parsed *cells = NULL;
-	size_t ncells = 0;
-	int prc = cli_read_file(argv[1], &text, &d);
-	if (prc)
-		return cli_fail_rc(prc, "cannot import the grid: %s", d.text);
-	prc = grid_parse(buf_cstr(&text), argv[1],
-			 (size_t)node_config(c->node)->grid_length, NULL, &cells,
-			 &ncells, NULL);
-	buf_release(&text);
-	if (prc == 0)
-		grid_parsed_free(cells, ncells);
-	if (prc == 0 && ncells == 0)
-		return cli_fail("cannot import the grid: '%s' holds no grid cell, and an import replaces the whole grid (the grid is left as it was)",
-				argv[1]);
+	/* grid_import() refuses a file with no cell: an import replaces the
+	 * whole grid, and an empty one is never what was meant. */
 	int rc = grid_import(c->node, argv[1], &n, &d);
 	if (rc)
 		return cli_fail_rc(rc, "cannot import the grid: %s", d.text);

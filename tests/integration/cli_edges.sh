@@ -303,7 +303,7 @@ check "the good config loads again" "$G" --dir "$A" status
 # ---- an empty GeoJSON import is refused: it would replace the grid ----
 echo '{"type":"FeatureCollection","features":[]}' > "$T/empty.geojson"
 n_cells=$("$G" --dir "$A" grid list | wc -l)
-check_err 1 "an import with no cell is refused" "holds no grid cell, and an import replaces the whole grid" \
+check_err 1 "an import with no cell is refused" "no features; an import replaces the grid and would empty it" \
 	"$G" --dir "$A" grid import "$T/empty.geojson"
 check "the grid is left as it was ($n_cells cells)" [ "$("$G" --dir "$A" grid list | wc -l)" -eq "$n_cells" ]
 check "and it had cells" [ "$n_cells" -gt 0 ]
@@ -317,6 +317,9 @@ ADMIN2=$("$G" admin keygen "$T/admin2.key")
 "$G" --dir "$B" init --network testnet --name b --admin "$ADMIN2" > /dev/null
 "$G" --dir "$B" roster add "$(node_key "$B")" --admin-key "$T/admin2.key" \
 	--name b --unit centre --roles supervisor,operator,shift_lead,dispatcher > /dev/null
+# A case is dispatched only to a unit of the roster.
+"$G" --dir "$B" roster add "$("$G" keygen "$T/office16.key")" --admin-key "$T/admin2.key" \
+	--name office-16 --unit office-16 --roles disposal > /dev/null
 "$G" --dir "$B" grid import "$GRIDCASE_DATA/district/grid.geojson" > /dev/null
 check_out "a case is reported" '^[0-9]{8}-' "$G" --dir "$B" case report \
 	--class event:06001 --grid 310104016001001 --where w --desc d
