@@ -285,8 +285,7 @@ out_time(struct out *o, const char *key, uint64_t ms)
 static void
 out_finish(struct out *o, struct open311_reply *rep, int status)
 {
-	if (!o->xml || o->b.len == 0 || o->b.data[o->b.len - 1] != '\n')
-		buf_add_byte(&o->b, '\n');
+	buf_add_byte(&o->b, '\n');
 	rep->status = status;
 	rep->content_type = o->xml ? TYPE_XML : TYPE_JSON;
 	rep->body = (char *)buf_detach(&o->b, &rep->body_len);
@@ -722,22 +721,22 @@ put_by_id(struct ctx *cx, struct out *o, const char *id, struct diag *d)
 	return 0;
 }
 
-/* The checks of the status parameter's values. */
+/* The status values: 1 if one is neither open nor closed (answered). */
 static int
-check_list_values(struct ctx *cx)
+bad_status(struct ctx *cx)
 {
 	for (size_t i = 0; i < cx->np; i++) {
 		if (strcmp(cx->p[i].key, "status") != 0)
 			continue;
-		const char *s = cx->p[i].val;
-		while (*s) {
+		for (const char *s = cx->p[i].val; *s;) {
 			size_t l = strcspn(s, ",");
 			if (!((l == 4 && strncmp(s, "open", 4) == 0) ||
-			      (l == 6 && strncmp(s, "closed", 6) == 0)))
-				return fail(cx, 400,
-					    "status '%s' must be open, closed or both, comma-separated",
-					    cx->p[i].val) +
-				       1;
+			      (l == 6 && strncmp(s, "closed", 6) == 0))) {
+				fail(cx, 400,
+				     "status '%s' must be open, closed or both, comma-separated",
+				     cx->p[i].val);
+				return 1;
+			}
 			s += l + (s[l] == ',');
 		}
 	}
@@ -791,7 +790,7 @@ get_requests(struct ctx *cx, struct diag *d)
 		return 0;
 	}
 
-	if (check_list_values(cx))
+	if (bad_status(cx))
 		return 0;
 	memset(&l, 0, sizeof(l));
 	l.cx = cx;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/buf.h"
 #include "common/json.h"
@@ -282,6 +283,18 @@ test_post_needs_an_intake_key_that_may_report(void)
 		  ERR_DENIED);
 	CHECK_EQ_INT(rep.status, 403);
 	CHECK(strstr(d.text, "not in this node's roster") != NULL);
+	open311_reply_release(&rep);
+	free(path);
+	tnode_free(c);
+
+	/* A key file others may read is no key. */
+	c = centre_new(ROLE_OPERATOR);
+	path = xasprintf("%s/%s", c->dir, OPEN311_INTAKE_KEY_FILE);
+	CHECK(chmod(path, 0644) == 0);
+	CHECK_ERR(call(c, "POST", "requests.json", NULL, form, t0(), &rep, &d),
+		  ERR_PERM);
+	CHECK_EQ_INT(rep.status, 403);
+	CHECK(strstr(d.text, "cannot load the intake key") != NULL);
 	open311_reply_release(&rep);
 	free(path);
 	tnode_free(c);
