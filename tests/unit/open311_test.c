@@ -372,6 +372,9 @@ test_post_errors(void)
 	CHECK(refused(c, "multipart/form-data; boundary=x",
 		      "service_code=06010", 400,
 		      "application/x-www-form-urlencoded"));
+	char phone[300] = "service_code=06010&" INSIDE "&phone=";
+	memset(phone + strlen(phone), '1', 201);
+	CHECK(refused(c, form, phone, 400, "phone is longer than 200 bytes"));
 	char *big = xmalloc(OPEN311_BODY_MAX + 2);
 	memset(big, 'a', OPEN311_BODY_MAX + 1);
 	big[OPEN311_BODY_MAX + 1] = '\0';
