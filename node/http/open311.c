@@ -45,6 +45,8 @@
 #define MAX_ADDRESS 500
 #define MAX_URL 1000
 #define MAX_CONTACT 200
+/* A case id no report has, for asking the roster about a report. */
+#define OPEN311_CASE_PROBE "open311-intake"
 
 /* ---- text: valid UTF-8, no control characters ---- */
 
@@ -285,8 +287,7 @@ out_time(struct out *o, const char *key, uint64_t ms)
 static void
 out_finish(struct out *o, struct open311_reply *rep, int status)
 {
-	if (!o->xml || o->b.len == 0 || o->b.data[o->b.len - 1] != '\n')
-		buf_add_byte(&o->b, '\n');
+	buf_add_byte(&o->b, '\n');
 	rep->status = status;
 	rep->content_type = o->xml ? TYPE_XML : TYPE_JSON;
 	rep->body = (char *)buf_detach(&o->b, &rep->body_len);
@@ -722,22 +723,22 @@ put_by_id(struct ctx *cx, struct out *o, const char *id, struct diag *d)
 	return 0;
 }
 
-/* The checks of the status parameter's values. */
+/* The status values: 1 if one is neither open nor closed (answered). */
 static int
-check_list_values(struct ctx *cx)
+bad_status(struct ctx *cx)
 {
 	for (size_t i = 0; i < cx->np; i++) {
 		if (strcmp(cx->p[i].key, "status") != 0)
 			continue;
-		const char *s = cx->p[i].val;
-		while (*s) {
+		for (const char *s = cx->p[i].val; *s;) {
 			size_t l = strcspn(s, ",");
 			if (!((l == 4 && strncmp(s, "open", 4) == 0) ||
-			      (l == 6 && strncmp(s, "closed", 6) == 0)))
-				return fail(cx, 400,
-					    "status '%s' must be open, closed or both, comma-separated",
-					    cx->p[i].val) +
-				       1;
+			      (l == 6 && strncmp(s, "closed", 6) == 0))) {
+				fail(cx, 400,
+				     "status '%s' must be open, closed or both, comma-separated",
+				     cx->p[i].val);
+				return 1;
+			}
 			s += l + (s[l] == ',');
 		}
 	}
@@ -791,7 +792,7 @@ get_requests(struct ctx *cx, struct diag *d)
 		return 0;
 	}
 
-	if (check_list_values(cx))
+	if (bad_status(cx))
 		return 0;
 	memset(&l, 0, sizeof(l));
 	l.cx = cx;
@@ -1006,36 +1007,45 @@ parse_deg(const char *s, int limit, int64_t *e6)
 	return report_parse_degrees(tmp, limit, e6);
 }
 
-/* The caller's contact fields: personal data, kept in an erasable blob. */
+static const char *const contact_fields[] = { "first_name", "last_name",
+					      "email",      "phone",
+					      "device_id",  "account_id" };
+#define NCONTACT (sizeof(contact_fields) / sizeof(contact_fields[0]))
+
+/* The caller's contact fields: personal data, kept in an erasable blob
+ * that the report names (they were checked for length before). */
 static int
 contact_blob(struct ctx *cx, struct report_req *r, struct diag *d)
 {
-	static const char *const fields[] = { "first_name", "last_name",
-					      "email",      "phone",
-					      "device_id",  "account_id" };
 	struct buf b = BUF_INIT;
 	int rc = 0;
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		const char *v = param_set(cx, fields[i]);
-		if (!v)
-			continue;
-		if (strlen(v) > MAX_CONTACT) {
-			buf_release(&b);
-			fail(cx, 400, "%s is longer than %d bytes", fields[i],
-			     MAX_CONTACT);
-			return 1;
-		}
-		buf_printf(&b, "%s: %s\n", fields[i], v);
+	for (size_t i = 0; i < NCONTACT; i++) {
+		const char *v = param_set(cx, contact_fields[i]);
+		if (v)
+			buf_printf(&b, "%s: %s\n", contact_fields[i], v);
 	}
 	if (b.len) {
 		if ((rc = store_blob_put(node_store(cx->n), b.data, b.len,
-					 r->caller, d))) {
+					 r->caller, d)))
 			fail(cx, 500, "the service request cannot be stored");
-		} else {
+		else
 			r->has_caller = 1;
-		}
 	}
 	buf_release(&b);
+	return rc;
+}
+
+/* The answer to an intake key that may not report (ERR_DENIED). */
+static int
+deny(struct ctx *cx, int rc, struct diag *d)
+{
+	char more[sizeof(d->text)];
+	snprintf(more, sizeof(more), "%s", d->text);
+	diag_set(d, rc,
+		 "open311: the intake key may not report: %s (docs/open311.md)",
+		 more);
+	fail(cx, 403,
+	     "this node takes no service requests: its intake key may not report");
 	return rc;
 }
 
@@ -1120,6 +1130,12 @@ post_request(struct ctx *cx, struct diag *d)
 		return fail(cx, 400,
 			    "description (%d bytes), address_string (%d) or media_url (%d) is too long",
 			    MAX_DESC, MAX_ADDRESS, MAX_URL);
+	for (size_t i = 0; i < NCONTACT; i++) {
+		const char *v = param_set(cx, contact_fields[i]);
+		if (v && strlen(v) > MAX_CONTACT)
+			return fail(cx, 400, "%s is longer than %d bytes",
+				    contact_fields[i], MAX_CONTACT);
+	}
 	if (media && strncmp(media, "http://", 7) != 0 &&
 	    strncmp(media, "https://", 8) != 0)
 		return fail(cx, 400,
@@ -1139,9 +1155,16 @@ post_request(struct ctx *cx, struct diag *d)
 	if (media)
 		buf_printf(&text, "\nmedia_url: %s", media);
 
-	if ((rc = contact_blob(cx, &r, d)))
-		goto out;
 	if ((rc = load_intake(cx, &k, d)))
+		goto out;
+	/* Asked before the caller's data is stored: personal data that no
+	 * report names would outlive the refusal. */
+	if ((rc = node_may_sign(cx->n, NULL, k, OPEN311_CASE_PROBE, "report",
+				d))) {
+		deny(cx, rc, d);
+		goto out;
+	}
+	if ((rc = contact_blob(cx, &r, d)))
 		goto out;
 	r.kind = "event";
 	r.code = code;
@@ -1154,13 +1177,7 @@ post_request(struct ctx *cx, struct diag *d)
 	r.signer = k;
 	if ((rc = report_case(cx->n, &r, case_id, office, d))) {
 		if (rc == ERR_DENIED) {
-			char more[sizeof(d->text)];
-			snprintf(more, sizeof(more), "%s", d->text);
-			diag_set(d, rc,
-				 "open311: the intake key may not report: %s (docs/open311.md)",
-				 more);
-			fail(cx, 403,
-			     "this node takes no service requests: its intake key may not report");
+			deny(cx, rc, d);
 		} else if (rc == ERR_INVAL) {
 			fail(cx, 400, "%s", d->text);
 			rc = 0;

@@ -143,6 +143,7 @@ check_out "and telling the admin how to make one" "gridcase keygen .*intake.key.
 check "the intake key" sh -c "'$G' keygen '$C/intake.key' > '$T/intake.pub'"
 check_exit 1 "an intake key the roster does not name is refused" o311 POST requests.json --data "$FORM"
 check_out "naming the roster" "not in this node's roster" cat "$T/err"
+check "no refused POST left the caller's number on the node" sh -c "! grep -rqs 13800138000 '$C/blobs'"
 check "the admin adds it with the operator role" \
 	"$G" --dir "$C" roster add "$(cat "$T/intake.pub")" --admin-key "$T/admin.key" --name open311 --unit hotline --roles operator
 check "POST requests.json" o311 POST requests.json --data "$FORM"
@@ -155,6 +156,7 @@ check_out "in the cell of the position" '"grid":"310104007002001"' cat "$T/case.
 check_out "signed by the intake key" "$(cut -c1-16 "$T/intake.pub")" "$G" --dir "$C" log --case "$ID"
 check_out "the caller's contact is personal data, not in the case text" '"caller":"[0-9a-f]{64}"' \
 	cat "$T/case.json"
+check "kept in a blob of the node" grep -rq 13800138000 "$C/blobs"
 check "and no reply shows it" sh -c "! '$G' --dir '$C' open311 GET requests.json | grep -q 13800138000"
 printf 'service_code=01001&lat=31.170&long=121.409' > "$T/form"
 check "POST requests.xml with the body from a file" o311 POST requests.xml --data "@$T/form"

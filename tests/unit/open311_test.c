@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/buf.h"
 #include "common/json.h"
@@ -286,6 +287,18 @@ test_post_needs_an_intake_key_that_may_report(void)
 	free(path);
 	tnode_free(c);
 
+	/* A key file others may read is no key. */
+	c = centre_new(ROLE_OPERATOR);
+	path = xasprintf("%s/%s", c->dir, OPEN311_INTAKE_KEY_FILE);
+	CHECK(chmod(path, 0644) == 0);
+	CHECK_ERR(call(c, "POST", "requests.json", NULL, form, t0(), &rep, &d),
+		  ERR_PERM);
+	CHECK_EQ_INT(rep.status, 403);
+	CHECK(strstr(d.text, "cannot load the intake key") != NULL);
+	open311_reply_release(&rep);
+	free(path);
+	tnode_free(c);
+
 	/* A member without a role that reports. */
 	c = centre_new(ROLE_DISPOSAL);
 	CHECK_ERR(call(c, "POST", "requests.json", NULL, form, t0(), &rep, &d),
@@ -359,6 +372,9 @@ test_post_errors(void)
 	CHECK(refused(c, "multipart/form-data; boundary=x",
 		      "service_code=06010", 400,
 		      "application/x-www-form-urlencoded"));
+	char phone[300] = "service_code=06010&" INSIDE "&phone=";
+	memset(phone + strlen(phone), '1', 201);
+	CHECK(refused(c, form, phone, 400, "phone is longer than 200 bytes"));
 	char *big = xmalloc(OPEN311_BODY_MAX + 2);
 	memset(big, 'a', OPEN311_BODY_MAX + 1);
 	big[OPEN311_BODY_MAX + 1] = '\0';
