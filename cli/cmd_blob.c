@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/hex.h"
 #include "crypto/hash.h"
+#include "node/admin.h"
 #include "node/node.h"
 #include "store/store.h"
 #include "common/banned.h"
@@ -20,7 +21,11 @@ cmd_blob_add(struct cli *c, int argc, char **argv)
 	struct diag d;
 	if (argc != 2)
 		return cli_usage(c, "give one FILE (- for stdin)");
-	int rc = cli_read_file(argv[1], &data, &d);
+	/* Erasures this node holds come first: an erased blob stays out. */
+	int rc = node_erasures_apply(c->node, NULL, &d);
+	if (rc)
+		return cli_fail("%s", d.text);
+	rc = cli_read_file(argv[1], &data, &d);
 	if (rc == 0)
 		rc = store_blob_put(node_store(c->node), data.data, data.len,
 				    hash, &d);
@@ -51,6 +56,8 @@ cmd_blob_get(struct cli *c, int argc, char **argv)
 	}
 	if (optind + 1 != argc || hex_decode(argv[optind], hash, HASH_BYTES))
 		return cli_usage(c, "give one blob HASH (64 hex digits)");
+	if (node_erasures_apply(c->node, NULL, &d))
+		return cli_fail("%s", d.text);
 	if (store_blob_get(node_store(c->node), hash, &data, &d))
 		return cli_fail("cannot get blob %s: %s", argv[optind], d.text);
 	FILE *f = path ? fopen(path, "wb") : stdout;
@@ -66,12 +73,34 @@ cmd_blob_get(struct cli *c, int argc, char **argv)
 int
 cmd_blob_erase(struct cli *c, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "admin-key", required_argument, NULL, 'A' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *admin_path = NULL, *reason = "";
+	struct admin_key *admin;
 	uint8_t hash[HASH_BYTES];
 	struct diag d;
-	if (argc != 2 || hex_decode(argv[1], hash, HASH_BYTES))
+	int opt, rc;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'A': admin_path = optarg; break;
+		case 'r': reason = optarg; break;
+		default: return cli_usage(c, "unknown option");
+		}
+	}
+	if (optind + 1 != argc || hex_decode(argv[optind], hash, HASH_BYTES))
 		return cli_usage(c, "give one blob HASH (64 hex digits)");
-	if (store_blob_erase(node_store(c->node), hash, clock_now_ms(), &d))
-		return cli_fail("cannot erase blob %s: %s", argv[1], d.text);
-	printf("erased %s: the events that name it still verify\n", argv[1]);
+	if (!admin_path)
+		return cli_usage(c, "give --admin-key FILE: an erasure is signed by an admin and made on every node");
+	if (admin_key_load(admin_path, &admin, &d))
+		return cli_fail("%s", d.text);
+	rc = node_blob_erase(c->node, admin, hash, reason, clock_now_ms(), &d);
+	admin_key_free(admin);
+	if (rc)
+		return cli_fail("cannot erase blob %s: %s", argv[optind], d.text);
+	printf("erased %s here and, as its erasure event reaches them, on every node; "
+	       "the events that name it still verify\n", argv[optind]);
 	return EXIT_OK;
 }

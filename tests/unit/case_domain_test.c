@@ -468,8 +468,8 @@ test_fold_unknown_unit(void)
 	world_init(&w, &r);
 	CHECK_OK(to_registered(&w, c));
 	/* A node changed to sign a dispatch to a unit nobody holds. */
-	CHECK_OK(step(&w, &w.centre, "dispatch", c, d, 15, "unit",
-		      "office-99", NULL));
+	CHECK_OK(step(&w, &w.centre, "dispatch", c, d, 15, "unit", "office-99",
+		      NULL));
 	CHECK_OK(fold_world(&w, &r, &st));
 	CHECK_EQ_INT(st.status, CS_REGISTERED);
 	CHECK_EQ_INT(st.unapplied, 1);
@@ -573,16 +573,19 @@ test_workflow_check(void)
 	body_of(&body, "unit", "office-7", NULL);
 	mp_reader_init(&rd, body.data, body.len, NULL);
 	st.status = CS_REPORTED;
-	CHECK_ERR(workflow_check(&st, dispatch, &centre, &ctx, &rd, NULL), ERR_STATE);
+	CHECK_ERR(workflow_check(&st, dispatch, &centre, &ctx, &rd, NULL),
+		  ERR_STATE);
 	st.status = CS_REGISTERED;
 	CHECK_OK(workflow_check(&st, dispatch, &centre, &ctx, &rd, NULL));
 	CHECK_ERR(workflow_check(&st, dispatch, &office, &ctx, &rd, NULL),
 		  ERR_DENIED);
-	CHECK_ERR(workflow_check(&st, dispatch, NULL, &ctx, &rd, NULL), ERR_DENIED);
+	CHECK_ERR(workflow_check(&st, dispatch, NULL, &ctx, &rd, NULL),
+		  ERR_DENIED);
 	buf_release(&body);
 	body_of(&body, "team", "a", NULL);
 	mp_reader_init(&rd, body.data, body.len, NULL);
-	CHECK_ERR(workflow_check(&st, dispatch, &centre, &ctx, &rd, NULL), ERR_INVAL);
+	CHECK_ERR(workflow_check(&st, dispatch, &centre, &ctx, &rd, NULL),
+		  ERR_INVAL);
 	buf_release(&body);
 	char allowed[256];
 	workflow_allowed(&st, allowed, sizeof(allowed));
@@ -690,8 +693,10 @@ static const struct test tests[] = {
 	{ "an error of the source is the fold's error",
 	  test_fold_source_error },
 	{ "the workflow judges state, role and fields", test_workflow_check },
-	{ "a dispatch to a unit the roster lacks is not applied", test_fold_unknown_unit },
-	{ "the key that disposed may not verify: a separation conflict", test_fold_separation },
+	{ "a dispatch to a unit the roster lacks is not applied",
+	  test_fold_unknown_unit },
+	{ "the key that disposed may not verify: a separation conflict",
+	  test_fold_separation },
 	{ "the workflow table is consistent", test_workflow_table },
 	{ "a state decodes to what was encoded", test_state_round_trip },
 	{ "deadline and evaluation of a case on time", test_deadline_and_eval },
