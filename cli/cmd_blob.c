@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/hex.h"
 #include "crypto/hash.h"
+#include "node/admin.h"
 #include "node/node.h"
 #include "store/store.h"
 #include "common/banned.h"
@@ -21,7 +22,11 @@ cmd_blob_add(struct cli *c, int argc, char **argv)
 	if (cli_args(c, argc, argv, NULL, 1, 1, "give one FILE (- for stdin)"))
 		return EXIT_USAGE;
 	argv += optind - 1;
-	int rc = cli_read_file(argv[1], &data, &d);
+	/* Erasures this node holds come first: an erased blob stays out. */
+	int rc = node_erasures_apply(c->node, NULL, &d);
+	if (rc)
+		return cli_fail_rc(rc, "%s", d.text);
+	rc = cli_read_file(argv[1], &data, &d);
 	if (rc == 0)
 		rc = store_blob_put(node_store(c->node), data.data, data.len,
 				    hash, &d);
@@ -52,6 +57,8 @@ cmd_blob_get(struct cli *c, int argc, char **argv)
 	}
 	if (optind + 1 != argc || hex_decode(argv[optind], hash, HASH_BYTES))
 		return cli_usage(c, "give one blob HASH (64 hex digits)");
+	if ((rc = node_erasures_apply(c->node, NULL, &d)))
+		return cli_fail_rc(rc, "%s", d.text);
 	if ((rc = store_blob_get(node_store(c->node), hash, &data, &d)))
 		return cli_fail_rc(rc, "cannot get blob %s: %s", argv[optind],
 				   d.text);
@@ -68,17 +75,38 @@ cmd_blob_get(struct cli *c, int argc, char **argv)
 int
 cmd_blob_erase(struct cli *c, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "admin-key", required_argument, NULL, 'A' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *admin_path = NULL, *reason = "";
+	struct admin_key *admin;
 	uint8_t hash[HASH_BYTES];
 	struct diag d;
-	if (cli_args(c, argc, argv, NULL, 1, 1, "give one blob HASH (64 hex digits)"))
-		return EXIT_USAGE;
-	argv += optind - 1;
-	if (hex_decode(argv[1], hash, HASH_BYTES))
+	int opt, rc;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'A': admin_path = optarg; break;
+		case 'r': reason = optarg; break;
+		default: return cli_bad_option(c, argv, "");
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage(c, "give one blob HASH (64 hex digits)");
+	if (hex_decode(argv[optind], hash, HASH_BYTES))
 		return cli_usage(c, "'%s' is not a blob HASH (64 hex digits)",
-				 argv[1]);
-	int rc = store_blob_erase(node_store(c->node), hash, clock_now_ms(), &d);
+				 argv[optind]);
+	if (!admin_path)
+		return cli_usage(c, "give --admin-key FILE: an erasure is signed by an admin and made on every node");
+	if ((rc = admin_key_load(admin_path, &admin, &d)))
+		return cli_fail_rc(rc, "%s", d.text);
+	rc = node_blob_erase(c->node, admin, hash, reason, clock_now_ms(), &d);
+	admin_key_free(admin);
 	if (rc)
-		return cli_fail_rc(rc, "cannot erase blob %s: %s", argv[1], d.text);
-	printf("erased %s: the events that name it still verify\n", argv[1]);
+		return cli_fail_rc(rc, "cannot erase blob %s: %s", argv[optind],
+				   d.text);
+	printf("erased %s here and, as its erasure event reaches them, on every node; "
+	       "the events that name it still verify\n", argv[optind]);
 	return EXIT_OK;
 }

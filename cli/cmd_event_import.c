@@ -87,6 +87,9 @@ cmd_event_import(struct cli *c, int argc, char **argv)
 	rc = store_import(node_store(c->node), in.data, in.len, 0, refused, &rep,
 			  &t, &d);
 	buf_release(&in);
+	/* An erasure event among them is honoured at once, daemon or not. */
+	if (rc == 0)
+		rc = node_erasures_apply(c->node, NULL, &d);
 	if (rc) {
 		buf_release(&out);
 		return cli_fail("%s", d.text);

@@ -197,7 +197,7 @@ show_void(struct show *s)
 	for (size_t i = 0; i < r->n; i++) {
 		const struct roster_change *c = &r->ch[i];
 		char id[65], author[17];
-		if (c->why_void == RV_NONE)
+		if (c->why_void == RV_NONE || c->why_void == RV_ERASURE)
 			continue;
 		hex_encode(c->id, EVENT_ID_BYTES, id);
 		hex_encode(c->author, 8, author);

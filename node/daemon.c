@@ -435,6 +435,14 @@ second_cb(uv_timer_t *h)
 	else if (admitted)
 		log_info("daemon", "%llu events that were ahead of this node's clock admitted",
 			 (unsigned long long)admitted);
+	/* Erasures that came with the roster: the blob is dropped here and
+	 * no longer served (docs/workflow.md §3). */
+	uint64_t erased = 0;
+	if (node_erasures_apply(dm->n, &erased, &d))
+		log_warn("daemon", "cannot honour an erasure: %s", d.text);
+	else if (erased)
+		log_info("daemon", "%llu blobs erased by erasure events",
+			 (unsigned long long)erased);
 	if (!dm->o->one_round) {
 		if (refresh_peers(dm, &d))
 			log_warn("daemon", "%s", d.text);

@@ -33,6 +33,9 @@ struct node {
 	struct config *cfg;
 	struct roster roster;
 	struct fold_ctx fold;
+	/* The roster generation whose blob.erase events were honoured. */
+	int erasures_applied;
+	uint64_t erasures_gen;
 };
 
 /* Copies data/config.json to dir/config.json unless one is there. */
@@ -539,6 +542,55 @@ node_roster_revoke(struct node *n, struct admin_key *a,
 	roster_revoke_body(key, last_seq, reason, &body);
 	rc = append_roster(n, a, ROSTER_REVOKE, &body, now_ms, d);
 	buf_release(&body);
+	return rc;
+}
+
+int
+node_erasures_apply(struct node *n, uint64_t *count, struct diag *d)
+{
+	uint64_t gen, done = 0;
+	int rc;
+	if (count)
+		*count = 0;
+	if ((rc = store_global_gen(n->store, &gen)))
+		return diag_set(d, rc, "cannot read the roster's generation");
+	if (n->erasures_applied && gen == n->erasures_gen)
+		return 0;
+	if ((rc = roster_refresh_store(&n->roster, n->store)))
+		return diag_set(d, rc, "cannot read the roster");
+	for (size_t i = 0; i < n->roster.n; i++) {
+		const struct roster_change *c = &n->roster.ch[i];
+		int now = 0;
+		if (c->why_void != RV_ERASURE)
+			continue;
+		if ((rc = store_blob_erase_marked(n->store, c->blob, c->time_ms,
+						  &now, d)))
+			return rc;
+		done += (uint64_t)now;
+	}
+	n->erasures_applied = 1;
+	n->erasures_gen = gen;
+	if (count)
+		*count = done;
+	return 0;
+}
+
+int
+node_blob_erase(struct node *n, struct admin_key *a,
+		const uint8_t hash[EVENT_ID_BYTES], const char *reason,
+		uint64_t now_ms, struct diag *d)
+{
+	struct buf body = BUF_INIT;
+	int rc = store_blob_erasable(n->store, hash, d);
+	if (rc == 0)
+		rc = prepare_admin(n, a, d);
+	if (rc)
+		return rc;
+	roster_erase_body(hash, reason, &body);
+	rc = append_roster(n, a, ROSTER_BLOB_ERASE, &body, now_ms, d);
+	buf_release(&body);
+	if (rc == 0)
+		rc = node_erasures_apply(n, NULL, d);
 	return rc;
 }
 

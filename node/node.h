@@ -100,6 +100,28 @@ MUST_CHECK int node_roster_revoke(struct node *n, struct admin_key *a,
 				  uint64_t last_seq, const char *reason,
 				  uint64_t now_ms, struct diag *d);
 
+/*
+ * Erases a blob on every node: signs a blob.erase event of the roster
+ * case with the admin key (as node_roster_add() does, with its errors),
+ * then erases the blob here (node_erasures_apply()).  The event
+ * replicates like any roster event; every node that holds it erases the
+ * blob and keeps only its hash.
+ */
+MUST_CHECK int node_blob_erase(struct node *n, struct admin_key *a,
+			       const uint8_t hash[EVENT_ID_BYTES],
+			       const char *reason, uint64_t now_ms,
+			       struct diag *d);
+
+/*
+ * Honours every blob.erase event the node holds: each blob named is
+ * erased here if it is here, and its hash remembered as erased either
+ * way (store_blob_erase_marked()).  *count (may be NULL) receives how
+ * many were erased or marked now.  Cheap when the roster did not change
+ * since the last call.  The errors of the store.
+ */
+MUST_CHECK int node_erasures_apply(struct node *n, uint64_t *count,
+				   struct diag *d);
+
 /* fold_case() with the node's roster and configuration. */
 MUST_CHECK int node_fold_case(struct node *n, struct store_batch *b,
 			      const char *case_id, struct case_state *st,

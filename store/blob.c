@@ -292,6 +292,50 @@ out:
 	return rc;
 }
 
+int
+store_blob_erasable(struct store *s, const uint8_t hash[HASH_BYTES],
+		    struct diag *d)
+{
+	struct buf v = BUF_INIT;
+	char hex[2 * HASH_BYTES + 1];
+	int rc;
+	if ((rc = erased_when(s, hash, d)))
+		return rc;
+	if (store_blob_is_here(s, hash))
+		return 0;
+	rc = store_local_get(s, STORE_WANTED_TABLE, hash, HASH_BYTES, &v);
+	buf_release(&v);
+	if (rc != ERR_NOTFOUND)
+		return rc == 0 ? 0 : diag_set(d, rc, "cannot read the wanted blobs");
+	hex_encode(hash, HASH_BYTES, hex);
+	return diag_set(d, ERR_NOTFOUND,
+			"no blob %s here, and no event here names it", hex);
+}
+
+int
+store_blob_erase_marked(struct store *s, const uint8_t hash[HASH_BYTES],
+			uint64_t when_ms, int *done, struct diag *d)
+{
+	uint8_t when[8];
+	int rc;
+	*done = 0;
+	if (erased_when(s, hash, NULL) == ERR_PERM)
+		return 0;
+	if (store_blob_is_here(s, hash)) {
+		if ((rc = store_blob_erase(s, hash, when_ms, d)))
+			return rc;
+		*done = 1;
+		return 0;
+	}
+	/* Never here: remember it, so that nobody's copy comes in later. */
+	store_put_be64(when, when_ms);
+	if ((rc = store_local_put(s, "erased", hash, HASH_BYTES, when, 8, d)))
+		return rc;
+	(void)!store_local_del(s, STORE_WANTED_TABLE, hash, HASH_BYTES, NULL);
+	*done = 1;
+	return 0;
+}
+
 struct wanted_walk {
 	struct store *s;
 	uint8_t (*out)[HASH_BYTES];

@@ -594,4 +594,27 @@ MUST_CHECK int store_blob_wanted(struct store *s, uint8_t (*out)[HASH_BYTES],
 MUST_CHECK int store_blob_erase(struct store *s, const uint8_t hash[HASH_BYTES],
 				uint64_t now_ms, struct diag *d);
 
+/*
+ * Whether a blob may be erased by an erasure event made here: 0 if it is
+ * here, or named by a stored event and wanted (store_blob_wanted());
+ * ERR_PERM (saying when) if it was erased already; ERR_NOTFOUND if this
+ * node neither holds it nor knows an event that names it (a mistyped
+ * hash, most likely).
+ */
+MUST_CHECK int store_blob_erasable(struct store *s,
+				   const uint8_t hash[HASH_BYTES],
+				   struct diag *d);
+
+/*
+ * What an erasure event asks of every node (docs/workflow.md §3): the
+ * blob is erased as store_blob_erase() does if it is here, and its hash
+ * remembered as erased at when_ms either way, so that it is never
+ * fetched, stored or served here.  0 also when it was erased already;
+ * *done is 1 if this call erased or marked it.  ERR_IO.
+ */
+MUST_CHECK int store_blob_erase_marked(struct store *s,
+				       const uint8_t hash[HASH_BYTES],
+				       uint64_t when_ms, int *done,
+				       struct diag *d);
+
 #endif

@@ -99,6 +99,7 @@ roster_void_str(enum roster_void v)
 	case RV_REVOKED: return "its author was revoked before it";
 	case RV_FORKED: return "its author forked at or before it";
 	case RV_RANK: return "it revokes an admin as senior as its author, or more";
+	case RV_ERASURE: return "a blob's erasure, no change of members";
 	}
 	return "?";
 }
@@ -313,8 +314,10 @@ resolve(struct resolver *rs)
 	struct roster *r = rs->r;
 	rs->st = xcalloc(1, sizeof(struct roster_state));
 	for (size_t i = 0; i < r->n; i++)
-		rs->why[i] = r->ch[i].why_void == RV_UNREADABLE ? RV_UNREADABLE
-								: RV_NONE;
+		rs->why[i] = r->ch[i].why_void == RV_UNREADABLE ||
+				     r->ch[i].why_void == RV_ERASURE
+				     ? r->ch[i].why_void
+				     : RV_NONE;
 	if (r->has_admin)
 		entry_get(rs->st, r->admin, 1)->rank = 0;
 	/* Ranks grow by one per level; a level with no admin ends it. */
@@ -495,6 +498,39 @@ decode_body(const struct event *ev, struct roster_change *c)
 	return 0;
 }
 
+/*
+ * A blob.erase event: 0 and the hash in c->blob; -1 if it is none.  It
+ * keeps its place among the changes (later events name it as a roster
+ * head, and their roster is what it follows) but changes no member.
+ */
+static int
+decode_erasure(const struct event *ev, struct roster_change *c)
+{
+	struct mp_reader body, v;
+	const uint8_t *p;
+	size_t n;
+	if (ev->type_len != strlen(ROSTER_BLOB_ERASE) ||
+	    memcmp(ev->type, ROSTER_BLOB_ERASE, ev->type_len) != 0)
+		return -1;
+	mp_reader_init(&body, ev->body, ev->body_len, NULL);
+	if (mp_map_find(&body, "blob", &v) || mp_get_bin(&v, &p, &n) ||
+	    n != EVENT_ID_BYTES)
+		return -1;
+	memcpy(c->blob, p, EVENT_ID_BYTES);
+	return 0;
+}
+
+void
+roster_erase_body(const uint8_t hash[EVENT_ID_BYTES], const char *reason,
+		  struct buf *out)
+{
+	mp_put_map(out, 2);
+	mp_put_cstr(out, "blob");
+	mp_put_bin(out, hash, EVENT_ID_BYTES);
+	mp_put_cstr(out, "reason");
+	mp_put_cstr(out, reason);
+}
+
 /* Events of the roster case, as changes, with their deps (by id). */
 struct loader {
 	struct roster *r;
@@ -527,7 +563,9 @@ load_event(const uint8_t *p, size_t n, void *ctx)
 	c->seq = ev.seq;
 	c->lamport = ev.lamport;
 	c->time_ms = ev.time_ms;
-	if (decode_body(&ev, c))
+	if (decode_erasure(&ev, c) == 0)
+		c->why_void = RV_ERASURE;
+	else if (decode_body(&ev, c))
 		c->why_void = RV_UNREADABLE;
 	memcpy(l->deps[r->n], ev.deps, ev.ndeps * EVENT_ID_BYTES);
 	l->ndeps[r->n] = ev.ndeps;

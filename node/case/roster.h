@@ -41,6 +41,9 @@
 #define ROSTER_CASE "roster"
 #define ROSTER_ADD "member.add"
 #define ROSTER_REVOKE "member.revoke"
+/* An admin event of the roster case that changes no member: the erasure
+ * of a blob on every node (docs/workflow.md §3). */
+#define ROSTER_BLOB_ERASE "blob.erase"
 
 enum role {
 	ROLE_SUPERVISOR = 1 << 0, /* 监督员: report, check on site, verify */
@@ -75,6 +78,7 @@ enum roster_void {
 	RV_REVOKED,    /* its author was revoked before it */
 	RV_FORKED,     /* its author forked at or before it */
 	RV_RANK,       /* a revocation of an equal or more senior admin */
+	RV_ERASURE,    /* no change: a blob's erasure (ROSTER_BLOB_ERASE) */
 };
 
 /* One roster event, in (lamport, id) order. */
@@ -85,6 +89,7 @@ struct roster_change {
 	int revoke;
 	struct member m;   /* add: the member; revoke: only m.key */
 	uint64_t last_seq; /* revoke: the key's last valid seq */
+	uint8_t blob[EVENT_ID_BYTES]; /* RV_ERASURE: the blob's hash */
 	enum roster_void why_void;
 };
 
@@ -196,6 +201,10 @@ const char *roster_void_str(enum roster_void v);
 void roster_add_body(const struct member *m, struct buf *out);
 void roster_revoke_body(const uint8_t key[EVENT_KEY_BYTES], uint64_t last_seq,
 			const char *reason, struct buf *out);
+
+/* The body of a blob.erase event: {"blob": hash, "reason": str}. */
+void roster_erase_body(const uint8_t hash[EVENT_ID_BYTES], const char *reason,
+		       struct buf *out);
 
 /* The canonical encoding of the global roster (its case view). */
 void roster_encode(const struct roster *r, struct buf *out);

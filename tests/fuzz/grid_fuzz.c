@@ -9,8 +9,9 @@
  * beside and far from its vertices.  Oracle: grid_parse() answers 0 or
  * ERR_INVAL; each cell it accepts has an id of the node's rules, names,
  * positions on the globe, and a record that reads back; a point is in a
- * cell (1, with that cell) or not (0).  Seeds: cells of data/district/grid.geojson's shape, with
- * altitudes, holes, and concave and degenerate rings.
+ * cell (1, with that cell) or not (0).  Seeds: cells of
+ * data/district/grid.geojson's shape, with altitudes, holes, a
+ * MultiPolygon, and concave and degenerate rings.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,25 +69,36 @@ check_cell(const struct grid_parsed *c)
 	for (size_t i = 0; !why && i < sizeof(far_points) / sizeof(far_points[0]);
 	     i++)
 		why = ask(c, far_points[i][0], far_points[i][1]);
-	/* On, and one millionth of a degree beside, each vertex. */
-	struct mp_reader r, ring;
-	uint32_t nv, two;
+	/* On, and one millionth of a degree beside, each vertex of each
+	 * ring (outlines and holes) of each polygon. */
+	struct mp_reader r, polys;
+	uint32_t np, nr, nv, two;
 	mp_reader_init(&r, c->rec.data, c->rec.len, NULL);
-	if (mp_map_find(&r, "ring", &ring) || mp_get_array(&ring, &nv))
-		return "a record without its ring";
-	for (uint32_t i = 0; !why && i < nv; i++) {
-		int64_t lon, lat;
-		if (mp_get_array(&ring, &two) || two != 2 ||
-		    mp_get_int(&ring, &lon) || mp_get_int(&ring, &lat))
-			return "a ring position that does not read";
-		if (lon < -GRID_LON_MAX || lon > GRID_LON_MAX ||
-		    lat < -GRID_LAT_MAX || lat > GRID_LAT_MAX)
-			return "a position off the globe (RFC 7946)";
-		why = ask(c, lat, lon);
-		if (!why && lat < INT64_MAX && lon < INT64_MAX)
-			why = ask(c, lat + 1, lon + 1);
-		if (!why && lat > INT64_MIN && lon > INT64_MIN)
-			why = ask(c, lat - 1, lon - 1);
+	if (mp_map_find(&r, "polygons", &polys) || mp_get_array(&polys, &np) ||
+	    np == 0)
+		return "a record without its polygons";
+	for (uint32_t p = 0; !why && p < np; p++) {
+		if (mp_get_array(&polys, &nr) || nr == 0)
+			return "a polygon without its rings";
+		for (uint32_t k = 0; !why && k < nr; k++) {
+			if (mp_get_array(&polys, &nv))
+				return "a ring that does not read";
+			for (uint32_t i = 0; !why && i < nv; i++) {
+				int64_t lon, lat;
+				if (mp_get_array(&polys, &two) || two != 2 ||
+				    mp_get_int(&polys, &lon) ||
+				    mp_get_int(&polys, &lat))
+					return "a ring position that does not read";
+				if (lon < -GRID_LON_MAX || lon > GRID_LON_MAX ||
+				    lat < -GRID_LAT_MAX || lat > GRID_LAT_MAX)
+					return "a position off the globe (RFC 7946)";
+				why = ask(c, lat, lon);
+				if (!why)
+					why = ask(c, lat + 1, lon + 1);
+				if (!why)
+					why = ask(c, lat - 1, lon - 1);
+			}
+		}
 	}
 	return why;
 }
@@ -150,6 +162,14 @@ fuzz_seeds(fuzz_seed_fn add, void *ctx)
 		"\"community\":\"c\",\"office\":\"o\"},\"geometry\":{\"type\":"
 		"\"Polygon\",\"coordinates\":[[[180,90],[180,90],[-180,-90],"
 		"[180,90]]]}}]}");
+	fuzz_seed_text(
+		add, ctx, "seed-multipolygon",
+		"{\"type\":\"FeatureCollection\",\"features\":[{\"type\":"
+		"\"Feature\",\"properties\":{\"grid\":\"310104001001003\","
+		"\"community\":\"c\",\"office\":\"o\"},\"geometry\":{\"type\":"
+		"\"MultiPolygon\",\"coordinates\":[[[[0,0],[2,0],[2,2],[0,2],"
+		"[0,0]],[[0.5,0.5],[1,0.5],[1,1],[0.5,0.5]]],[[[3,0],[4,0],"
+		"[4,1],[3,0]]]]}}]}");
 	fuzz_seed_text(add, ctx, "seed-empty",
 		       "{\"type\":\"FeatureCollection\",\"features\":[]}");
 }

@@ -49,13 +49,16 @@ static void
 test_case_list_by_query(void)
 {
 	struct tnode *c = tnode_new("centre", "centre", CENTRE);
-	struct tnode *all[1] = { c };
+	/* The unit dispatched to is a member: a dispatch names a unit of
+	 * the roster. */
+	struct tnode *o = tnode_new("office-7", "office-7", ROLE_DISPOSAL);
+	struct tnode *all[2] = { c, o };
 	char a[18], b[18];
 	uint64_t t = tnode_ms("2026-03-02T01:00:00Z");
 	struct case_query q;
 	struct seen s;
 	struct diag d;
-	CHECK_OK(tnode_introduce(all, 1));
+	CHECK_OK(tnode_introduce(all, 2));
 	CHECK_OK(tnode_report(c, "supervisor", t, a));
 	CHECK_OK(tnode_report(c, "supervisor", t + 60000, b));
 	CHECK_OK(tnode_act(c, b, "accept", t + 120000, NULL, NULL));
@@ -113,6 +116,7 @@ test_case_list_by_query(void)
 	CHECK_OK(node_ghost_count(c->n, &ghosts));
 	CHECK_EQ_INT(ghosts, 0);
 	tnode_free(c);
+	tnode_free(o);
 }
 
 struct history_seen {
