@@ -1,7 +1,9 @@
 /*
- * cmd_eval.c - gridcase eval: the evaluation table over a period, by
- * office, unit, grid or person, as text, JSON or CSV; --explain lists the
- * cases behind one figure.
+ * cmd_eval.c - gridcase eval: the evaluation over a period, as text,
+ * JSON or CSV; --explain lists the cases behind one figure.  `--by
+ * office` and `--by person` print the overview (node/case/eval.h); the
+ * other views are the indicator sets of the national method
+ * (node/case/indicators.h).
  */
 #include <getopt.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "common/json.h"
 #include "node/case/config.h"
 #include "node/case/eval.h"
+#include "node/case/indicators.h"
 #include "node/eval_store.h"
 #include "node/node.h"
 #include "common/banned.h"
@@ -178,6 +181,187 @@ print_table(const struct eval_result *r, struct buf *out)
 	}
 }
 
+/* ---- the indicator sets ---- */
+
+/* A value as the table shows it: "-" is "no value". */
+static void
+ind_text(char *out, size_t cap, enum ind_kind k, int64_t v)
+{
+	if (v == IND_NO_VALUE) {
+		snprintf(out, cap, "-");
+		return;
+	}
+	switch (k) {
+	case IK_COUNT:
+		snprintf(out, cap, "%lld", (long long)v);
+		break;
+	case IK_RATE:
+		snprintf(out, cap, "%lld.%lld%%", (long long)(v / 100),
+			 (long long)((v % 100 + 5) / 10 % 10));
+		break;
+	case IK_SCORE:
+		snprintf(out, cap, "%lld.%lld", (long long)(v / 10),
+			 (long long)(v % 10));
+		break;
+	case IK_MINUTES:
+		snprintf(out, cap, "%lld.%lldh", (long long)(v / 60),
+			 (long long)(v % 60 * 10 / 60));
+		break;
+	}
+}
+
+/* JSON and CSV: counts and minutes whole, rates with 4 decimals (1 is
+ * 100 %), scores with 1. */
+static void
+ind_put_json(struct json_writer *w, enum ind_kind k, int64_t v)
+{
+	if (v == IND_NO_VALUE)
+		json_null(w);
+	else if (k == IK_RATE)
+		json_fixed(w, v, 4);
+	else if (k == IK_SCORE)
+		json_fixed(w, v, 1);
+	else
+		json_int(w, v);
+}
+
+static void
+ind_put_csv(struct buf *out, enum ind_kind k, int64_t v)
+{
+	if (v == IND_NO_VALUE)
+		buf_add_str(out, ",");
+	else if (k == IK_RATE)
+		buf_printf(out, ",%lld.%04lld", (long long)(v / 10000),
+			   (long long)(v % 10000));
+	else if (k == IK_SCORE)
+		buf_printf(out, ",%lld.%lld", (long long)(v / 10),
+			   (long long)(v % 10));
+	else
+		buf_printf(out, ",%lld", (long long)v);
+}
+
+/* The row's label: a person's name and key prefix, a region's id. */
+static void
+ind_label(const struct ind_table *t, const struct ind_row *r, char *out,
+	  size_t cap)
+{
+	if (t->set <= IND_DISPATCHER && strlen(r->key) == 64)
+		snprintf(out, cap, "%.24s (%.8s)", r->name[0] ? r->name : "?",
+			 r->key);
+	else
+		snprintf(out, cap, "%s", r->key);
+}
+
+static void
+ind_print_table(const struct ind_table *t, struct buf *out)
+{
+	char cell[128];
+	buf_printf(out, "%-26s", ind_set_name(t->set));
+	for (size_t f = 0; f < t->nfig; f++)
+		buf_printf(out, " %s", t->defs[f].name);
+	buf_add_str(out, " grade\n");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ind_row *r = &t->rows[i];
+		ind_label(t, r, cell, sizeof(cell));
+		buf_printf(out, "%-26.26s", cell);
+		for (size_t f = 0; f < t->nfig; f++) {
+			ind_text(cell, sizeof(cell), t->defs[f].kind, r->v[f]);
+			buf_printf(out, " %*s", (int)strlen(t->defs[f].name), cell);
+		}
+		buf_printf(out, " %5c\n", r->grade);
+	}
+}
+
+static void
+ind_print_json(const struct ind_table *t, struct buf *out)
+{
+	struct json_writer w;
+	json_writer_init(&w, out, 0);
+	json_arr_begin(&w);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ind_row *r = &t->rows[i];
+		json_obj_begin(&w);
+		json_key(&w, "group");
+		json_str(&w, r->key);
+		json_key(&w, "name");
+		json_str(&w, r->name);
+		for (size_t f = 0; f < t->nfig; f++) {
+			json_key(&w, t->defs[f].name);
+			ind_put_json(&w, t->defs[f].kind, r->v[f]);
+		}
+		json_key(&w, "grade");
+		char grade[2] = { r->grade, 0 };
+		json_str(&w, grade);
+		json_obj_end(&w);
+	}
+	json_arr_end(&w);
+}
+
+static void
+ind_print_csv(const struct ind_table *t, struct buf *out)
+{
+	buf_add_str(out, "group,name");
+	for (size_t f = 0; f < t->nfig; f++)
+		buf_printf(out, ",%s", t->defs[f].name);
+	buf_add_str(out, ",grade\n");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ind_row *r = &t->rows[i];
+		json_quote(out, r->key, strlen(r->key));
+		buf_add_str(out, ",");
+		json_quote(out, r->name, strlen(r->name));
+		for (size_t f = 0; f < t->nfig; f++)
+			ind_put_csv(out, t->defs[f].kind, r->v[f]);
+		buf_printf(out, ",%c\n", r->grade);
+	}
+}
+
+/* --explain for a set: the cases behind a count, per row. */
+static int
+ind_print_explain(const struct ind_table *t, const char *fig, struct buf *out)
+{
+	int f = ind_figure(t, fig);
+	if (f < 0 || t->defs[f].kind != IK_COUNT)
+		return -1;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ind_row *r = &t->rows[i];
+		buf_printf(out, "%s\t%s\t%lld\t", r->key, fig, (long long)r->v[f]);
+		for (size_t k = 0; k < r->ncases[f]; k++)
+			buf_printf(out, "%s%s", k ? " " : "", r->cases[f][k]);
+		buf_add_str(out, "\n");
+	}
+	return 0;
+}
+
+static int
+eval_sets(struct cli *c, enum ind_set set, uint64_t from, uint64_t to,
+	  int json, int csv, const char *explain)
+{
+	struct ind_table t;
+	struct buf out = BUF_INIT;
+	struct diag d;
+	int rc = EXIT_OK;
+	if (ind_run(c->node, from, to, set, &t, &d))
+		return cli_fail("%s", d.text);
+	if (explain) {
+		if (ind_print_explain(&t, explain, &out)) {
+			buf_release(&out);
+			ind_table_release(&t);
+			return cli_usage(c, "'%s' is not a count of the %s set",
+					 explain, ind_set_name(set));
+		}
+	} else if (json) {
+		ind_print_json(&t, &out);
+	} else if (csv) {
+		ind_print_csv(&t, &out);
+	} else {
+		ind_print_table(&t, &out);
+	}
+	cli_print(&out);
+	buf_release(&out);
+	ind_table_release(&t);
+	return rc;
+}
+
 int
 cmd_eval(struct cli *c, int argc, char **argv)
 {
@@ -193,7 +377,9 @@ cmd_eval(struct cli *c, int argc, char **argv)
 	const struct calendar *cal = &node_config(c->node)->cal;
 	const char *from_s = NULL, *to_s = NULL;
 	enum eval_by by = EVAL_OFFICE;
+	enum ind_set set = IND_SET_COUNT; /* none: the overview */
 	enum figure explain = FIG_COUNT;
+	const char *explain_s = NULL;
 	struct eval_result r;
 	uint64_t from, to;
 	struct buf out = BUF_INIT;
@@ -205,19 +391,26 @@ cmd_eval(struct cli *c, int argc, char **argv)
 		case 'f': from_s = optarg; break;
 		case 't': to_s = optarg; break;
 		case 'b':
+			/* unit and grid are sets now; office and person
+			 * remain the overview. */
+			if (ind_set_parse(optarg, &set) == 0)
+				break;
+			set = IND_SET_COUNT;
 			if (eval_by_parse(optarg, &by))
-				return cli_usage(c, "--by takes office, unit, grid or person");
+				return cli_usage(c, "--by takes office, person (the overview), supervisor, operator, shift, dispatcher, unit, grid, community, street or district");
 			break;
 		case 'j': json = 1; break;
 		case 'c': csv = 1; break;
 		case 'e':
-			if ((explain = figure_parse(optarg)) == FIG_COUNT)
-				return cli_usage(c, "'%s' is not a figure (reported, valid, registered, dispatched, due, on_time, overdue, closed, reworked, returns, postponements, suspensions)",
-						 optarg);
+			explain_s = optarg;
 			break;
 		default: return cli_usage(c, "unknown option");
 		}
 	}
+	if (set == IND_SET_COUNT && explain_s &&
+	    (explain = figure_parse(explain_s)) == FIG_COUNT)
+		return cli_usage(c, "'%s' is not a figure (reported, valid, registered, dispatched, due, on_time, overdue, closed, reworked, returns, postponements, suspensions)",
+				 explain_s);
 	if (optind < argc)
 		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
 	if (!from_s || !to_s)
@@ -226,6 +419,8 @@ cmd_eval(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "dates are YYYY-MM-DD (local) or YYYY-MM-DDTHH:MMZ");
 	if (json && csv)
 		return cli_usage(c, "give --json or --csv, not both");
+	if (set != IND_SET_COUNT)
+		return eval_sets(c, set, from, to, json, csv, explain_s);
 	if (eval_run(c->node, from, to, by, &r, &d))
 		return cli_fail("%s", d.text);
 

@@ -114,13 +114,16 @@ static struct eval_group *
 group(struct eval_acc *run, const char *key)
 {
 	struct eval_result *r = run->r;
+	/* Cases with no unit (or no person) make one row, "(none)". */
+	if (!key[0])
+		key = "(none)";
 	for (size_t i = 0; i < r->n; i++)
 		if (strcmp(r->g[i].key, key) == 0)
 			return &r->g[i];
 	r->g = xrealloc(r->g, (r->n + 1) * sizeof(*r->g));
 	struct eval_group *g = &r->g[r->n++];
 	memset(g, 0, sizeof(*g));
-	snprintf(g->key, sizeof(g->key), "%s", key[0] ? key : "(none)");
+	snprintf(g->key, sizeof(g->key), "%s", key);
 	return g;
 }
 
@@ -276,9 +279,10 @@ derive(const struct config *cfg, struct eval_group *g)
 	}
 	/* Rates are in 1/10000; the score is in tenths of a point of 100. */
 	g->score_e1 = weights ? (sum / weights + 5) / 10 : -1;
-	g->grade = g->score_e1 < 0 ? '-' : g->score_e1 >= 900 ? 'A'
-		 : g->score_e1 >= 750 ? 'B' : g->score_e1 >= 600 ? 'C'
-		 : g->score_e1 >= 400 ? 'D' : 'E';
+	const uint32_t *gm = cfg->ev.grade_min;
+	g->grade = g->score_e1 < 0 ? '-' : g->score_e1 >= gm[0] * 10 ? 'A'
+		 : g->score_e1 >= gm[1] * 10 ? 'B' : g->score_e1 >= gm[2] * 10 ? 'C'
+		 : g->score_e1 >= gm[3] * 10 ? 'D' : 'E';
 }
 
 void

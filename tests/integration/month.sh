@@ -309,7 +309,7 @@ want=$(grep -c '^office-02 overdue$' "$EXPECT")
 check "--explain overdue names as many office-02 cases as it counts" test "$(echo "$over" | wc -w)" -eq "$want"
 check_out "eval by person counts the reporting supervisors" '^"S-01",' \
 	"$G" --dir "$D" eval --from 2026-03-01 --to 2026-04-01 --by person --csv
-check_out "eval as a table has grades" 'GRADE' \
+check_out "eval by unit as a table has grades" ' grade$' \
 	"$G" --dir "$D" eval --from 2026-03-01 --to 2026-04-01 --by unit
 
 # ---- what is still open at the end of the month ----
