@@ -195,17 +195,19 @@ ind_text(char *out, size_t cap, enum ind_kind k, int64_t v)
 	case IK_COUNT:
 		snprintf(out, cap, "%lld", (long long)v);
 		break;
-	case IK_RATE:
-		snprintf(out, cap, "%lld.%lld%%", (long long)(v / 100),
-			 (long long)((v % 100 + 5) / 10 % 10));
+	case IK_RATE: /* tenths of a percent, rounded half up */
+		v = (v + 5) / 10;
+		snprintf(out, cap, "%lld.%lld%%", (long long)(v / 10),
+			 (long long)(v % 10));
 		break;
 	case IK_SCORE:
 		snprintf(out, cap, "%lld.%lld", (long long)(v / 10),
 			 (long long)(v % 10));
 		break;
-	case IK_MINUTES:
-		snprintf(out, cap, "%lld.%lldh", (long long)(v / 60),
-			 (long long)(v % 60 * 10 / 60));
+	case IK_MINUTES: /* tenths of an hour, rounded half up */
+		v = (v * 10 + 30) / 60;
+		snprintf(out, cap, "%lld.%lldh", (long long)(v / 10),
+			 (long long)(v % 10));
 		break;
 	}
 }

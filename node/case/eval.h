@@ -1,7 +1,8 @@
 /*
- * eval.h - the evaluation (综合评价): counts and rates per group over a
- * period, computed from the case states alone, each figure traceable to
- * the cases behind it.  docs/evaluation.md defines every figure.
+ * eval.h - the evaluation's overview (docs/evaluation.md §4): counts and
+ * rates per office or person over a period, computed from the case
+ * states alone, each figure traceable to the cases behind it.  The
+ * indicator sets of the national method are indicators.h's.
  */
 #ifndef GRIDCASE_EVAL_H
 #define GRIDCASE_EVAL_H

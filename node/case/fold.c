@@ -543,7 +543,9 @@ apply(struct case_state *st, struct replay *r, size_t i, const struct member *m)
 {
 	struct fev *f = &r->e[i];
 	uint64_t t = f->ev.time_ms;
+	char unit_before[STATE_NAME_MAX + 1];
 
+	memcpy(unit_before, st->unit, sizeof(unit_before));
 	switch (f->a->act) {
 	case ACT_REPORT:
 	case ACT_CHECK:
@@ -576,6 +578,8 @@ apply(struct case_state *st, struct replay *r, size_t i, const struct member *m)
 		record_step(st, f, st->unit);
 	else if (f->a->act == ACT_CHECK)
 		record_step(st, f, st->check_found ? "found" : "not-found");
+	else if (f->a->act == ACT_RESOLVE && strcmp(unit_before, st->unit) != 0)
+		record_step(st, f, st->unit); /* the unit a resolution chose */
 	else if (f->a->act != ACT_POSTPONE_APPROVE)
 		record_step(st, f, "");
 	if (f->a->to >= 0) {

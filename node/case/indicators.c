@@ -452,6 +452,12 @@ clocks_of(const struct ind_acc *a, const struct case_state *st,
 				c->end = s->at;
 			}
 			break;
+		case ACT_RESOLVE:
+			/* A double dispatch resolved for the other unit: the
+			 * clock is that unit's from its start. */
+			if (c && s->arg[0])
+				snprintf(c->unit, sizeof(c->unit), "%s", s->arg);
+			break;
 		default:
 			break;
 		}

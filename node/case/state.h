@@ -87,7 +87,8 @@ struct step {
 	uint64_t at; /* the event's time */
 	uint8_t key[EVENT_KEY_BYTES]; /* its author */
 	/* dispatch: the unit; postpone-approve: the extension granted;
-	 * check: "found" or "not-found"; else "". */
+	 * check: "found" or "not-found"; resolve: the unit it chose, if it
+	 * changed the unit; else "". */
 	char arg[STATE_NAME_MAX + 1];
 };
 

@@ -895,6 +895,64 @@ test_clock_reopen(void)
 	world_release(&w, &r);
 }
 
+static void
+test_clock_resolved_unit(void)
+{
+	struct world w;
+	struct roster r;
+	struct case_state st;
+	struct ind_table t;
+	struct config *cfg = load_cfg();
+	uint8_t a[EVENT_ID_BYTES], b[EVENT_ID_BYTES], c[EVENT_ID_BYTES],
+		d1[EVENT_ID_BYTES], d2[EVENT_ID_BYTES], res[EVENT_ID_BYTES];
+	uint8_t deps[3][EVENT_ID_BYTES];
+	struct buf body = BUF_INIT;
+	struct mp_map m;
+	world_init(&w, &r);
+	CHECK_OK(step(&w, &w.centre, "report", NULL, a, 0, "class", "06010",
+		      "kind", "event", "grid", "310104001001001", "where", "x",
+		      "desc", "y", "source", "supervisor", NULL));
+	CHECK_OK(step(&w, &w.centre, "accept", a, b, 5, NULL));
+	CHECK_OK(step(&w, &w.centre, "register", b, c, 10, "urgency", "normal",
+		      "limit", "4h", NULL));
+	CHECK_OK(step(&w, &w.centre, "dispatch", c, d1, 15, "unit", "office-7",
+		      NULL));
+	CHECK_OK(step(&w, &w.desk2, "dispatch", c, d2, 16, "unit", "office-9",
+		      NULL));
+	CHECK_OK(fold_world(&w, &r, &st));
+	CHECK_EQ_INT(st.nconflicts, 1);
+	/* The shift lead resolves the double dispatch for office-9. */
+	mp_map_init(&m);
+	mp_put_cstr(mp_map_add(&m, "conflict"), st.conflicts[0].id);
+	struct buf *ev = mp_map_add(&m, "events");
+	mp_put_array(ev, (uint32_t)st.conflicts[0].nevents);
+	for (size_t i = 0; i < st.conflicts[0].nevents; i++)
+		mp_put_bin(ev, st.conflicts[0].events[i], EVENT_ID_BYTES);
+	mp_put_cstr(mp_map_add(&m, "unit"), "office-9");
+	mp_map_finish(&m, &body);
+	state_release(&st);
+	memcpy(deps[0], w.roster_head, EVENT_ID_BYTES);
+	memcpy(deps[1], d1, EVENT_ID_BYTES);
+	memcpy(deps[2], d2, EVENT_ID_BYTES);
+	CHECK_OK(emit(&w, &w.centre, "c1", "resolve", &body,
+		      (const uint8_t(*)[EVENT_ID_BYTES])deps, 3,
+		      T0 + 20 * MINUTE, res));
+	buf_release(&body);
+	CHECK_OK(step(&w, &w.office9, "feedback", res, NULL, 60, "notes", "done",
+		      NULL));
+	CHECK_OK(fold_world(&w, &r, &st));
+	CHECK(strcmp(st.unit, "office-9") == 0);
+	CHECK_EQ_INT(st.status, CS_FED_BACK);
+	run_set(cfg, IND_UNIT, 1, &st, 1, NULL, 0, NULL, 0, &t);
+	/* The disposal is office-9's; office-7 did nothing. */
+	CHECK_EQ_INT(t.n, 1);
+	CHECK_EQ_INT(fig(&t, "office-9", "disposed_on_time"), 1);
+	ind_table_release(&t);
+	state_release(&st);
+	config_free(cfg);
+	world_release(&w, &r);
+}
+
 /* A check (核实) that found the problem: its body holds a bool. */
 static int
 check_found(struct world *w, const char *case_id, struct author *a,
@@ -1125,6 +1183,8 @@ static const struct test tests[] = {
 	{ "an extension stays with the unit that asked", test_clock_extension },
 	{ "a reopened case: the dispatch and the disposal are due from the reopening",
 	  test_clock_reopen },
+	{ "a double dispatch resolved for the other unit is that unit's clock",
+	  test_clock_resolved_unit },
 	{ "supervisor, operator and shift lead figures", test_sets_persons },
 	{ "region and district figures; no value is no value",
 	  test_sets_regions },
