@@ -48,6 +48,26 @@ put_rate(struct json_writer *w, const char *key, int64_t e4)
 		json_fixed(w, e4, 4);
 }
 
+/* A time of nothing is no value: null, never 0. */
+static void
+put_minutes(struct json_writer *w, int64_t m)
+{
+	if (m < 0)
+		json_null(w);
+	else
+		json_int(w, m);
+}
+
+/* An hour figure for the table: "-" for no value. */
+static void
+hours_text(struct buf *out, int64_t m)
+{
+	if (m < 0)
+		buf_printf(out, " %7s", "-");
+	else
+		buf_printf(out, " %7.1f", (double)m / 60.0);
+}
+
 /* --explain: the cases behind one figure, per group. */
 static void
 print_explain(const struct eval_result *r, enum figure explain, struct buf *out)
@@ -84,9 +104,9 @@ print_json(const struct eval_result *r, struct buf *out)
 		put_rate(&w, "rework_rate", g->rework_rate_e4);
 		put_rate(&w, "valid_rate", g->valid_rate_e4);
 		json_key(&w, "avg_disposal_minutes");
-		json_uint(&w, g->avg_minutes);
+		put_minutes(&w, g->avg_minutes);
 		json_key(&w, "median_disposal_minutes");
-		json_uint(&w, g->median_minutes);
+		put_minutes(&w, g->median_minutes);
 		json_key(&w, "score");
 		if (g->score_e1 < 0)
 			json_null(&w);
@@ -128,9 +148,13 @@ print_csv(const struct eval_result *r, struct buf *out)
 					   (long long)(rates[k] / 10000),
 					   (long long)(rates[k] % 10000));
 		}
-		buf_printf(out, ",%llu,%llu",
-			   (unsigned long long)g->avg_minutes,
-			   (unsigned long long)g->median_minutes);
+		int64_t times[] = { g->avg_minutes, g->median_minutes };
+		for (int k = 0; k < 2; k++) {
+			if (times[k] < 0)
+				buf_add_str(out, ",");
+			else
+				buf_printf(out, ",%lld", (long long)times[k]);
+		}
 		if (g->score_e1 < 0)
 			buf_add_str(out, ",,-\n");
 		else
@@ -166,12 +190,13 @@ print_table(const struct eval_result *r, struct buf *out)
 		rate_text(out, g->on_time_rate_e4);
 		buf_add_str(out, " ");
 		rate_text(out, g->rework_rate_e4);
-		buf_printf(out, " %4llu %4llu %4llu %7.1f %7.1f ",
+		buf_printf(out, " %4llu %4llu %4llu",
 			   (unsigned long long)g->n[FIG_RETURNS],
 			   (unsigned long long)g->n[FIG_POSTPONEMENTS],
-			   (unsigned long long)g->n[FIG_SUSPENSIONS],
-			   (double)g->avg_minutes / 60.0,
-			   (double)g->median_minutes / 60.0);
+			   (unsigned long long)g->n[FIG_SUSPENSIONS]);
+		hours_text(out, g->avg_minutes);
+		hours_text(out, g->median_minutes);
+		buf_add_str(out, " ");
 		if (g->score_e1 < 0)
 			buf_printf(out, "%6s %s\n", "-", "-");
 		else

@@ -213,8 +213,8 @@ eval_acc_add_case(struct eval_acc *run, const struct case_state *s)
 				struct eval_group *g = group(run, key);
 				g->minutes = xrealloc(g->minutes, (g->nminutes + 1) *
 								      sizeof(uint64_t));
-				g->minutes[g->nminutes++] =
-					(st.fed_back_at - st.dispatched_at) / 60000;
+				/* Working time, as the limits are. */
+				g->minutes[g->nminutes++] = dl.used_work_ms / 60000;
 			}
 		}
 	}
@@ -249,16 +249,17 @@ derive(const struct config *cfg, struct eval_group *g)
 	g->on_time_rate_e4 = rate_e4(n[FIG_ON_TIME], n[FIG_DUE]);
 	g->rework_rate_e4 = rate_e4(n[FIG_REWORKED], n[FIG_DUE]);
 	g->valid_rate_e4 = rate_e4(n[FIG_VALID], n[FIG_REPORTED]);
+	g->avg_minutes = g->median_minutes = -1;
 	if (g->nminutes) {
 		uint64_t sum = 0;
 		qsort(g->minutes, g->nminutes, sizeof(uint64_t), u64_cmp);
 		for (size_t i = 0; i < g->nminutes; i++)
 			sum += g->minutes[i];
-		g->avg_minutes = (sum + g->nminutes / 2) / g->nminutes;
-		g->median_minutes = g->nminutes % 2
+		g->avg_minutes = (int64_t)((sum + g->nminutes / 2) / g->nminutes);
+		g->median_minutes = (int64_t)(g->nminutes % 2
 			? g->minutes[g->nminutes / 2]
 			: (g->minutes[g->nminutes / 2 - 1] +
-			   g->minutes[g->nminutes / 2]) / 2;
+			   g->minutes[g->nminutes / 2]) / 2);
 	}
 	int64_t sum = 0, weights = 0;
 	for (size_t i = 0; i < cfg->nweights; i++) {

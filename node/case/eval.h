@@ -37,8 +37,8 @@ enum figure {
 struct eval_group {
 	char key[80];
 	uint64_t n[FIG_COUNT];
-	/* Disposal times (dispatch to feedback, minutes) of on-time and
-	 * late cases that were done. */
+	/* Disposal times (the clock's start to the feedback, working
+	 * minutes) of on-time and late cases that were done. */
 	uint64_t *minutes;
 	size_t nminutes;
 	/* The cases behind each figure, for --explain. */
@@ -47,7 +47,7 @@ struct eval_group {
 	/* Derived. */
 	int64_t closure_rate_e4, on_time_rate_e4, rework_rate_e4,
 		valid_rate_e4; /* ten-thousandths; -1 if undefined */
-	uint64_t avg_minutes, median_minutes;
+	int64_t avg_minutes, median_minutes; /* -1: no value (no times) */
 	int64_t score_e1; /* tenths of a point, 0..1000; -1 if undefined */
 	char grade;
 };

@@ -224,6 +224,9 @@ check_err 2 "an unknown view is refused, naming the views" "supervisor, operator
 	"$G" --dir "$D" eval $P --by mayor
 check_out "the overview by person has one '(none)' row" '^1$' \
 	sh -c "'$G' --dir '$D' eval $P --by person --csv | grep -c '^\"(none)\"'"
+check_out "the overview's times of nothing are no value, not 0" \
+	'"group":"\(none\)"[^}]*"avg_disposal_minutes":null,"median_disposal_minutes":null' \
+	"$G" --dir "$D" eval $P --by person --json
 # The case's own due time follows the same clocks.
 check_out "B's rework is due 4 h from the failed verification" '"due":"2026-03-02T08:00:00Z"' \
 	"$G" --dir "$D" case show "$B" --json
