@@ -938,8 +938,8 @@ test_clock_resolved_unit(void)
 		      (const uint8_t(*)[EVENT_ID_BYTES])deps, 3,
 		      T0 + 20 * MINUTE, res));
 	buf_release(&body);
-	CHECK_OK(step(&w, &w.office9, "feedback", res, NULL, 60, "notes", "done",
-		      NULL));
+	CHECK_OK(step(&w, &w.office9, "feedback", res, NULL, 60, "notes",
+		      "done", NULL));
 	CHECK_OK(fold_world(&w, &r, &st));
 	CHECK(strcmp(st.unit, "office-9") == 0);
 	CHECK_EQ_INT(st.status, CS_FED_BACK);
@@ -1104,7 +1104,8 @@ test_sets_regions(void)
 	struct case_state st[3];
 	struct ind_table t;
 	struct config *cfg = load_cfg();
-	struct grid_cell cells[1] = { { "310104001001001", "c001", "office-01" } };
+	struct grid_cell cells[1] = { { "310104001001001", "c001",
+					"office-01" } };
 	world_init(&w, &r);
 	three_cases(&w, &r, st);
 	run_set(cfg, IND_STREET, 1, st, 3, NULL, 0, cells, 1, &t);
@@ -1179,7 +1180,8 @@ static const struct test tests[] = {
 	{ "deadline and evaluation of a case on time", test_deadline_and_eval },
 	{ "a returned case: the office is judged on its return, the next unit from its dispatch",
 	  test_clock_return },
-	{ "rework is due anew from the failed verification", test_clock_rework },
+	{ "rework is due anew from the failed verification",
+	  test_clock_rework },
 	{ "an extension stays with the unit that asked", test_clock_extension },
 	{ "a reopened case: the dispatch and the disposal are due from the reopening",
 	  test_clock_reopen },
