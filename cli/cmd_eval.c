@@ -1,7 +1,9 @@
 /*
- * cmd_eval.c - gridcase eval: the evaluation table over a period, by
- * office, unit, grid or person, as text, JSON or CSV; --explain lists the
- * cases behind one figure.
+ * cmd_eval.c - gridcase eval: the evaluation over a period, as text,
+ * JSON or CSV; --explain lists the cases behind one figure.  `--by
+ * office` and `--by person` print the overview (node/case/eval.h); the
+ * other views are the indicator sets of the national method
+ * (node/case/indicators.h).
  */
 #include <getopt.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "common/json.h"
 #include "node/case/config.h"
 #include "node/case/eval.h"
+#include "node/case/indicators.h"
 #include "node/eval_store.h"
 #include "node/node.h"
 #include "common/banned.h"
@@ -43,6 +46,26 @@ put_rate(struct json_writer *w, const char *key, int64_t e4)
 		json_null(w);
 	else
 		json_fixed(w, e4, 4);
+}
+
+/* A time of nothing is no value: null, never 0. */
+static void
+put_minutes(struct json_writer *w, int64_t m)
+{
+	if (m < 0)
+		json_null(w);
+	else
+		json_int(w, m);
+}
+
+/* An hour figure for the table: "-" for no value. */
+static void
+hours_text(struct buf *out, int64_t m)
+{
+	if (m < 0)
+		buf_printf(out, " %7s", "-");
+	else
+		buf_printf(out, " %7.1f", (double)m / 60.0);
 }
 
 /* --explain: the cases behind one figure, per group. */
@@ -82,15 +105,9 @@ print_json(const struct eval_result *r, struct buf *out)
 		put_rate(&w, "valid_rate", g->valid_rate_e4);
 		/* Of no disposal there is no average: null, not 0. */
 		json_key(&w, "avg_disposal_minutes");
-		if (g->nminutes)
-			json_uint(&w, g->avg_minutes);
-		else
-			json_null(&w);
+		put_minutes(&w, g->avg_minutes);
 		json_key(&w, "median_disposal_minutes");
-		if (g->nminutes)
-			json_uint(&w, g->median_minutes);
-		else
-			json_null(&w);
+		put_minutes(&w, g->median_minutes);
 		json_key(&w, "score");
 		if (g->score_e1 < 0)
 			json_null(&w);
@@ -132,12 +149,13 @@ print_csv(const struct eval_result *r, struct buf *out)
 					   (long long)(rates[k] / 10000),
 					   (long long)(rates[k] % 10000));
 		}
-		if (g->nminutes)
-			buf_printf(out, ",%llu,%llu",
-				   (unsigned long long)g->avg_minutes,
-				   (unsigned long long)g->median_minutes);
-		else
-			buf_add_str(out, ",,");
+		int64_t times[] = { g->avg_minutes, g->median_minutes };
+		for (int k = 0; k < 2; k++) {
+			if (times[k] < 0)
+				buf_add_str(out, ",");
+			else
+				buf_printf(out, ",%lld", (long long)times[k]);
+		}
 		if (g->score_e1 < 0)
 			buf_add_str(out, ",,-\n");
 		else
@@ -173,16 +191,13 @@ print_table(const struct eval_result *r, struct buf *out)
 		rate_text(out, g->on_time_rate_e4);
 		buf_add_str(out, " ");
 		rate_text(out, g->rework_rate_e4);
-		buf_printf(out, " %4llu %4llu %4llu ",
+		buf_printf(out, " %4llu %4llu %4llu",
 			   (unsigned long long)g->n[FIG_RETURNS],
 			   (unsigned long long)g->n[FIG_POSTPONEMENTS],
 			   (unsigned long long)g->n[FIG_SUSPENSIONS]);
-		if (g->nminutes)
-			buf_printf(out, "%7.1f %7.1f ",
-				   (double)g->avg_minutes / 60.0,
-				   (double)g->median_minutes / 60.0);
-		else
-			buf_printf(out, "%7s %7s ", "-", "-");
+		hours_text(out, g->avg_minutes);
+		hours_text(out, g->median_minutes);
+		buf_add_str(out, " ");
 		if (g->score_e1 < 0)
 			buf_printf(out, "%6s %s\n", "-", "-");
 		else
@@ -190,6 +205,189 @@ print_table(const struct eval_result *r, struct buf *out)
 				   (long long)(g->score_e1 / 10),
 				   (long long)(g->score_e1 % 10), g->grade);
 	}
+}
+
+/* ---- the indicator sets ---- */
+
+/* A value as the table shows it: "-" is "no value". */
+static void
+ind_text(char *out, size_t cap, enum ind_kind k, int64_t v)
+{
+	if (v == IND_NO_VALUE) {
+		snprintf(out, cap, "-");
+		return;
+	}
+	switch (k) {
+	case IK_COUNT:
+		snprintf(out, cap, "%lld", (long long)v);
+		break;
+	case IK_RATE: /* tenths of a percent, rounded half up */
+		v = (v + 5) / 10;
+		snprintf(out, cap, "%lld.%lld%%", (long long)(v / 10),
+			 (long long)(v % 10));
+		break;
+	case IK_SCORE:
+		snprintf(out, cap, "%lld.%lld", (long long)(v / 10),
+			 (long long)(v % 10));
+		break;
+	case IK_MINUTES: /* tenths of an hour, rounded half up */
+		v = (v * 10 + 30) / 60;
+		snprintf(out, cap, "%lld.%lldh", (long long)(v / 10),
+			 (long long)(v % 10));
+		break;
+	}
+}
+
+/* JSON and CSV: counts and minutes whole, rates with 4 decimals (1 is
+ * 100 %), scores with 1. */
+static void
+ind_put_json(struct json_writer *w, enum ind_kind k, int64_t v)
+{
+	if (v == IND_NO_VALUE)
+		json_null(w);
+	else if (k == IK_RATE)
+		json_fixed(w, v, 4);
+	else if (k == IK_SCORE)
+		json_fixed(w, v, 1);
+	else
+		json_int(w, v);
+}
+
+static void
+ind_put_csv(struct buf *out, enum ind_kind k, int64_t v)
+{
+	if (v == IND_NO_VALUE)
+		buf_add_str(out, ",");
+	else if (k == IK_RATE)
+		buf_printf(out, ",%lld.%04lld", (long long)(v / 10000),
+			   (long long)(v % 10000));
+	else if (k == IK_SCORE)
+		buf_printf(out, ",%lld.%lld", (long long)(v / 10),
+			   (long long)(v % 10));
+	else
+		buf_printf(out, ",%lld", (long long)v);
+}
+
+/* The row's label: a person's name and key prefix, a region's id. */
+static void
+ind_label(const struct ind_table *t, const struct ind_row *r, char *out,
+	  size_t cap)
+{
+	if (t->set <= IND_DISPATCHER && strlen(r->key) == 64)
+		snprintf(out, cap, "%.24s (%.8s)", r->name[0] ? r->name : "?",
+			 r->key);
+	else
+		snprintf(out, cap, "%s", r->key);
+}
+
+static void
+ind_print_table(const struct ind_table *t, struct buf *out)
+{
+	char cell[128];
+	buf_printf(out, "%-26s", ind_set_name(t->set));
+	for (size_t f = 0; f < t->nfig; f++)
+		buf_printf(out, " %s", t->defs[f].name);
+	buf_add_str(out, " grade\n");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ind_row *r = &t->rows[i];
+		ind_label(t, r, cell, sizeof(cell));
+		buf_printf(out, "%-26.26s", cell);
+		for (size_t f = 0; f < t->nfig; f++) {
+			ind_text(cell, sizeof(cell), t->defs[f].kind, r->v[f]);
+			buf_printf(out, " %*s", (int)strlen(t->defs[f].name), cell);
+		}
+		buf_printf(out, " %5c\n", r->grade);
+	}
+}
+
+static void
+ind_print_json(const struct ind_table *t, struct buf *out)
+{
+	struct json_writer w;
+	json_writer_init(&w, out, 0);
+	json_arr_begin(&w);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ind_row *r = &t->rows[i];
+		json_obj_begin(&w);
+		json_key(&w, "group");
+		json_str(&w, r->key);
+		json_key(&w, "name");
+		json_str(&w, r->name);
+		for (size_t f = 0; f < t->nfig; f++) {
+			json_key(&w, t->defs[f].name);
+			ind_put_json(&w, t->defs[f].kind, r->v[f]);
+		}
+		json_key(&w, "grade");
+		char grade[2] = { r->grade, 0 };
+		json_str(&w, grade);
+		json_obj_end(&w);
+	}
+	json_arr_end(&w);
+}
+
+static void
+ind_print_csv(const struct ind_table *t, struct buf *out)
+{
+	buf_add_str(out, "group,name");
+	for (size_t f = 0; f < t->nfig; f++)
+		buf_printf(out, ",%s", t->defs[f].name);
+	buf_add_str(out, ",grade\n");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ind_row *r = &t->rows[i];
+		json_quote(out, r->key, strlen(r->key));
+		buf_add_str(out, ",");
+		json_quote(out, r->name, strlen(r->name));
+		for (size_t f = 0; f < t->nfig; f++)
+			ind_put_csv(out, t->defs[f].kind, r->v[f]);
+		buf_printf(out, ",%c\n", r->grade);
+	}
+}
+
+/* --explain for a set: the cases behind a count, per row. */
+static int
+ind_print_explain(const struct ind_table *t, const char *fig, struct buf *out)
+{
+	int f = ind_figure(t, fig);
+	if (f < 0 || t->defs[f].kind != IK_COUNT)
+		return -1;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ind_row *r = &t->rows[i];
+		buf_printf(out, "%s\t%s\t%lld\t", r->key, fig, (long long)r->v[f]);
+		for (size_t k = 0; k < r->ncases[f]; k++)
+			buf_printf(out, "%s%s", k ? " " : "", r->cases[f][k]);
+		buf_add_str(out, "\n");
+	}
+	return 0;
+}
+
+static int
+eval_sets(struct cli *c, enum ind_set set, uint64_t from, uint64_t to,
+	  int json, int csv, const char *explain)
+{
+	struct ind_table t;
+	struct buf out = BUF_INIT;
+	struct diag d;
+	int rc = EXIT_OK;
+	if (ind_run(c->node, from, to, set, &t, &d))
+		return cli_fail("%s", d.text);
+	if (explain) {
+		if (ind_print_explain(&t, explain, &out)) {
+			buf_release(&out);
+			ind_table_release(&t);
+			return cli_usage(c, "'%s' is not a count of the %s set",
+					 explain, ind_set_name(set));
+		}
+	} else if (json) {
+		ind_print_json(&t, &out);
+	} else if (csv) {
+		ind_print_csv(&t, &out);
+	} else {
+		ind_print_table(&t, &out);
+	}
+	cli_print(&out);
+	buf_release(&out);
+	ind_table_release(&t);
+	return rc;
 }
 
 int
@@ -207,7 +405,9 @@ cmd_eval(struct cli *c, int argc, char **argv)
 	const struct calendar *cal = &node_config(c->node)->cal;
 	const char *from_s = NULL, *to_s = NULL;
 	enum eval_by by = EVAL_OFFICE;
+	enum ind_set set = IND_SET_COUNT; /* none: the overview */
 	enum figure explain = FIG_COUNT;
+	const char *explain_s = NULL;
 	struct eval_result r;
 	uint64_t from, to;
 	struct buf out = BUF_INIT;
@@ -219,19 +419,26 @@ cmd_eval(struct cli *c, int argc, char **argv)
 		case 'f': from_s = optarg; break;
 		case 't': to_s = optarg; break;
 		case 'b':
+			/* unit and grid are sets now; office and person
+			 * remain the overview. */
+			if (ind_set_parse(optarg, &set) == 0)
+				break;
+			set = IND_SET_COUNT;
 			if (eval_by_parse(optarg, &by))
-				return cli_usage(c, "--by takes office, unit, grid or person");
+				return cli_usage(c, "--by takes office, person (the overview), supervisor, operator, shift, dispatcher, unit, grid, community, street or district");
 			break;
 		case 'j': json = 1; break;
 		case 'c': csv = 1; break;
 		case 'e':
-			if ((explain = figure_parse(optarg)) == FIG_COUNT)
-				return cli_usage(c, "'%s' is not a figure (reported, valid, registered, dispatched, due, on_time, overdue, closed, reworked, returns, postponements, suspensions)",
-						 optarg);
+			explain_s = optarg;
 			break;
 		default: return cli_bad_option(c, argv, "");
 		}
 	}
+	if (set == IND_SET_COUNT && explain_s &&
+	    (explain = figure_parse(explain_s)) == FIG_COUNT)
+		return cli_usage(c, "'%s' is not a figure (reported, valid, registered, dispatched, due, on_time, overdue, closed, reworked, returns, postponements, suspensions)",
+				 explain_s);
 	if (optind < argc)
 		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
 	if (!from_s || !to_s)
@@ -246,6 +453,8 @@ cmd_eval(struct cli *c, int argc, char **argv)
 				 from_s);
 	if (to < from)
 		return cli_usage(c, "--to %s is before --from %s", to_s, from_s);
+	if (set != IND_SET_COUNT)
+		return eval_sets(c, set, from, to, json, csv, explain_s);
 	if (eval_run(c->node, from, to, by, &r, &d))
 		return cli_fail("%s", d.text);
 

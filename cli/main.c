@@ -60,9 +60,10 @@ static const struct cmd fixed[] = {
 	  "gridcase conflicts [--case CASE] [--all] [--json]",
 	  "list conflict records (open ones, or all)" },
 	{ "eval", cmd_eval, NEEDS_NODE,
-	  "gridcase eval --from DATE --to DATE [--by office|unit|grid|person] "
+	  "gridcase eval --from DATE --to DATE [--by VIEW] "
 	  "[--json|--csv] [--explain FIGURE]",
-	  "the evaluation: counts, rates, score and grade per group" },
+	  "the evaluation: the indicator set of each supervisor, operator, "
+	  "shift lead, dispatcher, unit or region, or the overview" },
 	{ "event add", cmd_event_add, NEEDS_NODE | NEEDS_KEY,
 	  "gridcase event add --case CASE --type TYPE --body JSON "
 	  "[--blob HASH]... [--json]",

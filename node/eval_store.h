@@ -10,6 +10,7 @@
 
 #include "common/err.h"
 #include "node/case/eval.h"
+#include "node/case/indicators.h"
 
 struct node;
 
@@ -22,5 +23,13 @@ struct node;
 MUST_CHECK int eval_run(struct node *n, uint64_t from_ms, uint64_t to_ms,
 			enum eval_by by, struct eval_result *out,
 			struct diag *d);
+
+/*
+ * Computes indicator set `set` over [from_ms, to_ms) from the case views,
+ * the roster's members and the grid's cells.  Free with
+ * ind_table_release().  The errors of eval_run().
+ */
+MUST_CHECK int ind_run(struct node *n, uint64_t from_ms, uint64_t to_ms,
+		       enum ind_set set, struct ind_table *out, struct diag *d);
 
 #endif

@@ -338,6 +338,200 @@ parse_weights(struct loader *l, const struct mp_reader *root,
 	return 0;
 }
 
+static const char *const step_names[STEP_COUNT] = {
+	"accept", "check", "register", "dispatch", "dispose", "verify",
+	"close", "return",
+};
+
+const char *
+eval_step_name(enum eval_step st)
+{
+	return step_names[st];
+}
+
+/* The parts of each composite, as config.json names them. */
+static const char *const part_names[EW_SETS][EW_PARTS] = {
+	{ "valid_rate", "missed_score", "check_on_time_rate",
+	  "verify_on_time_rate" },
+	{ "accepted_score", "verify_task_on_time_rate",
+	  "check_task_on_time_rate", NULL },
+	{ "registered_on_time_rate", "accurate_rate", "closed_on_time_rate",
+	  NULL },
+	{ "dispatched_score", "on_time_rate", "accurate_rate", NULL },
+};
+static const char *const set_names[EW_SETS] = { "supervisor", "operator",
+						"shift_lead", "dispatcher" };
+
+static void
+bands_set(struct eval_bands *b, const uint64_t *min, const uint32_t *score,
+	  size_t n)
+{
+	b->n = n;
+	memcpy(b->min, min, n * sizeof(*min));
+	memcpy(b->score_e1, score, n * sizeof(*score));
+}
+
+/* The defaults of docs/evaluation.md (CJ/T 292 as issue 11 quotes it). */
+static void
+eval_defaults(struct eval_config *e)
+{
+	static const char *const limits[STEP_COUNT] = { "1h", "1h", "1h", "1h",
+							"2d", "1h", "1h", "2h" };
+	static const uint32_t w[EW_SETS][EW_PARTS] = {
+		{ 40, 20, 20, 20 }, { 25, 40, 35, 0 }, { 25, 40, 35, 0 },
+		{ 20, 40, 40, 0 } };
+	static const uint64_t count_min[] = { 0, 101, 301, 501, 1201, 2001 };
+	static const uint32_t count_score[] = { 0, 400, 600, 750, 900, 1000 };
+	static const uint64_t unit_min[] = { 0, 51, 101, 201, 501, 1001 };
+	static const uint32_t unit_score[] = { 100, 90, 75, 60, 40, 0 };
+	static const uint64_t class1_min[] = { 0, 101, 201, 401, 1001, 2001 };
+	static const uint32_t grades[4] = { 90, 75, 60, 40 };
+	for (int i = 0; i < STEP_COUNT; i++)
+		snprintf(e->step_limit[i], sizeof(e->step_limit[i]), "%s", limits[i]);
+	memcpy(e->weight, w, sizeof(w));
+	memcpy(e->grade_min, grades, sizeof(grades));
+	bands_set(&e->operator_bands, count_min, count_score, 6);
+	bands_set(&e->dispatcher_bands, count_min, count_score, 6);
+	bands_set(&e->unit_bands, unit_min, unit_score, 6);
+	bands_set(&e->region_bands[0], class1_min, unit_score, 6);
+	bands_set(&e->region_bands[1], unit_min, unit_score, 6);
+}
+
+/* Finds the key k (length kn) among names; -1 if absent. */
+static int
+name_index(const char *const *names, size_t n, const char *k, size_t kn)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && strlen(names[i]) == kn && memcmp(names[i], k, kn) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* [[min, score in tenths], ...], min ascending from 0. */
+static int
+parse_bands(struct loader *l, struct mp_reader *v, const char *key,
+	    struct eval_bands *b)
+{
+	uint32_t n, two;
+	if (mp_get_array(v, &n) || n == 0 || n > CONFIG_MAX_BANDS)
+		return bad(l, key, "must list 1 to 8 [min, score] bands");
+	b->n = n;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t min, score;
+		if (mp_get_array(v, &two) || two != 2 || mp_get_uint(v, &min) ||
+		    mp_get_uint(v, &score) || score > 1000 ||
+		    (i == 0 ? min != 0 : min <= b->min[i - 1]))
+			return bad(l, key, "must list [min, score in tenths 0-1000] bands, min from 0 ascending");
+		b->min[i] = min;
+		b->score_e1[i] = (uint32_t)score;
+	}
+	return 0;
+}
+
+static int
+parse_eval(struct loader *l, const struct mp_reader *root, struct config *c)
+{
+	struct eval_config *e = &c->ev;
+	struct mp_reader ev, v, w;
+	uint32_t n;
+	int rc;
+	eval_defaults(e);
+	if (mp_map_find(root, "eval", &ev))
+		return 0;
+	if (mp_map_find(&ev, "step_limits", &v) == 0) {
+		if (mp_get_map(&v, &n))
+			return bad(l, "eval.step_limits", "must map steps to limits");
+		for (uint32_t i = 0; i < n; i++) {
+			const char *k, *x;
+			size_t kn, xn;
+			uint64_t minutes;
+			int at;
+			if (mp_get_str(&v, &k, &kn) || mp_get_str(&v, &x, &xn) ||
+			    (at = name_index(step_names, STEP_COUNT, k, kn)) < 0)
+				return bad(l, "eval.step_limits", "must map steps (accept, check, register, dispatch, dispose, verify, close, return) to limits");
+			if (xn >= sizeof(e->step_limit[at]))
+				return bad(l, "eval.step_limits", "must be like \"1h\" or \"2d\"");
+			memcpy(e->step_limit[at], x, xn);
+			e->step_limit[at][xn] = '\0';
+			if (limit_minutes(&c->cal, e->step_limit[at], &minutes))
+				return bad(l, "eval.step_limits", "must be like \"1h\" or \"2d\"");
+		}
+	}
+	if (mp_map_find(&ev, "grades", &v) == 0) {
+		static const char *const g[4] = { "A", "B", "C", "D" };
+		if (mp_get_map(&v, &n))
+			return bad(l, "eval.grades", "must map A, B, C, D to points");
+		for (uint32_t i = 0; i < n; i++) {
+			const char *k;
+			size_t kn;
+			uint64_t x;
+			int at;
+			if (mp_get_str(&v, &k, &kn) || mp_get_uint(&v, &x) || x > 100 ||
+			    (at = name_index(g, 4, k, kn)) < 0)
+				return bad(l, "eval.grades", "must map A, B, C, D to points 0-100");
+			e->grade_min[at] = (uint32_t)x;
+		}
+		for (int i = 1; i < 4; i++)
+			if (e->grade_min[i] > e->grade_min[i - 1])
+				return bad(l, "eval.grades", "must not rise from A to D");
+	}
+	if (mp_map_find(&ev, "composites", &v) == 0) {
+		if (mp_get_map(&v, &n))
+			return bad(l, "eval.composites", "must map sets to weights");
+		for (uint32_t i = 0; i < n; i++) {
+			const char *k;
+			size_t kn;
+			uint32_t parts;
+			int set;
+			if (mp_get_str(&v, &k, &kn) ||
+			    (set = name_index(set_names, EW_SETS, k, kn)) < 0 ||
+			    mp_get_map(&v, &parts))
+				return bad(l, "eval.composites", "must map supervisor, operator, shift_lead, dispatcher to their parts");
+			for (uint32_t j = 0; j < parts; j++) {
+				uint64_t x;
+				int at;
+				if (mp_get_str(&v, &k, &kn) || mp_get_uint(&v, &x) ||
+				    x > 100 ||
+				    (at = name_index(part_names[set], EW_PARTS, k, kn)) < 0)
+					return bad(l, "eval.composites", "names a part the set does not have, or a weight not 0-100");
+				e->weight[set][at] = (uint32_t)x;
+			}
+		}
+	}
+	if (mp_map_find(&ev, "bands", &v) == 0) {
+		static const char *const bn[5] = { "operator", "dispatcher", "unit",
+						   "region_1", "region_2" };
+		struct eval_bands *to[5] = { &e->operator_bands, &e->dispatcher_bands,
+					     &e->unit_bands, &e->region_bands[0],
+					     &e->region_bands[1] };
+		if (mp_get_map(&v, &n))
+			return bad(l, "eval.bands", "must map counts to bands");
+		for (uint32_t i = 0; i < n; i++) {
+			const char *k;
+			size_t kn;
+			int at;
+			if (mp_get_str(&v, &k, &kn) || (at = name_index(bn, 5, k, kn)) < 0)
+				return bad(l, "eval.bands", "must name operator, dispatcher, unit, region_1, region_2");
+			if ((rc = parse_bands(l, &v, "eval.bands", to[at])))
+				return rc;
+		}
+	}
+	if (mp_map_find(&ev, "region_class_2", &w) == 0) {
+		if (mp_get_array(&w, &n) || n > CONFIG_MAX_REGIONS)
+			return bad(l, "eval.region_class_2", "must list at most 64 regions");
+		for (uint32_t i = 0; i < n; i++) {
+			const char *k;
+			size_t kn;
+			if (mp_get_str(&w, &k, &kn) || kn == 0 || kn >= sizeof(e->class2[0]))
+				return bad(l, "eval.region_class_2", "must list region ids or names");
+			memcpy(e->class2[i], k, kn);
+			e->class2[i][kn] = '\0';
+			e->nclass2++;
+		}
+	}
+	return 0;
+}
+
 static int
 parse_replication(struct loader *l, const struct mp_reader *root,
 		  struct config *c)
@@ -430,6 +624,7 @@ config_parse(const char *text, const char *name, struct config **out,
 	    (rc = parse_calendar(&l, &root, &c->cal)) ||
 	    (rc = parse_limits(&l, &root, c)) ||
 	    (rc = parse_weights(&l, &root, c)) ||
+	    (rc = parse_eval(&l, &root, c)) ||
 	    (rc = parse_replication(&l, &root, c)))
 		goto out;
 	if (mp_map_find(&root, "grid_length", &v) == 0) {

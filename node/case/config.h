@@ -32,6 +32,50 @@ struct weight {
 	uint32_t weight;
 };
 
+/*
+ * The evaluation's settings (config.json "eval"; docs/evaluation.md).
+ * Every step has its own time limit, in working time; percentages
+ * weigh the parts of each composite; bands turn a count into a score.
+ */
+enum eval_step {
+	STEP_ACCEPT,   /* 受理: report (or its 核实) to accept or refuse */
+	STEP_CHECK,    /* 核实: report to the on-site check */
+	STEP_REGISTER, /* 立案: acceptance to registration */
+	STEP_DISPATCH, /* 派遣: registration, return or reopening to dispatch */
+	STEP_DISPOSE,  /* 处置: for a case registered without a limit */
+	STEP_VERIFY,   /* 核查: feedback to verification */
+	STEP_CLOSE,    /* 结案: verification to closure */
+	STEP_RETURN,   /* 回退: dispatch to the unit's return */
+	STEP_COUNT
+};
+
+#define CONFIG_MAX_BANDS 8
+#define CONFIG_MAX_REGIONS 64
+
+/* A count's score: the score of the last band whose min <= count. */
+struct eval_bands {
+	size_t n;
+	uint64_t min[CONFIG_MAX_BANDS];
+	uint32_t score_e1[CONFIG_MAX_BANDS]; /* tenths of a point */
+};
+
+/* The composites' parts, in the order docs/evaluation.md lists them. */
+enum { EW_SUPERVISOR, EW_OPERATOR, EW_SHIFT_LEAD, EW_DISPATCHER, EW_SETS };
+#define EW_PARTS 4
+
+struct eval_config {
+	char step_limit[STEP_COUNT][12]; /* "1h", "2d" */
+	uint32_t grade_min[4];           /* A, B, C, D: points */
+	uint32_t weight[EW_SETS][EW_PARTS]; /* percent */
+	struct eval_bands operator_bands, dispatcher_bands, unit_bands;
+	struct eval_bands region_bands[2]; /* 一类, 二类 */
+	/* Regions (grid ids, community or street ids or names) of 二类. */
+	size_t nclass2;
+	char class2[CONFIG_MAX_REGIONS][40];
+};
+
+const char *eval_step_name(enum eval_step s);
+
 #define CONFIG_MAX_PEERS 64
 
 /* The daemon's settings (config.json "replication"). */
@@ -59,6 +103,7 @@ struct config {
 	size_t nlimits;
 	struct weight weights[CONFIG_MAX_WEIGHTS];
 	size_t nweights;
+	struct eval_config ev;
 	struct repl_config repl;
 };
 

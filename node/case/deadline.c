@@ -35,8 +35,8 @@ suspended_work(const struct case_state *st, const struct calendar *cal,
 	*open = 0;
 	for (size_t i = 0; i < st->nsuspended; i++) {
 		uint64_t s = st->suspended[i].start, e = st->suspended[i].end;
-		if (s < st->dispatched_at)
-			continue; /* before this unit's clock started */
+		if (s < st->clock_at)
+			continue; /* before this clock started */
 		if (!e) {
 			*open = 1;
 			e = until;
@@ -64,9 +64,9 @@ deadline_of(const struct case_state *st, const struct calendar *cal,
 		return ERR_NOTFOUND;
 	ext_min = (uint64_t)st->ext_hours * 60 +
 		  (uint64_t)st->ext_days * (uint64_t)cal_day_minutes(cal);
-	out->start_ms = st->dispatched_at;
+	out->start_ms = st->clock_at;
 	out->limit_work_ms = (limit_min + ext_min) * 60000;
-	out->done = st->fed_back_at >= st->dispatched_at && st->fed_back_at &&
+	out->done = st->fed_back_at >= st->clock_at && st->fed_back_at &&
 		    st->status != CS_DISPATCHED && st->status != CS_SUSPENDED;
 
 	/* Time spent suspended pushes the due time on.  While a case is
@@ -75,21 +75,21 @@ deadline_of(const struct case_state *st, const struct calendar *cal,
 	uint64_t paused = suspended_work(st, cal, horizon, &open);
 	if (open && !out->done) {
 		out->colour = COLOUR_STOPPED;
-		out->used_work_ms = cal_work_ms(cal, st->dispatched_at, horizon) - paused;
+		out->used_work_ms = cal_work_ms(cal, st->clock_at, horizon) - paused;
 		return 0;
 	}
-	out->due_ms = cal_add_work(cal, st->dispatched_at,
+	out->due_ms = cal_add_work(cal, st->clock_at,
 				   out->limit_work_ms + paused);
 	out->has_due = out->due_ms != CAL_NEVER;
 	if (out->done) {
-		out->used_work_ms = cal_work_ms(cal, st->dispatched_at,
+		out->used_work_ms = cal_work_ms(cal, st->clock_at,
 						st->fed_back_at) - paused;
 		out->on_time = st->fed_back_at <= out->due_ms;
 		return 0;
 	}
 	if (!now_ms)
 		return 0;
-	uint64_t worked = cal_work_ms(cal, st->dispatched_at, now_ms);
+	uint64_t worked = cal_work_ms(cal, st->clock_at, now_ms);
 	out->used_work_ms = worked > paused ? worked - paused : 0;
 	if (now_ms > out->due_ms)
 		out->colour = COLOUR_RED;

@@ -2,8 +2,10 @@
  * deadline.h - due times and colours, from a case's facts and the work
  * calendar.
  *
- * The clock starts at the dispatch to the current unit, stops while the
- * case is suspended, and each approved postponement adds its time.  The
+ * The clock starts at the dispatch to the current unit (or, for rework,
+ * at the failed verification that sent the case back), stops while the
+ * case is suspended, and each postponement approved since the dispatch
+ * adds its time (an extension ends with the dispatch it was granted in).  The
  * limit (from the register event) and the extensions are working time
  * under the calendar.  The only use of "now" is the colour of a case that
  * is still running: green below 80 % of its time used, yellow from 80 to
@@ -24,7 +26,7 @@ enum colour { COLOUR_NONE, COLOUR_GREEN, COLOUR_YELLOW, COLOUR_RED,
 
 struct deadline {
 	int has_due;         /* 0: not dispatched, or suspended now */
-	uint64_t start_ms;   /* the dispatch */
+	uint64_t start_ms;   /* the clock's start: the dispatch or the rework */
 	uint64_t due_ms;
 	uint64_t limit_work_ms; /* limit plus extensions, working time */
 	uint64_t used_work_ms;  /* until now, or until the feedback */

@@ -114,13 +114,16 @@ static struct eval_group *
 group(struct eval_acc *run, const char *key)
 {
 	struct eval_result *r = run->r;
+	/* Cases with no unit (or no person) make one row, "(none)". */
+	if (!key[0])
+		key = "(none)";
 	for (size_t i = 0; i < r->n; i++)
 		if (strcmp(r->g[i].key, key) == 0)
 			return &r->g[i];
 	r->g = xrealloc(r->g, (r->n + 1) * sizeof(*r->g));
 	struct eval_group *g = &r->g[r->n++];
 	memset(g, 0, sizeof(*g));
-	snprintf(g->key, sizeof(g->key), "%s", key[0] ? key : "(none)");
+	snprintf(g->key, sizeof(g->key), "%s", key);
 	return g;
 }
 
@@ -210,8 +213,8 @@ eval_acc_add_case(struct eval_acc *run, const struct case_state *s)
 				struct eval_group *g = group(run, key);
 				g->minutes = xrealloc(g->minutes, (g->nminutes + 1) *
 								      sizeof(uint64_t));
-				g->minutes[g->nminutes++] =
-					(st.fed_back_at - st.dispatched_at) / 60000;
+				/* Working time, as the limits are. */
+				g->minutes[g->nminutes++] = dl.used_work_ms / 60000;
 			}
 		}
 	}
@@ -246,16 +249,17 @@ derive(const struct config *cfg, struct eval_group *g)
 	g->on_time_rate_e4 = rate_e4(n[FIG_ON_TIME], n[FIG_DUE]);
 	g->rework_rate_e4 = rate_e4(n[FIG_REWORKED], n[FIG_DUE]);
 	g->valid_rate_e4 = rate_e4(n[FIG_VALID], n[FIG_REPORTED]);
+	g->avg_minutes = g->median_minutes = -1;
 	if (g->nminutes) {
 		uint64_t sum = 0;
 		qsort(g->minutes, g->nminutes, sizeof(uint64_t), u64_cmp);
 		for (size_t i = 0; i < g->nminutes; i++)
 			sum += g->minutes[i];
-		g->avg_minutes = (sum + g->nminutes / 2) / g->nminutes;
-		g->median_minutes = g->nminutes % 2
+		g->avg_minutes = (int64_t)((sum + g->nminutes / 2) / g->nminutes);
+		g->median_minutes = (int64_t)(g->nminutes % 2
 			? g->minutes[g->nminutes / 2]
 			: (g->minutes[g->nminutes / 2 - 1] +
-			   g->minutes[g->nminutes / 2]) / 2;
+			   g->minutes[g->nminutes / 2]) / 2);
 	}
 	int64_t sum = 0, weights = 0;
 	for (size_t i = 0; i < cfg->nweights; i++) {
@@ -276,9 +280,10 @@ derive(const struct config *cfg, struct eval_group *g)
 	}
 	/* Rates are in 1/10000; the score is in tenths of a point of 100. */
 	g->score_e1 = weights ? (sum / weights + 5) / 10 : -1;
-	g->grade = g->score_e1 < 0 ? '-' : g->score_e1 >= 900 ? 'A'
-		 : g->score_e1 >= 750 ? 'B' : g->score_e1 >= 600 ? 'C'
-		 : g->score_e1 >= 400 ? 'D' : 'E';
+	const uint32_t *gm = cfg->ev.grade_min;
+	g->grade = g->score_e1 < 0 ? '-' : g->score_e1 >= gm[0] * 10 ? 'A'
+		 : g->score_e1 >= gm[1] * 10 ? 'B' : g->score_e1 >= gm[2] * 10 ? 'C'
+		 : g->score_e1 >= gm[3] * 10 ? 'D' : 'E';
 }
 
 void

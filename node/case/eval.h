@@ -1,7 +1,8 @@
 /*
- * eval.h - the evaluation (综合评价): counts and rates per group over a
- * period, computed from the case states alone, each figure traceable to
- * the cases behind it.  docs/evaluation.md defines every figure.
+ * eval.h - the evaluation's overview (docs/evaluation.md §4): counts and
+ * rates per office or person over a period, computed from the case
+ * states alone, each figure traceable to the cases behind it.  The
+ * indicator sets of the national method are indicators.h's.
  */
 #ifndef GRIDCASE_EVAL_H
 #define GRIDCASE_EVAL_H
@@ -36,8 +37,8 @@ enum figure {
 struct eval_group {
 	char key[80];
 	uint64_t n[FIG_COUNT];
-	/* Disposal times (dispatch to feedback, minutes) of on-time and
-	 * late cases that were done. */
+	/* Disposal times (the clock's start to the feedback, working
+	 * minutes) of on-time and late cases that were done. */
 	uint64_t *minutes;
 	size_t nminutes;
 	/* The cases behind each figure, for --explain. */
@@ -46,7 +47,7 @@ struct eval_group {
 	/* Derived. */
 	int64_t closure_rate_e4, on_time_rate_e4, rework_rate_e4,
 		valid_rate_e4; /* ten-thousandths; -1 if undefined */
-	uint64_t avg_minutes, median_minutes;
+	int64_t avg_minutes, median_minutes; /* -1: no value (no times) */
 	int64_t score_e1; /* tenths of a point, 0..1000; -1 if undefined */
 	char grade;
 };

@@ -273,6 +273,21 @@ record_disposal(struct case_state *st, const struct fev *f,
 	x->current = current;
 }
 
+/* Puts an applied step on record for the evaluation (state.h). */
+static void
+record_step(struct case_state *st, const struct fev *f, const char *arg)
+{
+	if (st->nsteps % 16 == 0)
+		st->steps = xrealloc(st->steps,
+				     (st->nsteps + 16) * sizeof(*st->steps));
+	struct step *x = &st->steps[st->nsteps++];
+	memset(x, 0, sizeof(*x));
+	x->act = (uint8_t)f->a->act;
+	x->at = f->ev.time_ms;
+	memcpy(x->key, f->ev.author, EVENT_KEY_BYTES);
+	state_copy_name(x->arg, sizeof(x->arg), arg, strlen(arg));
+}
+
 static int
 amend_slot(const struct event *ev)
 {
@@ -419,7 +434,9 @@ apply_work(struct case_state *st, struct replay *r, size_t i,
 	case ACT_DISPATCH:
 		body_copy(ev, "unit", st->unit, sizeof(st->unit));
 		st->team[0] = '\0';
-		st->dispatched_at = t;
+		st->dispatched_at = st->clock_at = t;
+		/* The previous unit's extensions end with its dispatch. */
+		st->ext_hours = st->ext_days = 0;
 		st->dispatches++;
 		st->pending_extend[0] = '\0';
 		st->suspend_pending = 0;
@@ -452,7 +469,10 @@ apply_work(struct case_state *st, struct replay *r, size_t i,
 		break;
 	case ACT_POSTPONE_APPROVE:
 		body_copy(ev, "extend", ext, sizeof(ext));
-		add_extension(st, ext[0] ? ext : st->pending_extend);
+		if (!ext[0])
+			snprintf(ext, sizeof(ext), "%s", st->pending_extend);
+		add_extension(st, ext);
+		record_step(st, f, ext);
 		st->postponements++;
 		st->pending_extend[0] = '\0';
 		r->approve_ev = (long)i;
@@ -486,7 +506,11 @@ apply_outcome(struct case_state *st, struct replay *r, size_t i)
 
 	switch (f->a->act) {
 	case ACT_VERIFY_PASS: st->verified_at = t; break;
-	case ACT_VERIFY_FAIL: st->reworks++; break;
+	case ACT_VERIFY_FAIL:
+		/* Rework is due anew from the moment it was sent back. */
+		st->reworks++;
+		st->clock_at = t;
+		break;
 	case ACT_CLOSE:
 		st->closed_at = t;
 		r->close_ev = (long)i;
@@ -521,7 +545,9 @@ apply(struct case_state *st, struct replay *r, size_t i, const struct member *m)
 {
 	struct fev *f = &r->e[i];
 	uint64_t t = f->ev.time_ms;
+	char unit_before[STATE_NAME_MAX + 1];
 
+	memcpy(unit_before, st->unit, sizeof(unit_before));
 	switch (f->a->act) {
 	case ACT_REPORT:
 	case ACT_CHECK:
@@ -550,6 +576,14 @@ apply(struct case_state *st, struct replay *r, size_t i, const struct member *m)
 	case ACT_COUNT:
 		BUG_ON(1);
 	}
+	if (f->a->act == ACT_DISPATCH)
+		record_step(st, f, st->unit);
+	else if (f->a->act == ACT_CHECK)
+		record_step(st, f, st->check_found ? "found" : "not-found");
+	else if (f->a->act == ACT_RESOLVE && strcmp(unit_before, st->unit) != 0)
+		record_step(st, f, st->unit); /* the unit a resolution chose */
+	else if (f->a->act != ACT_POSTPONE_APPROVE)
+		record_step(st, f, "");
 	if (f->a->to >= 0) {
 		st->status = (enum case_status)f->a->to;
 		r->status_ev = (long)i;
@@ -628,9 +662,13 @@ reconcile(struct case_state *st, struct replay *r, size_t i,
 		 * still moves the deadline, the closure stands. */
 		char ext[12];
 		body_copy(&f->ev, "extend", ext, sizeof(ext));
-		add_extension(st, ext[0] ? ext : st->pending_extend);
-		if (ext[0] || st->pending_extend[0])
+		if (!ext[0])
+			snprintf(ext, sizeof(ext), "%s", st->pending_extend);
+		add_extension(st, ext);
+		if (ext[0]) {
 			st->postponements++;
+			record_step(st, f, ext);
+		}
 		st->pending_extend[0] = '\0';
 		other = concurrent(r, r->close_ev, i) ? r->close_ev : r->status_ev;
 		add_conflict(st, "postpone-close",

@@ -47,6 +47,7 @@ state_release(struct case_state *s)
 	for (size_t i = 0; i < s->nconflicts; i++)
 		free(s->conflicts[i].events);
 	free(s->conflicts);
+	free(s->steps);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -101,6 +102,7 @@ state_encode(const struct case_state *s, struct buf *out)
 	put_uint(&m, "checked", (uint64_t)s->checked);
 	put_uint(&m, "checked_at", s->checked_at);
 	put_uint(&m, "cancelled_at", s->cancelled_at);
+	put_uint(&m, "clock_at", s->clock_at);
 	put_uint(&m, "closed_at", s->closed_at);
 	put_str(&m, "code", s->code);
 	put_str(&m, "component", s->component);
@@ -190,6 +192,16 @@ state_encode(const struct case_state *s, struct buf *out)
 		mp_put_uint(b, s->suspended[i].end);
 	}
 	put_uint(&m, "suspensions", s->suspensions);
+	b = mp_map_add(&m, "steps");
+	mp_put_array(b, (uint32_t)s->nsteps);
+	for (size_t i = 0; i < s->nsteps; i++) {
+		const struct step *x = &s->steps[i];
+		mp_put_array(b, 4);
+		mp_put_uint(b, x->act);
+		mp_put_uint(b, x->at);
+		mp_put_bin(b, x->key, EVENT_KEY_BYTES);
+		mp_put_cstr(b, x->arg);
+	}
 	put_str(&m, "team", s->team);
 	put_uint(&m, "unapplied", s->unapplied);
 	put_str(&m, "unit", s->unit);
@@ -356,6 +368,36 @@ get_disposals(struct dec *d, struct case_state *s)
 	}
 }
 
+static void
+get_steps(struct dec *d, struct case_state *s)
+{
+	struct mp_reader v;
+	uint32_t n, four;
+	if (mp_map_cursor_find(&d->cur, "steps", &v) || mp_get_array(&v, &n)) {
+		d->bad = 1;
+		return;
+	}
+	s->steps = xcalloc(n ? n : 1, sizeof(*s->steps));
+	for (uint32_t i = 0; i < n; i++) {
+		struct step *x = &s->steps[i];
+		const uint8_t *key;
+		const char *arg;
+		size_t kn, an;
+		uint64_t act;
+		if (mp_get_array(&v, &four) || four != 4 ||
+		    mp_get_uint(&v, &act) || act > UINT8_MAX ||
+		    mp_get_uint(&v, &x->at) || mp_get_bin(&v, &key, &kn) ||
+		    kn != EVENT_KEY_BYTES || mp_get_str(&v, &arg, &an)) {
+			d->bad = 1;
+			return;
+		}
+		x->act = (uint8_t)act;
+		memcpy(x->key, key, EVENT_KEY_BYTES);
+		state_copy_name(x->arg, sizeof(x->arg), arg, an);
+		s->nsteps++;
+	}
+}
+
 int
 state_decode(const uint8_t *p, size_t n, struct case_state *s)
 {
@@ -378,6 +420,7 @@ state_decode(const uint8_t *p, size_t n, struct case_state *s)
 	s->checked = (int)get_uint(&d, "checked");
 	s->checked_at = get_uint(&d, "checked_at");
 	s->cancelled_at = get_uint(&d, "cancelled_at");
+	s->clock_at = get_uint(&d, "clock_at");
 	s->closed_at = get_uint(&d, "closed_at");
 	get_str(&d, "code", s->code, sizeof(s->code));
 	get_str(&d, "component", s->component, sizeof(s->component));
@@ -437,6 +480,7 @@ state_decode(const uint8_t *p, size_t n, struct case_state *s)
 		}
 	}
 	s->suspensions = get_u32(&d, "suspensions");
+	get_steps(&d, s);
 	get_str(&d, "team", s->team, sizeof(s->team));
 	s->unapplied = get_u32(&d, "unapplied");
 	get_str(&d, "unit", s->unit, sizeof(s->unit));

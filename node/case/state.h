@@ -78,6 +78,21 @@ struct interval {
 	uint64_t start, end; /* end 0: still going */
 };
 
+/*
+ * One applied step: who did what, when.  The evaluation judges persons
+ * and each unit's own clock from these (docs/evaluation.md); the other
+ * fields of the state only keep the latest of each kind.
+ */
+struct step {
+	uint8_t act; /* enum action (workflow.h) */
+	uint64_t at; /* the event's time */
+	uint8_t key[EVENT_KEY_BYTES]; /* its author */
+	/* dispatch: the unit; postpone-approve: the extension granted;
+	 * check: "found" or "not-found"; resolve: the unit it chose, if it
+	 * changed the unit; else "". */
+	char arg[STATE_NAME_MAX + 1];
+};
+
 struct case_state {
 	char case_id[STATE_NAME_MAX + 1];
 	enum case_status status;
@@ -99,10 +114,14 @@ struct case_state {
 
 	/* Dispatch and disposal. */
 	char unit[STATE_NAME_MAX + 1], team[STATE_NAME_MAX + 1];
-	uint64_t dispatched_at; /* the clock's start for the current unit */
+	uint64_t dispatched_at; /* the dispatch to the current unit */
+	uint64_t clock_at; /* its clock's start: the dispatch, or the rework */
 	uint32_t dispatches, returns, reworks, reopens, postponements,
 		suspensions, amendments;
-	uint32_t ext_hours, ext_days; /* approved postponements, summed */
+	/* Approved postponements of the current dispatch, summed: an
+	 * extension belongs to the unit that asked and ends with its
+	 * dispatch. */
+	uint32_t ext_hours, ext_days;
 	char pending_extend[12];      /* asked for, not decided */
 	int suspend_pending;
 	struct interval *suspended;
@@ -116,6 +135,8 @@ struct case_state {
 
 	struct conflict *conflicts;
 	size_t nconflicts;
+	struct step *steps; /* in replay order */
+	size_t nsteps;
 	uint32_t events;    /* events of the case that count */
 	uint32_t unapplied; /* of which not applied (see conflicts) */
 	uint64_t last_at;   /* time of the latest applied event */

@@ -157,7 +157,7 @@ check_out "eval over a period without cases is an empty table" "^GROUP" \
 	"$G" --dir "$C" eval --from 2020-01-01 --to 2020-02-01
 check_out "and an empty JSON array" '^\[\]$' "$G" --dir "$C" eval --from 2020-01-01 --to 2020-02-01 --json
 check_err 2 "eval needs its period" "required" "$G" --dir "$C" eval --by office
-check_err 2 "eval refuses an unknown grouping" "office, unit, grid or person" \
+check_err 2 "eval refuses an unknown grouping" "supervisor, operator, shift, dispatcher, unit, grid, community, street or district" \
 	"$G" --dir "$C" eval --from 2026-03-01 --to 2026-04-01 --by planet
 
 finish

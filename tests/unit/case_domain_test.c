@@ -20,6 +20,8 @@
 #include "node/case/deadline.h"
 #include "node/case/eval.h"
 #include "node/case/fold.h"
+#include "node/case/grid.h"
+#include "node/case/indicators.h"
 #include "node/case/roster.h"
 #include "node/case/source.h"
 #include "node/case/state.h"
@@ -269,24 +271,46 @@ world_release(struct world *w, struct roster *r)
  * roster), at minute `min` after T0.
  */
 static int
-step(struct world *w, struct author *a, const char *type, const uint8_t *after,
-     uint8_t *id, int min, const char *k, ...)
+step_va(struct world *w, const char *case_id, struct author *a,
+	const char *type, const uint8_t *after, uint8_t *id, int min,
+	const char *k, va_list ap)
 {
 	uint8_t deps[2][EVENT_ID_BYTES];
 	size_t n = 0;
 	struct buf body;
-	va_list ap;
 
 	memcpy(deps[n++], w->roster_head, EVENT_ID_BYTES);
 	if (after)
 		memcpy(deps[n++], after, EVENT_ID_BYTES);
-	va_start(ap, k);
 	body_va(&body, k, ap);
-	va_end(ap);
-	int rc = emit(w, a, "c1", type, &body,
+	int rc = emit(w, a, case_id, type, &body,
 		      (const uint8_t(*)[EVENT_ID_BYTES])deps, n,
 		      T0 + (uint64_t)min * MINUTE, id);
 	buf_release(&body);
+	return rc;
+}
+
+static int
+step(struct world *w, struct author *a, const char *type, const uint8_t *after,
+     uint8_t *id, int min, const char *k, ...)
+{
+	va_list ap;
+	va_start(ap, k);
+	int rc = step_va(w, "c1", a, type, after, id, min, k, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* A step of another case. */
+static int
+step_of(struct world *w, const char *case_id, struct author *a,
+	const char *type, const uint8_t *after, uint8_t *id, int min,
+	const char *k, ...)
+{
+	va_list ap;
+	va_start(ap, k);
+	int rc = step_va(w, case_id, a, type, after, id, min, k, ap);
+	va_end(ap);
 	return rc;
 }
 
@@ -679,6 +703,568 @@ test_deadline_and_eval(void)
 	world_release(&w, &r);
 }
 
+/* ---- the indicator sets and their clocks ---- */
+
+static int
+fold_id(struct world *w, struct roster *r, const char *case_id,
+	struct case_state *st)
+{
+	struct fold_ctx fc = { r, NULL };
+	struct case_source src;
+	w_source(w, &src);
+	return fold_case(&fc, &src, case_id, st, NULL);
+}
+
+/* Set `set` over [T0 - 1 h, T0 + days) of the states given. */
+static void
+run_set(const struct config *cfg, enum ind_set set, int days,
+	const struct case_state *st, size_t n, const struct member *m,
+	size_t nm, const struct grid_cell *cells, size_t nc,
+	struct ind_table *t)
+{
+	struct ind_acc *acc;
+	if (ind_acc_new(cfg, T0 - 60 * MINUTE,
+			T0 + (uint64_t)days * 1440 * MINUTE, set, &acc, NULL))
+		abort();
+	for (size_t i = 0; i < nm; i++)
+		ind_acc_add_member(acc, &m[i]);
+	for (size_t i = 0; i < nc; i++)
+		ind_acc_add_cell(acc, &cells[i]);
+	for (size_t i = 0; i < n; i++)
+		ind_acc_add_case(acc, &st[i]);
+	ind_acc_finish(acc, t);
+}
+
+/* A figure of the row whose key or name is `who`; -2 if no such row. */
+static int64_t
+fig(const struct ind_table *t, const char *who, const char *name)
+{
+	int f = ind_figure(t, name);
+	if (f < 0)
+		return -3;
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->rows[i].key, who) == 0 ||
+		    strcmp(t->rows[i].name, who) == 0)
+			return t->rows[i].v[f];
+	return -2;
+}
+
+static char
+grade_of(const struct ind_table *t, const char *who)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->rows[i].key, who) == 0 ||
+		    strcmp(t->rows[i].name, who) == 0)
+			return t->rows[i].grade;
+	return '?';
+}
+
+static struct config *
+load_cfg(void)
+{
+	struct config *cfg = NULL;
+	if (config_load_file("data/config.json", &cfg, NULL))
+		abort();
+	return cfg;
+}
+
+static void
+test_clock_return(void)
+{
+	struct world w;
+	struct roster r;
+	struct case_state st;
+	struct ind_table t;
+	struct deadline dl;
+	struct config *cfg = load_cfg();
+	uint8_t d[EVENT_ID_BYTES], x[EVENT_ID_BYTES], y[EVENT_ID_BYTES];
+	world_init(&w, &r);
+	CHECK_OK(to_dispatched(&w, d));
+	/* office-7 returns it after 30 min; office-9 gets it at 10:00. */
+	CHECK_OK(step(&w, &w.office, "return", d, x, 45, "reason", "not ours",
+		      NULL));
+	CHECK_OK(step(&w, &w.centre, "dispatch", x, y, 60, "unit", "office-9",
+		      NULL));
+	CHECK_OK(step(&w, &w.office9, "feedback", y, NULL, 120, "notes", "done",
+		      NULL));
+	CHECK_OK(fold_world(&w, &r, &st));
+	run_set(cfg, IND_UNIT, 1, &st, 1, NULL, 0, NULL, 0, &t);
+	CHECK_EQ_INT(t.n, 2);
+	/* The returning office: judged on its return alone. */
+	CHECK_EQ_INT(fig(&t, "office-7", "registered"), 1);
+	CHECK_EQ_INT(fig(&t, "office-7", "returned"), 1);
+	CHECK_EQ_INT(fig(&t, "office-7", "returned_on_time"), 1);
+	CHECK_EQ_INT(fig(&t, "office-7", "due"), 0);
+	CHECK(fig(&t, "office-7", "closure_rate") == IND_NO_VALUE);
+	CHECK(fig(&t, "office-7", "avg_disposal_minutes") == IND_NO_VALUE);
+	CHECK_EQ_INT(grade_of(&t, "office-7"), '-');
+	/* The new unit: its clock from its own dispatch. */
+	CHECK_EQ_INT(fig(&t, "office-9", "due"), 1);
+	CHECK_EQ_INT(fig(&t, "office-9", "disposed_on_time"), 1);
+	CHECK_EQ_INT(fig(&t, "office-9", "avg_disposal_minutes"), 60);
+	CHECK_EQ_INT(fig(&t, "office-9", "score"), 1000);
+	CHECK_EQ_INT(grade_of(&t, "office-9"), 'A');
+	ind_table_release(&t);
+	CHECK_OK(deadline_of(&st, &cfg->cal, 0, &dl));
+	CHECK_EQ_INT(dl.start_ms, T0 + 60 * MINUTE);
+	CHECK_EQ_INT(dl.due_ms, T0 + 390 * MINUTE); /* 10:00 + 4 h: 15:30 */
+	/* A return 3 h after the dispatch is late (the limit is 2 h). */
+	state_release(&st);
+	world_release(&w, &r);
+	world_init(&w, &r);
+	CHECK_OK(to_dispatched(&w, d));
+	CHECK_OK(step(&w, &w.office, "return", d, NULL, 375, "reason", "x",
+		      NULL));
+	CHECK_OK(fold_world(&w, &r, &st));
+	run_set(cfg, IND_UNIT, 1, &st, 1, NULL, 0, NULL, 0, &t);
+	CHECK_EQ_INT(fig(&t, "office-7", "returned"), 1);
+	CHECK_EQ_INT(fig(&t, "office-7", "returned_on_time"), 0);
+	ind_table_release(&t);
+	/* ... and the dispatcher is charged with the wrong dispatch. */
+	run_set(cfg, IND_DISPATCHER, 1, &st, 1, NULL, 0, NULL, 0, &t);
+	CHECK_EQ_INT(t.n, 2);
+	CHECK_EQ_INT(t.rows[1].v[ind_figure(&t, "returned")], 1);
+	CHECK_EQ_INT(t.rows[1].v[ind_figure(&t, "accurate")], 0);
+	/* The new dispatch was due 1 h after the return: nobody made it. */
+	CHECK_EQ_INT(fig(&t, "(none)", "due"), 1);
+	CHECK_EQ_INT(fig(&t, "(none)", "on_time"), 0);
+	ind_table_release(&t);
+	state_release(&st);
+	config_free(cfg);
+	world_release(&w, &r);
+}
+
+static void
+test_clock_rework(void)
+{
+	struct world w;
+	struct roster r;
+	struct case_state st;
+	struct ind_table t;
+	struct deadline dl;
+	struct config *cfg = load_cfg();
+	uint8_t d[EVENT_ID_BYTES], f[EVENT_ID_BYTES], v[EVENT_ID_BYTES];
+	world_init(&w, &r);
+	CHECK_OK(to_dispatched(&w, d)); /* 09:15, 4 h: due 14:45 */
+	CHECK_OK(step(&w, &w.office, "feedback", d, f, 45, "notes", "1", NULL));
+	CHECK_OK(step(&w, &w.centre, "verify-fail", f, v, 60, "reason", "dirty",
+		      NULL));
+	/* 15:15: late by the first clock, on time by the rework's (10:00 +
+	 * 4 h: 15:30). */
+	CHECK_OK(step(&w, &w.office, "feedback", v, NULL, 375, "notes", "2",
+		      NULL));
+	CHECK_OK(fold_world(&w, &r, &st));
+	CHECK_OK(deadline_of(&st, &cfg->cal, 0, &dl));
+	CHECK_EQ_INT(dl.start_ms, T0 + 60 * MINUTE);
+	CHECK_EQ_INT(dl.due_ms, T0 + 390 * MINUTE);
+	CHECK(dl.done && dl.on_time);
+	run_set(cfg, IND_UNIT, 1, &st, 1, NULL, 0, NULL, 0, &t);
+	CHECK_EQ_INT(fig(&t, "office-7", "registered"), 1);
+	CHECK_EQ_INT(fig(&t, "office-7", "due"), 2);
+	CHECK_EQ_INT(fig(&t, "office-7", "disposed"), 2);
+	CHECK_EQ_INT(fig(&t, "office-7", "disposed_on_time"), 2);
+	CHECK_EQ_INT(fig(&t, "office-7", "reworked"), 1);
+	CHECK_EQ_INT(fig(&t, "office-7", "rework_rate"), 5000);
+	/* 30 and 225 working minutes (10:00-12:00, 13:30-15:15). */
+	CHECK_EQ_INT(fig(&t, "office-7", "avg_disposal_minutes"), 128);
+	CHECK_EQ_INT(fig(&t, "office-7", "median_disposal_minutes"), 127);
+	/* 10 + 0.3 x (100 + 100 + 50) */
+	CHECK_EQ_INT(fig(&t, "office-7", "score"), 850);
+	ind_table_release(&t);
+	/* The supervisor's two verifications, each within the hour. */
+	run_set(cfg, IND_SUPERVISOR, 1, &st, 1, NULL, 0, NULL, 0, &t);
+	CHECK_EQ_INT(t.rows[0].v[ind_figure(&t, "verifications")], 1);
+	CHECK_EQ_INT(t.rows[0].v[ind_figure(&t, "verifications_on_time")], 1);
+	ind_table_release(&t);
+	state_release(&st);
+	config_free(cfg);
+	world_release(&w, &r);
+}
+
+static void
+test_clock_extension(void)
+{
+	struct world w;
+	struct roster r;
+	struct case_state st;
+	struct ind_table t;
+	struct deadline dl;
+	struct config *cfg = load_cfg();
+	uint8_t d[EVENT_ID_BYTES], a[EVENT_ID_BYTES], b[EVENT_ID_BYTES],
+		c[EVENT_ID_BYTES], e[EVENT_ID_BYTES];
+	world_init(&w, &r);
+	CHECK_OK(to_dispatched(&w, d));
+	CHECK_OK(step(&w, &w.office, "postpone-request", d, a, 20, "extend",
+		      "1d", "reason", "parts", NULL));
+	CHECK_OK(step(&w, &w.centre, "postpone-approve", a, b, 25, NULL));
+	CHECK_OK(step(&w, &w.office, "return", b, c, 30, "reason", "x", NULL));
+	CHECK_OK(step(&w, &w.centre, "dispatch", c, e, 40, "unit", "office-9",
+		      NULL));
+	/* The next morning: late for office-9, whose clock has no
+	 * extension (with office-7's day it would have been on time). */
+	CHECK_OK(step(&w, &w.office9, "feedback", e, NULL, 1440 + 60, "notes",
+		      "done", NULL));
+	CHECK_OK(fold_world(&w, &r, &st));
+	CHECK_EQ_INT(st.postponements, 1);
+	CHECK_OK(deadline_of(&st, &cfg->cal, 0, &dl));
+	CHECK_EQ_INT(dl.limit_work_ms, 240 * MINUTE);
+	CHECK(dl.done && !dl.on_time);
+	run_set(cfg, IND_UNIT, 2, &st, 1, NULL, 0, NULL, 0, &t);
+	CHECK_EQ_INT(fig(&t, "office-9", "disposed_late"), 1);
+	CHECK_EQ_INT(fig(&t, "office-9", "postponements"), 0);
+	CHECK_EQ_INT(fig(&t, "office-9", "on_time_rate"), 0);
+	CHECK_EQ_INT(fig(&t, "office-7", "returned"), 1);
+	ind_table_release(&t);
+	state_release(&st);
+	/* Without the return, the extension is office-7's: on time. */
+	world_release(&w, &r);
+	world_init(&w, &r);
+	CHECK_OK(to_dispatched(&w, d));
+	CHECK_OK(step(&w, &w.office, "postpone-request", d, a, 20, "extend",
+		      "1d", "reason", "parts", NULL));
+	CHECK_OK(step(&w, &w.centre, "postpone-approve", a, b, 25, NULL));
+	CHECK_OK(step(&w, &w.office, "feedback", b, NULL, 1440 + 60, "notes",
+		      "done", NULL));
+	CHECK_OK(fold_world(&w, &r, &st));
+	run_set(cfg, IND_UNIT, 2, &st, 1, NULL, 0, NULL, 0, &t);
+	CHECK_EQ_INT(fig(&t, "office-7", "disposed_on_time"), 1);
+	CHECK_EQ_INT(fig(&t, "office-7", "postponements"), 1);
+	ind_table_release(&t);
+	state_release(&st);
+	config_free(cfg);
+	world_release(&w, &r);
+}
+
+static void
+test_clock_reopen(void)
+{
+	struct world w;
+	struct roster r;
+	struct case_state st;
+	struct ind_table t;
+	struct deadline dl;
+	struct config *cfg = load_cfg();
+	uint8_t d[EVENT_ID_BYTES], f[EVENT_ID_BYTES], v[EVENT_ID_BYTES],
+		c[EVENT_ID_BYTES], o[EVENT_ID_BYTES];
+	world_init(&w, &r);
+	CHECK_OK(to_dispatched(&w, d));
+	CHECK_OK(step(&w, &w.office, "feedback", d, f, 60, "notes", "1", NULL));
+	CHECK_OK(step(&w, &w.centre, "verify-pass", f, v, 70, NULL));
+	CHECK_OK(step(&w, &w.centre, "close", v, c, 80, NULL));
+	/* Reopened at 10:30; dispatched again at 14:00: the dispatch was
+	 * due 11:30, the disposal is due 4 h after the new dispatch. */
+	CHECK_OK(step(&w, &w.desk2, "reopen", c, o, 90, "reason", "again",
+		      NULL));
+	CHECK_OK(step(&w, &w.centre, "dispatch", o, NULL, 300, "unit",
+		      "office-7", NULL));
+	CHECK_OK(fold_world(&w, &r, &st));
+	CHECK_OK(deadline_of(&st, &cfg->cal, 0, &dl));
+	CHECK_EQ_INT(dl.start_ms, T0 + 300 * MINUTE);
+	CHECK_EQ_INT(dl.due_ms, T0 + 1440 * MINUTE); /* 09:00 the next day */
+	run_set(cfg, IND_DISPATCHER, 2, &st, 1, NULL, 0, NULL, 0, &t);
+	CHECK_EQ_INT(t.n, 1);
+	CHECK_EQ_INT(t.rows[0].v[ind_figure(&t, "dispatched")], 2);
+	CHECK_EQ_INT(t.rows[0].v[ind_figure(&t, "due")], 2);
+	CHECK_EQ_INT(t.rows[0].v[ind_figure(&t, "on_time")], 1);
+	CHECK_EQ_INT(t.rows[0].v[ind_figure(&t, "accurate")], 2);
+	/* 0 x 20 + 50 x 40 + 100 x 40 */
+	CHECK_EQ_INT(t.rows[0].v[ind_figure(&t, "score")], 600);
+	ind_table_release(&t);
+	run_set(cfg, IND_UNIT, 2, &st, 1, NULL, 0, NULL, 0, &t);
+	CHECK_EQ_INT(fig(&t, "office-7", "registered"), 2);
+	CHECK_EQ_INT(fig(&t, "office-7", "due"), 2);
+	CHECK_EQ_INT(fig(&t, "office-7", "overdue_open"), 1);
+	CHECK_EQ_INT(fig(&t, "office-7", "due_to_close"), 2);
+	CHECK_EQ_INT(fig(&t, "office-7", "closure_rate"), 5000);
+	ind_table_release(&t);
+	/* A dispatch never made is nobody's: one "(none)" row. */
+	state_release(&st);
+	world_release(&w, &r);
+	world_init(&w, &r);
+	CHECK_OK(step(&w, &w.centre, "report", NULL, f, 0, "class", "06010",
+		      "kind", "event", "grid", "310104001001001", "where", "x",
+		      "desc", "y", "source", "supervisor", NULL));
+	CHECK_OK(step(&w, &w.centre, "accept", f, v, 5, NULL));
+	CHECK_OK(step(&w, &w.centre, "register", v, NULL, 10, "urgency",
+		      "normal", "limit", "4h", NULL));
+	CHECK_OK(fold_world(&w, &r, &st));
+	run_set(cfg, IND_DISPATCHER, 1, &st, 1, NULL, 0, NULL, 0, &t);
+	CHECK_EQ_INT(t.n, 1);
+	CHECK(strcmp(t.rows[0].key, "(none)") == 0);
+	CHECK_EQ_INT(t.rows[0].v[ind_figure(&t, "due")], 1);
+	CHECK(t.rows[0].v[ind_figure(&t, "accurate_rate")] == IND_NO_VALUE);
+	ind_table_release(&t);
+	state_release(&st);
+	config_free(cfg);
+	world_release(&w, &r);
+}
+
+static void
+test_clock_resolved_unit(void)
+{
+	struct world w;
+	struct roster r;
+	struct case_state st;
+	struct ind_table t;
+	struct config *cfg = load_cfg();
+	uint8_t a[EVENT_ID_BYTES], b[EVENT_ID_BYTES], c[EVENT_ID_BYTES],
+		d1[EVENT_ID_BYTES], d2[EVENT_ID_BYTES], res[EVENT_ID_BYTES];
+	uint8_t deps[3][EVENT_ID_BYTES];
+	struct buf body = BUF_INIT;
+	struct mp_map m;
+	world_init(&w, &r);
+	CHECK_OK(step(&w, &w.centre, "report", NULL, a, 0, "class", "06010",
+		      "kind", "event", "grid", "310104001001001", "where", "x",
+		      "desc", "y", "source", "supervisor", NULL));
+	CHECK_OK(step(&w, &w.centre, "accept", a, b, 5, NULL));
+	CHECK_OK(step(&w, &w.centre, "register", b, c, 10, "urgency", "normal",
+		      "limit", "4h", NULL));
+	CHECK_OK(step(&w, &w.centre, "dispatch", c, d1, 15, "unit", "office-7",
+		      NULL));
+	CHECK_OK(step(&w, &w.desk2, "dispatch", c, d2, 16, "unit", "office-9",
+		      NULL));
+	CHECK_OK(fold_world(&w, &r, &st));
+	CHECK_EQ_INT(st.nconflicts, 1);
+	/* The shift lead resolves the double dispatch for office-9. */
+	mp_map_init(&m);
+	mp_put_cstr(mp_map_add(&m, "conflict"), st.conflicts[0].id);
+	struct buf *ev = mp_map_add(&m, "events");
+	mp_put_array(ev, (uint32_t)st.conflicts[0].nevents);
+	for (size_t i = 0; i < st.conflicts[0].nevents; i++)
+		mp_put_bin(ev, st.conflicts[0].events[i], EVENT_ID_BYTES);
+	mp_put_cstr(mp_map_add(&m, "unit"), "office-9");
+	mp_map_finish(&m, &body);
+	state_release(&st);
+	memcpy(deps[0], w.roster_head, EVENT_ID_BYTES);
+	memcpy(deps[1], d1, EVENT_ID_BYTES);
+	memcpy(deps[2], d2, EVENT_ID_BYTES);
+	CHECK_OK(emit(&w, &w.centre, "c1", "resolve", &body,
+		      (const uint8_t(*)[EVENT_ID_BYTES])deps, 3,
+		      T0 + 20 * MINUTE, res));
+	buf_release(&body);
+	CHECK_OK(step(&w, &w.office9, "feedback", res, NULL, 60, "notes",
+		      "done", NULL));
+	CHECK_OK(fold_world(&w, &r, &st));
+	CHECK(strcmp(st.unit, "office-9") == 0);
+	CHECK_EQ_INT(st.status, CS_FED_BACK);
+	run_set(cfg, IND_UNIT, 1, &st, 1, NULL, 0, NULL, 0, &t);
+	/* The disposal is office-9's; office-7 did nothing. */
+	CHECK_EQ_INT(t.n, 1);
+	CHECK_EQ_INT(fig(&t, "office-9", "disposed_on_time"), 1);
+	ind_table_release(&t);
+	state_release(&st);
+	config_free(cfg);
+	world_release(&w, &r);
+}
+
+/* A check (核实) that found the problem: its body holds a bool. */
+static int
+check_found(struct world *w, const char *case_id, struct author *a,
+	    const uint8_t *after, uint8_t *id, int min)
+{
+	uint8_t deps[2][EVENT_ID_BYTES];
+	struct buf body = BUF_INIT;
+	struct mp_map m;
+	memcpy(deps[0], w->roster_head, EVENT_ID_BYTES);
+	memcpy(deps[1], after, EVENT_ID_BYTES);
+	mp_map_init(&m);
+	mp_put_bool(mp_map_add(&m, "found"), 1);
+	mp_map_finish(&m, &body);
+	int rc = emit(w, a, case_id, "check", &body,
+		      (const uint8_t(*)[EVENT_ID_BYTES])deps, 2,
+		      T0 + (uint64_t)min * MINUTE, id);
+	buf_release(&body);
+	return rc;
+}
+
+/* Three cases for the persons, the regions and the district. */
+static void
+three_cases(struct world *w, struct roster *r, struct case_state st[3])
+{
+	uint8_t a[EVENT_ID_BYTES], b[EVENT_ID_BYTES], c[EVENT_ID_BYTES];
+	/* c1: a patrol report, verified 2 h 20 min after its feedback. */
+	if (step_of(w, "c1", &w->centre, "report", NULL, a, 0, "class", "06010",
+		    "kind", "event", "grid", "310104001001001", "where", "x",
+		    "desc", "y", "source", "supervisor", NULL) ||
+	    step_of(w, "c1", &w->centre, "accept", a, b, 5, NULL) ||
+	    step_of(w, "c1", &w->centre, "register", b, c, 10, "urgency",
+		    "normal", "limit", "4h", NULL) ||
+	    step_of(w, "c1", &w->centre, "dispatch", c, a, 15, "unit",
+		    "office-7", NULL) ||
+	    step_of(w, "c1", &w->office, "feedback", a, b, 60, "notes", "d",
+		    NULL) ||
+	    step_of(w, "c1", &w->centre, "verify-pass", b, c, 200, NULL) ||
+	    step_of(w, "c1", &w->centre, "close", c, NULL, 210, NULL))
+		abort();
+	/* c2: a hotline report checked late, registered late, cancelled. */
+	if (step_of(w, "c2", &w->centre, "report", NULL, a, 0, "class", "06010",
+		    "kind", "event", "grid", "310104001001002", "where", "x",
+		    "desc", "y", "source", "hotline", NULL) ||
+	    check_found(w, "c2", &w->centre, a, b, 100) ||
+	    step_of(w, "c2", &w->centre, "accept", b, c, 110, NULL) ||
+	    step_of(w, "c2", &w->centre, "register", c, a, 300, "urgency",
+		    "normal", "limit", "4h", NULL) ||
+	    step_of(w, "c2", &w->centre, "cancel", a, NULL, 310, "reason", "x",
+		    NULL))
+		abort();
+	/* c3: desk 2's patrol report of c2's problem, merged into it. */
+	if (step_of(w, "c3", &w->desk2, "report", NULL, a, 1, "class", "06010",
+		    "kind", "event", "grid", "310104001001002", "where", "x",
+		    "desc", "y", "source", "supervisor", NULL) ||
+	    step_of(w, "c3", &w->centre, "merge", a, NULL, 20, "into", "c2",
+		    NULL))
+		abort();
+	if (fold_id(w, r, "c1", &st[0]) || fold_id(w, r, "c2", &st[1]) ||
+	    fold_id(w, r, "c3", &st[2]))
+		abort();
+}
+
+static void
+test_sets_persons(void)
+{
+	struct world w;
+	struct roster r;
+	struct case_state st[3];
+	struct ind_table t;
+	struct config *cfg = load_cfg();
+	struct member m[3];
+	struct grid_cell cells[2] = {
+		{ "310104001001001", "c001", "office-01" },
+		{ "310104001001002", "c001", "office-01" },
+	};
+	world_init(&w, &r);
+	three_cases(&w, &r, st);
+	memset(m, 0, sizeof(m));
+	memcpy(m[0].key, key_public(w.centre.k), EVENT_KEY_BYTES);
+	snprintf(m[0].name, sizeof(m[0].name), "%s", "centre");
+	snprintf(m[0].unit, sizeof(m[0].unit), "%s", "centre");
+	m[0].roles = CENTRE_ROLES;
+	memcpy(m[1].key, key_public(w.desk2.k), EVENT_KEY_BYTES);
+	snprintf(m[1].name, sizeof(m[1].name), "%s", "desk2");
+	snprintf(m[1].unit, sizeof(m[1].unit), "%s", "centre");
+	m[1].roles = CENTRE_ROLES;
+	/* S-9 patrols office-01 and reported nothing: c2 is its miss. */
+	memcpy(m[2].key, key_public(w.stranger.k), EVENT_KEY_BYTES);
+	snprintf(m[2].name, sizeof(m[2].name), "%s", "S-9");
+	snprintf(m[2].unit, sizeof(m[2].unit), "%s", "office-01");
+	m[2].roles = ROLE_SUPERVISOR;
+
+	run_set(cfg, IND_SUPERVISOR, 1, st, 3, m, 3, cells, 2, &t);
+	CHECK_EQ_INT(t.n, 3);
+	/* centre: c1 valid; its check of c2 (100 min) and its verification
+	 * of c1 (140 min) late; its beat (c1's cell) had no public report. */
+	CHECK_EQ_INT(fig(&t, "centre", "reports"), 1);
+	CHECK_EQ_INT(fig(&t, "centre", "valid"), 1);
+	CHECK_EQ_INT(fig(&t, "centre", "checks"), 1);
+	CHECK_EQ_INT(fig(&t, "centre", "checks_on_time"), 0);
+	CHECK_EQ_INT(fig(&t, "centre", "verifications_on_time"), 0);
+	CHECK_EQ_INT(fig(&t, "centre", "area_registered"), 0);
+	CHECK(fig(&t, "centre", "missed_rate") == IND_NO_VALUE);
+	CHECK_EQ_INT(fig(&t, "centre", "score"), 500);
+	CHECK_EQ_INT(grade_of(&t, "centre"), 'D');
+	/* desk2: c3 merged (not valid), but it reported c2's problem. */
+	CHECK_EQ_INT(fig(&t, "desk2", "valid_rate"), 0);
+	CHECK_EQ_INT(fig(&t, "desk2", "area_registered"), 1);
+	CHECK_EQ_INT(fig(&t, "desk2", "missed"), 0);
+	CHECK_EQ_INT(fig(&t, "desk2", "missed_score"), 1000);
+	CHECK_EQ_INT(fig(&t, "desk2", "score"), 333);
+	/* S-9: its unit names office-01, whose c2 it never reported. */
+	CHECK_EQ_INT(fig(&t, "S-9", "reports"), 0);
+	CHECK(fig(&t, "S-9", "valid_rate") == IND_NO_VALUE);
+	CHECK_EQ_INT(fig(&t, "S-9", "missed"), 1);
+	CHECK_EQ_INT(fig(&t, "S-9", "missed_rate"), 10000);
+	CHECK_EQ_INT(fig(&t, "S-9", "score"), 0);
+	CHECK_EQ_INT(grade_of(&t, "S-9"), 'E');
+	ind_table_release(&t);
+
+	run_set(cfg, IND_OPERATOR, 1, st, 3, m, 3, cells, 2, &t);
+	CHECK_EQ_INT(t.n, 1);
+	CHECK_EQ_INT(fig(&t, "centre", "accepted"), 2);
+	CHECK_EQ_INT(fig(&t, "centre", "verify_tasks_on_time"), 2);
+	CHECK(fig(&t, "centre", "check_task_on_time_rate") == IND_NO_VALUE);
+	CHECK_EQ_INT(fig(&t, "centre", "score"), 615); /* 100 x 40 / 65 */
+	ind_table_release(&t);
+
+	run_set(cfg, IND_SHIFT_LEAD, 1, st, 3, m, 3, cells, 2, &t);
+	CHECK_EQ_INT(fig(&t, "centre", "registered"), 2);
+	CHECK_EQ_INT(fig(&t, "centre", "registered_on_time"), 1);
+	CHECK_EQ_INT(fig(&t, "centre", "cancelled"), 1);
+	CHECK_EQ_INT(fig(&t, "centre", "accurate_rate"), 5000);
+	CHECK_EQ_INT(fig(&t, "centre", "closed_on_time"), 1);
+	CHECK_EQ_INT(fig(&t, "centre", "score"), 675);
+	CHECK_EQ_INT(grade_of(&t, "centre"), 'C');
+	ind_table_release(&t);
+	for (int i = 0; i < 3; i++)
+		state_release(&st[i]);
+	config_free(cfg);
+	world_release(&w, &r);
+}
+
+static void
+test_sets_regions(void)
+{
+	struct world w;
+	struct roster r;
+	struct case_state st[3];
+	struct ind_table t;
+	struct config *cfg = load_cfg();
+	struct grid_cell cells[1] = { { "310104001001001", "c001",
+					"office-01" } };
+	world_init(&w, &r);
+	three_cases(&w, &r, st);
+	run_set(cfg, IND_STREET, 1, st, 3, NULL, 0, cells, 1, &t);
+	CHECK_EQ_INT(t.n, 1);
+	CHECK(strcmp(t.rows[0].name, "office-01") == 0);
+	CHECK_EQ_INT(fig(&t, "310104001", "public_verified"), 1);
+	CHECK_EQ_INT(fig(&t, "310104001", "registered"), 2);
+	CHECK_EQ_INT(fig(&t, "310104001", "due"), 1);
+	CHECK_EQ_INT(fig(&t, "310104001", "closed_on_time"), 1);
+	CHECK_EQ_INT(fig(&t, "310104001", "public_report_rate"), 5000);
+	CHECK_EQ_INT(fig(&t, "310104001", "score"), 850);
+	ind_table_release(&t);
+	run_set(cfg, IND_GRID, 1, st, 3, NULL, 0, cells, 1, &t);
+	CHECK_EQ_INT(t.n, 2);
+	CHECK_EQ_INT(fig(&t, "310104001001002", "registered"), 1);
+	CHECK(fig(&t, "310104001001002", "closure_rate") == IND_NO_VALUE);
+	CHECK_EQ_INT(grade_of(&t, "310104001001002"), '-');
+	ind_table_release(&t);
+	run_set(cfg, IND_DISTRICT, 1, st, 3, NULL, 0, NULL, 0, &t);
+	CHECK_EQ_INT(t.n, 1);
+	CHECK_EQ_INT(fig(&t, "district", "reported"), 3);
+	CHECK_EQ_INT(fig(&t, "district", "supervisor_found"), 1);
+	CHECK_EQ_INT(fig(&t, "district", "discovery_rate"), 5000);
+	CHECK_EQ_INT(fig(&t, "district", "disposal_rate"), 10000);
+	CHECK_EQ_INT(fig(&t, "district", "avg_disposal_minutes"), 45);
+	ind_table_release(&t);
+	/* A district with nothing: one row, and no value is no value. */
+	run_set(cfg, IND_DISTRICT, 1, st, 0, NULL, 0, NULL, 0, &t);
+	CHECK_EQ_INT(t.n, 1);
+	CHECK_EQ_INT(fig(&t, "district", "due"), 0);
+	CHECK(fig(&t, "district", "disposal_rate") == IND_NO_VALUE);
+	CHECK(fig(&t, "district", "avg_disposal_minutes") == IND_NO_VALUE);
+	CHECK(fig(&t, "district", "median_disposal_minutes") == IND_NO_VALUE);
+	ind_table_release(&t);
+	for (int i = 0; i < 3; i++)
+		state_release(&st[i]);
+	config_free(cfg);
+	world_release(&w, &r);
+}
+
+static void
+test_sets_names(void)
+{
+	enum ind_set s;
+	struct ind_acc *acc;
+	struct config *cfg = load_cfg();
+	for (int i = 0; i < IND_SET_COUNT; i++) {
+		CHECK_OK(ind_set_parse(ind_set_name((enum ind_set)i), &s));
+		CHECK_EQ_INT(s, i);
+	}
+	CHECK_ERR(ind_set_parse("mayor", &s), ERR_INVAL);
+	CHECK_ERR(ind_acc_new(cfg, T0, T0, IND_UNIT, &acc, NULL), ERR_INVAL);
+	config_free(cfg);
+}
+
 static const struct test tests[] = {
 	{ "a case folds from events in memory, with no store",
 	  test_fold_without_store },
@@ -700,6 +1286,19 @@ static const struct test tests[] = {
 	{ "the workflow table is consistent", test_workflow_table },
 	{ "a state decodes to what was encoded", test_state_round_trip },
 	{ "deadline and evaluation of a case on time", test_deadline_and_eval },
+	{ "a returned case: the office is judged on its return, the next unit from its dispatch",
+	  test_clock_return },
+	{ "rework is due anew from the failed verification",
+	  test_clock_rework },
+	{ "an extension stays with the unit that asked", test_clock_extension },
+	{ "a reopened case: the dispatch and the disposal are due from the reopening",
+	  test_clock_reopen },
+	{ "a double dispatch resolved for the other unit is that unit's clock",
+	  test_clock_resolved_unit },
+	{ "supervisor, operator and shift lead figures", test_sets_persons },
+	{ "region and district figures; no value is no value",
+	  test_sets_regions },
+	{ "the sets by name", test_sets_names },
 };
 
 TEST_MAIN(tests)

@@ -193,6 +193,60 @@ test_unknown_keys_are_refused_with_their_line(void)
 	}
 }
 
+/* The evaluation's keys: defaults when absent, each bad value refused
+ * with its key named. */
+static void
+test_eval_keys(void)
+{
+	static const struct {
+		const char *json, *key;
+	} bad[] = {
+		{ "{\"eval\": {\"step_limits\": {\"lunch\": \"1h\"}}}", "eval.step_limits" },
+		{ "{\"eval\": {\"step_limits\": {\"accept\": \"1w\"}}}", "eval.step_limits" },
+		{ "{\"eval\": {\"grades\": {\"A\": 101}}}", "eval.grades" },
+		{ "{\"eval\": {\"grades\": {\"A\": 50}}}", "eval.grades" },
+		{ "{\"eval\": {\"composites\": {\"unit\": {}}}}", "eval.composites" },
+		{ "{\"eval\": {\"composites\": {\"operator\": {\"valid_rate\": 5}}}}", "eval.composites" },
+		{ "{\"eval\": {\"bands\": {\"unit\": [[1, 10]]}}}", "eval.bands" },
+		{ "{\"eval\": {\"bands\": {\"unit\": [[0, 10], [0, 5]]}}}", "eval.bands" },
+		{ "{\"eval\": {\"bands\": {\"unit\": [[0, 1001]]}}}", "eval.bands" },
+		{ "{\"eval\": {\"bands\": {\"mayor\": [[0, 1]]}}}", "eval.bands" },
+		{ "{\"eval\": {\"region_class_2\": [\"\"]}}", "eval.region_class_2" },
+	};
+	struct config *c;
+	struct diag d;
+	CHECK_OK(load_text("{}", &c, &d));
+	CHECK(strcmp(c->ev.step_limit[STEP_DISPATCH], "1h") == 0);
+	CHECK(strcmp(c->ev.step_limit[STEP_RETURN], "2h") == 0);
+	CHECK_EQ_INT(c->ev.grade_min[0], 90);
+	CHECK_EQ_INT(c->ev.grade_min[3], 40);
+	CHECK_EQ_INT(c->ev.weight[EW_SUPERVISOR][0], 40);
+	CHECK_EQ_INT(c->ev.unit_bands.score_e1[2], 75);
+	CHECK(strcmp(eval_step_name(STEP_VERIFY), "verify") == 0);
+	config_free(c);
+	CHECK_OK(load_text("{\"eval\": {\"step_limits\": {\"close\": \"2d\"}, "
+			   "\"grades\": {\"A\": 95}, \"composites\": "
+			   "{\"dispatcher\": {\"on_time_rate\": 60}}, "
+			   "\"bands\": {\"region_2\": [[0, 100], [10, 50]]}, "
+			   "\"region_class_2\": [\"310104001\"]}}",
+			   &c, &d));
+	CHECK(strcmp(c->ev.step_limit[STEP_CLOSE], "2d") == 0);
+	CHECK_EQ_INT(c->ev.grade_min[0], 95);
+	CHECK_EQ_INT(c->ev.weight[EW_DISPATCHER][1], 60);
+	CHECK_EQ_INT(c->ev.region_bands[1].n, 2);
+	CHECK_EQ_INT(c->ev.nclass2, 1);
+	config_free(c);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		c = NULL;
+		int rc = load_text(bad[i].json, &c, &d);
+		config_free(c);
+		if (rc != ERR_CONFIG)
+			harness_fail(__FILE__, __LINE__, "%s accepted", bad[i].json);
+		CHECK_ERR(rc, ERR_CONFIG);
+		CHECK(strstr(d.text, bad[i].key) != NULL);
+	}
+}
+
 static const struct test tests[] = {
 	{ "unknown keys are refused with their line",
 	  test_unknown_keys_are_refused_with_their_line },
@@ -204,6 +258,7 @@ static const struct test tests[] = {
 	  test_times_written_otherwise_are_refused },
 	{ "work periods are read as minutes of the day",
 	  test_periods_are_read },
+	{ "the evaluation's keys: defaults, values, refusals", test_eval_keys },
 };
 
 TEST_MAIN(tests)
