@@ -41,11 +41,13 @@ struct loader {
  * The keys each object of config.json may hold (NULL-terminated); any
  * other is refused, so that a misspelt key ("utc_ofset") is not ignored
  * in silence.  A new setting is added here as well as where it is read.
- * "eval" is checked where the evaluation reads it.
  */
 static const char *const top_keys[] = { "calendar", "eval", "grid_length",
 					"legacy_codes", "limits",
 					"replication", NULL };
+static const char *const eval_keys[] = { "bands", "composites", "grades",
+					 "region_class_2", "step_limits",
+					 "weights", NULL };
 static const char *const calendar_keys[] = { "holidays", "utc_offset",
 					     "weekend", "work_hours",
 					     "workdays", NULL };
@@ -438,6 +440,8 @@ parse_eval(struct loader *l, const struct mp_reader *root, struct config *c)
 	eval_defaults(e);
 	if (mp_map_find(root, "eval", &ev))
 		return 0;
+	if ((rc = check_keys(l, &ev, "\"eval\"", eval_keys)))
+		return rc;
 	if (mp_map_find(&ev, "step_limits", &v) == 0) {
 		if (mp_get_map(&v, &n))
 			return bad(l, "eval.step_limits", "must map steps to limits");

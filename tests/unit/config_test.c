@@ -184,6 +184,8 @@ test_unknown_keys_are_refused_with_their_line(void)
 		  ":1: unknown key \"in_flight\" in \"replication\"" },
 		{ "{\"limits\": [{\"class\": \"*\", \"limit\": \"4h\", \"urgent\": \"*\"}]}",
 		  "unknown key \"urgent\" in a rule of \"limits\"" },
+		{ "{\"eval\": {\"step_limts\": {}}}",
+		  ":1: unknown key \"step_limts\" in \"eval\"" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct config *c = NULL;
