@@ -45,7 +45,7 @@ TEST_PKGS = clang-format
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 LIB_SRC = $(wildcard common/*.c crypto/*.c store/*.c node/*.c node/case/*.c \
-	   replication/*.c)
+	   node/http/*.c replication/*.c)
 CLI_SRC = $(wildcard cli/*.c)
 UNIT_SRC = $(wildcard tests/unit/*_test.c)
 BENCH_SRC = $(wildcard bench/*_bench.c)

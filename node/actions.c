@@ -113,8 +113,9 @@ case_act(struct node *n, struct action_req *r, uint8_t id[EVENT_ID_BYTES],
 	struct mp_reader br;
 	int rc;
 
+	const struct key *k = r->key ? r->key : node_key(n);
 	state_init(&st, r->case_id);
-	if (!node_key(n)) {
+	if (!k) {
 		rc = diag_set(d, ERR_INVAL, "no key to sign with");
 		goto out;
 	}
@@ -136,11 +137,11 @@ case_act(struct node *n, struct action_req *r, uint8_t id[EVENT_ID_BYTES],
 	mp_reader_init(&br, body.data, body.len, NULL);
 	/* The event will name the roster's heads, so it is judged by the
 	 * latest roster this node holds. */
-	if ((rc = node_may_sign(n, b, node_key(n), r->case_id, r->a->type, d)))
+	if ((rc = node_may_sign(n, b, k, r->case_id, r->a->type, d)))
 		goto out;
 	roster = node_batch_roster(n, b);
 	const struct member *m = roster ? roster_lookup(roster,
-			key_public(node_key(n)), 0) : NULL;
+			key_public(k), 0) : NULL;
 	if ((rc = workflow_check(&st, r->a, m, &br, d)))
 		goto out;
 	struct append_req req = { r->case_id, r->a->type,
@@ -148,7 +149,7 @@ case_act(struct node *n, struct action_req *r, uint8_t id[EVENT_ID_BYTES],
 				  r->nblobs,
 				  (const uint8_t (*)[EVENT_ID_BYTES])r->blobs,
 				  r->now_ms };
-	if ((rc = store_batch_append(b, node_key(n), &req, id, d)))
+	if ((rc = store_batch_append(b, k, &req, id, d)))
 		goto out;
 	rc = store_batch_commit(b, d);
 	b = NULL;

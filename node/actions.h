@@ -18,6 +18,7 @@
 
 struct node;
 struct case_state;
+struct key;
 
 struct action_req {
 	const struct action_def *a;
@@ -26,6 +27,10 @@ struct action_req {
 	uint8_t (*blobs)[HASH_BYTES];
 	size_t nblobs;
 	uint64_t now_ms;
+	/* The member who signs (borrowed); NULL: the key the node was
+	 * opened with.  The web console signs with the key of the person
+	 * signed in, unlocked for the session only. */
+	const struct key *key;
 };
 
 /*

@@ -220,5 +220,6 @@ report_case(struct node *n, const struct report_req *r,
 	req.blobs = blobs;
 	req.nblobs = nblobs;
 	req.now_ms = r->now_ms;
+	req.key = r->key;
 	return case_act(n, &req, NULL, d);
 }

@@ -18,6 +18,7 @@
 #include "crypto/hash.h"
 
 struct node;
+struct key;
 
 #define REPORT_CASE_ID_BYTES 18 /* "YYYYMMDD-" + 8 characters + NUL */
 #define REPORT_MAX_PHOTOS 8
@@ -39,6 +40,7 @@ struct report_req {
 	int has_caller;
 	uint8_t caller[HASH_BYTES]; /* blob hash of the caller's personal data */
 	uint64_t now_ms;
+	const struct key *key; /* who signs: as struct action_req's key */
 };
 
 /* 1 if s is one of the intake channels. */

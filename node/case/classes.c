@@ -169,3 +169,13 @@ classes_count(const struct classes *c)
 {
 	return c->n;
 }
+
+void
+classes_at(const struct classes *c, size_t i, enum class_kind *kind,
+	   const char **code, const char **name)
+{
+	BUG_ON(i >= c->n);
+	*kind = c->rows[i].kind;
+	*code = c->rows[i].code;
+	*name = c->rows[i].name;
+}

@@ -36,6 +36,11 @@ const char *classes_name(const struct classes *c, enum class_kind kind,
 
 size_t classes_count(const struct classes *c);
 
+/* The i-th class (i < classes_count()), in the table's order: its kind,
+ * code and name, borrowed for c's life. */
+void classes_at(const struct classes *c, size_t i, enum class_kind *kind,
+		const char **code, const char **name);
+
 /* "component" / "event", and back (ERR_INVAL for anything else). */
 const char *class_kind_name(enum class_kind k);
 MUST_CHECK int class_kind_parse(const char *s, enum class_kind *k);
