@@ -229,10 +229,16 @@ rows_query(struct web_call *c, const struct case_query *q, const char *sort,
 static void
 row_buttons(struct web_call *c, const struct row *r)
 {
+	/* The steps of the main flow; exceptions are on the case page. */
+	static const unsigned flow = 1u << ACT_CHECK | 1u << ACT_ACCEPT |
+				     1u << ACT_REGISTER | 1u << ACT_DISPATCH |
+				     1u << ACT_DISPOSE | 1u << ACT_FEEDBACK |
+				     1u << ACT_RETURN | 1u << ACT_VERIFY_PASS |
+				     1u << ACT_CLOSE;
 	struct buf *o = &c->rs->body;
 	for (int k = 0; k < ACT_COUNT; k++) {
 		const struct action_def *a = workflow_action_at((enum action)k);
-		if (a->act == ACT_REPORT || !(a->from & CS_BIT(r->status)) ||
+		if (!(flow & (1u << a->act)) || !(a->from & CS_BIT(r->status)) ||
 		    !web_has_role(c, a->roles))
 			continue;
 		int simple = 1;
@@ -269,6 +275,10 @@ rows_table(struct web_call *c, const struct rows *rs, int buttons)
 {
 	struct buf *o = &c->rs->body;
 	char when[32];
+	if (rs->n == 0) {
+		buf_printf(o, "<p class=\"empty\">%s</p>", T(c, "没有案卷", "No cases"));
+		return;
+	}
 	buf_printf(o, "<table class=\"cases\"><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
 		      "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>%s</tr></thead><tbody>",
 		   T(c, "案卷", "Case"), T(c, "状态", "State"), T(c, "剩余工作时间", "Time left"),
@@ -305,8 +315,6 @@ rows_table(struct web_call *c, const struct rows *rs, int buttons)
 		buf_add_str(o, "</tr>");
 	}
 	buf_add_str(o, "</tbody></table>");
-	if (rs->n == 0)
-		buf_printf(o, "<p class=\"empty\">%s</p>", T(c, "没有案卷", "No cases"));
 }
 
 void
@@ -458,9 +466,28 @@ is_filled(const struct action_def *a, const char *field)
 	return 0;
 }
 
+/* The label of a body field, in the page's language. */
+static const char *
+field_word(const struct web_call *c, const char *f)
+{
+	static const struct {
+		const char *f, *zh;
+	} words[] = {
+		{ "reason", "原因" }, { "by", "经办人" }, { "unit", "处置单位" },
+		{ "team", "班组" }, { "urgency", "紧急程度" }, { "limit", "时限" },
+		{ "notes", "处理说明" }, { "extend", "延期时长" }, { "conflict", "冲突" },
+		{ "into", "并入案卷" }, { "field", "字段" }, { "value", "新值" },
+		{ "outcome", "结果" }, { "note", "说明" },
+	};
+	for (size_t i = 0; !c->en && i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(words[i].f, f) == 0)
+			return words[i].zh;
+	return f;
+}
+
 static void
 field_input(struct web_call *c, const struct action_def *a, const char *f,
-	    int required)
+	    int required, const char *value)
 {
 	struct buf *o = &c->rs->body;
 	if (strcmp(f, "events") == 0)
@@ -476,9 +503,11 @@ field_input(struct web_call *c, const struct action_def *a, const char *f,
 			   T(c, "属实", "Found"), T(c, "是", "yes"), T(c, "否", "no"));
 		return;
 	}
-	buf_printf(o, "<label>%s%s <input name=\"%s\" id=\"%s-%s\"%s></label>", f,
+	buf_printf(o, "<label>%s%s <input name=\"%s\" id=\"%s-%s\"%s value=\"", field_word(c, f),
 		   required && !is_filled(a, f) ? " *" : "", f, a->type, f,
 		   required && !is_filled(a, f) ? " required" : "");
+	html_attr(o, value);
+	buf_add_str(o, "\"></label>");
 }
 
 static void
@@ -490,7 +519,8 @@ action_forms(struct web_call *c, const struct case_state *st,
 	for (int k = 0; k < ACT_COUNT; k++) {
 		const struct action_def *a = workflow_action_at((enum action)k);
 		if (a->act == ACT_REPORT || !(a->from & CS_BIT(st->status)) ||
-		    !web_has_role(c, a->roles))
+		    !web_has_role(c, a->roles) ||
+		    (a->act == ACT_RESOLVE && !state_open_conflicts(st)))
 			continue;
 		if (!any)
 			buf_printf(o, "<h2>%s</h2><div class=\"forms\">", T(c, "操作", "Actions"));
@@ -504,11 +534,13 @@ action_forms(struct web_call *c, const struct case_state *st,
 			   st->case_id, a->type, photos ? " enctype=\"multipart/form-data\"" : "");
 		form_csrf(c);
 		buf_printf(o, "<input type=\"hidden\" name=\"type\" value=\"%s\"><h3>%s <span class=\"muted\">%s</span></h3>",
-			   a->type, action_word(c, a), a->summary);
+			   a->type, action_word(c, a), c->en ? a->summary : "");
 		for (int i = 0; i < ACTION_MAX_FIELDS && a->required[i]; i++)
-			field_input(c, a, a->required[i], 1);
+			field_input(c, a, a->required[i], 1,
+				    a->act == ACT_DISPATCH && strcmp(a->required[i], "unit") == 0
+					    ? suggest_unit : NULL);
 		for (int i = 0; i < ACTION_MAX_FIELDS && a->optional[i]; i++)
-			field_input(c, a, a->optional[i], 0);
+			field_input(c, a, a->optional[i], 0, NULL);
 		if (a->act == ACT_DISPATCH && suggest_unit && suggest_unit[0]) {
 			buf_printf(o, "<p class=\"hint\">%s <code class=\"suggest\">", T(c, "建议单位（网格所属）：", "Suggested unit (the grid's office):"));
 			html_text(o, suggest_unit);

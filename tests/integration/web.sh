@@ -6,56 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/repl_lib.inc"
 
-C="$T/centre"
-O="$T/office"
-PASS="correct horse battery"
-export GRIDCASE_NOW_UNSET=1
-
-# ---- a district of two nodes and four people ----
-check "four free ports" pick_ports 4
-RC=$PORT0 RO=$((PORT0 + 1)) HC=$((PORT0 + 2)) HO=$((PORT0 + 3))
-check "the admin key" admin_setup
-check "init the centre" "$G" --dir "$C" init --network web --name centre --county 310104 --admin "$ADMIN"
-check "init the office" "$G" --dir "$O" init --network web --name office-07 --county 310104 --admin "$ADMIN"
-roster_add() { # NAME UNIT ROLES KEY [ADDR]
-	"$G" --dir "$C" roster add "$4" --admin-key "$T/admin.key" --name "$1" \
-		--unit "$2" --roles "$3" ${5:+--addr "$5"} > /dev/null
-}
-check "enrol the centre node" roster_add centre centre supervisor,operator,shift_lead,dispatcher \
-	"$(node_key "$C")" "tcp://127.0.0.1:$RC"
-check "enrol the office node" roster_add office-07 office-07 disposal "$(node_key "$O")" "tcp://127.0.0.1:$RO"
-for p in sup:centre:supervisor op:centre:operator,shift_lead,dispatcher off:office-07:disposal adm:centre:admin; do
-	n=${p%%:*}; rest=${p#*:}; u=${rest%%:*}; r=${rest#*:}
-	check "a key for $n" sh -c "'$G' keygen '$T/$n.key' > '$T/$n.pub'"
-	check "enrol $n ($r)" roster_add "$n" "$u" "$r" "$(cat "$T/$n.pub")"
-done
-check "the roster reaches the office" share_roster "$C" "$O"
-check "the centre imports the grid" "$G" --dir "$C" grid import data/district/grid.geojson
-check "the office too" "$G" --dir "$O" grid import data/district/grid.geojson
-
-printf '%s\n' "$PASS" > "$T/pass"
-for n in sup op adm; do
-	check "web key add $n on the centre" "$G" --dir "$C" web key add "$n" --key "$T/$n.key" --passphrase-file "$T/pass"
-done
-check "web key add off on the office (passphrase on stdin)" sh -c "printf '%s\n' '$PASS' | '$G' --dir '$O' web key add off --key '$T/off.key'"
-check_err 1 "a name that has a key is refused" "already has a key" \
-	"$G" --dir "$C" web key add sup --key "$T/sup.key" --passphrase-file "$T/pass"
-check_err 1 "a short passphrase is refused" "at least 8" \
-	sh -c "echo short | '$G' --dir '$C' web key add sup2 --key '$T/sup.key'"
-check_err 2 "a bad sign-in name is refused" "not a sign-in name" \
-	"$G" --dir "$C" web key add "../x" --key "$T/sup.key" --passphrase-file "$T/pass"
-check_out "the key is sealed, not in clear" "^gridcase-keybox-v1 " cat "$C/web-keys/sup"
-check "and not readable by others" sh -c "[ \"\$(stat -c %a '$C/web-keys/sup')\" = 600 ]"
-
-# http_listen in config.json turns the console on (":PORT": 127.0.0.1).
-check "http_listen in the centre's config" sed -i "0,/{/s//{\"http_listen\": \":$HC\",/" "$C/config.json"
-check_err 1 "a bad http_listen is refused with its key" '"http_listen"' \
-	sh -c "sed 's/\"http_listen\": \":$HC\"/\"http_listen\": \"x:0\"/' '$C/config.json' > '$T/bad.json' && cp '$C/config.json' '$T/good.json' && cp '$T/bad.json' '$C/config.json' && '$G' --dir '$C' status; rc=\$?; cp '$T/good.json' '$C/config.json'; exit \$rc"
-check "start the centre" start_daemon centre --listen "tcp://127.0.0.1:$RC"
-check "start the office, console by --http" start_daemon office --listen "tcp://127.0.0.1:$RO" --http ":$HO"
-check_out "the centre serves the console on 127.0.0.1" "console on http://127.0.0.1:$HC" cat "$T/centre.log"
-UC="http://127.0.0.1:$HC"
-UO="http://127.0.0.1:$HO"
+. "$(dirname "$0")/web_lib.inc"
 
 # ---- sign-in ----
 code() { curl -s -m 10 -o /dev/null -w '%{http_code}' "$@"; }
@@ -139,7 +90,7 @@ act() { # URL JAR TOKEN CASE TYPE [FIELD=VALUE]...: the Location
 check "off signs in on the office" signin "$UO" off "$T/off.jar"
 curl -s -N -b "$T/off.jar" "$UO/api/events" > "$T/sse" 2>/dev/null &
 SSE=$!
-check_out "the office's event stream is open" "retry: 1000" sh -c "sleep 0.3; cat '$T/sse'"
+check "the office's event stream is open" wait_until 10 grep -q "retry: 1000" "$T/sse"
 check_out "op accepts" "/case/$CASE\$" act "$UC" "$T/op.jar" "$OPT" "$CASE" accept
 check_out "op registers" "/case/$CASE\$" act "$UC" "$T/op.jar" "$OPT" "$CASE" register urgency=normal
 check_out "the dispatch form suggests the grid cell's office" 'class="suggest">office-07<' curl -s -b "$T/op.jar" "$UC/case/$CASE"
