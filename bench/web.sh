@@ -83,7 +83,7 @@ for i in $(seq 11); do
 	until grep -q "retry" "$T/sse" 2>/dev/null; do sleep 0.01; done
 	t0=$(date +%s%N)
 	"$G" --dir "$C" --key "$T/sup.key" case report --class event:06010 --grid 310104007002001 \
-		--where "bench $i" --desc d > /dev/null
+		--where "bench $i" --desc d > /dev/null 2>&1
 	until grep -q "event: change" "$T/sse"; do sleep 0.002; done
 	t1=$(date +%s%N)
 	curl -s -o /dev/null -b "$T/off.jar" "http://127.0.0.1:$HO/"

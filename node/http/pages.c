@@ -361,11 +361,15 @@ page_worklist(struct web_call *c)
 
 /* ---- the case page ---- */
 
+/* A timeline shows the latest events of a long case; ?all=1 every one. */
+#define HISTORY_SHOWN 200
+
 struct history {
 	struct web_call *c;
 	const struct roster *roster;
 	int personal; /* the person may see personal data */
 	const char *case_id;
+	uint64_t skip; /* the oldest events not shown */
 };
 
 static void
@@ -415,6 +419,10 @@ history_one(const uint8_t *env_p, size_t n, void *ctx)
 	size_t used;
 	char when[32], idhex[17], hex[2 * HASH_BYTES + 1];
 
+	if (h->skip) {
+		h->skip--;
+		return 0;
+	}
 	if (envelope_read(env_p, n, &env, &used, &d) ||
 	    event_decode(env.event, env.event_len, &ev, &d))
 		return 0;
@@ -630,8 +638,18 @@ page_case(struct web_call *c)
 	struct grid_cell cell;
 	int has_cell = st.grid[0] && grid_get(c->w->n, st.grid, &cell) == 0;
 	action_forms(c, &st, has_cell ? cell.office : NULL);
-	buf_printf(o, "<h2>%s</h2><ol class=\"timeline\">", T(c, "签名历史", "Signed history"));
-	struct history h = { c, node_roster(c->w->n), web_has_role(c, ROLES_PERSONAL), st.case_id };
+	buf_printf(o, "<h2>%s</h2>", T(c, "签名历史", "Signed history"));
+	struct history h = { c, node_roster(c->w->n), web_has_role(c, ROLES_PERSONAL), st.case_id, 0 };
+	char all[4];
+	form_get(c->rq->query, "all", all, sizeof(all));
+	if (st.events > HISTORY_SHOWN && all[0] != '1') {
+		h.skip = st.events - HISTORY_SHOWN;
+		buf_printf(o, "<p>%s %u %s <a href=\"/case/%s?all=1\">%s</a></p>",
+			   T(c, "显示最近", "The latest"), HISTORY_SHOWN,
+			   T(c, "个事件。", "events are shown."), st.case_id,
+			   T(c, "显示全部", "Show all"));
+	}
+	buf_add_str(o, "<ol class=\"timeline\">");
 	(void)!store_walk_case(node_store(c->w->n), st.case_id, history_one, &h);
 	buf_add_str(o, "</ol>");
 	state_release(&st);
@@ -1058,6 +1076,16 @@ page_map(struct web_call *c)
 
 /* ---- the evaluation ---- */
 
+static const char *
+figure_word(const struct web_call *c, enum figure f)
+{
+	static const char *zh[FIG_COUNT] = {
+		"上报", "有效上报", "立案", "派遣", "应结", "按期处置", "超期",
+		"结案", "返工", "回退", "延期", "挂账",
+	};
+	return c->en ? figure_name(f) : zh[f];
+}
+
 static void
 rate(struct buf *o, int64_t e4)
 {
@@ -1129,9 +1157,9 @@ page_eval(struct web_call *c)
 			   c->en ? by_names[b] : by_zh[b]);
 	buf_printf(o, "</select></label><button>%s</button> <a class=\"btn\" id=\"csv\" href=\"/eval?csv=1&amp;by=%s&amp;month=%04d-%02d\">CSV</a></form>",
 		   T(c, "查看", "Show"), by_names[by], y, mo);
-	buf_printf(o, "<table class=\"eval\" id=\"eval\"><thead><tr><th>%s</th>", T(c, "对象", "Group"));
+	buf_printf(o, "<div class=\"scroll\"><table class=\"eval\" id=\"eval\"><thead><tr><th>%s</th>", T(c, "对象", "Group"));
 	for (int f = 0; f < FIG_COUNT; f++)
-		buf_printf(o, "<th>%s</th>", figure_name((enum figure)f));
+		buf_printf(o, "<th>%s</th>", figure_word(c, (enum figure)f));
 	buf_printf(o, "<th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>",
 		   T(c, "结案率", "Closure"), T(c, "按期率", "On time"), T(c, "得分", "Score"), T(c, "等级", "Grade"));
 	uint64_t maxv = 1;
@@ -1154,7 +1182,7 @@ page_eval(struct web_call *c)
 		else
 			buf_add_str(o, "</td><td>-</td><td>-</td></tr>");
 	}
-	buf_add_str(o, "</tbody></table>");
+	buf_add_str(o, "</tbody></table></div>");
 	if (res.n) {
 		/* Reported and closed per group, as bars. */
 		unsigned bw = 600, bh = 22;
@@ -1172,7 +1200,7 @@ page_eval(struct web_call *c)
 				   y0 + bh, (unsigned long long)(g->n[FIG_CLOSED] * bw / maxv), bh - 4);
 		}
 		buf_printf(o, "</svg><p class=\"legend\"><span class=\"bar rep\">■</span> %s <span class=\"bar clo\">■</span> %s</p>",
-			   figure_name(FIG_REPORTED), figure_name(FIG_CLOSED));
+			   figure_word(c, FIG_REPORTED), figure_word(c, FIG_CLOSED));
 	}
 	eval_release(&res);
 	page_end(c);
