@@ -40,12 +40,14 @@ ALL_CPPFLAGS = -I. -D_GNU_SOURCE -DGRIDCASE_DATADIR='"$(DATADIR)"' \
 
 DEB_PKGS = build-essential pkg-config liblmdb-dev libsodium-dev libnng-dev \
 	   libuv1-dev libmsgpack-dev
-# make test also checks the formatted files (tests/integration/format.sh).
-TEST_PKGS = clang-format
+# make test also checks the formatted files (tests/integration/format.sh),
+# and drives the web console in a headless Chromium through chromedriver
+# (tests/integration/browser.sh; the CJK fonts draw its Chinese pages).
+TEST_PKGS = clang-format chromium chromium-driver fonts-noto-cjk
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-LIB_SRC = $(wildcard common/*.c crypto/*.c store/*.c node/*.c node/case/*.c node/http/*.c \
-	   replication/*.c)
+LIB_SRC = $(wildcard common/*.c crypto/*.c store/*.c node/*.c node/case/*.c \
+	   node/http/*.c replication/*.c)
 CLI_SRC = $(wildcard cli/*.c)
 UNIT_SRC = $(wildcard tests/unit/*_test.c)
 BENCH_SRC = $(wildcard bench/*_bench.c)
@@ -211,6 +213,8 @@ install: gridcase
 	install -d $(DESTDIR)$(DATADIR)/district
 	install -m 644 data/*.csv data/*.json $(DESTDIR)$(DATADIR)/
 	install -m 644 data/district/* $(DESTDIR)$(DATADIR)/district/
+	install -d $(DESTDIR)$(DATADIR)/web
+	install -m 644 data/web/* $(DESTDIR)$(DATADIR)/web/
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR)
 	install -m 644 docs/man/gridcase.1 $(DESTDIR)$(MANDIR)/man1/gridcase.1
 	sed 's|/usr/local/bin|$(BINDIR)|' docs/man/gridcase.service > $(DESTDIR)$(UNITDIR)/gridcase.service

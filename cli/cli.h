@@ -193,5 +193,6 @@ int cmd_roster_show(struct cli *c, int argc, char **argv);
 int cmd_run(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
+int cmd_web_key_add(struct cli *c, int argc, char **argv);
 
 #endif

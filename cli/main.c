@@ -119,12 +119,15 @@ static const struct cmd fixed[] = {
 	{ "roster show", cmd_roster_show, NEEDS_NODE, "gridcase roster show [--json]",
 	  "the members, their units, roles and addresses" },
 	{ "run", cmd_run, NEEDS_NODE | NEEDS_KEY,
-	  "gridcase run [--listen URL] [--peer NAME]... [--interval MS]",
+	  "gridcase run [--listen URL] [--peer NAME]... [--interval MS] [--http HOST:PORT]",
 	  "run the node daemon: serve peers and replicate (SIGTERM stops it)" },
 	{ "status", cmd_status, NEEDS_NODE, "gridcase status [--json]",
 	  "show the node, counts, disk space, summary, forks and the log digest" },
 	{ "verify", cmd_verify, NEEDS_NODE, "gridcase verify [--json]",
 	  "re-check every stored record and case view and name what is wrong" },
+	{ "web key", cmd_web_key_add, NEEDS_NODE,
+	  "gridcase web key add NAME --key FILE [--passphrase-file FILE|-]",
+	  "keep a member's key for the web console, sealed with a passphrase" },
 };
 
 #define NFIXED (sizeof(fixed) / sizeof(fixed[0]))

@@ -260,3 +260,101 @@ key_verify(const uint8_t pub[KEY_PUBLIC_BYTES], const void *msg, size_t n,
 	hash_lib_init();
 	return crypto_sign_verify_detached(sig, msg, n, pub) == 0;
 }
+
+/*
+ * The key box: the seed under a passphrase.  One line of text:
+ *
+ *   gridcase-keybox-v1 SALT OPS MEM NONCE BOX
+ *
+ * SALT (16 bytes) and NONCE (24) in hex; OPS and MEM the Argon2id limits
+ * it was sealed with, in decimal, so that a later change of the defaults
+ * still opens old boxes; BOX the secretbox of the seed (32 + 16 bytes) in
+ * hex, under the 32-byte key Argon2id derives from the passphrase.
+ */
+#define BOX_TAG "gridcase-keybox-v1"
+
+static int
+box_derive(uint8_t out[crypto_secretbox_KEYBYTES], const char *pass,
+	   size_t passlen, const uint8_t salt[crypto_pwhash_SALTBYTES],
+	   unsigned long long ops, size_t mem)
+{
+	return crypto_pwhash(out, crypto_secretbox_KEYBYTES, pass, passlen,
+			     salt, ops, mem, crypto_pwhash_ALG_ARGON2ID13);
+}
+
+int
+key_box_seal(const struct key *k, const char *pass, size_t passlen,
+	     struct buf *out, struct diag *d)
+{
+	uint8_t salt[crypto_pwhash_SALTBYTES];
+	uint8_t nonce[crypto_secretbox_NONCEBYTES];
+	uint8_t box[KEY_SEED_BYTES + crypto_secretbox_MACBYTES];
+	unsigned long long ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+	size_t mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+	char hex[2 * sizeof(box) + 1];
+	uint8_t *dk = sodium_malloc(crypto_secretbox_KEYBYTES);
+
+	if (!dk)
+		abort();
+	if (passlen < KEY_BOX_MIN_PASS) {
+		sodium_free(dk);
+		return diag_set(d, ERR_INVAL,
+				"a passphrase needs at least %d characters",
+				KEY_BOX_MIN_PASS);
+	}
+	randombytes_buf(salt, sizeof(salt));
+	randombytes_buf(nonce, sizeof(nonce));
+	if (box_derive(dk, pass, passlen, salt, ops, mem) != 0) {
+		sodium_free(dk);
+		return diag_set(d, ERR_IO, "cannot derive a key from the passphrase: out of memory");
+	}
+	/* The seed is the first half of libsodium's secret key. */
+	crypto_secretbox_easy(box, k->sk, KEY_SEED_BYTES, nonce, dk);
+	sodium_free(dk);
+	buf_printf(out, "%s ", BOX_TAG);
+	hex_encode(salt, sizeof(salt), hex);
+	buf_printf(out, "%s %llu %zu ", hex, ops, mem);
+	hex_encode(nonce, sizeof(nonce), hex);
+	buf_printf(out, "%s ", hex);
+	hex_encode(box, sizeof(box), hex);
+	buf_printf(out, "%s\n", hex);
+	return 0;
+}
+
+int
+key_box_open(const char *text, const char *pass, size_t passlen,
+	     struct key **out, struct diag *d)
+{
+	char salt_hex[2 * crypto_pwhash_SALTBYTES + 1];
+	char nonce_hex[2 * crypto_secretbox_NONCEBYTES + 1];
+	char box_hex[2 * (KEY_SEED_BYTES + crypto_secretbox_MACBYTES) + 1];
+	uint8_t salt[crypto_pwhash_SALTBYTES];
+	uint8_t nonce[crypto_secretbox_NONCEBYTES];
+	uint8_t box[KEY_SEED_BYTES + crypto_secretbox_MACBYTES];
+	unsigned long long ops;
+	size_t mem;
+	int used = 0;
+
+	if (sscanf(text, BOX_TAG " %32s %llu %zu %48s %96s%n", salt_hex, &ops,
+		   &mem, nonce_hex, box_hex, &used) != 5 ||
+	    hex_decode(salt_hex, salt, sizeof(salt)) ||
+	    hex_decode(nonce_hex, nonce, sizeof(nonce)) ||
+	    hex_decode(box_hex, box, sizeof(box)) ||
+	    ops < crypto_pwhash_OPSLIMIT_MIN || ops > crypto_pwhash_OPSLIMIT_SENSITIVE ||
+	    mem < crypto_pwhash_MEMLIMIT_MIN || mem > crypto_pwhash_MEMLIMIT_SENSITIVE)
+		return diag_set(d, ERR_CORRUPT, "not a key box");
+	uint8_t *dk = sodium_malloc(crypto_secretbox_KEYBYTES);
+	uint8_t *seed = sodium_malloc(KEY_SEED_BYTES);
+	if (!dk || !seed)
+		abort();
+	int rc = 0;
+	if (box_derive(dk, pass, passlen, salt, ops, (size_t)mem) != 0)
+		rc = diag_set(d, ERR_IO, "cannot derive a key from the passphrase: out of memory");
+	else if (crypto_secretbox_open_easy(seed, box, sizeof(box), nonce, dk) != 0)
+		rc = diag_set(d, ERR_DENIED, "wrong passphrase");
+	else
+		*out = key_from_seed(seed);
+	sodium_free(dk);
+	sodium_free(seed);
+	return rc;
+}

@@ -58,6 +58,26 @@ MUST_CHECK int key_load_with_tail(const char *path, struct key **out,
 MUST_CHECK int key_save_with_tail(const struct key *k, const char *path,
 				  const struct buf *tail, struct diag *d);
 
+/*
+ * A key box: the key's seed encrypted under a passphrase (Argon2id, then
+ * XSalsa20-Poly1305), as one line of text for a file (key.c describes
+ * it).  The web console keeps its members' keys so: a key is unlocked
+ * only while its person is signed in.
+ *
+ * key_box_seal() appends the line to out; ERR_INVAL if the passphrase is
+ * shorter than KEY_BOX_MIN_PASS bytes; ERR_IO if the derivation cannot
+ * get its memory.  key_box_open() reads the line in text (NUL-terminated)
+ * and on success sets *out to a new key (free with key_free());
+ * ERR_CORRUPT if text is not a key box, ERR_DENIED if the passphrase is
+ * wrong (or the box was altered: the two cannot be told apart).  Both
+ * take about a tenth of a second and 64 MiB on purpose.
+ */
+#define KEY_BOX_MIN_PASS 8
+MUST_CHECK int key_box_seal(const struct key *k, const char *pass,
+			    size_t passlen, struct buf *out, struct diag *d);
+MUST_CHECK int key_box_open(const char *text, const char *pass, size_t passlen,
+			    struct key **out, struct diag *d);
+
 /* Wipes and frees; NULL is allowed. */
 void key_free(struct key *k);
 

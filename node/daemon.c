@@ -40,6 +40,7 @@ struct daemon {
 	const struct daemon_opts *o;
 	uv_loop_t loop;
 	uv_async_t wake;
+	uv_async_t fe_wake; /* the front end has work (o->fe) */
 	uv_timer_t tick, second;
 	uv_timer_t settle;        /* re-looks after a change to the file */
 	uint64_t settle_until_ms;
@@ -389,6 +390,10 @@ begin_stop(struct daemon *dm)
 	alarm(STOP_GRACE_S);
 	/* First nng: after this no callback can wake the loop. */
 	repl_stop(dm->repl);
+	if (dm->o->fe) {
+		dm->o->fe->stop(dm->o->fe->ctx);
+		uv_close((uv_handle_t *)&dm->fe_wake, close_cb);
+	}
 	uv_close((uv_handle_t *)&dm->wake, close_cb);
 	uv_close((uv_handle_t *)&dm->tick, close_cb);
 	uv_close((uv_handle_t *)&dm->second, close_cb);
@@ -397,6 +402,21 @@ begin_stop(struct daemon *dm)
 	uv_close((uv_handle_t *)&dm->sigterm, close_cb);
 	if (dm->watching)
 		uv_close((uv_handle_t *)&dm->watch, close_cb);
+}
+
+static void
+hook_fe_wake(void *ctx)
+{
+	struct daemon *dm = ctx;
+	uv_async_send(&dm->fe_wake); /* thread-safe */
+}
+
+static void
+fe_wake_cb(uv_async_t *h)
+{
+	struct daemon *dm = h->data;
+	if (!dm->stopping)
+		dm->o->fe->process(dm->o->fe->ctx);
 }
 
 static void
@@ -414,6 +434,8 @@ tick_cb(uv_timer_t *h)
 	if (dm->stopping)
 		return;
 	repl_tick(dm->repl);
+	if (dm->o->fe)
+		dm->o->fe->process(dm->o->fe->ctx);
 	if (dm->o->one_round &&
 	    (repl_done(dm->repl) ||
 	     uv_now(&dm->loop) - dm->active_ms > ONE_ROUND_IDLE_MS))
@@ -622,6 +644,11 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 	if (o->one_round && repl_peer_count(dm.repl) == 0) {
 		rc = diag_set(d, ERR_INVAL, "no such peer with an address in the roster");
 		goto fail;
+	}
+	if (o->fe) {
+		uv_async_init(&dm.loop, &dm.fe_wake, fe_wake_cb);
+		dm.fe_wake.data = &dm;
+		o->fe->start(o->fe->ctx, hook_fe_wake, &dm);
 	}
 	uv_timer_init(&dm.loop, &dm.tick);
 	uv_timer_init(&dm.loop, &dm.second);

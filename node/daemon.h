@@ -31,6 +31,20 @@ struct node;
  */
 #define DAEMON_STATE_BYTES 1024
 
+/*
+ * A front end the daemon runs on its loop beside replication: the web
+ * console (node/http/server.h).  start() is called on the loop before it
+ * runs; from then on any thread may call wake(wake_ctx) to have process()
+ * run on the loop soon.  process() also runs every tick (20 ms) and
+ * stop() once when the daemon stops.  The daemon knows no more of it.
+ */
+struct daemon_frontend {
+	void *ctx;
+	void (*start)(void *ctx, void (*wake)(void *), void *wake_ctx);
+	void (*process)(void *ctx);
+	void (*stop)(void *ctx);
+};
+
 struct daemon_opts {
 	const char *listen;      /* overrides config and roster; NULL: those */
 	const char *const *peers; /* member names to pull from; NULL: config */
@@ -41,6 +55,7 @@ struct daemon_opts {
 	int one_round;
 	const char *peer_addr;
 	int progress;            /* print progress on stderr */
+	const struct daemon_frontend *fe; /* NULL: none */
 };
 
 /*

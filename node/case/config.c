@@ -42,9 +42,10 @@ struct loader {
  * other is refused, so that a misspelt key ("utc_ofset") is not ignored
  * in silence.  A new setting is added here as well as where it is read.
  */
-static const char *const top_keys[] = { "calendar", "eval", "grid_length",
+static const char *const top_keys[] = { "calendar",     "eval",
+					"grid_length",  "http_listen",
 					"legacy_codes", "limits",
-					"replication", NULL };
+					"replication",  NULL };
 static const char *const eval_keys[] = { "bands", "composites", "grades",
 					 "region_class_2", "step_limits",
 					 "weights", NULL };
@@ -536,6 +537,53 @@ parse_eval(struct loader *l, const struct mp_reader *root, struct config *c)
 	return 0;
 }
 
+/*
+ * "http_listen": the web console's address, kept as "HOST:PORT".  true
+ * turns it on at CONFIG_HTTP_DEFAULT; "PORT" and ":PORT" listen on
+ * 127.0.0.1 only (a console reachable from the network is a choice the
+ * admin writes out); false or absent leaves it off.
+ */
+static int
+parse_http(struct loader *l, const struct mp_reader *root, struct config *c)
+{
+	struct mp_reader v;
+	const char *s, *colon;
+	size_t len;
+	int on;
+	c->http_listen[0] = '\0';
+	if (mp_map_find(root, "http_listen", &v) == ERR_NOTFOUND)
+		return 0;
+	struct mp_reader b = v;
+	if (mp_get_bool(&b, &on) == 0) {
+		if (on)
+			snprintf(c->http_listen, sizeof(c->http_listen), "%s",
+				 CONFIG_HTTP_DEFAULT);
+		return 0;
+	}
+	if (mp_get_str(&v, &s, &len) || len == 0 || len >= sizeof(c->http_listen) - 10)
+		return bad(l, "http_listen", "must be true, false, \"PORT\" or \"HOST:PORT\"");
+	colon = memrchr(s, ':', len);
+	const char *port = colon ? colon + 1 : s;
+	size_t pn = len - (size_t)(port - s);
+	unsigned long pv = 0;
+	for (size_t i = 0; i < pn; i++) {
+		if (port[i] < '0' || port[i] > '9')
+			pn = 0;
+		else
+			pv = pv * 10 + (unsigned long)(port[i] - '0');
+		if (pv > 65535)
+			pn = 0;
+	}
+	if (pn == 0 || pn > 5 || pv == 0)
+		return bad(l, "http_listen", "must end in a port from 1 to 65535");
+	if (!colon || colon == s)
+		snprintf(c->http_listen, sizeof(c->http_listen), "127.0.0.1:%.*s",
+			 (int)pn, port);
+	else
+		snprintf(c->http_listen, sizeof(c->http_listen), "%.*s", (int)len, s);
+	return 0;
+}
+
 static int
 parse_replication(struct loader *l, const struct mp_reader *root,
 		  struct config *c)
@@ -639,6 +687,8 @@ config_parse(const char *text, const char *name, struct config **out,
 		}
 		c->grid_length = (int)g;
 	}
+	if ((rc = parse_http(&l, &root, c)))
+		goto out;
 	if (mp_map_find(&root, "legacy_codes", &v) == 0 &&
 	    mp_get_bool(&v, &c->legacy_codes)) {
 		rc = bad(&l, "legacy_codes", "must be true or false");

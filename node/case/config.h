@@ -93,6 +93,7 @@ struct repl_config {
 	uint32_t max_clock_skew_ms;
 };
 
+#define CONFIG_HTTP_DEFAULT "127.0.0.1:8080"
 #define CONFIG_DEFAULT_SKEW_MS (5 * 60 * 1000)
 
 struct config {
@@ -105,6 +106,9 @@ struct config {
 	size_t nweights;
 	struct eval_config ev;
 	struct repl_config repl;
+	/* The web console's address ("http_listen"): "" off (the default),
+	 * else "HOST:PORT" (HOST defaults to 127.0.0.1: ":8080"). */
+	char http_listen[ROSTER_ADDR_MAX + 1];
 };
 
 /*

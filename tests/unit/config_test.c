@@ -249,9 +249,44 @@ test_eval_keys(void)
 	}
 }
 
+static void
+test_http_listen_is_read(void)
+{
+	static const struct {
+		const char *text, *want;
+	} ok[] = {
+		{ "{}", "" },
+		{ "{\"http_listen\": false}", "" },
+		{ "{\"http_listen\": true}", CONFIG_HTTP_DEFAULT },
+		{ "{\"http_listen\": \"8081\"}", "127.0.0.1:8081" },
+		{ "{\"http_listen\": \":8082\"}", "127.0.0.1:8082" },
+		{ "{\"http_listen\": \"0.0.0.0:80\"}", "0.0.0.0:80" },
+	};
+	static const char *bad[] = {
+		"{\"http_listen\": \"\"}", "{\"http_listen\": \"host:\"}",
+		"{\"http_listen\": \"host:0\"}", "{\"http_listen\": \":70000\"}",
+		"{\"http_listen\": 8080}", "{\"http_listen\": \"a:b\"}",
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct config *c;
+		struct diag d;
+		CHECK_OK(load_text(ok[i].text, &c, &d));
+		CHECK_EQ_STR(c->http_listen, ok[i].want);
+		config_free(c);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct config *c;
+		struct diag d;
+		CHECK_ERR(load_text(bad[i], &c, &d), ERR_CONFIG);
+		CHECK(strstr(d.text, "\"http_listen\"") != NULL);
+	}
+}
+
 static const struct test tests[] = {
 	{ "unknown keys are refused with their line",
 	  test_unknown_keys_are_refused_with_their_line },
+	{ "http_listen is off by default and 127.0.0.1 when only a port is given",
+	  test_http_listen_is_read },
 	{ "the shipped config.json loads", test_shipped_config_loads },
 	{ "the shipped calendar has 2026's holidays and working weekend days",
 	  test_shipped_calendar_2026 },

@@ -1,0 +1,95 @@
+/*
+ * internal.h - what web.c (routes, sessions, the page frame) shares with
+ * pages.c (the pages) and api.c (the JSON API).  node/http/ only.
+ */
+#ifndef GRIDCASE_HTTP_INTERNAL_H
+#define GRIDCASE_HTTP_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "node/http/html.h"
+#include "node/http/server.h"
+#include "node/http/web.h"
+
+struct key;
+struct classes;
+
+#define WEB_SESSIONS_MAX 256
+#define WEB_TOKEN_HEX 64 /* 32 random bytes */
+#define WEB_SESSION_IDLE_MS (8ull * 3600 * 1000)
+/* Sign-in: this many failures for a name within the window lock it for
+ * the window; and at most WEB_SIGNIN_PER_MIN attempts a minute in all. */
+#define WEB_SIGNIN_FAILS 5
+#define WEB_SIGNIN_WINDOW_MS (15ull * 60 * 1000)
+#define WEB_SIGNIN_PER_MIN 30
+#define WEB_COOKIE "gc_session"
+
+struct web_session {
+	int used;
+	char id[WEB_TOKEN_HEX + 1];   /* the cookie */
+	char csrf[WEB_TOKEN_HEX + 1]; /* in every form, checked on POST */
+	char name[80];                /* the sign-in name */
+	struct key *key;              /* unlocked for the session only */
+	/* The roster's word, read again on every request. */
+	int member;
+	char member_name[65], unit[65];
+	unsigned roles;
+	uint64_t last_ms;
+};
+
+struct signin_fail {
+	char name[80];
+	unsigned count;
+	uint64_t first_ms;
+};
+
+struct web {
+	struct node *n;
+	struct buf css, js;
+	struct classes *classes;
+	struct web_session sessions[WEB_SESSIONS_MAX];
+	struct signin_fail fails[64];
+	uint64_t minute_start;
+	unsigned minute_count;
+};
+
+/* The page's words: Chinese unless the person chose English. */
+static inline const char *
+T(const struct web_call *c, const char *zh, const char *en)
+{
+	return c->en ? en : zh;
+}
+
+/* The frame every page shares: head, navigation, <main>, and its end. */
+void page_begin(struct web_call *c, const char *title);
+void page_end(struct web_call *c);
+/* A page saying what went wrong, with status. */
+void page_error(struct web_call *c, int status, const char *msg);
+void resp_redirect(struct web_call *c, const char *to);
+/* 1 if the POST carries the session's CSRF token (field csrf, or the
+ * X-CSRF-Token the API takes is not used: forms only). */
+int web_csrf_ok(const struct web_call *c, const char *token);
+/* A hidden input with the session's CSRF token. */
+void form_csrf(struct web_call *c);
+/* Local time of the district (its calendar's offset). */
+void web_time(struct web_call *c, uint64_t ms, char out[32]);
+/* 1 if the person holds any of the roles. */
+int web_has_role(const struct web_call *c, unsigned roles);
+
+/* The pages (pages.c) and the API (api.c). */
+void page_worklist(struct web_call *c);
+void page_case(struct web_call *c);
+void page_case_act(struct web_call *c);
+void page_report(struct web_call *c);
+void page_board(struct web_call *c);
+void page_map(struct web_call *c);
+void page_eval(struct web_call *c);
+void page_peers(struct web_call *c);
+void page_blob(struct web_call *c);
+void api_cases(struct web_call *c);
+void api_case(struct web_call *c);
+void api_events(struct web_call *c);
+
+#endif

@@ -1,0 +1,127 @@
+# web.sh - the web console over HTTP with curl, on two real daemons that
+# replicate over loopback: configuration, sign-in and its rate limit,
+# sessions and CSRF, roles judged by the node, escaping of what people
+# wrote, personal data, photos, live updates (server-sent events), and
+# the pages of the whole loop from a report to the evaluation.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/repl_lib.inc"
+
+. "$(dirname "$0")/web_lib.inc"
+
+# ---- sign-in ----
+code() { curl -s -m 10 -o /dev/null -w '%{http_code}' "$@"; }
+check_out "a page without a session goes to sign-in" "^303$" code "$UC/"
+check_out "the API without a session is 401" "^401$" code "$UC/api/cases"
+check_out "the sign-in page is Chinese by default" "登录" curl -s "$UC/signin"
+check_out "and English by choice" "Sign in" curl -s -b "gc_lang=en" "$UC/signin"
+check_out "a wrong passphrase is 401" "^401$" code -d "name=sup&pass=wrong+passphrase" "$UC/signin"
+check_out "an unknown name looks the same" "用户名或口令不正确" curl -s -d "name=nobody&pass=x" "$UC/signin"
+for i in 1 2 3 4; do code -d "name=nobody&pass=x$i" "$UC/signin" > /dev/null; done
+check_out "the sixth try of a name within 15 minutes is refused (429)" "^429$" code -d "name=nobody&pass=x" "$UC/signin"
+check_out "a sign-in from another site is refused" "^403$" code -H "Origin: http://evil.example" -d "name=sup&pass=$PASS" "$UC/signin"
+
+signin() { # URL NAME JAR
+	[ "$(code -c "$3" -d "name=$2&pass=$PASS" "$1/signin")" = 303 ]
+}
+csrf() { # JAR URL: the CSRF token of the page
+	curl -s -b "$1" "$2" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n 1
+}
+check "sup signs in on the centre" signin "$UC" sup "$T/sup.jar"
+check_out "the cookie is HttpOnly and SameSite=Strict" "HttpOnly; SameSite=Strict" \
+	curl -s -i -d "name=op&pass=$PASS" -c "$T/op.jar" "$UC/signin"
+check_out "the worklist opens" "工作台" curl -s -b "$T/sup.jar" "$UC/"
+SUPT=$(csrf "$T/sup.jar" "$UC/report")
+check "the report page carries a CSRF token" test -n "$SUPT"
+
+# ---- a report from the phone page: escaping, photo, position ----
+printf '\377\330\377\340fake-jpeg' > "$T/photo.jpg"
+EVIL=$(printf '<script>alert(1)</script> \033[31mred')
+report() { # JAR TOKEN: prints the Location
+	curl -s -o /dev/null -w '%{redirect_url}' -b "$1" -F "csrf=$2" -F "class=event:06010" \
+		--form-string "where=$EVIL" --form-string "desc=garbage & bins" -F "grid=310104007002001" \
+		-F "lat=31.170" -F "lon=121.409" -F "photo=@$T/photo.jpg;type=image/jpeg" "$UC/report"
+}
+check_out "a report without the CSRF token is refused" "^403$" code -b "$T/sup.jar" -F "class=event:06010" -F "where=w" -F "desc=d" "$UC/report"
+check_out "a report with another token is refused" "^403$" code -b "$T/sup.jar" -F "csrf=00$SUPT" -F "class=event:06010" "$UC/report"
+check_out "a position outside the cell given is refused" "不在该网格内" \
+	curl -s -b "$T/sup.jar" -F "csrf=$SUPT" -F "class=event:06010" -F "where=w" -F "desc=d" \
+	-F "grid=310104007001001" -F "lat=31.170" -F "lon=121.409" "$UC/report"
+check_out "a report with a photo and the phone's position" "/case/[0-9]{8}-" report "$T/sup.jar" "$SUPT"
+CASE=$(sed -n 's|.*/case/\([0-9A-Za-z-]*\).*|\1|p' "$OUT")
+check_out "the case is on the centre, reported by sup" '"status":"reported"' "$G" --dir "$C" case show "$CASE" --json
+check_out "what sup wrote is shown as text, not run" "&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\\\x1b\\[31mred" \
+	curl -s -b "$T/sup.jar" "$UC/case/$CASE"
+check "and no script of theirs is on the page" sh -c "! curl -s -b '$T/sup.jar' '$UC/case/$CASE' | grep -q '<script>alert'"
+check "nor the escape byte" sh -c "! curl -s -b '$T/sup.jar' '$UC/case/$CASE' | grep -q \"\$(printf '\\033')\""
+PHOTO=$(curl -s -b "$T/sup.jar" "$UC/case/$CASE" | sed -n 's|.*src="/blob/\([0-9a-f]*\)?case=.*|\1|p' | head -n 1)
+check_out "the photo is served as the image it is" "^200 image/jpeg$" \
+	curl -s -o /dev/null -w '%{http_code} %{content_type}' -b "$T/sup.jar" "$UC/blob/$PHOTO?case=$CASE"
+check_out "a blob is served only with a case that names it" "^404$" code -b "$T/sup.jar" "$UC/blob/$PHOTO?case=20260101-nothing"
+
+# ---- roles are the node's word ----
+check "sup's case page offers no dispatch" sh -c "! curl -s -b '$T/sup.jar' '$UC/case/$CASE' | grep -q 'id=\"do-dispatch\"'"
+check_out "a dispatch posted by sup anyway is refused by the node" "error=" \
+	curl -s -o /dev/null -w '%{redirect_url}' -b "$T/sup.jar" -d "csrf=$SUPT&type=dispatch&unit=office-07" "$UC/act/$CASE"
+check_out "and the case did not move" '"status":"reported"' "$G" --dir "$C" case show "$CASE" --json
+check_out "the replication page is for admins" "^403$" code -b "$T/sup.jar" "$UC/peers"
+check "adm signs in" signin "$UC" adm "$T/adm.jar"
+check_out "and sees the peers" "office-07" curl -s -b "$T/adm.jar" "$UC/peers"
+
+# ---- personal data: a hotline report with the caller's contact ----
+printf 'Wang, 139-0000-0000' > "$T/caller.txt"
+check_out "a hotline report with the caller's data (CLI)" '"case"' \
+	"$G" --dir "$C" case report --class event:06010 --grid 310104007002001 --where w --desc d \
+	--source hotline --caller "$T/caller.txt" --json
+HOT=$(sed -n 's/.*"case":"\([^"]*\)".*/\1/p' "$OUT")
+CALLER=$(curl -s -b "$T/op.jar" "$UC/case/$HOT" | sed -n 's|.*href="/blob/\([0-9a-f]*\)?case=[^"]*">来电人信息</a>.*|\1|p' | head -n 1)
+check "the operator's page links the caller's data" test -n "$CALLER"
+check_out "the operator may read it" "^200$" code -b "$T/op.jar" "$UC/blob/$CALLER?case=$HOT"
+check_out "the supervisor's page does not link it" "无权查看" curl -s -b "$T/sup.jar" "$UC/case/$HOT"
+check_out "and the supervisor may not read it" "^403$" code -b "$T/sup.jar" "$UC/blob/$CALLER?case=$HOT"
+
+# ---- the centre registers and dispatches; the office sees it live ----
+OPT=$(csrf "$T/op.jar" "$UC/")
+act() { # URL JAR TOKEN CASE TYPE [FIELD=VALUE]...: the Location
+	a_u=$1 a_j=$2 a_t=$3 a_c=$4 a_y=$5
+	shift 5
+	set -- -F "csrf=$a_t" -F "type=$a_y" $(for f; do printf -- '-F %s ' "$f"; done)
+	curl -s -o /dev/null -w '%{redirect_url}' -b "$a_j" "$@" "$a_u/act/$a_c"
+}
+check "off signs in on the office" signin "$UO" off "$T/off.jar"
+curl -s -N -b "$T/off.jar" "$UO/api/events" > "$T/sse" 2>/dev/null &
+SSE=$!
+check "the office's event stream is open" wait_until 10 grep -q "retry: 1000" "$T/sse"
+check_out "op accepts" "/case/$CASE\$" act "$UC" "$T/op.jar" "$OPT" "$CASE" accept
+check_out "op registers" "/case/$CASE\$" act "$UC" "$T/op.jar" "$OPT" "$CASE" register urgency=normal
+check_out "the dispatch form suggests the grid cell's office" 'class="suggest">office-07<' curl -s -b "$T/op.jar" "$UC/case/$CASE"
+check_out "op dispatches to office-07" "/case/$CASE\$" act "$UC" "$T/op.jar" "$OPT" "$CASE" dispatch unit=office-07
+check "the office's worklist shows the case (replicated)" wait_until 15 sh -c "curl -s -b '$T/off.jar' '$UO/' | grep -q 'data-case=\"$CASE\"'"
+check "and its event stream said so" wait_until 5 grep -q "event: change" "$T/sse"
+kill "$SSE" 2>/dev/null
+wait "$SSE" 2>/dev/null
+check_out "the office's API lists it with its colour" "\"id\":\"$CASE\".*\"colour\":\"green\"" curl -s -b "$T/off.jar" "$UO/api/cases"
+OFFT=$(csrf "$T/off.jar" "$UO/")
+printf '\211PNG\r\n\032\nfake-png' > "$T/done.png"
+check_out "off feeds back with a photo" "/case/$CASE\$" act "$UO" "$T/off.jar" "$OFFT" "$CASE" feedback "photo=@$T/done.png" "notes=cleaned"
+check_out "the feedback is on the office" '"status":"fed_back"' "$G" --dir "$O" case show "$CASE" --json
+check "and reaches the centre" wait_until 15 sh -c "'$G' --dir '$C' case show '$CASE' --json | grep -q '\"status\":\"fed_back\"'"
+check_out "sup verifies" "/case/$CASE\$" act "$UC" "$T/sup.jar" "$SUPT" "$CASE" verify-pass
+check_out "op closes" "/case/$CASE\$" act "$UC" "$T/op.jar" "$OPT" "$CASE" close
+check_out "the case page shows it closed, with its history" "已结案.*" curl -s -b "$T/op.jar" "$UC/case/$CASE"
+check_out "the timeline names who acted, with roles" "off <span class=\"muted\">disposal · office-07" curl -s -b "$T/op.jar" "$UC/case/$CASE"
+check_out "the evaluation shows office-07" "<td>office-07</td>" curl -s -b "$T/op.jar" "$UC/eval?by=unit&month=$(date -u +%Y-%m)"
+check_out "its CSV downloads" '^"office-07",' curl -s -b "$T/op.jar" "$UC/eval?csv=1&by=unit&month=$(date -u +%Y-%m)"
+check_out "the board lists the hotline report as new" "$HOT" curl -s -b "$T/op.jar" "$UC/board"
+check_out "the map draws the grid cells" "<rect class=\"cell" curl -s -b "$T/op.jar" "$UC/map"
+
+# ---- the session's end ----
+check_out "sign-out without the token is refused" "^403$" code -b "$T/op.jar" -d "csrf=x" "$UC/signout"
+check_out "sign-out with it" "^303$" code -b "$T/op.jar" -d "csrf=$OPT" "$UC/signout"
+check_out "and the session is gone" "^303$" code -b "$T/op.jar" "$UC/"
+check_out "every page forbids inline scripts and frames" "script-src 'self'.*frame-ancestors 'none'" \
+	curl -s -i -b "$T/sup.jar" "$UC/"
+
+check "stop the office" stop_daemon office
+check "stop the centre" stop_daemon centre
+check "no sanitizer spoke" clean_logs centre office
+finish
