@@ -243,18 +243,18 @@ sed -i 's/"unit": \[\[0, 100\].*\]\],/"unit": [[0, 50]],/' "$D/config.json"
 want unit office-01 registered_score=5.0 score=70.0
 cp "$T/good.json" "$D/config.json"
 sed -i 's/"dispatch": "1h"/"lunch": "1h"/' "$D/config.json"
-check_err 1 "an unknown step is refused, naming the key" '"eval.step_limits" must map steps' \
+check_err 3 "an unknown step is refused, naming the key" '"eval.step_limits" must map steps' \
 	"$G" --dir "$D" eval $P --by unit
 cp "$T/good.json" "$D/config.json"
 sed -i 's/"unit": \[\[0, 100\]/"unit": [[5, 100]/' "$D/config.json"
-check_err 1 "bands must start at 0" '"eval.bands" must list' "$G" --dir "$D" eval $P --by unit
+check_err 3 "bands must start at 0" '"eval.bands" must list' "$G" --dir "$D" eval $P --by unit
 cp "$T/good.json" "$D/config.json"
 sed -i 's/"accepted_score": 25/"valid_rate": 25/' "$D/config.json"
-check_err 1 "a part the set does not have is refused" '"eval.composites" names a part' \
+check_err 3 "a part the set does not have is refused" '"eval.composites" names a part' \
 	"$G" --dir "$D" eval $P --by unit
 cp "$T/good.json" "$D/config.json"
 sed -i 's/"A": 90/"A": 50/' "$D/config.json"
-check_err 1 "grades must not rise from A to D" '"eval.grades" must not rise' \
+check_err 3 "grades must not rise from A to D" '"eval.grades" must not rise' \
 	"$G" --dir "$D" eval $P --by unit
 cp "$T/good.json" "$D/config.json"
 sed -i 's/"region_class_2": \[\]/"region_class_2": ["310104001"]/' "$D/config.json"

@@ -114,6 +114,20 @@ check_out "its CSV downloads" '^"office-07",' curl -s -b "$T/op.jar" "$UC/eval?c
 check_out "the board lists the hotline report as new" "$HOT" curl -s -b "$T/op.jar" "$UC/board"
 check_out "the map draws the grid cells" "<rect class=\"cell" curl -s -b "$T/op.jar" "$UC/map"
 
+# ---- the Open311 endpoint on the same server (docs/open311.md) ----
+check_out "Open311 services need no sign-in" '^200 application/json' \
+	curl -s -o /dev/null -w '%{http_code} %{content_type}' "$UC/open311/v2/services.json"
+check_out "they list the classes" '"service_code":"06010"' curl -s "$UC/open311/v2/services.json"
+check_out "discovery names this server's endpoint" "http://127.0.0.1:[0-9]*/open311/v2/" \
+	curl -s "$UC/open311/v2/discovery.json"
+check_out "requests come as XML too" '<service_requests>' curl -s "$UC/open311/v2/requests.xml"
+check_out "an unknown request id is the specification's 404 error" '\[\{"code":404' \
+	curl -s "$UC/open311/v2/requests/20260101-nothing1.json"
+check_out "a POST with no intake key on the node is refused (403)" '^403$' \
+	code -d "service_code=06010&lat=31.170&long=121.409&description=d" "$UC/open311/v2/requests.json"
+check_out "in the specification's error format" '^\[\{"code":403,"description":"' \
+	curl -s -d "service_code=06010&lat=31.170&long=121.409&description=d" "$UC/open311/v2/requests.json"
+
 # ---- the session's end ----
 check_out "sign-out without the token is refused" "^403$" code -b "$T/op.jar" -d "csrf=x" "$UC/signout"
 check_out "sign-out with it" "^303$" code -b "$T/op.jar" -d "csrf=$OPT" "$UC/signout"
