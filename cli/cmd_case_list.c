@@ -181,7 +181,9 @@ cmd_case_list(struct cli *c, int argc, char **argv)
 	if (l.json)
 		json_arr_end(&l.w);
 	cli_print(&l.out);
-	/* The count is a footer: stderr, so that stdout is the table. */
+	/* The count is a footer: stderr, so that stdout is the table (after
+	 * it, where both go to one file). */
+	fflush(stdout);
 	if (!l.json)
 		fprintf(stderr, "%llu case%s\n", (unsigned long long)l.count,
 			l.count == 1 ? "" : "s");

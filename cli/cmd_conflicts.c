@@ -211,7 +211,9 @@ cmd_conflicts(struct cli *c, int argc, char **argv)
 		json_arr_end(&k.w);
 	if (k.json || k.out.len)
 		cli_print(&k.out);
-	/* The count is a footer: stderr, so that stdout is the table. */
+	/* The count is a footer: stderr, so that stdout is the table (after
+	 * it, where both go to one file). */
+	fflush(stdout);
 	if (!k.json)
 		fprintf(stderr, "%llu open, %llu in all%s\n",
 			(unsigned long long)k.open, (unsigned long long)k.total,

@@ -228,8 +228,19 @@ cmd_peers(struct cli *c, int argc, char **argv)
 				   (unsigned long long)p->errors);
 			cli_pad(&out, p->addr, waddr);
 			buf_add_str(&out, "  ");
-			const char *err = p->misbehaving ? p->misbehaviour
-					  : p->last_error[0] ? p->last_error : "-";
+			/* A peer that is up again keeps its last error on
+			 * record: said as earlier, not as its state. */
+			struct buf said = BUF_INIT;
+			if (p->misbehaving)
+				buf_add_str(&said, p->misbehaviour);
+			else if (!p->last_error[0])
+				buf_add_str(&said, "-");
+			else
+				buf_printf(&said, "%s%s",
+					   strcmp(state_word(p, running), "yes") == 0
+						   ? "earlier: " : "",
+					   p->last_error);
+			const char *err = buf_cstr(&said);
 			size_t room = 0;
 			if (cols > 0) {
 				size_t line = cli_width_n((const char *)out.data + mark,
@@ -238,9 +249,12 @@ cmd_peers(struct cli *c, int argc, char **argv)
 			}
 			cli_fit(&out, err, cols > 0 ? room : 0);
 			buf_add_str(&out, "\n");
+			buf_release(&said);
 		}
 	}
 	/* The footer goes to stderr: stdout is the table alone. */
+	cli_print(&out);
+	fflush(stdout);
 	if (!json && !running) {
 		char iso[CLOCK_ISO_BYTES] = "";
 		if (last_known)
@@ -249,7 +263,6 @@ cmd_peers(struct cli *c, int argc, char **argv)
 			last_known ? "figures as last known at " : "no figures recorded yet",
 			iso);
 	}
-	cli_print(&out);
 	buf_release(&out);
 	free(ours.e);
 	free(l.rows);

@@ -28,24 +28,24 @@ say() { printf '   %s\n' "$*"; }
 # as $W (set below).  show prints it on fd 3, the terminal, so that a
 # command whose output is captured is shown as well.
 exec 3>&1
-show() {
-	line='$ gridcase'
-	for a in "$@"; do
-		case "$a" in
+show() { # (sh_ variables: the demo's own names are short)
+	sh_line='$ gridcase'
+	for sh_a in "$@"; do
+		case "$sh_a" in
 		"&") ;;
-		*[!A-Za-z0-9_./:=,+@%-]* | "") a="'$a'" ;;
+		*[!A-Za-z0-9_./:=,+@%-]* | "") sh_a="'$sh_a'" ;;
 		esac
-		line="$line $a"
+		sh_line="$sh_line $sh_a"
 	done
-	printf '%s\n' "$line" | sed "s|$W|\$W|g" >&3
+	printf '%s\n' "$sh_line" | sed "s|$W|\$W|g" >&3
 }
 run() { show "$@"; "$G" "$@"; }
 q() { show "$@"; "$G" "$@" >/dev/null; } # its output says nothing new
 # cap ARGS: runs a command whose output the demo keeps (a case id).
 cap() { show "$@"; "$G" "$@" 2>/dev/null; }
 # On a terminal, tables fit its width even through a pipe.
-if [ -t 1 ] && cols=$(stty size 2>/dev/null </dev/tty | cut -d' ' -f2) && [ -n "$cols" ]; then
-	export COLUMNS="$cols"
+if [ -t 1 ] && sh_cols=$(stty size 2>/dev/null </dev/tty | cut -d' ' -f2) && [ -n "$sh_cols" ]; then
+	export COLUMNS="$sh_cols"
 fi
 # A time on Monday 2 March 2026, local (UTC+8, from 08:00), for GRIDCASE_NOW.
 at() {

@@ -254,6 +254,18 @@ one_line "... on one line"
 check "... and nothing was written" [ "$(digest "$A")" = "$D0" ]
 check_err 2 "so is a step's note that is not UTF-8" "not UTF-8" \
 	"$G" --dir "$A" case cancel "$EVIL" --reason "$(printf '\300\200')"
+# An event whose text is not UTF-8 (as a hostile peer or a damaged file
+# could hand in): refused with why, nothing raw printed, no crash.
+check_out "an event to corrupt" '^[0-9]{8}-' "$G" --dir "$A" case report \
+	--class event:06001 --grid 310104016001001 --where QQQQZZ --desc d
+CQ=$(grep -E '^[0-9]{8}-' "$OUT")
+"$G" --dir "$A" event export --case "$CQ" -o "$T/one.bin" 2>/dev/null
+off=$(grep -abo QQQQZZ "$T/one.bin" | cut -d: -f1)
+printf '\377\033' | dd of="$T/one.bin" bs=1 seek="$off" conv=notrunc 2>/dev/null
+check_err 1 "an event with text that is not UTF-8 is refused, saying why" \
+	"rejected event #0 .*str at byte [0-9]+ is not valid UTF-8" \
+	"$G" --dir "$A" event import "$T/one.bin"
+if no_controls; then pass "... and its report prints no raw byte"; else fail "... and its report prints no raw byte"; fi
 
 # ---- case report: --grid with --lat/--lon ----
 check_err 2 "a position in another cell than --grid is refused, naming both" \

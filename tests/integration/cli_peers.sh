@@ -35,6 +35,16 @@ check "every row's CONNECTED starts in the same column, the Chinese name's row t
 check "the table has the Chinese name" grep -q "^$NAME  " "$T/table"
 check "a running daemon: nothing on stderr" [ ! -s "$T/footer" ]
 
+# ---- a peer up again: its last error is said as earlier ----
+check "a blocks b" "$G" --dir "$T/a" peers block b
+refused_by_a() { peer_json b a | grep -q '"last_error":"refused'; }
+check "b's pulls from a are refused" wait_until 20 refused_by_a
+check "a unblocks b" "$G" --dir "$T/a" peers unblock b
+up_again() { env -u COLUMNS "$G" --dir "$T/b" peers 2>/dev/null | grep -Eq '^a +yes '; }
+check "b's table shows a up again" wait_until 20 up_again
+check_out "with the refusal as earlier, not as its state" '^a +yes .*earlier: refused' \
+	env -u COLUMNS "$G" --dir "$T/b" peers
+
 # ---- THEY LACK as repl status counts it ----
 check "b's daemon stops" stop_daemon b
 note a case-a 2 > /dev/null

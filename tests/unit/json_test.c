@@ -653,7 +653,7 @@ test_writer_compact_output(void)
 	static const char want[] =
 		"{\"a\":18446744073709551615,"
 		"\"b\":[-9223372036854775808,true,false,null,[],{}],"
-		"\"c\\\"q\":\"x\\\\y\\n\\t\\r\\u0001\x7f\xc3\xa9\","
+		"\"c\\\"q\":\"x\\\\y\\n\\t\\r\\u0001\\u007f\xc3\xa9\","
 		"\"h\":\"00ff10\"}";
 	int same = out.len == strlen(want) &&
 		   memcmp(out.data, want, out.len) == 0;
@@ -1021,7 +1021,22 @@ test_key_with_nul_round_trips(void)
 	CHECK_OK(canonical);
 }
 
+/* JSON shown on a terminal cannot drive it; bytes not UTF-8 are U+FFFD. */
+static void
+test_json_strings_escape_terminal_controls(void)
+{
+	struct buf out = BUF_INIT;
+	json_quote(&out, "\x1b[2J \xc2\x9b \xe2\x80\xae \xe2\x81\xa6 \xff \xe4\xb8\xad", 21);
+	static const char want[] =
+		"\"\\u001b[2J \\u009b \\u202e \\u2066 \\ufffd \xe4\xb8\xad\"";
+	CHECK_EQ_INT(out.len, strlen(want));
+	CHECK(memcmp(out.data, want, out.len) == 0);
+	buf_release(&out);
+}
+
 static const struct test tests[] = {
+	{ "JSON strings escape terminal controls",
+	  test_json_strings_escape_terminal_controls },
 	{ "scalars parse to canonical msgpack",
 	  test_scalars_parse_to_canonical_msgpack },
 	{ "object keys are sorted at every level",
