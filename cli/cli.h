@@ -49,8 +49,9 @@ void cli_print(const struct buf *b);
 const char *cli_short(const uint8_t *p, char out[17]);
 
 /*
- * Parses an author key given as 64 hex digits.  On error prints why and
- * returns EXIT_USAGE.
+ * Parses a key given as 64 hex digits or, on an open node, as a member's
+ * name in its roster (the key in force under that name, or the only
+ * revoked one).  On error prints why and returns EXIT_USAGE.
  */
 int cli_parse_key(struct cli *c, const char *s, uint8_t key[EVENT_KEY_BYTES]);
 
@@ -70,6 +71,7 @@ MUST_CHECK int cli_read_file(const char *path, struct buf *out,
 			     struct diag *d);
 
 /* The commands. */
+int cmd_backup(struct cli *c, int argc, char **argv);
 int cmd_blob_add(struct cli *c, int argc, char **argv);
 int cmd_blob_erase(struct cli *c, int argc, char **argv);
 int cmd_blob_get(struct cli *c, int argc, char **argv);
@@ -94,10 +96,13 @@ int cmd_log(struct cli *c, int argc, char **argv);
 int cmd_peers(struct cli *c, int argc, char **argv);
 int cmd_peers_block(struct cli *c, int argc, char **argv);
 int cmd_peers_unblock(struct cli *c, int argc, char **argv);
+int cmd_rekey(struct cli *c, int argc, char **argv);
 int cmd_reindex(struct cli *c, int argc, char **argv);
 int cmd_repl_status(struct cli *c, int argc, char **argv);
 int cmd_repl_sync(struct cli *c, int argc, char **argv);
 int cmd_roster_add(struct cli *c, int argc, char **argv);
+int cmd_restore(struct cli *c, int argc, char **argv);
+int cmd_roster_replace(struct cli *c, int argc, char **argv);
 int cmd_roster_revoke(struct cli *c, int argc, char **argv);
 int cmd_roster_show(struct cli *c, int argc, char **argv);
 int cmd_run(struct cli *c, int argc, char **argv);
