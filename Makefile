@@ -20,6 +20,7 @@ BINDIR = $(PREFIX)/bin
 DATADIR = $(PREFIX)/share/gridcase
 MANDIR = $(PREFIX)/share/man
 UNITDIR = $(PREFIX)/lib/systemd/system
+SYSUSERSDIR = $(PREFIX)/lib/sysusers.d
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -215,6 +216,8 @@ install: gridcase
 	install -m 644 docs/man/gridcase.1 $(DESTDIR)$(MANDIR)/man1/gridcase.1
 	sed 's|/usr/local/bin|$(BINDIR)|' docs/man/gridcase.service > $(DESTDIR)$(UNITDIR)/gridcase.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/gridcase.service
+	install -d $(DESTDIR)$(SYSUSERSDIR)
+	install -m 644 docs/man/gridcase.sysusers $(DESTDIR)$(SYSUSERSDIR)/gridcase.conf
 
 # The files kept in the style of .clang-format.  The tree is not
 # reformatted wholesale: a file joins the list once it is formatted.
