@@ -50,7 +50,6 @@ struct daemon {
 	struct repl *repl;
 	int stopping;
 	int lock_fd;
-	uint64_t last_progress;
 	uint64_t active_ms; /* when events last arrived (or the start) */
 	struct blocked blocks;
 	/* The storage state as recorded in the lock file (daemon.h), and
@@ -147,12 +146,19 @@ static void
 hook_progress(void *ctx, const char *peer, uint64_t events)
 {
 	struct daemon *dm = ctx;
+	char what[PEER_NAME_MAX + 8];
+	uint64_t lack = 0;
 	dm->active_ms = uv_now(&dm->loop);
 	if (!dm->o->progress)
 		return;
-	fprintf(stderr, "\r%s: %llu events received", peer,
-		(unsigned long long)events);
-	dm->last_progress = events;
+	for (size_t i = 0; i < repl_peer_count(dm->repl); i++) {
+		const struct repl_peer_stats *st = repl_peer_stats(dm->repl, i);
+		if (strcmp(st->name, peer) == 0)
+			lack = st->we_lack;
+	}
+	snprintf(what, sizeof(what), "sync %s", peer);
+	dm->o->progress(dm->o->progress_ctx, what, events,
+			lack ? events + lack : 0);
 }
 
 /* ---- live state for `gridcase peers` ---- */
@@ -771,8 +777,6 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 			 repl_peer_count(dm.repl));
 	dm.active_ms = uv_now(&dm.loop);
 	uv_run(&dm.loop, UV_RUN_DEFAULT);
-	if (o->progress && dm.last_progress)
-		fputc('\n', stderr);
 	if (!o->one_round) {
 		write_live_state(&dm);
 		remove_status(&dm);

@@ -40,7 +40,12 @@ struct daemon_opts {
 	 * peer, then return; peer_addr overrides the roster's address. */
 	int one_round;
 	const char *peer_addr;
-	int progress;            /* print progress on stderr */
+	/* Events received so far from a peer (what: "sync PEER"), of how
+	 * many (0: unknown; its summary's lead on ours): for a progress bar.
+	 * NULL: none. */
+	void (*progress)(void *ctx, const char *what, uint64_t done,
+			 uint64_t total);
+	void *progress_ctx;
 };
 
 /*

@@ -1,5 +1,6 @@
 /*
- * backup.c - consistent copies of a store (see store.h, "backups").
+ * backup.c - consistent copies of a store (see store.h, "backups"), and
+ * the progress hook of long work.
  *
  * LMDB's compacting copy walks the trees inside one read transaction:
  * the copy is the store as of that transaction, whatever writers (a
@@ -130,6 +131,13 @@ copy_env(MDB_env *env, const char *dest, struct diag *d)
 		return store_lmdb_err(rc, what, d);
 	}
 	return 0;
+}
+
+void
+store_set_progress(struct store *s, store_progress_fn fn, void *ctx)
+{
+	s->progress = fn;
+	s->progress_ctx = ctx;
 }
 
 int

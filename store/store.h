@@ -86,6 +86,16 @@ struct store_space {
  */
 MUST_CHECK int store_space(struct store *s, struct store_space *sp);
 
+/*
+ * Progress of long work (import, verify, refold), for a bar on a
+ * terminal: fn is called with what is being done, how much is done and
+ * of how much (0: unknown), often (once per event or case): it must be
+ * cheap, and throttle its own drawing.  NULL fn: none (the default).
+ */
+typedef void (*store_progress_fn)(void *ctx, const char *what, uint64_t done,
+				  uint64_t total);
+void store_set_progress(struct store *s, store_progress_fn fn, void *ctx);
+
 /* ---- backups (store/backup.c) ---- */
 
 /*

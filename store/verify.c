@@ -58,11 +58,16 @@ check_events(struct verifier *vf)
 	char h[2 * EVENT_ID_BYTES + 1];
 	int rc;
 
+	MDB_stat ms;
+	uint64_t done = 0, total = mdb_stat(vf->txn, s->events, &ms) == 0
+					    ? (uint64_t)ms.ms_entries
+					    : 0;
 	if ((rc = mdb_cursor_open(vf->txn, s->events, &c)))
 		return store_lmdb_err(rc, "cannot open cursor", NULL);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		struct envelope env;
+		store_progress(s, "verify", ++done, total);
 		struct event ev;
 		struct diag why;
 		size_t used;
