@@ -21,6 +21,8 @@ DATADIR = $(PREFIX)/share/gridcase
 MANDIR = $(PREFIX)/share/man
 UNITDIR = $(PREFIX)/lib/systemd/system
 SYSUSERSDIR = $(PREFIX)/lib/sysusers.d
+COMPLETIONDIR = $(PREFIX)/share/bash-completion/completions
+DOCDIR = $(PREFIX)/share/doc/gridcase
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -218,6 +220,9 @@ install: gridcase
 	chmod 644 $(DESTDIR)$(UNITDIR)/gridcase.service
 	install -d $(DESTDIR)$(SYSUSERSDIR)
 	install -m 644 docs/man/gridcase.sysusers $(DESTDIR)$(SYSUSERSDIR)/gridcase.conf
+	install -d $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(DOCDIR)
+	install -m 644 docs/man/gridcase.bash $(DESTDIR)$(COMPLETIONDIR)/gridcase
+	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 
 # The files kept in the style of .clang-format.  The tree is not
 # reformatted wholesale: a file joins the list once it is formatted.

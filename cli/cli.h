@@ -26,6 +26,7 @@ enum cli_exit { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 enum cmd_flags {
 	NEEDS_NODE = 1, /* cli->node is open (store only) */
 	NEEDS_KEY = 2,  /* ... and holds the node's secret key */
+	HIDDEN = 4,     /* not listed by help (gridcase complete) */
 };
 
 struct cli {
@@ -70,6 +71,14 @@ void cli_disk_status(struct cli *c, struct buf *out, struct json_writer *w,
 MUST_CHECK int cli_read_file(const char *path, struct buf *out,
 			     struct diag *d);
 
+/*
+ * The command table (cli/main.c), for completion: how many commands,
+ * and command i's name ("case show") and usage; hidden ones excluded.
+ */
+size_t cli_command_count(void);
+const char *cli_command_name(size_t i);
+const char *cli_command_usage(size_t i);
+
 /* The commands. */
 int cmd_backup(struct cli *c, int argc, char **argv);
 int cmd_blob_add(struct cli *c, int argc, char **argv);
@@ -85,6 +94,7 @@ int cmd_case_show(struct cli *c, int argc, char **argv);
 int cmd_event_add(struct cli *c, int argc, char **argv);
 int cmd_event_export(struct cli *c, int argc, char **argv);
 int cmd_event_import(struct cli *c, int argc, char **argv);
+int cmd_complete(struct cli *c, int argc, char **argv);
 int cmd_conflicts(struct cli *c, int argc, char **argv);
 int cmd_eval(struct cli *c, int argc, char **argv);
 int cmd_grid_import(struct cli *c, int argc, char **argv);

@@ -57,6 +57,8 @@ static const struct cmd fixed[] = {
 	{ "case show", cmd_case_show, NEEDS_NODE,
 	  "gridcase case show CASE [--json]",
 	  "show a case's state, due time, conflicts and signed history" },
+	{ "complete", cmd_complete, HIDDEN, "gridcase complete -- WORD... CUR",
+	  "the words bash may complete (docs/man/gridcase.bash)" },
 	{ "conflicts", cmd_conflicts, NEEDS_NODE,
 	  "gridcase conflicts [--case CASE] [--all] [--json]",
 	  "list conflict records (open ones, or all)" },
@@ -186,10 +188,42 @@ print_commands(FILE *f)
 		if ((int)strlen(commands[i].name) > width)
 			width = (int)strlen(commands[i].name);
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-*s  %s\n", width, commands[i].name,
-			commands[i].summary);
+		if (!(commands[i].flags & HIDDEN))
+			fprintf(f, "  %-*s  %s\n", width, commands[i].name,
+				commands[i].summary);
 	fprintf(f, "\nEach command takes --help.  DIR defaults to "
 		   "$GRIDCASE_DIR, else ./gridcase-data.\n");
+}
+
+/* The visible commands, for completion (cli.h). */
+static const struct cmd *
+visible(size_t i)
+{
+	for (size_t j = 0; j < NCOMMANDS; j++)
+		if (!(commands[j].flags & HIDDEN) && i-- == 0)
+			return &commands[j];
+	return NULL;
+}
+
+size_t
+cli_command_count(void)
+{
+	size_t n = 0;
+	for (size_t j = 0; j < NCOMMANDS; j++)
+		n += !(commands[j].flags & HIDDEN);
+	return n;
+}
+
+const char *
+cli_command_name(size_t i)
+{
+	return visible(i)->name;
+}
+
+const char *
+cli_command_usage(size_t i)
+{
+	return visible(i)->usage;
 }
 
 /* Finds the command named by argv[0] (and argv[1] for a group). */
