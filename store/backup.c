@@ -106,6 +106,26 @@ copy_blobs(const char *from, const char *to, struct diag *d)
 	return rc;
 }
 
+/* mkdir -p, mode 0700: a backup names its folder, made if missing. */
+static int
+make_dirs(const char *path)
+{
+	char *p = xstrdup(path);
+	int rc = 0;
+	for (char *q = p + 1; *q && rc == 0; q++) {
+		if (*q != '/')
+			continue;
+		*q = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST)
+			rc = -1;
+		*q = '/';
+	}
+	if (rc == 0 && mkdir(p, 0700) != 0 && errno != EEXIST)
+		rc = -1;
+	free(p);
+	return rc;
+}
+
 /* The copy into dest (a directory): ERR_EXISTS if it holds a data.mdb. */
 static int
 copy_env(MDB_env *env, const char *dest, struct diag *d)
@@ -117,7 +137,7 @@ copy_env(MDB_env *env, const char *dest, struct diag *d)
 		return diag_set(d, ERR_EXISTS,
 				"cannot copy the store to '%s': it already holds a data.mdb",
 				dest);
-	if (mkdir(dest, 0700) != 0 && errno != EEXIST)
+	if (make_dirs(dest) != 0)
 		return diag_set(d, errno == EACCES ? ERR_PERM : ERR_IO,
 				"cannot create '%s': %s", dest, strerror(errno));
 	int rc = mdb_env_copy2(env, dest, MDB_CP_COMPACT);

@@ -100,7 +100,7 @@ void store_set_progress(struct store *s, store_progress_fn fn, void *ctx);
 
 /*
  * Writes a compacted copy of the store into the directory dest (made,
- * mode 0700, if missing) as dest/data.mdb: the store as of one read
+ * with its missing parents, mode 0700) as dest/data.mdb: the store as of one read
  * transaction, so writers may go on meanwhile (a running daemon); then
  * the blobs, file by file, into dest/blobs.
  * ERR_EXISTS if dest already holds a data.mdb, ERR_PERM or ERR_IO if it
