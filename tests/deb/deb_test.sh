@@ -29,7 +29,7 @@ for f in /usr/bin/gridcase /usr/share/gridcase/config.json \
 	/usr/share/man/man1/gridcase.1.gz /lib/systemd/system/gridcase.service \
 	/usr/lib/sysusers.d/gridcase.conf \
 	/usr/share/bash-completion/completions/gridcase \
-	/usr/share/doc/gridcase/copyright /usr/share/doc/gridcase/workflow.md; do
+	/usr/share/doc/gridcase/copyright /usr/share/doc/gridcase/workflow.md.gz; do
 	check "it installs $f" test -f "$f"
 done
 check "the unit runs the installed binary" grep -q '^ExecStart=/usr/bin/gridcase run$' \
