@@ -12,6 +12,8 @@
 #                   SOAK_SECONDS (default 300) (docs/soak.md)
 #   make fuzz-seeds rewrite the seeds in tests/fuzz/corpus/ from the encoders
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make deb        a Debian package in build-deb/ (lintian: no error)
+#   make deb-test   install it and run a node from the installed files
 #   V=1             show full commands
 
 PREFIX ?= /usr/local
@@ -20,6 +22,9 @@ BINDIR = $(PREFIX)/bin
 DATADIR = $(PREFIX)/share/gridcase
 MANDIR = $(PREFIX)/share/man
 UNITDIR = $(PREFIX)/lib/systemd/system
+SYSUSERSDIR = $(PREFIX)/lib/sysusers.d
+COMPLETIONDIR = $(PREFIX)/share/bash-completion/completions
+DOCDIR = $(PREFIX)/share/doc/gridcase
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -72,7 +77,7 @@ Q = @
 say = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
-.PHONY: all test check demo bench soak fuzz fuzz-seeds install clean deps format format-check format-files lint
+.PHONY: all test check demo bench soak fuzz fuzz-seeds install clean deps format format-check format-files lint deb deb-test
 .DEFAULT_GOAL := all
 
 all: gridcase
@@ -219,6 +224,32 @@ install: gridcase
 	install -m 644 docs/man/gridcase.1 $(DESTDIR)$(MANDIR)/man1/gridcase.1
 	sed 's|/usr/local/bin|$(BINDIR)|' docs/man/gridcase.service > $(DESTDIR)$(UNITDIR)/gridcase.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/gridcase.service
+	install -d $(DESTDIR)$(SYSUSERSDIR)
+	install -m 644 docs/man/gridcase.sysusers $(DESTDIR)$(SYSUSERSDIR)/gridcase.conf
+	install -d $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(DOCDIR)
+	install -m 644 docs/man/gridcase.bash $(DESTDIR)$(COMPLETIONDIR)/gridcase
+	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+
+# A Debian package of this tree (debian/), built in a copy of it in
+# build-deb/ by dpkg-buildpackage, then checked by lintian (no error
+# allowed).  deb-test installs it and runs a node from the installed
+# files only (tests/deb/deb_test.sh; root, and not part of make test:
+# it builds the optimised binary again and installs a package).
+DEB_BUILD_PKGS = debhelper lintian dpkg-dev fakeroot
+DEB_VERSION = 0.1.0
+
+deb:
+	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(DEB_BUILD_PKGS)"
+	rm -rf build-deb && mkdir -p build-deb/gridcase-$(DEB_VERSION)
+	tar -c --exclude=./build --exclude=./build-san --exclude=./build-fuzz \
+		--exclude=./build-deb --exclude=./.git --exclude=./gridcase \
+		--exclude=./gridcase-data . | tar -x -C build-deb/gridcase-$(DEB_VERSION)
+	cd build-deb/gridcase-$(DEB_VERSION) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error --suppress-tags-from-file /dev/null \
+		build-deb/gridcase_$(DEB_VERSION)_*.changes
+
+deb-test: deb
+	@tests/deb/deb_test.sh build-deb/gridcase_$(DEB_VERSION)_*.deb
 
 # The files kept in the style of .clang-format.  The tree is not
 # reformatted wholesale: a file joins the list once it is formatted.
@@ -244,6 +275,6 @@ lint:
 	cppcheck --quiet --enable=warning,performance,portability -I. $(LIB_SRC) $(CLI_SRC)
 
 clean:
-	rm -rf build build-san build-fuzz gridcase
+	rm -rf build build-san build-fuzz build-deb gridcase
 
 -include $(shell find build build-san build-fuzz -name '*.d' 2>/dev/null)

@@ -45,6 +45,7 @@ enum cli_exit {
 enum cmd_flags {
 	NEEDS_NODE = 1, /* cli->node is open (store only) */
 	NEEDS_KEY = 2,  /* ... and holds the node's secret key */
+	HIDDEN = 4,     /* not listed by help (gridcase complete) */
 };
 
 struct cli {
@@ -122,8 +123,9 @@ int cli_columns(void);
 const char *cli_short(const uint8_t *p, char out[17]);
 
 /*
- * Parses an author key given as 64 hex digits.  On error prints why and
- * returns EXIT_USAGE.
+ * Parses a key given as 64 hex digits or, on an open node, as a member's
+ * name in its roster (the key in force under that name, or the only
+ * revoked one).  On error prints why and returns EXIT_USAGE.
  */
 int cli_parse_key(struct cli *c, const char *s, uint8_t key[EVENT_KEY_BYTES]);
 
@@ -158,7 +160,16 @@ int cli_is_member_name(struct cli *c, const char *name);
 MUST_CHECK int cli_read_file(const char *path, struct buf *out,
 			     struct diag *d);
 
+/*
+ * The command table (cli/main.c), for completion: how many commands,
+ * and command i's name ("case show") and usage; hidden ones excluded.
+ */
+size_t cli_command_count(void);
+const char *cli_command_name(size_t i);
+const char *cli_command_usage(size_t i);
+
 /* The commands. */
+int cmd_backup(struct cli *c, int argc, char **argv);
 int cmd_blob_add(struct cli *c, int argc, char **argv);
 int cmd_blob_erase(struct cli *c, int argc, char **argv);
 int cmd_blob_get(struct cli *c, int argc, char **argv);
@@ -172,6 +183,7 @@ int cmd_case_show(struct cli *c, int argc, char **argv);
 int cmd_event_add(struct cli *c, int argc, char **argv);
 int cmd_event_export(struct cli *c, int argc, char **argv);
 int cmd_event_import(struct cli *c, int argc, char **argv);
+int cmd_complete(struct cli *c, int argc, char **argv);
 int cmd_conflicts(struct cli *c, int argc, char **argv);
 int cmd_eval(struct cli *c, int argc, char **argv);
 int cmd_grid_import(struct cli *c, int argc, char **argv);
@@ -184,10 +196,13 @@ int cmd_open311(struct cli *c, int argc, char **argv);
 int cmd_peers(struct cli *c, int argc, char **argv);
 int cmd_peers_block(struct cli *c, int argc, char **argv);
 int cmd_peers_unblock(struct cli *c, int argc, char **argv);
+int cmd_rekey(struct cli *c, int argc, char **argv);
 int cmd_reindex(struct cli *c, int argc, char **argv);
 int cmd_repl_status(struct cli *c, int argc, char **argv);
 int cmd_repl_sync(struct cli *c, int argc, char **argv);
 int cmd_roster_add(struct cli *c, int argc, char **argv);
+int cmd_restore(struct cli *c, int argc, char **argv);
+int cmd_roster_replace(struct cli *c, int argc, char **argv);
 int cmd_roster_revoke(struct cli *c, int argc, char **argv);
 int cmd_roster_show(struct cli *c, int argc, char **argv);
 int cmd_run(struct cli *c, int argc, char **argv);

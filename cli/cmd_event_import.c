@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "common/hex.h"
 #include "common/json.h"
 #include "node/node.h"
@@ -84,8 +85,13 @@ cmd_event_import(struct cli *c, int argc, char **argv)
 		json_key(&w, "refused");
 		json_arr_begin(&w);
 	}
+	struct cli_progress bar;
+	cli_progress_init(&bar);
+	store_set_progress(node_store(c->node), cli_progress_fn, &bar);
 	rc = store_import(node_store(c->node), in.data, in.len, 0, refused, &rep,
 			  &t, &d);
+	store_set_progress(node_store(c->node), NULL, NULL);
+	cli_progress_end(&bar);
 	buf_release(&in);
 	/* An erasure event among them is honoured at once, daemon or not. */
 	if (rc == 0)

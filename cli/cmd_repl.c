@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "cli/show.h"
 #include "common/hex.h"
 #include "common/json.h"
@@ -204,11 +205,17 @@ cmd_repl_sync(struct cli *c, int argc, char **argv)
 	o.peers = &peer;
 	o.npeers = 1;
 	o.one_round = 1;
-	o.progress = !json && isatty(2);
+	struct cli_progress bar;
+	cli_progress_init(&bar);
+	if (!json) {
+		o.progress = cli_progress_fn;
+		o.progress_ctx = &bar;
+	}
 	struct store *st = node_store(c->node);
 	if (store_stats(st, &before))
 		return cli_fail("cannot read the store");
 	int rc = daemon_run(c->node, &o, &d);
+	cli_progress_end(&bar);
 	if (rc)
 		return cli_fail_rc(rc, "sync with %s failed: %s", peer, d.text);
 	if (store_stats(st, &after))

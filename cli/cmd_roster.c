@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "common/clock.h"
 #include "common/hex.h"
 #include "common/json.h"
@@ -19,6 +20,7 @@
 #include "node/admin.h"
 #include "node/node.h"
 #include "node/case/roster.h"
+#include "store/store.h"
 #include "common/banned.h"
 
 static int
@@ -290,9 +292,16 @@ cmd_reindex(struct cli *c, int argc, char **argv)
 {
 	uint64_t cases;
 	struct diag d;
+	int rc;
 	if (cli_args(c, argc, argv, NULL, 0, 0, ""))
 		return EXIT_USAGE;
-	if (node_refold(c->node, &cases, &d))
+	struct cli_progress bar;
+	cli_progress_init(&bar);
+	store_set_progress(node_store(c->node), cli_progress_fn, &bar);
+	rc = node_refold(c->node, &cases, &d);
+	store_set_progress(node_store(c->node), NULL, NULL);
+	cli_progress_end(&bar);
+	if (rc)
 		return cli_fail("cannot fold the cases again: %s", d.text);
 	printf("folded %llu cases again\n", (unsigned long long)cases);
 	return EXIT_OK;

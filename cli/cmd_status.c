@@ -1,18 +1,22 @@
 /*
  * cmd_status.c - gridcase status: the node, its counts, the summary,
- * waiting events, forks and the digest of the log.
+ * waiting events, forks, the digest of the log, and whether its daemon
+ * runs.
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/show.h"
+#include "common/clock.h"
 #include "common/hex.h"
 #include "common/json.h"
 #include "common/xalloc.h"
 #include "crypto/key.h"
 #include "node/api.h"
+#include "node/daemon.h"
 #include "node/node.h"
 #include "store/store.h"
 #include "common/banned.h"
@@ -47,6 +51,82 @@ summary_row(const struct summary_entry *e, void *ctx)
 			   (unsigned long long)e->seq, id);
 	}
 	return 0;
+}
+
+/* "3d 4h", "2h 5m", "4m 10s", "12s". */
+static void
+uptime_format(int64_t s, char *out, size_t n)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 86400)
+		snprintf(out, n, "%lldd %lldh", (long long)(s / 86400),
+			 (long long)(s % 86400 / 3600));
+	else if (s >= 3600)
+		snprintf(out, n, "%lldh %lldm", (long long)(s / 3600),
+			 (long long)(s % 3600 / 60));
+	else if (s >= 60)
+		snprintf(out, n, "%lldm %llds", (long long)(s / 60),
+			 (long long)(s % 60));
+	else
+		snprintf(out, n, "%llds", (long long)s);
+}
+
+/*
+ * Whether the daemon runs (its lock), and what it says of itself (its
+ * status file, daemon.h); a file no running daemon holds is stale.
+ */
+static void
+daemon_info(struct cli *c, struct status_out *o)
+{
+	struct daemon_status ds;
+	char up[32], started[CLOCK_ISO_BYTES];
+	daemon_status_read(c->dir, &ds);
+	int64_t age = (int64_t)time(NULL) - ds.started_s;
+	clock_format((uint64_t)ds.started_s * 1000, started);
+	uptime_format(age, up, sizeof(up));
+	if (o->json) {
+		json_key(&o->w, "daemon");
+		json_obj_begin(&o->w);
+		json_key(&o->w, "running");
+		json_bool(&o->w, ds.running);
+		if (ds.running && ds.have_file) {
+			json_key(&o->w, "pid");
+			json_uint(&o->w, (uint64_t)ds.pid);
+			json_key(&o->w, "started");
+			json_str(&o->w, started);
+			json_key(&o->w, "uptime_s");
+			json_uint(&o->w, age < 0 ? 0 : (uint64_t)age);
+			json_key(&o->w, "listen");
+			json_arr_begin(&o->w);
+			if (ds.listen[0])
+				json_str(&o->w, ds.listen);
+			json_arr_end(&o->w);
+			json_key(&o->w, "peers");
+			json_uint(&o->w, ds.peers);
+			json_key(&o->w, "peers_connected");
+			json_uint(&o->w, ds.connected);
+		} else if (!ds.running && ds.have_file) {
+			json_key(&o->w, "stale_pid");
+			json_uint(&o->w, (uint64_t)ds.pid);
+		}
+		json_obj_end(&o->w);
+		return;
+	}
+	if (ds.running && ds.have_file)
+		buf_printf(&o->out,
+			   "daemon   running: pid %ld, up %s (since %s), listening on %s, %u of %u peer%s connected\n",
+			   ds.pid, up, started,
+			   ds.listen[0] ? ds.listen : "no address", ds.connected,
+			   ds.peers, ds.peers == 1 ? "" : "s");
+	else if (ds.running)
+		buf_add_str(&o->out, "daemon   running (starting: it has not said more yet)\n");
+	else if (ds.have_file)
+		buf_printf(&o->out,
+			   "daemon   not running (pid %ld left %s behind: it was killed or crashed)\n",
+			   ds.pid, DAEMON_STATUS_FILE);
+	else
+		buf_add_str(&o->out, "daemon   not running\n");
 }
 
 int
@@ -113,6 +193,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 		}
 		json_key(&o.w, "digest");
 		json_str(&o.w, dig);
+		daemon_info(c, &o);
 		cli_disk_status(c, &o.out, &o.w, 1);
 	} else {
 		buf_printf(&o.out,
@@ -131,6 +212,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 			   "digest   %s\n",
 			   (unsigned long long)st.pending,
 			   (unsigned long long)st.forks, st.forks == 1 ? "" : "s", dig);
+		daemon_info(c, &o);
 		cli_disk_status(c, &o.out, &o.w, 0);
 	}
 	o.roster = node_roster(c->node);

@@ -2,6 +2,7 @@
 #include <getopt.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "common/json.h"
 #include "node/node.h"
 #include "store/store.h"
@@ -54,8 +55,13 @@ cmd_verify(struct cli *c, int argc, char **argv)
 		json_key(&o.w, "problems");
 		json_arr_begin(&o.w);
 	}
-	if ((rc = store_verify(s, report, &o, &problems)) ||
-	    (rc = store_stats(s, &st))) {
+	struct cli_progress bar;
+	cli_progress_init(&bar);
+	store_set_progress(s, cli_progress_fn, &bar);
+	rc = store_verify(s, report, &o, &problems);
+	store_set_progress(s, NULL, NULL);
+	cli_progress_end(&bar);
+	if (rc || (rc = store_stats(s, &st))) {
 		buf_release(&out);
 		return cli_fail("cannot verify: %s", err_str(rc));
 	}

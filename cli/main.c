@@ -36,6 +36,8 @@ static int cmd_help(struct cli *c, int argc, char **argv);
 static const struct cmd fixed[] = {
 	{ "admin keygen", cmd_keygen, 0, "gridcase admin keygen FILE",
 	  "make the district admin's key (keep it off the nodes); prints its public half" },
+	{ "backup", cmd_backup, NEEDS_NODE, "gridcase backup DEST",
+	  "write a consistent, compacted copy of the node to DEST (the daemon may run)" },
 	{ "blob add", cmd_blob_add, NEEDS_NODE, "gridcase blob add FILE|-",
 	  "store a photo or personal data; prints its hash" },
 	{ "blob erase", cmd_blob_erase, NEEDS_NODE,
@@ -56,6 +58,8 @@ static const struct cmd fixed[] = {
 	{ "case show", cmd_case_show, NEEDS_NODE,
 	  "gridcase case show CASE [--json]",
 	  "show a case's state, due time, conflicts and signed history" },
+	{ "complete", cmd_complete, HIDDEN, "gridcase complete -- WORD... CUR",
+	  "the words bash may complete (docs/man/gridcase.bash)" },
 	{ "conflicts", cmd_conflicts, NEEDS_NODE,
 	  "gridcase conflicts [--case CASE] [--all] [--json]",
 	  "list conflict records (open ones, or all)" },
@@ -103,16 +107,24 @@ static const struct cmd fixed[] = {
 	  "restore a blocked peer" },
 	{ "reindex", cmd_reindex, NEEDS_NODE, "gridcase reindex",
 	  "fold every case again (after the configuration changed)" },
+	{ "rekey", cmd_rekey, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase rekey --admin-key FILE",
+	  "replace the node's key: the new one takes its name and roles, the old one is revoked at its last seq" },
 	{ "repl status", cmd_repl_status, NEEDS_NODE, "gridcase repl status [--json]",
 	  "our summary against each peer's last one, and the log digest" },
 	{ "repl sync", cmd_repl_sync, NEEDS_NODE | NEEDS_KEY,
 	  "gridcase repl sync PEER [--addr URL] [--json]",
 	  "one sync round with a peer now (works without the daemon)" },
+	{ "restore", cmd_restore, 0, "gridcase restore SRC",
+	  "make the node in DIR from the backup SRC, with a new key" },
 	{ "roster add", cmd_roster_add, NEEDS_NODE,
 	  "gridcase roster add KEY --admin-key FILE --name NAME [--unit UNIT] "
 	  "--roles LIST [--addr ADDR]...",
 	  "make a key a member (signed by the admin): roles supervisor, "
 	  "operator, shift_lead, dispatcher, disposal" },
+	{ "roster replace", cmd_roster_replace, NEEDS_NODE,
+	  "gridcase roster replace OLD NEW --admin-key FILE [--last-seq N]",
+	  "put key NEW in OLD's place (name, unit, roles, addresses); OLD is revoked after its last seq here" },
 	{ "roster revoke", cmd_roster_revoke, NEEDS_NODE,
 	  "gridcase roster revoke KEY --admin-key FILE --last-seq N [--reason TEXT]",
 	  "revoke a key: its events after seq N are invalid everywhere" },
@@ -185,10 +197,42 @@ print_commands(FILE *f)
 		if ((int)strlen(commands[i].name) > width)
 			width = (int)strlen(commands[i].name);
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-*s  %s\n", width, commands[i].name,
-			commands[i].summary);
+		if (!(commands[i].flags & HIDDEN))
+			fprintf(f, "  %-*s  %s\n", width, commands[i].name,
+				commands[i].summary);
 	fprintf(f, "\nEach command takes --help.  DIR defaults to "
 		   "$GRIDCASE_DIR, else ./gridcase-data.\n");
+}
+
+/* The visible commands, for completion (cli.h). */
+static const struct cmd *
+visible(size_t i)
+{
+	for (size_t j = 0; j < NCOMMANDS; j++)
+		if (!(commands[j].flags & HIDDEN) && i-- == 0)
+			return &commands[j];
+	return NULL;
+}
+
+size_t
+cli_command_count(void)
+{
+	size_t n = 0;
+	for (size_t j = 0; j < NCOMMANDS; j++)
+		n += !(commands[j].flags & HIDDEN);
+	return n;
+}
+
+const char *
+cli_command_name(size_t i)
+{
+	return visible(i)->name;
+}
+
+const char *
+cli_command_usage(size_t i)
+{
+	return visible(i)->usage;
 }
 
 /* Finds the command named by argv[0] (and argv[1] for a group). */

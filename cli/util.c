@@ -16,6 +16,7 @@
 #include "node/case/roster.h"
 #include "node/daemon.h"
 #include "node/node.h"
+#include "node/case/roster.h"
 #include "store/store.h"
 #include "common/banned.h"
 
@@ -320,37 +321,62 @@ cli_short(const uint8_t *p, char out[17])
 	return out;
 }
 
-int
-cli_parse_key(struct cli *c, const char *s, uint8_t key[EVENT_KEY_BYTES])
-{
-	if (hex_decode(s, key, EVENT_KEY_BYTES))
-		return cli_usage(c, "'%s' is not a key (64 hex digits)", s);
-	return 0;
-}
-
-struct name_search {
+/* Members named so: the ones in force, and the revoked ones. */
+struct by_name {
 	const char *name;
-	int found;
+	uint8_t live[EVENT_KEY_BYTES], gone[EVENT_KEY_BYTES];
+	int nlive, ngone;
 };
 
 static int
-match_name(const struct member *m, int revoked, uint64_t last_seq, void *ctx)
+match_name(const struct member *m, int revoked, uint64_t last, void *ctx)
 {
-	struct name_search *ns = ctx;
-	(void)revoked;
-	(void)last_seq;
-	if (strcmp(m->name, ns->name) == 0)
-		ns->found = 1;
+	struct by_name *b = ctx;
+	(void)last;
+	if (strcmp(m->name, b->name) != 0)
+		return 0;
+	memcpy(revoked ? b->gone : b->live, m->key, EVENT_KEY_BYTES);
+	if (revoked)
+		b->ngone++;
+	else
+		b->nlive++;
 	return 0;
+}
+
+int
+cli_parse_key(struct cli *c, const char *s, uint8_t key[EVENT_KEY_BYTES])
+{
+	struct by_name b = { s, { 0 }, { 0 }, 0, 0 };
+	const struct roster *r;
+	if (hex_decode(s, key, EVENT_KEY_BYTES) == 0)
+		return 0;
+	/* A member's name: the key in force under it, or the one revoked
+	 * key of that name (a node whose key was replaced has both). */
+	if (!c->node || !(r = node_roster(c->node)))
+		return cli_usage(c, "'%s' is not a key (64 hex digits)", s);
+	(void)!roster_walk(r, match_name, &b);
+	if (b.nlive == 1) {
+		memcpy(key, b.live, EVENT_KEY_BYTES);
+		return 0;
+	}
+	if (b.nlive == 0 && b.ngone == 1) {
+		memcpy(key, b.gone, EVENT_KEY_BYTES);
+		return 0;
+	}
+	if (b.nlive + b.ngone > 1)
+		return cli_usage(c, "'%s' names %d keys in the roster: give the key (64 hex digits; gridcase roster show)",
+				 s, b.nlive + b.ngone);
+	return cli_usage(c, "'%s' is not a key (64 hex digits) or a member's name (gridcase roster show)",
+			 s);
 }
 
 int
 cli_is_member_name(struct cli *c, const char *name)
 {
-	struct name_search ns = { name, 0 };
-	if (roster_walk(node_roster(c->node), match_name, &ns))
+	struct by_name b = { name, { 0 }, { 0 }, 0, 0 };
+	if (roster_walk(node_roster(c->node), match_name, &b))
 		return 0;
-	return ns.found;
+	return b.nlive + b.ngone > 0;
 }
 
 int

@@ -27,7 +27,10 @@ log_write(enum log_level level, const char *tag, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	/* One fprintf per line so concurrent writers do not interleave. */
-	fprintf(stderr, "%02d:%02d:%02d.%03d %s %s: %s\n", tm.tm_hour,
+	/* ISO 8601 in UTC, with its date: a log spans days, and is read
+	 * beside other hosts' logs. */
+	fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s %s: %s\n",
+		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000), names[level],
 		tag, line);
 }

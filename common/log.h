@@ -4,6 +4,8 @@
  * The macros test the level before formatting anything (redis's
  * serverLog), so a disabled debug line costs one comparison.  Each line
  * carries a module tag: log_warn("store", "fork of %s at seq %llu", ...).
+ * A line reads "2026-03-02T06:30:00.123Z warn store: ...": the date and
+ * time in ISO 8601, UTC, to the millisecond; then the level and the tag.
  */
 #ifndef GRIDCASE_LOG_H
 #define GRIDCASE_LOG_H

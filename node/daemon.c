@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -45,12 +46,11 @@ struct daemon {
 	uv_timer_t settle;        /* re-looks after a change to the file */
 	uint64_t settle_until_ms;
 	uv_fs_event_t watch;
-	uv_signal_t sigint, sigterm;
+	uv_signal_t sigint, sigterm, sighup;
 	int watching;
 	struct repl *repl;
 	int stopping;
 	int lock_fd;
-	uint64_t last_progress;
 	uint64_t active_ms; /* when events last arrived (or the start) */
 	struct blocked blocks;
 	/* The storage state as recorded in the lock file (daemon.h), and
@@ -58,6 +58,10 @@ struct daemon {
 	char storage[320];
 	int storage_recorded;
 	int live_state_failing;
+	/* What `gridcase status` reads (daemon.h): as last written. */
+	char listen[ROSTER_ADDR_MAX + 1];
+	int64_t started_s;
+	char status[512];
 };
 
 /*
@@ -143,12 +147,19 @@ static void
 hook_progress(void *ctx, const char *peer, uint64_t events)
 {
 	struct daemon *dm = ctx;
+	char what[PEER_NAME_MAX + 8];
+	uint64_t lack = 0;
 	dm->active_ms = uv_now(&dm->loop);
 	if (!dm->o->progress)
 		return;
-	fprintf(stderr, "\r%s: %llu events received", peer,
-		(unsigned long long)events);
-	dm->last_progress = events;
+	for (size_t i = 0; i < repl_peer_count(dm->repl); i++) {
+		const struct repl_peer_stats *st = repl_peer_stats(dm->repl, i);
+		if (strcmp(st->name, peer) == 0)
+			lack = st->we_lack;
+	}
+	snprintf(what, sizeof(what), "sync %s", peer);
+	dm->o->progress(dm->o->progress_ctx, what, events,
+			lack ? events + lack : 0);
 }
 
 /* ---- live state for `gridcase peers` ---- */
@@ -220,6 +231,81 @@ record_storage(struct daemon *dm)
 		return;
 	snprintf(dm->storage, sizeof(dm->storage), "%s", now);
 	dm->storage_recorded = 1;
+}
+
+/*
+ * Writes the status file (daemon.h) when its text changed: beside it,
+ * then renamed over it, so that a reader sees one whole version.  A
+ * failure (a full disk) leaves the last version, and is tried again.
+ */
+static void
+write_status(struct daemon *dm)
+{
+	char text[sizeof(dm->status)];
+	unsigned connected = 0;
+	size_t np = repl_peer_count(dm->repl);
+	for (size_t i = 0; i < np; i++)
+		connected += repl_peer_stats(dm->repl, i)->connected != 0;
+	snprintf(text, sizeof(text),
+		 "pid %ld\nstarted %lld\nlisten %s\npeers %zu\nconnected %u\n",
+		 (long)getpid(), (long long)dm->started_s,
+		 dm->listen[0] ? dm->listen : "-", np, connected);
+	if (strcmp(text, dm->status) == 0)
+		return;
+	char *path = xasprintf("%s/%s", node_dir(dm->n), DAEMON_STATUS_FILE);
+	char *tmp = xasprintf("%s.new", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t len = strlen(text);
+	if (fd >= 0) {
+		int ok = write(fd, text, len) == (ssize_t)len;
+		if (close(fd) == 0 && ok && rename(tmp, path) == 0)
+			snprintf(dm->status, sizeof(dm->status), "%s", text);
+		else
+			(void)unlink(tmp);
+	}
+	free(tmp);
+	free(path);
+}
+
+static void
+remove_status(struct daemon *dm)
+{
+	char *path = xasprintf("%s/%s", node_dir(dm->n), DAEMON_STATUS_FILE);
+	(void)unlink(path);
+	free(path);
+}
+
+void
+daemon_status_read(const char *dir, struct daemon_status *st)
+{
+	char *path = xasprintf("%s/%s", dir, DAEMON_STATUS_FILE);
+	FILE *f = fopen(path, "r");
+	char line[320];
+	memset(st, 0, sizeof(*st));
+	st->running = daemon_is_running(dir);
+	free(path);
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *v = strchr(line, ' ');
+		if (!v)
+			continue;
+		*v++ = '\0';
+		v[strcspn(v, "\n")] = '\0';
+		if (strcmp(line, "pid") == 0)
+			st->pid = strtol(v, NULL, 10);
+		else if (strcmp(line, "started") == 0)
+			st->started_s = strtoll(v, NULL, 10);
+		else if (strcmp(line, "listen") == 0)
+			snprintf(st->listen, sizeof(st->listen), "%s",
+				 strcmp(v, "-") == 0 ? "" : v);
+		else if (strcmp(line, "peers") == 0)
+			st->peers = (unsigned)strtoul(v, NULL, 10);
+		else if (strcmp(line, "connected") == 0)
+			st->connected = (unsigned)strtoul(v, NULL, 10);
+	}
+	fclose(f);
+	st->have_file = st->pid > 0;
 }
 
 /* Peers blocked with `gridcase peers block NAME`. */
@@ -400,6 +486,7 @@ begin_stop(struct daemon *dm)
 	uv_close((uv_handle_t *)&dm->settle, close_cb);
 	uv_close((uv_handle_t *)&dm->sigint, close_cb);
 	uv_close((uv_handle_t *)&dm->sigterm, close_cb);
+	uv_close((uv_handle_t *)&dm->sighup, close_cb);
 	if (dm->watching)
 		uv_close((uv_handle_t *)&dm->watch, close_cb);
 }
@@ -470,6 +557,7 @@ second_cb(uv_timer_t *h)
 			log_warn("daemon", "%s", d.text);
 		record_storage(dm);
 		write_live_state(dm);
+		write_status(dm);
 		/* A slow look too, in case a change event was missed. */
 		repl_changed(dm->repl);
 	}
@@ -512,6 +600,45 @@ signal_cb(uv_signal_t *h, int sig)
 	struct daemon *dm = h->data;
 	log_info("daemon", "signal %d", sig);
 	begin_stop(dm);
+}
+
+/*
+ * SIGHUP: config.json read again.  What the daemon reads live from the
+ * configuration (peers to pull from, the clock skew, the calendar, the
+ * interval and timeout) takes effect now; the listen address and the
+ * limits on connections are taken at the start only, and a change to
+ * them is said to need a restart.  A configuration that does not load
+ * is refused whole, and the daemon goes on with the one it had.
+ */
+static void
+reload_cb(uv_signal_t *h, int sig)
+{
+	struct daemon *dm = h->data;
+	struct diag d;
+	char was_listen[sizeof(node_config(dm->n)->repl.listen)];
+	(void)sig;
+	if (dm->stopping)
+		return;
+	snprintf(was_listen, sizeof(was_listen), "%s",
+		 node_config(dm->n)->repl.listen);
+	if (node_config_reload(dm->n, &d)) {
+		log_err("daemon", "SIGHUP: configuration not reloaded, the daemon goes on with the one it had: %s",
+			d.text);
+		return;
+	}
+	const struct config *cfg = node_config(dm->n);
+	repl_set_timing(dm->repl, dm->o->interval_ms ? dm->o->interval_ms
+						     : cfg->repl.interval_ms,
+			cfg->repl.timeout_ms);
+	if (refresh_peers(dm, &d))
+		log_warn("daemon", "%s", d.text);
+	log_info("daemon", "SIGHUP: configuration reloaded from %s/config.json (interval %u ms, timeout %u ms, %zu peers)",
+		 node_dir(dm->n), dm->o->interval_ms ? dm->o->interval_ms
+						     : cfg->repl.interval_ms,
+		 cfg->repl.timeout_ms, repl_peer_count(dm->repl));
+	if (strcmp(was_listen, cfg->repl.listen) != 0)
+		log_warn("daemon", "SIGHUP: the listen address changed to '%s': it takes effect at the next start",
+			 cfg->repl.listen);
 }
 
 /*
@@ -661,6 +788,9 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 	dm.sigint.data = dm.sigterm.data = &dm;
 	uv_signal_start(&dm.sigint, signal_cb, SIGINT);
 	uv_signal_start(&dm.sigterm, signal_cb, SIGTERM);
+	uv_signal_init(&dm.loop, &dm.sighup);
+	dm.sighup.data = &dm;
+	uv_signal_start(&dm.sighup, reload_cb, SIGHUP);
 	/* Writes to the store by anyone (a CLI command, or us): hint. */
 	char *data = xasprintf("%s/data.mdb", node_dir(n));
 	uv_fs_event_init(&dm.loop, &dm.watch);
@@ -669,6 +799,12 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 	if (!dm.watching)
 		uv_close((uv_handle_t *)&dm.watch, close_cb);
 	free(data);
+	if (!o->one_round) {
+		snprintf(dm.listen, sizeof(dm.listen), "%s",
+			 ro.listen ? ro.listen : "");
+		dm.started_s = (int64_t)time(NULL);
+		write_status(&dm);
+	}
 	if (!o->one_round)
 		log_info("daemon", "%s serving %s on %s with %zu peers",
 			 store_network(node_store(n)), node_dir(n),
@@ -676,10 +812,10 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 			 repl_peer_count(dm.repl));
 	dm.active_ms = uv_now(&dm.loop);
 	uv_run(&dm.loop, UV_RUN_DEFAULT);
-	if (o->progress && dm.last_progress)
-		fputc('\n', stderr);
-	if (!o->one_round)
+	if (!o->one_round) {
 		write_live_state(&dm);
+		remove_status(&dm);
+	}
 	rc = 0;
 	if (o->one_round) {
 		for (size_t i = 0; i < repl_peer_count(dm.repl); i++) {

@@ -54,7 +54,12 @@ struct daemon_opts {
 	 * peer, then return; peer_addr overrides the roster's address. */
 	int one_round;
 	const char *peer_addr;
-	int progress;            /* print progress on stderr */
+	/* Events received so far from a peer (what: "sync PEER"), of how
+	 * many (0: unknown; its summary's lead on ours): for a progress bar.
+	 * NULL: none. */
+	void (*progress)(void *ctx, const char *what, uint64_t done,
+			 uint64_t total);
+	void *progress_ctx;
 	const struct daemon_frontend *fe; /* NULL: none */
 };
 
@@ -68,6 +73,29 @@ MUST_CHECK int daemon_run(struct node *n, const struct daemon_opts *o,
 
 /* 1 if a daemon holds the node's lock right now. */
 int daemon_is_running(const char *dir);
+
+/*
+ * The running daemon's word on itself, for `gridcase status`: a small
+ * text file, one "name value" per line (pid, started: Unix seconds,
+ * listen: the address or "-", peers, connected), written whole beside
+ * and renamed over DAEMON_STATUS_FILE when the daemon starts and when a
+ * value changes, removed when it stops.  A daemon killed with SIGKILL
+ * leaves it behind: only the lock (daemon_is_running) says whether it
+ * runs, and the file of a dead daemon is reported as stale.
+ */
+#define DAEMON_STATUS_FILE "run.status"
+
+struct daemon_status {
+	int running;      /* a daemon holds the lock */
+	int have_file;    /* the status file was read */
+	long pid;
+	int64_t started_s; /* Unix seconds */
+	char listen[256]; /* "" when it serves no address */
+	unsigned peers, connected;
+};
+
+/* Fills st (zeroed first) from the lock and the status file of dir. */
+void daemon_status_read(const char *dir, struct daemon_status *st);
 
 /*
  * Writes into out (n bytes, n > 0) why the node's running daemon cannot

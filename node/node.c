@@ -282,6 +282,20 @@ fail:
 	return rc;
 }
 
+int
+node_config_reload(struct node *n, struct diag *d)
+{
+	struct config *cfg = NULL;
+	int rc = config_load(n->dir, &cfg, d);
+	if (rc)
+		return rc;
+	config_free(n->cfg);
+	n->cfg = cfg;
+	n->fold.cfg = cfg;
+	store_set_max_skew(n->store, cfg->repl.max_clock_skew_ms);
+	return refresh_views(n, d);
+}
+
 void
 node_close(struct node *n)
 {

@@ -130,6 +130,15 @@ MUST_CHECK int node_fold_case(struct node *n, struct store_batch *b,
 /* The roster as the batch sees it (NULL if unreadable); borrowed. */
 const struct roster *node_batch_roster(struct node *n, struct store_batch *b);
 
+/*
+ * Reads dir/config.json again (SIGHUP to the daemon): on success the
+ * node uses it from now on (node_config() returns the new one: earlier
+ * pointers are freed) and folds its cases again if the calendar changed;
+ * on error the node keeps the configuration it had.  config_load()'s
+ * errors (ERR_CONFIG naming the file, key and what is wrong).
+ */
+MUST_CHECK int node_config_reload(struct node *n, struct diag *d);
+
 /* Folds every case again (after the calendar changed). */
 MUST_CHECK int node_refold(struct node *n, uint64_t *cases, struct diag *d);
 

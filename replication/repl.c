@@ -10,6 +10,13 @@
 #include "store/store.h"
 #include "common/banned.h"
 
+void
+repl_set_timing(struct repl *r, uint32_t interval_ms, uint32_t timeout_ms)
+{
+	r->o.interval_ms = interval_ms ? interval_ms : 2000;
+	r->o.timeout_ms = timeout_ms ? timeout_ms : 10000;
+}
+
 struct repl *
 repl_new(struct store *s, const struct key *me, const struct repl_options *o,
 	 const struct repl_hooks *h)

@@ -138,6 +138,13 @@ const struct repl_peer_stats *repl_peer_stats(const struct repl *r, size_t i);
  * until the next repl_process().
  */
 struct wire_head;
+/*
+ * Loop thread: the interval between rounds and the per-request timeout
+ * (0: the default), from the next round on (a configuration reloaded).
+ */
+void repl_set_timing(struct repl *r, uint32_t interval_ms,
+		     uint32_t timeout_ms);
+
 const struct wire_head *repl_peer_heads(const struct repl *r, size_t i,
 					size_t *n);
 

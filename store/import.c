@@ -29,6 +29,7 @@ struct importer {
 	struct import_tally *t;
 	size_t *retry;
 	size_t nretry;
+	uint64_t done; /* envelopes handled, for progress */
 };
 
 static void
@@ -58,6 +59,8 @@ admit_items(struct importer *im, const size_t *idx, size_t k, int last_try,
 	for (size_t j = 0; j < k; j++) {
 		size_t i = idx[j];
 		struct seal_item *it = &im->items[i];
+		if (!last_try)
+			store_progress(im->s, "import", ++im->done, im->n);
 		struct envelope env;
 		struct event ev;
 		struct admit_result res;
@@ -111,7 +114,7 @@ store_import(struct store *s, const uint8_t *p, size_t n, size_t batch,
 	     store_reject_fn reject, void *ctx, struct import_tally *t,
 	     struct diag *d)
 {
-	struct importer im = { s, p, NULL, NULL, 0, reject, ctx, t, NULL, 0 };
+	struct importer im = { s, p, NULL, NULL, 0, reject, ctx, t, NULL, 0, 0 };
 	size_t off = 0, cap = 0;
 	size_t *idx = NULL;
 	int rc = 0;

@@ -25,7 +25,17 @@ struct store {
 	uint64_t max_skew_ms; /* how far ahead of our clock an event may be */
 	int flags;
 	int batch_open;
+	store_progress_fn progress;
+	void *progress_ctx;
 };
+
+/* Reports progress if a caller asked for it (store_set_progress). */
+static inline void
+store_progress(struct store *s, const char *what, uint64_t done, uint64_t total)
+{
+	if (s->progress)
+		s->progress(s->progress_ctx, what, done, total);
+}
 
 struct store_batch {
 	struct store *s;

@@ -86,6 +86,39 @@ struct store_space {
  */
 MUST_CHECK int store_space(struct store *s, struct store_space *sp);
 
+/*
+ * Progress of long work (import, verify, refold), for a bar on a
+ * terminal: fn is called with what is being done, how much is done and
+ * of how much (0: unknown), often (once per event or case): it must be
+ * cheap, and throttle its own drawing.  NULL fn: none (the default).
+ */
+typedef void (*store_progress_fn)(void *ctx, const char *what, uint64_t done,
+				  uint64_t total);
+void store_set_progress(struct store *s, store_progress_fn fn, void *ctx);
+
+/* ---- backups (store/backup.c) ---- */
+
+/*
+ * Writes a compacted copy of the store into the directory dest (made,
+ * with its missing parents, mode 0700) as dest/data.mdb: the store as of one read
+ * transaction, so writers may go on meanwhile (a running daemon); then
+ * the blobs, file by file, into dest/blobs.
+ * ERR_EXISTS if dest already holds a data.mdb, ERR_PERM or ERR_IO if it
+ * cannot be made, ERR_NOSPACE if the disk fills up.
+ */
+MUST_CHECK int store_backup(struct store *s, const char *dest,
+			    struct diag *d);
+
+/*
+ * Makes a store in dest from the backup in src (store_backup's copy, read
+ * without a lock file) by the same compacting copy, and its blobs, then
+ * opens it once to check it.  ERR_NOTFOUND if src holds no data.mdb, ERR_EXISTS if dest
+ * does; store_open()'s errors for a backup that is not a store of this
+ * schema.
+ */
+MUST_CHECK int store_restore(const char *src, const char *dest,
+			     struct diag *d);
+
 /* ---- metadata: small named values (node name, county code, ...) ---- */
 
 /* Sets a metadata value in its own durable transaction. */

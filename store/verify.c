@@ -22,6 +22,7 @@ struct verifier {
 	store_problem_fn fn;
 	void *ctx;
 	uint64_t problems;
+	uint64_t events_done, events_total; /* for store_progress() */
 };
 
 static void
@@ -55,6 +56,7 @@ check_event_row(const MDB_val *k, const MDB_val *v, void *ctx)
 	struct verifier *vf = ctx;
 	struct store *s = vf->s;
 	char h[2 * EVENT_ID_BYTES + 1];
+	store_progress(s, "verify", ++vf->events_done, vf->events_total);
 	struct envelope env;
 	struct event ev;
 	struct diag why;
@@ -111,6 +113,10 @@ check_event_row(const MDB_val *k, const MDB_val *v, void *ctx)
 static int
 check_events(struct verifier *vf)
 {
+	MDB_stat ms;
+	vf->events_total = mdb_stat(vf->txn, vf->s->events, &ms) == 0
+				   ? (uint64_t)ms.ms_entries
+				   : 0;
 	return store_scan(vf->txn, vf->s->events, NULL, 0, check_event_row, vf);
 }
 
@@ -543,7 +549,7 @@ int
 store_verify(struct store *s, store_problem_fn fn, void *ctx,
 	     uint64_t *problems)
 {
-	struct verifier vf = { s, NULL, fn, ctx, 0 };
+	struct verifier vf = { s, NULL, fn, ctx, 0, 0, 0 };
 	int rc = store_read_begin(s, &vf.txn);
 	if (rc)
 		return rc;

@@ -226,6 +226,7 @@ store_batch_fold_touched(struct store_batch *b, struct diag *d)
 	if (b->refold_all && (rc = touch_all(b, d)))
 		return rc;
 	for (size_t i = 0; i < b->ntouched; i++) {
+		store_progress(b->s, "fold", i + 1, b->ntouched);
 		rc = fold_case(b, b->touched[i], d);
 		if (rc)
 			return rc;

@@ -1,0 +1,63 @@
+#!/bin/sh
+# deb_test.sh - `make deb-test`: installs the Debian package built by
+# `make deb` (dpkg -i, as root), checks that it put every file where
+# Debian expects it and made the service's user, then runs a district of
+# two nodes from the installed files only (/usr/bin/gridcase, its data
+# from /usr/share/gridcase, nothing of the source tree), and purges the
+# package.  Not part of make test: it needs root and installs software.
+#
+#   tests/deb/deb_test.sh build-deb/gridcase_VERSION_ARCH.deb
+
+DEB=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+if [ "$(id -u)" != 0 ]; then
+	echo "deb_test.sh installs a package: run it as root"
+	exit 2
+fi
+GRIDCASE=/usr/bin/gridcase
+export GRIDCASE
+. "$SRC/tests/integration/lib.sh"
+cd "$T" || exit 1
+. "$SRC/tests/integration/repl_lib.inc"
+# Nothing of the source tree: the data files are the installed ones.
+unset GRIDCASE_DATA
+
+check "dpkg installs the package" dpkg -i "$DEB"
+for f in /usr/bin/gridcase /usr/share/gridcase/config.json \
+	/usr/share/gridcase/classification-gbt47678.5.csv \
+	/usr/share/gridcase/district/grid.geojson \
+	/usr/share/man/man1/gridcase.1.gz /lib/systemd/system/gridcase.service \
+	/usr/lib/sysusers.d/gridcase.conf \
+	/usr/share/bash-completion/completions/gridcase \
+	/usr/share/doc/gridcase/copyright /usr/share/doc/gridcase/workflow.md.gz; do
+	check "it installs $f" test -f "$f"
+done
+check "the unit runs the installed binary" grep -q '^ExecStart=/usr/bin/gridcase run$' \
+	/lib/systemd/system/gridcase.service
+check "the service's user exists (sysusers)" getent passwd gridcase
+check "man finds the page" man -w gridcase
+check "the unit is not enabled (no node yet)" sh -c \
+	"! test -e /etc/systemd/system/multi-user.target.wants/gridcase.service"
+if command -v systemd-analyze > /dev/null 2>&1; then
+	check_out "the installed unit scores below 3" "exposure level for gridcase.service: [0-2]\." \
+		systemd-analyze security --offline=yes /lib/systemd/system/gridcase.service
+fi
+
+# A district from the installed files only.
+check "a district of two nodes" district centre office
+check "the centre's daemon starts" start_daemon centre --interval 200
+check "the office's daemon starts" start_daemon office --interval 200
+CASE=$("$G" --dir "$T/centre" case report --class event:01001 \
+	--grid 310104001001001 --where "Tianyaoqiao Rd 80" --desc "manhole cover missing")
+check "a case is reported with the installed classification" test -n "$CASE"
+reached() {
+	"$G" --dir "$T/office" case show "$CASE" > /dev/null 2>&1
+}
+check "it reaches the office" wait_until 10 reached
+check_out "status says the daemon runs" "^daemon +running: pid" "$G" --dir "$T/office" status
+check "a backup while the daemon runs" "$G" --dir "$T/office" backup "$T/bk"
+check "the office's daemon stops" stop_daemon office
+check "the centre's daemon stops" stop_daemon centre
+check "the package is purged" dpkg --purge gridcase
+check "and its binary is gone" test ! -e /usr/bin/gridcase
+finish
