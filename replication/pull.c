@@ -559,8 +559,16 @@ admit_job(struct peer *p, struct fetch_job *j)
 		struct event ev;
 		struct admit_result res;
 		size_t used;
-		if (j->rc[i] == FETCH_KNOWN)
+		if (j->rc[i] == FETCH_KNOWN) {
+			/* Stored already; it still counts for what the reply
+			 * covered, so that a reply cut short is followed. */
+			if (envelope_read(env, j->len[i], &e, &used, NULL) == 0 &&
+			    event_decode(e.event, e.event_len, &ev, NULL) == 0 &&
+			    memcmp(ev.author, j->range.author, EVENT_KEY_BYTES) == 0 &&
+			    ev.seq > last_seq)
+				last_seq = ev.seq;
 			continue;
+		}
 		if (j->rc[i]) {
 			refused++;
 			continue;
