@@ -45,39 +45,51 @@
 #include "store/store.h"
 #include "common/banned.h"
 
-#define OFFICES 17
-#define NODES (OFFICES + 1)
-#define SIDE_B_FIRST 9 /* offices 09-17 are cut off from the rest */
+/* 18 nodes, or BENCH_DISTRICT_NODES (up to NODES_MAX) for the scaling
+ * points of docs/scaling.md; the far side of the cut is the upper half of
+ * the offices (09-17 of 18 nodes). */
+#define NODES_MAX 54
+static int nnodes = 18, noffices = 17, side_b_first = 9;
 #define LATENCY_CASES 300
 #define DAY_CASES 500  /* bench_fill writes cases of ten events */
 
 struct district {
 	char *dir;
-	char names[NODES][16];
-	char dirs[NODES][4200];
-	int ports[NODES];
-	struct node *nodes[NODES]; /* [0] the centre, with its key */
-	pid_t pids[NODES];
+	char names[NODES_MAX][16];
+	char dirs[NODES_MAX][4200];
+	int ports[NODES_MAX];
+	struct node *nodes[NODES_MAX]; /* [0] the centre, with its key */
+	pid_t pids[NODES_MAX];
 	uint64_t now_ms;
 };
+
+/* The CPU seconds all daemons have spent so far. */
+static double
+daemons_cpu(const struct district *ds)
+{
+	double t = 0;
+	for (int i = 0; i < nnodes; i++)
+		t += bench_proc_cpu(ds->pids[i]);
+	return t;
+}
 
 static int
 side_of(int i)
 {
-	return i >= SIDE_B_FIRST;
+	return i >= side_b_first;
 }
 
 static void
 make_district(struct district *ds)
 {
 	struct key *admin = key_generate();
-	uint8_t pub[NODES][32];
+	uint8_t pub[NODES_MAX][32];
 	struct diag d;
 	int rc, base = bench_port_base();
 
 	ds->dir = bench_dir("district");
 	ds->now_ms = 1772409600000ull; /* 2026-03-02T00:00Z, 08:00 local */
-	for (int i = 0; i < NODES; i++) {
+	for (int i = 0; i < nnodes; i++) {
 		if (i == 0)
 			snprintf(ds->names[i], sizeof(ds->names[i]), "centre");
 		else
@@ -89,25 +101,25 @@ make_district(struct district *ds)
 		if ((rc = node_init(ds->dirs[i], &o, pub[i], &d)))
 			bench_fail("init", rc, &d);
 		/* The centre and office-09 write; the others only watch. */
-		int flags = (i == 0 || i == SIDE_B_FIRST) ? NODE_WITH_KEY : 0;
+		int flags = (i == 0 || i == side_b_first) ? NODE_WITH_KEY : 0;
 		if ((rc = node_open(ds->dirs[i], flags, NULL, &ds->nodes[i], &d)))
 			bench_fail("open", rc, &d);
 	}
 	struct admin_key *wallet = bench_admin_key(admin, ds->dir);
-	for (int i = 0; i < NODES; i++) {
+	for (int i = 0; i < nnodes; i++) {
 		struct member m;
 		memset(&m, 0, sizeof(m));
 		memcpy(m.key, pub[i], 32);
 		snprintf(m.name, sizeof(m.name), "%s", ds->names[i]);
 		snprintf(m.unit, sizeof(m.unit), "%s", ds->names[i]);
 		/* office-09 also writes the far side's day of cases. */
-		m.roles = (i == 0 || i == SIDE_B_FIRST) ? ROLE_ALL : ROLE_DISPOSAL;
+		m.roles = (i == 0 || i == side_b_first) ? ROLE_ALL : ROLE_DISPOSAL;
 		snprintf(m.addrs[0], sizeof(m.addrs[0]), "tcp://127.0.0.1:%d", ds->ports[i]);
 		m.naddrs = 1;
 		if ((rc = node_roster_add(ds->nodes[0], wallet, &m, ds->now_ms++, &d)))
 			bench_fail("roster", rc, &d);
 	}
-	for (int i = 1; i < NODES; i++)
+	for (int i = 1; i < nnodes; i++)
 		if ((rc = bench_share_roster(ds->nodes[0], ds->nodes[i])))
 			bench_fail("roster copy", rc, NULL);
 	admin_key_free(wallet);
@@ -118,7 +130,7 @@ static void
 start_daemons(struct district *ds)
 {
 	char log[4300];
-	for (int i = 0; i < NODES; i++) {
+	for (int i = 0; i < nnodes; i++) {
 		char *argv[16];
 		int n = 0;
 		argv[n++] = (char *)bench_gridcase();
@@ -128,7 +140,7 @@ start_daemons(struct district *ds)
 		argv[n++] = (char *)"--interval";
 		argv[n++] = (char *)"1000";
 		if (i > 0) {
-			int prev = (i + 15) % OFFICES + 1, next = i % OFFICES + 1;
+			int prev = (i + noffices - 2) % noffices + 1, next = i % noffices + 1;
 			argv[n++] = (char *)"--peer";
 			argv[n++] = ds->names[0];
 			argv[n++] = (char *)"--peer";
@@ -158,9 +170,9 @@ wait_all(struct district *ds, uint64_t want, double limit_s)
 	double t0 = bench_now();
 	for (;;) {
 		int done = 1;
-		for (int i = 0; i < NODES && done; i++)
+		for (int i = 0; i < nnodes && done; i++)
 			done = events_of(ds, i) >= want;
-		for (int i = 0; i < NODES; i++)
+		for (int i = 0; i < nnodes; i++)
 			if (waitpid(ds->pids[i], NULL, WNOHANG) == ds->pids[i]) {
 				fprintf(stderr, "district_bench: %s stopped; see %s/%s.log\n",
 					ds->names[i], ds->dir, ds->names[i]);
@@ -181,7 +193,7 @@ static int
 digests_equal(struct district *ds)
 {
 	uint8_t first[32], dg[32];
-	for (int i = 0; i < NODES; i++) {
+	for (int i = 0; i < nnodes; i++) {
 		if (store_digest(node_store(ds->nodes[i]), i ? dg : first))
 			return 0;
 		if (i && memcmp(dg, first, 32) != 0)
@@ -211,7 +223,7 @@ act(struct district *ds, const char *type, const char *case_id,
 
 /* [7]: fills lat[] with LATENCY_CASES seconds. */
 static void
-measure_latency(struct district *ds, double *lat)
+measure_latency(struct district *ds, double *lat, double *cpu)
 {
 	static char cases[LATENCY_CASES][REPORT_CASE_ID_BYTES];
 	struct diag d;
@@ -237,8 +249,9 @@ measure_latency(struct district *ds, double *lat)
 	wait_all(ds, ready, 120);
 
 	struct buf got = BUF_INIT;
+	double cpu0 = daemons_cpu(ds);
 	for (int c = 0; c < LATENCY_CASES; c++) {
-		int office = c % OFFICES + 1;
+		int office = c % noffices + 1;
 		act(ds, "dispatch", cases[c], "unit", ds->names[office], id);
 		double t0 = bench_now();
 		struct store *s = node_store(ds->nodes[office]);
@@ -255,6 +268,7 @@ measure_latency(struct district *ds, double *lat)
 		usleep(20000); /* one dispatch at a time, as an operator works */
 	}
 	buf_release(&got);
+	*cpu = daemons_cpu(ds) - cpu0;
 	qsort(lat, LATENCY_CASES, sizeof(*lat), bench_cmp_double);
 }
 
@@ -292,8 +306,8 @@ set_cut(struct district *ds, int cut)
 {
 	struct diag d;
 	int rc;
-	for (int i = 0; i < NODES; i++)
-		for (int j = 0; j < NODES; j++) {
+	for (int i = 0; i < nnodes; i++)
+		for (int j = 0; j < nnodes; j++) {
 			if (side_of(i) == side_of(j))
 				continue;
 			const char *peer = ds->names[j];
@@ -307,7 +321,7 @@ set_cut(struct district *ds, int cut)
 
 /* [8]: the seconds from the heal to equal stores everywhere. */
 static double
-measure_heal(struct district *ds, uint64_t *moved)
+measure_heal(struct district *ds, uint64_t *moved, double *cpu)
 {
 	int rc;
 	set_cut(ds, 1);
@@ -316,13 +330,13 @@ measure_heal(struct district *ds, uint64_t *moved)
 	ds->now_ms += 3600 * 1000;
 	if ((rc = bench_fill(ds->nodes[0], node_key(ds->nodes[0]), DAY_CASES * 10,
 			     100000, ds->now_ms)) ||
-	    (rc = bench_fill(ds->nodes[SIDE_B_FIRST], node_key(ds->nodes[SIDE_B_FIRST]),
+	    (rc = bench_fill(ds->nodes[side_b_first], node_key(ds->nodes[side_b_first]),
 			     DAY_CASES * 10, 200000, ds->now_ms)))
 		bench_fail("fill", rc, NULL);
 	/* Each side spreads its own day, and only its own. */
 	uint64_t side = before + DAY_CASES * 10;
 	wait_all(ds, side, 120);
-	for (int i = 0; i < NODES; i++)
+	for (int i = 0; i < nnodes; i++)
 		if (events_of(ds, i) != side) {
 			fprintf(stderr, "district_bench: %s has %llu events, not %llu: the cut leaks\n",
 				ds->names[i], (unsigned long long)events_of(ds, i),
@@ -330,8 +344,10 @@ measure_heal(struct district *ds, uint64_t *moved)
 			exit(1);
 		}
 	*moved = DAY_CASES * 10;
+	double cpu0 = daemons_cpu(ds);
 	set_cut(ds, 0);
 	double t = wait_all(ds, side + DAY_CASES * 10, 300);
+	*cpu = daemons_cpu(ds) - cpu0;
 	if (!digests_equal(ds)) {
 		fprintf(stderr, "district_bench: equal counts but different digests\n");
 		exit(1);
@@ -346,40 +362,51 @@ main(void)
 	struct bench_limit lim = { 0, 0, 0 };
 	static double lat[LATENCY_CASES];
 	uint64_t moved;
+	double lat_cpu, heal_cpu;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	memset(&ds, 0, sizeof(ds));
+	const char *want = getenv("BENCH_DISTRICT_NODES");
+	if (want && atoi(want) >= 4 && atoi(want) <= NODES_MAX) {
+		nnodes = atoi(want);
+		noffices = nnodes - 1;
+		side_b_first = noffices / 2 + 1;
+	}
 	bench_verify_rate(&lim, 3);
-	double rt = nng_round_trip(bench_port_base() + NODES);
+	double rt = nng_round_trip(bench_port_base() + nnodes);
 	make_district(&ds);
 	double sync_s = bench_sync_latency(ds.dir, 200);
 	start_daemons(&ds);
 	wait_all(&ds, events_of(&ds, 0), 60);
-	measure_latency(&ds, lat);
-	double heal = measure_heal(&ds, &moved);
+	measure_latency(&ds, lat, &lat_cpu);
+	double heal = measure_heal(&ds, &moved, &heal_cpu);
 	bench_verify_rate(&lim, 3);
-	for (int i = 0; i < NODES; i++)
+	for (int i = 0; i < nnodes; i++)
 		bench_stop(ds.pids[i]);
-	for (int i = 0; i < NODES; i++)
+	for (int i = 0; i < nnodes; i++)
 		node_close(ds.nodes[i]);
 
 	double p50 = lat[LATENCY_CASES / 2];
 	double p99 = lat[(LATENCY_CASES * 99) / 100];
-	printf("[7] dispatch latency, centre to office, %d dispatches one at a time, 18 nodes running\n",
-	       LATENCY_CASES);
+	printf("[7] dispatch latency, centre to office, %d dispatches one at a time, %d nodes running\n",
+	       LATENCY_CASES, nnodes);
 	printf("    gridcase  median %.1f ms, 99th percentile %.1f ms, slowest %.1f ms\n",
 	       p50 * 1e3, p99 * 1e3, lat[LATENCY_CASES - 1] * 1e3);
 	double lat_floor = 3 * rt + 1 / lim.best + 2 * sync_s;
 	printf("    limit     %.2f ms: 3 nng req/rep round trips on TCP loopback (%.3f ms each), a signature check, 2 disk flushes (%.2f ms each)\n",
 	       lat_floor * 1e3, rt * 1e3, sync_s * 1e3);
 	bench_ratio(lat_floor, p50, 0);
-	double floor_s = (double)moved * NODES / (lim.best * (double)cores);
-	printf("[8] convergence after a heal: %llu events written on each side of a cut; 18 nodes equal %.2f s after it heals\n",
-	       (unsigned long long)moved, heal);
+	printf("    the %d daemons' CPU time: %.2f ms per dispatch (of %d ms between dispatches; other work on the machine does not count)\n",
+	       nnodes, lat_cpu * 1e3 / LATENCY_CASES, 20);
+	double floor_s = (double)moved * nnodes / (lim.best * (double)cores);
+	printf("[8] convergence after a heal: %llu events written on each side of a cut; %d nodes equal %.2f s after it heals\n",
+	       (unsigned long long)moved, nnodes, heal);
 	printf("    limit     %llu signature checks (each node lacks one side's day) on %ld cores at %.0f/s: %.2f s\n",
-	       (unsigned long long)moved * NODES, cores, lim.best, floor_s);
+	       (unsigned long long)moved * nnodes, cores, lim.best, floor_s);
 	bench_ratio(floor_s, heal, 0);
+	printf("    the %d daemons' CPU time during the heal: %.2f s, against %.2f s for the checks alone on one core: %.2f times\n",
+	       nnodes, heal_cpu, floor_s * (double)cores, heal_cpu / (floor_s * (double)cores));
 	printf("    (the daemons notice a heal within a second: they re-read their blocks each second)\n");
 	bench_rm_tree(ds.dir);
 	free(ds.dir);

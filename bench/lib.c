@@ -212,6 +212,25 @@ bench_status_kb(pid_t pid, const char *field)
 	return kb;
 }
 
+double
+bench_proc_cpu(pid_t pid)
+{
+	char path[64], line[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	char *got = fgets(line, sizeof(line), f);
+	fclose(f);
+	/* Fields 14 and 15 (utime, stime) follow the command's ")". */
+	char *p = got ? strrchr(line, ')') : NULL;
+	unsigned long long ut = 0, st = 0;
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			 &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 uint64_t
 bench_anon_kb(pid_t pid)
 {

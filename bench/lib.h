@@ -73,6 +73,9 @@ int bench_wait_peak(pid_t pid, uint64_t *peak_anon_kb,
 /* A figure in kB of /proc/PID/status ("VmRSS", "RssAnon"); 0 if gone. */
 uint64_t bench_status_kb(pid_t pid, const char *field);
 uint64_t bench_anon_kb(pid_t pid);
+/* A running process's user plus system CPU time so far, in seconds (0 if
+ * gone): what a child spent, however busy the machine. */
+double bench_proc_cpu(pid_t pid);
 
 /* A scratch directory under $GRIDCASE_BENCH_DIR, else build/bench: a
  * real disk, not tmpfs.  Its absolute path. */

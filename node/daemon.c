@@ -18,6 +18,7 @@
 #include "common/mp.h"
 #include "common/xalloc.h"
 #include "crypto/key.h"
+#include "node/announce.h"
 #include "node/case/config.h"
 #include "node/node.h"
 #include "node/peers.h"
@@ -48,6 +49,11 @@ struct daemon {
 	uv_fs_event_t watch;
 	uv_signal_t sigint, sigterm, sighup;
 	int watching;
+	/* Commits announced by other processes (node/announce.h), and by
+	 * our own store (its commit hook): hint at once. */
+	uv_poll_t announced;
+	int announce_fd;
+	int committed;
 	struct repl *repl;
 	int stopping;
 	int lock_fd;
@@ -489,6 +495,8 @@ begin_stop(struct daemon *dm)
 	uv_close((uv_handle_t *)&dm->sighup, close_cb);
 	if (dm->watching)
 		uv_close((uv_handle_t *)&dm->watch, close_cb);
+	if (dm->announce_fd >= 0)
+		uv_close((uv_handle_t *)&dm->announced, close_cb);
 }
 
 static void
@@ -510,8 +518,37 @@ static void
 wake_cb(uv_async_t *h)
 {
 	struct daemon *dm = h->data;
-	if (!dm->stopping)
-		repl_process(dm->repl);
+	if (dm->stopping)
+		return;
+	repl_process(dm->repl);
+	if (dm->committed) {
+		dm->committed = 0;
+		repl_changed(dm->repl);
+	}
+}
+
+/* Our own store committed (events fetched, or due ones promoted). */
+static void
+own_commit(void *ctx)
+{
+	struct daemon *dm = ctx;
+	if (dm->stopping)
+		return;
+	dm->committed = 1;
+	uv_async_send(&dm->wake);
+}
+
+/* Another process committed to our store and said so: no need to wait
+ * for inotify and the re-looks, the commit is visible. */
+static void
+announced_cb(uv_poll_t *h, int status, int events)
+{
+	struct daemon *dm = h->data;
+	(void)events;
+	if (dm->stopping || status != 0)
+		return;
+	if (announce_drain(dm->announce_fd))
+		repl_changed(dm->repl);
 }
 
 static void
@@ -738,6 +775,7 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 	dm.n = n;
 	dm.o = o;
 	dm.lock_fd = -1;
+	dm.announce_fd = -1;
 	if (!node_key(n))
 		return diag_set(d, ERR_INVAL, "the daemon needs the node's key");
 	if (!o->one_round && (rc = take_lock(node_dir(n), &dm.lock_fd, d)))
@@ -804,6 +842,16 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 			 ro.listen ? ro.listen : "");
 		dm.started_s = (int64_t)time(NULL);
 		write_status(&dm);
+		struct diag ad;
+		if (announce_listen(node_dir(n), &dm.announce_fd, &ad) == 0) {
+			uv_poll_init(&dm.loop, &dm.announced, dm.announce_fd);
+			dm.announced.data = &dm;
+			uv_poll_start(&dm.announced, UV_READABLE, announced_cb);
+		} else {
+			log_warn("daemon", "commits by other processes are seen by inotify only: %s",
+				 ad.text);
+		}
+		store_set_commit_hook(node_store(n), own_commit, &dm);
 	}
 	if (!o->one_round)
 		log_info("daemon", "%s serving %s on %s with %zu peers",
@@ -828,6 +876,10 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 	}
 	repl_free(dm.repl);
 	uv_loop_close(&dm.loop);
+	if (!o->one_round)
+		store_set_commit_hook(node_store(n), NULL, NULL);
+	if (dm.announce_fd >= 0)
+		announce_unlisten(node_dir(n), dm.announce_fd);
 	alarm(0); /* stopped in time */
 	if (dm.lock_fd >= 0)
 		close(dm.lock_fd);

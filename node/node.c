@@ -18,6 +18,7 @@
 #include "crypto/hash.h"
 #include "crypto/seal.h"
 #include "node/admin.h"
+#include "node/announce.h"
 #include "node/case/fold.h"
 #include "node/case/roster.h"
 #include "node/case/workflow.h"
@@ -36,6 +37,7 @@ struct node {
 	/* The roster generation whose blob.erase events were honoured. */
 	int erasures_applied;
 	uint64_t erasures_gen;
+	struct announce *announce; /* tells a running daemon of commits */
 };
 
 /* Copies data/config.json to dir/config.json unless one is there. */
@@ -122,6 +124,13 @@ key_label(const uint8_t key[EVENT_KEY_BYTES], char hex[17])
 {
 	hex_encode(key, 8, hex);
 	return hex;
+}
+
+/* After each commit: the daemon, if one runs, hints its peers now. */
+static void
+announce_commit(void *ctx)
+{
+	announce_send(ctx);
 }
 
 /*
@@ -263,6 +272,8 @@ node_open(const char *dir, int flags, const char *key_path, struct node **out,
 	n->fold.cfg = n->cfg;
 	store_set_fold(n->store, view_fold, &n->fold);
 	store_set_admit_filter(n->store, admit_filter, n);
+	n->announce = announce_new(dir);
+	store_set_commit_hook(n->store, announce_commit, n->announce);
 	store_set_global_case(n->store, ROSTER_CASE);
 	store_set_max_skew(n->store, n->cfg->repl.max_clock_skew_ms);
 	if ((rc = refresh_views(n, d)))
@@ -302,6 +313,7 @@ node_close(struct node *n)
 	if (!n)
 		return;
 	store_close(n->store);
+	announce_free(n->announce);
 	key_free(n->key);
 	config_free(n->cfg);
 	roster_release(&n->roster);

@@ -188,11 +188,17 @@ struct fetch_job {
 	struct buf plain;        /* the EVENTS message */
 	size_t n;
 	size_t *off, *len;       /* each envelope in plain */
-	int *rc;                 /* seal_open's verdict */
+	int *rc;                 /* seal_open's verdict; FETCH_KNOWN: not checked */
+	uint64_t known_upto;     /* the range's author's seq here at sending */
 	char network[65];
 	int done;
 	struct fetch_job *next;
 };
+
+/* A FETCHed event at or below the seq we held of its author when the reply
+ * came: likely stored already (by another peer's round), so not checked on
+ * the worker; admit_job() looks it up first and checks it only if not. */
+#define FETCH_KNOWN (-1)
 
 struct blob_want {
 	uint8_t hash[HASH_BYTES];
@@ -235,6 +241,9 @@ struct peer {
 	struct buf blob; /* the blob being fetched */
 	uint64_t next_order, admit_order;
 	struct fetch_job *jobs; /* waiting to be admitted, any order */
+	/* FETCHes sent and not yet admitted, by order % (2 * MAX_INFLIGHT):
+	 * other peers' rounds leave these ranges to this one. */
+	struct wire_range out[2 * MAX_INFLIGHT];
 	int verifying;
 	struct wire_head *heads; /* the peer's last summary */
 	size_t nheads;

@@ -229,6 +229,8 @@ send_hint(struct peer *p)
 	buf_release(&msg);
 }
 
+static void advance(struct peer *p);
+
 void
 pull_tick(struct peer *p)
 {
@@ -238,6 +240,8 @@ pull_tick(struct peer *p)
 	if (p->state == P_IDLE && repl_now_ms() >= p->next_round_ms &&
 	    !(r->o.one_round && p->st.rounds_ok) && !space_wait(r))
 		start_round(p);
+	else if (p->state == P_FETCH)
+		advance(p); /* ranges it left to another peer's round */
 	if (p->hint_waiting)
 		send_hint(p);
 }
@@ -305,22 +309,32 @@ range_cmp_first(const struct peer *p, const struct wire_range *a)
 }
 
 struct our_authors {
-	const struct wire_summary *theirs;
+	const struct wire_head *theirs; /* sorted by author */
+	size_t n;
 	uint64_t they_lack;
 };
 
 static int
+head_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct wire_head *)a)->author,
+		      ((const struct wire_head *)b)->author, EVENT_KEY_BYTES);
+}
+
+/* Found by binary search: a summary of 10,000 authors compared author by
+ * author took most of a second (docs/scaling.md). */
+static int
 count_missing_there(const struct summary_entry *e, void *ctx)
 {
 	struct our_authors *o = ctx;
-	for (size_t i = 0; i < o->theirs->nheads; i++)
-		if (memcmp(o->theirs->heads[i].author, e->author,
-			   EVENT_KEY_BYTES) == 0) {
-			if (e->seq > o->theirs->heads[i].seq)
-				o->they_lack += e->seq - o->theirs->heads[i].seq;
-			return 0;
-		}
-	o->they_lack += e->seq;
+	struct wire_head key;
+	memcpy(key.author, e->author, EVENT_KEY_BYTES);
+	const struct wire_head *h = bsearch(&key, o->theirs, o->n, sizeof(key),
+					    head_cmp);
+	if (!h)
+		o->they_lack += e->seq;
+	else if (e->seq > h->seq)
+		o->they_lack += e->seq - h->seq;
 	return 0;
 }
 
@@ -384,8 +398,12 @@ plan_round(struct peer *p, const struct wire_summary *ws)
 			p->to_fetch[0] = p->to_fetch[i];
 			p->to_fetch[i] = t;
 		}
-	struct our_authors oa = { ws, 0 };
+	struct wire_head *sorted = xcalloc(ws->nheads ? ws->nheads : 1, sizeof(*sorted));
+	memcpy(sorted, ws->heads, ws->nheads * sizeof(*sorted));
+	qsort(sorted, ws->nheads, sizeof(*sorted), head_cmp);
+	struct our_authors oa = { sorted, ws->nheads, 0 };
 	(void)!store_walk_summary(r->store, count_missing_there, &oa);
+	free(sorted);
 	p->st.we_lack = we_lack;
 	p->st.they_lack = oa.they_lack;
 }
@@ -415,6 +433,14 @@ verify_work(void *arg)
 			break;
 		j->off[i] = (size_t)(env - j->plain.data);
 		j->len[i] = n;
+		if (j->known_upto && envelope_read(env, n, &e, &used, NULL) == 0 &&
+		    event_decode(e.event, e.event_len, &ev, NULL) == 0 &&
+		    memcmp(ev.author, j->range.author, EVENT_KEY_BYTES) == 0 &&
+		    ev.seq <= j->known_upto) {
+			j->rc[i] = FETCH_KNOWN;
+			j->n = i + 1;
+			continue;
+		}
 		j->rc[i] = seal_open(env, n, j->network, &e, &ev, &used, NULL);
 		if (j->rc[i] == 0 && used != n)
 			j->rc[i] = ERR_TRAILING;
@@ -503,6 +529,26 @@ admit_job(struct peer *p, struct fetch_job *j)
 	size_t ndeps = 0;
 	int rc, refused = 0;
 
+	/* Events held here already when the reply came were not checked:
+	 * those still not stored (a fork's other version) are checked now. */
+	for (size_t i = 0; i < j->n; i++) {
+		const uint8_t *env = j->plain.data + j->off[i];
+		struct envelope e;
+		struct event ev;
+		struct buf have = BUF_INIT;
+		size_t used;
+		if (j->rc[i] != FETCH_KNOWN)
+			continue;
+		if (envelope_read(env, j->len[i], &e, &used, NULL) == 0 &&
+		    store_event_get(r->store, e.id, &have) == 0) {
+			buf_release(&have);
+			continue; /* stored: skipped below, not refused */
+		}
+		buf_release(&have);
+		j->rc[i] = seal_open(env, j->len[i], j->network, &e, &ev, &used, NULL);
+		if (j->rc[i] == 0 && used != j->len[i])
+			j->rc[i] = ERR_TRAILING;
+	}
 	if ((rc = store_batch_begin(r->store, &b))) {
 		store_failed(p, rc, j->n, err_str(rc));
 		return rc;
@@ -513,6 +559,16 @@ admit_job(struct peer *p, struct fetch_job *j)
 		struct event ev;
 		struct admit_result res;
 		size_t used;
+		if (j->rc[i] == FETCH_KNOWN) {
+			/* Stored already; it still counts for what the reply
+			 * covered, so that a reply cut short is followed. */
+			if (envelope_read(env, j->len[i], &e, &used, NULL) == 0 &&
+			    event_decode(e.event, e.event_len, &ev, NULL) == 0 &&
+			    memcmp(ev.author, j->range.author, EVENT_KEY_BYTES) == 0 &&
+			    ev.seq > last_seq)
+				last_seq = ev.seq;
+			continue;
+		}
 		if (j->rc[i]) {
 			refused++;
 			continue;
@@ -593,10 +649,24 @@ admit_job(struct peer *p, struct fetch_job *j)
 	return 0;
 }
 
+/*
+ * p's admissions may have ended another peer's wait for ranges p was
+ * fetching (fetched_elsewhere): let those rounds go on, or end.
+ */
+static void
+kick_others(struct peer *p)
+{
+	struct repl *r = p->r;
+	for (size_t i = 0; i < r->npeers; i++)
+		if (r->peers[i] != p && r->peers[i]->state == P_FETCH)
+			advance(r->peers[i]);
+}
+
 /* Admits the checked replies that are next in request order. */
 static void
 admit_ready(struct peer *p)
 {
+	int admitted = 0;
 	for (;;) {
 		struct fetch_job **jp = &p->jobs, *j = NULL;
 		while (*jp) {
@@ -608,8 +678,9 @@ admit_ready(struct peer *p)
 			jp = &(*jp)->next;
 		}
 		if (!j)
-			return;
+			break;
 		int failed = admit_job(p, j);
+		admitted = 1;
 		p->admit_order++;
 		buf_release(&j->plain);
 		free(j->off);
@@ -618,9 +689,11 @@ admit_ready(struct peer *p)
 		free(j);
 		if (failed) {
 			round_fail(p, 0);
-			return;
+			break;
 		}
 	}
+	if (admitted)
+		kick_others(p);
 }
 
 static void
@@ -635,6 +708,9 @@ on_events(struct peer *p, struct cli_slot *s, struct buf *plain)
 	j->plain = *plain; /* taken over */
 	buf_init(plain);
 	snprintf(j->network, sizeof(j->network), "%s", store_network(r->store));
+	struct summary_entry ours;
+	if (j->range.from && store_summary_get(r->store, j->range.author, &ours) == 0)
+		j->known_upto = ours.seq;
 	p->verifying++;
 	r->h.submit(r->h.ctx, verify_work, verify_done, j);
 }
@@ -645,12 +721,58 @@ on_events(struct peer *p, struct cli_slot *s, struct buf *plain)
  * claims is probed with one FETCH before the next ones go, so that a
  * summary that lies costs one request per author, not a pipeline.
  */
+/*
+ * Another peer's round has a FETCH of this author from w's first seq on
+ * out, or its reply not yet admitted: the range is left to that round
+ * for now, so that neighbours do not fetch and check the same events
+ * from several peers at once.
+ */
+static int
+fetched_elsewhere(const struct peer *p, const struct wire_range *w)
+{
+	const struct repl *r = p->r;
+	for (size_t i = 0; i < r->npeers; i++) {
+		const struct peer *q = r->peers[i];
+		if (q == p || q->state != P_FETCH)
+			continue;
+		for (uint64_t o = q->admit_order; o < q->next_order; o++) {
+			const struct wire_range *x = &q->out[o % (2 * MAX_INFLIGHT)];
+			if (x->from && x->to >= w->from && x->from <= w->to &&
+			    memcmp(x->author, w->author, EVENT_KEY_BYTES) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* Drops from a range the seqs stored here since the plan was made (by
+ * another peer's round); 0 when nothing is left of it. */
+static int
+trim_range(struct peer *p, struct plan_range *pr)
+{
+	struct summary_entry ours;
+	ours.seq = 0;
+	if (store_summary_get(p->r->store, pr->r.author, &ours) == 0 &&
+	    ours.seq >= pr->r.from)
+		pr->r.from = ours.seq == UINT64_MAX ? UINT64_MAX : ours.seq + 1;
+	return ours.seq != UINT64_MAX && pr->r.from <= pr->r.to;
+}
+
 static struct plan_range *
 next_range(struct peer *p)
 {
-	for (size_t i = 0; i < p->nto_fetch; i++)
-		if (p->to_fetch[i].proven || !p->to_fetch[i].probing)
-			return &p->to_fetch[i];
+	for (size_t i = 0; i < p->nto_fetch;) {
+		struct plan_range *pr = &p->to_fetch[i];
+		if (!pr->probing && !trim_range(p, pr)) {
+			memmove(p->to_fetch + i, p->to_fetch + i + 1,
+				(p->nto_fetch - i - 1) * sizeof(*p->to_fetch));
+			p->nto_fetch--;
+			continue;
+		}
+		if ((pr->proven || !pr->probing) && !fetched_elsewhere(p, &pr->r))
+			return pr;
+		i++;
+	}
 	return NULL;
 }
 
@@ -665,6 +787,7 @@ send_fetch(struct peer *p, struct cli_slot *s, struct plan_range *pr)
 	s->range = *t;
 	s->range.to = to;
 	s->order = p->next_order++;
+	p->out[s->order % (2 * MAX_INFLIGHT)] = s->range;
 	s->probe = !pr->proven;
 	pr->probing = s->probe;
 	wire_fetch(&msg, &s->range, 1, p->r->o.fetch_events,
@@ -727,6 +850,7 @@ send_get(struct peer *p, struct cli_slot *s)
 	size_t n = p->nget > WIRE_MAX_GET ? WIRE_MAX_GET : p->nget;
 	memset(&s->range, 0, sizeof(s->range));
 	s->order = p->next_order++;
+	memset(&p->out[s->order % (2 * MAX_INFLIGHT)], 0, sizeof(p->out[0]));
 	wire_get(&msg, (const uint8_t(*)[EVENT_ID_BYTES])p->get, n);
 	send_request(p, s, RQ_GET, &msg);
 	buf_release(&msg);

@@ -109,7 +109,11 @@ store_batch_commit(struct store_batch *b, struct diag *d)
 	rc = mdb_txn_commit(b->txn);
 	struct store *s = b->s;
 	batch_free(b);
-	return rc ? store_err(s, rc, "cannot commit", d) : 0;
+	if (rc)
+		return store_err(s, rc, "cannot commit", d);
+	if (s->committed)
+		s->committed(s->committed_ctx);
+	return 0;
 }
 
 void

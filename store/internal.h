@@ -18,6 +18,8 @@ struct store {
 	char *network;
 	store_fold_fn fold;
 	void *fold_ctx;
+	store_commit_fn committed;
+	void *committed_ctx;
 	store_admit_filter_fn filter;
 	void *filter_ctx;
 	const char *global_case;

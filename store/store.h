@@ -401,6 +401,14 @@ typedef int (*store_fold_fn)(void *ctx, struct store_batch *b,
 void store_set_fold(struct store *s, store_fold_fn fn, void *ctx);
 
 /*
+ * Called on the committing thread after each batch that committed (events
+ * may have been stored), so that the node can tell its daemon
+ * (node/announce.h).  ctx is borrowed; NULL: nothing is called.
+ */
+typedef void (*store_commit_fn)(void *ctx);
+void store_set_commit_hook(struct store *s, store_commit_fn fn, void *ctx);
+
+/*
  * Events of one case in (lamport, id) order, seen by the batch, fork
  * proofs included.  Envelopes are valid during the call only.
  */

@@ -25,6 +25,13 @@ store_set_fold(struct store *s, store_fold_fn fn, void *ctx)
 	s->fold_ctx = ctx;
 }
 
+void
+store_set_commit_hook(struct store *s, store_commit_fn fn, void *ctx)
+{
+	s->committed = fn;
+	s->committed_ctx = ctx;
+}
+
 static size_t
 case_hash(const char *s, size_t n)
 {

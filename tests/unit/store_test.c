@@ -222,6 +222,39 @@ test_create_open(void)
 	free(dir);
 }
 
+static void
+count_commit(void *ctx)
+{
+	(*(int *)ctx)++;
+}
+
+static void
+test_commit_hook(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, STORE_NOSYNC);
+	struct key *k = seeded_key(1);
+	struct store_batch *b;
+	int commits = 0;
+	CHECK(s);
+	store_set_commit_hook(s, count_commit, &commits);
+	CHECK_OK(append_note(s, k, "20260301-0000000a", 1, 1000, NULL));
+	CHECK(commits == 1);
+	/* An aborted batch committed nothing: no call. */
+	CHECK_OK(store_batch_begin(s, &b));
+	store_batch_abort(b);
+	CHECK(commits == 1);
+	CHECK_OK(append_note(s, k, "20260301-0000000a", 2, 2000, NULL));
+	CHECK(commits == 2);
+	store_set_commit_hook(s, NULL, NULL);
+	CHECK_OK(append_note(s, k, "20260301-0000000a", 3, 3000, NULL));
+	CHECK(commits == 2);
+	key_free(k);
+	store_close(s);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
 struct chain_check {
 	uint64_t next_seq;
 	uint8_t prev[EVENT_ID_BYTES];
@@ -1805,6 +1838,7 @@ test_roster_heads_never_crowded_out(void)
 
 static const struct test tests[] = {
 	{ "create, open and metadata", test_create_open },
+	{ "the commit hook is called after each committed batch only", test_commit_hook },
 	{ "local appends chain seq, prev, deps and lamport", test_append_chains },
 	{ "more than 32 case heads never crowd out the roster head", test_roster_heads_never_crowded_out },
 	{ "a clock going back does not move event time back", test_clock_going_back },
