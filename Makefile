@@ -222,7 +222,10 @@ FORMAT_FILES = node/api.c node/api.h node/peers.c node/peers.h \
 	       node/view.c node/view.h node/files.c node/files.h \
 	       node/eval_store.c node/eval_store.h node/grid_store.h \
 	       node/case/source.h tests/unit/case_domain_test.c \
-	       tests/unit/err_codes_test.c tests/unit/node_api_test.c
+	       tests/unit/err_codes_test.c tests/unit/node_api_test.c \
+	       crypto/merkle.c crypto/merkle.h node/period.c node/period.h \
+	       node/case/eval_codec.c node/case/eval_codec.h \
+	       cli/cmd_eval_close.c tests/unit/period_test.c
 
 format:
 	clang-format -i $(FORMAT_FILES)

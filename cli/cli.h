@@ -85,6 +85,8 @@ int cmd_event_export(struct cli *c, int argc, char **argv);
 int cmd_event_import(struct cli *c, int argc, char **argv);
 int cmd_conflicts(struct cli *c, int argc, char **argv);
 int cmd_eval(struct cli *c, int argc, char **argv);
+int cmd_eval_check(struct cli *c, int argc, char **argv);
+int cmd_eval_close(struct cli *c, int argc, char **argv);
 int cmd_grid_import(struct cli *c, int argc, char **argv);
 int cmd_grid_list(struct cli *c, int argc, char **argv);
 int cmd_grid_locate(struct cli *c, int argc, char **argv);

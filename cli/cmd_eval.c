@@ -4,15 +4,20 @@
  * cases behind one figure.
  */
 #include <getopt.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "common/clock.h"
+#include "common/hex.h"
 #include "common/json.h"
+#include "common/mp.h"
 #include "node/case/config.h"
 #include "node/case/eval.h"
+#include "node/case/eval_codec.h"
 #include "node/eval_store.h"
 #include "node/node.h"
+#include "node/period.h"
 #include "common/banned.h"
 
 /* A date (local midnight under the calendar) or an ISO time. */
@@ -178,6 +183,71 @@ print_table(const struct eval_result *r, struct buf *out)
 	}
 }
 
+/* The rows of one grouping out of a frozen report's figures. */
+static int
+frozen_rows(const struct period_report *rep, enum eval_by by,
+	    struct eval_result *out, struct diag *d)
+{
+	static const char *const names[] = { "office", "unit", "grid",
+					     "person" };
+	struct mp_reader m, v;
+	const uint8_t *p;
+	size_t n;
+	mp_reader_init(&m, rep->figures.data, rep->figures.len, d);
+	if (mp_map_find(&m, names[by], &v) || mp_get_value(&v, &p, &n))
+		return diag_set(d, ERR_FORMAT, "the report has no figures by %s",
+				names[by]);
+	return eval_result_decode(p, n, out, d);
+}
+
+/*
+ * Late corrections: what events that arrived after month prev was closed
+ * would have changed in it, figure by figure (frozen, now, difference).
+ */
+static void
+print_corrections(struct cli *c, const struct period *prev, enum eval_by by,
+		  struct buf *out)
+{
+	struct period_report rep;
+	struct eval_result frozen, live;
+	struct diag d;
+	size_t shown = 0;
+	if (period_report_find(c->node, prev, &rep, &d))
+		return;
+	if (frozen_rows(&rep, by, &frozen, &d)) {
+		period_report_release(&rep);
+		return;
+	}
+	if (eval_run(c->node, prev->from_ms, prev->to_ms, by, &live, &d)) {
+		eval_release(&frozen);
+		period_report_release(&rep);
+		return;
+	}
+	for (size_t i = 0; i < live.n; i++) {
+		const struct eval_group *g = &live.g[i], *f = NULL;
+		for (size_t k = 0; k < frozen.n; k++)
+			if (strcmp(frozen.g[k].key, g->key) == 0)
+				f = &frozen.g[k];
+		for (int x = 0; x < FIG_COUNT; x++) {
+			uint64_t was = f ? f->n[x] : 0;
+			if (was == g->n[x])
+				continue;
+			if (!shown++)
+				buf_printf(out, "\nlate corrections to %s (events that arrived after its close; its report stays as signed):\n%-16s %-14s %7s %7s %7s\n",
+					   prev->month, "GROUP", "FIGURE", "FROZEN",
+					   "NOW", "CHANGE");
+			buf_printf(out, "%-16.16s %-14s %7llu %7llu %+7lld\n",
+				   g->key, figure_name((enum figure)x),
+				   (unsigned long long)was,
+				   (unsigned long long)g->n[x],
+				   (long long)(g->n[x] - was));
+		}
+	}
+	eval_release(&live);
+	eval_release(&frozen);
+	period_report_release(&rep);
+}
+
 int
 cmd_eval(struct cli *c, int argc, char **argv)
 {
@@ -188,10 +258,14 @@ cmd_eval(struct cli *c, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'c' },
 		{ "explain", required_argument, NULL, 'e' },
+		{ "month", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct calendar *cal = &node_config(c->node)->cal;
-	const char *from_s = NULL, *to_s = NULL;
+	const char *from_s = NULL, *to_s = NULL, *month_s = NULL;
+	struct period month, prev;
+	struct period_report rep;
+	int frozen = 0;
 	enum eval_by by = EVAL_OFFICE;
 	enum figure explain = FIG_COUNT;
 	struct eval_result r;
@@ -208,6 +282,7 @@ cmd_eval(struct cli *c, int argc, char **argv)
 			if (eval_by_parse(optarg, &by))
 				return cli_usage(c, "--by takes office, unit, grid or person");
 			break;
+		case 'm': month_s = optarg; break;
 		case 'j': json = 1; break;
 		case 'c': csv = 1; break;
 		case 'e':
@@ -220,14 +295,53 @@ cmd_eval(struct cli *c, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
-	if (!from_s || !to_s)
-		return cli_usage(c, "--from and --to are required");
-	if (parse_when(cal, from_s, &from) || parse_when(cal, to_s, &to))
-		return cli_usage(c, "dates are YYYY-MM-DD (local) or YYYY-MM-DDTHH:MMZ");
+	if (month_s && (from_s || to_s))
+		return cli_usage(c, "give --month or --from and --to, not both");
+	if (month_s) {
+		if (period_month_parse(cal, month_s, &month))
+			return cli_usage(c, "'%s' is not a month (YYYY-MM)", month_s);
+		from = month.from_ms;
+		to = month.to_ms;
+	} else {
+		if (!from_s || !to_s)
+			return cli_usage(c, "--from and --to (or --month) are required");
+		if (parse_when(cal, from_s, &from) || parse_when(cal, to_s, &to))
+			return cli_usage(c, "dates are YYYY-MM-DD (local) or YYYY-MM-DDTHH:MMZ");
+	}
 	if (json && csv)
 		return cli_usage(c, "give --json or --csv, not both");
-	if (eval_run(c->node, from, to, by, &r, &d))
+	if (month_s) {
+		int rc = period_report_find(c->node, &month, &rep, &d);
+		if (rc && rc != ERR_NOTFOUND)
+			return cli_fail("%s", d.text);
+		frozen = rc == 0;
+	}
+	if (frozen) {
+		char id[17], at[CLOCK_ISO_BYTES];
+		if (explain != FIG_COUNT) {
+			period_report_release(&rep);
+			return cli_fail("%s is closed: its report holds the figures, not the cases behind them (use --from and --to for --explain)",
+					month.month);
+		}
+		if (frozen_rows(&rep, by, &r, &d)) {
+			period_report_release(&rep);
+			return cli_fail("the report of %s does not read: %s",
+					month.month, d.text);
+		}
+		hex_encode(rep.id, 8, id);
+		clock_format_local(rep.time_ms, cal->utc_offset_min, at);
+		struct buf note = BUF_INIT;
+		buf_printf(&note, "%s is closed: the frozen report %s signed %s, over %llu events; later events do not change it\n",
+			   month.month, id, at, (unsigned long long)rep.cp.count);
+		if (json || csv)
+			fprintf(stderr, "%s", buf_cstr(&note));
+		else
+			buf_add(&out, note.data, note.len);
+		buf_release(&note);
+		period_report_release(&rep);
+	} else if (eval_run(c->node, from, to, by, &r, &d)) {
 		return cli_fail("%s", d.text);
+	}
 
 	if (explain != FIG_COUNT)
 		print_explain(&r, explain, &out);
@@ -237,6 +351,11 @@ cmd_eval(struct cli *c, int argc, char **argv)
 		print_csv(&r, &out);
 	else
 		print_table(&r, &out);
+	if (month_s && !json && !csv && explain == FIG_COUNT) {
+		period_month_prev(cal, &month, &prev);
+		if (prev.to_ms)
+			print_corrections(c, &prev, by, &out);
+	}
 	cli_print(&out);
 	buf_release(&out);
 	eval_release(&r);

@@ -59,9 +59,14 @@ static const struct cmd fixed[] = {
 	  "gridcase conflicts [--case CASE] [--all] [--json]",
 	  "list conflict records (open ones, or all)" },
 	{ "eval", cmd_eval, NEEDS_NODE,
-	  "gridcase eval --from DATE --to DATE [--by office|unit|grid|person] "
+	  "gridcase eval (--from DATE --to DATE | --month YYYY-MM) [--by office|unit|grid|person] "
 	  "[--json|--csv] [--explain FIGURE]",
 	  "the evaluation: counts, rates, score and grade per group" },
+	{ "eval check", cmd_eval_check, NEEDS_NODE, "gridcase eval check --month YYYY-MM",
+	  "recompute a closed month from its checkpoint's events and compare, byte for byte" },
+	{ "eval close", cmd_eval_close, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase eval close --month YYYY-MM [--supersede REASON]",
+	  "freeze a month's figures in a signed report (a shift lead's key)" },
 	{ "event add", cmd_event_add, NEEDS_NODE | NEEDS_KEY,
 	  "gridcase event add --case CASE --type TYPE --body JSON "
 	  "[--blob HASH]... [--json]",
