@@ -70,6 +70,8 @@ MUST_CHECK int cli_read_file(const char *path, struct buf *out,
 			     struct diag *d);
 
 /* The commands. */
+int cmd_audit_export(struct cli *c, int argc, char **argv);
+int cmd_audit_verify(struct cli *c, int argc, char **argv);
 int cmd_blob_add(struct cli *c, int argc, char **argv);
 int cmd_blob_erase(struct cli *c, int argc, char **argv);
 int cmd_blob_get(struct cli *c, int argc, char **argv);

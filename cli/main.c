@@ -36,6 +36,11 @@ static int cmd_help(struct cli *c, int argc, char **argv);
 static const struct cmd fixed[] = {
 	{ "admin keygen", cmd_keygen, 0, "gridcase admin keygen FILE",
 	  "make the district admin's key (keep it off the nodes); prints its public half" },
+	{ "audit export", cmd_audit_export, NEEDS_NODE,
+	  "gridcase audit export (--case ID | --month YYYY-MM [--office NAME]) -o FILE",
+	  "write an audit bundle: the events, the roster, the reports and proofs (docs/audit.md)" },
+	{ "audit verify", cmd_audit_verify, 0, "gridcase audit verify FILE [--admin KEY]",
+	  "check an audit bundle without a node: signatures, order, proofs, signers, figures" },
 	{ "blob add", cmd_blob_add, NEEDS_NODE, "gridcase blob add FILE|-",
 	  "store a photo or personal data; prints its hash" },
 	{ "blob erase", cmd_blob_erase, NEEDS_NODE, "gridcase blob erase HASH",

@@ -869,13 +869,8 @@ period_close(struct node *n, const struct period *p, const char *reason,
 	if ((rc = evset_collect(node_store(n), NULL, &es, d)))
 		goto out;
 	evset_checkpoint(&es, &r.cp);
-	r.config = config_text(n);
-	if ((rc = grid_walk(n, office_add, &r)) < 0) {
-		rc = diag_set(d, rc, "cannot read the grid");
+	if ((rc = period_inputs(n, &r, d)))
 		goto out_es;
-	}
-	if (r.noffices > 1)
-		qsort(r.offices, r.noffices, sizeof(*r.offices), office_cmp);
 	if ((rc = period_figures(store_network(node_store(n)),
 				 node_roster(n)->admin, &es, &r, d)))
 		goto out_es;
@@ -999,4 +994,71 @@ period_check(struct node *n, const struct period_report *r, struct diag *d)
 			      node_roster(n)->admin, &es, r, d);
 	evset_release(&es);
 	return rc;
+}
+
+struct period_roster {
+	struct node *n;
+	char *dir;
+};
+
+int
+period_roster_new(const char *network, const uint8_t admin[EVENT_KEY_BYTES],
+		  const struct evset *roster, struct period_roster **out,
+		  struct diag *d)
+{
+	struct period_roster *pr = xcalloc(1, sizeof(*pr));
+	struct import_tally t;
+	struct first_reject rej = { 0 };
+	int rc;
+	if ((rc = scratch_open(network, admin, "{}", &pr->dir, &pr->n, d))) {
+		free(pr);
+		return rc;
+	}
+	store_set_max_skew(node_store(pr->n), (uint64_t)1 << 62);
+	rc = store_import(node_store(pr->n), roster->bytes.data,
+			  roster->bytes.len, 0, on_reject, &rej, &t, d);
+	if (rc == 0 && rej.rc)
+		rc = diag_set(d, rej.rc, "roster event %s is refused: %s",
+			      rej.id, rej.why);
+	if (rc == 0 && !node_roster(pr->n))
+		rc = diag_set(d, ERR_CORRUPT, "the roster does not read");
+	if (rc) {
+		period_roster_free(pr);
+		return rc;
+	}
+	*out = pr;
+	return 0;
+}
+
+void
+period_roster_free(struct period_roster *pr)
+{
+	if (!pr)
+		return;
+	node_close(pr->n);
+	if (pr->dir)
+		scratch_remove(pr->dir);
+	free(pr->dir);
+	free(pr);
+}
+
+const struct member *
+period_roster_member(struct period_roster *pr,
+		     const uint8_t key[EVENT_KEY_BYTES], uint64_t seq)
+{
+	const struct roster *ro = node_roster(pr->n);
+	return ro ? roster_lookup(ro, key, seq) : NULL;
+}
+
+int
+period_inputs(struct node *n, struct period_report *r, struct diag *d)
+{
+	int rc;
+	free(r->config);
+	r->config = config_text(n);
+	if ((rc = grid_walk(n, office_add, r)) < 0)
+		return diag_set(d, rc, "cannot read the grid");
+	if (r->noffices > 1)
+		qsort(r->offices, r->noffices, sizeof(*r->offices), office_cmp);
+	return 0;
 }

@@ -180,4 +180,32 @@ MUST_CHECK int period_recompute(const char *network,
 				const struct evset *es,
 				const struct period_report *r, struct diag *d);
 
+/*
+ * A roster made of the roster events in roster (replayed on a scratch
+ * node: the changes that count and every revocation in force), for
+ * judging who signed what without a node.  A roster event the scratch
+ * store refuses is named with its code.  Free with period_roster_free().
+ */
+struct period_roster;
+struct member;
+MUST_CHECK int period_roster_new(const char *network,
+				 const uint8_t admin[EVENT_KEY_BYTES],
+				 const struct evset *roster,
+				 struct period_roster **out, struct diag *d);
+void period_roster_free(struct period_roster *pr);
+/*
+ * The member key was at its event seq (borrowed until the free); NULL
+ * if none (unknown, or revoked before seq).
+ */
+const struct member *period_roster_member(struct period_roster *pr,
+					  const uint8_t key[EVENT_KEY_BYTES],
+					  uint64_t seq);
+
+/*
+ * The inputs of a report that are not events, from the node: its
+ * config.json text and the office names of its grid (into r).
+ */
+MUST_CHECK int period_inputs(struct node *n, struct period_report *r,
+			     struct diag *d);
+
 #endif
