@@ -225,7 +225,9 @@ FORMAT_FILES = node/api.c node/api.h node/peers.c node/peers.h \
 	       tests/unit/err_codes_test.c tests/unit/node_api_test.c \
 	       crypto/merkle.c crypto/merkle.h node/period.c node/period.h \
 	       node/case/eval_codec.c node/case/eval_codec.h \
-	       cli/cmd_eval_close.c tests/unit/period_test.c
+	       cli/cmd_eval_close.c tests/unit/period_test.c \
+	       node/bundle.c node/bundle.h cli/cmd_audit.c \
+	       tests/tools/tamper_bundle.c
 
 format:
 	clang-format -i $(FORMAT_FILES)
