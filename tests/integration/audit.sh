@@ -107,6 +107,38 @@ check_err 1 "a cut file is named" "not one canonical msgpack map" \
 	"$G" audit verify "$T/cut.bundle"
 check_err 1 "a missing file is named" "cannot" "$G" audit verify "$T/nothing.bundle"
 
+# ---- an independent reader (docs/audit.md alone, plain Python) ----
+PY=${PYTHON:-python3}
+AV=tests/interop/audit_verify.py
+if command -v "$PY" > /dev/null 2>&1; then
+	"$GRIDCASE_TOOLS/make_audit_vectors" > "$T/audit.json"
+	check "docs/vectors/audit.json is what make_audit_vectors writes" \
+		cmp "$T/audit.json" docs/vectors/audit.json
+	check_out "the vectors' trees and proofs hold for hashlib" \
+		"vectors: 14 trees, 111 paths hold" "$PY" "$AV" vectors docs/vectors/audit.json
+	check_out "the independent reader recomputes the checkpoint of March" \
+		"checkpoint: [0-9]+ events, tree head [0-9a-f]{64}: recomputed" \
+		"$PY" "$AV" bundle "$T/march.bundle" "$ADMIN"
+	cp "$OUT" "$T/py.out"
+	check_out "and March's figures it recomputes agree with the report" \
+		"figures: [0-9]+ values .* all equal to the report's" cat "$T/py.out"
+	check_out "it checks a case bundle's proofs" "proofs: 5 inclusion proofs hold" \
+		"$PY" "$AV" bundle "$T/case.bundle"
+	check_err 1 "it names a flipped byte" "event #3 does not verify" \
+		"$PY" "$AV" bundle "$T/flip.bundle"
+	check_err 1 "a missing event" "the checkpoint counts [0-9]+ events, the bundle holds" \
+		"$PY" "$AV" bundle "$T/drop.bundle"
+	check_err 1 "a reordered event" "event #3 is out of canonical order" \
+		"$PY" "$AV" bundle "$T/swap.bundle"
+	check_err 1 "a figure that does not follow" \
+		"figure reported: the report says 4, the events give 3" \
+		"$PY" "$AV" bundle "$T/figure.bundle"
+	check_err 1 "a wrong proof" "proof #1 \(event #1\) does not hold" \
+		"$PY" "$AV" bundle "$T/proof.bundle"
+else
+	echo "note: $PY is not installed, so the independent reader is skipped"
+fi
+
 # office-01's key is revoked from before its feedback (stolen, say): the
 # event stays in the log, the fold does not apply it, and the bundle names
 # it.
