@@ -227,7 +227,8 @@ FORMAT_FILES = node/api.c node/api.h node/peers.c node/peers.h \
 	       node/case/eval_codec.c node/case/eval_codec.h \
 	       cli/cmd_eval_close.c tests/unit/period_test.c \
 	       node/bundle.c node/bundle.h cli/cmd_audit.c \
-	       tests/tools/tamper_bundle.c
+	       tests/tools/tamper_bundle.c tests/tools/make_audit_vectors.c \
+	       node/witness.c node/witness.h
 
 format:
 	clang-format -i $(FORMAT_FILES)

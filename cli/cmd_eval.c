@@ -5,6 +5,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -18,6 +19,7 @@
 #include "node/eval_store.h"
 #include "node/node.h"
 #include "node/period.h"
+#include "node/witness.h"
 #include "common/banned.h"
 
 /* A date (local midnight under the calendar) or an ISO time. */
@@ -248,6 +250,36 @@ print_corrections(struct cli *c, const struct period *prev, enum eval_by by,
 	period_report_release(&rep);
 }
 
+/*
+ * Events of the period whose claimed time is far before their first
+ * witness (docs/audit.md §4): flagged, not refused.
+ */
+static void
+print_backdated(struct cli *c, uint64_t from, uint64_t to, struct buf *out)
+{
+	const struct config *cfg = node_config(c->node);
+	struct witness_flag *f = NULL;
+	size_t n = 0;
+	struct diag d;
+	if (witness_backdated(c->node, from, to, cfg->repl.backdated_after_ms, &f,
+			      &n, &d)) {
+		fprintf(stderr, "warning: %s\n", d.text);
+		return;
+	}
+	if (n)
+		buf_printf(out, "\nbackdated: %zu events claim a time more than %u min before their first witness:\n",
+			   n, cfg->repl.backdated_after_ms / 60000);
+	for (size_t i = 0; i < n; i++) {
+		char id[17], claimed[CLOCK_ISO_BYTES], seen[CLOCK_ISO_BYTES];
+		hex_encode(f[i].id, 8, id);
+		clock_format_local(f[i].claimed_ms, cfg->cal.utc_offset_min, claimed);
+		clock_format_local(f[i].witnessed_ms, cfg->cal.utc_offset_min, seen);
+		buf_printf(out, "  %s claimed %s, first witnessed %s\n", id, claimed,
+			   seen);
+	}
+	free(f);
+}
+
 int
 cmd_eval(struct cli *c, int argc, char **argv)
 {
@@ -351,6 +383,8 @@ cmd_eval(struct cli *c, int argc, char **argv)
 		print_csv(&r, &out);
 	else
 		print_table(&r, &out);
+	if (!json && !csv && explain == FIG_COUNT)
+		print_backdated(c, from, to, &out);
 	if (month_s && !json && !csv && explain == FIG_COUNT) {
 		period_month_prev(cal, &month, &prev);
 		if (prev.to_ms)

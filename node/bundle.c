@@ -12,6 +12,7 @@
 #include "crypto/merkle.h"
 #include "crypto/seal.h"
 #include "node/case/config.h"
+#include "node/case/eval_codec.h"
 #include "node/case/roster.h"
 #include "node/node.h"
 #include "node/period.h"
@@ -516,52 +517,56 @@ static void
 print_rows(const struct buf *figures, const char *grouping, const char *office,
 	   struct buf *text)
 {
-	struct mp_reader m, v;
-	uint32_t rows, keys;
+	struct mp_reader m, g, cols, rows;
+	const char *names[EVAL_CODEC_MAX_COLUMNS];
+	size_t lens[EVAL_CODEC_MAX_COLUMNS];
+	uint32_t nc, nr, cells;
 	mp_reader_init(&m, figures->data, figures->len, NULL);
-	if (mp_map_find(&m, grouping, &v) || mp_get_array(&v, &rows))
+	if (mp_map_find(&m, grouping, &g) ||
+	    mp_map_find(&g, "columns", &cols) || mp_get_array(&cols, &nc) ||
+	    nc == 0 || nc > EVAL_CODEC_MAX_COLUMNS)
 		return;
-	for (uint32_t i = 0; i < rows; i++) {
-		struct mp_reader row = v, g;
-		const char *s;
-		size_t n;
+	for (uint32_t c = 0; c < nc; c++)
+		if (mp_get_str(&cols, &names[c], &lens[c]))
+			return;
+	if (mp_map_find(&g, "rows", &rows) || mp_get_array(&rows, &nr))
+		return;
+	for (uint32_t i = 0; i < nr; i++) {
+		struct mp_reader row = rows;
 		const uint8_t *start;
 		size_t len;
-		if (mp_map_find(&row, "group", &g) || mp_get_str(&g, &s, &n) ||
-		    mp_get_value(&v, &start, &len))
+		const char *s;
+		size_t n;
+		if (mp_get_value(&rows, &start, &len) ||
+		    mp_get_array(&row, &cells) || cells != nc ||
+		    mp_get_str(&row, &s, &n))
 			return;
 		if (office &&
 		    (strlen(office) != n || memcmp(office, s, n) != 0))
 			continue;
 		buf_printf(text, "%.*s:", (int)n, s);
-		if (mp_get_map(&row, &keys))
-			return;
-		for (uint32_t k = 0; k < keys; k++) {
-			const char *key, *str;
-			size_t kn, sn;
+		for (uint32_t c = 1; c < nc; c++) {
+			const char *str;
+			size_t sn;
 			uint64_t u;
 			enum mp_type t;
-			if (mp_get_str(&row, &key, &kn) || mp_peek(&row, &t))
+			if (mp_peek(&row, &t))
 				return;
-			if (kn == 5 && memcmp(key, "group", 5) == 0) {
-				if (mp_get_str(&row, &str, &sn))
-					return;
-				continue;
-			}
 			if (t == MP_NIL) {
 				if (mp_get_nil(&row))
 					return;
-				buf_printf(text, " %.*s=-", (int)kn, key);
+				buf_printf(text, " %.*s=-", (int)lens[c],
+					   names[c]);
 			} else if (t == MP_STR) {
 				if (mp_get_str(&row, &str, &sn))
 					return;
-				buf_printf(text, " %.*s=%.*s", (int)kn, key,
-					   (int)sn, str);
+				buf_printf(text, " %.*s=%.*s", (int)lens[c],
+					   names[c], (int)sn, str);
 			} else {
 				if (mp_get_uint(&row, &u))
 					return;
-				buf_printf(text, " %.*s=%llu", (int)kn, key,
-					   (unsigned long long)u);
+				buf_printf(text, " %.*s=%llu", (int)lens[c],
+					   names[c], (unsigned long long)u);
 			}
 		}
 		buf_add_str(text, "\n");

@@ -65,22 +65,41 @@ put_derived(const struct eval_group *g, const struct derived *f, struct buf *b)
 	}
 }
 
+/* The columns: "group", the counts in enum order, the derived figures. */
+static size_t
+ncolumns(void)
+{
+	return 1 + FIG_COUNT + NDERIVED;
+}
+
+static const char *
+column_name(size_t c)
+{
+	if (c == 0)
+		return "group";
+	if (c <= FIG_COUNT)
+		return figure_name((enum figure)(c - 1));
+	return derived[c - 1 - FIG_COUNT].name;
+}
+
 void
 eval_result_encode(const struct eval_result *r, struct buf *out)
 {
+	mp_put_map(out, 2);
+	mp_put_cstr(out, "columns");
+	mp_put_array(out, (uint32_t)ncolumns());
+	for (size_t c = 0; c < ncolumns(); c++)
+		mp_put_cstr(out, column_name(c));
+	mp_put_cstr(out, "rows");
 	mp_put_array(out, (uint32_t)r->n);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct eval_group *g = &r->g[i];
-		struct mp_map m;
-		mp_map_init(&m);
-		mp_put_cstr(mp_map_add(&m, "group"), g->key);
+		mp_put_array(out, (uint32_t)ncolumns());
+		mp_put_cstr(out, g->key);
 		for (int f = 0; f < FIG_COUNT; f++)
-			mp_put_uint(mp_map_add(&m, figure_name((enum figure)f)),
-				    g->n[f]);
+			mp_put_uint(out, g->n[f]);
 		for (size_t k = 0; k < NDERIVED; k++)
-			put_derived(g, &derived[k],
-				    mp_map_add(&m, derived[k].name));
-		mp_map_finish(&m, out);
+			put_derived(g, &derived[k], out);
 	}
 }
 
@@ -127,53 +146,75 @@ get_derived(struct mp_reader *v, struct eval_group *g, const struct derived *f)
 	return ERR_FORMAT;
 }
 
+/* The columns' names, and a reader at the first row; 0 or an error. */
+static int
+read_head(const uint8_t *p, size_t n, const char **names, size_t *lens,
+	  uint32_t *ncols, struct mp_reader *rows, uint32_t *nrows)
+{
+	struct mp_reader r, v;
+	mp_reader_init(&r, p, n, NULL);
+	if (mp_map_find(&r, "columns", &v) || mp_get_array(&v, ncols) ||
+	    *ncols == 0 || *ncols > EVAL_CODEC_MAX_COLUMNS)
+		return ERR_FORMAT;
+	for (uint32_t c = 0; c < *ncols; c++)
+		if (mp_get_str(&v, &names[c], &lens[c]))
+			return ERR_FORMAT;
+	if (lens[0] != 5 || memcmp(names[0], "group", 5) != 0)
+		return ERR_FORMAT;
+	if (mp_map_find(&r, "rows", rows) || mp_get_array(rows, nrows))
+		return ERR_FORMAT;
+	return 0;
+}
+
 int
 eval_result_decode(const uint8_t *p, size_t n, struct eval_result *out,
 		   struct diag *d)
 {
-	struct mp_reader r;
-	uint32_t rows;
+	const char *names[EVAL_CODEC_MAX_COLUMNS];
+	size_t lens[EVAL_CODEC_MAX_COLUMNS];
+	uint32_t ncols, nrows, cells;
+	struct mp_reader rows;
 	int rc;
 	memset(out, 0, sizeof(*out));
-	mp_reader_init(&r, p, n, d);
-	if ((rc = mp_get_array(&r, &rows)))
-		return rc;
-	out->g = xcalloc(rows ? rows : 1, sizeof(*out->g));
-	for (uint32_t i = 0; i < rows; i++) {
+	if ((rc = read_head(p, n, names, lens, &ncols, &rows, &nrows)))
+		return diag_set(d, rc, "the figures have no columns and rows");
+	out->g = xcalloc(nrows ? nrows : 1, sizeof(*out->g));
+	for (uint32_t i = 0; i < nrows; i++) {
 		struct eval_group *g = &out->g[out->n++];
-		struct mp_reader v;
 		const char *s;
 		size_t sn;
-		uint64_t u;
-		if ((rc = mp_map_find(&r, "group", &v)) ||
-		    (rc = mp_get_str(&v, &s, &sn)))
+		g->closure_rate_e4 = g->on_time_rate_e4 = g->rework_rate_e4 =
+			g->valid_rate_e4 = g->score_e1 = -1;
+		g->grade = '-';
+		if ((rc = mp_get_array(&rows, &cells)) || cells != ncols ||
+		    (rc = mp_get_str(&rows, &s, &sn)))
 			goto fail;
 		snprintf(g->key, sizeof(g->key), "%.*s", (int)sn, s);
-		for (int f = 0; f < FIG_COUNT; f++) {
-			rc = mp_map_find(&r, figure_name((enum figure)f), &v);
-			if (rc == ERR_NOTFOUND)
-				continue;
-			if (rc || (rc = mp_get_uint(&v, &u)))
+		for (uint32_t c = 1; c < ncols; c++) {
+			char name[64];
+			const uint8_t *skip;
+			size_t skipn;
+			snprintf(name, sizeof(name), "%.*s", (int)lens[c],
+				 names[c]);
+			enum figure f = figure_parse(name);
+			const struct derived *dv = NULL;
+			for (size_t k = 0; k < NDERIVED; k++)
+				if (strcmp(derived[k].name, name) == 0)
+					dv = &derived[k];
+			if (f != FIG_COUNT)
+				rc = mp_get_uint(&rows, &g->n[f]);
+			else if (dv)
+				rc = get_derived(&rows, g, dv);
+			else /* a figure this reader does not know */
+				rc = mp_get_value(&rows, &skip, &skipn);
+			if (rc)
 				goto fail;
-			g->n[f] = u;
 		}
-		for (size_t k = 0; k < NDERIVED; k++) {
-			rc = mp_map_find(&r, derived[k].name, &v);
-			if (rc == ERR_NOTFOUND)
-				continue;
-			if (rc || (rc = get_derived(&v, g, &derived[k])))
-				goto fail;
-		}
-		const uint8_t *start;
-		size_t len;
-		if ((rc = mp_get_value(&r, &start, &len)))
-			goto fail;
 	}
 	return 0;
 fail:
 	eval_release(out);
-	return diag_set(d, rc == ERR_NOTFOUND ? ERR_FORMAT : rc,
-			"figures do not read: %s", err_str(rc));
+	return diag_set(d, ERR_FORMAT, "a row of the figures does not read");
 }
 
 /* One value as text, for a message. */
@@ -200,30 +241,34 @@ int
 eval_result_diff(const uint8_t *a, size_t an, const uint8_t *b, size_t bn,
 		 char *what, size_t cap)
 {
-	struct mp_reader ra, rb;
-	uint32_t na = 0, nb = 0;
+	const char *na[EVAL_CODEC_MAX_COLUMNS], *nb[EVAL_CODEC_MAX_COLUMNS];
+	size_t la[EVAL_CODEC_MAX_COLUMNS], lb[EVAL_CODEC_MAX_COLUMNS];
+	uint32_t ca, cb, ra, rb, x;
+	struct mp_reader rowa, rowb;
 	if (an == bn && memcmp(a, b, an) == 0)
 		return 0;
-	mp_reader_init(&ra, a, an, NULL);
-	mp_reader_init(&rb, b, bn, NULL);
-	if (mp_get_array(&ra, &na) || mp_get_array(&rb, &nb)) {
+	if (read_head(a, an, na, la, &ca, &rowa, &ra) ||
+	    read_head(b, bn, nb, lb, &cb, &rowb, &rb)) {
 		snprintf(what, cap, "the figures do not read");
 		return 1;
 	}
-	for (uint32_t i = 0; i < na && i < nb; i++) {
-		const uint8_t *sa, *sb;
-		size_t la, lb;
-		uint32_t ka, kb;
-		struct mp_reader ma = ra, mb = rb, v;
-		const char *ga = "", *gb = "";
-		size_t gan = 0, gbn = 0;
-		if (mp_map_find(&ra, "group", &v) == 0 &&
-		    mp_get_str(&v, &ga, &gan) != 0)
-			gan = 0;
-		if (mp_map_find(&rb, "group", &v) == 0 &&
-		    mp_get_str(&v, &gb, &gbn) != 0)
-			gbn = 0;
-		if (mp_get_value(&ra, &sa, &la) || mp_get_value(&rb, &sb, &lb))
+	for (uint32_t c = 0; c < ca || c < cb; c++)
+		if (c >= ca || c >= cb || la[c] != lb[c] ||
+		    memcmp(na[c], nb[c], la[c]) != 0) {
+			snprintf(what, cap,
+				 "column %u is %.*s in the first, %.*s in the second",
+				 c + 1, c < ca ? (int)la[c] : 4,
+				 c < ca ? na[c] : "none",
+				 c < cb ? (int)lb[c] : 4,
+				 c < cb ? nb[c] : "none");
+			return 1;
+		}
+	for (uint32_t i = 0; i < ra && i < rb; i++) {
+		const char *ga, *gb;
+		size_t gan, gbn;
+		if (mp_get_array(&rowa, &x) || mp_get_array(&rowb, &x) ||
+		    mp_get_str(&rowa, &ga, &gan) ||
+		    mp_get_str(&rowb, &gb, &gbn))
 			break;
 		if (gan != gbn || memcmp(ga, gb, gan) != 0) {
 			snprintf(what, cap,
@@ -231,49 +276,29 @@ eval_result_diff(const uint8_t *a, size_t an, const uint8_t *b, size_t bn,
 				 i + 1, (int)gan, ga, (int)gbn, gb);
 			return 1;
 		}
-		if (la == lb && memcmp(sa, sb, la) == 0)
-			continue;
-		/* Same group: find the first key whose value differs. */
-		if (mp_get_map(&ma, &ka) || mp_get_map(&mb, &kb))
-			break;
-		for (uint32_t k = 0; k < ka; k++) {
-			const char *key;
-			size_t kn;
+		for (uint32_t c = 1; c < ca; c++) {
 			const uint8_t *va, *vb;
 			size_t van, vbn;
-			if (mp_get_str(&ma, &key, &kn) ||
-			    mp_get_value(&ma, &va, &van))
-				break;
-			struct mp_reader mfind;
-			char name[64];
-			snprintf(name, sizeof(name), "%.*s", (int)kn, key);
-			mp_reader_init(&mfind, sb, lb, NULL);
-			if (mp_map_find(&mfind, name, &v) != 0) {
-				snprintf(what, cap,
-					 "group '%.*s': figure %s only in the first",
-					 (int)gan, ga, name);
+			if (mp_get_value(&rowa, &va, &van) ||
+			    mp_get_value(&rowb, &vb, &vbn)) {
+				snprintf(what, cap, "a row does not read");
 				return 1;
 			}
-			if (mp_get_value(&v, &vb, &vbn))
-				break;
 			if (van != vbn || memcmp(va, vb, van) != 0) {
-				char x[48], y[48];
-				value_text(va, van, x, sizeof(x));
-				value_text(vb, vbn, y, sizeof(y));
+				char x1[48], y1[48];
+				value_text(va, van, x1, sizeof(x1));
+				value_text(vb, vbn, y1, sizeof(y1));
 				snprintf(what, cap,
-					 "group '%.*s' figure %s: %s in the first, %s in the second",
-					 (int)gan, ga, name, x, y);
+					 "group '%.*s' figure %.*s: %s in the first, %s in the second",
+					 (int)gan, ga, (int)la[c], na[c], x1,
+					 y1);
 				return 1;
 			}
 		}
-		snprintf(what, cap,
-			 "group '%.*s': the figures differ (a figure only in the second)",
-			 (int)gan, ga);
-		return 1;
 	}
-	if (na != nb) {
+	if (ra != rb) {
 		snprintf(what, cap, "%u groups in the first, %u in the second",
-			 na, nb);
+			 ra, rb);
 		return 1;
 	}
 	snprintf(what, cap, "the figures differ in their encoding");

@@ -177,7 +177,9 @@ def check_figures(report, events, offices):
     mine = recompute(events, report["from"], report["to"], offices)
     n = 0
     for by in ("office", "grid"):
-        rows = {r["group"]: r for r in report["figures"][by]}
+        table = report["figures"][by]
+        names = table["columns"]
+        rows = {r[0]: dict(zip(names, r)) for r in table["rows"]}
         for group in sorted(set(rows) | set(mine[by])):
             for fig in ("reported", "valid", "registered"):
                 theirs = rows.get(group, {}).get(fig, 0)

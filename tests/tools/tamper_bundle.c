@@ -89,11 +89,21 @@ refigure(const uint8_t *item, size_t len, const char *key_path, struct buf *out)
 		die("the report does not read");
 	struct buf body = BUF_INIT;
 	buf_add(&body, ev.body, ev.body_len);
-	const char *needle = "\xa8reported";
-	uint8_t *at = memmem(body.data, body.len, needle, strlen(needle));
-	if (!at || at[9] > 0x7e)
+	/* figures.grid.rows[0]: [group, reported, ...] */
+	struct mp_reader b, v, g, rows;
+	uint32_t nrows, cells;
+	const char *s;
+	size_t sn;
+	mp_reader_init(&b, body.data, body.len, NULL);
+	if (mp_map_find(&b, "figures", &v) || mp_map_find(&v, "grid", &g) ||
+	    mp_map_find(&g, "rows", &rows) || mp_get_array(&rows, &nrows) ||
+	    nrows < 1 || mp_get_array(&rows, &cells) ||
+	    mp_get_str(&rows, &s, &sn))
+		die("the report has no grid rows");
+	uint8_t *at = body.data + (rows.p - body.data);
+	if (*at > 0x7e)
 		die("no small reported count in the report");
-	at[9]++;
+	(*at)++;
 	ev.body = body.data;
 	ev.body_len = body.len;
 	if (key_load(key_path, &k, NULL))
