@@ -259,7 +259,13 @@ FORMAT_FILES = node/api.c node/api.h node/peers.c node/peers.h \
 	       node/case/source.h tests/unit/case_domain_test.c \
 	       tests/unit/err_codes_test.c tests/unit/node_api_test.c \
 	       node/http/open311.c node/http/open311.h cli/cmd_open311.c \
-	       tests/unit/open311_test.c
+	       tests/unit/open311_test.c \
+	       crypto/merkle.c crypto/merkle.h node/period.c node/period.h \
+	       node/case/eval_codec.c node/case/eval_codec.h \
+	       cli/cmd_eval_close.c tests/unit/period_test.c \
+	       node/bundle.c node/bundle.h cli/cmd_audit.c \
+	       tests/tools/tamper_bundle.c tests/tools/make_audit_vectors.c \
+	       node/witness.c node/witness.h
 
 format:
 	clang-format -i $(FORMAT_FILES)

@@ -170,6 +170,8 @@ const char *cli_command_usage(size_t i);
 
 /* The commands. */
 int cmd_backup(struct cli *c, int argc, char **argv);
+int cmd_audit_export(struct cli *c, int argc, char **argv);
+int cmd_audit_verify(struct cli *c, int argc, char **argv);
 int cmd_blob_add(struct cli *c, int argc, char **argv);
 int cmd_blob_erase(struct cli *c, int argc, char **argv);
 int cmd_blob_get(struct cli *c, int argc, char **argv);
@@ -186,6 +188,8 @@ int cmd_event_import(struct cli *c, int argc, char **argv);
 int cmd_complete(struct cli *c, int argc, char **argv);
 int cmd_conflicts(struct cli *c, int argc, char **argv);
 int cmd_eval(struct cli *c, int argc, char **argv);
+int cmd_eval_check(struct cli *c, int argc, char **argv);
+int cmd_eval_close(struct cli *c, int argc, char **argv);
 int cmd_grid_import(struct cli *c, int argc, char **argv);
 int cmd_grid_list(struct cli *c, int argc, char **argv);
 int cmd_grid_locate(struct cli *c, int argc, char **argv);

@@ -6,16 +6,23 @@
  * (node/case/indicators.h).
  */
 #include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "common/clock.h"
+#include "common/hex.h"
 #include "common/json.h"
+#include "common/mp.h"
 #include "node/case/config.h"
 #include "node/case/eval.h"
 #include "node/case/indicators.h"
+#include "node/case/eval_codec.h"
 #include "node/eval_store.h"
 #include "node/node.h"
+#include "node/period.h"
+#include "node/witness.h"
 #include "common/banned.h"
 
 /* A date (local midnight under the calendar) or an ISO time. */
@@ -390,6 +397,101 @@ eval_sets(struct cli *c, enum ind_set set, uint64_t from, uint64_t to,
 	return rc;
 }
 
+/* The rows of one grouping out of a frozen report's figures. */
+static int
+frozen_rows(const struct period_report *rep, enum eval_by by,
+	    struct eval_result *out, struct diag *d)
+{
+	static const char *const names[] = { "office", "unit", "grid",
+					     "person" };
+	struct mp_reader m, v;
+	const uint8_t *p;
+	size_t n;
+	mp_reader_init(&m, rep->figures.data, rep->figures.len, d);
+	if (mp_map_find(&m, names[by], &v) || mp_get_value(&v, &p, &n))
+		return diag_set(d, ERR_FORMAT, "the report has no figures by %s",
+				names[by]);
+	return eval_result_decode(p, n, out, d);
+}
+
+/*
+ * Late corrections: what events that arrived after month prev was closed
+ * would have changed in it, figure by figure (frozen, now, difference).
+ */
+static void
+print_corrections(struct cli *c, const struct period *prev, enum eval_by by,
+		  struct buf *out)
+{
+	struct period_report rep;
+	struct eval_result frozen, live;
+	struct diag d;
+	size_t shown = 0;
+	if (period_report_find(c->node, prev, &rep, &d))
+		return;
+	if (frozen_rows(&rep, by, &frozen, &d)) {
+		period_report_release(&rep);
+		return;
+	}
+	if (eval_run(c->node, prev->from_ms, prev->to_ms, by, &live, &d)) {
+		eval_release(&frozen);
+		period_report_release(&rep);
+		return;
+	}
+	for (size_t i = 0; i < live.n; i++) {
+		const struct eval_group *g = &live.g[i], *f = NULL;
+		for (size_t k = 0; k < frozen.n; k++)
+			if (strcmp(frozen.g[k].key, g->key) == 0)
+				f = &frozen.g[k];
+		for (int x = 0; x < FIG_COUNT; x++) {
+			uint64_t was = f ? f->n[x] : 0;
+			if (was == g->n[x])
+				continue;
+			if (!shown++)
+				buf_printf(out, "\nlate corrections to %s (events that arrived after its close; its report stays as signed):\n%-16s %-14s %7s %7s %7s\n",
+					   prev->month, "GROUP", "FIGURE", "FROZEN",
+					   "NOW", "CHANGE");
+			buf_printf(out, "%-16.16s %-14s %7llu %7llu %+7lld\n",
+				   g->key, figure_name((enum figure)x),
+				   (unsigned long long)was,
+				   (unsigned long long)g->n[x],
+				   (long long)(g->n[x] - was));
+		}
+	}
+	eval_release(&live);
+	eval_release(&frozen);
+	period_report_release(&rep);
+}
+
+/*
+ * Events of the period whose claimed time is far before their first
+ * witness (docs/audit.md §4): flagged, not refused.
+ */
+static void
+print_backdated(struct cli *c, uint64_t from, uint64_t to, struct buf *out)
+{
+	const struct config *cfg = node_config(c->node);
+	struct witness_flag *f = NULL;
+	size_t n = 0;
+	struct diag d;
+	if (witness_backdated(c->node, from, to, cfg->repl.backdated_after_ms, &f,
+			      &n, &d)) {
+		fprintf(stderr, "warning: %s\n", d.text);
+		return;
+	}
+	if (n)
+		buf_printf(out, "\nbackdated: %zu events claim a time more than %u min before their first witness:\n",
+			   n, cfg->repl.backdated_after_ms / 60000);
+	for (size_t i = 0; i < n; i++) {
+		char id[17], claimed[CLOCK_ISO_BYTES], seen[CLOCK_ISO_BYTES];
+		hex_encode(f[i].id, 8, id);
+		clock_format_local(f[i].claimed_ms, cfg->cal.utc_offset_min, claimed);
+		clock_format_local(f[i].witnessed_ms, cfg->cal.utc_offset_min, seen);
+		buf_printf(out, "  %s claimed %s, first witnessed %s\n", id, claimed,
+			   seen);
+	}
+	free(f);
+}
+
 int
 cmd_eval(struct cli *c, int argc, char **argv)
 {
@@ -400,10 +502,14 @@ cmd_eval(struct cli *c, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'c' },
 		{ "explain", required_argument, NULL, 'e' },
+		{ "month", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct calendar *cal = &node_config(c->node)->cal;
-	const char *from_s = NULL, *to_s = NULL;
+	const char *from_s = NULL, *to_s = NULL, *month_s = NULL;
+	struct period month, prev;
+	struct period_report rep;
+	int frozen = 0;
 	enum eval_by by = EVAL_OFFICE;
 	enum ind_set set = IND_SET_COUNT; /* none: the overview */
 	enum figure explain = FIG_COUNT;
@@ -427,6 +533,7 @@ cmd_eval(struct cli *c, int argc, char **argv)
 			if (eval_by_parse(optarg, &by))
 				return cli_usage(c, "--by takes office, person (the overview), supervisor, operator, shift, dispatcher, unit, grid, community, street or district");
 			break;
+		case 'm': month_s = optarg; break;
 		case 'j': json = 1; break;
 		case 'c': csv = 1; break;
 		case 'e':
@@ -441,10 +548,19 @@ cmd_eval(struct cli *c, int argc, char **argv)
 				 explain_s);
 	if (optind < argc)
 		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
-	if (!from_s || !to_s)
-		return cli_usage(c, "--from and --to are required");
-	if (parse_when(cal, from_s, &from) || parse_when(cal, to_s, &to))
-		return cli_usage(c, "dates are YYYY-MM-DD (local) or YYYY-MM-DDTHH:MMZ");
+	if (month_s && (from_s || to_s))
+		return cli_usage(c, "give --month or --from and --to, not both");
+	if (month_s) {
+		if (period_month_parse(cal, month_s, &month))
+			return cli_usage(c, "'%s' is not a month (YYYY-MM)", month_s);
+		from = month.from_ms;
+		to = month.to_ms;
+	} else {
+		if (!from_s || !to_s)
+			return cli_usage(c, "--from and --to (or --month) are required");
+		if (parse_when(cal, from_s, &from) || parse_when(cal, to_s, &to))
+			return cli_usage(c, "dates are YYYY-MM-DD (local) or YYYY-MM-DDTHH:MMZ");
+	}
 	if (json && csv)
 		return cli_usage(c, "give --json or --csv, not both");
 	/* The period is [from, to): --to is the first day after it. */
@@ -453,10 +569,46 @@ cmd_eval(struct cli *c, int argc, char **argv)
 				 from_s);
 	if (to < from)
 		return cli_usage(c, "--to %s is before --from %s", to_s, from_s);
-	if (set != IND_SET_COUNT)
+	if (set != IND_SET_COUNT) {
+		if (month_s && period_report_find(c->node, &month, &rep, &d) == 0) {
+			fprintf(stderr, "note: %s is closed; its frozen report holds the overview figures (docs/evaluation.md §4), while the indicator sets are computed from the events held now\n",
+				month.month);
+			period_report_release(&rep);
+		}
 		return eval_sets(c, set, from, to, json, csv, explain_s);
-	if (eval_run(c->node, from, to, by, &r, &d))
+	}
+	if (month_s) {
+		int rc = period_report_find(c->node, &month, &rep, &d);
+		if (rc && rc != ERR_NOTFOUND)
+			return cli_fail("%s", d.text);
+		frozen = rc == 0;
+	}
+	if (frozen) {
+		char id[17], at[CLOCK_ISO_BYTES];
+		if (explain != FIG_COUNT) {
+			period_report_release(&rep);
+			return cli_fail("%s is closed: its report holds the figures, not the cases behind them (use --from and --to for --explain)",
+					month.month);
+		}
+		if (frozen_rows(&rep, by, &r, &d)) {
+			period_report_release(&rep);
+			return cli_fail("the report of %s does not read: %s",
+					month.month, d.text);
+		}
+		hex_encode(rep.id, 8, id);
+		clock_format_local(rep.time_ms, cal->utc_offset_min, at);
+		struct buf note = BUF_INIT;
+		buf_printf(&note, "%s is closed: the frozen report %s signed %s, over %llu events; later events do not change it\n",
+			   month.month, id, at, (unsigned long long)rep.cp.count);
+		if (json || csv)
+			fprintf(stderr, "%s", buf_cstr(&note));
+		else
+			buf_add(&out, note.data, note.len);
+		buf_release(&note);
+		period_report_release(&rep);
+	} else if (eval_run(c->node, from, to, by, &r, &d)) {
 		return cli_fail("%s", d.text);
+	}
 
 	if (explain != FIG_COUNT)
 		print_explain(&r, explain, &out);
@@ -466,6 +618,13 @@ cmd_eval(struct cli *c, int argc, char **argv)
 		print_csv(&r, &out);
 	else
 		print_table(&r, &out);
+	if (!json && !csv && explain == FIG_COUNT)
+		print_backdated(c, from, to, &out);
+	if (month_s && !json && !csv && explain == FIG_COUNT) {
+		period_month_prev(cal, &month, &prev);
+		if (prev.to_ms)
+			print_corrections(c, &prev, by, &out);
+	}
 	cli_print(&out);
 	buf_release(&out);
 	eval_release(&r);

@@ -38,6 +38,11 @@ static const struct cmd fixed[] = {
 	  "make the district admin's key (keep it off the nodes); prints its public half" },
 	{ "backup", cmd_backup, NEEDS_NODE, "gridcase backup DEST",
 	  "write a consistent, compacted copy of the node to DEST (the daemon may run)" },
+	{ "audit export", cmd_audit_export, NEEDS_NODE,
+	  "gridcase audit export (--case ID | --month YYYY-MM [--office NAME]) -o FILE",
+	  "write an audit bundle: the events, the roster, the reports and proofs (docs/audit.md)" },
+	{ "audit verify", cmd_audit_verify, 0, "gridcase audit verify FILE [--admin KEY]",
+	  "check an audit bundle without a node: signatures, order, proofs, signers, figures" },
 	{ "blob add", cmd_blob_add, NEEDS_NODE, "gridcase blob add FILE|-",
 	  "store a photo or personal data; prints its hash" },
 	{ "blob erase", cmd_blob_erase, NEEDS_NODE,
@@ -64,10 +69,15 @@ static const struct cmd fixed[] = {
 	  "gridcase conflicts [--case CASE] [--all] [--json]",
 	  "list conflict records (open ones, or all)" },
 	{ "eval", cmd_eval, NEEDS_NODE,
-	  "gridcase eval --from DATE --to DATE [--by VIEW] "
+	  "gridcase eval (--from DATE --to DATE | --month YYYY-MM) [--by VIEW] "
 	  "[--json|--csv] [--explain FIGURE]",
 	  "the evaluation: the indicator set of each supervisor, operator, "
 	  "shift lead, dispatcher, unit or region, or the overview" },
+	{ "eval check", cmd_eval_check, NEEDS_NODE, "gridcase eval check --month YYYY-MM",
+	  "recompute a closed month from its checkpoint's events and compare, byte for byte" },
+	{ "eval close", cmd_eval_close, NEEDS_NODE | NEEDS_KEY,
+	  "gridcase eval close --month YYYY-MM [--supersede REASON]",
+	  "freeze a month's figures in a signed report (a shift lead's key)" },
 	{ "event add", cmd_event_add, NEEDS_NODE | NEEDS_KEY,
 	  "gridcase event add --case CASE --type TYPE --body JSON "
 	  "[--blob HASH]... [--json]",

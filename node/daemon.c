@@ -22,6 +22,7 @@
 #include "node/case/config.h"
 #include "node/node.h"
 #include "node/peers.h"
+#include "node/witness.h"
 #include "node/case/roster.h"
 #include "replication/repl.h"
 #include "replication/wire.h"
@@ -68,6 +69,8 @@ struct daemon {
 	char listen[ROSTER_ADDR_MAX + 1];
 	int64_t started_s;
 	char status[512];
+	uint64_t last_checkpoint; /* uv_now() of the last one (or the start) */
+	unsigned seconds;
 };
 
 /*
@@ -566,6 +569,36 @@ tick_cb(uv_timer_t *h)
 		begin_stop(dm);
 }
 
+/*
+ * Witnessed time (node/witness.h): a checkpoint every interval, and every
+ * 5 s the peers' checkpoints this node can check now, countersigned.
+ */
+static void
+witness(struct daemon *dm)
+{
+	const struct config *cfg = node_config(dm->n);
+	uint64_t interval = cfg->repl.checkpoint_interval_ms;
+	struct diag d;
+	size_t signed_now = 0;
+	if (!interval)
+		return;
+	if (uv_now(&dm->loop) - dm->last_checkpoint >= interval) {
+		dm->last_checkpoint = uv_now(&dm->loop);
+		if (witness_checkpoint(dm->n, clock_now_ms(), &d))
+			log_warn("daemon", "cannot sign a checkpoint: %s", d.text);
+		else
+			log_info("daemon", "checkpoint signed");
+	}
+	if (++dm->seconds % 5 == 0) {
+		if (witness_countersign(dm->n, clock_now_ms(), &signed_now, &d))
+			log_warn("daemon", "cannot countersign a checkpoint: %s",
+				 d.text);
+		else if (signed_now)
+			log_info("daemon", "%zu checkpoints of peers countersigned",
+				 signed_now);
+	}
+}
+
 static void
 second_cb(uv_timer_t *h)
 {
@@ -590,6 +623,7 @@ second_cb(uv_timer_t *h)
 		log_info("daemon", "%llu blobs erased by erasure events",
 			 (unsigned long long)erased);
 	if (!dm->o->one_round) {
+		witness(dm);
 		if (refresh_peers(dm, &d))
 			log_warn("daemon", "%s", d.text);
 		record_storage(dm);
@@ -821,6 +855,7 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 	dm.tick.data = dm.second.data = dm.settle.data = &dm;
 	uv_timer_start(&dm.tick, tick_cb, 0, TICK_MS);
 	uv_timer_start(&dm.second, second_cb, 1000, 1000);
+	dm.last_checkpoint = uv_now(&dm.loop);
 	uv_signal_init(&dm.loop, &dm.sigint);
 	uv_signal_init(&dm.loop, &dm.sigterm);
 	dm.sigint.data = dm.sigterm.data = &dm;

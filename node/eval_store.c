@@ -105,3 +105,24 @@ ind_run(struct node *n, uint64_t from_ms, uint64_t to_ms, enum ind_set set,
 	ind_acc_finish(acc, out);
 	return 0;
 }
+
+int
+eval_run_cells(struct node *n, const struct grid_cell *cells, size_t ncells,
+	       uint64_t from_ms, uint64_t to_ms, enum eval_by by,
+	       struct eval_result *out, struct diag *d)
+{
+	struct eval_acc *acc;
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if ((rc = eval_acc_new(node_config(n), from_ms, to_ms, by, &acc, d)))
+		return rc;
+	for (size_t i = 0; i < ncells; i++)
+		eval_acc_add_cell(acc, &cells[i]);
+	if ((rc = store_view_walk(node_store(n), eval_case, acc))) {
+		eval_acc_free(acc);
+		return diag_set(d, rc, "cannot read the cases: %s",
+				err_str(rc));
+	}
+	eval_acc_finish(acc, out);
+	return 0;
+}

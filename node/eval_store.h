@@ -6,6 +6,7 @@
 #ifndef GRIDCASE_EVAL_STORE_H
 #define GRIDCASE_EVAL_STORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/err.h"
@@ -31,5 +32,16 @@ MUST_CHECK int eval_run(struct node *n, uint64_t from_ms, uint64_t to_ms,
  */
 MUST_CHECK int ind_run(struct node *n, uint64_t from_ms, uint64_t to_ms,
 		       enum ind_set set, struct ind_table *out, struct diag *d);
+
+/*
+ * As eval_run(), with the offices named by cells (only their grid
+ * prefixes and office names count) instead of the node's grid: a replay
+ * evaluates with the offices its report recorded.
+ */
+struct grid_cell;
+MUST_CHECK int eval_run_cells(struct node *n, const struct grid_cell *cells,
+			      size_t ncells, uint64_t from_ms, uint64_t to_ms,
+			      enum eval_by by, struct eval_result *out,
+			      struct diag *d);
 
 #endif

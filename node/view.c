@@ -12,6 +12,7 @@
 #include "node/case/fold.h"
 #include "node/case/grid.h"
 #include "node/case/roster.h"
+#include "node/period.h"
 #include "node/case/state.h"
 #include "store/store.h"
 #include "common/banned.h"
@@ -131,6 +132,9 @@ view_fold(void *ctx, struct store_batch *b, const char *case_id,
 		roster_encode(fc->roster, state);
 		return 0;
 	}
+	/* Period reports are records, not a case (docs/audit.md). */
+	if (period_is_record_case(case_id, strlen(case_id)))
+		return ERR_NOTFOUND;
 	view_source_batch(b, &src);
 	rc = fold_case(fc, &src, case_id, &st, d);
 	if (rc)

@@ -600,6 +600,8 @@ parse_replication(struct loader *l, const struct mp_reader *root,
 	rc_->max_unauthenticated = 64;
 	rc_->max_unauthenticated_per_address = 8;
 	rc_->max_clock_skew_ms = CONFIG_DEFAULT_SKEW_MS;
+	rc_->checkpoint_interval_ms = CONFIG_DEFAULT_CHECKPOINT_MS;
+	rc_->backdated_after_ms = CONFIG_DEFAULT_BACKDATED_MS;
 	if (mp_map_find(root, "replication", &rp) == ERR_NOTFOUND)
 		return 0;
 	if (!mp_is_map(rp.p, mp_remaining(&rp)))
@@ -638,6 +640,10 @@ parse_replication(struct loader *l, const struct mp_reader *root,
 		{ "max_unauthenticated_per_address",
 		  &rc_->max_unauthenticated_per_address, 1, 100000 },
 		{ "max_clock_skew_ms", &rc_->max_clock_skew_ms, 1000, 86400000 },
+		{ "checkpoint_interval_ms", &rc_->checkpoint_interval_ms, 0,
+		  86400000 },
+		{ "backdated_after_ms", &rc_->backdated_after_ms, 1000,
+		  2592000000u },
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		uint64_t x;

@@ -91,10 +91,16 @@ struct repl_config {
 	/* How far ahead of this node's clock an event's time may be; later
 	 * ones wait until the clock catches up. */
 	uint32_t max_clock_skew_ms;
+	/* Witnessed time (docs/audit.md §4): how often the daemon signs a
+	 * checkpoint (0: never), and how far before its first witness an
+	 * event's claimed time may be before the evaluation flags it. */
+	uint32_t checkpoint_interval_ms, backdated_after_ms;
 };
 
 #define CONFIG_HTTP_DEFAULT "127.0.0.1:8080"
 #define CONFIG_DEFAULT_SKEW_MS (5 * 60 * 1000)
+#define CONFIG_DEFAULT_CHECKPOINT_MS (10 * 60 * 1000)
+#define CONFIG_DEFAULT_BACKDATED_MS (60 * 60 * 1000)
 
 struct config {
 	struct calendar cal;
