@@ -56,7 +56,8 @@ static const char *const limit_keys[] = { "class", "limit", "urgency", NULL };
 static const char *const replication_keys[] = {
 	"fetch_events", "handshake_ms", "inflight", "interval_ms", "listen",
 	"max_clock_skew_ms", "max_connections", "max_unauthenticated",
-	"max_unauthenticated_per_address", "peers", "timeout_ms", NULL,
+	"max_unauthenticated_per_address", "peers", "timeout_ms",
+	"checkpoint_interval_ms", "backdated_after_ms", NULL,
 };
 
 /* The 1-based line of the first "key": in the text, or 0. */
