@@ -37,7 +37,7 @@ cmd_audit_export(struct cli *c, int argc, char **argv)
 		case 'm': month = optarg; break;
 		case 'f': o.office = optarg; break;
 		case 'o': path = optarg; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "o:");
 		}
 	}
 	if (optind < argc)
@@ -92,7 +92,7 @@ cmd_audit_verify(struct cli *c, int argc, char **argv)
 				return rc;
 			pinned = 1;
 			break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind + 1 != argc)

@@ -19,8 +19,9 @@ int
 cmd_backup(struct cli *c, int argc, char **argv)
 {
 	struct diag d;
-	if (argc != 2 || argv[1][0] == '-')
-		return cli_usage(c, "give the backup's DEST directory");
+	if (cli_args(c, argc, argv, NULL, 1, 1, "give the backup's DEST directory"))
+		return EXIT_USAGE;
+	argv += optind - 1;
 	if (node_backup(c->node, argv[1], &d))
 		return cli_fail("cannot back up '%s': %s", c->dir, d.text);
 	printf("backup of '%s' written to '%s' (no secret key in it: a restored node takes a new key)\n",
@@ -34,8 +35,9 @@ cmd_restore(struct cli *c, int argc, char **argv)
 	uint8_t old[EVENT_KEY_BYTES], pub[EVENT_KEY_BYTES];
 	char oh[2 * EVENT_KEY_BYTES + 1], nh[2 * EVENT_KEY_BYTES + 1];
 	struct diag d;
-	if (argc != 2 || argv[1][0] == '-')
-		return cli_usage(c, "give the backup's SRC directory");
+	if (cli_args(c, argc, argv, NULL, 1, 1, "give the backup's SRC directory"))
+		return EXIT_USAGE;
+	argv += optind - 1;
 	if (node_restore(argv[1], c->dir, old, pub, &d))
 		return cli_fail("cannot restore '%s' into '%s': %s", argv[1],
 				c->dir, d.text);
@@ -80,7 +82,7 @@ cmd_rekey(struct cli *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'A': admin_path = optarg; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind < argc)
@@ -120,7 +122,7 @@ cmd_roster_replace(struct cli *c, int argc, char **argv)
 		switch (opt) {
 		case 'A': admin_path = optarg; break;
 		case 'l': seq = optarg; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind + 2 != argc)

@@ -31,10 +31,10 @@ month_arg(struct cli *c, int argc, char **argv, const char **reason,
 		case 'm': month = optarg; break;
 		case 's':
 			if (!reason)
-				return cli_usage(c, "unknown option");
+				return cli_bad_option(c, argv, "");
 			*reason = optarg;
 			break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (optind < argc)

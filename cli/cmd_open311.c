@@ -35,7 +35,7 @@ cmd_open311(struct cli *c, int argc, char **argv)
 		case 't': req.content_type = optarg; break;
 		case 'u': req.base_url = optarg; break;
 		case 'i': include = 1; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	if (argc - optind != 2)

@@ -64,7 +64,7 @@ cmd_web_key_add(struct cli *c, int argc, char **argv)
 		switch (opt) {
 		case 'k': key_path = optarg; break;
 		case 'p': pass_file = optarg; break;
-		default: return cli_usage(c, "unknown option");
+		default: return cli_bad_option(c, argv, "");
 		}
 	}
 	/* "web key" is the command (two words at most); "add" its verb. */

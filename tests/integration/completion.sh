@@ -56,7 +56,7 @@ check "help <TAB> offers commands" offers "roster" help ro
 GRIDCASE_DIR="$T/n" check "\$GRIDCASE_DIR serves as the node" offers "$CASE" case show ""
 check "no node: no values, no error" offers "" --dir "$T/none" case show ""
 # Every command of the help is offered from an empty word.
-"$G" help | sed -n 's/^  \([a-z-]*\).*/\1/p' | sort -u > "$T/cmds"
+"$G" help | sed -n 's/^  \([a-z0-9-]*\).*/\1/p' | sort -u > "$T/cmds"
 ALL=" $(comp "") "
 while read -r c; do
 	case "$ALL" in *" $c "*) ;; *) echo "$c" >> "$T/missing" ;; esac
