@@ -116,43 +116,6 @@ cli_args(struct cli *c, int argc, char **argv, int *json, int min, int max,
 	return 0;
 }
 
-/* The length of the UTF-8 sequence at s (n bytes left) and its code
- * point, or 0 when the bytes there are not UTF-8. */
-static size_t
-utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	static const uint32_t min_cp[] = { 0, 0x80, 0x800, 0x10000 };
-	size_t k;
-	uint32_t v;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		k = 1;
-		v = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		k = 2;
-		v = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		k = 3;
-		v = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n <= k)
-		return 0;
-	for (size_t j = 1; j <= k; j++) {
-		if ((s[j] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[j] & 0x3f);
-	}
-	if (v < min_cp[k] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return k + 1;
-}
-
 int
 cli_is_utf8(const char *s, size_t n, size_t *bad)
 {

@@ -478,14 +478,16 @@ void json_obj_end(struct json_writer *w) { close_level(w, '}'); }
 void json_arr_begin(struct json_writer *w) { open_level(w, '['); }
 void json_arr_end(struct json_writer *w) { close_level(w, ']'); }
 
-/* The code point of the UTF-8 sequence at s and its length, or 0 when
- * the bytes there are not strict UTF-8. */
-static size_t
-quote_utf8(const unsigned char *s, size_t n, uint32_t *cp)
+size_t
+utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	static const uint32_t min_cp[] = { 0, 0x80, 0x800, 0x10000 };
 	size_t k;
 	uint32_t v;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
 	if ((s[0] & 0xe0) == 0xc0) {
 		k = 1;
 		v = s[0] & 0x1f;
@@ -534,7 +536,7 @@ json_quote(struct buf *out, const char *s, size_t n)
 				buf_add_byte(out, (uint8_t)digits[c & 15]);
 			} else if (c < 0x80) {
 				buf_add_byte(out, c);
-			} else if (!(k = quote_utf8(p + i, n - i, &cp))) {
+			} else if (!(k = utf8_next(p + i, n - i, &cp))) {
 				/* Not UTF-8: JSON cannot carry the byte. */
 				buf_add_str(out, "\\ufffd");
 			} else {

@@ -85,4 +85,11 @@ MUST_CHECK int json_put_mp(struct json_writer *w, const uint8_t *p,
  */
 void json_quote(struct buf *out, const char *s, size_t n);
 
+/*
+ * The code point of the UTF-8 sequence at s (n > 0 bytes left) and its
+ * length, or 0 when the bytes there are not strict UTF-8 (overlong,
+ * surrogate, above U+10FFFF, cut short).
+ */
+size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
+
 #endif
