@@ -200,6 +200,8 @@ int cmd_eval(struct cli *c, int argc, char **argv);
 int cmd_eval_check(struct cli *c, int argc, char **argv);
 int cmd_eval_close(struct cli *c, int argc, char **argv);
 int cmd_grid_import(struct cli *c, int argc, char **argv);
+int cmd_config_publish(struct cli *c, int argc, char **argv);
+int cmd_config_show(struct cli *c, int argc, char **argv);
 int cmd_grid_list(struct cli *c, int argc, char **argv);
 int cmd_grid_locate(struct cli *c, int argc, char **argv);
 int cmd_init(struct cli *c, int argc, char **argv);

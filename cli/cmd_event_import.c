@@ -12,6 +12,7 @@
 #include "common/json.h"
 #include "node/node.h"
 #include "store/store.h"
+#include "common/log.h"
 #include "common/banned.h"
 
 struct report {
@@ -96,6 +97,14 @@ cmd_event_import(struct cli *c, int argc, char **argv)
 	/* An erasure event among them is honoured at once, daemon or not. */
 	if (rc == 0)
 		rc = node_erasures_apply(c->node, NULL, &d);
+	if (rc == 0) {
+		/* A published calendar, limit table or grid among them too;
+		 * a grid whose GeoJSON does not read here is said, and the
+		 * import stands. */
+		struct diag why;
+		if (node_settings_apply(c->node, NULL, &why))
+			log_warn("import", "%s", why.text);
+	}
 	if (rc) {
 		buf_release(&out);
 		return cli_fail("%s", d.text);

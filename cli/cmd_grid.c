@@ -3,7 +3,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/clock.h"
+#include "common/hex.h"
 #include "common/json.h"
+#include "node/admin.h"
 #include "node/case/config.h"
 #include "node/case/grid.h"
 #include "node/grid_store.h"
@@ -14,17 +17,47 @@
 int
 cmd_grid_import(struct cli *c, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "admin-key", required_argument, NULL, 'A' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *admin_path = NULL, *reason = "";
+	uint8_t id[EVENT_ID_BYTES];
+	struct admin_key *admin;
 	struct diag d;
+	char hex[65];
+	int opt, rc;
 	size_t n;
-	if (cli_args(c, argc, argv, NULL, 1, 1, "give one GeoJSON FILE"))
-		return EXIT_USAGE;
-	argv += optind - 1;
-	/* grid_import() refuses a file with no cell: an import replaces the
-	 * whole grid, and an empty one is never what was meant. */
-	int rc = grid_import(c->node, argv[1], &n, &d);
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'A': admin_path = optarg; break;
+		case 'r': reason = optarg; break;
+		default: return cli_bad_option(c, argv, "");
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage(c, "give one GeoJSON FILE");
+	if (!admin_path) {
+		/* grid_import() refuses a file with no cell: an import
+		 * replaces the whole grid, and an empty one is never what
+		 * was meant. */
+		rc = grid_import(c->node, argv[optind], &n, &d);
+		if (rc)
+			return cli_fail_rc(rc, "cannot import the grid: %s", d.text);
+		printf("imported %zu grid cells\n", n);
+		return EXIT_OK;
+	}
+	if ((rc = admin_key_load(admin_path, &admin, &d)))
+		return cli_fail_rc(rc, "%s", d.text);
+	rc = grid_publish(c->node, admin, argv[optind], reason, clock_now_ms(),
+			  &n, id, &d);
+	admin_key_free(admin);
 	if (rc)
-		return cli_fail_rc(rc, "cannot import the grid: %s", d.text);
-	printf("imported %zu grid cells\n", n);
+		return cli_fail_rc(rc, "cannot publish the grid: %s", d.text);
+	hex_encode(id, EVENT_ID_BYTES, hex);
+	printf("published %zu grid cells (event %s): every node takes them as it receives the event\n",
+	       n, hex);
 	return EXIT_OK;
 }
 

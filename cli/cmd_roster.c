@@ -205,7 +205,8 @@ show_void(struct show *s)
 			json_obj_end(&s->w);
 		} else {
 			buf_printf(&s->out, "void change %.16s (%s %s of key %s, its change %llu): %s\n",
-				   id, c->revoke ? "revoke" : "add",
+				   id, c->setting ? roster_setting_type(c->setting)
+					: c->revoke ? "revoke" : "add",
 				   c->m.name[0] ? c->m.name : "", author,
 				   (unsigned long long)c->seq,
 				   roster_void_str(c->why_void));

@@ -648,6 +648,14 @@ second_cb(uv_timer_t *h)
 	else if (erased)
 		log_info("daemon", "%llu blobs erased by erasure events",
 			 (unsigned long long)erased);
+	/* Settings published with the roster: calendar, limits, grid. */
+	int changed = 0;
+	if (node_settings_apply(dm->n, &changed, &d))
+		log_warn("daemon", "cannot use the published settings: %s", d.text);
+	else if (changed)
+		log_info("daemon", "published settings taken:%s%s",
+			 changed & NODE_SETTINGS_CONFIG ? " calendar and limits" : "",
+			 changed & NODE_SETTINGS_GRID ? " grid" : "");
 	if (!dm->o->one_round) {
 		witness(dm);
 		if (refresh_peers(dm, &d))

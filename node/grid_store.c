@@ -9,7 +9,11 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/hex.h"
+#include "common/xalloc.h"
+#include "crypto/hash.h"
 #include "node/case/config.h"
+#include "node/case/roster.h"
 #include "node/case/grid.h"
 #include "node/node.h"
 #include "store/store.h"
@@ -34,43 +38,168 @@ grid_id_check(struct node *n, const char *grid, struct diag *d)
 	return rc;
 }
 
-int
-grid_import(struct node *n, const char *path, size_t *count, struct diag *d)
+/* Reads the file into text (NUL-terminated). */
+static int
+read_file(const char *path, struct buf *text, struct diag *d)
 {
-	struct buf text = BUF_INIT, county = BUF_INIT;
-	struct grid_parsed *cells = NULL;
-	size_t ncells = 0;
-	int rc;
-
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return diag_set(d, ERR_NOTFOUND, "cannot open '%s'", path);
 	char chunk[65536];
 	size_t r;
 	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&text, chunk, r);
+		buf_add(text, chunk, r);
 	fclose(f);
+	return 0;
+}
+
+/* Parses the GeoJSON as grid_import() does (county "": any). */
+static int
+parse_text(struct node *n, const char *text, const char *name,
+	   const char *county, struct grid_parsed **cells, size_t *ncells,
+	   struct diag *d)
+{
+	return grid_parse(text, name, (size_t)node_config(n)->grid_length,
+			  county, cells, ncells, d);
+}
+
+/*
+ * Replaces the table with the cells, in one transaction; with id, the
+ * grid.set event they come from is recorded beside them (the local
+ * table "settings", key "grid"), else that record goes.
+ */
+static int
+install(struct node *n, const struct grid_parsed *cells, size_t ncells,
+	const uint8_t *id, struct diag *d)
+{
+	struct store_local_row *rows = xcalloc(ncells + 1, sizeof(*rows));
+	size_t nrows = 0;
+	int rc;
+	for (size_t i = 0; i < ncells; i++)
+		rows[nrows++] = (struct store_local_row){
+			"grid", cells[i].cell.grid, strlen(cells[i].cell.grid),
+			cells[i].rec.data, cells[i].rec.len
+		};
+	if (id)
+		rows[nrows++] = (struct store_local_row){
+			GRID_SETTINGS_TABLE, "grid", 4, id, EVENT_ID_BYTES
+		};
+	else if ((rc = store_local_del(node_store(n), GRID_SETTINGS_TABLE,
+				       "grid", 4, d))) {
+		free(rows);
+		return rc;
+	}
+	rc = store_local_replace(node_store(n), "grid", rows, nrows, d);
+	free(rows);
+	return rc;
+}
+
+int
+grid_import(struct node *n, const char *path, size_t *count, struct diag *d)
+{
+	struct buf text = BUF_INIT, county = BUF_INIT;
+	struct grid_parsed *cells = NULL;
+	size_t ncells = 0;
+	const struct roster *r = node_roster(n);
+	const struct roster_change *pub = r ? roster_setting(r, RS_GRID) : NULL;
+	char hex[17];
+	int rc;
+
+	if (pub) {
+		hex_encode(pub->id, 8, hex);
+		return diag_set(d, ERR_STATE,
+				"this node uses the district's published grid (event %s): "
+				"an admin publishes a new one (gridcase grid import FILE --admin-key KEY)",
+				hex);
+	}
+	if ((rc = read_file(path, &text, d)))
+		return rc;
 	node_county(n, &county);
-	rc = grid_parse(buf_cstr(&text), path,
-			(size_t)node_config(n)->grid_length, buf_cstr(&county),
-			&cells, &ncells, d);
+	rc = parse_text(n, buf_cstr(&text), path, buf_cstr(&county), &cells,
+			&ncells, d);
 	buf_release(&text);
 	buf_release(&county);
 	if (rc)
 		return rc;
 	/* All valid: replace the table. */
-	if ((rc = store_local_clear(node_store(n), "grid", d)))
-		goto out;
-	for (size_t i = 0; i < ncells; i++) {
-		const struct grid_parsed *c = &cells[i];
-		rc = store_local_put(node_store(n), "grid", c->cell.grid,
-				     strlen(c->cell.grid), c->rec.data,
-				     c->rec.len, d);
-		if (rc)
-			goto out;
+	if ((rc = install(n, cells, ncells, NULL, d)) == 0)
+		*count = ncells;
+	grid_parsed_free(cells, ncells);
+	return rc;
+}
+
+int
+grid_publish(struct node *n, struct admin_key *a, const char *path,
+	     const char *reason, uint64_t now_ms, size_t *count,
+	     uint8_t id[EVENT_ID_BYTES], struct diag *d)
+{
+	struct buf text = BUF_INIT, county = BUF_INIT, body = BUF_INIT;
+	struct grid_parsed *cells = NULL;
+	uint8_t hash[HASH_BYTES];
+	size_t ncells = 0;
+	int rc;
+
+	if ((rc = read_file(path, &text, d)))
+		return rc;
+	node_county(n, &county);
+	rc = parse_text(n, buf_cstr(&text), path, buf_cstr(&county), &cells,
+			&ncells, d);
+	grid_parsed_free(cells, ncells);
+	if (rc == 0)
+		rc = store_blob_put(node_store(n), text.data, text.len, hash, d);
+	if (rc == 0) {
+		roster_grid_body(hash, ncells, reason, &body);
+		rc = node_setting_publish(n, a, RS_GRID, &body, hash, now_ms,
+					  id, d);
 	}
-	*count = ncells;
-out:
+	if (rc == 0)
+		*count = ncells;
+	buf_release(&text);
+	buf_release(&county);
+	buf_release(&body);
+	return rc;
+}
+
+int
+grid_published_apply(struct node *n, const struct roster *r, int *waiting,
+		     int *installed, struct diag *d)
+{
+	const struct roster_change *c = roster_setting(r, RS_GRID);
+	struct buf have = BUF_INIT, text = BUF_INIT;
+	struct grid_parsed *cells = NULL;
+	size_t ncells = 0;
+	struct diag why;
+	char name[40];
+	int rc;
+
+	*waiting = 0;
+	*installed = 0;
+	if (!c)
+		return 0;
+	rc = store_local_get(node_store(n), GRID_SETTINGS_TABLE, "grid", 4, &have);
+	int same = rc == 0 && have.len == EVENT_ID_BYTES &&
+		   memcmp(have.data, c->id, EVENT_ID_BYTES) == 0;
+	buf_release(&have);
+	if (same)
+		return 0;
+	rc = store_blob_get(node_store(n), c->blob, &text, &why);
+	if (rc == ERR_NOTFOUND) {
+		/* Replication fetches it: the event names it. */
+		*waiting = 1;
+		buf_release(&text);
+		return 0;
+	}
+	if (rc) {
+		buf_release(&text);
+		return diag_set(d, rc, "the published grid's GeoJSON: %s", why.text);
+	}
+	snprintf(name, sizeof(name), "the published grid ");
+	hex_encode(c->id, 8, name + strlen(name));
+	/* The admin's node checked the county; cells of the district. */
+	rc = parse_text(n, buf_cstr(&text), name, "", &cells, &ncells, d);
+	buf_release(&text);
+	if (rc == 0 && (rc = install(n, cells, ncells, c->id, d)) == 0)
+		*installed = 1;
 	grid_parsed_free(cells, ncells);
 	return rc;
 }

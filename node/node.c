@@ -23,6 +23,7 @@
 #include "node/case/roster.h"
 #include "node/case/workflow.h"
 #include "node/files.h"
+#include "node/grid_store.h"
 #include "node/view.h"
 #include "store/store.h"
 #include "common/banned.h"
@@ -38,6 +39,13 @@ struct node {
 	int erasures_applied;
 	uint64_t erasures_gen;
 	struct announce *announce; /* tells a running daemon of commits */
+	/* The published settings cfg holds (node_settings_apply()), and
+	 * the roster generation they were read at. */
+	uint8_t set_id[RS_COUNT][EVENT_ID_BYTES];
+	int set_has[RS_COUNT];
+	uint64_t settings_gen;
+	int settings_read;
+	int grid_waiting; /* the grid in force waits for its blob */
 };
 
 /* Copies data/config.json to dir/config.json unless one is there. */
@@ -240,6 +248,126 @@ refresh_views(struct node *n, struct diag *d)
 	return store_meta_set(n->store, "views", want, d);
 }
 
+static int prepare_admin(struct node *n, struct admin_key *a,
+			 struct diag *d);
+
+/*
+ * dir/config.json with the published calendar and limit table in force
+ * over it (docs/workflow.md §5): what the node computes due times and
+ * default limits with.  The settings' ids go to n->set_*.  A roster that
+ * cannot be read leaves the file's own (said once on stderr).
+ */
+static int
+effective_config(struct node *n, struct config **out, struct diag *d)
+{
+	static const enum roster_setting kinds[] = { RS_CALENDAR, RS_LIMITS };
+	struct config *cfg = NULL;
+	int rc = config_load(n->dir, &cfg, d);
+	if (rc)
+		return rc;
+	if ((rc = roster_refresh_store(&n->roster, n->store))) {
+		log_warn("node", "cannot read the roster for the published settings (%s): "
+			 "using config.json's own", err_str(rc));
+		*out = cfg;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const struct roster_change *c = roster_setting(&n->roster, kinds[i]);
+		struct diag why;
+		n->set_has[kinds[i]] = 0;
+		if (!c)
+			continue;
+		/* Its body was checked when the roster was read. */
+		if (config_setting_apply(cfg, kinds[i], c->body, c->body_len, &why)) {
+			log_warn("node", "published %s not used: %s",
+				 roster_setting_type(kinds[i]), why.text);
+			continue;
+		}
+		memcpy(n->set_id[kinds[i]], c->id, EVENT_ID_BYTES);
+		n->set_has[kinds[i]] = 1;
+	}
+	*out = cfg;
+	return 0;
+}
+
+/* The published calendar or limit table in force is not what cfg holds. */
+static int
+settings_moved(struct node *n)
+{
+	static const enum roster_setting kinds[] = { RS_CALENDAR, RS_LIMITS };
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const struct roster_change *c = roster_setting(&n->roster, kinds[i]);
+		if ((c != NULL) != n->set_has[kinds[i]] ||
+		    (c && memcmp(c->id, n->set_id[kinds[i]], EVENT_ID_BYTES)))
+			return 1;
+	}
+	return 0;
+}
+
+/* Makes cfg the node's configuration (the old one is freed). */
+static void
+config_install(struct node *n, struct config *cfg)
+{
+	config_free(n->cfg);
+	n->cfg = cfg;
+	n->fold.cfg = cfg;
+	store_set_max_skew(n->store, cfg->repl.max_clock_skew_ms);
+}
+
+int
+node_settings_apply(struct node *n, int *changed, struct diag *d)
+{
+	uint64_t gen;
+	int rc, installed = 0;
+	if (changed)
+		*changed = 0;
+	if ((rc = store_global_gen(n->store, &gen)))
+		return diag_set(d, rc, "cannot read the roster's generation");
+	if (n->settings_read && gen == n->settings_gen && !n->grid_waiting)
+		return 0;
+	if ((rc = roster_refresh_store(&n->roster, n->store)))
+		return diag_set(d, rc, "cannot read the roster");
+	if (settings_moved(n)) {
+		struct config *cfg = NULL;
+		if ((rc = effective_config(n, &cfg, d)))
+			return rc;
+		config_install(n, cfg);
+		if (changed)
+			*changed |= NODE_SETTINGS_CONFIG;
+		if ((rc = refresh_views(n, d)))
+			return rc;
+	}
+	n->settings_gen = gen;
+	n->settings_read = 1;
+	rc = grid_published_apply(n, &n->roster, &n->grid_waiting, &installed, d);
+	if (installed && changed)
+		*changed |= NODE_SETTINGS_GRID;
+	return rc;
+}
+
+int
+node_setting_publish(struct node *n, struct admin_key *a,
+		     enum roster_setting kind, const struct buf *body,
+		     const uint8_t *blob, uint64_t now_ms,
+		     uint8_t id[EVENT_ID_BYTES], struct diag *d)
+{
+	const uint8_t(*blobs)[EVENT_ID_BYTES] = (const uint8_t(*)[EVENT_ID_BYTES])blob;
+	const char *type = roster_setting_type(kind);
+	struct append_req req = { ROSTER_CASE, type, body->data, body->len,
+				  blob ? 1 : 0, blobs, now_ms };
+	int rc;
+	BUG_ON(!type);
+	if (kind != RS_GRID &&
+	    (rc = config_setting_check(kind, body->data, body->len, d)))
+		return rc;
+	if ((rc = prepare_admin(n, a, d)) ||
+	    (rc = node_may_sign(n, NULL, admin_key_key(a), ROSTER_CASE, type, d)) ||
+	    (rc = store_append(n->store, admin_key_key(a), &req, id, d)) ||
+	    (rc = admin_key_save_roster(a, n->store, d)))
+		return rc;
+	return node_settings_apply(n, NULL, d);
+}
+
 int
 node_open(const char *dir, int flags, const char *key_path, struct node **out,
 	  struct diag *d)
@@ -251,11 +379,9 @@ node_open(const char *dir, int flags, const char *key_path, struct node **out,
 	if (flags & NODE_NOSYNC)
 		opt.flags |= STORE_NOSYNC;
 	n->dir = xstrdup(dir);
+	roster_init(&n->roster);
 	if ((rc = store_open(dir, &opt, &n->store, d)))
 		goto fail;
-	if ((rc = config_load(dir, &n->cfg, d)))
-		goto fail;
-	roster_init(&n->roster);
 	{
 		struct buf admin = BUF_INIT;
 		if (store_meta_get(n->store, "admin", &admin) == 0 &&
@@ -268,6 +394,10 @@ node_open(const char *dir, int flags, const char *key_path, struct node **out,
 		rc = diag_set(d, ERR_CORRUPT, "store '%s' names no admin key", dir);
 		goto fail;
 	}
+	if ((rc = effective_config(n, &n->cfg, d)))
+		goto fail;
+	if (store_global_gen(n->store, &n->settings_gen) == 0)
+		n->settings_read = 1;
 	n->fold.roster = &n->roster;
 	n->fold.cfg = n->cfg;
 	store_set_fold(n->store, view_fold, &n->fold);
@@ -278,6 +408,16 @@ node_open(const char *dir, int flags, const char *key_path, struct node **out,
 	store_set_max_skew(n->store, n->cfg->repl.max_clock_skew_ms);
 	if ((rc = refresh_views(n, d)))
 		goto fail;
+	{
+		/* The published grid, once its blob is here; a failure
+		 * here must not keep the node from opening. */
+		struct diag why;
+		int installed = 0;
+		if (grid_published_apply(n, &n->roster, &n->grid_waiting,
+					 &installed, &why))
+			log_warn("node", "the published grid is not used: %s",
+				 why.text);
+	}
 	if (flags & NODE_WITH_KEY) {
 		char *path = key_path ? xstrdup(key_path)
 				      : xasprintf("%s/%s", dir, NODE_KEY_FILE);
@@ -297,13 +437,10 @@ int
 node_config_reload(struct node *n, struct diag *d)
 {
 	struct config *cfg = NULL;
-	int rc = config_load(n->dir, &cfg, d);
+	int rc = effective_config(n, &cfg, d);
 	if (rc)
 		return rc;
-	config_free(n->cfg);
-	n->cfg = cfg;
-	n->fold.cfg = cfg;
-	store_set_max_skew(n->store, cfg->repl.max_clock_skew_ms);
+	config_install(n, cfg);
 	return refresh_views(n, d);
 }
 

@@ -12,8 +12,10 @@
 
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "common/err.h"
 #include "common/event.h"
+#include "node/case/roster.h"
 
 struct node;
 struct store;
@@ -121,6 +123,37 @@ MUST_CHECK int node_blob_erase(struct node *n, struct admin_key *a,
  */
 MUST_CHECK int node_erasures_apply(struct node *n, uint64_t *count,
 				   struct diag *d);
+
+/*
+ * Published settings (docs/workflow.md §3): the grid, calendar and limit
+ * table in force in the roster replace config.json's calendar and limits
+ * (node_config() returns them) and the imported grid cells.  Opening a
+ * node reads them; node_settings_apply() reads them again when the
+ * roster moved (a running daemon calls it every second; so do commands
+ * after an import): a changed calendar folds the cases again, a new grid
+ * replaces the cells once its blob is here.  *changed (may be NULL)
+ * receives NODE_SETTINGS_CONFIG and NODE_SETTINGS_GRID as they changed.
+ * Earlier node_config() pointers are freed when the configuration
+ * changes.  The errors of the store; ERR_INVAL if the published grid's
+ * GeoJSON does not read here (the cells stay as they were).
+ */
+enum { NODE_SETTINGS_CONFIG = 1, NODE_SETTINGS_GRID = 2 };
+MUST_CHECK int node_settings_apply(struct node *n, int *changed,
+				   struct diag *d);
+
+/*
+ * Signs a setting of the roster case with the admin key (as
+ * node_roster_add() does, with its errors) and uses it here at once:
+ * body is the event's (roster_grid_body(), config_setting_body()), blob
+ * the one blob hash a grid.set names (stored here before), else NULL.
+ * The event's id goes to id (may be NULL).  ERR_CONFIG for a calendar or
+ * limit table that does not read.
+ */
+MUST_CHECK int node_setting_publish(struct node *n, struct admin_key *a,
+				    enum roster_setting kind,
+				    const struct buf *body, const uint8_t *blob,
+				    uint64_t now_ms, uint8_t id[EVENT_ID_BYTES],
+				    struct diag *d);
 
 /* fold_case() with the node's roster and configuration. */
 MUST_CHECK int node_fold_case(struct node *n, struct store_batch *b,

@@ -182,3 +182,34 @@ store_local_clear(struct store *s, const char *table, struct diag *d)
 	rc = mdb_txn_commit(txn);
 	return rc ? store_err(s, rc, "cannot commit", d) : 0;
 }
+
+int
+store_local_replace(struct store *s, const char *table,
+		    const struct store_local_row *rows, size_t n,
+		    struct diag *d)
+{
+	uint8_t kb[LOCAL_KEY_MAX];
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc)
+		return store_lmdb_err(rc, "cannot begin", d);
+	if ((rc = walk_table(s, txn, table, NULL, NULL, 1))) {
+		mdb_txn_abort(txn);
+		return diag_set(d, rc, "cannot clear table '%s'", table);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct store_local_row *r = &rows[i];
+		if (strlen(r->table) + 1 + r->kn > sizeof(kb)) {
+			mdb_txn_abort(txn);
+			return diag_set(d, ERR_INVAL, "local key too long");
+		}
+		MDB_val k = { local_key(kb, r->table, r->key, r->kn), kb };
+		MDB_val v = { r->vn, (void *)r->val };
+		if ((rc = mdb_put(txn, s->local, &k, &v, 0))) {
+			mdb_txn_abort(txn);
+			return store_err(s, rc, "cannot write", d);
+		}
+	}
+	rc = mdb_txn_commit(txn);
+	return rc ? store_err(s, rc, "cannot commit", d) : 0;
+}

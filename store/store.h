@@ -580,6 +580,22 @@ MUST_CHECK int store_local_get(struct store *s, const char *table,
 /* Deletes every row of a table. */
 MUST_CHECK int store_local_clear(struct store *s, const char *table,
 				 struct diag *d);
+/* One row for store_local_replace(). */
+struct store_local_row {
+	const char *table;
+	const void *key;
+	size_t kn;
+	const void *val;
+	size_t vn;
+};
+/*
+ * In one durable transaction: deletes every row of table, then writes
+ * rows (of any table), so that a reader sees the old rows or the new,
+ * never a mix.  The errors of store_local_put().
+ */
+MUST_CHECK int store_local_replace(struct store *s, const char *table,
+				   const struct store_local_row *rows,
+				   size_t n, struct diag *d);
 typedef int (*store_local_fn)(const uint8_t *key, size_t kn,
 			      const uint8_t *val, size_t vn, void *ctx);
 MUST_CHECK int store_local_walk(struct store *s, const char *table,

@@ -748,3 +748,109 @@ config_limit(const struct config *c, const char *cls, const char *urgency,
 	}
 	return ERR_NOTFOUND;
 }
+
+/* The part of config.json a setting of this kind carries. */
+static const char *
+setting_part(enum roster_setting kind)
+{
+	return kind == RS_CALENDAR ? "calendar" : kind == RS_LIMITS ? "limits" : NULL;
+}
+
+static const char *const calendar_body_keys[] = { "calendar", "reason", NULL };
+static const char *const limits_body_keys[] = { "limits", "reason", NULL };
+
+int
+config_setting_apply(struct config *c, enum roster_setting kind,
+		     const uint8_t *body, size_t n, struct diag *d)
+{
+	const char *part = setting_part(kind);
+	struct loader l = { roster_setting_type(kind), d, "" };
+	struct mp_reader root, v;
+	int rc;
+	if (!part)
+		return diag_set(d, ERR_CONFIG, "not a calendar or limit table");
+	mp_reader_init(&root, body, n, NULL);
+	if (!mp_is_map(body, n) || mp_map_find(&root, part, &v))
+		return diag_set(d, ERR_CONFIG, "%s: holds no \"%s\"", l.path, part);
+	if ((rc = check_keys(&l, &root, "the body",
+			     kind == RS_CALENDAR ? calendar_body_keys
+						 : limits_body_keys)))
+		return rc;
+	if (mp_map_find(&root, "reason", &v) == 0) {
+		const char *s;
+		size_t len;
+		if (mp_get_str(&v, &s, &len))
+			return bad(&l, "reason", "must be a string");
+	}
+	if (kind == RS_CALENDAR) {
+		struct calendar cal;
+		cal_init_default(&cal);
+		if ((rc = parse_calendar(&l, &root, &cal))) {
+			cal_release(&cal);
+			return rc;
+		}
+		cal_release(&c->cal);
+		c->cal = cal;
+		return 0;
+	}
+	struct limit_rule *old = c->limits;
+	size_t nold = c->nlimits;
+	c->limits = NULL;
+	c->nlimits = 0;
+	if ((rc = parse_limits(&l, &root, c))) {
+		free(c->limits);
+		c->limits = old;
+		c->nlimits = nold;
+		return rc;
+	}
+	free(old);
+	return 0;
+}
+
+int
+config_setting_check(enum roster_setting kind, const uint8_t *body, size_t n,
+		     struct diag *d)
+{
+	struct config *c = xcalloc(1, sizeof(*c));
+	cal_init_default(&c->cal);
+	int rc = config_setting_apply(c, kind, body, n, d);
+	config_free(c);
+	return rc;
+}
+
+int
+config_setting_body(const char *text, const char *name,
+		    enum roster_setting kind, const char *reason,
+		    struct buf *out, struct diag *d)
+{
+	const char *part = setting_part(kind);
+	struct config *c = NULL;
+	struct buf mp = BUF_INIT;
+	struct mp_reader root, v;
+	const uint8_t *p;
+	size_t len;
+	int rc;
+	if (!part)
+		return diag_set(d, ERR_CONFIG, "not a calendar or limit table");
+	if ((rc = config_parse(text, name, &c, d)))
+		return rc;
+	config_free(c);
+	if (json_to_mp(text, &mp, d)) {
+		buf_release(&mp);
+		return ERR_CONFIG;
+	}
+	mp_reader_init(&root, mp.data, mp.len, NULL);
+	if (mp_map_find(&root, part, &v) || mp_get_value(&v, &p, &len)) {
+		buf_release(&mp);
+		return diag_set(d, ERR_CONFIG, "%s: holds no \"%s\" to publish",
+				name, part);
+	}
+	/* {"calendar" | "limits": ..., "reason": ...}: keys in order. */
+	mp_put_map(out, 2);
+	mp_put_cstr(out, part);
+	buf_add(out, p, len);
+	mp_put_cstr(out, "reason");
+	mp_put_cstr(out, reason ? reason : "");
+	buf_release(&mp);
+	return 0;
+}

@@ -4,7 +4,9 @@
  *
  * It is JSON, DIR/config.json, made from data/config.json by `gridcase
  * init`; a node without one uses data/config.json.  docs/workflow.md
- * describes every key.  Time limits are written into the register event
+ * describes every key.  The calendar and limits an admin publishes to
+ * every node (calendar.set, limits.set) replace the file's: see
+ * config_setting_apply().  Time limits are written into the register event
  * when a case is registered, so that the deadline of a case follows from
  * its events and the calendar alone.
  */
@@ -132,6 +134,29 @@ void config_free(struct config *c);
  */
 MUST_CHECK int config_limit(const struct config *c, const char *cls,
 			    const char *urgency, const char **limit);
+
+/*
+ * Published settings (docs/workflow.md §3): the body of a calendar.set
+ * or limits.set event is {"calendar" or "limits": that part of
+ * config.json, as canonical msgpack, "reason": str}.
+ *
+ * config_setting_check() says whether a body reads (ERR_CONFIG naming
+ * what is wrong).  config_setting_apply() replaces c's calendar (from
+ * the default, not c's own: every node reads the same) or its limits
+ * with the body's; c is unchanged on error.  config_setting_body()
+ * makes the body from the text of a config.json (name in messages):
+ * ERR_CONFIG if it does not load, or holds no such part.
+ */
+MUST_CHECK int config_setting_check(enum roster_setting kind,
+				    const uint8_t *body, size_t n,
+				    struct diag *d);
+MUST_CHECK int config_setting_apply(struct config *c, enum roster_setting kind,
+				    const uint8_t *body, size_t n,
+				    struct diag *d);
+MUST_CHECK int config_setting_body(const char *text, const char *name,
+				   enum roster_setting kind,
+				   const char *reason, struct buf *out,
+				   struct diag *d);
 
 /*
  * A limit "4h" / "15d" as working minutes under calendar c.  ERR_INVAL if

@@ -6,8 +6,9 @@
  * district's cells from GeoJSON (polygons with properties grid, community,
  * office); a report with a position and no grid id is then placed in its
  * cell by point-in-polygon, and the responsible office is suggested from
- * the cell.  The cells are node-local data (the store's local table
- * "grid", node/grid_store.h): they do not replicate and do not count in
+ * the cell.  The admin publishes the grid to every node (a grid.set
+ * event of the roster names the GeoJSON as a blob); each node keeps the
+ * cells in the store's local table "grid" (node/grid_store.h), outside
  * the log digest.  This header is the pure part: ids, parsing, records.
  */
 #ifndef GRIDCASE_GRID_H

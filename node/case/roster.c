@@ -16,6 +16,7 @@
 #include "common/event.h"
 #include "common/mp.h"
 #include "common/xalloc.h"
+#include "node/case/config.h"
 #include "common/banned.h"
 
 #define ROSTER_CACHE 8
@@ -230,7 +231,8 @@ state_global_at(const struct roster *r, const uint64_t *set)
 	genesis_entry(r, st);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct roster_change *c = &r->ch[i];
-		if (!in_set(set, i) || c->why_void != RV_NONE || c->revoke)
+		if (!in_set(set, i) || c->why_void != RV_NONE || c->revoke ||
+		    c->setting)
 			continue;
 		apply_add(entry_get(st, c->m.key, 1), c, i);
 	}
@@ -287,6 +289,10 @@ resolve_rank(struct resolver *rs, uint32_t rank)
 				rs->why[i] = RV_REVOKED;
 				continue;
 			}
+			/* A setting counts like a change, and changes no
+			 * member. */
+			if (c->setting)
+				continue;
 			struct roster_entry *t = entry_get(rs->st, c->m.key, 1);
 			if (self) {
 				revoke_entry(t, c->last_seq);
@@ -339,7 +345,8 @@ resolve(struct resolver *rs)
 	genesis_entry(r, g);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct roster_change *c = &r->ch[i];
-		if (in_set(rs->set, i) && rs->why[i] == RV_NONE && !c->revoke)
+		if (in_set(rs->set, i) && rs->why[i] == RV_NONE && !c->revoke &&
+		    !c->setting)
 			apply_add(entry_get(g, c->m.key, 1), c, i);
 	}
 	for (size_t i = 0; i < rs->st->n; i++) {
@@ -375,6 +382,17 @@ state_causal(struct roster *r, const uint64_t *set)
 	return st;
 }
 
+/* a comes after b in (time, lamport, id) order. */
+static int
+setting_later(const struct roster_change *a, const struct roster_change *b)
+{
+	if (a->time_ms != b->time_ms)
+		return a->time_ms > b->time_ms;
+	if (a->lamport != b->lamport)
+		return a->lamport > b->lamport;
+	return memcmp(a->id, b->id, EVENT_ID_BYTES) > 0;
+}
+
 static void
 resolve_global(struct roster *r, const uint64_t *forked)
 {
@@ -384,6 +402,16 @@ resolve_global(struct roster *r, const uint64_t *forked)
 	for (size_t i = 0; i < r->n; i++)
 		r->ch[i].why_void = why[i];
 	free(why);
+	/* A setting's time never runs back along a causal path, and its
+	 * lamport grows along it: one that saw another comes after it. */
+	for (size_t i = 0; i < r->n; i++) {
+		const struct roster_change *c = &r->ch[i];
+		long *at = &r->setting_at[c->setting];
+		if (c->setting == RS_NONE || c->why_void != RV_NONE)
+			continue;
+		if (*at < 0 || setting_later(c, &r->ch[*at]))
+			*at = (long)i;
+	}
 }
 
 /* ---- bodies ---- */
@@ -520,6 +548,76 @@ decode_erasure(const struct event *ev, struct roster_change *c)
 	return 0;
 }
 
+static const char *const setting_types[RS_COUNT] = {
+	[RS_CALENDAR] = ROSTER_CALENDAR_SET,
+	[RS_GRID] = ROSTER_GRID_SET,
+	[RS_LIMITS] = ROSTER_LIMITS_SET,
+};
+
+const char *
+roster_setting_type(enum roster_setting kind)
+{
+	return kind > RS_NONE && kind < RS_COUNT ? setting_types[kind] : NULL;
+}
+
+enum roster_setting
+roster_setting_kind(const char *type, size_t n)
+{
+	for (int k = RS_NONE + 1; k < RS_COUNT; k++)
+		if (strlen(setting_types[k]) == n &&
+		    memcmp(setting_types[k], type, n) == 0)
+			return (enum roster_setting)k;
+	return RS_NONE;
+}
+
+/*
+ * A published setting: its kind and a copy of its body in c; 0, or -1
+ * if the body is not one of its kind (a grid.set names its blob in the
+ * body and in the event's blob list; a calendar or a limit table reads
+ * as config.json's would).  Every node reads the same bytes the same
+ * way, so an unreadable setting counts for nothing everywhere.
+ */
+static int
+decode_setting(const struct event *ev, struct roster_change *c)
+{
+	struct mp_reader body, v;
+	const uint8_t *p;
+	size_t n;
+	c->setting = roster_setting_kind(ev->type, ev->type_len);
+	if (c->setting == RS_NONE)
+		return 0;
+	c->body = xmalloc(ev->body_len ? ev->body_len : 1);
+	memcpy(c->body, ev->body, ev->body_len);
+	c->body_len = ev->body_len;
+	if (c->setting != RS_GRID) {
+		struct diag d;
+		return config_setting_check(c->setting, ev->body,
+					    ev->body_len, &d)
+			       ? -1
+			       : 0;
+	}
+	mp_reader_init(&body, ev->body, ev->body_len, NULL);
+	if (mp_map_find(&body, "blob", &v) || mp_get_bin(&v, &p, &n) ||
+	    n != EVENT_ID_BYTES || ev->nblobs != 1 ||
+	    memcmp(ev->blobs[0], p, EVENT_ID_BYTES) != 0)
+		return -1;
+	memcpy(c->blob, p, EVENT_ID_BYTES);
+	return 0;
+}
+
+void
+roster_grid_body(const uint8_t hash[EVENT_ID_BYTES], uint64_t cells,
+		 const char *reason, struct buf *out)
+{
+	mp_put_map(out, 3);
+	mp_put_cstr(out, "blob");
+	mp_put_bin(out, hash, EVENT_ID_BYTES);
+	mp_put_cstr(out, "cells");
+	mp_put_uint(out, cells);
+	mp_put_cstr(out, "reason");
+	mp_put_cstr(out, reason);
+}
+
 void
 roster_erase_body(const uint8_t hash[EVENT_ID_BYTES], const char *reason,
 		  struct buf *out)
@@ -565,7 +663,9 @@ load_event(const uint8_t *p, size_t n, void *ctx)
 	c->time_ms = ev.time_ms;
 	if (decode_erasure(&ev, c) == 0)
 		c->why_void = RV_ERASURE;
-	else if (decode_body(&ev, c))
+	else if (decode_setting(&ev, c))
+		c->why_void = RV_UNREADABLE;
+	else if (!c->setting && decode_body(&ev, c))
 		c->why_void = RV_UNREADABLE;
 	memcpy(l->deps[r->n], ev.deps, ev.ndeps * EVENT_ID_BYTES);
 	l->ndeps[r->n] = ev.ndeps;
@@ -611,6 +711,8 @@ void
 roster_init(struct roster *r)
 {
 	memset(r, 0, sizeof(*r));
+	for (int k = 0; k < RS_COUNT; k++)
+		r->setting_at[k] = -1;
 }
 
 static void
@@ -619,12 +721,16 @@ unload(struct roster *r)
 	cache_clear(r);
 	state_free(r->global);
 	r->global = NULL;
+	for (size_t i = 0; i < r->n; i++)
+		free(r->ch[i].body);
 	free(r->ch);
 	free(r->anc);
 	r->ch = NULL;
 	r->anc = NULL;
 	r->n = r->words = 0;
 	r->loaded = 0;
+	for (int k = 0; k < RS_COUNT; k++)
+		r->setting_at[k] = -1;
 }
 
 void
@@ -874,8 +980,17 @@ roster_changes_in_force(const struct roster *r)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < r->n; i++)
-		n += r->ch[i].why_void == RV_NONE;
+		n += r->ch[i].why_void == RV_NONE && !r->ch[i].setting;
 	return n;
+}
+
+const struct roster_change *
+roster_setting(const struct roster *r, enum roster_setting kind)
+{
+	if (!r->loaded || kind <= RS_NONE || kind >= RS_COUNT ||
+	    r->setting_at[kind] < 0)
+		return NULL;
+	return &r->ch[r->setting_at[kind]];
 }
 
 const struct roster_change *
@@ -953,13 +1068,31 @@ void
 roster_encode(const struct roster *r, struct buf *out)
 {
 	struct encoder e = { out, 0 };
-	uint32_t n = 0;
+	uint32_t n = 0, nset = 0;
 	(void)!roster_walk(r, count_member, &n);
-	/* {"changes": in force, "members": [...]} */
-	mp_put_map(out, 2);
+	for (int k = RS_NONE + 1; k < RS_COUNT; k++)
+		nset += roster_setting(r, (enum roster_setting)k) != NULL;
+	/* {"changes": in force, "members": [...]}, and "settings": {kind:
+	 * the id of the setting in force} once one is published (so that a
+	 * roster without any encodes as it always did). */
+	mp_put_map(out, nset ? 3 : 2);
 	mp_put_cstr(out, "changes");
 	mp_put_uint(out, roster_changes_in_force(r));
 	mp_put_cstr(out, "members");
 	mp_put_array(out, n);
 	(void)!roster_walk(r, encode_member, &e);
+	if (!nset)
+		return;
+	mp_put_cstr(out, "settings");
+	mp_put_map(out, nset);
+	/* RS_CALENDAR, RS_GRID, RS_LIMITS: "calendar" < "grid" < "limits". */
+	for (int k = RS_NONE + 1; k < RS_COUNT; k++) {
+		const struct roster_change *c =
+			roster_setting(r, (enum roster_setting)k);
+		if (!c)
+			continue;
+		const char *t = setting_types[k];
+		mp_put_str(out, t, strcspn(t, "."));
+		mp_put_bin(out, c->id, EVENT_ID_BYTES);
+	}
 }

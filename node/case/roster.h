@@ -44,6 +44,24 @@
 /* An admin event of the roster case that changes no member: the erasure
  * of a blob on every node (docs/workflow.md §3). */
 #define ROSTER_BLOB_ERASE "blob.erase"
+/*
+ * Admin events of the roster case that publish the district's settings
+ * to every node (docs/workflow.md §3, "Published settings"): the unit
+ * grid (its GeoJSON travels as a blob the event names), the work
+ * calendar and the time-limit table.  Of each kind the one in force is
+ * the last, in (time, lamport, id) order, of those that count.
+ */
+#define ROSTER_GRID_SET "grid.set"
+#define ROSTER_CALENDAR_SET "calendar.set"
+#define ROSTER_LIMITS_SET "limits.set"
+
+enum roster_setting {
+	RS_NONE,
+	RS_CALENDAR, /* calendar.set */
+	RS_GRID,     /* grid.set */
+	RS_LIMITS,   /* limits.set */
+	RS_COUNT
+};
 
 enum role {
 	ROLE_SUPERVISOR = 1 << 0, /* 监督员: report, check on site, verify */
@@ -89,8 +107,11 @@ struct roster_change {
 	int revoke;
 	struct member m;   /* add: the member; revoke: only m.key */
 	uint64_t last_seq; /* revoke: the key's last valid seq */
-	uint8_t blob[EVENT_ID_BYTES]; /* RV_ERASURE: the blob's hash */
+	uint8_t blob[EVENT_ID_BYTES]; /* RV_ERASURE, RS_GRID: the blob's hash */
 	enum roster_void why_void;
+	enum roster_setting setting; /* RS_NONE: no published setting */
+	uint8_t *body;   /* a setting's event body (owned by the roster) */
+	size_t body_len;
 };
 
 struct roster_state;
@@ -107,6 +128,7 @@ struct roster {
 	size_t ncache;
 	uint64_t seen_gen; /* src->global_gen() when read */
 	int loaded;
+	long setting_at[RS_COUNT]; /* the change in force of each kind, -1 */
 };
 
 void roster_init(struct roster *r);
@@ -205,6 +227,29 @@ void roster_revoke_body(const uint8_t key[EVENT_KEY_BYTES], uint64_t last_seq,
 /* The body of a blob.erase event: {"blob": hash, "reason": str}. */
 void roster_erase_body(const uint8_t hash[EVENT_ID_BYTES], const char *reason,
 		       struct buf *out);
+
+/*
+ * The published setting of this kind in force: of the changes of that
+ * kind that count (an admin's, not revoked or forked before it, its
+ * body readable), the last in (time, lamport, id) order, so that a
+ * setting made after another (or seeing it) replaces it, and every node
+ * picks the same whatever the order of arrival.  NULL if none.
+ * Borrowed until the next refresh.
+ */
+const struct roster_change *roster_setting(const struct roster *r,
+					   enum roster_setting kind);
+
+/* The event type of a setting kind ("calendar.set"), or NULL. */
+const char *roster_setting_type(enum roster_setting kind);
+/* The kind of an event type; RS_NONE if it is no setting. */
+enum roster_setting roster_setting_kind(const char *type, size_t n);
+
+/*
+ * The body of a grid.set event: {"blob": the GeoJSON's hash, "cells":
+ * how many, "reason": str}; the hash is also the event's one blob.
+ */
+void roster_grid_body(const uint8_t hash[EVENT_ID_BYTES], uint64_t cells,
+		      const char *reason, struct buf *out);
 
 /* The canonical encoding of the global roster (its case view). */
 void roster_encode(const struct roster *r, struct buf *out);

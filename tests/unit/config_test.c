@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/clock.h"
 #include "common/xalloc.h"
 #include "node/files.h"
@@ -282,7 +283,86 @@ test_http_listen_is_read(void)
 	}
 }
 
+/* A published setting's body made from a config.json text, then applied. */
+static int
+publish_apply(struct config *c, enum roster_setting kind, const char *text,
+	      struct diag *d)
+{
+	struct buf body = BUF_INIT;
+	int rc = config_setting_body(text, "pub.json", kind, "why", &body, d);
+	if (rc == 0 && (rc = config_setting_check(kind, body.data, body.len, d)) == 0)
+		rc = config_setting_apply(c, kind, body.data, body.len, d);
+	buf_release(&body);
+	return rc;
+}
+
+static void
+test_published_settings_replace_the_file(void)
+{
+	struct config *c;
+	struct diag d;
+	const char *limit;
+	CHECK_OK(config_load_file("data/config.json", &c, &d));
+	CHECK(c->cal.nholidays > 0);
+	/* The calendar is the published one on the default: the file's
+	 * holidays are gone, not merged. */
+	CHECK_OK(publish_apply(c, RS_CALENDAR,
+			       "{\"calendar\": {\"work_hours\": [\"09:00-17:00\"], "
+			       "\"holidays\": [\"2027-01-01\"]}}", &d));
+	CHECK_EQ_INT(c->cal.nperiods, 1);
+	CHECK_EQ_INT(c->cal.period_start[0], 9 * 60);
+	CHECK_EQ_INT(c->cal.nholidays, 1);
+	CHECK_EQ_INT(c->cal.utc_offset_min, 480);
+	CHECK_OK(publish_apply(c, RS_LIMITS,
+			       "{\"limits\": [{\"class\": \"*\", \"limit\": \"9h\"}]}",
+			       &d));
+	CHECK_EQ_INT(c->nlimits, 1);
+	CHECK_OK(config_limit(c, "event:06010", "normal", &limit));
+	CHECK(strcmp(limit, "9h") == 0);
+	config_free(c);
+}
+
+static void
+test_published_settings_that_do_not_read_change_nothing(void)
+{
+	static const struct {
+		enum roster_setting kind;
+		const char *text, *why;
+	} bad[] = {
+		{ RS_CALENDAR, "{\"calendar\": {\"work_hours\": [\"12:00-09:00\"]}}", "work_hours" },
+		{ RS_CALENDAR, "{\"limits\": []}", "holds no \"calendar\"" },
+		{ RS_LIMITS, "{\"limits\": [{\"class\": \"*\", \"limit\": \"4w\"}]}", "limits.limit" },
+		{ RS_LIMITS, "{\"calendar\": {}}", "holds no \"limits\"" },
+		{ RS_LIMITS, "not json", "pub.json" },
+	};
+	struct config *c;
+	struct diag d;
+	CHECK_OK(config_load_file("data/config.json", &c, &d));
+	size_t nlimits = c->nlimits, nholidays = c->cal.nholidays;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_ERR(publish_apply(c, bad[i].kind, bad[i].text, &d), ERR_CONFIG);
+		if (!strstr(d.text, bad[i].why))
+			harness_fail(__FILE__, __LINE__, "'%s' said '%s'", bad[i].text,
+				     d.text);
+	}
+	/* A body with a key no setting has, or a reason that is no str. */
+	static const uint8_t extra[] = { 0x82, 0xa5, 'e', 'x', 't', 'r', 'a', 0xc0,
+					 0xa6, 'l', 'i', 'm', 'i', 't', 's', 0x90 };
+	CHECK_ERR(config_setting_check(RS_LIMITS, extra, sizeof(extra), &d), ERR_CONFIG);
+	static const uint8_t reason[] = { 0x82, 0xa6, 'l', 'i', 'm', 'i', 't', 's', 0x90,
+					  0xa6, 'r', 'e', 'a', 's', 'o', 'n', 0x01 };
+	CHECK_ERR(config_setting_check(RS_LIMITS, reason, sizeof(reason), &d), ERR_CONFIG);
+	CHECK_ERR(config_setting_check(RS_GRID, reason, sizeof(reason), &d), ERR_CONFIG);
+	CHECK_EQ_INT(c->nlimits, nlimits);
+	CHECK_EQ_INT(c->cal.nholidays, nholidays);
+	config_free(c);
+}
+
 static const struct test tests[] = {
+	{ "a published calendar and limit table replace the file's",
+	  test_published_settings_replace_the_file },
+	{ "a published setting that does not read is refused and changes nothing",
+	  test_published_settings_that_do_not_read_change_nothing },
 	{ "unknown keys are refused with their line",
 	  test_unknown_keys_are_refused_with_their_line },
 	{ "http_listen is off by default and 127.0.0.1 when only a port is given",
