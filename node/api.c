@@ -42,6 +42,8 @@ matches(const struct listing *l, const struct case_state *st,
 		return 0;
 	if (f->grid && strcmp(f->grid, st->grid) != 0)
 		return 0;
+	if (f->team && strcmp(f->team, st->team) != 0)
+		return 0;
 	if (f->office && strncmp(l->office, st->grid, GRID_OFFICE_DIGITS) != 0)
 		return 0;
 	if (f->source && strcmp(f->source, st->source) != 0)

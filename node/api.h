@@ -35,10 +35,12 @@ struct node;
 /*
  * Which cases to list.  A NULL string is no filter; the others are
  * ANDed.  office is a grid's office prefix (GRID_OFFICE_DIGITS digits) or
- * an office's name in the imported grid.
+ * an office's name in the imported grid.  team has no index: it is checked
+ * on each case of the range the other filters choose.
  */
 struct case_query {
 	const char *state, *unit, *grid, *office, *source, *cls;
+	const char *team;    /* the team a unit assigned the case to */
 	enum colour colour;  /* COLOUR_NONE: any; running cases of it */
 	int overdue;         /* running cases past their due time */
 	int conflicts;       /* cases with open conflicts */

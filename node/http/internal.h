@@ -1,6 +1,6 @@
 /*
  * internal.h - what web.c (routes, sessions, the page frame) shares with
- * pages.c (the pages) and api.c (the JSON API).  node/http/ only.
+ * pages.c and map.c (the pages) and api.c (the JSON API).  node/http/ only.
  */
 #ifndef GRIDCASE_HTTP_INTERNAL_H
 #define GRIDCASE_HTTP_INTERNAL_H
@@ -85,6 +85,10 @@ void page_case_act(struct web_call *c);
 void page_report(struct web_call *c);
 void page_board(struct web_call *c);
 void page_map(struct web_call *c);
+struct case_state;
+/* The case's cell, its neighbours and its position as a small SVG map
+ * (nothing if it has neither a known cell nor a position). */
+void map_case(struct web_call *c, const struct case_state *st);
 void page_eval(struct web_call *c);
 void page_peers(struct web_call *c);
 void page_blob(struct web_call *c);

@@ -56,6 +56,10 @@ check "nor the escape byte" sh -c "! curl -s -b '$T/sup.jar' '$UC/case/$CASE' | 
 PHOTO=$(curl -s -b "$T/sup.jar" "$UC/case/$CASE" | sed -n 's|.*src="/blob/\([0-9a-f]*\)?case=.*|\1|p' | head -n 1)
 check_out "the photo is served as the image it is" "^200 image/jpeg$" \
 	curl -s -o /dev/null -w '%{http_code} %{content_type}' -b "$T/sup.jar" "$UC/blob/$PHOTO?case=$CASE"
+check_out "the case page maps the case's cell" 'id="case-map".*class="cell this" data-grid="310104007002001"' \
+	curl -s -b "$T/sup.jar" "$UC/case/$CASE"
+check_out "with the reported position as a marker" '<circle class="marker here" cx="[0-9.]*" cy="[0-9.]*" r="7"><title>31.170000, 121.409000' \
+	curl -s -b "$T/sup.jar" "$UC/case/$CASE"
 check_out "a blob is served only with a case that names it" "^404$" code -b "$T/sup.jar" "$UC/blob/$PHOTO?case=20260101-nothing"
 
 # ---- roles are the node's word ----
@@ -101,6 +105,13 @@ kill "$SSE" 2>/dev/null
 wait "$SSE" 2>/dev/null
 check_out "the office's API lists it with its colour" "\"id\":\"$CASE\".*\"colour\":\"green\"" curl -s -b "$T/off.jar" "$UO/api/cases"
 OFFT=$(csrf "$T/off.jar" "$UO/")
+check_out "the office's worklist filters by its teams, from the roster" '<select name="team" id="team">.*<option value="一组">一组</option></select>' \
+	curl -s -b "$T/off.jar" "$UO/"
+check "but not by a node's key or another unit's people" sh -c "! curl -s -b '$T/off.jar' '$UO/' | grep -q '<option value=\"\(office-07\|sup\)\">'"
+check_out "off assigns the case to the team 一组" "/case/$CASE\$" act "$UO" "$T/off.jar" "$OFFT" "$CASE" assign "team=一组"
+check_out "the assign form offers the unit's teams" '<datalist id="teams">(<option value="[^"]*">)*<option value="一组">' curl -s -b "$T/off.jar" "$UO/case/$CASE"
+check_out "the team filter lists the case" "data-case=\"$CASE\"" curl -s -b "$T/off.jar" "$UO/?team=%E4%B8%80%E7%BB%84"
+check "and another team's list does not" sh -c "! curl -s -b '$T/off.jar' '$UO/?team=other' | grep -q 'data-case=\"$CASE\"'"
 printf '\211PNG\r\n\032\nfake-png' > "$T/done.png"
 check_out "off feeds back with a photo" "/case/$CASE\$" act "$UO" "$T/off.jar" "$OFFT" "$CASE" feedback "photo=@$T/done.png" "notes=cleaned"
 check_out "the feedback is on the office" '"status":"fed_back"' "$G" --dir "$O" case show "$CASE" --json
@@ -112,7 +123,15 @@ check_out "the timeline names who acted, with roles" "off <span class=\"muted\">
 check_out "the evaluation shows office-07" "<td>office-07</td>" curl -s -b "$T/op.jar" "$UC/eval?by=unit&month=$(date -u +%Y-%m)"
 check_out "its CSV downloads" '^"office-07",' curl -s -b "$T/op.jar" "$UC/eval?csv=1&by=unit&month=$(date -u +%Y-%m)"
 check_out "the board lists the hotline report as new" "$HOT" curl -s -b "$T/op.jar" "$UC/board"
-check_out "the map draws the grid cells" "<rect class=\"cell" curl -s -b "$T/op.jar" "$UC/map"
+check_out "the map draws each cell's polygon" '<path class="cell green" data-grid="310104001001003" data-rings="1" data-polys="1" d="M[0-9.]* [0-9.]*L' \
+	curl -s -b "$T/op.jar" "$UC/map"
+check_out "a cell with a hole is one path of two rings" 'data-grid="310104001001001" data-rings="2" data-polys="1" d="M[^"]*ZM[^"]*Z"' \
+	curl -s -b "$T/op.jar" "$UC/map"
+check_out "a MultiPolygon is one path of its two parts" 'data-grid="310104001001002" data-rings="2" data-polys="2"' \
+	curl -s -b "$T/op.jar" "$UC/map"
+check_out "a cell with an open case is yellow, with the case as a marker" \
+	'<path class="cell yellow" data-grid="310104007002001".*<circle class="marker approx" data-case="'"$HOT"'"' \
+	curl -s -b "$T/op.jar" "$UC/map"
 
 # ---- the Open311 endpoint on the same server (docs/open311.md) ----
 check_out "Open311 services need no sign-in" '^200 application/json' \
