@@ -1,6 +1,6 @@
 /*
  * internal.h - what web.c (routes, sessions, the page frame) shares with
- * pages.c and map.c (the pages) and api.c (the JSON API).  node/http/ only.
+ * pages.c, map.c and trend.c (the pages) and api.c (the JSON API).  node/http/ only.
  */
 #ifndef GRIDCASE_HTTP_INTERNAL_H
 #define GRIDCASE_HTTP_INTERNAL_H
@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "node/case/eval.h"
 #include "node/http/html.h"
 #include "node/http/server.h"
 #include "node/http/web.h"
@@ -90,6 +91,12 @@ struct case_state;
  * (nothing if it has neither a known cell nor a position). */
 void map_case(struct web_call *c, const struct case_state *st);
 void page_eval(struct web_call *c);
+/* The months the evaluation's trend shows, the chosen one included. */
+#define EVAL_TREND_MONTHS 6
+/* The trend of grouping by (named by_name) up to month "YYYY-MM"
+ * (trend.c): frozen reports where months were closed, live otherwise. */
+void eval_trend(struct web_call *c, const char *by_name, enum eval_by by,
+		const char *month);
 void page_peers(struct web_call *c);
 void page_blob(struct web_call *c);
 void api_cases(struct web_call *c);

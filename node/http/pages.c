@@ -1204,6 +1204,9 @@ page_eval(struct web_call *c)
 			   figure_word(c, FIG_REPORTED), figure_word(c, FIG_CLOSED));
 	}
 	eval_release(&res);
+	char ym[16];
+	snprintf(ym, sizeof(ym), "%04d-%02d", y, mo);
+	eval_trend(c, by_names[by], by, ym);
 	page_end(c);
 }
 

@@ -122,6 +122,16 @@ check_out "the case page shows it closed, with its history" "已结案.*" curl -
 check_out "the timeline names who acted, with roles" "off <span class=\"muted\">disposal · office-07" curl -s -b "$T/op.jar" "$UC/case/$CASE"
 check_out "the evaluation shows office-07" "<td>office-07</td>" curl -s -b "$T/op.jar" "$UC/eval?by=unit&month=$(date -u +%Y-%m)"
 check_out "its CSV downloads" '^"office-07",' curl -s -b "$T/op.jar" "$UC/eval?csv=1&by=unit&month=$(date -u +%Y-%m)"
+# ---- the trend: frozen reports of closed months, live figures otherwise ----
+NOWM=$(date -u +%Y-%m)
+PREV=$(date -u -d "$(date -u +%Y-%m-15) -1 month" +%Y-%m)
+check "the centre closes last month (a frozen report)" "$G" --dir "$C" eval close --month "$PREV"
+curl -s -b "$T/op.jar" "$UC/eval?by=unit&month=$NOWM" > "$T/eval.html"
+check_out "the trend shows this month, live" "<tr data-month=\"$NOWM\" data-source=\"live\">" cat "$T/eval.html"
+check_out "and last month from its frozen report, named" "<tr data-month=\"$PREV\" data-source=\"frozen\">.*冻结报告</span> <code class=\"muted\">[0-9a-f]{16}</code>" cat "$T/eval.html"
+check_out "six months of it" "^6$" sh -c "grep -o '<tr data-month=' '$T/eval.html' | wc -l"
+check_out "as a chart of the rates" '<svg class="trend" id="trend-chart".*<polyline class="line closure" points="[0-9]' cat "$T/eval.html"
+check_out "and office-07's grade this month" '<table class="grades" id="trend-grades">.*<td>office-07</td>(<td>-</td>)*<td class="grade g-[A-E]">[A-E] ' cat "$T/eval.html"
 check_out "the board lists the hotline report as new" "$HOT" curl -s -b "$T/op.jar" "$UC/board"
 check_out "the map draws each cell's polygon" '<path class="cell green" data-grid="310104001001003" data-rings="1" data-polys="1" d="M[0-9.]* [0-9.]*L' \
 	curl -s -b "$T/op.jar" "$UC/map"
