@@ -825,6 +825,10 @@ page_case_act(struct web_call *c)
 	struct diag d;
 	int np;
 
+	if (!c->sess->key) {
+		web_unlock_first(c, id);
+		return;
+	}
 	if (form_read(c, &f) || !form_field(&f, "csrf", token, sizeof(token)) ||
 	    !web_csrf_ok(c, token)) {
 		page_error(c, 403, T(c, "表单已过期，请重试", "The form is stale: try again"));
@@ -947,6 +951,10 @@ page_report(struct web_call *c)
 
 	if (!web_has_role(c, ROLE_SUPERVISOR | ROLE_OPERATOR)) {
 		page_error(c, 403, T(c, "您的角色不能上报", "Your roles may not report"));
+		return;
+	}
+	if (!c->sess->key) {
+		web_unlock_first(c, NULL);
 		return;
 	}
 	if (strcmp(c->rq->method, "POST") != 0) {

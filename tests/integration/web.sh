@@ -157,6 +157,38 @@ check_out "a POST with no intake key on the node is refused (403)" '^403$' \
 check_out "in the specification's error format" '^\[\{"code":403,"description":"' \
 	curl -s -d "service_code=06010&lat=31.170&long=121.409&description=d" "$UC/open311/v2/requests.json"
 
+# ---- sessions across a restart of the daemon (docs/web.md) ----
+SUPID=$(awk '$6 == "gc_session" { print $7 }' "$T/sup.jar")
+check "sup's cookie is in its jar" test -n "$SUPID"
+check "the session file holds no cookie" sh -c "! grep -q '$SUPID' '$C/web-sessions'"
+check "nor a CSRF token" sh -c "! grep -q '$SUPT' '$C/web-sessions'"
+check "nor any key: hash, public key, times, name on each line" sh -c \
+	"tail -n +2 '$C/web-sessions' | grep -Evq '^[0-9a-f]{64} [0-9a-f]{64} [0-9]+ [0-9]+ [A-Za-z0-9._-]+\$' && exit 1; grep -q \" [0-9]* [0-9]* sup\$\" '$C/web-sessions'"
+check "and is not readable by others" sh -c "[ \"\$(stat -c %a '$C/web-sessions')\" = 600 ]"
+check "stop the centre" stop_daemon centre
+# adm's session: as if last seen nine hours ago (8 hours idle end one).
+check "age adm's session in the file" sed -i -E "s/^([0-9a-f]+ [0-9a-f]+ )([0-9]+) [0-9]+ adm\$/\1\2 1000 adm/" "$C/web-sessions"
+check "start the centre again" start_daemon centre --listen "tcp://127.0.0.1:$RC"
+check "its console answers" wait_until 10 sh -c "curl -s -o /dev/null '$UC/signin'"
+check_out "the restart kept the live sessions, locked" "sessions kept across the restart" cat "$T/centre.log"
+check_out "sup is still signed in" "^200$" code -b "$T/sup.jar" "$UC/"
+check_out "but its signing key is locked" 'id="locked"' curl -s -b "$T/sup.jar" "$UC/"
+check_out "the expired session was not kept" "^303$" code -b "$T/adm.jar" "$UC/peers"
+SUPT2=$(csrf "$T/sup.jar" "$UC/")
+check "the session has a new CSRF token" sh -c "[ -n '$SUPT2' ] && [ '$SUPT2' != '$SUPT' ]"
+check_out "a report asks for the passphrase first" "/unlock\?next=/report\$" report "$T/sup.jar" "$SUPT2"
+check_out "so does an action" "/unlock\?next=/case/$CASE\$" \
+	curl -s -o /dev/null -w '%{redirect_url}' -b "$T/sup.jar" -d "csrf=$SUPT2&type=verify-pass" "$UC/act/$CASE"
+check_out "the unlock form carries the token" "name=\"csrf\" value=\"$SUPT2\"" curl -s -b "$T/sup.jar" "$UC/unlock?next=/report"
+check_out "unlock without it is refused" "^403$" code -b "$T/sup.jar" -d "pass=$PASS" "$UC/unlock"
+check_out "a wrong passphrase does not unlock" "^401$" code -b "$T/sup.jar" -d "csrf=$SUPT2&pass=wrong+passphrase" "$UC/unlock"
+check_out "the right one unlocks, back to where it was going" "/report\$" \
+	curl -s -o /dev/null -w '%{redirect_url}' -b "$T/sup.jar" -d "csrf=$SUPT2&pass=$PASS&next=/report" "$UC/unlock"
+check_out "and not to another site" "^http://127.0.0.1:$HC/\$" \
+	curl -s -o /dev/null -w '%{redirect_url}' -b "$T/sup.jar" -d "csrf=$SUPT2&pass=$PASS&next=//evil.example/" "$UC/unlock"
+check_out "then the report is signed" "/case/[0-9]{8}-" report "$T/sup.jar" "$SUPT2"
+OPT=$(csrf "$T/op.jar" "$UC/") # op's session, read back, has a new token too
+
 # ---- the session's end ----
 check_out "sign-out without the token is refused" "^403$" code -b "$T/op.jar" -d "csrf=x" "$UC/signout"
 check_out "sign-out with it" "^303$" code -b "$T/op.jar" -d "csrf=$OPT" "$UC/signout"
