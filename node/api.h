@@ -71,6 +71,20 @@ MUST_CHECK int node_case_list(struct node *n, const struct case_query *q,
 			      case_row_fn fn, void *ctx, struct diag *d);
 
 /*
+ * As node_case_list(), but calls fn for the first max matches only (in
+ * the index's order: the earliest due first for overdue and due_before,
+ * case id order for a state) and counts without reading any case: *total
+ * is the number of rows of the index range the query is answered from.
+ * That is the number of matches when the range is the query's only
+ * filter (one state, overdue, due_before, conflicts, one grid cell), an
+ * upper bound otherwise.  A query that no index answers is walked to its
+ * end and *total counts its matches.  The errors of node_case_list().
+ */
+MUST_CHECK int node_case_list_first(struct node *n, const struct case_query *q,
+				    size_t max, case_row_fn fn, void *ctx,
+				    uint64_t *total, struct diag *d);
+
+/*
  * The number of case ids that have events but were never reported (no
  * case: docs/workflow.md).  The store's errors.
  */

@@ -1030,56 +1030,84 @@ page_report(struct web_call *c)
 
 /* ---- the centre board ---- */
 
+/* Rows a board list shows; the worklist behind its link shows them all. */
+#define BOARD_ROWS 50
+
+/*
+ * One list of the board: its first rows in the order of the index that
+ * answers it (the most overdue first, the oldest report first), and its
+ * count from that index without reading a case, so that a district's
+ * thousands of overdue cases cost 50 reads, not thousands
+ * (node_case_list_first()).
+ */
 static void
 board_section(struct web_call *c, const char *title, const char *hid,
-	      const struct case_query *q)
+	      const struct case_query *q, const char *more)
 {
+	struct buf *o = &c->rs->body;
 	struct rows rs;
 	struct diag d;
-	buf_printf(&c->rs->body, "<section id=\"%s\"><h2>", hid);
-	html_text(&c->rs->body, title);
-	if (rows_query(c, q, "due", &rs, &d) == 0) {
-		buf_printf(&c->rs->body, " <span class=\"count\">%zu</span></h2>", rs.total);
+	uint64_t total = 0;
+	memset(&rs, 0, sizeof(rs));
+	rs.c = c;
+	rs.v = xcalloc(BOARD_ROWS, sizeof(*rs.v));
+	buf_printf(o, "<section id=\"%s\"><h2>", hid);
+	html_text(o, title);
+	if (node_case_list_first(c->w->n, q, BOARD_ROWS, collect, &rs, &total, &d) == 0) {
+		buf_printf(o, " <span class=\"count\">%llu</span></h2>", (unsigned long long)total);
 		rows_table(c, &rs, 1);
+		if (total > rs.n) {
+			buf_printf(o, "<p class=\"more\">%s %zu %s", T(c, "仅列出前", "The first"), rs.n,
+				   T(c, "件。", "are shown."));
+			if (more)
+				buf_printf(o, " <a href=\"%s\">%s</a>", more, T(c, "查看全部", "See them all"));
+			buf_add_str(o, "</p>");
+		}
 	} else {
-		buf_add_str(&c->rs->body, "</h2>");
+		buf_add_str(o, "</h2>");
 	}
-	buf_add_str(&c->rs->body, "</section>");
+	buf_add_str(o, "</section>");
 	rows_release(&rs);
 }
 
 void
 page_board(struct web_call *c)
 {
+	static const struct {
+		const char *state, *zh, *en, *id;
+	} states[] = {
+		{ "reported", "新上报：待受理", "New reports to accept", "b-new" },
+		{ "checked", "已核实：待受理", "Checked on site, to accept", "b-checked" },
+		{ "accepted", "已受理：待立案", "Accepted, to register", "b-accepted" },
+		{ "registered", "待派遣", "To dispatch", "b-dispatch" },
+		{ "returned", "已回退：重新派遣", "Returned, to dispatch again", "b-returned" },
+		{ "fed_back", "已反馈：待核查", "Fed back, to verify", "b-verify" },
+		{ "verified", "已核查：待结案", "Verified, to close", "b-close" },
+	};
 	struct case_query q;
+	char more[64];
 	uint64_t now = c->rq->now_ms;
 	page_begin(c, T(c, "中心看板", "Centre board"));
 	buf_printf(&c->rs->body, "<h1>%s</h1>", T(c, "中心看板", "Centre board"));
 	memset(&q, 0, sizeof(q));
 	q.now_ms = now;
-	q.state = "reported";
-	board_section(c, T(c, "新上报：待受理", "New reports to accept"), "b-new", &q);
-	q.state = "checked";
-	board_section(c, T(c, "已核实：待受理", "Checked on site, to accept"), "b-checked", &q);
-	q.state = "accepted";
-	board_section(c, T(c, "已受理：待立案", "Accepted, to register"), "b-accepted", &q);
-	q.state = "registered";
-	board_section(c, T(c, "待派遣", "To dispatch"), "b-dispatch", &q);
-	q.state = "returned";
-	board_section(c, T(c, "已回退：重新派遣", "Returned, to dispatch again"), "b-returned", &q);
-	q.state = "fed_back";
-	board_section(c, T(c, "已反馈：待核查", "Fed back, to verify"), "b-verify", &q);
-	q.state = "verified";
-	board_section(c, T(c, "已核查：待结案", "Verified, to close"), "b-close", &q);
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		q.state = states[i].state;
+		snprintf(more, sizeof(more), "/?state=%s&amp;sort=new", states[i].state);
+		board_section(c, T(c, states[i].zh, states[i].en), states[i].id, &q, more);
+	}
 	q.state = NULL;
 	q.overdue = 1;
-	board_section(c, T(c, "超期", "Overdue"), "b-overdue", &q);
+	board_section(c, T(c, "超期（最久在前）", "Overdue (longest first)"), "b-overdue", &q, "/?overdue=1");
 	q.overdue = 0;
-	q.colour = COLOUR_YELLOW;
-	board_section(c, T(c, "即将到期", "Due soon"), "b-soon", &q);
-	q.colour = COLOUR_NONE;
+	/* Due soon: in the next 24 hours, a range of the due index (the
+	 * worklist's yellow filter judges the share of each case's limit,
+	 * which no index orders). */
+	q.due_before = now + 24ull * 3600 * 1000;
+	board_section(c, T(c, "24 小时内到期", "Due within 24 hours"), "b-soon", &q, NULL);
+	q.due_before = 0;
 	q.conflicts = 1;
-	board_section(c, T(c, "未解决的冲突", "Open conflicts"), "b-conflicts", &q);
+	board_section(c, T(c, "未解决的冲突", "Open conflicts"), "b-conflicts", &q, NULL);
 	page_end(c);
 }
 
