@@ -108,6 +108,7 @@ struct row {
 	char id[STATE_NAME_MAX + 1];
 	enum case_status status;
 	char kind[12], code[8], grid[40], unit[STATE_NAME_MAX + 1];
+	char team[STATE_NAME_MAX + 1];
 	char *where;
 	uint64_t reported_at, due_ms, last_at;
 	enum colour colour;
@@ -138,6 +139,7 @@ collect(const struct case_row *r, void *ctx)
 	snprintf(o->code, sizeof(o->code), "%s", r->st->code);
 	snprintf(o->grid, sizeof(o->grid), "%s", r->st->grid);
 	snprintf(o->unit, sizeof(o->unit), "%s", r->st->unit);
+	snprintf(o->team, sizeof(o->team), "%s", r->st->team);
 	o->where = xstrdup(r->st->where ? r->st->where : "");
 	o->reported_at = r->st->reported_at;
 	o->last_at = r->st->last_at;
@@ -284,7 +286,7 @@ rows_table(struct web_call *c, const struct rows *rs, int buttons)
 	buf_printf(o, "<table class=\"cases\"><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
 		      "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>%s</tr></thead><tbody>",
 		   T(c, "案卷", "Case"), T(c, "状态", "State"), T(c, "剩余工作时间", "Time left"),
-		   T(c, "类别", "Class"), T(c, "网格", "Grid"), T(c, "处置单位", "Unit"),
+		   T(c, "类别", "Class"), T(c, "网格", "Grid"), T(c, "处置单位 · 班组", "Unit · team"),
 		   T(c, "位置", "Where"), T(c, "上报时间", "Reported"),
 		   buttons ? T(c, "<th>操作</th>", "<th>Actions</th>") : "");
 	for (size_t i = 0; i < rs->n; i++) {
@@ -305,6 +307,11 @@ rows_table(struct web_call *c, const struct rows *rs, int buttons)
 		html_text(o, r->grid);
 		buf_add_str(o, "</td><td>");
 		html_text(o, r->unit);
+		if (r->team[0]) {
+			buf_add_str(o, " <span class=\"team\">");
+			html_text(o, r->team);
+			buf_add_str(o, "</span>");
+		}
 		buf_add_str(o, "</td><td>");
 		html_text(o, r->where);
 		web_time(c, r->reported_at, when);

@@ -111,6 +111,7 @@ check "but not by a node's key or another unit's people" sh -c "! curl -s -b '$T
 check_out "off assigns the case to the team 一组" "/case/$CASE\$" act "$UO" "$T/off.jar" "$OFFT" "$CASE" assign "team=一组"
 check_out "the assign form offers the unit's teams" '<datalist id="teams">(<option value="[^"]*">)*<option value="一组">' curl -s -b "$T/off.jar" "$UO/case/$CASE"
 check_out "the team filter lists the case" "data-case=\"$CASE\"" curl -s -b "$T/off.jar" "$UO/?team=%E4%B8%80%E7%BB%84"
+check_out "its row names the team beside the unit" 'office-07 <span class="team">一组</span>' curl -s -b "$T/off.jar" "$UO/?team=%E4%B8%80%E7%BB%84"
 check "and another team's list does not" sh -c "! curl -s -b '$T/off.jar' '$UO/?team=other' | grep -q 'data-case=\"$CASE\"'"
 printf '\211PNG\r\n\032\nfake-png' > "$T/done.png"
 check_out "off feeds back with a photo" "/case/$CASE\$" act "$UO" "$T/off.jar" "$OFFT" "$CASE" feedback "photo=@$T/done.png" "notes=cleaned"
