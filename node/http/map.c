@@ -243,10 +243,10 @@ map_draw_markers(struct map *m)
 			 * step along a small square spiral so none hides another. */
 			struct map_cell *mc = &m->cells[k->cell];
 			unsigned j = mc->placed++;
-			x = px(&m->p, mc->alon) + (double)((int)(j % 5) - 2) * 7;
-			y = py(&m->p, mc->alat) + (double)((int)(j / 5 % 5) - 2) * 7;
+			x = px(&m->p, mc->alon) + (double)((int)(j % 5) - 2) * 22;
+			y = py(&m->p, mc->alat) + (double)((int)(j / 5 % 5) - 2) * 22;
 		}
-		buf_printf(o, "<a href=\"/case/%s\"><circle class=\"marker%s%s\" data-case=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"5\"><title>%s</title></circle></a>",
+		buf_printf(o, "<a href=\"/case/%s\"><circle class=\"marker%s%s\" data-case=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"10\"><title>%s</title></circle></a>",
 			   k->id, k->overdue ? " overdue" : "", k->has_pos ? "" : " approx",
 			   k->id, x, y, k->id);
 	}
@@ -291,7 +291,7 @@ page_map(struct web_call *c)
 	for (size_t i = 0; i < m.n; i++)
 		if (m.cells[i].open)
 			buf_printf(o, "<text x=\"%.1f\" y=\"%.1f\">%u</text>",
-				   px(&m.p, m.cells[i].alon) + 9, py(&m.p, m.cells[i].alat) - 9,
+				   px(&m.p, m.cells[i].alon) + 14, py(&m.p, m.cells[i].alat) - 14,
 				   m.cells[i].open);
 	buf_add_str(o, "</g>");
 	map_draw_markers(&m);
