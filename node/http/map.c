@@ -239,12 +239,13 @@ map_draw_markers(struct map *m)
 			x = px(&m->p, k->lon);
 			y = py(&m->p, k->lat);
 		} else {
-			/* No position: around its cell's middle, each case a
-			 * step along a small square spiral so none hides another. */
+			/* No position: its cell's middle for the first, the
+			 * next ones beside it on a 5 x 5 lattice, so that none
+			 * hides another. */
 			struct map_cell *mc = &m->cells[k->cell];
 			unsigned j = mc->placed++;
-			x = px(&m->p, mc->alon) + (double)((int)(j % 5) - 2) * 22;
-			y = py(&m->p, mc->alat) + (double)((int)(j / 5 % 5) - 2) * 22;
+			x = px(&m->p, mc->alon) + (double)((int)((j + 2) % 5) - 2) * 22;
+			y = py(&m->p, mc->alat) + (double)((int)((j / 5 + 2) % 5) - 2) * 22;
 		}
 		buf_printf(o, "<a href=\"/case/%s\"><circle class=\"marker%s%s\" data-case=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"10\"><title>%s</title></circle></a>",
 			   k->id, k->overdue ? " overdue" : "", k->has_pos ? "" : " approx",
