@@ -22,7 +22,7 @@ check_out "the source writes events 1..$((BAD - 1))" "^$((BAD - 1)) events, seq 
 # the event bytes only, so the chain after it is intact.
 last=$(tail -c 1 "$T/forged.event" | od -An -tu1 | tr -d ' ')
 size=$(wc -c < "$T/forged.event")
-printf "$(printf '\\%03o' $((last ^ 1)))" |
+printf '%b' "\\0$(printf %o $((last ^ 1)))" |
 	dd of="$T/forged.event" bs=1 seek=$((size - 1)) conv=notrunc 2> /dev/null
 check "the forged event is planted on the source at seq $BAD" sh -c \
 	"'$EVIL' plant '$T/src' '$T/forged.event' > /dev/null"
