@@ -397,6 +397,74 @@ eval_sets(struct cli *c, enum ind_set set, uint64_t from, uint64_t to,
 	return rc;
 }
 
+/* The line that says a month's figures are frozen, and by which report. */
+static void
+frozen_note(const struct calendar *cal, const struct period *month,
+	    const struct period_report *rep, int to_stderr, struct buf *out)
+{
+	char id[17], at[CLOCK_ISO_BYTES];
+	hex_encode(rep->id, 8, id);
+	clock_format_local(rep->time_ms, cal->utc_offset_min, at);
+	struct buf note = BUF_INIT;
+	buf_printf(&note, "%s is closed: the frozen report %s signed %s, over %llu events; later events do not change it\n",
+		   month->month, id, at, (unsigned long long)rep->cp.count);
+	if (to_stderr)
+		fprintf(stderr, "%s", buf_cstr(&note));
+	else
+		buf_add(out, note.data, note.len);
+	buf_release(&note);
+}
+
+/*
+ * A set of a closed month: the figures its report froze (consumes rep).
+ * A report made before the sets were frozen holds none: the month's sets
+ * are then not printed rather than computed from what the node holds now.
+ */
+static int
+eval_sets_frozen(struct cli *c, const struct period *month,
+		 struct period_report *rep, enum ind_set set, int json,
+		 int csv, const char *explain)
+{
+	struct ind_table t;
+	struct mp_reader m, v;
+	const uint8_t *p;
+	size_t n;
+	struct buf out = BUF_INIT;
+	struct diag d;
+	const char *name = ind_set_name(set);
+	if (explain) {
+		period_report_release(rep);
+		return cli_fail("%s is closed: its report holds the figures, not the cases behind them (use --from and --to for --explain)",
+				month->month);
+	}
+	mp_reader_init(&m, rep->sets.data, rep->sets.len, NULL);
+	if (!rep->sets.len || mp_map_find(&m, name, &v) ||
+	    mp_get_value(&v, &p, &n)) {
+		period_report_release(rep);
+		return cli_fail("%s is closed by a report that holds no %s figures (made before the indicator sets were frozen): use --from and --to for the live figures",
+				month->month, name);
+	}
+	if (ind_table_decode(p, n, set, &t, &d)) {
+		period_report_release(rep);
+		return cli_fail("the report of %s does not read: %s",
+				month->month, d.text);
+	}
+	t.from_ms = month->from_ms;
+	t.to_ms = month->to_ms;
+	frozen_note(&node_config(c->node)->cal, month, rep, json || csv, &out);
+	period_report_release(rep);
+	if (json)
+		ind_print_json(&t, &out);
+	else if (csv)
+		ind_print_csv(&t, &out);
+	else
+		ind_print_table(&t, &out);
+	cli_print(&out);
+	buf_release(&out);
+	ind_table_release(&t);
+	return EXIT_OK;
+}
+
 /* The rows of one grouping out of a frozen report's figures. */
 static int
 frozen_rows(const struct period_report *rep, enum eval_by by,
@@ -570,10 +638,13 @@ cmd_eval(struct cli *c, int argc, char **argv)
 	if (to < from)
 		return cli_usage(c, "--to %s is before --from %s", to_s, from_s);
 	if (set != IND_SET_COUNT) {
-		if (month_s && period_report_find(c->node, &month, &rep, &d) == 0) {
-			fprintf(stderr, "note: %s is closed; its frozen report holds the overview figures (docs/evaluation.md §4), while the indicator sets are computed from the events held now\n",
-				month.month);
-			period_report_release(&rep);
+		if (month_s) {
+			int rc = period_report_find(c->node, &month, &rep, &d);
+			if (rc && rc != ERR_NOTFOUND)
+				return cli_fail("%s", d.text);
+			if (rc == 0)
+				return eval_sets_frozen(c, &month, &rep, set,
+							json, csv, explain_s);
 		}
 		return eval_sets(c, set, from, to, json, csv, explain_s);
 	}
@@ -584,7 +655,6 @@ cmd_eval(struct cli *c, int argc, char **argv)
 		frozen = rc == 0;
 	}
 	if (frozen) {
-		char id[17], at[CLOCK_ISO_BYTES];
 		if (explain != FIG_COUNT) {
 			period_report_release(&rep);
 			return cli_fail("%s is closed: its report holds the figures, not the cases behind them (use --from and --to for --explain)",
@@ -595,16 +665,7 @@ cmd_eval(struct cli *c, int argc, char **argv)
 			return cli_fail("the report of %s does not read: %s",
 					month.month, d.text);
 		}
-		hex_encode(rep.id, 8, id);
-		clock_format_local(rep.time_ms, cal->utc_offset_min, at);
-		struct buf note = BUF_INIT;
-		buf_printf(&note, "%s is closed: the frozen report %s signed %s, over %llu events; later events do not change it\n",
-			   month.month, id, at, (unsigned long long)rep.cp.count);
-		if (json || csv)
-			fprintf(stderr, "%s", buf_cstr(&note));
-		else
-			buf_add(&out, note.data, note.len);
-		buf_release(&note);
+		frozen_note(cal, &month, &rep, json || csv, &out);
 		period_report_release(&rep);
 	} else if (eval_run(c->node, from, to, by, &r, &d)) {
 		return cli_fail("%s", d.text);

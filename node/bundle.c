@@ -622,8 +622,11 @@ verify_month(struct in_bundle *b, struct buf *text, struct diag *d)
 	own.config = b->config;
 	own.offices = b->offices;
 	own.noffices = b->noffices;
-	if ((rc = period_figures(b->network, b->admin, &b->events, &own, d)))
+	if ((rc = period_figures(b->network, b->admin, &b->events, &own, d))) {
+		buf_release(&own.figures);
+		buf_release(&own.sets);
 		return rc;
+	}
 	struct checkpoint cp;
 	evset_checkpoint(&b->events, &cp);
 	hex_encode(cp.root, MERKLE_HASH_BYTES, root);
@@ -638,6 +641,7 @@ verify_month(struct in_bundle *b, struct buf *text, struct diag *d)
 	print_rows(&own.figures, "office", b->office[0] ? b->office : NULL,
 		   text);
 	buf_release(&own.figures);
+	buf_release(&own.sets);
 	return 0;
 }
 
