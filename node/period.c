@@ -38,8 +38,8 @@ static const struct {
 
 /* The indicator sets a report holds, in the order of their map keys. */
 static const enum ind_set report_sets[] = {
-	IND_COMMUNITY, IND_DISPATCHER, IND_DISTRICT,   IND_GRID, IND_OPERATOR,
-	IND_SHIFT_LEAD, IND_STREET,    IND_SUPERVISOR, IND_UNIT,
+	IND_COMMUNITY,  IND_DISPATCHER, IND_DISTRICT,   IND_GRID, IND_OPERATOR,
+	IND_SHIFT_LEAD, IND_STREET,     IND_SUPERVISOR, IND_UNIT,
 };
 #define NSETS (sizeof(report_sets) / sizeof(report_sets[0]))
 

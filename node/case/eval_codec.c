@@ -51,12 +51,14 @@ put_derived(const struct eval_group *g, const struct derived *f, struct buf *b)
 		else
 			mp_put_uint(b, (uint64_t)v);
 		return;
-	case K_MINUTES: {
-		uint64_t u;
-		memcpy(&u, p, sizeof(u));
-		mp_put_uint(b, u);
+	case K_MINUTES:
+		/* A time of no cases is no value, as a rate of nothing. */
+		memcpy(&v, p, sizeof(v));
+		if (v < 0)
+			mp_put_nil(b);
+		else
+			mp_put_uint(b, (uint64_t)v);
 		return;
-	}
 	case K_GRADE: {
 		char grade[2] = { *p, 0 };
 		mp_put_cstr(b, grade);
@@ -128,8 +130,14 @@ get_derived(struct mp_reader *v, struct eval_group *g, const struct derived *f)
 		return 0;
 	}
 	case K_MINUTES: {
-		uint64_t u;
-		if ((rc = mp_get_uint(v, &u)))
+		/* nil: no value; a report made before wrote 2^64 - 1,
+		 * which reads back as the same -1. */
+		uint64_t u = UINT64_MAX;
+		if (t == MP_NIL)
+			rc = mp_get_nil(v);
+		else
+			rc = mp_get_uint(v, &u);
+		if (rc)
 			return rc;
 		memcpy(p, &u, sizeof(u));
 		return 0;
@@ -219,8 +227,7 @@ fail:
 
 /* ---- indicator tables ---- */
 
-static const char *const kind_names[] = { "count", "rate", "score",
-					  "minutes" };
+static const char *const kind_names[] = { "count", "rate", "score", "minutes" };
 
 void
 ind_table_encode(const struct ind_table *t, struct buf *out)

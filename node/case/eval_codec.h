@@ -6,7 +6,7 @@
  * the figures' names once, then one row per group in key order, its
  * values in the columns' order.  The columns are "group" (str), every
  * count of enum figure under figure_name() (uint), then the derived
- * figures: the disposal minutes (uint), the rates in ten-thousandths
+ * figures: the disposal minutes (uint, nil for none), the rates in ten-thousandths
  * (closure_rate_e4 ...: uint, nil when undefined), score_e1 (tenths of a
  * point, nil when undefined) and grade (str).  Names are given once so
  * that a district's month (hundreds of groups) fits one event.  The one

@@ -929,7 +929,7 @@ class Sets:
 OVERVIEW_COUNTS = ["reported", "valid", "registered", "dispatched", "due",
                    "on_time", "overdue", "closed", "reworked", "returns",
                    "postponements", "suspensions"]
-NO_MINUTES = 2 ** 64 - 1  # a time of no cases, as the report writes it
+NO_MINUTES = None  # a time of no cases: no value
 
 
 def case_deadline(st, cal, now):

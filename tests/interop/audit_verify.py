@@ -237,6 +237,54 @@ def check_all(report, admin, roster, events):
     return n, m
 
 
+def check_witnesses(b, net, roster, events):
+    """A case bundle's witnessed checkpoints (docs/audit.md §4, §5)."""
+    members = audit_figures.Roster(b["admin"], roster)
+    wits = []
+    for i, (cp_env, w_env) in enumerate(b.get("witnesses", [])):
+        pair = []
+        for what, env in (("checkpoint", cp_env), ("countersignature", w_env)):
+            try:
+                ev, eid, _sig, end = fmt.verify_envelope(env, 0, net)
+            except fmt.Refused as r:
+                raise Wrong("the %s of witness #%d does not verify: %s"
+                            % (what, i + 1, r))
+            if end != len(env) or not ev["case"].startswith(
+                    "period-witness-"):
+                raise Wrong("witness #%d: its %s is no record of witnessed "
+                            "time" % (i + 1, what))
+            ev["_id"] = eid
+            pair.append(ev)
+        cp, w = pair
+        if cp["type"] != "checkpoint" or w["type"] != "checkpoint.witness":
+            raise Wrong("witness #%d is a %r and a %r" % (i + 1, cp["type"],
+                                                          w["type"]))
+        c = cp["body"]["checkpoint"]
+        wb = w["body"]
+        if wb["checkpoint"] != cp["_id"] or wb["count"] != c["count"] or \
+                wb["root"] != c["root"]:
+            raise Wrong("witness #%d: the countersignature does not name the "
+                        "checkpoint's id, count and tree head" % (i + 1))
+        if members.member_at(cp["author"], cp["seq"]) is None or \
+                members.member_at(w["author"], w["seq"]) is None or \
+                cp["author"] == w["author"]:
+            raise Wrong("witness #%d: not signed by a member and countersigned "
+                        "by another" % (i + 1))
+        wits.append((c, w["time"]))
+    first = {}
+    for k, (ei, wi, leaf, path) in enumerate(b.get("wproofs", [])):
+        c, at = wits[wi]
+        if not path_holds(events[ei]["_id"], leaf, c["count"], path,
+                          c["root"]):
+            raise Wrong("witness proof #%d (event #%d) does not hold"
+                        % (k + 1, ei + 1))
+        first[ei] = min(first.get(ei, at), at)
+    print("witnesses: %d countersigned checkpoints, %d inclusion proofs hold; "
+          "%d of %d events witnessed, %d claim a time after their witness"
+          % (len(wits), len(b.get("wproofs", [])), len(first), len(events),
+             sum(1 for ei, at in first.items() if events[ei]["time"] > at)))
+
+
 def cmd_bundle(path, admin_hex, signatures=True):
     with open(path, "rb") as f:
         data = f.read()
@@ -296,6 +344,7 @@ def cmd_bundle(path, admin_hex, signatures=True):
                               cp["root"]):
                 raise Wrong("proof #%d (event #%d) does not hold" % (k + 1, ei + 1))
         print("proofs: %d inclusion proofs hold" % len(b["proofs"]))
+        check_witnesses(b, net, roster, events)
 
 
 def main(argv):

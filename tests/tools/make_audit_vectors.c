@@ -51,15 +51,16 @@ put_calendar(void)
 		uint64_t from_min; /* minutes after Friday 3 April 00:00 local */
 		uint64_t work_min;
 	} add[] = {
-		{ 0, 60 },             /* before work: from 08:30 */
-		{ 9 * 60, 60 },        /* in the morning period */
-		{ 11 * 60 + 30, 60 },  /* across lunch */
-		{ 12 * 60 + 15, 30 },  /* at lunch */
-		{ 17 * 60, 30 },       /* exactly to the period's end */
-		{ 17 * 60, 240 },      /* over the weekend and the holiday */
-		{ 9 * 60, 900 },       /* 2 days of 7.5 h */
-		{ 16 * 60, 0 },        /* nothing: the instant itself */
-		{ 5 * 1440 + 9 * 60, 7 * 450 }, /* through the working Saturday */
+		{ 0, 60 },            /* before work: from 08:30 */
+		{ 9 * 60, 60 },       /* in the morning period */
+		{ 11 * 60 + 30, 60 }, /* across lunch */
+		{ 12 * 60 + 15, 30 }, /* at lunch */
+		{ 17 * 60, 30 },      /* exactly to the period's end */
+		{ 17 * 60, 240 },     /* over the weekend and the holiday */
+		{ 9 * 60, 900 },      /* 2 days of 7.5 h */
+		{ 16 * 60, 0 },       /* nothing: the instant itself */
+		{ 5 * 1440 + 9 * 60,
+		  7 * 450 }, /* through the working Saturday */
 	};
 	struct config *cfg;
 	struct diag d;
@@ -73,10 +74,13 @@ put_calendar(void)
 	printf("    \"sums\": [");
 	for (size_t i = 0; i < sizeof(add) / sizeof(add[0]); i++) {
 		uint64_t from = fri + add[i].from_min * m;
-		uint64_t due = cal_add_work(&cfg->cal, from, add[i].work_min * m);
+		uint64_t due =
+			cal_add_work(&cfg->cal, from, add[i].work_min * m);
 		uint64_t back = cal_work_ms(&cfg->cal, from, due);
 		if (back != add[i].work_min * m) {
-			fprintf(stderr, "make_audit_vectors: sum %zu does not come back\n", i);
+			fprintf(stderr,
+				"make_audit_vectors: sum %zu does not come back\n",
+				i);
 			config_free(cfg);
 			return 1;
 		}
@@ -125,7 +129,8 @@ put_table(void)
 	if (!hex)
 		return 1;
 	hex_encode(b.data, b.len, hex);
-	printf("  \"table\": {\n    \"set\": \"unit\",\n    \"msgpack\": \"%s\",\n", hex);
+	printf("  \"table\": {\n    \"set\": \"unit\",\n    \"msgpack\": \"%s\",\n",
+	       hex);
 	printf("    \"rows\": [");
 	for (size_t i = 0; i < 2; i++) {
 		printf("%s\n      [\"%s\", \"\"", i ? "," : "", rows[i].key);

@@ -7,6 +7,7 @@
  *   tamper_bundle IN OUT drop I        removes event I
  *   tamper_bundle IN OUT swap I        swaps events I and I+1
  *   tamper_bundle IN OUT proof I       flips a byte of proof I's first hash
+ *   tamper_bundle IN OUT wproof I      likewise, of witness proof I
  *   tamper_bundle IN OUT figure KEY    adds 1 to the first "reported" count
  *                                      of the report and signs it again
  *                                      with KEY (a key file): a well-signed
@@ -79,8 +80,8 @@ put_items(struct buf *b, const uint8_t **p, const size_t *n, size_t k)
  * (set given) the first figure of set's first row.
  */
 static void
-refigure(const uint8_t *item, size_t len, const char *key_path,
-	 const char *set, struct buf *out)
+refigure(const uint8_t *item, size_t len, const char *key_path, const char *set,
+	 struct buf *out)
 {
 	struct mp_reader r;
 	const uint8_t *env;
@@ -105,13 +106,13 @@ refigure(const uint8_t *item, size_t len, const char *key_path,
 	    mp_map_find(&v, set ? set : "grid", &g) ||
 	    mp_map_find(&g, "rows", &rows) || mp_get_array(&rows, &nrows) ||
 	    nrows < 1 || mp_get_array(&rows, &cells) ||
-	    mp_get_str(&rows, &s, &sn) ||
-	    (set && mp_get_str(&rows, &s, &sn)))
+	    mp_get_str(&rows, &s, &sn) || (set && mp_get_str(&rows, &s, &sn)))
 		die("the report has no such rows");
 	uint8_t *at = body.data + (rows.p - body.data);
 	if (*at <= 0x7e)
 		(*at)++; /* a positive fixint */
-	else if (*at == 0xcd && (at[1] != 0xff || at[2] != 0xff) && at[2]++ == 0xff)
+	else if (*at == 0xcd && (at[1] != 0xff || at[2] != 0xff) &&
+		 at[2]++ == 0xff)
 		at[1]++; /* a uint16, big-endian */
 	else if (*at != 0xcd)
 		die("no small count there in the report");
@@ -135,7 +136,7 @@ main(int argc, char **argv)
 	uint8_t chunk[65536];
 	size_t r;
 	if (argc != 5 && !(argc == 6 && strcmp(argv[3], "figure") == 0))
-		die("usage: tamper_bundle IN OUT flip|drop|swap|proof|figure ARG [SET]");
+		die("usage: tamper_bundle IN OUT flip|drop|swap|proof|wproof|figure ARG [SET]");
 	FILE *f = fopen(argv[1], "rb");
 	if (!f)
 		die("cannot open the bundle");
@@ -191,8 +192,9 @@ main(int argc, char **argv)
 			len[arg + 1] = tn;
 		}
 		put_items(&ev->repl, p, len, k);
-	} else if (strcmp(op, "proof") == 0) {
-		struct entry *pe = find(e, n, "proofs");
+	} else if (strcmp(op, "proof") == 0 || strcmp(op, "wproof") == 0) {
+		struct entry *pe =
+			find(e, n, op[0] == 'w' ? "wproofs" : "proofs");
 		size_t k = items(pe, p, len, 1 << 20);
 		if (arg >= k)
 			die("no such proof");
