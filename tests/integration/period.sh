@@ -144,6 +144,9 @@ check_out "eval check still reproduces the report from its checkpoint" \
 check_out "April shows the late event as a correction to March" \
 	"office-02 +reported +1 +2 +\\+1" \
 	"$G" --dir "$T/centre" eval --month 2026-04
+check_out "and in the district set, the count that moved" \
+	"^district +reported +3 +4 +\\+1$" \
+	"$G" --dir "$T/centre" eval --month 2026-04 --by district
 
 # ---- another node reproduces it ----
 check "the report reaches o01" wait_until 30 sh -c \
