@@ -424,10 +424,23 @@ check "the month's bundle" "$G" --dir "$D" audit export --month 2026-03 -o "$T/m
 check_out "audit verify recomputes every figure from the bundle alone" \
 	"the same as the report's, byte for byte" \
 	"$G" audit verify "$T/march.bundle" --admin "$ADMIN"
+check "the frozen unit set is the live one" sh -c \
+	"'$G' --dir '$D' eval --month 2026-03 --by unit --csv 2>/dev/null > '$T/frozen-unit.csv' &&
+	 cmp '$T/units.csv' '$T/frozen-unit.csv'"
+# A second implementation, written from the documents alone
+# (tests/interop/audit_figures.py), recomputes every figure of the month
+# from the bundle: the overview and the nine indicator sets.
 if command -v python3 > /dev/null 2>&1; then
-	check_out "an independent reader agrees with the report (reported, valid, registered)" \
-		"all equal to the report's" \
+	check_out "an independent implementation recomputes every figure of the month's report" \
+		"^sets: [0-9]+ values of the 9 indicator sets recomputed from the events, all equal to the report's" \
 		python3 tests/interop/audit_verify.py bundle "$T/march.bundle" "$ADMIN"
+	cp "$OUT" "$T/py.out"
+	check_out "the overview's too" \
+		"^figures: [0-9]+ values of the overview .* all equal to the report's" cat "$T/py.out"
+	"$GRIDCASE_TOOLS/tamper_bundle" "$T/march.bundle" "$T/tampered.bundle" figure "$D/node.key" district
+	check_err 1 "and names a well-signed figure that does not follow" \
+		"set district, group 'district', figure reported: the report says ([0-9]+), the events give" \
+		python3 tests/interop/audit_verify.py bundle "$T/tampered.bundle" "$ADMIN" --unsigned-events
 fi
 
 finish
