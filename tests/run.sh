@@ -13,7 +13,7 @@
 # waiting leaves idle.  Every suite owns its temporary directory and picks
 # free random ports (repl_lib.inc), so suites do not see each other.  The
 # longest suites start first so that the run does not end on one of them
-# alone; the month (one node, ~3,900 commands) reports the day it has
+# alone; the month (one node, ~2,000 commands) reports the day it has
 # reached as the others end.
 
 top=$(cd "$(dirname "$0")/.." && pwd)
