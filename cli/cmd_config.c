@@ -1,7 +1,7 @@
 /*
- * cmd_config.c - gridcase config publish|show: the calendar and the
- * time-limit table an admin publishes to every node, and where the
- * node's own come from (docs/workflow.md §3, "Published settings").
+ * cmd_config.c - gridcase config publish|show: the calendar, the
+ * time-limit table and the evaluation's settings an admin publishes to
+ * every node, and where the node's own come from (docs/workflow.md §3, "Published settings").
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -27,15 +27,16 @@ cmd_config_publish(struct cli *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "admin-key", required_argument, NULL, 'A' },
 		{ "calendar", no_argument, NULL, 'c' },
+		{ "eval", no_argument, NULL, 'e' },
 		{ "from", required_argument, NULL, 'f' },
 		{ "limits", no_argument, NULL, 'l' },
 		{ "reason", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *admin_path = NULL, *reason = "", *from = NULL;
-	enum roster_setting kinds[2];
+	enum roster_setting kinds[3];
 	size_t nkinds = 0;
-	int opt, rc, cal = 0, lim = 0;
+	int opt, rc, cal = 0, ev = 0, lim = 0;
 	struct admin_key *admin;
 	struct buf text = BUF_INIT;
 	struct diag d;
@@ -43,6 +44,7 @@ cmd_config_publish(struct cli *c, int argc, char **argv)
 		switch (opt) {
 		case 'A': admin_path = optarg; break;
 		case 'c': cal = 1; break;
+		case 'e': ev = 1; break;
 		case 'f': from = optarg; break;
 		case 'l': lim = 1; break;
 		case 'r': reason = optarg; break;
@@ -51,21 +53,23 @@ cmd_config_publish(struct cli *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
-	if (!cal && !lim)
-		return cli_usage(c, "give --calendar, --limits or both: what to publish");
+	if (!cal && !ev && !lim)
+		return cli_usage(c, "give --calendar, --limits, --eval or several: what to publish");
 	if (!admin_path)
 		return cli_usage(c, "give --admin-key FILE: settings are signed by an admin and used on every node");
 	if (cal)
 		kinds[nkinds++] = RS_CALENDAR;
 	if (lim)
 		kinds[nkinds++] = RS_LIMITS;
+	if (ev)
+		kinds[nkinds++] = RS_EVAL;
 	char *path = from ? xstrdup(from) : xasprintf("%s/%s", c->dir, CONFIG_FILE);
 	if ((rc = cli_read_file(path, &text, &d))) {
 		free(path);
 		return cli_fail_rc(rc, "%s", d.text);
 	}
-	/* Both bodies first: a file that does not read publishes nothing. */
-	struct buf body[2] = { BUF_INIT, BUF_INIT };
+	/* Every body first: a file that does not read publishes nothing. */
+	struct buf body[3] = { BUF_INIT, BUF_INIT, BUF_INIT };
 	for (size_t i = 0; i < nkinds && rc == 0; i++)
 		rc = config_setting_body(buf_cstr(&text), path, kinds[i], reason,
 					 &body[i], &d);
@@ -85,8 +89,8 @@ cmd_config_publish(struct cli *c, int argc, char **argv)
 		}
 		admin_key_free(admin);
 	}
-	buf_release(&body[0]);
-	buf_release(&body[1]);
+	for (size_t i = 0; i < nkinds; i++)
+		buf_release(&body[i]);
 	if (rc)
 		return rc == ERR_CONFIG ? cli_fail("%s", d.text)
 					: cli_fail_rc(rc, "cannot publish: %s", d.text);
@@ -118,7 +122,7 @@ int
 cmd_config_show(struct cli *c, int argc, char **argv)
 {
 	static const enum roster_setting kinds[] = { RS_CALENDAR, RS_LIMITS,
-						     RS_GRID };
+						     RS_EVAL, RS_GRID };
 	int json = 0;
 	struct buf out = BUF_INIT;
 	struct json_writer w;

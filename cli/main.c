@@ -66,9 +66,9 @@ static const struct cmd fixed[] = {
 	{ "complete", cmd_complete, HIDDEN, "gridcase complete -- WORD... CUR",
 	  "the words bash may complete (docs/man/gridcase.bash)" },
 	{ "config publish", cmd_config_publish, NEEDS_NODE,
-	  "gridcase config publish [--calendar] [--limits] --admin-key FILE "
+	  "gridcase config publish [--calendar] [--limits] [--eval] --admin-key FILE "
 	  "[--from CONFIG.json] [--reason TEXT]",
-	  "sign the calendar and/or time-limit table (from config.json) for every node to use" },
+	  "sign the calendar, time-limit table and/or evaluation settings (from config.json) for every node to use" },
 	{ "config show", cmd_config_show, NEEDS_NODE, "gridcase config show [--json]",
 	  "where the node's calendar, limits and grid come from: published (which event) or local" },
 	{ "conflicts", cmd_conflicts, NEEDS_NODE,

@@ -53,20 +53,29 @@ data_path(const char *file)
 	return xasprintf("%s/%s", GRIDCASE_DATADIR, file);
 }
 
+/* The whole of the file at path into text. */
+static int
+read_text(const char *path, struct buf *text)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return ERR_NOTFOUND;
+	char chunk[65536];
+	size_t r;
+	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(text, chunk, r);
+	fclose(f);
+	return 0;
+}
+
 int
 classes_load_file(const char *path, struct classes **out, struct diag *d)
 {
 	struct buf text = BUF_INIT;
-	FILE *f = fopen(path, "r");
-	if (!f)
+	if (read_text(path, &text))
 		return diag_set(d, ERR_NOTFOUND,
 				"cannot open the classification table '%s'",
 				path);
-	char chunk[65536];
-	size_t r;
-	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&text, chunk, r);
-	fclose(f);
 	int rc = classes_parse((const char *)text.data, text.len, path, out, d);
 	buf_release(&text);
 	return rc;
@@ -85,28 +94,37 @@ int
 config_load_file(const char *path, struct config **out, struct diag *d)
 {
 	struct buf text = BUF_INIT;
-	FILE *f = fopen(path, "r");
-	if (!f)
+	if (read_text(path, &text))
 		return diag_set(d, ERR_NOTFOUND, "cannot open '%s'", path);
-	char chunk[4096];
-	size_t r;
-	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&text, chunk, r);
-	fclose(f);
 	int rc = config_parse(buf_cstr(&text), path, out, d);
 	buf_release(&text);
 	return rc;
 }
 
-int
-config_load(const char *dir, struct config **out, struct diag *d)
+/* dir/config.json, or data/config.json if dir has none. */
+static char *
+config_path(const char *dir)
 {
 	char *path = xasprintf("%s/%s", dir, CONFIG_FILE);
 	if (access(path, F_OK) != 0) {
 		free(path);
 		path = data_path(CONFIG_FILE);
 	}
-	int rc = config_load_file(path, out, d);
-	free(path);
-	return rc;
+	return path;
+}
+
+int
+config_read(const char *dir, char **text, char **name, struct diag *d)
+{
+	struct buf b = BUF_INIT;
+	char *path = config_path(dir);
+	if (read_text(path, &b)) {
+		int rc = diag_set(d, ERR_NOTFOUND, "cannot open '%s'", path);
+		free(path);
+		return rc;
+	}
+	*text = xstrdup(buf_cstr(&b));
+	*name = path;
+	buf_release(&b);
+	return 0;
 }

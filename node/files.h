@@ -22,13 +22,18 @@ MUST_CHECK int classes_load_file(const char *path, struct classes **out,
 				 struct diag *d);
 
 /*
- * Loads dir/config.json, or data/config.json if dir has none.  ERR_CONFIG
- * names the file, the key and what is wrong.  Free with config_free().
+ * Loads a config.json.  ERR_CONFIG names the file, the key and what is
+ * wrong.  Free with config_free().
  */
-MUST_CHECK int config_load(const char *dir, struct config **out,
-			   struct diag *d);
 MUST_CHECK int config_load_file(const char *path, struct config **out,
 				struct diag *d);
+/*
+ * The text of dir/config.json, or of data/config.json if dir has none
+ * (new memory, NUL-terminated), and the path it came from (new memory,
+ * for messages).  ERR_NOTFOUND naming the path.
+ */
+MUST_CHECK int config_read(const char *dir, char **text, char **name,
+			   struct diag *d);
 
 /*
  * The path of one of gridcase's data files: in $GRIDCASE_DATA if set, else

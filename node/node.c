@@ -46,6 +46,7 @@ struct node {
 	uint64_t settings_gen;
 	int settings_read;
 	int grid_waiting; /* the grid in force waits for its blob */
+	char *cfg_text; /* the JSON cfg was parsed from */
 };
 
 /* Copies data/config.json to dir/config.json unless one is there. */
@@ -251,54 +252,83 @@ refresh_views(struct node *n, struct diag *d)
 static int prepare_admin(struct node *n, struct admin_key *a,
 			 struct diag *d);
 
+/* The settings that replace a part of config.json when published. */
+static const enum roster_setting config_kinds[] = { RS_CALENDAR, RS_EVAL,
+						    RS_LIMITS };
+#define NCONFIG_KINDS (sizeof(config_kinds) / sizeof(config_kinds[0]))
+
 /*
- * dir/config.json with the published calendar and limit table in force
- * over it (docs/workflow.md §5): what the node computes due times and
- * default limits with.  The settings' ids go to n->set_*.  A roster that
- * cannot be read leaves the file's own (said once on stderr).
+ * dir/config.json with the published calendar, limit table and
+ * evaluation settings in force over it (docs/workflow.md §3), and its
+ * text: what the node computes due times, default limits and figures
+ * with, and what a frozen report records.  The settings' ids go to
+ * n->set_*.  A roster that cannot be read leaves the file's own, as
+ * does a setting that does not load over it (each said on stderr).
  */
 static int
-effective_config(struct node *n, struct config **out, struct diag *d)
+effective_config(struct node *n, struct config **out, char **text_out,
+		 struct diag *d)
 {
-	static const enum roster_setting kinds[] = { RS_CALENDAR, RS_LIMITS };
 	struct config *cfg = NULL;
-	int rc = config_load(n->dir, &cfg, d);
-	if (rc)
-		return rc;
+	char *text = NULL, *name = NULL;
+	int rc;
+	for (size_t i = 0; i < NCONFIG_KINDS; i++)
+		n->set_has[config_kinds[i]] = 0;
+	if ((rc = config_read(n->dir, &text, &name, d)) ||
+	    (rc = config_parse(text, name, &cfg, d)))
+		goto out;
 	if ((rc = roster_refresh_store(&n->roster, n->store))) {
 		log_warn("node", "cannot read the roster for the published settings (%s): "
 			 "using config.json's own", err_str(rc));
-		*out = cfg;
-		return 0;
+		rc = 0;
+		goto done;
 	}
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		const struct roster_change *c = roster_setting(&n->roster, kinds[i]);
+	for (size_t i = 0; i < NCONFIG_KINDS; i++) {
+		enum roster_setting k = config_kinds[i];
+		const struct roster_change *c = roster_setting(&n->roster, k);
+		struct config *over = NULL;
+		char *over_text = NULL;
 		struct diag why;
-		n->set_has[kinds[i]] = 0;
 		if (!c)
 			continue;
-		/* Its body was checked when the roster was read. */
-		if (config_setting_apply(cfg, kinds[i], c->body, c->body_len, &why)) {
+		/* Its body was checked alone when the roster was read; over
+		 * this file it is parsed again, as the report's reader will. */
+		if (config_text_publish(text, name, k, c->body, c->body_len,
+					&over_text, &why) ||
+		    config_parse(over_text, roster_setting_type(k), &over, &why)) {
 			log_warn("node", "published %s not used: %s",
-				 roster_setting_type(kinds[i]), why.text);
+				 roster_setting_type(k), why.text);
+			free(over_text);
 			continue;
 		}
-		memcpy(n->set_id[kinds[i]], c->id, EVENT_ID_BYTES);
-		n->set_has[kinds[i]] = 1;
+		free(text);
+		text = over_text;
+		config_free(cfg);
+		cfg = over;
+		memcpy(n->set_id[k], c->id, EVENT_ID_BYTES);
+		n->set_has[k] = 1;
 	}
+done:
 	*out = cfg;
-	return 0;
+	*text_out = text;
+	cfg = NULL;
+	text = NULL;
+out:
+	config_free(cfg);
+	free(text);
+	free(name);
+	return rc;
 }
 
-/* The published calendar or limit table in force is not what cfg holds. */
+/* A published setting in force is not what cfg holds. */
 static int
 settings_moved(struct node *n)
 {
-	static const enum roster_setting kinds[] = { RS_CALENDAR, RS_LIMITS };
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		const struct roster_change *c = roster_setting(&n->roster, kinds[i]);
-		if ((c != NULL) != n->set_has[kinds[i]] ||
-		    (c && memcmp(c->id, n->set_id[kinds[i]], EVENT_ID_BYTES)))
+	for (size_t i = 0; i < NCONFIG_KINDS; i++) {
+		enum roster_setting k = config_kinds[i];
+		const struct roster_change *c = roster_setting(&n->roster, k);
+		if ((c != NULL) != n->set_has[k] ||
+		    (c && memcmp(c->id, n->set_id[k], EVENT_ID_BYTES)))
 			return 1;
 	}
 	return 0;
@@ -306,10 +336,12 @@ settings_moved(struct node *n)
 
 /* Makes cfg the node's configuration (the old one is freed). */
 static void
-config_install(struct node *n, struct config *cfg)
+config_install(struct node *n, struct config *cfg, char *text)
 {
 	config_free(n->cfg);
+	free(n->cfg_text);
 	n->cfg = cfg;
+	n->cfg_text = text;
 	n->fold.cfg = cfg;
 	store_set_max_skew(n->store, cfg->repl.max_clock_skew_ms);
 }
@@ -329,9 +361,10 @@ node_settings_apply(struct node *n, int *changed, struct diag *d)
 		return diag_set(d, rc, "cannot read the roster");
 	if (settings_moved(n)) {
 		struct config *cfg = NULL;
-		if ((rc = effective_config(n, &cfg, d)))
+		char *text = NULL;
+		if ((rc = effective_config(n, &cfg, &text, d)))
 			return rc;
-		config_install(n, cfg);
+		config_install(n, cfg, text);
 		if (changed)
 			*changed |= NODE_SETTINGS_CONFIG;
 		if ((rc = refresh_views(n, d)))
@@ -394,7 +427,7 @@ node_open(const char *dir, int flags, const char *key_path, struct node **out,
 		rc = diag_set(d, ERR_CORRUPT, "store '%s' names no admin key", dir);
 		goto fail;
 	}
-	if ((rc = effective_config(n, &n->cfg, d)))
+	if ((rc = effective_config(n, &n->cfg, &n->cfg_text, d)))
 		goto fail;
 	if (store_global_gen(n->store, &n->settings_gen) == 0)
 		n->settings_read = 1;
@@ -437,10 +470,11 @@ int
 node_config_reload(struct node *n, struct diag *d)
 {
 	struct config *cfg = NULL;
-	int rc = effective_config(n, &cfg, d);
+	char *text = NULL;
+	int rc = effective_config(n, &cfg, &text, d);
 	if (rc)
 		return rc;
-	config_install(n, cfg);
+	config_install(n, cfg, text);
 	return refresh_views(n, d);
 }
 
@@ -453,6 +487,7 @@ node_close(struct node *n)
 	announce_free(n->announce);
 	key_free(n->key);
 	config_free(n->cfg);
+	free(n->cfg_text);
 	roster_release(&n->roster);
 	free(n->dir);
 	free(n);
@@ -480,6 +515,12 @@ const struct config *
 node_config(const struct node *n)
 {
 	return n->cfg;
+}
+
+const char *
+node_config_text(const struct node *n)
+{
+	return n->cfg_text;
 }
 
 const struct roster *

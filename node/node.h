@@ -65,6 +65,12 @@ struct store *node_store(struct node *n);
 const struct key *node_key(struct node *n);
 const char *node_dir(const struct node *n);
 const struct config *node_config(const struct node *n);
+/*
+ * The JSON text node_config() was parsed from: DIR/config.json (or
+ * data/'s) with the published settings in force over it.  Borrowed like
+ * node_config().
+ */
+const char *node_config_text(const struct node *n);
 
 /*
  * The roster as the store holds it now (read again if it changed);
@@ -167,8 +173,8 @@ const struct roster *node_batch_roster(struct node *n, struct store_batch *b);
  * Reads dir/config.json again (SIGHUP to the daemon): on success the
  * node uses it from now on (node_config() returns the new one: earlier
  * pointers are freed) and folds its cases again if the calendar changed;
- * on error the node keeps the configuration it had.  config_load()'s
- * errors (ERR_CONFIG naming the file, key and what is wrong).
+ * on error the node keeps the configuration it had: ERR_CONFIG naming
+ * the file, key and what is wrong.
  */
 MUST_CHECK int node_config_reload(struct node *n, struct diag *d);
 

@@ -18,7 +18,6 @@
 #include "node/case/grid.h"
 #include "node/case/roster.h"
 #include "node/eval_store.h"
-#include "node/files.h"
 #include "node/grid_store.h"
 #include "node/node.h"
 #include "store/store.h"
@@ -868,31 +867,6 @@ office_cmp(const void *a, const void *b)
 		      ((const struct period_office *)b)->prefix);
 }
 
-/* The text config_load() reads: DIR/config.json, else data/'s. */
-static char *
-config_text(struct node *n)
-{
-	char *path = xasprintf("%s/%s", node_dir(n), CONFIG_FILE);
-	if (access(path, R_OK) != 0) {
-		free(path);
-		path = data_path(CONFIG_FILE);
-	}
-	struct buf b = BUF_INIT;
-	FILE *f = fopen(path, "r");
-	free(path);
-	if (f) {
-		char chunk[4096];
-		size_t k;
-		while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			buf_add(&b, chunk, k);
-		fclose(f);
-	}
-	char *s = xstrndup(b.len ? (const char *)b.data : "{}",
-			   b.len ? b.len : 2);
-	buf_release(&b);
-	return s;
-}
-
 int
 period_close(struct node *n, const struct period *p, const char *reason,
 	     uint64_t now_ms, struct period_report *out, struct diag *d)
@@ -1180,7 +1154,7 @@ period_inputs(struct node *n, struct period_report *r, struct diag *d)
 {
 	int rc;
 	free(r->config);
-	r->config = config_text(n);
+	r->config = xstrdup(node_config_text(n));
 	if ((rc = grid_walk(n, office_add, r)) < 0 ||
 	    (rc = grid_walk(n, cell_add, r)) < 0)
 		return diag_set(d, rc, "cannot read the grid");

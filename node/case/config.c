@@ -316,10 +316,19 @@ parse_weights(struct loader *l, const struct mp_reader *root,
 {
 	static const char *metrics[] = { "on_time_rate", "closure_rate",
 					 "rework_rate", "valid_rate" };
+	static const uint32_t defaults[] = { 40, 30, 15, 15 };
 	struct mp_reader ev, w;
 	uint32_t n;
-	if (mp_map_find(root, "eval", &ev) || mp_map_find(&ev, "weights", &w))
+	if (mp_map_find(root, "eval", &ev) || mp_map_find(&ev, "weights", &w)) {
+		/* docs/evaluation.md §4: the overview's weights by default. */
+		for (size_t m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++) {
+			snprintf(c->weights[m].metric, sizeof(c->weights[m].metric),
+				 "%s", metrics[m]);
+			c->weights[m].weight = defaults[m];
+		}
+		c->nweights = sizeof(metrics) / sizeof(metrics[0]);
 		return 0;
+	}
 	if (mp_get_map(&w, &n) || n > CONFIG_MAX_WEIGHTS)
 		return bad(l, "eval.weights", "must map metrics to weights");
 	c->nweights = 0;
@@ -753,11 +762,17 @@ config_limit(const struct config *c, const char *cls, const char *urgency,
 static const char *
 setting_part(enum roster_setting kind)
 {
-	return kind == RS_CALENDAR ? "calendar" : kind == RS_LIMITS ? "limits" : NULL;
+	switch (kind) {
+	case RS_CALENDAR: return "calendar";
+	case RS_LIMITS: return "limits";
+	case RS_EVAL: return "eval";
+	default: return NULL;
+	}
 }
 
 static const char *const calendar_body_keys[] = { "calendar", "reason", NULL };
 static const char *const limits_body_keys[] = { "limits", "reason", NULL };
+static const char *const eval_body_keys[] = { "eval", "reason", NULL };
 
 int
 config_setting_apply(struct config *c, enum roster_setting kind,
@@ -768,13 +783,14 @@ config_setting_apply(struct config *c, enum roster_setting kind,
 	struct mp_reader root, v;
 	int rc;
 	if (!part)
-		return diag_set(d, ERR_CONFIG, "not a calendar or limit table");
+		return diag_set(d, ERR_CONFIG, "not a calendar, limit table or evaluation setting");
 	mp_reader_init(&root, body, n, NULL);
 	if (!mp_is_map(body, n) || mp_map_find(&root, part, &v))
 		return diag_set(d, ERR_CONFIG, "%s: holds no \"%s\"", l.path, part);
 	if ((rc = check_keys(&l, &root, "the body",
 			     kind == RS_CALENDAR ? calendar_body_keys
-						 : limits_body_keys)))
+			     : kind == RS_LIMITS ? limits_body_keys
+						 : eval_body_keys)))
 		return rc;
 	if (mp_map_find(&root, "reason", &v) == 0) {
 		const char *s;
@@ -792,6 +808,19 @@ config_setting_apply(struct config *c, enum roster_setting kind,
 		cal_release(&c->cal);
 		c->cal = cal;
 		return 0;
+	}
+	if (kind == RS_EVAL) {
+		struct eval_config ev = c->ev;
+		struct weight weights[CONFIG_MAX_WEIGHTS];
+		size_t nweights = c->nweights;
+		memcpy(weights, c->weights, sizeof(weights));
+		if ((rc = parse_weights(&l, &root, c)) ||
+		    (rc = parse_eval(&l, &root, c))) {
+			c->ev = ev;
+			memcpy(c->weights, weights, sizeof(weights));
+			c->nweights = nweights;
+		}
+		return rc;
 	}
 	struct limit_rule *old = c->limits;
 	size_t nold = c->nlimits;
@@ -831,7 +860,7 @@ config_setting_body(const char *text, const char *name,
 	size_t len;
 	int rc;
 	if (!part)
-		return diag_set(d, ERR_CONFIG, "not a calendar or limit table");
+		return diag_set(d, ERR_CONFIG, "not a calendar, limit table or evaluation setting");
 	if ((rc = config_parse(text, name, &c, d)))
 		return rc;
 	config_free(c);
@@ -845,7 +874,7 @@ config_setting_body(const char *text, const char *name,
 		return diag_set(d, ERR_CONFIG, "%s: holds no \"%s\" to publish",
 				name, part);
 	}
-	/* {"calendar" | "limits": ..., "reason": ...}: keys in order. */
+	/* {"calendar" | "eval" | "limits": ..., "reason": ...}: in order. */
 	mp_put_map(out, 2);
 	mp_put_cstr(out, part);
 	buf_add(out, p, len);
@@ -853,4 +882,70 @@ config_setting_body(const char *text, const char *name,
 	mp_put_cstr(out, reason ? reason : "");
 	buf_release(&mp);
 	return 0;
+}
+
+int
+config_text_publish(const char *text, const char *name,
+		    enum roster_setting kind, const uint8_t *body, size_t n,
+		    char **out, struct diag *d)
+{
+	const char *part = setting_part(kind);
+	struct buf mp = BUF_INIT, js = BUF_INIT;
+	struct mp_reader br, pv, root;
+	struct json_writer w;
+	const uint8_t *val;
+	size_t vlen;
+	uint32_t nkeys;
+	struct diag why;
+	int rc = 0, found = 0;
+	mp_reader_init(&br, body, n, NULL);
+	if (!part || !mp_is_map(body, n) || mp_map_find(&br, part, &pv) ||
+	    mp_get_value(&pv, &val, &vlen))
+		return diag_set(d, ERR_CONFIG, "%s: holds no setting of config.json",
+				roster_setting_type(kind) ? roster_setting_type(kind) : "the body");
+	if (json_to_mp(text, &mp, &why)) {
+		rc = diag_set(d, ERR_CONFIG, "%s: %s", name, why.text);
+		goto out;
+	}
+	mp_reader_init(&root, mp.data, mp.len, NULL);
+	if (mp_get_map(&root, &nkeys)) {
+		rc = diag_set(d, ERR_CONFIG, "%s: must be a JSON object", name);
+		goto out;
+	}
+	json_writer_init(&w, &js, 1);
+	json_obj_begin(&w);
+	for (uint32_t i = 0; i < nkeys; i++) {
+		const char *k;
+		const uint8_t *p;
+		size_t kn, pn;
+		if (mp_get_str(&root, &k, &kn) || mp_get_value(&root, &p, &pn)) {
+			rc = diag_set(d, ERR_CONFIG, "%s: does not read", name);
+			goto out;
+		}
+		if (kn == strlen(part) && memcmp(k, part, kn) == 0) {
+			p = val;
+			pn = vlen;
+			found = 1;
+		}
+		json_keyn(&w, k, kn);
+		if (json_put_mp(&w, p, pn)) {
+			rc = diag_set(d, ERR_CONFIG, "%s: does not read", name);
+			goto out;
+		}
+	}
+	if (!found) {
+		json_key(&w, part);
+		if (json_put_mp(&w, val, vlen)) {
+			rc = diag_set(d, ERR_CONFIG, "%s: does not read",
+				      roster_setting_type(kind));
+			goto out;
+		}
+	}
+	json_obj_end(&w);
+	buf_add(&js, "\n", 1);
+	*out = xstrdup(buf_cstr(&js));
+out:
+	buf_release(&mp);
+	buf_release(&js);
+	return rc;
 }

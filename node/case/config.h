@@ -136,8 +136,8 @@ MUST_CHECK int config_limit(const struct config *c, const char *cls,
 			    const char *urgency, const char **limit);
 
 /*
- * Published settings (docs/workflow.md §3): the body of a calendar.set
- * or limits.set event is {"calendar" or "limits": that part of
+ * Published settings (docs/workflow.md §3): the body of a calendar.set,
+ * limits.set or eval.set event is {"calendar", "limits" or "eval": that part of
  * config.json, as canonical msgpack, "reason": str}.
  *
  * config_setting_check() says whether a body reads (ERR_CONFIG naming
@@ -156,6 +156,18 @@ MUST_CHECK int config_setting_apply(struct config *c, enum roster_setting kind,
 MUST_CHECK int config_setting_body(const char *text, const char *name,
 				   enum roster_setting kind,
 				   const char *reason, struct buf *out,
+				   struct diag *d);
+
+/*
+ * The text of a config.json (name in messages) with the part a published
+ * setting carries in place of its own (added if it had none), as JSON:
+ * the text the node's configuration is parsed from and a frozen report
+ * records (docs/audit.md §3).  New memory in *out.  ERR_CONFIG if the
+ * text or the body does not read.
+ */
+MUST_CHECK int config_text_publish(const char *text, const char *name,
+				   enum roster_setting kind,
+				   const uint8_t *body, size_t n, char **out,
 				   struct diag *d);
 
 /*

@@ -552,6 +552,7 @@ static const char *const setting_types[RS_COUNT] = {
 	[RS_CALENDAR] = ROSTER_CALENDAR_SET,
 	[RS_GRID] = ROSTER_GRID_SET,
 	[RS_LIMITS] = ROSTER_LIMITS_SET,
+	[RS_EVAL] = ROSTER_EVAL_SET,
 };
 
 const char *
@@ -1085,7 +1086,7 @@ roster_encode(const struct roster *r, struct buf *out)
 		return;
 	mp_put_cstr(out, "settings");
 	mp_put_map(out, nset);
-	/* RS_CALENDAR, RS_GRID, RS_LIMITS: "calendar" < "grid" < "limits". */
+	/* In kind order: "calendar" < "eval" < "grid" < "limits". */
 	for (int k = RS_NONE + 1; k < RS_COUNT; k++) {
 		const struct roster_change *c =
 			roster_setting(r, (enum roster_setting)k);

@@ -48,16 +48,20 @@
  * Admin events of the roster case that publish the district's settings
  * to every node (docs/workflow.md §3, "Published settings"): the unit
  * grid (its GeoJSON travels as a blob the event names), the work
- * calendar and the time-limit table.  Of each kind the one in force is
- * the last, in (time, lamport, id) order, of those that count.
+ * calendar, the time-limit table and the evaluation's settings.  Of
+ * each kind the one in force is the last, in (time, lamport, id) order,
+ * of those that count.
  */
 #define ROSTER_GRID_SET "grid.set"
 #define ROSTER_CALENDAR_SET "calendar.set"
 #define ROSTER_LIMITS_SET "limits.set"
+#define ROSTER_EVAL_SET "eval.set"
 
 enum roster_setting {
 	RS_NONE,
+	/* In the order of their names: roster_encode() writes them so. */
 	RS_CALENDAR, /* calendar.set */
+	RS_EVAL,     /* eval.set */
 	RS_GRID,     /* grid.set */
 	RS_LIMITS,   /* limits.set */
 	RS_COUNT

@@ -135,6 +135,13 @@ check "the case's due time moved on the centre" test -n "$DUE1" -a "$DUE1" != "$
 check "o1 takes the calendar" wait_until 20 in_force o1 calendar "$NEW"
 check "o1 computes the same new due time" same_due "$CASE1" "$DUE1" o1
 check_out "o1 lists the case as due by it" "$CASE1" on o1 case list --state dispatched
+cat > "$T/eval_new.json" <<'EOF'
+{"eval": {"grades": {"A": 95, "B": 80, "C": 65, "D": 45}}}
+EOF
+check_out "the genesis admin publishes the evaluation's settings" "published eval.set" \
+	on centre config publish --eval --from "$T/eval_new.json" --admin-key "$T/admin.key"
+EVAL=$(event_of)
+check "o1 takes them" wait_until 20 in_force o1 eval "$EVAL"
 
 check_out "o1 reports another case" '^[0-9]{8}-' \
 	on o1 case report --class event:06010 --grid 310104001001002 --where "Lane 2" \
@@ -158,6 +165,7 @@ check "o2's daemon starts" start_daemon o2 --peer centre --interval 300
 check "the three converge" wait_until 30 converged centre o1 o2
 for n in centre o1 o2; do
 	check "$n uses the genesis admin's calendar" in_force "$n" calendar "$NEW"
+	check "$n uses the published evaluation settings" in_force "$n" eval "$EVAL"
 	check "$n computes the same due time" same_due "$CASE1" "$DUE1" "$n"
 done
 check_out "o2 names the revoked admin's publish void" "calendar.set.*revoked" on o2 roster show

@@ -323,6 +323,90 @@ test_published_settings_replace_the_file(void)
 }
 
 static void
+test_published_eval_replaces_the_file_s_whole(void)
+{
+	struct config *c;
+	struct diag d;
+	CHECK_OK(config_load_file("data/config.json", &c, &d));
+	CHECK_OK(publish_apply(c, RS_EVAL,
+			       "{\"eval\": {\"step_limits\": {\"verify\": \"3h\"}, "
+			       "\"grades\": {\"A\": 95, \"B\": 75, \"C\": 60, \"D\": 40}}}",
+			       &d));
+	CHECK(strcmp(c->ev.step_limit[STEP_VERIFY], "3h") == 0);
+	CHECK(strcmp(c->ev.step_limit[STEP_DISPATCH], "1h") == 0);
+	CHECK_EQ_INT(c->ev.grade_min[0], 95);
+	/* The weights the published eval leaves out are the defaults of
+	 * docs/evaluation.md §4, not nothing (no overview score). */
+	CHECK_EQ_INT(c->nweights, 4);
+	CHECK(strcmp(c->weights[0].metric, "on_time_rate") == 0);
+	CHECK_EQ_INT(c->weights[0].weight, 40);
+	CHECK_ERR(publish_apply(c, RS_EVAL,
+				"{\"eval\": {\"step_limits\": {\"verify\": \"3 hours\"}}}",
+				&d), ERR_CONFIG);
+	CHECK(strstr(d.text, "eval.step_limits") != NULL);
+	CHECK(strcmp(c->ev.step_limit[STEP_VERIFY], "3h") == 0);
+	config_free(c);
+}
+
+/* config_text_publish() of text with kind's part of pub: parsed back. */
+static int
+text_publish(const char *text, enum roster_setting kind, const char *pub,
+	     struct config **out, char **out_text, struct diag *d)
+{
+	struct buf body = BUF_INIT;
+	char *t = NULL;
+	int rc = config_setting_body(pub, "pub.json", kind, "", &body, d);
+	if (rc == 0)
+		rc = config_text_publish(text, "config.json", kind, body.data,
+					 body.len, &t, d);
+	if (rc == 0)
+		rc = config_parse(t, "the published text", out, d);
+	buf_release(&body);
+	if (out_text)
+		*out_text = t;
+	else
+		free(t);
+	return rc;
+}
+
+static void
+test_published_text_keeps_the_rest_of_the_file(void)
+{
+	static const char file[] =
+		"{\"grid_length\": 12, \"limits\": [{\"class\": \"*\", \"limit\": \"4h\"}]}";
+	struct config *c = NULL;
+	struct diag d;
+	char *t = NULL;
+	const char *limit;
+	/* In place of the file's own part, the other keys kept. */
+	CHECK_OK(text_publish(file, RS_LIMITS,
+			      "{\"limits\": [{\"class\": \"*\", \"limit\": \"9h\"}]}",
+			      &c, &t, &d));
+	CHECK_EQ_INT(c->grid_length, 12);
+	CHECK_OK(config_limit(c, "event:06010", "normal", &limit));
+	CHECK(strcmp(limit, "9h") == 0);
+	CHECK(strstr(t, "4h") == NULL);
+	config_free(c);
+	free(t);
+	/* Added when the file has none. */
+	CHECK_OK(text_publish(file, RS_EVAL,
+			      "{\"eval\": {\"step_limits\": {\"close\": \"2h\"}}}",
+			      &c, NULL, &d));
+	CHECK(strcmp(c->ev.step_limit[STEP_CLOSE], "2h") == 0);
+	CHECK_EQ_INT(c->grid_length, 12);
+	config_free(c);
+	/* A text or a body that does not read. */
+	CHECK_ERR(text_publish("not json", RS_EVAL,
+			       "{\"eval\": {}}", &c, NULL, &d), ERR_CONFIG);
+	CHECK(strstr(d.text, "config.json") != NULL);
+	static const uint8_t nothing[] = { 0x80 };
+	CHECK_ERR(config_text_publish(file, "config.json", RS_EVAL, nothing,
+				      sizeof(nothing), &t, &d), ERR_CONFIG);
+	CHECK_ERR(config_text_publish(file, "config.json", RS_GRID, nothing,
+				      sizeof(nothing), &t, &d), ERR_CONFIG);
+}
+
+static void
 test_published_settings_that_do_not_read_change_nothing(void)
 {
 	static const struct {
@@ -361,6 +445,10 @@ test_published_settings_that_do_not_read_change_nothing(void)
 static const struct test tests[] = {
 	{ "a published calendar and limit table replace the file's",
 	  test_published_settings_replace_the_file },
+	{ "a published eval replaces the file's whole, with the default weights",
+	  test_published_eval_replaces_the_file_s_whole },
+	{ "a published setting's text keeps the rest of the file",
+	  test_published_text_keeps_the_rest_of_the_file },
 	{ "a published setting that does not read is refused and changes nothing",
 	  test_published_settings_that_do_not_read_change_nothing },
 	{ "unknown keys are refused with their line",
