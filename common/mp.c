@@ -688,6 +688,49 @@ mp_map_find(const struct mp_reader *r, const char *key, struct mp_reader *val)
 }
 
 int
+mp_map_get_str(const struct mp_reader *r, const char *key, char *out,
+	       size_t cap)
+{
+	struct mp_reader v;
+	const char *s;
+	size_t n;
+	int rc = mp_map_find(r, key, &v);
+	if (rc)
+		return rc;
+	if (mp_get_str(&v, &s, &n) || n >= cap)
+		return ERR_FORMAT;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 0;
+}
+
+int
+mp_map_get_uint(const struct mp_reader *r, const char *key, uint64_t *out)
+{
+	struct mp_reader v;
+	int rc = mp_map_find(r, key, &v);
+	if (rc)
+		return rc;
+	return mp_get_uint(&v, out) ? ERR_FORMAT : 0;
+}
+
+int
+mp_map_get_bin(const struct mp_reader *r, const char *key, uint8_t *out,
+	       size_t want)
+{
+	struct mp_reader v;
+	const uint8_t *p;
+	size_t n;
+	int rc = mp_map_find(r, key, &v);
+	if (rc)
+		return rc;
+	if (mp_get_bin(&v, &p, &n) || n != want)
+		return ERR_FORMAT;
+	memcpy(out, p, n);
+	return 0;
+}
+
+int
 mp_map_cursor_init(struct mp_map_cursor *c, const struct mp_reader *r)
 {
 	c->diag = r->diag;

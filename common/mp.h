@@ -155,6 +155,18 @@ MUST_CHECK int mp_map_find(const struct mp_reader *r, const char *key,
 			   struct mp_reader *val);
 
 /*
+ * The value of key in the map at r, copied out: a str shorter than cap
+ * (NUL-terminated), a uint, a bin of exactly want bytes.  ERR_NOTFOUND if
+ * the key is absent, ERR_FORMAT if its value is of another type or size.
+ */
+MUST_CHECK int mp_map_get_str(const struct mp_reader *r, const char *key,
+			      char *out, size_t cap);
+MUST_CHECK int mp_map_get_uint(const struct mp_reader *r, const char *key,
+			       uint64_t *out);
+MUST_CHECK int mp_map_get_bin(const struct mp_reader *r, const char *key,
+			      uint8_t *out, size_t want);
+
+/*
  * Many lookups in one canonical map: each continues from where the last
  * one stopped, so keys asked for in ascending order cost one pass over the
  * map in all (a decoder reading every field of a record); a key asked for

@@ -361,38 +361,6 @@ bad(struct diag *d, const char *field)
 }
 
 static int
-get_str(const struct mp_reader *m, const char *key, char *out, size_t cap)
-{
-	struct mp_reader v;
-	const char *s;
-	size_t n;
-	if (mp_map_find(m, key, &v) || mp_get_str(&v, &s, &n) || n >= cap)
-		return ERR_FORMAT;
-	memcpy(out, s, n);
-	out[n] = '\0';
-	return 0;
-}
-
-static int
-get_u64(const struct mp_reader *m, const char *key, uint64_t *out)
-{
-	struct mp_reader v;
-	return mp_map_find(m, key, &v) || mp_get_uint(&v, out) ? ERR_FORMAT : 0;
-}
-
-static int
-get_bin(const struct mp_reader *m, const char *key, uint8_t *out, size_t want)
-{
-	struct mp_reader v;
-	const uint8_t *p;
-	size_t n;
-	if (mp_map_find(m, key, &v) || mp_get_bin(&v, &p, &n) || n != want)
-		return ERR_FORMAT;
-	memcpy(out, p, n);
-	return 0;
-}
-
-static int
 decode_checkpoint(const struct mp_reader *m, struct checkpoint *cp)
 {
 	struct mp_reader c, v;
@@ -400,8 +368,8 @@ decode_checkpoint(const struct mp_reader *m, struct checkpoint *cp)
 	const uint8_t *p;
 	size_t len;
 	if (mp_map_find(m, "checkpoint", &c) ||
-	    get_u64(&c, "count", &cp->count) ||
-	    get_bin(&c, "root", cp->root, MERKLE_HASH_BYTES))
+	    mp_map_get_uint(&c, "count", &cp->count) ||
+	    mp_map_get_bin(&c, "root", cp->root, MERKLE_HASH_BYTES))
 		return ERR_FORMAT;
 	if (mp_map_find(&c, "feeds", &v) || mp_get_array(&v, &n))
 		return ERR_FORMAT;
@@ -436,10 +404,10 @@ period_report_decode(const uint8_t *body, size_t n, struct period_report *out,
 	uint32_t k, two;
 	memset(out, 0, sizeof(*out));
 	mp_reader_init(&m, body, n, NULL);
-	if (get_str(&m, "month", out->p.month, sizeof(out->p.month)))
+	if (mp_map_get_str(&m, "month", out->p.month, sizeof(out->p.month)))
 		return bad(d, "month");
-	if (get_u64(&m, "from", &out->p.from_ms) ||
-	    get_u64(&m, "to", &out->p.to_ms))
+	if (mp_map_get_uint(&m, "from", &out->p.from_ms) ||
+	    mp_map_get_uint(&m, "to", &out->p.to_ms))
 		return bad(d, "from");
 	if (decode_checkpoint(&m, &out->cp))
 		goto checkpoint;
@@ -490,9 +458,9 @@ period_report_decode(const uint8_t *body, size_t n, struct period_report *out,
 		buf_add(&out->sets, p, len);
 	}
 	if (mp_map_find(&m, "supersedes", &v) == 0) {
-		if (get_bin(&m, "supersedes", out->supersedes,
+		if (mp_map_get_bin(&m, "supersedes", out->supersedes,
 			    EVENT_ID_BYTES) ||
-		    get_str(&m, "reason", out->reason, sizeof(out->reason)))
+		    mp_map_get_str(&m, "reason", out->reason, sizeof(out->reason)))
 			goto supersedes;
 		out->has_supersedes = 1;
 	}

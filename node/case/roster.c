@@ -453,19 +453,6 @@ roster_revoke_body(const uint8_t key[EVENT_KEY_BYTES], uint64_t last_seq,
 }
 
 static int
-get_str(const struct mp_reader *body, const char *key, char *out, size_t cap)
-{
-	struct mp_reader v;
-	const char *s;
-	size_t n;
-	if (mp_map_find(body, key, &v) || mp_get_str(&v, &s, &n) || n >= cap)
-		return -1;
-	memcpy(out, s, n);
-	out[n] = '\0';
-	return 0;
-}
-
-static int
 get_key(const struct mp_reader *body, uint8_t key[EVENT_KEY_BYTES])
 {
 	struct mp_reader v;
@@ -498,8 +485,8 @@ decode_body(const struct event *ev, struct roster_change *c)
 	if (ev->type_len != strlen(ROSTER_ADD) ||
 	    memcmp(ev->type, ROSTER_ADD, ev->type_len) != 0)
 		return -1;
-	if (get_str(&body, "name", c->m.name, sizeof(c->m.name)) ||
-	    get_str(&body, "unit", c->m.unit, sizeof(c->m.unit)))
+	if (mp_map_get_str(&body, "name", c->m.name, sizeof(c->m.name)) ||
+	    mp_map_get_str(&body, "unit", c->m.unit, sizeof(c->m.unit)))
 		return -1;
 	if (mp_map_find(&body, "roles", &v) || mp_get_array(&v, &n))
 		return -1;

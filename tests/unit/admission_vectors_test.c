@@ -43,28 +43,6 @@ load(struct buf *doc)
 	return rc;
 }
 
-static int
-get_str(const struct mp_reader *m, const char *key, char *out, size_t cap)
-{
-	struct mp_reader v;
-	const char *s;
-	size_t n;
-	if (mp_map_find(m, key, &v) || mp_get_str(&v, &s, &n) || n >= cap)
-		return ERR_FORMAT;
-	memcpy(out, s, n);
-	out[n] = '\0';
-	return 0;
-}
-
-static int
-get_uint(const struct mp_reader *m, const char *key, uint64_t *out)
-{
-	struct mp_reader v;
-	if (mp_map_find(m, key, &v) || mp_get_uint(&v, out))
-		return ERR_FORMAT;
-	return 0;
-}
-
 struct counts {
 	int scenarios, steps, kinds[16];
 };
@@ -92,10 +70,10 @@ play(const struct mp_reader *sc, struct counts *c)
 	struct mp_reader steps, fin;
 	uint32_t n;
 	(void)dir_text;
-	CHECK_OK(get_str(sc, "name", name, sizeof(name)));
-	CHECK_OK(get_str(sc, "network", network, sizeof(network)));
-	CHECK_OK(get_uint(sc, "now", &now));
-	CHECK_OK(get_uint(sc, "max_skew_ms", &skew));
+	CHECK_OK(mp_map_get_str(sc, "name", name, sizeof(name)));
+	CHECK_OK(mp_map_get_str(sc, "network", network, sizeof(network)));
+	CHECK_OK(mp_map_get_uint(sc, "now", &now));
+	CHECK_OK(mp_map_get_uint(sc, "max_skew_ms", &skew));
 	char *dir = test_tmpdir();
 	struct store_options opt = { 0, 0, STORE_NOSYNC };
 	struct store *st = NULL;
@@ -120,9 +98,9 @@ play(const struct mp_reader *sc, struct counts *c)
 		struct buf env = BUF_INIT;
 		CHECK_OK(mp_get_value(&steps, &p, &len));
 		mp_reader_init(&one, p, len, NULL);
-		CHECK_OK(get_str(&one, "expect", expect, sizeof(expect)));
-		CHECK_OK(get_uint(&one, "promoted", &promoted));
-		CHECK_OK(get_str(&one, "envelope_hex", env_hex, sizeof(env_hex)));
+		CHECK_OK(mp_map_get_str(&one, "expect", expect, sizeof(expect)));
+		CHECK_OK(mp_map_get_uint(&one, "promoted", &promoted));
+		CHECK_OK(mp_map_get_str(&one, "envelope_hex", env_hex, sizeof(env_hex)));
 		buf_grow(&env, strlen(env_hex) / 2 + 1);
 		CHECK_OK(hex_decode(env_hex, env.data, strlen(env_hex) / 2));
 		env.len = strlen(env_hex) / 2;
@@ -155,8 +133,8 @@ play(const struct mp_reader *sc, struct counts *c)
 	char want_hex[65];
 	struct store_stats stats;
 	CHECK_OK(mp_map_find(sc, "final", &fin));
-	CHECK_OK(get_str(&fin, "digest", want_hex, sizeof(want_hex)));
-	CHECK_OK(get_uint(&fin, "waiting", &waiting));
+	CHECK_OK(mp_map_get_str(&fin, "digest", want_hex, sizeof(want_hex)));
+	CHECK_OK(mp_map_get_uint(&fin, "waiting", &waiting));
 	CHECK_OK(hex_decode(want_hex, want, 32));
 	CHECK_OK(store_digest(st, digest));
 	CHECK_OK(store_stats(st, &stats));

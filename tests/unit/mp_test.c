@@ -1445,7 +1445,41 @@ test_map_cursor_agrees_with_find(void)
 	}
 }
 
+static void
+test_map_get_copies_typed_values(void)
+{
+	struct buf b = BUF_INIT;
+	struct mp_reader r;
+	char str[4];
+	uint64_t u;
+	uint8_t bin[2];
+	/* {"b": bin 2, "n": 7, "s": "abc"} */
+	mp_put_map(&b, 3);
+	mp_put_cstr(&b, "b");
+	mp_put_bin(&b, "\x01\x02", 2);
+	mp_put_cstr(&b, "n");
+	mp_put_uint(&b, 7);
+	mp_put_cstr(&b, "s");
+	mp_put_cstr(&b, "abc");
+	mp_reader_init(&r, b.data, b.len, NULL);
+	CHECK_OK(mp_map_get_str(&r, "s", str, sizeof(str)));
+	CHECK(strcmp(str, "abc") == 0);
+	CHECK_OK(mp_map_get_uint(&r, "n", &u));
+	CHECK_EQ_INT(u, 7);
+	CHECK_OK(mp_map_get_bin(&r, "b", bin, 2));
+	CHECK(bin[0] == 1 && bin[1] == 2);
+	/* Too long for out, another type, another size, absent. */
+	CHECK_ERR(mp_map_get_str(&r, "s", str, 3), ERR_FORMAT);
+	CHECK_ERR(mp_map_get_str(&r, "n", str, sizeof(str)), ERR_FORMAT);
+	CHECK_ERR(mp_map_get_uint(&r, "s", &u), ERR_FORMAT);
+	CHECK_ERR(mp_map_get_bin(&r, "b", bin, 1), ERR_FORMAT);
+	CHECK_ERR(mp_map_get_uint(&r, "x", &u), ERR_NOTFOUND);
+	buf_release(&b);
+}
+
 static const struct test tests[] = {
+	{ "mp_map_get_* copy a key's value of the right type and size",
+	  test_map_get_copies_typed_values },
 	{ "a map cursor agrees with mp_map_find in any order",
 	  test_map_cursor_agrees_with_find },
 	{ "unsigned boundaries are written shortest and read back",
