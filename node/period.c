@@ -459,8 +459,9 @@ period_report_decode(const uint8_t *body, size_t n, struct period_report *out,
 	}
 	if (mp_map_find(&m, "supersedes", &v) == 0) {
 		if (mp_map_get_bin(&m, "supersedes", out->supersedes,
-			    EVENT_ID_BYTES) ||
-		    mp_map_get_str(&m, "reason", out->reason, sizeof(out->reason)))
+				   EVENT_ID_BYTES) ||
+		    mp_map_get_str(&m, "reason", out->reason,
+				   sizeof(out->reason)))
 			goto supersedes;
 		out->has_supersedes = 1;
 	}
