@@ -884,6 +884,48 @@ config_setting_body(const char *text, const char *name,
 	return 0;
 }
 
+/* The bytes of part's value in the msgpack of text (NULL, 0: none). */
+static void
+part_value(const struct buf *mp, const char *part, const uint8_t **p,
+	   size_t *n)
+{
+	struct mp_reader root, v;
+	*p = NULL;
+	*n = 0;
+	mp_reader_init(&root, mp->data, mp->len, NULL);
+	if (mp_map_find(&root, part, &v) || mp_get_value(&v, p, n)) {
+		*p = NULL;
+		*n = 0;
+	}
+}
+
+void
+config_text_diff(const char *a, const char *b, char *out, size_t cap)
+{
+	static const enum roster_setting kinds[] = { RS_CALENDAR, RS_EVAL,
+						     RS_LIMITS };
+	struct buf ma = BUF_INIT, mb = BUF_INIT;
+	struct diag why;
+	int unread = json_to_mp(a, &ma, &why) || json_to_mp(b, &mb, &why);
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const char *part = setting_part(kinds[i]);
+		const uint8_t *pa, *pb;
+		size_t na, nb;
+		part_value(&ma, part, &pa, &na);
+		part_value(&mb, part, &pb, &nb);
+		if (!unread && na == nb && (na == 0 || memcmp(pa, pb, na) == 0))
+			continue;
+		used += (size_t)snprintf(out + used, used < cap ? cap - used : 0,
+					 "%s%s", used ? ", " : "", part);
+		if (used >= cap)
+			break;
+	}
+	buf_release(&ma);
+	buf_release(&mb);
+}
+
 int
 config_text_publish(const char *text, const char *name,
 		    enum roster_setting kind, const uint8_t *body, size_t n,

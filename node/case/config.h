@@ -165,6 +165,15 @@ MUST_CHECK int config_setting_body(const char *text, const char *name,
  * records (docs/audit.md §3).  New memory in *out.  ERR_CONFIG if the
  * text or the body does not read.
  */
+/*
+ * The parts a district publishes ("calendar", "eval", "limits") whose
+ * value differs between two config.json texts, comma-separated in out
+ * (cap bytes; "" when none does); a text that does not read differs in
+ * every part.  What `eval check` says when a report was computed with
+ * settings other than those in force.
+ */
+void config_text_diff(const char *a, const char *b, char *out, size_t cap);
+
 MUST_CHECK int config_text_publish(const char *text, const char *name,
 				   enum roster_setting kind,
 				   const uint8_t *body, size_t n, char **out,

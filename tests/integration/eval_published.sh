@@ -99,4 +99,24 @@ check "and the published grades" grep -aEq '"A": ?95' "$T/m.bundle"
 check_out "audit verify recomputes it" "the bundle verifies" "$G" audit verify "$T/m.bundle" --admin "$ADMIN"
 check_out "and so does the verifier written from the docs" "^sets: " \
 	python3 tests/interop/audit_verify.py bundle "$T/m.bundle" "$ADMIN"
+
+# A report closed before the district's settings arrived is reproduced
+# from its own, and eval check says that they are not those in force.
+check_out "eval check names no difference while the settings stand" "byte for byte" \
+	"$G" --dir "$D" eval check --month 2026-03
+cp "$OUT" "$T/check.out"
+check "and says nothing of other settings" sh -c "! grep -q '^note:' '$T/check.out'"
+cat > "$T/eval_new.json" <<'EOF2'
+{"eval": {"grades": {"A": 99, "B": 75, "C": 60, "D": 40}}}
+EOF2
+check "the admin publishes new grades" "$G" --dir "$D" config publish --eval \
+	--from "$T/eval_new.json" --admin-key "$T/admin.key"
+check_out "eval check still reproduces the frozen report" "byte for byte" \
+	"$G" --dir "$D" eval check --month 2026-03
+cp "$OUT" "$T/check.out"
+check "and notes that its eval is not the one in force" \
+	grep -q "^note: the report's settings are not those in force on this node (eval: " "$T/check.out"
+check_out "the frozen figures did not move" \
+	"^office-01 +1 +1 +1 +1 +0 +0 +1 +0 +100.0% +100.0% .* A$" \
+	"$G" --dir "$D" eval --month 2026-03 --by unit
 finish
