@@ -116,8 +116,8 @@ cmd_eval_check(struct cli *c, int argc, char **argv)
 	/* Reproduced with the report's own settings; a closing node that had
 	 * not yet received the district's may have used others. */
 	char parts[64];
-	config_text_diff(r.config ? r.config : "{}",
-			 node_config_text(c->node), parts, sizeof(parts));
+	config_text_diff(r.config ? r.config : "{}", node_config_text(c->node),
+			 parts, sizeof(parts));
 	if (parts[0])
 		buf_printf(&out,
 			   "note: the report's settings are not those in force on this node (%s: see 'gridcase config show'); if the district's had not reached the closing node, a shift lead supersedes it: gridcase eval close --month %s --supersede REASON\n",
