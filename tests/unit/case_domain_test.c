@@ -60,6 +60,9 @@ struct world {
 	uint64_t gen;
 	int walk_error; /* returned by walk when set */
 	struct author admin, centre, desk2, office, office9, mixed, stranger;
+	/* The centre's intake desk: it reports, so that the centre's own
+	 * key may register (docs/workflow.md §3). */
+	struct author intake;
 	uint8_t roster_head[EVENT_ID_BYTES];
 };
 
@@ -240,6 +243,7 @@ world_init(struct world *w, struct roster *r)
 	w->office9.k = key_generate();
 	w->mixed.k = key_generate();
 	w->stranger.k = key_generate();
+	w->intake.k = key_generate();
 	roster_init(r);
 	memcpy(r->admin, key_public(w->admin.k), EVENT_KEY_BYTES);
 	r->has_admin = 1;
@@ -247,7 +251,10 @@ world_init(struct world *w, struct roster *r)
 	    add_member(w, &w->desk2, "centre-2", CENTRE_ROLES) ||
 	    add_member(w, &w->office, "office-7", ROLE_DISPOSAL) ||
 	    add_member(w, &w->office9, "office-9", ROLE_DISPOSAL) ||
-	    add_member(w, &w->mixed, "mixed", ROLE_DISPOSAL | ROLE_SUPERVISOR))
+	    add_member(w, &w->mixed, "mixed",
+		       ROLE_DISPOSAL | ROLE_SUPERVISOR) ||
+	    add_member(w, &w->intake, "intake",
+		       ROLE_OPERATOR | ROLE_SUPERVISOR))
 		abort();
 }
 
@@ -257,6 +264,7 @@ world_release(struct world *w, struct roster *r)
 	for (size_t i = 0; i < w->n; i++)
 		buf_release(&w->ev[i].env);
 	key_free(w->admin.k);
+	key_free(w->intake.k);
 	key_free(w->centre.k);
 	key_free(w->desk2.k);
 	key_free(w->office.k);
@@ -319,7 +327,7 @@ static int
 to_dispatched(struct world *w, uint8_t *last)
 {
 	uint8_t a[EVENT_ID_BYTES], b[EVENT_ID_BYTES], c[EVENT_ID_BYTES];
-	int rc = step(w, &w->centre, "report", NULL, a, 0, "class", "06010",
+	int rc = step(w, &w->intake, "report", NULL, a, 0, "class", "06010",
 		      "kind", "event", "grid", "310104001001001", "where",
 		      "a street", "desc", "garbage", "source", "patrol", NULL);
 	if (!rc)
@@ -404,7 +412,7 @@ test_fold_double_dispatch(void)
 	uint8_t a[EVENT_ID_BYTES], b[EVENT_ID_BYTES], c[EVENT_ID_BYTES],
 		d1[EVENT_ID_BYTES], d2[EVENT_ID_BYTES];
 	world_init(&w, &r);
-	CHECK_OK(step(&w, &w.centre, "report", NULL, a, 0, "class", "06010",
+	CHECK_OK(step(&w, &w.intake, "report", NULL, a, 0, "class", "06010",
 		      "kind", "event", "grid", "310104001001001", "where", "x",
 		      "desc", "y", "source", "patrol", NULL));
 	CHECK_OK(step(&w, &w.centre, "accept", a, b, 5, NULL));
@@ -471,7 +479,7 @@ static int
 to_registered(struct world *w, uint8_t *last)
 {
 	uint8_t a[EVENT_ID_BYTES], b[EVENT_ID_BYTES];
-	int rc = step(w, &w->centre, "report", NULL, a, 0, "class", "06010",
+	int rc = step(w, &w->intake, "report", NULL, a, 0, "class", "06010",
 		      "kind", "event", "grid", "310104001001001", "where",
 		      "a street", "desc", "garbage", "source", "patrol", NULL);
 	if (!rc)
@@ -981,7 +989,7 @@ test_clock_reopen(void)
 	state_release(&st);
 	world_release(&w, &r);
 	world_init(&w, &r);
-	CHECK_OK(step(&w, &w.centre, "report", NULL, f, 0, "class", "06010",
+	CHECK_OK(step(&w, &w.intake, "report", NULL, f, 0, "class", "06010",
 		      "kind", "event", "grid", "310104001001001", "where", "x",
 		      "desc", "y", "source", "supervisor", NULL));
 	CHECK_OK(step(&w, &w.centre, "accept", f, v, 5, NULL));
@@ -1013,7 +1021,7 @@ test_clock_resolved_unit(void)
 	struct buf body = BUF_INIT;
 	struct mp_map m;
 	world_init(&w, &r);
-	CHECK_OK(step(&w, &w.centre, "report", NULL, a, 0, "class", "06010",
+	CHECK_OK(step(&w, &w.intake, "report", NULL, a, 0, "class", "06010",
 		      "kind", "event", "grid", "310104001001001", "where", "x",
 		      "desc", "y", "source", "supervisor", NULL));
 	CHECK_OK(step(&w, &w.centre, "accept", a, b, 5, NULL));
@@ -1083,7 +1091,7 @@ three_cases(struct world *w, struct roster *r, struct case_state st[3])
 {
 	uint8_t a[EVENT_ID_BYTES], b[EVENT_ID_BYTES], c[EVENT_ID_BYTES];
 	/* c1: a patrol report, verified 2 h 20 min after its feedback. */
-	if (step_of(w, "c1", &w->centre, "report", NULL, a, 0, "class", "06010",
+	if (step_of(w, "c1", &w->intake, "report", NULL, a, 0, "class", "06010",
 		    "kind", "event", "grid", "310104001001001", "where", "x",
 		    "desc", "y", "source", "supervisor", NULL) ||
 	    step_of(w, "c1", &w->centre, "accept", a, b, 5, NULL) ||
@@ -1097,7 +1105,7 @@ three_cases(struct world *w, struct roster *r, struct case_state st[3])
 	    step_of(w, "c1", &w->centre, "close", c, NULL, 210, NULL))
 		abort();
 	/* c2: a hotline report checked late, registered late, cancelled. */
-	if (step_of(w, "c2", &w->centre, "report", NULL, a, 0, "class", "06010",
+	if (step_of(w, "c2", &w->intake, "report", NULL, a, 0, "class", "06010",
 		    "kind", "event", "grid", "310104001001002", "where", "x",
 		    "desc", "y", "source", "hotline", NULL) ||
 	    check_found(w, "c2", &w->centre, a, b, 100) ||
