@@ -47,8 +47,10 @@ DEB_PKGS = build-essential pkg-config liblmdb-dev libsodium-dev libnng-dev \
 	   libuv1-dev libmsgpack-dev
 # make test also checks the formatted files (tests/integration/format.sh),
 # and drives the web console in a headless Chromium through chromedriver
-# (tests/integration/browser.sh; the CJK fonts draw its Chinese pages).
-TEST_PKGS = clang-format chromium chromium-driver fonts-noto-cjk
+# (tests/integration/browser.sh; the CJK fonts draw its Chinese pages);
+# as root it builds, installs and purges the Debian package
+# (tests/integration/deb.sh).
+TEST_PKGS = clang-format chromium chromium-driver fonts-noto-cjk $(DEB_BUILD_PKGS)
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 LIB_SRC = $(wildcard common/*.c crypto/*.c store/*.c node/*.c node/case/*.c \
@@ -164,7 +166,7 @@ deps:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
 	fi
 
-# Builds on every core; the suites then run one at a time.
+# Builds on every core; the suites then run three at a time (tests/run.sh).
 test:
 	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(TEST_PKGS)"
 	@$(MAKE) --no-print-directory -j$$(nproc) check
@@ -233,8 +235,8 @@ install: gridcase
 # A Debian package of this tree (debian/), built in a copy of it in
 # build-deb/ by dpkg-buildpackage, then checked by lintian (no error
 # allowed).  deb-test installs it and runs a node from the installed
-# files only (tests/deb/deb_test.sh; root, and not part of make test:
-# it builds the optimised binary again and installs a package).
+# files only (tests/integration/deb.sh, which make test also runs, as
+# root: it builds the package itself then).
 DEB_BUILD_PKGS = debhelper lintian dpkg-dev fakeroot
 DEB_VERSION = 0.1.0
 
@@ -249,7 +251,7 @@ deb:
 		build-deb/gridcase_$(DEB_VERSION)_*.changes
 
 deb-test: deb
-	@tests/deb/deb_test.sh build-deb/gridcase_$(DEB_VERSION)_*.deb
+	@tests/integration/deb.sh build-deb/gridcase_$(DEB_VERSION)_*.deb
 
 # The files kept in the style of .clang-format.  The tree is not
 # reformatted wholesale: a file joins the list once it is formatted.

@@ -89,18 +89,8 @@ catch_up(uint64_t n, int port, struct run *out)
 	    (rc = node_open(dst, NODE_WITH_KEY, NULL, &b, &d)))
 		bench_fail("open", rc, &d);
 	struct member ma, mb;
-	memset(&ma, 0, sizeof(ma));
-	memset(&mb, 0, sizeof(mb));
-	memcpy(ma.key, pa, 32);
-	snprintf(ma.name, sizeof(ma.name), "source");
-	snprintf(ma.unit, sizeof(ma.unit), "centre");
-	ma.roles = ROLE_ALL;
-	snprintf(ma.addrs[0], sizeof(ma.addrs[0]), "%s", addr);
-	ma.naddrs = 1;
-	memcpy(mb.key, pb, 32);
-	snprintf(mb.name, sizeof(mb.name), "fresh");
-	snprintf(mb.unit, sizeof(mb.unit), "office");
-	mb.roles = ROLE_DISPOSAL;
+	bench_member(&ma, pa, "source", "centre", ROLE_ALL, addr);
+	bench_member(&mb, pb, "fresh", "office", ROLE_DISPOSAL, NULL);
 	uint64_t t0 = 1772409600000ull; /* 2026-03-02 */
 	struct admin_key *wallet = bench_admin_key(admin, dir);
 	if ((rc = node_roster_add(a, wallet, &ma, t0, &d)) ||

@@ -507,6 +507,21 @@ ignore(void *ctx, uint64_t index, size_t offset, const uint8_t *id, int rc,
 	fprintf(stderr, "roster copy: %s\n", why);
 }
 
+void
+bench_member(struct member *m, const uint8_t key[32], const char *name,
+	     const char *unit, unsigned roles, const char *addr)
+{
+	memset(m, 0, sizeof(*m));
+	memcpy(m->key, key, 32);
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	snprintf(m->unit, sizeof(m->unit), "%s", unit);
+	m->roles = roles;
+	if (addr) {
+		snprintf(m->addrs[0], sizeof(m->addrs[0]), "%s", addr);
+		m->naddrs = 1;
+	}
+}
+
 int
 bench_share_roster(struct node *from, struct node *to)
 {

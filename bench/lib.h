@@ -131,6 +131,15 @@ int bench_fill(struct node *nd, const struct key *k, uint64_t n,
  */
 struct admin_key *bench_admin_key(const struct key *k, const char *dir);
 
+struct member;
+
+/*
+ * A roster member of the two-node benches: key, name, unit, roles and,
+ * when addr is not NULL, its one address.
+ */
+void bench_member(struct member *m, const uint8_t key[32], const char *name,
+		  const char *unit, unsigned roles, const char *addr);
+
 /* Copies the roster's events from one node into another. */
 int bench_share_roster(struct node *from, struct node *to);
 

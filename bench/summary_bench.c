@@ -126,18 +126,8 @@ measure(uint64_t authors, int port, struct point *pt)
 	    (rc = node_open(dst, NODE_WITH_KEY | NODE_NOSYNC, NULL, &b, &d)))
 		bench_fail("open", rc, &d);
 	struct member ma, mb;
-	memset(&ma, 0, sizeof(ma));
-	memset(&mb, 0, sizeof(mb));
-	memcpy(ma.key, pa, 32);
-	snprintf(ma.name, sizeof(ma.name), "source");
-	snprintf(ma.unit, sizeof(ma.unit), "centre");
-	ma.roles = ROLE_ALL;
-	snprintf(ma.addrs[0], sizeof(ma.addrs[0]), "%s", addr);
-	ma.naddrs = 1;
-	memcpy(mb.key, pb, 32);
-	snprintf(mb.name, sizeof(mb.name), "other");
-	snprintf(mb.unit, sizeof(mb.unit), "office");
-	mb.roles = ROLE_DISPOSAL;
+	bench_member(&ma, pa, "source", "centre", ROLE_ALL, addr);
+	bench_member(&mb, pb, "other", "office", ROLE_DISPOSAL, NULL);
 	struct admin_key *wallet = bench_admin_key(admin, dir);
 	if ((rc = node_roster_add(a, wallet, &ma, 1772409600000ull, &d)) ||
 	    (rc = node_roster_add(a, wallet, &mb, 1772409600001ull, &d)) ||

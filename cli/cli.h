@@ -133,6 +133,15 @@ const char *cli_short(const uint8_t *p, char out[17]);
  */
 int cli_parse_key(struct cli *c, const char *s, uint8_t key[EVENT_KEY_BYTES]);
 
+struct admin_key;
+
+/*
+ * Loads the district admin key that --admin-key names.  No --admin-key is
+ * a usage error (EXIT_USAGE), a key that cannot be loaded says why (its
+ * exit code); both print the error.  The caller frees *k.
+ */
+int cli_admin_key(struct cli *c, const char *path, struct admin_key **k);
+
 struct json_writer;
 
 /*

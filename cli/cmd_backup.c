@@ -53,17 +53,6 @@ cmd_restore(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int
-admin_load(const char *path, struct admin_key **k)
-{
-	struct diag d;
-	if (!path)
-		return cli_fail("give --admin-key FILE (an admin key of the district)");
-	if (admin_key_load(path, k, &d))
-		return cli_fail("%s", d.text);
-	return 0;
-}
-
 int
 cmd_rekey(struct cli *c, int argc, char **argv)
 {
@@ -89,7 +78,7 @@ cmd_rekey(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
 	if (c->key_path)
 		return cli_usage(c, "rekey replaces the node's own key: no --key");
-	if ((rc = admin_load(admin_path, &admin)))
+	if ((rc = cli_admin_key(c, admin_path, &admin)))
 		return rc;
 	rc = node_rekey(c->node, admin, clock_now_ms(), pub, &last, &d);
 	admin_key_free(admin);
@@ -135,7 +124,7 @@ cmd_roster_replace(struct cli *c, int argc, char **argv)
 		if (*end || end == seq || last_seq == NODE_LAST_SEQ_HELD)
 			return cli_usage(c, "--last-seq '%s' is not a number", seq);
 	}
-	if ((rc = admin_load(admin_path, &admin)))
+	if ((rc = cli_admin_key(c, admin_path, &admin)))
 		return rc;
 	rc = node_roster_replace(c->node, admin, old, fresh, last_seq,
 				 clock_now_ms(), &last, &d);

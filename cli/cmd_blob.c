@@ -97,10 +97,8 @@ cmd_blob_erase(struct cli *c, int argc, char **argv)
 	if (hex_decode(argv[optind], hash, HASH_BYTES))
 		return cli_usage(c, "'%s' is not a blob HASH (64 hex digits)",
 				 argv[optind]);
-	if (!admin_path)
-		return cli_usage(c, "give --admin-key FILE: an erasure is signed by an admin and made on every node");
-	if ((rc = admin_key_load(admin_path, &admin, &d)))
-		return cli_fail_rc(rc, "%s", d.text);
+	if ((rc = cli_admin_key(c, admin_path, &admin)))
+		return rc;
 	rc = node_blob_erase(c->node, admin, hash, reason, clock_now_ms(), &d);
 	admin_key_free(admin);
 	if (rc)

@@ -367,9 +367,12 @@ ind_print_explain(const struct ind_table *t, const char *fig, struct buf *out)
 	return 0;
 }
 
+static void print_set_corrections(struct cli *c, const struct period *month,
+				  enum ind_set set, struct buf *out);
+
 static int
-eval_sets(struct cli *c, enum ind_set set, uint64_t from, uint64_t to,
-	  int json, int csv, const char *explain)
+eval_sets(struct cli *c, const struct period *month, enum ind_set set,
+	  uint64_t from, uint64_t to, int json, int csv, const char *explain)
 {
 	struct ind_table t;
 	struct buf out = BUF_INIT;
@@ -390,11 +393,154 @@ eval_sets(struct cli *c, enum ind_set set, uint64_t from, uint64_t to,
 		ind_print_csv(&t, &out);
 	} else {
 		ind_print_table(&t, &out);
+		if (month)
+			print_set_corrections(c, month, set, &out);
 	}
 	cli_print(&out);
 	buf_release(&out);
 	ind_table_release(&t);
 	return rc;
+}
+
+/* The line that says a month's figures are frozen, and by which report. */
+static void
+frozen_note(const struct calendar *cal, const struct period *month,
+	    const struct period_report *rep, int to_stderr, struct buf *out)
+{
+	char id[17], at[CLOCK_ISO_BYTES];
+	hex_encode(rep->id, 8, id);
+	clock_format_local(rep->time_ms, cal->utc_offset_min, at);
+	struct buf note = BUF_INIT;
+	buf_printf(&note, "%s is closed: the frozen report %s signed %s, over %llu events; later events do not change it\n",
+		   month->month, id, at, (unsigned long long)rep->cp.count);
+	if (to_stderr)
+		fprintf(stderr, "%s", buf_cstr(&note));
+	else
+		buf_add(out, note.data, note.len);
+	buf_release(&note);
+}
+
+/* Set `set` as rep froze it; ERR_NOTFOUND if rep holds no sets. */
+static int
+frozen_set(const struct period_report *rep, enum ind_set set,
+	   struct ind_table *t, struct diag *d)
+{
+	struct mp_reader m, v;
+	const uint8_t *p;
+	size_t n;
+	mp_reader_init(&m, rep->sets.data, rep->sets.len, NULL);
+	if (!rep->sets.len || mp_map_find(&m, ind_set_name(set), &v) ||
+	    mp_get_value(&v, &p, &n))
+		return ERR_NOTFOUND;
+	return ind_table_decode(p, n, set, t, d);
+}
+
+/*
+ * Late corrections to a set: what events that arrived after the month
+ * before `month` was closed would have changed in its counts (frozen,
+ * now, difference), as print_corrections() does for the overview.
+ */
+static void
+print_set_corrections(struct cli *c, const struct period *month,
+		      enum ind_set set, struct buf *out)
+{
+	struct period prev;
+	struct period_report rep;
+	struct ind_table frozen, live;
+	size_t shown = 0;
+	period_month_prev(&node_config(c->node)->cal, month, &prev);
+	if (!prev.to_ms || period_report_find(c->node, &prev, &rep, NULL))
+		return;
+	int rc = frozen_set(&rep, set, &frozen, NULL);
+	period_report_release(&rep);
+	if (rc)
+		return;
+	if (ind_run(c->node, prev.from_ms, prev.to_ms, set, &live, NULL)) {
+		ind_table_release(&frozen);
+		return;
+	}
+	/* Every row of either, by key: the live ones, then the frozen ones
+	 * that are gone. */
+	for (size_t pass = 0; pass < 2; pass++) {
+		const struct ind_table *a = pass ? &frozen : &live;
+		const struct ind_table *b = pass ? &live : &frozen;
+		for (size_t i = 0; i < a->n; i++) {
+			const struct ind_row *r = &a->rows[i], *o = NULL;
+			for (size_t k = 0; k < b->n && !o; k++)
+				if (strcmp(b->rows[k].key, r->key) == 0)
+					o = &b->rows[k];
+			if (pass && o)
+				continue; /* compared in the first pass */
+			for (size_t f = 0; f < live.nfig; f++) {
+				if (live.defs[f].kind != IK_COUNT)
+					continue;
+				int64_t x = r->v[f] == IND_NO_VALUE ? 0 : r->v[f];
+				int64_t y = !o || o->v[f] == IND_NO_VALUE ? 0
+									 : o->v[f];
+				int64_t was = pass ? x : y, now = pass ? y : x;
+				if (was == now)
+					continue;
+				if (!shown++)
+					buf_printf(out, "\nlate corrections to %s (events that arrived after its close; its report stays as signed):\n%-24s %-22s %7s %7s %7s\n",
+						   prev.month, "GROUP", "FIGURE",
+						   "FROZEN", "NOW", "CHANGE");
+				buf_printf(out, "%-24.24s %-22s %7lld %7lld %+7lld\n",
+					   r->key, live.defs[f].name,
+					   (long long)was, (long long)now,
+					   (long long)(now - was));
+			}
+		}
+	}
+	ind_table_release(&frozen);
+	ind_table_release(&live);
+}
+
+/*
+ * A set of a closed month: the figures its report froze (consumes rep).
+ * A report made before the sets were frozen holds none: the month's sets
+ * are then not printed rather than computed from what the node holds now.
+ */
+static int
+eval_sets_frozen(struct cli *c, const struct period *month,
+		 struct period_report *rep, enum ind_set set, int json,
+		 int csv, const char *explain)
+{
+	struct ind_table t;
+	struct buf out = BUF_INIT;
+	struct diag d;
+	const char *name = ind_set_name(set);
+	if (explain) {
+		period_report_release(rep);
+		return cli_fail("%s is closed: its report holds the figures, not the cases behind them (use --from and --to for --explain)",
+				month->month);
+	}
+	int rc = frozen_set(rep, set, &t, &d);
+	if (rc == ERR_NOTFOUND) {
+		period_report_release(rep);
+		return cli_fail("%s is closed by a report that holds no %s figures (made before the indicator sets were frozen): use --from and --to for the live figures",
+				month->month, name);
+	}
+	if (rc) {
+		period_report_release(rep);
+		return cli_fail("the report of %s does not read: %s",
+				month->month, d.text);
+	}
+	t.from_ms = month->from_ms;
+	t.to_ms = month->to_ms;
+	frozen_note(&node_config(c->node)->cal, month, rep, json || csv, &out);
+	period_report_release(rep);
+	if (json) {
+		ind_print_json(&t, &out);
+	} else if (csv) {
+		ind_print_csv(&t, &out);
+	} else {
+		ind_print_table(&t, &out);
+		print_set_corrections(c, month, set, &out);
+	}
+	cli_print(&out);
+	buf_release(&out);
+	ind_table_release(&t);
+	return EXIT_OK;
 }
 
 /* The rows of one grouping out of a frozen report's figures. */
@@ -570,12 +716,16 @@ cmd_eval(struct cli *c, int argc, char **argv)
 	if (to < from)
 		return cli_usage(c, "--to %s is before --from %s", to_s, from_s);
 	if (set != IND_SET_COUNT) {
-		if (month_s && period_report_find(c->node, &month, &rep, &d) == 0) {
-			fprintf(stderr, "note: %s is closed; its frozen report holds the overview figures (docs/evaluation.md §4), while the indicator sets are computed from the events held now\n",
-				month.month);
-			period_report_release(&rep);
+		if (month_s) {
+			int rc = period_report_find(c->node, &month, &rep, &d);
+			if (rc && rc != ERR_NOTFOUND)
+				return cli_fail("%s", d.text);
+			if (rc == 0)
+				return eval_sets_frozen(c, &month, &rep, set,
+							json, csv, explain_s);
 		}
-		return eval_sets(c, set, from, to, json, csv, explain_s);
+		return eval_sets(c, month_s ? &month : NULL, set, from, to,
+				 json, csv, explain_s);
 	}
 	if (month_s) {
 		int rc = period_report_find(c->node, &month, &rep, &d);
@@ -584,7 +734,6 @@ cmd_eval(struct cli *c, int argc, char **argv)
 		frozen = rc == 0;
 	}
 	if (frozen) {
-		char id[17], at[CLOCK_ISO_BYTES];
 		if (explain != FIG_COUNT) {
 			period_report_release(&rep);
 			return cli_fail("%s is closed: its report holds the figures, not the cases behind them (use --from and --to for --explain)",
@@ -595,16 +744,7 @@ cmd_eval(struct cli *c, int argc, char **argv)
 			return cli_fail("the report of %s does not read: %s",
 					month.month, d.text);
 		}
-		hex_encode(rep.id, 8, id);
-		clock_format_local(rep.time_ms, cal->utc_offset_min, at);
-		struct buf note = BUF_INIT;
-		buf_printf(&note, "%s is closed: the frozen report %s signed %s, over %llu events; later events do not change it\n",
-			   month.month, id, at, (unsigned long long)rep.cp.count);
-		if (json || csv)
-			fprintf(stderr, "%s", buf_cstr(&note));
-		else
-			buf_add(&out, note.data, note.len);
-		buf_release(&note);
+		frozen_note(cal, &month, &rep, json || csv, &out);
 		period_report_release(&rep);
 	} else if (eval_run(c->node, from, to, by, &r, &d)) {
 		return cli_fail("%s", d.text);

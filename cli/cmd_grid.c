@@ -48,8 +48,8 @@ cmd_grid_import(struct cli *c, int argc, char **argv)
 		printf("imported %zu grid cells\n", n);
 		return EXIT_OK;
 	}
-	if ((rc = admin_key_load(admin_path, &admin, &d)))
-		return cli_fail_rc(rc, "%s", d.text);
+	if ((rc = cli_admin_key(c, admin_path, &admin)))
+		return rc;
 	rc = grid_publish(c->node, admin, argv[optind], reason, clock_now_ms(),
 			  &n, id, &d);
 	admin_key_free(admin);

@@ -23,17 +23,6 @@
 #include "store/store.h"
 #include "common/banned.h"
 
-static int
-load_admin(const char *path, struct admin_key **k)
-{
-	struct diag d;
-	if (!path)
-		return cli_fail("give --admin-key FILE (an admin key of the district)");
-	if (admin_key_load(path, k, &d))
-		return cli_fail("%s", d.text);
-	return 0;
-}
-
 int
 cmd_roster_add(struct cli *c, int argc, char **argv)
 {
@@ -79,7 +68,7 @@ cmd_roster_add(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "%s", d.text);
 	snprintf(m.name, sizeof(m.name), "%s", name);
 	snprintf(m.unit, sizeof(m.unit), "%s", unit ? unit : name);
-	if ((rc = load_admin(admin_path, &admin)))
+	if ((rc = cli_admin_key(c, admin_path, &admin)))
 		return rc;
 	rc = node_roster_add(c->node, admin, &m, clock_now_ms(), &d);
 	admin_key_free(admin);
@@ -123,7 +112,7 @@ cmd_roster_revoke(struct cli *c, int argc, char **argv)
 	if (!roster_knows(node_roster(c->node), key))
 		return cli_fail_rc(ERR_NOTFOUND, "key %.16s is in no roster change this node holds: nothing to revoke (see 'gridcase roster show')",
 				   argv[optind]);
-	if ((rc = load_admin(admin_path, &admin)))
+	if ((rc = cli_admin_key(c, admin_path, &admin)))
 		return rc;
 	rc = node_roster_revoke(c->node, admin, key, seq, reason, clock_now_ms(), &d);
 	admin_key_free(admin);

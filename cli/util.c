@@ -13,6 +13,7 @@
 #include "common/hex.h"
 #include "common/json.h"
 #include "common/units.h"
+#include "node/admin.h"
 #include "node/case/roster.h"
 #include "node/daemon.h"
 #include "node/node.h"
@@ -303,6 +304,18 @@ match_name(const struct member *m, int revoked, uint64_t last, void *ctx)
 		b->ngone++;
 	else
 		b->nlive++;
+	return 0;
+}
+
+int
+cli_admin_key(struct cli *c, const char *path, struct admin_key **k)
+{
+	struct diag d;
+	int rc;
+	if (!path)
+		return cli_usage(c, "give --admin-key FILE (an admin key of the district)");
+	if ((rc = admin_key_load(path, k, &d)))
+		return cli_fail_rc(rc, "%s", d.text);
 	return 0;
 }
 

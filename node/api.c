@@ -27,6 +27,10 @@ struct listing {
 	case_row_fn fn;
 	void *ctx;
 	char last_case[80]; /* a case listed under several keys, once */
+	size_t max;         /* call fn for this many matches (0: all) */
+	int stop;           /* past max, stop the walk (else count on) */
+	int stopped;        /* the walk was stopped at max */
+	uint64_t listed;    /* matches so far */
 };
 
 static int
@@ -41,6 +45,8 @@ matches(const struct listing *l, const struct case_state *st,
 	if (f->unit && strcmp(f->unit, st->unit) != 0)
 		return 0;
 	if (f->grid && strcmp(f->grid, st->grid) != 0)
+		return 0;
+	if (f->team && strcmp(f->team, st->team) != 0)
 		return 0;
 	if (f->office && strncmp(l->office, st->grid, GRID_OFFICE_DIGITS) != 0)
 		return 0;
@@ -85,10 +91,20 @@ list_one(const char *case_id, const uint8_t *p, size_t n, void *ctx)
 		state_release(&st);
 		return 0;
 	}
+	if (l->max && l->listed >= l->max) {
+		state_release(&st);
+		if (l->stop) {
+			l->stopped = 1;
+			return 1;
+		}
+		l->listed++;
+		return 0;
+	}
 	row.case_id = case_id;
 	row.st = &st;
 	int rc = l->fn(&row, l->ctx);
 	state_release(&st);
+	l->listed++;
 	return rc;
 }
 
@@ -241,31 +257,58 @@ office_prefix(struct node *n, const char *office, char *out, struct diag *d)
 	return 0;
 }
 
-int
-node_case_list(struct node *n, const struct case_query *q, case_row_fn fn,
-	       void *ctx, struct diag *d)
+/* Lists through the narrowest index; *total as node_case_list_first()
+ * says, if total is not NULL. */
+static int
+case_list(struct node *n, const struct case_query *q, size_t max,
+	  case_row_fn fn, void *ctx, uint64_t *total, struct diag *d)
 {
 	struct listing l;
 	struct index_range r;
 	struct store *s = node_store(n);
-	int rc;
+	uint64_t rows = 0;
+	int rc, indexed;
 
 	memset(&l, 0, sizeof(l));
 	l.node = n;
 	l.q = q;
 	l.fn = fn;
 	l.ctx = ctx;
+	l.max = max;
 	if (q->office && (rc = office_prefix(n, q->office, l.office, d)))
 		return rc;
 	/* Walk the narrowest index the filters allow. */
 	rc = narrowest_index(s, &l, &r);
+	indexed = rc == 0;
+	l.stop = indexed && total;
 	if (rc == 0)
 		rc = store_index_walk(s, r.from, r.n, r.to, r.n, list_one, &l);
 	else if (rc == 1)
 		rc = store_view_walk(s, list_one, &l);
+	if (l.stopped)
+		rc = 0;
+	if (rc == 0 && total && indexed)
+		rc = store_index_count(s, r.from, r.n, r.to, r.n, UINT64_MAX,
+				       &rows);
 	if (rc)
 		return diag_set(d, rc, "cannot list cases: %s", err_str(rc));
+	if (total)
+		*total = indexed ? rows : l.listed;
 	return 0;
+}
+
+int
+node_case_list(struct node *n, const struct case_query *q, case_row_fn fn,
+	       void *ctx, struct diag *d)
+{
+	return case_list(n, q, 0, fn, ctx, NULL, d);
+}
+
+int
+node_case_list_first(struct node *n, const struct case_query *q, size_t max,
+		     case_row_fn fn, void *ctx, uint64_t *total, struct diag *d)
+{
+	return case_list(n, q, max, fn, ctx, total, d);
 }
 
 int

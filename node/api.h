@@ -35,10 +35,12 @@ struct node;
 /*
  * Which cases to list.  A NULL string is no filter; the others are
  * ANDed.  office is a grid's office prefix (GRID_OFFICE_DIGITS digits) or
- * an office's name in the imported grid.
+ * an office's name in the imported grid.  team has no index: it is checked
+ * on each case of the range the other filters choose.
  */
 struct case_query {
 	const char *state, *unit, *grid, *office, *source, *cls;
+	const char *team;    /* the team a unit assigned the case to */
 	enum colour colour;  /* COLOUR_NONE: any; running cases of it */
 	int overdue;         /* running cases past their due time */
 	int conflicts;       /* cases with open conflicts */
@@ -67,6 +69,20 @@ typedef int (*case_row_fn)(const struct case_row *row, void *ctx);
  */
 MUST_CHECK int node_case_list(struct node *n, const struct case_query *q,
 			      case_row_fn fn, void *ctx, struct diag *d);
+
+/*
+ * As node_case_list(), but calls fn for the first max matches only (in
+ * the index's order: the earliest due first for overdue and due_before,
+ * case id order for a state) and counts without reading any case: *total
+ * is the number of rows of the index range the query is answered from.
+ * That is the number of matches when the range is the query's only
+ * filter (one state, overdue, due_before, conflicts, one grid cell), an
+ * upper bound otherwise.  A query that no index answers is walked to its
+ * end and *total counts its matches.  The errors of node_case_list().
+ */
+MUST_CHECK int node_case_list_first(struct node *n, const struct case_query *q,
+				    size_t max, case_row_fn fn, void *ctx,
+				    uint64_t *total, struct diag *d);
 
 /*
  * The number of case ids that have events but were never reported (no

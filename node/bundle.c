@@ -16,6 +16,7 @@
 #include "node/case/roster.h"
 #include "node/node.h"
 #include "node/period.h"
+#include "node/witness.h"
 #include "store/store.h"
 #include "common/banned.h"
 
@@ -43,6 +44,11 @@ struct out_bundle {
 	size_t nreports;
 	struct proof *proofs;
 	size_t nproofs;
+	struct buf
+		witnesses; /* the array's items: [checkpoint, countersignature] */
+	size_t nwitnesses;
+	struct proof *wproofs; /* .report: the witness's number */
+	size_t nwproofs;
 };
 
 static void
@@ -51,6 +57,22 @@ put_set(struct buf *b, const struct evset *es)
 	mp_put_array(b, (uint32_t)es->n);
 	for (size_t i = 0; i < es->n; i++)
 		mp_put_bin(b, es->bytes.data + es->e[i].off, es->e[i].len);
+}
+
+static void
+put_proofs(struct buf *b, const struct proof *proofs, size_t n)
+{
+	mp_put_array(b, (uint32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		const struct proof *p = &proofs[i];
+		mp_put_array(b, 4);
+		mp_put_uint(b, p->event);
+		mp_put_uint(b, p->report);
+		mp_put_uint(b, p->leaf);
+		mp_put_array(b, (uint32_t)p->len);
+		for (size_t k = 0; k < p->len; k++)
+			mp_put_bin(b, p->path[k], MERKLE_HASH_BYTES);
+	}
 }
 
 static void
@@ -75,23 +97,18 @@ bundle_encode(const struct out_bundle *o, struct buf *out)
 		mp_put_cstr(b, o->inputs->offices[i].prefix);
 		mp_put_cstr(b, o->inputs->offices[i].name);
 	}
-	b = mp_map_add(&m, "proofs");
-	mp_put_array(b, (uint32_t)o->nproofs);
-	for (size_t i = 0; i < o->nproofs; i++) {
-		const struct proof *p = &o->proofs[i];
-		mp_put_array(b, 4);
-		mp_put_uint(b, p->event);
-		mp_put_uint(b, p->report);
-		mp_put_uint(b, p->leaf);
-		mp_put_array(b, (uint32_t)p->len);
-		for (size_t k = 0; k < p->len; k++)
-			mp_put_bin(b, p->path[k], MERKLE_HASH_BYTES);
-	}
+	put_proofs(mp_map_add(&m, "proofs"), o->proofs, o->nproofs);
 	b = mp_map_add(&m, "reports");
 	mp_put_array(b, (uint32_t)o->nreports);
 	buf_add(b, o->reports.data, o->reports.len);
 	put_set(mp_map_add(&m, "roster"), o->roster);
 	mp_put_cstr(mp_map_add(&m, "subject"), o->subject);
+	if (strcmp(o->kind, "case") == 0) {
+		b = mp_map_add(&m, "witnesses");
+		mp_put_array(b, (uint32_t)o->nwitnesses);
+		buf_add(b, o->witnesses.data, o->witnesses.len);
+		put_proofs(mp_map_add(&m, "wproofs"), o->wproofs, o->nwproofs);
+	}
 	mp_map_finish(&m, out);
 }
 
@@ -188,6 +205,94 @@ case_proofs(struct node *n, const struct evset *events, struct out_bundle *o,
 	return rc;
 }
 
+/* A checkpoint a case bundle carries, with the leaves of its set. */
+struct wit {
+	struct witness_ref ref;
+	uint8_t (*leaves)[EVENT_ID_BYTES];
+	size_t n;
+};
+
+/*
+ * For a case bundle: each event's first witness (docs/audit.md §4), the
+ * countersigned checkpoint that proves it existed by the earliest
+ * countersignature, with the checkpoint and that countersignature and
+ * the event's inclusion proof.  A checkpoint whose events this node no
+ * longer all holds gives no proof.
+ */
+static int
+witness_proofs(struct node *n, const struct evset *events, struct out_bundle *o,
+	       struct diag *d)
+{
+	struct witness_index *wi;
+	struct wit *w = NULL;
+	size_t nw = 0;
+	int rc = witness_index_load(n, &wi, d);
+	if (rc)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < events->n; i++) {
+		const struct evref *e = &events->e[i];
+		struct witness_ref ref;
+		size_t k;
+		if (!witness_first_ref(wi, e->author, e->seq, e->id, &ref))
+			continue;
+		for (k = 0; k < nw; k++)
+			if (memcmp(w[k].ref.checkpoint, ref.checkpoint,
+				   EVENT_ID_BYTES) == 0)
+				break;
+		if (k == nw) {
+			struct evset set;
+			struct buf cpe = BUF_INIT, we = BUF_INIT;
+			if (evset_collect(node_store(n), ref.cp, &set, NULL))
+				continue;
+			if (store_event_get(node_store(n), ref.checkpoint,
+					    &cpe) ||
+			    store_event_get(node_store(n), ref.witness, &we)) {
+				buf_release(&cpe);
+				buf_release(&we);
+				evset_release(&set);
+				continue;
+			}
+			w = xrealloc(w, (nw + 1) * sizeof(*w));
+			w[nw].ref = ref;
+			w[nw].n = set.n;
+			w[nw].leaves =
+				xcalloc(set.n ? set.n : 1, EVENT_ID_BYTES);
+			for (size_t j = 0; j < set.n; j++)
+				memcpy(w[nw].leaves[j], set.e[j].id,
+				       EVENT_ID_BYTES);
+			evset_release(&set);
+			mp_put_array(&o->witnesses, 2);
+			mp_put_bin(&o->witnesses, cpe.data, cpe.len);
+			mp_put_bin(&o->witnesses, we.data, we.len);
+			buf_release(&cpe);
+			buf_release(&we);
+			nw++;
+			o->nwitnesses++;
+		}
+		for (size_t j = 0; j < w[k].n; j++) {
+			if (memcmp(w[k].leaves[j], e->id, EVENT_ID_BYTES) != 0)
+				continue;
+			o->wproofs = xrealloc(o->wproofs,
+					      (o->nwproofs + 1) *
+						      sizeof(*o->wproofs));
+			struct proof *pr = &o->wproofs[o->nwproofs++];
+			pr->event = i;
+			pr->report = k;
+			pr->leaf = j;
+			BUG_ON(merkle_path((const uint8_t(*)[MERKLE_LEAF_BYTES])
+						   w[k]
+							   .leaves,
+					   w[k].n, j, pr->path, &pr->len));
+			break;
+		}
+	}
+	for (size_t k = 0; k < nw; k++)
+		free(w[k].leaves);
+	free(w);
+	witness_index_free(wi);
+	return rc;
+}
+
 int
 bundle_export(struct node *n, const struct bundle_opts *opts, struct buf *out,
 	      struct diag *d)
@@ -248,7 +353,8 @@ bundle_export(struct node *n, const struct bundle_opts *opts, struct buf *out,
 			goto out;
 		}
 		if ((rc = period_inputs(n, &rep, d)) ||
-		    (rc = case_proofs(n, &events, &o, d)))
+		    (rc = case_proofs(n, &events, &o, d)) ||
+		    (rc = witness_proofs(n, &events, &o, d)))
 			goto out;
 	}
 	o.inputs = &rep;
@@ -257,6 +363,8 @@ bundle_export(struct node *n, const struct bundle_opts *opts, struct buf *out,
 	bundle_encode(&o, out);
 out:
 	free(o.proofs);
+	free(o.wproofs);
+	buf_release(&o.witnesses);
 	buf_release(&o.reports);
 	evset_release(&events);
 	evset_release(&roster);
@@ -278,6 +386,10 @@ struct in_bundle {
 	size_t nreports;
 	struct proof *proofs;
 	size_t nproofs;
+	struct witness_pair *wits; /* a case's witnessed checkpoints */
+	size_t nwits;
+	struct proof *wproofs;
+	size_t nwproofs;
 	struct config *cfg;
 };
 
@@ -292,6 +404,10 @@ in_release(struct in_bundle *b)
 		period_report_release(&b->reports[i]);
 	free(b->reports);
 	free(b->proofs);
+	for (size_t i = 0; i < b->nwits; i++)
+		checkpoint_release(&b->wits[i].cp);
+	free(b->wits);
+	free(b->wproofs);
 	if (b->cfg)
 		config_free(b->cfg);
 }
@@ -381,6 +497,87 @@ check_order(const struct evset *es, const char *what, struct diag *d)
 	return 0;
 }
 
+/* The proofs under key (absent: none when optional). */
+static int
+read_proofs(const struct mp_reader *m, const char *key, int optional,
+	    struct proof **out, size_t *nout, struct diag *d)
+{
+	struct mp_reader v;
+	const uint8_t *bin;
+	size_t len;
+	uint32_t k, four;
+	int rc = mp_map_find(m, key, &v);
+	if (rc == ERR_NOTFOUND && optional)
+		return 0;
+	if (rc || mp_get_array(&v, &k))
+		return shape(d, key);
+	*out = xcalloc(k ? k : 1, sizeof(**out));
+	for (uint32_t i = 0; i < k; i++) {
+		struct proof *pr = &(*out)[(*nout)++];
+		uint32_t np;
+		if (mp_get_array(&v, &four) || four != 4 ||
+		    mp_get_uint(&v, &pr->event) ||
+		    mp_get_uint(&v, &pr->report) ||
+		    mp_get_uint(&v, &pr->leaf) || mp_get_array(&v, &np) ||
+		    np > MERKLE_MAX_PATH)
+			return shape(d, key);
+		for (uint32_t j = 0; j < np; j++) {
+			if (mp_get_bin(&v, &bin, &len) ||
+			    len != MERKLE_HASH_BYTES)
+				return shape(d, key);
+			memcpy(pr->path[j], bin, len);
+		}
+		pr->len = np;
+	}
+	return 0;
+}
+
+/*
+ * A case bundle's witnesses: [checkpoint, countersignature] envelope
+ * pairs, each signature checked against network and the pair matched.
+ */
+static int
+read_witnesses(const struct mp_reader *m, const char *network,
+	       struct in_bundle *b, struct diag *d)
+{
+	struct mp_reader v;
+	uint32_t k, two;
+	int rc = mp_map_find(m, "witnesses", &v);
+	if (rc == ERR_NOTFOUND)
+		return 0;
+	if (rc || mp_get_array(&v, &k))
+		return shape(d, "witnesses");
+	b->wits = xcalloc(k ? k : 1, sizeof(*b->wits));
+	for (uint32_t i = 0; i < k; i++) {
+		const uint8_t *p[2];
+		size_t len[2], used;
+		struct envelope env;
+		struct event ev;
+		struct diag why;
+		if (mp_get_array(&v, &two) || two != 2 ||
+		    mp_get_bin(&v, &p[0], &len[0]) ||
+		    mp_get_bin(&v, &p[1], &len[1]))
+			return shape(d, "witnesses");
+		for (int j = 0; j < 2; j++)
+			if ((rc = seal_open(p[j], len[j], network, &env, &ev,
+					    &used, &why)) ||
+			    (used != len[j] && (rc = ERR_TRAILING)))
+				return diag_set(
+					d, rc,
+					"the %s of witness #%u does not verify: %s",
+					j ? "countersignature" : "checkpoint",
+					i + 1,
+					rc == ERR_TRAILING ? "bytes after it"
+							   : why.text);
+		if ((rc = witness_pair_read(p[0], len[0], p[1], len[1],
+					    &b->wits[b->nwits], &why)))
+			return diag_set(d, rc, "witness #%u: %s", i + 1,
+					why.text);
+		b->nwits++;
+	}
+	return 0;
+}
+
 static int
 in_decode(const uint8_t *p, size_t n, struct in_bundle *b, struct diag *d)
 {
@@ -454,31 +651,25 @@ in_decode(const uint8_t *p, size_t n, struct in_bundle *b, struct diag *d)
 	evset_release(&reps);
 	if (rc)
 		return rc;
-	if (mp_map_find(&m, "proofs", &v) || mp_get_array(&v, &k))
-		return shape(d, "proofs");
-	b->proofs = xcalloc(k ? k : 1, sizeof(*b->proofs));
-	for (uint32_t i = 0; i < k; i++) {
-		struct proof *pr = &b->proofs[b->nproofs++];
-		uint32_t np;
-		if (mp_get_array(&v, &two) || two != 4 ||
-		    mp_get_uint(&v, &pr->event) ||
-		    mp_get_uint(&v, &pr->report) ||
-		    mp_get_uint(&v, &pr->leaf) || mp_get_array(&v, &np) ||
-		    np > MERKLE_MAX_PATH)
-			return shape(d, "proofs");
-		for (uint32_t j = 0; j < np; j++) {
-			if (mp_get_bin(&v, &bin, &len) ||
-			    len != MERKLE_HASH_BYTES)
-				return shape(d, "proofs");
-			memcpy(pr->path[j], bin, len);
-		}
-		pr->len = np;
-		if (pr->event >= b->events.n || pr->report >= b->nreports)
+	if ((rc = read_proofs(&m, "proofs", 0, &b->proofs, &b->nproofs, d)))
+		return rc;
+	for (size_t i = 0; i < b->nproofs; i++)
+		if (b->proofs[i].event >= b->events.n ||
+		    b->proofs[i].report >= b->nreports)
 			return diag_set(
 				d, ERR_FORMAT,
-				"proof #%u names an event or report the bundle lacks",
+				"proof #%zu names an event or report the bundle lacks",
 				i + 1);
-	}
+	if ((rc = read_witnesses(&m, b->network, b, d)) ||
+	    (rc = read_proofs(&m, "wproofs", 1, &b->wproofs, &b->nwproofs, d)))
+		return rc;
+	for (size_t i = 0; i < b->nwproofs; i++)
+		if (b->wproofs[i].event >= b->events.n ||
+		    b->wproofs[i].report >= b->nwits)
+			return diag_set(
+				d, ERR_FORMAT,
+				"witness proof #%zu names an event or witness the bundle lacks",
+				i + 1);
 	return 0;
 }
 
@@ -622,8 +813,11 @@ verify_month(struct in_bundle *b, struct buf *text, struct diag *d)
 	own.config = b->config;
 	own.offices = b->offices;
 	own.noffices = b->noffices;
-	if ((rc = period_figures(b->network, b->admin, &b->events, &own, d)))
+	if ((rc = period_figures(b->network, b->admin, &b->events, &own, d))) {
+		buf_release(&own.figures);
+		buf_release(&own.sets);
 		return rc;
+	}
 	struct checkpoint cp;
 	evset_checkpoint(&b->events, &cp);
 	hex_encode(cp.root, MERKLE_HASH_BYTES, root);
@@ -638,6 +832,7 @@ verify_month(struct in_bundle *b, struct buf *text, struct diag *d)
 	print_rows(&own.figures, "office", b->office[0] ? b->office : NULL,
 		   text);
 	buf_release(&own.figures);
+	buf_release(&own.sets);
 	return 0;
 }
 
@@ -673,8 +868,8 @@ verify_case(struct in_bundle *b, struct period_roster *pr, struct buf *text,
 		xcalloc(b->events.n ? b->events.n : 1, sizeof(*lines));
 	uint64_t *witness =
 		xcalloc(b->events.n ? b->events.n : 1, sizeof(*witness));
-	const char **wmonth =
-		xcalloc(b->events.n ? b->events.n : 1, sizeof(char *));
+	char(*wlabel)[160] =
+		xcalloc(b->events.n ? b->events.n : 1, sizeof(*wlabel));
 	int rc = 0;
 	/* Every proof holds against its report's signed tree head. */
 	for (size_t i = 0; i < b->nproofs; i++) {
@@ -696,7 +891,61 @@ verify_case(struct in_bundle *b, struct period_roster *pr, struct buf *text,
 		}
 		if (!witness[p->event] || r->time_ms < witness[p->event]) {
 			witness[p->event] = r->time_ms;
-			wmonth[p->event] = r->p.month;
+			snprintf(wlabel[p->event], sizeof(wlabel[0]),
+				 " in report %s", r->p.month);
+		}
+	}
+	/* Each witnessed checkpoint: signed by a member, countersigned by
+	 * another (docs/audit.md §4), and every proof holds against it. */
+	for (size_t i = 0; i < b->nwits; i++) {
+		const struct witness_pair *w = &b->wits[i];
+		const struct member *a =
+			period_roster_member(pr, w->cp_author, w->cp_seq);
+		const struct member *c =
+			period_roster_member(pr, w->w_author, w->w_seq);
+		if (!a || !c ||
+		    memcmp(w->cp_author, w->w_author, EVENT_KEY_BYTES) == 0) {
+			char who[17];
+			hex_encode(a && c ? w->w_author
+				   : !a   ? w->cp_author
+					  : w->w_author,
+				   8, who);
+			rc = diag_set(
+				d, ERR_DENIED, "witness #%zu: %s %s %s", i + 1,
+				!a ? "the checkpoint's signer"
+				   : "its countersigner",
+				who,
+				a && c ? "is the checkpoint's own signer"
+				       : "is not in the roster at its seq (unknown, or revoked before)");
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < b->nwproofs; i++) {
+		const struct proof *p = &b->wproofs[i];
+		const struct witness_pair *w = &b->wits[p->report];
+		if (merkle_path_verify(b->events.e[p->event].id, p->leaf,
+				       w->cp.count,
+				       (const uint8_t(*)[MERKLE_HASH_BYTES])
+					       p->path,
+				       p->len, w->cp.root)) {
+			char hex[17];
+			hex_encode(b->events.e[p->event].id, 8, hex);
+			rc = diag_set(
+				d, ERR_CORRUPT,
+				"the proof that event #%llu (%s) is in witnessed checkpoint #%llu does not hold",
+				(unsigned long long)p->event + 1, hex,
+				(unsigned long long)p->report + 1);
+			goto out;
+		}
+		if (!witness[p->event] || w->w_time_ms < witness[p->event]) {
+			const struct member *c =
+				period_roster_member(pr, w->w_author, w->w_seq);
+			char cp[17];
+			hex_encode(w->cp_id, 8, cp);
+			witness[p->event] = w->w_time_ms;
+			snprintf(wlabel[p->event], sizeof(wlabel[0]),
+				 " by checkpoint %s, countersigned by %s", cp,
+				 c ? c->name : "?");
 		}
 	}
 	for (size_t i = 0; i < b->events.n; i++) {
@@ -765,15 +1014,14 @@ verify_case(struct in_bundle *b, struct period_roster *pr, struct buf *text,
 		else
 			snprintf(wat, sizeof(wat), "-");
 		hex_encode(e->id, 8, hex);
-		buf_printf(text, "%-16s  %-16s  %-20.*s  %-16s  %s%s%s\n", at,
+		buf_printf(text, "%-16s  %-16s  %-20.*s  %-16s  %s%s\n", at,
 			   wat, (int)ev.type_len, ev.type, m ? m->name : "?",
-			   hex, witness[i] ? " in report " : "",
-			   witness[i] ? wmonth[i] : "");
+			   hex, wlabel[i]);
 	}
 out:
 	free(lines);
 	free(witness);
-	free(wmonth);
+	free(wlabel);
 	return rc;
 }
 

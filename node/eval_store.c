@@ -79,9 +79,11 @@ ind_case(const char *case_id, const uint8_t *p, size_t n, void *ctx)
 	return 0;
 }
 
-int
-ind_run(struct node *n, uint64_t from_ms, uint64_t to_ms, enum ind_set set,
-	struct ind_table *out, struct diag *d)
+/* The set over the views, with cells (NULL: the node's grid). */
+static int
+ind_run_with(struct node *n, const struct grid_cell *cells, size_t ncells,
+	     uint64_t from_ms, uint64_t to_ms, enum ind_set set,
+	     struct ind_table *out, struct diag *d)
 {
 	struct ind_acc *acc;
 	const struct roster *r;
@@ -89,7 +91,9 @@ ind_run(struct node *n, uint64_t from_ms, uint64_t to_ms, enum ind_set set,
 	memset(out, 0, sizeof(*out));
 	if ((rc = ind_acc_new(node_config(n), from_ms, to_ms, set, &acc, d)))
 		return rc;
-	if ((rc = grid_walk(n, ind_cell, acc)) < 0) {
+	for (size_t i = 0; cells && i < ncells; i++)
+		ind_acc_add_cell(acc, &cells[i]);
+	if (!cells && (rc = grid_walk(n, ind_cell, acc)) < 0) {
 		ind_acc_free(acc);
 		return diag_set(d, rc, "cannot read the grid");
 	}
@@ -104,6 +108,23 @@ ind_run(struct node *n, uint64_t from_ms, uint64_t to_ms, enum ind_set set,
 	}
 	ind_acc_finish(acc, out);
 	return 0;
+}
+
+int
+ind_run(struct node *n, uint64_t from_ms, uint64_t to_ms, enum ind_set set,
+	struct ind_table *out, struct diag *d)
+{
+	return ind_run_with(n, NULL, 0, from_ms, to_ms, set, out, d);
+}
+
+int
+ind_run_cells(struct node *n, const struct grid_cell *cells, size_t ncells,
+	      uint64_t from_ms, uint64_t to_ms, enum ind_set set,
+	      struct ind_table *out, struct diag *d)
+{
+	static const struct grid_cell none;
+	return ind_run_with(n, ncells ? cells : &none, ncells, from_ms, to_ms,
+			    set, out, d);
 }
 
 int

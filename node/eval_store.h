@@ -44,4 +44,14 @@ MUST_CHECK int eval_run_cells(struct node *n, const struct grid_cell *cells,
 			      enum eval_by by, struct eval_result *out,
 			      struct diag *d);
 
+/*
+ * As ind_run(), with the grid's cells given (their ids, communities and
+ * offices) instead of the node's grid: a replay computes the sets with
+ * the cells its report recorded.
+ */
+MUST_CHECK int ind_run_cells(struct node *n, const struct grid_cell *cells,
+			     size_t ncells, uint64_t from_ms, uint64_t to_ms,
+			     enum ind_set set, struct ind_table *out,
+			     struct diag *d);
+
 #endif

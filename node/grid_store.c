@@ -270,3 +270,31 @@ grid_walk(struct node *n, grid_fn fn, void *ctx)
 	struct walk w = { fn, ctx };
 	return store_local_walk(node_store(n), "grid", walk_one, &w);
 }
+
+struct shape_walk {
+	grid_shape_fn fn;
+	void *ctx;
+};
+
+static int
+shape_one(const uint8_t *key, size_t kn, const uint8_t *val, size_t vn,
+	  void *ctx)
+{
+	struct shape_walk *w = ctx;
+	struct grid_shape s;
+	(void)key;
+	(void)kn;
+	int rc = grid_record_shape(val, vn, &s);
+	if (rc == 0) {
+		rc = w->fn(&s, w->ctx);
+		grid_shape_release(&s);
+	}
+	return rc;
+}
+
+int
+grid_shape_walk(struct node *n, grid_shape_fn fn, void *ctx)
+{
+	struct shape_walk w = { fn, ctx };
+	return store_local_walk(node_store(n), "grid", shape_one, &w);
+}

@@ -77,4 +77,12 @@ MUST_CHECK int grid_get(struct node *n, const char *grid,
 typedef int (*grid_fn)(const struct grid_cell *c, void *ctx);
 MUST_CHECK int grid_walk(struct node *n, grid_fn fn, void *ctx);
 
+/*
+ * The same walk with each cell's geometry (grid_record_shape()), for a
+ * map; the shape is borrowed for the call.  ERR_CORRUPT for a record that
+ * does not read; a non-zero return of fn stops the walk and is returned.
+ */
+typedef int (*grid_shape_fn)(const struct grid_shape *s, void *ctx);
+MUST_CHECK int grid_shape_walk(struct node *n, grid_shape_fn fn, void *ctx);
+
 #endif

@@ -36,6 +36,13 @@ static const struct {
 };
 #define NGROUPINGS (sizeof(groupings) / sizeof(groupings[0]))
 
+/* The indicator sets a report holds, in the order of their map keys. */
+static const enum ind_set report_sets[] = {
+	IND_COMMUNITY,  IND_DISPATCHER, IND_DISTRICT,   IND_GRID, IND_OPERATOR,
+	IND_SHIFT_LEAD, IND_STREET,     IND_SUPERVISOR, IND_UNIT,
+};
+#define NSETS (sizeof(report_sets) / sizeof(report_sets[0]))
+
 /* ---- months ---- */
 
 int
@@ -291,7 +298,9 @@ period_report_release(struct period_report *r)
 	checkpoint_release(&r->cp);
 	free(r->config);
 	free(r->offices);
+	free(r->cells);
 	buf_release(&r->figures);
+	buf_release(&r->sets);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -315,6 +324,14 @@ period_report_encode(const struct period_report *r, struct buf *body)
 	for (size_t i = 0; i < r->cp.nextras; i++)
 		mp_put_bin(b, r->cp.extras[i], EVENT_ID_BYTES);
 	mp_map_finish(&cp, mp_map_add(&m, "checkpoint"));
+	b = mp_map_add(&m, "cells");
+	mp_put_array(b, (uint32_t)r->ncells);
+	for (size_t i = 0; i < r->ncells; i++) {
+		mp_put_array(b, 3);
+		mp_put_cstr(b, r->cells[i].grid);
+		mp_put_cstr(b, r->cells[i].community);
+		mp_put_cstr(b, r->cells[i].office);
+	}
 	mp_put_cstr(mp_map_add(&m, "config"), r->config ? r->config : "");
 	buf_add(mp_map_add(&m, "figures"), r->figures.data, r->figures.len);
 	mp_put_uint(mp_map_add(&m, "from"), r->p.from_ms);
@@ -331,6 +348,8 @@ period_report_encode(const struct period_report *r, struct buf *body)
 		mp_put_bin(mp_map_add(&m, "supersedes"), r->supersedes,
 			   EVENT_ID_BYTES);
 	}
+	if (r->sets.len)
+		buf_add(mp_map_add(&m, "sets"), r->sets.data, r->sets.len);
 	mp_put_uint(mp_map_add(&m, "to"), r->p.to_ms);
 	mp_map_finish(&m, body);
 }
@@ -445,6 +464,32 @@ period_report_decode(const uint8_t *body, size_t n, struct period_report *out,
 		memcpy(o->prefix, a, an);
 		memcpy(o->name, b, bn);
 	}
+	/* cells and sets came with the indicator sets: a report made
+	 * before them holds the overview alone. */
+	if (mp_map_find(&m, "cells", &v) == 0) {
+		if (mp_get_array(&v, &k))
+			goto cells;
+		out->cells = xcalloc(k ? k : 1, sizeof(*out->cells));
+		for (uint32_t i = 0; i < k; i++) {
+			struct grid_cell *c = &out->cells[out->ncells++];
+			const char *a, *b, *e;
+			size_t an, bn, en;
+			if (mp_get_array(&v, &two) || two != 3 ||
+			    mp_get_str(&v, &a, &an) || an >= sizeof(c->grid) ||
+			    mp_get_str(&v, &b, &bn) ||
+			    bn >= sizeof(c->community) ||
+			    mp_get_str(&v, &e, &en) || en >= sizeof(c->office))
+				goto cells;
+			memcpy(c->grid, a, an);
+			memcpy(c->community, b, bn);
+			memcpy(c->office, e, en);
+		}
+	}
+	if (mp_map_find(&m, "sets", &v) == 0) {
+		if (mp_get_value(&v, &p, &len) || !mp_is_map(p, len))
+			goto sets;
+		buf_add(&out->sets, p, len);
+	}
 	if (mp_map_find(&m, "supersedes", &v) == 0) {
 		if (get_bin(&m, "supersedes", out->supersedes,
 			    EVENT_ID_BYTES) ||
@@ -465,6 +510,12 @@ figures:
 offices:
 	period_report_release(out);
 	return bad(d, "offices");
+cells:
+	period_report_release(out);
+	return bad(d, "cells");
+sets:
+	period_report_release(out);
+	return bad(d, "sets");
 supersedes:
 	period_report_release(out);
 	return bad(d, "supersedes");
@@ -685,6 +736,17 @@ period_figures(const char *network, const uint8_t admin[EVENT_KEY_BYTES],
 		eval_result_encode(&res, &r->figures);
 		eval_release(&res);
 	}
+	buf_release(&r->sets);
+	mp_put_map(&r->sets, NSETS);
+	for (size_t k = 0; k < NSETS; k++) {
+		struct ind_table tab;
+		if ((rc = ind_run_cells(n, r->cells, r->ncells, r->p.from_ms,
+					r->p.to_ms, report_sets[k], &tab, d)))
+			goto out;
+		mp_put_cstr(&r->sets, ind_set_name(report_sets[k]));
+		ind_table_encode(&tab, &r->sets);
+		ind_table_release(&tab);
+	}
 out:
 	free(cells);
 	buf_release(&stream);
@@ -781,6 +843,22 @@ office_add(const struct grid_cell *c, void *ctx)
 	memcpy(o->prefix, c->grid, GRID_OFFICE_DIGITS);
 	snprintf(o->name, sizeof(o->name), "%s", c->office);
 	return 0;
+}
+
+static int
+cell_add(const struct grid_cell *c, void *ctx)
+{
+	struct period_report *r = ctx;
+	r->cells = xrealloc(r->cells, (r->ncells + 1) * sizeof(*r->cells));
+	r->cells[r->ncells++] = *c;
+	return 0;
+}
+
+static int
+cell_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct grid_cell *)a)->grid,
+		      ((const struct grid_cell *)b)->grid);
 }
 
 static int
@@ -939,6 +1017,43 @@ figures_diff(const struct buf *a, const struct buf *b, char *what, size_t cap)
 	return 1;
 }
 
+/* The first set whose rows differ, named in what; 0 if none. */
+static int
+sets_diff(const struct buf *a, const struct buf *b, char *what, size_t cap)
+{
+	struct mp_reader ra, rb, va, vb;
+	const uint8_t *pa, *pb;
+	size_t na, nb;
+	char sub[240];
+	if (a->len == b->len && memcmp(a->data, b->data, a->len) == 0)
+		return 0;
+	if (!a->len || !b->len) {
+		snprintf(what, cap, "no indicator sets in the %s",
+			 a->len ? "second" : "first");
+		return 1;
+	}
+	mp_reader_init(&ra, a->data, a->len, NULL);
+	mp_reader_init(&rb, b->data, b->len, NULL);
+	for (size_t k = 0; k < NSETS; k++) {
+		const char *name = ind_set_name(report_sets[k]);
+		int ha = mp_map_find(&ra, name, &va) == 0 &&
+			 mp_get_value(&va, &pa, &na) == 0;
+		int hb = mp_map_find(&rb, name, &vb) == 0 &&
+			 mp_get_value(&vb, &pb, &nb) == 0;
+		if (!ha || !hb) {
+			snprintf(what, cap, "set %s: no figures in the %s",
+				 name, ha ? "second" : "first");
+			return 1;
+		}
+		if (eval_result_diff(pa, na, pb, nb, sub, sizeof(sub))) {
+			snprintf(what, cap, "set %s, %s", name, sub);
+			return 1;
+		}
+	}
+	snprintf(what, cap, "the sets differ in their encoding");
+	return 1;
+}
+
 int
 period_recompute(const char *network, const uint8_t admin[EVENT_KEY_BYTES],
 		 const struct evset *es, const struct period_report *r,
@@ -969,17 +1084,27 @@ period_recompute(const char *network, const uint8_t admin[EVENT_KEY_BYTES],
 	checkpoint_release(&cp);
 	struct period_report again = *r;
 	memset(&again.figures, 0, sizeof(again.figures));
-	if ((rc = period_figures(network, admin, es, &again, d)))
-		return rc;
-	char what[300];
-	if (figures_diff(&r->figures, &again.figures, what, sizeof(what))) {
+	memset(&again.sets, 0, sizeof(again.sets));
+	if ((rc = period_figures(network, admin, es, &again, d))) {
 		buf_release(&again.figures);
+		buf_release(&again.sets);
+		return rc;
+	}
+	char what[300];
+	/* A report made before the sets holds the overview alone, and is
+	 * checked for what it holds. */
+	if (figures_diff(&r->figures, &again.figures, what, sizeof(what)) ||
+	    (r->sets.len &&
+	     sets_diff(&r->sets, &again.sets, what, sizeof(what)))) {
+		buf_release(&again.figures);
+		buf_release(&again.sets);
 		return diag_set(
 			d, ERR_CORRUPT,
 			"the figures do not follow: %s (the report, then the recomputation)",
 			what);
 	}
 	buf_release(&again.figures);
+	buf_release(&again.sets);
 	return 0;
 }
 
@@ -1056,9 +1181,12 @@ period_inputs(struct node *n, struct period_report *r, struct diag *d)
 	int rc;
 	free(r->config);
 	r->config = config_text(n);
-	if ((rc = grid_walk(n, office_add, r)) < 0)
+	if ((rc = grid_walk(n, office_add, r)) < 0 ||
+	    (rc = grid_walk(n, cell_add, r)) < 0)
 		return diag_set(d, rc, "cannot read the grid");
 	if (r->noffices > 1)
 		qsort(r->offices, r->noffices, sizeof(*r->offices), office_cmp);
+	if (r->ncells > 1)
+		qsort(r->cells, r->ncells, sizeof(*r->cells), cell_cmp);
 	return 0;
 }

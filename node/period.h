@@ -114,7 +114,10 @@ struct period_report {
 	char *config; /* the config.json text the figures used */
 	struct period_office *offices;
 	size_t noffices;
+	struct grid_cell *cells; /* the grid the sets used, by id */
+	size_t ncells;
 	struct buf figures; /* { grouping: rows } in canonical msgpack */
+	struct buf sets;    /* { set: table }; empty in a report before them */
 	int has_supersedes;
 	uint8_t supersedes[EVENT_ID_BYTES];
 	char reason[PERIOD_REASON_MAX + 1];
@@ -135,7 +138,8 @@ MUST_CHECK int period_report_read(const uint8_t *env, size_t n,
 
 /*
  * Replays es on a scratch node of network with the genesis admin admin
- * and r->config, and writes r->figures for r->p with r->offices.
+ * and r->config, and writes r->figures for r->p with r->offices and
+ * r->sets (every indicator set) with r->cells.
  * ERR_DENIED, ERR_CLOCK ... naming the first event the scratch store
  * refuses; ERR_CORRUPT if events still wait for ones the set lacks.
  */
@@ -202,8 +206,11 @@ const struct member *period_roster_member(struct period_roster *pr,
 					  uint64_t seq);
 
 /*
- * The inputs of a report that are not events, from the node: its
- * config.json text and the office names of its grid (into r).
+ * The inputs of a report that are not events, from the node (into r):
+ * its config.json text (the calendar, the step limits, the weights, the
+ * bands and grades the figures follow), the office names of its grid and
+ * its cells.  The one place a close takes them from: when they become
+ * replicated admin events (issue 11 §6), only this function changes.
  */
 MUST_CHECK int period_inputs(struct node *n, struct period_report *r,
 			     struct diag *d);

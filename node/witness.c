@@ -240,6 +240,8 @@ witness_countersign(struct node *n, uint64_t now_ms, size_t *count,
 struct witnessed {
 	struct checkpoint cp;
 	uint64_t at;
+	uint8_t id[EVENT_ID_BYTES];  /* the checkpoint event */
+	uint8_t wit[EVENT_ID_BYTES]; /* its earliest countersignature */
 };
 
 struct witness_index {
@@ -284,6 +286,7 @@ witness_index_load(struct node *n, struct witness_index **out, struct diag *d)
 	for (size_t i = 0; i < rs.n; i++) {
 		struct rec *c = &rs.r[i];
 		uint64_t at = 0;
+		const uint8_t *wit = NULL;
 		if (!c->is_checkpoint || !ro ||
 		    !roster_lookup(ro, c->author, c->seq))
 			continue;
@@ -295,14 +298,18 @@ witness_index_load(struct node *n, struct witness_index **out, struct diag *d)
 				    0 ||
 			    !roster_lookup(ro, w->author, w->seq))
 				continue;
-			if (!at || w->time_ms < at)
+			if (!at || w->time_ms < at) {
 				at = w->time_ms;
+				wit = w->id;
+			}
 		}
 		if (!at)
 			continue;
 		wi->w = xrealloc(wi->w, (wi->n + 1) * sizeof(*wi->w));
 		wi->w[wi->n].cp = c->cp;
 		wi->w[wi->n].at = at;
+		memcpy(wi->w[wi->n].id, c->id, EVENT_ID_BYTES);
+		memcpy(wi->w[wi->n].wit, wit, EVENT_ID_BYTES);
 		memset(&c->cp, 0, sizeof(c->cp));
 		wi->n++;
 	}
@@ -341,12 +348,88 @@ witness_first(const struct witness_index *wi,
 	      const uint8_t author[EVENT_KEY_BYTES], uint64_t seq,
 	      const uint8_t id[EVENT_ID_BYTES])
 {
+	return witness_first_ref(wi, author, seq, id, NULL);
+}
+
+uint64_t
+witness_first_ref(const struct witness_index *wi,
+		  const uint8_t author[EVENT_KEY_BYTES], uint64_t seq,
+		  const uint8_t id[EVENT_ID_BYTES], struct witness_ref *ref)
+{
 	uint64_t first = 0;
 	for (size_t i = 0; i < wi->n; i++)
 		if ((!first || wi->w[i].at < first) &&
-		    holds(&wi->w[i].cp, author, seq, id))
+		    holds(&wi->w[i].cp, author, seq, id)) {
 			first = wi->w[i].at;
+			if (ref) {
+				memcpy(ref->checkpoint, wi->w[i].id,
+				       EVENT_ID_BYTES);
+				memcpy(ref->witness, wi->w[i].wit,
+				       EVENT_ID_BYTES);
+				ref->cp = &wi->w[i].cp;
+			}
+		}
 	return first;
+}
+
+int
+witness_pair_read(const uint8_t *cp_env, size_t cn, const uint8_t *w_env,
+		  size_t wn, struct witness_pair *out, struct diag *d)
+{
+	struct envelope e;
+	struct event ev;
+	size_t used;
+	struct mp_reader m, v;
+	const uint8_t *p;
+	size_t n;
+	uint64_t count;
+	memset(out, 0, sizeof(*out));
+	if (envelope_read(cp_env, cn, &e, &used, NULL) ||
+	    event_decode(e.event, e.event_len, &ev, NULL) ||
+	    ev.type_len != strlen(WITNESS_CHECKPOINT_TYPE) ||
+	    memcmp(ev.type, WITNESS_CHECKPOINT_TYPE, ev.type_len) != 0 ||
+	    ev.case_len < strlen(WITNESS_CASE_PREFIX) ||
+	    memcmp(ev.case_id, WITNESS_CASE_PREFIX,
+		   strlen(WITNESS_CASE_PREFIX)) != 0 ||
+	    decode_checkpoint_body(ev.body, ev.body_len, &out->cp))
+		return diag_set(d, ERR_FORMAT, "it is no checkpoint event");
+	memcpy(out->cp_id, e.id, EVENT_ID_BYTES);
+	memcpy(out->cp_author, ev.author, EVENT_KEY_BYTES);
+	out->cp_seq = ev.seq;
+	if (envelope_read(w_env, wn, &e, &used, NULL) ||
+	    event_decode(e.event, e.event_len, &ev, NULL) ||
+	    ev.type_len != strlen(WITNESS_COUNTERSIGN_TYPE) ||
+	    memcmp(ev.type, WITNESS_COUNTERSIGN_TYPE, ev.type_len) != 0 ||
+	    ev.case_len < strlen(WITNESS_CASE_PREFIX) ||
+	    memcmp(ev.case_id, WITNESS_CASE_PREFIX,
+		   strlen(WITNESS_CASE_PREFIX)) != 0) {
+		checkpoint_release(&out->cp);
+		return diag_set(d, ERR_FORMAT,
+				"its second is no countersignature");
+	}
+	memcpy(out->w_id, e.id, EVENT_ID_BYTES);
+	memcpy(out->w_author, ev.author, EVENT_KEY_BYTES);
+	out->w_seq = ev.seq;
+	out->w_time_ms = ev.time_ms;
+	mp_reader_init(&m, ev.body, ev.body_len, NULL);
+	int names = mp_map_find(&m, "checkpoint", &v) == 0 &&
+		    mp_get_bin(&v, &p, &n) == 0 && n == EVENT_ID_BYTES &&
+		    memcmp(p, out->cp_id, EVENT_ID_BYTES) == 0;
+	int counts = mp_map_find(&m, "count", &v) == 0 &&
+		     mp_get_uint(&v, &count) == 0 && count == out->cp.count;
+	int roots = mp_map_find(&m, "root", &v) == 0 &&
+		    mp_get_bin(&v, &p, &n) == 0 && n == MERKLE_HASH_BYTES &&
+		    memcmp(p, out->cp.root, MERKLE_HASH_BYTES) == 0;
+	if (!names || !counts || !roots) {
+		checkpoint_release(&out->cp);
+		return diag_set(
+			d, ERR_CORRUPT,
+			"the countersignature does not name the checkpoint's %s",
+			!names    ? "id"
+			: !counts ? "count"
+				  : "tree head");
+	}
+	return 0;
 }
 
 struct flagging {

@@ -20,6 +20,7 @@
 
 #include "common/err.h"
 #include "common/event.h"
+#include "node/period.h"
 
 struct node;
 
@@ -63,6 +64,38 @@ void witness_index_free(struct witness_index *wi);
 uint64_t witness_first(const struct witness_index *wi,
 		       const uint8_t author[EVENT_KEY_BYTES], uint64_t seq,
 		       const uint8_t id[EVENT_ID_BYTES]);
+
+/* What witness_first_ref() found: the checkpoint and countersignature. */
+struct witness_ref {
+	uint8_t checkpoint[EVENT_ID_BYTES]; /* the checkpoint event's id */
+	uint8_t witness[EVENT_ID_BYTES];    /* its earliest countersignature */
+	const struct checkpoint *cp;        /* borrowed from the index */
+};
+
+/* As witness_first(), and (ref not NULL, a witness found) which. */
+uint64_t witness_first_ref(const struct witness_index *wi,
+			   const uint8_t author[EVENT_KEY_BYTES], uint64_t seq,
+			   const uint8_t id[EVENT_ID_BYTES],
+			   struct witness_ref *ref);
+
+/* A checkpoint event and a countersignature of it, read and matched. */
+struct witness_pair {
+	uint8_t cp_id[EVENT_ID_BYTES], cp_author[EVENT_KEY_BYTES];
+	uint8_t w_id[EVENT_ID_BYTES], w_author[EVENT_KEY_BYTES];
+	uint64_t cp_seq, w_seq, w_time_ms;
+	struct checkpoint cp; /* release it */
+};
+
+/*
+ * Reads the envelopes cp_env (a "checkpoint" event) and w_env (a
+ * "checkpoint.witness" event; neither signature is checked here) into
+ * out.  ERR_FORMAT if either is not what it should be, ERR_CORRUPT if
+ * the countersignature does not name the checkpoint's id, count and tree
+ * head.
+ */
+MUST_CHECK int witness_pair_read(const uint8_t *cp_env, size_t cn,
+				 const uint8_t *w_env, size_t wn,
+				 struct witness_pair *out, struct diag *d);
 
 /* Backdated events: claimed more than threshold_ms before their witness. */
 struct witness_flag {

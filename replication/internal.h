@@ -43,6 +43,19 @@
 #define FD_RESERVE 64
 #define FD_PER_PEER 2
 #define MAX_INFLIGHT 8
+/* Replies sent for and not yet admitted, per request in flight: they wait
+ * here when checking is slower than the network, and are admitted
+ * several at a time (below). */
+#define REPLY_WINDOW 2
+#define REPLY_WINDOW_MAX (REPLY_WINDOW * MAX_INFLIGHT)
+/* Checked replies admitted in one batch (one durable commit) when several
+ * are ready at once, up to about this many events (pull.c, admit_ready):
+ * a batch holds about 5 KiB of LMDB's dirty pages per event in memory. */
+#define ADMIT_GROUP_MAX REPLY_WINDOW_MAX
+#define ADMIT_GROUP_EVENTS 6000
+/* Fewer events than this checked in a row wait for the replies still
+ * coming, while more may be sent. */
+#define ADMIT_GROUP_MIN 2000
 #define MAX_SESSIONS 1024
 #define SESSION_IDLE_MS (10 * 60 * 1000)
 /* A session idle this long may give its place to another key's. */
@@ -241,9 +254,9 @@ struct peer {
 	struct buf blob; /* the blob being fetched */
 	uint64_t next_order, admit_order;
 	struct fetch_job *jobs; /* waiting to be admitted, any order */
-	/* FETCHes sent and not yet admitted, by order % (2 * MAX_INFLIGHT):
+	/* FETCHes sent and not yet admitted, by order % REPLY_WINDOW_MAX:
 	 * other peers' rounds leave these ranges to this one. */
-	struct wire_range out[2 * MAX_INFLIGHT];
+	struct wire_range out[REPLY_WINDOW_MAX];
 	int verifying;
 	struct wire_head *heads; /* the peer's last summary */
 	size_t nheads;

@@ -509,28 +509,26 @@ store_failed(struct peer *p, int rc, size_t n, const char *detail)
 			detail);
 }
 
-/*
- * Admits one checked reply in one batch (one durable commit).  Non-zero
- * when the store failed: the caller ends the round, so that nothing
- * after the lost batch is stored out of order; the next round asks again
- * from the summary.
- */
-static int
-admit_job(struct peer *p, struct fetch_job *j)
-{
-	struct repl *r = p->r;
-	struct store_batch *b;
-	struct diag d;
-	uint64_t added = 0, last_seq = 0;
-	uint8_t(*fork_prevs)[EVENT_ID_BYTES] = NULL;
-	size_t nfork_prevs = 0;
+/* What admitting one reply did, for after the commit. */
+struct admitted {
+	uint64_t added, last_seq;
+	int refused;
+	/* Prevs of events refused as another history: GET after the commit. */
+	uint8_t (*fork_prevs)[EVENT_ID_BYTES];
+	size_t nfork_prevs;
 	/* Ids that admitted events wait for, to GET after the commit. */
-	uint8_t(*deps)[EVENT_ID_BYTES] = NULL;
-	size_t ndeps = 0;
-	int rc, refused = 0;
+	uint8_t (*deps)[EVENT_ID_BYTES];
+	size_t ndeps;
+};
 
-	/* Events held here already when the reply came were not checked:
-	 * those still not stored (a fork's other version) are checked now. */
+/*
+ * Events held here already when the reply came were not checked on the
+ * worker: those still not stored (a fork's other version) are checked
+ * now.  Stored means committed, so this reads outside the batch.
+ */
+static void
+check_known(struct peer *p, struct fetch_job *j)
+{
 	for (size_t i = 0; i < j->n; i++) {
 		const uint8_t *env = j->plain.data + j->off[i];
 		struct envelope e;
@@ -540,7 +538,7 @@ admit_job(struct peer *p, struct fetch_job *j)
 		if (j->rc[i] != FETCH_KNOWN)
 			continue;
 		if (envelope_read(env, j->len[i], &e, &used, NULL) == 0 &&
-		    store_event_get(r->store, e.id, &have) == 0) {
+		    store_event_get(p->r->store, e.id, &have) == 0) {
 			buf_release(&have);
 			continue; /* stored: skipped below, not refused */
 		}
@@ -549,10 +547,20 @@ admit_job(struct peer *p, struct fetch_job *j)
 		if (j->rc[i] == 0 && used != j->len[i])
 			j->rc[i] = ERR_TRAILING;
 	}
-	if ((rc = store_batch_begin(r->store, &b))) {
-		store_failed(p, rc, j->n, err_str(rc));
-		return rc;
-	}
+}
+
+/*
+ * Admits one checked reply's events into the batch b, in their order.
+ * Only events whose check passed (rc 0) are admitted.  Non-zero when the
+ * store failed: the batch is lost whole and the caller aborts it.
+ */
+static int
+admit_job(struct peer *p, struct store_batch *b, struct fetch_job *j,
+	  struct admitted *a)
+{
+	struct diag d;
+	int rc;
+
 	for (size_t i = 0; i < j->n; i++) {
 		const uint8_t *env = j->plain.data + j->off[i];
 		struct envelope e;
@@ -565,33 +573,30 @@ admit_job(struct peer *p, struct fetch_job *j)
 			if (envelope_read(env, j->len[i], &e, &used, NULL) == 0 &&
 			    event_decode(e.event, e.event_len, &ev, NULL) == 0 &&
 			    memcmp(ev.author, j->range.author, EVENT_KEY_BYTES) == 0 &&
-			    ev.seq > last_seq)
-				last_seq = ev.seq;
+			    ev.seq > a->last_seq)
+				a->last_seq = ev.seq;
 			continue;
 		}
 		if (j->rc[i]) {
-			refused++;
+			a->refused++;
 			continue;
 		}
 		/* Checked on the worker; decoding again is cheap. */
 		if (envelope_read(env, j->len[i], &e, &used, NULL) ||
 		    event_decode(e.event, e.event_len, &ev, NULL)) {
-			refused++;
+			a->refused++;
 			continue;
 		}
 		if (memcmp(ev.author, j->range.author, EVENT_KEY_BYTES) == 0 &&
-		    ev.seq > last_seq)
-			last_seq = ev.seq;
+		    ev.seq > a->last_seq)
+			a->last_seq = ev.seq;
 		rc = store_batch_admit(b, env, j->len[i], &e, &ev, &res, &d);
 		if (rc && store_batch_is_failed(b)) {
 			store_failed(p, rc, j->n, d.text);
-			store_batch_abort(b);
-			free(fork_prevs);
-			free(deps);
 			return rc;
 		}
 		if (rc) {
-			refused++;
+			a->refused++;
 			log_info("repl", "peer %s: event refused: %s", p->st.name, d.text);
 			/*
 			 * Its prev is not our event at seq - 1: the author
@@ -601,52 +606,60 @@ admit_job(struct peer *p, struct fetch_job *j)
 			 * versions meet: storing that one records the fork.
 			 */
 			if (rc == ERR_CHAIN && ev.has_prev) {
-				fork_prevs = xrealloc(fork_prevs, (nfork_prevs + 1) * sizeof(*fork_prevs));
-				memcpy(fork_prevs[nfork_prevs++], ev.prev,
+				a->fork_prevs = xrealloc(a->fork_prevs, (a->nfork_prevs + 1) * sizeof(*a->fork_prevs));
+				memcpy(a->fork_prevs[a->nfork_prevs++], ev.prev,
 				       EVENT_ID_BYTES);
 			}
 			continue;
 		}
 		if (res.status == ADMIT_NEW)
-			added += 1 + res.promoted;
+			a->added += 1 + res.promoted;
 		if (res.status == ADMIT_PENDING && (res.wait & WAIT_DEPS)) {
-			deps = xrealloc(deps, (ndeps + res.nmissing) * sizeof(*deps));
-			memcpy(deps + ndeps, res.missing, res.nmissing * sizeof(*deps));
-			ndeps += res.nmissing;
+			a->deps = xrealloc(a->deps, (a->ndeps + res.nmissing) * sizeof(*a->deps));
+			memcpy(a->deps + a->ndeps, res.missing, res.nmissing * sizeof(*a->deps));
+			a->ndeps += res.nmissing;
 		}
 	}
-	if ((rc = store_batch_commit(b, &d))) {
-		store_failed(p, rc, j->n, d.text);
-		free(fork_prevs);
-		free(deps);
-		return rc;
-	}
-	space_stored(r);
-	for (size_t i = 0; i < nfork_prevs; i++)
-		want_get(p, fork_prevs[i]);
-	free(fork_prevs);
+	return 0;
+}
+
+/* After the commit that stored a reply's events: what they call for. */
+static void
+job_committed(struct peer *p, const struct fetch_job *j, struct admitted *a)
+{
+	struct repl *r = p->r;
+	for (size_t i = 0; i < a->nfork_prevs; i++)
+		want_get(p, a->fork_prevs[i]);
 	/* The peer admitted these events, so it holds what they depend
 	 * on: ask for it now rather than at a later round. */
-	for (size_t i = 0; i < ndeps; i++)
-		want_get(p, deps[i]);
-	free(deps);
-	if (refused)
-		peer_error(p, "%d events of a reply were refused (see the log)", refused);
-	p->st.events_in += added;
-	if (added && r->h.progress)
+	for (size_t i = 0; i < a->ndeps; i++)
+		want_get(p, a->deps[i]);
+	if (a->refused)
+		peer_error(p, "%d events of a reply were refused (see the log)", a->refused);
+	p->st.events_in += a->added;
+	if (a->added && r->h.progress)
 		r->h.progress(r->h.ctx, p->st.name, p->st.events_in);
 	/* A reply cut short by its byte limit: ask for the rest. */
 	int is_fetch = j->range.from != 0;
-	if (is_fetch && j->n && last_seq && last_seq < j->range.to) {
+	if (is_fetch && j->n && a->last_seq && a->last_seq < j->range.to) {
 		p->to_fetch = xrealloc(p->to_fetch, (p->nto_fetch + 1) * sizeof(*p->to_fetch));
 		memmove(p->to_fetch + 1, p->to_fetch, p->nto_fetch * sizeof(*p->to_fetch));
 		memset(&p->to_fetch[0], 0, sizeof(p->to_fetch[0]));
 		p->to_fetch[0].r = j->range;
-		p->to_fetch[0].r.from = last_seq + 1;
+		p->to_fetch[0].r.from = a->last_seq + 1;
 		p->to_fetch[0].proven = 1;
 		p->nto_fetch++;
 	}
-	return 0;
+}
+
+static void
+job_free(struct fetch_job *j)
+{
+	buf_release(&j->plain);
+	free(j->off);
+	free(j->len);
+	free(j->rc);
+	free(j);
 }
 
 /*
@@ -662,38 +675,96 @@ kick_others(struct peer *p)
 			advance(r->peers[i]);
 }
 
-/* Admits the checked replies that are next in request order. */
+/* The checked reply that is next in request order, taken off the list. */
+static struct fetch_job *
+take_next_ready(struct peer *p, uint64_t order)
+{
+	for (struct fetch_job **jp = &p->jobs; *jp; jp = &(*jp)->next)
+		if ((*jp)->order == order && (*jp)->done) {
+			struct fetch_job *j = *jp;
+			*jp = j->next;
+			return j;
+		}
+	return NULL;
+}
+
+/*
+ * Admits the checked replies that are next in request order, all those
+ * checked by now in one batch: one durable commit for several replies,
+ * so that a page the replies' events share is written and flushed once
+ * (the events tree is keyed by random ids: a commit rewrites pages all
+ * over the file, docs/performance.md [5]).  The workers go on checking
+ * the next replies meanwhile.  A failed store ends the round, so that
+ * nothing after the lost batch is stored out of order; the next round
+ * asks again from the summary.
+ */
 static void
 admit_ready(struct peer *p)
 {
-	int admitted = 0;
-	for (;;) {
-		struct fetch_job **jp = &p->jobs, *j = NULL;
-		while (*jp) {
-			if ((*jp)->order == p->admit_order && (*jp)->done) {
-				j = *jp;
-				*jp = j->next;
-				break;
-			}
-			jp = &(*jp)->next;
-		}
-		if (!j)
-			break;
-		int failed = admit_job(p, j);
-		admitted = 1;
-		p->admit_order++;
-		buf_release(&j->plain);
-		free(j->off);
-		free(j->len);
-		free(j->rc);
-		free(j);
-		if (failed) {
-			round_fail(p, 0);
-			break;
+	struct fetch_job *group[ADMIT_GROUP_MAX];
+	struct admitted acc[ADMIT_GROUP_MAX];
+	struct store_batch *b = NULL;
+	size_t n = 0, events = 0;
+	uint32_t ready = 0;
+	int rc = 0;
+
+	for (struct fetch_job *j = p->jobs; j; j = j->next)
+		if (j->done && j->order - p->admit_order < ADMIT_GROUP_MAX)
+			ready |= 1u << (j->order - p->admit_order);
+	while (n < ADMIT_GROUP_MAX && (ready >> n & 1))
+		n++;
+	if (!n)
+		return;
+	for (struct fetch_job *j = p->jobs; j; j = j->next)
+		if (j->done && j->order - p->admit_order < n)
+			events += j->n;
+	/*
+	 * Fewer than ADMIT_GROUP_MIN events checked in a row: wait for the
+	 * replies still coming (each calls this again when checked), unless
+	 * none is.
+	 */
+	if (events < ADMIT_GROUP_MIN && n < p->next_order - p->admit_order)
+		return;
+	n = 0;
+	events = 0;
+	while (n < ADMIT_GROUP_MAX && events < ADMIT_GROUP_EVENTS &&
+	       (group[n] = take_next_ready(p, p->admit_order + n))) {
+		events += group[n]->n;
+		n++;
+	}
+	memset(acc, 0, sizeof(acc));
+	for (size_t i = 0; i < n; i++)
+		check_known(p, group[i]);
+	if ((rc = store_batch_begin(p->r->store, &b))) {
+		store_failed(p, rc, events, err_str(rc));
+	} else {
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = admit_job(p, b, group[i], &acc[i]);
+		if (rc) {
+			store_batch_abort(b);
+		} else {
+			struct diag d;
+			if ((rc = store_batch_commit(b, &d)))
+				store_failed(p, rc, events, d.text);
+			else
+				space_stored(p->r);
 		}
 	}
-	if (admitted)
-		kick_others(p);
+	p->admit_order += n;
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0)
+			job_committed(p, group[i], &acc[i]);
+		free(acc[i].fork_prevs);
+		free(acc[i].deps);
+		job_free(group[i]);
+	}
+	if (rc) {
+		round_fail(p, 0);
+		return;
+	}
+	kick_others(p);
+	/* Replies checked while these were committed. */
+	admit_ready(p);
 }
 
 static void
@@ -736,7 +807,7 @@ fetched_elsewhere(const struct peer *p, const struct wire_range *w)
 		if (q == p || q->state != P_FETCH)
 			continue;
 		for (uint64_t o = q->admit_order; o < q->next_order; o++) {
-			const struct wire_range *x = &q->out[o % (2 * MAX_INFLIGHT)];
+			const struct wire_range *x = &q->out[o % REPLY_WINDOW_MAX];
 			if (x->from && x->to >= w->from && x->from <= w->to &&
 			    memcmp(x->author, w->author, EVENT_KEY_BYTES) == 0)
 				return 1;
@@ -787,7 +858,7 @@ send_fetch(struct peer *p, struct cli_slot *s, struct plan_range *pr)
 	s->range = *t;
 	s->range.to = to;
 	s->order = p->next_order++;
-	p->out[s->order % (2 * MAX_INFLIGHT)] = s->range;
+	p->out[s->order % REPLY_WINDOW_MAX] = s->range;
 	s->probe = !pr->proven;
 	pr->probing = s->probe;
 	wire_fetch(&msg, &s->range, 1, p->r->o.fetch_events,
@@ -850,7 +921,7 @@ send_get(struct peer *p, struct cli_slot *s)
 	size_t n = p->nget > WIRE_MAX_GET ? WIRE_MAX_GET : p->nget;
 	memset(&s->range, 0, sizeof(s->range));
 	s->order = p->next_order++;
-	memset(&p->out[s->order % (2 * MAX_INFLIGHT)], 0, sizeof(p->out[0]));
+	memset(&p->out[s->order % REPLY_WINDOW_MAX], 0, sizeof(p->out[0]));
 	wire_get(&msg, (const uint8_t(*)[EVENT_ID_BYTES])p->get, n);
 	send_request(p, s, RQ_GET, &msg);
 	buf_release(&msg);
@@ -883,14 +954,14 @@ advance(struct peer *p)
 	struct cli_slot *s;
 	if (p->state == P_FETCH) {
 		/*
-		 * At most twice `inflight` replies sent for and not yet
+		 * At most REPLY_WINDOW times `inflight` replies sent for and not yet
 		 * admitted: when checking is slower than the network the
 		 * replies wait here, and memory must not grow with the
 		 * catch-up.
 		 */
 		struct plan_range *pr = NULL;
 		while ((p->nget || (pr = next_range(p))) &&
-		       p->next_order - p->admit_order < 2 * (uint64_t)p->r->o.inflight &&
+		       p->next_order - p->admit_order < REPLY_WINDOW * (uint64_t)p->r->o.inflight &&
 		       (s = free_slot(p))) {
 			if (p->nget)
 				send_get(p, s);

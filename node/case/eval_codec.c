@@ -51,12 +51,14 @@ put_derived(const struct eval_group *g, const struct derived *f, struct buf *b)
 		else
 			mp_put_uint(b, (uint64_t)v);
 		return;
-	case K_MINUTES: {
-		uint64_t u;
-		memcpy(&u, p, sizeof(u));
-		mp_put_uint(b, u);
+	case K_MINUTES:
+		/* A time of no cases is no value, as a rate of nothing. */
+		memcpy(&v, p, sizeof(v));
+		if (v < 0)
+			mp_put_nil(b);
+		else
+			mp_put_uint(b, (uint64_t)v);
 		return;
-	}
 	case K_GRADE: {
 		char grade[2] = { *p, 0 };
 		mp_put_cstr(b, grade);
@@ -128,8 +130,14 @@ get_derived(struct mp_reader *v, struct eval_group *g, const struct derived *f)
 		return 0;
 	}
 	case K_MINUTES: {
-		uint64_t u;
-		if ((rc = mp_get_uint(v, &u)))
+		/* nil: no value; a report made before wrote 2^64 - 1,
+		 * which reads back as the same -1. */
+		uint64_t u = UINT64_MAX;
+		if (t == MP_NIL)
+			rc = mp_get_nil(v);
+		else
+			rc = mp_get_uint(v, &u);
+		if (rc)
 			return rc;
 		memcpy(p, &u, sizeof(u));
 		return 0;
@@ -217,6 +225,118 @@ fail:
 	return diag_set(d, ERR_FORMAT, "a row of the figures does not read");
 }
 
+/* ---- indicator tables ---- */
+
+static const char *const kind_names[] = { "count", "rate", "score", "minutes" };
+
+void
+ind_table_encode(const struct ind_table *t, struct buf *out)
+{
+	uint32_t ncols = (uint32_t)t->nfig + 3;
+	mp_put_map(out, 3);
+	mp_put_cstr(out, "columns");
+	mp_put_array(out, ncols);
+	mp_put_cstr(out, "group");
+	mp_put_cstr(out, "name");
+	for (size_t f = 0; f < t->nfig; f++)
+		mp_put_cstr(out, t->defs[f].name);
+	mp_put_cstr(out, "grade");
+	mp_put_cstr(out, "kinds");
+	mp_put_array(out, ncols);
+	mp_put_cstr(out, "text");
+	mp_put_cstr(out, "text");
+	for (size_t f = 0; f < t->nfig; f++)
+		mp_put_cstr(out, kind_names[t->defs[f].kind]);
+	mp_put_cstr(out, "grade");
+	mp_put_cstr(out, "rows");
+	mp_put_array(out, (uint32_t)t->n);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ind_row *r = &t->rows[i];
+		char grade[2] = { r->grade, 0 };
+		mp_put_array(out, ncols);
+		mp_put_cstr(out, r->key);
+		mp_put_cstr(out, r->name);
+		for (size_t f = 0; f < t->nfig; f++)
+			if (r->v[f] == IND_NO_VALUE)
+				mp_put_nil(out);
+			else
+				mp_put_int(out, r->v[f]);
+		mp_put_cstr(out, grade);
+	}
+}
+
+int
+ind_table_decode(const uint8_t *p, size_t n, enum ind_set set,
+		 struct ind_table *out, struct diag *d)
+{
+	const char *names[EVAL_CODEC_MAX_COLUMNS];
+	size_t lens[EVAL_CODEC_MAX_COLUMNS];
+	int at[EVAL_CODEC_MAX_COLUMNS]; /* the figure of each column, or -1 */
+	uint32_t ncols, nrows, cells;
+	struct mp_reader rows;
+	memset(out, 0, sizeof(*out));
+	out->set = set;
+	out->defs = ind_set_defs(set, &out->nfig);
+	if (read_head(p, n, names, lens, &ncols, &rows, &nrows) || ncols < 3 ||
+	    lens[1] != 4 || memcmp(names[1], "name", 4) != 0 ||
+	    lens[ncols - 1] != 5 || memcmp(names[ncols - 1], "grade", 5) != 0)
+		return diag_set(d, ERR_FORMAT,
+				"the %s figures have no columns and rows",
+				ind_set_name(set));
+	for (uint32_t c = 0; c < ncols; c++) {
+		at[c] = -1;
+		for (size_t f = 0; f < out->nfig && c >= 2 && c + 1 < ncols;
+		     f++)
+			if (strlen(out->defs[f].name) == lens[c] &&
+			    memcmp(out->defs[f].name, names[c], lens[c]) == 0)
+				at[c] = (int)f;
+	}
+	out->rows = xcalloc(nrows ? nrows : 1, sizeof(*out->rows));
+	for (uint32_t i = 0; i < nrows; i++) {
+		struct ind_row *r = &out->rows[out->n++];
+		const char *s;
+		size_t sn;
+		for (size_t f = 0; f < IND_MAX_FIGURES; f++)
+			r->v[f] = IND_NO_VALUE;
+		if (mp_get_array(&rows, &cells) || cells != ncols ||
+		    mp_get_str(&rows, &s, &sn) || sn >= sizeof(r->key))
+			goto fail;
+		memcpy(r->key, s, sn);
+		if (mp_get_str(&rows, &s, &sn) || sn >= sizeof(r->name))
+			goto fail;
+		memcpy(r->name, s, sn);
+		for (uint32_t c = 2; c + 1 < ncols; c++) {
+			enum mp_type t;
+			const uint8_t *skip;
+			size_t skipn;
+			int64_t v;
+			if (at[c] < 0) {
+				if (mp_get_value(&rows, &skip, &skipn))
+					goto fail;
+				continue;
+			}
+			if (mp_peek(&rows, &t))
+				goto fail;
+			if (t == MP_NIL) {
+				if (mp_get_nil(&rows))
+					goto fail;
+				continue;
+			}
+			if (mp_get_int(&rows, &v) || v == IND_NO_VALUE)
+				goto fail;
+			r->v[at[c]] = v;
+		}
+		if (mp_get_str(&rows, &s, &sn) || sn != 1)
+			goto fail;
+		r->grade = s[0];
+	}
+	return 0;
+fail:
+	ind_table_release(out);
+	return diag_set(d, ERR_FORMAT, "a row of the %s figures does not read",
+			ind_set_name(set));
+}
+
 /* One value as text, for a message. */
 static void
 value_text(const uint8_t *p, size_t n, char *out, size_t cap)
@@ -224,6 +344,7 @@ value_text(const uint8_t *p, size_t n, char *out, size_t cap)
 	struct mp_reader r;
 	enum mp_type t;
 	uint64_t u;
+	int64_t i;
 	const char *s;
 	size_t sn;
 	mp_reader_init(&r, p, n, NULL);
@@ -231,6 +352,8 @@ value_text(const uint8_t *p, size_t n, char *out, size_t cap)
 		snprintf(out, cap, "none");
 	else if (mp_get_uint(&r, &u) == 0)
 		snprintf(out, cap, "%llu", (unsigned long long)u);
+	else if ((mp_reader_init(&r, p, n, NULL), mp_get_int(&r, &i)) == 0)
+		snprintf(out, cap, "%lld", (long long)i);
 	else if ((mp_reader_init(&r, p, n, NULL), mp_get_str(&r, &s, &sn)) == 0)
 		snprintf(out, cap, "'%.*s'", (int)sn, s);
 	else

@@ -588,3 +588,38 @@ grid_record_cell(const uint8_t *rec, size_t n, struct grid_cell *out)
 	cell_rec_release(&c);
 	return rc;
 }
+
+int
+grid_record_shape(const uint8_t *rec, size_t n, struct grid_shape *out)
+{
+	struct cell_rec c;
+	int rc = decode_cell(rec, n, &c);
+	if (rc) {
+		cell_rec_release(&c);
+		return rc;
+	}
+	compute_box(&c);
+	memset(out, 0, sizeof(*out));
+	out->cell = c.c;
+	out->npolys = c.npolys;
+	out->nrings = c.nrings;
+	out->r = xcalloc(c.nrings ? c.nrings : 1, sizeof(*out->r));
+	/* The rings' positions change hands: c keeps none of them. */
+	for (size_t i = 0; i < c.nrings; i++) {
+		out->r[i].poly = c.r[i].poly;
+		out->r[i].nv = c.r[i].nv;
+		out->r[i].v = c.r[i].v;
+	}
+	memcpy(out->box, c.box, sizeof(out->box));
+	free(c.r);
+	return 0;
+}
+
+void
+grid_shape_release(struct grid_shape *s)
+{
+	for (size_t i = 0; i < s->nrings; i++)
+		free(s->r[i].v);
+	free(s->r);
+	memset(s, 0, sizeof(*s));
+}

@@ -76,6 +76,32 @@ MUST_CHECK int grid_record_contains(const uint8_t *rec, size_t n,
 MUST_CHECK int grid_record_cell(const uint8_t *rec, size_t n,
 				struct grid_cell *out);
 
+/* One ring of a stored cell: positions [lon_e6, lat_e6]; the first ring
+ * of each polygon (poly) is its outline, the others its holes. */
+struct grid_ring {
+	size_t poly;
+	size_t nv;
+	int64_t (*v)[2];
+};
+
+/* A cell with its geometry, as a map draws it (grid_record_shape()). */
+struct grid_shape {
+	struct grid_cell cell;
+	size_t nrings, npolys;
+	struct grid_ring *r;
+	int64_t box[4]; /* min lon, min lat, max lon, max lat (e6) */
+};
+
+/*
+ * The cell of a stored record with its rings, holes and the parts of a
+ * MultiPolygon (a record of before holes: one ring).  ERR_CORRUPT if the
+ * record does not read (out is then untouched).  Release with
+ * grid_shape_release().
+ */
+MUST_CHECK int grid_record_shape(const uint8_t *rec, size_t n,
+				 struct grid_shape *out);
+void grid_shape_release(struct grid_shape *s);
+
 /*
  * Checks a grid id: only digits, want of them, county (NULL or "" for
  * any) as its first 6 digits, and parts that exist: a GB/T 2260 province

@@ -128,6 +128,13 @@ ind_set_name(enum ind_set s)
 	return sets[s].name;
 }
 
+const struct ind_def *
+ind_set_defs(enum ind_set s, size_t *n)
+{
+	*n = sets[s].n;
+	return sets[s].defs;
+}
+
 int
 ind_set_parse(const char *s, enum ind_set *out)
 {

@@ -95,6 +95,8 @@ void ind_table_release(struct ind_table *t);
 /* The index of figure name in t, or -1. */
 int ind_figure(const struct ind_table *t, const char *name);
 const char *ind_set_name(enum ind_set s);
+/* The figures of set s, in their order (static), and how many. */
+const struct ind_def *ind_set_defs(enum ind_set s, size_t *n);
 /* ERR_INVAL if s names no set. */
 MUST_CHECK int ind_set_parse(const char *s, enum ind_set *out);
 

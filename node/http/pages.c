@@ -1,6 +1,6 @@
 /*
  * pages.c - the console's pages: worklist, case, actions, report, centre
- * board, map, evaluation, replication, photos.  Each page reads through
+ * board, evaluation, replication, photos (the map is map.c).  Each page reads through
  * the node API and writes through html.h; each action is a form posting
  * to /act/CASE that becomes one case_act() call, as the CLI's.
  */
@@ -108,6 +108,7 @@ struct row {
 	char id[STATE_NAME_MAX + 1];
 	enum case_status status;
 	char kind[12], code[8], grid[40], unit[STATE_NAME_MAX + 1];
+	char team[STATE_NAME_MAX + 1];
 	char *where;
 	uint64_t reported_at, due_ms, last_at;
 	enum colour colour;
@@ -138,6 +139,7 @@ collect(const struct case_row *r, void *ctx)
 	snprintf(o->code, sizeof(o->code), "%s", r->st->code);
 	snprintf(o->grid, sizeof(o->grid), "%s", r->st->grid);
 	snprintf(o->unit, sizeof(o->unit), "%s", r->st->unit);
+	snprintf(o->team, sizeof(o->team), "%s", r->st->team);
 	o->where = xstrdup(r->st->where ? r->st->where : "");
 	o->reported_at = r->st->reported_at;
 	o->last_at = r->st->last_at;
@@ -178,7 +180,7 @@ rows_release(struct rows *rs)
 
 /* The query of a worklist URL; strings point into f. */
 struct filters {
-	char state[24], cls[24], grid[40], unit[65], colour[12], sort[8];
+	char state[24], cls[24], grid[40], unit[65], team[65], colour[12], sort[8];
 	int overdue;
 };
 
@@ -196,6 +198,7 @@ filters_read(struct web_call *c, struct filters *f, struct case_query *q)
 	if (!form_get(qs, "unit", f->unit, sizeof(f->unit)) && c->sess &&
 	    (c->sess->roles & ROLE_DISPOSAL) && c->sess->unit[0])
 		snprintf(f->unit, sizeof(f->unit), "%s", c->sess->unit);
+	form_get(qs, "team", f->team, sizeof(f->team));
 	form_get(qs, "colour", f->colour, sizeof(f->colour));
 	form_get(qs, "sort", f->sort, sizeof(f->sort));
 	form_get(qs, "overdue", ov, sizeof(ov));
@@ -204,6 +207,7 @@ filters_read(struct web_call *c, struct filters *f, struct case_query *q)
 	q->cls = f->cls[0] ? f->cls : NULL;
 	q->grid = f->grid[0] ? f->grid : NULL;
 	q->unit = f->unit[0] ? f->unit : NULL;
+	q->team = f->team[0] ? f->team : NULL;
 	q->colour = colour_parse(f->colour);
 	q->overdue = f->overdue;
 	q->now_ms = c->rq->now_ms;
@@ -282,7 +286,7 @@ rows_table(struct web_call *c, const struct rows *rs, int buttons)
 	buf_printf(o, "<table class=\"cases\"><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
 		      "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>%s</tr></thead><tbody>",
 		   T(c, "案卷", "Case"), T(c, "状态", "State"), T(c, "剩余工作时间", "Time left"),
-		   T(c, "类别", "Class"), T(c, "网格", "Grid"), T(c, "处置单位", "Unit"),
+		   T(c, "类别", "Class"), T(c, "网格", "Grid"), T(c, "处置单位 · 班组", "Unit · team"),
 		   T(c, "位置", "Where"), T(c, "上报时间", "Reported"),
 		   buttons ? T(c, "<th>操作</th>", "<th>Actions</th>") : "");
 	for (size_t i = 0; i < rs->n; i++) {
@@ -303,6 +307,11 @@ rows_table(struct web_call *c, const struct rows *rs, int buttons)
 		html_text(o, r->grid);
 		buf_add_str(o, "</td><td>");
 		html_text(o, r->unit);
+		if (r->team[0]) {
+			buf_add_str(o, " <span class=\"team\">");
+			html_text(o, r->team);
+			buf_add_str(o, "</span>");
+		}
 		buf_add_str(o, "</td><td>");
 		html_text(o, r->where);
 		web_time(c, r->reported_at, when);
@@ -315,6 +324,86 @@ rows_table(struct web_call *c, const struct rows *rs, int buttons)
 		buf_add_str(o, "</tr>");
 	}
 	buf_add_str(o, "</tbody></table>");
+}
+
+/*
+ * The roster has no table of teams: an office's teams are its people,
+ * the members of its unit with the disposal role who are not a node's
+ * key (a node is enrolled with its addresses).  A team leader signs in
+ * with their own key, and "assign" names the team the case goes to.
+ */
+struct teams {
+	struct web_call *c;
+	const char *unit; /* NULL: every unit's */
+	const char *cur;
+	int cur_listed;
+	void (*fn)(struct teams *t, const struct member *m);
+};
+
+static int
+team_one(const struct member *m, int revoked, uint64_t last_seq, void *ctx)
+{
+	struct teams *t = ctx;
+	(void)last_seq;
+	if (revoked || !(m->roles & ROLE_DISPOSAL) || m->naddrs ||
+	    (t->unit && strcmp(t->unit, m->unit) != 0))
+		return 0;
+	t->fn(t, m);
+	return 0;
+}
+
+static void
+team_walk(struct teams *t)
+{
+	const struct roster *r = node_roster(t->c->w->n);
+	if (r)
+		(void)!roster_walk(r, team_one, t);
+}
+
+static void
+team_option(struct teams *t, const struct member *m)
+{
+	struct buf *o = &t->c->rs->body;
+	int sel = strcmp(m->name, t->cur) == 0;
+	t->cur_listed |= sel;
+	buf_add_str(o, "<option value=\"");
+	html_attr(o, m->name);
+	buf_printf(o, "\"%s>", sel ? " selected" : "");
+	html_text(o, m->name);
+	if (!t->unit) {
+		buf_add_str(o, " · ");
+		html_text(o, m->unit);
+	}
+	buf_add_str(o, "</option>");
+}
+
+/* The team filter: the unit's teams, or every unit's when none is set. */
+static void
+team_select(struct web_call *c, const char *unit, const char *cur)
+{
+	struct buf *o = &c->rs->body;
+	struct teams t = { c, unit[0] ? unit : NULL, cur, 0, team_option };
+	buf_printf(o, "<label>%s <select name=\"team\" id=\"team\">", T(c, "班组", "Team"));
+	select_opt(o, "", T(c, "全部", "all"), cur);
+	team_walk(&t);
+	if (cur[0] && !t.cur_listed) {
+		/* A team the roster does not list (a bookmarked URL). */
+		buf_add_str(o, "<option selected value=\"");
+		html_attr(o, cur);
+		buf_add_str(o, "\">");
+		html_text(o, cur);
+		buf_add_str(o, "</option>");
+	}
+	buf_add_str(o, "</select></label>");
+}
+
+static void
+team_datalist_option(struct teams *t, const struct member *m)
+{
+	struct buf *o = &t->c->rs->body;
+	buf_add_str(o, "<option value=\"");
+	html_attr(o, m->name);
+	buf_add_str(o, "\">");
 }
 
 void
@@ -347,7 +436,9 @@ page_worklist(struct web_call *c)
 	html_attr(o, f.grid);
 	buf_printf(o, "\"></label><label>%s <input name=\"unit\" size=\"10\" value=\"", T(c, "单位", "Unit"));
 	html_attr(o, f.unit);
-	buf_printf(o, "\"></label><label><input type=\"checkbox\" name=\"overdue\" value=\"1\"%s> %s</label>",
+	buf_add_str(o, "\"></label>");
+	team_select(c, f.unit, f.team);
+	buf_printf(o, "<label><input type=\"checkbox\" name=\"overdue\" value=\"1\"%s> %s</label>",
 		   f.overdue ? " checked" : "", T(c, "仅超期", "overdue only"));
 	buf_printf(o, "<label>%s <select name=\"sort\">", T(c, "排序", "Sort"));
 	select_opt(o, "due", T(c, "按剩余时间", "time left"), f.sort);
@@ -511,9 +602,10 @@ field_input(struct web_call *c, const struct action_def *a, const char *f,
 			   T(c, "属实", "Found"), T(c, "是", "yes"), T(c, "否", "no"));
 		return;
 	}
-	buf_printf(o, "<label>%s%s <input name=\"%s\" id=\"%s-%s\"%s value=\"", field_word(c, f),
+	buf_printf(o, "<label>%s%s <input name=\"%s\" id=\"%s-%s\"%s%s value=\"", field_word(c, f),
 		   required && !is_filled(a, f) ? " *" : "", f, a->type, f,
-		   required && !is_filled(a, f) ? " required" : "");
+		   required && !is_filled(a, f) ? " required" : "",
+		   strcmp(f, "team") == 0 ? " list=\"teams\"" : "");
 	html_attr(o, value);
 	buf_add_str(o, "\"></label>");
 }
@@ -624,6 +716,7 @@ page_case(struct web_call *c)
 		buf_printf(o, "<dt>%s</dt><dd>%.6f, %.6f</dd>", T(c, "坐标", "Position"),
 			   (double)st.lat_e6 / 1e6, (double)st.lon_e6 / 1e6);
 	buf_add_str(o, "</dl>");
+	map_case(c, &st);
 	if (st.nconflicts) {
 		buf_printf(o, "<h2>%s</h2><ul class=\"conflicts\">", T(c, "冲突", "Conflicts"));
 		for (size_t i = 0; i < st.nconflicts; i++) {
@@ -638,6 +731,13 @@ page_case(struct web_call *c)
 	struct grid_cell cell;
 	int has_cell = st.grid[0] && grid_get(c->w->n, st.grid, &cell) == 0;
 	action_forms(c, &st, has_cell ? cell.office : NULL);
+	if (st.unit[0]) {
+		/* The teams the assign form offers: the case's unit's. */
+		struct teams t = { c, st.unit, "", 0, team_datalist_option };
+		buf_add_str(o, "<datalist id=\"teams\">");
+		team_walk(&t);
+		buf_add_str(o, "</datalist>");
+	}
 	buf_printf(o, "<h2>%s</h2>", T(c, "签名历史", "Signed history"));
 	struct history h = { c, node_roster(c->w->n), web_has_role(c, ROLES_PERSONAL), st.case_id, 0 };
 	char all[4];
@@ -732,6 +832,10 @@ page_case_act(struct web_call *c)
 	struct diag d;
 	int np;
 
+	if (!c->sess->key) {
+		web_unlock_first(c, id);
+		return;
+	}
 	if (form_read(c, &f) || !form_field(&f, "csrf", token, sizeof(token)) ||
 	    !web_csrf_ok(c, token)) {
 		page_error(c, 403, T(c, "表单已过期，请重试", "The form is stale: try again"));
@@ -856,6 +960,10 @@ page_report(struct web_call *c)
 		page_error(c, 403, T(c, "您的角色不能上报", "Your roles may not report"));
 		return;
 	}
+	if (!c->sess->key) {
+		web_unlock_first(c, NULL);
+		return;
+	}
 	if (strcmp(c->rq->method, "POST") != 0) {
 		report_form(c, NULL);
 		return;
@@ -929,147 +1037,84 @@ page_report(struct web_call *c)
 
 /* ---- the centre board ---- */
 
+/* Rows a board list shows; the worklist behind its link shows them all. */
+#define BOARD_ROWS 50
+
+/*
+ * One list of the board: its first rows in the order of the index that
+ * answers it (the most overdue first, the oldest report first), and its
+ * count from that index without reading a case, so that a district's
+ * thousands of overdue cases cost 50 reads, not thousands
+ * (node_case_list_first()).
+ */
 static void
 board_section(struct web_call *c, const char *title, const char *hid,
-	      const struct case_query *q)
+	      const struct case_query *q, const char *more)
 {
+	struct buf *o = &c->rs->body;
 	struct rows rs;
 	struct diag d;
-	buf_printf(&c->rs->body, "<section id=\"%s\"><h2>", hid);
-	html_text(&c->rs->body, title);
-	if (rows_query(c, q, "due", &rs, &d) == 0) {
-		buf_printf(&c->rs->body, " <span class=\"count\">%zu</span></h2>", rs.total);
+	uint64_t total = 0;
+	memset(&rs, 0, sizeof(rs));
+	rs.c = c;
+	rs.v = xcalloc(BOARD_ROWS, sizeof(*rs.v));
+	buf_printf(o, "<section id=\"%s\"><h2>", hid);
+	html_text(o, title);
+	if (node_case_list_first(c->w->n, q, BOARD_ROWS, collect, &rs, &total, &d) == 0) {
+		buf_printf(o, " <span class=\"count\">%llu</span></h2>", (unsigned long long)total);
 		rows_table(c, &rs, 1);
+		if (total > rs.n) {
+			buf_printf(o, "<p class=\"more\">%s %zu %s", T(c, "仅列出前", "The first"), rs.n,
+				   T(c, "件。", "are shown."));
+			if (more)
+				buf_printf(o, " <a href=\"%s\">%s</a>", more, T(c, "查看全部", "See them all"));
+			buf_add_str(o, "</p>");
+		}
 	} else {
-		buf_add_str(&c->rs->body, "</h2>");
+		buf_add_str(o, "</h2>");
 	}
-	buf_add_str(&c->rs->body, "</section>");
+	buf_add_str(o, "</section>");
 	rows_release(&rs);
 }
 
 void
 page_board(struct web_call *c)
 {
+	static const struct {
+		const char *state, *zh, *en, *id;
+	} states[] = {
+		{ "reported", "新上报：待受理", "New reports to accept", "b-new" },
+		{ "checked", "已核实：待受理", "Checked on site, to accept", "b-checked" },
+		{ "accepted", "已受理：待立案", "Accepted, to register", "b-accepted" },
+		{ "registered", "待派遣", "To dispatch", "b-dispatch" },
+		{ "returned", "已回退：重新派遣", "Returned, to dispatch again", "b-returned" },
+		{ "fed_back", "已反馈：待核查", "Fed back, to verify", "b-verify" },
+		{ "verified", "已核查：待结案", "Verified, to close", "b-close" },
+	};
 	struct case_query q;
+	char more[64];
 	uint64_t now = c->rq->now_ms;
 	page_begin(c, T(c, "中心看板", "Centre board"));
 	buf_printf(&c->rs->body, "<h1>%s</h1>", T(c, "中心看板", "Centre board"));
 	memset(&q, 0, sizeof(q));
 	q.now_ms = now;
-	q.state = "reported";
-	board_section(c, T(c, "新上报：待受理", "New reports to accept"), "b-new", &q);
-	q.state = "checked";
-	board_section(c, T(c, "已核实：待受理", "Checked on site, to accept"), "b-checked", &q);
-	q.state = "accepted";
-	board_section(c, T(c, "已受理：待立案", "Accepted, to register"), "b-accepted", &q);
-	q.state = "registered";
-	board_section(c, T(c, "待派遣", "To dispatch"), "b-dispatch", &q);
-	q.state = "returned";
-	board_section(c, T(c, "已回退：重新派遣", "Returned, to dispatch again"), "b-returned", &q);
-	q.state = "fed_back";
-	board_section(c, T(c, "已反馈：待核查", "Fed back, to verify"), "b-verify", &q);
-	q.state = "verified";
-	board_section(c, T(c, "已核查：待结案", "Verified, to close"), "b-close", &q);
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		q.state = states[i].state;
+		snprintf(more, sizeof(more), "/?state=%s&amp;sort=new", states[i].state);
+		board_section(c, T(c, states[i].zh, states[i].en), states[i].id, &q, more);
+	}
 	q.state = NULL;
 	q.overdue = 1;
-	board_section(c, T(c, "超期", "Overdue"), "b-overdue", &q);
+	board_section(c, T(c, "超期（最久在前）", "Overdue (longest first)"), "b-overdue", &q, "/?overdue=1");
 	q.overdue = 0;
-	q.colour = COLOUR_YELLOW;
-	board_section(c, T(c, "即将到期", "Due soon"), "b-soon", &q);
-	q.colour = COLOUR_NONE;
+	/* Due soon: in the next 24 hours, a range of the due index (the
+	 * worklist's yellow filter judges the share of each case's limit,
+	 * which no index orders). */
+	q.due_before = now + 24ull * 3600 * 1000;
+	board_section(c, T(c, "24 小时内到期", "Due within 24 hours"), "b-soon", &q, NULL);
+	q.due_before = 0;
 	q.conflicts = 1;
-	board_section(c, T(c, "未解决的冲突", "Open conflicts"), "b-conflicts", &q);
-	page_end(c);
-}
-
-/* ---- the map: grid cells as a table of tiles ---- */
-
-struct map_cell {
-	char grid[40], office[65];
-	unsigned open, overdue;
-};
-
-struct map_ctx {
-	struct map_cell *v;
-	size_t n, cap;
-};
-
-static int
-map_add_cell(const struct grid_cell *g, void *ctx)
-{
-	struct map_ctx *m = ctx;
-	if (m->n == m->cap) {
-		m->cap = m->cap ? 2 * m->cap : 64;
-		m->v = xrealloc(m->v, m->cap * sizeof(*m->v));
-	}
-	memset(&m->v[m->n], 0, sizeof(m->v[0]));
-	snprintf(m->v[m->n].grid, sizeof(m->v[0].grid), "%s", g->grid);
-	snprintf(m->v[m->n].office, sizeof(m->v[0].office), "%s", g->office);
-	m->n++;
-	return 0;
-}
-
-static int
-map_count(const struct case_row *r, void *ctx)
-{
-	struct map_ctx *m = ctx;
-	for (size_t i = 0; i < m->n; i++)
-		if (strcmp(m->v[i].grid, r->st->grid) == 0) {
-			m->v[i].open++;
-			if (r->has_deadline && r->dl.has_due && !r->dl.done &&
-			    r->dl.colour == COLOUR_RED)
-				m->v[i].overdue++;
-		}
-	return 0;
-}
-
-void
-page_map(struct web_call *c)
-{
-	struct buf *o = &c->rs->body;
-	struct map_ctx m = { NULL, 0, 0 };
-	struct case_query q;
-	struct diag d;
-	(void)!grid_walk(c->w->n, map_add_cell, &m);
-	memset(&q, 0, sizeof(q));
-	q.now_ms = c->rq->now_ms;
-	for (int s = CS_REPORTED; s < CS_COUNT; s++) {
-		if (!(CS_OPEN & CS_BIT(s)))
-			continue;
-		q.state = case_status_name((enum case_status)s);
-		(void)!node_case_list(c->w->n, &q, map_count, &m, &d);
-	}
-	page_begin(c, T(c, "地图", "Map"));
-	buf_printf(o, "<h1>%s</h1><p>%s</p>", T(c, "网格地图", "Grid map"),
-		   T(c, "每格为本节点导入的单元网格；颜色：绿=无案卷，黄=有在办案卷，红=有超期案卷。",
-		     "Each tile is a unit grid cell this node imported; green: no case, yellow: open cases, red: overdue cases."));
-	size_t cols = 1;
-	while (cols * cols < m.n)
-		cols++;
-	unsigned w = 120, h = 70;
-	size_t rows_n = cols ? (m.n + cols - 1) / cols : 0;
-	buf_printf(o, "<svg class=\"map\" viewBox=\"0 0 %zu %zu\" role=\"img\" aria-label=\"%s\">",
-		   cols * w, rows_n * h + 1, T(c, "网格地图", "grid map"));
-	for (size_t i = 0; i < m.n; i++) {
-		size_t x = (i % cols) * w, y = (i / cols) * h;
-		const char *cl = m.v[i].overdue ? "red" : m.v[i].open ? "yellow" : "green";
-		buf_printf(o, "<a href=\"/?grid=%s\"><rect class=\"cell %s\" x=\"%zu\" y=\"%zu\" width=\"%u\" height=\"%u\"></rect>",
-			   m.v[i].grid, cl, x + 1, y + 1, w - 2, h - 2);
-		buf_printf(o, "<text x=\"%zu\" y=\"%zu\">", x + 6, y + 20);
-		html_text(o, m.v[i].grid + (strlen(m.v[i].grid) > 6 ? strlen(m.v[i].grid) - 6 : 0));
-		buf_printf(o, "</text><text x=\"%zu\" y=\"%zu\">", x + 6, y + 40);
-		html_text(o, m.v[i].office);
-		buf_printf(o, "</text><text x=\"%zu\" y=\"%zu\">%u/%u</text>", x + 6, y + 60,
-			   m.v[i].open, m.v[i].overdue);
-		if (m.v[i].open)
-			buf_printf(o, "<circle class=\"marker\" cx=\"%zu\" cy=\"%zu\" r=\"8\"></circle>",
-				   x + w - 16, y + 16);
-		buf_add_str(o, "</a>");
-	}
-	buf_add_str(o, "</svg>");
-	if (m.n == 0)
-		buf_printf(o, "<p class=\"empty\">%s</p>", T(c, "本节点尚未导入网格", "No grid imported on this node"));
-	free(m.v);
+	board_section(c, T(c, "未解决的冲突", "Open conflicts"), "b-conflicts", &q, NULL);
 	page_end(c);
 }
 
@@ -1202,6 +1247,9 @@ page_eval(struct web_call *c)
 			   figure_word(c, FIG_REPORTED), figure_word(c, FIG_CLOSED));
 	}
 	eval_release(&res);
+	char ym[16];
+	snprintf(ym, sizeof(ym), "%04d-%02d", y, mo);
+	eval_trend(c, by_names[by], by, ym);
 	page_end(c);
 }
 

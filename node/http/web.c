@@ -1,7 +1,9 @@
 /*
  * web.c - the console's routes, sessions, sign-in and page frame (see
- * web.h).  Sessions live in this process only: a restart signs everyone
- * out, and the unlocked keys go with it.
+ * web.h).  Unlocked keys live in this process only; the sessions are
+ * also kept in the node's session file (node/web_sessions.h), without
+ * their keys, so that a restart keeps people signed in but asks each for
+ * the passphrase again before the node signs anything for them.
  */
 #include "node/http/web.h"
 
@@ -13,6 +15,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "crypto/hash.h"
 #include "crypto/key.h"
 #include "crypto/rand.h"
 #include "node/case/calendar.h"
@@ -24,6 +27,7 @@
 #include "node/http/open311.h"
 #include "node/node.h"
 #include "node/web_keys.h"
+#include "node/web_sessions.h"
 #include "common/banned.h"
 
 /* ---- the route table ---- */
@@ -45,12 +49,14 @@ static void route_signout(struct web_call *c);
 static void route_static(struct web_call *c);
 static void route_lang(struct web_call *c);
 static void route_open311(struct web_call *c);
+static void route_unlock(struct web_call *c);
 
 /* First match wins. */
 static const struct route routes[] = {
 	{ NULL, "/open311/v2/", ROUTE_TREE | ROUTE_PUBLIC, route_open311 },
 	{ NULL, "/signin", ROUTE_PUBLIC, route_signin },
 	{ "POST", "/signout", 0, route_signout },
+	{ NULL, "/unlock", 0, route_unlock },
 	{ "GET", "/static/", ROUTE_TREE | ROUTE_PUBLIC, route_static },
 	{ "GET", "/lang", ROUTE_PUBLIC, route_lang },
 	{ "GET", "/", 0, page_worklist },
@@ -230,7 +236,12 @@ page_begin(struct web_call *c, const char *title)
 		form_csrf(c);
 		buf_printf(o, "<button>%s</button></form>", T(c, "退出", "Sign out"));
 	}
-	buf_add_str(o, "</nav></header><main id=\"main\">");
+	buf_add_str(o, "</nav></header>");
+	if (c->sess && !c->sess->key)
+		buf_printf(o, "<div class=\"locked\" id=\"locked\">%s <a href=\"/unlock\">%s</a></div>",
+			   T(c, "节点重启后，您的签名密钥已锁定：查看不受影响，操作前请", "The node restarted and your signing key is locked: you can look, but to act"),
+			   T(c, "重新输入口令", "give your passphrase again"));
+	buf_add_str(o, "<main id=\"main\">");
 }
 
 void
@@ -257,22 +268,35 @@ page_error(struct web_call *c, int status, const char *msg)
 
 /* ---- sessions ---- */
 
-static struct web_session *
-session_find(struct web *w, const char *cookie, uint64_t now)
+static int
+session_expired(const struct web_session *s, uint64_t now)
 {
-	char id[WEB_TOKEN_HEX + 1];
-	if (!cookie_get(cookie, WEB_COOKIE, id, sizeof(id)))
-		return NULL;
+	return now - s->last_ms > WEB_SESSION_IDLE_MS ||
+	       now - s->created_ms > WEB_SESSION_MAX_MS;
+}
+
+/* Writes every session to the node's session file (web_sessions.h):
+ * never a key, a cookie or a CSRF token. */
+static void
+sessions_save(struct web *w, uint64_t now)
+{
+	struct web_session_rec v[WEB_SESSIONS_MAX];
+	struct diag d;
+	size_t n = 0;
 	for (size_t i = 0; i < WEB_SESSIONS_MAX; i++) {
-		struct web_session *s = &w->sessions[i];
-		if (!s->used || !token_eq(s->id, id))
+		const struct web_session *s = &w->sessions[i];
+		if (!s->used)
 			continue;
-		if (now - s->last_ms > WEB_SESSION_IDLE_MS)
-			return NULL;
-		s->last_ms = now;
-		return s;
+		memcpy(v[n].id_hash, s->id_hash, HASH_BYTES);
+		memcpy(v[n].pub, s->pub, EVENT_KEY_BYTES);
+		v[n].created_ms = s->created_ms;
+		v[n].last_ms = s->last_ms;
+		snprintf(v[n].name, sizeof(v[n].name), "%s", s->name);
+		n++;
 	}
-	return NULL;
+	w->saved_ms = now;
+	if (web_sessions_save(node_dir(w->n), v, n, &d))
+		log_warn("http", "sessions are not kept across a restart: %s", d.text);
 }
 
 static void
@@ -282,25 +306,55 @@ session_end(struct web_session *s)
 	memset(s, 0, sizeof(*s));
 }
 
+static struct web_session *
+session_find(struct web *w, const char *cookie, uint64_t now)
+{
+	char id[WEB_TOKEN_HEX + 1];
+	uint8_t h[HASH_BYTES];
+	if (!cookie_get(cookie, WEB_COOKIE, id, sizeof(id)) ||
+	    strlen(id) != WEB_TOKEN_HEX)
+		return NULL;
+	hash_bytes(id, strlen(id), h);
+	for (size_t i = 0; i < WEB_SESSIONS_MAX; i++) {
+		struct web_session *s = &w->sessions[i];
+		unsigned char diff = 0;
+		for (size_t k = 0; k < HASH_BYTES; k++)
+			diff |= (unsigned char)(s->id_hash[k] ^ h[k]);
+		if (!s->used || diff)
+			continue;
+		if (session_expired(s, now)) {
+			session_end(s);
+			sessions_save(w, now);
+			return NULL;
+		}
+		s->last_ms = now;
+		if (now - w->saved_ms > WEB_SESSION_SAVE_MS)
+			sessions_save(w, now);
+		return s;
+	}
+	return NULL;
+}
+
 /* The roster's word on the session's key, now. */
 static void
 session_roles(struct web *w, struct web_session *s)
 {
 	const struct roster *r = node_roster(w->n);
-	const struct member *m = r ? roster_lookup(r, key_public(s->key), 0) : NULL;
+	const struct member *m = r ? roster_lookup(r, s->pub, 0) : NULL;
 	s->member = m != NULL;
 	s->roles = m ? m->roles : 0;
 	snprintf(s->member_name, sizeof(s->member_name), "%s", m ? m->name : "");
 	snprintf(s->unit, sizeof(s->unit), "%s", m ? m->unit : "");
 }
 
+/* A free slot, the oldest session's if there is none. */
 static struct web_session *
-session_new(struct web *w, const char *name, struct key *k, uint64_t now)
+session_slot(struct web *w, uint64_t now)
 {
 	struct web_session *s = NULL, *oldest = NULL;
 	for (size_t i = 0; i < WEB_SESSIONS_MAX; i++) {
 		struct web_session *t = &w->sessions[i];
-		if (t->used && now - t->last_ms > WEB_SESSION_IDLE_MS)
+		if (t->used && session_expired(t, now))
 			session_end(t);
 		if (!t->used && !s)
 			s = t;
@@ -311,14 +365,61 @@ session_new(struct web *w, const char *name, struct key *k, uint64_t now)
 		session_end(oldest);
 		s = oldest;
 	}
+	return s;
+}
+
+/* A new session for k (taken); id receives the cookie's value. */
+static struct web_session *
+session_new(struct web *w, const char *name, struct key *k, uint64_t now,
+	    char id[WEB_TOKEN_HEX + 1])
+{
+	struct web_session *s = session_slot(w, now);
 	s->used = 1;
-	token_new(s->id);
+	token_new(id);
+	hash_bytes(id, strlen(id), s->id_hash);
 	token_new(s->csrf);
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->key = k;
-	s->last_ms = now;
+	memcpy(s->pub, key_public(k), EVENT_KEY_BYTES);
+	s->created_ms = s->last_ms = now;
 	session_roles(w, s);
+	sessions_save(w, now);
 	return s;
+}
+
+/* The sessions of the file, locked (no key) and with new CSRF tokens;
+ * those expired stay out. */
+static void
+sessions_load(struct web *w, uint64_t now)
+{
+	struct web_session_rec *v = NULL;
+	struct diag d;
+	size_t n = 0, kept = 0;
+	if (web_sessions_load(node_dir(w->n), &v, &n, &d)) {
+		log_warn("http", "sessions of before the restart are dropped: %s", d.text);
+		return;
+	}
+	for (size_t i = 0; i < n && kept < WEB_SESSIONS_MAX; i++) {
+		struct web_session *s = &w->sessions[kept];
+		memset(s, 0, sizeof(*s));
+		memcpy(s->id_hash, v[i].id_hash, HASH_BYTES);
+		memcpy(s->pub, v[i].pub, EVENT_KEY_BYTES);
+		s->created_ms = v[i].created_ms;
+		s->last_ms = v[i].last_ms;
+		if (session_expired(s, now) || s->last_ms > now + WEB_SESSION_SAVE_MS)
+			continue;
+		s->used = 1;
+		token_new(s->csrf);
+		snprintf(s->name, sizeof(s->name), "%s", v[i].name);
+		kept++;
+	}
+	if (kept < WEB_SESSIONS_MAX)
+		memset(&w->sessions[kept], 0, sizeof(w->sessions[0]));
+	free(v);
+	if (n)
+		log_info("http", "%zu of %zu sessions kept across the restart (locked until their passphrase is given again)",
+			 kept, n);
+	sessions_save(w, now);
 }
 
 /* ---- sign-in ---- */
@@ -382,6 +483,118 @@ same_origin(const struct http_req *rq)
 	return strcmp(o, rq->host) == 0;
 }
 
+/* The sign-in limits (one name's failures, the minute's budget): 1 and a
+ * 429 answer if the attempt is refused. */
+static int
+signin_refused(struct web_call *c, const char *name, uint64_t now)
+{
+	struct web *w = c->w;
+	if (now - w->minute_start >= 60000) {
+		w->minute_start = now;
+		w->minute_count = 0;
+	}
+	struct signin_fail *f = fail_slot(w, name, now, 0);
+	if (++w->minute_count > WEB_SIGNIN_PER_MIN ||
+	    (f && f->count >= WEB_SIGNIN_FAILS)) {
+		c->rs->status = 429;
+		http_resp_header(c->rs, "Retry-After", "900");
+		log_warn("http", "sign-in of '%s' refused: too many attempts", name);
+		return 1;
+	}
+	return 0;
+}
+
+/* A local path to go back to: "/..." and not "//..." (another host). */
+static int
+local_path(const char *p)
+{
+	return p[0] == '/' && p[1] != '/' && p[1] != '\\' && !strpbrk(p, "\r\n");
+}
+
+static void
+unlock_form(struct web_call *c, const char *error, const char *next)
+{
+	struct buf *o = &c->rs->body;
+	page_begin(c, T(c, "解锁签名密钥", "Unlock your signing key"));
+	buf_printf(o, "<h1>%s</h1><p>", T(c, "解锁签名密钥", "Unlock your signing key"));
+	buf_add_str(o, T(c, "节点重启后不保存已解锁的密钥。请为 ", "The node keeps no unlocked key across a restart. Give the passphrase of "));
+	html_text(o, c->sess->name);
+	buf_add_str(o, T(c, " 重新输入口令。", " again."));
+	buf_add_str(o, "</p>");
+	if (error) {
+		buf_add_str(o, "<div class=\"error-summary\" role=\"alert\" id=\"unlock-error\"><p>");
+		html_text(o, error);
+		buf_add_str(o, "</p></div>");
+	}
+	buf_add_str(o, "<form method=\"post\" action=\"/unlock\" class=\"stack\">");
+	form_csrf(c);
+	buf_add_str(o, "<input type=\"hidden\" name=\"next\" value=\"");
+	html_attr(o, next);
+	buf_printf(o, "\"><label for=\"pass\">%s</label>"
+		      "<input id=\"pass\" name=\"pass\" type=\"password\" autocomplete=\"current-password\" required>"
+		      "<button type=\"submit\" id=\"unlock\">%s</button></form>",
+		   T(c, "口令", "Passphrase"), T(c, "解锁", "Unlock"));
+	page_end(c);
+}
+
+/*
+ * A session read back after a restart has no key: the person gives the
+ * passphrase again, and the key it opens must be the one the session
+ * signed in with.  The sign-in's limits count here too.
+ */
+static void
+route_unlock(struct web_call *c)
+{
+	struct web_session *s = c->sess;
+	char next[256], token[WEB_TOKEN_HEX + 1], pass[512];
+	struct key *k = NULL;
+	struct diag d;
+	uint64_t now = c->rq->now_ms;
+	const char *form = strcmp(c->rq->method, "POST") == 0 && c->rq->body
+		? (const char *)c->rq->body : NULL;
+
+	form_get(form ? form : c->rq->query, "next", next, sizeof(next));
+	if (!local_path(next))
+		snprintf(next, sizeof(next), "/");
+	if (s->key) {
+		resp_redirect(c, next);
+		return;
+	}
+	if (!form) {
+		unlock_form(c, NULL, next);
+		return;
+	}
+	form_get(form, "csrf", token, sizeof(token));
+	if (!web_csrf_ok(c, token)) {
+		page_error(c, 403, T(c, "表单已过期，请重试", "The form is stale: try again"));
+		return;
+	}
+	if (signin_refused(c, s->name, now)) {
+		unlock_form(c, T(c, "尝试次数过多，请稍后再试", "Too many attempts: try again later"), next);
+		return;
+	}
+	form_get(form, "pass", pass, sizeof(pass));
+	int rc = web_key_unlock(node_dir(c->w->n), s->name, pass, strlen(pass), &k, &d);
+	memset(pass, 0, sizeof(pass));
+	if (rc == 0 && memcmp(key_public(k), s->pub, EVENT_KEY_BYTES) != 0) {
+		/* The name's key was replaced since: a new sign-in is due. */
+		key_free(k);
+		k = NULL;
+		rc = diag_set(&d, ERR_DENIED, "the key of '%s' is not the session's", s->name);
+	}
+	if (rc) {
+		struct signin_fail *f = fail_slot(c->w, s->name, now, 1);
+		f->count++;
+		log_info("http", "unlock of '%s' failed: %s", s->name, d.text);
+		c->rs->status = 401;
+		unlock_form(c, T(c, "口令不正确", "Wrong passphrase"), next);
+		return;
+	}
+	s->key = k;
+	log_info("http", "'%s' unlocked the session's key", s->name);
+	resp_redirect(c, next);
+}
+
 static void
 route_signin(struct web_call *c)
 {
@@ -403,19 +616,11 @@ route_signin(struct web_call *c)
 	form_get(form ? form : "", "name", name, sizeof(name));
 	form_get(form ? form : "", "pass", pass, sizeof(pass));
 	/* The minute's budget first: it holds whatever the names. */
-	if (now - w->minute_start >= 60000) {
-		w->minute_start = now;
-		w->minute_count = 0;
-	}
-	struct signin_fail *f = fail_slot(w, name, now, 0);
-	if (++w->minute_count > WEB_SIGNIN_PER_MIN ||
-	    (f && f->count >= WEB_SIGNIN_FAILS)) {
-		c->rs->status = 429;
-		http_resp_header(c->rs, "Retry-After", "900");
-		log_warn("http", "sign-in of '%s' refused: too many attempts", name);
+	if (signin_refused(c, name, now)) {
 		signin_form(c, T(c, "尝试次数过多，请稍后再试", "Too many attempts: try again later"), name);
 		return;
 	}
+	struct signin_fail *f = fail_slot(w, name, now, 0);
 	int rc = web_key_unlock(node_dir(w->n), name, pass, strlen(pass), &k, &d);
 	memset(pass, 0, sizeof(pass));
 	if (rc) {
@@ -429,10 +634,11 @@ route_signin(struct web_call *c)
 	}
 	if (f)
 		memset(f, 0, sizeof(*f));
-	struct web_session *s = session_new(w, name, k, now);
+	char id[WEB_TOKEN_HEX + 1];
+	session_new(w, name, k, now, id);
 	char cookie[160];
 	snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; HttpOnly; SameSite=Strict",
-		 WEB_COOKIE, s->id);
+		 WEB_COOKIE, id);
 	http_resp_header(c->rs, "Set-Cookie", cookie);
 	log_info("http", "'%s' signed in", name);
 	resp_redirect(c, "/");
@@ -449,6 +655,7 @@ route_signout(struct web_call *c)
 	}
 	session_end(c->sess);
 	c->sess = NULL;
+	sessions_save(c->w, c->rq->now_ms);
 	http_resp_header(c->rs, "Set-Cookie", WEB_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 	resp_redirect(c, "/signin");
 }
@@ -571,9 +778,11 @@ web_new(struct node *n, struct web **out, struct diag *d)
 	if ((rc = load_asset("web/app.css", &w->css, d)) ||
 	    (rc = load_asset("web/app.js", &w->js, d)) ||
 	    (rc = classes_load(&w->classes, d))) {
+		w->failed = 1;
 		web_free(w);
 		return rc;
 	}
+	sessions_load(w, clock_now_ms());
 	*out = w;
 	return 0;
 }
@@ -583,6 +792,8 @@ web_free(struct web *w)
 {
 	if (!w)
 		return;
+	if (w->n && !w->failed)
+		sessions_save(w, clock_now_ms());
 	for (size_t i = 0; i < WEB_SESSIONS_MAX; i++)
 		if (w->sessions[i].used)
 			session_end(&w->sessions[i]);
@@ -590,4 +801,13 @@ web_free(struct web *w)
 	buf_release(&w->js);
 	classes_free(w->classes);
 	free(w);
+}
+
+void
+web_unlock_first(struct web_call *c, const char *case_id)
+{
+	char to[128];
+	snprintf(to, sizeof(to), "/unlock?next=%s%s", case_id ? "/case/" : "/report",
+		 case_id ? case_id : "");
+	resp_redirect(c, to);
 }

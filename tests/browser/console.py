@@ -188,6 +188,12 @@ def main():
         case = centre.url().rsplit("/case/", 1)[-1].split("?")[0]
         step("the report's text is shown as text", lambda: "<b>未清</b>" in centre.text("dl.fields"))
         step("its photo is on the case page", lambda: len(centre.finds("img.photo")) == 1)
+        step("the case page maps its cell and the phone's position",
+             lambda: centre.js("const m = document.getElementById('case-map');"
+                               "return !!m && m.getBoundingClientRect().width > 200 &&"
+                               " !!m.querySelector(\"path.cell.this[data-grid='310104007002001']\") &&"
+                               " !!m.querySelector('circle.marker.here:not(.approx)') &&"
+                               " m.querySelectorAll('path.cell').length > 1"))
         centre.shot("case-phone")
         centre.signout()
 
@@ -222,6 +228,20 @@ def main():
             print("office saw the dispatch %.2f s after the click" % (time.time() - t0), flush=True)
         step("no reload happened (the page was updated in place)",
              lambda: office.js("return document.documentElement.dataset.updated || ''") != "")
+        # The office hands the case to its team, and filters by team.
+        step("the office assigns the case to its team 一组", lambda: (
+            office.go(UO + "/case/" + case), office.type("#assign-team", "一组"), office.click("#do-assign"),
+            office.wait(lambda: "一组" in office.text("dl.fields"), 10))[-1])
+        office.go(UO + "/")
+
+        def team_filter():
+            if "一组" not in office.js("return [...document.querySelectorAll('#team option')].map(o => o.value).join(',')"):
+                return False
+            office.js("document.getElementById('team').value = '一组'")
+            office.click("form.filters button")
+            return office.wait(lambda: "team=" in office.url() and
+                               len(office.finds("tr[data-case='%s']" % case)) == 1, 10)
+        step("the team filter offers the office's teams and lists the team's case", team_filter)
         office.shot("worklist-office")
 
         # The office feeds back with a photo.
@@ -256,8 +276,27 @@ def main():
         step("the evaluation counts the closed case for office-07",
              lambda: "office-07" in centre.text("#eval"))
         centre.shot("eval")
+        step("the trend shows six months, last month from its frozen report",
+             lambda: centre.js("const r = document.querySelectorAll('#trend-table tr[data-source]');"
+                               "return r.length === 6 && r[0].dataset.source === 'live' &&"
+                               " r[1].dataset.source === 'frozen'"))
+        step("with its chart and office-07's grade",
+             lambda: centre.js("return document.getElementById('trend-chart').getBoundingClientRect().height > 50 &&"
+                               " document.querySelectorAll('#trend-chart circle.dot').length >= 2") and
+             "office-07" in centre.text("#trend-grades"))
+        centre.js("document.getElementById('trend').scrollIntoView()")
+        centre.shot("eval-trend")
         centre.go(UC + "/map")
-        step("the map draws the grid", lambda: len(centre.finds("rect.cell")) > 50)
+        step("the map draws each cell's polygon",
+             lambda: len(centre.finds("svg.map path.cell")) > 50)
+        step("a cell with a hole and a MultiPolygon are drawn as such",
+             lambda: centre.js("const h = document.querySelector(\"path.cell[data-grid='310104001001001']\");"
+                               "const m = document.querySelector(\"path.cell[data-grid='310104001001002']\");"
+                               "return h.dataset.rings === '2' && (h.getAttribute('d').match(/M/g) || []).length === 2 &&"
+                               " m.dataset.polys === '2' && h.getBBox().width > 5"))
+        step("the open case's cell is coloured, its case a marker",
+             lambda: len(centre.finds("svg.map path.cell.yellow, svg.map path.cell.red")) >= 1 and
+             len(centre.finds("svg.map circle.marker")) >= 1)
         centre.shot("map")
         centre.go(UC + "/?lang=en")
         centre.go(UC + "/lang?to=en")

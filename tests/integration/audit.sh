@@ -115,7 +115,7 @@ if command -v "$PY" > /dev/null 2>&1; then
 	check "docs/vectors/audit.json is what make_audit_vectors writes" \
 		cmp "$T/audit.json" docs/vectors/audit.json
 	check_out "the vectors' trees and proofs hold for hashlib" \
-		"vectors: 14 trees, 111 paths hold" "$PY" "$AV" vectors docs/vectors/audit.json
+		"vectors: 14 trees, 111 paths hold; 15 calendar sums and spans, 1 table" "$PY" "$AV" vectors docs/vectors/audit.json
 	check_out "the independent reader recomputes the checkpoint of March" \
 		"checkpoint: [0-9]+ events, tree head [0-9a-f]{64}: recomputed" \
 		"$PY" "$AV" bundle "$T/march.bundle" "$ADMIN"

@@ -108,7 +108,7 @@ check "the office verifies" "$G" --dir "$T/office" verify
 OLDC=$KEY_centre
 check_exit 2 "rekey takes no --key" \
 	"$G" --dir "$T/centre" --key "$T/centre/node.key" rekey --admin-key "$T/admin.key"
-check_err 1 "rekey without the admin key is refused" "admin-key" \
+check_err 2 "rekey without the admin key is refused" "admin-key" \
 	"$G" --dir "$T/centre" rekey
 C_LAST=$(last_seq centre "$OLDC")
 "$G" --dir "$T/centre" rekey --admin-key "$T/admin.key" > "$T/rekey.out" 2> "$T/rekey.err"

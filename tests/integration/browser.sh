@@ -21,6 +21,15 @@ SHOTS=${WEB_SHOTS:-$T/shots}
 mkdir -p "$SHOTS"
 # A real JPEG the browser can show: 1x1, grey.
 printf '\377\330\377\340\000\020JFIF\000\001\001\000\000\001\000\001\000\000\377\333\000C\000\010\006\006\007\006\005\010\007\007\007\011\011\010\012\014\024\015\014\013\013\014\031\022\023\017\024\035\032\037\036\035\032\034\034\040\044\056\047\040\042\054\043\034\034\050\067\051\054\060\061\064\064\064\037\047\071\075\070\062\074\056\063\064\062\377\300\000\013\010\000\001\000\001\001\001\021\000\377\304\000\024\000\001\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\011\377\304\000\024\020\001\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\377\332\000\010\001\001\000\000\077\000\052\237\377\331' > "$T/photo.jpg"
+# What the map and the trend show besides the scenario's case: two open
+# cases (one placed by its position, one by its cell only), and last
+# month closed in a frozen report.
+check "an open case placed by the phone's position" "$G" --dir "$C" --key "$T/sup.key" case report \
+	--class event:06010 --lat 31.144 --lon 121.433 --where "漕宝路" --desc "井盖缺失"
+check "an open case placed by its cell" "$G" --dir "$C" --key "$T/sup.key" case report \
+	--class event:06010 --grid 310104005001002 --where "田林路" --desc "垃圾满溢"
+check "last month is closed" "$G" --dir "$C" eval close \
+	--month "$(date -u -d "$(date -u +%Y-%m-15) -1 month" +%Y-%m)"
 pick_ports 1 || true
 UC=$UC UO=$UO PASS=$PASS PHOTO=$T/photo.jpg SHOTS=$SHOTS CHROMEDRIVER_PORT=$PORT0 \
 	timeout 280 python3 "$(dirname "$0")/../browser/console.py" > "$T/browser.out" 2>&1

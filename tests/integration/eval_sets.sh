@@ -233,8 +233,44 @@ check_out "B's rework is due 4 h from the failed verification" '"due":"2026-03-0
 check_out "C's extension stayed with office-01: due 16:40" '"due":"2026-03-02T08:40:00Z"' \
 	"$G" --dir "$D" case show "$C" --json
 
-# ---- configuration ----
+# ---- frozen, and recomputed by a second implementation ----
+# The two days closed as March under a configuration of the district's
+# own (a 2 h dispatch limit, a class-2 street): the report carries it,
+# and an implementation written from the documents alone
+# (tests/interop/audit_figures.py) recomputes every figure of every set
+# and of the overview from the month's bundle, value by value.
 cp "$D/config.json" "$T/good.json"
+sed -i 's/"dispatch": "1h"/"dispatch": "2h"/; s/"region_class_2": \[\]/"region_class_2": ["310104001"]/' "$D/config.json"
+check_out "March closes under the district's configuration" "closed 2026-03: report" \
+	env GRIDCASE_NOW=2026-04-01T01:00:00Z "$G" --dir "$D" eval close --month 2026-03
+cp "$T/good.json" "$D/config.json"
+check_out "the frozen dispatcher row is the one of the 2 h limit" '^"[0-9a-f]{64}","centre",[0-9]+,[0-9.]+,[0-9]+,6,1.0000,' \
+	"$G" --dir "$D" eval --month 2026-03 --by dispatcher --csv
+check_out "the frozen street row is of class 2 (the report's configuration, not the node's)" \
+	'^"310104001",.*,2,10.0,' "$G" --dir "$D" eval --month 2026-03 --by street --csv
+check "the month's bundle" "$G" --dir "$D" audit export --month 2026-03 -o "$T/march.bundle"
+check_out "audit verify recomputes it byte for byte" "the same as the report's, byte for byte" \
+	"$G" audit verify "$T/march.bundle" --admin "$ADMIN"
+"$GRIDCASE_TOOLS/tamper_bundle" "$T/march.bundle" "$T/unit.bundle" figure "$D/node.key" unit
+check_err 1 "a well-signed set figure that does not follow is named" \
+	"the figures do not follow: set unit, group 'office-01' figure registered: 5 in the first, 4 in the second" \
+	"$G" audit verify "$T/unit.bundle"
+PY=${PYTHON:-python3}
+if command -v "$PY" > /dev/null 2>&1; then
+	check_out "a second implementation recomputes every set from the bundle alone" \
+		"sets: [0-9]+ values of the 9 indicator sets recomputed from the events, all equal to the report's" \
+		"$PY" tests/interop/audit_verify.py bundle "$T/march.bundle" "$ADMIN"
+	cp "$OUT" "$T/py.out"
+	check_out "and every figure of the overview" \
+		"figures: [0-9]+ values of the overview .* all equal to the report's" cat "$T/py.out"
+	check_err 1 "it catches the set figure that does not follow" \
+		"set unit, group 'office-01', figure registered: the report says 5, the events give 4" \
+		"$PY" tests/interop/audit_verify.py bundle "$T/unit.bundle" "$ADMIN"
+else
+	echo "note: $PY is not installed, so the second implementation is skipped"
+fi
+
+# ---- configuration ----
 sed -i 's/"dispatch": "1h"/"dispatch": "2h"/' "$D/config.json"
 want dispatcher centre on_time=6 on_time_rate=1.0000
 sed -i 's/"A": 90/"A": 95/' "$D/config.json"

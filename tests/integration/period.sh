@@ -99,6 +99,22 @@ check_out "the frozen figures count the centre's and o01's March reports" \
 check_out "eval check reproduces the report byte for byte" \
 	"every figure recomputed from the checkpoint's events is the same, byte for byte" \
 	"$G" --dir "$T/centre" eval check --month 2026-03
+# Every indicator set is frozen too: right after the close (the centre
+# holds nothing the checkpoint lacks) each equals the live one.
+SETS="supervisor operator shift dispatcher unit grid community street district"
+bad=""
+for s in $SETS; do
+	"$G" --dir "$T/centre" eval --month 2026-03 --by "$s" --csv > "$T/frozen-$s.csv" 2> "$T/frozen-$s.note"
+	"$G" --dir "$T/centre" eval --from 2026-03-01 --to 2026-04-01 --by "$s" --csv > "$T/live-$s.csv"
+	grep -q "2026-03 is closed: the frozen report" "$T/frozen-$s.note" &&
+		cmp -s "$T/frozen-$s.csv" "$T/live-$s.csv" || bad="$bad $s"
+done
+check "every set of the closed month is printed from the report, equal to the live one at the close (wrong:$bad)" \
+	test -z "$bad"
+check_out "the frozen district row counts the three March reports" \
+	'^"district","",3,3,' cat "$T/frozen-district.csv"
+check_err 1 "--explain of a frozen set is refused" "2026-03 is closed: its report holds the figures" \
+	"$G" --dir "$T/centre" eval --month 2026-03 --by unit --explain due
 check_err 1 "eval check of a month not closed says so" "2026-02 is not closed" \
 	"$G" --dir "$T/centre" eval check --month 2026-02
 
@@ -113,18 +129,32 @@ check "the closed month does not move: the same figures, byte for byte" \
 check "the live figures of March did move (the late report counts there)" \
 	grep -q '^"office-02",2,' "$T/live.csv"
 check "the frozen ones did not" grep -q '^"office-02",1,' "$T/after.csv"
+bad=""
+for s in $SETS; do
+	"$G" --dir "$T/centre" eval --month 2026-03 --by "$s" --csv > "$T/after-$s.csv" 2>/dev/null
+	cmp -s "$T/frozen-$s.csv" "$T/after-$s.csv" || bad="$bad $s"
+done
+check "no frozen set moves either (moved:$bad)" test -z "$bad"
+"$G" --dir "$T/centre" eval --from 2026-03-01 --to 2026-04-01 --by district --csv > "$T/live-district2.csv"
+check "while the live district row counts the late report" \
+	grep -q '^"district","",4,' "$T/live-district2.csv"
 check_out "eval check still reproduces the report from its checkpoint" \
 	"reproduced 2026-03: report $report_id" \
 	"$G" --dir "$T/centre" eval check --month 2026-03
 check_out "April shows the late event as a correction to March" \
 	"office-02 +reported +1 +2 +\\+1" \
 	"$G" --dir "$T/centre" eval --month 2026-04
+check_out "and in the district set, the count that moved" \
+	"^district +reported +3 +4 +\\+1$" \
+	"$G" --dir "$T/centre" eval --month 2026-04 --by district
 
 # ---- another node reproduces it ----
 check "the report reaches o01" wait_until 30 sh -c \
 	"'$G' --dir '$T/o01' eval --month 2026-03 2>&1 | grep -q 'is closed'"
 "$G" --dir "$T/o01" eval --month 2026-03 --csv > "$T/o01.csv" 2>/dev/null
 check "o01 prints the same frozen figures" cmp "$T/frozen.csv" "$T/o01.csv"
+"$G" --dir "$T/o01" eval --month 2026-03 --by street --csv > "$T/o01-street.csv" 2>/dev/null
+check "and the same frozen sets" cmp "$T/frozen-street.csv" "$T/o01-street.csv"
 check_out "o01 reproduces the centre's report from its own events" \
 	"reproduced 2026-03: report $report_id" \
 	"$G" --dir "$T/o01" eval check --month 2026-03

@@ -15,8 +15,13 @@ check "a district of four nodes" district a b c d
 # timings below measure the hint path and not the timer.
 note a case-a 1 > /dev/null
 note b case-b 1 > /dev/null
+check_err 1 "a slow look of 0 s is refused, naming the variable" \
+	"GRIDCASE_LOOK_S='0': the slow look's period takes 1 to 86400 seconds" \
+	env GRIDCASE_LOOK_S=0 "$G" --dir "$T/a" run
+export GRIDCASE_LOOK_S=3600 # no slow look: see below
 check "a's daemon starts" start_daemon a --peer b --interval 30000
 check "b's daemon starts" start_daemon b --peer a --interval 30000
+unset GRIDCASE_LOOK_S
 check "written before the start: both have both events" wait_until 10 converged a b
 for i in 2 3 4; do
 	note a case-a "$i" > /dev/null
@@ -38,26 +43,25 @@ check_out "the daemon says it is running" '"daemon_running":true' "$G" --dir "$T
 check_out "repl status shows b's summary" "^digest [0-9a-f]{64}" "$G" --dir "$T/a" repl status
 check_out "repl status names each author and b's view of it" "^b +[0-9a-f]{16} +[0-9]+ +[0-9]+ " "$G" --dir "$T/a" repl status
 
-# ---- a new event reaches a connected peer quickly ----
-# The writer's daemon sees the commit and sends a HINT; the peer starts a
-# round at once.  Each event must arrive within 5 s; and since a round
-# trip takes tens of milliseconds, none may take as long as the daemon's
-# one-second fallback poll (docs/protocol.md: "in one round trip after the
-# commit").
+# ---- a new event reaches a connected peer without waiting ----
+# The writer's daemon hears of the commit (the CLI announces it on
+# daemon.sock, and the file watch sees it) and sends a HINT; the peer
+# starts a round at once.  The daemons were started with the slow look
+# at the store once an hour and rounds every 30 s, so an event that
+# arrives within 5 s came by the announcement or the file watch, not a timer
+# (docs/protocol.md: "in one round trip after the commit").  The times
+# are printed, not judged: bench/ measures them.
 latency() { # FROM TO: writes on FROM, waits for it on TO; sets MS
 	lt_id=$(note "$1" "case-$1" 9) || return 1
 	lt_t0=$(now_ms)
 	wait_until 5 has_event "$2" "$lt_id" || return 1
 	MS=$(($(now_ms) - lt_t0))
 }
-SLOW=""
-for pair in "a b" "b a" "a b" "b a" "a b" "b a" "a b" "b a" "a b" "b a"; do
+for pair in "a b" "b a" "a b" "b a" "a b" "b a"; do
 	MS="-"
-	check "an event written on ${pair% *} reaches ${pair#* } within 5 s" latency $pair
+	check "an event written on ${pair% *} reaches ${pair#* } within 5 s (no timer)" latency $pair
 	say "  an event written on ${pair% *} was on ${pair#* } after $MS ms"
-	[ "$MS" != "-" ] && [ "$MS" -ge 750 ] && SLOW="$SLOW ${pair% *}->${pair#* }:${MS}ms"
 done
-check "every one arrived in under 750 ms (not at the 1 s poll):$SLOW" test -z "$SLOW"
 
 # ---- one daemon per store ----
 check_err 1 "a second daemon on b's store is refused, naming it" \

@@ -56,6 +56,10 @@ check "nor the escape byte" sh -c "! curl -s -b '$T/sup.jar' '$UC/case/$CASE' | 
 PHOTO=$(curl -s -b "$T/sup.jar" "$UC/case/$CASE" | sed -n 's|.*src="/blob/\([0-9a-f]*\)?case=.*|\1|p' | head -n 1)
 check_out "the photo is served as the image it is" "^200 image/jpeg$" \
 	curl -s -o /dev/null -w '%{http_code} %{content_type}' -b "$T/sup.jar" "$UC/blob/$PHOTO?case=$CASE"
+check_out "the case page maps the case's cell" 'id="case-map".*class="cell this" data-grid="310104007002001"' \
+	curl -s -b "$T/sup.jar" "$UC/case/$CASE"
+check_out "with the reported position as a marker" '<circle class="marker here" cx="[0-9.]*" cy="[0-9.]*" r="7"><title>31.170000, 121.409000' \
+	curl -s -b "$T/sup.jar" "$UC/case/$CASE"
 check_out "a blob is served only with a case that names it" "^404$" code -b "$T/sup.jar" "$UC/blob/$PHOTO?case=20260101-nothing"
 
 # ---- roles are the node's word ----
@@ -101,6 +105,14 @@ kill "$SSE" 2>/dev/null
 wait "$SSE" 2>/dev/null
 check_out "the office's API lists it with its colour" "\"id\":\"$CASE\".*\"colour\":\"green\"" curl -s -b "$T/off.jar" "$UO/api/cases"
 OFFT=$(csrf "$T/off.jar" "$UO/")
+check_out "the office's worklist filters by its teams, from the roster" '<select name="team" id="team">.*<option value="一组">一组</option></select>' \
+	curl -s -b "$T/off.jar" "$UO/"
+check "but not by a node's key or another unit's people" sh -c "! curl -s -b '$T/off.jar' '$UO/' | grep -q '<option value=\"\(office-07\|sup\)\">'"
+check_out "off assigns the case to the team 一组" "/case/$CASE\$" act "$UO" "$T/off.jar" "$OFFT" "$CASE" assign "team=一组"
+check_out "the assign form offers the unit's teams" '<datalist id="teams">(<option value="[^"]*">)*<option value="一组">' curl -s -b "$T/off.jar" "$UO/case/$CASE"
+check_out "the team filter lists the case" "data-case=\"$CASE\"" curl -s -b "$T/off.jar" "$UO/?team=%E4%B8%80%E7%BB%84"
+check_out "its row names the team beside the unit" 'office-07 <span class="team">一组</span>' curl -s -b "$T/off.jar" "$UO/?team=%E4%B8%80%E7%BB%84"
+check "and another team's list does not" sh -c "! curl -s -b '$T/off.jar' '$UO/?team=other' | grep -q 'data-case=\"$CASE\"'"
 printf '\211PNG\r\n\032\nfake-png' > "$T/done.png"
 check_out "off feeds back with a photo" "/case/$CASE\$" act "$UO" "$T/off.jar" "$OFFT" "$CASE" feedback "photo=@$T/done.png" "notes=cleaned"
 check_out "the feedback is on the office" '"status":"fed_back"' "$G" --dir "$O" case show "$CASE" --json
@@ -111,8 +123,26 @@ check_out "the case page shows it closed, with its history" "已结案.*" curl -
 check_out "the timeline names who acted, with roles" "off <span class=\"muted\">disposal · office-07" curl -s -b "$T/op.jar" "$UC/case/$CASE"
 check_out "the evaluation shows office-07" "<td>office-07</td>" curl -s -b "$T/op.jar" "$UC/eval?by=unit&month=$(date -u +%Y-%m)"
 check_out "its CSV downloads" '^"office-07",' curl -s -b "$T/op.jar" "$UC/eval?csv=1&by=unit&month=$(date -u +%Y-%m)"
+# ---- the trend: frozen reports of closed months, live figures otherwise ----
+NOWM=$(date -u +%Y-%m)
+PREV=$(date -u -d "$(date -u +%Y-%m-15) -1 month" +%Y-%m)
+check "the centre closes last month (a frozen report)" "$G" --dir "$C" eval close --month "$PREV"
+curl -s -b "$T/op.jar" "$UC/eval?by=unit&month=$NOWM" > "$T/eval.html"
+check_out "the trend shows this month, live" "<tr data-month=\"$NOWM\" data-source=\"live\">" cat "$T/eval.html"
+check_out "and last month from its frozen report, named" "<tr data-month=\"$PREV\" data-source=\"frozen\">.*冻结报告</span> <code class=\"muted\">[0-9a-f]{16}</code>" cat "$T/eval.html"
+check_out "six months of it" "^6$" sh -c "grep -o '<tr data-month=' '$T/eval.html' | wc -l"
+check_out "as a chart of the rates" '<svg class="trend" id="trend-chart".*<polyline class="line closure" points="[0-9]' cat "$T/eval.html"
+check_out "and office-07's grade this month" '<table class="grades" id="trend-grades">.*<td>office-07</td>(<td>-</td>)*<td class="grade g-[A-E]">[A-E] ' cat "$T/eval.html"
 check_out "the board lists the hotline report as new" "$HOT" curl -s -b "$T/op.jar" "$UC/board"
-check_out "the map draws the grid cells" "<rect class=\"cell" curl -s -b "$T/op.jar" "$UC/map"
+check_out "the map draws each cell's polygon" '<path class="cell green" data-grid="310104001001003" data-rings="1" data-polys="1" d="M[0-9.]* [0-9.]*L' \
+	curl -s -b "$T/op.jar" "$UC/map"
+check_out "a cell with a hole is one path of two rings" 'data-grid="310104001001001" data-rings="2" data-polys="1" d="M[^"]*ZM[^"]*Z"' \
+	curl -s -b "$T/op.jar" "$UC/map"
+check_out "a MultiPolygon is one path of its two parts" 'data-grid="310104001001002" data-rings="2" data-polys="2"' \
+	curl -s -b "$T/op.jar" "$UC/map"
+check_out "a cell with an open case is yellow, with the case as a marker" \
+	'<path class="cell yellow" data-grid="310104007002001".*<circle class="marker approx" data-case="'"$HOT"'"' \
+	curl -s -b "$T/op.jar" "$UC/map"
 
 # ---- the Open311 endpoint on the same server (docs/open311.md) ----
 check_out "Open311 services need no sign-in" '^200 application/json' \
@@ -127,6 +157,38 @@ check_out "a POST with no intake key on the node is refused (403)" '^403$' \
 	code -d "service_code=06010&lat=31.170&long=121.409&description=d" "$UC/open311/v2/requests.json"
 check_out "in the specification's error format" '^\[\{"code":403,"description":"' \
 	curl -s -d "service_code=06010&lat=31.170&long=121.409&description=d" "$UC/open311/v2/requests.json"
+
+# ---- sessions across a restart of the daemon (docs/web.md) ----
+SUPID=$(awk '$6 == "gc_session" { print $7 }' "$T/sup.jar")
+check "sup's cookie is in its jar" test -n "$SUPID"
+check "the session file holds no cookie" sh -c "! grep -q '$SUPID' '$C/web-sessions'"
+check "nor a CSRF token" sh -c "! grep -q '$SUPT' '$C/web-sessions'"
+check "nor any key: hash, public key, times, name on each line" sh -c \
+	"tail -n +2 '$C/web-sessions' | grep -Evq '^[0-9a-f]{64} [0-9a-f]{64} [0-9]+ [0-9]+ [A-Za-z0-9._-]+\$' && exit 1; grep -q \" [0-9]* [0-9]* sup\$\" '$C/web-sessions'"
+check "and is not readable by others" sh -c "[ \"\$(stat -c %a '$C/web-sessions')\" = 600 ]"
+check "stop the centre" stop_daemon centre
+# adm's session: as if last seen nine hours ago (8 hours idle end one).
+check "age adm's session in the file" sed -i -E "s/^([0-9a-f]+ [0-9a-f]+ )([0-9]+) [0-9]+ adm\$/\1\2 1000 adm/" "$C/web-sessions"
+check "start the centre again" start_daemon centre --listen "tcp://127.0.0.1:$RC"
+check "its console answers" wait_until 10 sh -c "curl -s -o /dev/null '$UC/signin'"
+check_out "the restart kept the live sessions, locked" "sessions kept across the restart" cat "$T/centre.log"
+check_out "sup is still signed in" "^200$" code -b "$T/sup.jar" "$UC/"
+check_out "but its signing key is locked" 'id="locked"' curl -s -b "$T/sup.jar" "$UC/"
+check_out "the expired session was not kept" "^303$" code -b "$T/adm.jar" "$UC/peers"
+SUPT2=$(csrf "$T/sup.jar" "$UC/")
+check "the session has a new CSRF token" sh -c "[ -n '$SUPT2' ] && [ '$SUPT2' != '$SUPT' ]"
+check_out "a report asks for the passphrase first" "/unlock\?next=/report\$" report "$T/sup.jar" "$SUPT2"
+check_out "so does an action" "/unlock\?next=/case/$CASE\$" \
+	curl -s -o /dev/null -w '%{redirect_url}' -b "$T/sup.jar" -d "csrf=$SUPT2&type=verify-pass" "$UC/act/$CASE"
+check_out "the unlock form carries the token" "name=\"csrf\" value=\"$SUPT2\"" curl -s -b "$T/sup.jar" "$UC/unlock?next=/report"
+check_out "unlock without it is refused" "^403$" code -b "$T/sup.jar" -d "pass=$PASS" "$UC/unlock"
+check_out "a wrong passphrase does not unlock" "^401$" code -b "$T/sup.jar" -d "csrf=$SUPT2&pass=wrong+passphrase" "$UC/unlock"
+check_out "the right one unlocks, back to where it was going" "/report\$" \
+	curl -s -o /dev/null -w '%{redirect_url}' -b "$T/sup.jar" -d "csrf=$SUPT2&pass=$PASS&next=/report" "$UC/unlock"
+check_out "and not to another site" "^http://127.0.0.1:$HC/\$" \
+	curl -s -o /dev/null -w '%{redirect_url}' -b "$T/sup.jar" -d "csrf=$SUPT2&pass=$PASS&next=//evil.example/" "$UC/unlock"
+check_out "then the report is signed" "/case/[0-9]{8}-" report "$T/sup.jar" "$SUPT2"
+OPT=$(csrf "$T/op.jar" "$UC/") # op's session, read back, has a new token too
 
 # ---- the session's end ----
 check_out "sign-out without the token is refused" "^403$" code -b "$T/op.jar" -d "csrf=x" "$UC/signout"

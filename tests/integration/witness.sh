@@ -51,6 +51,29 @@ check_out "the flag gives both times" \
 	cat "$T/eval.out"
 check "and not the centre's honest report" sh -c "! grep -q '^  ${honest_id%${honest_id#????????????????}} claimed' '$T/eval.out'"
 check "o01 flags it too" wait_until 60 flagged o01 "$late_id"
+
+# ---- the audit of the case shows both times (docs/audit.md §4, §5) ----
+check "the backdated case's audit bundle" \
+	"$G" --dir "$T/centre" audit export --case "$late" -o "$T/late.bundle"
+"$G" audit verify "$T/late.bundle" --admin "$ADMIN" > "$T/late.out" 2>&1
+claimed=$(date -u -d "@$(($(date +%s) - 2 * 86400 + 8 * 3600))" +%Y-%m-%d)
+check_out "its timeline: claimed two days ago, witnessed by a countersigned checkpoint" \
+	"^$claimed [0-9:]{5}  [0-9-]{10} [0-9:]{5}  report .* ${late_id%${late_id#????????????????}} by checkpoint [0-9a-f]{16}, countersigned by [a-z0-9]+$" \
+	cat "$T/late.out"
+check "and the witness is not the claimed day" \
+	sh -c "! grep -q '^$claimed [0-9:]*  $claimed ' '$T/late.out'"
+"$GRIDCASE_TOOLS/tamper_bundle" "$T/late.bundle" "$T/wproof.bundle" wproof 0
+check_err 1 "a witness proof that does not hold is named" \
+	"the proof that event #1 \([0-9a-f]{16}\) is in witnessed checkpoint #1 does not hold" \
+	"$G" audit verify "$T/wproof.bundle"
+PY=${PYTHON:-python3}
+if command -v "$PY" > /dev/null 2>&1; then
+	check_out "an independent reader checks the witnesses and their proofs" \
+		"^witnesses: [1-9][0-9]* countersigned checkpoints, [1-9][0-9]* inclusion proofs hold; 1 of 1 events witnessed, 0 claim a time after" \
+		"$PY" tests/interop/audit_verify.py bundle "$T/late.bundle" "$ADMIN"
+	check_err 1 "and names the one that does not hold" "witness proof #1 \(event #1\) does not hold" \
+		"$PY" tests/interop/audit_verify.py bundle "$T/wproof.bundle" "$ADMIN"
+fi
 check_out "checkpoints are records, not cases" "^[0-9]+ cases" "$G" --dir "$T/centre" case list
 check "no checkpoint case is listed" sh -c "! grep -q period-witness '$OUT'"
 

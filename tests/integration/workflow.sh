@@ -16,8 +16,10 @@ check "the roster reaches the office" share_roster "$C" "$O"
 check_out "roster show on the office lists both members" "office-07 .*disposal" "$G" --dir "$O" roster show
 check_err 2 "an unknown role is refused" "unknown role 'mayor'" \
 	"$G" --dir "$C" roster add "$(node_key "$O")" --admin-key "$T/admin.key" --name x --roles mayor
-check_err 1 "the roster needs the admin key" "admin-key" \
+check_err 2 "the roster needs the admin key" "admin-key" \
 	"$G" --dir "$C" roster add "$(node_key "$O")" --name x --roles disposal
+check_err 4 "an admin key file that is not there is named (exit 4)" "key file '.*/nosuch.key' is missing" \
+	"$G" --dir "$C" roster add "$(node_key "$O")" --admin-key "$T/nosuch.key" --name x --roles disposal
 
 # ---- the grid ----
 check_out "grid import" "imported 102 grid cells" "$G" --dir "$C" grid import data/district/grid.geojson

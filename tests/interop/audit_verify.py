@@ -7,21 +7,23 @@ signatures are read by verify.py beside it, the independent reader of
 docs/format.md.  The RFC 9162 trees are computed here with hashlib.
 
     audit_verify.py vectors FILE          check docs/vectors/audit.json
-    audit_verify.py bundle FILE [ADMIN]   check a bundle (ADMIN: the
-                                          district admin key in hex)
+    audit_verify.py bundle FILE [ADMIN] [--unsigned-events]
+                                          check a bundle (ADMIN: the
+                                          district admin key in hex;
+                                          --unsigned-events: a bundle whose
+                                          events an earlier run verified,
+                                          checked again without their
+                                          signatures, the reports' still)
 
 A bundle is checked for its shape, every envelope (signature, id,
 network), the canonical order, the report's checkpoint (its count and
 tree head recomputed from the bundle's events), every inclusion proof,
-and, for a month, the figures this reader recomputes from the events
-alone: `reported`, `valid` and `registered` of every office and every
-grid (docs/evaluation.md), which must equal the report's.  Reading: the
-recomputation follows a case's first report, accept and register events
-(docs/workflow.md §2); it is exact for months whose cases have no
-conflicts, merges or refusals, as the tests' months are.  The other
-figures need the working calendar and the whole fold and are checked by
-`gridcase audit verify`; the roster's authority over signers is not
-modelled here either.
+and, for a month, every figure of the report: the overview's four
+groupings and the nine indicator sets, recomputed from the bundle's
+events, the report's config (calendar, limits, weights, bands) and its
+cells by audit_figures.py (docs/evaluation.md and docs/workflow.md,
+independently; its readings are in its own header), each value equal to
+the report's.
 
 Prints what it checked and exits 0, or prints the first thing wrong and
 exits 1; 2 on usage errors.
@@ -32,8 +34,10 @@ import json
 import os
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import verify as fmt  # noqa: E402  (docs/format.md, independently)
+import audit_figures  # noqa: E402  (docs/evaluation.md, independently)
 
 FORMAT = "gridcase-audit/1"
 REPORT_TYPE = "eval.report"
@@ -108,17 +112,54 @@ def cmd_vectors(path):
                 raise Wrong("tree of %d leaves: path of %d does not hold"
                             % (len(leaves), p["index"]))
             n_ok += 1
-    print("vectors: %d trees, %d paths hold" % (len(v["trees"]), n_ok))
+    cal = audit_figures.Calendar({"calendar": v["calendar"]["calendar"]})
+    for i, x in enumerate(v["calendar"]["sums"]):
+        got = cal.add_work(x["from"], x["work_ms"])
+        if got != x["passed"]:
+            raise Wrong("calendar sum #%d: %d ms from %d pass at %d, not %d"
+                        % (i + 1, x["work_ms"], x["from"], got, x["passed"]))
+    for i, x in enumerate(v["calendar"]["between"]):
+        got = cal.work_ms(x["from"], x["to"])
+        if got != x["work_ms"]:
+            raise Wrong("calendar span #%d: %d ms of work, not %d"
+                        % (i + 1, got, x["work_ms"]))
+    t = v["table"]
+    table = fmt.decode_whole(bytes.fromhex(t["msgpack"]))
+    figs = audit_figures.SETS[t["set"]]
+    if list(table) != ["columns", "kinds", "rows"] or \
+            table["columns"] != ["group", "name"] + [f for f, _ in figs] + \
+            ["grade"] or \
+            table["kinds"] != ["text", "text"] + [k for _, k in figs] + \
+            ["grade"] or table["rows"] != t["rows"]:
+        raise Wrong("the table vector does not read as docs/audit.md §3 says")
+    print("vectors: %d trees, %d paths hold; %d calendar sums and spans, "
+          "1 table" % (len(v["trees"]), n_ok, len(v["calendar"]["sums"]) +
+                       len(v["calendar"]["between"])))
 
 
 # ---- §5 the bundle ------------------------------------------------------
 
 
-def open_all(items, network, what):
+def read_unsigned(env, network):
+    """An envelope read and its id checked, its signature not (only for
+    a bundle whose events were verified by an earlier run)."""
+    event, eid, sig, end = fmt.read_envelope(env, 0)
+    ev = fmt.decode_event(event)
+    if ev["network"] != network:
+        fmt.refuse("ERR_NETWORK", "event is for network %r" % ev["network"])
+    if fmt.event_id(event) != eid:
+        fmt.refuse("ERR_BADID", "id does not match the event bytes")
+    return ev, eid, sig, end
+
+
+def open_all(items, network, what, signatures=True):
     out = []
     for i, env in enumerate(items):
         try:
-            ev, eid, _sig, end = fmt.verify_envelope(env, 0, network)
+            if signatures:
+                ev, eid, _sig, end = fmt.verify_envelope(env, 0, network)
+            else:
+                ev, eid, _sig, end = read_unsigned(env, network)
         except fmt.Refused as r:
             raise Wrong("%s #%d does not verify: %s" % (what, i + 1, r))
         if end != len(env):
@@ -131,68 +172,120 @@ def open_all(items, network, what):
     return out
 
 
-def office_of(grid, offices):
-    for prefix, name in offices:
-        if grid[:9] == prefix:
-            return name
-    return grid[:9]
-
-
-def recompute(events, frm, to, offices):
-    """reported, valid, registered by office and by grid."""
-    cases = {}
-    for ev in events:
-        if ev["case"] == ROSTER_CASE or ev["case"].startswith(PERIOD_PREFIX):
-            continue
-        cases.setdefault(ev["case"], []).append(ev)
-    tally = {"office": {}, "grid": {}}
-
-    def add(grid, fig):
-        for by, key in (("office", office_of(grid, offices)), ("grid", grid)):
-            key = key or "(none)"
-            row = tally[by].setdefault(key, {})
-            row[fig] = row.get(fig, 0) + 1
-
-    for evs in cases.values():
-        evs.sort(key=lambda e: (e["lamport"], e["_id"]))
-        first = {}
-        for e in evs:
-            first.setdefault(e["type"], e)
-        if "report" not in first:
-            continue
-        rep = first["report"]
-        grid = rep["body"].get("grid", "")
-        if frm <= rep["time"] < to:
-            add(grid, "reported")
-            acc = first.get("accept")
-            if acc is not None and acc["time"] < to:
-                add(grid, "valid")
-        reg = first.get("register")
-        if reg is not None and frm <= reg["time"] < to:
-            add(grid, "registered")
-    return tally
-
-
-def check_figures(report, events, offices):
-    mine = recompute(events, report["from"], report["to"], offices)
+def check_all(report, admin, roster, events):
+    """Every figure of the report, recomputed from the events and compared:
+    the overview's four groupings, then the nine indicator sets."""
+    if "sets" not in report or "cells" not in report:
+        raise Wrong("the report holds no indicator sets (a report made "
+                    "before they were frozen)")
+    figures, sets = audit_figures.recompute(admin, roster, events, report)
     n = 0
-    for by in ("office", "grid"):
+    for by in sorted(figures):
         table = report["figures"][by]
-        names = table["columns"]
-        rows = {r[0]: dict(zip(names, r)) for r in table["rows"]}
-        for group in sorted(set(rows) | set(mine[by])):
-            for fig in ("reported", "valid", "registered"):
-                theirs = rows.get(group, {}).get(fig, 0)
-                ours = mine[by].get(group, {}).get(fig, 0)
-                if theirs != ours:
+        cols = table["columns"]
+        if cols[0] != "group":
+            raise Wrong("by %s: the first column is not the group" % by)
+        theirs = {r[0]: dict(zip(cols, r)) for r in table["rows"]}
+        ours = {r["group"]: r for r in figures[by]}
+        for group in sorted(set(theirs) | set(ours), key=lambda k: k.encode()):
+            if group not in ours:
+                raise Wrong("by %s: the report has a group %r the events do "
+                            "not give" % (by, group))
+            if group not in theirs:
+                raise Wrong("by %s: the events give a group %r the report "
+                            "lacks" % (by, group))
+            for col in cols[1:]:
+                if col not in ours[group]:
+                    continue  # a figure this reader does not know
+                if theirs[group][col] != ours[group][col]:
                     raise Wrong("by %s, group %r, figure %s: the report says "
-                                "%d, the events give %d"
-                                % (by, group, fig, theirs, ours))
+                                "%r, the events give %r"
+                                % (by, group, col, theirs[group][col],
+                                   ours[group][col]))
                 n += 1
-    return n
+    m = 0
+    if sorted(report["sets"]) != sorted(sets):
+        raise Wrong("the report's sets are %s, not %s"
+                    % (sorted(report["sets"]), sorted(sets)))
+    for name in sorted(sets):
+        table = report["sets"][name]
+        figs = audit_figures.SETS[name]
+        want_cols = ["group", "name"] + [f for f, _ in figs] + ["grade"]
+        want_kinds = ["text", "text"] + [k for _, k in figs] + ["grade"]
+        if table["columns"] != want_cols or table["kinds"] != want_kinds:
+            raise Wrong("set %s: the columns are not those of "
+                        "docs/evaluation.md §3" % name)
+        keys = [r[0] for r in table["rows"]]
+        if keys != sorted(set(keys), key=lambda k: k.encode()):
+            raise Wrong("set %s: the rows are not in ascending key order"
+                        % name)
+        theirs = {r[0]: r for r in table["rows"]}
+        ours = {r[0]: r for r in sets[name]}
+        for group in sorted(set(theirs) | set(ours), key=lambda k: k.encode()):
+            if group not in ours:
+                raise Wrong("set %s: the report has a row %r the events do "
+                            "not give" % (name, group))
+            if group not in theirs:
+                raise Wrong("set %s: the events give a row %r the report "
+                            "lacks" % (name, group))
+            for col, a, b in zip(want_cols, theirs[group], ours[group]):
+                if a != b:
+                    raise Wrong("set %s, group %r, figure %s: the report "
+                                "says %r, the events give %r"
+                                % (name, group, col, a, b))
+                m += 1
+    return n, m
 
 
-def cmd_bundle(path, admin_hex):
+def check_witnesses(b, net, roster, events):
+    """A case bundle's witnessed checkpoints (docs/audit.md §4, §5)."""
+    members = audit_figures.Roster(b["admin"], roster)
+    wits = []
+    for i, (cp_env, w_env) in enumerate(b.get("witnesses", [])):
+        pair = []
+        for what, env in (("checkpoint", cp_env), ("countersignature", w_env)):
+            try:
+                ev, eid, _sig, end = fmt.verify_envelope(env, 0, net)
+            except fmt.Refused as r:
+                raise Wrong("the %s of witness #%d does not verify: %s"
+                            % (what, i + 1, r))
+            if end != len(env) or not ev["case"].startswith(
+                    "period-witness-"):
+                raise Wrong("witness #%d: its %s is no record of witnessed "
+                            "time" % (i + 1, what))
+            ev["_id"] = eid
+            pair.append(ev)
+        cp, w = pair
+        if cp["type"] != "checkpoint" or w["type"] != "checkpoint.witness":
+            raise Wrong("witness #%d is a %r and a %r" % (i + 1, cp["type"],
+                                                          w["type"]))
+        c = cp["body"]["checkpoint"]
+        wb = w["body"]
+        if wb["checkpoint"] != cp["_id"] or wb["count"] != c["count"] or \
+                wb["root"] != c["root"]:
+            raise Wrong("witness #%d: the countersignature does not name the "
+                        "checkpoint's id, count and tree head" % (i + 1))
+        if members.member_at(cp["author"], cp["seq"]) is None or \
+                members.member_at(w["author"], w["seq"]) is None or \
+                cp["author"] == w["author"]:
+            raise Wrong("witness #%d: not signed by a member and countersigned "
+                        "by another" % (i + 1))
+        wits.append((c, w["time"]))
+    first = {}
+    for k, (ei, wi, leaf, path) in enumerate(b.get("wproofs", [])):
+        c, at = wits[wi]
+        if not path_holds(events[ei]["_id"], leaf, c["count"], path,
+                          c["root"]):
+            raise Wrong("witness proof #%d (event #%d) does not hold"
+                        % (k + 1, ei + 1))
+        first[ei] = min(first.get(ei, at), at)
+    print("witnesses: %d countersigned checkpoints, %d inclusion proofs hold; "
+          "%d of %d events witnessed, %d claim a time after their witness"
+          % (len(wits), len(b.get("wproofs", [])), len(first), len(events),
+             sum(1 for ei, at in first.items() if events[ei]["time"] > at)))
+
+
+def cmd_bundle(path, admin_hex, signatures=True):
     with open(path, "rb") as f:
         data = f.read()
     try:
@@ -205,8 +298,8 @@ def cmd_bundle(path, admin_hex):
         raise Wrong("the bundle's district admin is %s, not the key given"
                     % b["admin"].hex()[:16])
     net = b["network"]
-    open_all(b["roster"], net, "roster event")
-    events = open_all(b["events"], net, "event")
+    roster = open_all(b["roster"], net, "roster event", signatures)
+    events = open_all(b["events"], net, "event", signatures)
     reports = []
     for i, ev in enumerate(open_all(b["reports"], net, "report")):
         if ev["type"] != REPORT_TYPE:
@@ -217,8 +310,10 @@ def cmd_bundle(path, admin_hex):
                         % (i + 1, body["month"], ev["case"]))
         reports.append(body)
     print("bundle of %s %s: %d events, %d roster events, %d reports, "
-          "every signature verifies" % (b["kind"], b["subject"], len(events),
-                                        len(b["roster"]), len(reports)))
+          "every signature verifies%s"
+          % (b["kind"], b["subject"], len(events), len(b["roster"]),
+             len(reports), "" if signatures else
+             " (the reports' only: --unsigned-events)"))
     if b["kind"] == "month":
         if len(reports) > 1:
             raise Wrong("a month bundle holds one report")
@@ -236,9 +331,12 @@ def cmd_bundle(path, admin_hex):
                         "give %s" % (cp["root"].hex()[:16], root.hex()[:16]))
         print("checkpoint: %d events, tree head %s: recomputed"
               % (cp["count"], root.hex()))
-        n = check_figures(rep, events, rep["offices"])
-        print("figures: %d values (reported, valid, registered by office "
-              "and grid) recomputed, all equal to the report's" % n)
+        n, m = check_all(rep, b["admin"], roster, events)
+        print("figures: %d values of the overview (office, unit, grid, "
+              "person) recomputed from the events, all equal to the report's"
+              % n)
+        print("sets: %d values of the %d indicator sets recomputed from the "
+              "events, all equal to the report's" % (m, len(rep["sets"])))
     else:
         for k, (ei, ri, leaf, path) in enumerate(b["proofs"]):
             cp = reports[ri]["checkpoint"]
@@ -246,16 +344,24 @@ def cmd_bundle(path, admin_hex):
                               cp["root"]):
                 raise Wrong("proof #%d (event #%d) does not hold" % (k + 1, ei + 1))
         print("proofs: %d inclusion proofs hold" % len(b["proofs"]))
+        check_witnesses(b, net, roster, events)
 
 
 def main(argv):
     try:
         if len(argv) == 3 and argv[1] == "vectors":
             cmd_vectors(argv[2])
-        elif len(argv) in (3, 4) and argv[1] == "bundle":
-            cmd_bundle(argv[2], argv[3] if len(argv) == 4 else None)
+        elif len(argv) in (3, 4, 5) and argv[1] == "bundle":
+            flag = "--unsigned-events"
+            signatures = flag not in argv
+            rest = [a for a in argv[2:] if a != flag]
+            if len(rest) not in (1, 2):
+                print(__doc__.split("\n\n")[2], file=sys.stderr)
+                return 2
+            cmd_bundle(rest[0], rest[1] if len(rest) == 2 else None,
+                       signatures)
         else:
-            print(__doc__.split("\n\n")[1], file=sys.stderr)
+            print(__doc__.split("\n\n")[2], file=sys.stderr)
             return 2
     except Wrong as w:
         print("wrong: %s" % w)

@@ -7,10 +7,13 @@
  *   tamper_bundle IN OUT drop I        removes event I
  *   tamper_bundle IN OUT swap I        swaps events I and I+1
  *   tamper_bundle IN OUT proof I       flips a byte of proof I's first hash
+ *   tamper_bundle IN OUT wproof I      likewise, of witness proof I
  *   tamper_bundle IN OUT figure KEY    adds 1 to the first "reported" count
  *                                      of the report and signs it again
  *                                      with KEY (a key file): a well-signed
  *                                      report whose figures do not follow
+ *   tamper_bundle IN OUT figure KEY SET  likewise, the first figure of the
+ *                                      first row of the indicator set SET
  *
  * Indexes count from 0.  The bundle is rewritten in canonical form.
  */
@@ -72,9 +75,13 @@ put_items(struct buf *b, const uint8_t **p, const size_t *n, size_t k)
 		buf_add(b, p[i], n[i]);
 }
 
-/* The report's body with its first "reported" count raised by one. */
+/*
+ * The report's body with its first "reported" count raised by one, or
+ * (set given) the first figure of set's first row.
+ */
 static void
-refigure(const uint8_t *item, size_t len, const char *key_path, struct buf *out)
+refigure(const uint8_t *item, size_t len, const char *key_path, const char *set,
+	 struct buf *out)
 {
 	struct mp_reader r;
 	const uint8_t *env;
@@ -95,15 +102,20 @@ refigure(const uint8_t *item, size_t len, const char *key_path, struct buf *out)
 	const char *s;
 	size_t sn;
 	mp_reader_init(&b, body.data, body.len, NULL);
-	if (mp_map_find(&b, "figures", &v) || mp_map_find(&v, "grid", &g) ||
+	if (mp_map_find(&b, set ? "sets" : "figures", &v) ||
+	    mp_map_find(&v, set ? set : "grid", &g) ||
 	    mp_map_find(&g, "rows", &rows) || mp_get_array(&rows, &nrows) ||
 	    nrows < 1 || mp_get_array(&rows, &cells) ||
-	    mp_get_str(&rows, &s, &sn))
-		die("the report has no grid rows");
+	    mp_get_str(&rows, &s, &sn) || (set && mp_get_str(&rows, &s, &sn)))
+		die("the report has no such rows");
 	uint8_t *at = body.data + (rows.p - body.data);
-	if (*at > 0x7e)
-		die("no small reported count in the report");
-	(*at)++;
+	if (*at <= 0x7e)
+		(*at)++; /* a positive fixint */
+	else if (*at == 0xcd && (at[1] != 0xff || at[2] != 0xff) &&
+		 at[2]++ == 0xff)
+		at[1]++; /* a uint16, big-endian */
+	else if (*at != 0xcd)
+		die("no small count there in the report");
 	ev.body = body.data;
 	ev.body_len = body.len;
 	if (key_load(key_path, &k, NULL))
@@ -123,8 +135,8 @@ main(int argc, char **argv)
 	struct buf in = BUF_INIT, out = BUF_INIT;
 	uint8_t chunk[65536];
 	size_t r;
-	if (argc != 5)
-		die("usage: tamper_bundle IN OUT flip|drop|swap|proof|figure ARG");
+	if (argc != 5 && !(argc == 6 && strcmp(argv[3], "figure") == 0))
+		die("usage: tamper_bundle IN OUT flip|drop|swap|proof|wproof|figure ARG [SET]");
 	FILE *f = fopen(argv[1], "rb");
 	if (!f)
 		die("cannot open the bundle");
@@ -180,8 +192,9 @@ main(int argc, char **argv)
 			len[arg + 1] = tn;
 		}
 		put_items(&ev->repl, p, len, k);
-	} else if (strcmp(op, "proof") == 0) {
-		struct entry *pe = find(e, n, "proofs");
+	} else if (strcmp(op, "proof") == 0 || strcmp(op, "wproof") == 0) {
+		struct entry *pe =
+			find(e, n, op[0] == 'w' ? "wproofs" : "proofs");
 		size_t k = items(pe, p, len, 1 << 20);
 		if (arg >= k)
 			die("no such proof");
@@ -198,7 +211,8 @@ main(int argc, char **argv)
 		if (k < 1)
 			die("the bundle has no report");
 		mp_put_array(&re->repl, (uint32_t)k);
-		refigure(p[0], len[0], argv[4], &re->repl);
+		refigure(p[0], len[0], argv[4], argc == 6 ? argv[5] : NULL,
+			 &re->repl);
 		for (size_t i = 1; i < k; i++)
 			buf_add(&re->repl, p[i], len[i]);
 	} else {

@@ -1273,7 +1273,95 @@ test_sets_names(void)
 	config_free(cfg);
 }
 
+/* A calendar.set body whose one work period is hours. */
+static void
+calendar_body(struct buf *out, const char *hours)
+{
+	buf_init(out);
+	mp_put_map(out, 2);
+	mp_put_cstr(out, "calendar");
+	mp_put_map(out, 1);
+	mp_put_cstr(out, "work_hours");
+	mp_put_array(out, 1);
+	mp_put_cstr(out, hours);
+	mp_put_cstr(out, "reason");
+	mp_put_cstr(out, "");
+}
+
+/* Emits a roster event and reads the roster again. */
+static int
+roster_emit(struct world *w, struct roster *r, struct author *a,
+	    const char *type, struct buf *body, const uint8_t *dep,
+	    uint64_t time_ms, uint8_t id[EVENT_ID_BYTES])
+{
+	struct case_source src;
+	const uint8_t(*deps)[EVENT_ID_BYTES] =
+		(const uint8_t(*)[EVENT_ID_BYTES])dep;
+	int rc = emit(w, a, ROSTER_CASE, type, body, deps, 1, time_ms, id);
+	buf_release(body);
+	w->gen++;
+	w_source(w, &src);
+	return rc ? rc : roster_refresh(r, &src);
+}
+
+static void
+test_published_settings_last_that_counts_wins(void)
+{
+	struct world w;
+	struct roster r;
+	struct author admin2 = { 0 };
+	uint8_t head[EVENT_ID_BYTES], a[EVENT_ID_BYTES], b[EVENT_ID_BYTES],
+		c[EVENT_ID_BYTES], x[EVENT_ID_BYTES];
+	struct buf body;
+	world_init(&w, &r);
+	admin2.k = key_generate();
+	CHECK_OK(add_member(&w, &admin2, "admin2", ROLE_ADMIN));
+	memcpy(head, w.roster_head, EVENT_ID_BYTES);
+	/* a (admin2) and b (the genesis admin) do not see each other: the
+	 * later clock wins, though b is the senior admin's. */
+	calendar_body(&body, "09:00-11:00");
+	CHECK_OK(roster_emit(&w, &r, &admin2, ROSTER_CALENDAR_SET, &body, head,
+			     T0 + 10 * MINUTE, a));
+	calendar_body(&body, "08:00-12:00");
+	CHECK_OK(roster_emit(&w, &r, &w.admin, ROSTER_CALENDAR_SET, &body, head,
+			     T0 + 5 * MINUTE, b));
+	CHECK(roster_setting(&r, RS_CALENDAR) != NULL);
+	CHECK_EQ_MEM(roster_setting(&r, RS_CALENDAR)->id, a, EVENT_ID_BYTES);
+	CHECK(roster_setting(&r, RS_LIMITS) == NULL);
+	CHECK(roster_setting(&r, RS_GRID) == NULL);
+	/* c saw a and has the same time: its lamport puts it after. */
+	calendar_body(&body, "10:00-11:00");
+	CHECK_OK(roster_emit(&w, &r, &w.admin, ROSTER_CALENDAR_SET, &body, a,
+			     T0 + 10 * MINUTE, c));
+	CHECK_EQ_MEM(roster_setting(&r, RS_CALENDAR)->id, c, EVENT_ID_BYTES);
+	/* The genesis admin revokes admin2 before any of its changes: a and
+	 * admin2's latest publish count for nothing, c stands. */
+	roster_revoke_body(key_public(admin2.k), 0, "left", &body);
+	CHECK_OK(roster_emit(&w, &r, &w.admin, ROSTER_REVOKE, &body, c,
+			     T0 + 11 * MINUTE, x));
+	calendar_body(&body, "07:00-08:00");
+	CHECK_OK(roster_emit(&w, &r, &admin2, ROSTER_CALENDAR_SET, &body, a,
+			     T0 + 99 * MINUTE, x));
+	CHECK_EQ_INT(roster_change_find(&r, x)->why_void, RV_REVOKED);
+	CHECK_EQ_INT(roster_change_find(&r, a)->why_void, RV_REVOKED);
+	CHECK_EQ_MEM(roster_setting(&r, RS_CALENDAR)->id, c, EVENT_ID_BYTES);
+	/* A calendar that does not read counts for nothing either. */
+	calendar_body(&body, "12:00-09:00");
+	CHECK_OK(roster_emit(&w, &r, &w.admin, ROSTER_CALENDAR_SET, &body, c,
+			     T0 + 200 * MINUTE, x));
+	CHECK_EQ_INT(roster_change_find(&r, x)->why_void, RV_UNREADABLE);
+	CHECK_EQ_MEM(roster_setting(&r, RS_CALENDAR)->id, c, EVENT_ID_BYTES);
+	/* Settings change no member: admin2 is still revoked, and the
+	 * members' changes in force do not count them. */
+	CHECK(roster_lookup(&r, key_public(admin2.k), 0) == NULL);
+	CHECK_EQ_INT(roster_changes_in_force(&r), 7);
+	key_free(admin2.k);
+	world_release(&w, &r);
+}
+
 static const struct test tests[] = {
+	{ "of the published settings, the last that counts is in force",
+	  test_published_settings_last_that_counts_wins },
 	{ "a case folds from events in memory, with no store",
 	  test_fold_without_store },
 	{ "folding the same events twice gives the same bytes",

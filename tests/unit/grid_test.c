@@ -224,6 +224,45 @@ test_holes_and_multipolygons(void)
 	grid_parsed_free(cells, n);
 }
 
+/* What a map draws: every ring of each cell, by polygon, and its box. */
+static void
+test_shapes_keep_holes_and_parts(void)
+{
+	const char *const f[] = {
+		"310104001001001", "Polygon",
+		"[" SQ(0, 0, 10, 10) "," SQ(4, 4, 6, 6) "]",
+		"310104001001002", "MultiPolygon",
+		"[[" SQ(20, 0, 22, 2) "],[" SQ(30, 0, 32, 3) "]]",
+	};
+	struct grid_parsed *cells;
+	struct grid_shape s;
+	size_t n;
+	struct diag d;
+	CHECK_OK(parse_features(f, 6, &cells, &n, &d));
+	CHECK_OK(grid_record_shape(cells[0].rec.data, cells[0].rec.len, &s));
+	CHECK(strcmp(s.cell.grid, "310104001001001") == 0);
+	CHECK_EQ_INT(s.npolys, 1);
+	CHECK_EQ_INT(s.nrings, 2);
+	CHECK_EQ_INT(s.r[1].poly, 0); /* the hole is the polygon's */
+	CHECK_EQ_INT(s.r[1].nv, 5);
+	CHECK_EQ_INT(s.r[1].v[0][0], 4000000);
+	CHECK_EQ_INT(s.box[2], 10000000);
+	grid_shape_release(&s);
+	CHECK_OK(grid_record_shape(cells[1].rec.data, cells[1].rec.len, &s));
+	CHECK_EQ_INT(s.npolys, 2);
+	CHECK_EQ_INT(s.nrings, 2);
+	CHECK_EQ_INT(s.r[1].poly, 1);
+	CHECK_EQ_INT(s.box[0], 20000000);
+	CHECK_EQ_INT(s.box[2], 32000000);
+	CHECK_EQ_INT(s.box[3], 3000000);
+	grid_shape_release(&s);
+	grid_parsed_free(cells, n);
+	static const uint8_t not_map[] = { 0x91, 0x01 };
+	s.nrings = 77;
+	CHECK_ERR(grid_record_shape(not_map, sizeof(not_map), &s), ERR_CORRUPT);
+	CHECK_EQ_INT(s.nrings, 77); /* untouched */
+}
+
 static void
 test_overlaps_and_duplicates(void)
 {
@@ -278,6 +317,8 @@ static const struct test tests[] = {
 	  test_id_parts },
 	{ "holes are outside a cell, and every part of a MultiPolygon inside",
 	  test_holes_and_multipolygons },
+	{ "a cell's shape keeps its holes and the parts of a MultiPolygon",
+	  test_shapes_keep_holes_and_parts },
 	{ "overlapping cells, an id twice and an empty grid are refused",
 	  test_overlaps_and_duplicates },
 	{ "a cell is read and locates the points inside it",

@@ -103,6 +103,40 @@ test_case_list_by_query(void)
 	CHECK_OK(node_case_list(c->n, &q, count_row, &s, &d));
 	CHECK_EQ_INT(s.n, 1);
 
+	/* The first rows only, and the count from the index: three reports
+	 * in one state, two read; the count of the overdue range. */
+	char e[18];
+	uint64_t total = 0;
+	CHECK_OK(tnode_report(c, "supervisor", t + 120000, e));
+	memset(&q, 0, sizeof(q));
+	q.now_ms = t + 300000;
+	q.state = "reported";
+	memset(&s, 0, sizeof(s));
+	CHECK_OK(node_case_list_first(c->n, &q, 1, count_row, &s, &total, &d));
+	CHECK_EQ_INT(s.n, 1);
+	CHECK_EQ_INT(total, 2);
+	memset(&q, 0, sizeof(q));
+	q.now_ms = t + 8 * 3600000ull;
+	q.overdue = 1;
+	memset(&s, 0, sizeof(s));
+	CHECK_OK(node_case_list_first(c->n, &q, 5, count_row, &s, &total, &d));
+	CHECK_EQ_INT(s.n, 1);
+	CHECK_EQ_INT(total, 1);
+	/* No index answers a colour alone: every match is counted. */
+	memset(&q, 0, sizeof(q));
+	q.now_ms = t + 300000;
+	q.colour = COLOUR_GREEN;
+	memset(&s, 0, sizeof(s));
+	CHECK_OK(node_case_list_first(c->n, &q, 1, count_row, &s, &total, &d));
+	CHECK_EQ_INT(s.n, 1);
+	CHECK_EQ_INT(total, 1);
+	q.colour = COLOUR_NONE;
+	q.source = "supervisor";
+	memset(&s, 0, sizeof(s));
+	CHECK_OK(node_case_list_first(c->n, &q, 2, count_row, &s, &total, &d));
+	CHECK_EQ_INT(s.n, 2);
+	CHECK_EQ_INT(total, 3);
+
 	/* The callback's stop value is returned, with d set. */
 	memset(&q, 0, sizeof(q));
 	CHECK_ERR(node_case_list(c->n, &q, stop_row, NULL, &d), 7);
@@ -326,7 +360,7 @@ test_peer_records(void)
 }
 
 static const struct test tests[] = {
-	{ "a case query is answered from the indexes, once per case",
+	{ "a case query is answered from the indexes, once per case, the first rows and a count too",
 	  test_case_list_by_query },
 	{ "one case, its history and every case id, through the API",
 	  test_case_show_and_walk },

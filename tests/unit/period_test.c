@@ -1,6 +1,7 @@
 /*
  * period_test.c - RFC 9162 tree heads and inclusion proofs, the named
- * figures of a report, and frozen monthly reports on real nodes: closed
+ * figures of a report and its indicator tables, and frozen monthly
+ * reports on real nodes (every set frozen): closed
  * once, after the month, by a shift lead, and reproduced byte for byte,
  * with the first difference named when something was changed.
  */
@@ -187,6 +188,79 @@ test_figures_round_trip_and_a_difference_is_named(void)
 	buf_release(&b);
 }
 
+static void
+test_an_indicator_table_round_trips_with_no_values_and_kinds(void)
+{
+	struct ind_table t, back;
+	struct ind_row rows[2];
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	char what[300];
+	memset(&t, 0, sizeof(t));
+	memset(rows, 0, sizeof(rows));
+	t.set = IND_DISPATCHER;
+	t.defs = ind_set_defs(IND_DISPATCHER, &t.nfig);
+	t.rows = rows;
+	t.n = 2;
+	snprintf(rows[0].key, sizeof(rows[0].key), "(none)");
+	snprintf(rows[0].name, sizeof(rows[0].name), "not dispatched");
+	snprintf(rows[1].key, sizeof(rows[1].key), "ab12");
+	for (size_t f = 0; f < t.nfig; f++) {
+		rows[0].v[f] = f == 2 ? 3 : IND_NO_VALUE;
+		rows[1].v[f] = (int64_t)f * 1000;
+	}
+	rows[0].grade = '-';
+	rows[1].grade = 'C';
+	ind_table_encode(&t, &a);
+	CHECK_OK(mp_check(a.data, a.len, NULL));
+	struct mp_reader m, v;
+	const char *s;
+	size_t n;
+	uint32_t k;
+	mp_reader_init(&m, a.data, a.len, NULL);
+	CHECK_OK(mp_map_find(&m, "kinds", &v));
+	CHECK_OK(mp_get_array(&v, &k));
+	CHECK_EQ_INT((int)k, (int)t.nfig + 3);
+	CHECK_OK(mp_get_str(&v, &s, &n));
+	CHECK_OK(mp_get_str(&v, &s, &n));
+	CHECK_OK(mp_get_str(&v, &s, &n)); /* dispatched */
+	CHECK_EQ_INT((int)n, 5);
+	CHECK(memcmp(s, "count", 5) == 0);
+	CHECK_OK(ind_table_decode(a.data, a.len, IND_DISPATCHER, &back, NULL));
+	CHECK_EQ_INT((int)back.n, 2);
+	CHECK_EQ_STR(back.rows[0].name, "not dispatched");
+	CHECK(back.rows[0].v[0] == IND_NO_VALUE);
+	CHECK(back.rows[0].v[2] == 3);
+	CHECK_EQ_INT(back.rows[1].grade, 'C');
+	ind_table_encode(&back, &b);
+	CHECK_EQ_INT(eval_result_diff(a.data, a.len, b.data, b.len, what,
+				      sizeof(what)),
+		     0);
+	ind_table_release(&back);
+	/* A changed value is named, a no value as none. */
+	rows[0].v[2] = IND_NO_VALUE;
+	b.len = 0;
+	ind_table_encode(&t, &b);
+	CHECK_EQ_INT(eval_result_diff(a.data, a.len, b.data, b.len, what,
+				      sizeof(what)),
+		     1);
+	CHECK_EQ_STR(
+		what,
+		"group '(none)' figure due: 3 in the first, none in the second");
+	/* Read as another set: the figures it shares by name, the others
+	 * no value; not a table at all: ERR_FORMAT. */
+	CHECK_OK(ind_table_decode(a.data, a.len, IND_UNIT, &back, NULL));
+	CHECK(back.rows[0].v[1] == 3); /* the unit set's "due" */
+	CHECK(back.rows[1].v[0] == IND_NO_VALUE);
+	ind_table_release(&back);
+	CHECK_ERR(ind_table_decode(b.data, 3, IND_UNIT, &back, NULL),
+		  ERR_FORMAT);
+	CHECK_ERR(ind_table_decode((const uint8_t *)"\x91\x01", 2, IND_UNIT,
+				   &back, NULL),
+		  ERR_FORMAT);
+	buf_release(&a);
+	buf_release(&b);
+}
+
 /* A centre that reported and accepted a case in March 2026 (0 if so). */
 static int
 march_centre(struct tnode **centre, struct tnode **sup)
@@ -289,6 +363,39 @@ test_a_changed_figure_or_a_missing_event_is_named(void)
 	      NULL);
 	buf_release(&fig);
 
+	/* Every set is frozen too, and survives the body's round trip; a
+	 * set figure changed is named by set, group and figure. */
+	CHECK(r.sets.len > 0);
+	struct buf body = BUF_INIT;
+	struct period_report again;
+	period_report_encode(&r, &body);
+	CHECK_OK(period_report_decode(body.data, body.len, &again, &d));
+	CHECK_EQ_INT((int)again.sets.len, (int)r.sets.len);
+	CHECK(memcmp(again.sets.data, r.sets.data, r.sets.len) == 0);
+	CHECK_EQ_INT((int)again.ncells, (int)r.ncells);
+	period_report_release(&again);
+	buf_release(&body);
+	bad = r;
+	struct buf sets = BUF_INIT;
+	buf_add(&sets, r.sets.data, r.sets.len);
+	struct mp_reader dm, drows;
+	mp_reader_init(&m, sets.data, sets.len, NULL);
+	CHECK_OK(mp_map_find(&m, "district", &dm));
+	CHECK_OK(mp_map_find(&dm, "rows", &drows));
+	CHECK_OK(mp_get_array(&drows, &nrows));
+	CHECK_OK(mp_get_array(&drows, &cells));
+	CHECK_OK(mp_get_str(&drows, &gs, &gn));
+	CHECK_OK(mp_get_str(&drows, &gs, &gn));
+	at = sets.data + (drows.p - sets.data);
+	CHECK_EQ_INT(*at, 1); /* reported */
+	*at = 2;
+	bad.sets = sets;
+	CHECK_ERR(period_recompute(net, admin, &es, &bad, &d), ERR_CORRUPT);
+	CHECK(strstr(d.text,
+		     "set district, group 'district' figure reported: 2 in the first, 1 in the second") !=
+	      NULL);
+	buf_release(&sets);
+
 	/* An event missing from the set: the count, then the tree head. */
 	es.n--;
 	CHECK_ERR(period_recompute(net, admin, &es, &r, &d), ERR_CORRUPT);
@@ -311,6 +418,8 @@ static const struct test tests[] = {
 	{ "months are local", test_months_are_local },
 	{ "figures round trip and a difference is named",
 	  test_figures_round_trip_and_a_difference_is_named },
+	{ "an indicator table round trips with no values and kinds",
+	  test_an_indicator_table_round_trips_with_no_values_and_kinds },
 	{ "a month closes once after its end by a shift lead",
 	  test_a_month_closes_once_after_its_end_by_a_shift_lead },
 	{ "a changed figure or a missing event is named",

@@ -14,6 +14,7 @@
 #include "common/xalloc.h"
 #include "crypto/key.h"
 #include "node/web_keys.h"
+#include "node/web_sessions.h"
 #include "tests/harness.h"
 #include "common/banned.h"
 
@@ -148,6 +149,59 @@ test_web_keys_are_sealed_files(void)
 	free(dir);
 }
 
+/* The session file keeps who and when, never a key, cookie or token. */
+static void
+test_sessions_file_round_trip(void)
+{
+	struct web_session_rec v[2], *back = NULL;
+	struct diag d;
+	struct stat st;
+	size_t n = 99;
+	char *dir = test_tmpdir();
+	CHECK_OK(web_sessions_load(dir, &back, &n, &d)); /* no file yet */
+	CHECK_EQ_INT(n, 0);
+	memset(v, 0, sizeof(v));
+	memset(v[0].id_hash, 0xab, sizeof(v[0].id_hash));
+	memset(v[0].pub, 0x11, sizeof(v[0].pub));
+	v[0].created_ms = 1000;
+	v[0].last_ms = 2000;
+	snprintf(v[0].name, sizeof(v[0].name), "op-1");
+	v[1] = v[0];
+	v[1].id_hash[0] = 0;
+	snprintf(v[1].name, sizeof(v[1].name), "sup");
+	CHECK_OK(web_sessions_save(dir, v, 2, &d));
+	char *path = xasprintf("%s/%s", dir, WEB_SESSIONS_FILE);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 077) == 0);
+	CHECK_OK(web_sessions_load(dir, &back, &n, &d));
+	CHECK_EQ_INT(n, 2);
+	CHECK_EQ_MEM(back[0].id_hash, v[0].id_hash, sizeof(v[0].id_hash));
+	CHECK_EQ_MEM(back[1].pub, v[1].pub, sizeof(v[1].pub));
+	CHECK_EQ_INT(back[1].created_ms, 1000);
+	CHECK_EQ_INT(back[1].last_ms, 2000);
+	CHECK_EQ_STR(back[1].name, "sup");
+	free(back);
+	/* A line that does not read: nothing is returned. */
+	FILE *f = fopen(path, "a");
+	CHECK(f != NULL);
+	fputs("abc 1 2 ../x\n", f);
+	fclose(f);
+	back = NULL;
+	CHECK_ERR(web_sessions_load(dir, &back, &n, &d), ERR_CORRUPT);
+	CHECK(strstr(d.text, "line 4") != NULL);
+	CHECK(back == NULL);
+	f = fopen(path, "w");
+	fputs("something else\n", f);
+	fclose(f);
+	CHECK_ERR(web_sessions_load(dir, &back, &n, &d), ERR_CORRUPT);
+	CHECK_OK(web_sessions_save(dir, v, 0, &d));
+	CHECK_OK(web_sessions_load(dir, &back, &n, &d));
+	CHECK_EQ_INT(n, 0);
+	free(back);
+	free(path);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
 static const struct test tests[] = {
 	{ "HTML in text is shown as text", test_text_is_escaped },
 	{ "terminal escapes and control bytes are shown as text",
@@ -159,6 +213,8 @@ static const struct test tests[] = {
 	  test_multipart_bodies_are_split },
 	{ "a key box opens with its passphrase only",
 	  test_key_box_opens_with_its_passphrase_only },
+	{ "the session file keeps who and when, and reads back",
+	  test_sessions_file_round_trip },
 	{ "web keys are sealed files of their names",
 	  test_web_keys_are_sealed_files },
 };
