@@ -114,7 +114,7 @@ tnode_introduce(struct tnode **t, int n)
 			break;
 		memcpy(m.key, t[i]->intake_pub, 32);
 		snprintf(m.name, sizeof(m.name), "%s-intake", t[i]->name);
-		m.roles = ROLE_OPERATOR | ROLE_SUPERVISOR;
+		m.roles = ROLE_OPERATOR;
 		rc = node_roster_add(ws->n, tnode_admin(), &m,
 				     tnode_ms("2026-01-01T00:00:00Z") + (uint64_t)i, &d);
 	}

@@ -21,9 +21,10 @@ struct tnode {
 	char name[32];
 	char unit[32];
 	unsigned roles;
-	/* The node's intake key (operator, supervisor): tnode_report()
-	 * signs with it, so that the node's own key may register the case
-	 * (one key may not both report and register, docs/workflow.md §3). */
+	/* The node's intake key (operator, as docs/open311.md makes it):
+	 * tnode_report() signs with it, so that the node's own key may
+	 * register the case (one key may not both report and register,
+	 * docs/workflow.md §3). */
 	struct key *intake;
 	uint8_t intake_pub[32];
 };
