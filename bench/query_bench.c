@@ -58,7 +58,9 @@ static const char *const life[] = { "report", "accept", "register", "dispatch",
 struct fixture {
 	char *dir;
 	struct node *node;
-	struct key *centre, *office[OFFICES];
+	/* The intake desk reports, the centre's key takes the other steps
+	 * (one key may not both report and register, docs/workflow.md §3). */
+	struct key *intake, *centre, *office[OFFICES];
 	uint64_t ncases;
 };
 
@@ -160,7 +162,8 @@ put(struct writer *w, const char *case_id, uint64_t c, const char *step,
 	struct diag d;
 	int rc;
 	const struct key *k = strcmp(step, "dispose") == 0 || strcmp(step, "feedback") == 0
-				      ? w->fx->office[office_of(c) - 1] : w->fx->centre;
+				      ? w->fx->office[office_of(c) - 1]
+			      : strcmp(step, "report") == 0 ? w->fx->intake : w->fx->centre;
 	if (!w->b && (rc = store_batch_begin(node_store(w->fx->node), &w->b)))
 		bench_fail("begin", rc, NULL);
 	body_of(c, step, &w->body);
@@ -210,6 +213,11 @@ setup(struct fixture *fx, uint64_t ncases)
 	m.roles = ROLE_ALL & ~ROLE_DISPOSAL;
 	struct admin_key *wallet = bench_admin_key(admin, fx->dir);
 	if ((rc = node_roster_add(fx->node, wallet, &m, T0 - 2000, &d)))
+		bench_fail("roster", rc, &d);
+	fx->intake = bench_key(0x1a);
+	bench_member(&m, key_public(fx->intake), "intake", "hotline",
+		     ROLE_OPERATOR, NULL);
+	if ((rc = node_roster_add(fx->node, wallet, &m, T0 - 1500, &d)))
 		bench_fail("roster", rc, &d);
 	for (int i = 0; i < OFFICES; i++) {
 		fx->office[i] = bench_key((uint8_t)(0x10 + i));
@@ -473,6 +481,7 @@ main(void)
 	queries(&fx);
 	folding(&fx);
 	node_close(fx.node);
+	key_free(fx.intake);
 	key_free(fx.centre);
 	for (int i = 0; i < OFFICES; i++)
 		key_free(fx.office[i]);

@@ -46,6 +46,10 @@ enum cmd_flags {
 	NEEDS_NODE = 1, /* cli->node is open (store only) */
 	NEEDS_KEY = 2,  /* ... and holds the node's secret key */
 	HIDDEN = 4,     /* not listed by help (gridcase complete) */
+	/* Without --key, signs with DIR/intake.key when the node has one:
+	 * the centre's intake desk reports with its own key, so that the
+	 * shift lead's key may register (docs/workflow.md §3). */
+	INTAKE_KEY = 8,
 };
 
 struct cli {

@@ -13,11 +13,13 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "node/case/workflow.h"
+#include "node/http/open311.h"
 #include "node/node.h"
 #include "common/banned.h"
 
@@ -55,7 +57,7 @@ static const struct cmd fixed[] = {
 	  "[--source S] [--class KIND:CODE] [--colour green|yellow|red] "
 	  "[--overdue] [--due-within 4h] [--conflicts] [--json]",
 	  "list cases with their due times and colours" },
-	{ "case report", cmd_case_report, NEEDS_NODE | NEEDS_KEY,
+	{ "case report", cmd_case_report, NEEDS_NODE | NEEDS_KEY | INTAKE_KEY,
 	  "gridcase case report --class KIND:CODE (--grid GRID | --lat DEG --lon DEG) "
 	  "--where TEXT --desc TEXT [--source SRC] [--by PERSON] [--component ID] "
 	  "[--photo FILE]... [--caller TEXT] [--json]",
@@ -550,7 +552,17 @@ main(int argc, char **argv)
 	}
 	if (cmd->flags & NEEDS_NODE) {
 		int flags = (cmd->flags & NEEDS_KEY) ? NODE_WITH_KEY : 0;
-		if ((rc = node_open(c.dir, flags, c.key_path, &c.node, &d))) {
+		char *intake = NULL;
+		if ((cmd->flags & INTAKE_KEY) && !c.key_path) {
+			intake = xasprintf("%s/%s", c.dir, OPEN311_INTAKE_KEY_FILE);
+			if (access(intake, F_OK) == 0)
+				c.key_path = intake;
+		}
+		rc = node_open(c.dir, flags, c.key_path, &c.node, &d);
+		if (c.key_path == intake)
+			c.key_path = NULL;
+		free(intake);
+		if (rc) {
 			cli_fail("%s", d.text);
 			return EXIT_NODE;
 		}

@@ -43,7 +43,7 @@ int view_fold(void *ctx, struct store_batch *b, const char *case_id,
  * index keys).  Raise it when either changes: every node then folds its
  * cases again when it is next opened.
  */
-#define FOLD_VIEWS_VERSION 7
+#define FOLD_VIEWS_VERSION 8
 
 /*
  * The value of a joint index key (IDX_STATE_UNIT, IDX_STATE_OFFICE):

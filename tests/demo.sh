@@ -87,6 +87,11 @@ done
 say "18 nodes made.  The admin adds each key to the roster, with its role and address:"
 run --dir "$W/centre" roster add "$(key_of "$W/centre")" --admin-key "$W/admin.key" --name centre \
 	--unit centre --roles supervisor,operator,shift_lead,dispatcher --addr "ipc://$W/centre.ipc"
+say "The centre's intake desk reports with a key of its own, so that the shift lead's (the node's)"
+say "may register what it takes in: one key may not both report and register."
+INTAKE=$(cap keygen "$W/centre/intake.key")
+q --dir "$W/centre" roster add "$INTAKE" --admin-key "$W/admin.key" --name centre-intake \
+	--unit hotline --roles operator
 for o in $OFFICES; do
 	q --dir "$W/centre" roster add "$(key_of "$W/$o")" --admin-key "$W/admin.key" --name "$o" \
 		--unit "$o" --roles disposal --addr "ipc://$W/$o.ipc"
@@ -264,7 +269,8 @@ at 11:55
 for x in $C3 $A5 $B9 $B11; do q --dir "$W/centre" case close "$x"; done
 say "By noon 48 cases are closed, one refused, one suspended:"
 run --dir "$W/centre" case list --state suspended
-say "One case's whole life, as office-07 holds it, signed by the centre's key and office-07's:"
+say "One case's whole life, as office-07 holds it, signed by the centre's intake desk, the centre's"
+say "key and office-07's:"
 wait_state office-07 "$A7" closed
 run --dir "$W/office-07" case show "$A7" | sed -n '1,2p;/^  due/p;/^  closed/p;/^history/,$p'
 

@@ -73,6 +73,8 @@ tnode_new(const char *name, const char *unit, unsigned roles)
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	snprintf(t->unit, sizeof(t->unit), "%s", unit);
 	t->roles = roles ? roles : ROLE_ALL;
+	t->intake = key_generate();
+	memcpy(t->intake_pub, key_public(t->intake), 32);
 	if (node_init(t->dir, &o, t->pub, &d) ||
 	    node_open(t->dir, NODE_WITH_KEY | NODE_NOSYNC, NULL, &t->n, &d)) {
 		printf("cannot make node %s: %s\n", name, d.text);
@@ -87,6 +89,7 @@ tnode_free(struct tnode *t)
 	if (!t)
 		return;
 	node_close(t->n);
+	key_free(t->intake);
 	test_tmpdir_remove(t->dir);
 	free(t->dir);
 	free(t);
@@ -105,6 +108,13 @@ tnode_introduce(struct tnode **t, int n)
 		snprintf(m.name, sizeof(m.name), "%s", t[i]->name);
 		snprintf(m.unit, sizeof(m.unit), "%s", t[i]->unit);
 		m.roles = t[i]->roles;
+		rc = node_roster_add(ws->n, tnode_admin(), &m,
+				     tnode_ms("2026-01-01T00:00:00Z") + (uint64_t)i, &d);
+		if (rc)
+			break;
+		memcpy(m.key, t[i]->intake_pub, 32);
+		snprintf(m.name, sizeof(m.name), "%s-intake", t[i]->name);
+		m.roles = ROLE_OPERATOR;
 		rc = node_roster_add(ws->n, tnode_admin(), &m,
 				     tnode_ms("2026-01-01T00:00:00Z") + (uint64_t)i, &d);
 	}
@@ -200,6 +210,7 @@ tnode_report(struct tnode *t, const char *source, uint64_t now,
 	r.desc = "exposed garbage";
 	r.source = source;
 	r.now_ms = now;
+	r.signer = t->intake;
 	int rc = report_case(t->n, &r, case_id, NULL, &d);
 	if (rc)
 		harness_log("%s: report refused: %s\n", t->name, d.text);

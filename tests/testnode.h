@@ -12,6 +12,7 @@
 #include "node/case/state.h"
 
 struct node;
+struct key;
 
 struct tnode {
 	char *dir;
@@ -20,6 +21,12 @@ struct tnode {
 	char name[32];
 	char unit[32];
 	unsigned roles;
+	/* The node's intake key (operator, as docs/open311.md makes it):
+	 * tnode_report() signs with it, so that the node's own key may
+	 * register the case (one key may not both report and register,
+	 * docs/workflow.md §3). */
+	struct key *intake;
+	uint8_t intake_pub[32];
 };
 
 /*

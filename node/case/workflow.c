@@ -311,6 +311,12 @@ workflow_separation(const struct case_state *st, const struct action_def *a,
 						"the key that disposed of case %s may not '%s' it (supervision and command are separate)",
 						st->case_id, a->type);
 		return 0;
+	case ACT_REGISTER:
+		if (memcmp(st->reporter_key, author, EVENT_KEY_BYTES) == 0)
+			return diag_set(d, ERR_DENIED,
+					"the key that reported case %s may not register it (supervision and command are separate: a shift lead's own key registers)",
+					st->case_id);
+		return 0;
 	default: return 0;
 	}
 }

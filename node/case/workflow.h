@@ -108,9 +108,9 @@ MUST_CHECK int workflow_check(const struct case_state *st,
 /*
  * Supervision and command kept apart (监管分离), by key: a key that
  * recorded disposal work on a case (dispose, feedback) may not verify or
- * close it.  (Reporting and registering by one key stays allowed: a
- * centre's node signs both for its hotline operators and its shift lead;
- * docs/workflow.md §3.)
+ * close it, and the key that reported a case may not register it (a
+ * centre's hotline intake signs with its own intake key, docs/workflow.md
+ * §3).
  * ERR_DENIED naming the rule; 0 otherwise.  workflow_check() applies it
  * too; the fold asks it alone to name the conflict (docs/workflow.md §3).
  */

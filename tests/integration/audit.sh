@@ -8,6 +8,7 @@
 
 : "${GRIDCASE_TOOLS:=$(pwd)/build-san/tools}"
 TAMPER=$GRIDCASE_TOOLS/tamper_bundle
+EVIL=$GRIDCASE_TOOLS/evil
 D="$T/centre"
 export GRIDCASE_NOW=2026-02-01T00:00:00Z
 check "the district's admin key" admin_setup
@@ -15,6 +16,7 @@ check "init the centre" "$G" --dir "$D" init --network xuhui --name centre \
 	--county 310104 --admin "$ADMIN"
 check "the admin enrols the centre" enrol "$D" "$D" centre centre \
 	supervisor,operator,shift_lead,dispatcher
+check "and its intake desk" intake "$D" "$D"
 "$G" --dir "$D" keygen "$T/o01.key" > "$T/o01.pub"
 check "office-01's key is a member" "$G" --dir "$D" roster add \
 	"$(cat "$T/o01.pub")" --admin-key "$T/admin.key" --name office-01 \
@@ -35,6 +37,15 @@ for day in 02 03 04; do
 		echo "intake of $c failed"
 	echo "$c" >> "$T/cases"
 done
+# A case the centre's own key reports, then registers on a node changed
+# to sign it anyway: kept, not applied (监管分离), by both readers below.
+c4=$(at 2026-03-05T01:00:00Z --key "$D/node.key" case report --class event:06010 \
+	--grid 310104002001001 --where there --desc rubbish 2>/dev/null)
+at 2026-03-05T01:10:00Z case accept "$c4" > /dev/null
+GRIDCASE_NOW=2026-03-05T01:20:00Z "$EVIL" forge "$D" "$D/node.key" "$c4" register \
+	'{"urgency":"normal","limit":"4h"}' > "$T/selfreg.event"
+check "a registration by the key that reported is kept" at 2026-03-05T01:20:00Z event import "$T/selfreg.event"
+check_out "as a separation conflict" "^$c4 .*separation" "$G" --dir "$D" conflicts
 c1=$(head -n 1 "$T/cases")
 check "office-01 feeds back the first case" \
 	at 2026-03-02T03:00:00Z --key "$T/o01.key" case feedback "$c1" --notes done

@@ -330,6 +330,7 @@ ADMIN2=$("$G" admin keygen "$T/admin2.key")
 "$G" --dir "$B" init --network testnet --name b --admin "$ADMIN2" > /dev/null
 "$G" --dir "$B" roster add "$(node_key "$B")" --admin-key "$T/admin2.key" \
 	--name b --unit centre --roles supervisor,operator,shift_lead,dispatcher > /dev/null
+intake "$B" "$B" "$T/admin2.key" # reports, so that b's own key may register
 # A case is dispatched only to a unit of the roster.
 "$G" --dir "$B" roster add "$("$G" keygen "$T/office16.key")" --admin-key "$T/admin2.key" \
 	--name office-16 --unit office-16 --roles disposal > /dev/null

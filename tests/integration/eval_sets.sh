@@ -14,6 +14,7 @@ check "the district's admin key" admin_setup
 check "init the centre" "$G" --dir "$D" init --network xuhui --name centre \
 	--county 310104 --admin "$ADMIN"
 check "the admin enrols the centre" enrol "$D" "$D" centre centre operator,shift_lead,dispatcher
+check "and its intake desk, which takes the hotline's reports" intake "$D" "$D"
 member() { # file name unit roles
 	"$G" --dir "$D" keygen "$T/$1.key" > "$T/$1.pub" &&
 		"$G" --dir "$D" roster add "$(cat "$T/$1.pub")" --admin-key "$T/admin.key" \
@@ -27,7 +28,9 @@ check "office-01" member o1 office-01 office-01 disposal
 check "office-02" member o2 office-02 office-02 disposal
 check_out "the grid" "imported 102 grid cells" "$G" --dir "$D" grid import data/district/grid.geojson
 
-keyof() { case $1 in c) echo "$D/node.key" ;; *) echo "$T/$1.key" ;; esac; }
+# i is the centre's intake desk: the centre's own key (c) registers what
+# it reports (one key may not both report and register).
+keyof() { case $1 in c) echo "$D/node.key" ;; i) echo "$D/intake.key" ;; *) echo "$T/$1.key" ;; esac; }
 # The steps are planned case by case, then taken in time order (each key's
 # events must follow each other in time).  @X is the case reported as X.
 : > "$T/plan"
@@ -70,7 +73,7 @@ at 2 16:00 c case close @B
 # C: a hotline report checked by S-2; office-01 is granted a day, then
 # returns the case; office-02's clock starts at its own dispatch with no
 # extension: due 16:40, fed back the next morning, late.
-rep 2 09:00 c C 310104001001003 hotline
+rep 2 09:00 i C 310104001001003 hotline
 at 2 09:30 s2 case check @C --found yes
 at 2 09:40 c case accept @C
 at 2 09:50 c case register @C --urgency normal
@@ -85,7 +88,7 @@ rep 2 09:20 s1 D 310104001001003 supervisor
 at 2 09:45 c case merge @D --into @C
 # E: a hotline report in S-1's street that S-1 never reported (漏报);
 # registered, then cancelled (an inaccurate registration).
-rep 2 13:40 c E 310104001002001 hotline
+rep 2 13:40 i E 310104001002001 hotline
 at 2 14:00 s2 case check @E --found yes
 at 2 14:10 c case accept @E
 at 2 14:20 c case register @E --urgency normal

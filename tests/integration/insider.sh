@@ -78,13 +78,17 @@ for x in x1 x2 x3 x4 x5; do
 	eval "K_$x=$(keygen $x)"
 	eval "member $x \$K_$x disposal"
 done
+# And one that may both report and register (an operator and shift lead).
+K_x6=$(keygen x6)
+member x6 "$K_x6" operator,shift_lead
 check "the attacker's keys are members" has_member centre x5
+check "the centre's intake desk" intake "$T/centre" "$T/centre"
 for n in o1 o2 mole; do
 	share_roster "$T/centre" "$T/$n"
 done
 
-# A real case for the attacks to aim at, reported and registered by the
-# centre (its key holds every role).
+# A real case for the attacks to aim at, reported by the centre's intake
+# desk and registered by the centre (its key holds every role).
 C=$(on centre case report --class event:06010 --grid 310104001002003 --where gate --desc garbage | tail -n 1)
 check "the centre reports a case" test -n "$C"
 check "accepts it" on centre case accept "$C"
@@ -171,6 +175,35 @@ is_ghost() {
 check "it makes no case anywhere, and is named in conflicts" wait_until 20 is_ghost o2
 check "case list does not show it" sh -c "! '$G' --dir '$T/o2' case list | grep -q ghostghz"
 check_out "status counts it as a ghost" "ghosts +1 case id" on o2 status
+check "the honest nodes converge" wait_until 30 converged_honest
+
+# ---- a key that registers the case it reported (监管分离) ----
+# x6 reports and accepts a case on mole; mole's node refuses to let the
+# same key register it, so the attacker signs the registration outside
+# and mole serves it.  Every honest node keeps it as evidence, applies it
+# nowhere and lists it as a separation conflict; the centre's own key
+# registers the case.
+CX=$(on mole --key "$T/x6.key" case report --class event:06010 --grid 310104001002003 \
+	--where gate --desc "x6's own" | tail -n 1)
+check "x6 reports a case on mole" test -n "$CX"
+check "and accepts it" on mole --key "$T/x6.key" case accept "$CX"
+check_err 1 "mole's node will not sign x6's registration of it, naming the rule" \
+	"the key that reported case $CX may not register it" \
+	on mole --key "$T/x6.key" case register "$CX" --urgency normal
+"$EVIL" forge "$T/mole" "$T/x6.key" "$CX" register '{"urgency":"normal","limit":"4h"}' > "$T/x6.event"
+REG=$("$EVIL" ids "$T/x6.event")
+check "x6 signs it anyway, and mole serves it" "$EVIL" plant "$T/mole" "$T/x6.event"
+self_registered() { # NODE: holds x6's registration, lists the conflict
+	has_event "$1" "$REG" && on "$1" conflicts --case "$CX" | grep -q "^$CX .*separation"
+}
+for n in $HONEST; do
+	check "$n keeps x6's registration and lists a separation conflict" \
+		wait_until 30 self_registered "$n"
+	check_out "on $n the case is still accepted" '"status":"accepted"' on "$n" case show "$CX" --json
+done
+check "the centre's own key registers it" on centre case register "$CX" --urgency normal
+check "the registration reaches o2" wait_until 20 sh -c \
+	"'$G' --dir '$T/o2' case show '$CX' --json | grep -q '\"status\":\"registered\"'"
 check "the honest nodes converge" wait_until 30 converged_honest
 
 # ---- a key that signs twelve versions of one event ----

@@ -88,6 +88,20 @@ enrol() {
 		--name "$3" --unit "$4" --roles "$5" > /dev/null
 }
 
+# intake ROSTER_DIR DIR [ADMIN_KEYFILE]: the node in DIR gets its intake
+# desk's key, DIR/intake.key (the key Open311 reports are signed with,
+# docs/open311.md), which the admin ($T/admin.key unless named) adds to
+# the roster kept in ROSTER_DIR as "<DIR's last part>-intake", unit
+# hotline, with the operator role.  `case report` on DIR signs with it,
+# so that the node's own key may register what DIR takes in: one key may
+# not both report and register (docs/workflow.md §3).  Its public half
+# in $INTAKE.
+intake() {
+	INTAKE=$("$G" keygen "$2/intake.key") || return 1
+	"$G" --dir "$1" roster add "$INTAKE" --admin-key "${3:-$T/admin.key}" \
+		--name "${2##*/}-intake" --unit hotline --roles operator > /dev/null
+}
+
 # share_roster FROM TO: the roster's events travel from one node to another.
 share_roster() {
 	"$G" --dir "$1" event export --case roster 2>/dev/null |

@@ -21,6 +21,7 @@ check "the district's admin key" admin_setup
 check "init the centre" "$G" --dir "$D" init --network xuhui --name centre \
 	--county 310104 --admin "$ADMIN"
 check "the admin enrols the centre" enrol "$D" "$D" centre centre operator,shift_lead,dispatcher
+check "and its intake desk, which takes the hotline's calls" intake "$D" "$D"
 "$G" --dir "$D" keygen "$T/sup.key" > "$T/sup.pub"
 check "the supervisors' key is a member" "$G" --dir "$D" roster add \
 	"$(cat "$T/sup.pub")" --admin-key "$T/admin.key" --name supervisors \
@@ -74,14 +75,14 @@ for day in $DAYS; do
 		# Intake: every third case comes from the hotline and is
 		# checked on site first; plan 8 is a call about nothing.
 		if [ $p -eq 8 ]; then
-			plan "$day" 08:35 centre case report --new "$i" --class event:06010 --grid "$grid" --where "hotline-$i" --desc "caller-$i" --source hotline --by OP-1
+			plan "$day" 08:35 intake case report --new "$i" --class event:06010 --grid "$grid" --where "hotline-$i" --desc "caller-$i" --source hotline --by OP-1
 			plan "$day" 08:45 sup case check "$c" --found no --by "$sup"
 			plan "$day" 08:50 centre case refuse "$c" --reason nothing-found
 			expect "$o" reported
 			i=$((i + 1))
 			continue
 		elif [ $((i % 3)) -eq 0 ]; then
-			plan "$day" 08:35 centre case report --new "$i" --class event:06010 --grid "$grid" --where "hotline-$i" --desc "caller-$i" --source hotline --by OP-1
+			plan "$day" 08:35 intake case report --new "$i" --class event:06010 --grid "$grid" --where "hotline-$i" --desc "caller-$i" --source hotline --by OP-1
 			plan "$day" 08:45 sup case check "$c" --found yes --by "$sup"
 		else
 			plan "$day" 08:35 sup case report --new "$i" --class event:06010 --grid "$grid" --where "patrol-$i" --desc "seen-$i" --by "$sup"
@@ -193,6 +194,7 @@ NCASES=$i
 keyfile() {
 	case $1 in
 	centre) echo "$D/node.key" ;;
+	intake) echo "$D/intake.key" ;;
 	sup) echo "$T/sup.key" ;;
 	*) echo "$T/$1.key" ;;
 	esac

@@ -14,6 +14,7 @@
 # at the time it names.
 export GRIDCASE_NOW=2026-02-01T00:00:00Z
 check "a district of the centre and two offices" district centre o01 o02
+check "the centre's intake desk reports, its own key registers" district_intake centre
 unset GRIDCASE_NOW
 for n in centre o01 o02; do
 	"$G" --dir "$T/$n" grid import data/district/grid.geojson > /dev/null ||

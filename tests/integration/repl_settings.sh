@@ -38,6 +38,7 @@ event_of() { # the event id a publish printed
 }
 
 check "a district of three nodes" district centre o1 o2
+check "o1 reports with an intake key, so that its own may register" district_intake o1
 # Two more admins, made by the genesis admin, in the roster every node has.
 "$G" admin keygen "$T/admin2.key" > "$T/admin2.pub"
 "$G" admin keygen "$T/admin3.key" > "$T/admin3.pub"

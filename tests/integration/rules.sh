@@ -15,6 +15,7 @@ check "init the centre" "$G" --dir "$C" init --network xuhui --name centre --cou
 check "init office 7" "$G" --dir "$O" init --network xuhui --name office-07 --county 310104 --admin "$ADMIN"
 check "init an empty node" "$G" --dir "$E" init --network xuhui --name empty --county 310104 --admin "$ADMIN"
 check "the admin enrols the centre" enrol "$C" "$C" centre centre operator,shift_lead,dispatcher,supervisor
+check "and its intake desk" intake "$C" "$C"
 check "and office 7" enrol "$C" "$O" office-07 office-07 disposal
 check "the roster reaches the office" share_roster "$C" "$O"
 
@@ -22,6 +23,8 @@ check "the roster reaches the office" share_roster "$C" "$O"
 check_out "a case" '^[0-9]{8}-' "$G" --dir "$C" case report --class event:06010 \
 	--grid 310104007001001 --where w --desc d --source video --by S1
 CASE=$(grep -E '^[0-9]{8}-' "$OUT")
+check_out "case report signs with the node's intake key" "${INTAKE%${INTAKE#????????????????}} +1 .* report " \
+	"$G" --dir "$C" log --case "$CASE"
 check "a lamport one too high is forged" sh -c \
 	"'$EVIL' forge '$C' '$C/node.key' '$CASE' accept '{}' --lamport +1 > '$T/high.event'"
 check_err 1 "its import is refused: ERR_CLOCK" "lamport .* must be" \
@@ -93,6 +96,21 @@ check_out "the case is still fed back" '"status":"fed_back"' \
 	"$G" --dir "$C" case show "$CASE" --json
 check "the centre's supervisor verifies" "$G" --dir "$C" case verify-pass "$CASE"
 check "and the centre closes" "$G" --dir "$C" case close "$CASE"
+
+# ---- supervision and command: the key that reported may not register ----
+check_out "the centre's own key reports a case" '^[0-9]{8}-' "$G" --dir "$C" --key "$C/node.key" \
+	case report --class event:06010 --grid 310104007001001 --where w --desc d
+SELF=$(grep -E '^[0-9]{8}-' "$OUT")
+check "and accepts it" "$G" --dir "$C" case accept "$SELF"
+check_err 1 "but may not register it: exit 1, the rule named" \
+	"the key that reported case $SELF may not register it \(supervision and command are separate" \
+	"$G" --dir "$C" case register "$SELF" --urgency normal
+check "a node changed to sign it anyway" sh -c \
+	"'$EVIL' forge '$C' '$C/node.key' '$SELF' register '{\"urgency\":\"normal\",\"limit\":\"4h\"}' > '$T/selfreg.event'"
+check "its event is stored" "$G" --dir "$C" event import "$T/selfreg.event"
+check_out "but not applied: the case is still accepted" '"status":"accepted"' \
+	"$G" --dir "$C" case show "$SELF" --json
+check_out "and conflicts lists it as a separation" "^$SELF .*separation" "$G" --dir "$C" conflicts
 
 # ---- the grid: an import never empties it, nor takes a cell twice ----
 check_out "the district's grid" "imported 102 grid cells" "$G" --dir "$C" grid import "${GRIDCASE_DATA:-data}/district/grid.geojson"

@@ -11,6 +11,7 @@ check "the district's admin key" admin_setup
 check "init the centre" "$G" --dir "$C" init --network xuhui --name centre --county 310104 --admin "$ADMIN"
 check "init office 7" "$G" --dir "$O" init --network xuhui --name office-07 --county 310104 --admin "$ADMIN"
 check "the admin enrols the centre" enrol "$C" "$C" centre centre supervisor,operator,shift_lead,dispatcher
+check "and its intake desk" intake "$C" "$C"
 check "and office 7" enrol "$C" "$O" office-07 office-07 disposal
 check "the roster reaches the office" share_roster "$C" "$O"
 check_out "roster show on the office lists both members" "office-07 .*disposal" "$G" --dir "$O" roster show

@@ -278,6 +278,7 @@ class Case:
         self.accepted_at = self.dispatched_at = self.clock_at = 0
         self.fed_back_at = self.closed_at = self.last_at = 0
         self.reporter = self.fed_back_by = ""
+        self.reporter_key = ""
         self.reworks = self.returns = 0
         self.postponements = self.suspensions = 0
         self.ext_hours = self.ext_days = 0
@@ -319,6 +320,8 @@ def fold(case_id, events, roster):
         if t in ("verify-pass", "verify-fail", "close") and \
                 ev["author"] in st.disposers:
             continue  # 监管分离
+        if t == "register" and ev["author"] == st.reporter_key:
+            continue  # 监管分离: the reporter's key does not register
         if not valid(st, t, ev, m, roster):
             continue
         b, at, arg = ev["body"], ev["time"], ""
@@ -328,6 +331,7 @@ def fold(case_id, events, roster):
             st.grid = b.get("grid", "")
             st.reported_at = at
             st.reporter = actor
+            st.reporter_key = ev["author"]
         elif t == "accept":
             st.accepted_at = at
         elif t == "check":

@@ -121,6 +121,10 @@ if [ "$DISK" = 0 ]; then
 fi
 
 district $NODES || { echo "soak: cannot make the district"; exit 2; }
+# Each node reports with its intake key, so that its own key may register
+# the cases it reports (one key may not both report and register).
+# shellcheck disable=SC2086
+district_intake $NODES || { echo "soak: cannot give the nodes intake keys"; exit 2; }
 for n in $NODES; do
 	sed -i "s/\"max_clock_skew_ms\": [0-9]*/\"max_clock_skew_ms\": $MAX_SKEW/" "$T/$n/config.json"
 	echo 0 > "$T/$n.skew"
@@ -174,7 +178,7 @@ writer() {
 	: > "$T/$wn.cases"
 	: > "$T/$wn.refusals"
 	echo "0 0 0 0 0 0" > "$T/$wn.wstats"
-	w_key=$(key_of "$wn")
+	eval "w_key=\$INTAKE_$wn" # the author of its reports
 	while [ ! -e "$T/stop" ]; do
 		rand "$WRITE_MS"
 		sleep_ms $((WRITE_MS / 2 + R))
@@ -261,7 +265,7 @@ writer() {
 		w_id=$(head -n 1 "$T/$wn.out")
 		if [ "$w_rc" -eq 0 ] && [ "$w_kind" = report ]; then
 			# The report printed its case id: its event is the case's
-			# one report by this node's key.
+			# one report by this node's intake key.
 			w_id=$("$G" --dir "$T/$wn" log --case "$w_id" --json 2>/dev/null | tr '{' '\n' |
 				grep "\"author\":\"$w_key\".*\"type\":\"report\"" |
 				sed -n 's/^"id":"\([0-9a-f]*\)".*/\1/p' | head -n 1)
