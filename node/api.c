@@ -319,6 +319,81 @@ node_ghost_count(struct node *n, uint64_t *count)
 				 count);
 }
 
+struct loads {
+	size_t width;
+	uint64_t now, soon;
+	struct case_load cur;
+	case_load_fn fn;
+	void *ctx;
+};
+
+/* The rows of one name are together: a new name hands the last on. */
+static int
+load_row(const uint8_t *key, size_t n, void *ctx)
+{
+	struct loads *w = ctx;
+	char name[VIEW_UNIT_WIDTH + 1];
+	uint64_t due;
+	int rc;
+	if (view_load_read(key, n, w->width, name, &due))
+		return ERR_CORRUPT;
+	if (strcmp(name, w->cur.name) != 0) {
+		if (w->cur.name[0] && (rc = w->fn(&w->cur, w->ctx)))
+			return rc;
+		memset(&w->cur, 0, sizeof(w->cur));
+		memcpy(w->cur.name, name, strlen(name) + 1);
+	}
+	w->cur.open++;
+	if (due == VIEW_NO_DUE)
+		return 0;
+	if (due < w->now)
+		w->cur.overdue++;
+	else if (due < w->soon)
+		w->cur.soon++;
+	return 0;
+}
+
+static int
+loads(struct node *n, char prefix, size_t width, uint64_t now_ms,
+      uint64_t soon_ms, case_load_fn fn, void *ctx)
+{
+	struct loads w;
+	uint8_t lo[VIEW_LOAD_KEY_MAX], hi[VIEW_LOAD_KEY_MAX];
+	size_t kn = 1 + width + 8;
+	memset(&w, 0, sizeof(w));
+	w.width = width;
+	w.now = now_ms;
+	w.soon = soon_ms;
+	w.fn = fn;
+	w.ctx = ctx;
+	/* Every key of the prefix has one length: the range is from the
+	 * prefix and zeros to the next prefix and zeros, of that length. */
+	memset(lo, 0, sizeof(lo));
+	memset(hi, 0, sizeof(hi));
+	lo[0] = (uint8_t)prefix;
+	hi[0] = (uint8_t)(prefix + 1);
+	int rc = store_index_keys(node_store(n), lo, kn, hi, kn, load_row, &w);
+	if (rc == 0 && w.cur.name[0])
+		rc = fn(&w.cur, ctx);
+	return rc;
+}
+
+int
+node_unit_loads(struct node *n, uint64_t now_ms, uint64_t soon_ms,
+		case_load_fn fn, void *ctx)
+{
+	return loads(n, IDX_UNIT_DUE, VIEW_UNIT_WIDTH, now_ms, soon_ms, fn,
+		     ctx);
+}
+
+int
+node_cell_loads(struct node *n, uint64_t now_ms, uint64_t soon_ms,
+		case_load_fn fn, void *ctx)
+{
+	return loads(n, IDX_CELL_OPEN, VIEW_CELL_WIDTH, now_ms, soon_ms, fn,
+		     ctx);
+}
+
 int
 node_case_get(struct node *n, const char *case_id, uint64_t now_ms,
 	      struct case_view *cv)

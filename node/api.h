@@ -91,6 +91,32 @@ MUST_CHECK int node_case_list_first(struct node *n, const struct case_query *q,
 MUST_CHECK int node_ghost_count(struct node *n, uint64_t *count);
 
 /*
+ * The work of one disposal unit or one grid cell, counted from an index
+ * (docs/workflow.md §7) without reading a case.  For a unit: open is its
+ * dispatched cases (not yet fed back, suspended ones not included); for a
+ * cell: its cases in any open state.  overdue and soon are those of them
+ * dispatched with a running clock due before now, and due in [now, soon).
+ */
+struct case_load {
+	char name[STATE_NAME_MAX + 1];
+	uint64_t open, soon, overdue;
+};
+
+/* Returning non-zero stops the walk; that value is returned. */
+typedef int (*case_load_fn)(const struct case_load *l, void *ctx);
+
+/*
+ * Calls fn for each unit with a dispatched case (node_unit_loads) or each
+ * grid cell with an open case (node_cell_loads), in name order, judged at
+ * now_ms with soon_ms the end of "due soon" (0: none are).  ERR_CORRUPT
+ * for an index row that does not read; the store's errors.
+ */
+MUST_CHECK int node_unit_loads(struct node *n, uint64_t now_ms,
+			       uint64_t soon_ms, case_load_fn fn, void *ctx);
+MUST_CHECK int node_cell_loads(struct node *n, uint64_t now_ms,
+			       uint64_t soon_ms, case_load_fn fn, void *ctx);
+
+/*
  * One case as a front end shows it: its state, the canonical encoding of
  * that state and its digest (what the log digest hashes), and its due time
  * judged at the now_ms given.  Release with node_case_release().

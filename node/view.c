@@ -109,6 +109,47 @@ add_key(struct buf *keys, char prefix, const void *p, size_t n)
 	buf_add(keys, p, n);
 }
 
+_Static_assert(VIEW_UNIT_WIDTH == STATE_NAME_MAX, "a unit fits its key");
+_Static_assert(VIEW_CELL_WIDTH + 1 == sizeof(((struct case_state *)0)->grid),
+	       "a grid id fits its key");
+
+size_t
+view_load_key(uint8_t *out, char prefix, const char *name, size_t width,
+	      uint64_t due)
+{
+	size_t n = strnlen(name, width);
+	out[0] = (uint8_t)prefix;
+	memcpy(out + 1, name, n);
+	memset(out + 1 + n, 0, width - n);
+	for (int i = 0; i < 8; i++)
+		out[1 + width + i] = (uint8_t)(due >> (56 - 8 * i));
+	return 1 + width + 8;
+}
+
+int
+view_load_read(const uint8_t *key, size_t n, size_t width, char *name,
+	       uint64_t *due)
+{
+	if (n != 1 + width + 8)
+		return -1;
+	size_t len = strnlen((const char *)key + 1, width);
+	memcpy(name, key + 1, len);
+	name[len] = '\0';
+	*due = 0;
+	for (int i = 0; i < 8; i++)
+		*due = *due << 8 | key[1 + width + i];
+	return 0;
+}
+
+static void
+add_load_key(struct buf *keys, char prefix, const char *name, size_t width,
+	     uint64_t due)
+{
+	uint8_t k[VIEW_LOAD_KEY_MAX];
+	size_t n = view_load_key(k, prefix, name, width, due);
+	add_key(keys, prefix, k + 1, n - 1);
+}
+
 static void
 add_str_key(struct buf *keys, char prefix, const char *s)
 {
@@ -181,13 +222,22 @@ view_fold(void *ctx, struct store_batch *b, const char *case_id,
 	if (state_open_conflicts(&st))
 		add_key(keys, IDX_CONFLICT, "", 0);
 	struct deadline dl;
+	uint64_t due = VIEW_NO_DUE;
 	if (st.status == CS_DISPATCHED &&
 	    deadline_of(&st, &fc->cfg->cal, 0, &dl) == 0 && dl.has_due) {
 		uint8_t be[8];
+		due = dl.due_ms;
 		for (int i = 0; i < 8; i++)
 			be[i] = (uint8_t)(dl.due_ms >> (56 - 8 * i));
 		add_key(keys, IDX_DUE, be, 8);
 	}
+	/* A unit's dispatched cases and a cell's open ones, with their due
+	 * times: the board's table and the map count them from these. */
+	if (st.status == CS_DISPATCHED && st.unit[0])
+		add_load_key(keys, IDX_UNIT_DUE, st.unit, VIEW_UNIT_WIDTH, due);
+	if ((CS_OPEN & CS_BIT(st.status)) && st.grid[0])
+		add_load_key(keys, IDX_CELL_OPEN, st.grid, VIEW_CELL_WIDTH,
+			     due);
 	state_release(&st);
 	return 0;
 }

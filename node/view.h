@@ -13,6 +13,7 @@
 #define GRIDCASE_VIEW_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/buf.h"
 #include "common/err.h"
@@ -43,7 +44,7 @@ int view_fold(void *ctx, struct store_batch *b, const char *case_id,
  * index keys).  Raise it when either changes: every node then folds its
  * cases again when it is next opened.
  */
-#define FOLD_VIEWS_VERSION 8
+#define FOLD_VIEWS_VERSION 9
 
 /*
  * The value of a joint index key (IDX_STATE_UNIT, IDX_STATE_OFFICE):
@@ -70,6 +71,35 @@ int view_state_pair(char *out, size_t n, const char *state, const char *value,
 #define IDX_CLASS 'c'
 #define IDX_DUE 'd'
 #define IDX_CONFLICT 'x'
-#define IDX_GHOST 'z' /* events on a case id never reported: no case */
+#define IDX_GHOST 'z'     /* events on a case id never reported: no case */
+#define IDX_UNIT_DUE 'e'  /* a dispatched case's unit, then its due time */
+#define IDX_CELL_OPEN 'f' /* an open case's grid cell, then its due time */
+
+/*
+ * The keys of IDX_UNIT_DUE and IDX_CELL_OPEN have one length each, so that
+ * one range of the index holds all of them, in name order and within a
+ * name in due order (the centre board's table per unit and the map's
+ * counts per cell read them without reading a case): the prefix, the
+ * name padded with NUL bytes to its width, then the due time of a
+ * dispatched case whose clock runs (ms, 8 bytes big-endian), or
+ * VIEW_NO_DUE.
+ */
+#define VIEW_UNIT_WIDTH 64 /* STATE_NAME_MAX */
+#define VIEW_CELL_WIDTH 39 /* a case's grid id at most */
+#define VIEW_LOAD_KEY_MAX (1 + VIEW_UNIT_WIDTH + 8)
+#define VIEW_NO_DUE UINT64_MAX
+
+/* Writes the key to out (VIEW_LOAD_KEY_MAX bytes) and returns its length;
+ * name is cut at width bytes. */
+size_t view_load_key(uint8_t *out, char prefix, const char *name, size_t width,
+		     uint64_t due);
+
+/*
+ * Reads a key view_load_key() wrote with this width: the name to name
+ * (width + 1 bytes, NUL-terminated) and the due time.  0, or -1 if the key
+ * does not have the length of one.
+ */
+int view_load_read(const uint8_t *key, size_t n, size_t width, char *name,
+		   uint64_t *due);
 
 #endif

@@ -450,6 +450,19 @@ MUST_CHECK int store_index_count(struct store *s, const uint8_t *from,
 				 uint64_t limit, uint64_t *count);
 
 /*
+ * Calls fn with the key of each index row in the same range (the prefix
+ * byte and the value, without the length byte or the case), in key order,
+ * without reading any view: for figures that the keys alone hold.  The
+ * key is a copy, valid during the call.  A non-zero return of fn stops
+ * the walk and is returned; ERR_INVAL for a bound longer than a key; the
+ * store's errors.
+ */
+typedef int (*store_index_key_fn)(const uint8_t *key, size_t n, void *ctx);
+MUST_CHECK int store_index_keys(struct store *s, const uint8_t *from,
+				size_t from_n, const uint8_t *to, size_t to_n,
+				store_index_key_fn fn, void *ctx);
+
+/*
  * Folds every case again (after the fold's configuration changed), in one
  * transaction.  Each event's id is checked against its bytes first: for
  * an event whose bytes no longer hash to its id (damaged on disk) nothing

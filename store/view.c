@@ -374,9 +374,11 @@ store_view_walk(struct store *s, store_view_fn fn, void *ctx)
 	return rc;
 }
 
-/* Called for each index row in a range with its case's key; non-zero
- * stops the walk and is returned. */
-typedef int (*index_row_fn)(MDB_txn *txn, MDB_val *case_key, void *ctx);
+/* Called for each index row in a range with its index key (without the
+ * length byte) and its case's key; non-zero stops the walk and is
+ * returned. */
+typedef int (*index_row_fn)(MDB_txn *txn, const MDB_val *key,
+			    MDB_val *case_key, void *ctx);
 
 struct range_walk {
 	MDB_txn *txn;
@@ -400,8 +402,9 @@ range_row(const MDB_val *k, const MDB_val *v, void *ctx)
 	int c2 = memcmp(kp, w->hi, cmp_n);
 	if (c2 > 0 || (c2 == 0 && kn >= w->to_n))
 		return STORE_SCAN_END;
+	MDB_val ik = { kn, (uint8_t *)kp + 1 };
 	MDB_val ck = { k->mv_size - 1 - kn, (uint8_t *)kp + 1 + kn };
-	return w->row(w->txn, &ck, w->ctx);
+	return w->row(w->txn, &ik, &ck, w->ctx);
 }
 
 /* The rows of the index whose keys k satisfy from <= k < to. */
@@ -434,9 +437,10 @@ struct index_emit {
 };
 
 static int
-emit_row(MDB_txn *txn, MDB_val *case_key, void *ctx)
+emit_row(MDB_txn *txn, const MDB_val *key, MDB_val *case_key, void *ctx)
 {
 	struct index_emit *e = ctx;
+	(void)key;
 	MDB_val state;
 	int rc = mdb_get(txn, e->s->views, case_key, &state);
 	if (rc == MDB_NOTFOUND)
@@ -461,10 +465,11 @@ struct index_count {
 };
 
 static int
-count_row(MDB_txn *txn, MDB_val *case_key, void *ctx)
+count_row(MDB_txn *txn, const MDB_val *key, MDB_val *case_key, void *ctx)
 {
 	struct index_count *c = ctx;
 	(void)txn;
+	(void)key;
 	(void)case_key;
 	return ++c->n >= c->limit ? 1 : 0;
 }
@@ -478,6 +483,33 @@ store_index_count(struct store *s, const uint8_t *from, size_t from_n,
 	int rc = limit ? index_range(s, from, from_n, to, to_n, count_row, &c) : 1;
 	*count = c.n;
 	return rc == 1 ? 0 : rc;
+}
+
+struct index_keys {
+	store_index_key_fn fn;
+	void *ctx;
+};
+
+static int
+key_row(MDB_txn *txn, const MDB_val *key, MDB_val *case_key, void *ctx)
+{
+	struct index_keys *w = ctx;
+	uint8_t copy[VIEW_KEY_MAX];
+	(void)txn;
+	(void)case_key;
+	if (key->mv_size > VIEW_KEY_MAX)
+		return ERR_CORRUPT;
+	memcpy(copy, key->mv_data, key->mv_size);
+	return w->fn(copy, key->mv_size, w->ctx);
+}
+
+int
+store_index_keys(struct store *s, const uint8_t *from, size_t from_n,
+		 const uint8_t *to, size_t to_n, store_index_key_fn fn,
+		 void *ctx)
+{
+	struct index_keys w = { fn, ctx };
+	return index_range(s, from, from_n, to, to_n, key_row, &w);
 }
 
 struct refold {

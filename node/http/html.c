@@ -38,6 +38,23 @@ html_text(struct buf *out, const char *s)
 }
 
 void
+html_url(struct buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+		    c == '~') {
+			buf_add_byte(out, c);
+		} else {
+			char e[4] = { '%', hex[c >> 4], hex[c & 15], 0 };
+			buf_add_str(out, e);
+		}
+	}
+}
+
+void
 html_csv(struct buf *out, const char *s)
 {
 	buf_add_byte(out, '"');

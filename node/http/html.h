@@ -21,6 +21,10 @@ void html_textn(struct buf *out, const char *s, size_t n);
 void html_text(struct buf *out, const char *s);
 #define html_attr html_text
 
+/* Appends s percent-encoded for a URL's query value (all but A-Z a-z 0-9
+ * - . _ ~), which is also safe in HTML text and a quoted attribute. */
+void html_url(struct buf *out, const char *s);
+
 /* Appends s escaped for a CSV field (quoted, "" inside; a leading =+-@
  * is prefixed with ' so that a spreadsheet does not run it). */
 void html_csv(struct buf *out, const char *s);

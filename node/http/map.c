@@ -2,7 +2,13 @@
  * map.c - the grid map: the district's unit grid cells drawn as SVG from
  * the node's own grid (their GeoJSON polygons, holes and the parts of a
  * MultiPolygon included), coloured by open and overdue cases, with the
- * open cases as markers; and the small map of one case on its page.
+ * most urgent open cases as markers; and the small map of one case on its
+ * page.
+ *
+ * The counts per cell come from the index of open cases per cell and due
+ * time (node_cell_loads()): a walk over the keys of the district's open
+ * cases, no case read, so that a district of 100,000 cases is drawn in
+ * milliseconds.  Only the markers read cases, MAP_MARKERS_MAX at most.
  *
  * No tile server and no script: the node projects each cell's positions
  * (millionths of a degree) onto the page with an equirectangular
@@ -28,8 +34,9 @@
 /* The map's width in SVG units; its height follows the district. */
 #define MAP_W 1000.0
 #define CASE_MAP_W 480.0
-/* Markers drawn at most (the cells' counts hold every case). */
-#define MAP_MARKERS_MAX 2000
+/* Markers drawn at most, the most urgent first (the cells' counts hold
+ * every case). */
+#define MAP_MARKERS_MAX 500
 
 /* Longitude and latitude (e6) to the page. */
 struct proj {
@@ -123,7 +130,8 @@ box_meets(const int64_t a[4], const int64_t b[4])
 
 struct map_cell {
 	char grid[GRID_ID_MAX + 1], office[GRID_NAME_MAX + 1];
-	unsigned open, overdue, placed;
+	uint64_t open, overdue;
+	unsigned placed;
 	int64_t alon, alat; /* the anchor */
 };
 
@@ -140,7 +148,8 @@ struct map {
 	int64_t box[4];
 	struct map_marker *marks;
 	size_t nmarks;
-	uint64_t cases, outside;
+	int skip_running; /* markers: running cases were drawn already */
+	uint64_t cases, outside; /* open cases in imported cells, in others */
 	struct proj p;
 	struct web_call *c;
 };
@@ -170,31 +179,47 @@ map_add_cell(const struct grid_shape *s, void *ctx)
 	return 0;
 }
 
+/* One cell's counts from the index; a cell not imported here counts as
+ * outside. */
 static int
-map_count(const struct case_row *r, void *ctx)
+map_count(const struct case_load *l, void *ctx)
 {
 	struct map *m = ctx;
-	int overdue = r->has_deadline && r->dl.has_due && !r->dl.done &&
-		      r->dl.colour == COLOUR_RED;
 	/* The cells came in grid id order (the store's key order). */
+	struct map_cell *mc =
+		bsearch(l->name, m->cells, m->n, sizeof(*m->cells), cell_cmp);
+	if (!mc) {
+		m->outside += l->open;
+		return 0;
+	}
+	m->cases += l->open;
+	mc->open = l->open;
+	mc->overdue = l->overdue;
+	return 0;
+}
+
+/* Stops a listing when the markers are all taken. */
+#define MAP_FULL 1
+
+static int
+map_mark(const struct case_row *r, void *ctx)
+{
+	struct map *m = ctx;
+	int running = r->has_deadline && r->dl.has_due && !r->dl.done &&
+		      r->st->status == CS_DISPATCHED;
+	if (m->skip_running && running)
+		return 0;
+	if (m->nmarks == MAP_MARKERS_MAX)
+		return MAP_FULL;
 	struct map_cell *mc = r->st->grid[0]
 		? bsearch(r->st->grid, m->cells, m->n, sizeof(*m->cells), cell_cmp)
 		: NULL;
-	m->cases++;
-	if (mc) {
-		mc->open++;
-		mc->overdue += (unsigned)overdue;
-	}
-	if (!mc && !r->st->has_pos) {
-		m->outside++;
-		return 0;
-	}
-	if (m->nmarks == MAP_MARKERS_MAX)
-		return 0;
+	if (!mc && !r->st->has_pos)
+		return 0; /* nowhere to draw it */
 	struct map_marker *k = &m->marks[m->nmarks++];
 	snprintf(k->id, sizeof(k->id), "%s", r->case_id);
 	k->cell = mc ? (size_t)(mc - m->cells) : SIZE_MAX;
-	k->overdue = overdue;
+	k->overdue = running && r->dl.colour == COLOUR_RED;
 	k->has_pos = r->st->has_pos;
 	k->lon = r->st->lon_e6;
 	k->lat = r->st->lat_e6;
@@ -222,8 +247,9 @@ map_draw_cell(const struct grid_shape *s, void *ctx)
 	shape_path(o, &m->p, s);
 	buf_printf(o, "\"><title>%s ", mc->grid);
 	html_text(o, mc->office);
-	buf_printf(o, " · %s %u · %s %u</title></path></a>", T(c, "在办", "open"),
-		   mc->open, T(c, "超期", "overdue"), mc->overdue);
+	buf_printf(o, " · %s %llu · %s %llu</title></path></a>", T(c, "在办", "open"),
+		   (unsigned long long)mc->open, T(c, "超期", "overdue"),
+		   (unsigned long long)mc->overdue);
 	return 0;
 }
 
@@ -268,18 +294,31 @@ page_map(struct web_call *c)
 	m.box[2] = m.box[3] = INT64_MIN;
 	(void)!grid_shape_walk(c->w->n, map_add_cell, &m);
 	m.marks = xcalloc(MAP_MARKERS_MAX, sizeof(*m.marks));
+	(void)!node_cell_loads(c->w->n, c->rq->now_ms, 0, map_count, &m);
+	/* The markers, the most urgent first: the overdue cases from the
+	 * longest overdue, the running ones from the soonest due (both in
+	 * the due index's order), then the other open cases state by state,
+	 * until MAP_MARKERS_MAX are taken. */
 	memset(&q, 0, sizeof(q));
 	q.now_ms = c->rq->now_ms;
-	for (int s = CS_REPORTED; s < CS_COUNT; s++) {
+	q.overdue = 1;
+	(void)!node_case_list(c->w->n, &q, map_mark, &m, &d);
+	q.overdue = 0;
+	q.due_before = UINT64_MAX;
+	if (m.nmarks < MAP_MARKERS_MAX)
+		(void)!node_case_list(c->w->n, &q, map_mark, &m, &d);
+	q.due_before = 0;
+	m.skip_running = 1;
+	for (int s = CS_REPORTED; s < CS_COUNT && m.nmarks < MAP_MARKERS_MAX; s++) {
 		if (!(CS_OPEN & CS_BIT(s)))
 			continue;
 		q.state = case_status_name((enum case_status)s);
-		(void)!node_case_list(c->w->n, &q, map_count, &m, &d);
+		(void)!node_case_list(c->w->n, &q, map_mark, &m, &d);
 	}
 	page_begin(c, T(c, "地图", "Map"));
 	buf_printf(o, "<h1>%s</h1><p>%s</p>", T(c, "网格地图", "Grid map"),
-		   T(c, "本节点导入的单元网格，按其边界绘制。颜色：绿＝无在办案卷，黄＝有在办案卷，红＝有超期案卷；圆点为在办案卷（空心：无坐标，画在网格中部）。点击网格看其案卷。",
-		     "The unit grid cells this node imported, drawn by their boundaries. Green: no open case, yellow: open cases, red: overdue cases; dots are open cases (hollow: no position, drawn in the middle of the cell). Click a cell for its cases."));
+		   T(c, "本节点导入的单元网格，按其边界绘制。颜色：绿＝无在办案卷，黄＝有在办案卷，红＝有超期案卷；圆点为在办案卷，至多 500 件，最紧急的在前（空心：无坐标，画在网格中部）。点击网格看其案卷。",
+		     "The unit grid cells this node imported, drawn by their boundaries. Green: no open case, yellow: open cases, red: overdue cases; dots are open cases, at most 500, the most urgent first (hollow: no position, drawn in the middle of the cell). Click a cell for its cases."));
 	if (m.n == 0) {
 		buf_printf(o, "<p class=\"empty\">%s</p>", T(c, "本节点尚未导入网格", "No grid imported on this node"));
 		goto out;
@@ -291,18 +330,20 @@ page_map(struct web_call *c)
 	buf_add_str(o, "</g><g class=\"counts\">");
 	for (size_t i = 0; i < m.n; i++)
 		if (m.cells[i].open)
-			buf_printf(o, "<text x=\"%.1f\" y=\"%.1f\">%u</text>",
+			buf_printf(o, "<text x=\"%.1f\" y=\"%.1f\">%llu</text>",
 				   px(&m.p, m.cells[i].alon) + 14, py(&m.p, m.cells[i].alat) - 14,
-				   m.cells[i].open);
+				   (unsigned long long)m.cells[i].open);
 	buf_add_str(o, "</g>");
 	map_draw_markers(&m);
 	buf_add_str(o, "</svg>");
-	buf_printf(o, "<p class=\"legend\"><span class=\"key green\"></span> %s <span class=\"key yellow\"></span> %s <span class=\"key red\"></span> %s · %s %llu",
+	buf_printf(o, "<p class=\"legend\" id=\"map-legend\"><span class=\"key green\"></span> %s <span class=\"key yellow\"></span> %s <span class=\"key red\"></span> %s · %s %llu",
 		   T(c, "无在办", "no open case"), T(c, "有在办", "open cases"),
-		   T(c, "有超期", "overdue cases"), T(c, "在办案卷", "open cases"),
+		   T(c, "有超期", "overdue cases"), T(c, "网格内在办案卷", "open cases in grid cells"),
 		   (unsigned long long)m.cases);
 	if (m.nmarks == MAP_MARKERS_MAX)
-		buf_printf(o, " (%s %d)", T(c, "圆点只画前", "dots for the first"), MAP_MARKERS_MAX);
+		buf_printf(o, " <span id=\"map-limit\">(%s %d %s)</span>",
+			   T(c, "圆点只画最紧急的", "dots for the"), MAP_MARKERS_MAX,
+			   T(c, "件：超期最久的在前，再按到期先后", "most urgent only: the longest overdue first, then the soonest due"));
 	if (m.outside)
 		buf_printf(o, " · %s %llu", T(c, "不在已导入网格内", "in no imported cell"),
 			   (unsigned long long)m.outside);
@@ -316,7 +357,8 @@ page_map(struct web_call *c)
 		buf_printf(o, "<tr class=\"c-%s\"><td><a href=\"/?grid=%s\">%s</a></td><td>",
 			   m.cells[i].overdue ? "red" : "yellow", m.cells[i].grid, m.cells[i].grid);
 		html_text(o, m.cells[i].office);
-		buf_printf(o, "</td><td>%u</td><td>%u</td></tr>", m.cells[i].open, m.cells[i].overdue);
+		buf_printf(o, "</td><td>%llu</td><td>%llu</td></tr>", (unsigned long long)m.cells[i].open,
+			   (unsigned long long)m.cells[i].overdue);
 	}
 	buf_add_str(o, "</tbody></table></div>");
 out:

@@ -181,7 +181,7 @@ rows_release(struct rows *rs)
 /* The query of a worklist URL; strings point into f. */
 struct filters {
 	char state[24], cls[24], grid[40], unit[65], team[65], colour[12], sort[8];
-	int overdue;
+	int overdue, soon;
 };
 
 static void
@@ -203,6 +203,9 @@ filters_read(struct web_call *c, struct filters *f, struct case_query *q)
 	form_get(qs, "sort", f->sort, sizeof(f->sort));
 	form_get(qs, "overdue", ov, sizeof(ov));
 	f->overdue = ov[0] == '1';
+	/* Due within 24 hours: the board's per-unit links. */
+	form_get(qs, "soon", ov, sizeof(ov));
+	f->soon = ov[0] == '1';
 	q->state = f->state[0] ? f->state : NULL;
 	q->cls = f->cls[0] ? f->cls : NULL;
 	q->grid = f->grid[0] ? f->grid : NULL;
@@ -211,6 +214,8 @@ filters_read(struct web_call *c, struct filters *f, struct case_query *q)
 	q->colour = colour_parse(f->colour);
 	q->overdue = f->overdue;
 	q->now_ms = c->rq->now_ms;
+	if (f->soon)
+		q->due_before = q->now_ms + 24ull * 3600 * 1000;
 }
 
 /* Runs the query; rows sorted by the URL's sort (due first by default). */
@@ -440,6 +445,8 @@ page_worklist(struct web_call *c)
 	team_select(c, f.unit, f.team);
 	buf_printf(o, "<label><input type=\"checkbox\" name=\"overdue\" value=\"1\"%s> %s</label>",
 		   f.overdue ? " checked" : "", T(c, "仅超期", "overdue only"));
+	buf_printf(o, "<label><input type=\"checkbox\" name=\"soon\" value=\"1\"%s> %s</label>",
+		   f.soon ? " checked" : "", T(c, "24 小时内到期", "due within 24 h"));
 	buf_printf(o, "<label>%s <select name=\"sort\">", T(c, "排序", "Sort"));
 	select_opt(o, "due", T(c, "按剩余时间", "time left"), f.sort);
 	select_opt(o, "new", T(c, "最新在前", "newest first"), f.sort);
@@ -1077,6 +1084,128 @@ board_section(struct web_call *c, const char *title, const char *hid,
 	rows_release(&rs);
 }
 
+/*
+ * The board's table per disposal unit: every unit of the roster (its
+ * members with the disposal role) and of the grid (the cells' offices),
+ * and any other a case was dispatched to, with the counts of the index
+ * of dispatched cases per unit and due time (node_unit_loads()): one
+ * walk over the keys of the district's dispatched cases, no case read.
+ */
+struct units {
+	struct case_load *v;
+	size_t n, cap;
+};
+
+static struct case_load *
+units_find(struct units *u, const char *name)
+{
+	for (size_t i = 0; i < u->n; i++)
+		if (strcmp(u->v[i].name, name) == 0)
+			return &u->v[i];
+	if (u->n == u->cap) {
+		u->cap = u->cap ? 2 * u->cap : 32;
+		u->v = xrealloc(u->v, u->cap * sizeof(*u->v));
+	}
+	struct case_load *l = &u->v[u->n++];
+	memset(l, 0, sizeof(*l));
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	return l;
+}
+
+static int
+units_load(const struct case_load *l, void *ctx)
+{
+	struct case_load *mine = units_find(ctx, l->name);
+	mine->open = l->open;
+	mine->soon = l->soon;
+	mine->overdue = l->overdue;
+	return 0;
+}
+
+static int
+units_member(const struct member *m, int revoked, uint64_t last_seq, void *ctx)
+{
+	(void)last_seq;
+	if (!revoked && (m->roles & ROLE_DISPOSAL) && m->unit[0])
+		units_find(ctx, m->unit);
+	return 0;
+}
+
+static int
+units_cell(const struct grid_cell *cell, void *ctx)
+{
+	if (cell->office[0])
+		units_find(ctx, cell->office);
+	return 0;
+}
+
+/* The most overdue first, then the most due soon, the busiest. */
+static int
+units_cmp(const void *a, const void *b)
+{
+	const struct case_load *x = a, *y = b;
+	if (x->overdue != y->overdue)
+		return x->overdue > y->overdue ? -1 : 1;
+	if (x->soon != y->soon)
+		return x->soon > y->soon ? -1 : 1;
+	if (x->open != y->open)
+		return x->open > y->open ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* A count linked to the worklist of the unit (extra: more filters). */
+static void
+unit_count(struct buf *o, const char *unit, const char *extra, uint64_t n)
+{
+	buf_add_str(o, "<td class=\"num\"><a href=\"/?unit=");
+	html_url(o, unit);
+	buf_printf(o, "%s\"%s>%llu</a></td>", extra, n ? "" : " class=\"zero\"",
+		   (unsigned long long)n);
+}
+
+static void
+board_units(struct web_call *c, uint64_t now, uint64_t soon)
+{
+	struct buf *o = &c->rs->body;
+	struct units u = { NULL, 0, 0 };
+	struct case_load sum;
+	const struct roster *r = node_roster(c->w->n);
+	if (r)
+		(void)!roster_walk(r, units_member, &u);
+	(void)!grid_walk(c->w->n, units_cell, &u);
+	buf_printf(o, "<section id=\"b-units\"><h2>%s</h2>",
+		   T(c, "各处置单位：在办、即将到期与超期", "Per unit: open, due soon and overdue"));
+	if (node_unit_loads(c->w->n, now, soon, units_load, &u)) {
+		buf_printf(o, "<p class=\"error\">%s</p></section>", T(c, "无法读取索引", "The index does not read"));
+		free(u.v);
+		return;
+	}
+	qsort(u.v, u.n, sizeof(*u.v), units_cmp);
+	memset(&sum, 0, sizeof(sum));
+	buf_printf(o, "<div class=\"scroll\"><table class=\"units\" id=\"units\"><thead><tr><th>%s</th>"
+		      "<th class=\"num\">%s</th><th class=\"num\">%s</th><th class=\"num\">%s</th></tr></thead><tbody>",
+		   T(c, "处置单位", "Unit"), T(c, "在办（已派遣）", "Open (dispatched)"),
+		   T(c, "24 小时内到期", "Due within 24 h"), T(c, "超期", "Overdue"));
+	for (size_t i = 0; i < u.n; i++) {
+		const struct case_load *l = &u.v[i];
+		buf_printf(o, "<tr%s><td>", l->overdue ? " class=\"c-red\"" : l->soon ? " class=\"c-yellow\"" : "");
+		html_text(o, l->name);
+		buf_add_str(o, "</td>");
+		unit_count(o, l->name, "&amp;state=dispatched", l->open);
+		unit_count(o, l->name, "&amp;state=dispatched&amp;soon=1", l->soon);
+		unit_count(o, l->name, "&amp;overdue=1", l->overdue);
+		buf_add_str(o, "</tr>");
+		sum.open += l->open;
+		sum.soon += l->soon;
+		sum.overdue += l->overdue;
+	}
+	buf_printf(o, "</tbody><tfoot><tr><th>%s</th><th class=\"num\">%llu</th><th class=\"num\">%llu</th>"
+		      "<th class=\"num\">%llu</th></tr></tfoot></table></div></section>",
+		   T(c, "合计", "Total"), (unsigned long long)sum.open,
+		   (unsigned long long)sum.soon, (unsigned long long)sum.overdue);
+	free(u.v);
+}
+
 void
 page_board(struct web_call *c)
 {
@@ -1104,6 +1233,7 @@ page_board(struct web_call *c)
 		board_section(c, T(c, states[i].zh, states[i].en), states[i].id, &q, more);
 	}
 	q.state = NULL;
+	board_units(c, now, now + 24ull * 3600 * 1000);
 	q.overdue = 1;
 	board_section(c, T(c, "超期（最久在前）", "Overdue (longest first)"), "b-overdue", &q, "/?overdue=1");
 	q.overdue = 0;

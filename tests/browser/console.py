@@ -141,6 +141,39 @@ def step(name, fn):
         return None
 
 
+def board_units(centre):
+    """The board's table per unit: the counts the CLI found (BOARD_EXPECT,
+    "UNIT:open/soon/overdue;..."), the most overdue unit first, a unit of
+    the grid with none, every count a link to the unit's worklist."""
+    rows = centre.js("return [...document.querySelectorAll('#units tbody tr')]"
+                     ".map(r => [...r.cells].map(c => c.textContent))")
+    got = {r[0]: "/".join(r[1:]) for r in rows or []}
+    for item in os.environ["BOARD_EXPECT"].split(";"):
+        unit, want = item.rsplit(":", 1)
+        if got.get(unit) != want:
+            print("the board's row of %s: %r" % (unit, got.get(unit)), flush=True)
+        step("the board counts %s's open, due-soon and overdue cases (%s)" % (unit, want),
+             lambda: got.get(unit) == want)
+    step("the most overdue unit first, a grid office with no case listed too",
+         lambda: rows[0][0] == "office-07" and got.get("office-03") == "0/0/0")
+    step("office-07's overdue count links to its overdue worklist",
+         lambda: centre.js("const a = document.querySelectorAll('#units tbody tr')[0].cells[3].querySelector('a');"
+                           "return a.getAttribute('href')") == "/?unit=office-07&overdue=1")
+    unit2 = os.environ["UNIT2"]
+
+    def follow():
+        centre.js("const r = [...document.querySelectorAll('#units tbody tr')]"
+                  ".find(r => r.cells[0].textContent === arguments[0]);"
+                  "r.cells[1].querySelector('a').click()", unit2)
+        return centre.wait(lambda: "unit=" in centre.url() and
+                           centre.js("return document.querySelector('input[name=unit]').value") == unit2 and
+                           centre.text("#count").startswith("1 "), 10)
+    step("a unit whose name needs escaping: its link opens its worklist", follow)
+    centre.go(UC + "/board")
+    centre.js("document.getElementById('b-units').scrollIntoView()")
+    centre.shot("board-units")
+
+
 def main():
     drv = subprocess.Popen(["chromedriver", "--port=%d" % PORT],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -211,6 +244,7 @@ def main():
         centre.go(UC + "/board")
         step("the board lists the new report", lambda: case in centre.text("#b-new"))
         centre.shot("board")
+        board_units(centre)
         centre.go(UC + "/case/" + case)
         step("the operator accepts", lambda: (centre.click("#do-accept"),
                                              centre.wait(lambda: len(centre.finds("#do-register")) == 1, 10))[-1])
@@ -297,10 +331,17 @@ def main():
         step("the open case's cell is coloured, its case a marker",
              lambda: len(centre.finds("svg.map path.cell.yellow, svg.map path.cell.red")) >= 1 and
              len(centre.finds("svg.map circle.marker")) >= 1)
+        step("the overdue case's cell is red, its marker overdue",
+             lambda: len(centre.finds("svg.map path.cell.red[data-grid='%s']" % os.environ["LATE_GRID"])) == 1 and
+             len(centre.finds("svg.map circle.marker.overdue[data-case='%s']" % os.environ["LATE"])) == 1 and
+             len(centre.finds("svg.map path.cell.red")) == 1)
         centre.shot("map")
         centre.go(UC + "/?lang=en")
         centre.go(UC + "/lang?to=en")
         step("the English switch", lambda: "Worklist" in centre.text("h1"))
+        centre.go(UC + "/board")
+        step("the board's table per unit in English",
+             lambda: "Per unit" in centre.text("#b-units h2") and "Overdue" in centre.text("#units thead"))
         centre.go(UC + "/?state=closed")
         centre.shot("worklist-en")
         centre.go(UC + "/lang?to=zh")

@@ -13,6 +13,7 @@
 #include "node/api.h"
 #include "node/node.h"
 #include "node/peers.h"
+#include "store/store.h"
 #include "tests/harness.h"
 #include "tests/testnode.h"
 #include "common/banned.h"
@@ -151,6 +152,162 @@ test_case_list_by_query(void)
 	CHECK_EQ_INT(ghosts, 0);
 	tnode_free(c);
 	tnode_free(o);
+}
+
+/* The loads node_unit_loads() or node_cell_loads() gave, by name. */
+struct loads_seen {
+	int n;
+	struct case_load v[8];
+};
+
+static int
+loads_seen(const struct case_load *l, void *ctx)
+{
+	struct loads_seen *s = ctx;
+	if (s->n < 8)
+		s->v[s->n] = *l;
+	s->n++;
+	return 0;
+}
+
+static int
+loads_stop(const struct case_load *l, void *ctx)
+{
+	(void)l;
+	(void)ctx;
+	return 5;
+}
+
+/* open, soon, overdue of name as "o/s/x", or "none". */
+static const char *
+load_of(const struct loads_seen *s, const char *name, char *out)
+{
+	for (int i = 0; i < s->n && i < 8; i++)
+		if (strcmp(s->v[i].name, name) == 0) {
+			snprintf(out, 32, "%llu/%llu/%llu",
+				 (unsigned long long)s->v[i].open,
+				 (unsigned long long)s->v[i].soon,
+				 (unsigned long long)s->v[i].overdue);
+			return out;
+		}
+	return "none";
+}
+
+#define CELL_A "310104007001002"
+#define CELL_B "310104007001003"
+
+/* Checks the unit and cell loads at now (due soon: the next 24 hours). */
+static void
+check_loads(struct tnode *t, uint64_t now, const char *o7, const char *o9,
+	    const char *cell_a, const char *cell_b)
+{
+	struct loads_seen s;
+	char buf[32];
+	memset(&s, 0, sizeof(s));
+	CHECK_OK(node_unit_loads(t->n, now, now + 24 * 3600000ull, loads_seen,
+				 &s));
+	CHECK(strcmp(load_of(&s, "office-7", buf), o7) == 0);
+	if (strcmp(buf, o7) != 0)
+		fprintf(stderr, "office-7: %s, want %s\n", buf, o7);
+	CHECK(strcmp(load_of(&s, "office-9", buf), o9) == 0);
+	if (strcmp(buf, o9) != 0)
+		fprintf(stderr, "office-9: %s, want %s\n", buf, o9);
+	memset(&s, 0, sizeof(s));
+	CHECK_OK(node_cell_loads(t->n, now, now + 24 * 3600000ull, loads_seen,
+				 &s));
+	CHECK(strcmp(load_of(&s, CELL_A, buf), cell_a) == 0);
+	if (strcmp(buf, cell_a) != 0)
+		fprintf(stderr, CELL_A ": %s, want %s\n", buf, cell_a);
+	CHECK(strcmp(load_of(&s, CELL_B, buf), cell_b) == 0);
+	if (strcmp(buf, cell_b) != 0)
+		fprintf(stderr, CELL_B ": %s, want %s\n", buf, cell_b);
+}
+
+static void
+test_unit_and_cell_loads(void)
+{
+	struct tnode *c = tnode_new("centre", "centre", CENTRE);
+	struct tnode *c2 = tnode_new("lead", "centre", CENTRE);
+	struct tnode *o7 = tnode_new("office-7", "office-7", ROLE_DISPOSAL);
+	struct tnode *o9 = tnode_new("office-9", "office-9", ROLE_DISPOSAL);
+	struct tnode *all[4] = { c, c2, o7, o9 };
+	char a[18], b[18], e[18], f[18];
+	uint64_t t = tnode_ms("2026-03-02T01:00:00Z"), soon = t + 300000,
+		 late = t + 8 * 3600000ull, cases = 0;
+	struct diag d;
+	CHECK_OK(tnode_introduce(all, 4));
+	/* a and b to office-7 in cell A, e to office-9 in cell B (amended),
+	 * f only reported in cell A; a 4-hour limit each. */
+	CHECK_OK(tnode_report(c, "supervisor", t, a));
+	CHECK_OK(tnode_report(c, "supervisor", t + 1000, b));
+	CHECK_OK(tnode_report(c, "supervisor", t + 2000, e));
+	CHECK_OK(tnode_report(c, "supervisor", t + 3000, f));
+	CHECK_OK(tnode_act(c, e, "amend", t + 4000, NULL, "field", "grid",
+			   "value", CELL_B, NULL));
+	const char *ids[3] = { a, b, e };
+	for (int i = 0; i < 3; i++) {
+		CHECK_OK(tnode_act(c, ids[i], "accept", t + 10000, NULL, NULL));
+		CHECK_OK(tnode_act(c, ids[i], "register", t + 20000, NULL,
+				   "urgency", "normal", "limit", "4h", NULL));
+		CHECK_OK(tnode_act(c, ids[i], "dispatch", t + 30000, NULL,
+				   "unit", i < 2 ? "office-7" : "office-9",
+				   NULL));
+	}
+	/* Nothing dispatched anywhere yet on a node that has no case. */
+	struct loads_seen none;
+	memset(&none, 0, sizeof(none));
+	CHECK_OK(node_unit_loads(o9->n, soon, soon, loads_seen, &none));
+	CHECK_EQ_INT(none.n, 0);
+
+	check_loads(c, soon, "2/2/0", "1/1/0", "3/2/0", "1/1/0");
+	check_loads(c, late, "2/0/2", "1/0/1", "3/0/2", "1/0/1");
+	/* The same figures answer the worklist's queries. */
+	struct case_query q;
+	struct seen s;
+	memset(&q, 0, sizeof(q));
+	q.now_ms = late;
+	q.overdue = 1;
+	q.unit = "office-7";
+	memset(&s, 0, sizeof(s));
+	CHECK_OK(node_case_list(c->n, &q, count_row, &s, &d));
+	CHECK_EQ_INT(s.n, 2);
+
+	/* Fed back: no longer the unit's open work, still the cell's open
+	 * case, no longer overdue. */
+	CHECK_OK(tnode_pull(o7, c));
+	CHECK_OK(tnode_act(o7, a, "feedback", t + 3600000, NULL, "notes",
+			   "done", NULL));
+	CHECK_OK(tnode_pull(c, o7));
+	check_loads(c, late, "1/0/1", "1/0/1", "3/0/1", "1/0/1");
+	/* Verified, then closed by another lead: the cell's open cases go
+	 * down by one. */
+	CHECK_OK(tnode_act(c, a, "verify-pass", t + 7200000, NULL, NULL));
+	CHECK_OK(tnode_pull(c2, c));
+	CHECK_OK(tnode_act(c2, a, "close", t + 7300000, NULL, NULL));
+	CHECK_OK(tnode_pull(c, c2));
+	check_loads(c, late, "1/0/1", "1/0/1", "2/0/1", "1/0/1");
+	/* Reopened: open in its cell again, registered, no unit's work. */
+	CHECK_OK(tnode_act(c, a, "reopen", t + 7400000, NULL, "reason",
+			   "complaint", NULL));
+	check_loads(c, late, "1/0/1", "1/0/1", "3/0/1", "1/0/1");
+	/* Dispatched again, to office-9: its clock starts anew. */
+	CHECK_OK(tnode_act(c, a, "dispatch", t + 25200000, NULL, "unit",
+			   "office-9", NULL));
+	check_loads(c, late, "1/0/1", "2/1/1", "3/1/1", "1/0/1");
+	/* Folding every case again gives the same rows. */
+	CHECK_OK(store_refold_all(node_store(c->n), &cases, &d));
+	CHECK_EQ_INT(cases, 5); /* the four and the roster */
+	check_loads(c, late, "1/0/1", "2/1/1", "3/1/1", "1/0/1");
+	/* Another node that holds the same events counts the same. */
+	CHECK_OK(tnode_pull(o9, c));
+	check_loads(o9, late, "1/0/1", "2/1/1", "3/1/1", "1/0/1");
+	/* The callback's stop value is returned. */
+	CHECK_ERR(node_unit_loads(c->n, late, late, loads_stop, NULL), 5);
+	CHECK_ERR(node_cell_loads(c->n, late, late, loads_stop, NULL), 5);
+	tnode_free(c);
+	tnode_free(c2);
+	tnode_free(o7);
+	tnode_free(o9);
 }
 
 struct history_seen {
@@ -362,6 +519,8 @@ test_peer_records(void)
 static const struct test tests[] = {
 	{ "a case query is answered from the indexes, once per case, the first rows and a count too",
 	  test_case_list_by_query },
+	{ "the open, due-soon and overdue cases per unit and per cell follow dispatch, feedback, close, reopen and a refold",
+	  test_unit_and_cell_loads },
 	{ "one case, its history and every case id, through the API",
 	  test_case_show_and_walk },
 	{ "peer records read back as written, through the store too",
