@@ -31,6 +31,7 @@ peer_record_encode(const struct peer_record *p, struct buf *out)
 	mp_put_uint(mp_map_add(&m, "last_contact"), p->last_contact_ms);
 	mp_put_cstr(mp_map_add(&m, "last_error"), p->last_error);
 	mp_put_bool(mp_map_add(&m, "misbehaving"), p->misbehaving);
+	mp_put_uint(mp_map_add(&m, "pushed_in"), p->pushed_in);
 	mp_put_cstr(mp_map_add(&m, "misbehaviour"), p->misbehaviour);
 	mp_put_bool(mp_map_add(&m, "refused"), p->refused);
 	mp_put_uint(mp_map_add(&m, "rounds"), p->rounds);
@@ -122,6 +123,7 @@ peer_record_decode(const char *name, size_t n, const uint8_t *p, size_t len,
 	get_s(&m, "last_error", out->last_error, sizeof(out->last_error));
 	get_b(&m, "misbehaving", &out->misbehaving);
 	get_s(&m, "misbehaviour", out->misbehaviour, sizeof(out->misbehaviour));
+	get_u(&m, "pushed_in", &out->pushed_in);
 	get_b(&m, "refused", &out->refused);
 	get_u(&m, "rounds", &out->rounds);
 	get_u(&m, "they_lack", &out->they_lack);
