@@ -250,7 +250,7 @@ known_seq(const struct peer *p, const uint8_t author[EVENT_KEY_BYTES])
 }
 
 /* The events a PUSH carries: at most WIRE_PUSH_EVENTS, each at most
- * WIRE_PUSH_EVENT_BYTES, in order; the first that does not fit ends them. */
+ * WIRE_PUSH_EVENT_BYTES, in order; if one does not fit, none goes. */
 struct carry {
 	struct buf bytes;
 	size_t off[WIRE_PUSH_EVENTS], len[WIRE_PUSH_EVENTS];
@@ -279,7 +279,7 @@ carry_one(const uint8_t *env, size_t n, void *ctx)
 /*
  * Tells the peer what changed here, if its hint slot is free: a PUSH with
  * the heads of the feeds that advanced (those it does not hold already)
- * and, when they are few and small, the new events themselves; or a
+ * and, when they are all few and small, the new events themselves; or a
  * HINT when what advanced is not known exactly or the peer does not know
  * PUSH.  Nothing when the peer holds everything that advanced.
  */
@@ -333,11 +333,18 @@ send_hint(struct peer *p)
 			c.full = 1;
 	}
 	p->nowed = 0;
+	/* Only all the new events, or none: a PUSH that leaves some out
+	 * sends the peer into a round anyway, and the few it carried would
+	 * cost it a commit of their own, and perhaps a second check if the
+	 * round's FETCH is already bringing them. */
+	if (c.full)
+		c.n = 0;
 	if (nh) {
 		for (size_t i = 0; i < c.n; i++)
 			env[i] = c.bytes.data + c.off[i];
 		wire_push(&msg, heads, nh, env, c.len, c.n);
 		send_request(p, s, RQ_PUSH, &msg);
+		p->st.events_out += c.n; /* as a FETCH's answer counts them */
 	}
 	buf_release(&msg);
 	buf_release(&c.bytes);
