@@ -23,6 +23,8 @@ peer_record_encode(const struct peer_record *p, struct buf *out)
 	mp_put_bool(mp_map_add(&m, "blocked"), p->blocked);
 	mp_put_uint(mp_map_add(&m, "bytes_in"), p->bytes_in);
 	mp_put_uint(mp_map_add(&m, "bytes_out"), p->bytes_out);
+	mp_put_uint(mp_map_add(&m, "checked"), p->checked);
+	mp_put_uint(mp_map_add(&m, "checked_again"), p->checked_again);
 	mp_put_bool(mp_map_add(&m, "connected"), p->connected);
 	mp_put_uint(mp_map_add(&m, "errors"), p->errors);
 	mp_put_uint(mp_map_add(&m, "events_in"), p->events_in);
@@ -112,6 +114,8 @@ peer_record_decode(const char *name, size_t n, const uint8_t *p, size_t len,
 	get_b(&m, "blocked", &out->blocked);
 	get_u(&m, "bytes_in", &out->bytes_in);
 	get_u(&m, "bytes_out", &out->bytes_out);
+	get_u(&m, "checked", &out->checked);
+	get_u(&m, "checked_again", &out->checked_again);
 	get_b(&m, "connected", &out->connected);
 	get_u(&m, "errors", &out->errors);
 	get_u(&m, "events_in", &out->events_in);

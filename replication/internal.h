@@ -213,6 +213,7 @@ struct fetch_job {
 	uint64_t known_upto;     /* the range's author's seq here at sending */
 	char network[65];
 	int done;
+	uint32_t checked;        /* seal_open calls on the worker */
 	struct fetch_job *next;
 };
 

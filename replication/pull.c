@@ -569,6 +569,7 @@ verify_work(void *arg)
 			continue;
 		}
 		j->rc[i] = seal_open(env, n, j->network, &e, &ev, &used, NULL);
+		j->checked++;
 		if (j->rc[i] == 0 && used != n)
 			j->rc[i] = ERR_TRAILING;
 		j->n = i + 1;
@@ -584,6 +585,7 @@ verify_done(void *arg)
 	struct fetch_job *j = arg;
 	struct peer *p = j->p;
 	p->verifying--;
+	p->st.checked += j->checked;
 	if (j->gen != p->gen || p->r->stopping) {
 		buf_release(&j->plain);
 		free(j->off);
@@ -671,6 +673,7 @@ check_known(struct peer *p, struct fetch_job *j)
 		}
 		buf_release(&have);
 		j->rc[i] = seal_open(env, j->len[i], j->network, &e, &ev, &used, NULL);
+		p->st.checked++;
 		if (j->rc[i] == 0 && used != j->len[i])
 			j->rc[i] = ERR_TRAILING;
 	}
@@ -741,6 +744,8 @@ admit_job(struct peer *p, struct store_batch *b, struct fetch_job *j,
 		}
 		if (res.status == ADMIT_NEW)
 			a->added += 1 + res.promoted;
+		else if (res.status == ADMIT_DUPLICATE)
+			p->st.checked_again++; /* checked above, or on the worker */
 		if (res.status == ADMIT_PENDING && (res.wait & WAIT_DEPS)) {
 			a->deps = xrealloc(a->deps, (a->ndeps + res.nmissing) * sizeof(*a->deps));
 			memcpy(a->deps + a->ndeps, res.missing, res.nmissing * sizeof(*a->deps));
@@ -1518,6 +1523,7 @@ pull_push(struct peer *p, const struct wire_push *w)
 			continue; /* checked when it was stored */
 		rc = seal_open(w->env[i], w->len[i], store_network(r->store),
 			       &e[nok], &ev[nok], &used, &d);
+		p->st.checked++;
 		if (rc == 0 && used != w->len[i])
 			rc = diag_set(&d, ERR_TRAILING, "bytes after the envelope");
 		if (rc) {
@@ -1548,6 +1554,8 @@ pull_push(struct peer *p, const struct wire_push *w)
 			refused++;
 		} else if (res.status == ADMIT_NEW) {
 			added += 1 + res.promoted;
+		} else if (res.status == ADMIT_DUPLICATE) {
+			p->st.checked_again++; /* waiting here already */
 		}
 	}
 	if (b) {

@@ -3,7 +3,8 @@
 # a peer inside the PUSH, with no round; a pushed event whose predecessor
 # the peer lacks waits and sends it into a round; a pushed event with a
 # broken signature is refused and named, changes nothing, and the round
-# it sends the peer into brings the genuine one.
+# it sends the peer into brings the genuine one; a node pulling the same
+# events from two peers at once checks each signature once.
 #
 # The daemons run with the slow look at the store once an hour and rounds
 # every 10 minutes: whatever arrives within seconds came by a PUSH or the
@@ -84,7 +85,37 @@ check_out "b's store verifies" "ok" "$G" --dir "$T/b" verify
 for n in a b; do
 	check "$n stops with exit 0" stop_daemon "$n"
 done
+
+# ---- each event's signature is checked once per node ----
+# a and b both hold 3,000 more events of a's; c, which holds only the
+# roster, starts pulling from both at once.  Neighbours do not fetch and
+# check the same events from several peers (docs/protocol.md §4,
+# FETCHING): c checks each event it lacks once, and never one it holds
+# (peers --json: checked, checked_again).
+check_out "a writes 3,000 events" "^3000 events" "$GRIDCASE_TOOLS/make_events" "$T/a" 3000
+"$G" --dir "$T/a" event export -o "$T/all.events" 2> /dev/null
+check "b takes them in by hand" "$G" --dir "$T/b" event import "$T/all.events"
+check "a and b agree" same_digest a b
+events_of() { "$G" --dir "$T/$1" status --json | sed -n 's/.*"events":\([0-9]*\).*/\1/p'; }
+LACK=$(($(events_of a) - $(events_of c)))
+check "c lacks more than 3,000 events" test "$LACK" -gt 3000
+check "a's daemon starts" start_daemon a --peer b --interval 600000
+check "b's daemon starts" start_daemon b --peer a --interval 600000
+check "c's daemon starts, pulling from a and b" start_daemon c --peer a --peer b --interval 600000
+check "c catches up" wait_until 60 same_digest a c
+checks_of() { # NAME FIELD: the sum over NAME's peers
+	"$G" --dir "$T/$1" peers --json | grep -o "\"$2\":[0-9]*" | cut -d: -f2 |
+		awk '{ s += $1 } END { print s + 0 }'
+}
+checked_all() { [ "$(checks_of c checked)" -ge "$LACK" ]; }
+check "c's peer records count its checks" wait_until 5 checked_all
+say "  c checked $(checks_of c checked) signatures for $LACK events, $(checks_of c checked_again) again"
+check "c checked each event it lacked exactly once" test "$(checks_of c checked)" = "$LACK"
+check "and none it held already" test "$(checks_of c checked_again)" = 0
+for n in a b c; do
+	check "$n stops with exit 0" stop_daemon "$n"
+done
 # The refusal above was wanted ("pushed event ... refused"); nothing else
 # may have been.
-check "no daemon refused an event or a blob, or tripped a sanitizer" clean_logs a b
+check "no daemon refused an event or a blob, or tripped a sanitizer" clean_logs a b c
 finish
