@@ -96,7 +96,8 @@ put_json(struct json_writer *w, const struct row *row, int running)
 		{ "events_in", p->events_in }, { "events_out", p->events_out },
 		{ "bytes_in", p->bytes_in },   { "bytes_out", p->bytes_out },
 		{ "we_lack", p->we_lack },     { "rounds", p->rounds },
-		{ "errors", p->errors },
+		{ "errors", p->errors },       { "pushed_in", p->pushed_in },
+		{ "checked", p->checked },     { "checked_again", p->checked_again },
 	};
 	json_obj_begin(w);
 	json_key(w, "name");

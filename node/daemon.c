@@ -226,6 +226,9 @@ write_live_state(struct daemon *dm)
 		p.bytes_in = st->bytes_in;
 		p.bytes_out = st->bytes_out;
 		p.rounds = st->rounds;
+		p.pushed_in = st->pushed_in;
+		p.checked = st->checked;
+		p.checked_again = st->checked_again;
 		p.errors = st->errors;
 		p.we_lack = st->we_lack;
 		p.they_lack = st->they_lack;

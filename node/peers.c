@@ -23,6 +23,8 @@ peer_record_encode(const struct peer_record *p, struct buf *out)
 	mp_put_bool(mp_map_add(&m, "blocked"), p->blocked);
 	mp_put_uint(mp_map_add(&m, "bytes_in"), p->bytes_in);
 	mp_put_uint(mp_map_add(&m, "bytes_out"), p->bytes_out);
+	mp_put_uint(mp_map_add(&m, "checked"), p->checked);
+	mp_put_uint(mp_map_add(&m, "checked_again"), p->checked_again);
 	mp_put_bool(mp_map_add(&m, "connected"), p->connected);
 	mp_put_uint(mp_map_add(&m, "errors"), p->errors);
 	mp_put_uint(mp_map_add(&m, "events_in"), p->events_in);
@@ -31,6 +33,7 @@ peer_record_encode(const struct peer_record *p, struct buf *out)
 	mp_put_uint(mp_map_add(&m, "last_contact"), p->last_contact_ms);
 	mp_put_cstr(mp_map_add(&m, "last_error"), p->last_error);
 	mp_put_bool(mp_map_add(&m, "misbehaving"), p->misbehaving);
+	mp_put_uint(mp_map_add(&m, "pushed_in"), p->pushed_in);
 	mp_put_cstr(mp_map_add(&m, "misbehaviour"), p->misbehaviour);
 	mp_put_bool(mp_map_add(&m, "refused"), p->refused);
 	mp_put_uint(mp_map_add(&m, "rounds"), p->rounds);
@@ -111,6 +114,8 @@ peer_record_decode(const char *name, size_t n, const uint8_t *p, size_t len,
 	get_b(&m, "blocked", &out->blocked);
 	get_u(&m, "bytes_in", &out->bytes_in);
 	get_u(&m, "bytes_out", &out->bytes_out);
+	get_u(&m, "checked", &out->checked);
+	get_u(&m, "checked_again", &out->checked_again);
 	get_b(&m, "connected", &out->connected);
 	get_u(&m, "errors", &out->errors);
 	get_u(&m, "events_in", &out->events_in);
@@ -122,6 +127,7 @@ peer_record_decode(const char *name, size_t n, const uint8_t *p, size_t len,
 	get_s(&m, "last_error", out->last_error, sizeof(out->last_error));
 	get_b(&m, "misbehaving", &out->misbehaving);
 	get_s(&m, "misbehaviour", out->misbehaviour, sizeof(out->misbehaviour));
+	get_u(&m, "pushed_in", &out->pushed_in);
 	get_b(&m, "refused", &out->refused);
 	get_u(&m, "rounds", &out->rounds);
 	get_u(&m, "they_lack", &out->they_lack);

@@ -175,7 +175,15 @@ struct srv_session {
 };
 
 enum req_kind { RQ_NONE, RQ_HELLO, RQ_SUMMARY, RQ_FETCH, RQ_GET, RQ_HINT,
-		RQ_BLOB };
+		RQ_BLOB, RQ_PUSH };
+
+/* A feed that advanced here, seqs from..to (to's id): owed to a peer in
+ * the next PUSH (repl.c, repl_changed). */
+struct owed {
+	uint8_t author[EVENT_KEY_BYTES];
+	uint64_t from, to;
+	uint8_t id[EVENT_ID_BYTES];
+};
 
 struct peer;
 
@@ -205,6 +213,7 @@ struct fetch_job {
 	uint64_t known_upto;     /* the range's author's seq here at sending */
 	char network[65];
 	int done;
+	uint32_t checked;        /* seal_open calls on the worker */
 	struct fetch_job *next;
 };
 
@@ -241,6 +250,22 @@ struct peer {
 	uint32_t backoff_ms;
 	int again; /* a hint came during a round: go again at once */
 	int hint_waiting;
+	/*
+	 * What to tell the peer at the next hint: the feeds that advanced
+	 * here since the last one (a PUSH), or, when that is not known
+	 * exactly or does not fit, that it should run a round (a HINT).
+	 */
+	struct owed owed[WIRE_PUSH_HEADS];
+	size_t nowed;
+	int owe_round;
+	/* The peer answered a PUSH with an ERROR (a node that does not know
+	 * it): HINTs only, until the next session. */
+	int no_push;
+	/* An event of its PUSHes was refused: the events of its next PUSHes
+	 * are not looked at (a HINT's worth) until a round with it goes by
+	 * without a refused event. */
+	int push_distrust;
+	int round_refused; /* in this round */
 	/* The round's plan. */
 	struct plan_range *to_fetch;
 	size_t nto_fetch;
@@ -258,7 +283,9 @@ struct peer {
 	 * other peers' rounds leave these ranges to this one. */
 	struct wire_range out[REPLY_WINDOW_MAX];
 	int verifying;
-	struct wire_head *heads; /* the peer's last summary */
+	/* What the peer holds, as far as we know: its last summary, sorted
+	 * by author, moved on by the heads of its PUSHes. */
+	struct wire_head *heads;
 	size_t nheads;
 };
 
@@ -291,6 +318,11 @@ struct repl {
 	struct peer **peers;
 	size_t npeers;
 	uint64_t changed_count; /* events in the store at the last hint */
+	/* The store's summary then, sorted by author: what advanced since
+	 * is what the next PUSHes carry (has_snap: it was read). */
+	struct wire_head *snap;
+	size_t nsnap;
+	int has_snap;
 	/* The disk was full at the last commit (space.c). */
 	int nospace;
 	uint64_t nospace_free;     /* free bytes then */
@@ -368,7 +400,12 @@ void pull_on_sent(struct peer *p, struct cli_slot *s, int result);
 void pull_on_reply(struct peer *p, struct cli_slot *s, int result,
 		   nng_msg *msg);
 void pull_hint(struct peer *p);
-void pull_changed(struct peer *p);
+/* The store changed: adv lists the feeds that advanced (n of them), or is
+ * NULL when that is not known exactly. */
+void pull_changed(struct peer *p, const struct owed *adv, size_t n);
+/* A PUSH from p (decoded): its events admitted, a round if anything is
+ * missing after them. */
+void pull_push(struct peer *p, const struct wire_push *w);
 struct peer *peer_by_key(struct repl *r, const uint8_t key[EVENT_KEY_BYTES]);
 void peer_error(struct peer *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

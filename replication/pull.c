@@ -55,6 +55,13 @@ hint_slot(struct peer *p)
 	return &p->slot[p->r->o.inflight];
 }
 
+static int
+head_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct wire_head *)a)->author,
+		      ((const struct wire_head *)b)->author, EVENT_KEY_BYTES);
+}
+
 /* Seals (unless it is the HELLO) and sends a request on a slot. */
 static void
 send_request(struct peer *p, struct cli_slot *s, enum req_kind kind,
@@ -172,6 +179,9 @@ round_done(struct peer *p)
 		log_info("repl", "peer %s: a round without misbehaviour", p->st.name);
 	}
 	p->misbehaved = 0;
+	if (!p->round_refused)
+		p->push_distrust = 0;
+	p->round_refused = 0;
 	clear_plan(p);
 }
 
@@ -193,6 +203,7 @@ start_round(struct peer *p)
 	p->gen++;
 	clear_plan(p);
 	p->misbehaved = 0;
+	p->round_refused = 0;
 	if (!p->sess) {
 		handshake_free(p->hs);
 		session_hello(r->me, store_network(r->store), p->st.key, &p->hs, &msg);
@@ -206,15 +217,13 @@ start_round(struct peer *p)
 	buf_release(&msg);
 }
 
+/* A HINT with our own head: "run a round with me". */
 static void
-send_hint(struct peer *p)
+send_plain_hint(struct peer *p, struct cli_slot *s)
 {
 	struct summary_entry me;
 	struct wire_head h;
 	struct buf msg = BUF_INIT;
-	struct cli_slot *s = hint_slot(p);
-	if (!p->sess || s->kind != RQ_NONE || !p->st.connected)
-		return;
 	memset(&h, 0, sizeof(h));
 	if (store_summary_get(p->r->store, key_public(p->r->me), &me) == 0) {
 		memcpy(h.author, me.author, EVENT_KEY_BYTES);
@@ -223,10 +232,122 @@ send_hint(struct peer *p)
 	} else {
 		memcpy(h.author, key_public(p->r->me), EVENT_KEY_BYTES);
 	}
-	p->hint_waiting = 0;
 	wire_hint(&msg, &h);
 	send_request(p, s, RQ_HINT, &msg);
 	buf_release(&msg);
+}
+
+/* The seq of author that the peer holds, as far as we know (0: none). */
+static uint64_t
+known_seq(const struct peer *p, const uint8_t author[EVENT_KEY_BYTES])
+{
+	struct wire_head key;
+	memcpy(key.author, author, EVENT_KEY_BYTES);
+	const struct wire_head *h = p->nheads
+		? bsearch(&key, p->heads, p->nheads, sizeof(key), head_cmp)
+		: NULL;
+	return h ? h->seq : 0;
+}
+
+/* The events a PUSH carries: at most WIRE_PUSH_EVENTS, each at most
+ * WIRE_PUSH_EVENT_BYTES, in order; if one does not fit, none goes. */
+struct carry {
+	struct buf bytes;
+	size_t off[WIRE_PUSH_EVENTS], len[WIRE_PUSH_EVENTS];
+	size_t n;
+	uint64_t seq, to;
+	int full;
+};
+
+static int
+carry_one(const uint8_t *env, size_t n, void *ctx)
+{
+	struct carry *c = ctx;
+	if (c->seq > c->to)
+		return 1;
+	if (c->n == WIRE_PUSH_EVENTS || n > WIRE_PUSH_EVENT_BYTES) {
+		c->full = 1;
+		return 1;
+	}
+	c->off[c->n] = c->bytes.len;
+	c->len[c->n++] = n;
+	buf_add(&c->bytes, env, n);
+	c->seq++;
+	return 0;
+}
+
+/*
+ * Tells the peer what changed here, if its hint slot is free: a PUSH with
+ * the heads of the feeds that advanced (those it does not hold already)
+ * and, when they are all few and small, the new events themselves; or a
+ * HINT when what advanced is not known exactly or the peer does not know
+ * PUSH.  Nothing when the peer holds everything that advanced.
+ */
+static void
+send_hint(struct peer *p)
+{
+	struct cli_slot *s = hint_slot(p);
+	struct wire_head heads[WIRE_PUSH_HEADS];
+	const uint8_t *env[WIRE_PUSH_EVENTS];
+	struct carry c;
+	struct buf msg = BUF_INIT;
+	size_t nh = 0;
+	char name[REPL_NAME_MAX + 1];
+	if (!p->sess || s->kind != RQ_NONE || !p->st.connected)
+		return;
+	p->hint_waiting = 0;
+	/* Revoked (or blocked) since the last round: nothing goes to it,
+	 * least of all events. */
+	if (p->r->h.authorize(p->r->h.ctx, p->st.key, name, sizeof(name)) <= 0) {
+		p->nowed = 0;
+		p->owe_round = 0;
+		return;
+	}
+	if (p->owe_round || p->no_push) {
+		p->owe_round = 0;
+		p->nowed = 0;
+		send_plain_hint(p, s);
+		return;
+	}
+	memset(&c, 0, sizeof(c));
+	buf_init(&c.bytes);
+	for (size_t i = 0; i < p->nowed; i++) {
+		const struct owed *o = &p->owed[i];
+		uint64_t known = known_seq(p, o->author), from = o->from;
+		if (known >= o->to)
+			continue;
+		if (known >= from)
+			from = known + 1;
+		memcpy(heads[nh].author, o->author, EVENT_KEY_BYTES);
+		heads[nh].seq = o->to;
+		memcpy(heads[nh].id, o->id, EVENT_ID_BYTES);
+		nh++;
+		if (c.full)
+			continue;
+		c.seq = from;
+		c.to = o->to;
+		(void)!store_walk_author(p->r->store, o->author, from, carry_one, &c);
+		/* A feed cut short (or unreadable) ends what is carried: the
+		 * next feed's events may depend on what is left out. */
+		if (c.seq <= c.to)
+			c.full = 1;
+	}
+	p->nowed = 0;
+	/* Only all the new events, or none: a PUSH that leaves some out
+	 * sends the peer into a round anyway, and the few it carried would
+	 * cost it a commit of their own, and perhaps a second check if the
+	 * round's FETCH is already bringing them. */
+	if (c.full)
+		c.n = 0;
+	if (nh) {
+		for (size_t i = 0; i < c.n; i++)
+			env[i] = c.bytes.data + c.off[i];
+		wire_push(&msg, heads, nh, env, c.len, c.n);
+		send_request(p, s, RQ_PUSH, &msg);
+		p->st.events_out += c.n; /* as a FETCH's answer counts them */
+	}
+	buf_release(&msg);
+	buf_release(&c.bytes);
 }
 
 static void advance(struct peer *p);
@@ -260,8 +381,24 @@ pull_hint(struct peer *p)
 }
 
 void
-pull_changed(struct peer *p)
+pull_changed(struct peer *p, const struct owed *adv, size_t n)
 {
+	if (!adv)
+		p->owe_round = 1;
+	for (size_t i = 0; adv && i < n && !p->owe_round; i++) {
+		size_t k = 0;
+		while (k < p->nowed &&
+		       memcmp(p->owed[k].author, adv[i].author, EVENT_KEY_BYTES))
+			k++;
+		if (k == WIRE_PUSH_HEADS) {
+			p->owe_round = 1; /* too many feeds: a round */
+		} else if (k == p->nowed) {
+			p->owed[p->nowed++] = adv[i];
+		} else {
+			p->owed[k].to = adv[i].to;
+			memcpy(p->owed[k].id, adv[i].id, EVENT_ID_BYTES);
+		}
+	}
 	p->hint_waiting = 1;
 	send_hint(p);
 }
@@ -314,13 +451,6 @@ struct our_authors {
 	uint64_t they_lack;
 };
 
-static int
-head_cmp(const void *a, const void *b)
-{
-	return memcmp(((const struct wire_head *)a)->author,
-		      ((const struct wire_head *)b)->author, EVENT_KEY_BYTES);
-}
-
 /* Found by binary search: a summary of 10,000 authors compared author by
  * author took most of a second (docs/scaling.md). */
 static int
@@ -348,6 +478,7 @@ plan_round(struct peer *p, const struct wire_summary *ws)
 	p->heads = xcalloc(ws->nheads ? ws->nheads : 1, sizeof(*p->heads));
 	memcpy(p->heads, ws->heads, ws->nheads * sizeof(*p->heads));
 	p->nheads = ws->nheads;
+	qsort(p->heads, p->nheads, sizeof(*p->heads), head_cmp);
 	for (size_t i = 0; i < ws->nheads; i++) {
 		const struct wire_head *h = &ws->heads[i];
 		struct summary_entry ours;
@@ -398,12 +529,8 @@ plan_round(struct peer *p, const struct wire_summary *ws)
 			p->to_fetch[0] = p->to_fetch[i];
 			p->to_fetch[i] = t;
 		}
-	struct wire_head *sorted = xcalloc(ws->nheads ? ws->nheads : 1, sizeof(*sorted));
-	memcpy(sorted, ws->heads, ws->nheads * sizeof(*sorted));
-	qsort(sorted, ws->nheads, sizeof(*sorted), head_cmp);
-	struct our_authors oa = { sorted, ws->nheads, 0 };
+	struct our_authors oa = { p->heads, p->nheads, 0 };
 	(void)!store_walk_summary(r->store, count_missing_there, &oa);
-	free(sorted);
 	p->st.we_lack = we_lack;
 	p->st.they_lack = oa.they_lack;
 }
@@ -442,6 +569,7 @@ verify_work(void *arg)
 			continue;
 		}
 		j->rc[i] = seal_open(env, n, j->network, &e, &ev, &used, NULL);
+		j->checked++;
 		if (j->rc[i] == 0 && used != n)
 			j->rc[i] = ERR_TRAILING;
 		j->n = i + 1;
@@ -457,6 +585,7 @@ verify_done(void *arg)
 	struct fetch_job *j = arg;
 	struct peer *p = j->p;
 	p->verifying--;
+	p->st.checked += j->checked;
 	if (j->gen != p->gen || p->r->stopping) {
 		buf_release(&j->plain);
 		free(j->off);
@@ -544,6 +673,7 @@ check_known(struct peer *p, struct fetch_job *j)
 		}
 		buf_release(&have);
 		j->rc[i] = seal_open(env, j->len[i], j->network, &e, &ev, &used, NULL);
+		p->st.checked++;
 		if (j->rc[i] == 0 && used != j->len[i])
 			j->rc[i] = ERR_TRAILING;
 	}
@@ -614,6 +744,8 @@ admit_job(struct peer *p, struct store_batch *b, struct fetch_job *j,
 		}
 		if (res.status == ADMIT_NEW)
 			a->added += 1 + res.promoted;
+		else if (res.status == ADMIT_DUPLICATE)
+			p->st.checked_again++; /* checked above, or on the worker */
 		if (res.status == ADMIT_PENDING && (res.wait & WAIT_DEPS)) {
 			a->deps = xrealloc(a->deps, (a->ndeps + res.nmissing) * sizeof(*a->deps));
 			memcpy(a->deps + a->ndeps, res.missing, res.nmissing * sizeof(*a->deps));
@@ -634,8 +766,10 @@ job_committed(struct peer *p, const struct fetch_job *j, struct admitted *a)
 	 * on: ask for it now rather than at a later round. */
 	for (size_t i = 0; i < a->ndeps; i++)
 		want_get(p, a->deps[i]);
-	if (a->refused)
+	if (a->refused) {
 		peer_error(p, "%d events of a reply were refused (see the log)", a->refused);
+		p->round_refused = 1;
+	}
 	p->st.events_in += a->added;
 	if (a->added && r->h.progress)
 		r->h.progress(r->h.ctx, p->st.name, p->st.events_in);
@@ -1023,7 +1157,10 @@ pull_on_sent(struct peer *p, struct cli_slot *s, int result)
 	if (result != 0 || s->gen != p->gen || p->r->stopping) {
 		enum req_kind kind = s->kind;
 		s->kind = RQ_NONE;
-		if (result != 0 && s->gen == p->gen && kind != RQ_HINT) {
+		if (result != 0 && kind == RQ_PUSH)
+			p->owe_round = 1; /* lost: the next hint asks for a round */
+		if (result != 0 && s->gen == p->gen && kind != RQ_HINT &&
+		    kind != RQ_PUSH) {
 			peer_error(p, "cannot send: %s", nng_strerror(result));
 			round_fail(p, 0);
 		}
@@ -1086,6 +1223,7 @@ on_hello_reply(struct peer *p, struct cli_slot *s, int type, const uint8_t *m,
 	    session_client_finish(p->hs, m, n, &p->sess, &d) == 0) {
 		handshake_free(p->hs);
 		p->hs = NULL;
+		p->no_push = 0; /* it may have been upgraded */
 		struct buf req = BUF_INIT;
 		wire_summary_req(&req);
 		p->state = P_SUMMARY;
@@ -1191,6 +1329,32 @@ on_answer(struct peer *p, struct cli_slot *s, enum req_kind kind,
 	}
 }
 
+/*
+ * The answer to a PUSH: an ACK, or, from a node that does not know PUSH,
+ * an ERROR: that peer gets HINTs from now on (until the next session), and
+ * one at once, since it did not start a round.
+ */
+static void
+on_push_reply(struct peer *p, uint64_t counter, nng_msg *msg)
+{
+	struct buf plain = BUF_INIT;
+	uint64_t got = 0;
+	const uint8_t *m = nng_msg_body(msg);
+	size_t n = nng_msg_len(msg);
+	p->st.bytes_in += n;
+	if (p->sess && session_msg_type(m, n) == MSG_SEALED &&
+	    session_open(p->sess, m, n, &got, &plain, NULL) == 0 &&
+	    got == counter && wire_type(plain.data, plain.len) == W_ERROR) {
+		if (!p->no_push)
+			log_info("repl", "peer %s does not take PUSH (an older node): HINTs only",
+				 p->st.name);
+		p->no_push = 1;
+		p->owe_round = 1;
+		p->hint_waiting = 1;
+	}
+	buf_release(&plain);
+}
+
 void
 pull_on_reply(struct peer *p, struct cli_slot *s, int result, nng_msg *msg)
 {
@@ -1200,7 +1364,9 @@ pull_on_reply(struct peer *p, struct cli_slot *s, int result, nng_msg *msg)
 	struct diag d;
 	s->kind = RQ_NONE;
 	s->receiving = 0;
-	if (kind == RQ_HINT) {
+	if (kind == RQ_HINT || kind == RQ_PUSH) {
+		if (kind == RQ_PUSH && result == 0 && msg)
+			on_push_reply(p, counter, msg);
 		if (msg)
 			nng_msg_free(msg);
 		if (p->hint_waiting)
@@ -1254,6 +1420,167 @@ pull_on_reply(struct peer *p, struct cli_slot *s, int result, nng_msg *msg)
 	nng_msg_free(msg);
 	on_answer(p, s, kind, &plain);
 	buf_release(&plain);
+}
+
+/* ---- PUSH: events that come with the hint ---- */
+
+/* Says why a pushed event was refused, naming it; limited per peer and
+ * reason like the peer's other errors. */
+static void
+push_refused(struct peer *p, const uint8_t *id, const char *why)
+{
+	char hex[17], key[REPL_NAME_MAX + 64];
+	if (id)
+		hex_encode(id, 8, hex);
+	else
+		snprintf(hex, sizeof(hex), "(unreadable)");
+	snprintf(key, sizeof(key), "peer %s: pushed refused %.*s", p->st.name,
+		 (int)strcspn(why, "(0123456789"), why);
+	log_limited(p->r->log_members, repl_now_ms(), LOG_WARN, "repl", key,
+		    "peer %s: pushed event %s refused: %s", p->st.name, hex, why);
+}
+
+/* Records that the peer holds author's feed up to h (its PUSH said so),
+ * keeping p->heads sorted. */
+static void
+note_known(struct peer *p, const struct wire_head *h)
+{
+	size_t lo = 0, hi = p->nheads;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (memcmp(p->heads[mid].author, h->author, EVENT_KEY_BYTES) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < p->nheads &&
+	    memcmp(p->heads[lo].author, h->author, EVENT_KEY_BYTES) == 0) {
+		if (h->seq > p->heads[lo].seq)
+			p->heads[lo] = *h;
+		return;
+	}
+	p->heads = xrealloc(p->heads, (p->nheads + 1) * sizeof(*p->heads));
+	memmove(p->heads + lo + 1, p->heads + lo,
+		(p->nheads - lo) * sizeof(*p->heads));
+	p->heads[lo] = *h;
+	p->nheads++;
+}
+
+/*
+ * 1 when this node lacks something the head names: a seq past its own,
+ * or, at a seq it holds, another event (a fork, which a round proves).
+ */
+static int
+head_missing(struct peer *p, const struct wire_head *h)
+{
+	struct summary_entry ours;
+	struct first_id f = { { 0 }, 0 };
+	if (store_summary_get(p->r->store, h->author, &ours) != 0)
+		ours.seq = 0;
+	if (ours.seq < h->seq)
+		return 1;
+	if (h->seq == 0)
+		return 0;
+	if (ours.seq == h->seq)
+		return memcmp(ours.id, h->id, EVENT_ID_BYTES) != 0;
+	(void)!store_walk_author(p->r->store, h->author, h->seq, take_first, &f);
+	return !f.found || memcmp(f.id, h->id, EVENT_ID_BYTES) != 0;
+}
+
+/*
+ * A PUSH from p, on the loop thread.  Each event not held here is opened
+ * (id, signature, network: the check of a fetched event) and the good ones
+ * admitted in one batch, with the store's every rule (chain, clocks,
+ * roster); then, if anything the heads name is still missing (an event
+ * refused, waiting for what it follows or depends on, not carried), a
+ * round with p as after a HINT.  At most WIRE_PUSH_EVENTS signature
+ * checks per PUSH, the cost of a thread hop; none once p pushed an event
+ * that was refused, until a clean round.
+ */
+void
+pull_push(struct peer *p, const struct wire_push *w)
+{
+	struct repl *r = p->r;
+	struct envelope e[WIRE_PUSH_EVENTS];
+	struct event ev[WIRE_PUSH_EVENTS];
+	size_t ok[WIRE_PUSH_EVENTS], nok = 0;
+	struct store_batch *b = NULL;
+	struct diag d;
+	uint64_t added = 0;
+	int refused = 0, need_round = 0, rc;
+
+	for (size_t i = 0; i < w->nenv && !p->push_distrust && !space_wait(r); i++) {
+		struct buf have = BUF_INIT;
+		size_t used;
+		if (envelope_read(w->env[i], w->len[i], &e[nok], &used, &d)) {
+			push_refused(p, NULL, d.text);
+			refused++;
+			continue;
+		}
+		int held = store_event_get(r->store, e[nok].id, &have) == 0;
+		buf_release(&have);
+		if (held)
+			continue; /* checked when it was stored */
+		rc = seal_open(w->env[i], w->len[i], store_network(r->store),
+			       &e[nok], &ev[nok], &used, &d);
+		p->st.checked++;
+		if (rc == 0 && used != w->len[i])
+			rc = diag_set(&d, ERR_TRAILING, "bytes after the envelope");
+		if (rc) {
+			push_refused(p, e[nok].id, d.text);
+			refused++;
+			continue;
+		}
+		ok[nok++] = i;
+	}
+	if (nok && (rc = store_batch_begin(r->store, &b))) {
+		store_failed(p, rc, nok, err_str(rc));
+		nok = 0;
+	}
+	for (size_t k = 0; k < nok; k++) {
+		struct admit_result res;
+		size_t i = ok[k];
+		rc = store_batch_admit(b, w->env[i], w->len[i], &e[k], &ev[k],
+				       &res, &d);
+		if (rc && store_batch_is_failed(b)) {
+			store_failed(p, rc, nok, d.text);
+			store_batch_abort(b);
+			b = NULL;
+			added = 0;
+			break;
+		}
+		if (rc) {
+			push_refused(p, e[k].id, d.text);
+			refused++;
+		} else if (res.status == ADMIT_NEW) {
+			added += 1 + res.promoted;
+		} else if (res.status == ADMIT_DUPLICATE) {
+			p->st.checked_again++; /* waiting here already */
+		}
+	}
+	if (b) {
+		if ((rc = store_batch_commit(b, &d))) {
+			store_failed(p, rc, nok, d.text);
+			added = 0;
+		} else {
+			space_stored(r);
+		}
+	}
+	for (size_t i = 0; i < w->nheads; i++) {
+		if (!need_round && head_missing(p, &w->heads[i]))
+			need_round = 1;
+		note_known(p, &w->heads[i]);
+	}
+	p->st.events_in += added;
+	p->st.pushed_in += added;
+	if (added && r->h.progress)
+		r->h.progress(r->h.ctx, p->st.name, p->st.events_in);
+	if (refused) {
+		peer_error(p, "%d events of a PUSH were refused (see the log)", refused);
+		p->push_distrust = 1;
+	}
+	if (need_round)
+		pull_hint(p);
 }
 
 void

@@ -162,16 +162,93 @@ repl_tick(struct repl *r)
 	conns_tick(r);
 }
 
+struct snap_walk {
+	struct wire_head *h;
+	size_t n, cap;
+};
+
+static int
+add_snap(const struct summary_entry *e, void *ctx)
+{
+	struct snap_walk *w = ctx;
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 64;
+		w->h = xrealloc(w->h, w->cap * sizeof(*w->h));
+	}
+	memcpy(w->h[w->n].author, e->author, EVENT_KEY_BYTES);
+	w->h[w->n].seq = e->seq;
+	memcpy(w->h[w->n].id, e->id, EVENT_ID_BYTES);
+	w->n++;
+	return 0;
+}
+
+/*
+ * The feeds that advanced from the last summary read (r->snap) to now
+ * (w), both sorted by author; 1 when they are all the new events (added
+ * of them) and fit adv, else 0.
+ */
+static int
+advanced(const struct repl *r, const struct snap_walk *w, uint64_t added,
+	 struct owed *adv, size_t *nadv)
+{
+	size_t i = 0, n = 0;
+	uint64_t total = 0;
+	int exact = r->has_snap;
+	for (size_t k = 0; k < w->n; k++) {
+		const struct wire_head *h = &w->h[k];
+		int c = 1;
+		while (i < r->nsnap &&
+		       (c = memcmp(r->snap[i].author, h->author, EVENT_KEY_BYTES)) < 0)
+			i++;
+		uint64_t old = i < r->nsnap && c == 0 ? r->snap[i].seq : 0;
+		if (h->seq < old)
+			exact = 0;
+		if (h->seq <= old)
+			continue;
+		total += h->seq - old;
+		if (n == WIRE_PUSH_HEADS) {
+			exact = 0;
+			continue;
+		}
+		memcpy(adv[n].author, h->author, EVENT_KEY_BYTES);
+		adv[n].from = old + 1;
+		adv[n].to = h->seq;
+		memcpy(adv[n].id, h->id, EVENT_ID_BYTES);
+		n++;
+	}
+	*nadv = n;
+	/* A fork version or evidence stored (not in a feed): a round shows
+	 * it, through the summary's forks. */
+	return exact && total == added;
+}
+
 void
 repl_changed(struct repl *r)
 {
 	struct store_stats st;
+	struct snap_walk w = { NULL, 0, 0 };
+	struct owed adv[WIRE_PUSH_HEADS];
+	size_t nadv = 0;
+	int exact = 0;
 	if (store_stats(r->store, &st) || st.events == r->changed_count)
 		return;
+	/* What advanced: one walk of the summary, which a round's SUMMARY
+	 * costs the server anyway. */
+	if (store_walk_summary(r->store, add_snap, &w) == 0) {
+		exact = st.events > r->changed_count &&
+			advanced(r, &w, st.events - r->changed_count, adv, &nadv);
+		free(r->snap);
+		r->snap = w.h;
+		r->nsnap = w.n;
+		r->has_snap = 1;
+	} else {
+		free(w.h);
+		r->has_snap = 0;
+	}
 	r->changed_count = st.events;
 	for (size_t i = 0; i < r->npeers; i++)
 		if (!r->peers[i]->st.blocked)
-			pull_changed(r->peers[i]);
+			pull_changed(r->peers[i], exact ? adv : NULL, nadv);
 }
 
 int
@@ -223,6 +300,7 @@ repl_free(struct repl *r)
 		free(r->peers[i]);
 	}
 	free(r->peers);
+	free(r->snap);
 	for (int i = 0; i < MAX_SESSIONS; i++)
 		session_free(r->sessions[i].s);
 	session_cookies_free(r->cookies);

@@ -81,6 +81,11 @@ struct repl_peer_stats {
 	char last_error[200];
 	uint64_t events_in, events_out, bytes_in, bytes_out;
 	uint64_t rounds, errors;
+	uint64_t pushed_in; /* events admitted from its PUSHes (in events_in too) */
+	/* Signatures of its events checked here, and of those, the events
+	 * found stored (or waiting) already when admitted: checks that
+	 * another peer's events had made unnecessary. */
+	uint64_t checked, checked_again;
 	uint64_t we_lack, they_lack; /* events, from the last summaries */
 	int rounds_ok;               /* one_round: a round completed */
 	/*

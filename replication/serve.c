@@ -414,6 +414,22 @@ answer(struct repl *r, struct srv_session *ss, const uint8_t *p, size_t n,
 			pull_hint(from);
 		wire_ack(plain);
 		break;
+	case W_PUSH: {
+		struct wire_push w;
+		rc = wire_push_decode(p, n, &w);
+		if (rc) {
+			diag_set(&d, rc, "bad PUSH");
+			break;
+		}
+		/* From a peer we pull from: its events, and a round if they
+		 * leave anything missing; from another member, nothing (as a
+		 * HINT). */
+		struct peer *pf = peer_by_key(r, session_peer(ss->s));
+		if (pf && !pf->st.blocked)
+			pull_push(pf, &w);
+		wire_ack(plain);
+		break;
+	}
 	case W_BLOB_REQ:
 		rc = answer_blob(r, p, n, plain, &d);
 		break;

@@ -254,6 +254,48 @@ wire_get_decode(const uint8_t *p, size_t n, uint8_t (*ids)[EVENT_ID_BYTES],
 }
 
 void
+wire_push(struct buf *out, const struct wire_head *h, size_t nh,
+	  const uint8_t *const *env, const size_t *len, size_t ne)
+{
+	BUG_ON(nh < 1 || nh > WIRE_PUSH_HEADS || ne > WIRE_PUSH_EVENTS);
+	mp_put_array(out, 3);
+	mp_put_uint(out, W_PUSH);
+	mp_put_array(out, (uint32_t)nh);
+	for (size_t i = 0; i < nh; i++)
+		wire_summary_head(out, &h[i]);
+	mp_put_array(out, (uint32_t)ne);
+	for (size_t i = 0; i < ne; i++) {
+		BUG_ON(len[i] < 1 || len[i] > WIRE_PUSH_EVENT_BYTES);
+		mp_put_bin(out, env[i], len[i]);
+	}
+}
+
+int
+wire_push_decode(const uint8_t *p, size_t n, struct wire_push *w)
+{
+	struct mp_reader r;
+	uint32_t nh, ne, three;
+	memset(w, 0, sizeof(*w));
+	if (open_msg(p, n, W_PUSH, 3, &r) || mp_get_array(&r, &nh) || nh < 1 ||
+	    nh > WIRE_PUSH_HEADS)
+		return ERR_PROTO;
+	for (uint32_t i = 0; i < nh; i++)
+		if (mp_get_array(&r, &three) || three != 3 ||
+		    get32(&r, w->heads[i].author) ||
+		    mp_get_uint(&r, &w->heads[i].seq) || get32(&r, w->heads[i].id))
+			return ERR_PROTO;
+	if (mp_get_array(&r, &ne) || ne > WIRE_PUSH_EVENTS)
+		return ERR_PROTO;
+	for (uint32_t i = 0; i < ne; i++)
+		if (mp_get_bin(&r, &w->env[i], &w->len[i]) || w->len[i] < 1 ||
+		    w->len[i] > WIRE_PUSH_EVENT_BYTES)
+			return ERR_PROTO;
+	w->nheads = nh;
+	w->nenv = ne;
+	return 0;
+}
+
+void
 wire_hint(struct buf *out, const struct wire_head *h)
 {
 	mp_put_array(out, 4);

@@ -24,6 +24,7 @@ enum wire_type {
 	W_FETCH = 0x22,
 	W_EVENTS = 0x23,
 	W_GET = 0x24,
+	W_PUSH = 0x25,
 	W_HINT = 0x26,
 	W_ACK = 0x27,
 	W_BLOB_REQ = 0x28,
@@ -102,6 +103,32 @@ MUST_CHECK int wire_events_open(const uint8_t *p, size_t n,
 void wire_get(struct buf *out, const uint8_t (*ids)[EVENT_ID_BYTES], size_t n);
 MUST_CHECK int wire_get_decode(const uint8_t *p, size_t n,
 			       uint8_t (*ids)[EVENT_ID_BYTES], size_t *count);
+
+/*
+ * PUSH: the heads of the feeds that advanced since the sender's last
+ * PUSH or HINT to this peer, and the first new events themselves when
+ * they are few and small (docs/protocol.md §3, §4 "Hints").  The limits
+ * keep the largest PUSH, sealed, under WIRE_MAX_REQUEST.
+ */
+#define WIRE_PUSH_HEADS 16
+#define WIRE_PUSH_EVENTS 4
+#define WIRE_PUSH_EVENT_BYTES 3072
+
+/* A decoded PUSH; the envelopes point into the message decoded. */
+struct wire_push {
+	struct wire_head heads[WIRE_PUSH_HEADS];
+	size_t nheads;
+	const uint8_t *env[WIRE_PUSH_EVENTS];
+	size_t len[WIRE_PUSH_EVENTS];
+	size_t nenv;
+};
+
+/* nh in 1..WIRE_PUSH_HEADS, ne up to WIRE_PUSH_EVENTS envelopes of at most
+ * WIRE_PUSH_EVENT_BYTES each (the caller keeps to them). */
+void wire_push(struct buf *out, const struct wire_head *h, size_t nh,
+	       const uint8_t *const *env, const size_t *len, size_t ne);
+MUST_CHECK int wire_push_decode(const uint8_t *p, size_t n,
+				struct wire_push *w);
 
 void wire_hint(struct buf *out, const struct wire_head *h);
 MUST_CHECK int wire_hint_decode(const uint8_t *p, size_t n,

@@ -228,6 +228,17 @@ start i "$T/i" --peer a --peer b
 check "the impostor's daemon is refused by b too" \
 	wait_for 10 logged b "refused $(key16 "$KI"): the key is not in the roster"
 check_exit 0 "the impostor's daemon stops" stop i
+# A PUSH (the hint that carries events) needs a session like any request:
+# the impostor's is refused at its handshake.  A member that relays the
+# impostor's event in a PUSH gets it refused, named, by the store's rules.
+check_err 1 "a PUSH of the impostor's event from its own key is refused at the handshake" \
+	"push: no session" \
+	"$POKE" push "$URL_B" --key "$T/i/node.key" --server "$KB" --network $NET --file "$T/i1.event"
+check_out "a PUSH of the impostor's event from c, a member b pulls from, is answered" \
+	"^push: ack" \
+	"$POKE" push "$URL_B" --key "$T/c/node.key" --server "$KB" --network $NET --file "$T/i1.event"
+check "b refuses the event, naming it" \
+	wait_for 10 logged b "peer c: pushed event $(echo "$I1" | cut -c1-16) refused"
 check "a's digest did not move" test "$(digest "$T/a")" = "$DA"
 for n in a b c; do
 	check "the impostor's event is not on $n" lacks_event "$T/$n" "$I1"
@@ -265,6 +276,9 @@ check_fails "c's repl sync with a is refused" "revoked" \
 	timeout -k 2 3 "$G" --dir "$T/c" repl sync a
 check_err 1 "a HELLO with c's key is refused" "refuse ERR_DENIED" \
 	"$POKE" hello "$URL_B" --key "$T/c/node.key" --server "$KB" --network $NET
+check_err 1 "a PUSH of c's seq 3 with c's revoked key is refused at the handshake" \
+	"push: no session" \
+	"$POKE" push "$URL_B" --key "$T/c/node.key" --server "$KB" --network $NET --file "$T/c3.event"
 # The other direction: d's valid event, which only c holds, must not reach
 # a or b through c.  b's event written after it shows rounds went on.
 "$G" --dir "$T/d" event export --author "$KD" -o "$T/d.events" 2>/dev/null

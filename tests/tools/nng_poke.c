@@ -6,6 +6,7 @@
  *   nng_poke MODE URL [--key FILE] [--server HEX] [--network NAME]
  *                     [--count N] [--seconds S] [--timeout MS] [--seed N]
  *                     [--to URL] [--file FILE] [--seq N] [--proto N]
+ *                     [--flip N]
  *
  * URL may name a source address, as nng allows: tcp://127.0.0.6;HOST:PORT.
  * Client modes send messages on a req0 socket and classify every answer
@@ -43,6 +44,14 @@
  *                    --count replays of its HELLO (or, with --file, of the
  *                    recorded ones in turn); each must be refused and the
  *                    session must still work afterwards
+ *   push             a real handshake from --key, then one PUSH of the
+ *                    last --count envelopes of --file (an export stream),
+ *                    with the heads their events name (each author's
+ *                    highest seq), as a node's daemon sends them; with
+ *                    --flip N, the byte N from the end of each envelope
+ *                    (in its signature) is flipped first.  Prints
+ *                    "push: ack" (exit 0) or what came instead (exit 1;
+ *                    a refused handshake too)
  *   hammer           every attack above from a key that is not a member,
  *                    in a loop for --seconds: REFUSE to everything but
  *                    the oversized messages, never a WELCOME or SEALED
@@ -87,6 +96,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/event.h"
 #include "common/hex.h"
 #include "common/mp.h"
 #include "common/xalloc.h"
@@ -109,6 +119,7 @@ struct poke {
 	const char *file; /* hello-record, hello-replay */
 	uint64_t seq;     /* liar: the seq its summary claims */
 	uint64_t proto;   /* hello-version: the version it claims */
+	long flip;        /* push: the byte from the end to flip (0: none) */
 	struct key *key;
 	uint8_t server[32];
 	const char *network;
@@ -876,6 +887,99 @@ mode_session(struct poke *pk)
 	return 0;
 }
 
+/* The whole of a file into out; -1 (said) when it cannot be read. */
+static int
+slurp(const char *path, struct buf *out)
+{
+	uint8_t chunk[65536];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "nng_poke: cannot open '%s'\n", path);
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(out, chunk, n);
+	fclose(f);
+	return 0;
+}
+
+static int
+mode_push(struct poke *pk)
+{
+	struct buf in = BUF_INIT, pt = BUF_INIT, plain = BUF_INIT;
+	size_t off = 0, used, n = 0, first;
+	size_t offs[256], lens[256];
+	const uint8_t *env[WIRE_PUSH_EVENTS];
+	struct wire_head heads[WIRE_PUSH_HEADS];
+	size_t nh = 0;
+	struct sess ss;
+	int rc = 1;
+
+	if (!pk->file || slurp(pk->file, &in))
+		return 2;
+	while (off < in.len && n < 256) {
+		struct envelope e;
+		if (envelope_read(in.data + off, in.len - off, &e, &used, NULL)) {
+			fprintf(stderr, "nng_poke: '%s' is not a stream of envelopes\n",
+				pk->file);
+			buf_release(&in);
+			return 2;
+		}
+		offs[n] = off;
+		lens[n++] = used;
+		off += used;
+	}
+	first = pk->count > 0 && (size_t)pk->count < n ? n - (size_t)pk->count : 0;
+	if (n - first > WIRE_PUSH_EVENTS || n == first) {
+		fprintf(stderr, "nng_poke: a PUSH carries 1 to %d events\n",
+			WIRE_PUSH_EVENTS);
+		buf_release(&in);
+		return 2;
+	}
+	for (size_t i = first; i < n; i++) {
+		struct envelope e;
+		struct event ev;
+		size_t k;
+		if (envelope_read(in.data + offs[i], lens[i], &e, &used, NULL) ||
+		    event_decode(e.event, e.event_len, &ev, NULL))
+			continue;
+		for (k = 0; k < nh && memcmp(heads[k].author, ev.author, 32); k++)
+			;
+		if (k == nh && nh == WIRE_PUSH_HEADS)
+			continue;
+		int fresh = k == nh;
+		if (fresh)
+			nh++;
+		if (fresh || ev.seq > heads[k].seq) {
+			memcpy(heads[k].author, ev.author, 32);
+			heads[k].seq = ev.seq;
+			memcpy(heads[k].id, e.id, 32);
+		}
+		if (pk->flip > 0 && (size_t)pk->flip <= lens[i])
+			in.data[offs[i] + lens[i] - (size_t)pk->flip] ^= 0x01;
+		env[i - first] = in.data + offs[i];
+	}
+	if (shake(pk, &ss)) {
+		printf("push: no session\n");
+		buf_release(&in);
+		return 1;
+	}
+	wire_push(&pt, heads, nh, env, lens + first, n - first);
+	enum answer a = request(pk, &ss, ss.next++, &pt, NULL, &plain);
+	if (a == A_SEALED && wire_type(plain.data, plain.len) == W_ACK) {
+		printf("push: ack\n");
+		rc = 0;
+	} else {
+		printf("push: %s %s %s\n", answer_names[a], pk->reason, pk->text);
+	}
+	sess_release(&ss);
+	buf_release(&pt);
+	buf_release(&plain);
+	buf_release(&in);
+	return rc;
+}
+
 /*
  * --count real handshakes with a member's key, each then used once; the
  * HELLO that opened each session goes to --file, one hex line each: what
@@ -1313,10 +1417,10 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: nng_poke garbage|truncated|flipped|hello|hello-version|huge|"
-		"unknown-session|session|hello-record|hello-replay|hammer|serve|\n"
+		"unknown-session|session|push|hello-record|hello-replay|hammer|serve|\n"
 		"       tamper|liar URL\n"
 		"       [--key FILE] [--server HEX] [--network NAME] [--count N]\n"
-		"       [--to URL] [--file FILE] [--seq N] [--proto N]\n"
+		"       [--to URL] [--file FILE] [--seq N] [--proto N] [--flip N]\n"
 		"       [--seconds S] [--timeout MS] [--seed N]\n");
 	return 2;
 }
@@ -1365,6 +1469,8 @@ main(int argc, char **argv)
 			pk.seq = strtoull(v, NULL, 0);
 		else if (strcmp(o, "--proto") == 0)
 			pk.proto = strtoull(v, NULL, 0);
+		else if (strcmp(o, "--flip") == 0)
+			pk.flip = strtol(v, NULL, 10);
 		else if (strcmp(o, "--seed") == 0)
 			pk.rng = strtoull(v, NULL, 0);
 		else
@@ -1404,6 +1510,8 @@ main(int argc, char **argv)
 	if ((rc = dial(&pk, &pk.sock)) == 0) {
 		if (strcmp(pk.mode, "session") == 0)
 			rc = mode_session(&pk);
+		else if (strcmp(pk.mode, "push") == 0)
+			rc = mode_push(&pk);
 		else if (strcmp(pk.mode, "hello-replay") == 0)
 			rc = mode_hello_replay(&pk);
 		else if (strcmp(pk.mode, "hello-record") == 0)

@@ -82,6 +82,13 @@ dec_hint(const uint8_t *p, size_t n)
 }
 
 static int
+dec_push(const uint8_t *p, size_t n)
+{
+	struct wire_push w;
+	return wire_push_decode(p, n, &w);
+}
+
+static int
 dec_blob_req(const uint8_t *p, size_t n)
 {
 	uint8_t hash[32];
@@ -183,6 +190,22 @@ make_hint(struct buf *b)
 }
 
 static void
+make_push(struct buf *b)
+{
+	struct wire_head h[2];
+	const uint8_t *env[2] = { (const uint8_t *)"an envelope",
+				  (const uint8_t *)"2nd" };
+	size_t len[2] = { 11, 3 };
+	fill32(h[0].author, 32);
+	h[0].seq = 5;
+	fill32(h[0].id, 33);
+	fill32(h[1].author, 34);
+	h[1].seq = UINT64_MAX;
+	fill32(h[1].id, 35);
+	wire_push(b, h, 2, env, len, 2);
+}
+
+static void
 make_blob_req(struct buf *b)
 {
 	uint8_t hash[32];
@@ -216,6 +239,7 @@ static const struct kind kinds[] = {
 	{ "EVENTS", W_EVENTS, make_events, dec_events },
 	{ "GET", W_GET, make_get, dec_get },
 	{ "HINT", W_HINT, make_hint, dec_hint },
+	{ "PUSH", W_PUSH, make_push, dec_push },
 	{ "ACK", W_ACK, wire_ack, dec_ack },
 	{ "BLOB_REQ", W_BLOB_REQ, make_blob_req, dec_blob_req },
 	{ "BLOB", W_BLOB, make_blob, dec_blob },
@@ -419,6 +443,75 @@ test_hint_round_trips(void)
 	fill32(want, 31);
 	CHECK_EQ_MEM(h.id, want, 32);
 	buf_release(&b);
+}
+
+static void
+test_push_round_trips(void)
+{
+	struct buf b = BUF_INIT;
+	struct wire_push w;
+	uint8_t want[32];
+	make_push(&b);
+	CHECK_OK(wire_push_decode(b.data, b.len, &w));
+	CHECK_EQ_INT(w.nheads, 2);
+	fill32(want, 32);
+	CHECK_EQ_MEM(w.heads[0].author, want, 32);
+	CHECK_EQ_INT(w.heads[0].seq, 5);
+	fill32(want, 35);
+	CHECK_EQ_MEM(w.heads[1].id, want, 32);
+	CHECK(w.heads[1].seq == UINT64_MAX);
+	CHECK_EQ_INT(w.nenv, 2);
+	CHECK_EQ_INT(w.len[0], 11);
+	CHECK_EQ_MEM(w.env[0], "an envelope", 11);
+	CHECK_EQ_MEM(w.env[1], "2nd", 3);
+	/* The envelopes point into the message, not into copies. */
+	CHECK(w.env[0] > b.data && w.env[0] < b.data + b.len);
+	/* Heads alone: a PUSH without events. */
+	buf_reset(&b);
+	wire_push(&b, w.heads, 1, NULL, NULL, 0);
+	CHECK_OK(wire_push_decode(b.data, b.len, &w));
+	CHECK_EQ_INT(w.nheads, 1);
+	CHECK_EQ_INT(w.nenv, 0);
+	buf_release(&b);
+}
+
+static void put_bin_n(struct buf *b, size_t n);
+
+/* A PUSH of nh heads and ne envelopes of len bytes each, written by hand
+ * (wire_push() keeps to the limits). */
+static int
+push_of(uint32_t nh, uint32_t ne, size_t len)
+{
+	struct buf b = BUF_INIT;
+	static uint8_t bytes[WIRE_PUSH_EVENT_BYTES + 1];
+	mp_put_array(&b, 3);
+	mp_put_uint(&b, W_PUSH);
+	mp_put_array(&b, nh);
+	for (uint32_t i = 0; i < nh; i++) {
+		mp_put_array(&b, 3);
+		put_bin_n(&b, 32);
+		mp_put_uint(&b, i + 1);
+		put_bin_n(&b, 32);
+	}
+	mp_put_array(&b, ne);
+	for (uint32_t i = 0; i < ne; i++)
+		mp_put_bin(&b, bytes, len);
+	int rc = decode_exact(&kinds[6], b.data, b.len);
+	buf_release(&b);
+	return rc;
+}
+
+static void
+test_push_limits(void)
+{
+	CHECK_OK(push_of(1, 0, 1));
+	CHECK_OK(push_of(WIRE_PUSH_HEADS, WIRE_PUSH_EVENTS, WIRE_PUSH_EVENT_BYTES));
+	CHECK_ERR(push_of(0, 0, 1), ERR_PROTO);
+	CHECK_ERR(push_of(0, 1, 100), ERR_PROTO);
+	CHECK_ERR(push_of(WIRE_PUSH_HEADS + 1, 0, 1), ERR_PROTO);
+	CHECK_ERR(push_of(1, WIRE_PUSH_EVENTS + 1, 100), ERR_PROTO);
+	CHECK_ERR(push_of(1, 1, WIRE_PUSH_EVENT_BYTES + 1), ERR_PROTO);
+	CHECK_ERR(push_of(1, 1, 0), ERR_PROTO);
 }
 
 static void
@@ -875,7 +968,19 @@ test_the_largest_requests_fit_the_servers_limit(void)
 	}
 	memset(&h, 0xef, sizeof(h));
 	h.seq = UINT64_MAX;
-	for (int kind = 0; kind < 5; kind++) {
+	static uint8_t envb[WIRE_PUSH_EVENTS][WIRE_PUSH_EVENT_BYTES];
+	struct wire_head ph[WIRE_PUSH_HEADS];
+	const uint8_t *penv[WIRE_PUSH_EVENTS];
+	size_t plen[WIRE_PUSH_EVENTS];
+	for (int i = 0; i < WIRE_PUSH_HEADS; i++) {
+		memset(&ph[i], 0xef, sizeof(ph[i]));
+		ph[i].seq = UINT64_MAX;
+	}
+	for (int i = 0; i < WIRE_PUSH_EVENTS; i++) {
+		penv[i] = envb[i];
+		plen[i] = WIRE_PUSH_EVENT_BYTES;
+	}
+	for (int kind = 0; kind < 6; kind++) {
 		buf_reset(&pt);
 		buf_reset(&m);
 		switch (kind) {
@@ -883,6 +988,10 @@ test_the_largest_requests_fit_the_servers_limit(void)
 		case 1: wire_fetch(&pt, ranges, WIRE_MAX_RANGES, UINT32_MAX, UINT32_MAX); break;
 		case 2: wire_blob_req(&pt, ids[0], UINT64_MAX, UINT32_MAX); break;
 		case 3: wire_hint(&pt, &h); break;
+		case 4:
+			wire_push(&pt, ph, WIRE_PUSH_HEADS, penv, plen,
+				  WIRE_PUSH_EVENTS);
+			break;
 		default: wire_summary_req(&pt); break;
 		}
 		session_seal(s, UINT64_MAX, pt.data, pt.len, &m);
@@ -1056,6 +1165,10 @@ static const struct test tests[] = {
 	{ "a GET round trips up to WIRE_MAX_GET ids",
 	  test_get_round_trips_up_to_the_limit },
 	{ "a HINT round trips", test_hint_round_trips },
+	{ "a PUSH round trips its heads and envelopes",
+	  test_push_round_trips },
+	{ "a PUSH has 1 to WIRE_PUSH_HEADS heads, WIRE_PUSH_EVENTS envelopes of WIRE_PUSH_EVENT_BYTES",
+	  test_push_limits },
 	{ "a BLOB_REQ round trips and clamps its chunk",
 	  test_blob_req_round_trips_and_clamps },
 	{ "a BLOB round trips, its bytes pointing into the message",
