@@ -6,7 +6,8 @@
 # of one field (d), a postponement approved while the case closed (f),
 # an unauthorized step (g), a self-verification from another node (h),
 # a cancel while the office fed back (`concurrent`), two verifications
-# at once, and a revoked key's step.  `gridcase conflicts` must list
+# at once, a revoked key's step, and a step judged by the roster its
+# author saw.  `gridcase conflicts` must list
 # them; the month is closed and exported, and
 # tests/interop/audit_verify.py, which replays docs/workflow.md §4 on
 # its own, must agree with every figure, as `audit verify` does; a
@@ -185,6 +186,17 @@ check "r: office-01 feeds back R" on "$O1" 2026-03-09T04:00:00Z case feedback "$
 N=$(intake 20 01 310104001001002 office-02) || echo "intake N failed"
 check "n: office-02 feeds back N late" on "$O2" 2026-03-23T03:00:00Z case feedback "$N" --notes finished
 
+# Roles and units come from the roster an event saw: office-02's key is
+# added again for office-03 while office-02, offline, feeds M back.
+M=$(intake 24 01 310104001002001 office-02) || echo "intake M failed"
+check "m: office-02's key moves to office-03" on "$C" 2026-03-25T01:00:00Z roster add \
+	"$(node_key "$O2")" --admin-key "$T/admin.key" --name office-02 --unit office-03 --roles disposal
+check "m: office-02, which has not heard of it, feeds back" \
+	on "$O2" 2026-03-25T02:00:00Z case feedback "$M" --notes finished
+check "m: its feedback reaches the centre" sync "$O2" "$C"
+check_out "m: and is applied: the key was office-02's when it signed" \
+	'"status":"fed_back"' "$G" --dir "$C" case show "$M" --json
+
 # Everything meets on the centre.
 for n in laptop office1 office2 field; do
 	check "$n's events reach the centre" sync "$T/$n" "$C"
@@ -199,7 +211,7 @@ check_out "two verifications at once: the second adds nothing, no conflict" \
 	"^0 open, 0 in all" "$G" --dir "$C" conflicts --case "$J" --all
 check_out "a: the field device's feedback is kept, not applied" \
 	'"current":false,.*"status":"dispatched"' "$G" --dir "$C" case show "$A" --json
-check "c: the shift lead confirms the closure" on "$C" 2026-03-25T01:00:00Z case resolve "$CC" \
+check "c: the shift lead confirms the closure" on "$C" 2026-03-26T01:00:00Z case resolve "$CC" \
 	--conflict "$(conflict_of "$CC" close-reopen)" --outcome closed
 check_out "c: the case is closed" '"status":"closed"' "$G" --dir "$C" case show "$CC" --json
 

@@ -24,10 +24,12 @@ than they say):
   double-dispatch, its `--outcome closed` for a close-reopen).
   tests/integration/audit_races.sh makes a month with each of them on
   real nodes and checks that this reader agrees with every figure.
-* Not modelled: an author's roles are those of its last `member.add`
-  that counts in the whole roster, not in the event's own roster (they
-  differ only for a key added again with other roles or another unit);
-  a forked author's events (docs/store.md) are not set aside.
+* An author's roles and unit are those of its last `member.add` that
+  counts among the roster changes the event saw (its own roster: the
+  roster heads among its deps and the deps of the case events it names,
+  with their past); revocations apply from every change.
+* Not modelled: a forked author's events (docs/store.md) are not set
+  aside.
 * The roster: changes in (lamport, id) order, each counting when its
   author is the genesis admin or an admin added by a change that counted
   (ranks and forks are not modelled).
@@ -203,14 +205,22 @@ class EvalConfig:
 class Roster:
     def __init__(self, admin, events):
         self.members = {}   # key -> body of its last member.add that counts
+        self.adds = {}      # key -> [(id, body)] of its adds that count
         self.revoked = {}   # key -> smallest last_seq
+        self.past = {}      # roster event id -> the roster ids it saw
         admins = {admin}
-        for ev in sorted(events, key=lambda e: (e["lamport"], e["_id"])):
+        order = sorted(events, key=lambda e: (e["lamport"], e["_id"]))
+        for ev in order:
+            seen = {ev["_id"]}
+            for d in ev.get("deps", []):
+                seen |= self.past.get(d, set())
+            self.past[ev["_id"]] = frozenset(seen)
             if ev["author"] not in admins:
                 continue
             b = ev["body"]
             if ev["type"] == "member.add":
                 self.members[b["key"]] = b
+                self.adds.setdefault(b["key"], []).append((ev["_id"], b))
                 if "admin" in b["roles"]:
                     admins.add(b["key"])
             elif ev["type"] == "member.revoke":
@@ -218,17 +228,37 @@ class Roster:
                 self.revoked[k] = min(self.revoked.get(k, b["last_seq"]),
                                       b["last_seq"])
 
-    def member_at(self, key, seq):
-        m = self.members.get(key)
-        if m is None:
-            return None
+    def own(self, deps):
+        """The roster changes an event saw through its deps (roster
+        heads); None when it names none (then the whole roster)."""
+        seen = set()
+        for d in deps:
+            seen |= self.past.get(d, set())
+        return seen or None
+
+    def member_at(self, key, seq, own=None):
+        """The key's record at seq: its last add that counts among the
+        changes `own` (an event's own roster; None: all), revocations
+        from every change."""
         if key in self.revoked and seq > self.revoked[key]:
             return None
-        return m
+        if own is None:
+            return self.members.get(key)
+        for rid, body in reversed(self.adds.get(key, [])):
+            if rid in own:
+                return body
+        return None
 
-    def units(self):
-        return {m["unit"] for m in self.members.values()
-                if "disposal" in m["roles"]}
+    def units(self, own=None):
+        """Units of a disposal member (revoked ones too: replacing an
+        office's key does not abolish the office)."""
+        out = set()
+        for key, adds in self.adds.items():
+            m = self.member_at(key, 0, own) if own is not None else \
+                self.members[key]
+            if m is not None and "disposal" in m["roles"]:
+                out.add(m["unit"])
+        return out
 
 
 # ---- the fold (docs/workflow.md §2, §4) ---------------------------------
@@ -293,7 +323,7 @@ class Case:
         self.suspended = []  # [start, end (0: not resumed)]
 
 
-def valid(st, t, ev, m, roster):
+def valid(st, t, ev, m, roster, own=None):
     """None when the step is valid in the state so far; else "state" (the
     state does not allow it: a race when its author had not seen
     everything before it) or "inval" (its body is wrong whatever the
@@ -307,7 +337,7 @@ def valid(st, t, ev, m, roster):
     if t in DISPOSAL and m["unit"] != st.unit:
         return "state"
     if t in ("dispatch", "resolve") and "unit" in b and \
-            b["unit"] not in roster.units():
+            b["unit"] not in roster.units(own):
         return "inval"
     if t == "accept" and st.source in MUST_CHECK and \
             not (st.checked and st.check_found):
@@ -358,6 +388,7 @@ class Replay:
                     anc.add(j)
                     anc |= self.past[j]
             self.past.append(anc)
+        self.own = []   # the roster each saw (Roster.own)
         self.last = {}  # status, move, reopen, close, merge, approve,
         #                 amend:FIELD -> replay index
 
@@ -387,13 +418,20 @@ def fold(case_id, events, roster):
         t = ev["type"]
         if t not in TABLE:
             continue  # unknown-type: evidence
-        m = roster.member_at(ev["author"], ev["seq"])
+        own = roster.own(ev["deps"]) or set()
+        for d in ev["deps"]:  # and what the case events it names saw
+            j = r.index.get(d)
+            if j is not None and j < i and r.own[j]:
+                own |= r.own[j]
+        own = own or None
+        r.own.append(own)
+        m = roster.member_at(ev["author"], ev["seq"], own)
         role_ok = m is not None and bool(set(m["roles"]) & TABLE[t][0])
         if role_ok and t in ("verify-pass", "verify-fail", "close") and \
                 ev["author"] in st.disposers:
             conflict("separation", ev["_id"])  # (h) 监管分离
             continue
-        why = valid(st, t, ev, m, roster) if role_ok else "denied"
+        why = valid(st, t, ev, m, roster, own) if role_ok else "denied"
         if why is None:
             applied(st, r, i, ev, m, conflict, ident)
             continue
