@@ -6,8 +6,8 @@
 # of one field (d), a postponement approved while the case closed (f),
 # an unauthorized step (g), a self-verification from another node (h),
 # a cancel while the office fed back (`concurrent`), two verifications
-# at once, a revoked key's step, and a step judged by the roster its
-# author saw.  `gridcase conflicts` must list
+# at once, a revoked key's step, a step judged by the roster its author
+# saw, and a forked key.  `gridcase conflicts` must list
 # them; the month is closed and exported, and
 # tests/interop/audit_verify.py, which replays docs/workflow.md §4 on
 # its own, must agree with every figure, as `audit verify` does; a
@@ -197,6 +197,18 @@ check "m: its feedback reaches the centre" sync "$O2" "$C"
 check_out "m: and is applied: the key was office-02's when it signed" \
 	'"status":"fed_back"' "$G" --dir "$C" case show "$M" --json
 
+# A forked key: patrol-2's key file, copied to the laptop, verifies P
+# there while the centre verifies it too, at the same seq: from its fork
+# on the key counts for nothing, in any case.
+check "p: the laptop's steps reach the centre" sync "$L" "$C"
+P=$(intake 26 02 310104001001003 office-01) || echo "intake P failed"
+check "p: office-01 feeds back" on "$O1" 2026-03-26T03:00:00Z case feedback "$P" --notes finished
+check "p: the centre hears of it" sync "$O1" "$C"
+check "p: and the laptop" sync "$C" "$L"
+check "p: patrol-2 verifies on the centre" on "$C" 2026-03-26T04:00:00Z --key "$T/patrol-2.key" case verify-pass "$P"
+check "p: and its copy on the laptop, at the same seq" \
+	on "$L" 2026-03-26T04:05:00Z --key "$T/patrol-2.key" case verify-pass "$P"
+
 # Everything meets on the centre.
 for n in laptop office1 office2 field; do
 	check "$n's events reach the centre" sync "$T/$n" "$C"
@@ -207,6 +219,9 @@ for kind in dispatch-disposal double-dispatch close-reopen edit postpone-close \
 	unauthorized separation revoked-key concurrent; do
 	check_out "conflicts lists $kind" "$kind" cat "$T/conflicts"
 done
+check_out "p: the fork is seen" '"forks":[1-9]' "$G" --dir "$C" status --json
+check_out "p: and neither verification counts" '"status":"fed_back"' \
+	"$G" --dir "$C" case show "$P" --json
 check_out "two verifications at once: the second adds nothing, no conflict" \
 	"^0 open, 0 in all" "$G" --dir "$C" conflicts --case "$J" --all
 check_out "a: the field device's feedback is kept, not applied" \

@@ -28,11 +28,12 @@ than they say):
   counts among the roster changes the event saw (its own roster: the
   roster heads among its deps and the deps of the case events it names,
   with their past); revocations apply from every change.
-* Not modelled: a forked author's events (docs/store.md) are not set
-  aside.
+* A forked author (two versions of one seq among the bundle's events and
+  roster events) counts for nothing from the fork on: its events there
+  are left out of every case and of the roster before the fold.
 * The roster: changes in (lamport, id) order, each counting when its
   author is the genesis admin or an admin added by a change that counted
-  (ranks and forks are not modelled).
+  (ranks are not modelled).
 """
 
 import hashlib
@@ -1283,12 +1284,29 @@ def overview(by, cases, cfg_text, offices, frm, to):
     return rows
 
 
+def forks(events):
+    """author -> the lowest seq at which the bundle holds two versions
+    (docs/format.md §5a rule 9)."""
+    ids, at = {}, {}
+    for ev in events:
+        k = (ev["author"], ev["seq"])
+        if ids.setdefault(k, ev["_id"]) != ev["_id"]:
+            a = ev["author"]
+            at[a] = min(at.get(a, ev["seq"]), ev["seq"])
+    return at
+
+
 def fold_all(admin, roster_events, events):
-    roster = Roster(admin, roster_events)
+    forked = forks(list(roster_events) + list(events))
+
+    def counts(ev):  # docs/workflow.md §4: not from the fork on
+        return ev["seq"] < forked.get(ev["author"], 2 ** 64)
+
+    roster = Roster(admin, [e for e in roster_events if counts(e)])
     by_case = {}
     for ev in events:
         c = ev["case"]
-        if c == "roster" or c.startswith("period-"):
+        if c == "roster" or c.startswith("period-") or not counts(ev):
             continue
         by_case.setdefault(c, []).append(ev)
     return roster, [fold(cid, evs, roster)
