@@ -324,37 +324,72 @@ class Case:
         self.suspended = []  # [start, end (0: not resumed)]
 
 
+# The str fields a step requires (docs/workflow.md §2's table; `found`
+# and `events` are not str and are checked on their own).
+REQUIRED = {
+    "refuse": ["reason"], "register": ["urgency", "limit"],
+    "dispatch": ["unit"], "assign": ["team"], "return": ["reason"],
+    "dispose": ["notes"], "feedback": ["notes"],
+    "postpone-request": ["extend", "reason"], "postpone-deny": ["reason"],
+    "suspend-request": ["reason"], "verify-fail": ["reason"],
+    "cancel": ["reason"], "reopen": ["reason"], "merge": ["into"],
+    "amend": ["field", "value"], "resolve": ["conflict"],
+}
+AMENDABLE = {"where", "desc", "grid", "class", "urgency"}
+
+
+def is_time(v):
+    """A limit or an extension: 4h, 15d (docs/workflow.md §2)."""
+    return isinstance(v, str) and \
+        Calendar({}).limit_minutes(v) is not None
+
+
 def valid(st, t, ev, m, roster, own=None):
     """None when the step is valid in the state so far; else "state" (the
     state does not allow it: a race when its author had not seen
     everything before it) or "inval" (its body is wrong whatever the
-    state: never a race)."""
+    state: never a race).  docs/workflow.md §2 and §4, in the order §4
+    gives: the state first, then the body."""
     roles, states, _ = TABLE[t]
     b = ev["body"]
     if states is None:
         return None if st.status is None else "state"
     if st.status not in states:
         return "state"
+    for f in REQUIRED.get(t, []):
+        if not isinstance(b.get(f), str) or not b[f]:
+            return "inval"
     if t in DISPOSAL and m["unit"] != st.unit:
         return "state"
     if t in ("dispatch", "resolve") and "unit" in b and \
             b["unit"] not in roster.units(own):
         return "inval"
-    if t == "accept" and st.source in MUST_CHECK and \
-            not (st.checked and st.check_found):
+    if t == "check" and not isinstance(b.get("found"), bool):
+        return "inval"
+    if t == "accept" and (
+            (st.status == "reported" and st.source in MUST_CHECK) or
+            (st.checked and not st.check_found)):
         return "state"
+    if t == "register" and (b["urgency"] not in ("normal", "urgent") or
+                            not is_time(b["limit"])):
+        return "inval"
     if t in ("postpone-approve", "postpone-deny") and not st.pending_extend:
         return "state"
     if t == "postpone-request" and st.pending_extend:
         return "state"
+    if t in ("postpone-request", "postpone-approve") and "extend" in b and \
+            not is_time(b["extend"]):
+        return "inval"
     if t == "suspend-request" and st.suspend_pending:
         return "state"
     if t == "suspend-approve" and not st.suspend_pending:
         return "state"
-    if t == "merge" and b.get("into") == st.case_id:
+    if t == "merge" and b["into"] == st.case_id:
+        return "inval"
+    if t == "amend" and b["field"] not in AMENDABLE:
         return "inval"
     if t == "resolve":
-        x = st.conflicts.get(b.get("conflict", ""))
+        x = st.conflicts.get(b["conflict"])
         if x is None:
             return "inval"
         if x[2]:
