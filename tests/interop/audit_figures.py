@@ -11,20 +11,32 @@ row and figure with the report's `sets`.
 
 Readings (where the documents leave a choice, or this reader models less
 than they say):
-* The fold takes a case's events in (lamport, id) order and applies each
-  one its author may take (roles of the author's last `member.add` that
-  counts, not revoked before the event's seq) that is valid in the state
-  so far (§2's table and conditions); every other event is not applied.
-  That is the whole of §4 for a history in which every event saw the ones
-  before it (one node's month, as the tests make).  The race rules (a)-(f)
-  between concurrent events are not modelled: a case with events made
-  concurrently may be folded differently here, and then its figures
-  disagree, which is reported as a disagreement.
+* The fold takes a case's events in (lamport, id) order, works out each
+  one's causal past (the closure of its deps within the case) and follows
+  docs/workflow.md §4 question by question: separation (h) before the
+  state, then validity, revoked-key and unauthorized (g), invalid (a bad
+  body, or an author that saw everything before it), and the race rules
+  between concurrent events: (a) disposal work kept on record, (b) the
+  first dispatch stands, (c) the reopen wins, (d) the later edit holds,
+  (e) the first merge stands, (f) the approval's extension counts, the
+  same step twice adds nothing, `concurrent` otherwise; and the conflict
+  records, by id, that a `resolve` must name (its `--unit` for a
+  double-dispatch, its `--outcome closed` for a close-reopen).
+  tests/integration/audit_races.sh makes a month with each of them on
+  real nodes and checks that this reader agrees with every figure.
+* An author's roles and unit are those of its last `member.add` that
+  counts among the roster changes the event saw (its own roster: the
+  roster heads among its deps and the deps of the case events it names,
+  with their past); revocations apply from every change.
+* A forked author (two versions of one seq among the bundle's events and
+  roster events) counts for nothing from the fork on: its events there
+  are left out of every case and of the roster before the fold.
 * The roster: changes in (lamport, id) order, each counting when its
   author is the genesis admin or an admin added by a change that counted
-  (ranks and forks are not modelled).
+  (ranks are not modelled).
 """
 
+import hashlib
 import json
 
 # ---- the calendar (docs/workflow.md §5, §6) ---------------------------
@@ -194,14 +206,22 @@ class EvalConfig:
 class Roster:
     def __init__(self, admin, events):
         self.members = {}   # key -> body of its last member.add that counts
+        self.adds = {}      # key -> [(id, body)] of its adds that count
         self.revoked = {}   # key -> smallest last_seq
+        self.past = {}      # roster event id -> the roster ids it saw
         admins = {admin}
-        for ev in sorted(events, key=lambda e: (e["lamport"], e["_id"])):
+        order = sorted(events, key=lambda e: (e["lamport"], e["_id"]))
+        for ev in order:
+            seen = {ev["_id"]}
+            for d in ev.get("deps", []):
+                seen |= self.past.get(d, set())
+            self.past[ev["_id"]] = frozenset(seen)
             if ev["author"] not in admins:
                 continue
             b = ev["body"]
             if ev["type"] == "member.add":
                 self.members[b["key"]] = b
+                self.adds.setdefault(b["key"], []).append((ev["_id"], b))
                 if "admin" in b["roles"]:
                     admins.add(b["key"])
             elif ev["type"] == "member.revoke":
@@ -209,17 +229,37 @@ class Roster:
                 self.revoked[k] = min(self.revoked.get(k, b["last_seq"]),
                                       b["last_seq"])
 
-    def member_at(self, key, seq):
-        m = self.members.get(key)
-        if m is None:
-            return None
+    def own(self, deps):
+        """The roster changes an event saw through its deps (roster
+        heads); None when it names none (then the whole roster)."""
+        seen = set()
+        for d in deps:
+            seen |= self.past.get(d, set())
+        return seen or None
+
+    def member_at(self, key, seq, own=None):
+        """The key's record at seq: its last add that counts among the
+        changes `own` (an event's own roster; None: all), revocations
+        from every change."""
         if key in self.revoked and seq > self.revoked[key]:
             return None
-        return m
+        if own is None:
+            return self.members.get(key)
+        for rid, body in reversed(self.adds.get(key, [])):
+            if rid in own:
+                return body
+        return None
 
-    def units(self):
-        return {m["unit"] for m in self.members.values()
-                if "disposal" in m["roles"]}
+    def units(self, own=None):
+        """Units of a disposal member (revoked ones too: replacing an
+        office's key does not abolish the office)."""
+        out = set()
+        for key, adds in self.adds.items():
+            m = self.member_at(key, 0, own) if own is not None else \
+                self.members[key]
+            if m is not None and "disposal" in m["roles"]:
+                out.add(m["unit"])
+        return out
 
 
 # ---- the fold (docs/workflow.md §2, §4) ---------------------------------
@@ -278,130 +318,352 @@ class Case:
         self.accepted_at = self.dispatched_at = self.clock_at = 0
         self.fed_back_at = self.closed_at = self.last_at = 0
         self.reporter = self.fed_back_by = ""
-        self.reporter_key = ""
+        self.reporter_key = b""
         self.reworks = self.returns = 0
         self.postponements = self.suspensions = 0
         self.ext_hours = self.ext_days = 0
         self.suspended = []  # [start, end (0: not resumed)]
 
 
-def valid(st, t, ev, m, roster):
+# The str fields a step requires (docs/workflow.md §2's table; `found`
+# and `events` are not str and are checked on their own).
+REQUIRED = {
+    "refuse": ["reason"], "register": ["urgency", "limit"],
+    "dispatch": ["unit"], "assign": ["team"], "return": ["reason"],
+    "dispose": ["notes"], "feedback": ["notes"],
+    "postpone-request": ["extend", "reason"], "postpone-deny": ["reason"],
+    "suspend-request": ["reason"], "verify-fail": ["reason"],
+    "cancel": ["reason"], "reopen": ["reason"], "merge": ["into"],
+    "amend": ["field", "value"], "resolve": ["conflict"],
+}
+AMENDABLE = {"where", "desc", "grid", "class", "urgency"}
+
+
+def is_time(v):
+    """A limit or an extension: 4h, 15d (docs/workflow.md §2)."""
+    return isinstance(v, str) and \
+        Calendar({}).limit_minutes(v) is not None
+
+
+def valid(st, t, ev, m, roster, own=None):
+    """None when the step is valid in the state so far; else "state" (the
+    state does not allow it: a race when its author had not seen
+    everything before it) or "inval" (its body is wrong whatever the
+    state: never a race).  docs/workflow.md §2 and §4, in the order §4
+    gives: the state first, then the body."""
     roles, states, _ = TABLE[t]
     b = ev["body"]
     if states is None:
-        return st.status is None
+        return None if st.status is None else "state"
     if st.status not in states:
-        return False
-    if t == "accept" and st.source in MUST_CHECK and \
-            not (st.checked and st.check_found):
-        return False
+        return "state"
+    for f in REQUIRED.get(t, []):
+        if not isinstance(b.get(f), str) or not b[f]:
+            return "inval"
     if t in DISPOSAL and m["unit"] != st.unit:
-        return False
-    if t == "dispatch" and b.get("unit") not in roster.units():
-        return False
+        return "state"
+    if t in ("dispatch", "resolve") and "unit" in b and \
+            b["unit"] not in roster.units(own):
+        return "inval"
+    if t == "check" and not isinstance(b.get("found"), bool):
+        return "inval"
+    if t == "accept" and (
+            (st.status == "reported" and st.source in MUST_CHECK) or
+            (st.checked and not st.check_found)):
+        return "state"
+    if t == "register" and (b["urgency"] not in ("normal", "urgent") or
+                            not is_time(b["limit"])):
+        return "inval"
     if t in ("postpone-approve", "postpone-deny") and not st.pending_extend:
-        return False
+        return "state"
     if t == "postpone-request" and st.pending_extend:
-        return False
+        return "state"
+    if t in ("postpone-request", "postpone-approve") and "extend" in b and \
+            not is_time(b["extend"]):
+        return "inval"
+    if t == "suspend-request" and st.suspend_pending:
+        return "state"
     if t == "suspend-approve" and not st.suspend_pending:
-        return False
-    return True
+        return "state"
+    if t == "merge" and b["into"] == st.case_id:
+        return "inval"
+    if t == "amend" and b["field"] not in AMENDABLE:
+        return "inval"
+    if t == "resolve":
+        x = st.conflicts.get(b["conflict"])
+        if x is None:
+            return "inval"
+        if x[2]:
+            return "state"
+        if list(b.get("events", [])) != x[1]:
+            return "inval"
+    return None
+
+
+def conflict_id(kind, ids):
+    """docs/workflow.md §4: the first 8 bytes of BLAKE2b-256 of the tag,
+    the kind, a 0 byte and the sorted event ids, in hex."""
+    h = hashlib.blake2b(digest_size=32)
+    h.update(b"gridcase/conflict/v1" + kind.encode() + b"\x00" +
+             b"".join(sorted(set(ids))))
+    return h.digest()[:8].hex()
+
+
+class Replay:
+    """Which event last did what (docs/workflow.md §4: a conflict names
+    the event not applied, or the later one, and the one it met)."""
+
+    def __init__(self, events):
+        self.order = events
+        self.index = {e["_id"]: i for i, e in enumerate(events)}
+        self.past = []  # the causal past of each, by replay index
+        for e in events:
+            anc = set()
+            for d in e["deps"]:
+                j = self.index.get(d)
+                if j is not None and j < len(self.past):
+                    anc.add(j)
+                    anc |= self.past[j]
+            self.past.append(anc)
+        self.own = []   # the roster each saw (Roster.own)
+        self.last = {}  # status, move, reopen, close, merge, approve,
+        #                 amend:FIELD -> replay index
+
+    def concurrent(self, what, i):
+        j = self.last.get(what)
+        return j is not None and j != i and j not in self.past[i], j
+
+    def sees_all(self, i):
+        return all(j in self.past[i] for j in range(i))
 
 
 def fold(case_id, events, roster):
     st = Case(case_id)
-    for ev in sorted(events, key=lambda e: (e["lamport"], e["_id"])):
+    st.conflicts = {}  # id -> [kind, sorted ids, resolved]
+    order = sorted(events, key=lambda e: (e["lamport"], e["_id"]))
+    r = Replay(order)
+
+    def conflict(kind, *ids):
+        cid = conflict_id(kind, ids)
+        if cid not in st.conflicts:
+            st.conflicts[cid] = [kind, sorted(set(ids)), False]
+
+    def ident(j):
+        return order[j]["_id"]
+
+    for i, ev in enumerate(order):
         t = ev["type"]
         if t not in TABLE:
-            continue
-        m = roster.member_at(ev["author"], ev["seq"])
-        if m is None or not (set(m["roles"]) & TABLE[t][0]):
-            continue  # unauthorized or revoked-key: evidence, not a step
-        if t in ("verify-pass", "verify-fail", "close") and \
+            continue  # unknown-type: evidence
+        own = roster.own(ev["deps"]) or set()
+        for d in ev["deps"]:  # and what the case events it names saw
+            j = r.index.get(d)
+            if j is not None and j < i and r.own[j]:
+                own |= r.own[j]
+        own = own or None
+        r.own.append(own)
+        m = roster.member_at(ev["author"], ev["seq"], own)
+        role_ok = m is not None and bool(set(m["roles"]) & TABLE[t][0])
+        if role_ok and t in ("verify-pass", "verify-fail", "close") and \
                 ev["author"] in st.disposers:
-            continue  # 监管分离
-        if t == "register" and ev["author"] == st.reporter_key:
-            continue  # 监管分离: the reporter's key does not register
-        if not valid(st, t, ev, m, roster):
+            conflict("separation", ev["_id"])  # (h) 监管分离
             continue
-        b, at, arg = ev["body"], ev["time"], ""
-        actor = b.get("by", "") or m["name"]
-        if t == "report":
-            st.source = b.get("source", "")
-            st.grid = b.get("grid", "")
-            st.reported_at = at
-            st.reporter = actor
-            st.reporter_key = ev["author"]
-        elif t == "accept":
-            st.accepted_at = at
-        elif t == "check":
-            st.checked = True
-            st.check_found = b.get("found", True)
-            st.checked_at = at
-            arg = "found" if st.check_found else "not-found"
-        elif t == "register":
-            st.registered_at = at
-            st.limit = b.get("limit", "")
-        elif t == "dispatch":
-            st.unit = b["unit"]
-            st.pending_extend = ""
-            st.suspend_pending = False
-            st.dispatched_at = st.clock_at = at
-            st.ext_hours = st.ext_days = 0
-            arg = st.unit
-        elif t == "return":
-            st.unit = ""
-            st.pending_extend = ""
-            st.suspend_pending = False
-            st.returns += 1
-        elif t in ("dispose", "feedback"):
-            st.disposers.add(ev["author"])
-            if t == "feedback":
-                st.fed_back_at = at
-                st.fed_back_by = actor
-        elif t == "postpone-request":
-            st.pending_extend = b.get("extend", "")
-        elif t == "postpone-approve":
-            arg = b.get("extend", "") or st.pending_extend
-            if len(arg) >= 2 and arg[-1] in "hd":
-                n = int("0" + "".join(
-                    ch for ch in arg[:-1] if ch.isdigit()))
-                if arg[-1] == "h":
-                    st.ext_hours += n
-                else:
-                    st.ext_days += n
-            st.postponements += 1
-            st.pending_extend = ""
-        elif t == "postpone-deny":
-            st.pending_extend = ""
-        elif t == "suspend-request":
-            st.suspend_pending = True
-        elif t == "suspend-approve":
-            st.suspend_pending = False
-            st.suspensions += 1
-            st.suspended.append([at, 0])
-        elif t == "resume":
-            if st.suspended:
-                st.suspended[-1][1] = at
-        elif t == "verify-fail":
-            st.reworks += 1
-            st.clock_at = at
-        elif t == "close":
-            st.closed_at = at
-        elif t == "cancel":
-            st.cancelled_at = at
-        elif t == "reopen":
-            st.unit = ""
-            st.fed_back_at = st.closed_at = 0
-        elif t == "merge":
-            st.merged_into = b.get("into", "")
-        elif t == "amend" and b.get("field") == "grid":
-            st.grid = b.get("value", "")
-        st.steps.append((t, at, ev["author"], arg))
-        if TABLE[t][2] is not None:
-            st.status = TABLE[t][2]
-        st.last_at = max(st.last_at, at)
+        if role_ok and t == "register" and ev["author"] == st.reporter_key:
+            conflict("separation", ev["_id"])  # (h) the reporter registers
+            continue
+        why = valid(st, t, ev, m, roster, own) if role_ok else "denied"
+        if why is None:
+            applied(st, r, i, ev, m, conflict, ident)
+            continue
+        if not role_ok:
+            continue  # (g) unauthorized, or revoked-key: evidence
+        if why == "inval" or t == "report" or r.sees_all(i):
+            continue  # invalid: a bad event, not a race
+        race(st, r, i, ev, m, conflict, ident)
     return st
+
+
+def applied(st, r, i, ev, m, conflict, ident):
+    """A valid event: the pairs a race leaves on record, then the step."""
+    t = ev["type"]
+    if t == "reopen" and st.status == "closed":
+        c, j = r.concurrent("close", i)
+        if c:
+            conflict("close-reopen", ident(j), ev["_id"])
+    if t == "close":
+        c, j = r.concurrent("approve", i)
+        if c:
+            conflict("postpone-close", ident(j), ev["_id"])
+    if TABLE[t][2] is not None and t not in ("reopen", "close"):
+        c, j = r.concurrent("status", i)
+        if c:
+            conflict("concurrent", ident(j), ev["_id"])
+    if t == "amend":
+        c, j = r.concurrent("amend:" + ev["body"].get("field", ""), i)
+        if c:
+            conflict("edit", ident(j), ev["_id"])
+    apply(st, r, i, ev, m)
+
+
+def race(st, r, i, ev, m, conflict, ident):
+    """docs/workflow.md §4: an event made invalid by one it did not see."""
+    t, b = ev["type"], ev["body"]
+    other = r.last.get("status")
+    if t in ("dispose", "feedback"):
+        st.disposers.add(ev["author"])  # (a) the work stays on record
+        c, j = r.concurrent("move", i)
+        if c:
+            conflict("dispatch-disposal", ident(j), ev["_id"])
+            return
+    elif t == "dispatch":
+        c, j = r.concurrent("move", i)
+        if c:
+            conflict("double-dispatch", ident(j), ev["_id"])  # (b)
+            return
+    elif t == "close":
+        c, j = r.concurrent("reopen", i)
+        if c:
+            conflict("close-reopen", ident(j), ev["_id"])  # (c)
+            return
+    elif t == "merge":
+        c, j = r.concurrent("merge", i)
+        if st.status == "merged" and c:
+            if b.get("into", "") != st.merged_into:
+                conflict("merge", ident(j), ev["_id"])  # (e)
+            return
+    elif t == "resolve":
+        x = st.conflicts.get(b.get("conflict", ""))
+        if x and x[2]:
+            return  # the same resolution twice
+    elif t == "postpone-approve":
+        # (f) the extension counts, the state does not move
+        arg = b.get("extend", "") or st.pending_extend
+        add_extension(st, arg)
+        if arg:
+            st.postponements += 1
+            st.steps.append((t, ev["time"], ev["author"], arg))
+        st.pending_extend = ""
+        c, j = r.concurrent("close", i)
+        j = j if c else other
+        conflict("postpone-close", ident(j) if j is not None else ev["_id"],
+                 ev["_id"])
+        return
+    if other is not None and r.order[other]["type"] == t and \
+            other not in r.past[i]:
+        return  # the same step twice: nothing contradicts
+    conflict("concurrent", ident(other) if other is not None else ev["_id"],
+             ev["_id"])
+
+
+def add_extension(st, arg):
+    if len(arg) >= 2 and arg[-1] in "hd":
+        digits = ""
+        for ch in arg[:-1]:
+            if not ch.isdigit():
+                break
+            digits += ch
+        n = int(digits or "0")
+        if arg[-1] == "h":
+            st.ext_hours += n
+        else:
+            st.ext_days += n
+
+
+def apply(st, r, i, ev, m):
+    t = ev["type"]
+    b, at, arg = ev["body"], ev["time"], ""
+    actor = b.get("by", "") or m["name"]
+    if t == "report":
+        st.source = b.get("source", "")
+        st.grid = b.get("grid", "")
+        st.reported_at = at
+        st.reporter = actor
+        st.reporter_key = ev["author"]
+    elif t == "accept":
+        st.accepted_at = at
+    elif t == "check":
+        st.checked = True
+        st.check_found = b.get("found", True)
+        st.checked_at = at
+        arg = "found" if st.check_found else "not-found"
+    elif t == "register":
+        st.registered_at = at
+        st.limit = b.get("limit", "")
+    elif t == "dispatch":
+        st.unit = b["unit"]
+        st.pending_extend = ""
+        st.suspend_pending = False
+        st.dispatched_at = st.clock_at = at
+        st.ext_hours = st.ext_days = 0
+        arg = st.unit
+        r.last["move"] = i
+    elif t == "assign":
+        r.last["move"] = i
+    elif t == "return":
+        st.unit = ""
+        st.pending_extend = ""
+        st.suspend_pending = False
+        st.returns += 1
+        r.last["move"] = i
+    elif t in ("dispose", "feedback"):
+        st.disposers.add(ev["author"])
+        if t == "feedback":
+            st.fed_back_at = at
+            st.fed_back_by = actor
+    elif t == "postpone-request":
+        st.pending_extend = b.get("extend", "")
+    elif t == "postpone-approve":
+        arg = b.get("extend", "") or st.pending_extend
+        add_extension(st, arg)
+        st.postponements += 1
+        st.pending_extend = ""
+        r.last["approve"] = i
+    elif t == "postpone-deny":
+        st.pending_extend = ""
+    elif t == "suspend-request":
+        st.suspend_pending = True
+    elif t == "suspend-approve":
+        st.suspend_pending = False
+        st.suspensions += 1
+        st.suspended.append([at, 0])
+    elif t == "resume":
+        if st.suspended:
+            st.suspended[-1][1] = at
+    elif t == "verify-fail":
+        st.reworks += 1
+        st.clock_at = at
+    elif t == "close":
+        st.closed_at = at
+        r.last["close"] = i
+    elif t == "cancel":
+        st.cancelled_at = at
+    elif t == "reopen":
+        st.unit = ""
+        st.fed_back_at = st.closed_at = 0
+        r.last["reopen"] = i
+    elif t == "merge":
+        st.merged_into = b.get("into", "")
+        r.last["merge"] = i
+    elif t == "amend":
+        if b.get("field") == "grid":
+            st.grid = b.get("value", "")
+        r.last["amend:" + b.get("field", "")] = i
+    elif t == "resolve":
+        x = st.conflicts[b["conflict"]]
+        x[2] = True
+        unit = b.get("unit", "")
+        if unit and x[0] == "double-dispatch" and unit != st.unit:
+            st.unit = arg = unit  # the unit the resolution chose
+        elif unit and x[0] == "double-dispatch":
+            st.unit = unit
+        if b.get("outcome", "") == "closed" and x[0] == "close-reopen":
+            st.status = "closed"
+            st.closed_at = at
+    st.steps.append((t, at, ev["author"], arg))
+    if TABLE[t][2] is not None:
+        st.status = TABLE[t][2]
+        r.last["status"] = i
+    st.last_at = max(st.last_at, at)
 
 
 # ---- the indicator sets (docs/evaluation.md §2, §3) ---------------------
@@ -1062,12 +1324,29 @@ def overview(by, cases, cfg_text, offices, frm, to):
     return rows
 
 
+def forks(events):
+    """author -> the lowest seq at which the bundle holds two versions
+    (docs/format.md §5a rule 9)."""
+    ids, at = {}, {}
+    for ev in events:
+        k = (ev["author"], ev["seq"])
+        if ids.setdefault(k, ev["_id"]) != ev["_id"]:
+            a = ev["author"]
+            at[a] = min(at.get(a, ev["seq"]), ev["seq"])
+    return at
+
+
 def fold_all(admin, roster_events, events):
-    roster = Roster(admin, roster_events)
+    forked = forks(list(roster_events) + list(events))
+
+    def counts(ev):  # docs/workflow.md §4: not from the fork on
+        return ev["seq"] < forked.get(ev["author"], 2 ** 64)
+
+    roster = Roster(admin, [e for e in roster_events if counts(e)])
     by_case = {}
     for ev in events:
         c = ev["case"]
-        if c == "roster" or c.startswith("period-"):
+        if c == "roster" or c.startswith("period-") or not counts(ev):
             continue
         by_case.setdefault(c, []).append(ev)
     return roster, [fold(cid, evs, roster)
