@@ -45,7 +45,8 @@ struct peer_record {
 	uint64_t events_in, events_out, bytes_in, bytes_out;
 	uint64_t rounds, errors;
 	uint64_t pushed_in; /* events of events_in that came in PUSHes */
-	uint64_t checked, checked_again; /* signatures checked; of events held */
+	/* Signatures of its events checked; of those, of events held. */
+	uint64_t checked, checked_again;
 	uint64_t we_lack, they_lack; /* events, from the last summaries */
 	struct peer_head *heads;     /* encode: borrowed; decode: owned */
 	size_t nheads;

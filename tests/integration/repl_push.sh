@@ -28,6 +28,9 @@ check "written before the start: both have both events" wait_until 10 converged 
 pushed_at_least() { # NAME PEER N: NAME admitted N events from PEER's PUSHes
 	[ "$(peer_num "$1" "$2" pushed_in)" -ge "$3" ]
 }
+rounds_above() { # NAME PEER N
+	[ "$(peer_num "$1" "$2" rounds)" -gt "$3" ]
+}
 ID=$(note a case-a 2)
 check "a's next event reaches b" wait_until 5 has_event b "$ID"
 check "b counts it as pushed by a (peers --json pushed_in)" wait_until 5 pushed_at_least b a 1
@@ -39,6 +42,15 @@ for i in 3 4 5 6 7; do
 done
 check "b counts the five as pushed by a" wait_until 5 pushed_at_least b a $((P0 + 5))
 check "and ran no round with a for them" test "$(peer_num b a rounds)" = "$R0"
+# Five events in one commit do not fit a PUSH (at most 4): it carries the
+# heads alone, and b fetches the five in a round.
+P0=$(peer_num b a pushed_in)
+check_out "a writes five events in one commit" "^5 events" "$GRIDCASE_TOOLS/make_events" "$T/a" 5
+five_there() { [ "$(events_of b)" -eq "$(events_of a)" ]; }
+events_of() { "$G" --dir "$T/$1" status --json | sed -n 's/.*"events":\([0-9]*\).*/\1/p'; }
+check "they reach b" wait_until 5 five_there
+check "by a round that the PUSH of their heads started" wait_until 5 rounds_above b a "$R0"
+check "not inside the PUSH" test "$(peer_num b a pushed_in)" = "$P0"
 ID=$(note b case-b 2)
 check "the other way too: b's event reaches a" wait_until 5 has_event a "$ID"
 check "a counts it as pushed by b" wait_until 5 pushed_at_least a b 1
@@ -58,9 +70,6 @@ R0=$(peer_num b a rounds)
 check_out "a PUSH of the second alone is answered with an ACK" "^push: ack" \
 	"$POKE" push "$(addr_of b)" --key "$T/a/node.key" --server "$KEY_b" \
 	--network repl --file "$T/a.events" --count 1
-rounds_above() { # NAME PEER N
-	[ "$(peer_num "$1" "$2" rounds)" -gt "$3" ]
-}
 check "b, lacking its predecessor, runs a round with a, which brings both" \
 	wait_until 5 sh -c "'$G' --dir '$T/b' log --json | grep -q '\"id\":\"$D\"' &&
 		'$G' --dir '$T/b' log --json | grep -q '\"id\":\"$E\"'"
@@ -96,7 +105,6 @@ check_out "a writes 3,000 events" "^3000 events" "$GRIDCASE_TOOLS/make_events" "
 "$G" --dir "$T/a" event export -o "$T/all.events" 2> /dev/null
 check "b takes them in by hand" "$G" --dir "$T/b" event import "$T/all.events"
 check "a and b agree" same_digest a b
-events_of() { "$G" --dir "$T/$1" status --json | sed -n 's/.*"events":\([0-9]*\).*/\1/p'; }
 LACK=$(($(events_of a) - $(events_of c)))
 check "c lacks more than 3,000 events" test "$LACK" -gt 3000
 check "a's daemon starts" start_daemon a --peer b --interval 600000
