@@ -214,7 +214,7 @@ setup(struct fixture *fx, uint64_t ncases)
 	struct admin_key *wallet = bench_admin_key(admin, fx->dir);
 	if ((rc = node_roster_add(fx->node, wallet, &m, T0 - 2000, &d)))
 		bench_fail("roster", rc, &d);
-	fx->intake = bench_key(0x1a);
+	fx->intake = bench_key(0xc1); /* not an office's (0x10 + i) */
 	bench_member(&m, key_public(fx->intake), "intake", "hotline",
 		     ROLE_OPERATOR, NULL);
 	if ((rc = node_roster_add(fx->node, wallet, &m, T0 - 1500, &d)))
