@@ -9,15 +9,8 @@
 
 D="$T/centre"
 export GRIDCASE_NOW=2026-02-01T00:00:00Z
-check "the district's admin key" admin_setup
-check "init the centre" "$G" --dir "$D" init --network xuhui --name centre \
-	--county 310104 --admin "$ADMIN"
-check "the admin enrols the centre" enrol "$D" "$D" centre centre operator,shift_lead,dispatcher
-member() { # file name unit roles
-	"$G" --dir "$D" keygen "$T/$1.key" > "$T/$1.pub" &&
-		"$G" --dir "$D" roster add "$(cat "$T/$1.pub")" --admin-key "$T/admin.key" \
-			--name "$2" --unit "$3" --roles "$4" > /dev/null
-}
+check "the district's admin and its centre" centre_setup "$D"
+member() { member_key "$D" "$@"; } # file name unit roles
 check "a supervisor" member s1 S-1 supervision supervisor
 check "office-01" member o1 office-01 office-01 disposal
 check_out "the grid" "imported 102 grid cells" "$G" --dir "$D" grid import data/district/grid.geojson

@@ -10,16 +10,9 @@
 
 D="$T/centre"
 export GRIDCASE_NOW=2026-02-01T00:00:00Z
-check "the district's admin key" admin_setup
-check "init the centre" "$G" --dir "$D" init --network xuhui --name centre \
-	--county 310104 --admin "$ADMIN"
-check "the admin enrols the centre" enrol "$D" "$D" centre centre operator,shift_lead,dispatcher
+check "the district's admin and its centre" centre_setup "$D"
 check "and its intake desk, which takes the hotline's reports" intake "$D" "$D"
-member() { # file name unit roles
-	"$G" --dir "$D" keygen "$T/$1.key" > "$T/$1.pub" &&
-		"$G" --dir "$D" roster add "$(cat "$T/$1.pub")" --admin-key "$T/admin.key" \
-			--name "$2" --unit "$3" --roles "$4" > /dev/null
-}
+member() { member_key "$D" "$@"; } # file name unit roles
 # S-1 patrols office-01's street (its unit names the office); S-2's unit
 # names no office, so its area is the cells it reports from.
 check "supervisor S-1 of office-01" member s1 S-1 office-01 supervisor

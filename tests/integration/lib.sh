@@ -102,6 +102,24 @@ intake() {
 		--name "${2##*/}-intake" --unit hotline --roles operator > /dev/null
 }
 
+# centre_setup DIR: the district's admin key ($ADMIN, $T/admin.key) and
+# a centre node in DIR (network xuhui, county 310104) that the admin
+# enrols as its operator, shift lead and dispatcher.
+centre_setup() {
+	admin_setup &&
+		"$G" --dir "$1" init --network xuhui --name centre --county 310104 \
+			--admin "$ADMIN" > /dev/null &&
+		enrol "$1" "$1" centre centre operator,shift_lead,dispatcher
+}
+
+# member_key DIR FILE NAME UNIT ROLES: a member with a key of its own,
+# $T/FILE.key (its public half in $T/FILE.pub), in DIR's roster.
+member_key() {
+	"$G" --dir "$1" keygen "$T/$2.key" > "$T/$2.pub" &&
+		"$G" --dir "$1" roster add "$(cat "$T/$2.pub")" --admin-key "$T/admin.key" \
+			--name "$3" --unit "$4" --roles "$5" > /dev/null
+}
+
 # share_roster FROM TO: the roster's events travel from one node to another.
 share_roster() {
 	"$G" --dir "$1" event export --case roster 2>/dev/null |
