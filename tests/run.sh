@@ -21,7 +21,9 @@ cd "$top" || exit 1
 export GRIDCASE="$top/build-san/gridcase"
 export GRIDCASE_TOOLS="$top/build-san/tools"
 export GRIDCASE_DATA="$top/data"
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+# handle_abort: a process that aborts (SIGABRT) prints its stack, so a
+# daemon's "exit 134" names where it was.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:handle_abort=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$top/tests/lsan.supp:print_suppressions=0}"
 
