@@ -928,9 +928,16 @@ out:
 	return rc;
 }
 
-/* The first grouping whose rows differ, named in what; 0 if none. */
+/*
+ * The first of the n named groups whose rows differ between the maps a
+ * and b (the overview's groupings, or the indicator sets), named in what
+ * as "KIND NAME, ..." (kind "by" or "set"); whole names the map in the
+ * last resort.  0 if a and b are the same bytes.
+ */
 static int
-figures_diff(const struct buf *a, const struct buf *b, char *what, size_t cap)
+groups_diff(const struct buf *a, const struct buf *b, const char *const *names,
+	    size_t n, const char *kind, const char *whole, char *what,
+	    size_t cap)
 {
 	struct mp_reader ra, rb, va, vb;
 	const uint8_t *pa, *pb;
@@ -940,61 +947,48 @@ figures_diff(const struct buf *a, const struct buf *b, char *what, size_t cap)
 		return 0;
 	mp_reader_init(&ra, a->data, a->len, NULL);
 	mp_reader_init(&rb, b->data, b->len, NULL);
-	for (size_t g = 0; g < NGROUPINGS; g++) {
-		const char *name = groupings[g].name;
-		int ha = mp_map_find(&ra, name, &va) == 0 &&
+	for (size_t g = 0; g < n; g++) {
+		int ha = mp_map_find(&ra, names[g], &va) == 0 &&
 			 mp_get_value(&va, &pa, &na) == 0;
-		int hb = mp_map_find(&rb, name, &vb) == 0 &&
+		int hb = mp_map_find(&rb, names[g], &vb) == 0 &&
 			 mp_get_value(&vb, &pb, &nb) == 0;
 		if (!ha || !hb) {
-			snprintf(what, cap, "by %s: no figures in the %s", name,
-				 ha ? "second" : "first");
+			snprintf(what, cap, "%s %s: no figures in the %s", kind,
+				 names[g], ha ? "second" : "first");
 			return 1;
 		}
 		if (eval_result_diff(pa, na, pb, nb, sub, sizeof(sub))) {
-			snprintf(what, cap, "by %s, %s", name, sub);
+			snprintf(what, cap, "%s %s, %s", kind, names[g], sub);
 			return 1;
 		}
 	}
-	snprintf(what, cap, "the figures differ in their encoding");
+	snprintf(what, cap, "the %s differ in their encoding", whole);
 	return 1;
 }
 
-/* The first set whose rows differ, named in what; 0 if none. */
+/* The first grouping of the overview whose rows differ; 0 if none. */
+static int
+figures_diff(const struct buf *a, const struct buf *b, char *what, size_t cap)
+{
+	const char *names[NGROUPINGS];
+	for (size_t g = 0; g < NGROUPINGS; g++)
+		names[g] = groupings[g].name;
+	return groups_diff(a, b, names, NGROUPINGS, "by", "figures", what, cap);
+}
+
+/* The first set whose rows differ; 0 if none. */
 static int
 sets_diff(const struct buf *a, const struct buf *b, char *what, size_t cap)
 {
-	struct mp_reader ra, rb, va, vb;
-	const uint8_t *pa, *pb;
-	size_t na, nb;
-	char sub[240];
-	if (a->len == b->len && memcmp(a->data, b->data, a->len) == 0)
-		return 0;
-	if (!a->len || !b->len) {
+	const char *names[NSETS];
+	if ((!a->len || !b->len) && a->len != b->len) {
 		snprintf(what, cap, "no indicator sets in the %s",
 			 a->len ? "second" : "first");
 		return 1;
 	}
-	mp_reader_init(&ra, a->data, a->len, NULL);
-	mp_reader_init(&rb, b->data, b->len, NULL);
-	for (size_t k = 0; k < NSETS; k++) {
-		const char *name = ind_set_name(report_sets[k]);
-		int ha = mp_map_find(&ra, name, &va) == 0 &&
-			 mp_get_value(&va, &pa, &na) == 0;
-		int hb = mp_map_find(&rb, name, &vb) == 0 &&
-			 mp_get_value(&vb, &pb, &nb) == 0;
-		if (!ha || !hb) {
-			snprintf(what, cap, "set %s: no figures in the %s",
-				 name, ha ? "second" : "first");
-			return 1;
-		}
-		if (eval_result_diff(pa, na, pb, nb, sub, sizeof(sub))) {
-			snprintf(what, cap, "set %s, %s", name, sub);
-			return 1;
-		}
-	}
-	snprintf(what, cap, "the sets differ in their encoding");
-	return 1;
+	for (size_t k = 0; k < NSETS; k++)
+		names[k] = ind_set_name(report_sets[k]);
+	return groups_diff(a, b, names, NSETS, "set", "sets", what, cap);
 }
 
 int
