@@ -38,7 +38,8 @@ struct proof {
 struct out_bundle {
 	const char *kind, *subject, *office, *network;
 	const uint8_t *admin;
-	const struct period_report *inputs; /* config and offices */
+	const struct period_report *inputs; /* config, offices, cells */
+	int cells; /* a month with no report: the cells go in the bundle */
 	const struct evset *events, *roster;
 	struct buf reports; /* the array's items */
 	size_t nreports;
@@ -82,6 +83,9 @@ bundle_encode(const struct out_bundle *o, struct buf *out)
 	struct buf *b;
 	mp_map_init(&m);
 	mp_put_bin(mp_map_add(&m, "admin"), o->admin, EVENT_KEY_BYTES);
+	if (o->cells)
+		period_cells_put(mp_map_add(&m, "cells"), o->inputs->cells,
+				 o->inputs->ncells);
 	mp_put_cstr(mp_map_add(&m, "config"),
 		    o->inputs->config ? o->inputs->config : "{}");
 	put_set(mp_map_add(&m, "events"), o->events);
@@ -331,8 +335,11 @@ bundle_export(struct node *n, const struct bundle_opts *opts, struct buf *out,
 		if (has_report)
 			rc = add_report_env(n, &rep, &o, d);
 		else {
+			/* No report to take the grid from: the bundle
+			 * carries the node's cells itself. */
 			rep.p = *opts->month;
 			rc = period_inputs(n, &rep, d);
+			o.cells = 1;
 		}
 		if (rc)
 			goto out;
@@ -381,6 +388,9 @@ struct in_bundle {
 	char *config;
 	struct period_office *offices;
 	size_t noffices;
+	struct grid_cell *cells; /* only a month with no report has them */
+	size_t ncells;
+	int has_cells;
 	struct evset events, roster;
 	struct period_report *reports;
 	size_t nreports;
@@ -398,6 +408,7 @@ in_release(struct in_bundle *b)
 {
 	free(b->config);
 	free(b->offices);
+	free(b->cells);
 	evset_release(&b->events);
 	evset_release(&b->roster);
 	for (size_t i = 0; i < b->nreports; i++)
@@ -630,6 +641,14 @@ in_decode(const uint8_t *p, size_t n, struct in_bundle *b, struct diag *d)
 		memcpy(o->prefix, x, xn);
 		memcpy(o->name, y, yn);
 	}
+	rc = mp_map_find(&m, "cells", &v);
+	if (rc == 0) {
+		if (strcmp(b->kind, "month") != 0 ||
+		    period_cells_get(&v, &b->cells, &b->ncells))
+			return shape(d, "cells");
+		b->has_cells = 1;
+	} else if (rc != ERR_NOTFOUND)
+		return shape(d, "cells");
 	if ((rc = read_set(&m, "roster", b->network, &b->roster, d)) ||
 	    (rc = check_order(&b->roster, "roster event", d)))
 		return rc;
@@ -703,10 +722,13 @@ check_signers(struct in_bundle *b, struct period_roster *pr, struct buf *text,
 	return 0;
 }
 
-/* Rows of one grouping as "group: name=value ...", only office if set. */
+/*
+ * Rows of one grouping (or indicator set) as "[label ]group: name=value
+ * ...", only office's if set.
+ */
 static void
-print_rows(const struct buf *figures, const char *grouping, const char *office,
-	   struct buf *text)
+print_rows(const struct buf *figures, const char *grouping, const char *label,
+	   const char *office, struct buf *text)
 {
 	struct mp_reader m, g, cols, rows;
 	const char *names[EVAL_CODEC_MAX_COLUMNS];
@@ -735,7 +757,8 @@ print_rows(const struct buf *figures, const char *grouping, const char *office,
 		if (office &&
 		    (strlen(office) != n || memcmp(office, s, n) != 0))
 			continue;
-		buf_printf(text, "%.*s:", (int)n, s);
+		buf_printf(text, "%s%s%.*s:", label ? label : "",
+			   label ? " " : "", (int)n, s);
 		for (uint32_t c = 1; c < nc; c++) {
 			const char *str;
 			size_t sn;
@@ -764,6 +787,9 @@ print_rows(const struct buf *figures, const char *grouping, const char *office,
 	}
 }
 
+/* The indicator sets whose rows the grid's cells name (docs/audit.md §5). */
+static const char *const regions[] = { "grid", "community", "street" };
+
 static int
 verify_month(struct in_bundle *b, struct buf *text, struct diag *d)
 {
@@ -786,6 +812,10 @@ verify_month(struct in_bundle *b, struct buf *text, struct diag *d)
 		if (strcmp(r->config ? r->config : "", b->config) != 0)
 			return diag_set(d, ERR_CORRUPT,
 					"the bundle's config is not the report's");
+		if (b->has_cells)
+			return diag_set(
+				d, ERR_FORMAT,
+				"the bundle holds 'cells' and a report: a closed month's cells are the report's");
 		/* The report says which events are extras (fork versions,
 		 * evidence): they are replayed after the feeds. */
 		for (size_t i = 0; i < b->events.n; i++)
@@ -803,16 +833,21 @@ verify_month(struct in_bundle *b, struct buf *text, struct diag *d)
 		buf_printf(text,
 			   "figures of %s recomputed from the events: the same as the report's, byte for byte\n",
 			   p.month);
-		print_rows(&r->figures, "office",
+		print_rows(&r->figures, "office", NULL,
 			   b->office[0] ? b->office : NULL, text);
 		return 0;
 	}
-	/* No report: the figures are recomputed, nothing to compare. */
+	/* No report: the figures are recomputed, nothing to compare; the
+	 * region sets name their rows from the bundle's own cells. */
+	if (!b->has_cells)
+		return shape(d, "cells");
 	memset(&own, 0, sizeof(own));
 	own.p = p;
 	own.config = b->config;
 	own.offices = b->offices;
 	own.noffices = b->noffices;
+	own.cells = b->cells;
+	own.ncells = b->ncells;
 	if ((rc = period_figures(b->network, b->admin, &b->events, &own, d))) {
 		buf_release(&own.figures);
 		buf_release(&own.sets);
@@ -829,8 +864,13 @@ verify_month(struct in_bundle *b, struct buf *text, struct diag *d)
 	checkpoint_release(&cp);
 	buf_printf(text, "figures of %s recomputed from the events:\n",
 		   p.month);
-	print_rows(&own.figures, "office", b->office[0] ? b->office : NULL,
-		   text);
+	print_rows(&own.figures, "office", NULL,
+		   b->office[0] ? b->office : NULL, text);
+	buf_printf(text,
+		   "region sets of %s recomputed with the bundle's %zu cells:\n",
+		   p.month, b->ncells);
+	for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++)
+		print_rows(&own.sets, regions[i], regions[i], NULL, text);
 	buf_release(&own.figures);
 	buf_release(&own.sets);
 	return 0;

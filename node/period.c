@@ -323,14 +323,7 @@ period_report_encode(const struct period_report *r, struct buf *body)
 	for (size_t i = 0; i < r->cp.nextras; i++)
 		mp_put_bin(b, r->cp.extras[i], EVENT_ID_BYTES);
 	mp_map_finish(&cp, mp_map_add(&m, "checkpoint"));
-	b = mp_map_add(&m, "cells");
-	mp_put_array(b, (uint32_t)r->ncells);
-	for (size_t i = 0; i < r->ncells; i++) {
-		mp_put_array(b, 3);
-		mp_put_cstr(b, r->cells[i].grid);
-		mp_put_cstr(b, r->cells[i].community);
-		mp_put_cstr(b, r->cells[i].office);
-	}
+	period_cells_put(mp_map_add(&m, "cells"), r->cells, r->ncells);
 	mp_put_cstr(mp_map_add(&m, "config"), r->config ? r->config : "");
 	buf_add(mp_map_add(&m, "figures"), r->figures.data, r->figures.len);
 	mp_put_uint(mp_map_add(&m, "from"), r->p.from_ms);
@@ -351,6 +344,54 @@ period_report_encode(const struct period_report *r, struct buf *body)
 		buf_add(mp_map_add(&m, "sets"), r->sets.data, r->sets.len);
 	mp_put_uint(mp_map_add(&m, "to"), r->p.to_ms);
 	mp_map_finish(&m, body);
+}
+
+void
+period_cells_put(struct buf *b, const struct grid_cell *cells, size_t n)
+{
+	mp_put_array(b, (uint32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		mp_put_array(b, 3);
+		mp_put_cstr(b, cells[i].grid);
+		mp_put_cstr(b, cells[i].community);
+		mp_put_cstr(b, cells[i].office);
+	}
+}
+
+int
+period_cells_get(struct mp_reader *r, struct grid_cell **out, size_t *n)
+{
+	struct mp_reader v = *r;
+	struct grid_cell *cells;
+	uint32_t k, three;
+	if (mp_get_array(&v, &k))
+		return ERR_FORMAT;
+	cells = xcalloc(k ? k : 1, sizeof(*cells));
+	for (uint32_t i = 0; i < k; i++) {
+		struct grid_cell *c = &cells[i];
+		const char *a, *b, *e;
+		size_t an, bn, en;
+		if (mp_get_array(&v, &three) || three != 3 ||
+		    mp_get_str(&v, &a, &an) || an >= sizeof(c->grid) ||
+		    mp_get_str(&v, &b, &bn) || bn >= sizeof(c->community) ||
+		    mp_get_str(&v, &e, &en) || en >= sizeof(c->office)) {
+			free(cells);
+			return ERR_FORMAT;
+		}
+		memcpy(c->grid, a, an);
+		memcpy(c->community, b, bn);
+		memcpy(c->office, e, en);
+		/* Ascending by id, each once: a reader that looks a cell up
+		 * by its id finds one answer. */
+		if (i > 0 && strcmp(cells[i - 1].grid, c->grid) >= 0) {
+			free(cells);
+			return ERR_FORMAT;
+		}
+	}
+	*r = v;
+	*out = cells;
+	*n = k;
+	return 0;
 }
 
 static int
@@ -433,25 +474,9 @@ period_report_decode(const uint8_t *body, size_t n, struct period_report *out,
 	}
 	/* cells and sets came with the indicator sets: a report made
 	 * before them holds the overview alone. */
-	if (mp_map_find(&m, "cells", &v) == 0) {
-		if (mp_get_array(&v, &k))
-			goto cells;
-		out->cells = xcalloc(k ? k : 1, sizeof(*out->cells));
-		for (uint32_t i = 0; i < k; i++) {
-			struct grid_cell *c = &out->cells[out->ncells++];
-			const char *a, *b, *e;
-			size_t an, bn, en;
-			if (mp_get_array(&v, &two) || two != 3 ||
-			    mp_get_str(&v, &a, &an) || an >= sizeof(c->grid) ||
-			    mp_get_str(&v, &b, &bn) ||
-			    bn >= sizeof(c->community) ||
-			    mp_get_str(&v, &e, &en) || en >= sizeof(c->office))
-				goto cells;
-			memcpy(c->grid, a, an);
-			memcpy(c->community, b, bn);
-			memcpy(c->office, e, en);
-		}
-	}
+	if (mp_map_find(&m, "cells", &v) == 0 &&
+	    period_cells_get(&v, &out->cells, &out->ncells))
+		goto cells;
 	if (mp_map_find(&m, "sets", &v) == 0) {
 		if (mp_get_value(&v, &p, &len) || !mp_is_map(p, len))
 			goto sets;

@@ -27,6 +27,7 @@
 
 struct calendar;
 struct grid_cell;
+struct mp_reader;
 struct node;
 struct store;
 
@@ -127,6 +128,20 @@ struct period_report {
 };
 
 void period_report_release(struct period_report *r);
+/*
+ * The grid's cells as a report's (and an unclosed month bundle's) `cells`
+ * hold them: [[grid, community, office]...], in the order given (the
+ * callers give them ascending by id).
+ */
+void period_cells_put(struct buf *b, const struct grid_cell *cells, size_t n);
+/*
+ * Reads such an array at r (past it on success) into *out (free() it)
+ * and *n.  ERR_FORMAT if it is not one, a cell is not three strings that
+ * fit, or the ids are not strictly ascending (bytes); out and n are then
+ * untouched.
+ */
+MUST_CHECK int period_cells_get(struct mp_reader *r, struct grid_cell **out,
+				size_t *n);
 /* The event body (canonical msgpack map). */
 void period_report_encode(const struct period_report *r, struct buf *body);
 /* ERR_FORMAT naming the field if body is not a report. */

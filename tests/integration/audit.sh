@@ -3,7 +3,9 @@
 # the timeline (claimed and witnessed times), and every kind of damage is
 # named: a flipped byte, a missing event, a reordered event, a figure that
 # does not follow, a wrong proof, a signer whose key was revoked, another
-# district's admin key.
+# district's admin key.  A month not yet closed carries the grid's cells:
+# both readers recompute its region sets with them, as the report the
+# node signs later has them, and a changed, cut or missing cells is seen.
 . "$(dirname "$0")/lib.sh"
 
 : "${GRIDCASE_TOOLS:=$(pwd)/build-san/tools}"
@@ -49,6 +51,9 @@ check_out "as a separation conflict" "^$c4 .*separation" "$G" --dir "$D" conflic
 c1=$(head -n 1 "$T/cases")
 check "office-01 feeds back the first case" \
 	at 2026-03-02T03:00:00Z --key "$T/o01.key" case feedback "$c1" --notes done
+# Before the close, March's bundle has no report: it carries the cells.
+check "audit export --month of a month not closed" \
+	at 2026-04-01T00:30:00Z audit export --month 2026-03 -o "$T/open.bundle"
 check "March closes" at 2026-04-01T01:00:00Z eval close --month 2026-03
 report=$(sed -n 's/^closed 2026-03: report \([0-9a-f]*\),.*/\1/p' "$OUT")
 
@@ -80,6 +85,33 @@ check "audit export --month --office" \
 check_out "an office's bundle shows that office's figures only" \
 	"the bundle verifies" "$G" audit verify "$T/o2.bundle"
 check "and not another office's" sh -c "! grep -q '^office-01:' '$OUT'"
+
+# ---- a month not closed: the region sets follow the bundle's cells ----
+check_out "a month not closed: audit verify recomputes the figures" \
+	"2026-03 is not closed: no report to compare with" \
+	"$G" audit verify "$T/open.bundle" --admin "$ADMIN"
+cp "$OUT" "$T/open.out"
+check_out "its region sets with the bundle's 102 cells" \
+	"region sets of 2026-03 recomputed with the bundle's 102 cells" cat "$T/open.out"
+check_out "a street row is named from the cells" \
+	"^street 310104001: name=office-01 public_verified=0 registered=3 " cat "$T/open.out"
+check_out "and a community row" \
+	"^community 310104001001: name=office-01-c001 " cat "$T/open.out"
+grep -E '^(grid|community|street) ' "$T/open.out" > "$T/open.regions"
+"$TAMPER" "$T/open.bundle" "$T/cell.bundle" cell 0 elsewhere
+check_out "a cell's office changed: the street row follows the bundle" \
+	"^street 310104001: name=elsewhere " "$G" audit verify "$T/cell.bundle"
+grep -E '^(grid|community|street) ' "$OUT" > "$T/cell.regions"
+"$TAMPER" "$T/open.bundle" "$T/badcell.bundle" badcell 1
+check_err 1 "a cell cut short is named" "the bundle's 'cells' does not read" \
+	"$G" audit verify "$T/badcell.bundle"
+"$TAMPER" "$T/open.bundle" "$T/nocells.bundle" nocells -
+check_err 1 "a month not closed without cells is named" \
+	"the bundle's 'cells' does not read" "$G" audit verify "$T/nocells.bundle"
+"$TAMPER" "$T/march.bundle" "$T/graft.bundle" graft "$T/open.bundle"
+check_err 1 "a closed month's bundle with cells of its own is refused" \
+	"the bundle holds 'cells' and a report: a closed month's cells are the report's" \
+	"$G" audit verify "$T/graft.bundle"
 
 # ---- a case ----
 check "audit export --case" at 2026-04-02T01:00:00Z audit export --case "$c1" -o "$T/case.bundle"
@@ -146,6 +178,33 @@ if command -v "$PY" > /dev/null 2>&1; then
 		"$PY" "$AV" bundle "$T/figure.bundle"
 	check_err 1 "a wrong proof" "proof #1 \(event #1\) does not hold" \
 		"$PY" "$AV" bundle "$T/proof.bundle"
+	# The month not closed: its region sets, recomputed from the bundle
+	# by this reader, are gridcase's, and those the node froze at the
+	# close with its own grid; a changed cell is not.
+	check_out "the independent reader recomputes a month not closed with its cells" \
+		"figures: [0-9]+ groups of the overview and [0-9]+ rows of the 9 indicator sets recomputed with the bundle's 102 cells" \
+		"$PY" "$AV" bundle "$T/open.bundle" "$ADMIN"
+	grep -E '^(grid|community|street) ' "$OUT" > "$T/py.regions"
+	check "its region rows are those audit verify prints" cmp "$T/py.regions" "$T/open.regions"
+	check "and there are rows of every region set" \
+		sh -c "grep -q '^grid ' '$T/py.regions' && grep -q '^community ' '$T/py.regions' && grep -q '^street ' '$T/py.regions'"
+	check "the closed report's region rows (the node's grid)" \
+		"$PY" "$AV" bundle "$T/march.bundle" "$ADMIN" --regions
+	grep -E '^(grid|community|street) ' "$OUT" > "$T/report.regions"
+	check "are those recomputed from the bundle before the close" \
+		cmp "$T/report.regions" "$T/open.regions"
+	check_out "a cell's office changed: the reader follows the bundle" \
+		"^street 310104001: name=elsewhere " "$PY" "$AV" bundle "$T/cell.bundle"
+	grep -E '^(grid|community|street) ' "$OUT" > "$T/pycell.regions"
+	check "as audit verify does" cmp "$T/pycell.regions" "$T/cell.regions"
+	check "and the figures are no longer the node's" \
+		sh -c "! cmp -s '$T/cell.regions' '$T/report.regions'"
+	check_err 1 "a cell cut short" "the bundle's 'cells' does not read" \
+		"$PY" "$AV" bundle "$T/badcell.bundle"
+	check_err 1 "no cells" "the bundle's 'cells' does not read" \
+		"$PY" "$AV" bundle "$T/nocells.bundle"
+	check_err 1 "cells beside a report" \
+		"the bundle holds 'cells' and a report" "$PY" "$AV" bundle "$T/graft.bundle"
 else
 	echo "note: $PY is not installed, so the independent reader is skipped"
 fi

@@ -7,13 +7,15 @@ signatures are read by verify.py beside it, the independent reader of
 docs/format.md.  The RFC 9162 trees are computed here with hashlib.
 
     audit_verify.py vectors FILE          check docs/vectors/audit.json
-    audit_verify.py bundle FILE [ADMIN] [--unsigned-events]
+    audit_verify.py bundle FILE [ADMIN] [--unsigned-events] [--regions]
                                           check a bundle (ADMIN: the
                                           district admin key in hex;
                                           --unsigned-events: a bundle whose
                                           events an earlier run verified,
                                           checked again without their
-                                          signatures, the reports' still)
+                                          signatures, the reports' still;
+                                          --regions: print the rows of the
+                                          report's region sets too)
 
 A bundle is checked for its shape, every envelope (signature, id,
 network), the canonical order, the report's checkpoint (its count and
@@ -23,7 +25,11 @@ groupings and the nine indicator sets, recomputed from the bundle's
 events, the report's config (calendar, limits, weights, bands) and its
 cells by audit_figures.py (docs/evaluation.md and docs/workflow.md,
 independently; its readings are in its own header), each value equal to
-the report's.
+the report's.  A month with no report (not closed) carries the
+grid's `cells` itself: its figures are recomputed with the bundle's
+config, offices and cells, and the rows of the region sets (grid,
+community, street) are printed as `gridcase audit verify` prints them,
+"SET GROUP: figure=value ..." (`-` for no value), for a test to compare.
 
 Prints what it checked and exits 0, or prints the first thing wrong and
 exits 1; 2 on usage errors.
@@ -237,6 +243,66 @@ def check_all(report, admin, roster, events):
     return n, m
 
 
+def read_cells(b):
+    """The bundle's `cells` (docs/audit.md §5): [[grid, community,
+    office]...], strictly ascending by id (bytes)."""
+    cells = b.get("cells")
+    ok = type(cells) is list and all(
+        type(c) is list and len(c) == 3 and
+        all(type(x) is str for x in c) for c in cells) and all(
+        cells[i - 1][0].encode() < cells[i][0].encode()
+        for i in range(1, len(cells)))
+    if not ok:
+        raise Wrong("the bundle's 'cells' does not read")
+    return cells
+
+
+def month_bounds(subject, cfg_text):
+    """[from, to) of the month YYYY-MM in the calendar's local time."""
+    cal = audit_figures.Calendar(json.loads(cfg_text)
+                                 if cfg_text.strip() else {})
+    y, m = (int(x) for x in subject.split("-"))
+    ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
+    return (cal.instant(audit_figures.days_from_civil(y, m, 1), 0),
+            cal.instant(audit_figures.days_from_civil(ny, nm, 1), 0))
+
+
+REGIONS = ("grid", "community", "street")
+
+
+def region_lines(tables):
+    """The region sets' rows as `gridcase audit verify` prints them:
+    tables maps a set to (columns, rows)."""
+    for name in REGIONS:
+        cols, rows = tables[name]
+        for r in rows:
+            print("%s %s:%s" % (name, r[0], "".join(
+                " %s=%s" % (c, "-" if v is None else v)
+                for c, v in zip(cols[1:], r[1:]))))
+
+
+def check_open_month(b, roster, events):
+    """A month not closed: no report to compare with; the figures are
+    recomputed with the bundle's own config, offices and cells."""
+    cells = read_cells(b)
+    frm, to = month_bounds(b["subject"], b["config"])
+    rep = {"config": b["config"], "offices": b["offices"], "cells": cells,
+           "from": frm, "to": to}
+    figures, sets = audit_figures.recompute(b["admin"], roster, events, rep)
+    print("%s is not closed: no report to compare with" % b["subject"])
+    print("checkpoint of the bundle: %d events, tree head %s"
+          % (len(events), mth([e["_id"] for e in events]).hex()))
+    print("figures: %d groups of the overview and %d rows of the %d "
+          "indicator sets recomputed with the bundle's %d cells"
+          % (sum(len(v) for v in figures.values()),
+             sum(len(v) for v in sets.values()), len(sets), len(cells)))
+    region_lines({name: (["group", "name"] +
+                         [f for f, _ in audit_figures.SETS[name]] +
+                         ["grade"],
+                         sorted(sets[name], key=lambda r: r[0].encode()))
+                  for name in REGIONS})
+
+
 def check_witnesses(b, net, roster, events):
     """A case bundle's witnessed checkpoints (docs/audit.md §4, §5)."""
     members = audit_figures.Roster(b["admin"], roster)
@@ -285,7 +351,7 @@ def check_witnesses(b, net, roster, events):
              sum(1 for ei, at in first.items() if events[ei]["time"] > at)))
 
 
-def cmd_bundle(path, admin_hex, signatures=True):
+def cmd_bundle(path, admin_hex, signatures=True, regions=False):
     with open(path, "rb") as f:
         data = f.read()
     try:
@@ -318,8 +384,11 @@ def cmd_bundle(path, admin_hex, signatures=True):
         if len(reports) > 1:
             raise Wrong("a month bundle holds one report")
         if not reports:
-            print("no report: nothing to compare")
+            check_open_month(b, roster, events)
             return
+        if "cells" in b:
+            raise Wrong("the bundle holds 'cells' and a report: a closed "
+                        "month's cells are the report's")
         rep = reports[0]
         cp = rep["checkpoint"]
         if cp["count"] != len(events):
@@ -337,6 +406,10 @@ def cmd_bundle(path, admin_hex, signatures=True):
               % n)
         print("sets: %d values of the %d indicator sets recomputed from the "
               "events, all equal to the report's" % (m, len(rep["sets"])))
+        if regions:
+            region_lines({name: (rep["sets"][name]["columns"],
+                                 rep["sets"][name]["rows"])
+                          for name in REGIONS})
     else:
         for k, (ei, ri, leaf, path) in enumerate(b["proofs"]):
             cp = reports[ri]["checkpoint"]
@@ -351,15 +424,15 @@ def main(argv):
     try:
         if len(argv) == 3 and argv[1] == "vectors":
             cmd_vectors(argv[2])
-        elif len(argv) in (3, 4, 5) and argv[1] == "bundle":
-            flag = "--unsigned-events"
-            signatures = flag not in argv
-            rest = [a for a in argv[2:] if a != flag]
+        elif len(argv) in (3, 4, 5, 6) and argv[1] == "bundle":
+            flags = ("--unsigned-events", "--regions")
+            signatures = flags[0] not in argv
+            rest = [a for a in argv[2:] if a not in flags]
             if len(rest) not in (1, 2):
                 print(__doc__.split("\n\n")[2], file=sys.stderr)
                 return 2
             cmd_bundle(rest[0], rest[1] if len(rest) == 2 else None,
-                       signatures)
+                       signatures, flags[1] in argv)
         else:
             print(__doc__.split("\n\n")[2], file=sys.stderr)
             return 2

@@ -14,6 +14,11 @@
  *                                      report whose figures do not follow
  *   tamper_bundle IN OUT figure KEY SET  likewise, the first figure of the
  *                                      first row of the indicator set SET
+ *   tamper_bundle IN OUT cell I OFFICE  names OFFICE the street office of
+ *                                      cell I (of a month with no report)
+ *   tamper_bundle IN OUT badcell I     cuts cell I to [grid, community]
+ *   tamper_bundle IN OUT nocells -     removes the key cells
+ *   tamper_bundle IN OUT graft OTHER   adds the bundle OTHER's cells
  *
  * Indexes count from 0.  The bundle is rewritten in canonical form.
  */
@@ -75,6 +80,60 @@ put_items(struct buf *b, const uint8_t **p, const size_t *n, size_t k)
 		buf_add(b, p[i], n[i]);
 }
 
+static void
+read_file(const char *path, struct buf *out)
+{
+	uint8_t chunk[65536];
+	size_t r;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		die("cannot open the bundle");
+	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(out, chunk, r);
+	fclose(f);
+}
+
+/* The bundle's top-level entries (slices into in). */
+static uint32_t
+entries(const struct buf *in, struct entry *e, uint32_t max)
+{
+	struct mp_reader rd;
+	uint32_t n;
+	mp_reader_init(&rd, in->data, in->len, NULL);
+	if (mp_get_map(&rd, &n) || n > max)
+		die("not a bundle");
+	for (uint32_t i = 0; i < n; i++) {
+		const char *s;
+		size_t sn;
+		if (mp_get_str(&rd, &s, &sn) || sn >= sizeof(e[i].key) ||
+		    mp_get_value(&rd, &e[i].val, &e[i].n))
+			die("not a bundle");
+		memcpy(e[i].key, s, sn);
+	}
+	return n;
+}
+
+/* Cell item [grid, community, office] with office, or cut to two. */
+static void
+recell(const uint8_t *item, size_t len, const char *office, struct buf *out)
+{
+	struct mp_reader r;
+	uint32_t three;
+	const char *s[3];
+	size_t sn[3];
+	mp_reader_init(&r, item, len, NULL);
+	if (mp_get_array(&r, &three) || three != 3)
+		die("a cell does not read");
+	for (int i = 0; i < 3; i++)
+		if (mp_get_str(&r, &s[i], &sn[i]))
+			die("a cell does not read");
+	mp_put_array(out, office ? 3 : 2);
+	mp_put_str(out, s[0], sn[0]);
+	mp_put_str(out, s[1], sn[1]);
+	if (office)
+		mp_put_cstr(out, office);
+}
+
 /*
  * The report's body with its first "reported" count raised by one, or
  * (set given) the first figure of set's first row.
@@ -132,33 +191,17 @@ refigure(const uint8_t *item, size_t len, const char *key_path, const char *set,
 int
 main(int argc, char **argv)
 {
-	struct buf in = BUF_INIT, out = BUF_INIT;
-	uint8_t chunk[65536];
-	size_t r;
-	if (argc != 5 && !(argc == 6 && strcmp(argv[3], "figure") == 0))
-		die("usage: tamper_bundle IN OUT flip|drop|swap|proof|wproof|figure ARG [SET]");
-	FILE *f = fopen(argv[1], "rb");
-	if (!f)
-		die("cannot open the bundle");
-	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&in, chunk, r);
-	fclose(f);
+	struct buf in = BUF_INIT, other = BUF_INIT, out = BUF_INIT;
+	if (argc != 5 && !(argc == 6 && (strcmp(argv[3], "figure") == 0 ||
+					 strcmp(argv[3], "cell") == 0)))
+		die("usage: tamper_bundle IN OUT flip|drop|swap|proof|wproof|figure|cell|badcell|nocells|graft ARG [SET|OFFICE]");
+	read_file(argv[1], &in);
 
 	struct entry e[32];
-	struct mp_reader rd;
 	uint32_t n;
+	FILE *f;
 	memset(e, 0, sizeof(e));
-	mp_reader_init(&rd, in.data, in.len, NULL);
-	if (mp_get_map(&rd, &n) || n > 32)
-		die("not a bundle");
-	for (uint32_t i = 0; i < n; i++) {
-		const char *s;
-		size_t sn;
-		if (mp_get_str(&rd, &s, &sn) || sn >= sizeof(e[i].key) ||
-		    mp_get_value(&rd, &e[i].val, &e[i].n))
-			die("not a bundle");
-		memcpy(e[i].key, s, sn);
-	}
+	n = entries(&in, e, 31);
 
 	uint8_t *copy = NULL;
 	static const uint8_t *p[1 << 20];
@@ -215,6 +258,35 @@ main(int argc, char **argv)
 			 &re->repl);
 		for (size_t i = 1; i < k; i++)
 			buf_add(&re->repl, p[i], len[i]);
+	} else if (strcmp(op, "cell") == 0 || strcmp(op, "badcell") == 0) {
+		struct entry *ce = find(e, n, "cells");
+		size_t k = items(ce, p, len, 1 << 20);
+		if (arg >= k)
+			die("no such cell");
+		mp_put_array(&ce->repl, (uint32_t)k);
+		for (size_t i = 0; i < k; i++)
+			if (i == arg)
+				recell(p[i], len[i],
+				       op[0] == 'c' ? argv[5] : NULL,
+				       &ce->repl);
+			else
+				buf_add(&ce->repl, p[i], len[i]);
+	} else if (strcmp(op, "nocells") == 0) {
+		struct entry *ce = find(e, n, "cells");
+		memmove(ce, ce + 1, (size_t)(e + n - (ce + 1)) * sizeof(*ce));
+		n--;
+	} else if (strcmp(op, "graft") == 0) {
+		/* After "admin", before "config": keys in byte order. */
+		struct entry oe[32];
+		uint32_t on;
+		memset(oe, 0, sizeof(oe));
+		read_file(argv[4], &other);
+		on = entries(&other, oe, 32);
+		if (n < 1 || strcmp(e[0].key, "admin") != 0)
+			die("not a bundle");
+		memmove(&e[2], &e[1], (n - 1) * sizeof(e[0]));
+		e[1] = *find(oe, on, "cells");
+		n++;
 	} else {
 		die("unknown operation");
 	}
@@ -233,6 +305,7 @@ main(int argc, char **argv)
 	for (uint32_t i = 0; i < n; i++)
 		buf_release(&e[i].repl);
 	buf_release(&in);
+	buf_release(&other);
 	buf_release(&out);
 	return 0;
 }

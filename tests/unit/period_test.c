@@ -15,6 +15,7 @@
 #include "node/case/calendar.h"
 #include "node/case/config.h"
 #include "node/case/eval_codec.h"
+#include "node/case/grid.h"
 #include "node/node.h"
 #include "node/period.h"
 #include "store/store.h"
@@ -411,6 +412,52 @@ test_a_changed_figure_or_a_missing_event_is_named(void)
 	tnode_free(c);
 }
 
+/* cells as a report or a month bundle holds them (docs/audit.md §3, §5). */
+static void
+test_cells_round_trip_and_a_cut_or_unordered_one_is_refused(void)
+{
+	struct grid_cell in[2] = {
+		{ "310104001001001", "office-01-c001", "office-01" },
+		{ "310104001001002", "office-01-c001", "office-01" },
+	};
+	struct grid_cell *out = NULL, *keep = (struct grid_cell *)in;
+	size_t n = 7;
+	struct buf b = BUF_INIT;
+	struct mp_reader r;
+
+	period_cells_put(&b, in, 2);
+	mp_put_nil(&b); /* the reader stops after the array */
+	mp_reader_init(&r, b.data, b.len, NULL);
+	CHECK_OK(period_cells_get(&r, &out, &n));
+	CHECK_EQ_INT((int)n, 2);
+	CHECK(memcmp(out, in, sizeof(in)) == 0);
+	CHECK_OK(mp_get_nil(&r));
+	free(out);
+
+	/* Out of order (the same id twice is too), then a cell of two:
+	 * refused, the outputs untouched. */
+	buf_reset(&b);
+	period_cells_put(&b, (const struct grid_cell[]){ in[1], in[0] }, 2);
+	mp_reader_init(&r, b.data, b.len, NULL);
+	out = keep;
+	n = 7;
+	CHECK_ERR(period_cells_get(&r, &out, &n), ERR_FORMAT);
+	CHECK(out == keep && n == 7);
+	buf_reset(&b);
+	period_cells_put(&b, (const struct grid_cell[]){ in[0], in[0] }, 2);
+	mp_reader_init(&r, b.data, b.len, NULL);
+	CHECK_ERR(period_cells_get(&r, &out, &n), ERR_FORMAT);
+	buf_reset(&b);
+	mp_put_array(&b, 1);
+	mp_put_array(&b, 2);
+	mp_put_cstr(&b, in[0].grid);
+	mp_put_cstr(&b, in[0].community);
+	mp_reader_init(&r, b.data, b.len, NULL);
+	CHECK_ERR(period_cells_get(&r, &out, &n), ERR_FORMAT);
+	CHECK(out == keep && n == 7);
+	buf_release(&b);
+}
+
 static const struct test tests[] = {
 	{ "tree heads match RFC 9162", test_tree_heads_match_rfc_9162 },
 	{ "every path verifies and a changed one does not",
@@ -424,6 +471,8 @@ static const struct test tests[] = {
 	  test_a_month_closes_once_after_its_end_by_a_shift_lead },
 	{ "a changed figure or a missing event is named",
 	  test_a_changed_figure_or_a_missing_event_is_named },
+	{ "cells round trip and a cut or unordered one is refused",
+	  test_cells_round_trip_and_a_cut_or_unordered_one_is_refused },
 };
 
 TEST_MAIN(tests)
