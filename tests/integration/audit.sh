@@ -120,6 +120,9 @@ check_out "a case bundle prints the timeline, claimed and witnessed" \
 	"$G" audit verify "$T/case.bundle" --admin "$ADMIN"
 check_err 1 "a case with no events here is refused" "has no events here" \
 	"$G" --dir "$D" audit export --case 20260101-nothing1 -o "$T/none.bundle"
+"$TAMPER" "$T/case.bundle" "$T/casecells.bundle" graft "$T/open.bundle"
+check_err 1 "a case bundle with cells is named" "the bundle's 'cells' does not read" \
+	"$G" audit verify "$T/casecells.bundle"
 
 # ---- damage, each named ----
 check_err 1 "another district's admin key is named" \
@@ -205,6 +208,8 @@ if command -v "$PY" > /dev/null 2>&1; then
 		"$PY" "$AV" bundle "$T/nocells.bundle"
 	check_err 1 "cells beside a report" \
 		"the bundle holds 'cells' and a report" "$PY" "$AV" bundle "$T/graft.bundle"
+	check_err 1 "cells in a case bundle" "the bundle's 'cells' does not read" \
+		"$PY" "$AV" bundle "$T/casecells.bundle"
 else
 	echo "note: $PY is not installed, so the independent reader is skipped"
 fi

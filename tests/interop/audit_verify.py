@@ -411,6 +411,8 @@ def cmd_bundle(path, admin_hex, signatures=True, regions=False):
                                  rep["sets"][name]["rows"])
                           for name in REGIONS})
     else:
+        if "cells" in b:
+            raise Wrong("the bundle's 'cells' does not read")
         for k, (ei, ri, leaf, path) in enumerate(b["proofs"]):
             cp = reports[ri]["checkpoint"]
             if not path_holds(events[ei]["_id"], leaf, cp["count"], path,
