@@ -64,11 +64,7 @@ put_signed(void *ctx, const uint8_t id[EVENT_ID_BYTES], const uint8_t *env,
 	   size_t n)
 {
 	struct signed_put *sp = ctx;
-	MDB_val k = { EVENT_ID_BYTES, (void *)id }, v = { n, (void *)env };
-	int rc = mdb_put(sp->b->txn, sp->b->s->events, &k, &v, 0);
-	return rc ? store_batch_lmdb_err(sp->b, rc,
-					 "cannot write a signed event", sp->d)
-		  : 0;
+	return store_batch_put_event(sp->b, id, env, n, sp->d);
 }
 
 static void
@@ -323,7 +319,7 @@ put_event(struct store_batch *b, const uint8_t *p, size_t n,
 	size_t kn;
 	int rc;
 
-	if ((rc = put(b, b->s->events, env->id, EVENT_ID_BYTES, p, n, d)))
+	if ((rc = store_batch_put_event(b, env->id, p, n, d)))
 		return rc;
 	for (size_t i = 0; in_feed && i < ev->nblobs; i++)
 		if (!store_blob_is_here(b->s, ev->blobs[i]) &&
@@ -343,7 +339,11 @@ put_event(struct store_batch *b, const uint8_t *p, size_t n,
 	return stored_now(b, env->id, d);
 }
 
-/* Moves the case's heads past the new event (see store.c: heads). */
+/*
+ * Moves the case's heads past the new event (see store.c: heads).  The
+ * new event is a head: no stored event can list it in its deps, since an
+ * event is stored only after all of its deps (docs/format.md §5a, rule 5).
+ */
 static int
 update_heads(struct store_batch *b, const struct envelope *env,
 	     const struct event *ev, struct diag *d)
@@ -356,15 +356,7 @@ update_heads(struct store_batch *b, const struct envelope *env,
 		kn = store_heads_key(k, ev->case_id, ev->case_len, ev->deps[i]);
 		if ((rc = del(b, b->s->heads, k, kn, d)))
 			return rc;
-		if ((rc = put(b, b->s->cited, ev->deps[i], EVENT_ID_BYTES, "",
-			      0, d)))
-			return rc;
 	}
-	rc = exists(b, b->s->cited, env->id, EVENT_ID_BYTES, NULL, d);
-	if (rc < 0)
-		return rc;
-	if (rc == 1)
-		return 0; /* a stored event already depends on it */
 	uint8_t clocks[STORE_HEADS_VAL_BYTES];
 	store_put_be64(clocks, ev->lamport);
 	store_put_be64(clocks + 8, ev->time_ms);
@@ -555,7 +547,7 @@ find_missing(struct store_batch *b, const struct event *ev,
 {
 	*n = 0;
 	for (size_t i = 0; i < ev->ndeps; i++) {
-		int rc = exists(b, b->s->events, ev->deps[i], EVENT_ID_BYTES,
+		int rc = exists(b, b->s->ids, ev->deps[i], EVENT_ID_BYTES,
 				NULL, d);
 		if (rc < 0)
 			return rc;
@@ -754,7 +746,7 @@ admit_one(struct store_batch *b, const uint8_t *p, size_t n,
 		return diag_set(d, ERR_NETWORK,
 				"event is for network '%.*s', this store is '%s'",
 				(int)ev->network_len, ev->network, s->network);
-	rc = exists(b, s->events, env->id, EVENT_ID_BYTES, NULL, d);
+	rc = exists(b, s->ids, env->id, EVENT_ID_BYTES, NULL, d);
 	if (rc < 0)
 		return rc;
 	store_version_key(vk, ev->author, ev->seq, env->id);

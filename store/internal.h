@@ -12,7 +12,7 @@
 
 struct store {
 	MDB_env *env;
-	MDB_dbi meta, events, feed, bycase, heads, cited, summary, pending,
+	MDB_dbi meta, log, ids, feed, bycase, heads, summary, pending,
 		waitdep, waittime, evidence, forks, views, vindex, vkeys, local;
 	char *dir;
 	char *network;
@@ -54,6 +54,9 @@ struct store_batch {
 	size_t index_cap;
 	/* An event of the global case was stored: fold every case. */
 	int refold_all;
+	/* The arrival number the next new event takes in `log` (0: not
+	 * read yet; store.c, store_batch_put_event). */
+	uint64_t next_arrival;
 	/* This batch's own events so far, and the signer that signs those
 	 * past the first STORE_SIGN_INLINE (NULL until then). */
 	size_t appended;
@@ -69,6 +72,29 @@ struct store_batch {
 	uint8_t bad_id[EVENT_ID_BYTES];
 	char bad_case[EVENT_CASE_MAX + 1];
 };
+
+/*
+ * The envelope stored under an id: its arrival number from `ids`, then its
+ * row of `log`.  LMDB's codes (MDB_NOTFOUND when the id is not stored).
+ */
+int store_txn_envelope(struct store *s, MDB_txn *txn, const void *id,
+		       MDB_val *env);
+
+/*
+ * Stores an envelope under its id: a new id is appended to `log` under the
+ * next arrival number; an id stored already has its row rewritten (a
+ * signed envelope over its unsigned copy).  0, or the batch's LMDB error.
+ */
+int store_batch_put_event(struct store_batch *b,
+			  const uint8_t id[EVENT_ID_BYTES], const void *env,
+			  size_t n, struct diag *d);
+
+/*
+ * Upgrades a store of schema 3 to this schema in place (upgrade.c); a
+ * no-op for any other schema.  ERR_VERSION when it must and may not write.
+ */
+int store_upgrade(MDB_env *env, const char *dir, int rdonly,
+		  struct diag *d);
 
 /* A row (with an empty value) in a local table, inside the batch. */
 int store_batch_local_put(struct store_batch *b, const char *table,

@@ -138,7 +138,7 @@ store_stats(struct store *s, struct store_stats *st)
 	if (rc)
 		return rc;
 	memset(st, 0, sizeof(*st));
-	st->events = entries(txn, s->events);
+	st->events = entries(txn, s->log);
 	st->authors = entries(txn, s->summary);
 	st->pending = entries(txn, s->pending);
 	if ((rc = count_forks(txn, s->forks, &st->forks)) == 0) {
@@ -160,11 +160,11 @@ store_event_get(struct store *s, const uint8_t id[EVENT_ID_BYTES],
 		struct buf *out)
 {
 	MDB_txn *txn;
-	MDB_val k = { EVENT_ID_BYTES, (void *)id }, v;
+	MDB_val v;
 	int rc = store_read_begin(s, &txn);
 	if (rc)
 		return rc;
-	rc = mdb_get(txn, s->events, &k, &v);
+	rc = store_txn_envelope(s, txn, id, &v);
 	if (rc == 0)
 		buf_add(out, v.mv_data, v.mv_size);
 	mdb_txn_abort(txn);
@@ -193,7 +193,7 @@ store_event_find(struct store *s, const char *hex_prefix,
 	if ((rc = store_read_begin(s, &txn)))
 		return rc;
 	struct id_prefix p = { hex_prefix, digits, id, 0 };
-	rc = store_scan(txn, s->events, lo, EVENT_ID_BYTES, id_prefix_row, &p);
+	rc = store_scan(txn, s->ids, lo, EVENT_ID_BYTES, id_prefix_row, &p);
 	mdb_txn_abort(txn);
 	if (rc)
 		return rc;
@@ -229,7 +229,9 @@ static int
 emit_id(struct emit_walk *w, const MDB_val *id)
 {
 	MDB_val ev;
-	int rc = mdb_get(w->txn, w->s->events, (MDB_val *)id, &ev);
+	int rc = id->mv_size == EVENT_ID_BYTES
+			 ? store_txn_envelope(w->s, w->txn, id->mv_data, &ev)
+			 : MDB_NOTFOUND;
 	if (rc == MDB_NOTFOUND)
 		return STORE_SCAN_END;
 	if (rc)
@@ -504,7 +506,7 @@ waiting_reason(struct store *s, MDB_txn *txn, const struct event *ev,
 	*nmissing = 0;
 	for (size_t i = 0; i < ev->ndeps; i++) {
 		MDB_val dk = { EVENT_ID_BYTES, (void *)ev->deps[i] }, dv;
-		if (mdb_get(txn, s->events, &dk, &dv) != 0)
+		if (mdb_get(txn, s->ids, &dk, &dv) != 0)
 			(*nmissing)++;
 	}
 	if (*nmissing)

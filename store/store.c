@@ -6,11 +6,16 @@
  * an Ed25519 public key (32 bytes), "case" the case id string.
  *
  *   meta      name (str)                  -> value (str)
- *             "schema" = "3", "network", "node", "county", ...;
+ *             "schema" = "4", "network", "node", "county", ...;
  *             "global_gen" (8 bytes BE): events of the global case
  *             and fork records stored so far
- *   events    id                          -> envelope bytes, verbatim
- *             every stored event: each feed's and every fork proof's
+ *   log       arrival (8)                 -> envelope bytes, verbatim
+ *             every stored event (each feed's, every fork proof's, the
+ *             evidence), numbered from 1 in the order this node stored
+ *             them: what grows is appended, so a commit writes the
+ *             tree's last pages, not pages all over the file
+ *   ids       id                          -> arrival (8)
+ *             where each stored event is in `log`
  *   feed      author || seq               -> id
  *             each author's chain, contiguous from seq 1
  *   summary   author                      -> seq || id || lamport || time
@@ -22,8 +27,6 @@
  *   heads     case || 0x00 || id          -> lamport || time
  *             the case's events that no stored event lists in its deps,
  *             with the clocks a new event depending on them must pass
- *   cited     id                          -> (empty)
- *             ids that some stored event lists in its deps
  *   pending   author || seq || id         -> envelope bytes
  *             verified events waiting for their predecessor, their
  *             dependencies, or their time
@@ -34,7 +37,7 @@
  *   forks     author || seq || id         -> (empty)
  *             the versions stored of a forked (author, seq) (two, and
  *             any that a waiting event needed); the envelopes are in
- *             `events`, so each pair is a proof
+ *             `log`, so each pair is a proof
  *   evidence  author || seq || id         -> (empty)
  *             events of a forked author after its fork that an
  *             honest waiting event depended on: kept out of any feed
@@ -48,10 +51,10 @@
  *             node-local tables that are not events and do not
  *             replicate (grid cells, erased blobs, ...)
  *
- * Invariants (store_verify() checks them): every feed id is in events
- * with that author and seq; feed seqs run 1..summary.seq without gaps and
- * each event's prev is the id at seq-1; every event in events has one
- * bycase row; a forks row exists for an (author, seq) exactly when events
+ * Invariants (store_verify() checks them): `ids` and `log` name each other
+ * one to one; every feed id is stored with that author and seq; feed seqs
+ * run 1..summary.seq without gaps and each event's prev is the id at
+ * seq-1; every stored event has one bycase row; a forks row exists for an (author, seq) exactly when `log`
  * holds two or more versions of it; each case's views, vkeys and vindex
  * rows are what a fresh fold of its events makes.
  */
@@ -429,9 +432,10 @@ open_dbs(struct store *s, MDB_txn *txn, unsigned flags, struct diag *d)
 		const char *name;
 		MDB_dbi *dbi;
 	} dbs[] = {
-		{ "meta", &s->meta },       { "events", &s->events },
+		{ "meta", &s->meta },       { "log", &s->log },
+		{ "ids", &s->ids },
 		{ "feed", &s->feed },       { "bycase", &s->bycase },
-		{ "heads", &s->heads },     { "cited", &s->cited },
+		{ "heads", &s->heads },
 		{ "summary", &s->summary }, { "pending", &s->pending },
 		{ "waitdep", &s->waitdep }, { "waittime", &s->waittime },
 		{ "evidence", &s->evidence },
@@ -550,17 +554,24 @@ store_open(const char *dir, const struct store_options *opt,
 		free(s);
 		return rc;
 	}
-	if ((rc = store_read_begin(s, &txn)))
+	if ((rc = store_upgrade(s->env, dir, s->flags & STORE_RDONLY, d)) ||
+	    (rc = store_read_begin(s, &txn)))
 		goto out;
-	if ((rc = open_dbs(s, txn, 0, d)))
-		goto out;
-	if (meta_get_txn(s, txn, "schema", &val) ||
-	    atoi(buf_cstr(&val)) != STORE_SCHEMA_VERSION) {
+	if ((rc = mdb_dbi_open(txn, "meta", 0, &s->meta)) == 0 &&
+	    meta_get_txn(s, txn, "schema", &val) == 0 &&
+	    atoi(buf_cstr(&val)) == STORE_SCHEMA_VERSION)
+		rc = open_dbs(s, txn, 0, d);
+	else if (rc == MDB_NOTFOUND)
+		rc = diag_set(d, ERR_NOTFOUND,
+			      "no gridcase store here (database 'meta' is missing)");
+	else if (rc)
+		rc = store_lmdb_err(rc, "cannot open database", d);
+	else
 		rc = diag_set(d, ERR_VERSION,
 			      "store '%s' has schema '%s'; this gridcase reads schema %d",
 			      dir, buf_cstr(&val), STORE_SCHEMA_VERSION);
+	if (rc)
 		goto out;
-	}
 	buf_reset(&val);
 	if (meta_get_txn(s, txn, "network", &val)) {
 		rc = diag_set(d, ERR_CORRUPT, "store '%s' has no network name",
@@ -643,12 +654,78 @@ store_meta_get(struct store *s, const char *name, struct buf *out)
 }
 
 int
+store_txn_envelope(struct store *s, MDB_txn *txn, const void *id,
+		   MDB_val *env)
+{
+	MDB_val k = { EVENT_ID_BYTES, (void *)id }, at;
+	int rc = mdb_get(txn, s->ids, &k, &at);
+	if (rc)
+		return rc;
+	if (at.mv_size != 8)
+		return MDB_CORRUPTED;
+	return mdb_get(txn, s->log, &at, env);
+}
+
+/* The number the next new event takes: one past the last in `log`. */
+static int
+read_next_arrival(struct store_batch *b, struct diag *d)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(b->txn, b->s->log, &c);
+	if (rc)
+		return store_batch_lmdb_err(b, rc, "cannot open cursor", d);
+	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND) {
+		b->next_arrival = 1;
+		return 0;
+	}
+	if (rc)
+		return store_batch_lmdb_err(b, rc, "cannot read the log", d);
+	if (k.mv_size != 8)
+		return store_batch_lmdb_err(b, MDB_CORRUPTED, "cannot read the log",
+					    d);
+	b->next_arrival = store_get_be64(k.mv_data) + 1;
+	return 0;
+}
+
+int
+store_batch_put_event(struct store_batch *b, const uint8_t id[EVENT_ID_BYTES],
+		      const void *env, size_t n, struct diag *d)
+{
+	uint8_t num[8];
+	MDB_val k = { EVENT_ID_BYTES, (void *)id }, at = { 8, num };
+	MDB_val v = { n, (void *)env };
+	unsigned flags = MDB_APPEND;
+	int rc;
+
+	if (!b->next_arrival && (rc = read_next_arrival(b, d)))
+		return rc;
+	store_put_be64(num, b->next_arrival);
+	rc = mdb_put(b->txn, b->s->ids, &k, &at, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST && at.mv_size == 8) {
+		/* Stored already: its row is rewritten where it is. */
+		memcpy(num, at.mv_data, 8);
+		at.mv_data = num;
+		flags = 0;
+	} else if (rc) {
+		return store_batch_lmdb_err(b, rc, "cannot write an event", d);
+	} else {
+		b->next_arrival++;
+	}
+	if ((rc = mdb_put(b->txn, b->s->log, &at, &v, flags)))
+		return store_batch_lmdb_err(b, rc, "cannot write an event", d);
+	return 0;
+}
+
+int
 store_txn_event(struct store *s, MDB_txn *txn, const uint8_t *id,
 		struct envelope *env, struct event *ev)
 {
-	MDB_val k = { EVENT_ID_BYTES, (void *)id }, v;
+	MDB_val v;
 	size_t used;
-	int rc = mdb_get(txn, s->events, &k, &v);
+	int rc = store_txn_envelope(s, txn, id, &v);
 	if (rc)
 		return store_lmdb_err(rc, "cannot read event", NULL);
 	if (envelope_read(v.mv_data, v.mv_size, env, &used, NULL) ||

@@ -61,26 +61,39 @@ check_event_row(const MDB_val *k, const MDB_val *v, void *ctx)
 	struct event ev;
 	struct diag why;
 	size_t used;
-	if (k->mv_size != EVENT_ID_BYTES) {
-		problem(vf, "events: a key of %zu bytes (ids are %d)",
-			k->mv_size, EVENT_ID_BYTES);
+	if (k->mv_size != 8) {
+		problem(vf, "log: a key of %zu bytes (arrival numbers are 8)",
+			k->mv_size);
 		return 0;
 	}
-	hexid(k->mv_data, h);
+	unsigned long long at = (unsigned long long)store_get_be64(k->mv_data);
 	int orc = seal_open(v->mv_data, v->mv_size, s->network, &env,
 			    &ev, &used, &why);
 	if (orc) {
-		problem(vf, "event %s: %s: %s", h, err_str(orc),
-			why.text);
+		/* Named by the id its bytes claim, when they say one. */
+		struct diag ignored;
+		if (envelope_read(v->mv_data, v->mv_size, &env, &used,
+				  &ignored) == 0)
+			problem(vf, "event %s: %s: %s", hexid(env.id, h),
+				err_str(orc), why.text);
+		else
+			problem(vf, "log row %llu: %s: %s", at, err_str(orc),
+				why.text);
 		return 0;
 	}
+	hexid(env.id, h);
 	if (used != v->mv_size) {
 		problem(vf, "event %s: %zu bytes after the envelope", h,
 			v->mv_size - used);
 		return 0;
 	}
-	if (memcmp(env.id, k->mv_data, EVENT_ID_BYTES) != 0) {
-		problem(vf, "event %s: stored under another event's id", h);
+	/* Its id names this row, and no other row names the id (the
+	 * counts of `ids` and `log` are compared once, check_events). */
+	MDB_val idk = { EVENT_ID_BYTES, env.id }, idv;
+	if (mdb_get(vf->txn, s->ids, &idk, &idv) != 0 || idv.mv_size != 8 ||
+	    memcmp(idv.mv_data, k->mv_data, 8) != 0) {
+		problem(vf, "event %s: log row %llu is not where its id says",
+			h, at);
 		return 0;
 	}
 	/* Its indexes: the feed or the fork records, and bycase. */
@@ -114,10 +127,17 @@ static int
 check_events(struct verifier *vf)
 {
 	MDB_stat ms;
-	vf->events_total = mdb_stat(vf->txn, vf->s->events, &ms) == 0
+	vf->events_total = mdb_stat(vf->txn, vf->s->log, &ms) == 0
 				   ? (uint64_t)ms.ms_entries
 				   : 0;
-	return store_scan(vf->txn, vf->s->events, NULL, 0, check_event_row, vf);
+	uint64_t ids = mdb_stat(vf->txn, vf->s->ids, &ms) == 0
+			       ? (uint64_t)ms.ms_entries
+			       : 0;
+	if (ids != vf->events_total)
+		problem(vf, "ids: %llu rows for %llu events in the log",
+			(unsigned long long)ids,
+			(unsigned long long)vf->events_total);
+	return store_scan(vf->txn, vf->s->log, NULL, 0, check_event_row, vf);
 }
 
 /* Each feed: contiguous from 1, chained by prev, clocks never going back,
@@ -286,7 +306,7 @@ check_case_row(const MDB_val *k, const MDB_val *v, void *ctx)
 	MDB_val idk = { EVENT_ID_BYTES,
 			(uint8_t *)k->mv_data + k->mv_size - EVENT_ID_BYTES },
 		val;
-	if (mdb_get(vf->txn, vf->s->events, &idk, &val) != 0)
+	if (store_txn_envelope(vf->s, vf->txn, idk.mv_data, &val) != 0)
 		problem(vf, "case index: names event %s, which is missing",
 			hexid(idk.mv_data, h));
 	return 0;

@@ -292,7 +292,7 @@ cmd_plant(int argc, char **argv)
 
 	MDB_env *env;
 	MDB_txn *txn;
-	MDB_dbi events, feed, summary, bycase;
+	MDB_dbi log, ids, feed, summary, bycase;
 	int rc = mdb_env_create(&env);
 	if (rc == 0)
 		rc = mdb_env_set_maxdbs(env, 32);
@@ -302,7 +302,8 @@ cmd_plant(int argc, char **argv)
 		rc = mdb_env_open(env, argv[1], MDB_NOTLS, 0600);
 	if (rc == 0)
 		rc = mdb_txn_begin(env, NULL, 0, &txn);
-	if (rc == 0 && ((rc = mdb_dbi_open(txn, "events", 0, &events)) ||
+	if (rc == 0 && ((rc = mdb_dbi_open(txn, "log", 0, &log)) ||
+			(rc = mdb_dbi_open(txn, "ids", 0, &ids)) ||
 			(rc = mdb_dbi_open(txn, "feed", 0, &feed)) ||
 			(rc = mdb_dbi_open(txn, "summary", 0, &summary)) ||
 			(rc = mdb_dbi_open(txn, "bycase", 0, &bycase))))
@@ -311,6 +312,17 @@ cmd_plant(int argc, char **argv)
 		buf_release(&in);
 		mdb_env_close(env);
 		return fail(argv[1], mdb_strerror(rc));
+	}
+	/* docs/store.md: a new event takes the arrival number one past the
+	 * log's last. */
+	uint64_t arrival = 0;
+	MDB_cursor *c;
+	MDB_val lk, lv;
+	if ((rc = mdb_cursor_open(txn, log, &c)) == 0) {
+		if (mdb_cursor_get(c, &lk, &lv, MDB_LAST) == 0 && lk.mv_size == 8)
+			for (int i = 0; i < 8; i++)
+				arrival = arrival << 8 | ((uint8_t *)lk.mv_data)[i];
+		mdb_cursor_close(c);
 	}
 	size_t off = 0, count = 0;
 	while (off < in.len && rc == 0) {
@@ -336,7 +348,11 @@ cmd_plant(int argc, char **argv)
 		ck[ev.case_len] = 0;
 		be64(ck + ev.case_len + 1, ev.lamport);
 		memcpy(ck + ev.case_len + 9, e.id, EVENT_ID_BYTES);
-		rc = put(txn, events, e.id, EVENT_ID_BYTES, in.data + off, used);
+		uint8_t at[8];
+		be64(at, ++arrival);
+		rc = put(txn, log, at, sizeof(at), in.data + off, used);
+		if (rc == 0)
+			rc = put(txn, ids, e.id, EVENT_ID_BYTES, at, sizeof(at));
 		if (rc == 0)
 			rc = put(txn, feed, fk, sizeof(fk), e.id, EVENT_ID_BYTES);
 		if (rc == 0)

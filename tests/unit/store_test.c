@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <lmdb.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -1836,6 +1837,220 @@ test_roster_heads_never_crowded_out(void)
 	free(dir);
 }
 
+/*
+ * Rewrites a store of this schema as schema 3 kept it (docs/store.md,
+ * "Upgrades"): each envelope under its id in `events`, `cited` rows, no
+ * `log` or `ids`, "schema" = "3".  The bytes of a store an older gridcase wrote.
+ */
+static int
+downgrade_to_schema3(const char *dir)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, log, ids, events, cited;
+	MDB_cursor *c;
+	MDB_val k, v, at, e;
+	int rc = mdb_env_create(&env);
+	if (rc == 0)
+		rc = mdb_env_set_maxdbs(env, 32);
+	if (rc == 0)
+		rc = mdb_env_open(env, dir, MDB_NOTLS, 0600);
+	if (rc == 0)
+		rc = mdb_txn_begin(env, NULL, 0, &txn);
+	if (rc) {
+		mdb_env_close(env);
+		return rc;
+	}
+	if ((rc = mdb_dbi_open(txn, "meta", 0, &meta)) ||
+	    (rc = mdb_dbi_open(txn, "log", 0, &log)) ||
+	    (rc = mdb_dbi_open(txn, "ids", 0, &ids)) ||
+	    (rc = mdb_dbi_open(txn, "events", MDB_CREATE, &events)) ||
+	    (rc = mdb_dbi_open(txn, "cited", MDB_CREATE, &cited)) ||
+	    (rc = mdb_cursor_open(txn, ids, &c)))
+		goto out;
+	for (rc = mdb_cursor_get(c, &k, &at, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &at, MDB_NEXT))
+		if ((rc = mdb_get(txn, log, &at, &e)) ||
+		    (rc = mdb_put(txn, events, &k, &e, 0)) ||
+		    (rc = mdb_put(txn, cited, &k, &(MDB_val){ 0, NULL }, 0)))
+			break;
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		goto out;
+	k.mv_size = 6;
+	k.mv_data = (char[]){ "schema" };
+	v.mv_size = 1;
+	v.mv_data = (char[]){ "3" };
+	if ((rc = mdb_drop(txn, log, 1)) || (rc = mdb_drop(txn, ids, 1)) ||
+	    (rc = mdb_put(txn, meta, &k, &v, 0)))
+		goto out;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+out:
+	if (txn)
+		mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return rc;
+}
+
+/* The arrival numbers of `log`, in order, and the ids of their events;
+ * *cited set if the store has a database `cited`. */
+static int
+read_log(const char *dir, uint64_t *nums, uint8_t (*ids)[EVENT_ID_BYTES],
+	 size_t cap, size_t *n, int *cited)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi log;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_env_create(&env);
+	*n = 0;
+	if (rc == 0)
+		rc = mdb_env_set_maxdbs(env, 32);
+	if (rc == 0)
+		rc = mdb_env_open(env, dir, MDB_NOTLS | MDB_RDONLY, 0600);
+	if (rc == 0)
+		rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+	if (rc) {
+		mdb_env_close(env);
+		return rc;
+	}
+	MDB_dbi other;
+	*cited = mdb_dbi_open(txn, "cited", 0, &other) == 0;
+	if ((rc = mdb_dbi_open(txn, "log", 0, &log)) == 0 &&
+	    (rc = mdb_cursor_open(txn, log, &c)) == 0) {
+		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+		     rc == 0 && *n < cap;
+		     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+			struct envelope env_;
+			size_t used;
+			uint64_t num = 0;
+			for (size_t i = 0; i < k.mv_size; i++)
+				num = num << 8 | ((uint8_t *)k.mv_data)[i];
+			nums[*n] = k.mv_size == 8 ? num : 0;
+			if (envelope_read(v.mv_data, v.mv_size, &env_, &used,
+					  NULL) == 0)
+				memcpy(ids[*n], env_.id, EVENT_ID_BYTES);
+			(*n)++;
+		}
+		mdb_cursor_close(c);
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+	}
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return rc;
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, EVENT_ID_BYTES);
+}
+
+#define UPGRADE_EVENTS 30
+
+static void
+test_schema3_is_upgraded(void)
+{
+	char *dir = test_tmpdir();
+	struct store_options ro = { 0, 0, STORE_RDONLY };
+	struct store *s = fresh_store(dir, 0, 0, 0);
+	struct key *k1 = seeded_key(1), *k2 = seeded_key(2);
+	uint8_t ids[UPGRADE_EVENTS + 1][EVENT_ID_BYTES];
+	struct buf before[UPGRADE_EVENTS];
+	uint64_t nums[UPGRADE_EVENTS + 8];
+	uint8_t logged[UPGRADE_EVENTS + 8][EVENT_ID_BYTES];
+	struct store_stats st;
+	struct diag d;
+	size_t n;
+	int cited = 1;
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	for (int i = 0; i < UPGRADE_EVENTS; i++) {
+		char case_id[16];
+		snprintf(case_id, sizeof(case_id), "case-%d", i % 3);
+		CHECK_OK(append_note(s, i % 2 ? k2 : k1, case_id, i,
+				     1767225600000ULL + i, ids[i]));
+		buf_init(&before[i]);
+		CHECK_OK(store_event_get(s, ids[i], &before[i]));
+	}
+	/* This schema numbers events in the order they were stored. */
+	store_close(s);
+	CHECK_OK(read_log(dir, nums, logged, UPGRADE_EVENTS + 8, &n, &cited));
+	CHECK_EQ_INT(cited, 0);
+	CHECK_EQ_INT(n, UPGRADE_EVENTS);
+	for (size_t i = 0; i < n; i++) {
+		CHECK_EQ_INT(nums[i], i + 1);
+		CHECK_EQ_MEM(logged[i], ids[i], EVENT_ID_BYTES);
+	}
+
+	CHECK_OK(downgrade_to_schema3(dir));
+	/* Read-only, it cannot be upgraded, and says how it can. */
+	CHECK_ERR(store_open(dir, &ro, &s, &d), ERR_VERSION);
+	CHECK(strstr(d.text, "schema 3: open it once writable") != NULL);
+	CHECK_OK(store_open(dir, NULL, &s, &d));
+	if (!s)
+		return;
+	CHECK_OK(store_stats(s, &st));
+	CHECK_EQ_INT(st.events, UPGRADE_EVENTS);
+	for (int i = 0; i < UPGRADE_EVENTS; i++) {
+		struct buf got = BUF_INIT;
+		CHECK_OK(store_event_get(s, ids[i], &got));
+		CHECK_EQ_INT(got.len, before[i].len);
+		CHECK(got.len == before[i].len &&
+		      memcmp(got.data, before[i].data, got.len) == 0);
+		buf_release(&got);
+		buf_release(&before[i]);
+	}
+	CHECK_EQ_INT(verify_problems(s), 0);
+	/* A new event goes after the upgraded ones. */
+	CHECK_OK(append_note(s, k1, "case-0", 99, 1767225600000ULL + 99,
+			     ids[UPGRADE_EVENTS]));
+	CHECK_EQ_INT(verify_problems(s), 0);
+	store_close(s);
+	CHECK_OK(read_log(dir, nums, logged, UPGRADE_EVENTS + 8, &n, &cited));
+	CHECK_EQ_INT(cited, 0);
+	CHECK_EQ_INT(n, UPGRADE_EVENTS + 1);
+	/* The upgraded ones in id order (their arrival was not kept). */
+	qsort(ids, UPGRADE_EVENTS, EVENT_ID_BYTES, id_cmp);
+	for (size_t i = 0; i < n; i++) {
+		CHECK_EQ_INT(nums[i], i + 1);
+		CHECK_EQ_MEM(logged[i], ids[i], EVENT_ID_BYTES);
+	}
+	/* Opened again: nothing to upgrade, nothing moves. */
+	CHECK_OK(store_open(dir, NULL, &s, &d));
+	CHECK_OK(store_stats(s, &st));
+	CHECK_EQ_INT(st.events, UPGRADE_EVENTS + 1);
+	store_close(s);
+	key_free(k1);
+	key_free(k2);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+/* A schema this gridcase does not know is refused, naming both. */
+static void
+test_unknown_schema_is_refused(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, 0);
+	struct diag d;
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK_OK(store_meta_set(s, "schema", "2", &d));
+	store_close(s);
+	s = NULL;
+	CHECK_ERR(store_open(dir, NULL, &s, &d), ERR_VERSION);
+	CHECK(strstr(d.text, "has schema '2'; this gridcase reads schema 4") !=
+	      NULL);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
 static const struct test tests[] = {
 	{ "create, open and metadata", test_create_open },
 	{ "the commit hook is called after each committed batch only", test_commit_hook },
@@ -1863,6 +2078,8 @@ static const struct test tests[] = {
 	{ "a truncated data.mdb is refused before it is mapped, naming the file", test_truncated_file_is_refused },
 	{ "a full disk is ERR_NOSPACE, names the file and the free space, and changes nothing", test_disk_full },
 	{ "a view or an event altered on disk is named by verify, and refold refuses the event", test_damage_in_views_and_events },
+	{ "a schema-3 store is upgraded in place when opened, keeping every event", test_schema3_is_upgraded },
+	{ "a schema this gridcase does not know is refused", test_unknown_schema_is_refused },
 };
 
 TEST_MAIN(tests)
