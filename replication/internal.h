@@ -46,16 +46,19 @@
 /* Replies sent for and not yet admitted, per request in flight: they wait
  * here when checking is slower than the network, and are admitted
  * several at a time (below). */
-#define REPLY_WINDOW 2
+#define REPLY_WINDOW 4
 #define REPLY_WINDOW_MAX (REPLY_WINDOW * MAX_INFLIGHT)
 /* Checked replies admitted in one batch (one durable commit) when several
  * are ready at once, up to about this many events (pull.c, admit_ready):
- * a batch holds about 5 KiB of LMDB's dirty pages per event in memory. */
+ * the larger the batch, the more of its events share each page of the
+ * id index it writes (docs/performance.md, "the log in arrival order");
+ * a batch holds about 3 KiB of LMDB's dirty pages per event in memory. */
 #define ADMIT_GROUP_MAX REPLY_WINDOW_MAX
-#define ADMIT_GROUP_EVENTS 6000
+_Static_assert(ADMIT_GROUP_MAX <= 32, "admit_ready's mask of ready replies has 32 bits");
+#define ADMIT_GROUP_EVENTS 12000
 /* Fewer events than this checked in a row wait for the replies still
  * coming, while more may be sent. */
-#define ADMIT_GROUP_MIN 2000
+#define ADMIT_GROUP_MIN 4000
 #define MAX_SESSIONS 1024
 #define SESSION_IDLE_MS (10 * 60 * 1000)
 /* A session idle this long may give its place to another key's. */

@@ -826,8 +826,8 @@ take_next_ready(struct peer *p, uint64_t order)
  * Admits the checked replies that are next in request order, all those
  * checked by now in one batch: one durable commit for several replies,
  * so that a page the replies' events share is written and flushed once
- * (the events tree is keyed by random ids: a commit rewrites pages all
- * over the file, docs/performance.md [5]).  The workers go on checking
+ * (the id index is keyed by random ids: a commit rewrites pages all over
+ * it, docs/store.md).  The workers go on checking
  * the next replies meanwhile.  A failed store ends the round, so that
  * nothing after the lost batch is stored out of order; the next round
  * asks again from the summary.
