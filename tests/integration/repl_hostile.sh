@@ -268,7 +268,15 @@ for i in 1 2 3; do
 	check "a's event $i reaches b within 2 s" within 2000 a b
 done
 check "a cuts the connections that do not read" wait_until 15 held_none a 127.0.0.5
-check "saying why" wait_until 10 logged a "closed a connection from 127\.0\.0\.5: it (sends requests without reading|does not read)"
+# A flood with no key is cut as a slow reader once its answers fill the
+# socket, or by the handshake deadline (2 s) if the machine is too busy
+# for it to fill them by then: both are the node refusing it, and either
+# is said.  (This check failed once in a full make check beside the month
+# suite, with nothing to show which; now a failure prints a's lines.)
+failed_before=$FAILED
+check "saying why" wait_until 10 logged a "closed a connection from 127\.0\.0\.5: it (sends requests without reading|does not read|did not finish a handshake within 2000 ms)"
+[ "$FAILED" -eq "$failed_before" ] ||
+	grep -a "127\.0\.0\.5" "$T/a.log" | tail -n 8 | sed 's/^/      a.log: /'
 check "and the member's" wait_until 15 held_none a 127.0.0.7
 check "saying why, for the member too" wait_until 10 logged a "closed a connection from 127\.0\.0\.7: it (sends requests without reading|does not read)"
 tool_stop flood
