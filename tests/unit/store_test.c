@@ -1837,6 +1837,21 @@ test_roster_heads_never_crowded_out(void)
 	free(dir);
 }
 
+/* A transaction on the store's LMDB file itself, outside the store's API
+ * (flags: 0 or MDB_RDONLY); on success the caller closes env. */
+static int
+raw_begin(const char *dir, unsigned flags, MDB_env **env, MDB_txn **txn)
+{
+	int rc = mdb_env_create(env);
+	if (rc)
+		return rc;
+	if ((rc = mdb_env_set_maxdbs(*env, 32)) ||
+	    (rc = mdb_env_open(*env, dir, MDB_NOTLS | flags, 0600)) ||
+	    (rc = mdb_txn_begin(*env, NULL, flags, txn)))
+		mdb_env_close(*env);
+	return rc;
+}
+
 /*
  * Rewrites a store of this schema as schema 3 kept it (docs/store.md,
  * "Upgrades"): each envelope under its id in `events`, `cited` rows, no
@@ -1850,17 +1865,9 @@ downgrade_to_schema3(const char *dir)
 	MDB_dbi meta, log, ids, events, cited;
 	MDB_cursor *c;
 	MDB_val k, v, at, e;
-	int rc = mdb_env_create(&env);
-	if (rc == 0)
-		rc = mdb_env_set_maxdbs(env, 32);
-	if (rc == 0)
-		rc = mdb_env_open(env, dir, MDB_NOTLS, 0600);
-	if (rc == 0)
-		rc = mdb_txn_begin(env, NULL, 0, &txn);
-	if (rc) {
-		mdb_env_close(env);
+	int rc = raw_begin(dir, 0, &env, &txn);
+	if (rc)
 		return rc;
-	}
 	if ((rc = mdb_dbi_open(txn, "meta", 0, &meta)) ||
 	    (rc = mdb_dbi_open(txn, "log", 0, &log)) ||
 	    (rc = mdb_dbi_open(txn, "ids", 0, &ids)) ||
@@ -1904,18 +1911,10 @@ read_log(const char *dir, uint64_t *nums, uint8_t (*ids)[EVENT_ID_BYTES],
 	MDB_dbi log;
 	MDB_cursor *c;
 	MDB_val k, v;
-	int rc = mdb_env_create(&env);
 	*n = 0;
-	if (rc == 0)
-		rc = mdb_env_set_maxdbs(env, 32);
-	if (rc == 0)
-		rc = mdb_env_open(env, dir, MDB_NOTLS | MDB_RDONLY, 0600);
-	if (rc == 0)
-		rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
-	if (rc) {
-		mdb_env_close(env);
+	int rc = raw_begin(dir, MDB_RDONLY, &env, &txn);
+	if (rc)
 		return rc;
-	}
 	MDB_dbi other;
 	*cited = mdb_dbi_open(txn, "cited", 0, &other) == 0;
 	if ((rc = mdb_dbi_open(txn, "log", 0, &log)) == 0 &&
