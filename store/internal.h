@@ -90,8 +90,9 @@ int store_batch_put_event(struct store_batch *b,
 			  size_t n, struct diag *d);
 
 /*
- * Upgrades a store of schema 3 to this schema in place (upgrade.c); a
- * no-op for any other schema.  ERR_VERSION when it must and may not write.
+ * Upgrades a store whose schema store_open() found to be 3 to this schema
+ * in place (upgrade.c); a no-op if another process did it meanwhile.
+ * ERR_VERSION when it must and may not write.
  */
 int store_upgrade(MDB_env *env, const char *dir, int rdonly,
 		  struct diag *d);

@@ -476,6 +476,21 @@ meta_put_txn(struct store *s, MDB_txn *txn, const char *name,
 	return rc ? store_err(s, rc, "cannot write metadata", d) : 0;
 }
 
+/* The store's schema into out ("" when the meta table has none). */
+static int
+read_schema(struct store *s, MDB_txn *txn, struct buf *out, struct diag *d)
+{
+	buf_reset(out);
+	int rc = mdb_dbi_open(txn, "meta", 0, &s->meta);
+	if (rc == MDB_NOTFOUND)
+		return diag_set(d, ERR_NOTFOUND,
+				"no gridcase store here (database 'meta' is missing)");
+	if (rc)
+		return store_lmdb_err(rc, "cannot open database", d);
+	(void)meta_get_txn(s, txn, "schema", out);
+	return 0;
+}
+
 int
 store_create(const char *dir, const char *network,
 	     const struct store_options *opt, struct diag *d)
@@ -554,23 +569,25 @@ store_open(const char *dir, const struct store_options *opt,
 		free(s);
 		return rc;
 	}
-	if ((rc = store_upgrade(s->env, dir, s->flags & STORE_RDONLY, d)) ||
-	    (rc = store_read_begin(s, &txn)))
+	if ((rc = store_read_begin(s, &txn)) ||
+	    (rc = read_schema(s, txn, &val, d)))
 		goto out;
-	if ((rc = mdb_dbi_open(txn, "meta", 0, &s->meta)) == 0 &&
-	    meta_get_txn(s, txn, "schema", &val) == 0 &&
-	    atoi(buf_cstr(&val)) == STORE_SCHEMA_VERSION)
-		rc = open_dbs(s, txn, 0, d);
-	else if (rc == MDB_NOTFOUND)
-		rc = diag_set(d, ERR_NOTFOUND,
-			      "no gridcase store here (database 'meta' is missing)");
-	else if (rc)
-		rc = store_lmdb_err(rc, "cannot open database", d);
-	else
+	if (strcmp(buf_cstr(&val), "3") == 0) {
+		/* An older layout: upgraded in place, then read afresh. */
+		mdb_txn_abort(txn);
+		txn = NULL;
+		if ((rc = store_upgrade(s->env, dir, s->flags & STORE_RDONLY, d)) ||
+		    (rc = store_read_begin(s, &txn)) ||
+		    (rc = read_schema(s, txn, &val, d)))
+			goto out;
+	}
+	if (atoi(buf_cstr(&val)) != STORE_SCHEMA_VERSION) {
 		rc = diag_set(d, ERR_VERSION,
 			      "store '%s' has schema '%s'; this gridcase reads schema %d",
 			      dir, buf_cstr(&val), STORE_SCHEMA_VERSION);
-	if (rc)
+		goto out;
+	}
+	if ((rc = open_dbs(s, txn, 0, d)))
 		goto out;
 	buf_reset(&val);
 	if (meta_get_txn(s, txn, "network", &val)) {

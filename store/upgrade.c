@@ -88,21 +88,13 @@ store_upgrade(MDB_env *env, const char *dir, int rdonly, struct diag *d)
 	uint64_t moved = 0;
 	int rc;
 
-	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)))
-		return store_lmdb_err(rc, "cannot begin", d);
-	rc = read_schema(txn, schema, sizeof(schema));
-	mdb_txn_abort(txn);
-	if (rc)
-		return store_lmdb_err(rc, "cannot read metadata", d);
-	if (strcmp(schema, "3") != 0)
-		return 0; /* this schema, or one store_open refuses */
 	if (rdonly)
 		return diag_set(d, ERR_VERSION,
 				"store '%s' has schema 3: open it once writable, and gridcase upgrades it to schema %d",
 				dir, STORE_SCHEMA_VERSION);
 	if ((rc = mdb_txn_begin(env, NULL, 0, &txn)))
 		return store_lmdb_err(rc, "cannot begin", d);
-	/* Another process may have upgraded it since the look above. */
+	/* Another process may have upgraded it since store_open looked. */
 	if ((rc = read_schema(txn, schema, sizeof(schema))) == 0 &&
 	    strcmp(schema, "3") == 0)
 		rc = renumber(txn, &moved);
