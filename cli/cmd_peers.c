@@ -97,6 +97,7 @@ put_json(struct json_writer *w, const struct row *row, int running)
 		{ "bytes_in", p->bytes_in },   { "bytes_out", p->bytes_out },
 		{ "we_lack", p->we_lack },     { "rounds", p->rounds },
 		{ "errors", p->errors },       { "pushed_in", p->pushed_in },
+		{ "pushed_first", p->pushed_first }, { "lazy_authors", p->lazy_authors },
 		{ "checked", p->checked },     { "checked_again", p->checked_again },
 	};
 	json_obj_begin(w);

@@ -178,6 +178,31 @@ hook_authorize(void *ctx, const uint8_t key[EVENT_KEY_BYTES], char *name,
 	return 1;
 }
 
+/*
+ * An event whose body names a unit (a dispatch, a resolution that sends
+ * the case to a unit) is addressed to the members of that unit: among
+ * the peers, the node of the office it goes to.
+ */
+static int
+hook_addressed(void *ctx, const uint8_t *env, size_t n,
+	       const uint8_t key[EVENT_KEY_BYTES])
+{
+	struct daemon *dm = ctx;
+	const struct roster *r = node_roster(dm->n);
+	const struct member *m = r ? roster_lookup(r, key, 0) : NULL;
+	struct envelope e;
+	struct event ev;
+	struct mp_reader body, v;
+	const char *unit;
+	size_t used, len;
+	if (!m || !m->unit[0] || envelope_read(env, n, &e, &used, NULL) ||
+	    event_decode(e.event, e.event_len, &ev, NULL))
+		return 0;
+	mp_reader_init(&body, ev.body, ev.body_len, NULL);
+	return mp_map_find(&body, "unit", &v) == 0 && mp_get_str(&v, &unit, &len) == 0 &&
+	       len == strlen(m->unit) && memcmp(unit, m->unit, len) == 0;
+}
+
 static void
 hook_progress(void *ctx, const char *peer, uint64_t events)
 {
@@ -227,6 +252,8 @@ write_live_state(struct daemon *dm)
 		p.bytes_out = st->bytes_out;
 		p.rounds = st->rounds;
 		p.pushed_in = st->pushed_in;
+		p.pushed_first = st->pushed_first;
+		p.lazy_authors = st->lazy_authors;
 		p.checked = st->checked;
 		p.checked_again = st->checked_again;
 		p.errors = st->errors;
@@ -874,7 +901,7 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 	if (ro.listen)
 		ro.fd_limit = raise_fd_limit();
 	struct repl_hooks hooks = { &dm, hook_wake, hook_submit, hook_authorize,
-				    hook_progress };
+				    hook_progress, hook_addressed };
 
 	uv_loop_init(&dm.loop);
 	uv_async_init(&dm.loop, &dm.wake, wake_cb);

@@ -31,8 +31,10 @@ peer_record_encode(const struct peer_record *p, struct buf *out)
 	mp_put_uint(mp_map_add(&m, "events_out"), p->events_out);
 	mp_put_bin(mp_map_add(&m, "key"), p->key, EVENT_KEY_BYTES);
 	mp_put_uint(mp_map_add(&m, "last_contact"), p->last_contact_ms);
+	mp_put_uint(mp_map_add(&m, "lazy_authors"), p->lazy_authors);
 	mp_put_cstr(mp_map_add(&m, "last_error"), p->last_error);
 	mp_put_bool(mp_map_add(&m, "misbehaving"), p->misbehaving);
+	mp_put_uint(mp_map_add(&m, "pushed_first"), p->pushed_first);
 	mp_put_uint(mp_map_add(&m, "pushed_in"), p->pushed_in);
 	mp_put_cstr(mp_map_add(&m, "misbehaviour"), p->misbehaviour);
 	mp_put_bool(mp_map_add(&m, "refused"), p->refused);
@@ -124,9 +126,11 @@ peer_record_decode(const char *name, size_t n, const uint8_t *p, size_t len,
 	    kn == EVENT_KEY_BYTES)
 		memcpy(out->key, key, EVENT_KEY_BYTES);
 	get_u(&m, "last_contact", &out->last_contact_ms);
+	get_u(&m, "lazy_authors", &out->lazy_authors);
 	get_s(&m, "last_error", out->last_error, sizeof(out->last_error));
 	get_b(&m, "misbehaving", &out->misbehaving);
 	get_s(&m, "misbehaviour", out->misbehaviour, sizeof(out->misbehaviour));
+	get_u(&m, "pushed_first", &out->pushed_first);
 	get_u(&m, "pushed_in", &out->pushed_in);
 	get_b(&m, "refused", &out->refused);
 	get_u(&m, "rounds", &out->rounds);

@@ -45,6 +45,8 @@ struct peer_record {
 	uint64_t events_in, events_out, bytes_in, bytes_out;
 	uint64_t rounds, errors;
 	uint64_t pushed_in; /* events of events_in that came in PUSHes */
+	uint64_t pushed_first; /* PUSHes sent to it first, as an event's addressee */
+	uint64_t lazy_authors; /* authors whose relays go to it lazily */
 	/* Signatures of its events checked; of those, of events held. */
 	uint64_t checked, checked_again;
 	uint64_t we_lack, they_lack; /* events, from the last summaries */

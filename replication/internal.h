@@ -59,6 +59,13 @@ _Static_assert(ADMIT_GROUP_MAX <= 32, "admit_ready's mask of ready replies has 3
 /* Fewer events than this checked in a row wait for the replies still
  * coming, while more may be sent. */
 #define ADMIT_GROUP_MIN 4000
+/* How long the peers a new event is not addressed to wait, at most, for
+ * its addressee's answer to the PUSH it was sent first. */
+#define FIRST_HOLD_MS 50
+/* How long a lazy relay waits, and the authors whose relays one peer
+ * keeps lazy, at most (beyond: eager). */
+#define LAZY_MS 500
+#define LAZY_AUTHORS_MAX 4096
 #define MAX_SESSIONS 1024
 #define SESSION_IDLE_MS (10 * 60 * 1000)
 /* A session idle this long may give its place to another key's. */
@@ -186,6 +193,7 @@ struct owed {
 	uint8_t author[EVENT_KEY_BYTES];
 	uint64_t from, to;
 	uint8_t id[EVENT_ID_BYTES];
+	int relay; /* every event of it was admitted here from a peer */
 };
 
 struct peer;
@@ -261,6 +269,25 @@ struct peer {
 	struct owed owed[WIRE_PUSH_HEADS];
 	size_t nowed;
 	int owe_round;
+	/*
+	 * A new event is addressed to another peer, which was pushed it
+	 * first: what is owed here waits until that peer answers, or until
+	 * this time (repl_now_ms) at the latest.
+	 */
+	uint64_t hold_until_ms;
+	int first_pending; /* pushed first: the others wait for its answer */
+	/*
+	 * Relays (events admitted here from peers) of these authors reached
+	 * the peer by another way first (its HELD said so): sorted; they go
+	 * to it lazily, LAZY_MS after the first one waits, all together.
+	 */
+	struct wire_head *lazy;
+	size_t nlazy;
+	uint64_t lazy_due_ms; /* 0: none waits */
+	/* The heads of the PUSH in flight, and which of them were relays. */
+	struct wire_head pushed[WIRE_PUSH_HEADS];
+	size_t npushed;
+	uint32_t pushed_relay;
 	/* The peer answered a PUSH with an ERROR (a node that does not know
 	 * it): HINTs only, until the next session. */
 	int no_push;
@@ -326,6 +353,10 @@ struct repl {
 	struct wire_head *snap;
 	size_t nsnap;
 	int has_snap;
+	/* The highest seq of each author admitted from a peer: the feeds
+	 * that advanced no further are relays (sorted by author). */
+	struct wire_head *relayed;
+	size_t nrelayed;
 	/* The disk was full at the last commit (space.c). */
 	int nospace;
 	uint64_t nospace_free;     /* free bytes then */
@@ -403,12 +434,18 @@ void pull_on_sent(struct peer *p, struct cli_slot *s, int result);
 void pull_on_reply(struct peer *p, struct cli_slot *s, int result,
 		   nng_msg *msg);
 void pull_hint(struct peer *p);
-/* The store changed: adv lists the feeds that advanced (n of them), or is
- * NULL when that is not known exactly. */
-void pull_changed(struct peer *p, const struct owed *adv, size_t n);
+/* The feeds in adv advanced here (NULL: something else changed, a round
+ * is owed): every peer not blocked is told, the new events' addressees
+ * first. */
+void pull_changed(struct repl *r, const struct owed *adv, size_t n);
 /* A PUSH from p (decoded): its events admitted, a round if anything is
- * missing after them. */
-void pull_push(struct peer *p, const struct wire_push *w);
+ * missing after them.  Returns HELD's mask: the heads held here before. */
+uint32_t pull_push(struct peer *p, const struct wire_push *w);
+/* Maps of heads by author, sorted: the seq of author (0: none); noting a
+ * head keeps the higher seq. */
+uint64_t heads_seq(const struct wire_head *h, size_t n,
+		   const uint8_t author[EVENT_KEY_BYTES]);
+void heads_note(struct wire_head **h, size_t *n, const struct wire_head *x);
 struct peer *peer_by_key(struct repl *r, const uint8_t key[EVENT_KEY_BYTES]);
 void peer_error(struct peer *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -237,16 +237,78 @@ send_plain_hint(struct peer *p, struct cli_slot *s)
 	buf_release(&msg);
 }
 
+/* ---- maps of heads by author (sorted arrays) ---- */
+
+/* Where author is in the map, or would go. */
+static size_t
+heads_at(const struct wire_head *h, size_t n, const uint8_t author[EVENT_KEY_BYTES])
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (memcmp(h[mid].author, author, EVENT_KEY_BYTES) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int
+heads_has(const struct wire_head *h, size_t n, const uint8_t author[EVENT_KEY_BYTES])
+{
+	size_t i = heads_at(h, n, author);
+	return i < n && memcmp(h[i].author, author, EVENT_KEY_BYTES) == 0;
+}
+
+uint64_t
+heads_seq(const struct wire_head *h, size_t n, const uint8_t author[EVENT_KEY_BYTES])
+{
+	size_t i = heads_at(h, n, author);
+	return i < n && memcmp(h[i].author, author, EVENT_KEY_BYTES) == 0 ? h[i].seq : 0;
+}
+
+void
+heads_note(struct wire_head **h, size_t *n, const struct wire_head *x)
+{
+	size_t i = heads_at(*h, *n, x->author);
+	if (i < *n && memcmp((*h)[i].author, x->author, EVENT_KEY_BYTES) == 0) {
+		if (x->seq > (*h)[i].seq)
+			(*h)[i] = *x;
+		return;
+	}
+	*h = xrealloc(*h, (*n + 1) * sizeof(**h));
+	memmove(*h + i + 1, *h + i, (*n - i) * sizeof(**h));
+	(*h)[i] = *x;
+	(*n)++;
+}
+
+static void
+heads_drop(struct wire_head *h, size_t *n, const uint8_t author[EVENT_KEY_BYTES])
+{
+	size_t i = heads_at(h, *n, author);
+	if (i < *n && memcmp(h[i].author, author, EVENT_KEY_BYTES) == 0) {
+		memmove(h + i, h + i + 1, (*n - i - 1) * sizeof(*h));
+		(*n)--;
+	}
+}
+
 /* The seq of author that the peer holds, as far as we know (0: none). */
 static uint64_t
 known_seq(const struct peer *p, const uint8_t author[EVENT_KEY_BYTES])
 {
-	struct wire_head key;
-	memcpy(key.author, author, EVENT_KEY_BYTES);
-	const struct wire_head *h = p->nheads
-		? bsearch(&key, p->heads, p->nheads, sizeof(key), head_cmp)
-		: NULL;
-	return h ? h->seq : 0;
+	return heads_seq(p->heads, p->nheads, author);
+}
+
+/* Events admitted here from a peer: relayed, not written here. */
+static void
+note_relayed(struct repl *r, const struct event *ev, const uint8_t id[EVENT_ID_BYTES])
+{
+	struct wire_head h;
+	memcpy(h.author, ev->author, EVENT_KEY_BYTES);
+	h.seq = ev->seq;
+	memcpy(h.id, id, EVENT_ID_BYTES);
+	heads_note(&r->relayed, &r->nrelayed, &h);
 }
 
 /* The events a PUSH carries: at most WIRE_PUSH_EVENTS, each at most
@@ -276,14 +338,29 @@ carry_one(const uint8_t *env, size_t n, void *ctx)
 	return 0;
 }
 
+/* Adds feed o's events from seq from to c.  A feed cut short (or
+ * unreadable) ends what is carried: the next feed's events may depend on
+ * what is left out. */
+static void
+carry_feed(struct repl *r, const struct owed *o, uint64_t from, struct carry *c)
+{
+	c->seq = from;
+	c->to = o->to;
+	(void)!store_walk_author(r->store, o->author, from, carry_one, c);
+	if (c->seq <= c->to)
+		c->full = 1;
+}
+
 /*
- * Tells the peer what changed here, if its hint slot is free: a PUSH with
+ * Tells the peer what changed here, if its hint slot is free and it is not
+ * held for another peer (hold_until_ms): a PUSH with
  * the heads of the feeds that advanced (those it does not hold already)
  * and, when they are all few and small, the new events themselves; or a
  * HINT when what advanced is not known exactly or the peer does not know
- * PUSH.  Nothing when the peer holds everything that advanced.
+ * PUSH.  Nothing when the peer holds everything that advanced.  1 when
+ * a request went.
  */
-static void
+static int
 send_hint(struct peer *p)
 {
 	struct cli_slot *s = hint_slot(p);
@@ -291,48 +368,62 @@ send_hint(struct peer *p)
 	const uint8_t *env[WIRE_PUSH_EVENTS];
 	struct carry c;
 	struct buf msg = BUF_INIT;
-	size_t nh = 0;
+	size_t nh = 0, nkeep = 0;
+	uint32_t relay = 0;
 	char name[REPL_NAME_MAX + 1];
-	if (!p->sess || s->kind != RQ_NONE || !p->st.connected)
-		return;
+	uint64_t now = repl_now_ms();
+	if (!p->sess || s->kind != RQ_NONE || !p->st.connected ||
+	    p->hold_until_ms > now)
+		return 0;
+	p->hold_until_ms = 0;
 	p->hint_waiting = 0;
 	/* Revoked (or blocked) since the last round: nothing goes to it,
 	 * least of all events. */
 	if (p->r->h.authorize(p->r->h.ctx, p->st.key, name, sizeof(name)) <= 0) {
 		p->nowed = 0;
 		p->owe_round = 0;
-		return;
+		return 0;
 	}
 	if (p->owe_round || p->no_push) {
 		p->owe_round = 0;
 		p->nowed = 0;
 		send_plain_hint(p, s);
-		return;
+		return 1;
 	}
 	memset(&c, 0, sizeof(c));
 	buf_init(&c.bytes);
+	int flush = p->lazy_due_ms && now >= p->lazy_due_ms;
 	for (size_t i = 0; i < p->nowed; i++) {
 		const struct owed *o = &p->owed[i];
 		uint64_t known = known_seq(p, o->author), from = o->from;
 		if (known >= o->to)
 			continue;
+		/* A relay the peer gets first from elsewhere: later, with
+		 * the others of the next LAZY_MS. */
+		if (o->relay && !flush && heads_has(p->lazy, p->nlazy, o->author)) {
+			p->owed[nkeep++] = *o;
+			continue;
+		}
 		if (known >= from)
 			from = known + 1;
 		memcpy(heads[nh].author, o->author, EVENT_KEY_BYTES);
 		heads[nh].seq = o->to;
 		memcpy(heads[nh].id, o->id, EVENT_ID_BYTES);
+		if (o->relay)
+			relay |= 1u << nh;
 		nh++;
 		if (c.full)
 			continue;
-		c.seq = from;
-		c.to = o->to;
-		(void)!store_walk_author(p->r->store, o->author, from, carry_one, &c);
-		/* A feed cut short (or unreadable) ends what is carried: the
-		 * next feed's events may depend on what is left out. */
-		if (c.seq <= c.to)
-			c.full = 1;
+		carry_feed(p->r, o, from, &c);
 	}
-	p->nowed = 0;
+	p->nowed = nkeep;
+	if (nkeep) {
+		if (!p->lazy_due_ms)
+			p->lazy_due_ms = now + LAZY_MS;
+		p->hint_waiting = 1; /* pull_tick looks again */
+	} else {
+		p->lazy_due_ms = 0;
+	}
 	/* Only all the new events, or none: a PUSH that leaves some out
 	 * sends the peer into a round anyway, and the few it carried would
 	 * cost it a commit of their own, and perhaps a second check if the
@@ -345,9 +436,13 @@ send_hint(struct peer *p)
 		wire_push(&msg, heads, nh, env, c.len, c.n);
 		send_request(p, s, RQ_PUSH, &msg);
 		p->st.events_out += c.n; /* as a FETCH's answer counts them */
+		memcpy(p->pushed, heads, nh * sizeof(*heads));
+		p->npushed = nh;
+		p->pushed_relay = relay;
 	}
 	buf_release(&msg);
 	buf_release(&c.bytes);
+	return nh > 0;
 }
 
 static void advance(struct peer *p);
@@ -380,8 +475,9 @@ pull_hint(struct peer *p)
 	}
 }
 
-void
-pull_changed(struct peer *p, const struct owed *adv, size_t n)
+/* Records what the peer is owed; tells it now unless it is held. */
+static int
+owe(struct peer *p, const struct owed *adv, size_t n)
 {
 	if (!adv)
 		p->owe_round = 1;
@@ -397,10 +493,82 @@ pull_changed(struct peer *p, const struct owed *adv, size_t n)
 		} else {
 			p->owed[k].to = adv[i].to;
 			memcpy(p->owed[k].id, adv[i].id, EVENT_ID_BYTES);
+			p->owed[k].relay = p->owed[k].relay && adv[i].relay;
 		}
 	}
 	p->hint_waiting = 1;
-	send_hint(p);
+	return send_hint(p);
+}
+
+/* 1 when one of the new events (all of adv's, if they fit a PUSH) is
+ * addressed to the peer. */
+static int
+addressed_to(const struct peer *p, const struct carry *c)
+{
+	const struct repl *r = p->r;
+	for (size_t i = 0; i < c->n; i++)
+		if (r->h.addressed(r->h.ctx, c->bytes.data + c->off[i], c->len[i],
+				   p->st.key))
+			return 1;
+	return 0;
+}
+
+/*
+ * A dispatch matters first to the office it sends the case to: so the
+ * peers a new event is addressed to (hooks.addressed) are pushed it
+ * before the others, which wait for their answers, FIRST_HOLD_MS at most
+ * (an addressee that is slow, or gone, holds nobody for long).  On one
+ * machine the others' work would otherwise share the CPU with the
+ * addressee's; across a district, the centre's link.
+ */
+void
+pull_changed(struct repl *r, const struct owed *adv, size_t n)
+{
+	struct carry c;
+	size_t sent = 0;
+	memset(&c, 0, sizeof(c));
+	buf_init(&c.bytes);
+	for (size_t i = 0; adv && r->h.addressed && i < n && !c.full; i++)
+		carry_feed(r, &adv[i], adv[i].from, &c);
+	for (size_t i = 0; i < r->npeers; i++) {
+		struct peer *p = r->peers[i];
+		if (p->st.blocked || c.full || !c.n || !addressed_to(p, &c))
+			continue;
+		p->hold_until_ms = 0;
+		if (owe(p, adv, n)) {
+			p->first_pending = 1;
+			p->st.pushed_first++;
+			sent++;
+		}
+	}
+	buf_release(&c.bytes);
+	uint64_t now = repl_now_ms();
+	for (size_t i = 0; i < r->npeers; i++) {
+		struct peer *p = r->peers[i];
+		if (p->st.blocked || p->first_pending)
+			continue;
+		if (sent && p->hold_until_ms <= now)
+			p->hold_until_ms = now + FIRST_HOLD_MS;
+		owe(p, adv, n);
+	}
+}
+
+/* A peer pushed first answered: once no other such answer is awaited,
+ * the held peers are told. */
+static void
+first_answered(struct peer *p)
+{
+	struct repl *r = p->r;
+	p->first_pending = 0;
+	for (size_t i = 0; i < r->npeers; i++)
+		if (r->peers[i]->first_pending)
+			return;
+	for (size_t i = 0; i < r->npeers; i++) {
+		struct peer *q = r->peers[i];
+		q->hold_until_ms = 0;
+		if (q->hint_waiting)
+			send_hint(q);
+	}
 }
 
 /* ---- planning a round from the peer's summary ---- */
@@ -742,9 +910,10 @@ admit_job(struct peer *p, struct store_batch *b, struct fetch_job *j,
 			}
 			continue;
 		}
-		if (res.status == ADMIT_NEW)
+		if (res.status == ADMIT_NEW) {
 			a->added += 1 + res.promoted;
-		else if (res.status == ADMIT_DUPLICATE)
+			note_relayed(p->r, &ev, e.id);
+		} else if (res.status == ADMIT_DUPLICATE)
 			p->st.checked_again++; /* checked above, or on the worker */
 		if (res.status == ADMIT_PENDING && (res.wait & WAIT_DEPS)) {
 			a->deps = xrealloc(a->deps, (a->ndeps + res.nmissing) * sizeof(*a->deps));
@@ -1330,21 +1499,68 @@ on_answer(struct peer *p, struct cli_slot *s, enum req_kind kind,
 }
 
 /*
- * The answer to a PUSH: an ACK, or, from a node that does not know PUSH,
- * an ERROR: that peer gets HINTs from now on (until the next session), and
- * one at once, since it did not start a round.
+ * A hint refused: most often our session is gone there (the peer
+ * restarted and asks us to shake hands again).  Rounds would find out at
+ * their next interval; a hint should not wait that long.  So a round now,
+ * which shakes hands (or learns why not, and backs off), and then a HINT:
+ * what the refused hint said is told again as "run a round with me".
+ */
+static void
+hint_refused(struct peer *p)
+{
+	p->owe_round = 1;
+	p->hint_waiting = 1;
+	if (p->state != P_IDLE)
+		return; /* the round's next request meets the same answer */
+	session_free(p->sess);
+	p->sess = NULL;
+	p->next_round_ms = 0;
+}
+
+/*
+ * What a HELD said of each head of our PUSH: a relay it held already
+ * (it came to the peer by another way first) makes that author's next
+ * relays to it lazy; a head it lacked, relayed or not, makes them eager
+ * again, since the other way is gone or slower (docs/protocol.md §4,
+ * Relays).  Events written here always go at once.
+ */
+static void
+relays_learn(struct peer *p, uint32_t held)
+{
+	for (size_t i = 0; i < p->npushed; i++) {
+		const uint8_t *author = p->pushed[i].author;
+		if (!(held >> i & 1))
+			heads_drop(p->lazy, &p->nlazy, author);
+		else if (p->pushed_relay >> i & 1 && p->nlazy < LAZY_AUTHORS_MAX)
+			heads_note(&p->lazy, &p->nlazy, &p->pushed[i]);
+	}
+	p->npushed = 0;
+	p->st.lazy_authors = p->nlazy;
+}
+
+/*
+ * The answer to a PUSH: a HELD (an ACK from a node before HELD), or, from
+ * a node that does not know PUSH, an ERROR: that peer gets HINTs from now
+ * on (until the next session), and one at once, since it did not start a
+ * round.
  */
 static void
 on_push_reply(struct peer *p, uint64_t counter, nng_msg *msg)
 {
 	struct buf plain = BUF_INIT;
 	uint64_t got = 0;
+	uint32_t held;
 	const uint8_t *m = nng_msg_body(msg);
 	size_t n = nng_msg_len(msg);
 	p->st.bytes_in += n;
-	if (p->sess && session_msg_type(m, n) == MSG_SEALED &&
-	    session_open(p->sess, m, n, &got, &plain, NULL) == 0 &&
-	    got == counter && wire_type(plain.data, plain.len) == W_ERROR) {
+	if (!p->sess || session_msg_type(m, n) != MSG_SEALED ||
+	    session_open(p->sess, m, n, &got, &plain, NULL) != 0 || got != counter) {
+		buf_release(&plain);
+		return;
+	}
+	if (wire_held_decode(plain.data, plain.len, &held) == 0)
+		relays_learn(p, held);
+	if (wire_type(plain.data, plain.len) == W_ERROR) {
 		if (!p->no_push)
 			log_info("repl", "peer %s does not take PUSH (an older node): HINTs only",
 				 p->st.name);
@@ -1367,10 +1583,15 @@ pull_on_reply(struct peer *p, struct cli_slot *s, int result, nng_msg *msg)
 	if (kind == RQ_HINT || kind == RQ_PUSH) {
 		if (kind == RQ_PUSH && result == 0 && msg)
 			on_push_reply(p, counter, msg);
+		if (result == 0 && msg &&
+		    session_msg_type(nng_msg_body(msg), nng_msg_len(msg)) == MSG_REFUSE)
+			hint_refused(p);
 		if (msg)
 			nng_msg_free(msg);
 		if (p->hint_waiting)
 			send_hint(p);
+		if (p->first_pending)
+			first_answered(p);
 		return;
 	}
 	if (gen != p->gen || p->r->stopping) {
@@ -1440,30 +1661,11 @@ push_refused(struct peer *p, const uint8_t *id, const char *why)
 		    "peer %s: pushed event %s refused: %s", p->st.name, hex, why);
 }
 
-/* Records that the peer holds author's feed up to h (its PUSH said so),
- * keeping p->heads sorted. */
+/* Records that the peer holds author's feed up to h (its PUSH said so). */
 static void
 note_known(struct peer *p, const struct wire_head *h)
 {
-	size_t lo = 0, hi = p->nheads;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (memcmp(p->heads[mid].author, h->author, EVENT_KEY_BYTES) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < p->nheads &&
-	    memcmp(p->heads[lo].author, h->author, EVENT_KEY_BYTES) == 0) {
-		if (h->seq > p->heads[lo].seq)
-			p->heads[lo] = *h;
-		return;
-	}
-	p->heads = xrealloc(p->heads, (p->nheads + 1) * sizeof(*p->heads));
-	memmove(p->heads + lo + 1, p->heads + lo,
-		(p->nheads - lo) * sizeof(*p->heads));
-	p->heads[lo] = *h;
-	p->nheads++;
+	heads_note(&p->heads, &p->nheads, h);
 }
 
 /*
@@ -1497,7 +1699,7 @@ head_missing(struct peer *p, const struct wire_head *h)
  * checks per PUSH, the cost of a thread hop; none once p pushed an event
  * that was refused, until a clean round.
  */
-void
+uint32_t
 pull_push(struct peer *p, const struct wire_push *w)
 {
 	struct repl *r = p->r;
@@ -1507,8 +1709,12 @@ pull_push(struct peer *p, const struct wire_push *w)
 	struct store_batch *b = NULL;
 	struct diag d;
 	uint64_t added = 0;
+	uint32_t held = 0;
 	int refused = 0, need_round = 0, rc;
 
+	for (size_t i = 0; i < w->nheads; i++)
+		if (!head_missing(p, &w->heads[i]))
+			held |= 1u << i;
 	for (size_t i = 0; i < w->nenv && !p->push_distrust && !space_wait(r); i++) {
 		struct buf have = BUF_INIT;
 		size_t used;
@@ -1517,9 +1723,9 @@ pull_push(struct peer *p, const struct wire_push *w)
 			refused++;
 			continue;
 		}
-		int held = store_event_get(r->store, e[nok].id, &have) == 0;
+		int stored = store_event_get(r->store, e[nok].id, &have) == 0;
 		buf_release(&have);
-		if (held)
+		if (stored)
 			continue; /* checked when it was stored */
 		rc = seal_open(w->env[i], w->len[i], store_network(r->store),
 			       &e[nok], &ev[nok], &used, &d);
@@ -1554,6 +1760,7 @@ pull_push(struct peer *p, const struct wire_push *w)
 			refused++;
 		} else if (res.status == ADMIT_NEW) {
 			added += 1 + res.promoted;
+			note_relayed(r, &ev[k], e[k].id);
 		} else if (res.status == ADMIT_DUPLICATE) {
 			p->st.checked_again++; /* waiting here already */
 		}
@@ -1581,6 +1788,7 @@ pull_push(struct peer *p, const struct wire_push *w)
 	}
 	if (need_round)
 		pull_hint(p);
+	return held;
 }
 
 void
@@ -1591,4 +1799,5 @@ peer_release(struct peer *p)
 	session_free(p->sess);
 	handshake_free(p->hs);
 	free(p->heads);
+	free(p->lazy);
 }

@@ -10,6 +10,8 @@
 #include "store/store.h"
 #include "common/banned.h"
 
+static int read_changes(struct repl *r, struct owed *adv, size_t *nadv);
+
 void
 repl_set_timing(struct repl *r, uint32_t interval_ms, uint32_t timeout_ms)
 {
@@ -60,6 +62,11 @@ repl_new(struct store *s, const struct key *me, const struct repl_options *o,
 int
 repl_start(struct repl *r, struct diag *d)
 {
+	struct owed adv[WIRE_PUSH_HEADS];
+	size_t nadv;
+	/* What the store holds now: the first change after the start is
+	 * then known exactly, as the next ones are. */
+	(void)read_changes(r, adv, &nadv);
 	if (!r->o.listen)
 		return 0;
 	return net_server_open(r, d);
@@ -214,6 +221,7 @@ advanced(const struct repl *r, const struct snap_walk *w, uint64_t added,
 		adv[n].from = old + 1;
 		adv[n].to = h->seq;
 		memcpy(adv[n].id, h->id, EVENT_ID_BYTES);
+		adv[n].relay = heads_seq(r->relayed, r->nrelayed, h->author) >= h->seq;
 		n++;
 	}
 	*nadv = n;
@@ -222,21 +230,25 @@ advanced(const struct repl *r, const struct snap_walk *w, uint64_t added,
 	return exact && total == added;
 }
 
-void
-repl_changed(struct repl *r)
+/*
+ * Reads the store's summary (when its count of events moved since the
+ * last read) and the feeds that advanced since: 1 when adv holds them
+ * exactly, 0 when not, -1 when nothing changed.
+ */
+static int
+read_changes(struct repl *r, struct owed *adv, size_t *nadv)
 {
 	struct store_stats st;
 	struct snap_walk w = { NULL, 0, 0 };
-	struct owed adv[WIRE_PUSH_HEADS];
-	size_t nadv = 0;
 	int exact = 0;
+	*nadv = 0;
 	if (store_stats(r->store, &st) || st.events == r->changed_count)
-		return;
+		return -1;
 	/* What advanced: one walk of the summary, which a round's SUMMARY
 	 * costs the server anyway. */
 	if (store_walk_summary(r->store, add_snap, &w) == 0) {
 		exact = st.events > r->changed_count &&
-			advanced(r, &w, st.events - r->changed_count, adv, &nadv);
+			advanced(r, &w, st.events - r->changed_count, adv, nadv);
 		free(r->snap);
 		r->snap = w.h;
 		r->nsnap = w.n;
@@ -246,9 +258,17 @@ repl_changed(struct repl *r)
 		r->has_snap = 0;
 	}
 	r->changed_count = st.events;
-	for (size_t i = 0; i < r->npeers; i++)
-		if (!r->peers[i]->st.blocked)
-			pull_changed(r->peers[i], exact ? adv : NULL, nadv);
+	return exact;
+}
+
+void
+repl_changed(struct repl *r)
+{
+	struct owed adv[WIRE_PUSH_HEADS];
+	size_t nadv;
+	int exact = read_changes(r, adv, &nadv);
+	if (exact >= 0)
+		pull_changed(r, exact ? adv : NULL, nadv);
 }
 
 int
@@ -301,6 +321,7 @@ repl_free(struct repl *r)
 	}
 	free(r->peers);
 	free(r->snap);
+	free(r->relayed);
 	for (int i = 0; i < MAX_SESSIONS; i++)
 		session_free(r->sessions[i].s);
 	session_cookies_free(r->cookies);

@@ -41,6 +41,14 @@ struct repl_hooks {
 			 char *name, size_t n);
 	/* Loop thread, optional: events admitted from a peer so far. */
 	void (*progress)(void *ctx, const char *peer, uint64_t events);
+	/*
+	 * Loop thread, optional: 1 when the event (an envelope this store
+	 * holds) is addressed to the member with this key, as a dispatch is
+	 * to its unit's nodes.  A new event's addressees among the peers are
+	 * pushed it before the others (docs/protocol.md §4, Hints).
+	 */
+	int (*addressed)(void *ctx, const uint8_t *env, size_t n,
+			 const uint8_t key[EVENT_KEY_BYTES]);
 };
 
 struct repl_options {
@@ -82,6 +90,12 @@ struct repl_peer_stats {
 	uint64_t events_in, events_out, bytes_in, bytes_out;
 	uint64_t rounds, errors;
 	uint64_t pushed_in; /* events admitted from its PUSHes (in events_in too) */
+	/* PUSHes sent to it ahead of the other peers': it was the addressee
+	 * of a new event. */
+	uint64_t pushed_first;
+	/* Authors whose relays go to it lazily: it got them first from
+	 * another peer (docs/protocol.md §4, Relays). */
+	uint64_t lazy_authors;
 	/* Signatures of its events checked here, and of those, the events
 	 * found stored (or waiting) already when admitted: checks that
 	 * another peer's events had made unnecessary. */

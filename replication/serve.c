@@ -426,8 +426,9 @@ answer(struct repl *r, struct srv_session *ss, const uint8_t *p, size_t n,
 		 * HINT). */
 		struct peer *pf = peer_by_key(r, session_peer(ss->s));
 		if (pf && !pf->st.blocked)
-			pull_push(pf, &w);
-		wire_ack(plain);
+			wire_held(plain, pull_push(pf, &w));
+		else
+			wire_ack(plain);
 		break;
 	}
 	case W_BLOB_REQ:

@@ -330,6 +330,26 @@ wire_ack_decode(const uint8_t *p, size_t n)
 }
 
 void
+wire_held(struct buf *out, uint32_t held)
+{
+	mp_put_array(out, 2);
+	mp_put_uint(out, W_HELD);
+	mp_put_uint(out, held);
+}
+
+int
+wire_held_decode(const uint8_t *p, size_t n, uint32_t *held)
+{
+	struct mp_reader r;
+	uint64_t v;
+	if (open_msg(p, n, W_HELD, 2, &r) || mp_get_uint(&r, &v) ||
+	    v >> WIRE_PUSH_HEADS)
+		return ERR_PROTO;
+	*held = (uint32_t)v;
+	return 0;
+}
+
+void
 wire_blob_req(struct buf *out, const uint8_t hash[HASH_BYTES], uint64_t offset,
 	      uint32_t max)
 {

@@ -29,6 +29,7 @@ enum wire_type {
 	W_ACK = 0x27,
 	W_BLOB_REQ = 0x28,
 	W_BLOB = 0x29,
+	W_HELD = 0x2a,
 	W_ERROR = 0x2f,
 };
 
@@ -135,6 +136,10 @@ MUST_CHECK int wire_hint_decode(const uint8_t *p, size_t n,
 				struct wire_head *h);
 void wire_ack(struct buf *out);
 MUST_CHECK int wire_ack_decode(const uint8_t *p, size_t n);
+/* The answer to a PUSH: bit i of held set when the PUSH's head i was held
+ * here before the PUSH came (below 1 << WIRE_PUSH_HEADS). */
+void wire_held(struct buf *out, uint32_t held);
+MUST_CHECK int wire_held_decode(const uint8_t *p, size_t n, uint32_t *held);
 
 void wire_blob_req(struct buf *out, const uint8_t hash[HASH_BYTES],
 		   uint64_t offset, uint32_t max);

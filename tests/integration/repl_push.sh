@@ -67,19 +67,25 @@ E=$(note a case-d 2)
 check "b lacks a's two new events" sh -c "! '$G' --dir '$T/b' log --json | grep -qE '\"id\":\"($D|$E)\"'"
 "$G" --dir "$T/a" event export --author "$KEY_a" -o "$T/a.events" 2> /dev/null
 R0=$(peer_num b a rounds)
-check_out "a PUSH of the second alone is answered with an ACK" "^push: ack" \
+check_out "a PUSH of the second alone is answered: b held neither head before" "^push: held 0$" \
 	"$POKE" push "$(addr_of b)" --key "$T/a/node.key" --server "$KEY_b" \
 	--network repl --file "$T/a.events" --count 1
 check "b, lacking its predecessor, runs a round with a, which brings both" \
 	wait_until 5 sh -c "'$G' --dir '$T/b' log --json | grep -q '\"id\":\"$D\"' &&
 		'$G' --dir '$T/b' log --json | grep -q '\"id\":\"$E\"'"
 check "b's peers record shows the round" wait_until 5 rounds_above b a "$R0"
+check_out "the same PUSH again is answered: b held its head before (HELD's bit 0)" "^push: held 1$" \
+	"$POKE" push "$(addr_of b)" --key "$T/a/node.key" --server "$KEY_b" \
+	--network repl --file "$T/a.events" --count 1
+check_out "a PUSH of both, one head: held" "^push: held 1$" \
+	"$POKE" push "$(addr_of b)" --key "$T/a/node.key" --server "$KEY_b" \
+	--network repl --file "$T/a.events" --count 2
 
 F=$(note a case-f 1)
 "$G" --dir "$T/a" event export --author "$KEY_a" -o "$T/a2.events" 2> /dev/null
 DB=$(digest "$T/b")
 E0=$(peer_num b a errors)
-check_out "a PUSH of a's next event with a flipped signature byte is answered" "^push: ack" \
+check_out "a PUSH of a's next event with a flipped signature byte is answered" "^push: held 0$" \
 	"$POKE" push "$(addr_of b)" --key "$T/a/node.key" --server "$KEY_b" \
 	--network repl --file "$T/a2.events" --count 1 --flip 1
 named() { grep -q "peer a: pushed event $(echo "$F" | cut -c1-16) refused: .*signature" "$T/b.log"; }

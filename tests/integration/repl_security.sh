@@ -235,7 +235,7 @@ check_err 1 "a PUSH of the impostor's event from its own key is refused at the h
 	"push: no session" \
 	"$POKE" push "$URL_B" --key "$T/i/node.key" --server "$KB" --network $NET --file "$T/i1.event"
 check_out "a PUSH of the impostor's event from c, a member b pulls from, is answered" \
-	"^push: ack" \
+	"^push: held 0$" \
 	"$POKE" push "$URL_B" --key "$T/c/node.key" --server "$KB" --network $NET --file "$T/i1.event"
 check "b refuses the event, naming it" \
 	wait_for 10 logged b "peer c: pushed event $(echo "$I1" | cut -c1-16) refused"

@@ -50,8 +50,10 @@
  *                    highest seq), as a node's daemon sends them; with
  *                    --flip N, the byte N from the end of each envelope
  *                    (in its signature) is flipped first.  Prints
- *                    "push: ack" (exit 0) or what came instead (exit 1;
- *                    a refused handshake too)
+ *                    "push: held MASK" (a HELD, from a node that pulls
+ *                    from --key: the heads it held before) or "push: ack"
+ *                    (exit 0), or what came instead (exit 1; a refused
+ *                    handshake too)
  *   hammer           every attack above from a key that is not a member,
  *                    in a loop for --seconds: REFUSE to everything but
  *                    the oversized messages, never a WELCOME or SEALED
@@ -967,8 +969,12 @@ mode_push(struct poke *pk)
 	}
 	wire_push(&pt, heads, nh, env, lens + first, n - first);
 	enum answer a = request(pk, &ss, ss.next++, &pt, NULL, &plain);
+	uint32_t held;
 	if (a == A_SEALED && wire_type(plain.data, plain.len) == W_ACK) {
 		printf("push: ack\n");
+		rc = 0;
+	} else if (a == A_SEALED && wire_held_decode(plain.data, plain.len, &held) == 0) {
+		printf("push: held %u\n", held);
 		rc = 0;
 	} else {
 		printf("push: %s %s %s\n", answer_names[a], pk->reason, pk->text);

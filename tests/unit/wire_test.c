@@ -126,6 +126,13 @@ dec_ack(const uint8_t *p, size_t n)
 	return wire_ack_decode(p, n);
 }
 
+static int
+dec_held(const uint8_t *p, size_t n)
+{
+	uint32_t held;
+	return wire_held_decode(p, n, &held);
+}
+
 /* One valid sample of each message. */
 static void
 make_summary(struct buf *b)
@@ -190,6 +197,12 @@ make_hint(struct buf *b)
 }
 
 static void
+make_held(struct buf *b)
+{
+	wire_held(b, 0x8005);
+}
+
+static void
 make_push(struct buf *b)
 {
 	struct wire_head h[2];
@@ -241,6 +254,7 @@ static const struct kind kinds[] = {
 	{ "HINT", W_HINT, make_hint, dec_hint },
 	{ "PUSH", W_PUSH, make_push, dec_push },
 	{ "ACK", W_ACK, wire_ack, dec_ack },
+	{ "HELD", W_HELD, make_held, dec_held },
 	{ "BLOB_REQ", W_BLOB_REQ, make_blob_req, dec_blob_req },
 	{ "BLOB", W_BLOB, make_blob, dec_blob },
 	{ "ERROR", W_ERROR, make_error, dec_error },
@@ -442,6 +456,25 @@ test_hint_round_trips(void)
 	CHECK_EQ_INT(h.seq, 12);
 	fill32(want, 31);
 	CHECK_EQ_MEM(h.id, want, 32);
+	buf_release(&b);
+}
+
+static void
+test_held_round_trips_and_has_a_bit_per_head(void)
+{
+	struct buf b = BUF_INIT;
+	uint32_t held = 0;
+	make_held(&b);
+	CHECK_OK(wire_held_decode(b.data, b.len, &held));
+	CHECK_EQ_INT(held, 0x8005);
+	buf_reset(&b);
+	wire_held(&b, 0);
+	CHECK_OK(wire_held_decode(b.data, b.len, &held));
+	CHECK_EQ_INT(held, 0);
+	/* A bit past the PUSH's WIRE_PUSH_HEADS heads names no head. */
+	buf_reset(&b);
+	wire_held(&b, 1u << WIRE_PUSH_HEADS);
+	CHECK_EQ_INT(wire_held_decode(b.data, b.len, &held), ERR_PROTO);
 	buf_release(&b);
 }
 
@@ -1165,6 +1198,8 @@ static const struct test tests[] = {
 	{ "a GET round trips up to WIRE_MAX_GET ids",
 	  test_get_round_trips_up_to_the_limit },
 	{ "a HINT round trips", test_hint_round_trips },
+	{ "a HELD round trips, a bit for each of a PUSH's heads and no more",
+	  test_held_round_trips_and_has_a_bit_per_head },
 	{ "a PUSH round trips its heads and envelopes",
 	  test_push_round_trips },
 	{ "a PUSH has 1 to WIRE_PUSH_HEADS heads, WIRE_PUSH_EVENTS envelopes of WIRE_PUSH_EVENT_BYTES",
