@@ -606,8 +606,10 @@ announced_cb(uv_poll_t *h, int status, int events)
 	(void)events;
 	if (dm->stopping || status != 0)
 		return;
-	if (announce_drain(dm->announce_fd))
+	if (announce_drain(dm->announce_fd)) {
+		apply_blocks(dm); /* a block changed, perhaps */
 		repl_changed(dm->repl);
+	}
 }
 
 static void
@@ -662,7 +664,10 @@ second_cb(uv_timer_t *h)
 	struct diag d;
 	if (dm->stopping)
 		return;
-	apply_blocks(dm);
+	/* Blocks are announced as they change: this is in case the
+	 * datagram was lost. */
+	if (dm->o->one_round || dm->look_since + 1 >= dm->look_s)
+		apply_blocks(dm);
 	/* Events that waited for this node's clock: their time has come. */
 	uint64_t admitted = 0;
 	if (store_promote_due(node_store(dm->n), &admitted, &d))
@@ -687,9 +692,12 @@ second_cb(uv_timer_t *h)
 			 changed & NODE_SETTINGS_CONFIG ? " calendar and limits" : "",
 			 changed & NODE_SETTINGS_GRID ? " grid" : "");
 	if (!dm->o->one_round) {
+		size_t npeers = repl_peer_count(dm->repl);
 		witness(dm);
 		if (refresh_peers(dm, &d))
 			log_warn("daemon", "%s", d.text);
+		if (repl_peer_count(dm->repl) != npeers)
+			apply_blocks(dm); /* a new peer may be blocked already */
 		record_storage(dm);
 		write_live_state(dm);
 		write_status(dm);
@@ -909,6 +917,7 @@ daemon_run(struct node *n, const struct daemon_opts *o, struct diag *d)
 	dm.repl = repl_new(node_store(n), node_key(n), &ro, &hooks);
 	if ((rc = repl_start(dm.repl, d)) || (rc = refresh_peers(&dm, d)))
 		goto fail;
+	apply_blocks(&dm); /* before any round */
 	if (o->one_round && repl_peer_count(dm.repl) == 0) {
 		rc = diag_set(d, ERR_INVAL, "no such peer with an address in the roster");
 		goto fail;

@@ -499,6 +499,13 @@ node_store(struct node *n)
 	return n->store;
 }
 
+void
+node_announce(struct node *n)
+{
+	if (n->announce)
+		announce_send(n->announce);
+}
+
 const struct key *
 node_key(struct node *n)
 {

@@ -61,6 +61,9 @@ void node_close(struct node *n);
 
 /* Borrowed for the node's life. */
 struct store *node_store(struct node *n);
+/* Tells the node's running daemon, if any, that its state changed (as
+ * after a commit to its store): for local tables the daemon acts on. */
+void node_announce(struct node *n);
 /* NULL unless opened with NODE_WITH_KEY. */
 const struct key *node_key(struct node *n);
 const char *node_dir(const struct node *n);

@@ -188,10 +188,13 @@ node_peers_walk(struct node *n, peer_record_fn fn, void *ctx)
 int
 node_peer_block(struct node *n, const char *name, int block, struct diag *d)
 {
-	return block ? store_local_put(node_store(n), BLOCK_TABLE, name,
-				       strlen(name), "", 0, d)
-		     : store_local_del(node_store(n), BLOCK_TABLE, name,
-				       strlen(name), d);
+	int rc = block ? store_local_put(node_store(n), BLOCK_TABLE, name,
+					 strlen(name), "", 0, d)
+		       : store_local_del(node_store(n), BLOCK_TABLE, name,
+					 strlen(name), d);
+	if (rc == 0)
+		node_announce(n); /* the daemon applies it now */
+	return rc;
 }
 
 struct names {

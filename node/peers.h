@@ -80,8 +80,9 @@ typedef int (*peer_record_fn)(const struct peer_record *p, void *ctx);
 MUST_CHECK int node_peers_walk(struct node *n, peer_record_fn fn, void *ctx);
 
 /*
- * Blocks (block 1) or unblocks a peer by name: the daemon applies it
- * within a second.  The store's errors, with d set.
+ * Blocks (block 1) or unblocks a peer by name: a running daemon applies
+ * it at once (told as of a commit), or at its slow look if that datagram
+ * is lost.  The store's errors, with d set.
  */
 MUST_CHECK int node_peer_block(struct node *n, const char *name, int block,
 			       struct diag *d);
