@@ -267,7 +267,7 @@ FORMAT_FILES = node/api.c node/api.h node/peers.c node/peers.h \
 	       cli/cmd_eval_close.c tests/unit/period_test.c \
 	       node/bundle.c node/bundle.h cli/cmd_audit.c \
 	       tests/tools/tamper_bundle.c tests/tools/make_audit_vectors.c \
-	       node/witness.c node/witness.h
+	       node/witness.c node/witness.h store/ids.c
 
 format:
 	clang-format -i $(FORMAT_FILES)

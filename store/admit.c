@@ -97,7 +97,9 @@ store_batch_commit(struct store_batch *b, struct diag *d)
 	struct signed_put sp = { b, d };
 	if ((b->signer && (rc = signer_each(b->signer, put_signed, &sp))) ||
 	    (rc = promote_due(b, &res, d)) ||
-	    (rc = store_batch_fold_touched(b, d))) {
+	    (rc = store_batch_fold_touched(b, d)) ||
+	    (b->have_settle_from &&
+	     (rc = store_batch_ids_settle(b, b->settle_from, d)))) {
 		mdb_txn_abort(b->txn);
 		batch_free(b);
 		return rc;
@@ -147,6 +149,19 @@ exists(struct store_batch *b, MDB_dbi dbi, const void *key, size_t kn,
 {
 	MDB_val k = { kn, (void *)key }, tmp;
 	int rc = mdb_get(b->txn, dbi, &k, v ? v : &tmp);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return store_batch_lmdb_err(b, rc, "cannot read", d);
+	return 1;
+}
+
+/* 1 if the id is stored, 0 if not, or the batch's error. */
+static int
+id_stored(struct store_batch *b, const uint8_t *id, struct diag *d)
+{
+	MDB_val at;
+	int rc = store_id_get(b->s, b->txn, id, &at);
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc)
@@ -547,8 +562,7 @@ find_missing(struct store_batch *b, const struct event *ev,
 {
 	*n = 0;
 	for (size_t i = 0; i < ev->ndeps; i++) {
-		int rc = exists(b, b->s->ids, ev->deps[i], EVENT_ID_BYTES,
-				NULL, d);
+		int rc = id_stored(b, ev->deps[i], d);
 		if (rc < 0)
 			return rc;
 		if (rc == 0)
@@ -746,7 +760,7 @@ admit_one(struct store_batch *b, const uint8_t *p, size_t n,
 		return diag_set(d, ERR_NETWORK,
 				"event is for network '%.*s', this store is '%s'",
 				(int)ev->network_len, ev->network, s->network);
-	rc = exists(b, s->ids, env->id, EVENT_ID_BYTES, NULL, d);
+	rc = id_stored(b, env->id, d);
 	if (rc < 0)
 		return rc;
 	store_version_key(vk, ev->author, ev->seq, env->id);

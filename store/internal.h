@@ -12,7 +12,7 @@
 
 struct store {
 	MDB_env *env;
-	MDB_dbi meta, log, ids, feed, bycase, heads, summary, pending,
+	MDB_dbi meta, log, ids, midids, newids, feed, bycase, heads, summary, pending,
 		waitdep, waittime, evidence, forks, views, vindex, vkeys, local;
 	char *dir;
 	char *network;
@@ -57,6 +57,10 @@ struct store_batch {
 	/* The arrival number the next new event takes in `log` (0: not
 	 * read yet; store.c, store_batch_put_event). */
 	uint64_t next_arrival;
+	/* The first new id of the batch: where its move of ids from
+	 * `newids` to `ids` starts (ids.c); have_settle_from once set. */
+	uint8_t settle_from[EVENT_ID_BYTES];
+	int have_settle_from;
 	/* This batch's own events so far, and the signer that signs those
 	 * past the first STORE_SIGN_INLINE (NULL until then). */
 	size_t appended;
@@ -74,27 +78,30 @@ struct store_batch {
 };
 
 /*
- * The envelope stored under an id: its arrival number from `ids`, then its
- * row of `log`.  LMDB's codes (MDB_NOTFOUND when the id is not stored).
+ * The envelope stored under an id: its arrival number from the id index,
+ * then its row of `log`.  LMDB's codes (MDB_NOTFOUND when the id is not stored).
  */
 int store_txn_envelope(struct store *s, MDB_txn *txn, const void *id,
 		       MDB_val *env);
 
 /*
  * Stores an envelope under its id: a new id is appended to `log` under the
- * next arrival number; an id stored already has its row rewritten (a
- * signed envelope over its unsigned copy).  0, or the batch's LMDB error.
+ * next arrival number; an id this batch stored already has its row
+ * rewritten (a signed envelope over its unsigned copy).  The caller has
+ * checked that the id is not stored before the batch (admission's
+ * duplicates).  0, or the batch's LMDB error.
  */
 int store_batch_put_event(struct store_batch *b,
 			  const uint8_t id[EVENT_ID_BYTES], const void *env,
 			  size_t n, struct diag *d);
 
 /*
- * Upgrades a store whose schema store_open() found to be 3 to this schema
- * in place (upgrade.c); a no-op if another process did it meanwhile.
- * ERR_VERSION when it must and may not write.
+ * Upgrades a store whose schema store_open() found to be older (3 or 4) to
+ * this schema in place (upgrade.c); a no-op if another process did it
+ * meanwhile.  ERR_VERSION, naming the schema seen, when it may not write.
  */
-int store_upgrade(MDB_env *env, const char *dir, int rdonly,
+int store_schema_upgradable(const char *schema);
+int store_upgrade(MDB_env *env, const char *dir, const char *seen, int rdonly,
 		  struct diag *d);
 
 /* A row (with an empty value) in a local table, inside the batch. */
@@ -141,6 +148,31 @@ int store_walk_case_prefixes(MDB_txn *txn, MDB_dbi dbi, store_case_fn fn,
 typedef int (*store_scan_fn)(const MDB_val *k, const MDB_val *v, void *ctx);
 int store_scan(MDB_txn *txn, MDB_dbi dbi, const void *from, size_t from_n,
 	       store_scan_fn fn, void *ctx);
+
+/*
+ * The id index (ids.c), in three levels: `newids` holds the newest ids,
+ * `midids` older ones, `ids` the rest; every stored id is in exactly one.
+ *
+ * store_id_get: an id's arrival number (8 bytes) in *at; LMDB's codes
+ * (MDB_NOTFOUND when the id is not stored).
+ * store_txn_id_count: the rows of all three.
+ * store_batch_id_put: a new id's row (arrival: 8 bytes, big-endian), in
+ * `newids`; for an id this batch stored (its only other kind: the caller
+ * has checked it is not stored), MDB_KEYEXIST with *existing its arrival
+ * number.  LMDB's codes.
+ * store_id_scan: store_scan over each level in turn, from `from`.
+ * store_batch_ids_settle: before a commit, moves the rows that take a
+ * level past its share of the index into the next, in runs of
+ * consecutive ids from the first at or after `from`.
+ */
+int store_id_get(struct store *s, MDB_txn *txn, const void *id, MDB_val *at);
+uint64_t store_txn_id_count(struct store *s, MDB_txn *txn);
+int store_batch_id_put(struct store_batch *b, const uint8_t id[EVENT_ID_BYTES],
+		       const uint8_t arrival[8], MDB_val *existing);
+int store_id_scan(struct store *s, MDB_txn *txn, const void *from,
+		  store_scan_fn fn, void *ctx);
+int store_batch_ids_settle(struct store_batch *b, const uint8_t *from,
+			   struct diag *d);
 
 /* Big-endian u64, so that LMDB's bytewise key order is numeric order. */
 void store_put_be64(uint8_t *p, uint64_t v);

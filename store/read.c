@@ -193,7 +193,7 @@ store_event_find(struct store *s, const char *hex_prefix,
 	if ((rc = store_read_begin(s, &txn)))
 		return rc;
 	struct id_prefix p = { hex_prefix, digits, id, 0 };
-	rc = store_scan(txn, s->ids, lo, EVENT_ID_BYTES, id_prefix_row, &p);
+	rc = store_id_scan(s, txn, lo, id_prefix_row, &p);
 	mdb_txn_abort(txn);
 	if (rc)
 		return rc;
@@ -505,8 +505,8 @@ waiting_reason(struct store *s, MDB_txn *txn, const struct event *ev,
 		why |= WAIT_PREV;
 	*nmissing = 0;
 	for (size_t i = 0; i < ev->ndeps; i++) {
-		MDB_val dk = { EVENT_ID_BYTES, (void *)ev->deps[i] }, dv;
-		if (mdb_get(txn, s->ids, &dk, &dv) != 0)
+		MDB_val at;
+		if (store_id_get(s, txn, ev->deps[i], &at) != 0)
 			(*nmissing)++;
 	}
 	if (*nmissing)

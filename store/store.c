@@ -6,7 +6,7 @@
  * an Ed25519 public key (32 bytes), "case" the case id string.
  *
  *   meta      name (str)                  -> value (str)
- *             "schema" = "4", "network", "node", "county", ...;
+ *             "schema" = "5", "network", "node", "county", ...;
  *             "global_gen" (8 bytes BE): events of the global case
  *             and fork records stored so far
  *   log       arrival (8)                 -> envelope bytes, verbatim
@@ -14,8 +14,14 @@
  *             evidence), numbered from 1 in the order this node stored
  *             them: what grows is appended, so a commit writes the
  *             tree's last pages, not pages all over the file
+ *   newids    id                          -> arrival (8)
+ *   midids    id                          -> arrival (8)
  *   ids       id                          -> arrival (8)
- *             where each stored event is in `log`
+ *             where each stored event is in `log`, in three levels: the
+ *             newest ids in `newids` (a sixty-fourth of them), older in
+ *             `midids` (an eighth), the rest in `ids` (ids.c: so that a
+ *             commit does not rewrite pages all over one tree keyed by
+ *             hashes)
  *   feed      author || seq               -> id
  *             each author's chain, contiguous from seq 1
  *   summary   author                      -> seq || id || lamport || time
@@ -51,12 +57,13 @@
  *             node-local tables that are not events and do not
  *             replicate (grid cells, erased blobs, ...)
  *
- * Invariants (store_verify() checks them): `ids` and `log` name each other
- * one to one; every feed id is stored with that author and seq; feed seqs
- * run 1..summary.seq without gaps and each event's prev is the id at
- * seq-1; every stored event has one bycase row; a forks row exists for an (author, seq) exactly when `log`
- * holds two or more versions of it; each case's views, vkeys and vindex
- * rows are what a fresh fold of its events makes.
+ * Invariants (store_verify() checks them): the id index's three levels
+ * together and `log` name each other one to one; every feed id is stored
+ * with that author and seq; feed seqs run 1..summary.seq without gaps and
+ * each event's prev is the id at seq-1; every stored event has one bycase
+ * row; a forks row exists for an (author, seq) exactly when `log` holds
+ * two or more versions of it; each case's views, vkeys and vindex rows are
+ * what a fresh fold of its events makes.
  */
 #include "store/internal.h"
 
@@ -433,7 +440,8 @@ open_dbs(struct store *s, MDB_txn *txn, unsigned flags, struct diag *d)
 		MDB_dbi *dbi;
 	} dbs[] = {
 		{ "meta", &s->meta },       { "log", &s->log },
-		{ "ids", &s->ids },
+		{ "ids", &s->ids },         { "midids", &s->midids },
+		{ "newids", &s->newids },
 		{ "feed", &s->feed },       { "bycase", &s->bycase },
 		{ "heads", &s->heads },
 		{ "summary", &s->summary }, { "pending", &s->pending },
@@ -572,11 +580,12 @@ store_open(const char *dir, const struct store_options *opt,
 	if ((rc = store_read_begin(s, &txn)) ||
 	    (rc = read_schema(s, txn, &val, d)))
 		goto out;
-	if (strcmp(buf_cstr(&val), "3") == 0) {
+	if (store_schema_upgradable(buf_cstr(&val))) {
 		/* An older layout: upgraded in place, then read afresh. */
 		mdb_txn_abort(txn);
 		txn = NULL;
-		if ((rc = store_upgrade(s->env, dir, s->flags & STORE_RDONLY, d)) ||
+		if ((rc = store_upgrade(s->env, dir, buf_cstr(&val),
+					s->flags & STORE_RDONLY, d)) ||
 		    (rc = store_read_begin(s, &txn)) ||
 		    (rc = read_schema(s, txn, &val, d)))
 			goto out;
@@ -674,13 +683,9 @@ int
 store_txn_envelope(struct store *s, MDB_txn *txn, const void *id,
 		   MDB_val *env)
 {
-	MDB_val k = { EVENT_ID_BYTES, (void *)id }, at;
-	int rc = mdb_get(txn, s->ids, &k, &at);
-	if (rc)
-		return rc;
-	if (at.mv_size != 8)
-		return MDB_CORRUPTED;
-	return mdb_get(txn, s->log, &at, env);
+	MDB_val at;
+	int rc = store_id_get(s, txn, id, &at);
+	return rc ? rc : mdb_get(txn, s->log, &at, env);
 }
 
 /* The number the next new event takes: one past the last in `log`. */
@@ -712,25 +717,29 @@ store_batch_put_event(struct store_batch *b, const uint8_t id[EVENT_ID_BYTES],
 		      const void *env, size_t n, struct diag *d)
 {
 	uint8_t num[8];
-	MDB_val k = { EVENT_ID_BYTES, (void *)id }, at = { 8, num };
-	MDB_val v = { n, (void *)env };
+	MDB_val at, v = { n, (void *)env };
 	unsigned flags = MDB_APPEND;
 	int rc;
 
 	if (!b->next_arrival && (rc = read_next_arrival(b, d)))
 		return rc;
 	store_put_be64(num, b->next_arrival);
-	rc = mdb_put(b->txn, b->s->ids, &k, &at, MDB_NOOVERWRITE);
-	if (rc == MDB_KEYEXIST && at.mv_size == 8) {
-		/* Stored already: its row is rewritten where it is. */
+	rc = store_batch_id_put(b, id, num, &at);
+	if (rc == MDB_KEYEXIST) {
+		/* Stored by this batch: its row is rewritten where it is. */
 		memcpy(num, at.mv_data, 8);
-		at.mv_data = num;
 		flags = 0;
 	} else if (rc) {
-		return store_batch_lmdb_err(b, rc, "cannot write an event", d);
+		return store_batch_lmdb_err(b, rc, "cannot write an event id", d);
 	} else {
 		b->next_arrival++;
+		if (!b->have_settle_from) {
+			memcpy(b->settle_from, id, EVENT_ID_BYTES);
+			b->have_settle_from = 1;
+		}
 	}
+	at.mv_size = 8;
+	at.mv_data = num;
 	if ((rc = mdb_put(b->txn, b->s->log, &at, &v, flags)))
 		return store_batch_lmdb_err(b, rc, "cannot write an event", d);
 	return 0;

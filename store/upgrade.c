@@ -5,14 +5,17 @@
  * Schema 3 kept each envelope under its id in `events`; schema 4 keeps it
  * in `log` under its arrival number, with `ids` from id to number (see
  * store.c), and has no `cited` (the ids some stored event depends on,
- * which never decided anything: an event is stored after its deps).  The upgrade numbers a schema-3 store's events in id order:
- * the order they arrived in was never recorded, and nothing reads
- * arrival numbers but the store itself.  One transaction, so a kill -9 or
- * a full disk during the upgrade leaves the schema-3 store as it was, and
- * the next open tries again.
+ * which never decided anything: an event is stored after its deps).  The
+ * upgrade numbers a schema-3 store's events in id order: the order they
+ * arrived in was never recorded, and nothing reads arrival numbers but the
+ * store itself.  Schema 5 adds `newids` and `midids`, the newer levels of
+ * the id index (ids.c): an older store's index is all in its last level,
+ * so the step is two empty trees.  One transaction, so a kill -9 or a full disk during the
+ * upgrade leaves the older store as it was, and the next open tries again.
  */
 #include "store/internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -68,20 +71,39 @@ renumber(MDB_txn *txn, uint64_t *moved)
 	mdb_cursor_close(c);
 	if (rc != MDB_NOTFOUND)
 		return rc;
-	MDB_val sk = { 6, (void *)"schema" }, sv = { 1, (void *)"4" };
 	if ((rc = mdb_dbi_open(txn, "cited", 0, &cited)) == 0)
 		rc = mdb_drop(txn, cited, 1);
 	if (rc && rc != MDB_NOTFOUND)
 		return rc;
-	if ((rc = mdb_drop(txn, events, 1)) ||
-	    (rc = mdb_put(txn, meta, &sk, &sv, 0)))
+	if ((rc = mdb_drop(txn, events, 1)))
 		return rc;
 	*moved = n;
 	return 0;
 }
 
+/* Schema 4 to 5: empty `newids` and `midids`, and the schema. */
+static int
+add_levels(MDB_txn *txn)
+{
+	MDB_dbi newids, midids, meta;
+	MDB_val sk = { 6, (void *)"schema" }, sv = { 1, (void *)"5" };
+	int rc;
+	if ((rc = mdb_dbi_open(txn, "newids", MDB_CREATE, &newids)) ||
+	    (rc = mdb_dbi_open(txn, "midids", MDB_CREATE, &midids)) ||
+	    (rc = mdb_dbi_open(txn, "meta", 0, &meta)))
+		return rc;
+	return mdb_put(txn, meta, &sk, &sv, 0);
+}
+
 int
-store_upgrade(MDB_env *env, const char *dir, int rdonly, struct diag *d)
+store_schema_upgradable(const char *schema)
+{
+	return strcmp(schema, "3") == 0 || strcmp(schema, "4") == 0;
+}
+
+int
+store_upgrade(MDB_env *env, const char *dir, const char *seen, int rdonly,
+	      struct diag *d)
 {
 	char schema[16];
 	MDB_txn *txn;
@@ -90,22 +112,37 @@ store_upgrade(MDB_env *env, const char *dir, int rdonly, struct diag *d)
 
 	if (rdonly)
 		return diag_set(d, ERR_VERSION,
-				"store '%s' has schema 3: open it once writable, and gridcase upgrades it to schema %d",
-				dir, STORE_SCHEMA_VERSION);
+				"store '%s' has schema %s: open it once writable, and gridcase upgrades it to schema %d",
+				dir, seen, STORE_SCHEMA_VERSION);
 	if ((rc = mdb_txn_begin(env, NULL, 0, &txn)))
 		return store_lmdb_err(rc, "cannot begin", d);
 	/* Another process may have upgraded it since store_open looked. */
-	if ((rc = read_schema(txn, schema, sizeof(schema))) == 0 &&
-	    strcmp(schema, "3") == 0)
-		rc = renumber(txn, &moved);
-	if (rc) {
+	if ((rc = read_schema(txn, schema, sizeof(schema)))) {
 		mdb_txn_abort(txn);
-		return store_lmdb_err(rc, "cannot upgrade the store from schema 3", d);
+		return store_lmdb_err(rc, "cannot read the store's schema", d);
 	}
-	if ((rc = mdb_txn_commit(txn)))
-		return store_lmdb_err(rc, "cannot upgrade the store from schema 3", d);
+	if (!store_schema_upgradable(schema)) {
+		mdb_txn_abort(txn);
+		return 0;
+	}
+	if (strcmp(schema, "3") == 0)
+		rc = renumber(txn, &moved);
+	if (rc == 0)
+		rc = add_levels(txn);
+	if (rc == 0)
+		rc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+	if (rc) {
+		char what[64];
+		snprintf(what, sizeof(what), "cannot upgrade the store from schema %s", schema);
+		return store_lmdb_err(rc, what, d);
+	}
 	if (moved)
 		log_info("store", "'%s' upgraded from schema 3 to %d: %llu events numbered in id order",
 			 dir, STORE_SCHEMA_VERSION, (unsigned long long)moved);
+	else
+		log_info("store", "'%s' upgraded from schema %s to %d",
+			 dir, schema, STORE_SCHEMA_VERSION);
 	return 0;
 }

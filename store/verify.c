@@ -88,9 +88,10 @@ check_event_row(const MDB_val *k, const MDB_val *v, void *ctx)
 		return 0;
 	}
 	/* Its id names this row, and no other row names the id (the
-	 * counts of `ids` and `log` are compared once, check_events). */
-	MDB_val idk = { EVENT_ID_BYTES, env.id }, idv;
-	if (mdb_get(vf->txn, s->ids, &idk, &idv) != 0 || idv.mv_size != 8 ||
+	 * counts of the id index and `log` are compared once, check_events:
+	 * an id in two of the index's levels makes one row too many). */
+	MDB_val idv;
+	if (store_id_get(s, vf->txn, env.id, &idv) != 0 ||
 	    memcmp(idv.mv_data, k->mv_data, 8) != 0) {
 		problem(vf, "event %s: log row %llu is not where its id says",
 			h, at);
@@ -130,11 +131,9 @@ check_events(struct verifier *vf)
 	vf->events_total = mdb_stat(vf->txn, vf->s->log, &ms) == 0
 				   ? (uint64_t)ms.ms_entries
 				   : 0;
-	uint64_t ids = mdb_stat(vf->txn, vf->s->ids, &ms) == 0
-			       ? (uint64_t)ms.ms_entries
-			       : 0;
+	uint64_t ids = store_txn_id_count(vf->s, vf->txn);
 	if (ids != vf->events_total)
-		problem(vf, "ids: %llu rows for %llu events in the log",
+		problem(vf, "the id index (newids, midids, ids): %llu rows for %llu events in the log",
 			(unsigned long long)ids,
 			(unsigned long long)vf->events_total);
 	return store_scan(vf->txn, vf->s->log, NULL, 0, check_event_row, vf);

@@ -1852,6 +1852,54 @@ raw_begin(const char *dir, unsigned flags, MDB_env **env, MDB_txn **txn)
 	return rc;
 }
 
+/* Ends raw_begin's transaction: committed if rc is 0, else aborted. */
+static int
+raw_end(MDB_env *env, MDB_txn *txn, int rc)
+{
+	if (rc == 0)
+		rc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return rc;
+}
+
+/*
+ * Rewrites a store of this schema as schema 4 kept it (docs/store.md,
+ * "Upgrades"): every id in `ids`, no `newids` nor `midids`, "schema" = "4".
+ */
+static int
+downgrade_to_schema4(const char *dir)
+{
+	static const char *const upper[2] = { "newids", "midids" };
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, ids, level;
+	MDB_cursor *c;
+	MDB_val k = { 6, (char[]){ "schema" } }, v = { 1, (char[]){ "4" } }, at;
+	int rc = raw_begin(dir, 0, &env, &txn);
+	if (rc)
+		return rc;
+	if ((rc = mdb_dbi_open(txn, "meta", 0, &meta)) ||
+	    (rc = mdb_dbi_open(txn, "ids", 0, &ids)) ||
+	    (rc = mdb_put(txn, meta, &k, &v, 0)))
+		goto out;
+	for (int i = 0; i < 2; i++) {
+		if ((rc = mdb_dbi_open(txn, upper[i], 0, &level)) ||
+		    (rc = mdb_cursor_open(txn, level, &c)))
+			goto out;
+		for (rc = mdb_cursor_get(c, &k, &at, MDB_FIRST); rc == 0;
+		     rc = mdb_cursor_get(c, &k, &at, MDB_NEXT))
+			if ((rc = mdb_put(txn, ids, &k, &at, MDB_NOOVERWRITE)))
+				break;
+		mdb_cursor_close(c);
+		if (rc != MDB_NOTFOUND || (rc = mdb_drop(txn, level, 1)))
+			goto out;
+	}
+out:
+	return raw_end(env, txn, rc);
+}
+
 /*
  * Rewrites a store of this schema as schema 3 kept it (docs/store.md,
  * "Upgrades"): each envelope under its id in `events`, `cited` rows, no
@@ -1865,8 +1913,8 @@ downgrade_to_schema3(const char *dir)
 	MDB_dbi meta, log, ids, events, cited;
 	MDB_cursor *c;
 	MDB_val k, v, at, e;
-	int rc = raw_begin(dir, 0, &env, &txn);
-	if (rc)
+	int rc = downgrade_to_schema4(dir);
+	if (rc || (rc = raw_begin(dir, 0, &env, &txn)))
 		return rc;
 	if ((rc = mdb_dbi_open(txn, "meta", 0, &meta)) ||
 	    (rc = mdb_dbi_open(txn, "log", 0, &log)) ||
@@ -1891,13 +1939,8 @@ downgrade_to_schema3(const char *dir)
 	if ((rc = mdb_drop(txn, log, 1)) || (rc = mdb_drop(txn, ids, 1)) ||
 	    (rc = mdb_put(txn, meta, &k, &v, 0)))
 		goto out;
-	rc = mdb_txn_commit(txn);
-	txn = NULL;
 out:
-	if (txn)
-		mdb_txn_abort(txn);
-	mdb_env_close(env);
-	return rc;
+	return raw_end(env, txn, rc);
 }
 
 /* The arrival numbers of `log`, in order, and the ids of their events;
@@ -2030,6 +2073,268 @@ test_schema3_is_upgraded(void)
 	free(dir);
 }
 
+/* Rows of the id index's levels (newids, midids, ids), read with LMDB
+ * itself; a level a schema-4 store lacks counts 0. */
+static int
+count_id_rows(const char *dir, uint64_t rows[3])
+{
+	static const char *const names[3] = { "newids", "midids", "ids" };
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_stat st;
+	int rc = raw_begin(dir, MDB_RDONLY, &env, &txn);
+	if (rc)
+		return rc;
+	for (int i = 0; i < 3 && rc == 0; i++) {
+		rows[i] = 0;
+		if ((rc = mdb_dbi_open(txn, names[i], 0, &dbi)) == 0 &&
+		    (rc = mdb_stat(txn, dbi, &st)) == 0)
+			rows[i] = st.ms_entries;
+		if (rc == MDB_NOTFOUND && i < 2) /* schema 4 */
+			rc = 0;
+	}
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return rc;
+}
+
+/* Appends n notes by k in one batch, their ids into ids[]. */
+static int
+append_batch(struct store *s, const struct key *k, uint64_t first, size_t n,
+	     uint8_t (*ids)[EVENT_ID_BYTES])
+{
+	struct store_batch *b;
+	struct buf body = BUF_INIT;
+	struct diag d;
+	int rc = store_batch_begin(s, &b);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		char case_id[24];
+		snprintf(case_id, sizeof(case_id), "case-%llu",
+			 (unsigned long long)((first + i) % 97));
+		small_body(&body, first + i);
+		struct append_req req = { case_id, "note", body.data, body.len,
+					  0, NULL, 1767225600000ULL + first + i };
+		rc = store_batch_append(b, k, &req, ids[i], &d);
+	}
+	if (rc)
+		store_batch_abort(b);
+	else
+		rc = store_batch_commit(b, &d);
+	if (rc)
+		harness_log("append_batch: %s\n", d.text);
+	buf_release(&body);
+	return rc;
+}
+
+/* A fresh store in dir with `batches` batches of 500 notes by k, closed. */
+static int
+fresh_in_batches(const char *dir, const struct key *k, int batches,
+		 uint8_t (*ids)[EVENT_ID_BYTES])
+{
+	struct store *s = fresh_store(dir, 0, 0, STORE_NOSYNC);
+	int rc = s ? 0 : ERR_IO;
+	for (int i = 0; i < batches && rc == 0; i++)
+		rc = append_batch(s, k, (uint64_t)i * 500, 500, ids + i * 500);
+	if (s)
+		store_close(s);
+	return rc;
+}
+
+static void
+note_problem(const char *line, void *ctx)
+{
+	struct buf *all = ctx;
+	buf_add(all, line, strlen(line));
+	buf_add(all, "\n", 1);
+}
+
+#define LEVELS_EVENTS 10000
+
+/* A level keeps its share (or its least), and is settled 64 rows over. */
+static int
+level_ok(uint64_t rows, uint64_t total, uint64_t share, uint64_t least)
+{
+	uint64_t keep = total / share > least ? total / share : least;
+	return rows <= keep + 64;
+}
+
+/*
+ * The id index in three levels (docs/store.md): `newids` keeps a
+ * sixty-fourth of the index (at least 128 rows), `midids` an eighth (at
+ * least 1,024), `ids` the rest; every id is found, by lookup, by prefix
+ * and as a duplicate, wherever it is; an id in two levels is named by
+ * verify.
+ */
+static void
+test_id_index_levels(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = NULL;
+	struct key *k = seeded_key(7);
+	uint8_t(*ids)[EVENT_ID_BYTES] = calloc(LEVELS_EVENTS, EVENT_ID_BYTES);
+	uint64_t rows[3] = { 0, 0, 0 };
+	struct diag d;
+	/* 2,000 events: each upper level at its least. */
+	CHECK_OK(fresh_in_batches(dir, k, 4, ids));
+	CHECK_OK(count_id_rows(dir, rows));
+	CHECK_EQ_INT(rows[0], 128);
+	CHECK_EQ_INT(rows[1], 1024);
+	CHECK_EQ_INT(rows[2], 2000 - 1024 - 128);
+	/* Then their shares: 10,000 events, 156 and 1,250 kept. */
+	CHECK_OK(store_open(dir, NULL, &s, &d));
+	if (!s)
+		return;
+	for (int i = 4; i < LEVELS_EVENTS / 500; i++)
+		CHECK_OK(append_batch(s, k, (uint64_t)i * 500, 500, ids + i * 500));
+	store_close(s);
+	CHECK_OK(count_id_rows(dir, rows));
+	CHECK_EQ_INT(rows[0], LEVELS_EVENTS / 64);
+	CHECK_EQ_INT(rows[1], LEVELS_EVENTS / 8);
+	CHECK_EQ_INT(rows[0] + rows[1] + rows[2], LEVELS_EVENTS);
+	/* Events one at a time: newids grows to 64 rows over its share,
+	 * then is settled; no level ever passes that. */
+	CHECK_OK(store_open(dir, NULL, &s, &d));
+	if (!s)
+		return;
+	int over = 0, settled = 0;
+	uint64_t before = rows[0];
+	for (int i = 0; i < 100; i++) {
+		uint8_t one[EVENT_ID_BYTES];
+		CHECK_OK(append_note(s, k, "case-1", LEVELS_EVENTS + i,
+				     1767225600000ULL + LEVELS_EVENTS + i, one));
+		store_close(s);
+		CHECK_OK(count_id_rows(dir, rows));
+		uint64_t total = rows[0] + rows[1] + rows[2];
+		CHECK_EQ_INT(total, LEVELS_EVENTS + i + 1);
+		over += !level_ok(rows[0], total, 64, 128) ||
+			!level_ok(rows[1], total, 8, 1024);
+		settled += rows[0] < before;
+		before = rows[0];
+		CHECK_OK(store_open(dir, NULL, &s, &d));
+		if (!s)
+			return;
+	}
+	CHECK_EQ_INT(over, 0);
+	CHECK_EQ_INT(settled, 1);
+	store_close(s);
+
+	CHECK_OK(store_open(dir, NULL, &s, &d));
+	if (!s)
+		return;
+	int unreadable = 0, unfound = 0;
+	for (int i = 0; i < LEVELS_EVENTS; i++) {
+		struct buf env = BUF_INIT;
+		uint8_t found[EVENT_ID_BYTES];
+		char hex[2 * EVENT_ID_BYTES + 1];
+		unreadable += store_event_get(s, ids[i], &env) != 0;
+		hex_encode(ids[i], EVENT_ID_BYTES, hex);
+		hex[16] = '\0';
+		unfound += store_event_find(s, hex, found) != 0 ||
+			   memcmp(found, ids[i], EVENT_ID_BYTES) != 0;
+		/* Admitted again: a duplicate, wherever its id is. */
+		if (i % 1000 == 0) {
+			struct admit_result res;
+			CHECK_OK(admit_one(s, &env, &res, &d));
+			CHECK_EQ_INT(res.status, ADMIT_DUPLICATE);
+		}
+		buf_release(&env);
+	}
+	CHECK_EQ_INT(unreadable, 0);
+	CHECK_EQ_INT(unfound, 0);
+	CHECK_EQ_INT(verify_problems(s), 0);
+	store_close(s);
+
+	/* An id of `ids` copied into `newids`: verify counts a row too many. */
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi tids, tnew;
+	MDB_cursor *c;
+	MDB_val key, at;
+	CHECK_OK(raw_begin(dir, 0, &env, &txn));
+	CHECK_OK(mdb_dbi_open(txn, "ids", 0, &tids));
+	CHECK_OK(mdb_dbi_open(txn, "newids", 0, &tnew));
+	CHECK_OK(mdb_cursor_open(txn, tids, &c));
+	CHECK_OK(mdb_cursor_get(c, &key, &at, MDB_FIRST));
+	CHECK_OK(mdb_put(txn, tnew, &key, &at, 0));
+	mdb_cursor_close(c);
+	CHECK_OK(mdb_txn_commit(txn));
+	mdb_env_close(env);
+	CHECK_OK(store_open(dir, NULL, &s, &d));
+	if (!s)
+		return;
+	struct buf said = BUF_INIT;
+	uint64_t problems = 0;
+	CHECK_OK(store_verify(s, note_problem, &said, &problems));
+	CHECK_EQ_INT(problems, 1);
+	char want[96];
+	snprintf(want, sizeof(want), "(newids, midids, ids): %d rows for %d events",
+		 LEVELS_EVENTS + 101, LEVELS_EVENTS + 100);
+	buf_add(&said, "", 1);
+	CHECK(strstr((char *)said.data, want) != NULL);
+	if (!strstr((char *)said.data, want))
+		harness_log("verify said: %s\n", (char *)said.data);
+	buf_release(&said);
+	store_close(s);
+	free(ids);
+	key_free(k);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+/*
+ * A schema-4 store (every id in `ids`, no `newids` nor `midids`) is
+ * upgraded in place: read-only it is refused and says how; writable, it
+ * gets the two empty levels and keeps every event.
+ */
+static void
+test_schema4_is_upgraded(void)
+{
+	char *dir = test_tmpdir();
+	struct store_options ro = { 0, 0, STORE_RDONLY };
+	struct store *s = NULL;
+	struct key *k = seeded_key(8);
+	uint8_t ids[1501][EVENT_ID_BYTES];
+	uint64_t rows[3] = { 0, 0, 0 };
+	struct diag d;
+	CHECK_OK(fresh_in_batches(dir, k, 3, ids));
+	CHECK_OK(downgrade_to_schema4(dir));
+	CHECK_OK(count_id_rows(dir, rows));
+	CHECK_EQ_INT(rows[2], 1500);
+	CHECK_ERR(store_open(dir, &ro, &s, &d), ERR_VERSION);
+	CHECK(strstr(d.text, "schema 4: open it once writable") != NULL);
+	CHECK_OK(store_open(dir, NULL, &s, &d));
+	if (!s)
+		return;
+	CHECK_EQ_INT(verify_problems(s), 0);
+	store_close(s);
+	CHECK_OK(count_id_rows(dir, rows));
+	CHECK_EQ_INT(rows[0], 0);
+	CHECK_EQ_INT(rows[1], 0);
+	CHECK_EQ_INT(rows[2], 1500);
+	/* The next event goes to `newids`, and every event is read. */
+	CHECK_OK(store_open(dir, NULL, &s, &d));
+	if (!s)
+		return;
+	CHECK_OK(append_note(s, k, "case-2", 1500, 1767225600000ULL + 1500,
+			     ids[1500]));
+	int unreadable = 0;
+	for (int i = 0; i <= 1500; i++) {
+		struct buf env = BUF_INIT;
+		unreadable += store_event_get(s, ids[i], &env) != 0;
+		buf_release(&env);
+	}
+	CHECK_EQ_INT(unreadable, 0);
+	CHECK_EQ_INT(verify_problems(s), 0);
+	store_close(s);
+	CHECK_OK(count_id_rows(dir, rows));
+	CHECK_EQ_INT(rows[0], 1);
+	CHECK_EQ_INT(rows[2], 1500);
+	key_free(k);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
 /* A schema this gridcase does not know is refused, naming both. */
 static void
 test_unknown_schema_is_refused(void)
@@ -2044,7 +2349,7 @@ test_unknown_schema_is_refused(void)
 	store_close(s);
 	s = NULL;
 	CHECK_ERR(store_open(dir, NULL, &s, &d), ERR_VERSION);
-	CHECK(strstr(d.text, "has schema '2'; this gridcase reads schema 4") !=
+	CHECK(strstr(d.text, "has schema '2'; this gridcase reads schema 5") !=
 	      NULL);
 	test_tmpdir_remove(dir);
 	free(dir);
@@ -2078,6 +2383,8 @@ static const struct test tests[] = {
 	{ "a full disk is ERR_NOSPACE, names the file and the free space, and changes nothing", test_disk_full },
 	{ "a view or an event altered on disk is named by verify, and refold refuses the event", test_damage_in_views_and_events },
 	{ "a schema-3 store is upgraded in place when opened, keeping every event", test_schema3_is_upgraded },
+	{ "a schema-4 store is upgraded in place when opened, keeping every event", test_schema4_is_upgraded },
+	{ "the id index has three levels, each at its share, every id found wherever it is", test_id_index_levels },
 	{ "a schema this gridcase does not know is refused", test_unknown_schema_is_refused },
 };
 
