@@ -64,7 +64,7 @@ put_signed(void *ctx, const uint8_t id[EVENT_ID_BYTES], const uint8_t *env,
 	   size_t n)
 {
 	struct signed_put *sp = ctx;
-	return store_batch_put_event(sp->b, id, env, n, sp->d);
+	return store_batch_put_event(sp->b, id, env, n, NULL, sp->d);
 }
 
 static void
@@ -330,11 +330,11 @@ put_event(struct store_batch *b, const uint8_t *p, size_t n,
 	  const struct envelope *env, const struct event *ev, int in_feed,
 	  struct diag *d)
 {
-	uint8_t k[STORE_BYCASE_KEY_MAX];
+	uint8_t k[STORE_BYCASE_KEY_MAX], arrival[8];
 	size_t kn;
 	int rc;
 
-	if ((rc = store_batch_put_event(b, env->id, p, n, d)))
+	if ((rc = store_batch_put_event(b, env->id, p, n, arrival, d)))
 		return rc;
 	for (size_t i = 0; in_feed && i < ev->nblobs; i++)
 		if (!store_blob_is_here(b->s, ev->blobs[i]) &&
@@ -349,7 +349,7 @@ put_event(struct store_batch *b, const uint8_t *p, size_t n,
 	}
 	kn = store_bycase_key(k, ev->case_id, ev->case_len, ev->lamport,
 			      env->id);
-	if ((rc = put(b, b->s->bycase, k, kn, "", 0, d)))
+	if ((rc = put(b, b->s->bycase, k, kn, arrival, sizeof(arrival), d)))
 		return rc;
 	return stored_now(b, env->id, d);
 }

@@ -89,11 +89,20 @@ int store_txn_envelope(struct store *s, MDB_txn *txn, const void *id,
  * next arrival number; an id this batch stored already has its row
  * rewritten (a signed envelope over its unsigned copy).  The caller has
  * checked that the id is not stored before the batch (admission's
- * duplicates).  0, or the batch's LMDB error.
+ * duplicates).  Its arrival number into arrival (8 bytes, big-endian)
+ * unless NULL.  0, or the batch's LMDB error.
  */
 int store_batch_put_event(struct store_batch *b,
 			  const uint8_t id[EVENT_ID_BYTES], const void *env,
-			  size_t n, struct diag *d);
+			  size_t n, uint8_t arrival[8], struct diag *d);
+
+/*
+ * The envelope a `bycase` row (k, v) names: through the arrival number in
+ * its value, or, in a row written before schema 5 (an empty value),
+ * through the id that ends its key.  LMDB's codes.
+ */
+int store_txn_case_envelope(struct store *s, MDB_txn *txn, const MDB_val *k,
+			    const MDB_val *v, MDB_val *env);
 
 /*
  * Upgrades a store whose schema store_open() found to be older (3 or 4) to

@@ -272,13 +272,16 @@ static int
 case_row(const MDB_val *k, const MDB_val *v, void *ctx)
 {
 	struct emit_walk *w = ctx;
-	(void)v;
+	MDB_val ev;
 	if (k->mv_size != w->key_n ||
 	    memcmp(k->mv_data, w->prefix, w->prefix_n) != 0)
 		return STORE_SCAN_END;
-	MDB_val idk = { EVENT_ID_BYTES,
-			(uint8_t *)k->mv_data + w->prefix_n + 8 };
-	return emit_id(w, &idk);
+	int rc = store_txn_case_envelope(w->s, w->txn, k, v, &ev);
+	if (rc == MDB_NOTFOUND)
+		return STORE_SCAN_END;
+	if (rc)
+		return store_lmdb_err(rc, "cannot walk", NULL);
+	return emit(&ev, &w->scratch, w->fn, w->ctx);
 }
 
 int

@@ -28,8 +28,10 @@
  *             the highest contiguous seq of the author, its id, and its
  *             clocks (which the next event must pass): the resume point
  *             of replication, committed with the events
- *   bycase    case || 0x00 || lamport || id -> (empty)
- *             every stored event of a case, in replay order
+ *   bycase    case || 0x00 || lamport || id -> arrival (8), or (empty)
+ *             every stored event of a case, in replay order, with where
+ *             it is in `log` (rows written before schema 5: empty, the
+ *             id index says)
  *   heads     case || 0x00 || id          -> lamport || time
  *             the case's events that no stored event lists in its deps,
  *             with the clocks a new event depending on them must pass
@@ -713,8 +715,25 @@ read_next_arrival(struct store_batch *b, struct diag *d)
 }
 
 int
+store_txn_case_envelope(struct store *s, MDB_txn *txn, const MDB_val *k,
+			const MDB_val *v, MDB_val *env)
+{
+	if (k->mv_size < EVENT_ID_BYTES)
+		return MDB_CORRUPTED;
+	if (v->mv_size == 8)
+		return mdb_get(txn, s->log, (MDB_val *)v, env);
+	if (v->mv_size != 0)
+		return MDB_CORRUPTED;
+	return store_txn_envelope(s, txn,
+				  (const uint8_t *)k->mv_data + k->mv_size -
+					  EVENT_ID_BYTES,
+				  env);
+}
+
+int
 store_batch_put_event(struct store_batch *b, const uint8_t id[EVENT_ID_BYTES],
-		      const void *env, size_t n, struct diag *d)
+		      const void *env, size_t n, uint8_t arrival[8],
+		      struct diag *d)
 {
 	uint8_t num[8];
 	MDB_val at, v = { n, (void *)env };
@@ -742,6 +761,8 @@ store_batch_put_event(struct store_batch *b, const uint8_t id[EVENT_ID_BYTES],
 	at.mv_data = num;
 	if ((rc = mdb_put(b->txn, b->s->log, &at, &v, flags)))
 		return store_batch_lmdb_err(b, rc, "cannot write an event", d);
+	if (arrival)
+		memcpy(arrival, num, 8);
 	return 0;
 }
 

@@ -297,17 +297,26 @@ check_case_row(const MDB_val *k, const MDB_val *v, void *ctx)
 {
 	struct verifier *vf = ctx;
 	char h[2 * EVENT_ID_BYTES + 1];
-	(void)v;
 	if (k->mv_size < 1 + 8 + EVENT_ID_BYTES) {
 		problem(vf, "case index: a row too short to name an event");
 		return 0;
 	}
 	MDB_val idk = { EVENT_ID_BYTES,
 			(uint8_t *)k->mv_data + k->mv_size - EVENT_ID_BYTES },
-		val;
-	if (store_txn_envelope(vf->s, vf->txn, idk.mv_data, &val) != 0)
+		at;
+	if (store_id_get(vf->s, vf->txn, idk.mv_data, &at) != 0) {
 		problem(vf, "case index: names event %s, which is missing",
 			hexid(idk.mv_data, h));
+		return 0;
+	}
+	/* Where the row says the event is, the id index must agree (an
+	 * empty value, from before schema 5, says nothing). */
+	if (v->mv_size != 0 &&
+	    (v->mv_size != 8 || memcmp(v->mv_data, at.mv_data, 8) != 0))
+		problem(vf, "case index: the row of event %s names log row %llu, the id index row %llu",
+			hexid(idk.mv_data, h),
+			v->mv_size == 8 ? (unsigned long long)store_get_be64(v->mv_data) : 0ULL,
+			(unsigned long long)store_get_be64(at.mv_data));
 	return 0;
 }
 

@@ -279,7 +279,7 @@ store_batch_walk_case(struct store_batch *b, const char *case_id,
 		    memcmp(k.mv_data, kb, n + 1) != 0)
 			break;
 		MDB_val idk = { EVENT_ID_BYTES, (uint8_t *)k.mv_data + n + 9 };
-		if ((rc = store_txn_envelope(b->s, b->txn, idk.mv_data, &ev)))
+		if ((rc = store_txn_case_envelope(b->s, b->txn, &k, &v, &ev)))
 			break;
 		if (b->check_ids && !id_matches(idk.mv_data, ev.mv_data, ev.mv_size)) {
 			memcpy(b->bad_id, idk.mv_data, EVENT_ID_BYTES);

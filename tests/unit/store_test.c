@@ -126,11 +126,21 @@ admit_one(struct store *s, const struct buf *env_bytes,
 	return store_batch_commit(b, d);
 }
 
+/* Logs the first few problems verify names, so that a failure says why. */
+static void
+log_problem(const char *line, void *ctx)
+{
+	int *n = ctx;
+	if ((*n)++ < 5)
+		harness_log("verify: %s\n", line);
+}
+
 static uint64_t
 verify_problems(struct store *s)
 {
 	uint64_t problems = 99;
-	if (store_verify(s, NULL, NULL, &problems))
+	int logged = 0;
+	if (store_verify(s, log_problem, &logged, &problems))
 		return 98;
 	return problems;
 }
@@ -1866,7 +1876,8 @@ raw_end(MDB_env *env, MDB_txn *txn, int rc)
 
 /*
  * Rewrites a store of this schema as schema 4 kept it (docs/store.md,
- * "Upgrades"): every id in `ids`, no `newids` nor `midids`, "schema" = "4".
+ * "Upgrades"): every id in `ids`, no `newids` nor `midids`, `bycase`
+ * rows with empty values, "schema" = "4".
  */
 static int
 downgrade_to_schema4(const char *dir)
@@ -1874,7 +1885,7 @@ downgrade_to_schema4(const char *dir)
 	static const char *const upper[2] = { "newids", "midids" };
 	MDB_env *env;
 	MDB_txn *txn;
-	MDB_dbi meta, ids, level;
+	MDB_dbi meta, ids, level, bycase;
 	MDB_cursor *c;
 	MDB_val k = { 6, (char[]){ "schema" } }, v = { 1, (char[]){ "4" } }, at;
 	int rc = raw_begin(dir, 0, &env, &txn);
@@ -1896,6 +1907,29 @@ downgrade_to_schema4(const char *dir)
 		if (rc != MDB_NOTFOUND || (rc = mdb_drop(txn, level, 1)))
 			goto out;
 	}
+	/* Case rows without their arrival numbers: the keys copied out,
+	 * then each written again with an empty value. */
+	struct buf keys = BUF_INIT;
+	if ((rc = mdb_dbi_open(txn, "bycase", 0, &bycase)) ||
+	    (rc = mdb_cursor_open(txn, bycase, &c)))
+		goto out;
+	for (rc = mdb_cursor_get(c, &k, &at, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &at, MDB_NEXT)) {
+		uint8_t len = (uint8_t)k.mv_size;
+		buf_add(&keys, &len, 1);
+		buf_add(&keys, k.mv_data, k.mv_size);
+	}
+	mdb_cursor_close(c);
+	for (size_t i = 0; rc == MDB_NOTFOUND && i < keys.len;
+	     i += 1 + keys.data[i]) {
+		MDB_val row = { keys.data[i], keys.data + i + 1 };
+		if ((rc = mdb_put(txn, bycase, &row, &(MDB_val){ 0, NULL }, 0)))
+			break;
+		rc = MDB_NOTFOUND;
+	}
+	buf_release(&keys);
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
 out:
 	return raw_end(env, txn, rc);
 }
@@ -2149,6 +2183,33 @@ note_problem(const char *line, void *ctx)
 	buf_add(all, "\n", 1);
 }
 
+/*
+ * Opens the store in dir, verifies it and closes it: 1 if verify named
+ * exactly one problem and said `want` in it.
+ */
+static int
+verify_names_one(const char *dir, const char *want)
+{
+	struct store *s = NULL;
+	struct buf said = BUF_INIT;
+	uint64_t problems = 0;
+	struct diag d;
+	if (store_open(dir, NULL, &s, &d) ||
+	    store_verify(s, note_problem, &said, &problems)) {
+		if (s)
+			store_close(s);
+		return 0;
+	}
+	store_close(s);
+	buf_add(&said, "", 1);
+	int ok = problems == 1 && strstr((char *)said.data, want) != NULL;
+	if (!ok)
+		harness_log("verify said (%llu problems): %s\n",
+			    (unsigned long long)problems, (char *)said.data);
+	buf_release(&said);
+	return ok;
+}
+
 #define LEVELS_EVENTS 10000
 
 /* A level keeps its share (or its least), and is settled 64 rows over. */
@@ -2258,24 +2319,11 @@ test_id_index_levels(void)
 	CHECK_OK(mdb_cursor_get(c, &key, &at, MDB_FIRST));
 	CHECK_OK(mdb_put(txn, tnew, &key, &at, 0));
 	mdb_cursor_close(c);
-	CHECK_OK(mdb_txn_commit(txn));
-	mdb_env_close(env);
-	CHECK_OK(store_open(dir, NULL, &s, &d));
-	if (!s)
-		return;
-	struct buf said = BUF_INIT;
-	uint64_t problems = 0;
-	CHECK_OK(store_verify(s, note_problem, &said, &problems));
-	CHECK_EQ_INT(problems, 1);
+	CHECK_OK(raw_end(env, txn, 0));
 	char want[96];
 	snprintf(want, sizeof(want), "(newids, midids, ids): %d rows for %d events",
 		 LEVELS_EVENTS + 101, LEVELS_EVENTS + 100);
-	buf_add(&said, "", 1);
-	CHECK(strstr((char *)said.data, want) != NULL);
-	if (!strstr((char *)said.data, want))
-		harness_log("verify said: %s\n", (char *)said.data);
-	buf_release(&said);
-	store_close(s);
+	CHECK(verify_names_one(dir, want));
 	free(ids);
 	key_free(k);
 	test_tmpdir_remove(dir);
@@ -2325,11 +2373,37 @@ test_schema4_is_upgraded(void)
 		buf_release(&env);
 	}
 	CHECK_EQ_INT(unreadable, 0);
+	/* Its case: 16 rows from before (found by id), 1 new (by arrival). */
+	struct count_fold in_case = { 0 };
+	CHECK_OK(store_walk_case(s, "case-2", count_event, &in_case));
+	CHECK_EQ_INT(in_case.n, 17);
 	CHECK_EQ_INT(verify_problems(s), 0);
 	store_close(s);
 	CHECK_OK(count_id_rows(dir, rows));
 	CHECK_EQ_INT(rows[0], 1);
 	CHECK_EQ_INT(rows[2], 1500);
+
+	/* A case row naming another log row than the id index: named. */
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi bycase;
+	MDB_cursor *c;
+	MDB_val key, val;
+	uint8_t one[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+	int moved = 0;
+	CHECK_OK(raw_begin(dir, 0, &env, &txn));
+	CHECK_OK(mdb_dbi_open(txn, "bycase", 0, &bycase));
+	CHECK_OK(mdb_cursor_open(txn, bycase, &c));
+	for (int rc = mdb_cursor_get(c, &key, &val, MDB_FIRST); rc == 0 && !moved;
+	     rc = mdb_cursor_get(c, &key, &val, MDB_NEXT))
+		if (val.mv_size == 8) {
+			CHECK_OK(mdb_cursor_put(c, &key, &(MDB_val){ 8, one }, MDB_CURRENT));
+			moved = 1;
+		}
+	mdb_cursor_close(c);
+	CHECK_OK(raw_end(env, txn, 0));
+	CHECK_EQ_INT(moved, 1);
+	CHECK(verify_names_one(dir, "names log row 1, the id index row 1501"));
 	key_free(k);
 	test_tmpdir_remove(dir);
 	free(dir);
