@@ -22,6 +22,7 @@
 #include "node/case/fold.h"
 #include "node/case/roster.h"
 #include "node/case/workflow.h"
+#include "node/daemon.h"
 #include "node/files.h"
 #include "node/grid_store.h"
 #include "node/view.h"
@@ -413,8 +414,23 @@ node_open(const char *dir, int flags, const char *key_path, struct node **out,
 		opt.flags |= STORE_NOSYNC;
 	n->dir = xstrdup(dir);
 	roster_init(&n->roster);
-	if ((rc = store_open(dir, &opt, &n->store, d)))
+	/*
+	 * A daemon serving the store already is of an older gridcase if the
+	 * store is older: upgraded under it, the store would hold ids where
+	 * that daemon never looks (docs/store.md, "Upgrades").
+	 */
+	if (daemon_is_running(dir))
+		opt.flags |= STORE_NO_UPGRADE;
+	if ((rc = store_open(dir, &opt, &n->store, d))) {
+		if (rc == ERR_BUSY && d) {
+			char why[sizeof(d->text)];
+			snprintf(why, sizeof(why), "%s", d->text);
+			rc = diag_set(d, ERR_BUSY,
+				      "%s: a 'gridcase run' serves it; stop that daemon, then start this gridcase's, which upgrades the store",
+				      why);
+		}
 		goto fail;
+	}
 	{
 		struct buf admin = BUF_INIT;
 		if (store_meta_get(n->store, "admin", &admin) == 0 &&

@@ -41,6 +41,9 @@ enum store_flags {
 	STORE_CREATE = 1,  /* create the directory's store (store_create) */
 	STORE_NOSYNC = 2,  /* no fsync per commit: tests and benches only */
 	STORE_RDONLY = 4,
+	/* An older schema is refused (ERR_BUSY), not upgraded: another
+	 * process, of an older gridcase, may be writing the store. */
+	STORE_NO_UPGRADE = 8,
 };
 
 struct store_options {

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <lmdb.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -22,7 +24,10 @@
 #include "crypto/key.h"
 #include "crypto/seal.h"
 #include "store/store.h"
+#include "node/daemon.h"
+#include "node/node.h"
 #include "tests/harness.h"
+#include "tests/testnode.h"
 #include "common/banned.h"
 
 #define NET "testnet"
@@ -2409,6 +2414,59 @@ test_schema4_is_upgraded(void)
 	free(dir);
 }
 
+/* The schema the meta table of the store in dir names ("" if none). */
+static void
+raw_schema(const char *dir, char out[8])
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta;
+	MDB_val k = { 6, (char[]){ "schema" } }, v;
+	out[0] = '\0';
+	if (raw_begin(dir, MDB_RDONLY, &env, &txn))
+		return;
+	if (mdb_dbi_open(txn, "meta", 0, &meta) == 0 &&
+	    mdb_get(txn, meta, &k, &v) == 0 && v.mv_size < 8) {
+		memcpy(out, v.mv_data, v.mv_size);
+		out[v.mv_size] = '\0';
+	}
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+}
+
+/*
+ * A daemon serves a schema-4 store (its lock is held: an older gridcase's
+ * `gridcase run`): a node opened beside it leaves the store as it is and
+ * says what to do; opened once the daemon is gone, it upgrades it.
+ */
+static void
+test_no_upgrade_under_a_daemon(void)
+{
+	struct tnode *t = tnode_new("office-1", "office-1", ROLE_DISPOSAL);
+	struct node *n = NULL;
+	struct diag d;
+	char schema[8];
+	node_close(t->n);
+	t->n = NULL;
+	CHECK_OK(downgrade_to_schema4(t->dir));
+	char *lock = xasprintf("%s/%s", t->dir, DAEMON_LOCK_FILE);
+	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(lock);
+	CHECK(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0);
+	CHECK_ERR(node_open(t->dir, 0, NULL, &n, &d), ERR_BUSY);
+	CHECK(strstr(d.text, "has schema 4") != NULL);
+	CHECK(strstr(d.text, "a 'gridcase run' serves it; stop that daemon") != NULL);
+	raw_schema(t->dir, schema);
+	CHECK_EQ_STR(schema, "4");
+	if (fd >= 0)
+		close(fd);
+	CHECK_OK(node_open(t->dir, 0, NULL, &n, &d));
+	raw_schema(t->dir, schema);
+	CHECK_EQ_STR(schema, "5");
+	t->n = n;
+	tnode_free(t);
+}
+
 /* A schema this gridcase does not know is refused, naming both. */
 static void
 test_unknown_schema_is_refused(void)
@@ -2459,6 +2517,7 @@ static const struct test tests[] = {
 	{ "a schema-3 store is upgraded in place when opened, keeping every event", test_schema3_is_upgraded },
 	{ "a schema-4 store is upgraded in place when opened, keeping every event", test_schema4_is_upgraded },
 	{ "the id index has three levels, each at its share, every id found wherever it is", test_id_index_levels },
+	{ "a store an older gridcase's daemon serves is not upgraded beside it", test_no_upgrade_under_a_daemon },
 	{ "a schema this gridcase does not know is refused", test_unknown_schema_is_refused },
 };
 
