@@ -422,7 +422,7 @@ node_open(const char *dir, int flags, const char *key_path, struct node **out,
 	if (daemon_is_running(dir))
 		opt.flags |= STORE_NO_UPGRADE;
 	if ((rc = store_open(dir, &opt, &n->store, d))) {
-		if (rc == ERR_BUSY && d) {
+		if (rc == ERR_BUSY && (opt.flags & STORE_NO_UPGRADE) && d) {
 			char why[sizeof(d->text)];
 			snprintf(why, sizeof(why), "%s", d->text);
 			rc = diag_set(d, ERR_BUSY,

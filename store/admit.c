@@ -98,8 +98,7 @@ store_batch_commit(struct store_batch *b, struct diag *d)
 	if ((b->signer && (rc = signer_each(b->signer, put_signed, &sp))) ||
 	    (rc = promote_due(b, &res, d)) ||
 	    (rc = store_batch_fold_touched(b, d)) ||
-	    (b->have_settle_from &&
-	     (rc = store_batch_ids_settle(b, b->settle_from, d)))) {
+	    (rc = store_batch_ids_settle(b, d))) {
 		mdb_txn_abort(b->txn);
 		batch_free(b);
 		return rc;

@@ -12,9 +12,10 @@
  * `newids` more than 64 rows over its size moves the excess into
  * `midids` (an eighth, at least 1,024), and likewise from `midids` into
  * `ids`, each as one run of consecutive ids, which lands on neighbouring
- * pages of the level below.  A commit of c events then rewrites about c
- * rows' worth of pages in each level instead of c pages.  docs/store.md,
- * "Why the id index has three levels".
+ * pages of the level below.  A commit of c events then rewrites the few
+ * pages of `newids` and, below, the pages that one run of consecutive ids
+ * covers, instead of up to c pages of one tree.  docs/store.md, "Why the
+ * id index has three levels".
  *
  * Every id is in exactly one level; a lookup tries the newest first (the
  * events a node looks up while it admits are mostly recent).
@@ -108,16 +109,16 @@ store_id_scan(struct store *s, MDB_txn *txn, const void *from, store_scan_fn fn,
 }
 
 /*
- * Copies up to want rows of `newids`, from the first at or after `from`
- * (wrapping past the last), into rows[]: how many it copied in *got.
+ * Copies up to want rows of a level, from the first at or after `from`
+ * (wrapping past the last), into out[]: how many it copied in *got.
  */
 static int
-take_run(MDB_txn *txn, MDB_dbi newids, const uint8_t *from, size_t want,
+take_run(MDB_txn *txn, MDB_dbi level, const uint8_t *from, size_t want,
 	 uint8_t (*out)[EVENT_ID_BYTES + 8], size_t *got)
 {
 	MDB_cursor *c;
 	MDB_val k = { EVENT_ID_BYTES, (void *)from }, v;
-	int rc = mdb_cursor_open(txn, newids, &c), wrapped = 0;
+	int rc = mdb_cursor_open(txn, level, &c), wrapped = 0;
 	size_t n = 0;
 	if (rc)
 		return rc;
@@ -186,12 +187,13 @@ move_run(MDB_txn *txn, MDB_dbi upper, MDB_dbi lower, const uint8_t *from,
 }
 
 int
-store_batch_ids_settle(struct store_batch *b, const uint8_t *from,
-		       struct diag *d)
+store_batch_ids_settle(struct store_batch *b, struct diag *d)
 {
 	MDB_dbi lv[LEVELS];
 	uint64_t n[LEVELS], all = 0;
 	int rc = 0;
+	if (!b->have_settle_from)
+		return 0; /* no new id: no level grew */
 	levels(b->s, lv);
 	for (int i = 0; i < LEVELS; i++)
 		all += n[i] = rows(b->txn, lv[i]);
@@ -204,7 +206,8 @@ store_batch_ids_settle(struct store_batch *b, const uint8_t *from,
 			keep = level_min[i];
 		if (n[i] <= keep + LEVEL_SLACK)
 			continue;
-		rc = move_run(b->txn, lv[i], lv[i + 1], from, n[i] - keep);
+		rc = move_run(b->txn, lv[i], lv[i + 1], b->settle_from,
+			      n[i] - keep);
 		n[i + 1] += n[i] - keep;
 	}
 	return rc ? store_batch_lmdb_err(b, rc, "cannot settle event ids", d)

@@ -57,8 +57,8 @@ struct store_batch {
 	/* The arrival number the next new event takes in `log` (0: not
 	 * read yet; store.c, store_batch_put_event). */
 	uint64_t next_arrival;
-	/* The first new id of the batch: where its move of ids from
-	 * `newids` to `ids` starts (ids.c); have_settle_from once set. */
+	/* The first new id of the batch: where the runs of ids it moves a
+	 * level down start (ids.c); have_settle_from once set. */
 	uint8_t settle_from[EVENT_ID_BYTES];
 	int have_settle_from;
 	/* This batch's own events so far, and the signer that signs those
@@ -104,12 +104,15 @@ int store_batch_put_event(struct store_batch *b,
 int store_txn_case_envelope(struct store *s, MDB_txn *txn, const MDB_val *k,
 			    const MDB_val *v, MDB_val *env);
 
-/*
- * Upgrades a store whose schema store_open() found to be older (3 or 4) to
- * this schema in place (upgrade.c); a no-op if another process did it
- * meanwhile.  ERR_VERSION, naming the schema seen, when it may not write.
- */
+/* 1 if a store of this schema is upgraded to this one (3 and 4). */
 int store_schema_upgradable(const char *schema);
+
+/*
+ * Upgrades a store whose schema store_open() found (seen) to be
+ * upgradable to this schema in place (upgrade.c); a no-op if another
+ * process did it meanwhile.  ERR_VERSION, naming the schema seen, when it
+ * may not write.
+ */
 int store_upgrade(MDB_env *env, const char *dir, const char *seen, int rdonly,
 		  struct diag *d);
 
@@ -170,9 +173,10 @@ int store_scan(MDB_txn *txn, MDB_dbi dbi, const void *from, size_t from_n,
  * has checked it is not stored), MDB_KEYEXIST with *existing its arrival
  * number.  LMDB's codes.
  * store_id_scan: store_scan over each level in turn, from `from`.
- * store_batch_ids_settle: before a commit, moves the rows that take a
- * level past its share of the index into the next, in runs of
- * consecutive ids from the first at or after `from`.
+ * store_batch_ids_settle: before a commit that stored a new id, moves the
+ * rows that take a level past its share of the index into the next, in
+ * runs of consecutive ids from the first at or after the batch's first
+ * new id (settle_from).
  */
 int store_id_get(struct store *s, MDB_txn *txn, const void *id, MDB_val *at);
 uint64_t store_txn_id_count(struct store *s, MDB_txn *txn);
@@ -180,8 +184,7 @@ int store_batch_id_put(struct store_batch *b, const uint8_t id[EVENT_ID_BYTES],
 		       const uint8_t arrival[8], MDB_val *existing);
 int store_id_scan(struct store *s, MDB_txn *txn, const void *from,
 		  store_scan_fn fn, void *ctx);
-int store_batch_ids_settle(struct store_batch *b, const uint8_t *from,
-			   struct diag *d);
+int store_batch_ids_settle(struct store_batch *b, struct diag *d);
 
 /* Big-endian u64, so that LMDB's bytewise key order is numeric order. */
 void store_put_be64(uint8_t *p, uint64_t v);

@@ -582,14 +582,13 @@ store_open(const char *dir, const struct store_options *opt,
 	if ((rc = store_read_begin(s, &txn)) ||
 	    (rc = read_schema(s, txn, &val, d)))
 		goto out;
-	if (store_schema_upgradable(buf_cstr(&val)) &&
-	    (s->flags & STORE_NO_UPGRADE)) {
-		rc = diag_set(d, ERR_BUSY,
-			      "store '%s' has schema %s: this gridcase upgrades it to schema %d, but not while another process may be writing it",
-			      dir, buf_cstr(&val), STORE_SCHEMA_VERSION);
-		goto out;
-	}
 	if (store_schema_upgradable(buf_cstr(&val))) {
+		if (s->flags & STORE_NO_UPGRADE) {
+			rc = diag_set(d, ERR_BUSY,
+				      "store '%s' has schema %s: this gridcase upgrades it to schema %d, but not while another process may be writing it",
+				      dir, buf_cstr(&val), STORE_SCHEMA_VERSION);
+			goto out;
+		}
 		/* An older layout: upgraded in place, then read afresh. */
 		mdb_txn_abort(txn);
 		txn = NULL;

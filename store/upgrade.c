@@ -10,8 +10,9 @@
  * arrived in was never recorded, and nothing reads arrival numbers but the
  * store itself.  Schema 5 adds `newids` and `midids`, the newer levels of
  * the id index (ids.c): an older store's index is all in its last level,
- * so the step is two empty trees.  One transaction, so a kill -9 or a full disk during the
- * upgrade leaves the older store as it was, and the next open tries again.
+ * so the step is two empty trees.  One transaction, so a kill -9 or a
+ * full disk during the upgrade leaves the older store as it was, and the
+ * next open tries again.
  */
 #include "store/internal.h"
 
@@ -135,7 +136,8 @@ store_upgrade(MDB_env *env, const char *dir, const char *seen, int rdonly,
 		mdb_txn_abort(txn);
 	if (rc) {
 		char what[64];
-		snprintf(what, sizeof(what), "cannot upgrade the store from schema %s", schema);
+		snprintf(what, sizeof(what),
+			 "cannot upgrade the store from schema %s", schema);
 		return store_lmdb_err(rc, what, d);
 	}
 	if (moved)
