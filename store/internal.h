@@ -104,7 +104,23 @@ int store_batch_put_event(struct store_batch *b,
 int store_txn_case_envelope(struct store *s, MDB_txn *txn, const MDB_val *k,
 			    const MDB_val *v, MDB_val *env);
 
-/* 1 if a store of this schema is upgraded to this one (3 and 4). */
+/*
+ * A `feed` row's value: the event's id, then its arrival number (rows
+ * written before schema 6 have the id alone).
+ */
+#define STORE_FEED_VAL_BYTES (EVENT_ID_BYTES + 8)
+
+/* 1 if v is a `feed` row's value of either form. */
+int store_feed_val_ok(const MDB_val *v);
+
+/*
+ * The envelope a `feed` row's value names: through its arrival number,
+ * or, in a row written before schema 6, through its id.  LMDB's codes.
+ */
+int store_txn_feed_envelope(struct store *s, MDB_txn *txn, const MDB_val *v,
+			    MDB_val *env);
+
+/* 1 if a store of this schema is upgraded to this one (3, 4 and 5). */
 int store_schema_upgradable(const char *schema);
 
 /*

@@ -224,14 +224,13 @@ struct emit_walk {
 	void *ctx;
 };
 
-/* The event an id names, emitted; a missing one ends the walk. */
+/* The event a fork record's id names, emitted; a missing one ends the
+ * walk. */
 static int
-emit_id(struct emit_walk *w, const MDB_val *id)
+emit_id(struct emit_walk *w, const uint8_t *id)
 {
 	MDB_val ev;
-	int rc = id->mv_size == EVENT_ID_BYTES
-			 ? store_txn_envelope(w->s, w->txn, id->mv_data, &ev)
-			 : MDB_NOTFOUND;
+	int rc = store_txn_envelope(w->s, w->txn, id, &ev);
 	if (rc == MDB_NOTFOUND)
 		return STORE_SCAN_END;
 	if (rc)
@@ -239,14 +238,28 @@ emit_id(struct emit_walk *w, const MDB_val *id)
 	return emit(&ev, &w->scratch, w->fn, w->ctx);
 }
 
-/* feed rows author || seq -> id, of one author. */
+/* The event a feed row's value names, emitted; a missing one ends the
+ * walk. */
+static int
+emit_feed_row(struct emit_walk *w, const MDB_val *v)
+{
+	MDB_val ev;
+	int rc = store_txn_feed_envelope(w->s, w->txn, v, &ev);
+	if (rc == MDB_NOTFOUND || rc == MDB_CORRUPTED)
+		return STORE_SCAN_END;
+	if (rc)
+		return store_lmdb_err(rc, "cannot walk", NULL);
+	return emit(&ev, &w->scratch, w->fn, w->ctx);
+}
+
+/* feed rows author || seq -> id || arrival, of one author. */
 static int
 author_row(const MDB_val *k, const MDB_val *v, void *ctx)
 {
 	struct emit_walk *w = ctx;
 	if (memcmp(k->mv_data, w->prefix, EVENT_KEY_BYTES) != 0)
 		return STORE_SCAN_END;
-	return emit_id(w, v);
+	return emit_feed_row(w, v);
 }
 
 int
@@ -310,7 +323,7 @@ store_walk_case(struct store *s, const char *case_id, store_event_fn fn,
 /* Walks a whole table and emits the envelope each row names or holds. */
 struct table_walk {
 	struct emit_walk w;
-	int value_is_id, skip_feed_members;
+	int is_feed, skip_feed_members;
 };
 
 static int
@@ -318,8 +331,8 @@ table_row(const MDB_val *k, const MDB_val *v, void *ctx)
 {
 	struct table_walk *t = ctx;
 	struct emit_walk *w = &t->w;
-	if (t->value_is_id)
-		return emit_id(w, v);
+	if (t->is_feed)
+		return emit_feed_row(w, v);
 	if (t->skip_feed_members) {
 		/* forks rows: author || seq || id; the version in the feed
 		 * was already emitted with the feed. */
@@ -329,18 +342,17 @@ table_row(const MDB_val *k, const MDB_val *v, void *ctx)
 		if (mdb_get(w->txn, w->s->feed, &fk, &fid) == 0 &&
 		    memcmp(fid.mv_data, id, EVENT_ID_BYTES) == 0)
 			return 0;
-		MDB_val idk = { EVENT_ID_BYTES, (void *)id };
-		return emit_id(w, &idk);
+		return emit_id(w, id);
 	}
 	return emit(v, &w->scratch, w->fn, w->ctx);
 }
 
 static int
-walk_table(struct store *s, MDB_txn *txn, MDB_dbi dbi, int value_is_id,
+walk_table(struct store *s, MDB_txn *txn, MDB_dbi dbi, int is_feed,
 	   int skip_feed_members, store_event_fn fn, void *ctx)
 {
 	struct table_walk t = { { s, txn, NULL, 0, 0, BUF_INIT, fn, ctx },
-				value_is_id,
+				is_feed,
 				skip_feed_members };
 	int rc = store_scan(txn, dbi, NULL, 0, table_row, &t);
 	buf_release(&t.w.scratch);

@@ -6,7 +6,7 @@
  * an Ed25519 public key (32 bytes), "case" the case id string.
  *
  *   meta      name (str)                  -> value (str)
- *             "schema" = "5", "network", "node", "county", ...;
+ *             "schema" = "6", "network", "node", "county", ...;
  *             "global_gen" (8 bytes BE): events of the global case
  *             and fork records stored so far
  *   log       arrival (8)                 -> envelope bytes, verbatim
@@ -22,8 +22,10 @@
  *             `midids` (an eighth), the rest in `ids` (ids.c: so that a
  *             commit does not rewrite pages all over one tree keyed by
  *             hashes)
- *   feed      author || seq               -> id
- *             each author's chain, contiguous from seq 1
+ *   feed      author || seq               -> id || arrival
+ *             each author's chain, contiguous from seq 1 (the arrival
+ *             number, so that serving a feed reads `log` without the id
+ *             index; rows older than schema 6 have the id alone)
  *   summary   author                      -> seq || id || lamport || time
  *             the highest contiguous seq of the author, its id, and its
  *             clocks (which the next event must pass): the resume point
@@ -734,6 +736,25 @@ store_txn_case_envelope(struct store *s, MDB_txn *txn, const MDB_val *k,
 				  (const uint8_t *)k->mv_data + k->mv_size -
 					  EVENT_ID_BYTES,
 				  env);
+}
+
+int
+store_feed_val_ok(const MDB_val *v)
+{
+	return v->mv_size == EVENT_ID_BYTES || v->mv_size == STORE_FEED_VAL_BYTES;
+}
+
+int
+store_txn_feed_envelope(struct store *s, MDB_txn *txn, const MDB_val *v,
+			MDB_val *env)
+{
+	if (v->mv_size == STORE_FEED_VAL_BYTES) {
+		MDB_val at = { 8, (uint8_t *)v->mv_data + EVENT_ID_BYTES };
+		return mdb_get(txn, s->log, &at, env);
+	}
+	if (v->mv_size != EVENT_ID_BYTES)
+		return MDB_CORRUPTED;
+	return store_txn_envelope(s, txn, v->mv_data, env);
 }
 
 int

@@ -26,7 +26,7 @@
 #include "common/event.h"
 #include "crypto/hash.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 #define STORE_DEFAULT_MAP_BYTES ((size_t)16 << 30)
 /* Waiting events, across all authors (one author: an eighth). */
 #define STORE_DEFAULT_PENDING_MAX 200000

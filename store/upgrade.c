@@ -10,7 +10,10 @@
  * arrived in was never recorded, and nothing reads arrival numbers but the
  * store itself.  Schema 5 adds `newids` and `midids`, the newer levels of
  * the id index (ids.c): an older store's index is all in its last level,
- * so the step is two empty trees.  One transaction, so a kill -9 or a
+ * so the step is two empty trees.  Schema 6 writes each event's arrival
+ * number after its id in `feed` (read.c: serving a feed reads `log`
+ * without the id index); older rows keep the id alone, which readers
+ * take too, so the step is the schema alone.  One transaction, so a kill -9 or a
  * full disk during the upgrade leaves the older store as it was, and the
  * next open tries again.
  */
@@ -82,12 +85,15 @@ renumber(MDB_txn *txn, uint64_t *moved)
 	return 0;
 }
 
-/* Schema 4 to 5: empty `newids` and `midids`, and the schema. */
+/* Schema 4 to 5: empty `newids` and `midids` (MDB_CREATE leaves a
+ * schema-5 store's as they are); then 5 to 6: the schema alone. */
 static int
 add_levels(MDB_txn *txn)
 {
 	MDB_dbi newids, midids, meta;
-	MDB_val sk = { 6, (void *)"schema" }, sv = { 1, (void *)"5" };
+	char now[8];
+	snprintf(now, sizeof(now), "%d", STORE_SCHEMA_VERSION);
+	MDB_val sk = { 6, (void *)"schema" }, sv = { strlen(now), now };
 	int rc;
 	if ((rc = mdb_dbi_open(txn, "newids", MDB_CREATE, &newids)) ||
 	    (rc = mdb_dbi_open(txn, "midids", MDB_CREATE, &midids)) ||
@@ -99,7 +105,8 @@ add_levels(MDB_txn *txn)
 int
 store_schema_upgradable(const char *schema)
 {
-	return strcmp(schema, "3") == 0 || strcmp(schema, "4") == 0;
+	return strcmp(schema, "3") == 0 || strcmp(schema, "4") == 0 ||
+	       strcmp(schema, "5") == 0;
 }
 
 int

@@ -106,7 +106,7 @@ check_event_row(const MDB_val *k, const MDB_val *v, void *ctx)
 	key.mv_size = sizeof(fk);
 	key.mv_data = fk;
 	int in_feed = mdb_get(vf->txn, s->feed, &key, &val) == 0 &&
-		      val.mv_size == EVENT_ID_BYTES &&
+		      store_feed_val_ok(&val) &&
 		      memcmp(val.mv_data, env.id, EVENT_ID_BYTES) == 0;
 	key.mv_size = sizeof(vk);
 	key.mv_data = vk;
@@ -230,7 +230,7 @@ check_feed_row(const MDB_val *k, const MDB_val *v, void *ctx)
 	struct verifier *vf = f->vf;
 	const uint8_t *kp = k->mv_data;
 	char h[2 * EVENT_ID_BYTES + 1], a[2 * EVENT_ID_BYTES + 1];
-	if (k->mv_size != STORE_FEED_KEY_BYTES || v->mv_size != EVENT_ID_BYTES) {
+	if (k->mv_size != STORE_FEED_KEY_BYTES || !store_feed_val_ok(v)) {
 		problem(vf, "feed: a row of the wrong size");
 		return 0;
 	}
@@ -253,10 +253,20 @@ check_feed_row(const MDB_val *k, const MDB_val *v, void *ctx)
 			(unsigned long long)f->last_seq);
 	struct envelope env;
 	struct event ev;
+	MDB_val at;
 	if (store_txn_event(vf->s, vf->txn, v->mv_data, &env, &ev) != 0) {
 		problem(vf, "feed of author %s: seq %llu names event %s, which is missing or unreadable",
 			a, (unsigned long long)seq, h);
 	} else {
+		/* Where the row says the event is, the id index must agree
+		 * (a row from before schema 6 has the id alone). */
+		const uint8_t *row = (const uint8_t *)v->mv_data + EVENT_ID_BYTES;
+		if (v->mv_size == STORE_FEED_VAL_BYTES &&
+		    store_id_get(vf->s, vf->txn, v->mv_data, &at) == 0 &&
+		    memcmp(row, at.mv_data, 8) != 0)
+			problem(vf, "feed of author %s: the row of event %s names log row %llu, the id index row %llu",
+				a, h, (unsigned long long)store_get_be64(row),
+				(unsigned long long)store_get_be64(at.mv_data));
 		if (memcmp(ev.author, f->author, EVENT_KEY_BYTES) != 0 ||
 		    ev.seq != seq)
 			problem(vf, "feed of author %s: seq %llu names event %s of another author or seq",

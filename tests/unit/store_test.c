@@ -1880,6 +1880,77 @@ raw_end(MDB_env *env, MDB_txn *txn, int rc)
 }
 
 /*
+ * Rewrites the rows of dbi, each with the value keep(old value) gives
+ * (its length, over the same bytes): the keys are copied out first, since
+ * LMDB's cursor is not to be moved by puts under it.
+ */
+static int
+rewrite_values(MDB_txn *txn, MDB_dbi dbi, size_t (*keep)(const MDB_val *))
+{
+	struct buf keys = BUF_INIT;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, dbi, &c);
+	if (rc)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		uint8_t len = (uint8_t)k.mv_size;
+		buf_add(&keys, &len, 1);
+		buf_add(&keys, k.mv_data, k.mv_size);
+	}
+	mdb_cursor_close(c);
+	for (size_t i = 0; rc == MDB_NOTFOUND && i < keys.len;
+	     i += 1 + keys.data[i]) {
+		MDB_val row = { keys.data[i], keys.data + i + 1 }, old;
+		if ((rc = mdb_get(txn, dbi, &row, &old)))
+			break;
+		uint8_t copy[64];
+		size_t n = keep(&old);
+		memcpy(copy, old.mv_data, n);
+		if ((rc = mdb_put(txn, dbi, &row, &(MDB_val){ n, copy }, 0)))
+			break;
+		rc = MDB_NOTFOUND;
+	}
+	buf_release(&keys);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static size_t
+id_alone(const MDB_val *v)
+{
+	return v->mv_size < EVENT_ID_BYTES ? v->mv_size : EVENT_ID_BYTES;
+}
+
+static size_t
+nothing(const MDB_val *v)
+{
+	(void)v;
+	return 0;
+}
+
+/*
+ * Rewrites a store of this schema as schema 5 kept it (docs/store.md,
+ * "Upgrades"): `feed` rows with the id alone, "schema" = "5".
+ */
+static int
+downgrade_to_schema5(const char *dir)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, feed;
+	MDB_val k = { 6, (char[]){ "schema" } }, v = { 1, (char[]){ "5" } };
+	int rc = raw_begin(dir, 0, &env, &txn);
+	if (rc)
+		return rc;
+	if ((rc = mdb_dbi_open(txn, "meta", 0, &meta)) == 0 &&
+	    (rc = mdb_dbi_open(txn, "feed", 0, &feed)) == 0 &&
+	    (rc = mdb_put(txn, meta, &k, &v, 0)) == 0)
+		rc = rewrite_values(txn, feed, id_alone);
+	return raw_end(env, txn, rc);
+}
+
+/*
  * Rewrites a store of this schema as schema 4 kept it (docs/store.md,
  * "Upgrades"): every id in `ids`, no `newids` nor `midids`, `bycase`
  * rows with empty values, "schema" = "4".
@@ -1893,8 +1964,8 @@ downgrade_to_schema4(const char *dir)
 	MDB_dbi meta, ids, level, bycase;
 	MDB_cursor *c;
 	MDB_val k = { 6, (char[]){ "schema" } }, v = { 1, (char[]){ "4" } }, at;
-	int rc = raw_begin(dir, 0, &env, &txn);
-	if (rc)
+	int rc = downgrade_to_schema5(dir);
+	if (rc || (rc = raw_begin(dir, 0, &env, &txn)))
 		return rc;
 	if ((rc = mdb_dbi_open(txn, "meta", 0, &meta)) ||
 	    (rc = mdb_dbi_open(txn, "ids", 0, &ids)) ||
@@ -1912,29 +1983,9 @@ downgrade_to_schema4(const char *dir)
 		if (rc != MDB_NOTFOUND || (rc = mdb_drop(txn, level, 1)))
 			goto out;
 	}
-	/* Case rows without their arrival numbers: the keys copied out,
-	 * then each written again with an empty value. */
-	struct buf keys = BUF_INIT;
-	if ((rc = mdb_dbi_open(txn, "bycase", 0, &bycase)) ||
-	    (rc = mdb_cursor_open(txn, bycase, &c)))
-		goto out;
-	for (rc = mdb_cursor_get(c, &k, &at, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &at, MDB_NEXT)) {
-		uint8_t len = (uint8_t)k.mv_size;
-		buf_add(&keys, &len, 1);
-		buf_add(&keys, k.mv_data, k.mv_size);
-	}
-	mdb_cursor_close(c);
-	for (size_t i = 0; rc == MDB_NOTFOUND && i < keys.len;
-	     i += 1 + keys.data[i]) {
-		MDB_val row = { keys.data[i], keys.data + i + 1 };
-		if ((rc = mdb_put(txn, bycase, &row, &(MDB_val){ 0, NULL }, 0)))
-			break;
-		rc = MDB_NOTFOUND;
-	}
-	buf_release(&keys);
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
+	/* Case rows without their arrival numbers. */
+	if ((rc = mdb_dbi_open(txn, "bycase", 0, &bycase)) == 0)
+		rc = rewrite_values(txn, bycase, nothing);
 out:
 	return raw_end(env, txn, rc);
 }
@@ -2434,6 +2485,97 @@ raw_schema(const char *dir, char out[8])
 	mdb_env_close(env);
 }
 
+/* A `feed` row as docs/store.md gives it: author || seq -> id || arrival. */
+#define FEED_KEY_BYTES (EVENT_KEY_BYTES + 8)
+#define FEED_VAL_BYTES (EVENT_ID_BYTES + 8)
+
+/* How many `feed` rows of the store in dir have a value of n bytes. */
+static uint64_t
+feed_rows_of(const char *dir, size_t n)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi feed;
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint64_t count = 0;
+	if (raw_begin(dir, MDB_RDONLY, &env, &txn))
+		return 0;
+	if (mdb_dbi_open(txn, "feed", 0, &feed) == 0 &&
+	    mdb_cursor_open(txn, feed, &c) == 0) {
+		for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+		     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+			count += v.mv_size == n;
+		mdb_cursor_close(c);
+	}
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return count;
+}
+
+/*
+ * A schema-5 store (`feed` rows with the id alone) is upgraded in place:
+ * its rows are read through the id index, rows written from then on
+ * carry their arrival number, and a feed walk (what a peer is served)
+ * reads both; verify checks the number against the id index.
+ */
+static void
+test_schema5_is_upgraded(void)
+{
+	char *dir = test_tmpdir();
+	struct store_options ro = { 0, 0, STORE_RDONLY };
+	struct store *s = NULL;
+	struct key *k = seeded_key(9);
+	uint8_t ids[1001][EVENT_ID_BYTES];
+	struct diag d;
+	CHECK_OK(fresh_in_batches(dir, k, 2, ids));
+	CHECK_EQ_INT(feed_rows_of(dir, FEED_VAL_BYTES), 1000);
+	CHECK_OK(downgrade_to_schema5(dir));
+	CHECK_EQ_INT(feed_rows_of(dir, EVENT_ID_BYTES), 1000);
+	CHECK_ERR(store_open(dir, &ro, &s, &d), ERR_VERSION);
+	CHECK(strstr(d.text, "schema 5: open it once writable") != NULL);
+	CHECK_OK(store_open(dir, NULL, &s, &d));
+	if (!s)
+		return;
+	CHECK_OK(append_note(s, k, "case-3", 1000, 1767225600000ULL + 1000,
+			     ids[1000]));
+	struct count_fold fed = { 0 };
+	CHECK_OK(store_walk_author(s, key_public(k), 1, count_event, &fed));
+	CHECK_EQ_INT(fed.n, 1001);
+	struct count_fold all = { 0 };
+	CHECK_OK(store_walk_all(s, count_event, &all));
+	CHECK_EQ_INT(all.n, 1001);
+	CHECK_EQ_INT(verify_problems(s), 0);
+	store_close(s);
+	char schema[8];
+	raw_schema(dir, schema);
+	CHECK_EQ_STR(schema, "6");
+	CHECK_EQ_INT(feed_rows_of(dir, EVENT_ID_BYTES), 1000);
+	CHECK_EQ_INT(feed_rows_of(dir, FEED_VAL_BYTES), 1);
+
+	/* The new row naming another log row than the id index: named. */
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi feed;
+	MDB_val key = { FEED_KEY_BYTES, (uint8_t[FEED_KEY_BYTES]){ 0 } }, val;
+	uint8_t row[FEED_VAL_BYTES] = { 0 };
+	memcpy(key.mv_data, key_public(k), EVENT_KEY_BYTES);
+	((uint8_t *)key.mv_data)[FEED_KEY_BYTES - 1] = 1001 & 0xff;
+	((uint8_t *)key.mv_data)[FEED_KEY_BYTES - 2] = 1001 >> 8;
+	memcpy(row, ids[1000], EVENT_ID_BYTES);
+	row[FEED_VAL_BYTES - 1] = 1;
+	CHECK_OK(raw_begin(dir, 0, &env, &txn));
+	CHECK_OK(mdb_dbi_open(txn, "feed", 0, &feed));
+	CHECK_OK(mdb_get(txn, feed, &key, &val));
+	CHECK_EQ_INT(val.mv_size, FEED_VAL_BYTES);
+	CHECK_OK(mdb_put(txn, feed, &key, &(MDB_val){ sizeof(row), row }, 0));
+	CHECK_OK(raw_end(env, txn, 0));
+	CHECK(verify_names_one(dir, "names log row 1, the id index row 1001"));
+	key_free(k);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
 /*
  * A daemon serves a schema-4 store (its lock is held: an older gridcase's
  * `gridcase run`): a node opened beside it leaves the store as it is and
@@ -2462,7 +2604,7 @@ test_no_upgrade_under_a_daemon(void)
 		close(fd);
 	CHECK_OK(node_open(t->dir, 0, NULL, &n, &d));
 	raw_schema(t->dir, schema);
-	CHECK_EQ_STR(schema, "5");
+	CHECK_EQ_STR(schema, "6");
 	t->n = n;
 	tnode_free(t);
 }
@@ -2481,7 +2623,7 @@ test_unknown_schema_is_refused(void)
 	store_close(s);
 	s = NULL;
 	CHECK_ERR(store_open(dir, NULL, &s, &d), ERR_VERSION);
-	CHECK(strstr(d.text, "has schema '2'; this gridcase reads schema 5") !=
+	CHECK(strstr(d.text, "has schema '2'; this gridcase reads schema 6") !=
 	      NULL);
 	test_tmpdir_remove(dir);
 	free(dir);
@@ -2516,6 +2658,7 @@ static const struct test tests[] = {
 	{ "a view or an event altered on disk is named by verify, and refold refuses the event", test_damage_in_views_and_events },
 	{ "a schema-3 store is upgraded in place when opened, keeping every event", test_schema3_is_upgraded },
 	{ "a schema-4 store is upgraded in place when opened, keeping every event", test_schema4_is_upgraded },
+	{ "a schema-5 store is upgraded in place; its feeds are read both ways", test_schema5_is_upgraded },
 	{ "the id index has three levels, each at its share, every id found wherever it is", test_id_index_levels },
 	{ "a store an older gridcase's daemon serves is not upgraded beside it", test_no_upgrade_under_a_daemon },
 	{ "a schema this gridcase does not know is refused", test_unknown_schema_is_refused },
