@@ -793,20 +793,38 @@ store_batch_put_event(struct store_batch *b, const uint8_t id[EVENT_ID_BYTES],
 	return 0;
 }
 
+/* A stored envelope read, or ERR_CORRUPT. */
+static int
+decode_stored(const MDB_val *v, struct envelope *env, struct event *ev)
+{
+	size_t used;
+	if (envelope_read(v->mv_data, v->mv_size, env, &used, NULL) ||
+	    used != v->mv_size ||
+	    event_decode(env->event, env->event_len, ev, NULL))
+		return ERR_CORRUPT;
+	return 0;
+}
+
 int
 store_txn_event(struct store *s, MDB_txn *txn, const uint8_t *id,
 		struct envelope *env, struct event *ev)
 {
 	MDB_val v;
-	size_t used;
 	int rc = store_txn_envelope(s, txn, id, &v);
 	if (rc)
 		return store_lmdb_err(rc, "cannot read event", NULL);
-	if (envelope_read(v.mv_data, v.mv_size, env, &used, NULL) ||
-	    used != v.mv_size ||
-	    event_decode(env->event, env->event_len, ev, NULL))
-		return ERR_CORRUPT;
-	return 0;
+	return decode_stored(&v, env, ev);
+}
+
+int
+store_txn_feed_event(struct store *s, MDB_txn *txn, const MDB_val *v,
+		     struct envelope *env, struct event *ev)
+{
+	MDB_val e;
+	int rc = store_txn_feed_envelope(s, txn, v, &e);
+	if (rc)
+		return store_lmdb_err(rc, "cannot read event", NULL);
+	return decode_stored(&e, env, ev);
 }
 
 int

@@ -2571,6 +2571,14 @@ test_schema5_is_upgraded(void)
 	CHECK_OK(mdb_put(txn, feed, &key, &(MDB_val){ sizeof(row), row }, 0));
 	CHECK_OK(raw_end(env, txn, 0));
 	CHECK(verify_names_one(dir, "names log row 1, the id index row 1001"));
+	/* Or a row past the log's end. */
+	row[FEED_VAL_BYTES - 2] = 0x27;
+	row[FEED_VAL_BYTES - 1] = 0x0f;
+	CHECK_OK(raw_begin(dir, 0, &env, &txn));
+	CHECK_OK(mdb_dbi_open(txn, "feed", 0, &feed));
+	CHECK_OK(mdb_put(txn, feed, &key, &(MDB_val){ sizeof(row), row }, 0));
+	CHECK_OK(raw_end(env, txn, 0));
+	CHECK(verify_names_one(dir, "names log row 9999, the id index row 1001"));
 	key_free(k);
 	test_tmpdir_remove(dir);
 	free(dir);
