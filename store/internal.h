@@ -97,9 +97,17 @@ int store_batch_put_event(struct store_batch *b,
 			  size_t n, uint8_t arrival[8], struct diag *d);
 
 /*
+ * 1 if log row `at` holds the envelope of id (then in *env), 0 if it is
+ * missing or holds another.
+ */
+int store_txn_row_holds(struct store *s, MDB_txn *txn, const uint8_t at[8],
+			const uint8_t *id, MDB_val *env);
+
+/*
  * The envelope a `bycase` row (k, v) names: through the arrival number in
  * its value, or, in a row written before schema 5 (an empty value),
- * through the id that ends its key.  LMDB's codes.
+ * through the id that ends its key; also through the id when the row the
+ * number names holds another event (a failing disk's).  LMDB's codes.
  */
 int store_txn_case_envelope(struct store *s, MDB_txn *txn, const MDB_val *k,
 			    const MDB_val *v, MDB_val *env);
@@ -115,7 +123,8 @@ int store_feed_val_ok(const MDB_val *v);
 
 /*
  * The envelope a `feed` row's value names: through its arrival number,
- * or, in a row written before schema 6, through its id.  LMDB's codes.
+ * or, in a row written before schema 6 or when the row the number names
+ * holds another event, through its id.  LMDB's codes.
  */
 int store_txn_feed_envelope(struct store *s, MDB_txn *txn, const MDB_val *v,
 			    MDB_val *env);

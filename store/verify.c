@@ -253,22 +253,20 @@ check_feed_row(const MDB_val *k, const MDB_val *v, void *ctx)
 			(unsigned long long)f->last_seq);
 	struct envelope env;
 	struct event ev;
-	/* Read where the row says the event is (as a peer is served); a
-	 * row from before schema 6 has the id alone.  The log row holds the
-	 * id's event exactly when it is the id's row: each log row's id was
-	 * checked against its bytes and the id index (check_event). */
-	int rc = store_txn_feed_event(vf->s, vf->txn, v, &env, &ev);
+	/* The row's arrival number (a row from before schema 6 has the id
+	 * alone) must name the log row that holds the id's event: each log
+	 * row's id was checked against its bytes and the id index
+	 * (check_event).  A feed is served through it. */
+	const uint8_t *row = (const uint8_t *)v->mv_data + EVENT_ID_BYTES;
+	MDB_val at = { 0, NULL }, e;
 	if (v->mv_size == STORE_FEED_VAL_BYTES &&
-	    (rc || memcmp(env.id, v->mv_data, EVENT_ID_BYTES) != 0)) {
-		MDB_val at = { 0, NULL };
+	    !store_txn_row_holds(vf->s, vf->txn, row, v->mv_data, &e)) {
 		store_id_get(vf->s, vf->txn, v->mv_data, &at);
 		problem(vf, "feed of author %s: the row of event %s names log row %llu, the id index row %llu",
-			a, h,
-			(unsigned long long)store_get_be64(
-				(const uint8_t *)v->mv_data + EVENT_ID_BYTES),
+			a, h, (unsigned long long)store_get_be64(row),
 			at.mv_size == 8 ? (unsigned long long)store_get_be64(at.mv_data) : 0ULL);
-		rc = store_txn_event(vf->s, vf->txn, v->mv_data, &env, &ev);
 	}
+	int rc = store_txn_feed_event(vf->s, vf->txn, v, &env, &ev);
 	if (rc) {
 		problem(vf, "feed of author %s: seq %llu names event %s, which is missing or unreadable",
 			a, (unsigned long long)seq, h);

@@ -2386,6 +2386,32 @@ test_id_index_levels(void)
 	free(dir);
 }
 
+/* Keeps the id of the last envelope a walk emits. */
+static int
+last_id(const uint8_t *p, size_t n, void *ctx)
+{
+	struct envelope e;
+	size_t used;
+	if (envelope_read(p, n, &e, &used, NULL))
+		return ERR_CORRUPT;
+	memcpy(ctx, e.id, EVENT_ID_BYTES);
+	return 0;
+}
+
+/* The id of the last event store_walk_author emits for k, from seq 1. */
+static int
+last_fed(const char *dir, const struct key *k, uint8_t id[EVENT_ID_BYTES])
+{
+	struct store *s = NULL;
+	struct diag d;
+	int rc = store_open(dir, NULL, &s, &d);
+	if (rc == 0)
+		rc = store_walk_author(s, key_public(k), 1, last_id, id);
+	if (s)
+		store_close(s);
+	return rc;
+}
+
 /*
  * A schema-4 store (every id in `ids`, no `newids` nor `midids`) is
  * upgraded in place: read-only it is refused and says how; writable, it
@@ -2460,6 +2486,14 @@ test_schema4_is_upgraded(void)
 	CHECK_OK(raw_end(env, txn, 0));
 	CHECK_EQ_INT(moved, 1);
 	CHECK(verify_names_one(dir, "names log row 1, the id index row 1501"));
+	/* The case is still read with its own event, not row 1's. */
+	uint8_t last[EVENT_ID_BYTES] = { 0 };
+	CHECK_OK(store_open(dir, NULL, &s, &d));
+	if (s) {
+		CHECK_OK(store_walk_case(s, "case-2", last_id, last));
+		store_close(s);
+	}
+	CHECK(memcmp(last, ids[1500], EVENT_ID_BYTES) == 0);
 	key_free(k);
 	test_tmpdir_remove(dir);
 	free(dir);
@@ -2571,6 +2605,10 @@ test_schema5_is_upgraded(void)
 	CHECK_OK(mdb_put(txn, feed, &key, &(MDB_val){ sizeof(row), row }, 0));
 	CHECK_OK(raw_end(env, txn, 0));
 	CHECK(verify_names_one(dir, "names log row 1, the id index row 1001"));
+	/* A peer is still served that event, not the one in row 1. */
+	uint8_t served[EVENT_ID_BYTES] = { 0 };
+	CHECK_OK(last_fed(dir, k, served));
+	CHECK(memcmp(served, ids[1000], EVENT_ID_BYTES) == 0);
 	/* Or a row past the log's end. */
 	row[FEED_VAL_BYTES - 2] = 0x27;
 	row[FEED_VAL_BYTES - 1] = 0x0f;
@@ -2579,6 +2617,9 @@ test_schema5_is_upgraded(void)
 	CHECK_OK(mdb_put(txn, feed, &key, &(MDB_val){ sizeof(row), row }, 0));
 	CHECK_OK(raw_end(env, txn, 0));
 	CHECK(verify_names_one(dir, "names log row 9999, the id index row 1001"));
+	memset(served, 0, sizeof(served));
+	CHECK_OK(last_fed(dir, k, served));
+	CHECK(memcmp(served, ids[1000], EVENT_ID_BYTES) == 0);
 	key_free(k);
 	test_tmpdir_remove(dir);
 	free(dir);
