@@ -244,16 +244,13 @@ field_err(struct mp_reader *r, int rc, int field, const char *name,
 	return rc;
 }
 
+static int decode_fields(const uint8_t *p, size_t n, struct event *ev,
+			 struct diag *d);
+
 int
 event_decode(const uint8_t *p, size_t n, struct event *ev, struct diag *d)
 {
-	struct mp_reader r;
-	struct event e;
-	enum mp_type t;
-	uint32_t count;
-	size_t at;
 	int rc;
-
 	if (n > EVENT_MAX_BYTES)
 		return diag_set(d, ERR_TOOBIG,
 				"event is %zu bytes (the limit is %d)", n,
@@ -262,6 +259,28 @@ event_decode(const uint8_t *p, size_t n, struct event *ev, struct diag *d)
 	 * forms, bad UTF-8 and trailing bytes anywhere in the value. */
 	if ((rc = mp_check(p, n, d)))
 		return rc;
+	return decode_fields(p, n, ev, d);
+}
+
+int
+event_decode_known(const uint8_t *p, size_t n, struct event *ev)
+{
+	if (n > EVENT_MAX_BYTES)
+		return ERR_TOOBIG;
+	return decode_fields(p, n, ev, NULL);
+}
+
+/* The thirteen fields, each by its rules (docs/format.md §2). */
+static int
+decode_fields(const uint8_t *p, size_t n, struct event *ev, struct diag *d)
+{
+	struct mp_reader r;
+	struct event e;
+	enum mp_type t;
+	uint32_t count;
+	size_t at;
+	int rc;
+
 	mp_reader_init(&r, p, n, d);
 	if ((rc = mp_peek(&r, &t)))
 		return rc;

@@ -104,6 +104,16 @@ MUST_CHECK int event_encode(const struct event *ev, struct buf *out,
 MUST_CHECK int event_decode(const uint8_t *p, size_t n, struct event *ev,
 			    struct diag *d);
 
+/*
+ * event_decode for bytes that event_decode accepted before (a stored
+ * event, or one a check thread decoded): the same fields, without
+ * event_decode's first pass over the whole value (mp_check), which
+ * looks for non-canonical forms and bad UTF-8 anywhere.  Never for bytes
+ * from outside: what it accepts is not checked to be canonical.
+ */
+MUST_CHECK int event_decode_known(const uint8_t *p, size_t n,
+				  struct event *ev);
+
 /* Appends the envelope [event, id, sig] to out. */
 void envelope_encode(const uint8_t *event, size_t event_len,
 		     const uint8_t id[EVENT_ID_BYTES],

@@ -875,8 +875,9 @@ promote(struct store_batch *b, struct admit_result *res, struct diag *d)
 		rc = 0;
 		buf_reset(&bytes);
 		buf_add(&bytes, v.mv_data, v.mv_size);
+		/* Verified before it was parked. */
 		if (envelope_read(bytes.data, bytes.len, &env, &used, NULL) ||
-		    event_decode(env.event, env.event_len, &ev, NULL)) {
+		    event_decode_known(env.event, env.event_len, &ev)) {
 			rc = del(b, b->s->pending, vk, sizeof(vk), d);
 			continue;
 		}

@@ -76,9 +76,9 @@ admit_items(struct importer *im, const size_t *idx, size_t k, int last_try,
 			im->t->rejected++;
 			continue;
 		}
-		/* Checked already; decoding again is cheap. */
+		/* Checked already (seal_open decoded it). */
 		BUG_ON(envelope_read(it->p, it->n, &env, &used, NULL) ||
-		       event_decode(env.event, env.event_len, &ev, NULL));
+		       event_decode_known(env.event, env.event_len, &ev));
 		rc = store_batch_admit(b, it->p, it->n, &env, &ev, &res, &why);
 		if (rc && store_batch_is_failed(b)) {
 			store_batch_abort(b);

@@ -550,7 +550,7 @@ waiting_row(const MDB_val *k, const MDB_val *v, void *ctx)
 	buf_reset(&w->scratch);
 	buf_add(&w->scratch, v->mv_data, v->mv_size);
 	if (envelope_read(w->scratch.data, w->scratch.len, &env, &used, NULL) ||
-	    event_decode(env.event, env.event_len, &ev, NULL))
+	    event_decode_known(env.event, env.event_len, &ev))
 		return 0; /* store_verify names it */
 	unsigned why = waiting_reason(w->s, w->txn, &ev, &nmissing);
 	return w->fn(w->scratch.data, w->scratch.len, why, nmissing, w->ctx);

@@ -825,7 +825,7 @@ decode_stored(const MDB_val *v, struct envelope *env, struct event *ev)
 	size_t used;
 	if (envelope_read(v->mv_data, v->mv_size, env, &used, NULL) ||
 	    used != v->mv_size ||
-	    event_decode(env->event, env->event_len, ev, NULL))
+	    event_decode_known(env->event, env->event_len, ev))
 		return ERR_CORRUPT;
 	return 0;
 }

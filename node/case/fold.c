@@ -58,7 +58,7 @@ collect(const uint8_t *p, size_t n, void *ctx)
 	buf_add(&f->bytes, p, n);
 	/* Stored events were verified on the way in. */
 	if (envelope_read(f->bytes.data, f->bytes.len, &f->env, &used, NULL) ||
-	    event_decode(f->env.event, f->env.event_len, &f->ev, NULL)) {
+	    event_decode_known(f->env.event, f->env.event_len, &f->ev)) {
 		buf_release(&f->bytes);
 		return ERR_CORRUPT;
 	}

@@ -320,11 +320,14 @@ round_trip(const struct event *ev, const char *label, const char *file,
 	   int line)
 {
 	struct buf a = BUF_INIT, b = BUF_INIT;
-	struct event back;
+	struct event back, known;
 	int rc1 = event_encode(ev, &a, NULL);
 	uint8_t *copy = exact_copy(a.data, a.len);
 	int rc2 = rc1 ? rc1 : event_decode(copy, a.len, &back, NULL);
-	int equal = rc2 == 0 && events_equal(ev, &back);
+	/* What a store reads back (event_decode_known) is the same event. */
+	int rc4 = rc1 ? rc1 : event_decode_known(copy, a.len, &known);
+	int equal = rc2 == 0 && events_equal(ev, &back) && rc4 == 0 &&
+		    events_equal(ev, &known);
 	int rc3 = rc2 ? rc2 : event_encode(&back, &b, NULL);
 	int same = rc3 == 0 && a.len == b.len &&
 		   memcmp(a.data, b.data, a.len) == 0;
@@ -334,10 +337,11 @@ round_trip(const struct event *ev, const char *label, const char *file,
 	int failed = rc1 || rc2 || rc3 || !equal || !same || !borrowed;
 	if (failed)
 		harness_fail(file, line,
-			     "%s: encode %s, decode %s, re-encode %s, equal "
-			     "%d, same bytes %d, borrowed %d",
+			     "%s: encode %s, decode %s (known: %s), re-encode "
+			     "%s, equal %d, same bytes %d, borrowed %d",
 			     label, err_name(rc1), err_name(rc2),
-			     err_name(rc3), equal, same, borrowed);
+			     err_name(rc4), err_name(rc3), equal, same,
+			     borrowed);
 	buf_release(&a);
 	buf_release(&b);
 	free(copy);
