@@ -966,6 +966,11 @@ test_evidence_after_a_fork(void)
 	CHECK_OK(admit_one(b, &x3, &res, &d));
 	CHECK_EQ_INT(res.status, ADMIT_EVIDENCE);
 	CHECK_EQ_INT(res.promoted, 1);
+	/* Past the forked author's summary, and stored: a duplicate still
+	 * (admission looks such an event up; it skips only an unforked
+	 * author's). */
+	CHECK_OK(admit_one(b, &x3, &res, &d));
+	CHECK_EQ_INT(res.status, ADMIT_DUPLICATE);
 	CHECK_OK(store_stats(b, &st));
 	CHECK_EQ_INT(st.pending, 0);
 	CHECK_OK(store_digest(a, da));
