@@ -270,6 +270,34 @@ event_decode_known(const uint8_t *p, size_t n, struct event *ev)
 	return decode_fields(p, n, ev, NULL);
 }
 
+int
+event_clocks_known(const uint8_t *p, size_t n, uint64_t *lamport,
+		   uint64_t *time_ms)
+{
+	struct mp_reader r;
+	enum mp_type t;
+	uint32_t count, ndeps;
+	uint64_t u;
+	const uint8_t *b;
+	const char *s;
+	size_t bn;
+	mp_reader_init(&r, p, n, NULL);
+	/* version, network, author, seq, prev, deps: skipped. */
+	if (mp_get_array(&r, &count) || count != EVENT_FIELDS ||
+	    mp_get_uint(&r, &u) || mp_get_str(&r, &s, &bn) ||
+	    mp_get_bin(&r, &b, &bn) || mp_get_uint(&r, &u) ||
+	    mp_peek(&r, &t) ||
+	    (t == MP_NIL ? mp_get_nil(&r) : mp_get_bin(&r, &b, &bn)) ||
+	    mp_get_array(&r, &ndeps))
+		return ERR_FORMAT;
+	for (uint32_t i = 0; i < ndeps; i++)
+		if (mp_get_bin(&r, &b, &bn))
+			return ERR_FORMAT;
+	if (mp_get_uint(&r, lamport) || mp_get_uint(&r, time_ms))
+		return ERR_FORMAT;
+	return 0;
+}
+
 /* The thirteen fields, each by its rules (docs/format.md §2). */
 static int
 decode_fields(const uint8_t *p, size_t n, struct event *ev, struct diag *d)

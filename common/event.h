@@ -114,6 +114,14 @@ MUST_CHECK int event_decode(const uint8_t *p, size_t n, struct event *ev,
 MUST_CHECK int event_decode_known(const uint8_t *p, size_t n,
 				  struct event *ev);
 
+/*
+ * The lamport and time of an event event_decode accepted before, read
+ * without decoding the fields after them (the clock rules need no more
+ * of a dependency).  ERR_FORMAT if the bytes do not have that shape.
+ */
+MUST_CHECK int event_clocks_known(const uint8_t *p, size_t n,
+				  uint64_t *lamport, uint64_t *time_ms);
+
 /* Appends the envelope [event, id, sig] to out. */
 void envelope_encode(const uint8_t *event, size_t event_len,
 		     const uint8_t id[EVENT_ID_BYTES],

@@ -155,9 +155,11 @@ exists(struct store_batch *b, MDB_dbi dbi, const void *key, size_t kn,
 	return 1;
 }
 
-/* 1 if the id is stored, 0 if not, or the batch's error. */
+/* 1 if the id is stored (its arrival number in *arrival, when that is
+ * not NULL), 0 if not, or the batch's error. */
 static int
-id_stored(struct store_batch *b, const uint8_t *id, struct diag *d)
+id_stored(struct store_batch *b, const uint8_t *id, uint8_t *arrival,
+	  struct diag *d)
 {
 	MDB_val at;
 	int rc = store_id_get(b->s, b->txn, id, &at);
@@ -165,6 +167,8 @@ id_stored(struct store_batch *b, const uint8_t *id, struct diag *d)
 		return 0;
 	if (rc)
 		return store_batch_lmdb_err(b, rc, "cannot read", d);
+	if (arrival && at.mv_size == 8)
+		memcpy(arrival, at.mv_data, 8);
 	return 1;
 }
 
@@ -558,14 +562,16 @@ unpark(struct store_batch *b, const uint8_t *vk, const struct event *ev,
 
 /* ---- the rules ---- */
 
-/* The dependencies not stored here, in deps order. */
+/* The dependencies not stored here, in deps order; the stored ones'
+ * arrival numbers in at[], for check_clocks. */
 static int
 find_missing(struct store_batch *b, const struct event *ev,
-	     uint8_t (*missing)[EVENT_ID_BYTES], size_t *n, struct diag *d)
+	     uint8_t (*missing)[EVENT_ID_BYTES], size_t *n, uint8_t (*at)[8],
+	     struct diag *d)
 {
 	*n = 0;
 	for (size_t i = 0; i < ev->ndeps; i++) {
-		int rc = id_stored(b, ev->deps[i], d);
+		int rc = id_stored(b, ev->deps[i], at[i], d);
 		if (rc < 0)
 			return rc;
 		if (rc == 0)
@@ -583,7 +589,8 @@ find_missing(struct store_batch *b, const struct event *ev,
  */
 static int
 check_clocks(struct store_batch *b, const struct event *ev,
-	     const struct summary_entry *prev, struct diag *d)
+	     const struct summary_entry *prev, const uint8_t (*at)[8],
+	     struct diag *d)
 {
 	uint64_t top = 0, floor = 0;
 	const uint8_t *floor_of = NULL;
@@ -594,18 +601,22 @@ check_clocks(struct store_batch *b, const struct event *ev,
 		floor_of = prev->id;
 	}
 	for (size_t i = 0; i < ev->ndeps; i++) {
+		/* Its clocks alone, from the row find_missing found it in. */
+		MDB_val v;
 		struct envelope denv;
-		struct event dep;
-		int rc =
-			store_txn_event(b->s, b->txn, ev->deps[i], &denv, &dep);
-		if (rc)
-			return diag_set(d, rc == ERR_NOTFOUND ? ERR_CORRUPT : rc,
+		size_t used;
+		uint64_t lamport, time_ms;
+		if (!store_txn_row_holds(b->s, b->txn, at[i], ev->deps[i], &v) ||
+		    envelope_read(v.mv_data, v.mv_size, &denv, &used, NULL) ||
+		    event_clocks_known(denv.event, denv.event_len, &lamport,
+				       &time_ms))
+			return diag_set(d, ERR_CORRUPT,
 					"dependency %s cannot be read",
 					short_hex(ev->deps[i], h1));
-		if (dep.lamport > top)
-			top = dep.lamport;
-		if (dep.time_ms > floor) {
-			floor = dep.time_ms;
+		if (lamport > top)
+			top = lamport;
+		if (time_ms > floor) {
+			floor = time_ms;
 			floor_of = ev->deps[i];
 		}
 	}
@@ -750,7 +761,7 @@ admit_one(struct store_batch *b, const uint8_t *p, size_t n,
 	struct store *s = b->s;
 	struct summary_entry last, prev;
 	uint8_t fk[STORE_FEED_KEY_BYTES], vk[STORE_VERSION_KEY_BYTES];
-	uint8_t missing[EVENT_MAX_DEPS][EVENT_ID_BYTES];
+	uint8_t missing[EVENT_MAX_DEPS][EVENT_ID_BYTES], dep_at[EVENT_MAX_DEPS][8];
 	size_t nmissing = 0;
 	MDB_val v;
 	uint64_t forked_at;
@@ -769,7 +780,8 @@ admit_one(struct store_batch *b, const uint8_t *p, size_t n,
 	/* An unforked author's event past the end of its feed is in no
 	 * table of the log (docs/store.md, "Invariants"): a catch-up's
 	 * events skip the id index, where each would miss in every level. */
-	rc = forked_at || ev->seq <= last.seq ? id_stored(b, env->id, d) : 0;
+	rc = forked_at || ev->seq <= last.seq ? id_stored(b, env->id, NULL, d)
+					      : 0;
 	if (rc < 0)
 		return rc;
 	store_version_key(vk, ev->author, ev->seq, env->id);
@@ -814,7 +826,7 @@ admit_one(struct store_batch *b, const uint8_t *p, size_t n,
 		    (rc = check_prev(ev, &prev, d)))
 			return rc;
 	}
-	if ((rc = find_missing(b, ev, missing, &nmissing, d)))
+	if ((rc = find_missing(b, ev, missing, &nmissing, dep_at, d)))
 		return rc;
 	if (nmissing)
 		return local ? diag_set(d, ERR_CORRUPT,
@@ -822,7 +834,8 @@ admit_one(struct store_batch *b, const uint8_t *p, size_t n,
 			     : park(b, p, n, env, ev, WAIT_DEPS,
 				    (const uint8_t (*)[EVENT_ID_BYTES])missing,
 				    nmissing, res, d);
-	if ((rc = check_clocks(b, ev, ev->seq > 1 ? &prev : NULL, d)))
+	if ((rc = check_clocks(b, ev, ev->seq > 1 ? &prev : NULL,
+			       (const uint8_t (*)[8])dep_at, d)))
 		return rc;
 	if (!local && ev->time_ms > clock_now_ms() + s->max_skew_ms)
 		return park(b, p, n, env, ev, WAIT_FUTURE, NULL, 0, res, d);

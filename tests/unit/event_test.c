@@ -326,8 +326,11 @@ round_trip(const struct event *ev, const char *label, const char *file,
 	int rc2 = rc1 ? rc1 : event_decode(copy, a.len, &back, NULL);
 	/* What a store reads back (event_decode_known) is the same event. */
 	int rc4 = rc1 ? rc1 : event_decode_known(copy, a.len, &known);
+	uint64_t lamport = 0, time_ms = 0;
+	int rc5 = rc1 ? rc1 : event_clocks_known(copy, a.len, &lamport, &time_ms);
 	int equal = rc2 == 0 && events_equal(ev, &back) && rc4 == 0 &&
-		    events_equal(ev, &known);
+		    events_equal(ev, &known) && rc5 == 0 &&
+		    lamport == ev->lamport && time_ms == ev->time_ms;
 	int rc3 = rc2 ? rc2 : event_encode(&back, &b, NULL);
 	int same = rc3 == 0 && a.len == b.len &&
 		   memcmp(a.data, b.data, a.len) == 0;
@@ -337,11 +340,12 @@ round_trip(const struct event *ev, const char *label, const char *file,
 	int failed = rc1 || rc2 || rc3 || !equal || !same || !borrowed;
 	if (failed)
 		harness_fail(file, line,
-			     "%s: encode %s, decode %s (known: %s), re-encode "
-			     "%s, equal %d, same bytes %d, borrowed %d",
+			     "%s: encode %s, decode %s (known: %s, clocks: "
+			     "%s), re-encode %s, equal %d, same bytes %d, "
+			     "borrowed %d",
 			     label, err_name(rc1), err_name(rc2),
-			     err_name(rc4), err_name(rc3), equal, same,
-			     borrowed);
+			     err_name(rc4), err_name(rc5), err_name(rc3),
+			     equal, same, borrowed);
 	buf_release(&a);
 	buf_release(&b);
 	free(copy);
