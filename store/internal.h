@@ -284,10 +284,10 @@ int store_txn_fork_seq(struct store *s, MDB_txn *txn, const uint8_t *author,
 int store_txn_event(struct store *s, MDB_txn *txn, const uint8_t *id,
 		    struct envelope *env, struct event *ev);
 
-/* The same for the event a `feed` row's value names (through its arrival
- * number when it has one: store_txn_feed_envelope). */
-int store_txn_feed_event(struct store *s, MDB_txn *txn, const MDB_val *v,
-			 struct envelope *env, struct event *ev);
+/* The same for an envelope read from the map already: ERR_CORRUPT if it
+ * does not decode. */
+int store_decode_stored(const MDB_val *v, struct envelope *env,
+			struct event *ev);
 
 /* The author's summary as the batch sees it; seq 0 if it has none. */
 int store_batch_summary_read(struct store_batch *b, const uint8_t *author,

@@ -818,9 +818,8 @@ store_batch_put_event(struct store_batch *b, const uint8_t id[EVENT_ID_BYTES],
 	return 0;
 }
 
-/* A stored envelope read, or ERR_CORRUPT. */
-static int
-decode_stored(const MDB_val *v, struct envelope *env, struct event *ev)
+int
+store_decode_stored(const MDB_val *v, struct envelope *env, struct event *ev)
 {
 	size_t used;
 	if (envelope_read(v->mv_data, v->mv_size, env, &used, NULL) ||
@@ -838,18 +837,7 @@ store_txn_event(struct store *s, MDB_txn *txn, const uint8_t *id,
 	int rc = store_txn_envelope(s, txn, id, &v);
 	if (rc)
 		return store_lmdb_err(rc, "cannot read event", NULL);
-	return decode_stored(&v, env, ev);
-}
-
-int
-store_txn_feed_event(struct store *s, MDB_txn *txn, const MDB_val *v,
-		     struct envelope *env, struct event *ev)
-{
-	MDB_val e;
-	int rc = store_txn_feed_envelope(s, txn, v, &e);
-	if (rc)
-		return store_lmdb_err(rc, "cannot read event", NULL);
-	return decode_stored(&e, env, ev);
+	return store_decode_stored(&v, env, ev);
 }
 
 int

@@ -266,7 +266,9 @@ check_feed_row(const MDB_val *k, const MDB_val *v, void *ctx)
 			a, h, (unsigned long long)store_get_be64(row),
 			at.mv_size == 8 ? (unsigned long long)store_get_be64(at.mv_data) : 0ULL);
 	}
-	int rc = store_txn_feed_event(vf->s, vf->txn, v, &env, &ev);
+	int rc = store_txn_feed_envelope(vf->s, vf->txn, v, &e);
+	if (rc == 0)
+		rc = store_decode_stored(&e, &env, &ev);
 	if (rc) {
 		problem(vf, "feed of author %s: seq %llu names event %s, which is missing or unreadable",
 			a, (unsigned long long)seq, h);
