@@ -361,7 +361,46 @@ check_fork_row(const MDB_val *k, const MDB_val *v, void *ctx)
 	return 0;
 }
 
-/* Index rows that point at nothing. */
+/*
+ * A head of a case: a stored event of that case, with its clocks (a
+ * local append takes its lamport and time from these rows).
+ */
+static int
+check_heads_row(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct verifier *vf = ctx;
+	struct envelope env;
+	struct event ev;
+	const uint8_t *kp = k->mv_data;
+	char h[2 * EVENT_ID_BYTES + 1];
+	if (k->mv_size < 2 + EVENT_ID_BYTES ||
+	    kp[k->mv_size - EVENT_ID_BYTES - 1] != 0 ||
+	    v->mv_size != STORE_HEADS_VAL_BYTES) {
+		problem(vf, "heads: a row of the wrong size");
+		return 0;
+	}
+	int n = (int)(k->mv_size - EVENT_ID_BYTES - 1);
+	const uint8_t *id = kp + n + 1;
+	hexid(id, h);
+	if (store_txn_event(vf->s, vf->txn, id, &env, &ev) != 0) {
+		problem(vf, "heads of case '%.*s': names event %s, which is missing",
+			n, (const char *)kp, h);
+		return 0;
+	}
+	if (ev.case_len != (size_t)n || memcmp(ev.case_id, kp, (size_t)n) != 0)
+		problem(vf, "heads of case '%.*s': event %s is of case '%.*s'",
+			n, (const char *)kp, h, (int)ev.case_len, ev.case_id);
+	uint64_t lamport = store_get_be64(v->mv_data),
+		 time_ms = store_get_be64((const uint8_t *)v->mv_data + 8);
+	if (lamport != ev.lamport || time_ms != ev.time_ms)
+		problem(vf, "heads of case '%.*s': the row of event %s says lamport %llu and time %llu, the event has %llu and %llu",
+			n, (const char *)kp, h, (unsigned long long)lamport,
+			(unsigned long long)time_ms,
+			(unsigned long long)ev.lamport,
+			(unsigned long long)ev.time_ms);
+	return 0;
+}
+
 /* A waiting event: it opens, under its own id. */
 static int
 check_pending_row(const MDB_val *k, const MDB_val *v, void *ctx)
@@ -395,7 +434,8 @@ check_rows(struct verifier *vf)
 	int rc;
 	if ((rc = store_scan(vf->txn, s->bycase, NULL, 0, check_case_row,
 			     vf)) ||
-	    (rc = store_scan(vf->txn, s->forks, NULL, 0, check_fork_row, vf)))
+	    (rc = store_scan(vf->txn, s->forks, NULL, 0, check_fork_row, vf)) ||
+	    (rc = store_scan(vf->txn, s->heads, NULL, 0, check_heads_row, vf)))
 		return rc;
 	return store_scan(vf->txn, s->pending, NULL, 0, check_pending_row, vf);
 }

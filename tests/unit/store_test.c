@@ -2553,6 +2553,46 @@ feed_rows_of(const char *dir, size_t n)
 }
 
 /*
+ * A `heads` row whose clocks are not its event's (a failing disk's): a
+ * local append would take a wrong lamport from it, so verify names it.
+ */
+static void
+test_heads_clocks_are_verified(void)
+{
+	char *dir = test_tmpdir();
+	struct key *k = seeded_key(10);
+	uint8_t ids[500][EVENT_ID_BYTES];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi heads;
+	MDB_cursor *c;
+	MDB_val key, val;
+	uint8_t row[16];
+	struct store *s = NULL;
+	struct diag d;
+	CHECK_OK(fresh_in_batches(dir, k, 1, ids));
+	CHECK_OK(store_open(dir, NULL, &s, &d));
+	if (s) {
+		CHECK_EQ_INT(verify_problems(s), 0);
+		store_close(s);
+	}
+	CHECK_OK(raw_begin(dir, 0, &env, &txn));
+	CHECK_OK(mdb_dbi_open(txn, "heads", 0, &heads));
+	CHECK_OK(mdb_cursor_open(txn, heads, &c));
+	CHECK_OK(mdb_cursor_get(c, &key, &val, MDB_FIRST));
+	CHECK_EQ_INT(val.mv_size, sizeof(row));
+	memcpy(row, val.mv_data, sizeof(row));
+	row[7]++; /* lamport, big-endian */
+	CHECK_OK(mdb_cursor_put(c, &key, &(MDB_val){ sizeof(row), row }, MDB_CURRENT));
+	mdb_cursor_close(c);
+	CHECK_OK(raw_end(env, txn, 0));
+	CHECK(verify_names_one(dir, "the event has"));
+	key_free(k);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+/*
  * A schema-5 store (`feed` rows with the id alone) is upgraded in place:
  * its rows are read through the id index, rows written from then on
  * carry their arrival number, and a feed walk (what a peer is served)
@@ -2713,6 +2753,7 @@ static const struct test tests[] = {
 	{ "a schema-3 store is upgraded in place when opened, keeping every event", test_schema3_is_upgraded },
 	{ "a schema-4 store is upgraded in place when opened, keeping every event", test_schema4_is_upgraded },
 	{ "a schema-5 store is upgraded in place; its feeds are read both ways", test_schema5_is_upgraded },
+	{ "a heads row with clocks other than its event's is named by verify", test_heads_clocks_are_verified },
 	{ "the id index has three levels, each at its share, every id found wherever it is", test_id_index_levels },
 	{ "a store an older gridcase's daemon serves is not upgraded beside it", test_no_upgrade_under_a_daemon },
 	{ "a schema this gridcase does not know is refused", test_unknown_schema_is_refused },
