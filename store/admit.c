@@ -604,10 +604,9 @@ check_clocks(struct store_batch *b, const struct event *ev,
 		/* Its clocks alone, from the row find_missing found it in. */
 		MDB_val v;
 		struct envelope denv;
-		size_t used;
 		uint64_t lamport, time_ms;
-		if (!store_txn_row_holds(b->s, b->txn, at[i], ev->deps[i], &v) ||
-		    envelope_read(v.mv_data, v.mv_size, &denv, &used, NULL) ||
+		if (!store_txn_row_holds(b->s, b->txn, at[i], ev->deps[i], &v,
+					 &denv) ||
 		    event_clocks_known(denv.event, denv.event_len, &lamport,
 				       &time_ms))
 			return diag_set(d, ERR_CORRUPT,

@@ -97,11 +97,12 @@ int store_batch_put_event(struct store_batch *b,
 			  size_t n, uint8_t arrival[8], struct diag *d);
 
 /*
- * 1 if log row `at` holds the envelope of id (then in *env), 0 if it is
- * missing or holds another.
+ * 1 if log row `at` holds the envelope of id (then its bytes in *env and
+ * its fields, the event not decoded, in *e), 0 if it is missing or holds
+ * another.
  */
 int store_txn_row_holds(struct store *s, MDB_txn *txn, const uint8_t at[8],
-			const uint8_t *id, MDB_val *env);
+			const uint8_t *id, MDB_val *env, struct envelope *e);
 
 /*
  * The envelope a `bycase` row (k, v) names: through the arrival number in

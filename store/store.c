@@ -724,14 +724,13 @@ read_next_arrival(struct store_batch *b, struct diag *d)
 
 int
 store_txn_row_holds(struct store *s, MDB_txn *txn, const uint8_t at[8],
-		    const uint8_t *id, MDB_val *env)
+		    const uint8_t *id, MDB_val *env, struct envelope *e)
 {
 	MDB_val k = { 8, (void *)at };
-	struct envelope e;
 	size_t used;
 	return mdb_get(txn, s->log, &k, env) == 0 &&
-	       envelope_read(env->mv_data, env->mv_size, &e, &used, NULL) == 0 &&
-	       memcmp(e.id, id, EVENT_ID_BYTES) == 0;
+	       envelope_read(env->mv_data, env->mv_size, e, &used, NULL) == 0 &&
+	       memcmp(e->id, id, EVENT_ID_BYTES) == 0;
 }
 
 /*
@@ -743,7 +742,8 @@ static int
 row_envelope(struct store *s, MDB_txn *txn, const uint8_t *at,
 	     const uint8_t *id, MDB_val *env)
 {
-	if (store_txn_row_holds(s, txn, at, id, env))
+	struct envelope e;
+	if (store_txn_row_holds(s, txn, at, id, env, &e))
 		return 0;
 	return store_txn_envelope(s, txn, id, env);
 }

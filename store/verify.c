@@ -259,14 +259,18 @@ check_feed_row(const MDB_val *k, const MDB_val *v, void *ctx)
 	 * (check_event).  A feed is served through it. */
 	const uint8_t *row = (const uint8_t *)v->mv_data + EVENT_ID_BYTES;
 	MDB_val at = { 0, NULL }, e;
-	if (v->mv_size == STORE_FEED_VAL_BYTES &&
-	    !store_txn_row_holds(vf->s, vf->txn, row, v->mv_data, &e)) {
-		store_id_get(vf->s, vf->txn, v->mv_data, &at);
-		problem(vf, "feed of author %s: the row of event %s names log row %llu, the id index row %llu",
-			a, h, (unsigned long long)store_get_be64(row),
-			at.mv_size == 8 ? (unsigned long long)store_get_be64(at.mv_data) : 0ULL);
+	int rc = 0;
+	if (v->mv_size != STORE_FEED_VAL_BYTES ||
+	    !store_txn_row_holds(vf->s, vf->txn, row, v->mv_data, &e, &env)) {
+		if (v->mv_size == STORE_FEED_VAL_BYTES) {
+			store_id_get(vf->s, vf->txn, v->mv_data, &at);
+			problem(vf, "feed of author %s: the row of event %s names log row %llu, the id index row %llu",
+				a, h, (unsigned long long)store_get_be64(row),
+				at.mv_size == 8 ? (unsigned long long)store_get_be64(at.mv_data) : 0ULL);
+		}
+		/* Read by id, as a peer would be served it. */
+		rc = store_txn_envelope(vf->s, vf->txn, v->mv_data, &e);
 	}
-	int rc = store_txn_feed_envelope(vf->s, vf->txn, v, &e);
 	if (rc == 0)
 		rc = store_decode_stored(&e, &env, &ev);
 	if (rc) {
