@@ -783,3 +783,19 @@ mp_map_cursor_find(struct mp_map_cursor *c, const char *key,
 		c->left = c->count;
 	}
 }
+
+int
+mp_map_cursor_end(struct mp_map_cursor *c)
+{
+	/* The cursor only moves forward over entries it checks, or back to
+	 * the first: the entries before it have all been checked. */
+	while (c->left > 0) {
+		const char *k;
+		const uint8_t *s;
+		size_t kn, len;
+		if (mp_get_str(&c->at, &k, &kn) || mp_get_value(&c->at, &s, &len))
+			return ERR_FORMAT;
+		c->left--;
+	}
+	return mp_remaining(&c->at) ? ERR_TRAILING : 0;
+}

@@ -186,6 +186,16 @@ MUST_CHECK int mp_map_cursor_init(struct mp_map_cursor *c,
 MUST_CHECK int mp_map_cursor_find(struct mp_map_cursor *c, const char *key,
 				  struct mp_reader *val);
 
+/*
+ * Steps over the entries the cursor has not passed yet, so that every
+ * entry of the map has been checked as mp_check() would check it, and
+ * asks that the map end the reader's bytes.  A decoder that reads its
+ * fields through the cursor and ends with this needs no mp_check() pass
+ * first.  ERR_FORMAT for a malformed entry, ERR_TRAILING for bytes after
+ * the map; either way the cursor is spent.
+ */
+MUST_CHECK int mp_map_cursor_end(struct mp_map_cursor *c);
+
 /* 1 if [p, p+n) starts with a map header. */
 int mp_is_map(const void *p, size_t n);
 

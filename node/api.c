@@ -78,7 +78,7 @@ list_one(const char *case_id, const uint8_t *p, size_t n, void *ctx)
 	if (strcmp(case_id, l->last_case) == 0)
 		return 0;
 	snprintf(l->last_case, sizeof(l->last_case), "%s", case_id);
-	if (state_decode(p, n, &st))
+	if (state_decode_row(p, n, &st))
 		return ERR_CORRUPT;
 	if (st.status == CS_NONE) {
 		state_release(&st);

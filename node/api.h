@@ -51,6 +51,7 @@ struct case_query {
 /* One case of a listing; everything is borrowed for the call only. */
 struct case_row {
 	const char *case_id;
+	/* Without its steps and disposals (state_decode_row()). */
 	const struct case_state *st;
 	int has_deadline; /* deadline_of() answered: dl is set */
 	struct deadline dl;

@@ -154,6 +154,15 @@ void state_encode(const struct case_state *s, struct buf *out);
  */
 MUST_CHECK int state_decode(const uint8_t *p, size_t n, struct case_state *s);
 
+/*
+ * As state_decode(), for a list's row: every byte is checked alike, but
+ * the steps and the disposals (a case's history, which its page shows
+ * and the evaluation reads) are left empty, so a list does not build
+ * them for each of thousands of cases.
+ */
+MUST_CHECK int state_decode_row(const uint8_t *p, size_t n,
+				struct case_state *s);
+
 /* Copies up to STATE_NAME_MAX bytes of s (length n) into out. */
 void state_copy_name(char *out, size_t cap, const char *s, size_t n);
 

@@ -1441,8 +1441,49 @@ test_map_cursor_agrees_with_find(void)
 				return;
 			}
 		}
+		/* Wherever the queries left it, the end checks the rest. */
+		struct mp_map_cursor e = c;
+		CHECK_OK(mp_map_cursor_end(&e));
+		buf_add(&out, "", 1); /* a byte (zero) after the map */
+		mp_reader_init(&r, out.data, out.len, NULL);
+		CHECK_OK(mp_map_cursor_init(&c, &r));
+		CHECK_ERR(mp_map_cursor_end(&c), ERR_TRAILING);
 		buf_release(&out);
 	}
+}
+
+/*
+ * A decoder that reads its fields through the cursor and ends with
+ * mp_map_cursor_end() checks every byte, as a first mp_check() would:
+ * a malformed value past the last field read, or before it after the
+ * cursor went back to the first entry, is found.
+ */
+static void
+test_map_cursor_end_checks_the_rest(void)
+{
+	/* {"a": 1, "b": 2, "c": <bad>}, the bad value an uint8 in two
+	 * bytes (non-canonical), so mp_check refuses the map. */
+	static const uint8_t bad_last[] = { 0x83, 0xa1, 'a', 0x01, 0xa1, 'b',
+					    0x02, 0xa1, 'c', 0xcc, 0x05 };
+	/* {"a": <bad>, "b": 2} */
+	static const uint8_t bad_first[] = { 0x82, 0xa1, 'a', 0xcc, 0x05,
+					     0xa1, 'b', 0x02 };
+	struct mp_reader r, v;
+	struct mp_map_cursor c;
+	CHECK(mp_check(bad_last, sizeof(bad_last), NULL) != 0);
+	mp_reader_init(&r, bad_last, sizeof(bad_last), NULL);
+	CHECK_OK(mp_map_cursor_init(&c, &r));
+	CHECK_OK(mp_map_cursor_find(&c, "b", &v));
+	CHECK_ERR(mp_map_cursor_end(&c), ERR_FORMAT);
+	/* Back to the first entry and on past it: still found. */
+	CHECK_OK(mp_map_cursor_init(&c, &r));
+	CHECK_OK(mp_map_cursor_find(&c, "b", &v));
+	CHECK_OK(mp_map_cursor_find(&c, "a", &v));
+	CHECK_ERR(mp_map_cursor_end(&c), ERR_FORMAT);
+	/* A field read before the end was checked as it was stepped over. */
+	mp_reader_init(&r, bad_first, sizeof(bad_first), NULL);
+	CHECK_OK(mp_map_cursor_init(&c, &r));
+	CHECK_ERR(mp_map_cursor_find(&c, "b", &v), ERR_FORMAT);
 }
 
 static void
@@ -1482,6 +1523,8 @@ static const struct test tests[] = {
 	  test_map_get_copies_typed_values },
 	{ "a map cursor agrees with mp_map_find in any order",
 	  test_map_cursor_agrees_with_find },
+	{ "a map cursor's end checks the entries not read and refuses trailing bytes",
+	  test_map_cursor_end_checks_the_rest },
 	{ "unsigned boundaries are written shortest and read back",
 	  test_uint_boundaries },
 	{ "unsigned boundaries read as int64 up to INT64_MAX",
