@@ -42,6 +42,9 @@ struct run {
 	uint64_t peak_kb;
 	uint64_t got;
 	int status;
+	/* CPU seconds and page faults of the receiver and the server. */
+	double recv_cpu, serve_cpu;
+	uint64_t recv_faults, serve_faults;
 	/* The receiver's heap after each tenth of the events. */
 	uint64_t curve_kb[CURVE_POINTS];
 };
@@ -63,6 +66,16 @@ sample(void *ctx, uint64_t anon_kb)
 	while (w->next_point < CURVE_POINTS &&
 	       st.events * CURVE_POINTS >= w->run->events * (uint64_t)(w->next_point + 1))
 		w->run->curve_kb[w->next_point++] = anon_kb;
+}
+
+/* What each side spent per event, and what its page faults cost. */
+static void
+print_cpu(const struct run *r, double fault_s)
+{
+	double n = (double)r->events;
+	printf("    cpu       per event: receiver %.1f us, %.2f page faults; server %.1f us, %.2f page faults (a fault costs %.1f us here)\n",
+	       r->recv_cpu * 1e6 / n, (double)r->recv_faults / n,
+	       r->serve_cpu * 1e6 / n, (double)r->serve_faults / n, fault_s * 1e6);
 }
 
 /* One catch-up of n events: fill, serve, sync, measure. */
@@ -122,10 +135,19 @@ catch_up(uint64_t n, int port, struct run *out)
 	memset(out, 0, sizeof(*out));
 	out->events = n;
 	struct watch w = { check, out, 0 };
+	struct rusage ru;
+	memset(&ru, 0, sizeof(ru));
+	double cpu0 = bench_proc_cpu(server);
+	uint64_t faults0 = bench_proc_faults(server);
 	double s0 = bench_now();
 	pid_t client = bench_spawn(sync, log);
-	out->status = bench_wait_peak(client, &out->peak_kb, sample, &w);
+	out->status = bench_wait_peak(client, &out->peak_kb, sample, &w, &ru);
 	out->secs = bench_now() - s0;
+	out->serve_cpu = bench_proc_cpu(server) - cpu0;
+	out->serve_faults = bench_proc_faults(server) - faults0;
+	out->recv_cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+			(double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+	out->recv_faults = (uint64_t)ru.ru_minflt;
 	bench_stop(server);
 	if ((rc = store_stats(node_store(check), &st)))
 		bench_fail("stats", rc, NULL);
@@ -152,6 +174,7 @@ main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	bench_verify_rate(&lim, 3);
+	double fault_s = bench_fault_cost();
 	catch_up(100000, port, &small);
 	bench_verify_rate(&lim, 3);
 	if (want_big)
@@ -167,6 +190,7 @@ main(void)
 	bench_ratio(rate, lim.best, GOAL);
 	printf("    memory    peak anonymous memory (heap) of the receiver: %.1f MiB\n",
 	       (double)small.peak_kb / 1024);
+	print_cpu(&small, fault_s);
 	if (want_big) {
 		double brate = (double)big.events / big.secs;
 		printf("[6] catch-up of %llu events: %.0f events/s (%.1f s); peak heap of the receiver %.1f MiB, against %.1f MiB for %llu events: %.2f times for %.0f times the events\n",
@@ -182,6 +206,7 @@ main(void)
 			else /* the sync ended before the next once-a-second sample */
 				printf(" -");
 		printf("\n");
+		print_cpu(&big, fault_s);
 	}
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -212,8 +213,10 @@ bench_status_kb(pid_t pid, const char *field)
 	return kb;
 }
 
-double
-bench_proc_cpu(pid_t pid)
+/* Fields 10 (minflt), 14 and 15 (utime, stime) of /proc/pid/stat; 0 if
+ * it cannot be read. */
+static int
+proc_stat(pid_t pid, unsigned long long *minflt, unsigned long long *ticks)
 {
 	char path[64], line[1024];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -222,13 +225,52 @@ bench_proc_cpu(pid_t pid)
 		return 0;
 	char *got = fgets(line, sizeof(line), f);
 	fclose(f);
-	/* Fields 14 and 15 (utime, stime) follow the command's ")". */
+	/* The fields after the command's ")", from the state (3) on. */
 	char *p = got ? strrchr(line, ')') : NULL;
-	unsigned long long ut = 0, st = 0;
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-			 &ut, &st) != 2)
+	unsigned long long mf = 0, ut = 0, st = 0;
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %llu %*u %*u %*u %llu %llu",
+			 &mf, &ut, &st) != 3)
 		return 0;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+	*minflt = mf;
+	*ticks = ut + st;
+	return 1;
+}
+
+double
+bench_proc_cpu(pid_t pid)
+{
+	unsigned long long mf, ticks;
+	if (!proc_stat(pid, &mf, &ticks))
+		return 0;
+	return (double)ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
+uint64_t
+bench_proc_faults(pid_t pid)
+{
+	unsigned long long mf, ticks;
+	return proc_stat(pid, &mf, &ticks) ? mf : 0;
+}
+
+double
+bench_fault_cost(void)
+{
+	const size_t bytes = 64u << 20, page = (size_t)sysconf(_SC_PAGESIZE);
+	double best = 0;
+	for (int round = 0; round < 3; round++) {
+		volatile char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return 0;
+		double t0 = bench_now();
+		for (size_t at = 0; at < bytes; at += page)
+			p[at] = 1;
+		double each = (bench_now() - t0) / (double)(bytes / page);
+		munmap((void *)p, bytes);
+		if (round == 0 || each < best)
+			best = each;
+	}
+	return best;
 }
 
 uint64_t
@@ -252,8 +294,9 @@ has_execd(pid_t pid)
 
 int
 bench_wait_peak(pid_t pid, uint64_t *peak, bench_sample_fn each_second,
-		void *ctx)
+		void *ctx, struct rusage *ru)
 {
+	struct rusage spent;
 	int status = 0;
 	double next = bench_now() + 1;
 	*peak = 0;
@@ -266,7 +309,9 @@ bench_wait_peak(pid_t pid, uint64_t *peak, bench_sample_fn each_second,
 			each_second(ctx, kb);
 			next += 1;
 		}
-		pid_t w = waitpid(pid, &status, WNOHANG);
+		pid_t w = wait4(pid, &status, WNOHANG, &spent);
+		if (w == pid && ru)
+			*ru = spent;
 		if (w == pid || w < 0)
 			return status;
 		usleep(10000);

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 struct diag;
@@ -64,11 +65,13 @@ int bench_stop(pid_t pid);
 /*
  * Waits for pid, sampling its anonymous memory (heap) every 10 ms;
  * writes the peak in KiB and returns the exit status.  each_second (may
- * be NULL) gets the current sample once a second.
+ * be NULL) gets the current sample once a second.  ru (may be NULL)
+ * receives what the child used: its CPU time and page faults.
  */
 typedef void (*bench_sample_fn)(void *ctx, uint64_t anon_kb);
 int bench_wait_peak(pid_t pid, uint64_t *peak_anon_kb,
-		    bench_sample_fn each_second, void *ctx);
+		    bench_sample_fn each_second, void *ctx,
+		    struct rusage *ru);
 /* The anonymous resident memory of a process, in KiB (0 if gone). */
 /* A figure in kB of /proc/PID/status ("VmRSS", "RssAnon"); 0 if gone. */
 uint64_t bench_status_kb(pid_t pid, const char *field);
@@ -76,6 +79,11 @@ uint64_t bench_anon_kb(pid_t pid);
 /* A running process's user plus system CPU time so far, in seconds (0 if
  * gone): what a child spent, however busy the machine. */
 double bench_proc_cpu(pid_t pid);
+/* Minor page faults of pid so far (each first touch of a page). */
+uint64_t bench_proc_faults(pid_t pid);
+/* Seconds one minor fault costs here: the first write to each page of
+ * fresh anonymous memory, the best of three rounds of 64 MiB. */
+double bench_fault_cost(void);
 
 /* A scratch directory under $GRIDCASE_BENCH_DIR, else build/bench: a
  * real disk, not tmpfs.  Its absolute path. */

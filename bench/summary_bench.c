@@ -156,7 +156,7 @@ measure(uint64_t authors, int port, struct point *pt)
 		double t0 = bench_now();
 		pid_t c = bench_spawn(sync, log);
 		uint64_t peak;
-		if (bench_wait_peak(c, &peak, NULL, NULL) != 0) {
+		if (bench_wait_peak(c, &peak, NULL, NULL, NULL) != 0) {
 			fprintf(stderr, "summary_bench: the sync failed; see %s\n", log);
 			exit(1);
 		}

@@ -53,6 +53,16 @@ buf_add(struct buf *b, const void *p, size_t n)
 	b->data[b->len] = '\0';
 }
 
+uint8_t *
+buf_append_space(struct buf *b, size_t n)
+{
+	buf_grow(b, n);
+	uint8_t *at = b->data + b->len;
+	b->len += n;
+	b->data[b->len] = '\0';
+	return at;
+}
+
 void
 buf_add_byte(struct buf *b, uint8_t c)
 {

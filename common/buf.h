@@ -29,6 +29,9 @@ void buf_reset(struct buf *b);
 /* Makes room for at least n more bytes. */
 void buf_grow(struct buf *b, size_t n);
 void buf_add(struct buf *b, const void *p, size_t n);
+/* Appends n bytes for the caller to fill (say, in place of a copy from a
+ * buffer of its own) and returns where they start. */
+uint8_t *buf_append_space(struct buf *b, size_t n);
 void buf_add_byte(struct buf *b, uint8_t c);
 void buf_add_str(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...)

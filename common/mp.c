@@ -81,6 +81,14 @@ mp_put_bin(struct buf *b, const void *p, size_t n)
 }
 
 void
+mp_put_bin_head(struct buf *b, size_t n)
+{
+	msgpack_packer pk;
+	packer_init(&pk, b);
+	(void)msgpack_pack_bin(&pk, n);
+}
+
+void
 mp_put_array(struct buf *b, uint32_t n)
 {
 	msgpack_packer pk;

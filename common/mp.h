@@ -44,6 +44,8 @@ void mp_put_int(struct buf *b, int64_t v);
 void mp_put_str(struct buf *b, const char *s, size_t n);
 void mp_put_cstr(struct buf *b, const char *s);
 void mp_put_bin(struct buf *b, const void *p, size_t n);
+/* The header of a bin of n bytes, which the caller appends after it. */
+void mp_put_bin_head(struct buf *b, size_t n);
 void mp_put_array(struct buf *b, uint32_t n);
 void mp_put_map(struct buf *b, uint32_t n);
 

@@ -172,7 +172,8 @@ uint64_t session_next_counter(struct session *s);
 
 /*
  * Appends a SEALED message carrying plaintext under counter.  A client
- * seals requests, a server replies (with the request's counter).
+ * seals requests, a server replies (with the request's counter).  pt
+ * must not lie in out (out may move as it grows).
  */
 void session_seal(struct session *s, uint64_t counter, const uint8_t *pt,
 		  size_t n, struct buf *out);

@@ -318,18 +318,19 @@ conns_server_item(struct repl *r, struct item *it)
 		return;
 	}
 	sp->last_ms = repl_now_ms();
-	struct buf reply = BUF_INIT;
-	serve_request(r, sp, nng_msg_body(it->msg), nng_msg_len(it->msg), &reply);
-	if (reply.len && !sp->closing) {
+	/* Kept warm (struct repl); the send copies it into a message. */
+	struct buf *reply = &r->sealed;
+	buf_reset(reply);
+	serve_request(r, sp, nng_msg_body(it->msg), nng_msg_len(it->msg), reply);
+	if (reply->len && !sp->closing) {
 		uint32_t deadline = r->o.timeout_ms;
 		if (!sp->authed && r->o.handshake_ms < deadline)
 			deadline = r->o.handshake_ms;
 		s->state = SLOT_SEND;
 		s->pipe = id;
 		sp->pending++;
-		net_server_reply(s, &reply, deadline);
+		net_server_reply(s, reply, deadline);
 	}
-	buf_release(&reply);
 	fill_receivers(r);
 }
 

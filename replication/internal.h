@@ -336,6 +336,10 @@ struct repl {
 	struct srv_pipe *pipes;
 	size_t npipes, pipes_cap;
 	struct srv_session sessions[MAX_SESSIONS];
+	/* The answer to a request and its sealed form, kept from one request
+	 * to the next (all on the loop thread): a reply is up to a MiB, and
+	 * fresh memory costs a page fault per 4 KiB written. */
+	struct buf answer, sealed;
 	struct session_cookies *cookies;
 	struct fd_cache fds;
 	struct addr_budget budgets[ADDR_BUCKETS];

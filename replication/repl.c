@@ -325,6 +325,8 @@ repl_free(struct repl *r)
 	for (int i = 0; i < MAX_SESSIONS; i++)
 		session_free(r->sessions[i].s);
 	session_cookies_free(r->cookies);
+	buf_release(&r->answer);
+	buf_release(&r->sealed);
 	conns_release(r);
 	log_limit_free(r->log);
 	log_limit_free(r->log_members);

@@ -274,7 +274,8 @@ answer_summary(struct repl *r, struct buf *out)
 }
 
 struct fetch_out {
-	struct buf items;
+	struct buf *out; /* the reply, the envelopes written into it */
+	size_t items_from; /* where the first envelope starts in it */
 	uint32_t count;
 	uint32_t max_events;
 	size_t max_bytes;
@@ -288,9 +289,9 @@ add_fetched(const uint8_t *env, size_t n, void *ctx)
 	/* The walk starts at `from` and a feed has no gaps: the seq of the
 	 * k-th envelope is from + k. */
 	if (f->seq > f->to || f->count >= f->max_events ||
-	    (f->count && f->items.len + n > f->max_bytes))
+	    (f->count && f->out->len - f->items_from + n > f->max_bytes))
 		return 1;
-	wire_events_add(&f->items, env, n);
+	wire_events_add(f->out, env, n);
 	f->count++;
 	f->seq++;
 	return 0;
@@ -310,21 +311,24 @@ answer_fetch(struct repl *r, const uint8_t *p, size_t n, struct buf *out,
 	memset(&f, 0, sizeof(f));
 	f.max_events = me;
 	f.max_bytes = mb;
+	f.out = out;
+	/* Written straight into the reply, which the server keeps from one
+	 * request to the next: no copy into fresh memory. */
+	size_t out_from = out->len, count_at = wire_events_start(out);
+	f.items_from = out->len;
 	for (size_t i = 0; i < nr && rc >= 0; i++) {
 		f.seq = ranges[i].from;
 		f.to = ranges[i].to;
 		rc = store_walk_author(r->store, ranges[i].author, ranges[i].from,
 				       add_fetched, &f);
-		if (f.count >= f.max_events || f.items.len >= f.max_bytes)
+		if (f.count >= f.max_events || out->len - f.items_from >= f.max_bytes)
 			break;
 	}
 	if (rc < 0) {
-		buf_release(&f.items);
+		buf_truncate(out, out_from);
 		return rc;
 	}
-	wire_events_begin(out, f.count);
-	buf_add(out, f.items.data, f.items.len);
-	buf_release(&f.items);
+	wire_events_finish(out, count_at, f.count);
 	*events = f.count;
 	return 0;
 }
@@ -455,7 +459,7 @@ serve_request(struct repl *r, struct srv_pipe *sp, const uint8_t *p,
 {
 	uint8_t sid[SESSION_ID_BYTES];
 	uint64_t counter;
-	struct buf plain = BUF_INIT, reply = BUF_INIT;
+	struct buf plain = BUF_INIT, *reply = &r->answer;
 	struct diag d;
 	char name[REPL_NAME_MAX + 1], anon[ADDR_TEXT + 16], text[160];
 
@@ -518,12 +522,12 @@ serve_request(struct repl *r, struct srv_pipe *sp, const uint8_t *p,
 	/* A request of a session opened: the connection is its key's. */
 	conns_authed(r, sp, session_peer(ss->s));
 	ss->last_used_ms = repl_now_ms();
-	uint64_t events = answer(r, ss, plain.data, plain.len, &reply);
-	session_seal(ss->s, counter, reply.data, reply.len, out);
+	buf_reset(reply);
+	uint64_t events = answer(r, ss, plain.data, plain.len, reply);
+	session_seal(ss->s, counter, reply->data, reply->len, out);
 	if (pe) {
 		pe->st.events_out += events;
 		pe->st.bytes_out += out->len;
 	}
 	buf_release(&plain);
-	buf_release(&reply);
 }

@@ -207,6 +207,34 @@ wire_events_add(struct buf *out, const uint8_t *env, size_t n)
 	mp_put_bin(out, env, n);
 }
 
+/* The widest array header mp_put_array writes. */
+#define ARRAY_HEAD_MAX 5
+
+size_t
+wire_events_start(struct buf *out)
+{
+	mp_put_array(out, 2);
+	mp_put_uint(out, W_EVENTS);
+	size_t at = out->len;
+	(void)buf_append_space(out, ARRAY_HEAD_MAX);
+	return at;
+}
+
+void
+wire_events_finish(struct buf *out, size_t at, uint32_t n)
+{
+	struct buf head = BUF_INIT;
+	BUG_ON(at + ARRAY_HEAD_MAX > out->len);
+	mp_put_array(&head, n);
+	/* The shortest header, as canonical msgpack wants: the events move
+	 * up to it (in memory already touched, unlike a copy). */
+	size_t after = at + ARRAY_HEAD_MAX, shift = ARRAY_HEAD_MAX - head.len;
+	memcpy(out->data + at, head.data, head.len);
+	memmove(out->data + at + head.len, out->data + after, out->len - after);
+	buf_truncate(out, out->len - shift);
+	buf_release(&head);
+}
+
 int
 wire_events_open(const uint8_t *p, size_t n, struct mp_reader *r,
 		 uint32_t *count)

@@ -97,6 +97,13 @@ MUST_CHECK int wire_fetch_decode(const uint8_t *p, size_t n,
 /* EVENTS: the header with the count, then each envelope as a bin. */
 void wire_events_begin(struct buf *out, uint32_t n);
 void wire_events_add(struct buf *out, const uint8_t *env, size_t n);
+/*
+ * Or, when the count is known only at the end: start (returns where the
+ * count goes), add each envelope, then finish with their number, which
+ * writes the same bytes as wire_events_begin(out, n) would have.
+ */
+size_t wire_events_start(struct buf *out);
+void wire_events_finish(struct buf *out, size_t at, uint32_t n);
 /* A reader positioned on the first envelope; *count their number. */
 MUST_CHECK int wire_events_open(const uint8_t *p, size_t n,
 				struct mp_reader *r, uint32_t *count);

@@ -424,6 +424,37 @@ test_events_carry_envelopes_as_they_were(void)
 	buf_release(&b);
 }
 
+/*
+ * An EVENTS message whose count is written last (the server writes its
+ * envelopes straight into the reply) is byte for byte the one written
+ * count first, at each width of msgpack's array header, after bytes
+ * already in the buffer.
+ */
+static void
+test_events_counted_at_the_end_are_the_same_bytes(void)
+{
+	static const uint32_t counts[] = { 0, 1, 15, 16, 1000, 65535, 65536 };
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		struct buf first = BUF_INIT, last = BUF_INIT;
+		buf_add(&first, "head", 4);
+		buf_add(&last, "head", 4);
+		wire_events_begin(&first, counts[i]);
+		size_t at = wire_events_start(&last);
+		for (uint32_t k = 0; k < counts[i] && k < 20; k++) {
+			char env[16];
+			int len = snprintf(env, sizeof(env), "envelope %u", k);
+			wire_events_add(&first, (const uint8_t *)env, (size_t)len);
+			wire_events_add(&last, (const uint8_t *)env, (size_t)len);
+		}
+		wire_events_finish(&last, at, counts[i]);
+		CHECK_EQ_INT(last.len, first.len);
+		CHECK_EQ_MEM(last.data, first.data, first.len);
+		CHECK_EQ_INT(last.data[last.len], 0);
+		buf_release(&first);
+		buf_release(&last);
+	}
+}
+
 static void
 test_get_round_trips_up_to_the_limit(void)
 {
@@ -1195,6 +1226,8 @@ static const struct test tests[] = {
 	  test_fetch_round_trips_and_clamps },
 	{ "EVENTS carries envelopes as they were",
 	  test_events_carry_envelopes_as_they_were },
+	{ "an EVENTS message counted at the end has the same bytes",
+	  test_events_counted_at_the_end_are_the_same_bytes },
 	{ "a GET round trips up to WIRE_MAX_GET ids",
 	  test_get_round_trips_up_to_the_limit },
 	{ "a HINT round trips", test_hint_round_trips },
