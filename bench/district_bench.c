@@ -76,6 +76,7 @@ daemons_cpu(const struct district *ds)
 	return t;
 }
 
+/* The minor page faults all daemons have taken so far. */
 static uint64_t
 daemons_faults(const struct district *ds)
 {
