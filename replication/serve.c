@@ -339,21 +339,21 @@ answer_get(struct repl *r, const uint8_t *p, size_t n, struct buf *out,
 {
 	uint8_t ids[WIRE_MAX_GET][EVENT_ID_BYTES];
 	size_t count;
-	struct buf items = BUF_INIT, env = BUF_INIT;
+	struct buf env = BUF_INIT;
 	uint32_t found = 0;
 	if (wire_get_decode(p, n, ids, &count))
 		return ERR_PROTO;
+	/* As answer_fetch: straight into the reply, counted at the end. */
+	size_t count_at = wire_events_start(out), items_from = out->len;
 	for (size_t i = 0; i < count; i++) {
 		buf_reset(&env);
 		if (store_event_get(r->store, ids[i], &env) == 0 &&
-		    items.len + env.len <= WIRE_MAX_BYTES) {
-			wire_events_add(&items, env.data, env.len);
+		    out->len - items_from + env.len <= WIRE_MAX_BYTES) {
+			wire_events_add(out, env.data, env.len);
 			found++;
 		}
 	}
-	wire_events_begin(out, found);
-	buf_add(out, items.data, items.len);
-	buf_release(&items);
+	wire_events_finish(out, count_at, found);
 	buf_release(&env);
 	*events = found;
 	return 0;

@@ -2086,13 +2086,26 @@ id_cmp(const void *a, const void *b)
 	return memcmp(a, b, EVENT_ID_BYTES);
 }
 
+/* A store of an older schema opened read-only: refused, saying how it
+ * can be upgraded. */
+static void
+check_read_only_refused(const char *dir, const char *schema)
+{
+	struct store_options ro = { 0, 0, STORE_RDONLY };
+	struct store *s = NULL;
+	struct diag d;
+	char want[64];
+	snprintf(want, sizeof(want), "schema %s: open it once writable", schema);
+	CHECK_ERR(store_open(dir, &ro, &s, &d), ERR_VERSION);
+	CHECK(strstr(d.text, want) != NULL);
+}
+
 #define UPGRADE_EVENTS 30
 
 static void
 test_schema3_is_upgraded(void)
 {
 	char *dir = test_tmpdir();
-	struct store_options ro = { 0, 0, STORE_RDONLY };
 	struct store *s = fresh_store(dir, 0, 0, 0);
 	struct key *k1 = seeded_key(1), *k2 = seeded_key(2);
 	uint8_t ids[UPGRADE_EVENTS + 1][EVENT_ID_BYTES];
@@ -2126,8 +2139,7 @@ test_schema3_is_upgraded(void)
 
 	CHECK_OK(downgrade_to_schema3(dir));
 	/* Read-only, it cannot be upgraded, and says how it can. */
-	CHECK_ERR(store_open(dir, &ro, &s, &d), ERR_VERSION);
-	CHECK(strstr(d.text, "schema 3: open it once writable") != NULL);
+	check_read_only_refused(dir, "3");
 	CHECK_OK(store_open(dir, NULL, &s, &d));
 	if (!s)
 		return;
@@ -2426,7 +2438,6 @@ static void
 test_schema4_is_upgraded(void)
 {
 	char *dir = test_tmpdir();
-	struct store_options ro = { 0, 0, STORE_RDONLY };
 	struct store *s = NULL;
 	struct key *k = seeded_key(8);
 	uint8_t ids[1501][EVENT_ID_BYTES];
@@ -2436,8 +2447,7 @@ test_schema4_is_upgraded(void)
 	CHECK_OK(downgrade_to_schema4(dir));
 	CHECK_OK(count_id_rows(dir, rows));
 	CHECK_EQ_INT(rows[2], 1500);
-	CHECK_ERR(store_open(dir, &ro, &s, &d), ERR_VERSION);
-	CHECK(strstr(d.text, "schema 4: open it once writable") != NULL);
+	check_read_only_refused(dir, "4");
 	CHECK_OK(store_open(dir, NULL, &s, &d));
 	if (!s)
 		return;
@@ -2602,7 +2612,6 @@ static void
 test_schema5_is_upgraded(void)
 {
 	char *dir = test_tmpdir();
-	struct store_options ro = { 0, 0, STORE_RDONLY };
 	struct store *s = NULL;
 	struct key *k = seeded_key(9);
 	uint8_t ids[1001][EVENT_ID_BYTES];
@@ -2611,8 +2620,7 @@ test_schema5_is_upgraded(void)
 	CHECK_EQ_INT(feed_rows_of(dir, FEED_VAL_BYTES), 1000);
 	CHECK_OK(downgrade_to_schema5(dir));
 	CHECK_EQ_INT(feed_rows_of(dir, EVENT_ID_BYTES), 1000);
-	CHECK_ERR(store_open(dir, &ro, &s, &d), ERR_VERSION);
-	CHECK(strstr(d.text, "schema 5: open it once writable") != NULL);
+	check_read_only_refused(dir, "5");
 	CHECK_OK(store_open(dir, NULL, &s, &d));
 	if (!s)
 		return;
