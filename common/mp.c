@@ -538,6 +538,153 @@ mp_get_map(struct mp_reader *r, uint32_t *n)
 	return 0;
 }
 
+/* One entry of a canonical map, as mp_map_split()/mp_map_merge() copy it:
+ * the key, and the slice from the key's first byte to the value's end. */
+struct map_entry {
+	const char *key;
+	size_t key_n;
+	const uint8_t *start;
+	size_t n;
+};
+
+/*
+ * Reads the next entry of the map being read by r, checked as mp_check()
+ * would check it: its key must come after prev's (NULL for the first).
+ */
+static int
+next_entry(struct mp_reader *r, const struct map_entry *prev,
+	   struct map_entry *e)
+{
+	const uint8_t *start = r->p, *v;
+	size_t vn;
+	int rc;
+	if ((rc = mp_get_str(r, &e->key, &e->key_n)))
+		return rc;
+	if (prev && mp_key_cmp(prev->key, prev->key_n, e->key, e->key_n) >= 0)
+		return ERR_NONCANON;
+	if ((rc = mp_get_value(r, &v, &vn)))
+		return rc;
+	e->start = start;
+	e->n = (size_t)(r->p - start);
+	return 0;
+}
+
+/* Starts reading the canonical map [p, p+n): its header. */
+static int
+map_start(struct mp_reader *r, const uint8_t *p, size_t n, uint32_t *count)
+{
+	mp_reader_init(r, p, n, NULL);
+	return mp_get_map(r, count);
+}
+
+int
+mp_map_split(const uint8_t *p, size_t n, const char *const *keys,
+	     size_t nkeys, struct buf *kept, struct buf *moved)
+{
+	struct buf k = BUF_INIT, m = BUF_INIT;
+	struct mp_reader r;
+	struct map_entry e[2];
+	uint32_t count, nk = 0, nm = 0;
+	int rc;
+
+	/* One pass: each entry is checked as it is copied. */
+	if ((rc = map_start(&r, p, n, &count)))
+		return rc;
+	for (uint32_t i = 0; i < count; i++) {
+		const struct map_entry *prev = i ? &e[(i - 1) & 1] : NULL;
+		struct map_entry *cur = &e[i & 1];
+		if ((rc = next_entry(&r, prev, cur)))
+			goto out;
+		int move = 0;
+		for (size_t j = 0; j < nkeys && !move; j++)
+			move = mp_key_cmp(cur->key, cur->key_n, keys[j],
+					  strlen(keys[j])) == 0;
+		buf_add(move ? &m : &k, cur->start, cur->n);
+		if (move)
+			nm++;
+		else
+			nk++;
+	}
+	if (mp_remaining(&r)) {
+		rc = ERR_TRAILING;
+		goto out;
+	}
+	mp_put_map(kept, nk);
+	buf_add(kept, k.data, k.len);
+	if (nm) {
+		mp_put_map(moved, nm);
+		buf_add(moved, m.data, m.len);
+	}
+out:
+	buf_release(&k);
+	buf_release(&m);
+	return rc;
+}
+
+/* One of the maps a merge reads: the entry in hand, and the one before it
+ * (for the key order). */
+struct merge_side {
+	struct mp_reader r;
+	struct map_entry e[2]; /* by the parity of the entry's number */
+	uint32_t count, read;
+	int have; /* an entry read and not yet written */
+};
+
+/* Takes the side's next entry in hand, if it has none and one is left. */
+static int
+side_fill(struct merge_side *m)
+{
+	if (m->have || m->read == m->count)
+		return 0;
+	const struct map_entry *prev = m->read ? &m->e[(m->read - 1) & 1] : NULL;
+	int rc = next_entry(&m->r, prev, &m->e[m->read & 1]);
+	if (rc)
+		return rc;
+	m->read++;
+	m->have = 1;
+	return 0;
+}
+
+int
+mp_map_merge(const uint8_t *a, size_t an, const uint8_t *b, size_t bn,
+	     struct buf *out)
+{
+	struct merge_side sa = { 0 }, sb = { 0 };
+	size_t mark = out->len;
+	int rc;
+
+	/* One pass: each entry is checked as it is copied. */
+	if ((rc = map_start(&sa.r, a, an, &sa.count)) ||
+	    (bn && (rc = map_start(&sb.r, b, bn, &sb.count))))
+		return rc;
+	mp_put_map(out, sa.count + sb.count);
+	for (;;) {
+		if ((rc = side_fill(&sa)) || (rc = side_fill(&sb)))
+			break;
+		if (!sa.have && !sb.have)
+			break;
+		const struct map_entry *xa = &sa.e[(sa.read - 1) & 1],
+				       *xb = &sb.e[(sb.read - 1) & 1];
+		int c = !sb.have ? -1
+			: !sa.have ? 1
+				   : mp_key_cmp(xa->key, xa->key_n, xb->key,
+						xb->key_n);
+		if (c == 0) {
+			rc = ERR_FORMAT; /* a key in both */
+			break;
+		}
+		struct merge_side *from = c < 0 ? &sa : &sb;
+		const struct map_entry *e = c < 0 ? xa : xb;
+		buf_add(out, e->start, e->n);
+		from->have = 0;
+	}
+	if (rc == 0 && (mp_remaining(&sa.r) || (bn && mp_remaining(&sb.r))))
+		rc = ERR_TRAILING;
+	if (rc)
+		buf_truncate(out, mark);
+	return rc;
+}
+
 int
 mp_is_map(const void *p, size_t n)
 {

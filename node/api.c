@@ -284,7 +284,7 @@ case_list(struct node *n, const struct case_query *q, size_t max,
 	if (rc == 0)
 		rc = store_index_walk(s, r.from, r.n, r.to, r.n, list_one, &l);
 	else if (rc == 1)
-		rc = store_view_walk(s, list_one, &l);
+		rc = store_row_walk(s, list_one, &l);
 	if (l.stopped)
 		rc = 0;
 	if (rc == 0 && total && indexed)

@@ -33,18 +33,21 @@ MUST_CHECK int roster_refresh_store(struct roster *r, struct store *s);
 MUST_CHECK int roster_refresh_batch(struct roster *r, struct store_batch *b);
 
 /*
- * The store's fold (store_fold_fn; ctx is a struct fold_ctx): state bytes
- * and index keys.
+ * The store's fold (store_fold_fn; ctx is a struct fold_ctx): the case's
+ * state without its history (a list's row), its history (the state's
+ * `steps` and `disposals`, which no list shows) and its index keys.  The
+ * roster's view has no history.
  */
 int view_fold(void *ctx, struct store_batch *b, const char *case_id,
-	      struct buf *state, struct buf *keys, struct diag *d);
+	      struct buf *state, struct buf *history, struct buf *keys,
+	      struct diag *d);
 
 /*
  * The version of what view_fold writes (the state's encoding and the
  * index keys).  Raise it when either changes: every node then folds its
  * cases again when it is next opened.
  */
-#define FOLD_VIEWS_VERSION 9
+#define FOLD_VIEWS_VERSION 10
 
 /*
  * The value of a joint index key (IDX_STATE_UNIT, IDX_STATE_OFFICE):

@@ -13,7 +13,8 @@
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, log, ids, midids, newids, feed, bycase, heads, summary, pending,
-		waitdep, waittime, evidence, forks, views, vindex, vkeys, local;
+		waitdep, waittime, evidence, forks, views, vhist, vindex, vkeys,
+		local;
 	char *dir;
 	char *network;
 	store_fold_fn fold;
@@ -161,6 +162,14 @@ void store_batch_touch_case(struct store_batch *b, const char *case_id,
 
 /* Folds every touched case and writes views and index rows (view.c). */
 int store_batch_fold_touched(struct store_batch *b, struct diag *d);
+
+/*
+ * Appends the whole view of the case keyed k, whose row (its `views`
+ * value) is row: the row merged with its `vhist` row, or the row alone
+ * when it has none.  ERR_CORRUPT if the two do not merge.
+ */
+int store_txn_view(struct store *s, MDB_txn *txn, const MDB_val *k,
+		   const MDB_val *row, struct buf *out);
 
 /* Frees the touched list. */
 void store_batch_touched_release(struct store_batch *b);

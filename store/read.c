@@ -773,36 +773,48 @@ out:
 	return rc;
 }
 
-/* A case view into the digest: case || 0x00 || BLAKE2b-256(state). */
+struct view_digest {
+	struct store *s;
+	MDB_txn *txn;
+	struct hasher h;
+	struct buf view;
+};
+
+/* A case view into the digest: case || 0x00 || BLAKE2b-256(state), the
+ * state being the whole view (its row and history merged). */
 static int
 digest_view(const MDB_val *k, const MDB_val *v, void *ctx)
 {
-	struct hasher *h = ctx;
+	struct view_digest *vd = ctx;
 	uint8_t sh[HASH_BYTES];
-	hash_bytes(v->mv_data, v->mv_size, sh);
-	hash_update(h, k->mv_data, k->mv_size);
-	hash_update(h, "", 1);
-	hash_update(h, sh, sizeof(sh));
+	int rc;
+	buf_reset(&vd->view);
+	if ((rc = store_txn_view(vd->s, vd->txn, k, v, &vd->view)))
+		return rc;
+	hash_bytes(vd->view.data, vd->view.len, sh);
+	hash_update(&vd->h, k->mv_data, k->mv_size);
+	hash_update(&vd->h, "", 1);
+	hash_update(&vd->h, sh, sizeof(sh));
 	return 0;
 }
 
 int
 store_digest(struct store *s, uint8_t out[HASH_BYTES])
 {
-	struct hasher h;
-	MDB_txn *txn;
+	struct view_digest vd = { .s = s, .view = BUF_INIT };
 	int rc;
 
-	if ((rc = store_read_begin(s, &txn)))
+	if ((rc = store_read_begin(s, &vd.txn)))
 		return rc;
 	hash_lib_init();
-	hash_init(&h);
-	hash_update(&h, DIGEST_TAG, strlen(DIGEST_TAG));
+	hash_init(&vd.h);
+	hash_update(&vd.h, DIGEST_TAG, strlen(DIGEST_TAG));
 	/* The feeds, then every case view. */
-	if ((rc = digest_feeds(s, txn, &h)) == 0)
-		rc = store_scan(txn, s->views, NULL, 0, digest_view, &h);
-	mdb_txn_abort(txn);
+	if ((rc = digest_feeds(s, vd.txn, &vd.h)) == 0)
+		rc = store_scan(vd.txn, s->views, NULL, 0, digest_view, &vd);
+	mdb_txn_abort(vd.txn);
+	buf_release(&vd.view);
 	if (rc == 0)
-		hash_final(&h, out);
+		hash_final(&vd.h, out);
 	return rc;
 }

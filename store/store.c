@@ -52,7 +52,11 @@
  *             events of a forked author after its fork that an
  *             honest waiting event depended on: kept out of any feed
  *   views     case                        -> state bytes
- *             the node's fold of the case's events (store_set_fold)
+ *             the node's fold of the case's events (store_set_fold),
+ *             without the entries it puts apart (a list's row)
+ *   vhist     case                        -> a canonical map
+ *             those entries (the case's history), when there are any:
+ *             the view is the two merged
  *   vindex    len(key) (1) || key || case -> (empty)
  *             secondary indexes over views: each view names its keys
  *             (state, unit, grid, due time ...), opaque to the store
@@ -66,8 +70,8 @@
  * with that author and seq; feed seqs run 1..summary.seq without gaps and
  * each event's prev is the id at seq-1; every stored event has one bycase
  * row; a forks row exists for an (author, seq) exactly when `log` holds
- * two or more versions of it; each case's views, vkeys and vindex rows are
- * what a fresh fold of its events makes.
+ * two or more versions of it; each case's views, vhist, vkeys and vindex
+ * rows are what a fresh fold of its events makes.
  */
 #include "store/internal.h"
 
@@ -452,6 +456,7 @@ open_dbs(struct store *s, MDB_txn *txn, unsigned flags, struct diag *d)
 		{ "waitdep", &s->waitdep }, { "waittime", &s->waittime },
 		{ "evidence", &s->evidence },
 		{ "forks", &s->forks },     { "views", &s->views },
+		{ "vhist", &s->vhist },
 		{ "vindex", &s->vindex },   { "vkeys", &s->vkeys },
 		{ "local", &s->local },
 	};

@@ -26,7 +26,7 @@
 #include "common/event.h"
 #include "crypto/hash.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 #define STORE_DEFAULT_MAP_BYTES ((size_t)16 << 30)
 /* Waiting events, across all authors (one author: an eighth). */
 #define STORE_DEFAULT_PENDING_MAX 200000
@@ -386,7 +386,8 @@ MUST_CHECK int store_verify(struct store *s, store_problem_fn fn, void *ctx,
 
 /*
  * The fold turns a case's events into its view: a state (opaque bytes to
- * the store; hashed into the log digest) and index keys, a sequence of
+ * the store but for one thing, below; hashed into the log digest) and
+ * index keys, a sequence of
  * (1 byte length, key bytes) entries of at most 200 bytes each, under which
  * the case can be found with store_index_walk().  It reads the case's
  * events with store_batch_walk_case() and must depend on nothing but them
@@ -396,9 +397,19 @@ MUST_CHECK int store_verify(struct store *s, store_problem_fn fn, void *ctx,
  * counts: only fork versions or evidence are here), and any view it had
  * is dropped; another error aborts the commit.
  */
+/*
+ * The fold may put part of the state apart, in history: then the state
+ * and history are each a canonical map (common/mp.h), the view is the two
+ * merged (mp_map_merge), and a list's row, which store_index_walk() and
+ * store_row_walk() read, is the state alone.  Lists read one row per case
+ * listed; what they never show (a case's steps, say) kept out of the row
+ * keeps rows small, more of them to a page (docs/store.md).  History left
+ * empty: the state is the whole view.
+ */
 typedef int (*store_fold_fn)(void *ctx, struct store_batch *b,
 			     const char *case_id, struct buf *state,
-			     struct buf *keys, struct diag *d);
+			     struct buf *history, struct buf *keys,
+			     struct diag *d);
 
 /* Installs the fold (ctx is borrowed); NULL keeps no views. */
 void store_set_fold(struct store *s, store_fold_fn fn, void *ctx);
@@ -424,7 +435,8 @@ MUST_CHECK int store_batch_fork_seq(struct store_batch *b,
 				    const uint8_t author[EVENT_KEY_BYTES],
 				    uint64_t *seq);
 
-/* Appends the view's state of case_id to out; ERR_NOTFOUND if none. */
+/* Appends the view of case_id (its state and history merged) to out;
+ * ERR_NOTFOUND if none, ERR_CORRUPT if the two parts do not merge. */
 MUST_CHECK int store_view_get(struct store *s, const char *case_id,
 			      struct buf *out);
 
@@ -432,12 +444,17 @@ MUST_CHECK int store_view_get(struct store *s, const char *case_id,
 typedef int (*store_view_fn)(const char *case_id, const uint8_t *state,
 			     size_t n, void *ctx);
 
-/* Every view but the global case's, in case id order. */
+/* Every view (state and history merged) but the global case's, in case
+ * id order. */
 MUST_CHECK int store_view_walk(struct store *s, store_view_fn fn, void *ctx);
 
+/* As store_view_walk(), the rows alone (the states without history). */
+MUST_CHECK int store_row_walk(struct store *s, store_view_fn fn, void *ctx);
+
 /*
- * The views whose index keys k satisfy from <= k < to (keys compared as
- * length, then bytes), in key order.  A case appears once per key.
+ * The rows (states without history) whose index keys k satisfy
+ * from <= k < to (keys compared as length, then bytes), in key order.  A
+ * case appears once per key.
  */
 MUST_CHECK int store_index_walk(struct store *s, const uint8_t *from,
 				size_t from_n, const uint8_t *to, size_t to_n,

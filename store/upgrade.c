@@ -13,7 +13,12 @@
  * so the step is two empty trees.  Schema 6 writes each event's arrival
  * number after its id in `feed` (read.c: serving a feed reads `log`
  * without the id index); older rows keep the id alone, which readers
- * take too, so the step is the schema alone.  One transaction, so a kill -9 or a
+ * take too, so the step is the schema alone.  Schema 7 adds `vhist`, the
+ * part of each view that lists do not read: an older store's views are
+ * whole and have none, which readers take too (a view is its row merged
+ * with no history), so the step is an empty tree; the node folds every
+ * case again when its views version changes, which moves the history
+ * apart.  One transaction, so a kill -9 or a
  * full disk during the upgrade leaves the older store as it was, and the
  * next open tries again.
  */
@@ -86,17 +91,19 @@ renumber(MDB_txn *txn, uint64_t *moved)
 }
 
 /* Schema 4 to 5: empty `newids` and `midids` (MDB_CREATE leaves a
- * schema-5 store's as they are); then 5 to 6: the schema alone. */
+ * schema-5 store's as they are); 5 to 6: the schema alone; 6 to 7: an
+ * empty `vhist`. */
 static int
-add_levels(MDB_txn *txn)
+add_tables(MDB_txn *txn)
 {
-	MDB_dbi newids, midids, meta;
+	MDB_dbi newids, midids, vhist, meta;
 	char now[8];
 	snprintf(now, sizeof(now), "%d", STORE_SCHEMA_VERSION);
 	MDB_val sk = { 6, (void *)"schema" }, sv = { strlen(now), now };
 	int rc;
 	if ((rc = mdb_dbi_open(txn, "newids", MDB_CREATE, &newids)) ||
 	    (rc = mdb_dbi_open(txn, "midids", MDB_CREATE, &midids)) ||
+	    (rc = mdb_dbi_open(txn, "vhist", MDB_CREATE, &vhist)) ||
 	    (rc = mdb_dbi_open(txn, "meta", 0, &meta)))
 		return rc;
 	return mdb_put(txn, meta, &sk, &sv, 0);
@@ -106,7 +113,7 @@ int
 store_schema_upgradable(const char *schema)
 {
 	return strcmp(schema, "3") == 0 || strcmp(schema, "4") == 0 ||
-	       strcmp(schema, "5") == 0;
+	       strcmp(schema, "5") == 0 || strcmp(schema, "6") == 0;
 }
 
 int
@@ -136,7 +143,7 @@ store_upgrade(MDB_env *env, const char *dir, const char *seen, int rdonly,
 	if (strcmp(schema, "3") == 0)
 		rc = renumber(txn, &moved);
 	if (rc == 0)
-		rc = add_levels(txn);
+		rc = add_tables(txn);
 	if (rc == 0)
 		rc = mdb_txn_commit(txn);
 	else

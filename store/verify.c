@@ -449,7 +449,7 @@ check_rows(struct verifier *vf)
 struct view_check {
 	struct verifier *vf;
 	struct store_batch *b;
-	struct buf state, keys;
+	struct buf state, history, keys;
 };
 
 /* 1 if the row exists (an LMDB failure counts as absent: it is named). */
@@ -481,9 +481,11 @@ check_case_view(const char *case_id, void *ctx)
 	size_t cn = strlen(case_id);
 
 	buf_reset(&c->state);
+	buf_reset(&c->history);
 	buf_reset(&c->keys);
 	c->b->failed = 0;
-	int rc = s->fold(s->fold_ctx, c->b, case_id, &c->state, &c->keys, &why);
+	int rc = s->fold(s->fold_ctx, c->b, case_id, &c->state, &c->history,
+			 &c->keys, &why);
 	if (rc == ERR_BADID) {
 		problem(vf, "case '%s': event %s does not match its id, so its "
 			    "view cannot be checked",
@@ -492,7 +494,8 @@ check_case_view(const char *case_id, void *ctx)
 	}
 	if (rc == ERR_NOTFOUND) {
 		/* No view is due (only fork versions or evidence). */
-		if (has_row(vf->txn, s->views, case_id, cn, &v))
+		if (has_row(vf->txn, s->views, case_id, cn, &v) ||
+		    has_row(vf->txn, s->vhist, case_id, cn, &v))
 			problem(vf, "case '%s': has a view, but none of its events counts (run 'gridcase reindex')",
 				case_id);
 		return 0;
@@ -508,6 +511,13 @@ check_case_view(const char *case_id, void *ctx)
 	else if (!same_bytes(&v, &c->state))
 		problem(vf, "case '%s': its view differs from a fresh fold of its "
 			    "events (run 'gridcase reindex')",
+			case_id);
+	/* Its history: the part of the view kept apart, or none. */
+	if (has_row(vf->txn, s->vhist, case_id, cn, &v)
+		    ? !same_bytes(&v, &c->history)
+		    : c->history.len != 0)
+		problem(vf, "case '%s': its history differs from a fresh fold "
+			    "of its events (run 'gridcase reindex')",
 			case_id);
 	if (!has_row(vf->txn, s->vkeys, case_id, cn, &v) ||
 	    !same_bytes(&v, &c->keys))
@@ -615,7 +625,7 @@ check_views(struct verifier *vf)
 {
 	struct store *s = vf->s;
 	struct store_batch rb;
-	struct view_check c = { vf, &rb, BUF_INIT, BUF_INIT };
+	struct view_check c = { vf, &rb, BUF_INIT, BUF_INIT, BUF_INIT };
 	int rc;
 
 	memset(&rb, 0, sizeof(rb));
@@ -624,11 +634,13 @@ check_views(struct verifier *vf)
 	rb.check_ids = 1;
 	rc = store_walk_case_prefixes(vf->txn, s->bycase, check_case_view, &c);
 	buf_release(&c.state);
+	buf_release(&c.history);
 	buf_release(&c.keys);
 	if (rc)
 		return rc;
 
-	if ((rc = store_scan(vf->txn, s->views, NULL, 0, check_view_row, vf)))
+	if ((rc = store_scan(vf->txn, s->views, NULL, 0, check_view_row, vf)) ||
+	    (rc = store_scan(vf->txn, s->vhist, NULL, 0, check_view_row, vf)))
 		return rc;
 	return store_scan(vf->txn, s->vindex, NULL, 0, check_index_row, vf);
 }

@@ -4,7 +4,9 @@
  * The store knows nothing of what a view means.  The node installs a fold
  * (store_set_fold); every batch that changes a case's events folds the
  * case again before it commits, so views are never stale on disk and a
- * crash can never leave a view behind its events.
+ * crash can never leave a view behind its events.  A view is kept in two
+ * parts, the row (`views`), which lists read, and the history the fold
+ * puts apart (`vhist`); whoever reads the whole view gets them merged.
  */
 #include "store/internal.h"
 
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "common/hex.h"
+#include "common/mp.h"
 #include "common/xalloc.h"
 #include "crypto/seal.h"
 #include "common/banned.h"
@@ -148,48 +151,121 @@ drop_index_rows(struct store_batch *b, const char *case_id, struct diag *d)
 	return 0;
 }
 
+/*
+ * Cases are folded in chunks; each chunk's rows (`views`) are written
+ * first, in case order, then its histories, then its index rows.  A list
+ * reads one row per case listed, and the first touch of each page of the
+ * map is what costs (10-20 us on a guest whose page tables go through the
+ * hypervisor, a fault and more): rows written together lie together in the
+ * file, so neighbouring cases share pages, where a row written between its
+ * history and its index rows shared none (docs/performance.md, "Issue 15,
+ * 2026-12-05 late").
+ */
+#define FOLD_CHUNK 1024
+
+/* A case folded, its view and index keys not yet written. */
+struct folded {
+	const char *case_id;
+	struct buf state, history, keys;
+	int gone; /* the fold made no view: drop what there was */
+};
+
 static int
-fold_case(struct store_batch *b, const char *case_id, struct diag *d)
+folded_cmp(const void *a, const void *b)
 {
-	struct buf state = BUF_INIT, keys = BUF_INIT;
+	return strcmp(((const struct folded *)a)->case_id,
+		      ((const struct folded *)b)->case_id);
+}
+
+/* Writes the case's row of table (views or vhist): part, or none when
+ * part is empty. */
+static int
+write_part(struct store_batch *b, MDB_dbi table, const char *case_id,
+	   const struct buf *part, struct diag *d)
+{
+	size_t cn = strlen(case_id);
+	if (part->len)
+		return bput(b, table, case_id, cn, part->data, part->len, d);
+	MDB_val k = { cn, (void *)case_id };
+	int rc = mdb_del(b->txn, table, &k, NULL);
+	return rc == 0 || rc == MDB_NOTFOUND
+		       ? 0
+		       : store_batch_lmdb_err(b, rc, "cannot delete a view", d);
+}
+
+/* Replaces the case's index rows and its vkeys row with the new keys. */
+static int
+write_index_rows(struct store_batch *b, const struct folded *f,
+		 struct diag *d)
+{
 	uint8_t row[1 + VIEW_KEY_MAX + EVENT_CASE_MAX];
+	const char *case_id = f->case_id;
+	size_t cn = strlen(case_id);
 	int rc;
 
-	rc = b->s->fold(b->s->fold_ctx, b, case_id, &state, &keys, d);
-	if (rc == ERR_NOTFOUND) {
-		/* No view: drop what there was. */
-		MDB_val k = { strlen(case_id), (void *)case_id };
-		if ((rc = drop_index_rows(b, case_id, d)))
-			goto out;
-		rc = mdb_del(b->txn, b->s->views, &k, NULL);
-		if (rc == 0 || rc == MDB_NOTFOUND)
-			rc = mdb_del(b->txn, b->s->vkeys, &k, NULL);
-		rc = rc == 0 || rc == MDB_NOTFOUND
-			     ? 0
-			     : store_batch_lmdb_err(b, rc,
-						    "cannot delete a view", d);
-		goto out;
-	}
-	if (rc)
-		goto out;
 	if ((rc = drop_index_rows(b, case_id, d)))
-		goto out;
-	if ((rc = bput(b, b->s->views, case_id, strlen(case_id), state.data,
-		       state.len, d)) ||
-	    (rc = bput(b, b->s->vkeys, case_id, strlen(case_id), keys.data,
-		       keys.len, d)))
-		goto out;
-	for (size_t at = 0; at < keys.len;) {
-		size_t kn = keys.data[at];
-		BUG_ON(kn > VIEW_KEY_MAX || at + 1 + kn > keys.len);
-		size_t rn = vindex_key(row, keys.data + at + 1, kn, case_id);
+		return rc;
+	if (f->gone) {
+		MDB_val k = { cn, (void *)case_id };
+		rc = mdb_del(b->txn, b->s->vkeys, &k, NULL);
+		return rc == 0 || rc == MDB_NOTFOUND
+			       ? 0
+			       : store_batch_lmdb_err(b, rc,
+						      "cannot delete a view", d);
+	}
+	if ((rc = bput(b, b->s->vkeys, case_id, cn, f->keys.data, f->keys.len,
+		       d)))
+		return rc;
+	for (size_t at = 0; at < f->keys.len;) {
+		size_t kn = f->keys.data[at];
+		BUG_ON(kn > VIEW_KEY_MAX || at + 1 + kn > f->keys.len);
+		size_t rn = vindex_key(row, f->keys.data + at + 1, kn, case_id);
 		if ((rc = bput(b, b->s->vindex, row, rn, "", 0, d)))
-			goto out;
+			return rc;
 		at += 1 + kn;
 	}
-out:
-	buf_release(&state);
-	buf_release(&keys);
+	return 0;
+}
+
+/* Folds n cases in the order given, then writes their rows, then their
+ * histories, then their index rows, each in case order. */
+static int
+fold_chunk(struct store_batch *b, char *const *ids, size_t n, struct diag *d)
+{
+	struct folded *f = xcalloc(n, sizeof(*f));
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		f[i].case_id = ids[i];
+		rc = b->s->fold(b->s->fold_ctx, b, ids[i], &f[i].state,
+				&f[i].history, &f[i].keys, d);
+		if (rc == ERR_NOTFOUND) {
+			f[i].gone = 1;
+			buf_reset(&f[i].state);
+			buf_reset(&f[i].history);
+			rc = 0;
+		} else if (rc == 0 && !f[i].state.len) {
+			rc = diag_set(d, ERR_INVAL,
+				      "the fold of case '%s' made an empty view",
+				      ids[i]);
+		}
+	}
+	if (rc == 0)
+		qsort(f, n, sizeof(*f), folded_cmp);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = write_part(b, b->s->views, f[i].case_id, &f[i].state, d);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = write_part(b, b->s->vhist, f[i].case_id, &f[i].history,
+				d);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = write_index_rows(b, &f[i], d);
+	for (i = 0; i < n; i++) {
+		buf_release(&f[i].state);
+		buf_release(&f[i].history);
+		buf_release(&f[i].keys);
+	}
+	free(f);
 	return rc;
 }
 
@@ -232,10 +308,11 @@ store_batch_fold_touched(struct store_batch *b, struct diag *d)
 		return 0;
 	if (b->refold_all && (rc = touch_all(b, d)))
 		return rc;
-	for (size_t i = 0; i < b->ntouched; i++) {
-		store_progress(b->s, "fold", i + 1, b->ntouched);
-		rc = fold_case(b, b->touched[i], d);
-		if (rc)
+	for (size_t i = 0; i < b->ntouched; i += FOLD_CHUNK) {
+		size_t n = b->ntouched - i < FOLD_CHUNK ? b->ntouched - i
+							: FOLD_CHUNK;
+		store_progress(b->s, "fold", i + n, b->ntouched);
+		if ((rc = fold_chunk(b, b->touched + i, n, d)))
 			return rc;
 	}
 	return 0;
@@ -310,6 +387,24 @@ store_batch_fork_seq(struct store_batch *b,
 }
 
 int
+store_txn_view(struct store *s, MDB_txn *txn, const MDB_val *k,
+		const MDB_val *row, struct buf *out)
+{
+	MDB_val h;
+	int rc = mdb_get(txn, s->vhist, (MDB_val *)k, &h);
+	if (rc == MDB_NOTFOUND) {
+		buf_add(out, row->mv_data, row->mv_size);
+		return 0;
+	}
+	if (rc)
+		return store_lmdb_err(rc, "cannot read a case's history", NULL);
+	return mp_map_merge(row->mv_data, row->mv_size, h.mv_data, h.mv_size,
+			    out)
+		       ? ERR_CORRUPT
+		       : 0;
+}
+
+int
 store_view_get(struct store *s, const char *case_id, struct buf *out)
 {
 	MDB_txn *txn;
@@ -319,28 +414,37 @@ store_view_get(struct store *s, const char *case_id, struct buf *out)
 		return rc;
 	rc = mdb_get(txn, s->views, &k, &v);
 	if (rc == 0)
-		buf_add(out, v.mv_data, v.mv_size);
+		rc = store_txn_view(s, txn, &k, &v, out);
+	else
+		rc = store_lmdb_err(rc, "cannot read view", NULL);
 	mdb_txn_abort(txn);
-	return rc ? store_lmdb_err(rc, "cannot read view", NULL) : 0;
+	return rc;
 }
 
-/* Calls fn with a copy of the view (the callback may open transactions). */
+/* Calls fn with a copy of the row, or of the whole view (row and history,
+ * read in the transaction whole) if whole is not NULL.  A copy: the
+ * callback may open transactions. */
 static int
-emit_view(MDB_val *case_key, MDB_val *state, struct buf *scratch,
-	  store_view_fn fn, void *ctx)
+emit_view(struct store *s, MDB_txn *whole, MDB_val *case_key, MDB_val *row,
+	  struct buf *scratch, store_view_fn fn, void *ctx)
 {
 	char id[EVENT_CASE_MAX + 1];
+	int rc;
 	if (case_key->mv_size == 0 || case_key->mv_size > EVENT_CASE_MAX)
 		return ERR_CORRUPT;
 	memcpy(id, case_key->mv_data, case_key->mv_size);
 	id[case_key->mv_size] = '\0';
 	buf_reset(scratch);
-	buf_add(scratch, state->mv_data, state->mv_size);
+	if (!whole)
+		buf_add(scratch, row->mv_data, row->mv_size);
+	else if ((rc = store_txn_view(s, whole, case_key, row, scratch)))
+		return rc;
 	return fn(id, scratch->data, scratch->len, ctx);
 }
 
 struct view_walk {
 	struct store *s;
+	MDB_txn *whole; /* the walk's transaction, for whole views */
 	struct buf scratch;
 	store_view_fn fn;
 	void *ctx;
@@ -355,23 +459,36 @@ view_row(const MDB_val *k, const MDB_val *v, void *ctx)
 	if (g && k->mv_size == strlen(g) &&
 	    memcmp(k->mv_data, g, k->mv_size) == 0)
 		return 0;
-	return emit_view((MDB_val *)k, (MDB_val *)v, &w->scratch, w->fn,
-			 w->ctx);
+	return emit_view(w->s, w->whole, (MDB_val *)k, (MDB_val *)v,
+			 &w->scratch, w->fn, w->ctx);
 }
 
-int
-store_view_walk(struct store *s, store_view_fn fn, void *ctx)
+static int
+walk_views(struct store *s, int whole, store_view_fn fn, void *ctx)
 {
-	struct view_walk w = { s, BUF_INIT, fn, ctx };
+	struct view_walk w = { s, NULL, BUF_INIT, fn, ctx };
 	MDB_txn *txn;
 	int rc;
 
 	if ((rc = store_read_begin(s, &txn)))
 		return rc;
+	w.whole = whole ? txn : NULL;
 	rc = store_scan(txn, s->views, NULL, 0, view_row, &w);
 	mdb_txn_abort(txn);
 	buf_release(&w.scratch);
 	return rc;
+}
+
+int
+store_view_walk(struct store *s, store_view_fn fn, void *ctx)
+{
+	return walk_views(s, 1, fn, ctx);
+}
+
+int
+store_row_walk(struct store *s, store_view_fn fn, void *ctx)
+{
+	return walk_views(s, 0, fn, ctx);
 }
 
 /* Called for each index row in a range with its index key (without the
@@ -447,7 +564,8 @@ emit_row(MDB_txn *txn, const MDB_val *key, MDB_val *case_key, void *ctx)
 		return ERR_CORRUPT; /* an index row of no case */
 	if (rc)
 		return store_lmdb_err(rc, "cannot read a case view", NULL);
-	return emit_view(case_key, &state, &e->scratch, e->fn, e->ctx);
+	return emit_view(e->s, NULL, case_key, &state, &e->scratch, e->fn,
+			 e->ctx);
 }
 
 int

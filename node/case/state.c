@@ -217,7 +217,8 @@ struct dec {
 	struct mp_reader root;
 	struct mp_map_cursor cur; /* the fields are read in key order */
 	int bad;
-	int whole; /* 0: steps and disposals are checked, not kept */
+	int whole; /* 0: a row: steps and disposals, if there, are checked
+		    * (by the cursor), not kept */
 };
 
 static void
@@ -346,12 +347,12 @@ get_disposals(struct dec *d, struct case_state *s)
 {
 	struct mp_reader v;
 	uint32_t n, fields;
+	if (!d->whole)
+		return; /* the cursor checks it if it is there */
 	if (mp_map_cursor_find(&d->cur, "disposals", &v) || mp_get_array(&v, &n)) {
 		d->bad = 1;
 		return;
 	}
-	if (!d->whole)
-		return;
 	s->disposals = xcalloc(n ? n : 1, sizeof(*s->disposals));
 	for (uint32_t i = 0; i < n; i++) {
 		struct disposal *x = &s->disposals[i];
@@ -376,12 +377,12 @@ get_steps(struct dec *d, struct case_state *s)
 {
 	struct mp_reader v;
 	uint32_t n, four;
+	if (!d->whole)
+		return; /* the cursor checks it if it is there */
 	if (mp_map_cursor_find(&d->cur, "steps", &v) || mp_get_array(&v, &n)) {
 		d->bad = 1;
 		return;
 	}
-	if (!d->whole)
-		return;
 	s->steps = xcalloc(n ? n : 1, sizeof(*s->steps));
 	for (uint32_t i = 0; i < n; i++) {
 		struct step *x = &s->steps[i];

@@ -155,10 +155,12 @@ void state_encode(const struct case_state *s, struct buf *out);
 MUST_CHECK int state_decode(const uint8_t *p, size_t n, struct case_state *s);
 
 /*
- * As state_decode(), for a list's row: every byte is checked alike, but
- * the steps and the disposals (a case's history, which its page shows
- * and the evaluation reads) are left empty, so a list does not build
- * them for each of thousands of cases.
+ * As state_decode(), for a list's row: the state without its steps and
+ * disposals (a case's history, which its page shows and the evaluation
+ * reads; the store keeps them apart from the row, node/view.h).  Every
+ * byte is checked alike; steps and disposals, if the bytes hold them, are
+ * checked and left empty, so a list does not build them for each of
+ * thousands of cases.
  */
 MUST_CHECK int state_decode_row(const uint8_t *p, size_t n,
 				struct case_state *s);

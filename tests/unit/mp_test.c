@@ -1518,6 +1518,144 @@ test_map_get_copies_typed_values(void)
 	buf_release(&b);
 }
 
+/* A canonical map of the keys whose bit is set in mask, from a sorted
+ * list, each key's value its position (a string value for odd ones). */
+static const char *const split_keys[] = { "a", "ab", "b", "disposals",
+					   "steps", "z", "zz" };
+#define NSPLIT_KEYS 7
+
+static void
+map_of(unsigned mask, struct buf *out)
+{
+	uint32_t n = 0;
+	for (int i = 0; i < NSPLIT_KEYS; i++)
+		n += (mask >> i) & 1;
+	mp_put_map(out, n);
+	for (int i = 0; i < NSPLIT_KEYS; i++) {
+		if (!((mask >> i) & 1))
+			continue;
+		mp_put_cstr(out, split_keys[i]);
+		if (i & 1)
+			mp_put_cstr(out, "value");
+		else
+			mp_put_uint(out, (uint64_t)i * 1000);
+	}
+}
+
+/*
+ * Every map of the seven keys, split by every set of keys: the kept part
+ * holds the others, the moved part (none when nothing moves) the chosen,
+ * both canonical, and merging them gives back the very bytes.
+ */
+static void
+test_map_split_then_merge_gives_the_bytes_back(void)
+{
+	struct buf full = BUF_INIT, kept = BUF_INIT, moved = BUF_INIT,
+		   again = BUF_INIT, want = BUF_INIT;
+	for (unsigned mask = 0; mask < (1u << NSPLIT_KEYS); mask++) {
+		buf_reset(&full);
+		map_of(mask, &full);
+		for (unsigned chosen = 0; chosen < (1u << NSPLIT_KEYS); chosen++) {
+			const char *keys[NSPLIT_KEYS];
+			size_t nkeys = 0;
+			for (int i = 0; i < NSPLIT_KEYS; i++)
+				if ((chosen >> i) & 1)
+					keys[nkeys++] = split_keys[i];
+			buf_reset(&kept);
+			buf_reset(&moved);
+			CHECK_OK(mp_map_split(full.data, full.len, keys, nkeys,
+					      &kept, &moved));
+			buf_reset(&want);
+			map_of(mask & ~chosen, &want);
+			CHECK_EQ_INT(kept.len, want.len);
+			CHECK_EQ_MEM(kept.data, want.data, want.len);
+			buf_reset(&want);
+			if (mask & chosen)
+				map_of(mask & chosen, &want);
+			CHECK_EQ_INT(moved.len, want.len);
+			if (want.len)
+				CHECK_EQ_MEM(moved.data, want.data, want.len);
+			buf_reset(&again);
+			CHECK_OK(mp_map_merge(kept.data, kept.len, moved.data,
+					      moved.len, &again));
+			CHECK_EQ_INT(again.len, full.len);
+			CHECK_EQ_MEM(again.data, full.data, full.len);
+			/* Either order of the two maps. */
+			if (moved.len) {
+				buf_reset(&again);
+				CHECK_OK(mp_map_merge(moved.data, moved.len,
+						      kept.data, kept.len,
+						      &again));
+				CHECK_EQ_MEM(again.data, full.data, full.len);
+			}
+		}
+	}
+	buf_release(&full);
+	buf_release(&kept);
+	buf_release(&moved);
+	buf_release(&again);
+	buf_release(&want);
+}
+
+/* A key in both maps, or a map that is not canonical, is refused and
+ * leaves what was written before as it was. */
+static void
+test_map_merge_refuses_a_key_twice_and_bad_maps(void)
+{
+	struct buf a = BUF_INIT, b = BUF_INIT, out = BUF_INIT;
+	map_of(0x13, &a); /* a, ab, steps */
+	map_of(0x10, &b); /* steps */
+	buf_add_str(&out, "kept");
+	CHECK_ERR(mp_map_merge(a.data, a.len, b.data, b.len, &out), ERR_FORMAT);
+	CHECK_EQ_INT(out.len, 4);
+	/* Keys out of order in b: not canonical. */
+	buf_reset(&b);
+	mp_put_map(&b, 2);
+	mp_put_cstr(&b, "z");
+	mp_put_uint(&b, 1);
+	mp_put_cstr(&b, "b");
+	mp_put_uint(&b, 2);
+	buf_reset(&a);
+	map_of(0x01, &a);
+	CHECK_ERR(mp_map_merge(a.data, a.len, b.data, b.len, &out),
+		  ERR_NONCANON);
+	CHECK_EQ_INT(out.len, 4);
+	/* Not a map, and bytes after the map. */
+	buf_reset(&b);
+	mp_put_array(&b, 0);
+	CHECK_ERR(mp_map_merge(a.data, a.len, b.data, b.len, &out), ERR_FORMAT);
+	const char *keys[] = { "a" };
+	struct buf kept = BUF_INIT, moved = BUF_INIT;
+	buf_add_byte(&a, 0x00);
+	CHECK_ERR(mp_map_split(a.data, a.len, keys, 1, &kept, &moved),
+		  ERR_TRAILING);
+	CHECK_ERR(mp_map_merge(a.data, a.len, NULL, 0, &out), ERR_TRAILING);
+	CHECK_ERR(mp_map_merge(b.data, b.len, a.data, a.len, &out), ERR_FORMAT);
+	buf_reset(&b);
+	map_of(0x02, &b); /* ab */
+	CHECK_ERR(mp_map_merge(b.data, b.len, a.data, a.len, &out),
+		  ERR_TRAILING);
+	/* A value not in its shortest form, deep in the map. */
+	buf_reset(&b);
+	mp_put_map(&b, 1);
+	mp_put_cstr(&b, "b");
+	mp_put_array(&b, 1);
+	buf_add(&b, "\xcc\x05", 2); /* 5 as a uint8 */
+	buf_reset(&a);
+	map_of(0x01, &a);
+	CHECK_ERR(mp_map_merge(a.data, a.len, b.data, b.len, &out),
+		  ERR_NONCANON);
+	CHECK_ERR(mp_map_split(b.data, b.len, keys, 1, &kept, &moved),
+		  ERR_NONCANON);
+	CHECK_EQ_INT(out.len, 4);
+	CHECK_EQ_INT(kept.len + moved.len, 0);
+	buf_release(&a);
+	buf_release(&b);
+	buf_release(&out);
+	buf_release(&kept);
+	buf_release(&moved);
+}
+
 static const struct test tests[] = {
 	{ "mp_map_get_* copy a key's value of the right type and size",
 	  test_map_get_copies_typed_values },
@@ -1600,6 +1738,10 @@ static const struct test tests[] = {
 	{ "the detail is untouched on success",
 	  test_diag_is_untouched_on_success },
 	{ "errors without a diag are fine", test_errors_without_diag_are_fine },
+	{ "a map split in two and merged again is the same bytes",
+	  test_map_split_then_merge_gives_the_bytes_back },
+	{ "a merge refuses a key in both maps and maps that are not canonical",
+	  test_map_merge_refuses_a_key_twice_and_bad_maps },
 };
 
 TEST_MAIN(tests)

@@ -1709,21 +1709,193 @@ count_event(const uint8_t *p, size_t n, void *ctx)
 	return 0;
 }
 
+/* Counts the case's events and their bytes, as the batch sees them. */
+static int
+count_case(struct store_batch *b, const char *case_id, struct count_fold *c,
+	   struct diag *d)
+{
+	int rc = store_batch_walk_case(b, case_id, count_event, c);
+	return rc ? diag_set(d, rc, "cannot read case '%s'", case_id) : 0;
+}
+
 static int
 count_view(void *ctx, struct store_batch *b, const char *case_id,
-	   struct buf *state, struct buf *keys, struct diag *d)
+	   struct buf *state, struct buf *history, struct buf *keys,
+	   struct diag *d)
 {
 	struct count_fold c = { 0, 0 };
 	(void)ctx;
-	int rc = store_batch_walk_case(b, case_id, count_event, &c);
+	(void)history;
+	int rc = count_case(b, case_id, &c, d);
 	if (rc)
-		return diag_set(d, rc, "cannot read case '%s'", case_id);
+		return rc;
 	mp_put_array(state, 2);
 	mp_put_uint(state, c.n);
 	mp_put_uint(state, c.bytes);
 	buf_add_byte(keys, 1);
 	buf_add_byte(keys, 'n');
 	return 0;
+}
+
+/*
+ * A fold whose view is the map {"bytes", "n"}: the events' count n in the
+ * row, and once there are two, their length in bytes apart, as history.
+ * Its index key is the count; it makes no view for a case "cNNNNN" with
+ * NNNNN a multiple of 5 once it has two events (as a node drops the view
+ * of a case that became a record).
+ */
+static int
+count_key_view(void *ctx, struct store_batch *b, const char *case_id,
+	       struct buf *state, struct buf *history, struct buf *keys,
+	       struct diag *d)
+{
+	struct count_fold c = { 0, 0 };
+	(void)ctx;
+	int rc = count_case(b, case_id, &c, d);
+	if (rc)
+		return rc;
+	if (c.n == 2 && strtoul(case_id + 1, NULL, 10) % 5 == 0)
+		return ERR_NOTFOUND;
+	mp_put_map(state, 1);
+	mp_put_cstr(state, "n");
+	mp_put_uint(state, c.n);
+	if (c.n >= 2) {
+		mp_put_map(history, 1);
+		mp_put_cstr(history, "bytes");
+		mp_put_uint(history, c.bytes);
+	}
+	buf_add_byte(keys, 2);
+	buf_add_byte(keys, 'n');
+	buf_add_byte(keys, (uint8_t)('0' + c.n));
+	return 0;
+}
+
+/* A field of a count_key_view() view or row. */
+static int
+view_field(const struct buf *view, const char *key, uint64_t *v)
+{
+	struct mp_reader r;
+	mp_reader_init(&r, view->data, view->len, NULL);
+	return mp_map_get_uint(&r, key, v);
+}
+
+struct rows_seen {
+	uint64_t rows, with_history;
+};
+
+static int
+row_seen(const char *case_id, const uint8_t *p, size_t n, void *ctx)
+{
+	struct rows_seen *s = ctx;
+	struct mp_reader r;
+	uint64_t bytes;
+	(void)case_id;
+	mp_reader_init(&r, p, n, NULL);
+	s->rows++;
+	s->with_history += mp_map_get_uint(&r, "bytes", &bytes) == 0;
+	return 0;
+}
+
+/* The index rows of the key "n" followed by the count n. */
+static uint64_t
+count_key_rows(struct store *s, char n)
+{
+	const uint8_t from[2] = { 'n', (uint8_t)n }, to[2] = { 'n', (uint8_t)(n + 1) };
+	uint64_t rows = 0;
+	if (store_index_count(s, from, 2, to, 2, UINT64_MAX, &rows))
+		return UINT64_MAX;
+	return rows;
+}
+
+/* Appends one event to cases c00000..c(n-1) whose number is a multiple
+ * of every, in one batch if b, else one commit each. */
+static void
+append_to_cases(struct store *s, const struct key *k, int n, int every,
+		int one_batch, uint64_t now)
+{
+	struct store_batch *b = NULL;
+	struct buf body = BUF_INIT;
+	struct diag d;
+	char case_id[16];
+	if (one_batch)
+		CHECK_OK(store_batch_begin(s, &b));
+	for (int i = 0; i < n; i += every) {
+		snprintf(case_id, sizeof(case_id), "c%05d", i);
+		small_body(&body, (uint64_t)i);
+		struct append_req req = { case_id, "note", body.data, body.len,
+					  0, NULL, now + (uint64_t)i };
+		if (one_batch)
+			CHECK_OK(store_batch_append(b, k, &req, NULL, &d));
+		else
+			CHECK_OK(store_append(s, k, &req, NULL, &d));
+	}
+	if (one_batch)
+		CHECK_OK(store_batch_commit(b, &d));
+	buf_release(&body);
+}
+
+/*
+ * A commit that touches more cases than the fold writes at a time
+ * (views first, then index rows, in chunks): every view and index row is
+ * what one commit per event makes, old index rows are gone, views a fold
+ * drops are gone, and verify finds nothing.
+ */
+static void
+test_folds_in_chunks(void)
+{
+	enum { CASES = 2600 }; /* more than two chunks of 1,024 */
+	char *dir[2] = { test_tmpdir(), test_tmpdir() };
+	struct store *s[2];
+	struct key *k = seeded_key(41);
+	uint8_t digest[2][32];
+	for (int one_batch = 0; one_batch < 2; one_batch++) {
+		struct store *st = s[one_batch] =
+			fresh_store(dir[one_batch], 0, 0, STORE_NOSYNC);
+		CHECK(st);
+		store_set_fold(st, count_key_view, NULL);
+		append_to_cases(st, k, CASES, 1, one_batch, 10000);
+		append_to_cases(st, k, CASES, 3, one_batch, 20000);
+		CHECK_OK(store_digest(st, digest[one_batch]));
+	}
+	CHECK_EQ_MEM(digest[0], digest[1], 32);
+	struct store *b = s[1];
+	CHECK_EQ_INT(verify_problems(b), 0);
+	/* 867 cases had a second event; 174 of them (multiples of 15) lost
+	 * their views. */
+	CHECK_EQ_INT(count_key_rows(b, '1'), CASES - 867);
+	CHECK_EQ_INT(count_key_rows(b, '2'), 867 - 174);
+	struct buf view = BUF_INIT;
+	uint64_t n = 0, bytes = 0;
+	CHECK_ERR(store_view_get(b, "c00015", &view), ERR_NOTFOUND);
+	/* The last chunk's last case with two events: row and history. */
+	CHECK_OK(store_view_get(b, "c02598", &view));
+	CHECK(view_field(&view, "n", &n) == 0 && n == 2);
+	CHECK(view_field(&view, "bytes", &bytes) == 0 && bytes > 100);
+	buf_reset(&view);
+	CHECK_OK(store_view_get(b, "c02599", &view));
+	CHECK(view_field(&view, "n", &n) == 0 && n == 1);
+	CHECK_ERR(view_field(&view, "bytes", &bytes), ERR_NOTFOUND);
+	buf_release(&view);
+	/* Lists read rows: no history in them. */
+	struct rows_seen seen = { 0, 0 };
+	const uint8_t from[2] = { 'n', '2' }, to[2] = { 'n', '3' };
+	CHECK_OK(store_index_walk(b, from, 2, to, 2, row_seen, &seen));
+	CHECK_EQ_INT(seen.rows, 867 - 174);
+	CHECK_EQ_INT(seen.with_history, 0);
+	memset(&seen, 0, sizeof(seen));
+	CHECK_OK(store_row_walk(b, row_seen, &seen));
+	CHECK_EQ_INT(seen.rows, CASES - 174);
+	CHECK_EQ_INT(seen.with_history, 0);
+	memset(&seen, 0, sizeof(seen));
+	CHECK_OK(store_view_walk(b, row_seen, &seen));
+	CHECK_EQ_INT(seen.rows, CASES - 174);
+	CHECK_EQ_INT(seen.with_history, 867 - 174);
+	for (int i = 0; i < 2; i++) {
+		store_close(s[i]);
+		test_tmpdir_remove(dir[i]);
+		free(dir[i]);
+	}
+	key_free(k);
 }
 
 /*
@@ -1935,8 +2107,53 @@ nothing(const MDB_val *v)
 }
 
 /*
+ * Rewrites a store of this schema as schema 6 kept it (docs/store.md,
+ * "Upgrades"): each view whole in `views` (its row and history merged),
+ * no `vhist`, "schema" = "6".
+ */
+static int
+downgrade_to_schema6(const char *dir)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, views, vhist;
+	MDB_cursor *c;
+	MDB_val k = { 6, (char[]){ "schema" } }, v = { 1, (char[]){ "6" } };
+	MDB_val hk, hv, row;
+	struct buf whole = BUF_INIT;
+	int rc = raw_begin(dir, 0, &env, &txn);
+	if (rc)
+		return rc;
+	if ((rc = mdb_dbi_open(txn, "meta", 0, &meta)) ||
+	    (rc = mdb_dbi_open(txn, "views", 0, &views)) ||
+	    (rc = mdb_dbi_open(txn, "vhist", 0, &vhist)) ||
+	    (rc = mdb_cursor_open(txn, vhist, &c)))
+		return raw_end(env, txn, rc);
+	for (rc = mdb_cursor_get(c, &hk, &hv, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &hk, &hv, MDB_NEXT)) {
+		buf_reset(&whole);
+		if ((rc = mdb_get(txn, views, &hk, &row)))
+			break;
+		if (mp_map_merge(row.mv_data, row.mv_size, hv.mv_data,
+				 hv.mv_size, &whole)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if ((rc = mdb_put(txn, views, &hk,
+				  &(MDB_val){ whole.len, whole.data }, 0)))
+			break;
+	}
+	mdb_cursor_close(c);
+	buf_release(&whole);
+	if (rc == MDB_NOTFOUND && (rc = mdb_drop(txn, vhist, 1)) == 0)
+		rc = mdb_put(txn, meta, &k, &v, 0);
+	return raw_end(env, txn, rc);
+}
+
+/*
  * Rewrites a store of this schema as schema 5 kept it (docs/store.md,
- * "Upgrades"): `feed` rows with the id alone, "schema" = "5".
+ * "Upgrades"): schema 6's, with `feed` rows with the id alone, "schema" =
+ * "5".
  */
 static int
 downgrade_to_schema5(const char *dir)
@@ -1945,8 +2162,8 @@ downgrade_to_schema5(const char *dir)
 	MDB_txn *txn;
 	MDB_dbi meta, feed;
 	MDB_val k = { 6, (char[]){ "schema" } }, v = { 1, (char[]){ "5" } };
-	int rc = raw_begin(dir, 0, &env, &txn);
-	if (rc)
+	int rc = downgrade_to_schema6(dir);
+	if (rc || (rc = raw_begin(dir, 0, &env, &txn)))
 		return rc;
 	if ((rc = mdb_dbi_open(txn, "meta", 0, &meta)) == 0 &&
 	    (rc = mdb_dbi_open(txn, "feed", 0, &feed)) == 0 &&
@@ -2636,7 +2853,7 @@ test_schema5_is_upgraded(void)
 	store_close(s);
 	char schema[8];
 	raw_schema(dir, schema);
-	CHECK_EQ_STR(schema, "6");
+	CHECK_EQ_STR(schema, "7");
 	CHECK_EQ_INT(feed_rows_of(dir, EVENT_ID_BYTES), 1000);
 	CHECK_EQ_INT(feed_rows_of(dir, FEED_VAL_BYTES), 1);
 
@@ -2706,9 +2923,187 @@ test_no_upgrade_under_a_daemon(void)
 		close(fd);
 	CHECK_OK(node_open(t->dir, 0, NULL, &n, &d));
 	raw_schema(t->dir, schema);
-	CHECK_EQ_STR(schema, "6");
+	CHECK_EQ_STR(schema, "7");
 	t->n = n;
 	tnode_free(t);
+}
+
+/*
+ * A schema-6 store (each view whole, no `vhist`) is upgraded in place:
+ * its views read as they were and give the same digest; they differ from
+ * a fresh fold (which puts the history apart) until folded again, which
+ * verify says, and a refold writes rows and histories with the digest
+ * unchanged.
+ */
+static void
+test_schema6_is_upgraded(void)
+{
+	enum { CASES = 60 };
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, STORE_NOSYNC);
+	struct key *k = seeded_key(43);
+	struct buf before = BUF_INIT, after = BUF_INIT;
+	uint8_t d0[32], d1[32];
+	uint64_t problems = 0, cases = 0, n = 0;
+	struct diag d;
+	CHECK(s);
+	if (!s)
+		return;
+	store_set_fold(s, count_key_view, NULL);
+	append_to_cases(s, k, CASES, 1, 1, 10000);
+	append_to_cases(s, k, CASES, 2, 1, 20000);
+	CHECK_OK(store_digest(s, d0));
+	CHECK_OK(store_view_get(s, "c00002", &before));
+	store_close(s);
+	CHECK_OK(downgrade_to_schema6(dir));
+	check_read_only_refused(dir, "6");
+	s = NULL;
+	CHECK_OK(store_open(dir, NULL, &s, &d));
+	if (!s)
+		return;
+	store_set_fold(s, count_key_view, NULL);
+	char schema[8];
+	raw_schema(dir, schema);
+	CHECK_EQ_STR(schema, "7");
+	CHECK_OK(store_view_get(s, "c00002", &after));
+	CHECK_EQ_INT(after.len, before.len);
+	CHECK_EQ_MEM(after.data, before.data, before.len);
+	CHECK_OK(store_digest(s, d1));
+	CHECK_EQ_MEM(d0, d1, 32);
+	/* Whole views where rows are due: one problem per case with a
+	 * history (24 of them: even, and not a multiple of 10). */
+	CHECK_OK(store_verify(s, NULL, NULL, &problems));
+	CHECK_EQ_INT(problems, 2 * 24);
+	CHECK_OK(store_refold_all(s, &cases, &d));
+	CHECK_EQ_INT(verify_problems(s), 0);
+	CHECK_OK(store_digest(s, d1));
+	CHECK_EQ_MEM(d0, d1, 32);
+	buf_reset(&after);
+	CHECK_OK(store_view_get(s, "c00002", &after));
+	CHECK_EQ_MEM(after.data, before.data, before.len);
+	CHECK(view_field(&after, "n", &n) == 0 && n == 2);
+	buf_release(&before);
+	buf_release(&after);
+	key_free(k);
+	store_close(s);
+	test_tmpdir_remove(dir);
+	free(dir);
+}
+
+/* verify_names_one(), for a store of count_key_view() views. */
+static int
+verify_with_counts_names_one(const char *dir, const char *want)
+{
+	struct store *s = NULL;
+	struct buf said = BUF_INIT;
+	uint64_t problems = 0;
+	struct diag d;
+	int ok = store_open(dir, NULL, &s, &d) == 0;
+	if (ok) {
+		store_set_fold(s, count_key_view, NULL);
+		ok = store_verify(s, note_problem, &said, &problems) == 0;
+		store_close(s);
+	}
+	buf_add(&said, "", 1);
+	ok = ok && problems == 1 && strstr((char *)said.data, want) != NULL;
+	if (!ok)
+		harness_log("verify said (%llu problems): %s\n",
+			    (unsigned long long)problems, (char *)said.data);
+	buf_release(&said);
+	return ok;
+}
+
+/*
+ * A case's history altered on disk, or one where none is due, or one of
+ * a case without events, is named by verify; one that does not merge with
+ * its row is not read as a view.
+ */
+static void
+test_damaged_history_is_named(void)
+{
+	char *dir = test_tmpdir();
+	struct store *s = fresh_store(dir, 0, 0, STORE_NOSYNC);
+	struct key *k = seeded_key(44);
+	struct buf view = BUF_INIT, h = BUF_INIT;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi vhist;
+	struct diag d;
+	CHECK(s);
+	if (!s)
+		return;
+	store_set_fold(s, count_key_view, NULL);
+	/* c00001..3 have two events and histories, c00004..5 one and none;
+	 * c00000 (a multiple of 5, two events) has no view. */
+	append_to_cases(s, k, 6, 1, 1, 10000);
+	append_to_cases(s, k, 4, 1, 1, 20000);
+	CHECK_EQ_INT(verify_problems(s), 0);
+	store_close(s);
+
+	struct {
+		const char *case_id, *key;
+		uint64_t value;
+		const char *named;
+	} bad[] = {
+		{ "c00001", "bytes", 7, "case 'c00001': its history differs" },
+		{ "c00001", "n", 2, NULL }, /* a key of the row: no merge */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		buf_reset(&h);
+		mp_put_map(&h, 1);
+		mp_put_cstr(&h, bad[i].key);
+		mp_put_uint(&h, bad[i].value);
+		CHECK_OK(raw_begin(dir, 0, &env, &txn));
+		CHECK_OK(mdb_dbi_open(txn, "vhist", 0, &vhist));
+		CHECK_OK(mdb_put(txn, vhist,
+				 &(MDB_val){ 6, (void *)bad[i].case_id },
+				 &(MDB_val){ h.len, h.data }, 0));
+		CHECK_OK(raw_end(env, txn, 0));
+		if (bad[i].named) {
+			CHECK(verify_with_counts_names_one(dir, bad[i].named));
+			continue;
+		}
+		CHECK_OK(store_open(dir, NULL, &s, &d));
+		buf_reset(&view);
+		CHECK_ERR(store_view_get(s, "c00001", &view), ERR_CORRUPT);
+		uint8_t digest[32];
+		CHECK_ERR(store_digest(s, digest), ERR_CORRUPT);
+		store_close(s);
+	}
+	/* A history where none is due, one of a case with no view, and one
+	 * of a case with no events. */
+	CHECK_OK(store_open(dir, NULL, &s, &d));
+	store_set_fold(s, count_key_view, NULL);
+	uint64_t cases;
+	CHECK_OK(store_refold_all(s, &cases, &d));
+	CHECK_EQ_INT(verify_problems(s), 0);
+	store_close(s);
+	const char *stray[] = { "c00005", "c00000", "nobody" };
+	const char *named[] = {
+		"case 'c00005': its history differs",
+		"case 'c00000': has a view, but none of its events counts",
+		"view of case 'nobody': the case has no events",
+	};
+	for (int i = 0; i < 3; i++) {
+		CHECK_OK(raw_begin(dir, 0, &env, &txn));
+		CHECK_OK(mdb_dbi_open(txn, "vhist", 0, &vhist));
+		CHECK_OK(mdb_put(txn, vhist,
+				 &(MDB_val){ strlen(stray[i]), (void *)stray[i] },
+				 &(MDB_val){ h.len, h.data }, 0));
+		CHECK_OK(raw_end(env, txn, 0));
+		CHECK(verify_with_counts_names_one(dir, named[i]));
+		CHECK_OK(raw_begin(dir, 0, &env, &txn));
+		CHECK_OK(mdb_dbi_open(txn, "vhist", 0, &vhist));
+		CHECK_OK(mdb_del(txn, vhist,
+				 &(MDB_val){ strlen(stray[i]), (void *)stray[i] },
+				 NULL));
+		CHECK_OK(raw_end(env, txn, 0));
+	}
+	buf_release(&view);
+	buf_release(&h);
+	key_free(k);
+	test_tmpdir_remove(dir);
+	free(dir);
 }
 
 /* A schema this gridcase does not know is refused, naming both. */
@@ -2725,7 +3120,7 @@ test_unknown_schema_is_refused(void)
 	store_close(s);
 	s = NULL;
 	CHECK_ERR(store_open(dir, NULL, &s, &d), ERR_VERSION);
-	CHECK(strstr(d.text, "has schema '2'; this gridcase reads schema 6") !=
+	CHECK(strstr(d.text, "has schema '2'; this gridcase reads schema 7") !=
 	      NULL);
 	test_tmpdir_remove(dir);
 	free(dir);
@@ -2758,9 +3153,12 @@ static const struct test tests[] = {
 	{ "a truncated data.mdb is refused before it is mapped, naming the file", test_truncated_file_is_refused },
 	{ "a full disk is ERR_NOSPACE, names the file and the free space, and changes nothing", test_disk_full },
 	{ "a view or an event altered on disk is named by verify, and refold refuses the event", test_damage_in_views_and_events },
+	{ "a commit of thousands of cases folds them in chunks, as one commit each would", test_folds_in_chunks },
 	{ "a schema-3 store is upgraded in place when opened, keeping every event", test_schema3_is_upgraded },
 	{ "a schema-4 store is upgraded in place when opened, keeping every event", test_schema4_is_upgraded },
 	{ "a schema-5 store is upgraded in place; its feeds are read both ways", test_schema5_is_upgraded },
+	{ "a schema-6 store is upgraded in place; its whole views read as before, and a refold splits them", test_schema6_is_upgraded },
+	{ "a case's history altered, stray or not merging is named by verify or refused", test_damaged_history_is_named },
 	{ "a heads row with clocks other than its event's is named by verify", test_heads_clocks_are_verified },
 	{ "the id index has three levels, each at its share, every id found wherever it is", test_id_index_levels },
 	{ "a store an older gridcase's daemon serves is not upgraded beside it", test_no_upgrade_under_a_daemon },
