@@ -3106,6 +3106,96 @@ test_damaged_history_is_named(void)
 	free(dir);
 }
 
+/* Sets a meta row, as an older gridcase would have left it. */
+static int
+raw_meta_put(const char *dir, const char *name, const char *value)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta;
+	int rc = raw_begin(dir, 0, &env, &txn);
+	if (rc)
+		return rc;
+	if ((rc = mdb_dbi_open(txn, "meta", 0, &meta)) == 0)
+		rc = mdb_put(txn, meta, &(MDB_val){ strlen(name), (void *)name },
+			     &(MDB_val){ strlen(value), (void *)value }, 0);
+	return raw_end(env, txn, rc);
+}
+
+struct steps_in_rows {
+	uint64_t rows, with_steps;
+};
+
+static int
+count_steps_in_row(const char *case_id, const uint8_t *p, size_t n, void *ctx)
+{
+	struct steps_in_rows *s = ctx;
+	struct mp_reader r, v;
+	(void)case_id;
+	mp_reader_init(&r, p, n, NULL);
+	s->rows++;
+	s->with_steps += mp_map_find(&r, "steps", &v) == 0;
+	return 0;
+}
+
+/*
+ * A node's store of schema 6, whose views were made by views version 9
+ * (each state whole in `views`): opened by this gridcase, it is upgraded
+ * and folded again, each case's steps and disposals go apart from its
+ * row, and the case states, the digest and verify are as before.
+ */
+static void
+test_node_store_of_schema6_is_folded_apart(void)
+{
+	struct tnode *c = tnode_new("centre", "centre",
+				    ROLE_SUPERVISOR | ROLE_OPERATOR |
+					    ROLE_SHIFT_LEAD | ROLE_DISPATCHER);
+	struct tnode *o = tnode_new("office-7", "office-7", ROLE_DISPOSAL);
+	struct tnode *all[2] = { c, o };
+	uint64_t t = tnode_ms("2026-03-02T01:00:00Z");
+	struct steps_in_rows rows = { 0, 0 }, whole = { 0, 0 };
+	struct case_state st;
+	uint8_t d0[32], d1[32];
+	char a[18], schema[8];
+	size_t steps = 0;
+	struct diag d;
+	CHECK_OK(tnode_introduce(all, 2));
+	CHECK_OK(tnode_report(c, "supervisor", t, a));
+	CHECK_OK(tnode_act(c, a, "accept", t + 120000, NULL, NULL));
+	CHECK_OK(tnode_act(c, a, "register", t + 180000, NULL, "urgency",
+			   "normal", "limit", "4h", NULL));
+	CHECK_OK(tnode_act(c, a, "dispatch", t + 240000, NULL, "unit",
+			   "office-7", NULL));
+	CHECK_OK(tnode_digest(c, d0));
+	CHECK_OK(tnode_state(c, a, &st));
+	steps = st.nsteps;
+	state_release(&st);
+	CHECK(steps >= 4);
+	node_close(c->n);
+	c->n = NULL;
+	CHECK_OK(downgrade_to_schema6(c->dir));
+	CHECK_OK(raw_meta_put(c->dir, "views", "made by views version 9"));
+
+	CHECK_OK(node_open(c->dir, 0, NULL, &c->n, &d));
+	if (!c->n)
+		return;
+	raw_schema(c->dir, schema);
+	CHECK_EQ_STR(schema, "7");
+	CHECK_OK(store_row_walk(node_store(c->n), count_steps_in_row, &rows));
+	CHECK_OK(store_view_walk(node_store(c->n), count_steps_in_row, &whole));
+	CHECK_EQ_INT(rows.rows, 1);
+	CHECK_EQ_INT(rows.with_steps, 0);
+	CHECK_EQ_INT(whole.with_steps, 1);
+	CHECK_EQ_INT(verify_problems(node_store(c->n)), 0);
+	CHECK_OK(tnode_digest(c, d1));
+	CHECK_EQ_MEM(d0, d1, 32);
+	CHECK_OK(tnode_state(c, a, &st));
+	CHECK_EQ_INT(st.nsteps, steps);
+	state_release(&st);
+	tnode_free(c);
+	tnode_free(o);
+}
+
 /* A schema this gridcase does not know is refused, naming both. */
 static void
 test_unknown_schema_is_refused(void)
@@ -3159,6 +3249,7 @@ static const struct test tests[] = {
 	{ "a schema-5 store is upgraded in place; its feeds are read both ways", test_schema5_is_upgraded },
 	{ "a schema-6 store is upgraded in place; its whole views read as before, and a refold splits them", test_schema6_is_upgraded },
 	{ "a case's history altered, stray or not merging is named by verify or refused", test_damaged_history_is_named },
+	{ "a node's store of schema 6 is folded again, each case's history apart, its states and digest as before", test_node_store_of_schema6_is_folded_apart },
 	{ "a heads row with clocks other than its event's is named by verify", test_heads_clocks_are_verified },
 	{ "the id index has three levels, each at its share, every id found wherever it is", test_id_index_levels },
 	{ "a store an older gridcase's daemon serves is not upgraded beside it", test_no_upgrade_under_a_daemon },
