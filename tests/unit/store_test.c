@@ -1779,20 +1779,21 @@ view_field(const struct buf *view, const char *key, uint64_t *v)
 	return mp_map_get_uint(&r, key, v);
 }
 
+/* Rows (or views) seen by a walk, and how many hold the key. */
 struct rows_seen {
-	uint64_t rows, with_history;
+	const char *key;
+	uint64_t rows, with_key;
 };
 
 static int
 row_seen(const char *case_id, const uint8_t *p, size_t n, void *ctx)
 {
 	struct rows_seen *s = ctx;
-	struct mp_reader r;
-	uint64_t bytes;
+	struct mp_reader r, v;
 	(void)case_id;
 	mp_reader_init(&r, p, n, NULL);
 	s->rows++;
-	s->with_history += mp_map_get_uint(&r, "bytes", &bytes) == 0;
+	s->with_key += mp_map_find(&r, s->key, &v) == 0;
 	return 0;
 }
 
@@ -1877,19 +1878,19 @@ test_folds_in_chunks(void)
 	CHECK_ERR(view_field(&view, "bytes", &bytes), ERR_NOTFOUND);
 	buf_release(&view);
 	/* Lists read rows: no history in them. */
-	struct rows_seen seen = { 0, 0 };
+	struct rows_seen seen = { "bytes", 0, 0 };
 	const uint8_t from[2] = { 'n', '2' }, to[2] = { 'n', '3' };
 	CHECK_OK(store_index_walk(b, from, 2, to, 2, row_seen, &seen));
 	CHECK_EQ_INT(seen.rows, 867 - 174);
-	CHECK_EQ_INT(seen.with_history, 0);
-	memset(&seen, 0, sizeof(seen));
+	CHECK_EQ_INT(seen.with_key, 0);
+	seen.rows = seen.with_key = 0;
 	CHECK_OK(store_row_walk(b, row_seen, &seen));
 	CHECK_EQ_INT(seen.rows, CASES - 174);
-	CHECK_EQ_INT(seen.with_history, 0);
-	memset(&seen, 0, sizeof(seen));
+	CHECK_EQ_INT(seen.with_key, 0);
+	seen.rows = seen.with_key = 0;
 	CHECK_OK(store_view_walk(b, row_seen, &seen));
 	CHECK_EQ_INT(seen.rows, CASES - 174);
-	CHECK_EQ_INT(seen.with_history, 867 - 174);
+	CHECK_EQ_INT(seen.with_key, 867 - 174);
 	for (int i = 0; i < 2; i++) {
 		store_close(s[i]);
 		test_tmpdir_remove(dir[i]);
@@ -3122,22 +3123,6 @@ raw_meta_put(const char *dir, const char *name, const char *value)
 	return raw_end(env, txn, rc);
 }
 
-struct steps_in_rows {
-	uint64_t rows, with_steps;
-};
-
-static int
-count_steps_in_row(const char *case_id, const uint8_t *p, size_t n, void *ctx)
-{
-	struct steps_in_rows *s = ctx;
-	struct mp_reader r, v;
-	(void)case_id;
-	mp_reader_init(&r, p, n, NULL);
-	s->rows++;
-	s->with_steps += mp_map_find(&r, "steps", &v) == 0;
-	return 0;
-}
-
 /*
  * A node's store of schema 6, whose views were made by views version 9
  * (each state whole in `views`): opened by this gridcase, it is upgraded
@@ -3153,7 +3138,7 @@ test_node_store_of_schema6_is_folded_apart(void)
 	struct tnode *o = tnode_new("office-7", "office-7", ROLE_DISPOSAL);
 	struct tnode *all[2] = { c, o };
 	uint64_t t = tnode_ms("2026-03-02T01:00:00Z");
-	struct steps_in_rows rows = { 0, 0 }, whole = { 0, 0 };
+	struct rows_seen rows = { "steps", 0, 0 }, whole = { "steps", 0, 0 };
 	struct case_state st;
 	uint8_t d0[32], d1[32];
 	char a[18], schema[8];
@@ -3181,11 +3166,11 @@ test_node_store_of_schema6_is_folded_apart(void)
 		return;
 	raw_schema(c->dir, schema);
 	CHECK_EQ_STR(schema, "7");
-	CHECK_OK(store_row_walk(node_store(c->n), count_steps_in_row, &rows));
-	CHECK_OK(store_view_walk(node_store(c->n), count_steps_in_row, &whole));
+	CHECK_OK(store_row_walk(node_store(c->n), row_seen, &rows));
+	CHECK_OK(store_view_walk(node_store(c->n), row_seen, &whole));
 	CHECK_EQ_INT(rows.rows, 1);
-	CHECK_EQ_INT(rows.with_steps, 0);
-	CHECK_EQ_INT(whole.with_steps, 1);
+	CHECK_EQ_INT(rows.with_key, 0);
+	CHECK_EQ_INT(whole.with_key, 1);
 	CHECK_EQ_INT(verify_problems(node_store(c->n)), 0);
 	CHECK_OK(tnode_digest(c, d1));
 	CHECK_EQ_MEM(d0, d1, 32);
