@@ -538,7 +538,7 @@ mp_get_map(struct mp_reader *r, uint32_t *n)
 	return 0;
 }
 
-/* One entry of a canonical map, as mp_map_split()/mp_map_merge() copy it:
+/* One entry of a canonical map, as mp_map_merge() copies it:
  * the key, and the slice from the key's first byte to the value's end. */
 struct map_entry {
 	const char *key;
@@ -575,50 +575,6 @@ map_start(struct mp_reader *r, const uint8_t *p, size_t n, uint32_t *count)
 {
 	mp_reader_init(r, p, n, NULL);
 	return mp_get_map(r, count);
-}
-
-int
-mp_map_split(const uint8_t *p, size_t n, const char *const *keys,
-	     size_t nkeys, struct buf *kept, struct buf *moved)
-{
-	struct buf k = BUF_INIT, m = BUF_INIT;
-	struct mp_reader r;
-	struct map_entry e[2];
-	uint32_t count, nk = 0, nm = 0;
-	int rc;
-
-	/* One pass: each entry is checked as it is copied. */
-	if ((rc = map_start(&r, p, n, &count)))
-		return rc;
-	for (uint32_t i = 0; i < count; i++) {
-		const struct map_entry *prev = i ? &e[(i - 1) & 1] : NULL;
-		struct map_entry *cur = &e[i & 1];
-		if ((rc = next_entry(&r, prev, cur)))
-			goto out;
-		int move = 0;
-		for (size_t j = 0; j < nkeys && !move; j++)
-			move = mp_key_cmp(cur->key, cur->key_n, keys[j],
-					  strlen(keys[j])) == 0;
-		buf_add(move ? &m : &k, cur->start, cur->n);
-		if (move)
-			nm++;
-		else
-			nk++;
-	}
-	if (mp_remaining(&r)) {
-		rc = ERR_TRAILING;
-		goto out;
-	}
-	mp_put_map(kept, nk);
-	buf_add(kept, k.data, k.len);
-	if (nm) {
-		mp_put_map(moved, nm);
-		buf_add(moved, m.data, m.len);
-	}
-out:
-	buf_release(&k);
-	buf_release(&m);
-	return rc;
 }
 
 /* One of the maps a merge reads: the entry in hand, and the one before it

@@ -199,17 +199,6 @@ MUST_CHECK int mp_map_cursor_find(struct mp_map_cursor *c, const char *key,
 MUST_CHECK int mp_map_cursor_end(struct mp_map_cursor *c);
 
 /*
- * Splits the canonical map [p, p+n) in two: the entries whose key is one
- * of keys[0..nkeys) are appended to moved as a canonical map, the others
- * to kept.  moved is left as it was when no entry moves; kept always gets
- * a map.  mp_map_merge() of the two gives back the bytes of p.  Errors as
- * the map's reading: it must be one canonical map with nothing after it.
- */
-MUST_CHECK int mp_map_split(const uint8_t *p, size_t n,
-			    const char *const *keys, size_t nkeys,
-			    struct buf *kept, struct buf *moved);
-
-/*
  * Appends the canonical map holding the entries of both canonical maps a
  * and b (bn may be 0: no map, a alone), in key order.  ERR_FORMAT if a key
  * is in both; else errors as the maps' reading.  out is unchanged on error.

@@ -14,7 +14,6 @@
 #include "node/case/roster.h"
 #include "node/period.h"
 #include "node/case/state.h"
-#include "common/mp.h"
 #include "store/store.h"
 #include "common/banned.h"
 
@@ -158,10 +157,6 @@ add_str_key(struct buf *keys, char prefix, const char *s)
 		add_key(keys, prefix, s, strlen(s));
 }
 
-/* The entries of a case state that lists never read (state_decode_row()
- * skips them): kept apart from the row, so that rows stay small. */
-static const char *const history_keys[] = { "disposals", "steps" };
-
 int
 view_fold(void *ctx, struct store_batch *b, const char *case_id,
 	  struct buf *state, struct buf *history, struct buf *keys,
@@ -192,17 +187,8 @@ view_fold(void *ctx, struct store_batch *b, const char *case_id,
 		state_release(&st);
 		return ERR_NOTFOUND;
 	}
-	struct buf whole = BUF_INIT;
-	state_encode(&st, &whole);
-	rc = mp_map_split(whole.data, whole.len, history_keys,
-			  sizeof(history_keys) / sizeof(history_keys[0]), state,
-			  history);
-	buf_release(&whole);
-	if (rc) {
-		state_release(&st);
-		return diag_set(d, rc, "cannot split the state of case '%s'",
-				case_id);
-	}
+	/* The history apart from the row, which lists read. */
+	state_encode_parts(&st, state, history);
 	/* Steps on a case id that was never reported make no case: the
 	 * events are kept, and found only under the ghost key. */
 	if (st.status == CS_NONE) {

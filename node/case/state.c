@@ -89,24 +89,24 @@ put_uint(struct mp_map *m, const char *key, uint64_t v)
 	mp_put_uint(mp_map_add(m, key), v);
 }
 
-void
-state_encode(const struct case_state *s, struct buf *out)
+/* The state's entries into m, its history (disposals, steps) into h,
+ * which may be m. */
+static void
+encode_into(const struct case_state *s, struct mp_map *m, struct mp_map *h)
 {
-	struct mp_map m;
 	struct buf *b;
-	mp_map_init(&m);
-	put_uint(&m, "accepted_at", s->accepted_at);
-	put_uint(&m, "amendments", s->amendments);
-	put_str(&m, "case", s->case_id);
-	put_uint(&m, "check_found", (uint64_t)s->check_found);
-	put_uint(&m, "checked", (uint64_t)s->checked);
-	put_uint(&m, "checked_at", s->checked_at);
-	put_uint(&m, "cancelled_at", s->cancelled_at);
-	put_uint(&m, "clock_at", s->clock_at);
-	put_uint(&m, "closed_at", s->closed_at);
-	put_str(&m, "code", s->code);
-	put_str(&m, "component", s->component);
-	b = mp_map_add(&m, "conflicts");
+	put_uint(m, "accepted_at", s->accepted_at);
+	put_uint(m, "amendments", s->amendments);
+	put_str(m, "case", s->case_id);
+	put_uint(m, "check_found", (uint64_t)s->check_found);
+	put_uint(m, "checked", (uint64_t)s->checked);
+	put_uint(m, "checked_at", s->checked_at);
+	put_uint(m, "cancelled_at", s->cancelled_at);
+	put_uint(m, "clock_at", s->clock_at);
+	put_uint(m, "closed_at", s->closed_at);
+	put_str(m, "code", s->code);
+	put_str(m, "component", s->component);
+	b = mp_map_add(m, "conflicts");
 	mp_put_array(b, (uint32_t)s->nconflicts);
 	for (size_t i = 0; i < s->nconflicts; i++) {
 		const struct conflict *c = &s->conflicts[i];
@@ -127,10 +127,10 @@ state_encode(const struct case_state *s, struct buf *out)
 		else
 			mp_put_nil(b);
 	}
-	put_str(&m, "desc", s->desc);
-	put_uint(&m, "dispatched_at", s->dispatched_at);
-	put_uint(&m, "dispatches", s->dispatches);
-	b = mp_map_add(&m, "disposals");
+	put_str(m, "desc", s->desc);
+	put_uint(m, "dispatched_at", s->dispatched_at);
+	put_uint(m, "dispatches", s->dispatches);
+	b = mp_map_add(h, "disposals");
 	mp_put_array(b, (uint32_t)s->ndisposals);
 	for (size_t i = 0; i < s->ndisposals; i++) {
 		const struct disposal *x = &s->disposals[i];
@@ -150,16 +150,16 @@ state_encode(const struct case_state *s, struct buf *out)
 		mp_put_cstr(b, "unit");
 		mp_put_cstr(b, x->unit);
 	}
-	put_uint(&m, "events", s->events);
-	put_uint(&m, "ext_days", s->ext_days);
-	put_uint(&m, "ext_hours", s->ext_hours);
-	put_str(&m, "fed_back_by", s->fed_back_by);
-	put_uint(&m, "fed_back_at", s->fed_back_at);
-	put_uint(&m, "first_fed_back_at", s->first_fed_back_at);
-	put_str(&m, "grid", s->grid);
-	put_str(&m, "kind", s->kind);
-	put_uint(&m, "last_at", s->last_at);
-	b = mp_map_add(&m, "position");
+	put_uint(m, "events", s->events);
+	put_uint(m, "ext_days", s->ext_days);
+	put_uint(m, "ext_hours", s->ext_hours);
+	put_str(m, "fed_back_by", s->fed_back_by);
+	put_uint(m, "fed_back_at", s->fed_back_at);
+	put_uint(m, "first_fed_back_at", s->first_fed_back_at);
+	put_str(m, "grid", s->grid);
+	put_str(m, "kind", s->kind);
+	put_uint(m, "last_at", s->last_at);
+	b = mp_map_add(m, "position");
 	if (s->has_pos) {
 		mp_put_array(b, 2);
 		mp_put_int(b, s->lat_e6);
@@ -167,32 +167,32 @@ state_encode(const struct case_state *s, struct buf *out)
 	} else {
 		mp_put_nil(b);
 	}
-	put_str(&m, "limit", s->limit);
-	put_str(&m, "merged_into", s->merged_into);
-	put_str(&m, "pending_extend", s->pending_extend);
-	put_uint(&m, "postponements", s->postponements);
-	put_uint(&m, "refused_at", s->refused_at);
-	put_uint(&m, "registered_at", s->registered_at);
-	put_uint(&m, "reopens", s->reopens);
-	put_uint(&m, "reported_at", s->reported_at);
-	put_str(&m, "reporter", s->reporter);
-	mp_put_bin(mp_map_add(&m, "reporter_key"), s->reporter_key,
+	put_str(m, "limit", s->limit);
+	put_str(m, "merged_into", s->merged_into);
+	put_str(m, "pending_extend", s->pending_extend);
+	put_uint(m, "postponements", s->postponements);
+	put_uint(m, "refused_at", s->refused_at);
+	put_uint(m, "registered_at", s->registered_at);
+	put_uint(m, "reopens", s->reopens);
+	put_uint(m, "reported_at", s->reported_at);
+	put_str(m, "reporter", s->reporter);
+	mp_put_bin(mp_map_add(m, "reporter_key"), s->reporter_key,
 		   EVENT_KEY_BYTES);
-	put_uint(&m, "returns", s->returns);
-	put_uint(&m, "reworks", s->reworks);
-	put_str(&m, "source", s->source);
-	put_str(&m, "standard", s->standard);
-	put_str(&m, "status", case_status_name(s->status));
-	put_uint(&m, "suspend_pending", (uint64_t)s->suspend_pending);
-	b = mp_map_add(&m, "suspended");
+	put_uint(m, "returns", s->returns);
+	put_uint(m, "reworks", s->reworks);
+	put_str(m, "source", s->source);
+	put_str(m, "standard", s->standard);
+	put_str(m, "status", case_status_name(s->status));
+	put_uint(m, "suspend_pending", (uint64_t)s->suspend_pending);
+	b = mp_map_add(m, "suspended");
 	mp_put_array(b, (uint32_t)s->nsuspended);
 	for (size_t i = 0; i < s->nsuspended; i++) {
 		mp_put_array(b, 2);
 		mp_put_uint(b, s->suspended[i].start);
 		mp_put_uint(b, s->suspended[i].end);
 	}
-	put_uint(&m, "suspensions", s->suspensions);
-	b = mp_map_add(&m, "steps");
+	put_uint(m, "suspensions", s->suspensions);
+	b = mp_map_add(h, "steps");
 	mp_put_array(b, (uint32_t)s->nsteps);
 	for (size_t i = 0; i < s->nsteps; i++) {
 		const struct step *x = &s->steps[i];
@@ -202,13 +202,33 @@ state_encode(const struct case_state *s, struct buf *out)
 		mp_put_bin(b, x->key, EVENT_KEY_BYTES);
 		mp_put_cstr(b, x->arg);
 	}
-	put_str(&m, "team", s->team);
-	put_uint(&m, "unapplied", s->unapplied);
-	put_str(&m, "unit", s->unit);
-	put_str(&m, "urgency", s->urgency);
-	put_uint(&m, "verified_at", s->verified_at);
-	put_str(&m, "where", s->where);
+	put_str(m, "team", s->team);
+	put_uint(m, "unapplied", s->unapplied);
+	put_str(m, "unit", s->unit);
+	put_str(m, "urgency", s->urgency);
+	put_uint(m, "verified_at", s->verified_at);
+	put_str(m, "where", s->where);
+}
+
+void
+state_encode(const struct case_state *s, struct buf *out)
+{
+	struct mp_map m;
+	mp_map_init(&m);
+	encode_into(s, &m, &m);
 	mp_map_finish(&m, out);
+}
+
+void
+state_encode_parts(const struct case_state *s, struct buf *row,
+		   struct buf *history)
+{
+	struct mp_map m, h;
+	mp_map_init(&m);
+	mp_map_init(&h);
+	encode_into(s, &m, &h);
+	mp_map_finish(&m, row);
+	mp_map_finish(&h, history);
 }
 
 /* ---- decoding ---- */

@@ -149,6 +149,15 @@ void state_release(struct case_state *s);
 void state_encode(const struct case_state *s, struct buf *out);
 
 /*
+ * The same in two parts, each a canonical map: the state without its
+ * history (a list's row, what state_decode_row() reads) to row, and the
+ * history, `disposals` and `steps`, to history.  mp_map_merge() of the two
+ * is state_encode()'s bytes.
+ */
+void state_encode_parts(const struct case_state *s, struct buf *row,
+			struct buf *history);
+
+/*
  * Decodes what state_encode() wrote.  ERR_CORRUPT if it is not a state.
  * On error s is released and empty.
  */

@@ -717,6 +717,30 @@ test_state_round_trip(void)
 	CHECK(row.dispatched_at == st.dispatched_at);
 	state_release(&row);
 
+	/* The state in two parts, as the store keeps it: the row decodes
+	 * as a row, the history holds the disposals and steps alone, and
+	 * the two merged are the whole state's bytes. */
+	struct buf row_bytes = BUF_INIT, history = BUF_INIT, whole = BUF_INIT;
+	state_encode_parts(&st, &row_bytes, &history);
+	CHECK_OK(state_decode_row(row_bytes.data, row_bytes.len, &row));
+	CHECK_EQ_STR(row.unit, st.unit);
+	state_release(&row);
+	CHECK_ERR(state_decode(row_bytes.data, row_bytes.len, &back),
+		  ERR_CORRUPT);
+	CHECK(history.len > 2 && history.data[0] == 0x82); /* two entries */
+	CHECK(memmem(history.data, history.len,
+		     "\xa9"
+		     "disposals",
+		     10) != NULL);
+	CHECK(memmem(history.data, history.len, "\xa5steps", 6) != NULL);
+	CHECK_OK(mp_map_merge(row_bytes.data, row_bytes.len, history.data,
+			      history.len, &whole));
+	CHECK_EQ_INT(whole.len, x.len);
+	CHECK(memcmp(whole.data, x.data, x.len) == 0);
+	buf_release(&row_bytes);
+	buf_release(&history);
+	buf_release(&whole);
+
 	/* One pass checks every byte, as mp_check did before it: */
 	struct buf bad = BUF_INIT;
 	/* a byte after the map, */
